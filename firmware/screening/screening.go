@@ -1,0 +1,139 @@
+// Package screening is the checkpoint's pipeline: a person presents a code,
+// their temperature is taken, the policy decides, the entry is written to the
+// ledger, and only then is the decision shown and the gate opened. It owns
+// the small interfaces it needs; drivers and the ledger satisfy them.
+package screening
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"math"
+	"time"
+
+	"github.com/kakou/kakou/firmware/credential"
+	"github.com/kakou/kakou/firmware/policy"
+	"github.com/kakou/kakou/firmware/wire"
+	"periph.io/x/conn/v3/physic"
+)
+
+// Thermometer takes one forehead reading of the person at the gate.
+type Thermometer interface {
+	Measure(ctx context.Context) (physic.Temperature, error)
+}
+
+// Scanner blocks until the next person presents a code. An empty code is a
+// person with none; io.EOF ends the stream.
+type Scanner interface {
+	Scan(ctx context.Context) ([]byte, error)
+}
+
+// Ledger stores an entry durably and assigns its sequence number.
+type Ledger interface {
+	Append(ctx context.Context, e *wire.Entry) error
+}
+
+// Options name the lane and inject the clock, ids and the outlet for
+// decisions (display, gate relay, uplink).
+type Options struct {
+	Site, Unit string
+	Lane       wire.Lane
+	Policy     policy.Policy
+	// Offset corrects a forehead reading to body temperature.
+	Offset physic.Temperature
+	BootID string
+	Now    func() (time.Time, bool)
+	NewID  func() string
+	// Decided is called after the entry is durable, never before.
+	Decided func(wire.Entry)
+	Logger  *slog.Logger
+}
+
+// Pipeline screens one lane.
+type Pipeline struct {
+	thermo Thermometer
+	scan   Scanner
+	ledger Ledger
+	opts   Options
+}
+
+// New checks opts and returns a pipeline.
+func New(th Thermometer, sc Scanner, l Ledger, opts Options) (*Pipeline, error) {
+	if th == nil || sc == nil || l == nil {
+		return nil, errors.New("screening: thermometer, scanner and ledger are all required")
+	}
+	if opts.Now == nil || opts.NewID == nil {
+		return nil, errors.New("screening: Now and NewID are required")
+	}
+	if err := opts.Policy.Validate(); err != nil {
+		return nil, fmt.Errorf("screening: %w", err)
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opts.Decided == nil {
+		opts.Decided = func(wire.Entry) {}
+	}
+	return &Pipeline{thermo: th, scan: sc, ledger: l, opts: opts}, nil
+}
+
+// Run screens people until ctx ends or the scanner's stream does. A failure
+// to log one person is reported and the lane carries on with the next: the
+// guard handles that person by hand, and the lane must not stall.
+func (p *Pipeline) Run(ctx context.Context) error {
+	for {
+		code, err := p.scan.Scan(ctx)
+		switch {
+		case ctx.Err() != nil:
+			return nil
+		case errors.Is(err, io.EOF):
+			return nil
+		case err != nil:
+			return fmt.Errorf("screening: scanner: %w", err)
+		}
+		if _, err := p.Screen(ctx, code); err != nil && ctx.Err() == nil {
+			p.opts.Logger.Error("entry not logged; gate stays closed, handle this person by hand", "err", err)
+		}
+	}
+}
+
+// Screen takes one person from code to a durable, decided entry.
+func (p *Pipeline) Screen(ctx context.Context, code []byte) (wire.Entry, error) {
+	in := policy.Input{Credential: credential.Decode(code)}
+	raw, err := p.thermo.Measure(ctx)
+	if err != nil {
+		in.ThermometerErr = err
+		p.opts.Logger.Warn("thermometer reading failed", "err", err)
+	} else {
+		in.Reading = &policy.Reading{Raw: raw, Body: raw + p.opts.Offset}
+	}
+	decision, reasons := p.opts.Policy.Decide(in)
+	e := p.entry(in, decision, reasons)
+	if err := p.ledger.Append(ctx, &e); err != nil {
+		return wire.Entry{}, fmt.Errorf("screening: %w", err)
+	}
+	p.opts.Decided(e)
+	return e, nil
+}
+
+func (p *Pipeline) entry(in policy.Input, d wire.Decision, reasons []wire.Reason) wire.Entry {
+	now, synced := p.opts.Now()
+	e := wire.Entry{
+		Schema: wire.SchemaVersion, ID: p.opts.NewID(),
+		Site: p.opts.Site, Unit: p.opts.Unit, BootID: p.opts.BootID, Lane: p.opts.Lane,
+		Time: now, ClockSynced: synced,
+		Credential: in.Credential, Decision: d, Reasons: reasons,
+		PolicyVersion: p.opts.Policy.Version,
+	}
+	if r := in.Reading; r != nil {
+		e.Temperature = &wire.Temperature{RawC: celsius(r.Raw), CorrectedC: celsius(r.Body)}
+	}
+	return e
+}
+
+// celsius converts at the JSON edge, to the 0.01 °C the sensors resolve.
+func celsius(t physic.Temperature) float64 {
+	return math.Round(float64(t-physic.ZeroCelsius)/float64(physic.Kelvin)*100) / 100
+}

@@ -1,0 +1,238 @@
+// Package wire is Kakou's wire contract: the MQTT topics, the payloads that
+// travel on them and the schema version. The unit, the gateway and the cloud
+// all import it; nothing else is shared between the three programs, so this
+// package depends on the standard library only.
+//
+// Temperatures travel in degrees Celsius because JSON is an edge: inside the
+// unit they are periph physic.Temperature values.
+package wire
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+	"unicode/utf8"
+)
+
+// SchemaVersion is carried by every payload. A consumer refuses a payload
+// whose version it does not know rather than guessing at its fields.
+const SchemaVersion = 1
+
+// MaxPayload bounds what a consumer will decode; an entry is well under 2 KiB.
+const MaxPayload = 16 << 10
+
+// Lane is the direction a checkpoint lane faces (进出单向通道).
+type Lane string
+
+const (
+	LaneIn  Lane = "in"
+	LaneOut Lane = "out"
+)
+
+// Decision is the outcome shown to the person at the gate (PRODUCT.md
+// "Outcomes are not just yes/no").
+type Decision string
+
+const (
+	Allow          Decision = "allow"
+	Deny           Decision = "deny"
+	Recheck        Decision = "recheck"
+	Register       Decision = "register"
+	Refer          Decision = "refer"
+	PersuadeReturn Decision = "persuade_return"
+	Wait           Decision = "wait"
+)
+
+var decisions = map[Decision]bool{Allow: true, Deny: true, Recheck: true,
+	Register: true, Refer: true, PersuadeReturn: true, Wait: true}
+
+// CredentialKind says what the QR code presented at the gate turned out to be.
+type CredentialKind string
+
+const (
+	CredentialNone         CredentialKind = "none"          // nothing presented
+	CredentialResidentPass CredentialKind = "resident_pass" // 出入证
+	CredentialVisitor      CredentialKind = "visitor"       // visitor pre-registration
+	CredentialHealthCode   CredentialKind = "health_code"   // 健康码
+	CredentialUnknown      CredentialKind = "unknown"       // unreadable or foreign code
+)
+
+var credentialKinds = map[CredentialKind]bool{CredentialNone: true,
+	CredentialResidentPass: true, CredentialVisitor: true,
+	CredentialHealthCode: true, CredentialUnknown: true}
+
+// Entry is one person at one lane: the ledger row a unit writes before the
+// gate opens, and the message it publishes afterwards. ID and (Unit, Seq)
+// are both stable across re-sends so every consumer can store idempotently.
+type Entry struct {
+	Schema        int          `json:"schema"`
+	ID            string       `json:"id"`
+	Site          string       `json:"site"`
+	Unit          string       `json:"unit"`
+	Seq           uint64       `json:"seq"`
+	BootID        string       `json:"boot_id"`
+	Lane          Lane         `json:"lane"`
+	Time          time.Time    `json:"time"`
+	ClockSynced   bool         `json:"clock_synced"`
+	Temperature   *Temperature `json:"temperature,omitempty"`
+	Credential    Credential   `json:"credential"`
+	Decision      Decision     `json:"decision"`
+	Reasons       []Reason     `json:"reasons"`
+	PolicyVersion string       `json:"policy_version"`
+}
+
+// Temperature keeps the raw sensor value next to the corrected body
+// temperature the policy judged, so no one can claim a reading that was not
+// taken (严禁只扫码不验码).
+type Temperature struct {
+	RawC       float64 `json:"raw_c"`
+	CorrectedC float64 `json:"corrected_c"`
+}
+
+// Credential is what the scanned code was and what checking it found.
+// Subject is a non-identifying reference (a pass number), never a name.
+type Credential struct {
+	Kind    CredentialKind `json:"kind"`
+	Result  string         `json:"result"`
+	Subject string         `json:"subject,omitempty"`
+}
+
+// Reason explains a decision: a stable machine code plus text for the guard
+// (Chinese) and for the English dashboard.
+type Reason struct {
+	Code string `json:"code"`
+	ZH   string `json:"zh"`
+	EN   string `json:"en"`
+}
+
+// UnitState is the retained presence of a unit: "online" in the birth
+// message it publishes on connect, "offline" in its last will.
+type UnitState string
+
+const (
+	Online  UnitState = "online"
+	Offline UnitState = "offline"
+)
+
+// Status is a unit's retained birth/last-will message.
+type Status struct {
+	Schema        int       `json:"schema"`
+	Site          string    `json:"site"`
+	Unit          string    `json:"unit"`
+	Facility      string    `json:"facility,omitempty"`
+	Lane          Lane      `json:"lane,omitempty"`
+	State         UnitState `json:"state"`
+	Firmware      string    `json:"firmware,omitempty"`
+	PolicyVersion string    `json:"policy_version,omitempty"`
+	BootID        string    `json:"boot_id,omitempty"`
+	Time          time.Time `json:"time"`
+}
+
+// ErrSchema marks a payload from a newer or older contract than this one.
+var ErrSchema = errors.New("unsupported schema version")
+
+// DecodeEntry parses and validates an entry received from the network.
+func DecodeEntry(b []byte) (Entry, error) {
+	var e Entry
+	if err := decode(b, &e); err != nil {
+		return Entry{}, fmt.Errorf("wire: entry: %w", err)
+	}
+	if err := e.Validate(); err != nil {
+		return Entry{}, err
+	}
+	return e, nil
+}
+
+// DecodeStatus parses and validates a unit status message.
+func DecodeStatus(b []byte) (Status, error) {
+	var s Status
+	if err := decode(b, &s); err != nil {
+		return Status{}, fmt.Errorf("wire: status: %w", err)
+	}
+	if err := s.Validate(); err != nil {
+		return Status{}, err
+	}
+	return s, nil
+}
+
+func decode(b []byte, v any) error {
+	if len(b) > MaxPayload {
+		return fmt.Errorf("payload of %d bytes exceeds the %d-byte limit", len(b), MaxPayload)
+	}
+	var head struct {
+		Schema int `json:"schema"`
+	}
+	if err := json.Unmarshal(b, &head); err != nil {
+		return fmt.Errorf("not JSON: %w", err)
+	}
+	if head.Schema != SchemaVersion {
+		return fmt.Errorf("%w %d (this build speaks %d)", ErrSchema, head.Schema, SchemaVersion)
+	}
+	return json.Unmarshal(b, v)
+}
+
+// Validate reports the first field that makes e unusable.
+func (e *Entry) Validate() error {
+	bad := func(field, why string) error { return fmt.Errorf("wire: entry %s: %s", field, why) }
+	if e.Schema != SchemaVersion {
+		return bad("schema", fmt.Sprintf("%d is not %d", e.Schema, SchemaVersion))
+	}
+	if err := ValidateID(e.Site); err != nil {
+		return bad("site", err.Error())
+	}
+	if err := ValidateID(e.Unit); err != nil {
+		return bad("unit", err.Error())
+	}
+	if e.ID == "" || len(e.ID) > 64 || !utf8.ValidString(e.ID) {
+		return bad("id", "must be 1-64 characters of UTF-8")
+	}
+	if e.Seq == 0 {
+		return bad("seq", "must be 1 or more")
+	}
+	if e.Lane != LaneIn && e.Lane != LaneOut {
+		return bad("lane", fmt.Sprintf("%q is neither %q nor %q", e.Lane, LaneIn, LaneOut))
+	}
+	if !decisions[e.Decision] {
+		return bad("decision", fmt.Sprintf("%q is not a known outcome", e.Decision))
+	}
+	if !credentialKinds[e.Credential.Kind] {
+		return bad("credential.kind", fmt.Sprintf("%q is not a known kind", e.Credential.Kind))
+	}
+	if len(e.Reasons) > 16 {
+		return bad("reasons", "more than 16")
+	}
+	for _, s := range e.texts() {
+		if len(s) > 256 || !utf8.ValidString(s) {
+			return bad("text", "strings must be valid UTF-8 of at most 256 bytes")
+		}
+	}
+	return nil
+}
+
+func (e *Entry) texts() []string {
+	t := []string{e.BootID, e.PolicyVersion, e.Credential.Result, e.Credential.Subject}
+	for _, r := range e.Reasons {
+		t = append(t, r.Code, r.ZH, r.EN)
+	}
+	return t
+}
+
+// Validate reports the first field that makes s unusable.
+func (s *Status) Validate() error {
+	if err := ValidateID(s.Site); err != nil {
+		return fmt.Errorf("wire: status site: %w", err)
+	}
+	if err := ValidateID(s.Unit); err != nil {
+		return fmt.Errorf("wire: status unit: %w", err)
+	}
+	if s.State != Online && s.State != Offline {
+		return fmt.Errorf("wire: status state: %q is neither online nor offline", s.State)
+	}
+	for _, v := range []string{s.Facility, s.Firmware, s.PolicyVersion, s.BootID} {
+		if len(v) > 128 || !utf8.ValidString(v) {
+			return errors.New("wire: status: strings must be valid UTF-8 of at most 128 bytes")
+		}
+	}
+	return nil
+}
