@@ -68,19 +68,29 @@ func New(opts *Opts) (*Crowd, error) {
 		opts = &DefaultOpts
 	}
 	o := *opts
-	for name, r := range map[string]float64{"fever": o.FeverRatio, "visitor": o.VisitorRatio,
-		"no code": o.NoCodeRatio, "unreadable": o.UnreadableRatio} {
-		if r < 0 || r > 1 {
-			return nil, fmt.Errorf("sim: %s ratio %g is outside 0-1", name, r)
+	if err := o.Validate(); err != nil {
+		return nil, err
+	}
+	return &Crowd{opts: o, sleep: sleepCtx, rng: rand.New(rand.NewPCG(o.Seed, o.Seed^0x6b616b6f75))}, nil
+}
+
+// Validate reports the first option that cannot describe a crowd.
+func (o *Opts) Validate() error {
+	for _, r := range []struct {
+		name  string
+		ratio float64
+	}{{"fever", o.FeverRatio}, {"visitor", o.VisitorRatio}, {"no code", o.NoCodeRatio}, {"unreadable", o.UnreadableRatio}} {
+		if r.ratio < 0 || r.ratio > 1 {
+			return fmt.Errorf("sim: %s ratio %g is outside 0-1", r.name, r.ratio)
 		}
 	}
 	if o.VisitorRatio+o.NoCodeRatio+o.UnreadableRatio > 1 {
-		return nil, errors.New("sim: visitor, no-code and unreadable ratios add up to more than 1")
+		return errors.New("sim: visitor, no-code and unreadable ratios add up to more than 1")
 	}
 	if o.MeanInterval < 0 || o.MaxPeople < 0 {
-		return nil, errors.New("sim: mean interval and max people must not be negative")
+		return errors.New("sim: mean interval and max people must not be negative")
 	}
-	return &Crowd{opts: o, sleep: sleepCtx, rng: rand.New(rand.NewPCG(o.Seed, o.Seed^0x6b616b6f75))}, nil
+	return nil
 }
 
 func (c *Crowd) String() string { return "sim.Crowd" }

@@ -33,7 +33,13 @@ func Default() Policy {
 // Celsius converts a configured °C value; config files are an edge.
 func Celsius(c float64) physic.Temperature {
 	// Rounding matters: 37.3*1e9 is 37299999999.99… in float64.
-	return physic.ZeroCelsius + physic.Temperature(math.Round(c*float64(physic.Kelvin)))
+	return physic.ZeroCelsius + Delta(c)
+}
+
+// Delta converts a configured difference in °C (or K), such as a forehead
+// offset, to a temperature difference.
+func Delta(c float64) physic.Temperature {
+	return physic.Temperature(math.Round(c * float64(physic.Kelvin)))
 }
 
 // Validate reports what makes p unusable.

@@ -1,0 +1,99 @@
+package kakou
+
+import (
+	"go/parser"
+	"go/token"
+	"io/fs"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+const module = "github.com/kakou/kakou/"
+
+// rule says which of the module's own folders a folder may import, and, for
+// the hardware and contract layers, which outside modules.
+type rule struct {
+	internal []string
+	external []string // nil: any; empty: standard library only
+}
+
+// rules follow ARCHITECTURE.md's "may import" column. The wire contract is
+// the only thing the three programs share.
+var rules = []struct {
+	dir string
+	rule
+}{
+	{"firmware/wire", rule{internal: []string{"firmware/wire"}, external: []string{}}},
+	{"drivers", rule{internal: []string{"drivers"}, external: []string{"periph.io/", "go.bug.st/serial", "golang.org/x/sys"}}},
+	{"firmware", rule{internal: []string{"firmware", "drivers"}}},
+	{"gateway", rule{internal: []string{"gateway", "firmware/wire"}}},
+	{"cloud", rule{internal: []string{"cloud", "firmware/wire"}}},
+}
+
+func TestFoldersImportOnlyWhatTheArchitectureAllows(t *testing.T) {
+	checked := 0
+	err := filepath.WalkDir(".", func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !strings.HasSuffix(path, ".go") {
+			return err
+		}
+		r, ok := ruleFor(filepath.ToSlash(path))
+		if !ok {
+			return nil
+		}
+		f, err := parser.ParseFile(token.NewFileSet(), path, nil, parser.ImportsOnly)
+		if err != nil {
+			return err
+		}
+		isTest := strings.HasSuffix(path, "_test.go")
+		for _, imp := range f.Imports {
+			p, _ := strconv.Unquote(imp.Path.Value)
+			if why := r.refuses(p, isTest); why != "" {
+				t.Errorf("%s imports %s: %s", path, p, why)
+			}
+		}
+		checked++
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if checked == 0 {
+		t.Fatal("no files checked")
+	}
+}
+
+func ruleFor(path string) (rule, bool) {
+	for _, r := range rules {
+		if strings.HasPrefix(path, r.dir+"/") {
+			return r.rule, true
+		}
+	}
+	return rule{}, false
+}
+
+// refuses explains why importing p breaks r. Tests may use outside modules
+// (an embedded broker, say) but never reach into another program.
+func (r rule) refuses(p string, isTest bool) string {
+	if rest, ok := strings.CutPrefix(p, module); ok {
+		for _, dir := range r.internal {
+			if rest == dir || strings.HasPrefix(rest, dir+"/") {
+				return ""
+			}
+		}
+		return "this folder may import only " + strings.Join(r.internal, ", ") + " from the module"
+	}
+	if isTest || r.external == nil || !strings.Contains(strings.Split(p, "/")[0], ".") {
+		return ""
+	}
+	for _, prefix := range r.external {
+		if strings.HasPrefix(p, prefix) {
+			return ""
+		}
+	}
+	if len(r.external) == 0 {
+		return "the wire contract depends on the standard library only"
+	}
+	return "drivers may import only the standard library, periph and serial"
+}
