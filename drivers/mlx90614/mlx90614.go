@@ -1,0 +1,226 @@
+package mlx90614
+
+import (
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"periph.io/x/conn/v3"
+	"periph.io/x/conn/v3/i2c"
+	"periph.io/x/conn/v3/physic"
+)
+
+// Opts configures a Dev. Zero fields take the value in DefaultOpts, so
+// Opts{Addr: 0x5B} is a complete configuration.
+type Opts struct {
+	// Addr is the 7-bit SMBus address, 0x01-0x7F; the factory sets 0x5A.
+	Addr uint16
+	// Samples is how many object readings Measure takes per person.
+	Samples int
+	// Retries is how often one read is repeated after a NACK or a PEC
+	// mismatch before it fails; negative means never.
+	Retries int
+	// SampleInterval separates the samples of one Measure.
+	SampleInterval time.Duration
+	// Offset turns a forehead (skin) reading into a body temperature. It
+	// depends on the distance, the housing and the people, so calibrate it on
+	// site against a clinical thermometer; within ±3 K.
+	Offset physic.Temperature
+	// AmbientGain and AmbientRef compensate skin cooling in cold air:
+	// Body = Raw + Offset + AmbientGain×(AmbientRef−Ambient). Gain 0 (the
+	// default) disables it; fit it on site, it is at most 1.
+	AmbientGain float64
+	AmbientRef  physic.Temperature
+	// MinPlausible and MaxPlausible bound a believable body temperature; a
+	// reading outside them is marked uncertain (a hand, hair, a hot drink).
+	MinPlausible physic.Temperature
+	MaxPlausible physic.Temperature
+	// MaxSpread is the largest difference between samples of one person
+	// before the reading is marked uncertain.
+	MaxSpread physic.Temperature
+	// DualZone reads both thermopiles of an MLX90614xBx part and keeps the
+	// warmer; New checks that the chip is configured for two zones.
+	DualZone bool
+}
+
+// DefaultOpts is the configuration for a single-zone sensor at 0x5A.
+var DefaultOpts = Opts{
+	Addr:           0x5A,
+	Samples:        5,
+	Retries:        3,
+	SampleInterval: 50 * time.Millisecond,
+	AmbientRef:     physic.ZeroCelsius + 25*physic.Celsius,
+	MinPlausible:   physic.ZeroCelsius + 34*physic.Celsius,
+	MaxPlausible:   physic.ZeroCelsius + 43*physic.Celsius,
+	MaxSpread:      500 * physic.MilliKelvin,
+}
+
+// Dev is a handle to one MLX90614.
+type Dev struct {
+	// mu keeps one caller's transactions together, so the samples of a person
+	// are not interleaved with another caller's reads or an EEPROM write.
+	mu   sync.Mutex
+	c    i2c.Dev
+	opts Opts
+}
+
+var _ conn.Resource = &Dev{}
+
+// New returns a handle to the MLX90614 on bus after checking opts and
+// probing the chip: it reads the emissivity cell and the ambient
+// temperature, and with DualZone the configuration register. A bus failure
+// wraps ErrNoSensor with what to check.
+func New(bus i2c.Bus, opts *Opts) (*Dev, error) {
+	o := DefaultOpts
+	if opts != nil {
+		o = opts.withDefaults()
+	}
+	if err := o.validate(); err != nil {
+		return nil, err
+	}
+	d := newDev(bus, o)
+	if err := d.probe(); err != nil {
+		return nil, err
+	}
+	return d, nil
+}
+
+// newDev skips validation so tests can talk to the broadcast address 0x00,
+// to which every MLX90614 answers (application note, EEPROM examples).
+func newDev(bus i2c.Bus, o Opts) *Dev {
+	return &Dev{c: i2c.Dev{Bus: bus, Addr: o.Addr}, opts: o}
+}
+
+func (d *Dev) String() string {
+	return fmt.Sprintf("mlx90614{%s}", &d.c)
+}
+
+// Halt does nothing: the chip measures continuously by itself and nothing
+// runs in the background. Its sleep mode is not used because waking it needs
+// SCL/SDA toggled by hand, which the Linux I2C controller cannot do, and the
+// 5 V parts have no sleep mode.
+func (d *Dev) Halt() error {
+	return nil
+}
+
+// Ambient reads the chip's own (package) temperature, Ta.
+func (d *Dev) Ambient() (physic.Temperature, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.readTemperature(cmdAmbient)
+}
+
+// Object reads the object temperature of zone 1, Tobj1.
+func (d *Dev) Object() (physic.Temperature, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.readTemperature(cmdObject1)
+}
+
+// Object2 reads the object temperature of zone 2, Tobj2, on a dual-zone part.
+func (d *Dev) Object2() (physic.Temperature, error) {
+	if !d.opts.DualZone {
+		return 0, errors.New("mlx90614: Object2 needs a dual-zone part opened with Opts.DualZone")
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.readTemperature(cmdObject2)
+}
+
+// Emissivity reads the emissivity the chip corrects for, from EEPROM 0x04:
+// the cell holds round(65535×ε), so 0xFFFF is 1.0, the factory setting.
+func (d *Dev) Emissivity() (float64, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	raw, err := d.readWord(cmdEmissivity)
+	if err != nil {
+		return 0, err
+	}
+	return float64(raw) / 0xFFFF, nil
+}
+
+func (d *Dev) probe() error {
+	if _, err := d.Emissivity(); err != nil {
+		return err
+	}
+	if _, err := d.Ambient(); err != nil {
+		return err
+	}
+	if !d.opts.DualZone {
+		return nil
+	}
+	cfg, err := d.readWord(cmdConfig1)
+	if err != nil {
+		return err
+	}
+	// Config Register1 bit 6: 0 single IR sensor, 1 dual IR sensor.
+	if cfg&(1<<6) == 0 {
+		return fmt.Errorf("mlx90614: DualZone set but the chip at 0x%02X is configured for one IR sensor (config 0x%04X)", d.c.Addr, cfg)
+	}
+	return nil
+}
+
+// withDefaults fills the zero fields from DefaultOpts, in one place.
+func (o Opts) withDefaults() Opts {
+	def := DefaultOpts
+	setDefault(&o.Addr, def.Addr)
+	setDefault(&o.Samples, def.Samples)
+	setDefault(&o.Retries, def.Retries)
+	setDefault(&o.SampleInterval, def.SampleInterval)
+	setDefault(&o.AmbientRef, def.AmbientRef)
+	setDefault(&o.MinPlausible, def.MinPlausible)
+	setDefault(&o.MaxPlausible, def.MaxPlausible)
+	setDefault(&o.MaxSpread, def.MaxSpread)
+	return o
+}
+
+func setDefault[T comparable](v *T, def T) {
+	var zero T
+	if *v == zero {
+		*v = def
+	}
+}
+
+// validate reports every problem at once, each naming its field.
+func (o Opts) validate() error {
+	var errs []error
+	bad := func(format string, a ...any) { errs = append(errs, fmt.Errorf(format, a...)) }
+	if o.Addr < 0x01 || o.Addr > 0x7F {
+		bad("Addr 0x%02X: want a 7-bit address 0x01-0x7F", o.Addr)
+	}
+	if o.Samples < 1 || o.Samples > 64 {
+		bad("Samples %d: want 1-64", o.Samples)
+	}
+	if o.Retries > 10 {
+		bad("Retries %d: want at most 10", o.Retries)
+	}
+	if o.SampleInterval < 0 || o.SampleInterval > time.Second {
+		bad("SampleInterval %s: want 0-1s, a person does not stand still longer", o.SampleInterval)
+	}
+	if o.Offset < -3*physic.Kelvin || o.Offset > 3*physic.Kelvin {
+		bad("Offset %s: want within ±3 K, more means the sensor is mis-aimed", kelvin(o.Offset))
+	}
+	if o.AmbientGain < 0 || o.AmbientGain > 1 {
+		bad("AmbientGain %g: want 0-1", o.AmbientGain)
+	}
+	if o.AmbientRef < accurateMin || o.AmbientRef > accurateMax {
+		bad("AmbientRef %s: want %s-%s", o.AmbientRef, accurateMin, accurateMax)
+	}
+	if o.MinPlausible <= physic.ZeroCelsius || o.MinPlausible >= o.MaxPlausible {
+		bad("MinPlausible %s, MaxPlausible %s: want 0°C < min < max", o.MinPlausible, o.MaxPlausible)
+	}
+	if o.MaxSpread < 0 || o.MaxSpread > 5*physic.Kelvin {
+		bad("MaxSpread %s: want 0-5 K", kelvin(o.MaxSpread))
+	}
+	if len(errs) == 0 {
+		return nil
+	}
+	return fmt.Errorf("mlx90614: invalid Opts: %w", errors.Join(errs...))
+}
+
+// kelvin formats a temperature difference; physic.Temperature's String
+// would print it as an absolute °C value.
+func kelvin(t physic.Temperature) string {
+	return fmt.Sprintf("%.2f K", float64(t)/float64(physic.Kelvin))
+}

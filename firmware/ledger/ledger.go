@@ -1,0 +1,152 @@
+package ledger
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"net/url"
+	"strings"
+
+	_ "modernc.org/sqlite" // registers the "sqlite" driver
+)
+
+// busyTimeoutMS bounds how long a statement waits for a lock held by another
+// process (an operator's sqlite3 shell, a backup) before failing.
+const busyTimeoutMS = 5000
+
+// Ledger is the unit's entry log. Its methods are safe for concurrent use.
+type Ledger struct {
+	db   *sql.DB
+	path string
+}
+
+// Open opens or creates the ledger at path and brings its schema up to date.
+func Open(path string) (*Ledger, error) {
+	dsn, err := dataSource(path)
+	if err != nil {
+		return nil, err
+	}
+	db, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("ledger: open %s: %w", path, err)
+	}
+	// One connection: see "Connections" in doc.go.
+	db.SetMaxOpenConns(1)
+	l := &Ledger{db: db, path: path}
+	if err := l.init(context.Background()); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return l, nil
+}
+
+// dataSource builds the DSN. The pragmas ride in it so the driver applies
+// them to every connection it opens, including one that replaces a broken
+// connection long after Open returned. _txlock=immediate takes the write lock
+// at BEGIN, so a transaction that reads before it writes (Append) can never
+// fail half-way on a lock upgrade.
+func dataSource(path string) (string, error) {
+	if path == "" || strings.ContainsAny(path, "?#") {
+		return "", fmt.Errorf("ledger: open %q: path must be non-empty and contain no '?' or '#'", path)
+	}
+	q := url.Values{}
+	q.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", busyTimeoutMS))
+	q.Add("_pragma", "journal_mode(WAL)")
+	q.Add("_pragma", "synchronous(FULL)")
+	q.Set("_txlock", "immediate")
+	return path + "?" + q.Encode(), nil
+}
+
+func (l *Ledger) init(ctx context.Context) error {
+	if err := l.checkPragmas(ctx); err != nil {
+		return err
+	}
+	if err := migrate(ctx, l.db); err != nil {
+		return fmt.Errorf("ledger: open %s: %w", l.path, err)
+	}
+	return nil
+}
+
+// checkPragmas proves the durability settings took effect. SQLite quietly
+// keeps its old journal mode when WAL is unavailable (some network and FUSE
+// file systems), and a ledger that is not what it claims should fail at boot,
+// not after a power cut.
+func (l *Ledger) checkPragmas(ctx context.Context) error {
+	var mode string
+	var sync int
+	if err := l.db.QueryRowContext(ctx, "PRAGMA journal_mode").Scan(&mode); err != nil {
+		return fmt.Errorf("ledger: open %s: %w", l.path, err)
+	}
+	if err := l.db.QueryRowContext(ctx, "PRAGMA synchronous").Scan(&sync); err != nil {
+		return fmt.Errorf("ledger: open %s: %w", l.path, err)
+	}
+	if !strings.EqualFold(mode, "wal") || sync != 2 {
+		return fmt.Errorf("ledger: open %s: journal_mode=%s synchronous=%d, want wal and 2 (FULL)",
+			l.path, mode, sync)
+	}
+	return nil
+}
+
+// Close checkpoints the WAL into the database file and closes it.
+func (l *Ledger) Close() error {
+	if err := l.db.Close(); err != nil {
+		return fmt.Errorf("ledger: close %s: %w", l.path, err)
+	}
+	return nil
+}
+
+// migrations bring a database from user_version i to i+1. Append only: a
+// shipped migration is never edited, because units in the field have already
+// run it.
+var migrations = []string{
+	// 1: the entry log.
+	`CREATE TABLE entries (
+		seq          INTEGER PRIMARY KEY AUTOINCREMENT, -- never reused, even after a purge
+		id           TEXT    NOT NULL UNIQUE,           -- wire.Entry.ID
+		time         INTEGER NOT NULL,                  -- wire.Entry.Time, Unix microseconds
+		decision     TEXT    NOT NULL,                  -- wire.Entry.Decision
+		body         TEXT    NOT NULL,                  -- wire.Entry as JSON, seq included
+		delivered_at INTEGER                            -- Unix microseconds; NULL until delivered
+	);
+	CREATE INDEX entries_undelivered ON entries(seq) WHERE delivered_at IS NULL;`,
+}
+
+// migrate applies the migrations the database has not seen yet.
+func migrate(ctx context.Context, db *sql.DB) error {
+	var have int
+	if err := db.QueryRowContext(ctx, "PRAGMA user_version").Scan(&have); err != nil {
+		return fmt.Errorf("read schema version: %w", err)
+	}
+	if have > len(migrations) {
+		return fmt.Errorf("schema version %d is newer than this firmware's %d", have, len(migrations))
+	}
+	for v := have; v < len(migrations); v++ {
+		if err := applyMigration(ctx, db, v+1, migrations[v]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// applyMigration runs one migration and records its number in the same
+// transaction (user_version lives in the database header, which SQLite
+// journals like any page), so a crash leaves the schema either before or
+// after the step, never between.
+func applyMigration(ctx context.Context, db *sql.DB, version int, stmt string) error {
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("migration %d: %w", version, err)
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, stmt); err != nil {
+		return fmt.Errorf("migration %d: %w", version, err)
+	}
+	// PRAGMA takes no bound parameters; version is our own integer.
+	if _, err := tx.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", version)); err != nil {
+		return fmt.Errorf("migration %d: set user_version: %w", version, err)
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("migration %d: commit: %w", version, err)
+	}
+	return nil
+}

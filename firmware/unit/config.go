@@ -1,0 +1,184 @@
+package unit
+
+import (
+	"errors"
+	"fmt"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/BurntSushi/toml"
+	"github.com/kakou/kakou/drivers/sim"
+	"github.com/kakou/kakou/firmware/wire"
+)
+
+// Config is a unit's configuration file (TOML). Every key is documented in
+// configs/unit-*.toml.
+type Config struct {
+	Site     string    `toml:"site"`
+	Unit     string    `toml:"unit"`
+	Facility string    `toml:"facility"`
+	Lane     wire.Lane `toml:"lane"`
+	// DataDir holds all of the unit's state. A relative path is taken from
+	// the working directory, as the demo does; installs use an absolute one.
+	DataDir string `toml:"data_dir"`
+	// TrustClock says the board has a battery-backed RTC, so its time is
+	// good even before NTP syncs.
+	TrustClock  bool              `toml:"trust_clock"`
+	MQTT        MQTTConfig        `toml:"mqtt"`
+	Policy      PolicyConfig      `toml:"policy"`
+	Thermometer ThermometerConfig `toml:"thermometer"`
+	Scanner     ScannerConfig     `toml:"scanner"`
+	Simulator   SimulatorConfig   `toml:"simulator"`
+}
+
+// MQTTConfig says where entries go: the cloud's broker or a site gateway.
+type MQTTConfig struct {
+	Broker   string `toml:"broker"`
+	ClientID string `toml:"client_id"`
+	Username string `toml:"username"`
+	Password string `toml:"password"`
+}
+
+// PolicyConfig carries the default policy's parameters.
+type PolicyConfig struct {
+	Version         string  `toml:"version"`
+	FeverThresholdC float64 `toml:"fever_threshold_c"`
+}
+
+// ThermometerConfig selects the thermometer and its forehead-to-body offset.
+type ThermometerConfig struct {
+	Driver  string  `toml:"driver"`
+	OffsetC float64 `toml:"offset_c"`
+}
+
+// ScannerConfig selects the QR scanner.
+type ScannerConfig struct {
+	Driver string `toml:"driver"`
+}
+
+// SimulatorConfig shapes the simulated crowd when a driver is "sim".
+type SimulatorConfig struct {
+	Seed            uint64   `toml:"seed"`
+	MeanInterval    Duration `toml:"mean_interval"`
+	FeverRatio      float64  `toml:"fever_ratio"`
+	VisitorRatio    float64  `toml:"visitor_ratio"`
+	NoCodeRatio     float64  `toml:"no_code_ratio"`
+	UnreadableRatio float64  `toml:"unreadable_ratio"`
+	MaxPeople       int      `toml:"max_people"`
+}
+
+// Duration reads "2s" or "500ms" from TOML.
+type Duration struct{ time.Duration }
+
+// UnmarshalText implements encoding.TextUnmarshaler.
+func (d *Duration) UnmarshalText(b []byte) error {
+	v, err := time.ParseDuration(string(b))
+	if err != nil {
+		return fmt.Errorf("%q is not a duration like 2s or 500ms", b)
+	}
+	d.Duration = v
+	return nil
+}
+
+// Facility types from PRODUCT.md; the policy documents key off them.
+var facilities = []string{"community", "supermarket", "market", "clinic", "school", "nursing_home", "village", "office"}
+
+// LoadConfig reads, defaults and validates a unit config. Every problem is
+// reported at once, each with the file and the key, so an installer fixes a
+// file in one pass.
+func LoadConfig(path string) (Config, error) {
+	c := defaults()
+	md, err := toml.DecodeFile(path, &c)
+	if err != nil {
+		return Config{}, fmt.Errorf("%s: %w", path, err)
+	}
+	var problems []string
+	for _, k := range md.Undecoded() {
+		problems = append(problems, fmt.Sprintf("%s: unknown key (misspelt, or not for this program?)", k))
+	}
+	setDefault(&c.MQTT.ClientID, "kakou-unit-"+c.Site+"-"+c.Unit)
+	if err := c.Validate(); err != nil {
+		problems = append(problems, strings.Split(err.Error(), "\n")...)
+	}
+	if len(problems) > 0 {
+		return Config{}, fmt.Errorf("%s:\n  %s", path, strings.Join(problems, "\n  "))
+	}
+	return c, nil
+}
+
+// defaults is the one place default values live; the file is decoded over
+// them, so a key left out keeps its default and a key set to zero is zero.
+func defaults() Config {
+	s := sim.DefaultOpts
+	return Config{
+		Facility:    "community",
+		Lane:        wire.LaneIn,
+		Policy:      PolicyConfig{Version: "default-1", FeverThresholdC: 37.3},
+		Thermometer: ThermometerConfig{Driver: "sim"},
+		Scanner:     ScannerConfig{Driver: "sim"},
+		Simulator: SimulatorConfig{Seed: s.Seed, MeanInterval: Duration{s.MeanInterval},
+			FeverRatio: s.FeverRatio, VisitorRatio: s.VisitorRatio,
+			NoCodeRatio: s.NoCodeRatio, UnreadableRatio: s.UnreadableRatio},
+	}
+}
+
+func setDefault[T comparable](v *T, def T) {
+	var zero T
+	if *v == zero {
+		*v = def
+	}
+}
+
+// Validate checks values without touching the disk or the network.
+func (c *Config) Validate() error {
+	var p []string
+	bad := func(key, format string, args ...any) { p = append(p, key+": "+fmt.Sprintf(format, args...)) }
+	if err := wire.ValidateID(c.Site); err != nil {
+		bad("site", "%v", err)
+	}
+	if err := wire.ValidateID(c.Unit); err != nil {
+		bad("unit", "%v", err)
+	}
+	if !slices.Contains(facilities, c.Facility) {
+		bad("facility", "%q is not one of %s", c.Facility, strings.Join(facilities, ", "))
+	}
+	if c.Lane != wire.LaneIn && c.Lane != wire.LaneOut {
+		bad("lane", "%q: use \"in\" for an entrance or \"out\" for an exit", c.Lane)
+	}
+	if c.DataDir == "" {
+		bad("data_dir", "required: the directory for the ledger, e.g. /var/lib/kakou")
+	}
+	if u, err := url.Parse(c.MQTT.Broker); err != nil || !slices.Contains([]string{"tcp", "ssl", "tls", "mqtt", "mqtts", "ws", "wss"}, u.Scheme) || u.Host == "" {
+		bad("mqtt.broker", "%q is not a broker URL like tcp://192.168.1.10:1883", c.MQTT.Broker)
+	}
+	if c.Policy.FeverThresholdC < 36 || c.Policy.FeverThresholdC > 40 {
+		bad("policy.fever_threshold_c", "%.1f is outside 36-40 °C", c.Policy.FeverThresholdC)
+	}
+	if c.Thermometer.OffsetC < -3 || c.Thermometer.OffsetC > 3 {
+		bad("thermometer.offset_c", "%.1f: a forehead offset beyond ±3 °C means the sensor is mis-aimed", c.Thermometer.OffsetC)
+	}
+	if c.Thermometer.Driver != "sim" {
+		bad("thermometer.driver", "%q: this build supports \"sim\"", c.Thermometer.Driver)
+	}
+	if c.Scanner.Driver != "sim" {
+		bad("scanner.driver", "%q: this build supports \"sim\"", c.Scanner.Driver)
+	}
+	if o := c.simOpts(); o.Validate() != nil {
+		bad("simulator", "%v", strings.TrimPrefix(o.Validate().Error(), "sim: "))
+	}
+	if len(p) > 0 {
+		return errors.New(strings.Join(p, "\n"))
+	}
+	return nil
+}
+
+// simOpts is the simulated crowd this config describes.
+func (c *Config) simOpts() sim.Opts {
+	o := sim.DefaultOpts
+	s := c.Simulator
+	o.Seed, o.MeanInterval, o.MaxPeople = s.Seed, s.MeanInterval.Duration, s.MaxPeople
+	o.FeverRatio, o.VisitorRatio, o.NoCodeRatio, o.UnreadableRatio = s.FeverRatio, s.VisitorRatio, s.NoCodeRatio, s.UnreadableRatio
+	return o
+}

@@ -1,0 +1,119 @@
+// Package unit wires a checkpoint unit together: drivers → screening
+// pipeline → ledger → uplink. It owns the configuration file and the order
+// in which parts start and stop; each part's behaviour lives in its package.
+package unit
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+
+	"github.com/google/uuid"
+	"github.com/kakou/kakou/drivers/sim"
+	"github.com/kakou/kakou/firmware/clock"
+	"github.com/kakou/kakou/firmware/ledger"
+	"github.com/kakou/kakou/firmware/policy"
+	"github.com/kakou/kakou/firmware/screening"
+	"github.com/kakou/kakou/firmware/uplink"
+	"github.com/kakou/kakou/firmware/wire"
+)
+
+// Version is the firmware version, set at build time with
+// -ldflags "-X github.com/kakou/kakou/firmware/unit.Version=…".
+var Version = "dev"
+
+// Unit is one running checkpoint.
+type Unit struct {
+	cfg      Config
+	log      *slog.Logger
+	ledger   *ledger.Ledger
+	pipeline *screening.Pipeline
+	uplink   *uplink.Uplink
+}
+
+// New opens the unit's ledger and builds its parts; nothing runs until Run.
+func New(cfg Config, log *slog.Logger) (*Unit, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, fmt.Errorf("unit: config: %w", err)
+	}
+	if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
+		return nil, fmt.Errorf("unit: data_dir: %w (create it or point data_dir at a writable directory)", err)
+	}
+	led, err := ledger.Open(filepath.Join(cfg.DataDir, "ledger.db"))
+	if err != nil {
+		return nil, fmt.Errorf("unit: %w", err)
+	}
+	u := &Unit{cfg: cfg, log: log, ledger: led}
+	if err := u.build(); err != nil {
+		led.Close()
+		return nil, err
+	}
+	return u, nil
+}
+
+func (u *Unit) build() error {
+	pol := policy.Default()
+	pol.Version, pol.FeverAt = u.cfg.Policy.Version, policy.Celsius(u.cfg.Policy.FeverThresholdC)
+	bootID := clock.BootID()
+	up, err := uplink.New(u.ledger, uplink.Options{
+		Broker: u.cfg.MQTT.Broker, ClientID: u.cfg.MQTT.ClientID,
+		Username: u.cfg.MQTT.Username, Password: u.cfg.MQTT.Password,
+		Status: wire.Status{Schema: wire.SchemaVersion, Site: u.cfg.Site, Unit: u.cfg.Unit,
+			Facility: u.cfg.Facility, Lane: u.cfg.Lane, Firmware: Version,
+			PolicyVersion: pol.Version, BootID: bootID},
+		Logger: u.log.With("part", "uplink"),
+	})
+	if err != nil {
+		return fmt.Errorf("unit: %w", err)
+	}
+	simOpts := u.cfg.simOpts()
+	crowd, err := sim.New(&simOpts)
+	if err != nil {
+		return fmt.Errorf("unit: %w", err)
+	}
+	clk := clock.Clock{Trusted: u.cfg.TrustClock}
+	u.uplink = up
+	u.pipeline, err = screening.New(crowd, crowd, u.ledger, screening.Options{
+		Site: u.cfg.Site, Unit: u.cfg.Unit, Lane: u.cfg.Lane, Policy: pol,
+		Offset: policy.Delta(u.cfg.Thermometer.OffsetC), BootID: bootID,
+		Now: clk.Now, NewID: newID, Decided: u.decided, Logger: u.log.With("part", "screening"),
+	})
+	if err != nil {
+		return fmt.Errorf("unit: %w", err)
+	}
+	return nil
+}
+
+// newID makes a time-ordered UUIDv7, unique without coordination.
+func newID() string { return uuid.Must(uuid.NewV7()).String() }
+
+// decided runs once an entry is durable: show it and hand it to the uplink.
+func (u *Unit) decided(e wire.Entry) {
+	args := []any{"seq", e.Seq, "decision", e.Decision, "credential", e.Credential.Kind, "reason", e.Reasons[0].ZH}
+	if e.Temperature != nil {
+		args = append(args, "temp_c", e.Temperature.CorrectedC)
+	}
+	u.log.Info("entry", args...)
+	u.uplink.Notify()
+}
+
+// Run screens and uplinks until ctx ends. The pipeline finishing early (a
+// simulator with max_people) leaves the uplink running to drain the ledger.
+func (u *Unit) Run(ctx context.Context) error {
+	upDone := make(chan error, 1)
+	go func() { upDone <- u.uplink.Run(ctx) }()
+	u.log.Info("unit running", "site", u.cfg.Site, "unit", u.cfg.Unit, "lane", u.cfg.Lane,
+		"broker", u.cfg.MQTT.Broker, "ledger", filepath.Join(u.cfg.DataDir, "ledger.db"), "firmware", Version)
+	if err := u.pipeline.Run(ctx); err != nil {
+		u.log.Error("screening stopped", "err", err)
+	}
+	return <-upDone
+}
+
+// Ledger gives read access to the unit's ledger, for checks and tests.
+func (u *Unit) Ledger() *ledger.Ledger { return u.ledger }
+
+// Close releases the ledger; call after Run has returned.
+func (u *Unit) Close() error { return u.ledger.Close() }

@@ -1,0 +1,305 @@
+package uplink
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/kakou/kakou/firmware/ledger"
+	"github.com/kakou/kakou/firmware/wire"
+)
+
+var _ Source = (*ledger.Ledger)(nil)
+
+// nothingPending is a Source for tests that never run the uplink.
+type nothingPending struct{}
+
+func (nothingPending) Pending(context.Context, uint64, int) ([]wire.Entry, error) { return nil, nil }
+func (nothingPending) MarkDelivered(context.Context, []uint64) error              { return nil }
+
+var testStatus = wire.Status{
+	Site: "sunshine-garden", Unit: "north-gate", Facility: "community", Lane: wire.LaneIn,
+	Firmware: "test", PolicyVersion: "default-1", BootID: "boot-1",
+}
+
+// watched is the real ledger plus a signal after every MarkDelivered, so a
+// test can wait for the backlog to empty without polling on a clock.
+type watched struct {
+	*ledger.Ledger
+	marked chan struct{}
+	next   atomic.Int64 // entry id counter
+}
+
+func newLedger(t *testing.T) *watched {
+	t.Helper()
+	l, err := ledger.Open(filepath.Join(t.TempDir(), "ledger.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { l.Close() })
+	return &watched{Ledger: l, marked: make(chan struct{}, 1)}
+}
+
+func (w *watched) MarkDelivered(ctx context.Context, seqs []uint64) error {
+	err := w.Ledger.MarkDelivered(ctx, seqs)
+	select {
+	case w.marked <- struct{}{}:
+	default:
+	}
+	return err
+}
+
+// add appends one entry as the screening pipeline would.
+func (w *watched) add() (wire.Entry, error) {
+	i := w.next.Add(1)
+	e := wire.Entry{
+		Schema: wire.SchemaVersion, ID: fmt.Sprintf("entry-%06d", i),
+		Site: testStatus.Site, Unit: testStatus.Unit, BootID: "boot-1", Lane: wire.LaneIn,
+		Time: time.Date(2026, 11, 23, 8, 0, int(i), 0, time.UTC), ClockSynced: true,
+		Credential:    wire.Credential{Kind: wire.CredentialResidentPass, Result: "valid"},
+		Decision:      wire.Allow,
+		Reasons:       []wire.Reason{{Code: "ok", ZH: "通过", EN: "pass"}},
+		PolicyVersion: "default-1",
+	}
+	err := w.Append(context.Background(), &e)
+	return e, err
+}
+
+func (w *watched) addN(t *testing.T, n int) {
+	t.Helper()
+	for range n {
+		if _, err := w.add(); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func (w *watched) awaitEmptyBacklog(t *testing.T) {
+	t.Helper()
+	for {
+		n, _, err := w.Backlog(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n == 0 {
+			return
+		}
+		select {
+		case <-w.marked:
+		case <-time.After(hangGuard):
+			t.Fatalf("%d entries still pending", n)
+		}
+	}
+}
+
+// startUplink runs an uplink with short retry delays; the returned stop
+// cancels it and returns Run's result. Cleanup stops it too.
+func startUplink(t *testing.T, src Source, brokerURL string, batch int) (*Uplink, func() error) {
+	t.Helper()
+	u, err := New(src, Options{Broker: brokerURL, Status: testStatus, BatchSize: batch})
+	if err != nil {
+		t.Fatal(err)
+	}
+	u.t.retryMin, u.t.retryMax = 10*time.Millisecond, 200*time.Millisecond
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- u.Run(ctx) }()
+	stop := sync.OnceValue(func() error {
+		cancel()
+		select {
+		case err := <-done:
+			return err
+		case <-time.After(hangGuard):
+			return fmt.Errorf("Run did not return after cancel")
+		}
+	})
+	t.Cleanup(func() { stop() })
+	return u, stop
+}
+
+func TestUplinkPublishesPendingEntriesInSeqOrderAndMarksThemDelivered(t *testing.T) {
+	capt := newCapture(t)
+	b := startBroker(t, "127.0.0.1:0", capt)
+	l := newLedger(t)
+	l.addN(t, 25)
+	if err := l.Ledger.MarkDelivered(context.Background(), []uint64{1, 2, 3}); err != nil {
+		t.Fatal(err)
+	}
+	u, _ := startUplink(t, l, b.url, 10) // three batches
+	for want := uint64(4); want <= 25; want++ {
+		if e := capt.nextEntry(); e.Seq != want {
+			t.Fatalf("broker got seq %d, want %d", e.Seq, want)
+		}
+	}
+	l.awaitEmptyBacklog(t)
+	if !u.Connected() {
+		t.Fatal("Connected() = false while delivering")
+	}
+
+	l.addN(t, 5)
+	u.Notify()
+	for want := uint64(26); want <= 30; want++ {
+		if e := capt.nextEntry(); e.Seq != want {
+			t.Fatalf("after Notify broker got seq %d, want %d", e.Seq, want)
+		}
+	}
+	l.awaitEmptyBacklog(t)
+}
+
+func TestUplinkBirthIsRetainedOnlineAndWillSaysOfflineWhenConnectionDies(t *testing.T) {
+	capt := newCapture(t)
+	b := startBroker(t, "127.0.0.1:0", capt)
+	u, _ := startUplink(t, newLedger(t), b.url, 0)
+	topic := wire.StatusTopic(testStatus.Site, testStatus.Unit)
+
+	birth := capt.awaitStatus(wire.Online)
+	if birth.Facility != "community" || birth.BootID != "boot-1" || birth.PolicyVersion != "default-1" ||
+		birth.Firmware != "test" || birth.Lane != wire.LaneIn {
+		t.Fatalf("birth lost template fields: %+v", birth)
+	}
+	if s := b.retainedStatus(t, topic); s.State != wire.Online {
+		t.Fatalf("retained status after birth = %s, want online", s.State)
+	}
+
+	b.gate.blocked.Store(u.opts.ClientID, struct{}{}) // keep it from coming straight back
+	b.cutClient(t, u.opts.ClientID)
+	capt.awaitStatus(wire.Offline)
+	if s := b.retainedStatus(t, topic); s.State != wire.Offline {
+		t.Fatalf("retained status after the connection died = %s, want offline", s.State)
+	}
+
+	b.gate.blocked.Delete(u.opts.ClientID)
+	capt.awaitStatus(wire.Online)
+	if s := b.retainedStatus(t, topic); s.State != wire.Online {
+		t.Fatalf("retained status after reconnect = %s, want online", s.State)
+	}
+}
+
+func TestUplinkRunReturnsNilAndLeavesOfflineStatusOnShutdown(t *testing.T) {
+	capt := newCapture(t)
+	b := startBroker(t, "127.0.0.1:0", capt)
+	u, stop := startUplink(t, newLedger(t), b.url, 0)
+	capt.awaitStatus(wire.Online)
+	if err := stop(); err != nil {
+		t.Fatalf("Run = %v, want nil", err)
+	}
+	capt.awaitStatus(wire.Offline)
+	if s := b.retainedStatus(t, wire.StatusTopic(testStatus.Site, testStatus.Unit)); s.State != wire.Offline {
+		t.Fatalf("retained status after shutdown = %s, want offline", s.State)
+	}
+	if u.Connected() {
+		t.Fatal("Connected() = true after Run returned")
+	}
+}
+
+func TestUplinkResendsAfterBrokerRestart(t *testing.T) {
+	capt := newCapture(t)
+	b1 := startBroker(t, "127.0.0.1:0", capt)
+	l := newLedger(t)
+	u, _ := startUplink(t, l, b1.url, 0)
+	l.addN(t, 20)
+	u.Notify()
+	l.awaitEmptyBacklog(t)
+	capt.awaitStatus(wire.Online) // first broker's birth
+
+	// The broker goes away in the middle of a stream of entries.
+	appended := appendWhile(l, u, 40, 10, b1.stop)
+	if err := <-appended; err != nil {
+		t.Fatal(err)
+	}
+	startBroker(t, b1.addr, capt)
+	capt.awaitStatus(wire.Online) // the uplink found the new broker
+	l.addN(t, 10)
+	u.Notify()
+
+	seen := map[uint64]bool{}
+	for len(seen) < 70 {
+		e := capt.nextEntry()
+		if e.Seq < 1 || e.Seq > 70 {
+			t.Fatalf("broker got unexpected seq %d", e.Seq)
+		}
+		seen[e.Seq] = true
+	}
+	l.awaitEmptyBacklog(t)
+}
+
+// appendWhile appends n entries, notifying the uplink after each, and calls
+// during once `at` of them are in; the channel yields the first error or nil.
+func appendWhile(l *watched, u *Uplink, n, at int, during func()) <-chan error {
+	done := make(chan error, 1)
+	go func() {
+		for i := range n {
+			if i == at {
+				during()
+			}
+			if _, err := l.add(); err != nil {
+				done <- err
+				return
+			}
+			u.Notify()
+		}
+		done <- nil
+	}()
+	return done
+}
+
+func TestNewRejectsBadOptions(t *testing.T) {
+	cases := []struct {
+		name   string
+		mutate func(*Options)
+		want   string
+	}{
+		{"no broker", func(o *Options) { o.Broker = "" }, "uplink: broker"},
+		{"broker without scheme", func(o *Options) { o.Broker = "127.0.0.1:1883" }, "uplink: broker"},
+		{"bad site", func(o *Options) { o.Status.Site = "a/b" }, "uplink: status template: wire: status site"},
+		{"no unit", func(o *Options) { o.Status.Unit = "" }, "uplink: status template: wire: status unit"},
+		{"negative batch", func(o *Options) { o.BatchSize = -1 }, "uplink: batch size -1"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			o := Options{Broker: "tcp://127.0.0.1:1883", Status: testStatus}
+			tc.mutate(&o)
+			if _, err := New(nothingPending{}, o); err == nil || !strings.HasPrefix(err.Error(), tc.want) {
+				t.Fatalf("New = %v, want an error starting %q", err, tc.want)
+			}
+		})
+	}
+}
+
+func TestNewAppliesDefaultsAndNotifyNeverBlocks(t *testing.T) {
+	u, err := New(nothingPending{}, Options{Broker: "tcp://127.0.0.1:1883", Status: testStatus})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if u.opts.ClientID != "kakou-sunshine-garden-north-gate" || u.opts.BatchSize != DefaultBatchSize {
+		t.Fatalf("defaults: client id %q, batch %d", u.opts.ClientID, u.opts.BatchSize)
+	}
+	if _, err := New(nil, u.opts); err == nil || !strings.HasPrefix(err.Error(), "uplink: nil Source") {
+		t.Fatalf("New(nil, …) = %v, want uplink: nil Source", err)
+	}
+	for range 3 { // nobody is listening: the wake-ups must merge, not block
+		u.Notify()
+	}
+	if u.Connected() {
+		t.Fatal("Connected() = true before Run")
+	}
+}
+
+func TestBackoffDoublesWithJitterUpToItsCap(t *testing.T) {
+	b := backoff{min: time.Second, max: 30 * time.Second}
+	steps := []time.Duration{1, 2, 4, 8, 16, 30, 30}
+	for round := range 2 {
+		for _, s := range steps {
+			step := s * time.Second
+			if d := b.next(); d < step/2 || d > step {
+				t.Fatalf("round %d: delay %v outside [%v, %v]", round, d, step/2, step)
+			}
+		}
+		b.reset()
+	}
+}
