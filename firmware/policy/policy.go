@@ -56,7 +56,11 @@ func (p Policy) Validate() error {
 // Reading is what the thermometer reported for this person.
 type Reading struct {
 	Raw  physic.Temperature // as the sensor measured the forehead
-	Body physic.Temperature // after the installation's forehead-to-body offset
+	Body physic.Temperature // corrected to body temperature by the thermometer
+	// Uncertain marks a reading the thermometer doubts (samples disagree,
+	// implausible value, ambient out of range); Why says why, for the log.
+	Uncertain bool
+	Why       string
 }
 
 // Input is everything a decision may depend on.
@@ -76,6 +80,8 @@ func (p Policy) Decide(in Input) (wire.Decision, []wire.Reason) {
 		return wire.Recheck, []wire.Reason{ReasonNoTemperature}
 	case in.Reading.Body >= p.FeverAt:
 		return wire.Recheck, []wire.Reason{ReasonFever}
+	case in.Reading.Uncertain:
+		return wire.Recheck, []wire.Reason{ReasonUncertain}
 	}
 	switch in.Credential.Kind {
 	case wire.CredentialResidentPass:
@@ -94,6 +100,7 @@ var (
 	ReasonTempNormal     = wire.Reason{Code: "temp_normal", ZH: "体温正常", EN: "temperature normal"}
 	ReasonFever          = wire.Reason{Code: "fever_recheck", ZH: "体温偏高，请复测", EN: "high temperature, measure again"}
 	ReasonNoTemperature  = wire.Reason{Code: "no_temperature", ZH: "未测到体温，请复测或手工录入", EN: "no temperature taken, measure again or enter by hand"}
+	ReasonUncertain      = wire.Reason{Code: "temp_uncertain", ZH: "测温不稳定，请复测", EN: "reading uncertain, measure again"}
 	ReasonPassUnverified = wire.Reason{Code: "pass_unverified", ZH: "出入证格式正确，未验签", EN: "pass format valid, signature not checked"}
 	ReasonVisitor        = wire.Reason{Code: "visitor_register", ZH: "访客，请登记", EN: "visitor, please register"}
 	ReasonNoCode         = wire.Reason{Code: "no_code", ZH: "未出示码，请登记", EN: "no code shown, please register"}

@@ -26,6 +26,8 @@ func TestDefaultPolicyDecides(t *testing.T) {
 		{"visitor registers", Input{Reading: reading(36.4), Credential: visitor}, wire.Register, "temp_normal"},
 		{"unknown code registers", Input{Reading: reading(36.4), Credential: unknown}, wire.Register, "temp_normal"},
 		{"no code registers", Input{Reading: reading(36.4), Credential: wire.Credential{Kind: wire.CredentialNone}}, wire.Register, "temp_normal"},
+		{"uncertain rechecks", Input{Reading: &Reading{Body: Celsius(36.5), Uncertain: true}, Credential: pass}, wire.Recheck, "temp_uncertain"},
+		{"fever outranks uncertain", Input{Reading: &Reading{Body: Celsius(38), Uncertain: true}, Credential: pass}, wire.Recheck, "fever_recheck"},
 		{"no reading rechecks", Input{ThermometerErr: errors.New("nack"), Credential: pass}, wire.Recheck, "no_temperature"},
 	}
 	p := Default()

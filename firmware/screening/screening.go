@@ -19,9 +19,10 @@ import (
 	"periph.io/x/conn/v3/physic"
 )
 
-// Thermometer takes one forehead reading of the person at the gate.
+// Thermometer takes one person's temperature. An error means no reading
+// at all (a device fault); a reading it doubts comes back Uncertain.
 type Thermometer interface {
-	Measure(ctx context.Context) (physic.Temperature, error)
+	Measure(ctx context.Context) (policy.Reading, error)
 }
 
 // Scanner blocks until the next person presents a code. An empty code is a
@@ -41,11 +42,9 @@ type Options struct {
 	Site, Unit string
 	Lane       wire.Lane
 	Policy     policy.Policy
-	// Offset corrects a forehead reading to body temperature.
-	Offset physic.Temperature
-	BootID string
-	Now    func() (time.Time, bool)
-	NewID  func() string
+	BootID     string
+	Now        func() (time.Time, bool)
+	NewID      func() string
 	// Decided is called after the entry is durable, never before.
 	Decided func(wire.Entry)
 	Logger  *slog.Logger
@@ -102,12 +101,12 @@ func (p *Pipeline) Run(ctx context.Context) error {
 // Screen takes one person from code to a durable, decided entry.
 func (p *Pipeline) Screen(ctx context.Context, code []byte) (wire.Entry, error) {
 	in := policy.Input{Credential: credential.Decode(code)}
-	raw, err := p.thermo.Measure(ctx)
+	r, err := p.thermo.Measure(ctx)
 	if err != nil {
 		in.ThermometerErr = err
 		p.opts.Logger.Warn("thermometer reading failed", "err", err)
 	} else {
-		in.Reading = &policy.Reading{Raw: raw, Body: raw + p.opts.Offset}
+		in.Reading = &r
 	}
 	decision, reasons := p.opts.Policy.Decide(in)
 	e := p.entry(in, decision, reasons)

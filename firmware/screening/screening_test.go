@@ -9,6 +9,7 @@ import (
 
 	"github.com/kakou/kakou/drivers/sim"
 	"github.com/kakou/kakou/firmware/policy"
+	"github.com/kakou/kakou/firmware/sensors"
 	"github.com/kakou/kakou/firmware/wire"
 	"periph.io/x/conn/v3/physic"
 )
@@ -29,18 +30,22 @@ func (m *memLedger) Append(_ context.Context, e *wire.Entry) error {
 	return nil
 }
 
+// fixedThermo is a thermometer whose forehead reading the test chooses; it
+// corrects by the same 0.5 K a configured installation would.
 type fixedThermo struct {
 	t   physic.Temperature
 	err error
 }
 
-func (f fixedThermo) Measure(context.Context) (physic.Temperature, error) { return f.t, f.err }
+func (f fixedThermo) Measure(context.Context) (policy.Reading, error) {
+	return policy.Reading{Raw: f.t, Body: f.t + 500*physic.MilliKelvin}, f.err
+}
 
 func options(decided *[]wire.Entry) Options {
 	n := 0
 	return Options{
 		Site: "sunshine-garden", Unit: "north-gate", Lane: wire.LaneIn, Policy: policy.Default(),
-		Offset: 500 * physic.MilliKelvin, BootID: "boot-1",
+		BootID:  "boot-1",
 		Now:     func() (time.Time, bool) { return time.Unix(0, 0), false },
 		NewID:   func() string { n++; return fmt.Sprintf("id-%d", n) },
 		Decided: func(e wire.Entry) { *decided = append(*decided, e) },
@@ -131,7 +136,8 @@ func TestRunScreensTheWholeCrowd(t *testing.T) {
 	crowd := sim.Must(&o)
 	var decided []wire.Entry
 	led := &memLedger{}
-	p, _ := New(crowd, crowd, led, options(&decided))
+	th := sensors.SimThermometer{Crowd: crowd, Offset: o.ForeheadDrop}
+	p, _ := New(th, crowd, led, options(&decided))
 	if err := p.Run(context.Background()); err != nil {
 		t.Fatal(err)
 	}

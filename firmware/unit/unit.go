@@ -16,6 +16,7 @@ import (
 	"github.com/kakou/kakou/firmware/ledger"
 	"github.com/kakou/kakou/firmware/policy"
 	"github.com/kakou/kakou/firmware/screening"
+	"github.com/kakou/kakou/firmware/sensors"
 	"github.com/kakou/kakou/firmware/uplink"
 	"github.com/kakou/kakou/firmware/wire"
 )
@@ -75,9 +76,9 @@ func (u *Unit) build() error {
 	}
 	clk := clock.Clock{Trusted: u.cfg.TrustClock}
 	u.uplink = up
-	u.pipeline, err = screening.New(crowd, crowd, u.ledger, screening.Options{
-		Site: u.cfg.Site, Unit: u.cfg.Unit, Lane: u.cfg.Lane, Policy: pol,
-		Offset: policy.Delta(u.cfg.Thermometer.OffsetC), BootID: bootID,
+	thermo := sensors.SimThermometer{Crowd: crowd, Offset: policy.Delta(u.cfg.Thermometer.OffsetC)}
+	u.pipeline, err = screening.New(thermo, crowd, u.ledger, screening.Options{
+		Site: u.cfg.Site, Unit: u.cfg.Unit, Lane: u.cfg.Lane, Policy: pol, BootID: bootID,
 		Now: clk.Now, NewID: newID, Decided: u.decided, Logger: u.log.With("part", "screening"),
 	})
 	if err != nil {
