@@ -1,0 +1,129 @@
+// Package api serves what the cloud collector knows over HTTP: a JSON API
+// for other systems and the dashboard central monitoring watches (PRODUCT.md
+// "Central monitoring sees every checkpoint at once").
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/kakou/kakou/cloud/store"
+)
+
+// Store is what the API reads.
+type Store interface {
+	Ping(ctx context.Context) error
+	Units(ctx context.Context, dayStart time.Time) ([]store.Unit, error)
+	Entries(ctx context.Context, q store.Query) ([]store.Record, error)
+}
+
+// Options configures the handlers.
+type Options struct {
+	// Location decides where "today" starts for entries_today; the
+	// checkpoints' local midnight, Asia/Shanghai unless set.
+	Location *time.Location
+	Logger   *slog.Logger
+	// Now is time.Now unless a test pins it.
+	Now func() time.Time
+}
+
+type server struct {
+	store Store
+	opts  Options
+	log   *slog.Logger
+}
+
+// New returns the collector's HTTP handler: the API under /api/v1/, a
+// health check at /healthz and the dashboard at /.
+func New(st Store, opts Options) (http.Handler, error) {
+	if opts.Location == nil {
+		loc, err := time.LoadLocation("Asia/Shanghai")
+		if err != nil {
+			return nil, err
+		}
+		opts.Location = loc
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	s := &server{store: st, opts: opts, log: opts.Logger.With("component", "api")}
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", s.healthz)
+	mux.HandleFunc("GET /api/v1/units", s.units)
+	mux.HandleFunc("GET /api/v1/entries", s.entries)
+	mux.HandleFunc("GET /{$}", dashboard)
+	return mux, nil
+}
+
+func (s *server) healthz(w http.ResponseWriter, r *http.Request) {
+	if err := s.store.Ping(r.Context()); err != nil {
+		s.log.Error("health check: store unreachable", "err", err)
+		writeJSON(w, http.StatusServiceUnavailable, map[string]string{
+			"status": "unavailable", "error": "the database cannot be read: " + err.Error()})
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+}
+
+// unitJSON is the API's shape of a unit; LastSeen is null if the unit was
+// never heard from live.
+type unitJSON struct {
+	ID            string     `json:"id"`
+	Site          string     `json:"site"`
+	Facility      string     `json:"facility"`
+	Lane          string     `json:"lane"`
+	Online        bool       `json:"online"`
+	LastSeen      *time.Time `json:"last_seen"`
+	Firmware      string     `json:"firmware"`
+	PolicyVersion string     `json:"policy_version"`
+	EntriesToday  int        `json:"entries_today"`
+}
+
+func (s *server) units(w http.ResponseWriter, r *http.Request) {
+	dayStart := startOfDay(s.opts.Now(), s.opts.Location)
+	units, err := s.store.Units(r.Context(), dayStart)
+	if err != nil {
+		s.internal(w, "list units", err)
+		return
+	}
+	out := make([]unitJSON, len(units))
+	for i, u := range units {
+		out[i] = unitJSON{ID: u.ID, Site: u.Site, Facility: u.Facility, Lane: string(u.Lane),
+			Online: u.Online, Firmware: u.Firmware, PolicyVersion: u.PolicyVersion,
+			EntriesToday: u.EntriesToday}
+		if !u.LastSeen.IsZero() {
+			out[i].LastSeen = &u.LastSeen
+		}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"day_start": dayStart, "units": out})
+}
+
+// startOfDay is local midnight of the day t falls on in loc.
+func startOfDay(t time.Time, loc *time.Location) time.Time {
+	y, m, d := t.In(loc).Date()
+	return time.Date(y, m, d, 0, 0, 0, 0, loc)
+}
+
+func (s *server) internal(w http.ResponseWriter, what string, err error) {
+	s.log.Error(what, "err", err)
+	writeError(w, http.StatusInternalServerError, what+" failed; the collector's log has the details")
+}
+
+func writeError(w http.ResponseWriter, code int, msg string) {
+	writeJSON(w, code, map[string]string{"error": msg})
+}
+
+func writeJSON(w http.ResponseWriter, code int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(code)
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.Encode(v) // the status line is sent; a failed write has no one to tell
+}

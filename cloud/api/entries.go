@@ -1,0 +1,112 @@
+package api
+
+import (
+	"fmt"
+	"net/http"
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/kakou/kakou/cloud/store"
+	"github.com/kakou/kakou/firmware/wire"
+)
+
+// entryJSON is an entry as units send it, plus when the cloud received it.
+type entryJSON struct {
+	wire.Entry
+	ReceivedAt time.Time `json:"received_at"`
+}
+
+func (s *server) entries(w http.ResponseWriter, r *http.Request) {
+	q, err := parseQuery(r.URL.Query())
+	if err != nil {
+		writeError(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	records, err := s.store.Entries(r.Context(), q)
+	if err != nil {
+		s.internal(w, "query entries", err)
+		return
+	}
+	out := make([]entryJSON, len(records))
+	for i, rec := range records {
+		out[i] = entryJSON{Entry: rec.Entry, ReceivedAt: rec.ReceivedAt}
+		if out[i].Reasons == nil {
+			out[i].Reasons = []wire.Reason{}
+		}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"entries": out})
+}
+
+// queryParams are the parameters /api/v1/entries understands; any other is
+// refused, so a typo does not silently return unfiltered data.
+var queryParams = map[string]func(*store.Query, string) error{
+	"site":  func(q *store.Query, v string) error { return idParam(&q.Site, v) },
+	"unit":  func(q *store.Query, v string) error { return idParam(&q.Unit, v) },
+	"since": func(q *store.Query, v string) error { return timeParam(&q.Since, v) },
+	"until": func(q *store.Query, v string) error { return timeParam(&q.Until, v) },
+	"limit": limitParam,
+}
+
+// parseQuery reads every parameter and reports all problems at once.
+func parseQuery(values url.Values) (store.Query, error) {
+	var q store.Query
+	var problems []string
+	for _, name := range sortedKeys(values) {
+		parse, ok := queryParams[name]
+		switch {
+		case !ok:
+			problems = append(problems, fmt.Sprintf("unknown parameter %q; use site, unit, since, until or limit", name))
+		case len(values[name]) > 1:
+			problems = append(problems, fmt.Sprintf("%s: given %d times; give it once", name, len(values[name])))
+		default:
+			if err := parse(&q, values.Get(name)); err != nil {
+				problems = append(problems, name+": "+err.Error())
+			}
+		}
+	}
+	if !q.Since.IsZero() && !q.Until.IsZero() && !q.Since.Before(q.Until) {
+		problems = append(problems, "since must be before until")
+	}
+	if len(problems) > 0 {
+		return store.Query{}, fmt.Errorf("%s", strings.Join(problems, "; "))
+	}
+	return q, nil
+}
+
+func idParam(dst *string, v string) error {
+	if err := wire.ValidateID(v); err != nil {
+		return err
+	}
+	*dst = v
+	return nil
+}
+
+func timeParam(dst *time.Time, v string) error {
+	t, err := time.Parse(time.RFC3339, v)
+	if err != nil {
+		return fmt.Errorf("%q is not an RFC 3339 time; send e.g. 2022-04-01T08:00:00+08:00 (URL-encode '+' as %%2B)", v)
+	}
+	*dst = t
+	return nil
+}
+
+func limitParam(q *store.Query, v string) error {
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 || n > store.MaxLimit {
+		return fmt.Errorf("%q is not a whole number from 1 to %d", v, store.MaxLimit)
+	}
+	q.Limit = n
+	return nil
+}
+
+func sortedKeys(values url.Values) []string {
+	keys := make([]string, 0, len(values))
+	for k := range values {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}

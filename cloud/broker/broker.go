@@ -1,0 +1,105 @@
+// Package broker runs the cloud collector's embedded MQTT broker, so a demo
+// or a small district needs no separate Mosquitto. It is mochi-mqtt with one
+// TCP listener; retained messages (unit presence) and last wills (a unit
+// that drops off the network) are part of mochi and need no code here.
+package broker
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"sync"
+
+	mqtt "github.com/mochi-mqtt/server/v2"
+	"github.com/mochi-mqtt/server/v2/listeners"
+	"github.com/mochi-mqtt/server/v2/packets"
+)
+
+// allowAll lets every client connect and use every topic. It is a stand-in
+// on purpose: the security issue replaces it with per-unit credentials and
+// ACLs (a unit may publish only under its own site/unit topics). It is
+// written here rather than taken from mochi's hooks/auth package because
+// that package pulls in a YAML parser only its ledger needs.
+type allowAll struct{ mqtt.HookBase }
+
+func (*allowAll) ID() string { return "kakou-allow-all" }
+
+func (*allowAll) Provides(b byte) bool {
+	return bytes.Contains([]byte{mqtt.OnConnectAuthenticate, mqtt.OnACLCheck}, []byte{b})
+}
+
+func (*allowAll) OnConnectAuthenticate(*mqtt.Client, packets.Packet) bool { return true }
+
+func (*allowAll) OnACLCheck(*mqtt.Client, string, bool) bool { return true }
+
+// Broker is an embedded MQTT broker listening on one TCP address.
+type Broker struct {
+	server *mqtt.Server
+	tcp    *listeners.TCP
+	log    *slog.Logger
+
+	mu      sync.Mutex
+	started bool
+	closed  bool
+}
+
+// New prepares a broker that will listen on addr ("127.0.0.1:0" picks a free
+// port). Nothing listens until Start.
+func New(addr string, log *slog.Logger) (*Broker, error) {
+	if _, _, err := net.SplitHostPort(addr); err != nil {
+		return nil, fmt.Errorf("broker: listen address %q: %w", addr, err)
+	}
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	log = log.With("component", "broker")
+	server := mqtt.New(&mqtt.Options{Logger: log})
+	if err := server.AddHook(new(allowAll), nil); err != nil {
+		return nil, fmt.Errorf("broker: add auth hook: %w", err)
+	}
+	tcp := listeners.NewTCP(listeners.Config{ID: "tcp", Address: addr})
+	return &Broker{server: server, tcp: tcp, log: log}, nil
+}
+
+// Start binds the listener and starts serving. It returns once the port is
+// bound, so Addr is valid afterwards.
+func (b *Broker) Start() error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.started {
+		return errors.New("broker: already started")
+	}
+	if err := b.server.AddListener(b.tcp); err != nil {
+		return fmt.Errorf("broker: listen on %s: %w", b.tcp.Address(), err)
+	}
+	if err := b.server.Serve(); err != nil {
+		return fmt.Errorf("broker: serve: %w", err)
+	}
+	b.started = true
+	b.log.Info("mqtt broker listening", "addr", b.tcp.Address())
+	return nil
+}
+
+// Addr is the host:port the broker listens on; after Start it is the port
+// actually bound, not the ":0" that was asked for.
+func (b *Broker) Addr() string { return b.tcp.Address() }
+
+// URL is the address in the form MQTT clients take: tcp://host:port.
+func (b *Broker) URL() string { return "tcp://" + b.Addr() }
+
+// Close disconnects every client, stops listening and stops the broker's
+// housekeeping. Closing twice is harmless.
+func (b *Broker) Close() error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.closed {
+		return nil
+	}
+	b.closed = true
+	if err := b.server.Close(); err != nil {
+		return fmt.Errorf("broker: close: %w", err)
+	}
+	return nil
+}

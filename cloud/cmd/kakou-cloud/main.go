@@ -1,0 +1,61 @@
+// Command kakou-cloud runs the Kakou cloud collector: it receives every
+// checkpoint unit's entries and presence over MQTT, stores them, and serves
+// the API and the central monitoring dashboard.
+//
+//	kakou-cloud -config configs/cloud.toml
+//	kakou-cloud -config configs/cloud.toml -check-config
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+	_ "time/tzdata" // "today" is local midnight even on hosts without a tz database
+
+	"github.com/kakou/kakou/cloud/collector"
+)
+
+func main() {
+	configPath := flag.String("config", "/etc/kakou/cloud.toml", "collector configuration file (TOML)")
+	check := flag.Bool("check-config", false, "validate the configuration, print every problem and exit")
+	flag.Parse()
+
+	cfg, err := collector.LoadConfig(*configPath)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "kakou-cloud: configuration problems:")
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	if *check {
+		fmt.Printf("%s: configuration is valid\n", *configPath)
+		return
+	}
+	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
+	if err := run(cfg, log); err != nil {
+		log.Error("kakou-cloud stopped", "err", err)
+		os.Exit(1)
+	}
+}
+
+func run(cfg collector.Config, log *slog.Logger) error {
+	c, err := collector.New(cfg, log)
+	if err != nil {
+		return err
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := c.Start(ctx); err != nil {
+		return err
+	}
+	log.Info("dashboard: "+c.HTTPURL(), "units_publish_to", c.BrokerURL())
+	<-ctx.Done()
+	log.Info("shutting down")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	return c.Shutdown(shutdownCtx)
+}

@@ -1,0 +1,183 @@
+// Package collector wires the cloud collector together: the store, an
+// embedded or external MQTT broker, ingest, and the HTTP API with the
+// dashboard. It starts them in dependency order and stops them in reverse.
+package collector
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"time"
+
+	"github.com/kakou/kakou/cloud/api"
+	"github.com/kakou/kakou/cloud/broker"
+	"github.com/kakou/kakou/cloud/ingest"
+	"github.com/kakou/kakou/cloud/store"
+)
+
+// Collector is the running cloud collector.
+type Collector struct {
+	cfg Config
+	log *slog.Logger
+
+	store     *store.SQLite
+	broker    *broker.Broker // nil with an external broker
+	brokerURL string
+	ingest    *ingest.Ingest
+	http      *http.Server
+	httpAddr  net.Addr
+}
+
+// New checks cfg; nothing is opened until Start.
+func New(cfg Config, log *slog.Logger) (*Collector, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, fmt.Errorf("collector: config:\n%w", err)
+	}
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &Collector{cfg: cfg, log: log}, nil
+}
+
+// Start opens the store, starts the broker if embedded, subscribes, and
+// serves HTTP. It returns when all of them are listening; on error what was
+// started is shut down again.
+func (c *Collector) Start(ctx context.Context) error {
+	steps := []func(context.Context) error{c.openStore, c.startBroker, c.startIngest, c.startHTTP}
+	for _, step := range steps {
+		if err := step(ctx); err != nil {
+			shutdownCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			return errors.Join(err, c.Shutdown(shutdownCtx))
+		}
+	}
+	c.log.Info("collector running", "http", c.HTTPURL(), "broker", c.brokerURL,
+		"embedded_broker", c.broker != nil, "database", c.cfg.DatabasePath())
+	return nil
+}
+
+func (c *Collector) openStore(context.Context) error {
+	if err := os.MkdirAll(c.cfg.DataDir, 0o750); err != nil {
+		return fmt.Errorf("collector: data directory: %w", err)
+	}
+	st, err := store.Open(c.cfg.DatabasePath())
+	if err != nil {
+		return fmt.Errorf("collector: %w", err)
+	}
+	c.store = st
+	return nil
+}
+
+func (c *Collector) startBroker(context.Context) error {
+	if !c.cfg.Broker.Embedded {
+		c.brokerURL = c.cfg.Broker.URL
+		return nil
+	}
+	b, err := broker.New(c.cfg.Broker.Listen, c.log)
+	if err != nil {
+		return fmt.Errorf("collector: %w", err)
+	}
+	if err := b.Start(); err != nil {
+		return fmt.Errorf("collector: %w", err)
+	}
+	c.broker, c.brokerURL = b, "tcp://"+dialable(b.Addr())
+	return nil
+}
+
+func (c *Collector) startIngest(ctx context.Context) error {
+	in, err := ingest.New(c.store, ingest.Options{BrokerURL: c.brokerURL,
+		ClientID: c.cfg.Broker.ClientID, Username: c.cfg.Broker.Username,
+		Password: c.cfg.Broker.Password, Logger: c.log})
+	if err != nil {
+		return fmt.Errorf("collector: %w", err)
+	}
+	if err := in.Start(ctx); err != nil {
+		return fmt.Errorf("collector: %w", err)
+	}
+	c.ingest = in
+	return nil
+}
+
+func (c *Collector) startHTTP(context.Context) error {
+	loc, err := c.cfg.Location()
+	if err != nil {
+		return fmt.Errorf("collector: timezone: %w", err)
+	}
+	h, err := api.New(c.store, api.Options{Location: loc, Logger: c.log})
+	if err != nil {
+		return fmt.Errorf("collector: %w", err)
+	}
+	ln, err := net.Listen("tcp", c.cfg.HTTP.Listen)
+	if err != nil {
+		return fmt.Errorf("collector: http: %w", err)
+	}
+	c.httpAddr = ln.Addr()
+	c.http = &http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout: 10 * time.Second, WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute,
+		ErrorLog: slog.NewLogLogger(c.log.Handler(), slog.LevelWarn)}
+	go func() {
+		if err := c.http.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+			c.log.Error("http server stopped", "err", err)
+		}
+	}()
+	return nil
+}
+
+// BrokerURL is where units publish: the embedded broker's address, or the
+// external broker from the config.
+func (c *Collector) BrokerURL() string { return c.brokerURL }
+
+// HTTPURL is the dashboard's address, e.g. http://127.0.0.1:8080.
+func (c *Collector) HTTPURL() string {
+	if c.httpAddr == nil {
+		return ""
+	}
+	return "http://" + dialable(c.httpAddr.String())
+}
+
+// Store is the collector's database, for tests and tools in this module.
+func (c *Collector) Store() *store.SQLite { return c.store }
+
+// Shutdown stops in reverse order of Start: HTTP first so no request reads
+// a closing store, then ingest so nothing is left half-stored (unacked
+// messages stay with the broker), then the broker, then the store.
+func (c *Collector) Shutdown(ctx context.Context) error {
+	var errs []error
+	if c.http != nil {
+		errs = append(errs, c.http.Shutdown(ctx))
+		c.http = nil
+	}
+	if c.ingest != nil {
+		c.ingest.Stop()
+		c.ingest = nil
+	}
+	if c.broker != nil {
+		errs = append(errs, c.broker.Close())
+		c.broker = nil
+	}
+	if c.store != nil {
+		errs = append(errs, c.store.Close())
+		c.store = nil
+	}
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("collector: shutdown: %w", err)
+	}
+	return nil
+}
+
+// dialable turns a listening address into one a client can dial: an
+// unspecified host (0.0.0.0 or ::) becomes the loopback address.
+func dialable(addr string) string {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return addr
+	}
+	if ip := net.ParseIP(host); host == "" || ip != nil && ip.IsUnspecified() {
+		host = "127.0.0.1"
+	}
+	return net.JoinHostPort(host, port)
+}

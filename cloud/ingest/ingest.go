@@ -1,0 +1,226 @@
+// Package ingest takes the units' messages off MQTT and into the store.
+//
+// It subscribes to every unit's entry and status topics at QoS 1 under a
+// persistent session (CleanSession false and a stable client id), so
+// whatever the units published while the collector was down is queued by
+// the broker and delivered when it comes back. Delivery is at-least-once;
+// the store makes it exactly-once in effect.
+package ingest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	paho "github.com/eclipse/paho.mqtt.golang"
+	"github.com/kakou/kakou/firmware/wire"
+)
+
+// Store is what ingest needs from storage. Both writes must be idempotent:
+// the same message may arrive more than once.
+type Store interface {
+	PutEntries(ctx context.Context, entries []wire.Entry, receivedAt time.Time) (inserted int, err error)
+	PutStatus(ctx context.Context, st wire.Status, receivedAt time.Time) error
+}
+
+// Options configures the MQTT connection.
+type Options struct {
+	BrokerURL string // tcp://host:port
+	// ClientID must stay the same across restarts: the broker keeps the
+	// session, and the messages queued in it, under this id.
+	ClientID           string
+	Username, Password string
+	Logger             *slog.Logger
+}
+
+// connectTimeout bounds Start when the broker cannot be reached.
+const connectTimeout = 10 * time.Second
+
+// Ingest is a running subscription feeding a Store.
+type Ingest struct {
+	store  Store
+	opts   Options
+	log    *slog.Logger
+	client paho.Client
+
+	stopped  context.Context // done once Stop is called; ends store retries
+	stop     context.CancelFunc
+	stopOnce sync.Once
+	ready    chan error // the first subscription's outcome, for Start
+	readyOne sync.Once
+
+	accepted, duplicates, rejected atomic.Uint64
+}
+
+// Stats counts messages since New.
+type Stats struct {
+	Accepted   uint64 // stored, or already stored (a re-send)
+	Duplicates uint64 // accepted entries that were already stored
+	Rejected   uint64 // malformed or inconsistent, logged and dropped
+}
+
+// New checks opts and prepares the client; nothing connects until Start.
+func New(store Store, opts Options) (*Ingest, error) {
+	if store == nil {
+		return nil, errors.New("ingest: a store is required")
+	}
+	if err := opts.validate(); err != nil {
+		return nil, err
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	in := &Ingest{store: store, opts: opts, ready: make(chan error, 1),
+		log: opts.Logger.With("component", "ingest")}
+	in.stopped, in.stop = context.WithCancel(context.Background())
+	in.client = paho.NewClient(in.clientOptions())
+	return in, nil
+}
+
+func (o Options) validate() error {
+	u, err := url.Parse(o.BrokerURL)
+	if err != nil || u.Host == "" {
+		return fmt.Errorf("ingest: broker URL %q: want tcp://host:port", o.BrokerURL)
+	}
+	if o.ClientID == "" {
+		return errors.New("ingest: a stable client id is required for the persistent session")
+	}
+	return nil
+}
+
+func (in *Ingest) clientOptions() *paho.ClientOptions {
+	return paho.NewClientOptions().
+		AddBroker(in.opts.BrokerURL).
+		SetClientID(in.opts.ClientID).
+		SetUsername(in.opts.Username).
+		SetPassword(in.opts.Password).
+		SetCleanSession(false).
+		// Ordered delivery runs the handler on paho's router goroutine, one
+		// message at a time, so a message is stored before the next is read.
+		SetOrderMatters(true).
+		// The handler acknowledges itself, and only once the message is
+		// stored or found unusable; see handle.
+		SetAutoAckDisabled(true).
+		// Queued messages of the persistent session can arrive before
+		// OnConnect has resubscribed; without a default handler paho would
+		// drop them unacknowledged.
+		SetDefaultPublishHandler(in.handle).
+		SetAutoReconnect(true).
+		SetMaxReconnectInterval(10 * time.Second).
+		SetConnectTimeout(connectTimeout).
+		SetOnConnectHandler(in.onConnect).
+		SetConnectionLostHandler(func(_ paho.Client, err error) {
+			in.log.Warn("lost the broker, reconnecting", "broker", in.opts.BrokerURL, "err", err)
+		})
+}
+
+// Start connects and returns once both subscriptions are in place, or with
+// an error when the broker cannot be reached or refuses them. An Ingest is
+// started once; after an error or Stop, make a new one.
+func (in *Ingest) Start(ctx context.Context) error {
+	tok := in.client.Connect()
+	err := in.wait(ctx, tok.Done(), nil)
+	if err == nil {
+		err = tok.Error()
+	}
+	if err != nil {
+		in.Stop()
+		return fmt.Errorf("ingest: connect to %s: %w", in.opts.BrokerURL, err)
+	}
+	if err := in.wait(ctx, nil, in.ready); err != nil {
+		in.Stop()
+		return fmt.Errorf("ingest: subscribe on %s: %w", in.opts.BrokerURL, err)
+	}
+	return nil
+}
+
+// wait blocks until done closes or result delivers, within connectTimeout.
+func (in *Ingest) wait(ctx context.Context, done <-chan struct{}, result <-chan error) error {
+	timer := time.NewTimer(connectTimeout)
+	defer timer.Stop()
+	select {
+	case <-done:
+		return nil
+	case err := <-result:
+		return err
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-timer.C:
+		return fmt.Errorf("no answer within %v", connectTimeout)
+	}
+}
+
+// onConnect (re)subscribes on every connection, first or after a drop.
+func (in *Ingest) onConnect(c paho.Client) {
+	err := in.subscribe(c)
+	if err != nil {
+		in.log.Error("subscribe failed", "broker", in.opts.BrokerURL, "err", err)
+	} else {
+		in.log.Info("subscribed", "broker", in.opts.BrokerURL, "filters", []string{wire.EntryFilter, wire.StatusFilter})
+	}
+	in.readyOne.Do(func() { in.ready <- err })
+}
+
+// subscribe retries a refused SUBSCRIBE for up to connectTimeout. mochi
+// refuses one whose packet id is also the id of a message it is still
+// re-delivering from the persistent session (it keeps one id space for both
+// directions); that clears as handle acknowledges the backlog, which flows
+// meanwhile because the session's subscriptions survived.
+func (in *Ingest) subscribe(c paho.Client) error {
+	filters := map[string]byte{wire.EntryFilter: wire.QoSEntry, wire.StatusFilter: wire.QoSStatus}
+	deadline := time.Now().Add(connectTimeout)
+	for {
+		tok := c.SubscribeMultiple(filters, in.handle)
+		err := errors.New("no SUBACK")
+		if tok.WaitTimeout(connectTimeout) {
+			err = subscribeResult(tok)
+		}
+		if err == nil || time.Now().After(deadline) || !c.IsConnectionOpen() {
+			return err
+		}
+		in.log.Warn("subscribe refused, retrying", "broker", in.opts.BrokerURL, "err", err)
+		select {
+		case <-in.stopped.Done():
+			return err
+		case <-time.After(retryFirst):
+		}
+	}
+}
+
+// subscribeResult turns a SUBACK refusal (code 0x80) into an error.
+func subscribeResult(tok paho.Token) error {
+	if err := tok.Error(); err != nil {
+		return err
+	}
+	st, ok := tok.(*paho.SubscribeToken)
+	if !ok {
+		return nil
+	}
+	for filter, code := range st.Result() {
+		if code >= 0x80 {
+			return fmt.Errorf("broker refused %s (code 0x%02x)", filter, code)
+		}
+	}
+	return nil
+}
+
+// Stop ends retries in progress and disconnects. A message not yet stored
+// stays unacknowledged in the broker's session and comes again next time.
+func (in *Ingest) Stop() {
+	in.stopOnce.Do(func() {
+		in.stop()
+		in.client.Disconnect(250)
+		in.log.Info("stopped", "stats", in.Stats())
+	})
+}
+
+// Stats returns the message counters.
+func (in *Ingest) Stats() Stats {
+	return Stats{Accepted: in.accepted.Load(), Duplicates: in.duplicates.Load(),
+		Rejected: in.rejected.Load()}
+}

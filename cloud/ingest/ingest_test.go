@@ -1,0 +1,271 @@
+package ingest
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	paho "github.com/eclipse/paho.mqtt.golang"
+	"github.com/kakou/kakou/cloud/broker"
+	"github.com/kakou/kakou/cloud/store"
+	"github.com/kakou/kakou/firmware/wire"
+)
+
+// wait is a ceiling on every blocking step, not a timing assertion.
+const wait = 10 * time.Second
+
+var t0 = time.Date(2022, 4, 1, 8, 0, 0, 0, time.UTC)
+
+func startBroker(t *testing.T) string {
+	t.Helper()
+	b, err := broker.New("127.0.0.1:0", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { b.Close() })
+	return b.URL()
+}
+
+func openStore(t *testing.T) *store.SQLite {
+	t.Helper()
+	s, err := store.Open(filepath.Join(t.TempDir(), "cloud.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+func startIngest(t *testing.T, st Store, url, clientID string) *Ingest {
+	t.Helper()
+	in, err := New(st, Options{BrokerURL: url, ClientID: clientID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), wait)
+	defer cancel()
+	if err := in.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(in.Stop)
+	return in
+}
+
+// unit is a publisher standing in for a checkpoint unit.
+func unit(t *testing.T, url string) paho.Client {
+	t.Helper()
+	c := paho.NewClient(paho.NewClientOptions().AddBroker(url).SetClientID("unit-under-test"))
+	if tok := c.Connect(); !tok.WaitTimeout(wait) || tok.Error() != nil {
+		t.Fatalf("unit connect: %v", tok.Error())
+	}
+	t.Cleanup(func() { c.Disconnect(0) })
+	return c
+}
+
+func publish(t *testing.T, c paho.Client, topic string, retained bool, payload any) {
+	t.Helper()
+	b, ok := payload.([]byte)
+	if !ok {
+		var err error
+		if b, err = json.Marshal(payload); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if tok := c.Publish(topic, 1, retained, b); !tok.WaitTimeout(wait) || tok.Error() != nil {
+		t.Fatalf("publish %s: %v", topic, tok.Error())
+	}
+}
+
+func entry(site, unitID string, seq uint64) wire.Entry {
+	return wire.Entry{Schema: wire.SchemaVersion, ID: fmt.Sprintf("%s-%d", unitID, seq),
+		Site: site, Unit: unitID, Seq: seq, BootID: "b1", Lane: wire.LaneIn,
+		Time: t0.Add(time.Duration(seq) * time.Second), ClockSynced: true,
+		Credential: wire.Credential{Kind: wire.CredentialNone, Result: "none"},
+		Decision:   wire.Allow, Reasons: []wire.Reason{}, PolicyVersion: "default-1"}
+}
+
+// eventually polls until ok holds; the ceiling only stops a hung test.
+func eventually(t *testing.T, what string, ok func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(wait); !ok(); time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("never happened: %s", what)
+		}
+	}
+}
+
+func handled(in *Ingest, n uint64) func() bool {
+	return func() bool { s := in.Stats(); return s.Accepted+s.Rejected >= n }
+}
+
+func entries(t *testing.T, s *store.SQLite) []store.Record {
+	t.Helper()
+	got, err := s.Entries(context.Background(), store.Query{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return got
+}
+
+func TestIngestStoresEntriesAndUnitStatus(t *testing.T) {
+	url, s := startBroker(t), openStore(t)
+	in := startIngest(t, s, url, "cloud")
+	u := unit(t, url)
+	st := wire.Status{Schema: wire.SchemaVersion, Site: "site-a", Unit: "u1",
+		State: wire.Online, Firmware: "0.1.0", Time: t0}
+	publish(t, u, wire.StatusTopic("site-a", "u1"), true, st)
+	for seq := uint64(1); seq <= 3; seq++ {
+		publish(t, u, wire.EntryTopic("site-a", "u1"), false, entry("site-a", "u1", seq))
+	}
+	// The retained status may arrive twice, live and as the retained copy
+	// the broker sends for a subscription still being set up; both are fine.
+	eventually(t, "3 entries stored", func() bool { return len(entries(t, s)) == 3 })
+	eventually(t, "status stored", handled(in, 4))
+
+	if got := entries(t, s); got[0].ID != "u1-3" || got[2].ID != "u1-1" {
+		t.Fatalf("stored %+v, want u1-3, u1-2, u1-1", got)
+	}
+	units, err := s.Units(context.Background(), t0)
+	if err != nil || len(units) != 1 || !units[0].Online || units[0].Firmware != "0.1.0" {
+		t.Fatalf("units = %+v, %v; want u1 online with firmware 0.1.0", units, err)
+	}
+	if stats := in.Stats(); stats.Rejected != 0 || stats.Duplicates != 0 {
+		t.Fatalf("stats = %+v", stats)
+	}
+}
+
+func TestIngestStoresReSentEntryOnce(t *testing.T) {
+	url, s := startBroker(t), openStore(t)
+	in := startIngest(t, s, url, "cloud")
+	u := unit(t, url)
+	e := entry("site-a", "u1", 1)
+	publish(t, u, wire.EntryTopic("site-a", "u1"), false, e)
+	publish(t, u, wire.EntryTopic("site-a", "u1"), false, e)
+	eventually(t, "2 messages handled", handled(in, 2))
+	if got := entries(t, s); len(got) != 1 {
+		t.Fatalf("stored %d entries, want 1", len(got))
+	}
+	if stats := in.Stats(); stats != (Stats{Accepted: 2, Duplicates: 1}) {
+		t.Fatalf("stats = %+v", stats)
+	}
+}
+
+func TestIngestRejectsMalformedMessagesAndKeepsGoing(t *testing.T) {
+	url, s := startBroker(t), openStore(t)
+	in := startIngest(t, s, url, "cloud")
+	u := unit(t, url)
+	newer := entry("site-a", "u1", 1)
+	newer.Schema = wire.SchemaVersion + 1
+	noLane := entry("site-a", "u1", 2)
+	noLane.Lane = ""
+	bad := []struct {
+		name, topic string
+		payload     any
+	}{
+		{"not JSON", wire.EntryTopic("site-a", "u1"), []byte("{not json")},
+		{"newer schema", wire.EntryTopic("site-a", "u1"), newer},
+		{"invalid field", wire.EntryTopic("site-a", "u1"), noLane},
+		{"site differs from topic", wire.EntryTopic("site-b", "u1"), entry("site-a", "u1", 3)},
+		{"unit differs from topic", wire.EntryTopic("site-a", "u2"), entry("site-a", "u1", 4)},
+		{"status of another unit", wire.StatusTopic("site-a", "u2"),
+			wire.Status{Schema: wire.SchemaVersion, Site: "site-a", Unit: "u1", State: wire.Online}},
+	}
+	for _, b := range bad {
+		publish(t, u, b.topic, false, b.payload)
+	}
+	publish(t, u, wire.EntryTopic("site-a", "u1"), false, entry("site-a", "u1", 5))
+	eventually(t, "all messages handled", handled(in, uint64(len(bad)+1)))
+
+	if stats := in.Stats(); stats != (Stats{Accepted: 1, Rejected: uint64(len(bad))}) {
+		t.Fatalf("stats = %+v, want 1 accepted and %d rejected", stats, len(bad))
+	}
+	if got := entries(t, s); len(got) != 1 || got[0].ID != "u1-5" {
+		t.Fatalf("stored %+v, want only u1-5", got)
+	}
+}
+
+func TestIngestReceivesEntriesQueuedWhileCollectorWasDown(t *testing.T) {
+	url, s := startBroker(t), openStore(t)
+	first := startIngest(t, s, url, "cloud")
+	first.Stop()
+
+	u := unit(t, url)
+	for seq := uint64(1); seq <= 5; seq++ {
+		publish(t, u, wire.EntryTopic("site-a", "u1"), false, entry("site-a", "u1", seq))
+	}
+	again := startIngest(t, s, url, "cloud") // same client id: same session
+	eventually(t, "queued entries delivered", handled(again, 5))
+	if got := entries(t, s); len(got) != 5 {
+		t.Fatalf("stored %d entries, want the 5 queued", len(got))
+	}
+}
+
+// flakyStore fails its first writes, like a disk that is briefly locked.
+type flakyStore struct {
+	*store.SQLite
+	failures atomic.Int32
+}
+
+func (f *flakyStore) PutEntries(ctx context.Context, e []wire.Entry, at time.Time) (int, error) {
+	if f.failures.Add(-1) >= 0 {
+		return 0, errors.New("disk I/O error")
+	}
+	return f.SQLite.PutEntries(ctx, e, at)
+}
+
+func TestIngestRetriesFailedStoreBeforeAcknowledging(t *testing.T) {
+	url := startBroker(t)
+	flaky := &flakyStore{SQLite: openStore(t)}
+	flaky.failures.Store(2)
+	in := startIngest(t, flaky, url, "cloud")
+	publish(t, unit(t, url), wire.EntryTopic("site-a", "u1"), false, entry("site-a", "u1", 1))
+	eventually(t, "entry stored after retries", handled(in, 1))
+	if got := entries(t, flaky.SQLite); len(got) != 1 || in.Stats().Rejected != 0 {
+		t.Fatalf("stored %d entries, stats %+v; want 1 entry, nothing rejected", len(got), in.Stats())
+	}
+}
+
+func TestIngestStartFailsWhenBrokerUnreachable(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close() // nothing listens there now
+	in, err := New(openStore(t), Options{BrokerURL: "tcp://" + addr, ClientID: "cloud"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = in.Start(context.Background())
+	if err == nil || !strings.HasPrefix(err.Error(), "ingest: connect") {
+		t.Fatalf("Start = %v, want an ingest: connect error", err)
+	}
+}
+
+func TestNewRejectsIncompleteOptions(t *testing.T) {
+	s := openStore(t)
+	for _, tt := range []struct {
+		name  string
+		store Store
+		opts  Options
+	}{
+		{"no store", nil, Options{BrokerURL: "tcp://127.0.0.1:1883", ClientID: "c"}},
+		{"no broker", s, Options{ClientID: "c"}},
+		{"url without host", s, Options{BrokerURL: "127.0.0.1:1883", ClientID: "c"}},
+		{"no client id", s, Options{BrokerURL: "tcp://127.0.0.1:1883"}},
+	} {
+		if _, err := New(tt.store, tt.opts); err == nil {
+			t.Errorf("%s: New accepted it", tt.name)
+		}
+	}
+}

@@ -1,0 +1,107 @@
+package ingest
+
+import (
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/kakou/kakou/firmware/wire"
+)
+
+const mosquittoBin = "/usr/sbin/mosquitto"
+
+// needMosquitto skips when the broker is not installed, unless
+// KAKOU_INTEGRATION=1 says the run must exercise it (make check).
+func needMosquitto(t *testing.T) {
+	t.Helper()
+	required := os.Getenv("KAKOU_INTEGRATION") == "1"
+	if testing.Short() && !required {
+		t.Skip("integration test skipped under -short")
+	}
+	if _, err := os.Stat(mosquittoBin); err != nil {
+		if required {
+			t.Fatalf("KAKOU_INTEGRATION=1 but %s is missing (apt-get install mosquitto): %v", mosquittoBin, err)
+		}
+		t.Skipf("%s not installed (apt-get install mosquitto)", mosquittoBin)
+	}
+}
+
+// freePort asks the kernel for a free port; mosquitto needs a number.
+func freePort(t *testing.T) int {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+// startMosquitto runs a throwaway broker and returns its URL.
+func startMosquitto(t *testing.T) string {
+	t.Helper()
+	port := freePort(t)
+	conf := filepath.Join(t.TempDir(), "mosquitto.conf")
+	body := fmt.Sprintf("listener %d 127.0.0.1\nallow_anonymous true\npersistence false\nlog_dest stderr\n", port)
+	if err := os.WriteFile(conf, []byte(body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var logs strings.Builder
+	cmd := exec.Command(mosquittoBin, "-c", conf)
+	cmd.Stdout, cmd.Stderr = &logs, &logs
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		cmd.Process.Kill()
+		cmd.Wait()
+	})
+	addr := fmt.Sprintf("127.0.0.1:%d", port)
+	eventually(t, "mosquitto accepts connections on "+addr, func() bool {
+		c, err := net.Dial("tcp", addr)
+		if err == nil {
+			c.Close()
+		}
+		return err == nil
+	})
+	t.Logf("mosquitto on %s", addr)
+	return "tcp://" + addr
+}
+
+func TestIngestIntegrationMosquitto(t *testing.T) {
+	needMosquitto(t)
+	url, s := startMosquitto(t), openStore(t)
+	in := startIngest(t, s, url, "kakou-cloud")
+	u := unit(t, url)
+	topic := wire.EntryTopic("site-a", "u1")
+
+	for round := 0; round < 2; round++ { // the second round is an outbox re-send
+		for seq := uint64(1); seq <= 3; seq++ {
+			publish(t, u, topic, false, entry("site-a", "u1", seq))
+		}
+	}
+	newID := entry("site-a", "u1", 2)
+	newID.ID = "u1-2-resent-under-new-id"
+	publish(t, u, topic, false, newID)
+	eventually(t, "7 messages handled", handled(in, 7))
+	if got := entries(t, s); len(got) != 3 {
+		t.Fatalf("stored %d entries, want 3", len(got))
+	}
+	if stats := in.Stats(); stats != (Stats{Accepted: 7, Duplicates: 4}) {
+		t.Fatalf("stats = %+v, want 7 accepted of which 4 duplicates", stats)
+	}
+
+	in.Stop() // the collector goes down; mosquitto queues for its session
+	for seq := uint64(4); seq <= 5; seq++ {
+		publish(t, u, topic, false, entry("site-a", "u1", seq))
+	}
+	again := startIngest(t, s, url, "kakou-cloud")
+	eventually(t, "queued entries delivered", handled(again, 2))
+	if got := entries(t, s); len(got) != 5 {
+		t.Fatalf("stored %d entries after restart, want 5", len(got))
+	}
+}

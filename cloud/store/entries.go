@@ -1,0 +1,203 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"math"
+	"strings"
+	"time"
+
+	"github.com/kakou/kakou/firmware/wire"
+)
+
+// Record is an entry as the cloud holds it: what the unit sent, plus when
+// the cloud received it.
+type Record struct {
+	wire.Entry
+	ReceivedAt time.Time
+}
+
+// Query selects entries. Empty fields do not filter. Since is inclusive and
+// Until exclusive, both compared with ts (see the package comment).
+type Query struct {
+	Site, Unit   string
+	Since, Until time.Time
+	Limit        int // 0 means DefaultLimit; more than MaxLimit means MaxLimit
+}
+
+// Limits on how many entries one query returns.
+const (
+	DefaultLimit = 100
+	MaxLimit     = 1000
+)
+
+const insertEntry = `INSERT INTO entries (id, site, unit, seq, boot_id, lane, time,
+	clock_synced, ts, received_at, raw_c, corrected_c, credential_kind,
+	credential_result, credential_subject, decision, reasons, policy_version)
+	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+	ON CONFLICT DO NOTHING`
+
+// PutEntries stores entries received at receivedAt in one transaction and
+// reports how many were new. ON CONFLICT DO NOTHING with no target covers
+// both the id and the (unit, seq) constraints, so an entry re-sent after a
+// lost acknowledgement, even under a new id, is counted once. Each sending
+// unit's row is created or touched so units that never sent a status still
+// appear on the dashboard.
+func (s *SQLite) PutEntries(ctx context.Context, entries []wire.Entry, receivedAt time.Time) (int, error) {
+	inserted := 0
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		n, err := insertEntries(ctx, tx, entries, receivedAt)
+		inserted = n
+		if err != nil {
+			return err
+		}
+		return touchUnits(ctx, tx, entries, receivedAt)
+	})
+	if err != nil {
+		return 0, fmt.Errorf("store: put %d entries: %w", len(entries), err)
+	}
+	return inserted, nil
+}
+
+func insertEntries(ctx context.Context, tx *sql.Tx, entries []wire.Entry, receivedAt time.Time) (int, error) {
+	stmt, err := tx.PrepareContext(ctx, insertEntry)
+	if err != nil {
+		return 0, err
+	}
+	defer stmt.Close()
+	inserted := 0
+	for i := range entries {
+		args, err := entryArgs(&entries[i], receivedAt)
+		if err != nil {
+			return 0, err
+		}
+		res, err := stmt.ExecContext(ctx, args...)
+		if err != nil {
+			return 0, fmt.Errorf("entry %s: %w", entries[i].ID, err)
+		}
+		n, err := res.RowsAffected()
+		if err != nil {
+			return 0, err
+		}
+		inserted += int(n)
+	}
+	return inserted, nil
+}
+
+func entryArgs(e *wire.Entry, receivedAt time.Time) ([]any, error) {
+	if e.Seq > math.MaxInt64 {
+		return nil, fmt.Errorf("entry %s: seq %d does not fit SQLite's INTEGER", e.ID, e.Seq)
+	}
+	reasons := []byte("[]")
+	var err error
+	if len(e.Reasons) > 0 {
+		reasons, err = json.Marshal(e.Reasons)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("entry %s reasons: %w", e.ID, err)
+	}
+	ts := receivedAt
+	if e.ClockSynced {
+		ts = e.Time
+	}
+	var raw, corrected sql.NullFloat64
+	if t := e.Temperature; t != nil {
+		raw = sql.NullFloat64{Float64: t.RawC, Valid: true}
+		corrected = sql.NullFloat64{Float64: t.CorrectedC, Valid: true}
+	}
+	return []any{e.ID, e.Site, e.Unit, int64(e.Seq), e.BootID, string(e.Lane),
+		e.Time.Format(time.RFC3339Nano), e.ClockSynced, ts.UnixNano(), receivedAt.UnixNano(),
+		raw, corrected, string(e.Credential.Kind), e.Credential.Result,
+		e.Credential.Subject, string(e.Decision), string(reasons), e.PolicyVersion}, nil
+}
+
+// Entries returns the entries q selects, newest first by ts, then by seq.
+func (s *SQLite) Entries(ctx context.Context, q Query) ([]Record, error) {
+	where, args := q.where()
+	args = append(args, q.limit())
+	rows, err := s.db.QueryContext(ctx, `SELECT id, site, unit, seq, boot_id, lane,
+		time, clock_synced, received_at, raw_c, corrected_c, credential_kind,
+		credential_result, credential_subject, decision, reasons, policy_version
+		FROM entries`+where+` ORDER BY ts DESC, seq DESC LIMIT ?`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("store: query entries: %w", err)
+	}
+	defer rows.Close()
+	out := []Record{}
+	for rows.Next() {
+		r, err := scanRecord(rows)
+		if err != nil {
+			return nil, fmt.Errorf("store: read entry: %w", err)
+		}
+		out = append(out, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: query entries: %w", err)
+	}
+	return out, nil
+}
+
+// where builds only the conditions in use, so SQLite can pick the
+// (site, ts) or (unit, ts) index.
+func (q Query) where() (string, []any) {
+	var conds []string
+	var args []any
+	add := func(cond string, arg any) {
+		conds = append(conds, cond)
+		args = append(args, arg)
+	}
+	if q.Site != "" {
+		add("site = ?", q.Site)
+	}
+	if q.Unit != "" {
+		add("unit = ?", q.Unit)
+	}
+	if !q.Since.IsZero() {
+		add("ts >= ?", q.Since.UnixNano())
+	}
+	if !q.Until.IsZero() {
+		add("ts < ?", q.Until.UnixNano())
+	}
+	if len(conds) == 0 {
+		return "", nil
+	}
+	return " WHERE " + strings.Join(conds, " AND "), args
+}
+
+func (q Query) limit() int {
+	switch {
+	case q.Limit <= 0:
+		return DefaultLimit
+	case q.Limit > MaxLimit:
+		return MaxLimit
+	}
+	return q.Limit
+}
+
+func scanRecord(rows *sql.Rows) (Record, error) {
+	var r Record
+	var seq int64
+	var unitTime, reasons string
+	var received sql.NullInt64
+	var raw, corrected sql.NullFloat64
+	e := &r.Entry
+	err := rows.Scan(&e.ID, &e.Site, &e.Unit, &seq, &e.BootID, &e.Lane, &unitTime,
+		&e.ClockSynced, &received, &raw, &corrected, &e.Credential.Kind,
+		&e.Credential.Result, &e.Credential.Subject, &e.Decision, &reasons, &e.PolicyVersion)
+	if err != nil {
+		return Record{}, err
+	}
+	e.Schema, e.Seq, r.ReceivedAt = wire.SchemaVersion, uint64(seq), fromNanos(received)
+	if e.Time, err = time.Parse(time.RFC3339Nano, unitTime); err != nil {
+		return Record{}, fmt.Errorf("entry %s time: %w", e.ID, err)
+	}
+	if raw.Valid {
+		e.Temperature = &wire.Temperature{RawC: raw.Float64, CorrectedC: corrected.Float64}
+	}
+	if err := json.Unmarshal([]byte(reasons), &e.Reasons); err != nil {
+		return Record{}, fmt.Errorf("entry %s reasons: %w", e.ID, err)
+	}
+	return r, nil
+}

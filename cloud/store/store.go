@@ -1,0 +1,167 @@
+// Package store keeps what the cloud collector has received: every entry
+// from every unit, and one row per unit with its latest presence. It is
+// SQLite (modernc.org/sqlite, no cgo) in WAL mode; PostgreSQL takes over when
+// a city outgrows one machine, behind the same methods.
+//
+// Delivery from the units is at-least-once, so every write here is
+// idempotent: an entry is known by its id and by (unit, seq), and a re-sent
+// entry changes nothing (ARCHITECTURE.md "The ledger is the truth").
+//
+// Times are stored as INTEGER unix nanoseconds in UTC. The column ts is the
+// time every query uses: the unit's own time when its clock was synced, the
+// time the cloud received the entry otherwise, because a Pi without NTP
+// stamps 1970 (STYLE.md "A Pi has no real-time clock").
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	_ "modernc.org/sqlite" // registers the "sqlite" driver
+)
+
+// SQLite is the store backed by one SQLite file.
+type SQLite struct {
+	db *sql.DB
+}
+
+// dsnParams are applied by the driver to every pooled connection. WAL lets
+// the dashboard read while ingest writes; synchronous NORMAL may lose the
+// last transactions on power loss but never corrupts, and the units re-send
+// whatever the cloud did not acknowledge. Immediate transactions take the
+// write lock up front, so two writers queue on busy_timeout instead of
+// failing with SQLITE_BUSY when a read lock cannot be upgraded.
+const dsnParams = "?_journal_mode=WAL&_busy_timeout=5000&_synchronous=NORMAL&_txlock=immediate"
+
+// Open opens or creates the database at path and brings its schema up to
+// date.
+func Open(path string) (*SQLite, error) {
+	if path == "" || strings.ContainsRune(path, '?') {
+		return nil, fmt.Errorf("store: path %q must be a file name without '?'", path)
+	}
+	db, err := sql.Open("sqlite", path+dsnParams)
+	if err != nil {
+		return nil, fmt.Errorf("store: open %s: %w", path, err)
+	}
+	s := &SQLite{db: db}
+	if err := s.migrate(context.Background()); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("store: %s: %w", path, err)
+	}
+	return s, nil
+}
+
+// Close closes the database; pending writes have already committed.
+func (s *SQLite) Close() error {
+	if err := s.db.Close(); err != nil {
+		return fmt.Errorf("store: close: %w", err)
+	}
+	return nil
+}
+
+// Ping checks that the database file can still be read.
+func (s *SQLite) Ping(ctx context.Context) error {
+	var v int
+	if err := s.db.QueryRowContext(ctx, "PRAGMA user_version").Scan(&v); err != nil {
+		return fmt.Errorf("store: ping: %w", err)
+	}
+	return nil
+}
+
+// migrations are applied in order; PRAGMA user_version records how many
+// have run. Append to the list, never edit a released step.
+var migrations = []string{
+	`CREATE TABLE entries (
+		id                 TEXT PRIMARY KEY,
+		site               TEXT NOT NULL,
+		unit               TEXT NOT NULL,
+		seq                INTEGER NOT NULL,
+		boot_id            TEXT NOT NULL,
+		lane               TEXT NOT NULL,
+		time               TEXT NOT NULL,    -- the unit's clock, RFC 3339 as sent
+		clock_synced       INTEGER NOT NULL,
+		ts                 INTEGER NOT NULL, -- time if clock_synced, else received_at
+		received_at        INTEGER NOT NULL,
+		raw_c              REAL,             -- NULL when no temperature was taken
+		corrected_c        REAL,
+		credential_kind    TEXT NOT NULL,
+		credential_result  TEXT NOT NULL,
+		credential_subject TEXT NOT NULL,
+		decision           TEXT NOT NULL,
+		reasons            TEXT NOT NULL,    -- JSON array of wire.Reason
+		policy_version     TEXT NOT NULL,
+		UNIQUE (unit, seq)
+	);
+	CREATE INDEX entries_site_ts ON entries (site, ts);
+	CREATE INDEX entries_unit_ts ON entries (unit, ts);
+	CREATE TABLE units (
+		unit           TEXT PRIMARY KEY,
+		site           TEXT NOT NULL,
+		facility       TEXT NOT NULL DEFAULT '',
+		lane           TEXT NOT NULL DEFAULT '',
+		state          TEXT NOT NULL DEFAULT '', -- '' until a status arrives
+		firmware       TEXT NOT NULL DEFAULT '',
+		policy_version TEXT NOT NULL DEFAULT '',
+		boot_id        TEXT NOT NULL DEFAULT '',
+		last_seen      INTEGER                   -- NULL until heard from live
+	);`,
+}
+
+func (s *SQLite) migrate(ctx context.Context) error {
+	var have int
+	if err := s.db.QueryRowContext(ctx, "PRAGMA user_version").Scan(&have); err != nil {
+		return fmt.Errorf("read schema version: %w", err)
+	}
+	if have > len(migrations) {
+		return fmt.Errorf("schema version %d is newer than this build knows (%d); run a newer kakou-cloud",
+			have, len(migrations))
+	}
+	for i := have; i < len(migrations); i++ {
+		if err := s.step(ctx, i+1, migrations[i]); err != nil {
+			return fmt.Errorf("migrate to schema version %d: %w", i+1, err)
+		}
+	}
+	return nil
+}
+
+// step runs one migration and records it in the same transaction, so a
+// crash leaves the schema at either the old or the new version.
+func (s *SQLite) step(ctx context.Context, version int, ddl string) error {
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, ddl); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", version))
+		return err
+	})
+}
+
+func (s *SQLite) inTx(ctx context.Context, fn func(*sql.Tx) error) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	if err := fn(tx); err != nil {
+		return errors.Join(err, tx.Rollback())
+	}
+	return tx.Commit()
+}
+
+// nanos and fromNanos convert at the SQL edge; a zero time is stored as NULL.
+func nanos(t time.Time) sql.NullInt64 {
+	if t.IsZero() {
+		return sql.NullInt64{}
+	}
+	return sql.NullInt64{Int64: t.UnixNano(), Valid: true}
+}
+
+func fromNanos(n sql.NullInt64) time.Time {
+	if !n.Valid {
+		return time.Time{}
+	}
+	return time.Unix(0, n.Int64).UTC()
+}

@@ -1,0 +1,119 @@
+package store
+
+import (
+	"testing"
+	"time"
+
+	"github.com/kakou/kakou/firmware/wire"
+)
+
+func units(t *testing.T, s *SQLite, dayStart time.Time) map[string]Unit {
+	t.Helper()
+	list, err := s.Units(ctx, dayStart)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := map[string]Unit{}
+	for _, u := range list {
+		m[u.ID] = u
+	}
+	return m
+}
+
+func status(unit string, state wire.UnitState) wire.Status {
+	return wire.Status{Schema: wire.SchemaVersion, Site: "site-a", Unit: unit,
+		Facility: "community", Lane: wire.LaneIn, State: state, Firmware: "0.1.0",
+		PolicyVersion: "default-1", BootID: "boot-1", Time: t0}
+}
+
+func putStatus(t *testing.T, s *SQLite, st wire.Status, at time.Time) {
+	t.Helper()
+	if err := s.PutStatus(ctx, st, at); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestUnitsListsUnitThatOnlySentEntries(t *testing.T) {
+	s := openTemp(t)
+	put(t, s, received, entry("site-a", "u1", 1))
+	u := units(t, s, t0)["u1"]
+	if u.Site != "site-a" || u.Online || !u.LastSeen.Equal(received) || u.EntriesToday != 1 {
+		t.Fatalf("u1 = %+v, want site-a, not online, last seen at receipt, 1 entry", u)
+	}
+}
+
+func TestUnitsCountsEntriesFromDayStart(t *testing.T) {
+	s := openTemp(t)
+	put(t, s, received, entry("site-a", "u1", 1), entry("site-a", "u1", 2), entry("site-a", "u1", 3))
+	tests := []struct {
+		dayStart time.Time
+		want     int
+	}{
+		{t0, 3},
+		{t0.Add(2 * time.Minute), 2}, // an entry exactly at day start counts
+		{t0.Add(3*time.Minute + time.Second), 0},
+	}
+	for _, tt := range tests {
+		if got := units(t, s, tt.dayStart)["u1"].EntriesToday; got != tt.want {
+			t.Errorf("since %v: %d entries, want %d", tt.dayStart, got, tt.want)
+		}
+	}
+}
+
+func TestUnsyncedClockIsCountedAndOrderedByReceiveTime(t *testing.T) {
+	s := openTemp(t)
+	synced := entry("site-a", "u1", 1) // t0 + 1 min
+	unsynced := entry("site-a", "u2", 1)
+	unsynced.Time, unsynced.ClockSynced = time.Unix(42, 0).UTC(), false // a Pi before NTP
+	later := t0.Add(time.Hour)
+	put(t, s, received, synced)
+	put(t, s, later, unsynced)
+
+	if got := units(t, s, t0.Add(30*time.Minute))["u2"].EntriesToday; got != 1 {
+		t.Fatalf("unsynced entry counted %d times today, want 1 (by receive time)", got)
+	}
+	got := all(t, s, Query{Since: t0})
+	if len(got) != 2 || got[0].Unit != "u2" || !got[0].Time.Equal(unsynced.Time) {
+		t.Fatalf("want the unsynced entry first, with its 1970 time kept: %+v", got)
+	}
+}
+
+func TestPutStatusTracksPresenceAndKeepsFieldsTheWillLeavesOut(t *testing.T) {
+	s := openTemp(t)
+	putStatus(t, s, status("u1", wire.Online), received)
+	if u := units(t, s, t0)["u1"]; !u.Online || u.Firmware != "0.1.0" || u.Facility != "community" {
+		t.Fatalf("after birth: %+v", u)
+	}
+	will := wire.Status{Schema: wire.SchemaVersion, Site: "site-a", Unit: "u1", State: wire.Offline}
+	putStatus(t, s, will, received.Add(time.Minute))
+	u := units(t, s, t0)["u1"]
+	if u.Online || u.Firmware != "0.1.0" || u.PolicyVersion != "default-1" || u.Lane != wire.LaneIn {
+		t.Fatalf("after will: %+v, want offline with earlier details kept", u)
+	}
+	if !u.LastSeen.Equal(received.Add(time.Minute)) {
+		t.Fatalf("last seen %v, want the will's receipt", u.LastSeen)
+	}
+}
+
+func TestReplayedStatusDoesNotMoveLastSeen(t *testing.T) {
+	s := openTemp(t)
+	putStatus(t, s, status("u1", wire.Online), received)
+	putStatus(t, s, status("u1", wire.Offline), time.Time{}) // retained replay
+	putStatus(t, s, status("u2", wire.Offline), time.Time{}) // never heard live
+	got := units(t, s, t0)
+	if u := got["u1"]; u.Online || !u.LastSeen.Equal(received) {
+		t.Fatalf("u1 = %+v, want offline, last seen still %v", u, received)
+	}
+	if u := got["u2"]; !u.LastSeen.IsZero() {
+		t.Fatalf("u2 last seen %v, want zero", u.LastSeen)
+	}
+}
+
+func TestEntriesNeverMoveLastSeenBackwards(t *testing.T) {
+	s := openTemp(t)
+	put(t, s, received.Add(time.Hour), entry("site-a", "u1", 2))
+	put(t, s, received, entry("site-a", "u1", 1)) // a late batch from an outage
+	if u := units(t, s, t0)["u1"]; !u.LastSeen.Equal(received.Add(time.Hour)) {
+		t.Fatalf("last seen %v moved backwards", u.LastSeen)
+	}
+}
