@@ -15,6 +15,7 @@ stop() {
 		wait "${pids[i]}" 2>/dev/null || true
 	done
 	echo "stopped; data kept in .demo/ (make clean removes it)"
+	exit 0
 }
 trap stop INT TERM
 

@@ -70,11 +70,18 @@ type Input struct {
 	// ThermometerErr says why Reading is nil.
 	ThermometerErr error
 	Credential     wire.Credential
+	// Lane is the direction of the lane the person is at.
+	Lane wire.Lane
 }
 
 // Decide applies p to in. Temperature comes first, as in the plans' order
 // temperature → code → mask → registration.
+// People leaving are logged, not screened: an exit lane's entry closes a
+// visitor's ledger line (及时销号) and keeps occupancy right.
 func (p Policy) Decide(in Input) (wire.Decision, []wire.Reason) {
+	if in.Lane == wire.LaneOut {
+		return wire.Allow, []wire.Reason{ReasonExit}
+	}
 	switch {
 	case in.Reading == nil:
 		return wire.Recheck, []wire.Reason{ReasonNoTemperature}
@@ -97,6 +104,7 @@ func (p Policy) Decide(in Input) (wire.Decision, []wire.Reason) {
 
 // Reasons, each with a stable code for machines and text for people.
 var (
+	ReasonExit           = wire.Reason{Code: "exit", ZH: "出口，已记录", EN: "exit, logged"}
 	ReasonTempNormal     = wire.Reason{Code: "temp_normal", ZH: "体温正常", EN: "temperature normal"}
 	ReasonFever          = wire.Reason{Code: "fever_recheck", ZH: "体温偏高，请复测", EN: "high temperature, measure again"}
 	ReasonNoTemperature  = wire.Reason{Code: "no_temperature", ZH: "未测到体温，请复测或手工录入", EN: "no temperature taken, measure again or enter by hand"}

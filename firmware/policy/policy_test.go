@@ -28,6 +28,7 @@ func TestDefaultPolicyDecides(t *testing.T) {
 		{"no code registers", Input{Reading: reading(36.4), Credential: wire.Credential{Kind: wire.CredentialNone}}, wire.Register, "temp_normal"},
 		{"uncertain rechecks", Input{Reading: &Reading{Body: Celsius(36.5), Uncertain: true}, Credential: pass}, wire.Recheck, "temp_uncertain"},
 		{"fever outranks uncertain", Input{Reading: &Reading{Body: Celsius(38), Uncertain: true}, Credential: pass}, wire.Recheck, "fever_recheck"},
+		{"exit lane logs and lets out", Input{Reading: reading(38.0), Credential: unknown, Lane: wire.LaneOut}, wire.Allow, "exit"},
 		{"no reading rechecks", Input{ThermometerErr: errors.New("nack"), Credential: pass}, wire.Recheck, "no_temperature"},
 	}
 	p := Default()

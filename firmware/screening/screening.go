@@ -100,7 +100,7 @@ func (p *Pipeline) Run(ctx context.Context) error {
 
 // Screen takes one person from code to a durable, decided entry.
 func (p *Pipeline) Screen(ctx context.Context, code []byte) (wire.Entry, error) {
-	in := policy.Input{Credential: credential.Decode(code)}
+	in := policy.Input{Credential: credential.Decode(code), Lane: p.opts.Lane}
 	r, err := p.thermo.Measure(ctx)
 	if err != nil {
 		in.ThermometerErr = err

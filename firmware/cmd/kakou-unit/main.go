@@ -33,7 +33,7 @@ func main() {
 		fmt.Printf("%s: configuration is valid\n", *configPath)
 		return
 	}
-	log := slog.New(slog.NewTextHandler(os.Stderr, nil)).With("unit", cfg.Unit)
+	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
 	if err := run(cfg, log); err != nil {
 		log.Error("kakou-unit stopped", "err", err)
 		os.Exit(1)
