@@ -71,7 +71,9 @@ func New(opts *Opts) (*Crowd, error) {
 	if err := o.Validate(); err != nil {
 		return nil, err
 	}
-	return &Crowd{opts: o, sleep: sleepCtx, rng: rand.New(rand.NewPCG(o.Seed, o.Seed^0x6b616b6f75))}, nil
+	c := &Crowd{opts: o, sleep: sleepCtx, rng: rand.New(rand.NewPCG(o.Seed, o.Seed^0x6b616b6f75))}
+	c.current = c.bodyTemperature() // someone may be measured before the first scan
+	return c, nil
 }
 
 // Validate reports the first option that cannot describe a crowd.

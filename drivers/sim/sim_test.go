@@ -100,3 +100,10 @@ func TestNewRejectsImpossibleRatios(t *testing.T) {
 		}
 	}
 }
+
+func TestMeasureBeforeTheFirstScanReadsAPerson(t *testing.T) {
+	raw, err := Must(nil).Measure(context.Background())
+	if c := celsius(raw); err != nil || c < 34 || c > 38 {
+		t.Fatalf("first reading %.2f °C, %v", c, err)
+	}
+}

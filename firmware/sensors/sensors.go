@@ -5,9 +5,8 @@ package sensors
 
 import (
 	"context"
-	"fmt"
 
-	"github.com/kakou/kakou/drivers/mlx90614"
+	"github.com/kakou/kakou/drivers/serialscanner"
 	"github.com/kakou/kakou/drivers/sim"
 	"github.com/kakou/kakou/firmware/policy"
 	"periph.io/x/conn/v3/physic"
@@ -29,15 +28,16 @@ func (s SimThermometer) Measure(ctx context.Context) (policy.Reading, error) {
 	return policy.Reading{Raw: raw, Body: raw + s.Offset}, nil
 }
 
-// MLX90614 is the IR thermometer; the driver takes several samples, applies
-// the offset and ambient compensation and says when it doubts the result.
-type MLX90614 struct{ Dev *mlx90614.Dev }
+// SerialScanner is a QR scanner on a serial port or USB-CDC.
+type SerialScanner struct{ Scanner *serialscanner.Scanner }
 
-// Measure implements screening.Thermometer.
-func (m MLX90614) Measure(ctx context.Context) (policy.Reading, error) {
-	r, err := m.Dev.Measure(ctx)
+// Scan implements screening.Scanner. Codes with control characters or
+// invalid UTF-8 are passed on as they are: the credential decoder records
+// them as unreadable rather than dropping a person's scan.
+func (s SerialScanner) Scan(ctx context.Context) ([]byte, error) {
+	c, err := s.Scanner.Scan(ctx)
 	if err != nil {
-		return policy.Reading{}, fmt.Errorf("thermometer fault: %w", err)
+		return nil, err
 	}
-	return policy.Reading{Raw: r.Raw, Body: r.Body, Uncertain: r.Uncertain, Why: r.Why}, nil
+	return c.Data, nil
 }

@@ -9,6 +9,9 @@ import (
 	"time"
 
 	"github.com/BurntSushi/toml"
+	"github.com/kakou/kakou/drivers/mlx90614"
+	"github.com/kakou/kakou/drivers/qrscan"
+	"github.com/kakou/kakou/drivers/serialscanner"
 	"github.com/kakou/kakou/drivers/sim"
 	"github.com/kakou/kakou/firmware/wire"
 )
@@ -49,13 +52,24 @@ type PolicyConfig struct {
 
 // ThermometerConfig selects the thermometer and its forehead-to-body offset.
 type ThermometerConfig struct {
-	Driver  string  `toml:"driver"`
+	Driver  string  `toml:"driver"` // "sim" or "mlx90614"
 	OffsetC float64 `toml:"offset_c"`
+	// I2CBus names the bus as periph does ("1" for /dev/i2c-1); "" = the first.
+	I2CBus  string `toml:"i2c_bus"`
+	Address int    `toml:"address"`
+	Samples int    `toml:"samples"`
 }
 
-// ScannerConfig selects the QR scanner.
+// ScannerConfig selects the QR scanner and how its serial line is framed.
 type ScannerConfig struct {
-	Driver string `toml:"driver"`
+	Driver      string   `toml:"driver"` // "sim" or "serial"
+	Port        string   `toml:"port"`
+	Baud        int      `toml:"baud"`
+	Terminator  string   `toml:"terminator"` // any, cr, lf, crlf, tab
+	Prefix      string   `toml:"prefix"`
+	Suffix      string   `toml:"suffix"`
+	DedupWindow Duration `toml:"dedup_window"`
+	MaxLength   int      `toml:"max_length"`
 }
 
 // SimulatorConfig shapes the simulated crowd when a driver is "sim".
@@ -113,11 +127,13 @@ func LoadConfig(path string) (Config, error) {
 func defaults() Config {
 	s := sim.DefaultOpts
 	return Config{
-		Facility:    "community",
-		Lane:        wire.LaneIn,
-		Policy:      PolicyConfig{Version: "default-1", FeverThresholdC: 37.3},
-		Thermometer: ThermometerConfig{Driver: "sim"},
-		Scanner:     ScannerConfig{Driver: "sim"},
+		Facility: "community",
+		Lane:     wire.LaneIn,
+		Policy:   PolicyConfig{Version: "default-1", FeverThresholdC: 37.3},
+		Thermometer: ThermometerConfig{Driver: "sim", Address: int(mlx90614.DefaultOpts.Addr),
+			Samples: mlx90614.DefaultOpts.Samples},
+		Scanner: ScannerConfig{Driver: "sim", Baud: serialscanner.DefaultOpts.Baud, Terminator: "any",
+			DedupWindow: Duration{qrscan.DefaultOpts.DedupWindow}, MaxLength: qrscan.DefaultOpts.MaxLen},
 		Simulator: SimulatorConfig{Seed: s.Seed, MeanInterval: Duration{s.MeanInterval},
 			FeverRatio: s.FeverRatio, VisitorRatio: s.VisitorRatio,
 			NoCodeRatio: s.NoCodeRatio, UnreadableRatio: s.UnreadableRatio},
@@ -159,12 +175,8 @@ func (c *Config) Validate() error {
 	if c.Thermometer.OffsetC < -3 || c.Thermometer.OffsetC > 3 {
 		bad("thermometer.offset_c", "%.1f: a forehead offset beyond ±3 °C means the sensor is mis-aimed", c.Thermometer.OffsetC)
 	}
-	if c.Thermometer.Driver != "sim" {
-		bad("thermometer.driver", "%q: this build supports \"sim\"", c.Thermometer.Driver)
-	}
-	if c.Scanner.Driver != "sim" {
-		bad("scanner.driver", "%q: this build supports \"sim\"", c.Scanner.Driver)
-	}
+	p = append(p, c.Thermometer.problems()...)
+	p = append(p, c.Scanner.problems()...)
 	if o := c.simOpts(); o.Validate() != nil {
 		bad("simulator", "%v", strings.TrimPrefix(o.Validate().Error(), "sim: "))
 	}

@@ -101,3 +101,36 @@ func TestShippedUnitConfigsAreValid(t *testing.T) {
 		units[c.Unit] = f
 	}
 }
+
+func TestLoadConfigChecksHardwareSettings(t *testing.T) {
+	body := minimal + `
+[thermometer]
+driver = "mlx90614"
+address = 0x80
+samples = 0
+[scanner]
+driver = "serial"
+baud = 1234
+terminator = "semicolon"
+`
+	_, err := LoadConfig(writeConfig(t, body))
+	if err == nil {
+		t.Fatal("bad hardware settings accepted")
+	}
+	for _, want := range []string{"thermometer.address: 0x80", "thermometer.samples: 0", "scanner: terminator"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error does not mention %q:\n%v", want, err)
+		}
+	}
+	body = minimal + "[scanner]\ndriver = \"serial\"\nbaud = 1234\n"
+	if _, err := LoadConfig(writeConfig(t, body)); err == nil || !strings.Contains(err.Error(), "port") ||
+		!strings.Contains(err.Error(), "baud 1234") {
+		t.Fatalf("serial without port and with a bad baud: got %v", err)
+	}
+	for _, driver := range []string{`[thermometer]\ndriver = "dht22"`, `[scanner]\ndriver = "keyboard"`} {
+		if _, err := LoadConfig(writeConfig(t, minimal+strings.ReplaceAll(driver, `\n`, "\n")+"\n")); err == nil ||
+			!strings.Contains(err.Error(), "driver") {
+			t.Errorf("%s: got %v", driver, err)
+		}
+	}
+}

@@ -5,18 +5,17 @@ package unit
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
 	"path/filepath"
 
 	"github.com/google/uuid"
-	"github.com/kakou/kakou/drivers/sim"
 	"github.com/kakou/kakou/firmware/clock"
 	"github.com/kakou/kakou/firmware/ledger"
 	"github.com/kakou/kakou/firmware/policy"
 	"github.com/kakou/kakou/firmware/screening"
-	"github.com/kakou/kakou/firmware/sensors"
 	"github.com/kakou/kakou/firmware/uplink"
 	"github.com/kakou/kakou/firmware/wire"
 )
@@ -30,6 +29,7 @@ type Unit struct {
 	cfg      Config
 	log      *slog.Logger
 	ledger   *ledger.Ledger
+	devices  *devices
 	pipeline *screening.Pipeline
 	uplink   *uplink.Uplink
 }
@@ -48,6 +48,9 @@ func New(cfg Config, log *slog.Logger) (*Unit, error) {
 	}
 	u := &Unit{cfg: cfg, log: log, ledger: led}
 	if err := u.build(); err != nil {
+		if u.devices != nil {
+			u.devices.close()
+		}
 		led.Close()
 		return nil, err
 	}
@@ -69,15 +72,13 @@ func (u *Unit) build() error {
 	if err != nil {
 		return fmt.Errorf("unit: %w", err)
 	}
-	simOpts := u.cfg.simOpts()
-	crowd, err := sim.New(&simOpts)
+	u.devices, err = openDevices(u.cfg)
 	if err != nil {
 		return fmt.Errorf("unit: %w", err)
 	}
 	clk := clock.Clock{Trusted: u.cfg.TrustClock}
 	u.uplink = up
-	thermo := sensors.SimThermometer{Crowd: crowd, Offset: policy.Delta(u.cfg.Thermometer.OffsetC)}
-	u.pipeline, err = screening.New(thermo, crowd, u.ledger, screening.Options{
+	u.pipeline, err = screening.New(u.devices.thermo, u.devices.scanner, u.ledger, screening.Options{
 		Site: u.cfg.Site, Unit: u.cfg.Unit, Lane: u.cfg.Lane, Policy: pol, BootID: bootID,
 		Now: clk.Now, NewID: newID, Decided: u.decided, Logger: u.log.With("part", "screening"),
 	})
@@ -116,5 +117,5 @@ func (u *Unit) Run(ctx context.Context) error {
 // Ledger gives read access to the unit's ledger, for checks and tests.
 func (u *Unit) Ledger() *ledger.Ledger { return u.ledger }
 
-// Close releases the ledger; call after Run has returned.
-func (u *Unit) Close() error { return u.ledger.Close() }
+// Close releases the devices and the ledger; call after Run has returned.
+func (u *Unit) Close() error { return errors.Join(u.devices.close(), u.ledger.Close()) }

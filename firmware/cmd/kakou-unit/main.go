@@ -3,6 +3,7 @@
 //
 //	kakou-unit -config /etc/kakou/unit.toml
 //	kakou-unit -config /etc/kakou/unit.toml -check-config
+//	kakou-unit probe -config /etc/kakou/unit.toml   # check the wiring
 package main
 
 import (
@@ -20,6 +21,10 @@ import (
 )
 
 func main() {
+	if len(os.Args) > 1 && os.Args[1] == "probe" {
+		probe(os.Args[2:])
+		return
+	}
 	configPath := flag.String("config", "/etc/kakou/unit.toml", "unit configuration file (TOML)")
 	check := flag.Bool("check-config", false, "validate the configuration and exit")
 	flag.Parse()
@@ -60,4 +65,22 @@ func run(cfg unit.Config, log *slog.Logger) error {
 		}
 	}
 	return errors.Join(err, u.Close())
+}
+
+// probe lists buses and ports, reads the thermometer once and waits for one
+// scan, so an installer can check the wiring before the unit goes live.
+func probe(args []string) {
+	fs := flag.NewFlagSet("probe", flag.ExitOnError)
+	configPath := fs.String("config", "/etc/kakou/unit.toml", "unit configuration file (TOML)")
+	wait := fs.Duration("wait", 30*time.Second, "how long to wait for a scan")
+	fs.Parse(args)
+	cfg, err := unit.LoadConfig(*configPath)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "kakou-unit probe:", err)
+		os.Exit(1)
+	}
+	if err := unit.Probe(context.Background(), cfg, os.Stdout, *wait); err != nil {
+		fmt.Fprintln(os.Stderr, "kakou-unit probe:", err)
+		os.Exit(1)
+	}
 }

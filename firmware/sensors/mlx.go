@@ -1,0 +1,50 @@
+package sensors
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+
+	"github.com/kakou/kakou/drivers/mlx90614"
+	"github.com/kakou/kakou/firmware/policy"
+	"periph.io/x/conn/v3/i2c"
+)
+
+// MLX90614 is the IR thermometer on an I2C bus. It probes the sensor
+// lazily and again after every fault, so a unit that boots with the sensor
+// unplugged, or loses it mid-shift, recovers by itself when it returns;
+// until then each Measure fails and the pipeline asks for a re-check.
+type MLX90614 struct {
+	bus  i2c.Bus
+	opts mlx90614.Opts
+
+	mu  sync.Mutex
+	dev *mlx90614.Dev
+}
+
+// NewMLX90614 returns a thermometer on bus; it does not touch the bus yet.
+func NewMLX90614(bus i2c.Bus, opts mlx90614.Opts) *MLX90614 {
+	return &MLX90614{bus: bus, opts: opts}
+}
+
+// Measure implements screening.Thermometer.
+func (m *MLX90614) Measure(ctx context.Context) (policy.Reading, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.dev == nil {
+		dev, err := mlx90614.New(m.bus, &m.opts)
+		if err != nil {
+			return policy.Reading{}, fmt.Errorf("thermometer fault: %w", err)
+		}
+		m.dev = dev
+	}
+	r, err := m.dev.Measure(ctx)
+	if err != nil {
+		if errors.Is(err, mlx90614.ErrNoSensor) {
+			m.dev = nil // probe again next time: the sensor may be replugged
+		}
+		return policy.Reading{}, fmt.Errorf("thermometer fault: %w", err)
+	}
+	return policy.Reading{Raw: r.Raw, Body: r.Body, Uncertain: r.Uncertain, Why: r.Why}, nil
+}

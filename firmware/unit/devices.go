@@ -1,0 +1,141 @@
+package unit
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/kakou/kakou/drivers/mlx90614"
+	"github.com/kakou/kakou/drivers/serialscanner"
+	"github.com/kakou/kakou/drivers/sim"
+	"github.com/kakou/kakou/firmware/policy"
+	"github.com/kakou/kakou/firmware/screening"
+	"github.com/kakou/kakou/firmware/sensors"
+	"periph.io/x/conn/v3/i2c/i2creg"
+	"periph.io/x/conn/v3/physic"
+	"periph.io/x/host/v3"
+)
+
+func (t ThermometerConfig) problems() []string {
+	var p []string
+	switch t.Driver {
+	case "sim":
+	case "mlx90614":
+		if t.Address < 0x01 || t.Address > 0x7F {
+			p = append(p, fmt.Sprintf("thermometer.address: 0x%X is not a 7-bit I2C address (the factory default is 0x5A)", t.Address))
+		}
+		if t.Samples < 1 || t.Samples > 50 {
+			p = append(p, fmt.Sprintf("thermometer.samples: %d, want 1-50 readings per person", t.Samples))
+		}
+	default:
+		p = append(p, fmt.Sprintf("thermometer.driver: %q, want \"mlx90614\" or \"sim\"", t.Driver))
+	}
+	if t.OffsetC < -3 || t.OffsetC > 3 {
+		p = append(p, fmt.Sprintf("thermometer.offset_c: %.1f: a forehead offset beyond ±3 °C means the sensor is mis-aimed", t.OffsetC))
+	}
+	return p
+}
+
+func (s ScannerConfig) problems() []string {
+	switch s.Driver {
+	case "sim":
+		return nil
+	case "serial":
+		o, err := s.serialOpts()
+		if err == nil {
+			err = o.Validate()
+		}
+		if err == nil {
+			return nil
+		}
+		var p []string
+		for _, line := range strings.Split(err.Error(), "\n") {
+			p = append(p, "scanner: "+strings.TrimPrefix(line, "serialscanner: "))
+		}
+		return p
+	}
+	return []string{fmt.Sprintf("scanner.driver: %q, want \"serial\" or \"sim\"", s.Driver)}
+}
+
+func (s ScannerConfig) serialOpts() (serialscanner.Opts, error) {
+	o := serialscanner.DefaultOpts
+	o.Port, o.Baud = s.Port, s.Baud
+	o.Frame.Prefix, o.Frame.Suffix = s.Prefix, s.Suffix
+	o.Frame.DedupWindow, o.Frame.MaxLen = s.DedupWindow.Duration, s.MaxLength
+	if err := o.Frame.Terminator.UnmarshalText([]byte(s.Terminator)); err != nil {
+		return o, fmt.Errorf("terminator: %w", err)
+	}
+	return o, nil
+}
+
+// devices opens the configured sensors. Only this wiring code opens buses
+// and ports; the drivers are handed what they need.
+type devices struct {
+	thermo  screening.Thermometer
+	scanner screening.Scanner
+	closers []func() error
+}
+
+func openDevices(c Config) (*devices, error) {
+	d := &devices{}
+	var crowd *sim.Crowd
+	if c.Thermometer.Driver == "sim" || c.Scanner.Driver == "sim" {
+		o := c.simOpts()
+		var err error
+		if crowd, err = sim.New(&o); err != nil {
+			return nil, err
+		}
+	}
+	offset := policy.Delta(c.Thermometer.OffsetC)
+	if c.Thermometer.Driver == "sim" {
+		d.thermo = sensors.SimThermometer{Crowd: crowd, Offset: offset}
+	} else if err := d.openMLX90614(c.Thermometer, offset); err != nil {
+		d.close()
+		return nil, err
+	}
+	if c.Scanner.Driver == "sim" {
+		d.scanner = crowd
+	} else if err := d.openSerial(c.Scanner); err != nil {
+		d.close()
+		return nil, err
+	}
+	return d, nil
+}
+
+func (d *devices) openMLX90614(t ThermometerConfig, offset physic.Temperature) error {
+	if _, err := host.Init(); err != nil {
+		return fmt.Errorf("thermometer: periph host init: %w", err)
+	}
+	bus, err := i2creg.Open(t.I2CBus)
+	if err != nil {
+		return fmt.Errorf("thermometer: open I2C bus %q: %w (enable I2C with raspi-config, check thermometer.i2c_bus)", t.I2CBus, err)
+	}
+	d.closers = append(d.closers, bus.Close)
+	o := mlx90614.DefaultOpts
+	o.Addr, o.Samples, o.Offset = uint16(t.Address), t.Samples, offset
+	d.thermo = sensors.NewMLX90614(bus, o)
+	return nil
+}
+
+func (d *devices) openSerial(s ScannerConfig) error {
+	o, err := s.serialOpts()
+	if err != nil {
+		return fmt.Errorf("scanner: %w", err)
+	}
+	sc, err := serialscanner.Open(&o)
+	if err != nil {
+		return fmt.Errorf("scanner: %w", err)
+	}
+	d.closers = append(d.closers, sc.Close)
+	d.scanner = sensors.SerialScanner{Scanner: sc}
+	return nil
+}
+
+func (d *devices) close() error {
+	var errs []error
+	for _, c := range slices.Backward(d.closers) {
+		errs = append(errs, c())
+	}
+	return errors.Join(errs...)
+}
