@@ -8,6 +8,7 @@ import (
 
 	"github.com/kakou/kakou/drivers/mlx90614"
 	"github.com/kakou/kakou/firmware/policy"
+	"github.com/kakou/kakou/firmware/wire"
 	"periph.io/x/conn/v3/i2c"
 )
 
@@ -19,8 +20,9 @@ type MLX90614 struct {
 	bus  i2c.Bus
 	opts mlx90614.Opts
 
-	mu  sync.Mutex
-	dev *mlx90614.Dev
+	mu      sync.Mutex
+	dev     *mlx90614.Dev
+	lastErr error // of the last Measure, for Health
 }
 
 // NewMLX90614 returns a thermometer on bus; it does not touch the bus yet.
@@ -32,6 +34,12 @@ func NewMLX90614(bus i2c.Bus, opts mlx90614.Opts) *MLX90614 {
 func (m *MLX90614) Measure(ctx context.Context) (policy.Reading, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	r, err := m.measure(ctx)
+	m.lastErr = err
+	return r, err
+}
+
+func (m *MLX90614) measure(ctx context.Context) (policy.Reading, error) {
 	if m.dev == nil {
 		dev, err := mlx90614.New(m.bus, &m.opts)
 		if err != nil {
@@ -47,4 +55,15 @@ func (m *MLX90614) Measure(ctx context.Context) (policy.Reading, error) {
 		return policy.Reading{}, fmt.Errorf("thermometer fault: %w", err)
 	}
 	return policy.Reading{Raw: r.Raw, Body: r.Body, Uncertain: r.Uncertain, Why: r.Why}, nil
+}
+
+// Health reports a fault when the last reading failed; it clears with the
+// next good reading.
+func (m *MLX90614) Health() wire.Device {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.lastErr != nil {
+		return wire.Device{Name: "thermometer", Detail: m.lastErr.Error() + "; enter temperatures by hand until it recovers"}
+	}
+	return wire.Device{Name: "thermometer", OK: true}
 }

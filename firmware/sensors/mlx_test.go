@@ -54,6 +54,9 @@ func TestMLX90614RecoversWhenTheSensorReturns(t *testing.T) {
 		!errors.Is(err, mlx90614.ErrNoSensor) {
 		t.Fatalf("unplugged sensor: got %v, want a thermometer fault wrapping ErrNoSensor", err)
 	}
+	if h := th.Health(); h.OK || !strings.Contains(h.Detail, "by hand") {
+		t.Fatalf("health while unplugged: %+v", h)
+	}
 	bus.unplugged = false
 	r, err := th.Measure(ctx)
 	if err != nil {
@@ -61,6 +64,9 @@ func TestMLX90614RecoversWhenTheSensorReturns(t *testing.T) {
 	}
 	if got := float64(r.Body-physic.ZeroCelsius) / float64(physic.Kelvin); got < 36.7 || got > 36.9 || r.Uncertain {
 		t.Fatalf("body %.2f °C uncertain=%v, want about 36.8 and certain", got, r.Uncertain)
+	}
+	if h := th.Health(); !h.OK {
+		t.Fatalf("health after a good reading: %+v", h)
 	}
 	bus.unplugged = true
 	if _, err := th.Measure(ctx); err == nil {

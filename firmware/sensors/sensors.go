@@ -9,6 +9,7 @@ import (
 	"github.com/kakou/kakou/drivers/serialscanner"
 	"github.com/kakou/kakou/drivers/sim"
 	"github.com/kakou/kakou/firmware/policy"
+	"github.com/kakou/kakou/firmware/wire"
 	"periph.io/x/conn/v3/physic"
 )
 
@@ -40,4 +41,18 @@ func (s SerialScanner) Scan(ctx context.Context) ([]byte, error) {
 		return nil, err
 	}
 	return c.Data, nil
+}
+
+// Health reports the scanner's connection: unplugged within the port's read
+// timeout, connected again once it has been reopened.
+func (s SerialScanner) Health() wire.Device {
+	st := s.Scanner.State()
+	if st.Status == serialscanner.Connected {
+		return wire.Device{Name: "scanner", OK: true}
+	}
+	d := wire.Device{Name: "scanner", Detail: "QR scanner " + string(st.Status) + " at " + st.Port + "; check its cable"}
+	if st.Err != nil {
+		d.Detail += ": " + st.Err.Error()
+	}
+	return d
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/kakou/kakou/firmware/policy"
 	"github.com/kakou/kakou/firmware/screening"
 	"github.com/kakou/kakou/firmware/sensors"
+	"github.com/kakou/kakou/firmware/wire"
 	"periph.io/x/conn/v3/i2c/i2creg"
 	"periph.io/x/conn/v3/physic"
 	"periph.io/x/host/v3"
@@ -75,6 +76,17 @@ type devices struct {
 	thermo  screening.Thermometer
 	scanner screening.Scanner
 	closers []func() error
+	// health lists the devices that can fail; simulated ones cannot.
+	health []func() wire.Device
+}
+
+// report is the current health of every device that can fail.
+func (d *devices) report() []wire.Device {
+	out := make([]wire.Device, 0, len(d.health))
+	for _, h := range d.health {
+		out = append(out, h())
+	}
+	return out
 }
 
 func openDevices(c Config) (*devices, error) {
@@ -114,7 +126,8 @@ func (d *devices) openMLX90614(t ThermometerConfig, offset physic.Temperature) e
 	d.closers = append(d.closers, bus.Close)
 	o := mlx90614.DefaultOpts
 	o.Addr, o.Samples, o.Offset = uint16(t.Address), t.Samples, offset
-	d.thermo = sensors.NewMLX90614(bus, o)
+	th := sensors.NewMLX90614(bus, o)
+	d.thermo, d.health = th, append(d.health, th.Health)
 	return nil
 }
 
@@ -128,7 +141,8 @@ func (d *devices) openSerial(s ScannerConfig) error {
 		return fmt.Errorf("scanner: %w", err)
 	}
 	d.closers = append(d.closers, sc.Close)
-	d.scanner = sensors.SerialScanner{Scanner: sc}
+	ss := sensors.SerialScanner{Scanner: sc}
+	d.scanner, d.health = ss, append(d.health, ss.Health)
 	return nil
 }
 

@@ -11,7 +11,7 @@ import (
 )
 
 func TestProbeIntegrationReadsOneTemperatureAndOneScan(t *testing.T) {
-	scannerEnd, unitEnd := socatPair(t)
+	scannerEnd, unitEnd, _ := socatPair(t)
 	dir := t.TempDir()
 	cfg, err := LoadConfig(writeConfig(t, fmt.Sprintf(`site = "s1"
 unit = "u1"

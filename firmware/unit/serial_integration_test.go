@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"sync"
 	"testing"
 	"time"
 
@@ -17,7 +18,7 @@ import (
 // real pseudo-terminal pair from socat: codes typed into the "scanner" end
 // become decided entries in the ledger, as on a Pi with a USB scanner.
 func TestUnitIntegrationSerialScanner(t *testing.T) {
-	scannerEnd, unitEnd := socatPair(t)
+	scannerEnd, unitEnd, stopSocat := socatPair(t)
 	dir := t.TempDir()
 	cfgPath := filepath.Join(dir, "unit.toml")
 	os.WriteFile(cfgPath, []byte(fmt.Sprintf(`site = "s1"
@@ -69,11 +70,21 @@ terminator = "crlf"
 			t.Errorf("scan %q: decision %s temperature %v, want %s with a reading", codes[i], e.Decision, e.Temperature, want[i])
 		}
 	}
+	if d := u.Devices(); len(d) != 1 || !d[0].OK {
+		t.Fatalf("scanner health while working: %+v", d)
+	}
+	stopSocat() // the scanner's cable is pulled
+	for d := u.Devices(); len(d) != 1 || d[0].OK; d = u.Devices() {
+		if ctx.Err() != nil {
+			t.Fatalf("unplugged scanner never reported: %+v", d)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 }
 
 // socatPair starts socat with two linked pseudo-terminals and returns their
 // paths. Missing socat skips, unless KAKOU_INTEGRATION=1 demands it.
-func socatPair(t *testing.T) (a, b string) {
+func socatPair(t *testing.T) (a, b string, stop func()) {
 	t.Helper()
 	if _, err := exec.LookPath("socat"); err != nil {
 		if os.Getenv("KAKOU_INTEGRATION") == "1" {
@@ -87,12 +98,14 @@ func socatPair(t *testing.T) (a, b string) {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	var once sync.Once
+	stop = func() { once.Do(func() { cmd.Process.Kill(); cmd.Wait() }) }
+	t.Cleanup(stop)
 	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
 		_, errA := os.Stat(a)
 		_, errB := os.Stat(b)
 		if errA == nil && errB == nil {
-			return a, b
+			return a, b, stop
 		}
 		if time.Now().After(deadline) {
 			t.Fatal("socat did not create its ptys")

@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"sync/atomic"
 
 	"github.com/google/uuid"
 	"github.com/kakou/kakou/firmware/clock"
@@ -30,6 +31,7 @@ type Unit struct {
 	log      *slog.Logger
 	ledger   *ledger.Ledger
 	devices  *devices
+	health   atomic.Pointer[[]wire.Device]
 	pipeline *screening.Pipeline
 	uplink   *uplink.Uplink
 }
@@ -106,6 +108,7 @@ func (u *Unit) decided(e wire.Entry) {
 func (u *Unit) Run(ctx context.Context) error {
 	upDone := make(chan error, 1)
 	go func() { upDone <- u.uplink.Run(ctx) }()
+	go u.watchHealth(ctx)
 	u.log.Info("unit running", "site", u.cfg.Site, "unit", u.cfg.Unit, "lane", u.cfg.Lane,
 		"broker", u.cfg.MQTT.Broker, "ledger", filepath.Join(u.cfg.DataDir, "ledger.db"), "firmware", Version)
 	if err := u.pipeline.Run(ctx); err != nil {

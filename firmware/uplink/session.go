@@ -96,6 +96,7 @@ func (u *Uplink) connect(ctx context.Context, c mqtt.Client) error {
 // serve announces the unit and drains the ledger whenever woken, until the
 // connection is lost, a publish fails or ctx ends (then it returns nil).
 func (u *Uplink) serve(ctx context.Context, c mqtt.Client, lost <-chan error) error {
+	u.takeDirty() // before rendering: a change after this point is sent again
 	if err := u.publishStatus(ctx, c, wire.Online); err != nil {
 		return err
 	}
@@ -104,6 +105,11 @@ func (u *Uplink) serve(ctx context.Context, c mqtt.Client, lost <-chan error) er
 	poll := time.NewTicker(u.t.poll)
 	defer poll.Stop()
 	for {
+		if u.takeDirty() {
+			if err := u.publishStatus(ctx, c, wire.Online); err != nil {
+				return err
+			}
+		}
 		if err := u.drain(ctx, c); err != nil {
 			return err
 		}

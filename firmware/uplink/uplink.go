@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"log/slog"
 	"net/url"
+	"slices"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -66,6 +68,10 @@ type Uplink struct {
 	t         timing
 	wake      chan struct{} // size 1: Notify calls coalesce
 	connected atomic.Bool
+
+	mu          sync.Mutex
+	devices     []wire.Device
+	statusDirty bool // devices changed since the last birth was published
 }
 
 // New checks opts and returns an Uplink that is not yet connected.
@@ -136,9 +142,31 @@ func (u *Uplink) Notify() {
 // its birth message has been acknowledged.
 func (u *Uplink) Connected() bool { return u.connected.Load() }
 
+// SetDevices records the sensors' health; a change is published at once as
+// a fresh retained status, so the control room sees a fault within seconds.
+func (u *Uplink) SetDevices(devices []wire.Device) {
+	u.mu.Lock()
+	u.devices = slices.Clone(devices)
+	u.statusDirty = true
+	u.mu.Unlock()
+	u.Notify()
+}
+
+// takeDirty reports whether the status must be republished and clears it.
+func (u *Uplink) takeDirty() bool {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	d := u.statusDirty
+	u.statusDirty = false
+	return d
+}
+
 // status renders the birth or will message for state, stamped now.
 func (u *Uplink) status(state wire.UnitState) []byte {
 	s := u.opts.Status
+	u.mu.Lock()
+	s.Devices = u.devices
+	u.mu.Unlock()
 	s.State = state
 	s.Time = time.Now().UTC()
 	b, err := json.Marshal(s)

@@ -197,6 +197,24 @@ func TestUplinkRunReturnsNilAndLeavesOfflineStatusOnShutdown(t *testing.T) {
 	}
 }
 
+func TestUplinkRepublishesStatusWhenADeviceFails(t *testing.T) {
+	capt := newCapture(t)
+	b := startBroker(t, "127.0.0.1:0", capt)
+	u, _ := startUplink(t, newLedger(t), b.url, 0)
+	if birth := capt.awaitStatus(wire.Online); len(birth.Devices) != 0 {
+		t.Fatalf("birth before any device report lists %v", birth.Devices)
+	}
+	fault := []wire.Device{{Name: "scanner", OK: false, Detail: "unplugged"}, {Name: "thermometer", OK: true}}
+	u.SetDevices(fault)
+	s := capt.awaitStatus(wire.Online)
+	if len(s.Devices) != 2 || s.Devices[0] != fault[0] {
+		t.Fatalf("status after the fault lists %+v, want %+v", s.Devices, fault)
+	}
+	if r := b.retainedStatus(t, wire.StatusTopic(testStatus.Site, testStatus.Unit)); len(r.Devices) != 2 || r.Devices[0].OK {
+		t.Fatalf("retained status does not carry the fault: %+v", r)
+	}
+}
+
 func TestUplinkResendsAfterBrokerRestart(t *testing.T) {
 	capt := newCapture(t)
 	b1 := startBroker(t, "127.0.0.1:0", capt)

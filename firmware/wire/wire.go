@@ -127,6 +127,16 @@ type Status struct {
 	PolicyVersion string    `json:"policy_version,omitempty"`
 	BootID        string    `json:"boot_id,omitempty"`
 	Time          time.Time `json:"time"`
+	// Devices is the health of the unit's sensors; a fault here means the
+	// guard is working by hand at that lane.
+	Devices []Device `json:"devices,omitempty"`
+}
+
+// Device is one sensor's health as the unit sees it.
+type Device struct {
+	Name   string `json:"name"` // "thermometer", "scanner"
+	OK     bool   `json:"ok"`
+	Detail string `json:"detail,omitempty"` // what is wrong and what to do
 }
 
 // ErrSchema marks a payload from a newer or older contract than this one.
@@ -229,9 +239,16 @@ func (s *Status) Validate() error {
 	if s.State != Online && s.State != Offline {
 		return fmt.Errorf("wire: status state: %q is neither online nor offline", s.State)
 	}
-	for _, v := range []string{s.Facility, s.Firmware, s.PolicyVersion, s.BootID} {
-		if len(v) > 128 || !utf8.ValidString(v) {
-			return errors.New("wire: status: strings must be valid UTF-8 of at most 128 bytes")
+	if len(s.Devices) > 8 {
+		return errors.New("wire: status devices: more than 8")
+	}
+	texts := []string{s.Facility, s.Firmware, s.PolicyVersion, s.BootID}
+	for _, d := range s.Devices {
+		texts = append(texts, d.Name, d.Detail)
+	}
+	for _, v := range texts {
+		if len(v) > 256 || !utf8.ValidString(v) {
+			return errors.New("wire: status: strings must be valid UTF-8 of at most 256 bytes")
 		}
 	}
 	return nil
