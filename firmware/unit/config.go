@@ -34,6 +34,8 @@ type Config struct {
 	Thermometer ThermometerConfig `toml:"thermometer"`
 	Scanner     ScannerConfig     `toml:"scanner"`
 	Simulator   SimulatorConfig   `toml:"simulator"`
+	Gate        GateConfig        `toml:"gate"`
+	Display     DisplayConfig     `toml:"display"`
 }
 
 // MQTTConfig says where entries go: the cloud's broker or a site gateway.
@@ -177,6 +179,12 @@ func (c *Config) Validate() error {
 	}
 	p = append(p, c.Thermometer.problems()...)
 	p = append(p, c.Scanner.problems()...)
+	if _, err := c.Gate.opts(); err != nil {
+		p = append(p, err.Error())
+	}
+	if c.Display.Driver != "" && c.Display.Driver != "ssd1306" {
+		bad("display.driver", "%q, want \"ssd1306\" or leave it out", c.Display.Driver)
+	}
 	if o := c.simOpts(); o.Validate() != nil {
 		bad("simulator", "%v", strings.TrimPrefix(o.Validate().Error(), "sim: "))
 	}

@@ -31,6 +31,7 @@ type Unit struct {
 	log      *slog.Logger
 	ledger   *ledger.Ledger
 	devices  *devices
+	outputs  *outputs
 	health   atomic.Pointer[[]wire.Device]
 	pipeline *screening.Pipeline
 	uplink   *uplink.Uplink
@@ -78,6 +79,9 @@ func (u *Unit) build() error {
 	if err != nil {
 		return fmt.Errorf("unit: %w", err)
 	}
+	if u.outputs, err = openOutputs(u.cfg, u.log.With("part", "outputs")); err != nil {
+		return fmt.Errorf("unit: %w", err)
+	}
 	clk := clock.Clock{Trusted: u.cfg.TrustClock}
 	u.uplink = up
 	u.pipeline, err = screening.New(u.devices.thermo, u.devices.scanner, u.ledger, screening.Options{
@@ -100,6 +104,7 @@ func (u *Unit) decided(e wire.Entry) {
 		args = append(args, "temp_c", e.Temperature.CorrectedC)
 	}
 	u.log.Info("entry", args...)
+	u.outputs.show(e)
 	u.uplink.Notify()
 }
 
@@ -109,6 +114,7 @@ func (u *Unit) Run(ctx context.Context) error {
 	upDone := make(chan error, 1)
 	go func() { upDone <- u.uplink.Run(ctx) }()
 	go u.watchHealth(ctx)
+	go u.outputs.run(ctx)
 	u.log.Info("unit running", "site", u.cfg.Site, "unit", u.cfg.Unit, "lane", u.cfg.Lane,
 		"broker", u.cfg.MQTT.Broker, "ledger", filepath.Join(u.cfg.DataDir, "ledger.db"), "firmware", Version)
 	if err := u.pipeline.Run(ctx); err != nil {
@@ -121,4 +127,6 @@ func (u *Unit) Run(ctx context.Context) error {
 func (u *Unit) Ledger() *ledger.Ledger { return u.ledger }
 
 // Close releases the devices and the ledger; call after Run has returned.
-func (u *Unit) Close() error { return errors.Join(u.devices.close(), u.ledger.Close()) }
+func (u *Unit) Close() error {
+	return errors.Join(u.outputs.halt(), u.devices.close(), u.ledger.Close())
+}
