@@ -2,11 +2,15 @@ package kakou
 
 import (
 	"context"
+	"encoding/json"
 	"os"
 	"os/exec"
 	"strings"
 	"testing"
 	"time"
+
+	mqtt "github.com/eclipse/paho.mqtt.golang"
+	"github.com/kakou/kakou/firmware/wire"
 )
 
 // TestDashboardIntegrationChromium loads the dashboard in Debian's headless
@@ -21,7 +25,9 @@ func TestDashboardIntegrationChromium(t *testing.T) {
 	defer stopUnits()
 	startUnit(t, unitCtx, "community-a", "gate-a", "in", c.BrokerURL())
 	startUnit(t, unitCtx, "market-b", "door-b", "out", c.BrokerURL())
-	waitFor(t, ctx, "both units online", func() bool { return fleetState(t, c) == "online" && len(fleet(t, c)) == 2 })
+	publishStatus(t, c.BrokerURL(), wire.Status{Schema: wire.SchemaVersion, Site: "market-b", Unit: "door-c",
+		State: wire.Online, Devices: []wire.Device{{Name: "scanner", Detail: "QR scanner unplugged"}}})
+	waitFor(t, ctx, "three units online", func() bool { return fleetState(t, c) == "online" && len(fleet(t, c)) == 3 })
 	waitFor(t, ctx, "entries stored", func() bool { return len(cloudEntries(t, c, "door-b")) > 0 })
 
 	dom := renderDOM(t, ctx, browser, c.HTTPURL()+"/")
@@ -29,6 +35,9 @@ func TestDashboardIntegrationChromium(t *testing.T) {
 		if !strings.Contains(dom, want) {
 			t.Errorf("rendered dashboard lacks %q", want)
 		}
+	}
+	if !strings.Contains(dom, "扫码器 故障") {
+		t.Error("dashboard does not show door-c's scanner fault")
 	}
 	if !strings.Contains(dom, "卡口") {
 		t.Error("dashboard is not in Chinese by default")
@@ -64,4 +73,19 @@ func chromium(t *testing.T) string {
 	}
 	t.Skip("chromium not installed (apt-get install chromium)")
 	return ""
+}
+
+// publishStatus sends a retained status as a unit's uplink would.
+func publishStatus(t *testing.T, brokerURL string, s wire.Status) {
+	t.Helper()
+	s.Time = time.Now()
+	b, _ := json.Marshal(s)
+	cl := mqtt.NewClient(mqtt.NewClientOptions().AddBroker(brokerURL).SetClientID("status-" + s.Unit))
+	if tok := cl.Connect(); !tok.WaitTimeout(10*time.Second) || tok.Error() != nil {
+		t.Fatalf("connect: %v", tok.Error())
+	}
+	defer cl.Disconnect(100)
+	if tok := cl.Publish(wire.StatusTopic(s.Site, s.Unit), wire.QoSStatus, true, b); !tok.WaitTimeout(10*time.Second) || tok.Error() != nil {
+		t.Fatalf("publish status: %v", tok.Error())
+	}
 }

@@ -83,6 +83,13 @@ type unitJSON struct {
 	Firmware      string     `json:"firmware"`
 	PolicyVersion string     `json:"policy_version"`
 	EntriesToday  int        `json:"entries_today"`
+	Devices       []device   `json:"devices"`
+}
+
+type device struct {
+	Name   string `json:"name"`
+	OK     bool   `json:"ok"`
+	Detail string `json:"detail,omitempty"`
 }
 
 func (s *server) units(w http.ResponseWriter, r *http.Request) {
@@ -96,7 +103,10 @@ func (s *server) units(w http.ResponseWriter, r *http.Request) {
 	for i, u := range units {
 		out[i] = unitJSON{ID: u.ID, Site: u.Site, Facility: u.Facility, Lane: string(u.Lane),
 			Online: u.Online, Firmware: u.Firmware, PolicyVersion: u.PolicyVersion,
-			EntriesToday: u.EntriesToday}
+			EntriesToday: u.EntriesToday, Devices: make([]device, len(u.Devices))}
+		for j, d := range u.Devices {
+			out[i].Devices[j] = device(d)
+		}
 		if !u.LastSeen.IsZero() {
 			out[i].LastSeen = &u.LastSeen
 		}

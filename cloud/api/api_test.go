@@ -100,7 +100,8 @@ func TestUnitsCountsEntriesSinceLocalMidnight(t *testing.T) {
 		entry("site-a", "u1", 3, now.Add(-time.Hour)))
 	err := f.store.PutStatus(context.Background(), wire.Status{Schema: wire.SchemaVersion,
 		Site: "site-a", Unit: "u1", Facility: "community", Lane: wire.LaneIn,
-		State: wire.Online, Firmware: "0.1.0", PolicyVersion: "default-1"}, now)
+		State: wire.Online, Firmware: "0.1.0", PolicyVersion: "default-1",
+		Devices: []wire.Device{{Name: "scanner", Detail: "unplugged"}}}, now)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -111,7 +112,8 @@ func TestUnitsCountsEntriesSinceLocalMidnight(t *testing.T) {
 	u := body.Units[0]
 	want := map[string]any{"id": "u1", "site": "site-a", "facility": "community", "lane": "in",
 		"online": true, "last_seen": now.UTC().Format(time.RFC3339), "firmware": "0.1.0",
-		"policy_version": "default-1", "entries_today": 2.0}
+		"policy_version": "default-1", "entries_today": 2.0,
+		"devices": []any{map[string]any{"name": "scanner", "ok": false, "detail": "unplugged"}}}
 	if !reflect.DeepEqual(u, want) {
 		t.Fatalf("unit =\n%v\nwant\n%v", u, want)
 	}

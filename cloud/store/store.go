@@ -109,6 +109,7 @@ var migrations = []string{
 		boot_id        TEXT NOT NULL DEFAULT '',
 		last_seen      INTEGER                   -- NULL until heard from live
 	);`,
+	`ALTER TABLE units ADD COLUMN devices TEXT NOT NULL DEFAULT '[]'; -- JSON array of wire.Device`,
 }
 
 func (s *SQLite) migrate(ctx context.Context) error {

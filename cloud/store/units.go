@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"fmt"
 	"time"
 
@@ -20,6 +21,8 @@ type Unit struct {
 	Firmware      string
 	PolicyVersion string
 	EntriesToday  int // entries with ts at or after the day start asked for
+	// Devices is the sensors' health from the unit's last live status.
+	Devices []wire.Device
 }
 
 // touchUnits makes sure every unit that sent entries has a row and moves
@@ -52,8 +55,8 @@ func touchUnits(ctx context.Context, tx *sql.Tx, entries []wire.Entry, receivedA
 // heard from, so last_seen is left as it was.
 func (s *SQLite) PutStatus(ctx context.Context, st wire.Status, receivedAt time.Time) error {
 	_, err := s.db.ExecContext(ctx, `INSERT INTO units (unit, site, facility, lane,
-		state, firmware, policy_version, boot_id, last_seen)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+		state, firmware, policy_version, boot_id, last_seen, devices)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (unit) DO UPDATE SET
 		site = excluded.site,
 		facility = coalesce(nullif(excluded.facility, ''), facility),
@@ -63,9 +66,11 @@ func (s *SQLite) PutStatus(ctx context.Context, st wire.Status, receivedAt time.
 		policy_version = coalesce(nullif(excluded.policy_version, ''), policy_version),
 		boot_id = coalesce(nullif(excluded.boot_id, ''), boot_id),
 		last_seen = CASE WHEN excluded.last_seen IS NULL THEN last_seen
-			ELSE max(coalesce(last_seen, 0), excluded.last_seen) END`,
+			ELSE max(coalesce(last_seen, 0), excluded.last_seen) END,
+		-- a last will was written at connect time; keep the newer live report
+		devices = CASE WHEN excluded.state = 'online' THEN excluded.devices ELSE devices END`,
 		st.Unit, st.Site, st.Facility, string(st.Lane), string(st.State), st.Firmware,
-		st.PolicyVersion, st.BootID, nanos(receivedAt))
+		st.PolicyVersion, st.BootID, nanos(receivedAt), devicesJSON(st.Devices))
 	if err != nil {
 		return fmt.Errorf("store: put status of %s: %w", st.Unit, err)
 	}
@@ -76,7 +81,7 @@ func (s *SQLite) PutStatus(ctx context.Context, st wire.Status, receivedAt time.
 // has made since dayStart (the caller's local midnight).
 func (s *SQLite) Units(ctx context.Context, dayStart time.Time) ([]Unit, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT u.unit, u.site, u.facility, u.lane,
-		u.state, u.last_seen, u.firmware, u.policy_version,
+		u.state, u.last_seen, u.firmware, u.policy_version, u.devices,
 		(SELECT count(*) FROM entries e WHERE e.unit = u.unit AND e.ts >= ?)
 		FROM units u ORDER BY u.site, u.unit`, dayStart.UnixNano())
 	if err != nil {
@@ -88,8 +93,12 @@ func (s *SQLite) Units(ctx context.Context, dayStart time.Time) ([]Unit, error) 
 		var u Unit
 		var state string
 		var lastSeen sql.NullInt64
+		var devices string
 		err := rows.Scan(&u.ID, &u.Site, &u.Facility, &u.Lane, &state, &lastSeen,
-			&u.Firmware, &u.PolicyVersion, &u.EntriesToday)
+			&u.Firmware, &u.PolicyVersion, &devices, &u.EntriesToday)
+		if err == nil {
+			err = json.Unmarshal([]byte(devices), &u.Devices)
+		}
 		if err != nil {
 			return nil, fmt.Errorf("store: read unit: %w", err)
 		}
@@ -100,4 +109,12 @@ func (s *SQLite) Units(ctx context.Context, dayStart time.Time) ([]Unit, error) 
 		return nil, fmt.Errorf("store: query units: %w", err)
 	}
 	return out, nil
+}
+
+func devicesJSON(d []wire.Device) string {
+	if d == nil {
+		d = []wire.Device{}
+	}
+	b, _ := json.Marshal(d) // plain structs of strings and bools: cannot fail
+	return string(b)
 }
