@@ -1,6 +1,7 @@
 package gate
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -258,18 +259,11 @@ func isNil(p gpio.PinOut) bool {
 // withDefaults fills the zero fields from DefaultOpts, in one place.
 func (o Opts) withDefaults() Opts {
 	def := DefaultOpts
-	setDefault(&o.RelayPulse, def.RelayPulse)
-	setDefault(&o.BuzzerShort, def.BuzzerShort)
-	setDefault(&o.BuzzerLong, def.BuzzerLong)
-	setDefault(&o.Blink, def.Blink)
+	o.RelayPulse = cmp.Or(o.RelayPulse, def.RelayPulse)
+	o.BuzzerShort = cmp.Or(o.BuzzerShort, def.BuzzerShort)
+	o.BuzzerLong = cmp.Or(o.BuzzerLong, def.BuzzerLong)
+	o.Blink = cmp.Or(o.Blink, def.Blink)
 	return o
-}
-
-func setDefault[T comparable](v *T, def T) {
-	var zero T
-	if *v == zero {
-		*v = def
-	}
 }
 
 // validate reports every problem at once, each naming its field.

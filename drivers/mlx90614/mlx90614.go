@@ -1,6 +1,7 @@
 package mlx90614
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"sync"
@@ -164,22 +165,15 @@ func (d *Dev) probe() error {
 // withDefaults fills the zero fields from DefaultOpts, in one place.
 func (o Opts) withDefaults() Opts {
 	def := DefaultOpts
-	setDefault(&o.Addr, def.Addr)
-	setDefault(&o.Samples, def.Samples)
-	setDefault(&o.Retries, def.Retries)
-	setDefault(&o.SampleInterval, def.SampleInterval)
-	setDefault(&o.AmbientRef, def.AmbientRef)
-	setDefault(&o.MinPlausible, def.MinPlausible)
-	setDefault(&o.MaxPlausible, def.MaxPlausible)
-	setDefault(&o.MaxSpread, def.MaxSpread)
+	o.Addr = cmp.Or(o.Addr, def.Addr)
+	o.Samples = cmp.Or(o.Samples, def.Samples)
+	o.Retries = cmp.Or(o.Retries, def.Retries)
+	o.SampleInterval = cmp.Or(o.SampleInterval, def.SampleInterval)
+	o.AmbientRef = cmp.Or(o.AmbientRef, def.AmbientRef)
+	o.MinPlausible = cmp.Or(o.MinPlausible, def.MinPlausible)
+	o.MaxPlausible = cmp.Or(o.MaxPlausible, def.MaxPlausible)
+	o.MaxSpread = cmp.Or(o.MaxSpread, def.MaxSpread)
 	return o
-}
-
-func setDefault[T comparable](v *T, def T) {
-	var zero T
-	if *v == zero {
-		*v = def
-	}
 }
 
 // validate reports every problem at once, each naming its field.

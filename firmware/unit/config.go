@@ -1,6 +1,7 @@
 package unit
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"net/url"
@@ -114,7 +115,7 @@ func LoadConfig(path string) (Config, error) {
 	for _, k := range md.Undecoded() {
 		problems = append(problems, fmt.Sprintf("%s: unknown key (misspelt, or not for this program?)", k))
 	}
-	setDefault(&c.MQTT.ClientID, "kakou-unit-"+c.Site+"-"+c.Unit)
+	c.MQTT.ClientID = cmp.Or(c.MQTT.ClientID, "kakou-unit-"+c.Site+"-"+c.Unit)
 	if err := c.Validate(); err != nil {
 		problems = append(problems, strings.Split(err.Error(), "\n")...)
 	}
@@ -139,13 +140,6 @@ func defaults() Config {
 		Simulator: SimulatorConfig{Seed: s.Seed, MeanInterval: Duration{s.MeanInterval},
 			FeverRatio: s.FeverRatio, VisitorRatio: s.VisitorRatio,
 			NoCodeRatio: s.NoCodeRatio, UnreadableRatio: s.UnreadableRatio},
-	}
-}
-
-func setDefault[T comparable](v *T, def T) {
-	var zero T
-	if *v == zero {
-		*v = def
 	}
 }
 
