@@ -275,17 +275,7 @@ func TestScannerIntegrationCloseWhileReading(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got := make(chan error, 1)
-	go func() {
-		_, err := s.Scan(context.Background())
-		got <- err
-	}()
-	if err := s.Close(); err != nil {
-		t.Errorf("Close = %v", err)
-	}
-	if err := <-got; !errors.Is(err, ErrClosed) {
-		t.Errorf("Scan = %v, want ErrClosed", err)
-	}
+	closeDuringScan(t, s)
 }
 
 func codesWithCR(codes []string) []string {

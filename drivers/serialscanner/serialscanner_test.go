@@ -60,17 +60,7 @@ func TestScanReturnsWhenContextEndsOrScannerCloses(t *testing.T) {
 		t.Errorf("Scan(cancelled) = %v, want context.Canceled", err)
 	}
 
-	got := make(chan error, 1)
-	go func() {
-		_, err := s.Scan(context.Background())
-		got <- err
-	}()
-	if err := s.Close(); err != nil {
-		t.Errorf("Close = %v", err)
-	}
-	if err := <-got; !errors.Is(err, ErrClosed) {
-		t.Errorf("Scan during Close = %v, want ErrClosed", err)
-	}
+	closeDuringScan(t, s)
 	if err := s.Close(); err != nil {
 		t.Errorf("second Close = %v, want nil", err)
 	}
@@ -121,4 +111,21 @@ func TestListReturnsThisMachinesPorts(t *testing.T) {
 		}
 	}
 	t.Logf("%d ports: %+v", len(ports), ports)
+}
+
+// closeDuringScan closes s while a Scan waits and checks that Scan ends
+// with ErrClosed rather than hanging.
+func closeDuringScan(t *testing.T, s *Scanner) {
+	t.Helper()
+	got := make(chan error, 1)
+	go func() {
+		_, err := s.Scan(context.Background())
+		got <- err
+	}()
+	if err := s.Close(); err != nil {
+		t.Errorf("Close = %v", err)
+	}
+	if err := <-got; !errors.Is(err, ErrClosed) {
+		t.Errorf("Scan during Close = %v, want ErrClosed", err)
+	}
 }
