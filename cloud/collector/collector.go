@@ -156,7 +156,7 @@ func (c *Collector) Shutdown(ctx context.Context) error {
 		c.ingest = nil
 	}
 	if c.broker != nil {
-		errs = append(errs, c.broker.Close())
+		errs = append(errs, closeWithin(ctx, c.broker.Close))
 		c.broker = nil
 	}
 	if c.store != nil {
@@ -167,6 +167,20 @@ func (c *Collector) Shutdown(ctx context.Context) error {
 		return fmt.Errorf("collector: shutdown: %w", err)
 	}
 	return nil
+}
+
+// closeWithin gives up waiting for close when ctx ends, so the shutdown
+// deadline holds: mochi's Close has been seen to wait minutes on a client
+// goroutine. What is left running goes with the process.
+func closeWithin(ctx context.Context, close func() error) error {
+	done := make(chan error, 1)
+	go func() { done <- close() }()
+	select {
+	case err := <-done:
+		return err
+	case <-ctx.Done():
+		return fmt.Errorf("broker did not close before the shutdown deadline: %w", ctx.Err())
+	}
 }
 
 // dialable turns a listening address into one a client can dial: an

@@ -3,6 +3,7 @@ package collector
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"strings"
@@ -151,5 +152,19 @@ func TestDialableReplacesUnspecifiedHost(t *testing.T) {
 		if got := dialable(in); got != want {
 			t.Errorf("dialable(%q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+func TestCloseWithinHoldsTheShutdownDeadline(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	hung := make(chan struct{})
+	defer close(hung)
+	err := closeWithin(ctx, func() error { <-hung; return nil })
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("got %v, want the deadline's error", err)
+	}
+	if err := closeWithin(context.Background(), func() error { return nil }); err != nil {
+		t.Fatalf("a prompt close: %v", err)
 	}
 }

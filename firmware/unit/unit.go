@@ -51,10 +51,7 @@ func New(cfg Config, log *slog.Logger) (*Unit, error) {
 	}
 	u := &Unit{cfg: cfg, log: log, ledger: led}
 	if err := u.build(); err != nil {
-		if u.devices != nil {
-			u.devices.close()
-		}
-		led.Close()
+		u.Close()
 		return nil, err
 	}
 	return u, nil
@@ -126,7 +123,15 @@ func (u *Unit) Run(ctx context.Context) error {
 // Ledger gives read access to the unit's ledger, for checks and tests.
 func (u *Unit) Ledger() *ledger.Ledger { return u.ledger }
 
-// Close releases the devices and the ledger; call after Run has returned.
+// Close puts the outputs in their safe state and releases the devices and
+// the ledger; call after Run has returned. It also undoes a half-built unit.
 func (u *Unit) Close() error {
-	return errors.Join(u.outputs.halt(), u.devices.close(), u.ledger.Close())
+	var errs []error
+	if u.outputs != nil {
+		errs = append(errs, u.outputs.halt())
+	}
+	if u.devices != nil {
+		errs = append(errs, u.devices.close())
+	}
+	return errors.Join(append(errs, u.ledger.Close())...)
 }
