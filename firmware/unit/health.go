@@ -15,16 +15,14 @@ const healthEvery = 500 * time.Millisecond
 // watchHealth samples the devices and, on every change, logs it for the
 // guard and republishes the unit's status for the control room.
 func (u *Unit) watchHealth(ctx context.Context) {
-	var last []wire.Device
 	tick := time.NewTicker(healthEvery)
 	defer tick.Stop()
 	for {
 		now := u.devices.report()
-		if !slices.Equal(now, last) {
+		if last := u.Devices(); !slices.Equal(now, last) {
 			u.logHealth(last, now)
 			u.uplink.SetDevices(now)
 			u.health.Store(&now)
-			last = now
 		}
 		select {
 		case <-ctx.Done():
