@@ -166,3 +166,27 @@ func (l *Ledger) Backlog(ctx context.Context) (count int, oldest time.Time, err 
 	}
 	return count, oldest, nil
 }
+
+// Counts returns how many entries of each decision were made at or after
+// since, by the unit's clock: the guard console's "today" figures.
+func (l *Ledger) Counts(ctx context.Context, since time.Time) (map[wire.Decision]int, error) {
+	rows, err := l.db.QueryContext(ctx, `SELECT decision, COUNT(*) FROM entries
+		WHERE time >= ? GROUP BY decision`, since.UnixMicro())
+	if err != nil {
+		return nil, fmt.Errorf("ledger: counts: %w", err)
+	}
+	defer rows.Close()
+	out := map[wire.Decision]int{}
+	for rows.Next() {
+		var d string
+		var n int
+		if err := rows.Scan(&d, &n); err != nil {
+			return nil, fmt.Errorf("ledger: counts: %w", err)
+		}
+		out[wire.Decision(d)] = n
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("ledger: counts: %w", err)
+	}
+	return out, nil
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -288,4 +289,24 @@ func BenchmarkAppend(b *testing.B) {
 		n++
 	}
 	b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "entries/s")
+}
+
+func TestCountsGroupsTodaysEntriesByDecision(t *testing.T) {
+	l, _ := openTemp(t)
+	ctx := context.Background()
+	for i, d := range []wire.Decision{wire.Allow, wire.Allow, wire.Recheck, wire.Register, wire.Allow} {
+		e := sampleEntry(i)
+		e.Decision = d
+		if err := l.Append(ctx, &e); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := l.Counts(ctx, sampleEntry(1).Time) // the first entry is "yesterday"
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[wire.Decision]int{wire.Allow: 2, wire.Recheck: 1, wire.Register: 1}
+	if !maps.Equal(got, want) {
+		t.Fatalf("counts %v, want %v", got, want)
+	}
 }

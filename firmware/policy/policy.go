@@ -61,6 +61,8 @@ type Reading struct {
 	// implausible value, ambient out of range); Why says why, for the log.
 	Uncertain bool
 	Why       string
+	// Manual marks a reading the guard entered by hand.
+	Manual bool
 }
 
 // Input is everything a decision may depend on.
@@ -79,6 +81,14 @@ type Input struct {
 // People leaving are logged, not screened: an exit lane's entry closes a
 // visitor's ledger line (及时销号) and keeps occupancy right.
 func (p Policy) Decide(in Input) (wire.Decision, []wire.Reason) {
+	d, reasons := p.decide(in)
+	if in.Reading != nil && in.Reading.Manual {
+		reasons = append(reasons, ReasonManualTemp)
+	}
+	return d, reasons
+}
+
+func (p Policy) decide(in Input) (wire.Decision, []wire.Reason) {
 	if in.Lane == wire.LaneOut {
 		return wire.Allow, []wire.Reason{ReasonExit}
 	}
@@ -108,6 +118,7 @@ var (
 	ReasonTempNormal     = wire.Reason{Code: "temp_normal", ZH: "体温正常", EN: "temperature normal"}
 	ReasonFever          = wire.Reason{Code: "fever_recheck", ZH: "体温偏高，请复测", EN: "high temperature, measure again"}
 	ReasonNoTemperature  = wire.Reason{Code: "no_temperature", ZH: "未测到体温，请复测或手工录入", EN: "no temperature taken, measure again or enter by hand"}
+	ReasonManualTemp     = wire.Reason{Code: "temp_manual", ZH: "体温由值守人员手工录入", EN: "temperature entered by hand by the guard"}
 	ReasonUncertain      = wire.Reason{Code: "temp_uncertain", ZH: "测温不稳定，请复测", EN: "reading uncertain, measure again"}
 	ReasonPassUnverified = wire.Reason{Code: "pass_unverified", ZH: "出入证格式正确，未验签", EN: "pass format valid, signature not checked"}
 	ReasonVisitor        = wire.Reason{Code: "visitor_register", ZH: "访客，请登记", EN: "visitor, please register"}

@@ -29,6 +29,8 @@ func TestDefaultPolicyDecides(t *testing.T) {
 		{"uncertain rechecks", Input{Reading: &Reading{Body: Celsius(36.5), Uncertain: true}, Credential: pass}, wire.Recheck, "temp_uncertain"},
 		{"fever outranks uncertain", Input{Reading: &Reading{Body: Celsius(38), Uncertain: true}, Credential: pass}, wire.Recheck, "fever_recheck"},
 		{"exit lane logs and lets out", Input{Reading: reading(38.0), Credential: unknown, Lane: wire.LaneOut}, wire.Allow, "exit"},
+		{"manual normal reading passes", Input{Reading: &Reading{Raw: Celsius(36.5), Body: Celsius(36.5), Manual: true}, Credential: pass}, wire.Allow, "temp_normal"},
+		{"manual fever rechecks", Input{Reading: &Reading{Raw: Celsius(37.8), Body: Celsius(37.8), Manual: true}, Credential: pass}, wire.Recheck, "fever_recheck"},
 		{"no reading rechecks", Input{ThermometerErr: errors.New("nack"), Credential: pass}, wire.Recheck, "no_temperature"},
 	}
 	p := Default()
@@ -37,6 +39,10 @@ func TestDefaultPolicyDecides(t *testing.T) {
 			d, reasons := p.Decide(c.in)
 			if d != c.decision || len(reasons) == 0 || reasons[0].Code != c.first {
 				t.Fatalf("got %s %v, want %s starting with %s", d, reasons, c.decision, c.first)
+			}
+			manual := c.in.Reading != nil && c.in.Reading.Manual
+			if last := reasons[len(reasons)-1]; manual != (last.Code == "temp_manual") {
+				t.Errorf("manual=%v but last reason is %s", manual, last.Code)
 			}
 			for _, r := range reasons {
 				if r.ZH == "" || r.EN == "" {

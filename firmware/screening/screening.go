@@ -11,6 +11,7 @@ import (
 	"io"
 	"log/slog"
 	"math"
+	"sync"
 	"time"
 
 	"github.com/kakou/kakou/firmware/credential"
@@ -56,6 +57,9 @@ type Pipeline struct {
 	scan   Scanner
 	ledger Ledger
 	opts   Options
+
+	mu       sync.Mutex
+	lastCode []byte // the last person's code, for a manual re-screen
 }
 
 // New checks opts and returns a pipeline.
@@ -100,6 +104,9 @@ func (p *Pipeline) Run(ctx context.Context) error {
 
 // Screen takes one person from code to a durable, decided entry.
 func (p *Pipeline) Screen(ctx context.Context, code []byte) (wire.Entry, error) {
+	p.mu.Lock()
+	p.lastCode = code
+	p.mu.Unlock()
 	in := policy.Input{Credential: credential.Decode(code), Lane: p.opts.Lane}
 	r, err := p.thermo.Measure(ctx)
 	if err != nil {
@@ -108,6 +115,26 @@ func (p *Pipeline) Screen(ctx context.Context, code []byte) (wire.Entry, error) 
 	} else {
 		in.Reading = &r
 	}
+	return p.decide(ctx, in)
+}
+
+// ScreenManual screens the last person again with a temperature the guard
+// took by hand, when the thermometer could not (PRODUCT.md: guards keep
+// working when a device fails). It makes a new entry; the earlier one
+// stays in the ledger as it was.
+func (p *Pipeline) ScreenManual(ctx context.Context, body physic.Temperature) (wire.Entry, error) {
+	if body < policy.Celsius(30) || body > policy.Celsius(45) {
+		return wire.Entry{}, fmt.Errorf("screening: %s is not a body temperature; enter °C between 30 and 45", body)
+	}
+	p.mu.Lock()
+	code := p.lastCode
+	p.mu.Unlock()
+	in := policy.Input{Credential: credential.Decode(code), Lane: p.opts.Lane,
+		Reading: &policy.Reading{Raw: body, Body: body, Manual: true}}
+	return p.decide(ctx, in)
+}
+
+func (p *Pipeline) decide(ctx context.Context, in policy.Input) (wire.Entry, error) {
 	decision, reasons := p.opts.Policy.Decide(in)
 	e := p.entry(in, decision, reasons)
 	if err := p.ledger.Append(ctx, &e); err != nil {
@@ -128,6 +155,9 @@ func (p *Pipeline) entry(in policy.Input, d wire.Decision, reasons []wire.Reason
 	}
 	if r := in.Reading; r != nil {
 		e.Temperature = &wire.Temperature{RawC: celsius(r.Raw), CorrectedC: celsius(r.Body)}
+		if r.Manual {
+			e.Temperature.Source = wire.SourceManual
+		}
 	}
 	return e
 }

@@ -155,3 +155,27 @@ func TestRunScreensTheWholeCrowd(t *testing.T) {
 		t.Fatalf("a realistic crowd should produce every outcome, got %v", counts)
 	}
 }
+
+func TestScreenManualRescreensTheLastPersonWithTheGuardsReading(t *testing.T) {
+	var decided []wire.Entry
+	led := &memLedger{}
+	p, _ := New(fixedThermo{err: errors.New("thermometer fault")}, sim.Must(nil), led, options(&decided))
+	first, err := p.Screen(context.Background(), []byte("KAKOU1:PASS:R-9"))
+	if err != nil || first.Decision != wire.Recheck {
+		t.Fatalf("faulty thermometer: %+v %v", first, err)
+	}
+	e, err := p.ScreenManual(context.Background(), policy.Celsius(36.6))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e.Decision != wire.Allow || e.Credential.Subject != "R-9" || e.Seq != 2 ||
+		e.Temperature == nil || e.Temperature.Source != wire.SourceManual || e.Temperature.CorrectedC != 36.6 {
+		t.Fatalf("manual re-screen: %+v %+v", e, e.Temperature)
+	}
+	if len(led.entries) != 2 || led.entries[0].Decision != wire.Recheck {
+		t.Fatal("the first entry must stay in the ledger as it was")
+	}
+	if _, err := p.ScreenManual(context.Background(), policy.Celsius(3.66)); err == nil {
+		t.Fatal("3.66 °C accepted as a body temperature")
+	}
+}

@@ -88,7 +88,13 @@ type Entry struct {
 type Temperature struct {
 	RawC       float64 `json:"raw_c"`
 	CorrectedC float64 `json:"corrected_c"`
+	// Source is "manual" when the guard typed the reading in because the
+	// thermometer had a fault; absent means the unit's own sensor.
+	Source string `json:"source,omitempty"`
 }
+
+// SourceManual marks a temperature entered by hand at the guard console.
+const SourceManual = "manual"
 
 // Credential is what the scanned code was and what checking it found.
 // Subject is a non-identifying reference (a pass number), never a name.
@@ -208,6 +214,9 @@ func (e *Entry) Validate() error {
 	}
 	if !credentialKinds[e.Credential.Kind] {
 		return bad("credential.kind", fmt.Sprintf("%q is not a known kind", e.Credential.Kind))
+	}
+	if t := e.Temperature; t != nil && t.Source != "" && t.Source != SourceManual {
+		return bad("temperature.source", fmt.Sprintf("%q is neither empty nor %q", t.Source, SourceManual))
 	}
 	if len(e.Reasons) > 16 {
 		return bad("reasons", "more than 16")

@@ -57,6 +57,7 @@ func TestDecodeEntryRejectsBadFields(t *testing.T) {
 		{"bad lane", func(e *Entry) { e.Lane = "sideways" }, "lane"},
 		{"bad decision", func(e *Entry) { e.Decision = "maybe" }, "decision"},
 		{"bad credential", func(e *Entry) { e.Credential.Kind = "cash" }, "credential.kind"},
+		{"bad temperature source", func(e *Entry) { e.Temperature.Source = "guess" }, "temperature.source"},
 		{"too many reasons", func(e *Entry) { e.Reasons = make([]Reason, 17) }, "reasons"},
 		{"huge text", func(e *Entry) { e.PolicyVersion = strings.Repeat("x", 300) }, "text"},
 	}

@@ -1,0 +1,93 @@
+package console
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+	"github.com/kakou/kakou/firmware/wire"
+)
+
+// TestConsoleIntegrationChromiumManualEntry drives the guard's page in
+// Debian's headless chromium: a scan with a broken thermometer shows
+// "measure again" and the manual form; the guard types 36.6 and confirms;
+// the page shows the pass, and the ledger holds the hand-entered reading.
+func TestConsoleIntegrationChromiumManualEntry(t *testing.T) {
+	browser := chromium(t)
+	c, l := newLane(t)
+	if err := c.Start("127.0.0.1:0"); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Shutdown(context.Background()) })
+	if _, err := l.Screen(context.Background(), []byte("KAKOU1:PASS:R-0007")); err != nil {
+		t.Fatal(err)
+	}
+
+	ctx := browserContext(t, browser)
+	text := func(sel string) string {
+		t.Helper()
+		v, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
+		if err != nil {
+			t.Fatalf("read %s: %v", sel, err)
+		}
+		return v
+	}
+	err := chromedp.Do(ctx,
+		chromedp.Navigate(c.URL()),
+		chromedp.WaitVisible(chromedp.CSS("#manual.shown")),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if headline, health := text("#headline"), text("#health"); headline != "请复测" ||
+		!strings.Contains(health, "测温仪: 故障") || !strings.Contains(health, "离线") {
+		t.Fatalf("after the faulty reading: headline %q, health %q", headline, health)
+	}
+	err = chromedp.Do(ctx,
+		chromedp.SendKeys(chromedp.CSS("#manual-temp"), "36.6"),
+		chromedp.Click(chromedp.CSS("#manual-submit")),
+		chromedp.WaitNotPresent(chromedp.CSS("#manual.shown")),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if headline, temp := text("#headline"), text("#temp"); headline != "通过" ||
+		!strings.Contains(temp, "36.6") || !strings.Contains(temp, "手工录入") {
+		t.Fatalf("after manual entry: headline %q, temp %q", headline, temp)
+	}
+	logged, _ := l.Entries(context.Background(), 0, 10)
+	if len(logged) != 2 || logged[1].Decision != wire.Allow || logged[1].Temperature.Source != wire.SourceManual {
+		t.Fatalf("ledger: %+v", logged)
+	}
+}
+
+func browserContext(t *testing.T, browser string) context.Context {
+	t.Helper()
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(browser), chromedp.NoSandbox, chromedp.DisableGPU,
+		chromedp.Flag("disable-quic", true), chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true), chromedp.Flag("disable-sync", true),
+		chromedp.UserDataDir(t.TempDir()))
+	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancelCtx := chromedp.NewContext(alloc)
+	ctx, cancelTimeout := context.WithTimeout(ctx, 60*time.Second)
+	t.Cleanup(func() { cancelTimeout(); cancelCtx(); cancelAlloc() })
+	return ctx
+}
+
+func chromium(t *testing.T) string {
+	for _, name := range []string{"chromium", "chromium-browser"} {
+		if p, err := exec.LookPath(name); err == nil {
+			return p
+		}
+	}
+	if os.Getenv("KAKOU_INTEGRATION") == "1" {
+		t.Fatal("chromium is not installed; run .ci/deps")
+	}
+	t.Skip("chromium not installed (apt-get install chromium)")
+	return ""
+}

@@ -1,0 +1,168 @@
+// Package console is the gate guard's screen: a small web page the unit
+// serves to the Pi's touchscreen in kiosk mode or a guard's phone on the
+// LAN. It shows the last result in very large type, the health of each
+// device and of the uplink, today's counts, and lets the guard enter a
+// temperature by hand when the thermometer has a fault.
+package console
+
+import (
+	"context"
+	"embed"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/kakou/kakou/firmware/policy"
+	"github.com/kakou/kakou/firmware/wire"
+	"periph.io/x/conn/v3/physic"
+)
+
+// Lane is what the console needs from the running unit.
+type Lane interface {
+	// ScreenManual screens the last person again with a reading taken by hand.
+	ScreenManual(ctx context.Context, body physic.Temperature) (wire.Entry, error)
+	Devices() []wire.Device
+	UplinkConnected() bool
+	Counts(ctx context.Context, since time.Time) (map[wire.Decision]int, error)
+}
+
+// Options identify the lane on screen and set where "today" starts.
+type Options struct {
+	Site, Unit string
+	Lane       wire.Lane
+	Location   *time.Location
+	Logger     *slog.Logger
+	Now        func() time.Time
+}
+
+// Console serves the guard's page and its small JSON API.
+type Console struct {
+	lane Lane
+	opts Options
+	srv  *http.Server
+	ln   net.Listener
+
+	mu   sync.Mutex
+	last *wire.Entry
+}
+
+//go:embed web/console.html
+var web embed.FS
+
+// New returns a console for lane; call Start to serve it.
+func New(lane Lane, opts Options) *Console {
+	if opts.Location == nil {
+		opts.Location = time.Local
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	c := &Console{lane: lane, opts: opts}
+	c.srv = &http.Server{Handler: c.Handler(), ReadHeaderTimeout: 5 * time.Second}
+	return c
+}
+
+// Record shows e as the latest result; the unit calls it once e is durable.
+func (c *Console) Record(e wire.Entry) {
+	c.mu.Lock()
+	c.last = &e
+	c.mu.Unlock()
+}
+
+// Handler routes the page and the API.
+func (c *Console) Handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		b, _ := web.ReadFile("web/console.html")
+		w.Write(b)
+	})
+	mux.HandleFunc("GET /api/state", c.state)
+	mux.HandleFunc("POST /api/manual-temperature", c.manual)
+	return mux
+}
+
+// Start listens on addr ("127.0.0.1:0" in tests) and serves until Shutdown.
+func (c *Console) Start(addr string) error {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("console: listen %s: %w (another program on that port? set console.listen)", addr, err)
+	}
+	c.ln = ln
+	go func() {
+		if err := c.srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			c.opts.Logger.Error("console stopped", "err", err)
+		}
+	}()
+	return nil
+}
+
+// URL is where the console is served, once started.
+func (c *Console) URL() string { return "http://" + c.ln.Addr().String() + "/" }
+
+// Shutdown stops serving, waiting for requests in flight until ctx ends.
+func (c *Console) Shutdown(ctx context.Context) error { return c.srv.Shutdown(ctx) }
+
+type stateJSON struct {
+	Site     string                `json:"site"`
+	Unit     string                `json:"unit"`
+	Lane     wire.Lane             `json:"lane"`
+	Last     *wire.Entry           `json:"last"`
+	Devices  []wire.Device         `json:"devices"`
+	Uplink   bool                  `json:"uplink_connected"`
+	Today    map[wire.Decision]int `json:"today"`
+	ManualOK bool                  `json:"manual_entry"`
+}
+
+func (c *Console) state(w http.ResponseWriter, r *http.Request) {
+	now := c.opts.Now().In(c.opts.Location)
+	midnight := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, c.opts.Location)
+	today, err := c.lane.Counts(r.Context(), midnight)
+	if err != nil {
+		c.opts.Logger.Warn("console: counts", "err", err)
+	}
+	c.mu.Lock()
+	last := c.last
+	c.mu.Unlock()
+	writeJSON(w, http.StatusOK, stateJSON{Site: c.opts.Site, Unit: c.opts.Unit, Lane: c.opts.Lane,
+		Last: last, Devices: c.lane.Devices(), Uplink: c.lane.UplinkConnected(), Today: today,
+		ManualOK: last != nil && last.Temperature == nil})
+}
+
+// manual takes {"temp_c": 36.6} from the guard. Only same-origin pages may
+// post, so another site open in the guard's phone browser cannot.
+func (c *Console) manual(w http.ResponseWriter, r *http.Request) {
+	if o := r.Header.Get("Origin"); o != "" && o != "http://"+r.Host {
+		writeJSON(w, http.StatusForbidden, map[string]string{"error": "posts come only from the console page itself"})
+		return
+	}
+	var req struct {
+		TempC *float64 `json:"temp_c"`
+	}
+	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 1024)).Decode(&req); err != nil || req.TempC == nil {
+		writeJSON(w, http.StatusBadRequest, map[string]string{"error": `send {"temp_c": 36.6}: the temperature in °C`})
+		return
+	}
+	body := policy.Celsius(*req.TempC)
+	e, err := c.lane.ScreenManual(r.Context(), body)
+	if err != nil {
+		writeJSON(w, http.StatusUnprocessableEntity, map[string]string{"error": err.Error()})
+		return
+	}
+	writeJSON(w, http.StatusOK, e)
+}
+
+func writeJSON(w http.ResponseWriter, code int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(code)
+	json.NewEncoder(w).Encode(v)
+}

@@ -1,0 +1,98 @@
+package console
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/kakou/kakou/drivers/sim"
+	"github.com/kakou/kakou/firmware/ledger"
+	"github.com/kakou/kakou/firmware/policy"
+	"github.com/kakou/kakou/firmware/screening"
+	"github.com/kakou/kakou/firmware/wire"
+)
+
+// brokenThermometer is the hardware edge: a sensor that has been unplugged.
+type brokenThermometer struct{}
+
+func (brokenThermometer) Measure(context.Context) (policy.Reading, error) {
+	return policy.Reading{}, errors.New("thermometer fault: mlx90614: no sensor at 0x5A")
+}
+
+// lane is a real pipeline and ledger behind the console.
+type lane struct {
+	*screening.Pipeline
+	*ledger.Ledger
+}
+
+func (lane) Devices() []wire.Device {
+	return []wire.Device{{Name: "thermometer", Detail: "no sensor at 0x5A"}}
+}
+func (lane) UplinkConnected() bool { return false }
+
+// newLane builds a console over a real pipeline whose thermometer is broken.
+func newLane(t *testing.T) (*Console, lane) {
+	t.Helper()
+	led, err := ledger.Open(filepath.Join(t.TempDir(), "ledger.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { led.Close() })
+	var c *Console
+	n := 0
+	p, err := screening.New(brokenThermometer{}, sim.Must(nil), led, screening.Options{
+		Site: "sunshine-garden", Unit: "north-gate", Lane: wire.LaneIn, Policy: policy.Default(),
+		Now:     func() (time.Time, bool) { return time.Now(), true },
+		NewID:   func() string { n++; return fmt.Sprintf("id-%d", n) },
+		Decided: func(e wire.Entry) { c.Record(e) },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := lane{p, led}
+	c = New(l, Options{Site: "sunshine-garden", Unit: "north-gate", Lane: wire.LaneIn})
+	return c, l
+}
+
+func post(t *testing.T, h http.Handler, body, origin string) *httptest.ResponseRecorder {
+	t.Helper()
+	r := httptest.NewRequest("POST", "http://unit.local/api/manual-temperature", strings.NewReader(body))
+	if origin != "" {
+		r.Header.Set("Origin", origin)
+	}
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, r)
+	return w
+}
+
+func TestManualTemperatureRefusesBadRequests(t *testing.T) {
+	c, l := newLane(t)
+	if _, err := l.Screen(context.Background(), []byte("KAKOU1:PASS:R-1")); err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		name, body, origin string
+		code               int
+	}{
+		{"not JSON", "36.6", "", 400},
+		{"no temperature", `{}`, "", 400},
+		{"another site's page", `{"temp_c": 36.6}`, "http://evil.example", 403},
+		{"not a body temperature", `{"temp_c": 3.66}`, "", 422},
+		{"accepted", `{"temp_c": 36.6}`, "http://unit.local", 200},
+	}
+	for _, tc := range cases {
+		if w := post(t, c.Handler(), tc.body, tc.origin); w.Code != tc.code || !strings.Contains(w.Body.String(), "{") {
+			t.Errorf("%s: %d %s, want %d", tc.name, w.Code, w.Body, tc.code)
+		}
+	}
+	logged, _ := l.Entries(context.Background(), 0, 10)
+	if len(logged) != 2 || logged[1].Temperature == nil || logged[1].Temperature.Source != wire.SourceManual {
+		t.Fatalf("want the scan and one manual re-screen in the ledger, got %+v", logged)
+	}
+}
