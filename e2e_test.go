@@ -99,6 +99,8 @@ unit = %q
 lane = %q
 data_dir = %q
 trust_clock = true
+[console]
+listen = "127.0.0.1:0"
 [mqtt]
 broker = %q
 [simulator]

@@ -36,6 +36,9 @@ cat <<MSG
     API:        http://127.0.0.1:18080/api/v1/units
                 http://127.0.0.1:18080/api/v1/entries?site=riverside-market&limit=20
     MQTT:       tcp://127.0.0.1:18830 (embedded broker)
+    guard consoles: http://127.0.0.1:18081/ (community gate)
+                    http://127.0.0.1:18082/ (supermarket entrance)
+                    http://127.0.0.1:18083/ (supermarket exit)
     logs/data:  .demo/
 
   Ctrl-C to stop.

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"errors"
 	"fmt"
+	"net"
 	"net/url"
 	"slices"
 	"strings"
@@ -35,8 +36,15 @@ type Config struct {
 	Thermometer ThermometerConfig `toml:"thermometer"`
 	Scanner     ScannerConfig     `toml:"scanner"`
 	Simulator   SimulatorConfig   `toml:"simulator"`
+	Console     ConsoleConfig     `toml:"console"`
 	Gate        GateConfig        `toml:"gate"`
 	Display     DisplayConfig     `toml:"display"`
+}
+
+// ConsoleConfig says where the guard's web console listens: loopback for
+// the Pi's own touchscreen, the LAN address for a guard's phone.
+type ConsoleConfig struct {
+	Listen string `toml:"listen"` // "off" disables it
 }
 
 // MQTTConfig says where entries go: the cloud's broker or a site gateway.
@@ -131,6 +139,7 @@ func defaults() Config {
 	s := sim.DefaultOpts
 	return Config{
 		Facility: "community",
+		Console:  ConsoleConfig{Listen: "127.0.0.1:8081"},
 		Lane:     wire.LaneIn,
 		Policy:   PolicyConfig{Version: "default-1", FeverThresholdC: 37.3},
 		Thermometer: ThermometerConfig{Driver: "sim", Address: int(mlx90614.DefaultOpts.Addr),
@@ -159,6 +168,9 @@ func (c *Config) Validate() error {
 	if c.Lane != wire.LaneIn && c.Lane != wire.LaneOut {
 		bad("lane", "%q: use \"in\" for an entrance or \"out\" for an exit", c.Lane)
 	}
+	if _, _, err := net.SplitHostPort(c.Console.Listen); err != nil && c.Console.Listen != "off" {
+		bad("console.listen", "%q is not host:port (e.g. 0.0.0.0:8081 for phones on the LAN) or \"off\"", c.Console.Listen)
+	}
 	if c.DataDir == "" {
 		bad("data_dir", "required: the directory for the ledger, e.g. /var/lib/kakou")
 	}
@@ -176,9 +188,7 @@ func (c *Config) Validate() error {
 	if _, err := c.Gate.opts(); err != nil {
 		p = append(p, err.Error())
 	}
-	if c.Display.Driver != "" && c.Display.Driver != "ssd1306" {
-		bad("display.driver", "%q, want \"ssd1306\" or leave it out", c.Display.Driver)
-	}
+	p = append(p, c.Display.problems()...)
 	if o := c.simOpts(); o.Validate() != nil {
 		bad("simulator", "%v", strings.TrimPrefix(o.Validate().Error(), "sim: "))
 	}

@@ -134,3 +134,122 @@ terminator = "semicolon"
 		}
 	}
 }
+
+// hd44780Section is a good [display] for a 16x2 LCD with the keys in change
+// replaced, and those changed to "" left out.
+func hd44780Section(change map[string]string) string {
+	good := map[string]string{"driver": `"hd44780"`, "rs_pin": `"GPIO5"`, "e_pin": `"GPIO6"`,
+		"data_pins": `["GPIO13", "GPIO19", "GPIO26", "GPIO21"]`, "cols": "16", "rows": "2"}
+	s := "[display]\n"
+	for _, k := range []string{"driver", "rs_pin", "e_pin", "data_pins", "cols", "rows"} {
+		v, ok := change[k]
+		if !ok {
+			v = good[k]
+		}
+		if v != "" {
+			s += k + " = " + v + "\n"
+		}
+	}
+	return s
+}
+
+func TestLoadConfigChecksDisplaySettings(t *testing.T) {
+	for _, tc := range []struct {
+		name, display string
+		want          []string // problems; none means the config is accepted
+	}{
+		{name: "hd44780 16x2 accepted", display: hd44780Section(nil)},
+		{name: "hd44780 20x4 accepted", display: hd44780Section(map[string]string{"cols": "20", "rows": "4"})},
+		{name: "ssd1306 accepted", display: "[display]\ndriver = \"ssd1306\"\ni2c_bus = \"1\"\n"},
+		{name: "no display accepted", display: ""},
+		{
+			name:    "pins missing",
+			display: hd44780Section(map[string]string{"rs_pin": "", "e_pin": "", "data_pins": ""}),
+			want:    []string{"display.rs_pin: required", "display.e_pin: required", "display.data_pins: 0 pins, want 4"},
+		},
+		{
+			name:    "three data pins",
+			display: hd44780Section(map[string]string{"data_pins": `["GPIO13", "GPIO19", "GPIO26"]`}),
+			want:    []string{"display.data_pins: 3 pins, want 4: the GPIOs wired to D4, D5, D6 and D7"},
+		},
+		{
+			name:    "eight data pins",
+			display: hd44780Section(map[string]string{"data_pins": `["GPIO7", "GPIO8", "GPIO9", "GPIO10", "GPIO13", "GPIO19", "GPIO26", "GPIO21"]`}),
+			want:    []string{"display.data_pins: 8 pins, want 4"},
+		},
+		{
+			name:    "empty data pin",
+			display: hd44780Section(map[string]string{"data_pins": `["GPIO13", "", "GPIO26", "GPIO21"]`}),
+			want:    []string{"display.data_pins: entry 2 is empty: name the GPIO wired to D5"},
+		},
+		{
+			name:    "pin used twice",
+			display: hd44780Section(map[string]string{"data_pins": `["GPIO6", "GPIO19", "GPIO26", "GPIO21"]`}),
+			want:    []string{`display.data_pins (D4): "GPIO6" is also display.e_pin`},
+		},
+		{
+			name:    "bad size",
+			display: hd44780Section(map[string]string{"cols": "17", "rows": "3"}),
+			want:    []string{"display.cols: 17, want 16 or 20", "display.rows: 3, want 2 or 4"},
+		},
+		{
+			name:    "size missing",
+			display: hd44780Section(map[string]string{"cols": "", "rows": ""}),
+			want:    []string{"display.cols: 0, want 16 or 20", "display.rows: 0, want 2 or 4"},
+		},
+		{
+			name:    "lcd keys without the hd44780 driver",
+			display: hd44780Section(map[string]string{"driver": `"ssd1306"`, "e_pin": "", "data_pins": "", "cols": "", "rows": ""}),
+			want:    []string{`display.rs_pin: only for an HD44780 LCD: set display.driver = "hd44780"`},
+		},
+		{
+			name:    "unknown driver",
+			display: "[display]\ndriver = \"st7735\"\n",
+			want:    []string{`display.driver: "st7735", want "ssd1306" (OLED), "hd44780" (character LCD)`},
+		},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := LoadConfig(writeConfig(t, minimal+tc.display))
+			if len(tc.want) == 0 {
+				if err != nil {
+					t.Fatalf("good display config rejected: %v", err)
+				}
+				return
+			}
+			if err == nil {
+				t.Fatal("bad display config accepted")
+			}
+			for _, want := range tc.want {
+				if !strings.Contains(err.Error(), want) {
+					t.Errorf("error does not mention %q:\n%v", want, err)
+				}
+			}
+		})
+	}
+}
+
+func TestLoadConfigReadsTheHD44780Wiring(t *testing.T) {
+	c, err := LoadConfig(writeConfig(t, minimal+hd44780Section(map[string]string{"cols": "20", "rows": "4"})))
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := c.Display
+	if d.Driver != "hd44780" || d.RSPin != "GPIO5" || d.EPin != "GPIO6" || len(d.DataPins) != 4 ||
+		d.DataPins[0] != "GPIO13" || d.DataPins[3] != "GPIO21" || d.Cols != 20 || d.Rows != 4 {
+		t.Fatalf("display config read as %+v", d)
+	}
+}
+
+func TestConsoleListensOnLoopbackByDefaultAndCanBeTurnedOff(t *testing.T) {
+	c, err := LoadConfig(writeConfig(t, minimal))
+	if err != nil || c.Console.Listen != "127.0.0.1:8081" {
+		t.Fatalf("default console.listen %q, %v", c.Console.Listen, err)
+	}
+	if _, err := LoadConfig(writeConfig(t, minimal+"[console]\nlisten = \"off\"\n")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := LoadConfig(writeConfig(t, minimal+"[console]\nlisten = \"8081\"\n")); err == nil ||
+		!strings.Contains(err.Error(), "console.listen") {
+		t.Fatalf("listen = 8081: got %v", err)
+	}
+}

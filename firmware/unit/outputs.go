@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
+	"strings"
 
 	"github.com/kakou/kakou/drivers/display"
 	"github.com/kakou/kakou/drivers/gate"
@@ -12,6 +14,7 @@ import (
 	"periph.io/x/conn/v3/gpio"
 	"periph.io/x/conn/v3/gpio/gpioreg"
 	"periph.io/x/conn/v3/i2c/i2creg"
+	"periph.io/x/devices/v3/hd44780"
 	"periph.io/x/devices/v3/ssd1306"
 	"periph.io/x/host/v3"
 )
@@ -30,8 +33,94 @@ type GateConfig struct {
 
 // DisplayConfig selects a display that shows the last result in large text.
 type DisplayConfig struct {
-	Driver string `toml:"driver"` // "" (none) or "ssd1306"
+	Driver string `toml:"driver"` // "" (none), "ssd1306" or "hd44780"
+	// I2CBus is the SSD1306's bus, named as periph does ("1"); "" = the first.
 	I2CBus string `toml:"i2c_bus"`
+	// RSPin, EPin and DataPins (D4, D5, D6, D7 in that order) are the GPIOs
+	// of an HD44780 in 4-bit mode; Cols and Rows are the module's size.
+	RSPin    string   `toml:"rs_pin"`
+	EPin     string   `toml:"e_pin"`
+	DataPins []string `toml:"data_pins"`
+	Cols     int      `toml:"cols"`
+	Rows     int      `toml:"rows"`
+}
+
+// problems checks the display keys without touching the hardware: whether
+// a pin exists on this board is only known when the unit opens it.
+func (d DisplayConfig) problems() []string {
+	switch d.Driver {
+	case "", "ssd1306":
+		return d.strayLCDKeys()
+	case "hd44780":
+		return d.lcdProblems()
+	}
+	return []string{fmt.Sprintf("display.driver: %q, want \"ssd1306\" (OLED), \"hd44780\" (character LCD) or leave it out", d.Driver)}
+}
+
+// strayLCDKeys catches LCD wiring written without driver = "hd44780", which
+// would otherwise be ignored and leave the installer wondering why the LCD
+// stays blank.
+func (d DisplayConfig) strayLCDKeys() []string {
+	var p []string
+	for _, k := range []struct {
+		key string
+		set bool
+	}{{"rs_pin", d.RSPin != ""}, {"e_pin", d.EPin != ""}, {"data_pins", d.DataPins != nil}, {"cols", d.Cols != 0}, {"rows", d.Rows != 0}} {
+		if k.set {
+			p = append(p, fmt.Sprintf("display.%s: only for an HD44780 LCD: set display.driver = \"hd44780\" or remove the key", k.key))
+		}
+	}
+	return p
+}
+
+func (d DisplayConfig) lcdProblems() []string {
+	var p []string
+	bad := func(key, format string, args ...any) { p = append(p, "display."+key+": "+fmt.Sprintf(format, args...)) }
+	if strings.TrimSpace(d.RSPin) == "" {
+		bad("rs_pin", "required for an HD44780: the GPIO wired to the LCD's RS, e.g. \"GPIO5\"")
+	}
+	if strings.TrimSpace(d.EPin) == "" {
+		bad("e_pin", "required for an HD44780: the GPIO wired to the LCD's E, e.g. \"GPIO6\"")
+	}
+	if len(d.DataPins) != 4 {
+		bad("data_pins", "%d pins, want 4: the GPIOs wired to D4, D5, D6 and D7 in that order, e.g. [\"GPIO13\", \"GPIO19\", \"GPIO26\", \"GPIO21\"]", len(d.DataPins))
+	}
+	for i, name := range d.DataPins {
+		if strings.TrimSpace(name) == "" {
+			bad("data_pins", "entry %d is empty: name the GPIO wired to D%d, e.g. \"GPIO13\"", i+1, i+4)
+		}
+	}
+	p = append(p, d.sharedLCDPins()...)
+	if d.Cols != 16 && d.Cols != 20 {
+		bad("cols", "%d, want 16 or 20, the characters per row of the module (16x2, 20x4, ...)", d.Cols)
+	}
+	if d.Rows != 2 && d.Rows != 4 {
+		bad("rows", "%d, want 2 or 4, the rows of the module", d.Rows)
+	}
+	return p
+}
+
+// sharedLCDPins reports a GPIO named twice: the LCD would read garbage, as
+// RS, E and each data line must move on their own.
+func (d DisplayConfig) sharedLCDPins() []string {
+	var p []string
+	seen := map[string]string{}
+	use := func(key, name string) {
+		if name == "" {
+			return
+		}
+		if first, ok := seen[name]; ok {
+			p = append(p, fmt.Sprintf("%s: %q is also %s; give every LCD line a GPIO of its own", key, name, first))
+			return
+		}
+		seen[name] = key
+	}
+	use("display.rs_pin", d.RSPin)
+	use("display.e_pin", d.EPin)
+	for i, name := range d.DataPins {
+		use(fmt.Sprintf("display.data_pins (D%d)", i+4), name)
+	}
+	return p
 }
 
 func (g GateConfig) fitted() bool {
@@ -61,6 +150,8 @@ func (g GateConfig) opts() (gate.Opts, error) {
 type outputs struct {
 	gate    *gate.Dev
 	display *display.Dev
+	// closers release the buses the outputs use, after the devices halt.
+	closers []func() error
 	latest  chan wire.Entry
 	log     *slog.Logger
 }
@@ -78,20 +169,71 @@ func openOutputs(c Config, log *slog.Logger) (*outputs, error) {
 			return nil, err
 		}
 	}
-	if c.Display.Driver == "ssd1306" {
-		bus, err := i2creg.Open(c.Display.I2CBus)
-		if err != nil {
-			return nil, fmt.Errorf("display: open I2C bus %q: %w", c.Display.I2CBus, err)
-		}
-		oled, err := ssd1306.NewI2C(bus, &ssd1306.DefaultOpts)
-		if err == nil {
-			o.display, err = display.NewSSD1306(oled)
-		}
-		if err != nil {
-			return nil, fmt.Errorf("display: %w (check the OLED is at 0x3C on bus %q)", err, c.Display.I2CBus)
-		}
+	if err := o.openDisplay(c.Display); err != nil {
+		// The caller gets no outputs to halt, so release what opened here.
+		return nil, errors.Join(err, o.halt())
 	}
 	return o, nil
+}
+
+func (o *outputs) openDisplay(d DisplayConfig) error {
+	switch d.Driver {
+	case "ssd1306":
+		return o.openOLED(d)
+	case "hd44780":
+		return o.openLCD(d)
+	}
+	return nil
+}
+
+func (o *outputs) openOLED(d DisplayConfig) error {
+	bus, err := i2creg.Open(d.I2CBus)
+	if err != nil {
+		return fmt.Errorf("display: open I2C bus %q: %w", d.I2CBus, err)
+	}
+	o.closers = append(o.closers, bus.Close)
+	oled, err := ssd1306.NewI2C(bus, &ssd1306.DefaultOpts)
+	if err == nil {
+		o.display, err = display.NewSSD1306(oled)
+	}
+	if err != nil {
+		return fmt.Errorf("OLED: %w (check the OLED is at 0x3C on bus %q)", err, d.I2CBus)
+	}
+	return nil
+}
+
+// openLCD starts an HD44780 in 4-bit mode. With R/W grounded the LCD never
+// answers, so a missing or miswired module opens without error and stays
+// blank: the smoke test is how an installer checks it.
+func (o *outputs) openLCD(d DisplayConfig) error {
+	rs, err := lcdPin("display.rs_pin", d.RSPin)
+	if err != nil {
+		return err
+	}
+	e, err := lcdPin("display.e_pin", d.EPin)
+	if err != nil {
+		return err
+	}
+	data := make([]gpio.PinOut, len(d.DataPins))
+	for i, name := range d.DataPins {
+		if data[i], err = lcdPin(fmt.Sprintf("display.data_pins (D%d)", i+4), name); err != nil {
+			return err
+		}
+	}
+	lcd, err := hd44780.New(data, rs, e)
+	if err != nil {
+		return fmt.Errorf("display: HD44780 on RS %s, E %s: %w", d.RSPin, d.EPin, err)
+	}
+	o.display, err = display.NewHD44780(lcd, d.Cols, d.Rows)
+	return err
+}
+
+func lcdPin(key, name string) (gpio.PinOut, error) {
+	p := gpioreg.ByName(name)
+	if p == nil {
+		return nil, fmt.Errorf("display: %s: no GPIO pin %q on this board (use names like GPIO5)", key, name)
+	}
+	return p, nil
 }
 
 func (o *outputs) openGate(g GateConfig) error {
@@ -154,6 +296,10 @@ func (o *outputs) halt() error {
 	if o.display != nil {
 		errs = append(errs, o.display.Halt())
 	}
+	for _, c := range slices.Backward(o.closers) {
+		errs = append(errs, c())
+	}
+	o.closers = nil
 	return errors.Join(errs...)
 }
 

@@ -24,6 +24,8 @@ func TestUnitIntegrationSerialScanner(t *testing.T) {
 	os.WriteFile(cfgPath, []byte(fmt.Sprintf(`site = "s1"
 unit = "u1"
 data_dir = %q
+[console]
+listen = "127.0.0.1:0"
 [mqtt]
 broker = "tcp://127.0.0.1:1"
 [thermometer]

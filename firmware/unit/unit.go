@@ -11,14 +11,17 @@ import (
 	"os"
 	"path/filepath"
 	"sync/atomic"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/kakou/kakou/firmware/clock"
+	"github.com/kakou/kakou/firmware/console"
 	"github.com/kakou/kakou/firmware/ledger"
 	"github.com/kakou/kakou/firmware/policy"
 	"github.com/kakou/kakou/firmware/screening"
 	"github.com/kakou/kakou/firmware/uplink"
 	"github.com/kakou/kakou/firmware/wire"
+	"periph.io/x/conn/v3/physic"
 )
 
 // Version is the firmware version, set at build time with
@@ -32,6 +35,7 @@ type Unit struct {
 	ledger   *ledger.Ledger
 	devices  *devices
 	outputs  *outputs
+	console  *console.Console
 	health   atomic.Pointer[[]wire.Device]
 	pipeline *screening.Pipeline
 	uplink   *uplink.Uplink
@@ -88,7 +92,18 @@ func (u *Unit) build() error {
 	if err != nil {
 		return fmt.Errorf("unit: %w", err)
 	}
+	u.console = console.New(u, console.Options{Site: u.cfg.Site, Unit: u.cfg.Unit, Lane: u.cfg.Lane,
+		Logger: u.log.With("part", "console")})
 	return nil
+}
+
+// ScreenManual, UplinkConnected and Counts serve the guard console.
+func (u *Unit) ScreenManual(ctx context.Context, body physic.Temperature) (wire.Entry, error) {
+	return u.pipeline.ScreenManual(ctx, body)
+}
+func (u *Unit) UplinkConnected() bool { return u.uplink.Connected() }
+func (u *Unit) Counts(ctx context.Context, since time.Time) (map[wire.Decision]int, error) {
+	return u.ledger.Counts(ctx, since)
 }
 
 // newID makes a time-ordered UUIDv7, unique without coordination.
@@ -102,12 +117,24 @@ func (u *Unit) decided(e wire.Entry) {
 	}
 	u.log.Info("entry", args...)
 	u.outputs.show(e)
+	u.console.Record(e)
 	u.uplink.Notify()
 }
 
 // Run screens and uplinks until ctx ends. The pipeline finishing early (a
 // simulator with max_people) leaves the uplink running to drain the ledger.
 func (u *Unit) Run(ctx context.Context) error {
+	if u.cfg.Console.Listen != "off" {
+		if err := u.console.Start(u.cfg.Console.Listen); err != nil {
+			return fmt.Errorf("unit: %w", err)
+		}
+		u.log.Info("guard console: " + u.console.URL())
+		defer func() {
+			sctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+			defer cancel()
+			u.console.Shutdown(sctx)
+		}()
+	}
 	upDone := make(chan error, 1)
 	go func() { upDone <- u.uplink.Run(ctx) }()
 	go u.watchHealth(ctx)
