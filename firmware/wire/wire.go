@@ -80,6 +80,11 @@ type Entry struct {
 	Decision      Decision     `json:"decision"`
 	Reasons       []Reason     `json:"reasons"`
 	PolicyVersion string       `json:"policy_version"`
+	// Alert is set when the centre must hear of this entry at once:
+	// "fever", "watch_quarantine", "health_code_red", …
+	Alert    string    `json:"alert,omitempty"`
+	Visitor  *Visitor  `json:"visitor,omitempty"`
+	Override *Override `json:"override,omitempty"`
 }
 
 // Temperature keeps the raw sensor value next to the corrected body
@@ -221,6 +226,16 @@ func (e *Entry) Validate() error {
 	if len(e.Reasons) > 16 {
 		return bad("reasons", "more than 16")
 	}
+	if e.Visitor != nil {
+		if err := e.Visitor.validate(); err != nil {
+			return bad("visitor", err.Error())
+		}
+	}
+	if e.Override != nil {
+		if err := e.Override.validate(); err != nil {
+			return bad("override", err.Error())
+		}
+	}
 	for _, s := range e.texts() {
 		if len(s) > 256 || !utf8.ValidString(s) {
 			return bad("text", "strings must be valid UTF-8 of at most 256 bytes")
@@ -230,7 +245,13 @@ func (e *Entry) Validate() error {
 }
 
 func (e *Entry) texts() []string {
-	t := []string{e.BootID, e.PolicyVersion, e.Credential.Result, e.Credential.Subject}
+	t := []string{e.BootID, e.PolicyVersion, e.Credential.Result, e.Credential.Subject, e.Alert}
+	if e.Visitor != nil {
+		t = append(t, e.Visitor.texts()...)
+	}
+	if e.Override != nil {
+		t = append(t, e.Override.By, e.Override.Reason, e.Override.Replaces)
+	}
 	for _, r := range e.Reasons {
 		t = append(t, r.Code, r.ZH, r.EN)
 	}
