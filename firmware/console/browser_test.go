@@ -65,6 +65,60 @@ func TestConsoleIntegrationChromiumManualEntry(t *testing.T) {
 	}
 }
 
+// TestConsoleIntegrationChromiumRegistersAVisitorAndRecordsAnOverride: a
+// visitor's unknown code asks for registration; the guard fills the form,
+// the page shows the pass with phone and ID masked; then an override with
+// its reason is recorded in the ledger.
+func TestConsoleIntegrationChromiumRegistersAVisitorAndRecordsAnOverride(t *testing.T) {
+	browser := chromium(t)
+	c, l := newWorkingLane(t)
+	if err := c.Start("127.0.0.1:0"); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Shutdown(context.Background()) })
+	if e, err := l.Screen(context.Background(), []byte("https://example.com/not-a-pass")); err != nil || e.Decision != wire.Register {
+		t.Fatalf("unknown code: %+v %v", e, err)
+	}
+	ctx := browserContext(t, browser)
+	fill := func(sel, v string) chromedp.Action[chromedp.Void] { return chromedp.SendKeys(chromedp.CSS(sel), v) }
+	err := chromedp.Do(ctx,
+		chromedp.Navigate(c.URL()),
+		chromedp.WaitVisible(chromedp.CSS("#result.warn")),
+		fill("#reg-name", "张三"), fill("#reg-phone", "13812345678"), fill("#reg-id", "110101199003071234"),
+		fill("#reg-origin", "武汉"), fill("#reg-destination", "3-2-501"), fill("#reg-trip", "G1234"),
+		chromedp.Click(chromedp.CSS("#reg-submit")),
+		chromedp.WaitVisible(chromedp.CSS("#result.allow")),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	visitor, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("#visitor")))
+	if err != nil || !strings.Contains(visitor, "138****5678") || !strings.Contains(visitor, "110***********1234") ||
+		strings.Contains(visitor, "13812345678") {
+		t.Fatalf("visitor line %q (%v): want phone and ID masked", visitor, err)
+	}
+	err = chromedp.Do(ctx,
+		chromedp.SetValue(chromedp.CSS("#ov-decision"), "deny"),
+		fill("#ov-guard", "王师傅"), fill("#ov-reason", "访客拒绝出示行程"),
+		chromedp.Click(chromedp.CSS("#ov-submit")),
+		chromedp.WaitVisible(chromedp.CSS("#result.deny")),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	logged, _ := l.Entries(context.Background(), 0, 10)
+	if len(logged) != 3 {
+		t.Fatalf("want scan, registration and override in the ledger, got %d entries", len(logged))
+	}
+	reg, ov := logged[1], logged[2]
+	if reg.Visitor == nil || reg.Visitor.ID != "110***********1234" || reg.Visitor.Trip != "G1234" {
+		t.Fatalf("registration entry: %+v", reg.Visitor)
+	}
+	if ov.Decision != wire.Deny || ov.Override == nil || ov.Override.By != "王师傅" || ov.Override.Replaces != reg.ID {
+		t.Fatalf("override entry: %s %+v", ov.Decision, ov.Override)
+	}
+}
+
 func browserContext(t *testing.T, browser string) context.Context {
 	t.Helper()
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],

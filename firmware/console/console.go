@@ -17,15 +17,20 @@ import (
 	"sync"
 	"time"
 
-	"github.com/kakou/kakou/firmware/policy"
+	"github.com/kakou/kakou/firmware/credential"
+	"github.com/kakou/kakou/firmware/screening"
 	"github.com/kakou/kakou/firmware/wire"
-	"periph.io/x/conn/v3/physic"
 )
 
 // Lane is what the console needs from the running unit.
 type Lane interface {
-	// ScreenManual screens the last person again with a reading taken by hand.
-	ScreenManual(ctx context.Context, body physic.Temperature) (wire.Entry, error)
+	// Amend screens the last person again with what the guard added: a
+	// temperature taken by hand, the mask check, a completed registration.
+	Amend(ctx context.Context, a screening.Amend) (wire.Entry, error)
+	// Override records the guard overruling the last decision.
+	Override(ctx context.Context, d wire.Decision, o wire.Override) (wire.Entry, error)
+	// Prefill is what the last person's pre-registration code carried.
+	Prefill() *credential.Visitor
 	Devices() []wire.Device
 	UplinkConnected() bool
 	Counts(ctx context.Context, since time.Time) (map[wire.Decision]int, error)
@@ -86,7 +91,10 @@ func (c *Console) Handler() http.Handler {
 		w.Write(b)
 	})
 	mux.HandleFunc("GET /api/state", c.state)
-	mux.HandleFunc("POST /api/manual-temperature", c.manual)
+	mux.HandleFunc("POST /api/manual-temperature", c.post(c.manual))
+	mux.HandleFunc("POST /api/mask", c.post(c.mask))
+	mux.HandleFunc("POST /api/register", c.post(c.register))
+	mux.HandleFunc("POST /api/override", c.post(c.override))
 	return mux
 }
 
@@ -120,6 +128,7 @@ type stateJSON struct {
 	Uplink   bool                  `json:"uplink_connected"`
 	Today    map[wire.Decision]int `json:"today"`
 	ManualOK bool                  `json:"manual_entry"`
+	Prefill  *credential.Visitor   `json:"prefill,omitempty"`
 }
 
 func (c *Console) state(w http.ResponseWriter, r *http.Request) {
@@ -134,30 +143,7 @@ func (c *Console) state(w http.ResponseWriter, r *http.Request) {
 	c.mu.Unlock()
 	writeJSON(w, http.StatusOK, stateJSON{Site: c.opts.Site, Unit: c.opts.Unit, Lane: c.opts.Lane,
 		Last: last, Devices: c.lane.Devices(), Uplink: c.lane.UplinkConnected(), Today: today,
-		ManualOK: last != nil && last.Temperature == nil})
-}
-
-// manual takes {"temp_c": 36.6} from the guard. Only same-origin pages may
-// post, so another site open in the guard's phone browser cannot.
-func (c *Console) manual(w http.ResponseWriter, r *http.Request) {
-	if o := r.Header.Get("Origin"); o != "" && o != "http://"+r.Host {
-		writeJSON(w, http.StatusForbidden, map[string]string{"error": "posts come only from the console page itself"})
-		return
-	}
-	var req struct {
-		TempC *float64 `json:"temp_c"`
-	}
-	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 1024)).Decode(&req); err != nil || req.TempC == nil {
-		writeJSON(w, http.StatusBadRequest, map[string]string{"error": `send {"temp_c": 36.6}: the temperature in °C`})
-		return
-	}
-	body := policy.Celsius(*req.TempC)
-	e, err := c.lane.ScreenManual(r.Context(), body)
-	if err != nil {
-		writeJSON(w, http.StatusUnprocessableEntity, map[string]string{"error": err.Error()})
-		return
-	}
-	writeJSON(w, http.StatusOK, e)
+		ManualOK: last != nil && last.Temperature == nil, Prefill: c.lane.Prefill()})
 }
 
 func writeJSON(w http.ResponseWriter, code int, v any) {

@@ -39,6 +39,23 @@ func (lane) UplinkConnected() bool { return false }
 // newLane builds a console over a real pipeline whose thermometer is broken.
 func newLane(t *testing.T) (*Console, lane) {
 	t.Helper()
+	return newLaneWith(t, brokenThermometer{})
+}
+
+// workingThermometer reads a normal forehead.
+type workingThermometer struct{}
+
+func (workingThermometer) Measure(context.Context) (policy.Reading, error) {
+	return policy.Reading{Raw: policy.Celsius(36.1), Body: policy.Celsius(36.6)}, nil
+}
+
+func newWorkingLane(t *testing.T) (*Console, lane) {
+	t.Helper()
+	return newLaneWith(t, workingThermometer{})
+}
+
+func newLaneWith(t *testing.T, th screening.Thermometer) (*Console, lane) {
+	t.Helper()
 	led, err := ledger.Open(filepath.Join(t.TempDir(), "ledger.db"))
 	if err != nil {
 		t.Fatal(err)
@@ -46,8 +63,8 @@ func newLane(t *testing.T) (*Console, lane) {
 	t.Cleanup(func() { led.Close() })
 	var c *Console
 	n := 0
-	p, err := screening.New(brokenThermometer{}, sim.Must(nil), led, screening.Options{
-		Site: "sunshine-garden", Unit: "north-gate", Lane: wire.LaneIn, Policy: policy.Default(),
+	p, err := screening.New(th, sim.Must(nil), led, screening.Options{
+		Site: "sunshine-garden", Unit: "north-gate", Lane: wire.LaneIn, Policy: policy.Default,
 		Now:     func() (time.Time, bool) { return time.Now(), true },
 		NewID:   func() string { n++; return fmt.Sprintf("id-%d", n) },
 		Decided: func(e wire.Entry) { c.Record(e) },
@@ -83,7 +100,7 @@ func TestManualTemperatureRefusesBadRequests(t *testing.T) {
 		{"not JSON", "36.6", "", 400},
 		{"no temperature", `{}`, "", 400},
 		{"another site's page", `{"temp_c": 36.6}`, "http://evil.example", 403},
-		{"not a body temperature", `{"temp_c": 3.66}`, "", 422},
+		{"not a body temperature", `{"temp_c": 3.66}`, "", 400},
 		{"accepted", `{"temp_c": 36.6}`, "http://unit.local", 200},
 	}
 	for _, tc := range cases {

@@ -1,11 +1,3 @@
-// Package credential reads what a person showed the scanner. Everything that
-// arrives here came from outside, so Decode accepts any bytes and never fails:
-// what it cannot place is an "unknown" credential, which the policy turns into
-// a registration rather than a crash or a silent pass.
-//
-// This first release recognises the unit's own pass and visitor codes by
-// format only; signed passes, health codes and the watch list are verified by
-// decoders added beside these without changing Decode's contract.
 package credential
 
 import (
@@ -25,7 +17,7 @@ const (
 
 // Results recorded in wire.Credential.Result.
 const (
-	ResultUnverified    = "unverified"    // right format; signature not checked in this release
+	ResultUnverified    = "unverified"    // right format; legacy codes carry no signature
 	ResultPreregistered = "preregistered" // a visitor's pre-registration reference
 	ResultUnrecognised  = "unrecognised"  // readable, but not a code Kakou knows
 	ResultUnreadable    = "unreadable"    // empty, binary or control characters
@@ -35,7 +27,9 @@ const (
 // maxRef bounds a pass or visitor reference; it is stored and displayed.
 const maxRef = 32
 
-// Decode classifies a scanned code.
+// Decode classifies a scanned code by format only. It is kept for the
+// legacy KAKOU1: codes and for callers without keys; [Verifier.Check]
+// supersedes it and falls back to it for everything not KK1.
 func Decode(code []byte) wire.Credential {
 	if len(code) == 0 {
 		return wire.Credential{Kind: wire.CredentialNone}

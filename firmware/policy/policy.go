@@ -1,34 +1,125 @@
 // Package policy decides what happens to a person at the gate from what the
-// sensors and the scanned code said. Decisions are pure functions of the
-// policy and the inputs so they can be tested as tables and replayed.
+// sensors, the scanned code and the guard said. Decisions are pure functions
+// of a policy and the inputs so they can be tested as tables and replayed.
 //
-// This is the default policy of the first release: fever at or over the
-// threshold asks for a re-check, an unknown code asks the guard to register
-// the person. Versioned policy documents with hard and soft checks, phases
-// and facility types replace it without changing the Decide signature.
+// A policy is data (PRODUCT.md "the rules must be data, not code"): a
+// versioned document naming its facility type, phase and dates in effect,
+// the fever rule and a set of checks, each hard (it chooses the outcome),
+// soft (allow and log a reason) or off. The documents live in
+// configs/policies/ as TOML; the centre can push the same struct as JSON.
+// [Parse] and [Load] read one, [Select] picks the one in effect, [Holder]
+// keeps the last good one, and [Policy.Evaluate] decides.
 package policy
 
 import (
+	_ "embed"
 	"fmt"
 	"math"
+	"slices"
+	"sync"
+	"time"
 
-	"github.com/kakou/kakou/firmware/wire"
 	"periph.io/x/conn/v3/physic"
 )
 
 // Policy is the rule set a unit screens with. Version is recorded on every
-// entry so any decision can be traced to the rules that made it.
+// entry so any decision can be traced to the rules that made it. The field
+// names are the document's keys; see configs/policies/ for commented
+// examples.
 type Policy struct {
-	Version string
-	// FeverAt is the body temperature at or over which a reading counts as
-	// fever (PRODUCT.md: 37.3 °C in the common plans).
-	FeverAt physic.Temperature
+	Version  string   `toml:"version" json:"version"`
+	Facility Facility `toml:"facility" json:"facility"`
+	Phase    Phase    `toml:"phase" json:"phase"`
+	// EffectiveFrom and EffectiveTo bound when the document is in effect
+	// (PRODUCT.md: policies are time-boxed, "from 1-28 to 3-8"); zero means
+	// open-ended. A document with neither is the fallback [Select] uses.
+	EffectiveFrom time.Time `toml:"effective_from" json:"effective_from,omitzero"`
+	EffectiveTo   time.Time `toml:"effective_to" json:"effective_to,omitzero"`
+
+	// FeverCompare is ">=" (the common plans) or ">" (some plans say
+	// "over 37.3").
+	FeverCompare    string  `toml:"fever_compare" json:"fever_compare"`
+	FeverThresholdC float64 `toml:"fever_threshold_c" json:"fever_threshold_c"`
+	// RecheckWindow is how long a fever reading counts: a second fever
+	// reading at the same lane within it refers the person to the fever
+	// clinic. The pipeline tracks it and sets Input.PriorFever.
+	RecheckWindow Duration `toml:"recheck_window" json:"recheck_window"`
+
+	Checks Checks `toml:"checks" json:"checks"`
+
+	// FeverAt, when set, overrides FeverThresholdC. It exists for code that
+	// builds a policy from the unit config's fever_threshold_c rather than
+	// loading a document; documents set FeverThresholdC.
+	FeverAt physic.Temperature `toml:"-" json:"-"`
 }
 
-// Default is the policy a unit uses when its config names no other.
+// Facility is the kind of place a checkpoint guards (PRODUCT.md "Facility
+// types differ").
+type Facility string
+
+const (
+	Community   Facility = "community"
+	Supermarket Facility = "supermarket"
+	Market      Facility = "market"
+	Clinic      Facility = "clinic"
+	School      Facility = "school"
+	NursingHome Facility = "nursing_home"
+	Village     Facility = "village"
+	Office      Facility = "office"
+)
+
+var facilities = []Facility{Community, Supermarket, Market, Clinic, School, NursingHome, Village, Office}
+
+// Phase is the stage of epidemic prevention a site is in, switched by a
+// central decision (PRODUCT.md "Phases seen").
+type Phase string
+
+const (
+	PhaseNormal   Phase = "normal"   // 常态化防控
+	PhaseClosed   Phase = "closed"   // 封闭管理
+	PhaseOutbreak Phase = "outbreak" // local outbreak, risk zones
+	PhaseClassB   Phase = "class_b"  // 乙类乙管, from 2023-01-08
+)
+
+var phases = []Phase{PhaseNormal, PhaseClosed, PhaseOutbreak, PhaseClassB}
+
+// Fever comparisons.
+const (
+	AtOrOver = ">="
+	Over     = ">"
+)
+
+// Defaults the documents may leave out (PRODUCT.md "Numbers worth knowing").
+const (
+	DefaultFeverThresholdC = 37.3
+	DefaultRecheckWindow   = Duration("10m")
+)
+
+// defaultVersion names the built-in policy. Ledgers and unit configs in the
+// field already say "default-1", so Default keeps the name although its
+// rules now come from community-normal.toml.
+const defaultVersion = "default-1"
+
+//go:embed default.toml
+var defaultDoc []byte
+
+// Default is the policy a unit uses when its config names no other: the
+// community-normal profile (fever at or over 37.3 °C → re-check, visitors
+// and unknown codes → register, resident passes → allow, exit → allow).
 func Default() Policy {
-	return Policy{Version: "default-1", FeverAt: Celsius(37.3)}
+	p, err := parsedDefault()
+	if err != nil {
+		panic(fmt.Sprintf("policy: the embedded default is invalid: %v", err))
+	}
+	p.Version = defaultVersion
+	// Each caller gets its own lists, so changing one Default changes no other.
+	p.Checks.HealthCode.Accept = slices.Clone(p.Checks.HealthCode.Accept)
+	p.Checks.ResidentPass.Accept = slices.Clone(p.Checks.ResidentPass.Accept)
+	p.Checks.NucleicAcid.AppliesTo = slices.Clone(p.Checks.NucleicAcid.AppliesTo)
+	return p
 }
+
+var parsedDefault = sync.OnceValues(func() (Policy, error) { return Parse(defaultDoc, "default.toml") })
 
 // Celsius converts a configured °C value; config files are an edge.
 func Celsius(c float64) physic.Temperature {
@@ -42,86 +133,32 @@ func Delta(c float64) physic.Temperature {
 	return physic.Temperature(math.Round(c * float64(physic.Kelvin)))
 }
 
-// Validate reports what makes p unusable.
-func (p Policy) Validate() error {
-	if p.Version == "" {
-		return fmt.Errorf("policy: version must be set")
+// Threshold is the body temperature the fever rule compares against.
+func (p Policy) Threshold() physic.Temperature {
+	if p.FeverAt != 0 {
+		return p.FeverAt
 	}
-	if p.FeverAt < Celsius(36) || p.FeverAt > Celsius(40) {
-		return fmt.Errorf("policy: fever threshold %s is outside 36-40 °C", p.FeverAt)
-	}
-	return nil
+	return Celsius(p.FeverThresholdC)
 }
 
-// Reading is what the thermometer reported for this person.
-type Reading struct {
-	Raw  physic.Temperature // as the sensor measured the forehead
-	Body physic.Temperature // corrected to body temperature by the thermometer
-	// Uncertain marks a reading the thermometer doubts (samples disagree,
-	// implausible value, ambient out of range); Why says why, for the log.
-	Uncertain bool
-	Why       string
-	// Manual marks a reading the guard entered by hand.
-	Manual bool
+// Fever reports whether body counts as fever under p's comparison.
+func (p Policy) Fever(body physic.Temperature) bool {
+	if p.FeverCompare == Over {
+		return body > p.Threshold()
+	}
+	return body >= p.Threshold()
 }
 
-// Input is everything a decision may depend on.
-type Input struct {
-	// Reading is nil when no temperature could be taken.
-	Reading *Reading
-	// ThermometerErr says why Reading is nil.
-	ThermometerErr error
-	Credential     wire.Credential
-	// Lane is the direction of the lane the person is at.
-	Lane wire.Lane
+// InEffect reports whether now falls within p's dates; a policy without
+// dates is always in effect. From is inclusive, To exclusive.
+func (p Policy) InEffect(now time.Time) bool {
+	if !p.EffectiveFrom.IsZero() && now.Before(p.EffectiveFrom) {
+		return false
+	}
+	return p.EffectiveTo.IsZero() || now.Before(p.EffectiveTo)
 }
 
-// Decide applies p to in. Temperature comes first, as in the plans' order
-// temperature → code → mask → registration.
-// People leaving are logged, not screened: an exit lane's entry closes a
-// visitor's ledger line (及时销号) and keeps occupancy right.
-func (p Policy) Decide(in Input) (wire.Decision, []wire.Reason) {
-	d, reasons := p.decide(in)
-	if in.Reading != nil && in.Reading.Manual {
-		reasons = append(reasons, ReasonManualTemp)
-	}
-	return d, reasons
+// Dated reports whether p names either date.
+func (p Policy) Dated() bool {
+	return !p.EffectiveFrom.IsZero() || !p.EffectiveTo.IsZero()
 }
-
-func (p Policy) decide(in Input) (wire.Decision, []wire.Reason) {
-	if in.Lane == wire.LaneOut {
-		return wire.Allow, []wire.Reason{ReasonExit}
-	}
-	switch {
-	case in.Reading == nil:
-		return wire.Recheck, []wire.Reason{ReasonNoTemperature}
-	case in.Reading.Body >= p.FeverAt:
-		return wire.Recheck, []wire.Reason{ReasonFever}
-	case in.Reading.Uncertain:
-		return wire.Recheck, []wire.Reason{ReasonUncertain}
-	}
-	switch in.Credential.Kind {
-	case wire.CredentialResidentPass:
-		return wire.Allow, []wire.Reason{ReasonTempNormal, ReasonPassUnverified}
-	case wire.CredentialVisitor:
-		return wire.Register, []wire.Reason{ReasonTempNormal, ReasonVisitor}
-	case wire.CredentialNone:
-		return wire.Register, []wire.Reason{ReasonTempNormal, ReasonNoCode}
-	default:
-		return wire.Register, []wire.Reason{ReasonTempNormal, ReasonUnknownCode}
-	}
-}
-
-// Reasons, each with a stable code for machines and text for people.
-var (
-	ReasonExit           = wire.Reason{Code: "exit", ZH: "出口，已记录", EN: "exit, logged"}
-	ReasonTempNormal     = wire.Reason{Code: "temp_normal", ZH: "体温正常", EN: "temperature normal"}
-	ReasonFever          = wire.Reason{Code: "fever_recheck", ZH: "体温偏高，请复测", EN: "high temperature, measure again"}
-	ReasonNoTemperature  = wire.Reason{Code: "no_temperature", ZH: "未测到体温，请复测或手工录入", EN: "no temperature taken, measure again or enter by hand"}
-	ReasonManualTemp     = wire.Reason{Code: "temp_manual", ZH: "体温由值守人员手工录入", EN: "temperature entered by hand by the guard"}
-	ReasonUncertain      = wire.Reason{Code: "temp_uncertain", ZH: "测温不稳定，请复测", EN: "reading uncertain, measure again"}
-	ReasonPassUnverified = wire.Reason{Code: "pass_unverified", ZH: "出入证格式正确，未验签", EN: "pass format valid, signature not checked"}
-	ReasonVisitor        = wire.Reason{Code: "visitor_register", ZH: "访客，请登记", EN: "visitor, please register"}
-	ReasonNoCode         = wire.Reason{Code: "no_code", ZH: "未出示码，请登记", EN: "no code shown, please register"}
-	ReasonUnknownCode    = wire.Reason{Code: "unknown_code", ZH: "无法识别的码，请登记", EN: "code not recognised, please register"}
-)

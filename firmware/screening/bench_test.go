@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/kakou/kakou/drivers/sim"
+	"github.com/kakou/kakou/firmware/credential"
 	"github.com/kakou/kakou/firmware/ledger"
 	"github.com/kakou/kakou/firmware/policy"
 	"github.com/kakou/kakou/firmware/wire"
@@ -44,7 +45,8 @@ func BenchmarkScreen(b *testing.B) {
 func BenchmarkDecide(b *testing.B) {
 	pol := policy.Default()
 	in := policy.Input{Lane: wire.LaneIn, Reading: &policy.Reading{Body: policy.Celsius(36.6)},
-		Credential: wire.Credential{Kind: wire.CredentialResidentPass, Result: "unverified"}}
+		Credential: credential.Presented{Wire: wire.Credential{Kind: wire.CredentialResidentPass, Result: "unverified"},
+			Status: credential.StatusUnverified}}
 	for i := 0; i < b.N; i++ {
 		pol.Decide(in)
 	}

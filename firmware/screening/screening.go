@@ -37,15 +37,31 @@ type Ledger interface {
 	Append(ctx context.Context, e *wire.Entry) error
 }
 
+// Credentials verifies what a scanned code is (*credential.Verifier).
+type Credentials interface {
+	Check(ctx context.Context, code []byte) credential.Presented
+}
+
+// formatOnly recognises Kakou's code formats without verifying anything.
+type formatOnly struct{}
+
+func (formatOnly) Check(_ context.Context, code []byte) credential.Presented {
+	c := credential.Decode(code)
+	return credential.Presented{Wire: c, Status: credential.Status(c.Result)}
+}
+
 // Options name the lane and inject the clock, ids and the outlet for
 // decisions (display, gate relay, uplink).
 type Options struct {
 	Site, Unit string
 	Lane       wire.Lane
-	Policy     policy.Policy
-	BootID     string
-	Now        func() (time.Time, bool)
-	NewID      func() string
+	// Policy returns the policy in force (a policy.Holder's Current).
+	Policy func() policy.Policy
+	// Credentials checks scanned codes; nil recognises formats only.
+	Credentials Credentials
+	BootID      string
+	Now         func() (time.Time, bool)
+	NewID       func() string
 	// Decided is called after the entry is durable, never before.
 	Decided func(wire.Entry)
 	Logger  *slog.Logger
@@ -58,8 +74,11 @@ type Pipeline struct {
 	ledger Ledger
 	opts   Options
 
-	mu       sync.Mutex
-	lastCode []byte // the last person's code, for a manual re-screen
+	// mu serialises decisions, so a guard's amendment from the console and
+	// the next scan never interleave, and guards last and fevers.
+	mu     sync.Mutex
+	last   person
+	fevers map[string]time.Time // code → last fever reading, within the re-check window
 }
 
 // New checks opts and returns a pipeline.
@@ -70,8 +89,14 @@ func New(th Thermometer, sc Scanner, l Ledger, opts Options) (*Pipeline, error) 
 	if opts.Now == nil || opts.NewID == nil {
 		return nil, errors.New("screening: Now and NewID are required")
 	}
-	if err := opts.Policy.Validate(); err != nil {
+	if opts.Policy == nil {
+		return nil, errors.New("screening: Policy is required")
+	}
+	if err := opts.Policy().Validate(); err != nil {
 		return nil, fmt.Errorf("screening: %w", err)
+	}
+	if opts.Credentials == nil {
+		opts.Credentials = formatOnly{}
 	}
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
@@ -79,7 +104,7 @@ func New(th Thermometer, sc Scanner, l Ledger, opts Options) (*Pipeline, error) 
 	if opts.Decided == nil {
 		opts.Decided = func(wire.Entry) {}
 	}
-	return &Pipeline{thermo: th, scan: sc, ledger: l, opts: opts}, nil
+	return &Pipeline{thermo: th, scan: sc, ledger: l, opts: opts, fevers: map[string]time.Time{}}, nil
 }
 
 // Run screens people until ctx ends or the scanner's stream does. A failure
@@ -104,10 +129,7 @@ func (p *Pipeline) Run(ctx context.Context) error {
 
 // Screen takes one person from code to a durable, decided entry.
 func (p *Pipeline) Screen(ctx context.Context, code []byte) (wire.Entry, error) {
-	p.mu.Lock()
-	p.lastCode = code
-	p.mu.Unlock()
-	in := policy.Input{Credential: credential.Decode(code), Lane: p.opts.Lane}
+	in := policy.Input{Lane: p.opts.Lane, Credential: p.opts.Credentials.Check(ctx, code)}
 	r, err := p.thermo.Measure(ctx)
 	if err != nil {
 		in.ThermometerErr = err
@@ -115,51 +137,10 @@ func (p *Pipeline) Screen(ctx context.Context, code []byte) (wire.Entry, error) 
 	} else {
 		in.Reading = &r
 	}
-	return p.decide(ctx, in)
-}
-
-// ScreenManual screens the last person again with a temperature the guard
-// took by hand, when the thermometer could not (PRODUCT.md: guards keep
-// working when a device fails). It makes a new entry; the earlier one
-// stays in the ledger as it was.
-func (p *Pipeline) ScreenManual(ctx context.Context, body physic.Temperature) (wire.Entry, error) {
-	if body < policy.Celsius(30) || body > policy.Celsius(45) {
-		return wire.Entry{}, fmt.Errorf("screening: %s is not a body temperature; enter °C between 30 and 45", body)
-	}
 	p.mu.Lock()
-	code := p.lastCode
-	p.mu.Unlock()
-	in := policy.Input{Credential: credential.Decode(code), Lane: p.opts.Lane,
-		Reading: &policy.Reading{Raw: body, Body: body, Manual: true}}
-	return p.decide(ctx, in)
-}
-
-func (p *Pipeline) decide(ctx context.Context, in policy.Input) (wire.Entry, error) {
-	decision, reasons := p.opts.Policy.Decide(in)
-	e := p.entry(in, decision, reasons)
-	if err := p.ledger.Append(ctx, &e); err != nil {
-		return wire.Entry{}, fmt.Errorf("screening: %w", err)
-	}
-	p.opts.Decided(e)
-	return e, nil
-}
-
-func (p *Pipeline) entry(in policy.Input, d wire.Decision, reasons []wire.Reason) wire.Entry {
-	now, synced := p.opts.Now()
-	e := wire.Entry{
-		Schema: wire.SchemaVersion, ID: p.opts.NewID(),
-		Site: p.opts.Site, Unit: p.opts.Unit, BootID: p.opts.BootID, Lane: p.opts.Lane,
-		Time: now, ClockSynced: synced,
-		Credential: in.Credential, Decision: d, Reasons: reasons,
-		PolicyVersion: p.opts.Policy.Version,
-	}
-	if r := in.Reading; r != nil {
-		e.Temperature = &wire.Temperature{RawC: celsius(r.Raw), CorrectedC: celsius(r.Body)}
-		if r.Manual {
-			e.Temperature.Source = wire.SourceManual
-		}
-	}
-	return e
+	defer p.mu.Unlock()
+	p.last = person{key: string(code), in: in}
+	return p.decideLocked(ctx)
 }
 
 // celsius converts at the JSON edge, to the 0.01 °C the sensors resolve.

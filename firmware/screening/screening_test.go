@@ -44,7 +44,7 @@ func (f fixedThermo) Measure(context.Context) (policy.Reading, error) {
 func options(decided *[]wire.Entry) Options {
 	n := 0
 	return Options{
-		Site: "sunshine-garden", Unit: "north-gate", Lane: wire.LaneIn, Policy: policy.Default(),
+		Site: "sunshine-garden", Unit: "north-gate", Lane: wire.LaneIn, Policy: policy.Default,
 		BootID:  "boot-1",
 		Now:     func() (time.Time, bool) { return time.Unix(0, 0), false },
 		NewID:   func() string { n++; return fmt.Sprintf("id-%d", n) },
@@ -100,7 +100,7 @@ func TestNewRequiresItsParts(t *testing.T) {
 		t.Fatal("New accepted a nil scanner")
 	}
 	o := options(&decided)
-	o.Policy.Version = ""
+	o.Policy = func() policy.Policy { p := policy.Default(); p.Version = ""; return p }
 	if _, err := New(fixedThermo{}, sim.Must(nil), &memLedger{}, o); err == nil {
 		t.Fatal("New accepted a policy without a version")
 	}

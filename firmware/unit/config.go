@@ -15,6 +15,7 @@ import (
 	"github.com/kakou/kakou/drivers/qrscan"
 	"github.com/kakou/kakou/drivers/serialscanner"
 	"github.com/kakou/kakou/drivers/sim"
+	"github.com/kakou/kakou/firmware/credential"
 	"github.com/kakou/kakou/firmware/wire"
 )
 
@@ -33,6 +34,7 @@ type Config struct {
 	TrustClock  bool              `toml:"trust_clock"`
 	MQTT        MQTTConfig        `toml:"mqtt"`
 	Policy      PolicyConfig      `toml:"policy"`
+	Credentials CredentialsConfig `toml:"credentials"`
 	Thermometer ThermometerConfig `toml:"thermometer"`
 	Scanner     ScannerConfig     `toml:"scanner"`
 	Simulator   SimulatorConfig   `toml:"simulator"`
@@ -55,10 +57,23 @@ type MQTTConfig struct {
 	Password string `toml:"password"`
 }
 
-// PolicyConfig carries the default policy's parameters.
+// PolicyConfig names the policy documents (configs/policies/). A folder
+// may hold dated documents; the one in effect is chosen by itself.
 type PolicyConfig struct {
-	Version         string  `toml:"version"`
-	FeverThresholdC float64 `toml:"fever_threshold_c"`
+	Path string `toml:"path"` // a document or a folder; "" = the built-in community default
+}
+
+// CredentialsConfig holds the keys and lists credentials are checked with.
+type CredentialsConfig struct {
+	// Issuers maps an issuer id to its public key (kakou-ed25519-pub:…):
+	// the site office, the commerce bureau.
+	Issuers map[string]string `toml:"issuers"`
+	Revoked []string          `toml:"revoked"` // pass ids no longer valid
+	// HealthIssuers are the health authority's keys for signed health codes.
+	HealthIssuers map[string]string `toml:"health_issuers"`
+	HealthURL     string            `toml:"health_url"` // online verifier; "" = offline only
+	HealthTimeout Duration          `toml:"health_timeout"`
+	WatchList     string            `toml:"watch_list"` // JSON pushed from the centre; "" = none
 }
 
 // ThermometerConfig selects the thermometer and its forehead-to-body offset.
@@ -138,10 +153,10 @@ func LoadConfig(path string) (Config, error) {
 func defaults() Config {
 	s := sim.DefaultOpts
 	return Config{
-		Facility: "community",
-		Console:  ConsoleConfig{Listen: "127.0.0.1:8081"},
-		Lane:     wire.LaneIn,
-		Policy:   PolicyConfig{Version: "default-1", FeverThresholdC: 37.3},
+		Facility:    "community",
+		Console:     ConsoleConfig{Listen: "127.0.0.1:8081"},
+		Lane:        wire.LaneIn,
+		Credentials: CredentialsConfig{HealthTimeout: Duration{credential.DefaultHealthTimeout}},
 		Thermometer: ThermometerConfig{Driver: "sim", Address: int(mlx90614.DefaultOpts.Addr),
 			Samples: mlx90614.DefaultOpts.Samples},
 		Scanner: ScannerConfig{Driver: "sim", Baud: serialscanner.DefaultOpts.Baud, Terminator: "any",
@@ -177,8 +192,17 @@ func (c *Config) Validate() error {
 	if u, err := url.Parse(c.MQTT.Broker); err != nil || !slices.Contains([]string{"tcp", "ssl", "tls", "mqtt", "mqtts", "ws", "wss"}, u.Scheme) || u.Host == "" {
 		bad("mqtt.broker", "%q is not a broker URL like tcp://192.168.1.10:1883", c.MQTT.Broker)
 	}
-	if c.Policy.FeverThresholdC < 36 || c.Policy.FeverThresholdC > 40 {
-		bad("policy.fever_threshold_c", "%.1f is outside 36-40 °C", c.Policy.FeverThresholdC)
+	if _, err := credential.LoadIssuers(c.Credentials.Issuers); err != nil {
+		bad("credentials.issuers", "%v", err)
+	}
+	if _, err := credential.LoadIssuers(c.Credentials.HealthIssuers); err != nil {
+		bad("credentials.health_issuers", "%v", err)
+	}
+	if u := c.Credentials.HealthURL; u != "" && !strings.HasPrefix(u, "http://") && !strings.HasPrefix(u, "https://") {
+		bad("credentials.health_url", "%q: want an http:// or https:// URL, or leave it out", u)
+	}
+	if t := c.Credentials.HealthTimeout.Duration; t <= 0 || t > 10*time.Second {
+		bad("credentials.health_timeout", "%s: want a short timeout, 0-10 s (2s is usual): the lane waits for it", t)
 	}
 	if c.Thermometer.OffsetC < -3 || c.Thermometer.OffsetC > 3 {
 		bad("thermometer.offset_c", "%.1f: a forehead offset beyond ±3 °C means the sensor is mis-aimed", c.Thermometer.OffsetC)

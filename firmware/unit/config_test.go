@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 func writeConfig(t *testing.T, body string) string {
@@ -29,7 +30,7 @@ func TestLoadConfigAppliesDefaults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.Lane != "in" || c.Facility != "community" || c.Policy.FeverThresholdC != 37.3 ||
+	if c.Lane != "in" || c.Facility != "community" || c.Credentials.HealthTimeout.Duration != 2*time.Second ||
 		c.MQTT.ClientID != "kakou-unit-s1-u1" || c.Simulator.FeverRatio == 0 {
 		t.Fatalf("defaults not applied: %+v", c)
 	}
@@ -54,8 +55,9 @@ facility = "casino"
 colour = "red"
 [mqtt]
 broker = "localhost"
-[policy]
-fever_threshold_c = 42.0
+[credentials]
+issuers = { site-office = "kakou-ed25519-pub:nonsense" }
+health_url = "ftp://health.example"
 [simulator]
 fever_ratio = 2
 `
@@ -65,7 +67,7 @@ fever_ratio = 2
 		t.Fatal("bad config accepted")
 	}
 	for _, want := range []string{path, "site:", "lane:", "facility:", "colour: unknown key",
-		"mqtt.broker:", "policy.fever_threshold_c:", "data_dir: required", "simulator:"} {
+		"mqtt.broker:", "credentials.issuers:", "credentials.health_url:", "data_dir: required", "simulator:"} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error does not mention %q:\n%v", want, err)
 		}

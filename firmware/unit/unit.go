@@ -16,12 +16,12 @@ import (
 	"github.com/google/uuid"
 	"github.com/kakou/kakou/firmware/clock"
 	"github.com/kakou/kakou/firmware/console"
+	"github.com/kakou/kakou/firmware/credential"
 	"github.com/kakou/kakou/firmware/ledger"
 	"github.com/kakou/kakou/firmware/policy"
 	"github.com/kakou/kakou/firmware/screening"
 	"github.com/kakou/kakou/firmware/uplink"
 	"github.com/kakou/kakou/firmware/wire"
-	"periph.io/x/conn/v3/physic"
 )
 
 // Version is the firmware version, set at build time with
@@ -38,6 +38,9 @@ type Unit struct {
 	console  *console.Console
 	health   atomic.Pointer[[]wire.Device]
 	pipeline *screening.Pipeline
+	rules    *rules
+	policy   *policy.Holder
+	clock    clock.Clock
 	uplink   *uplink.Uplink
 }
 
@@ -62,8 +65,16 @@ func New(cfg Config, log *slog.Logger) (*Unit, error) {
 }
 
 func (u *Unit) build() error {
-	pol := policy.Default()
-	pol.Version, pol.FeverAt = u.cfg.Policy.Version, policy.Celsius(u.cfg.Policy.FeverThresholdC)
+	u.clock = clock.Clock{Trusted: u.cfg.TrustClock}
+	var err error
+	if u.rules, err = loadRules(u.cfg, u.clock); err != nil {
+		return fmt.Errorf("unit: %w", err)
+	}
+	now, synced := u.clock.Now()
+	if u.policy, err = policy.NewHolder(policy.Select(u.rules.policies, now, synced)); err != nil {
+		return fmt.Errorf("unit: %w", err)
+	}
+	pol := u.policy.Current()
 	bootID := clock.BootID()
 	up, err := uplink.New(u.ledger, uplink.Options{
 		Broker: u.cfg.MQTT.Broker, ClientID: u.cfg.MQTT.ClientID,
@@ -83,11 +94,11 @@ func (u *Unit) build() error {
 	if u.outputs, err = openOutputs(u.cfg, u.log.With("part", "outputs")); err != nil {
 		return fmt.Errorf("unit: %w", err)
 	}
-	clk := clock.Clock{Trusted: u.cfg.TrustClock}
 	u.uplink = up
 	u.pipeline, err = screening.New(u.devices.thermo, u.devices.scanner, u.ledger, screening.Options{
-		Site: u.cfg.Site, Unit: u.cfg.Unit, Lane: u.cfg.Lane, Policy: pol, BootID: bootID,
-		Now: clk.Now, NewID: newID, Decided: u.decided, Logger: u.log.With("part", "screening"),
+		Site: u.cfg.Site, Unit: u.cfg.Unit, Lane: u.cfg.Lane, BootID: bootID,
+		Policy: u.policy.Current, Credentials: u.rules.verifier,
+		Now: u.clock.Now, NewID: newID, Decided: u.decided, Logger: u.log.With("part", "screening"),
 	})
 	if err != nil {
 		return fmt.Errorf("unit: %w", err)
@@ -97,11 +108,15 @@ func (u *Unit) build() error {
 	return nil
 }
 
-// ScreenManual, UplinkConnected and Counts serve the guard console.
-func (u *Unit) ScreenManual(ctx context.Context, body physic.Temperature) (wire.Entry, error) {
-	return u.pipeline.ScreenManual(ctx, body)
+// Amend, Override, Prefill, UplinkConnected and Counts serve the guard console.
+func (u *Unit) Amend(ctx context.Context, a screening.Amend) (wire.Entry, error) {
+	return u.pipeline.Amend(ctx, a)
 }
-func (u *Unit) UplinkConnected() bool { return u.uplink.Connected() }
+func (u *Unit) Override(ctx context.Context, d wire.Decision, o wire.Override) (wire.Entry, error) {
+	return u.pipeline.Override(ctx, d, o)
+}
+func (u *Unit) Prefill() *credential.Visitor { return u.pipeline.Prefill() }
+func (u *Unit) UplinkConnected() bool        { return u.uplink.Connected() }
 func (u *Unit) Counts(ctx context.Context, since time.Time) (map[wire.Decision]int, error) {
 	return u.ledger.Counts(ctx, since)
 }
@@ -138,6 +153,7 @@ func (u *Unit) Run(ctx context.Context) error {
 	upDone := make(chan error, 1)
 	go func() { upDone <- u.uplink.Run(ctx) }()
 	go u.watchHealth(ctx)
+	go u.watchPolicy(ctx, u.clock)
 	go u.outputs.run(ctx)
 	u.log.Info("unit running", "site", u.cfg.Site, "unit", u.cfg.Unit, "lane", u.cfg.Lane,
 		"broker", u.cfg.MQTT.Broker, "ledger", filepath.Join(u.cfg.DataDir, "ledger.db"), "firmware", Version)

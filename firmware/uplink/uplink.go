@@ -69,9 +69,10 @@ type Uplink struct {
 	wake      chan struct{} // size 1: Notify calls coalesce
 	connected atomic.Bool
 
-	mu          sync.Mutex
-	devices     []wire.Device
-	statusDirty bool // devices changed since the last birth was published
+	mu            sync.Mutex
+	devices       []wire.Device
+	policyVersion string // overrides the template's once the policy changes
+	statusDirty   bool   // devices changed since the last birth was published
 }
 
 // New checks opts and returns an Uplink that is not yet connected.
@@ -152,6 +153,15 @@ func (u *Uplink) SetDevices(devices []wire.Device) {
 	u.Notify()
 }
 
+// SetPolicyVersion announces the policy now in force, as SetDevices does.
+func (u *Uplink) SetPolicyVersion(v string) {
+	u.mu.Lock()
+	u.policyVersion = v
+	u.statusDirty = true
+	u.mu.Unlock()
+	u.Notify()
+}
+
 // takeDirty reports whether the status must be republished and clears it.
 func (u *Uplink) takeDirty() bool {
 	u.mu.Lock()
@@ -166,6 +176,9 @@ func (u *Uplink) status(state wire.UnitState) []byte {
 	s := u.opts.Status
 	u.mu.Lock()
 	s.Devices = u.devices
+	if u.policyVersion != "" {
+		s.PolicyVersion = u.policyVersion
+	}
 	u.mu.Unlock()
 	s.State = state
 	s.Time = time.Now().UTC()

@@ -4,6 +4,7 @@
 //	kakou-unit -config /etc/kakou/unit.toml
 //	kakou-unit -config /etc/kakou/unit.toml -check-config
 //	kakou-unit probe -config /etc/kakou/unit.toml   # check the wiring
+//	kakou-unit pass keygen | issue …               # issue signed passes
 package main
 
 import (
@@ -17,12 +18,20 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/kakou/kakou/firmware/credential"
 	"github.com/kakou/kakou/firmware/unit"
 )
 
 func main() {
 	if len(os.Args) > 1 && os.Args[1] == "probe" {
 		probe(os.Args[2:])
+		return
+	}
+	if len(os.Args) > 1 && os.Args[1] == "pass" {
+		if err := credential.IssueCommand(os.Args[2:], os.Stdout); err != nil {
+			fmt.Fprintln(os.Stderr, "kakou-unit pass:", err)
+			os.Exit(2)
+		}
 		return
 	}
 	configPath := flag.String("config", "/etc/kakou/unit.toml", "unit configuration file (TOML)")
@@ -35,6 +44,10 @@ func main() {
 		os.Exit(1)
 	}
 	if *check {
+		if err := unit.CheckFiles(cfg); err != nil {
+			fmt.Fprintf(os.Stderr, "kakou-unit: %s: %v\n", *configPath, err)
+			os.Exit(1)
+		}
 		fmt.Printf("%s: configuration is valid\n", *configPath)
 		return
 	}

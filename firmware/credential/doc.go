@@ -1,0 +1,64 @@
+// Package credential reads and checks what a person showed the scanner.
+// Everything that arrives here came from outside, so [Verifier.Check] (and
+// the format-only [Decode] beneath it) accept any bytes and never fail: what
+// cannot be placed is an "unknown" credential, which the policy turns into a
+// registration rather than a crash or a silent pass.
+//
+// # Codes
+//
+// Kakou's own QR payloads start with a scheme version and a kind:
+//
+//	KK1.P.<claims>.<sig>   signed pass (出入证/通行证), verified offline
+//	KK1.H.<claims>.<sig>   signed health code (健康码), verified offline
+//	KK1.HQ.<token>         health-code query token, asked online
+//	KK1.V.<form>           visitor pre-registration, unsigned
+//	KAKOU1:PASS:<ref>      legacy pass, format only ("unverified")
+//	KAKOU1:VISIT:<ref>     legacy visitor reference ("preregistered")
+//
+// <claims> and <form> are base64url (no padding) of a JSON object; <sig> is
+// base64url of an Ed25519 signature over the ASCII bytes of the code up to
+// and including the claims ("KK1.P.<claims>"). Signing the kind prefix
+// keeps a health authority's signature from ever passing as a pass. Unknown
+// JSON fields are refused: a claim the unit does not understand may be a
+// restriction it would otherwise ignore. A code is at most [MaxCode] bytes.
+//
+// # Passes
+//
+// A site office or a bureau holds an issuer key ([GenerateIssuer],
+// [IssuePass], [IssueCommand]); units know issuers' public keys by id
+// ([LoadIssuers]). A pass names a role (PRODUCT.md "People treated
+// differently"), optionally a household (一户一卡) and a site; a pass
+// without a site is valid everywhere, which is how commerce-bureau supply
+// passes are "accepted everywhere with one standard". The unit checks, in
+// order: issuer, signature, revocation, site, then the validity window
+// with [ClockSkew] of slack.
+//
+// A Raspberry Pi has no real-time clock and boots in 1970 until NTP syncs.
+// While the clock is not synchronised the validity window is not checked at
+// all — neither "not yet valid" (every pass would be) nor "expired" (none
+// would be, and a pretended answer is worse than none): the pass is judged on
+// signature, revocation and site, and the entry records clock_synced=false.
+// The same holds for a health code's age and for watch-list end dates.
+//
+// # Health codes
+//
+// [HealthVerifier] is the seam. [OfflineHealth] checks signed codes against
+// the health authority's keys and a maximum age; [OnlineHealth] asks the
+// authority's service about a query token within a hard timeout, so a slow
+// server costs the lane at most that long (PRODUCT.md: terminals that
+// stalled 15 s). [HealthRouter] sends each code to the one that can answer.
+//
+// # Visitors and the watch list
+//
+// A visitor's pre-registration only fills in the guard's form; it proves
+// nothing and is not signed. Its Subject is a hash reference, never the name.
+// The centre pushes a [WatchList] (home quarantine, returnees); a pass whose
+// signature verified and whose id is listed gets [Presented].Watch, so a
+// quarantined holder raises an alert at any gate, even a wrong-site one.
+//
+// # Concurrency
+//
+// A Verifier and a WatchList are read-only once in use and safe for
+// concurrent Check calls. To apply a new revocation or watch list, build a
+// new Verifier and swap it in (an atomic.Pointer in the caller).
+package credential

@@ -1,0 +1,124 @@
+package credential
+
+import (
+	"context"
+	"crypto/ed25519"
+	"log/slog"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/kakou/kakou/firmware/wire"
+)
+
+// Verifier checks every kind of code a unit's scanner can read. Build one
+// from config, then treat it as read-only (see the package documentation
+// on updates).
+type Verifier struct {
+	Issuers map[string]ed25519.PublicKey // pass issuers by id ([LoadIssuers])
+	Revoked map[string]bool              // revoked pass ids
+	Site    string                       // this unit's site, for site-bound passes
+	Health  HealthVerifier               // nil: health codes are verify_failed "no verifier"
+	Watch   *WatchList                   // nil: nobody is watched
+	Now     func() time.Time             // nil: time.Now
+	// ClockSynced reports whether Now can be believed (clock.Clock). nil
+	// means synced, so a forgotten wiring shows up as passes "not yet
+	// valid" on a Pi in 1970 rather than as expiry silently never checked.
+	ClockSynced func() bool
+	Log         *slog.Logger // nil: discard
+}
+
+// maxDetail bounds Presented.Detail, which may quote a scanned code.
+const maxDetail = 120
+
+// Check says what code is and what checking it found. It never fails and
+// never panics: the result always has a known kind, Wire.Result equal to
+// string(Status) and a Subject safe to store.
+func (v *Verifier) Check(ctx context.Context, code []byte) (p Presented) {
+	defer func() {
+		if r := recover(); r != nil {
+			v.log().Error("credential: check panicked; code treated as unreadable", "panic", r)
+			p = Presented{Wire: wire.Credential{Kind: wire.CredentialUnknown},
+				Status: StatusUnreadable, Detail: "internal error"}
+		}
+		p.settle()
+	}()
+	if len(code) > MaxCode {
+		return Presented{Wire: wire.Credential{Kind: wire.CredentialUnknown},
+			Status: StatusUnreadable, Detail: "longer than 2 KiB"}
+	}
+	s := string(code)
+	switch {
+	case !readable(code):
+		// binary or control characters: Decode calls it unreadable
+	case strings.HasPrefix(s, SignedPassPrefix):
+		return v.checkPass(s)
+	case strings.HasPrefix(s, HealthCodePrefix), strings.HasPrefix(s, HealthQueryPrefix):
+		return v.checkHealth(ctx, code)
+	case strings.HasPrefix(s, VisitorFormPrefix):
+		return checkVisitor(s)
+	}
+	c := Decode(code)
+	return Presented{Wire: c, Status: Status(c.Result)}
+}
+
+// checkHealth asks the pluggable verifier and holds its answer to the
+// contract, since a plug-in is outside code.
+func (v *Verifier) checkHealth(ctx context.Context, code []byte) Presented {
+	if v.Health == nil {
+		return healthResult(StatusVerifyFailed, "no verifier")
+	}
+	p, err := v.Health.Verify(ctx, code)
+	if err != nil {
+		v.log().Warn("credential: health code not verified", "status", p.Status, "err", err)
+	}
+	p.Wire.Kind = wire.CredentialHealthCode
+	if !healthStatuses[p.Status] {
+		p.Status, p.Detail = StatusVerifyFailed, "verifier gave no usable status"
+	}
+	return p
+}
+
+var healthStatuses = map[Status]bool{StatusGreen: true, StatusYellow: true, StatusRed: true,
+	StatusExpired: true, StatusNotFound: true, StatusVerifyFailed: true, StatusTimeout: true,
+	StatusMalformed: true, StatusNotYetValid: true}
+
+// settle enforces the invariants every caller relies on.
+func (p *Presented) settle() {
+	p.Wire.Result = string(p.Status)
+	if !validRef(p.Wire.Subject) {
+		p.Wire.Subject = ""
+	}
+	p.Detail = truncate(p.Detail, maxDetail)
+}
+
+// truncate cuts s to at most n bytes on a rune boundary.
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n] + "…"
+}
+
+// clock reads the time and whether to believe it.
+func (v *Verifier) clock() (time.Time, bool) {
+	return clockOf(v.Now, v.ClockSynced)
+}
+
+func clockOf(now func() time.Time, synced func() bool) (time.Time, bool) {
+	t := time.Now()
+	if now != nil {
+		t = now()
+	}
+	return t, synced == nil || synced()
+}
+
+func (v *Verifier) log() *slog.Logger {
+	if v.Log == nil {
+		return slog.New(slog.DiscardHandler)
+	}
+	return v.Log
+}

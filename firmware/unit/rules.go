@@ -1,0 +1,116 @@
+package unit
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/kakou/kakou/firmware/clock"
+	"github.com/kakou/kakou/firmware/credential"
+	"github.com/kakou/kakou/firmware/policy"
+)
+
+// rules are the policy documents and credential checks the config names;
+// loading them is I/O, so it is kept out of Config.Validate.
+type rules struct {
+	policies []policy.Policy
+	verifier *credential.Verifier
+}
+
+func loadRules(c Config, clk clock.Clock) (*rules, error) {
+	docs, err := loadPolicies(c.Policy.Path)
+	if err != nil {
+		return nil, fmt.Errorf("policy.path: %w", err)
+	}
+	v, err := buildVerifier(c, clk)
+	if err != nil {
+		return nil, err
+	}
+	return &rules{policies: docs, verifier: v}, nil
+}
+
+// CheckFiles loads what the config points at (policy documents, watch list)
+// so -check-config catches a bad file before the unit is deployed.
+func CheckFiles(c Config) error {
+	_, err := loadRules(c, clock.Clock{Trusted: c.TrustClock})
+	return err
+}
+
+func loadPolicies(path string) ([]policy.Policy, error) {
+	if path == "" {
+		return []policy.Policy{policy.Default()}, nil
+	}
+	fi, err := os.Stat(path)
+	if err != nil {
+		return nil, fmt.Errorf("%w (point policy.path at a file or folder in configs/policies)", err)
+	}
+	if !fi.IsDir() {
+		p, err := policy.Load(path)
+		return []policy.Policy{p}, err
+	}
+	docs, err := policy.LoadDir(path)
+	if err == nil && len(docs) == 0 {
+		err = fmt.Errorf("%s holds no policy documents", path)
+	}
+	return docs, err
+}
+
+func buildVerifier(c Config, clk clock.Clock) (*credential.Verifier, error) {
+	cc := c.Credentials
+	issuers, err := credential.LoadIssuers(cc.Issuers)
+	if err != nil {
+		return nil, fmt.Errorf("credentials.issuers: %w", err)
+	}
+	healthIssuers, err := credential.LoadIssuers(cc.HealthIssuers)
+	if err != nil {
+		return nil, fmt.Errorf("credentials.health_issuers: %w", err)
+	}
+	synced := func() bool { _, ok := clk.Now(); return ok }
+	v := &credential.Verifier{Issuers: issuers, Revoked: map[string]bool{}, Site: c.Site, ClockSynced: synced}
+	for _, id := range cc.Revoked {
+		v.Revoked[id] = true
+	}
+	router := credential.HealthRouter{Offline: &credential.OfflineHealth{Issuers: healthIssuers, ClockSynced: synced}}
+	if cc.HealthURL != "" {
+		router.Online = &credential.OnlineHealth{URL: cc.HealthURL, Timeout: cc.HealthTimeout.Duration}
+	}
+	v.Health = router
+	if cc.WatchList != "" {
+		b, err := os.ReadFile(cc.WatchList)
+		if err != nil {
+			return nil, fmt.Errorf("credentials.watch_list: %w", err)
+		}
+		if v.Watch, err = credential.ParseWatchList(b); err != nil {
+			return nil, fmt.Errorf("credentials.watch_list: %w", err)
+		}
+	}
+	return v, nil
+}
+
+// policyEvery is how often the unit looks for a dated policy coming into
+// or going out of effect ("from 1-28 to 3-8" switches by itself).
+const policyEvery = 30 * time.Second
+
+// watchPolicy switches to the policy in effect whenever that changes.
+func (u *Unit) watchPolicy(ctx context.Context, clk clock.Clock) {
+	tick := time.NewTicker(policyEvery)
+	defer tick.Stop()
+	for {
+		now, synced := clk.Now()
+		p := policy.Select(u.rules.policies, now, synced)
+		if cur := u.policy.Current(); p.Version != cur.Version {
+			if err := u.policy.Set(p); err != nil {
+				u.log.Error("policy not switched; keeping the last good one", "version", p.Version, "err", err)
+			} else {
+				u.log.Info("policy switched", "from", cur.Version, "to", p.Version)
+				u.uplink.SetPolicyVersion(p.Version)
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+	}
+}
