@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/kakou/kakou/drivers/sim"
+	"github.com/kakou/kakou/firmware/credential"
 	"github.com/kakou/kakou/firmware/ledger"
 	"github.com/kakou/kakou/firmware/policy"
 	"github.com/kakou/kakou/firmware/screening"
@@ -65,9 +66,10 @@ func newLaneWith(t *testing.T, th screening.Thermometer) (*Console, lane) {
 	n := 0
 	p, err := screening.New(th, sim.Must(nil), led, screening.Options{
 		Site: "sunshine-garden", Unit: "north-gate", Lane: wire.LaneIn, Policy: policy.Default,
-		Now:     func() (time.Time, bool) { return time.Now(), true },
-		NewID:   func() string { n++; return fmt.Sprintf("id-%d", n) },
-		Decided: func(e wire.Entry) { c.Record(e) },
+		Credentials: &credential.Verifier{},
+		Now:         func() (time.Time, bool) { return time.Now(), true },
+		NewID:       func() string { n++; return fmt.Sprintf("id-%d", n) },
+		Decided:     func(e wire.Entry) { c.Record(e) },
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -111,5 +113,21 @@ func TestManualTemperatureRefusesBadRequests(t *testing.T) {
 	logged, _ := l.Entries(context.Background(), 0, 10)
 	if len(logged) != 2 || logged[1].Temperature == nil || logged[1].Temperature.Source != wire.SourceManual {
 		t.Fatalf("want the scan and one manual re-screen in the ledger, got %+v", logged)
+	}
+}
+
+func TestStateOffersAPreRegistrationToPrefillTheForm(t *testing.T) {
+	c, l := newWorkingLane(t)
+	code, err := credential.EncodeVisitor(credential.Visitor{Name: "李四", Phone: "13912345678", Destination: "5-1-202"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := l.Screen(context.Background(), []byte(code)); err != nil {
+		t.Fatal(err)
+	}
+	w := httptest.NewRecorder()
+	c.Handler().ServeHTTP(w, httptest.NewRequest("GET", "/api/state", nil))
+	if !strings.Contains(w.Body.String(), `"prefill":{"Name":"李四"`) || !strings.Contains(w.Body.String(), "5-1-202") {
+		t.Fatalf("state: %s", w.Body)
 	}
 }

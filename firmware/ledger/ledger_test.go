@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"maps"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -89,7 +90,7 @@ func TestAppendAssignsGapFreeSequenceStoredInTheBody(t *testing.T) {
 	}
 	wantSeqs(t, stored, span(1, 20)...)
 	if got := stored[7]; got.ID != appended[7].ID || !got.Time.Equal(appended[7].Time) ||
-		*got.Temperature != *appended[7].Temperature || got.Reasons[0] != appended[7].Reasons[0] {
+		!reflect.DeepEqual(got.Temperature, appended[7].Temperature) || got.Reasons[0] != appended[7].Reasons[0] {
 		t.Fatalf("stored entry differs:\n got %+v\nwant %+v", got, appended[7])
 	}
 }

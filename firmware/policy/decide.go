@@ -18,6 +18,8 @@ type Reading struct {
 	Why       string
 	// Manual marks a reading the guard entered by hand.
 	Manual bool
+	// Samples are the sensor's individual readings behind Raw.
+	Samples []physic.Temperature
 }
 
 // Mask is what the guard confirmed about a mask (PRODUCT.md: "guard

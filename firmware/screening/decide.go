@@ -157,6 +157,9 @@ func (p *Pipeline) entry(in policy.Input, d policy.Decision) wire.Entry {
 		if r.Manual {
 			e.Temperature.Source = wire.SourceManual
 		}
+		for _, t := range r.Samples {
+			e.Temperature.SamplesC = append(e.Temperature.SamplesC, celsius(t))
+		}
 	}
 	return e
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/kakou/kakou/drivers/sim"
 	"github.com/kakou/kakou/firmware/policy"
 	"github.com/kakou/kakou/firmware/wire"
+	"periph.io/x/conn/v3/physic"
 )
 
 func TestSecondFeverWithinTheWindowRefersAndAlerts(t *testing.T) {
@@ -64,5 +65,22 @@ func TestOverrideRecordsWhoWhyAndWhichEntry(t *testing.T) {
 	if e.Decision != wire.Allow || e.Override == nil || e.Override.Replaces != first.ID ||
 		e.Reasons[0].Code != "guard_override" || e.Validate() != nil {
 		t.Fatalf("override entry: %+v %+v", e, e.Override)
+	}
+}
+
+// samplingThermo reports the individual readings behind its median.
+type samplingThermo struct{}
+
+func (samplingThermo) Measure(context.Context) (policy.Reading, error) {
+	s := []physic.Temperature{policy.Celsius(36.0), policy.Celsius(36.1), policy.Celsius(36.3)}
+	return policy.Reading{Raw: s[1], Body: s[1] + 500*physic.MilliKelvin, Samples: s}, nil
+}
+
+func TestEntryKeepsTheRawSamples(t *testing.T) {
+	var decided []wire.Entry
+	p, _ := New(samplingThermo{}, sim.Must(nil), &memLedger{}, options(&decided))
+	e, _ := p.Screen(context.Background(), nil)
+	if got := e.Temperature.SamplesC; len(got) != 3 || got[0] != 36.0 || got[2] != 36.3 || e.Temperature.RawC != 36.1 {
+		t.Fatalf("temperature %+v", e.Temperature)
 	}
 }

@@ -54,7 +54,7 @@ func (m *MLX90614) measure(ctx context.Context) (policy.Reading, error) {
 		}
 		return policy.Reading{}, fmt.Errorf("thermometer fault: %w", err)
 	}
-	return policy.Reading{Raw: r.Raw, Body: r.Body, Uncertain: r.Uncertain, Why: r.Why}, nil
+	return policy.Reading{Raw: r.Raw, Body: r.Body, Uncertain: r.Uncertain, Why: r.Why, Samples: r.Samples}, nil
 }
 
 // Health reports a fault when the last reading failed; it clears with the

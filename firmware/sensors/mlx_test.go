@@ -65,6 +65,9 @@ func TestMLX90614RecoversWhenTheSensorReturns(t *testing.T) {
 	if got := float64(r.Body-physic.ZeroCelsius) / float64(physic.Kelvin); got < 36.7 || got > 36.9 || r.Uncertain {
 		t.Fatalf("body %.2f °C uncertain=%v, want about 36.8 and certain", got, r.Uncertain)
 	}
+	if len(r.Samples) != opts.Samples {
+		t.Fatalf("%d samples kept, want %d", len(r.Samples), opts.Samples)
+	}
 	if h := th.Health(); !h.OK {
 		t.Fatalf("health after a good reading: %+v", h)
 	}

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kakou/kakou/firmware/credential"
 	"github.com/kakou/kakou/firmware/wire"
 )
 
@@ -19,6 +20,12 @@ import (
 // become decided entries in the ledger, as on a Pi with a USB scanner.
 func TestUnitIntegrationSerialScanner(t *testing.T) {
 	scannerEnd, unitEnd, stopSocat := socatPair(t)
+	pub, priv := credential.GenerateIssuer()
+	signed, err := credential.IssuePass(priv, credential.PassClaims{Issuer: "site-office", ID: "R-0002",
+		Role: credential.RoleResident, Expires: time.Now().Add(24 * time.Hour).Unix()})
+	if err != nil {
+		t.Fatal(err)
+	}
 	dir := t.TempDir()
 	cfgPath := filepath.Join(dir, "unit.toml")
 	os.WriteFile(cfgPath, []byte(fmt.Sprintf(`site = "s1"
@@ -35,7 +42,9 @@ offset_c = 0.5
 driver = "serial"
 port = %q
 terminator = "crlf"
-`, filepath.Join(dir, "data"), unitEnd)), 0o600)
+[credentials]
+issuers = { site-office = %q }
+`, filepath.Join(dir, "data"), unitEnd, credential.FormatPublicKey(pub))), 0o600)
 	cfg, err := LoadConfig(cfgPath)
 	if err != nil {
 		t.Fatal(err)
@@ -54,11 +63,11 @@ terminator = "crlf"
 		t.Fatal(err)
 	}
 	defer port.Close()
-	codes := []string{"KAKOU1:PASS:R-0001", "KAKOU1:VISIT:V42", "https://example.com/x"}
+	codes := []string{"KAKOU1:PASS:R-0001", "KAKOU1:VISIT:V42", "https://example.com/x", signed}
 	for _, c := range codes {
 		fmt.Fprintf(port, "%s\r\n", c)
 	}
-	want := []wire.Decision{wire.Allow, wire.Register, wire.Register}
+	want := []wire.Decision{wire.Allow, wire.Register, wire.Register, wire.Allow}
 	var got []wire.Entry
 	for len(got) < len(codes) {
 		if ctx.Err() != nil {
@@ -71,6 +80,9 @@ terminator = "crlf"
 		if e.Decision != want[i] || e.Temperature == nil {
 			t.Errorf("scan %q: decision %s temperature %v, want %s with a reading", codes[i], e.Decision, e.Temperature, want[i])
 		}
+	}
+	if c := got[3].Credential; c.Result != "valid" || c.Subject != "R-0002" {
+		t.Fatalf("signed pass checked as %+v, want valid R-0002", c)
 	}
 	if d := u.Devices(); len(d) != 1 || !d[0].OK {
 		t.Fatalf("scanner health while working: %+v", d)

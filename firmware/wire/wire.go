@@ -96,6 +96,9 @@ type Temperature struct {
 	// Source is "manual" when the guard typed the reading in because the
 	// thermometer had a fault; absent means the unit's own sensor.
 	Source string `json:"source,omitempty"`
+	// SamplesC are the sensor's individual readings behind RawC (their
+	// median), kept so a disputed decision can be checked afterwards.
+	SamplesC []float64 `json:"samples_c,omitempty"`
 }
 
 // SourceManual marks a temperature entered by hand at the guard console.
@@ -222,6 +225,9 @@ func (e *Entry) Validate() error {
 	}
 	if t := e.Temperature; t != nil && t.Source != "" && t.Source != SourceManual {
 		return bad("temperature.source", fmt.Sprintf("%q is neither empty nor %q", t.Source, SourceManual))
+	}
+	if t := e.Temperature; t != nil && len(t.SamplesC) > 50 {
+		return bad("temperature.samples_c", "more than 50 samples")
 	}
 	if len(e.Reasons) > 16 {
 		return bad("reasons", "more than 16")

@@ -3,6 +3,7 @@ package wire
 import (
 	"encoding/json"
 	"errors"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -36,7 +37,7 @@ func TestDecodeEntryRoundTrips(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got.ID != want.ID || got.Seq != want.Seq || *got.Temperature != *want.Temperature ||
+	if got.ID != want.ID || got.Seq != want.Seq || !reflect.DeepEqual(got.Temperature, want.Temperature) ||
 		got.Credential != want.Credential || !got.Time.Equal(want.Time) || got.Reasons[0] != want.Reasons[0] {
 		t.Fatalf("round trip changed the entry:\n got %+v\nwant %+v", got, want)
 	}
