@@ -14,6 +14,7 @@ const Root = "kakou/v1"
 const (
 	KindEntry  = "entry"
 	KindStatus = "status"
+	KindAck    = "ack"
 )
 
 // QoS levels. Entries and status are QoS 1: at-least-once on the wire,
@@ -21,6 +22,7 @@ const (
 const (
 	QoSEntry  = 1
 	QoSStatus = 1
+	QoSAck    = 1
 )
 
 // EntryTopic is where a unit publishes its entries.
@@ -28,6 +30,10 @@ func EntryTopic(site, unit string) string { return topic(site, unit, KindEntry) 
 
 // StatusTopic is where a unit publishes its retained birth and last will.
 func StatusTopic(site, unit string) string { return topic(site, unit, KindStatus) }
+
+// AckTopic is where the collector tells a unit how far it has stored its
+// entries; retained, so a unit learns it again on every reconnect.
+func AckTopic(site, unit string) string { return topic(site, unit, KindAck) }
 
 // EntryFilter and StatusFilter subscribe to every site and unit.
 var (

@@ -80,6 +80,9 @@ type Entry struct {
 	Decision      Decision     `json:"decision"`
 	Reasons       []Reason     `json:"reasons"`
 	PolicyVersion string       `json:"policy_version"`
+	// Historical marks an entry sent from the backlog after an outage, so
+	// dashboards do not show it as live traffic. Set when published.
+	Historical bool `json:"historical,omitempty"`
 	// Alert is set when the centre must hear of this entry at once:
 	// "fever", "watch_quarantine", "health_code_red", …
 	Alert    string    `json:"alert,omitempty"`
@@ -141,6 +144,13 @@ type Status struct {
 	PolicyVersion string    `json:"policy_version,omitempty"`
 	BootID        string    `json:"boot_id,omitempty"`
 	Time          time.Time `json:"time"`
+	// Backlog is how many entries the unit holds that the collector has
+	// not acknowledged, and OldestUnacked the time of the oldest of them.
+	Backlog       int        `json:"backlog"`
+	OldestUnacked *time.Time `json:"oldest_unacked,omitempty"`
+	// DiskAlarm says the ledger's quota is full of unacknowledged entries:
+	// the unit keeps screening but someone must restore the uplink.
+	DiskAlarm bool `json:"disk_alarm,omitempty"`
 	// Devices is the health of the unit's sensors; a fault here means the
 	// guard is working by hand at that lane.
 	Devices []Device `json:"devices,omitempty"`
@@ -288,4 +298,30 @@ func (s *Status) Validate() error {
 		}
 	}
 	return nil
+}
+
+// Ack is the collector's end-to-end acknowledgement: every entry of Unit
+// with a sequence number up to and including Seq is stored. Only then may
+// the unit count an entry delivered; a broker's PUBACK is not enough.
+type Ack struct {
+	Schema int       `json:"schema"`
+	Site   string    `json:"site"`
+	Unit   string    `json:"unit"`
+	Seq    uint64    `json:"seq"`
+	Time   time.Time `json:"time"`
+}
+
+// DecodeAck parses and validates an acknowledgement.
+func DecodeAck(b []byte) (Ack, error) {
+	var a Ack
+	if err := decode(b, &a); err != nil {
+		return Ack{}, fmt.Errorf("wire: ack: %w", err)
+	}
+	if err := ValidateID(a.Site); err != nil {
+		return Ack{}, fmt.Errorf("wire: ack site: %w", err)
+	}
+	if err := ValidateID(a.Unit); err != nil {
+		return Ack{}, fmt.Errorf("wire: ack unit: %w", err)
+	}
+	return a, nil
 }

@@ -154,3 +154,15 @@ func FuzzParseTopic(f *testing.F) {
 		}
 	})
 }
+
+func TestDecodeAck(t *testing.T) {
+	a, err := DecodeAck([]byte(`{"schema":1,"site":"s","unit":"u","seq":42}`))
+	if err != nil || a.Seq != 42 || AckTopic("s", "u") != "kakou/v1/s/u/ack" {
+		t.Fatalf("%+v %v", a, err)
+	}
+	for _, bad := range []string{`{"schema":1,"site":"S","unit":"u","seq":1}`, `{"schema":2,"site":"s","unit":"u"}`, `[]`} {
+		if _, err := DecodeAck([]byte(bad)); err == nil {
+			t.Errorf("DecodeAck(%s) accepted", bad)
+		}
+	}
+}
