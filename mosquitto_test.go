@@ -26,6 +26,14 @@ func TestEndToEndIntegrationMosquitto(t *testing.T) {
 // mosquitto skips the test, unless KAKOU_INTEGRATION=1 says CI must run it.
 func startMosquitto(t *testing.T) string {
 	t.Helper()
+	_, addr := startMosquittoProc(t)
+	return addr
+}
+
+// startMosquittoProc is startMosquitto for tests that stop and restart the
+// broker on the same port.
+func startMosquittoProc(t *testing.T) (*proc, string) {
+	t.Helper()
 	bin, err := exec.LookPath("mosquitto")
 	if err != nil {
 		bin = "/usr/sbin/mosquitto"
@@ -38,23 +46,24 @@ func startMosquitto(t *testing.T) string {
 	}
 	addr := freePort(t)
 	_, port, _ := net.SplitHostPort(addr)
-	conf := filepath.Join(t.TempDir(), "mosquitto.conf")
+	dir := t.TempDir()
+	conf := filepath.Join(dir, "mosquitto.conf")
 	os.WriteFile(conf, []byte("listener "+port+" 127.0.0.1\nallow_anonymous true\npersistence false\n"), 0o600)
-	cmd := exec.Command(bin, "-c", conf)
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	deadline := time.Now().Add(10 * time.Second)
-	for {
+	p := startProc(t, bin, filepath.Join(dir, "mosquitto.log"), "-c", conf)
+	awaitListen(t, addr)
+	return p, addr
+}
+
+func awaitListen(t *testing.T, addr string) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(50 * time.Millisecond) {
 		if c, err := net.Dial("tcp", addr); err == nil {
 			c.Close()
-			return addr
+			return
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("mosquitto did not listen on %s", addr)
+			t.Fatalf("nothing listens on %s", addr)
 		}
-		time.Sleep(50 * time.Millisecond)
 	}
 }
 

@@ -72,7 +72,7 @@ func (s *server) healthz(w http.ResponseWriter, r *http.Request) {
 }
 
 // unitJSON is the API's shape of a unit; LastSeen is null if the unit was
-// never heard from live.
+// never heard from live, OldestUnacked null when its backlog is empty.
 type unitJSON struct {
 	ID            string     `json:"id"`
 	Site          string     `json:"site"`
@@ -84,6 +84,12 @@ type unitJSON struct {
 	PolicyVersion string     `json:"policy_version"`
 	EntriesToday  int        `json:"entries_today"`
 	Devices       []device   `json:"devices"`
+	// AckedSeq is how far the collector has stored the unit's entries
+	// without a gap; the rest are what the unit reports in its status.
+	AckedSeq      uint64     `json:"acked_seq"`
+	Backlog       int        `json:"backlog"`
+	OldestUnacked *time.Time `json:"oldest_unacked"`
+	DiskAlarm     bool       `json:"disk_alarm"`
 }
 
 type device struct {
@@ -101,17 +107,28 @@ func (s *server) units(w http.ResponseWriter, r *http.Request) {
 	}
 	out := make([]unitJSON, len(units))
 	for i, u := range units {
-		out[i] = unitJSON{ID: u.ID, Site: u.Site, Facility: u.Facility, Lane: string(u.Lane),
-			Online: u.Online, Firmware: u.Firmware, PolicyVersion: u.PolicyVersion,
-			EntriesToday: u.EntriesToday, Devices: make([]device, len(u.Devices))}
-		for j, d := range u.Devices {
-			out[i].Devices[j] = device(d)
-		}
-		if !u.LastSeen.IsZero() {
-			out[i].LastSeen = &u.LastSeen
-		}
+		out[i] = toUnitJSON(u)
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"day_start": dayStart, "units": out})
+}
+
+func toUnitJSON(u store.Unit) unitJSON {
+	j := unitJSON{ID: u.ID, Site: u.Site, Facility: u.Facility, Lane: string(u.Lane),
+		Online: u.Online, Firmware: u.Firmware, PolicyVersion: u.PolicyVersion,
+		EntriesToday: u.EntriesToday, Devices: make([]device, len(u.Devices)),
+		AckedSeq: u.AckedSeq, Backlog: u.Backlog, DiskAlarm: u.DiskAlarm,
+		LastSeen: timeOrNull(u.LastSeen), OldestUnacked: timeOrNull(u.OldestUnacked)}
+	for k, d := range u.Devices {
+		j.Devices[k] = device(d)
+	}
+	return j
+}
+
+func timeOrNull(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	return &t
 }
 
 // startOfDay is local midnight of the day t falls on in loc.

@@ -113,9 +113,48 @@ func TestUnitsCountsEntriesSinceLocalMidnight(t *testing.T) {
 	want := map[string]any{"id": "u1", "site": "site-a", "facility": "community", "lane": "in",
 		"online": true, "last_seen": now.UTC().Format(time.RFC3339), "firmware": "0.1.0",
 		"policy_version": "default-1", "entries_today": 2.0,
-		"devices": []any{map[string]any{"name": "scanner", "ok": false, "detail": "unplugged"}}}
+		"devices":   []any{map[string]any{"name": "scanner", "ok": false, "detail": "unplugged"}},
+		"acked_seq": 3.0, "backlog": 0.0, "oldest_unacked": nil, "disk_alarm": false}
 	if !reflect.DeepEqual(u, want) {
 		t.Fatalf("unit =\n%v\nwant\n%v", u, want)
+	}
+}
+
+func TestUnitsReportBacklogAndDiskAlarmFromStatus(t *testing.T) {
+	f := newFixture(t)
+	oldest := now.Add(-26 * time.Hour)
+	err := f.store.PutStatus(context.Background(), wire.Status{Schema: wire.SchemaVersion,
+		Site: "site-a", Unit: "u1", State: wire.Online, Backlog: 41000,
+		OldestUnacked: &oldest, DiskAlarm: true}, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.put(t, entry("site-a", "u1", 1, now), entry("site-a", "u1", 2, now))
+	var body struct{ Units []map[string]any }
+	f.get(t, "/api/v1/units", &body)
+	u := body.Units[0]
+	got := map[string]any{"acked_seq": u["acked_seq"], "backlog": u["backlog"],
+		"oldest_unacked": u["oldest_unacked"], "disk_alarm": u["disk_alarm"]}
+	want := map[string]any{"acked_seq": 2.0, "backlog": 41000.0,
+		"oldest_unacked": oldest.UTC().Format(time.RFC3339), "disk_alarm": true}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("unit %v, want %v", got, want)
+	}
+}
+
+func TestEntriesSayWhetherTheyCameFromTheBacklog(t *testing.T) {
+	f := newFixture(t)
+	late := entry("site-a", "u1", 1, midnight)
+	late.Historical = true
+	f.put(t, late, entry("site-a", "u1", 2, now))
+	var body struct{ Entries []map[string]any }
+	f.get(t, "/api/v1/entries", &body)
+	got := map[any]any{}
+	for _, e := range body.Entries {
+		got[e["id"]] = e["historical"]
+	}
+	if want := map[any]any{"u1-1": true, "u1-2": false}; !reflect.DeepEqual(got, want) {
+		t.Fatalf("historical by id %v, want %v", got, want)
 	}
 }
 
@@ -156,7 +195,8 @@ func TestEntriesCarryTheWireFieldsAndReceivedTime(t *testing.T) {
 	f.get(t, "/api/v1/entries", &body)
 	e := body.Entries[0]
 	for _, key := range []string{"schema", "id", "site", "unit", "seq", "boot_id", "lane", "time",
-		"clock_synced", "temperature", "credential", "decision", "reasons", "policy_version", "received_at"} {
+		"clock_synced", "temperature", "credential", "decision", "reasons", "policy_version",
+		"historical", "received_at"} {
 		if _, ok := e[key]; !ok {
 			t.Errorf("entry JSON lacks %q: %v", key, e)
 		}

@@ -14,8 +14,11 @@ import (
 )
 
 // entryJSON is an entry as units send it, plus when the cloud received it.
+// Historical shadows the wire field, which is left out when false, so the
+// API always says whether an entry came live or from a unit's backlog.
 type entryJSON struct {
 	wire.Entry
+	Historical bool      `json:"historical"`
 	ReceivedAt time.Time `json:"received_at"`
 }
 
@@ -32,7 +35,7 @@ func (s *server) entries(w http.ResponseWriter, r *http.Request) {
 	}
 	out := make([]entryJSON, len(records))
 	for i, rec := range records {
-		out[i] = entryJSON{Entry: rec.Entry, ReceivedAt: rec.ReceivedAt}
+		out[i] = entryJSON{Entry: rec.Entry, Historical: rec.Historical, ReceivedAt: rec.ReceivedAt}
 		if out[i].Reasons == nil {
 			out[i].Reasons = []wire.Reason{}
 		}

@@ -1,20 +1,12 @@
 package ingest
 
 import (
-	"context"
 	"fmt"
+	"math"
 	"time"
 
 	paho "github.com/eclipse/paho.mqtt.golang"
 	"github.com/kakou/kakou/firmware/wire"
-)
-
-// Store retries back off from retryFirst to retryMax while the store fails
-// (a locked or full disk): nothing is acknowledged meanwhile, so the broker
-// keeps the messages and the units keep their outboxes.
-var (
-	retryFirst = 200 * time.Millisecond
-	retryMax   = 10 * time.Second
 )
 
 // message is a decoded, consistent payload: exactly one of entry or status.
@@ -26,25 +18,38 @@ type message struct {
 	replayed bool
 }
 
+// incoming is a message waiting for the writer, with what it needs to be
+// stored and then acknowledged to the broker.
+type incoming struct {
+	m          paho.Message
+	msg        message
+	rejected   bool // malformed: acknowledged in its turn, never stored
+	receivedAt time.Time
+}
+
 // handle runs on paho's router goroutine for every message, in order. It
-// stores synchronously and acknowledges afterwards, so the PUBACK tells the
-// unit (or the gateway) that the message is durable here and it may drop
-// its copy. A malformed message is acknowledged too, since re-sending it
-// would never make it valid; it is logged and counted instead.
+// decodes the message and queues it for the writer (batch.go), which stores
+// it and only then acknowledges it, so the PUBACK still tells the broker
+// the message is durable here. A full queue blocks handle, and with it
+// paho's reading, which is the backpressure the broker needs.
+//
+// A malformed message is queued too, to be acknowledged in its turn: MQTT
+// 3.1.1 (4.6) wants PUBACKs in the order the messages came, and re-sending
+// it would never make it valid. It is logged and counted instead.
 func (in *Ingest) handle(_ paho.Client, m paho.Message) {
-	receivedAt := time.Now()
+	it := incoming{m: m, receivedAt: time.Now()}
 	msg, err := parse(m.Topic(), m.Payload())
 	if err != nil {
 		in.rejected.Add(1)
 		in.log.Warn("rejected message", "topic", m.Topic(), "bytes", len(m.Payload()), "err", err)
-		m.Ack()
-		return
+		it.rejected = true
 	}
-	msg.replayed = m.Retained()
-	if !in.storeUntilDone(msg, receivedAt) {
-		return // stopping: left unacknowledged, so it is delivered again
+	it.msg = msg
+	it.msg.replayed = m.Retained()
+	select {
+	case in.queue <- it:
+	case <-in.stopped.Done(): // left unacknowledged, so it is delivered again
 	}
-	m.Ack()
 }
 
 // parse decodes a payload and checks it belongs to the topic it came on, so
@@ -62,6 +67,11 @@ func parse(topic string, payload []byte) (message, error) {
 		if err != nil {
 			return message{}, err
 		}
+		// The store keeps seq in SQLite's signed INTEGER; a larger one
+		// would fail every retry and hold up everything behind it.
+		if e.Seq > math.MaxInt64 {
+			return message{}, fmt.Errorf("ingest: entry seq %d is beyond %d", e.Seq, int64(math.MaxInt64))
+		}
 		msg.entry, gotSite, gotUnit = &e, e.Site, e.Unit
 	case wire.KindStatus:
 		st, err := wire.DecodeStatus(payload)
@@ -77,46 +87,4 @@ func parse(topic string, payload []byte) (message, error) {
 			gotSite, gotUnit, site, unit)
 	}
 	return msg, nil
-}
-
-// storeUntilDone stores msg, retrying until it succeeds or Stop is called;
-// it reports whether the message was stored.
-func (in *Ingest) storeUntilDone(msg message, receivedAt time.Time) bool {
-	for delay := retryFirst; ; delay = min(2*delay, retryMax) {
-		err := in.put(in.stopped, msg, receivedAt)
-		if err == nil {
-			return true
-		}
-		if in.stopped.Err() != nil {
-			return false
-		}
-		in.log.Error("store failed, retrying before acknowledging", "err", err, "retry_in", delay)
-		select {
-		case <-in.stopped.Done():
-			return false
-		case <-time.After(delay):
-		}
-	}
-}
-
-func (in *Ingest) put(ctx context.Context, msg message, receivedAt time.Time) error {
-	if msg.status != nil {
-		if msg.replayed {
-			receivedAt = time.Time{} // the store's "state only" signal
-		}
-		if err := in.store.PutStatus(ctx, *msg.status, receivedAt); err != nil {
-			return err
-		}
-		in.accepted.Add(1)
-		return nil
-	}
-	n, err := in.store.PutEntries(ctx, []wire.Entry{*msg.entry}, receivedAt)
-	if err != nil {
-		return err
-	}
-	in.accepted.Add(1)
-	if n == 0 {
-		in.duplicates.Add(1)
-	}
-	return nil
 }

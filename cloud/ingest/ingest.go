@@ -5,6 +5,12 @@
 // whatever the units published while the collector was down is queued by
 // the broker and delivered when it comes back. Delivery is at-least-once;
 // the store makes it exactly-once in effect.
+//
+// Once entries are stored, ingest tells their unit how far it has stored
+// them without a gap: a retained wire.Ack on the unit's ack topic carrying
+// the store's watermark (store.Watermark). Only that ack lets a unit count
+// an entry delivered; the PUBACK ingest sends the broker after storing
+// only lets the broker drop its copy.
 package ingest
 
 import (
@@ -18,13 +24,15 @@ import (
 	"time"
 
 	paho "github.com/eclipse/paho.mqtt.golang"
+	"github.com/kakou/kakou/cloud/store"
 	"github.com/kakou/kakou/firmware/wire"
 )
 
 // Store is what ingest needs from storage. Both writes must be idempotent:
-// the same message may arrive more than once.
+// the same message may arrive more than once. PutEntries reports the
+// watermark of every unit in the batch, committed with the entries.
 type Store interface {
-	PutEntries(ctx context.Context, entries []wire.Entry, receivedAt time.Time) (inserted int, err error)
+	PutEntries(ctx context.Context, entries []wire.Entry, receivedAt time.Time) (store.PutResult, error)
 	PutStatus(ctx context.Context, st wire.Status, receivedAt time.Time) error
 }
 
@@ -41,18 +49,26 @@ type Options struct {
 // connectTimeout bounds Start when the broker cannot be reached.
 const connectTimeout = 10 * time.Second
 
-// Ingest is a running subscription feeding a Store.
+// Ingest is a running subscription feeding a Store. Besides paho's own,
+// it runs two goroutines: the writer (batch.go), which stores what handle
+// decoded and then acknowledges it to the broker, and the acker (ack.go),
+// which publishes the units' acknowledgements.
 type Ingest struct {
 	store  Store
 	opts   Options
 	log    *slog.Logger
 	client paho.Client
+	acks   *acker
+	// queue carries decoded messages from handle to the writer, in order.
+	queue      chan incoming
+	writerDone chan struct{}
 
 	stopped  context.Context // done once Stop is called; ends store retries
 	stop     context.CancelFunc
 	stopOnce sync.Once
 	ready    chan error // the first subscription's outcome, for Start
 	readyOne sync.Once
+	running  atomic.Bool // the writer and acker goroutines were started
 
 	accepted, duplicates, rejected atomic.Uint64
 }
@@ -65,8 +81,8 @@ type Stats struct {
 }
 
 // New checks opts and prepares the client; nothing connects until Start.
-func New(store Store, opts Options) (*Ingest, error) {
-	if store == nil {
+func New(st Store, opts Options) (*Ingest, error) {
+	if st == nil {
 		return nil, errors.New("ingest: a store is required")
 	}
 	if err := opts.validate(); err != nil {
@@ -75,10 +91,12 @@ func New(store Store, opts Options) (*Ingest, error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
-	in := &Ingest{store: store, opts: opts, ready: make(chan error, 1),
-		log: opts.Logger.With("component", "ingest")}
+	in := &Ingest{store: st, opts: opts, ready: make(chan error, 1),
+		log:   opts.Logger.With("component", "ingest"),
+		queue: make(chan incoming, maxBatch), writerDone: make(chan struct{})}
 	in.stopped, in.stop = context.WithCancel(context.Background())
 	in.client = paho.NewClient(in.clientOptions())
+	in.acks = newAcker(in.client, in.log)
 	return in, nil
 }
 
@@ -101,10 +119,11 @@ func (in *Ingest) clientOptions() *paho.ClientOptions {
 		SetPassword(in.opts.Password).
 		SetCleanSession(false).
 		// Ordered delivery runs the handler on paho's router goroutine, one
-		// message at a time, so a message is stored before the next is read.
+		// message at a time, so messages reach the writer in the order they
+		// came and are stored and acknowledged in that order.
 		SetOrderMatters(true).
-		// The handler acknowledges itself, and only once the message is
-		// stored or found unusable; see handle.
+		// The writer acknowledges each message, and only once it is stored
+		// or found unusable; see handle and write.
 		SetAutoAckDisabled(true).
 		// Queued messages of the persistent session can arrive before
 		// OnConnect has resubscribed; without a default handler paho would
@@ -123,6 +142,10 @@ func (in *Ingest) clientOptions() *paho.ClientOptions {
 // an error when the broker cannot be reached or refuses them. An Ingest is
 // started once; after an error or Stop, make a new one.
 func (in *Ingest) Start(ctx context.Context) error {
+	if !in.running.Swap(true) {
+		go in.write(in.stopped)
+		go in.acks.run(in.stopped)
+	}
 	tok := in.client.Connect()
 	err := in.wait(ctx, tok.Done(), nil)
 	if err == nil {
@@ -169,7 +192,7 @@ func (in *Ingest) onConnect(c paho.Client) {
 // subscribe retries a refused SUBSCRIBE for up to connectTimeout. mochi
 // refuses one whose packet id is also the id of a message it is still
 // re-delivering from the persistent session (it keeps one id space for both
-// directions); that clears as handle acknowledges the backlog, which flows
+// directions); that clears as the writer acknowledges the backlog, which flows
 // meanwhile because the session's subscriptions survived.
 func (in *Ingest) subscribe(c paho.Client) error {
 	filters := map[string]byte{wire.EntryFilter: wire.QoSEntry, wire.StatusFilter: wire.QoSStatus}
@@ -210,10 +233,15 @@ func subscribeResult(tok paho.Token) error {
 }
 
 // Stop ends retries in progress and disconnects. A message not yet stored
-// stays unacknowledged in the broker's session and comes again next time.
+// stays unacknowledged in the broker's session and comes again next time;
+// an ack not yet published is published again when its unit re-sends.
 func (in *Ingest) Stop() {
 	in.stopOnce.Do(func() {
 		in.stop()
+		if in.running.Load() {
+			<-in.writerDone
+			<-in.acks.done
+		}
 		in.client.Disconnect(250)
 		in.log.Info("stopped", "stats", in.Stats())
 	})

@@ -23,7 +23,7 @@ const wait = 10 * time.Second
 
 var t0 = time.Date(2022, 4, 1, 8, 0, 0, 0, time.UTC)
 
-func startBroker(t *testing.T) string {
+func startBroker(t testing.TB) string {
 	t.Helper()
 	b, err := broker.New("127.0.0.1:0", nil)
 	if err != nil {
@@ -36,7 +36,7 @@ func startBroker(t *testing.T) string {
 	return b.URL()
 }
 
-func openStore(t *testing.T) *store.SQLite {
+func openStore(t testing.TB) *store.SQLite {
 	t.Helper()
 	s, err := store.Open(filepath.Join(t.TempDir(), "cloud.db"))
 	if err != nil {
@@ -46,7 +46,7 @@ func openStore(t *testing.T) *store.SQLite {
 	return s
 }
 
-func startIngest(t *testing.T, st Store, url, clientID string) *Ingest {
+func startIngest(t testing.TB, st Store, url, clientID string) *Ingest {
 	t.Helper()
 	in, err := New(st, Options{BrokerURL: url, ClientID: clientID})
 	if err != nil {
@@ -62,7 +62,7 @@ func startIngest(t *testing.T, st Store, url, clientID string) *Ingest {
 }
 
 // unit is a publisher standing in for a checkpoint unit.
-func unit(t *testing.T, url string) paho.Client {
+func unit(t testing.TB, url string) paho.Client {
 	t.Helper()
 	c := paho.NewClient(paho.NewClientOptions().AddBroker(url).SetClientID("unit-under-test"))
 	if tok := c.Connect(); !tok.WaitTimeout(wait) || tok.Error() != nil {
@@ -72,7 +72,7 @@ func unit(t *testing.T, url string) paho.Client {
 	return c
 }
 
-func publish(t *testing.T, c paho.Client, topic string, retained bool, payload any) {
+func publish(t testing.TB, c paho.Client, topic string, retained bool, payload any) {
 	t.Helper()
 	b, ok := payload.([]byte)
 	if !ok {
@@ -95,7 +95,7 @@ func entry(site, unitID string, seq uint64) wire.Entry {
 }
 
 // eventually polls until ok holds; the ceiling only stops a hung test.
-func eventually(t *testing.T, what string, ok func() bool) {
+func eventually(t testing.TB, what string, ok func() bool) {
 	t.Helper()
 	for deadline := time.Now().Add(wait); !ok(); time.Sleep(10 * time.Millisecond) {
 		if time.Now().After(deadline) {
@@ -108,7 +108,7 @@ func handled(in *Ingest, n uint64) func() bool {
 	return func() bool { s := in.Stats(); return s.Accepted+s.Rejected >= n }
 }
 
-func entries(t *testing.T, s *store.SQLite) []store.Record {
+func entries(t testing.TB, s *store.SQLite) []store.Record {
 	t.Helper()
 	got, err := s.Entries(context.Background(), store.Query{})
 	if err != nil {
@@ -168,6 +168,7 @@ func TestIngestRejectsMalformedMessagesAndKeepsGoing(t *testing.T) {
 	newer.Schema = wire.SchemaVersion + 1
 	noLane := entry("site-a", "u1", 2)
 	noLane.Lane = ""
+	huge := entry("site-a", "u1", 1<<63) // would fail every store retry
 	bad := []struct {
 		name, topic string
 		payload     any
@@ -175,6 +176,7 @@ func TestIngestRejectsMalformedMessagesAndKeepsGoing(t *testing.T) {
 		{"not JSON", wire.EntryTopic("site-a", "u1"), []byte("{not json")},
 		{"newer schema", wire.EntryTopic("site-a", "u1"), newer},
 		{"invalid field", wire.EntryTopic("site-a", "u1"), noLane},
+		{"seq beyond SQLite's INTEGER", wire.EntryTopic("site-a", "u1"), huge},
 		{"site differs from topic", wire.EntryTopic("site-b", "u1"), entry("site-a", "u1", 3)},
 		{"unit differs from topic", wire.EntryTopic("site-a", "u2"), entry("site-a", "u1", 4)},
 		{"status of another unit", wire.StatusTopic("site-a", "u2"),
@@ -213,12 +215,13 @@ func TestIngestReceivesEntriesQueuedWhileCollectorWasDown(t *testing.T) {
 // flakyStore fails its first writes, like a disk that is briefly locked.
 type flakyStore struct {
 	*store.SQLite
-	failures atomic.Int32
+	failures, attempts atomic.Int32
 }
 
-func (f *flakyStore) PutEntries(ctx context.Context, e []wire.Entry, at time.Time) (int, error) {
+func (f *flakyStore) PutEntries(ctx context.Context, e []wire.Entry, at time.Time) (store.PutResult, error) {
+	f.attempts.Add(1)
 	if f.failures.Add(-1) >= 0 {
-		return 0, errors.New("disk I/O error")
+		return store.PutResult{}, errors.New("disk I/O error")
 	}
 	return f.SQLite.PutEntries(ctx, e, at)
 }
@@ -232,6 +235,22 @@ func TestIngestRetriesFailedStoreBeforeAcknowledging(t *testing.T) {
 	eventually(t, "entry stored after retries", handled(in, 1))
 	if got := entries(t, flaky.SQLite); len(got) != 1 || in.Stats().Rejected != 0 {
 		t.Fatalf("stored %d entries, stats %+v; want 1 entry, nothing rejected", len(got), in.Stats())
+	}
+}
+
+func TestIngestLeavesWhatItCouldNotStoreWithTheBrokerOnStop(t *testing.T) {
+	url := startBroker(t)
+	broken := &flakyStore{SQLite: openStore(t)}
+	broken.failures.Store(1 << 30) // the disk never recovers
+	in := startIngest(t, broken, url, "cloud")
+	publishEntries(t, unit(t, url), "u1", 1, 2, 3)
+	eventually(t, "a store attempt", func() bool { return broken.attempts.Load() > 0 })
+	in.Stop()
+
+	again := startIngest(t, broken.SQLite, url, "cloud") // a healthy disk, same session
+	eventually(t, "entries redelivered and stored", func() bool { return len(entries(t, broken.SQLite)) == 3 })
+	if stats := again.Stats(); stats.Accepted < 3 || stats.Rejected != 0 {
+		t.Fatalf("stats after restart %+v, want the 3 entries accepted", stats)
 	}
 }
 

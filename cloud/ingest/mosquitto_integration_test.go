@@ -94,6 +94,8 @@ func TestIngestIntegrationMosquitto(t *testing.T) {
 	if stats := in.Stats(); stats != (Stats{Accepted: 7, Duplicates: 4}) {
 		t.Fatalf("stats = %+v, want 7 accepted of which 4 duplicates", stats)
 	}
+	acks := watchAcks(t, url, "watch") // the retained ack, from mosquitto this time
+	eventually(t, "u1 acknowledged up to 3", acks.reaches("u1", 3))
 
 	in.Stop() // the collector goes down; mosquitto queues for its session
 	for seq := uint64(4); seq <= 5; seq++ {
@@ -104,4 +106,5 @@ func TestIngestIntegrationMosquitto(t *testing.T) {
 	if got := entries(t, s); len(got) != 5 {
 		t.Fatalf("stored %d entries after restart, want 5", len(got))
 	}
+	eventually(t, "u1 acknowledged up to 5 after the restart", acks.reaches("u1", 5))
 }

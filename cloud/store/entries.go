@@ -35,30 +35,42 @@ const (
 
 const insertEntry = `INSERT INTO entries (id, site, unit, seq, boot_id, lane, time,
 	clock_synced, ts, received_at, raw_c, corrected_c, credential_kind,
-	credential_result, credential_subject, decision, reasons, policy_version)
-	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+	credential_result, credential_subject, decision, reasons, policy_version,
+	historical, detail)
+	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 	ON CONFLICT DO NOTHING`
 
-// PutEntries stores entries received at receivedAt in one transaction and
-// reports how many were new. ON CONFLICT DO NOTHING with no target covers
-// both the id and the (unit, seq) constraints, so an entry re-sent after a
-// lost acknowledgement, even under a new id, is counted once. Each sending
-// unit's row is created or touched so units that never sent a status still
-// appear on the dashboard.
-func (s *SQLite) PutEntries(ctx context.Context, entries []wire.Entry, receivedAt time.Time) (int, error) {
-	inserted := 0
+// PutResult is what one PutEntries did.
+type PutResult struct {
+	Inserted int // entries new to the store; the rest were already here
+	// Watermarks holds one watermark per unit in the batch, in the order
+	// the units first appear in it, so the caller can acknowledge without
+	// another query.
+	Watermarks []Watermark
+}
+
+// PutEntries stores entries received at receivedAt in one transaction.
+// ON CONFLICT DO NOTHING with no target covers both the id and the (unit,
+// seq) constraints, so an entry re-sent after a lost acknowledgement, even
+// under a new id, is counted once. Each sending unit's row is created or
+// touched so units that never sent a status still appear on the dashboard,
+// and its watermark is advanced in the same transaction: a watermark is
+// never ahead of what is committed.
+func (s *SQLite) PutEntries(ctx context.Context, entries []wire.Entry, receivedAt time.Time) (PutResult, error) {
+	var res PutResult
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		n, err := insertEntries(ctx, tx, entries, receivedAt)
-		inserted = n
 		if err != nil {
 			return err
 		}
-		return touchUnits(ctx, tx, entries, receivedAt)
+		w, err := touchUnits(ctx, tx, entries, receivedAt)
+		res = PutResult{Inserted: n, Watermarks: w}
+		return err
 	})
 	if err != nil {
-		return 0, fmt.Errorf("store: put %d entries: %w", len(entries), err)
+		return PutResult{}, fmt.Errorf("store: put %d entries: %w", len(entries), err)
 	}
-	return inserted, nil
+	return res, nil
 }
 
 func insertEntries(ctx context.Context, tx *sql.Tx, entries []wire.Entry, receivedAt time.Time) (int, error) {
@@ -110,7 +122,22 @@ func entryArgs(e *wire.Entry, receivedAt time.Time) ([]any, error) {
 	return []any{e.ID, e.Site, e.Unit, int64(e.Seq), e.BootID, string(e.Lane),
 		e.Time.Format(time.RFC3339Nano), e.ClockSynced, ts.UnixNano(), receivedAt.UnixNano(),
 		raw, corrected, string(e.Credential.Kind), e.Credential.Result,
-		e.Credential.Subject, string(e.Decision), string(reasons), e.PolicyVersion}, nil
+		e.Credential.Subject, string(e.Decision), string(reasons), e.PolicyVersion,
+		e.Historical, detailJSON(e)}, nil
+}
+
+// detail carries the parts of an entry no query filters on, so the cloud
+// keeps everything the unit sent: once acknowledged, the unit may purge it.
+type detail struct {
+	Alert       string            `json:"alert,omitempty"`
+	Visitor     *wire.Visitor     `json:"visitor,omitempty"`
+	Override    *wire.Override    `json:"override,omitempty"`
+	Temperature *wire.Temperature `json:"temperature,omitempty"`
+}
+
+func detailJSON(e *wire.Entry) string {
+	b, _ := json.Marshal(detail{Alert: e.Alert, Visitor: e.Visitor, Override: e.Override, Temperature: e.Temperature}) // plain data: cannot fail
+	return string(b)
 }
 
 // Entries returns the entries q selects, newest first by ts, then by seq.
@@ -119,8 +146,8 @@ func (s *SQLite) Entries(ctx context.Context, q Query) ([]Record, error) {
 	args = append(args, q.limit())
 	rows, err := s.db.QueryContext(ctx, `SELECT id, site, unit, seq, boot_id, lane,
 		time, clock_synced, received_at, raw_c, corrected_c, credential_kind,
-		credential_result, credential_subject, decision, reasons, policy_version
-		FROM entries`+where+` ORDER BY ts DESC, seq DESC LIMIT ?`, args...)
+		credential_result, credential_subject, decision, reasons, policy_version,
+		historical, detail FROM entries`+where+` ORDER BY ts DESC, seq DESC LIMIT ?`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("store: query entries: %w", err)
 	}
@@ -179,21 +206,27 @@ func (q Query) limit() int {
 func scanRecord(rows *sql.Rows) (Record, error) {
 	var r Record
 	var seq int64
-	var unitTime, reasons string
+	var unitTime, reasons, extra string
 	var received sql.NullInt64
 	var raw, corrected sql.NullFloat64
 	e := &r.Entry
 	err := rows.Scan(&e.ID, &e.Site, &e.Unit, &seq, &e.BootID, &e.Lane, &unitTime,
 		&e.ClockSynced, &received, &raw, &corrected, &e.Credential.Kind,
-		&e.Credential.Result, &e.Credential.Subject, &e.Decision, &reasons, &e.PolicyVersion)
+		&e.Credential.Result, &e.Credential.Subject, &e.Decision, &reasons, &e.PolicyVersion,
+		&e.Historical, &extra)
 	if err != nil {
 		return Record{}, err
 	}
+	var d detail
+	if err := json.Unmarshal([]byte(extra), &d); err != nil {
+		return Record{}, fmt.Errorf("entry %s detail: %w", e.ID, err)
+	}
+	e.Alert, e.Visitor, e.Override = d.Alert, d.Visitor, d.Override
 	e.Schema, e.Seq, r.ReceivedAt = wire.SchemaVersion, uint64(seq), fromNanos(received)
 	if e.Time, err = time.Parse(time.RFC3339Nano, unitTime); err != nil {
 		return Record{}, fmt.Errorf("entry %s time: %w", e.ID, err)
 	}
-	if raw.Valid {
+	if e.Temperature = d.Temperature; e.Temperature == nil && raw.Valid {
 		e.Temperature = &wire.Temperature{RawC: raw.Float64, CorrectedC: corrected.Float64}
 	}
 	if err := json.Unmarshal([]byte(reasons), &e.Reasons); err != nil {

@@ -6,6 +6,9 @@
 // Delivery from the units is at-least-once, so every write here is
 // idempotent: an entry is known by its id and by (unit, seq), and a re-sent
 // entry changes nothing (ARCHITECTURE.md "The ledger is the truth").
+// PutEntries also keeps each unit's watermark, how far its entries are
+// stored without a gap, which is what the collector acknowledges to the
+// unit (see Watermark).
 //
 // Times are stored as INTEGER unix nanoseconds in UTC. The column ts is the
 // time every query uses: the unit's own time when its clock was synced, the
@@ -110,6 +113,18 @@ var migrations = []string{
 		last_seen      INTEGER                   -- NULL until heard from live
 	);`,
 	`ALTER TABLE units ADD COLUMN devices TEXT NOT NULL DEFAULT '[]'; -- JSON array of wire.Device`,
+	// The end-to-end acknowledgement (watermark.go) and what the units say
+	// of their own backlog. Units already known start at their newest
+	// entry: until now they counted an entry delivered on the broker's
+	// PUBACK, so a gap in their history here can never be filled and must
+	// not hold their acknowledgements back for ever.
+	`ALTER TABLE units ADD COLUMN acked_seq INTEGER NOT NULL DEFAULT 0; -- 0 until the first entry
+	ALTER TABLE units ADD COLUMN backlog INTEGER;                        -- NULL until an online status says
+	ALTER TABLE units ADD COLUMN oldest_unacked INTEGER;                 -- NULL when nothing waits
+	ALTER TABLE units ADD COLUMN disk_alarm INTEGER NOT NULL DEFAULT 0;
+	ALTER TABLE entries ADD COLUMN historical INTEGER NOT NULL DEFAULT 0;
+	UPDATE units SET acked_seq = coalesce((SELECT max(seq) FROM entries e WHERE e.unit = units.unit), 0);`,
+	`ALTER TABLE entries ADD COLUMN detail TEXT NOT NULL DEFAULT '{}'; -- JSON: alert, visitor, override, full temperature`,
 }
 
 func (s *SQLite) migrate(ctx context.Context) error {

@@ -46,11 +46,16 @@ func entry(site, unit string, seq uint64) wire.Entry {
 
 func put(t testing.TB, s *SQLite, at time.Time, entries ...wire.Entry) int {
 	t.Helper()
-	n, err := s.PutEntries(ctx, entries, at)
+	return putResult(t, s, at, entries...).Inserted
+}
+
+func putResult(t testing.TB, s *SQLite, at time.Time, entries ...wire.Entry) PutResult {
+	t.Helper()
+	res, err := s.PutEntries(ctx, entries, at)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return n
+	return res
 }
 
 func all(t *testing.T, s *SQLite, q Query) []Record {
@@ -105,8 +110,13 @@ func TestPutEntriesRoundTripsEveryField(t *testing.T) {
 	s := openTemp(t)
 	withTemp := entry("site-a", "u1", 1)
 	withTemp.Time = withTemp.Time.In(time.FixedZone("CST", 8*3600))
+	withTemp.Temperature.Source, withTemp.Temperature.SamplesC = wire.SourceManual, []float64{36.1, 36.2}
+	withTemp.Alert = "fever"
+	withTemp.Visitor = &wire.Visitor{Name: "张三", Phone: "138****5678", Destination: "3-2-501"}
+	withTemp.Override = &wire.Override{By: "guard-1", Reason: "known resident", Replaces: "e-0"}
 	noTemp := entry("site-a", "u1", 2)
 	noTemp.Temperature, noTemp.Credential = nil, wire.Credential{Kind: wire.CredentialNone, Result: "none"}
+	noTemp.Historical = true
 	put(t, s, received, withTemp, noTemp)
 
 	got := all(t, s, Query{})

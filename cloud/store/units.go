@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"math"
 	"time"
 
 	"github.com/kakou/kakou/firmware/wire"
@@ -23,40 +24,32 @@ type Unit struct {
 	EntriesToday  int // entries with ts at or after the day start asked for
 	// Devices is the sensors' health from the unit's last live status.
 	Devices []wire.Device
-}
-
-// touchUnits makes sure every unit that sent entries has a row and moves
-// its last_seen forward. A unit's clock may be in 1970, so last_seen is the
-// cloud's receive time, never the unit's.
-func touchUnits(ctx context.Context, tx *sql.Tx, entries []wire.Entry, receivedAt time.Time) error {
-	seen := map[string]bool{}
-	for _, e := range entries {
-		if seen[e.Unit] {
-			continue
-		}
-		seen[e.Unit] = true
-		_, err := tx.ExecContext(ctx, `INSERT INTO units (unit, site, last_seen) VALUES (?, ?, ?)
-			ON CONFLICT (unit) DO UPDATE SET site = excluded.site,
-			last_seen = max(coalesce(last_seen, 0), excluded.last_seen)`,
-			e.Unit, e.Site, receivedAt.UnixNano())
-		if err != nil {
-			return fmt.Errorf("unit %s: %w", e.Unit, err)
-		}
-	}
-	return nil
+	// AckedSeq is the unit's watermark: the collector has stored, and
+	// acknowledged, its entries up to here (see Watermark).
+	AckedSeq uint64
+	// Backlog, OldestUnacked and DiskAlarm are what the unit's last live
+	// status said of the entries it holds unacknowledged; OldestUnacked is
+	// zero when it holds none.
+	Backlog       int
+	OldestUnacked time.Time
+	DiskAlarm     bool
 }
 
 // PutStatus records a unit's birth or last-will message. Fields the message
 // leaves empty keep their earlier value, since a will is composed before the
-// unit knows everything about itself.
+// unit knows everything about itself. For the same reason the devices and
+// the backlog (Backlog, OldestUnacked, DiskAlarm) are taken from an online
+// status only: the will would report them as they were at connect time.
 //
 // A zero receivedAt means the message is a retained copy the broker replayed
 // on subscribe: it tells the unit's state but not when the unit was last
 // heard from, so last_seen is left as it was.
 func (s *SQLite) PutStatus(ctx context.Context, st wire.Status, receivedAt time.Time) error {
+	backlog, oldest, alarm := liveBacklog(st)
 	_, err := s.db.ExecContext(ctx, `INSERT INTO units (unit, site, facility, lane,
-		state, firmware, policy_version, boot_id, last_seen, devices)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		state, firmware, policy_version, boot_id, last_seen, devices,
+		backlog, oldest_unacked, disk_alarm, acked_seq)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (unit) DO UPDATE SET
 		site = excluded.site,
 		facility = coalesce(nullif(excluded.facility, ''), facility),
@@ -68,9 +61,16 @@ func (s *SQLite) PutStatus(ctx context.Context, st wire.Status, receivedAt time.
 		last_seen = CASE WHEN excluded.last_seen IS NULL THEN last_seen
 			ELSE max(coalesce(last_seen, 0), excluded.last_seen) END,
 		-- a last will was written at connect time; keep the newer live report
-		devices = CASE WHEN excluded.state = 'online' THEN excluded.devices ELSE devices END`,
+		devices = CASE WHEN excluded.state = 'online' THEN excluded.devices ELSE devices END,
+		backlog = CASE WHEN excluded.state = 'online' THEN excluded.backlog ELSE backlog END,
+		oldest_unacked = CASE WHEN excluded.state = 'online' THEN excluded.oldest_unacked ELSE oldest_unacked END,
+		disk_alarm = CASE WHEN excluded.state = 'online' THEN excluded.disk_alarm ELSE disk_alarm END,
+		-- the unit knows how far it was acknowledged, by any collector: a
+		-- collector that never heard of it starts there, never lower
+		acked_seq = max(acked_seq, excluded.acked_seq)`,
 		st.Unit, st.Site, st.Facility, string(st.Lane), string(st.State), st.Firmware,
-		st.PolicyVersion, st.BootID, nanos(receivedAt), devicesJSON(st.Devices))
+		st.PolicyVersion, st.BootID, nanos(receivedAt), devicesJSON(st.Devices),
+		backlog, nanos(oldest), alarm, ackedSeq(st))
 	if err != nil {
 		return fmt.Errorf("store: put status of %s: %w", st.Unit, err)
 	}
@@ -82,6 +82,7 @@ func (s *SQLite) PutStatus(ctx context.Context, st wire.Status, receivedAt time.
 func (s *SQLite) Units(ctx context.Context, dayStart time.Time) ([]Unit, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT u.unit, u.site, u.facility, u.lane,
 		u.state, u.last_seen, u.firmware, u.policy_version, u.devices,
+		u.acked_seq, coalesce(u.backlog, 0), u.oldest_unacked, u.disk_alarm,
 		(SELECT count(*) FROM entries e WHERE e.unit = u.unit AND e.ts >= ?)
 		FROM units u ORDER BY u.site, u.unit`, dayStart.UnixNano())
 	if err != nil {
@@ -90,19 +91,10 @@ func (s *SQLite) Units(ctx context.Context, dayStart time.Time) ([]Unit, error) 
 	defer rows.Close()
 	out := []Unit{}
 	for rows.Next() {
-		var u Unit
-		var state string
-		var lastSeen sql.NullInt64
-		var devices string
-		err := rows.Scan(&u.ID, &u.Site, &u.Facility, &u.Lane, &state, &lastSeen,
-			&u.Firmware, &u.PolicyVersion, &devices, &u.EntriesToday)
-		if err == nil {
-			err = json.Unmarshal([]byte(devices), &u.Devices)
-		}
+		u, err := scanUnit(rows)
 		if err != nil {
 			return nil, fmt.Errorf("store: read unit: %w", err)
 		}
-		u.Online, u.LastSeen = state == string(wire.Online), fromNanos(lastSeen)
 		out = append(out, u)
 	}
 	if err := rows.Err(); err != nil {
@@ -111,10 +103,51 @@ func (s *SQLite) Units(ctx context.Context, dayStart time.Time) ([]Unit, error) 
 	return out, nil
 }
 
+// liveBacklog is what an online status says of the unit's backlog; a will
+// says nothing (NULL, see PutStatus), which the watermark's start needs to
+// tell from "nothing waits".
+func liveBacklog(st wire.Status) (backlog sql.NullInt64, oldest time.Time, alarm bool) {
+	if st.State != wire.Online {
+		return sql.NullInt64{}, time.Time{}, false
+	}
+	if st.OldestUnacked != nil {
+		oldest = *st.OldestUnacked
+	}
+	return sql.NullInt64{Int64: int64(max(st.Backlog, 0)), Valid: true}, oldest, st.DiskAlarm
+}
+
+func scanUnit(rows *sql.Rows) (Unit, error) {
+	var u Unit
+	var state, devices string
+	var lastSeen, oldest sql.NullInt64
+	var acked int64
+	err := rows.Scan(&u.ID, &u.Site, &u.Facility, &u.Lane, &state, &lastSeen,
+		&u.Firmware, &u.PolicyVersion, &devices, &acked, &u.Backlog, &oldest,
+		&u.DiskAlarm, &u.EntriesToday)
+	if err != nil {
+		return Unit{}, err
+	}
+	if err := json.Unmarshal([]byte(devices), &u.Devices); err != nil {
+		return Unit{}, err
+	}
+	u.Online, u.LastSeen = state == string(wire.Online), fromNanos(lastSeen)
+	u.AckedSeq, u.OldestUnacked = uint64(acked), fromNanos(oldest)
+	return u, nil
+}
+
 func devicesJSON(d []wire.Device) string {
 	if d == nil {
 		d = []wire.Device{}
 	}
 	b, _ := json.Marshal(d) // plain structs of strings and bools: cannot fail
 	return string(b)
+}
+
+// ackedSeq is the unit's own acknowledged seq, from live statuses only and
+// bounded to what SQLite's INTEGER holds.
+func ackedSeq(st wire.Status) int64 {
+	if st.State != wire.Online || st.AckedSeq > math.MaxInt64 {
+		return 0
+	}
+	return int64(st.AckedSeq)
 }

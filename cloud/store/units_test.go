@@ -7,7 +7,7 @@ import (
 	"github.com/kakou/kakou/firmware/wire"
 )
 
-func units(t *testing.T, s *SQLite, dayStart time.Time) map[string]Unit {
+func units(t testing.TB, s *SQLite, dayStart time.Time) map[string]Unit {
 	t.Helper()
 	list, err := s.Units(ctx, dayStart)
 	if err != nil {
@@ -115,5 +115,26 @@ func TestEntriesNeverMoveLastSeenBackwards(t *testing.T) {
 	put(t, s, received, entry("site-a", "u1", 1)) // a late batch from an outage
 	if u := units(t, s, t0)["u1"]; !u.LastSeen.Equal(received.Add(time.Hour)) {
 		t.Fatalf("last seen %v moved backwards", u.LastSeen)
+	}
+}
+
+func TestPutStatusKeepsTheLiveBacklogAndDiskAlarm(t *testing.T) {
+	s := openTemp(t)
+	oldest := t0.Add(-3 * time.Hour)
+	live := status("u1", wire.Online)
+	live.Backlog, live.OldestUnacked, live.DiskAlarm = 12000, &oldest, true
+	putStatus(t, s, live, received)
+	u := units(t, s, t0)["u1"]
+	if u.Backlog != 12000 || !u.OldestUnacked.Equal(oldest) || !u.DiskAlarm {
+		t.Fatalf("after a live status: %+v, want backlog 12000 since %v, disk alarm", u, oldest)
+	}
+	// The will was composed at connect time, when the backlog was empty.
+	putStatus(t, s, status("u1", wire.Offline), received.Add(time.Minute))
+	if u := units(t, s, t0)["u1"]; u.Backlog != 12000 || !u.DiskAlarm {
+		t.Fatalf("after the will: %+v, want the live backlog kept", u)
+	}
+	putStatus(t, s, status("u1", wire.Online), received.Add(2*time.Minute)) // drained
+	if u := units(t, s, t0)["u1"]; u.Backlog != 0 || !u.OldestUnacked.IsZero() || u.DiskAlarm {
+		t.Fatalf("after draining: %+v, want no backlog and no alarm", u)
 	}
 }

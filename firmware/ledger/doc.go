@@ -18,9 +18,44 @@
 //
 // # Delivery
 //
-// delivered_at is NULL until the uplink marks the entry delivered. Pending
-// and Backlog read through a partial index on the undelivered rows, so the
-// cost of draining a backlog does not grow with the size of the history.
+// delivered_at is NULL until the collector has acknowledged storing the
+// entry (wire.Ack) and the uplink calls MarkDeliveredUpTo. An ack covers a
+// prefix ("everything up to seq"), so the delivered entries are always the
+// lowest seqs in the ledger. Pending, PendingAlerts and Backlog read through
+// partial indexes on the undelivered rows, so the cost of draining a backlog
+// does not grow with the size of the history.
+//
+// # Disk space
+//
+// Only delivered entries are ever deleted, oldest first. Two things delete
+// them, both run by the unit's maintenance loop:
+//   - Purge, for retention: entries whose delivery is older than N days.
+//     delivered_at comes from the unit's clock, which may have been in 1970,
+//     so Purge deletes a prefix in seq order up to the newest believable
+//     delivery before the cut-off (see Purge), and the unit skips it until
+//     its clock is synced.
+//   - EnforceQuota, for the disk: the oldest delivered entries until the
+//     pages in use fit the quota. When what is left is all undelivered it
+//     reports the quota full and deletes nothing more: the unit keeps
+//     screening, raises the alarm and never drops an entry (PRODUCT.md:
+//     "messages lost", "disks that fill up").
+//
+// Deleting rows frees pages inside the file; the file shrinks only through
+// a vacuum. A full VACUUM rewrites the whole database and needs as much free
+// space again, which is exactly what a unit with a full disk lacks, so the
+// ledger uses auto_vacuum=INCREMENTAL and runs PRAGMA incremental_vacuum
+// after each purge or eviction; that returns the free pages at the end of
+// the file in place. The quota is measured on pages in use, not the file
+// size, because SQLite reuses free pages before growing the file.
+//
+// Migration note: auto_vacuum can only be switched on before the first table
+// is created, so a ledger created by firmware before schema 3 keeps
+// auto_vacuum=NONE. Quotas and retention work the same on it (freed pages
+// are reused, the file stops growing at its high-water mark); it only never
+// shrinks. To convert one, stop the unit and run, with free space for a copy
+// of the file:
+//
+//	sqlite3 /var/lib/kakou/ledger.db 'PRAGMA auto_vacuum=INCREMENTAL; VACUUM;'
 //
 // # Connections
 //

@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"math"
+	"slices"
 	"time"
 
 	"github.com/kakou/kakou/firmware/wire"
@@ -31,27 +33,58 @@ func (l *Ledger) append(ctx context.Context, e wire.Entry) (uint64, error) {
 		return 0, err
 	}
 	defer tx.Rollback()
-	if e.Seq, err = nextSeq(ctx, tx); err != nil {
-		return 0, err
-	}
-	// Validate with the seq in place: an entry every consumer would reject
-	// must fail here, where the pipeline can still react, not downstream.
-	if err := e.Validate(); err != nil {
-		return 0, err
-	}
-	body, err := json.Marshal(e)
-	if err != nil {
-		return 0, err
-	}
-	const insert = `INSERT INTO entries (seq, id, time, decision, body) VALUES (?, ?, ?, ?, ?)`
-	if _, err := tx.ExecContext(ctx, insert, int64(e.Seq), e.ID, e.Time.UnixMicro(),
-		string(e.Decision), body); err != nil {
+	if err := insert(ctx, tx, &e); err != nil {
 		return 0, err
 	}
 	if err := tx.Commit(); err != nil {
 		return 0, err
 	}
 	return e.Seq, nil
+}
+
+// AppendBatch stores es in one transaction, assigning each its seq, so the
+// lot costs one fsync instead of one each: for loading a ledger (tests,
+// benchmarks, a migration tool). The gate path uses Append, because each
+// person must be durable before the gate opens. On error nothing is stored
+// and the seqs in es are left untouched.
+func (l *Ledger) AppendBatch(ctx context.Context, es []wire.Entry) error {
+	out := slices.Clone(es)
+	tx, err := l.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("ledger: append batch: %w", err)
+	}
+	defer tx.Rollback()
+	for i := range out {
+		if err := insert(ctx, tx, &out[i]); err != nil {
+			return fmt.Errorf("ledger: append batch: %s: %w", out[i].ID, err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("ledger: append batch: %w", err)
+	}
+	copy(es, out)
+	return nil
+}
+
+// insert assigns e its seq and writes it inside tx.
+func insert(ctx context.Context, tx *sql.Tx, e *wire.Entry) error {
+	var err error
+	if e.Seq, err = nextSeq(ctx, tx); err != nil {
+		return err
+	}
+	// Validate with the seq in place: an entry every consumer would reject
+	// must fail here, where the pipeline can still react, not downstream.
+	if err := e.Validate(); err != nil {
+		return err
+	}
+	body, err := json.Marshal(e)
+	if err != nil {
+		return err
+	}
+	const q = `INSERT INTO entries (seq, id, time, decision, body, alert) VALUES (?, ?, ?, ?, ?, ?)`
+	_, err = tx.ExecContext(ctx, q, int64(e.Seq), e.ID, e.Time.UnixMicro(),
+		string(e.Decision), body, e.Alert != "")
+	return err
 }
 
 // nextSeq reads the next sequence number inside the write transaction.
@@ -61,12 +94,36 @@ func (l *Ledger) append(ctx context.Context, e wire.Entry) (uint64, error) {
 // the transaction, so a rollback gives the number back.
 func nextSeq(ctx context.Context, tx *sql.Tx) (uint64, error) {
 	var last int64
-	err := tx.QueryRowContext(ctx,
-		`SELECT COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'entries'), 0)`).Scan(&last)
-	if err != nil {
+	if err := tx.QueryRowContext(ctx, lastSeqQuery).Scan(&last); err != nil {
 		return 0, fmt.Errorf("next seq: %w", err)
 	}
 	return uint64(last) + 1, nil
+}
+
+const lastSeqQuery = `SELECT COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'entries'), 0)`
+
+// LastSeq returns the highest seq ever assigned, 0 for an empty ledger. It
+// does not go down when old entries are purged.
+func (l *Ledger) LastSeq(ctx context.Context) (uint64, error) {
+	var last int64
+	if err := l.db.QueryRowContext(ctx, lastSeqQuery).Scan(&last); err != nil {
+		return 0, fmt.Errorf("ledger: last seq: %w", err)
+	}
+	return uint64(last), nil
+}
+
+// Acknowledged returns the highest seq up to which every entry is
+// delivered: just below the oldest undelivered entry, or the last seq when
+// nothing waits. Delivered entries may be purged, so it is derived from
+// what is still undelivered rather than looked up.
+func (l *Ledger) Acknowledged(ctx context.Context) (uint64, error) {
+	const q = `SELECT COALESCE((SELECT MIN(seq) - 1 FROM entries INDEXED BY entries_undelivered
+		WHERE delivered_at IS NULL), (` + lastSeqQuery + `))`
+	var n int64
+	if err := l.db.QueryRowContext(ctx, q).Scan(&n); err != nil {
+		return 0, fmt.Errorf("ledger: acknowledged: %w", err)
+	}
+	return uint64(n), nil
 }
 
 // Pending returns up to limit undelivered entries with seq > afterSeq, in seq
@@ -77,6 +134,18 @@ func (l *Ledger) Pending(ctx context.Context, afterSeq uint64, limit int) ([]wir
 	es, err := l.query(ctx, q, int64(afterSeq), limit)
 	if err != nil {
 		return nil, fmt.Errorf("ledger: pending after %d: %w", afterSeq, err)
+	}
+	return es, nil
+}
+
+// PendingAlerts is Pending restricted to entries with an alert (fever,
+// quarantine watch, red code), which the uplink sends ahead of the backlog.
+func (l *Ledger) PendingAlerts(ctx context.Context, afterSeq uint64, limit int) ([]wire.Entry, error) {
+	const q = `SELECT body FROM entries INDEXED BY entries_undelivered_alerts
+		WHERE delivered_at IS NULL AND alert = 1 AND seq > ? ORDER BY seq LIMIT ?`
+	es, err := l.query(ctx, q, int64(afterSeq), limit)
+	if err != nil {
+		return nil, fmt.Errorf("ledger: pending alerts after %d: %w", afterSeq, err)
 	}
 	return es, nil
 }
@@ -116,37 +185,23 @@ func (l *Ledger) query(ctx context.Context, q string, args ...any) ([]wire.Entry
 	return out, rows.Err()
 }
 
-// MarkDelivered records that the entries with these sequence numbers have
-// been delivered. Marking an entry twice keeps the first time; unknown
-// sequence numbers are ignored.
-func (l *Ledger) MarkDelivered(ctx context.Context, seqs []uint64) error {
-	if len(seqs) == 0 {
-		return nil
-	}
-	if err := l.markDelivered(ctx, seqs, time.Now()); err != nil {
-		return fmt.Errorf("ledger: mark %d delivered: %w", len(seqs), err)
+// MarkDeliveredUpTo records that every entry with seq <= seq is delivered:
+// the collector's ack (wire.Ack) says it has stored all of them. Marking
+// again keeps the first time, so a repeated ack changes nothing. Because
+// acks only ever cover a prefix, the delivered entries are always the
+// lowest seqs in the ledger; retention and eviction rely on that.
+func (l *Ledger) MarkDeliveredUpTo(ctx context.Context, seq uint64) error {
+	if err := l.markDeliveredUpTo(ctx, seq, time.Now()); err != nil {
+		return fmt.Errorf("ledger: mark delivered up to %d: %w", seq, err)
 	}
 	return nil
 }
 
-func (l *Ledger) markDelivered(ctx context.Context, seqs []uint64, now time.Time) error {
-	tx, err := l.db.BeginTx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback()
-	stmt, err := tx.PrepareContext(ctx,
-		`UPDATE entries SET delivered_at = ? WHERE seq = ? AND delivered_at IS NULL`)
-	if err != nil {
-		return err
-	}
-	defer stmt.Close()
-	for _, s := range seqs {
-		if _, err := stmt.ExecContext(ctx, now.UnixMicro(), int64(s)); err != nil {
-			return err
-		}
-	}
-	return tx.Commit()
+func (l *Ledger) markDeliveredUpTo(ctx context.Context, seq uint64, now time.Time) error {
+	const q = `UPDATE entries INDEXED BY entries_undelivered SET delivered_at = ?
+		WHERE delivered_at IS NULL AND seq <= ?`
+	_, err := l.db.ExecContext(ctx, q, now.UnixMicro(), int64(min(seq, math.MaxInt64)))
+	return err
 }
 
 // Backlog reports how many entries wait for delivery and the time of the

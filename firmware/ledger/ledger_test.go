@@ -117,9 +117,12 @@ func TestAppendContinuesSequenceAfterReopen(t *testing.T) {
 func TestAppendNeverReusesSeqAfterOldRowsArePurged(t *testing.T) {
 	l, _ := openTemp(t)
 	appendN(t, l, 0, 5)
-	// No purge API yet; delete the way a retention job would.
-	if _, err := l.db.Exec(`DELETE FROM entries WHERE seq >= 3`); err != nil {
+	ctx := context.Background()
+	if err := l.markDeliveredUpTo(ctx, 5, time.Now().Add(-time.Hour)); err != nil {
 		t.Fatal(err)
+	}
+	if n, err := l.Purge(ctx, time.Now()); err != nil || n != 5 {
+		t.Fatalf("Purge = %d, %v; want all 5 gone", n, err)
 	}
 	e := appendN(t, l, 5, 1)[0]
 	if e.Seq != 6 {
@@ -189,7 +192,7 @@ func TestAppendReportsFullDiskAndRecovers(t *testing.T) {
 func TestPendingReturnsUndeliveredInSeqOrder(t *testing.T) {
 	l, _ := openTemp(t)
 	appendN(t, l, 0, 10)
-	if err := l.MarkDelivered(context.Background(), []uint64{1, 2, 5, 99}); err != nil {
+	if err := l.MarkDeliveredUpTo(context.Background(), 2); err != nil {
 		t.Fatal(err)
 	}
 	cases := []struct {
@@ -197,9 +200,9 @@ func TestPendingReturnsUndeliveredInSeqOrder(t *testing.T) {
 		limit int
 		want  []uint64
 	}{
-		{0, 100, []uint64{3, 4, 6, 7, 8, 9, 10}},
-		{0, 3, []uint64{3, 4, 6}},
-		{4, 2, []uint64{6, 7}},
+		{0, 100, []uint64{3, 4, 5, 6, 7, 8, 9, 10}},
+		{0, 3, []uint64{3, 4, 5}},
+		{5, 2, []uint64{6, 7}},
 		{10, 100, nil},
 	}
 	for _, tc := range cases {
@@ -213,15 +216,15 @@ func TestPendingReturnsUndeliveredInSeqOrder(t *testing.T) {
 	}
 }
 
-func TestMarkDeliveredKeepsTheFirstDeliveryTime(t *testing.T) {
+func TestMarkDeliveredUpToKeepsTheFirstDeliveryTime(t *testing.T) {
 	l, _ := openTemp(t)
 	appendN(t, l, 0, 2)
 	first := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	ctx := context.Background()
-	if err := l.markDelivered(ctx, []uint64{1}, first); err != nil {
+	if err := l.markDeliveredUpTo(ctx, 1, first); err != nil {
 		t.Fatal(err)
 	}
-	if err := l.markDelivered(ctx, []uint64{1, 2}, first.Add(time.Hour)); err != nil {
+	if err := l.markDeliveredUpTo(ctx, 2, first.Add(time.Hour)); err != nil {
 		t.Fatal(err)
 	}
 	var us int64
@@ -247,7 +250,7 @@ func TestBacklogCountsUndeliveredAndDatesTheLowestSeq(t *testing.T) {
 	if err := l.Append(ctx, &unsynced); err != nil {
 		t.Fatal(err)
 	}
-	if err := l.MarkDelivered(ctx, []uint64{1}); err != nil {
+	if err := l.MarkDeliveredUpTo(ctx, 1); err != nil {
 		t.Fatal(err)
 	}
 	n, oldest, err := l.Backlog(ctx)

@@ -16,6 +16,7 @@ import (
 	"github.com/kakou/kakou/drivers/serialscanner"
 	"github.com/kakou/kakou/drivers/sim"
 	"github.com/kakou/kakou/firmware/credential"
+	"github.com/kakou/kakou/firmware/uplink"
 	"github.com/kakou/kakou/firmware/wire"
 )
 
@@ -33,6 +34,7 @@ type Config struct {
 	// good even before NTP syncs.
 	TrustClock  bool              `toml:"trust_clock"`
 	MQTT        MQTTConfig        `toml:"mqtt"`
+	Ledger      LedgerConfig      `toml:"ledger"`
 	Policy      PolicyConfig      `toml:"policy"`
 	Credentials CredentialsConfig `toml:"credentials"`
 	Thermometer ThermometerConfig `toml:"thermometer"`
@@ -55,6 +57,54 @@ type MQTTConfig struct {
 	ClientID string `toml:"client_id"`
 	Username string `toml:"username"`
 	Password string `toml:"password"`
+	// PEM files for a TLS broker URL, read when the unit starts.
+	CAFile   string `toml:"ca_file"`   // verifies the broker; "" = the system's roots
+	CertFile string `toml:"cert_file"` // the unit's own certificate, with key_file
+	KeyFile  string `toml:"key_file"`
+	// BacklogRate paces the backlog after an outage, entries per second;
+	// 0 = as fast as the link allows. Live entries are never held back.
+	BacklogRate int      `toml:"backlog_rate"`
+	Heartbeat   Duration `toml:"heartbeat"` // status republished this often
+}
+
+// tlsSchemes are the broker URL schemes that use TLS.
+var tlsSchemes = []string{"ssl", "tls", "mqtts", "wss"}
+
+func (m *MQTTConfig) problems() []string {
+	var p []string
+	bad := func(key, format string, args ...any) { p = append(p, "mqtt."+key+": "+fmt.Sprintf(format, args...)) }
+	u, _ := url.Parse(m.Broker)
+	if files := m.CAFile + m.CertFile + m.KeyFile; files != "" && (u == nil || !slices.Contains(tlsSchemes, u.Scheme)) {
+		bad("ca_file", "TLS files need a TLS broker URL (ssl://, mqtts:// or wss://), not %q", m.Broker)
+	}
+	if (m.CertFile == "") != (m.KeyFile == "") {
+		bad("cert_file", "cert_file and key_file go together: give both or neither")
+	}
+	if m.BacklogRate < 0 {
+		bad("backlog_rate", "%d: want entries per second, or 0 for no limit", m.BacklogRate)
+	}
+	if h := m.Heartbeat.Duration; h < time.Second || h > 10*time.Minute {
+		bad("heartbeat", "%s: want 1s to 10m (30s is usual): the control room's sign of life", h)
+	}
+	return p
+}
+
+// LedgerConfig bounds what the ledger keeps on the unit's disk. Only
+// entries the collector has acknowledged are ever deleted.
+type LedgerConfig struct {
+	RetentionDays int `toml:"retention_days"` // acknowledged entries kept this long
+	QuotaMB       int `toml:"quota_mb"`       // oldest acknowledged entries go beyond this
+}
+
+func (l *LedgerConfig) problems() []string {
+	var p []string
+	if l.RetentionDays < 1 {
+		p = append(p, fmt.Sprintf("ledger.retention_days: %d: want 1 or more", l.RetentionDays))
+	}
+	if l.QuotaMB < 1 {
+		p = append(p, fmt.Sprintf("ledger.quota_mb: %d: want 1 or more (512 is usual)", l.QuotaMB))
+	}
+	return p
 }
 
 // PolicyConfig names the policy documents (configs/policies/). A folder
@@ -153,8 +203,11 @@ func LoadConfig(path string) (Config, error) {
 func defaults() Config {
 	s := sim.DefaultOpts
 	return Config{
-		Facility:    "community",
-		Console:     ConsoleConfig{Listen: "127.0.0.1:8081"},
+		Facility: "community",
+		Console:  ConsoleConfig{Listen: "127.0.0.1:8081"},
+		MQTT: MQTTConfig{BacklogRate: uplink.DefaultBacklogRate,
+			Heartbeat: Duration{uplink.DefaultHeartbeat}},
+		Ledger:      LedgerConfig{RetentionDays: 28, QuotaMB: 512},
 		Lane:        wire.LaneIn,
 		Credentials: CredentialsConfig{HealthTimeout: Duration{credential.DefaultHealthTimeout}},
 		Thermometer: ThermometerConfig{Driver: "sim", Address: int(mlx90614.DefaultOpts.Addr),
@@ -192,6 +245,8 @@ func (c *Config) Validate() error {
 	if u, err := url.Parse(c.MQTT.Broker); err != nil || !slices.Contains([]string{"tcp", "ssl", "tls", "mqtt", "mqtts", "ws", "wss"}, u.Scheme) || u.Host == "" {
 		bad("mqtt.broker", "%q is not a broker URL like tcp://192.168.1.10:1883", c.MQTT.Broker)
 	}
+	p = append(p, c.MQTT.problems()...)
+	p = append(p, c.Ledger.problems()...)
 	if _, err := credential.LoadIssuers(c.Credentials.Issuers); err != nil {
 		bad("credentials.issuers", "%v", err)
 	}

@@ -255,3 +255,52 @@ func TestConsoleListensOnLoopbackByDefaultAndCanBeTurnedOff(t *testing.T) {
 		t.Fatalf("listen = 8081: got %v", err)
 	}
 }
+
+func TestLoadConfigDefaultsDeliveryAndLedgerSettings(t *testing.T) {
+	c, err := LoadConfig(writeConfig(t, minimal))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.MQTT.BacklogRate != 500 || c.MQTT.Heartbeat.Duration != 30*time.Second ||
+		c.Ledger.RetentionDays != 28 || c.Ledger.QuotaMB != 512 {
+		t.Fatalf("defaults: mqtt %+v, ledger %+v", c.MQTT, c.Ledger)
+	}
+	// The files are named, not opened: Validate does no I/O.
+	tlsBody := strings.Replace(minimal, "tcp://", "ssl://", 1) +
+		"ca_file = \"/nonexistent/ca.pem\"\ncert_file = \"/nonexistent/unit.pem\"\nkey_file = \"/nonexistent/unit.key\"\n" +
+		"backlog_rate = 0\nheartbeat = \"10s\"\n[ledger]\nretention_days = 7\nquota_mb = 64\n"
+	if c, err = LoadConfig(writeConfig(t, tlsBody)); err != nil {
+		t.Fatal(err)
+	}
+	if c.MQTT.CAFile != "/nonexistent/ca.pem" || c.MQTT.BacklogRate != 0 || c.Ledger.QuotaMB != 64 {
+		t.Fatalf("read as mqtt %+v, ledger %+v", c.MQTT, c.Ledger)
+	}
+}
+
+func TestLoadConfigChecksDeliveryAndLedgerSettings(t *testing.T) {
+	cases := []struct {
+		name, body string
+		want       []string
+	}{
+		{"TLS files on a plain broker", minimal + "ca_file = \"ca.pem\"\n", []string{"mqtt.ca_file: TLS files need a TLS broker URL"}},
+		{"cert without key", strings.Replace(minimal, "tcp://", "mqtts://", 1) + "cert_file = \"unit.pem\"\n",
+			[]string{"mqtt.cert_file: cert_file and key_file go together"}},
+		{"negative rate and tiny heartbeat", minimal + "backlog_rate = -5\nheartbeat = \"10ms\"\n",
+			[]string{"mqtt.backlog_rate: -5", "mqtt.heartbeat: 10ms"}},
+		{"no retention, no quota", minimal + "[ledger]\nretention_days = 0\nquota_mb = 0\n",
+			[]string{"ledger.retention_days: 0", "ledger.quota_mb: 0"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := LoadConfig(writeConfig(t, tc.body))
+			if err == nil {
+				t.Fatal("bad config accepted")
+			}
+			for _, want := range tc.want {
+				if !strings.Contains(err.Error(), want) {
+					t.Errorf("error does not mention %q:\n%v", want, err)
+				}
+			}
+		})
+	}
+}

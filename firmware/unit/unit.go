@@ -42,6 +42,7 @@ type Unit struct {
 	policy   *policy.Holder
 	clock    clock.Clock
 	uplink   *uplink.Uplink
+	diskFull atomic.Bool // the ledger's quota is full of unacknowledged entries
 }
 
 // New opens the unit's ledger and builds its parts; nothing runs until Run.
@@ -76,9 +77,15 @@ func (u *Unit) build() error {
 	}
 	pol := u.policy.Current()
 	bootID := clock.BootID()
+	m := u.cfg.MQTT
+	rate := m.BacklogRate
+	if rate == 0 {
+		rate = uplink.NoRateLimit // the config's 0 means no limit
+	}
 	up, err := uplink.New(u.ledger, uplink.Options{
-		Broker: u.cfg.MQTT.Broker, ClientID: u.cfg.MQTT.ClientID,
-		Username: u.cfg.MQTT.Username, Password: u.cfg.MQTT.Password,
+		Broker: m.Broker, ClientID: m.ClientID, Username: m.Username, Password: m.Password,
+		CAFile: m.CAFile, CertFile: m.CertFile, KeyFile: m.KeyFile,
+		BacklogRate: rate, Heartbeat: m.Heartbeat.Duration,
 		Status: wire.Status{Schema: wire.SchemaVersion, Site: u.cfg.Site, Unit: u.cfg.Unit,
 			Facility: u.cfg.Facility, Lane: u.cfg.Lane, Firmware: Version,
 			PolicyVersion: pol.Version, BootID: bootID},
@@ -153,6 +160,7 @@ func (u *Unit) Run(ctx context.Context) error {
 	upDone := make(chan error, 1)
 	go func() { upDone <- u.uplink.Run(ctx) }()
 	go u.watchHealth(ctx)
+	go u.maintainLedger(ctx)
 	go u.watchPolicy(ctx, u.clock)
 	go u.outputs.run(ctx)
 	u.log.Info("unit running", "site", u.cfg.Site, "unit", u.cfg.Unit, "lane", u.cfg.Lane,

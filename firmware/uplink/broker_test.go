@@ -109,25 +109,33 @@ type broker struct {
 }
 
 // startBroker serves MQTT on addr ("127.0.0.1:0" for a fresh port) and
-// reports everything published into c.
-func startBroker(t *testing.T, addr string, c *capture) *broker {
+// reports everything published into c. With c nil nothing is captured: the
+// inline subscription runs on the publisher's goroutine, so a capture
+// nobody drains would stall a large backlog.
+func startBroker(t testing.TB, addr string, c *capture) *broker {
+	t.Helper()
+	return serveBroker(t, listeners.NewTCP(listeners.Config{ID: "tcp", Address: addr}), "tcp://", c)
+}
+
+func serveBroker(t testing.TB, ln *listeners.TCP, scheme string, c *capture) *broker {
 	t.Helper()
 	srv := mochi.New(&mochi.Options{InlineClient: true, Logger: slog.New(slog.DiscardHandler)})
 	g := new(gate)
 	if err := srv.AddHook(g, nil); err != nil {
 		t.Fatal(err)
 	}
-	ln := listeners.NewTCP(listeners.Config{ID: "tcp", Address: addr})
 	if err := srv.AddListener(ln); err != nil {
 		t.Fatal(err)
 	}
-	if err := srv.Subscribe(wire.Root+"/#", 1, c.handle); err != nil {
-		t.Fatal(err)
+	if c != nil {
+		if err := srv.Subscribe(wire.Root+"/#", 1, c.handle); err != nil {
+			t.Fatal(err)
+		}
 	}
 	if err := srv.Serve(); err != nil {
 		t.Fatal(err)
 	}
-	b := &broker{srv: srv, addr: ln.Address(), url: "tcp://" + ln.Address(), gate: g}
+	b := &broker{srv: srv, addr: ln.Address(), url: scheme + ln.Address(), gate: g}
 	t.Cleanup(b.stop)
 	return b
 }

@@ -1,22 +1,65 @@
 // Package uplink publishes the checkpoint unit's ledger over MQTT
 // (github.com/eclipse/paho.mqtt.golang) to the site gateway or the cloud.
 //
-// The ledger is the truth (ARCHITECTURE.md); the uplink only copies it. It
-// reads undelivered entries in sequence order from a Source, publishes each on
-// wire.EntryTopic at wire.QoSEntry, waits for the broker's PUBACKs and marks
-// the acknowledged entries delivered. Delivery is at-least-once: after a lost
-// connection it starts again from whatever the ledger still holds as pending,
-// so an entry may arrive twice (every consumer stores idempotently by id and
-// seq) but is never dropped. Nothing is queued in memory, so a reboot or a
-// power cut loses nothing either.
+// The ledger is the truth and the outbox (ARCHITECTURE.md); the uplink only
+// copies it. It reads undelivered entries in sequence order from a Source,
+// publishes each on wire.EntryTopic at wire.QoSEntry and marks them
+// delivered when the collector says it has stored them. Nothing is queued in
+// memory, so a reboot or a power cut loses nothing: whatever the ledger
+// still holds as undelivered is sent again.
 //
 // # What "delivered" means
 //
-// For now an entry is delivered when the broker PUBACKs it. That proves the
-// broker took it, not that the collector stored it. A later issue moves to
-// end-to-end acknowledgement by the collector; the Source interface and its
-// MarkDelivered call are the seam for that change: the uplink would mark on
-// the collector's ack instead of the PUBACK and nothing else moves.
+// An entry is delivered when the collector has stored it, not when the
+// broker has it. The collector publishes a retained wire.Ack on
+// wire.AckTopic with the highest seq up to which it holds every entry; the
+// uplink subscribes to it on each connection (being retained, the latest
+// arrives at once) and calls Source.MarkDeliveredUpTo. The broker's PUBACKs
+// only pace the publishing: an entry a broker accepted and then lost on a
+// restart, or that a collector never stored, stays pending in the ledger.
+// An ack beyond the ledger's last seq is refused and logged: it belongs to
+// a ledger the unit no longer has.
+//
+// Delivery is at-least-once on the wire and exactly-once in effect: every
+// consumer stores by id and by (unit, seq), so the re-sends below cost a
+// duplicate message, never a duplicate row.
+//
+// # Sending: a window, two lanes and alerts first
+//
+// The uplink does not wait for the collector's ack before sending more: it
+// keeps a cursor of what it has sent on this connection and sends ahead of
+// the ack, up to Window entries sent and not yet acknowledged, so the ack's
+// round trip does not set the pace. A connection starts from the last ack,
+// so everything the collector may have missed is sent again. If the ack has
+// not moved for AckTimeout while entries are outstanding (a collector that
+// restarted, a message the broker dropped), the uplink goes back to the
+// ack and sends everything after it again; while the collector stays
+// silent the wait doubles, up to 8 × AckTimeout.
+//
+// Entries pending when the connection came up are the backlog; entries
+// appended after that are live. Live entries go out as soon as Notify says
+// they are there, ahead of any backlog batch, so a guard's fever alert or a
+// person at the gate reaches the centre in well under a second while a
+// 100,000-entry backlog drains behind it (PRODUCT.md: "backlogs after an
+// outage that block live data for hours"). Backlog entries that carry an
+// alert go first of the backlog; the rest follow in seq order, in batches
+// spaced to BacklogRate entries a second so the site's link and the
+// collector are not swamped after a long outage. Backlog entries are sent
+// with Historical set, in the payload only, so dashboards do not count them
+// as live traffic; an entry sent again after an ack timeout is backlog too.
+//
+// Because the collector acks contiguous prefixes, a live entry or an alert
+// sent ahead is marked delivered only once the backlog before it is stored;
+// until then it counts in the status's Backlog.
+//
+// # Status
+//
+// The retained status carries the firmware and policy versions, the
+// devices' health, the ledger's backlog (count and the time of the oldest
+// unacknowledged entry) and the disk alarm, which the unit raises through
+// SetDiskAlarm when its ledger quota is full of unacknowledged entries. It
+// is republished at once on a change and every Heartbeat otherwise, so the
+// control room sees a backlog grow or shrink.
 //
 // # Presence
 //
@@ -37,10 +80,12 @@
 //   - with CleanSession and paho's auto-reconnect, publish tokens of a lost
 //     connection are never completed (paho client.go internalConnLost), while
 //     without it they fail at once, so a lost connection stops the drain
-//     immediately instead of at the ack timeout;
+//     immediately instead of at the PUBACK timeout;
 //   - a new client per connection carries a fresh will and leaves no state
 //     from the previous connection behind: the ledger is the only session.
 //
 // The session is clean (CleanSession): the broker keeps nothing for the unit
-// because the ledger keeps everything.
+// because the ledger keeps everything. A broker URL of ssl://, mqtts:// or
+// wss:// uses TLS, with the CA, certificate and key files from Options, and
+// Username and Password are the unit's own credentials.
 package uplink

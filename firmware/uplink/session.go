@@ -2,7 +2,6 @@ package uplink
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -18,9 +17,10 @@ import (
 // returns nil. Broker trouble is logged and retried, never returned. Run must
 // not be called twice at the same time.
 func (u *Uplink) Run(ctx context.Context) error {
+	s := &sender{u: u} // outlives connections: it remembers the last ack
 	retry := backoff{min: u.t.retryMin, max: u.t.retryMax}
 	for {
-		wasUp, err := u.session(ctx)
+		wasUp, err := u.session(ctx, s)
 		if ctx.Err() != nil {
 			return nil
 		}
@@ -37,13 +37,13 @@ func (u *Uplink) Run(ctx context.Context) error {
 
 // session runs one connection from dial to loss or shutdown. wasUp says
 // whether the connection was established.
-func (u *Uplink) session(ctx context.Context) (wasUp bool, err error) {
+func (u *Uplink) session(ctx context.Context, s *sender) (wasUp bool, err error) {
 	lost := make(chan error, 1)
-	c := mqtt.NewClient(u.clientOptions(lost))
+	c := mqtt.NewClient(u.clientOptions(ctx, lost))
 	if err := u.connect(ctx, c); err != nil {
 		return false, err
 	}
-	err = u.serve(ctx, c, lost)
+	err = u.serve(ctx, c, s, lost)
 	u.connected.Store(false)
 	if ctx.Err() != nil {
 		u.goodbye(c)
@@ -53,7 +53,7 @@ func (u *Uplink) session(ctx context.Context) (wasUp bool, err error) {
 	return true, err
 }
 
-func (u *Uplink) clientOptions(lost chan<- error) *mqtt.ClientOptions {
+func (u *Uplink) clientOptions(ctx context.Context, lost chan<- error) *mqtt.ClientOptions {
 	o := mqtt.NewClientOptions().
 		AddBroker(u.opts.Broker).
 		SetClientID(u.opts.ClientID).
@@ -63,7 +63,10 @@ func (u *Uplink) clientOptions(lost chan<- error) *mqtt.ClientOptions {
 		SetAutoReconnect(false). // Run reconnects with jitter; see doc.go
 		SetConnectRetry(false).
 		SetConnectTimeout(u.t.connect).
-		SetBinaryWill(u.statusTopic(), u.status(wire.Offline), wire.QoSStatus, true)
+		SetBinaryWill(u.statusTopic(), u.status(ctx, wire.Offline), wire.QoSStatus, true)
+	if u.tls != nil {
+		o.SetTLSConfig(u.tls)
+	}
 	o.SetConnectionLostHandler(func(_ mqtt.Client, err error) {
 		select {
 		case lost <- err:
@@ -93,33 +96,50 @@ func (u *Uplink) connect(ctx context.Context, c mqtt.Client) error {
 	return nil
 }
 
-// serve announces the unit and drains the ledger whenever woken, until the
-// connection is lost, a publish fails or ctx ends (then it returns nil).
-func (u *Uplink) serve(ctx context.Context, c mqtt.Client, lost <-chan error) error {
+// serve listens for acks, announces the unit and then publishes whenever
+// there is something to do, until the connection is lost, a publish fails
+// or ctx ends (then it returns nil).
+func (u *Uplink) serve(ctx context.Context, c mqtt.Client, s *sender, lost <-chan error) error {
+	if err := u.subscribeAcks(ctx, c); err != nil {
+		return err
+	}
 	u.takeDirty() // before rendering: a change after this point is sent again
 	if err := u.publishStatus(ctx, c, wire.Online); err != nil {
 		return err
 	}
 	u.connected.Store(true)
 	u.log.Info("uplink: online", "broker", u.opts.Broker)
+	s.begin(ctx, c)
 	poll := time.NewTicker(u.t.poll)
 	defer poll.Stop()
+	heartbeat := time.NewTicker(u.opts.Heartbeat)
+	defer heartbeat.Stop()
+	timer := time.NewTimer(time.Hour)
+	defer timer.Stop()
 	for {
 		if u.takeDirty() {
 			if err := u.publishStatus(ctx, c, wire.Online); err != nil {
 				return err
 			}
 		}
-		if err := u.drain(ctx, c); err != nil {
+		if err := s.step(ctx); err != nil {
 			return err
+		}
+		var due <-chan time.Time
+		if d, ok := s.due(time.Now()); ok {
+			timer.Reset(d) // Go 1.23 timers: no stale tick survives Reset
+			due = timer.C
 		}
 		select {
 		case <-ctx.Done():
 			return nil
 		case err := <-lost:
 			return fmt.Errorf("uplink: connection lost: %w", err)
+		case <-heartbeat.C:
+			u.beat()
 		case <-u.wake:
 		case <-poll.C:
+		case <-due:
 		}
 	}
 }
@@ -137,8 +157,8 @@ func (u *Uplink) goodbye(c mqtt.Client) {
 }
 
 func (u *Uplink) publishStatus(ctx context.Context, c mqtt.Client, state wire.UnitState) error {
-	tok := c.Publish(u.statusTopic(), wire.QoSStatus, true, u.status(state))
-	deadline := time.NewTimer(u.t.ack)
+	tok := c.Publish(u.statusTopic(), wire.QoSStatus, true, u.status(ctx, state))
+	deadline := time.NewTimer(u.t.puback)
 	defer deadline.Stop()
 	if err := await(ctx, tok, deadline.C); err != nil {
 		return fmt.Errorf("uplink: publish %s status: %w", state, err)
@@ -186,72 +206,4 @@ func sleep(ctx context.Context, d time.Duration) bool {
 	case <-ctx.Done():
 		return false
 	}
-}
-
-// drain publishes pending entries batch by batch until none is left. It
-// returns an error only when the connection can no longer be trusted; a
-// ledger error is logged and left for the next wake-up, because reconnecting
-// would not cure it.
-func (u *Uplink) drain(ctx context.Context, c mqtt.Client) error {
-	var after uint64
-	for ctx.Err() == nil {
-		batch, err := u.src.Pending(ctx, after, u.opts.BatchSize)
-		if err != nil {
-			u.log.Error("uplink: read pending entries", "err", err)
-			return nil
-		}
-		if len(batch) == 0 {
-			return nil
-		}
-		acked, err := u.publishBatch(ctx, c, batch)
-		u.markDelivered(ctx, acked)
-		if err != nil {
-			return err
-		}
-		// Continue after this batch even if marking failed: those entries
-		// are still pending and go out again on the next drain.
-		after = batch[len(batch)-1].Seq
-	}
-	return nil
-}
-
-// publishBatch sends the whole batch before waiting, so one round trip
-// covers up to BatchSize entries, then collects PUBACKs in seq order. It
-// returns the seqs acknowledged before the first failure.
-func (u *Uplink) publishBatch(ctx context.Context, c mqtt.Client, batch []wire.Entry) ([]uint64, error) {
-	toks := make([]mqtt.Token, len(batch))
-	for i := range batch {
-		e := &batch[i]
-		body, err := json.Marshal(e)
-		if err != nil {
-			return nil, fmt.Errorf("uplink: encode seq %d: %w", e.Seq, err)
-		}
-		// The topic names the unit the entry says it came from, so topic
-		// and payload always agree, even for entries a unit logged before
-		// it was renamed.
-		toks[i] = c.Publish(wire.EntryTopic(e.Site, e.Unit), wire.QoSEntry, false, body)
-	}
-	deadline := time.NewTimer(u.t.ack)
-	defer deadline.Stop()
-	acked := make([]uint64, 0, len(batch))
-	for i, tok := range toks {
-		if err := await(ctx, tok, deadline.C); err != nil {
-			return acked, fmt.Errorf("uplink: publish seq %d: %w", batch[i].Seq, err)
-		}
-		acked = append(acked, batch[i].Seq)
-	}
-	return acked, nil
-}
-
-// markDelivered records the acknowledged entries. It outlives ctx: an entry
-// the broker acknowledged during shutdown should not be sent again needlessly.
-func (u *Uplink) markDelivered(ctx context.Context, seqs []uint64) {
-	if len(seqs) == 0 {
-		return
-	}
-	if err := u.src.MarkDelivered(context.WithoutCancel(ctx), seqs); err != nil {
-		u.log.Error("uplink: mark entries delivered", "err", err, "first_seq", seqs[0], "count", len(seqs))
-		return
-	}
-	u.log.Debug("uplink: delivered", "first_seq", seqs[0], "count", len(seqs))
 }

@@ -1,12 +1,16 @@
 package uplink
 
 import (
+	"cmp"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net/url"
+	"os"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -16,34 +20,68 @@ import (
 )
 
 // Source is what the uplink needs from the ledger (*ledger.Ledger satisfies
-// it). MarkDelivered is the seam where "delivered" is decided; see doc.go.
+// it). MarkDeliveredUpTo is called only on the collector's ack; see doc.go.
 type Source interface {
+	// Pending and PendingAlerts return up to limit undelivered entries
+	// (with an alert, for PendingAlerts) with seq > afterSeq, in seq order.
 	Pending(ctx context.Context, afterSeq uint64, limit int) ([]wire.Entry, error)
-	MarkDelivered(ctx context.Context, seqs []uint64) error
+	PendingAlerts(ctx context.Context, afterSeq uint64, limit int) ([]wire.Entry, error)
+	// LastSeq is the highest seq ever assigned: the end of the backlog when
+	// a connection comes up.
+	LastSeq(ctx context.Context) (uint64, error)
+	MarkDeliveredUpTo(ctx context.Context, seq uint64) error
+	// Backlog feeds the status: how many entries are unacknowledged and the
+	// time of the oldest.
+	Backlog(ctx context.Context) (count int, oldest time.Time, err error)
+	// Acknowledged is the seq up to which every entry is delivered.
+	Acknowledged(ctx context.Context) (uint64, error)
 }
 
-// DefaultBatchSize is how many entries are in flight at once when Options
-// leaves BatchSize at zero.
-const DefaultBatchSize = 100
+// Defaults for the Options left at zero; applyDefaults is the one place
+// they are applied.
+const (
+	DefaultBatchSize   = 100              // entries per publish round
+	DefaultBacklogRate = 500              // backlog entries per second
+	DefaultWindow      = 1000             // entries published and not yet acknowledged
+	DefaultAckTimeout  = 30 * time.Second // no ack progress for this long: resend
+	DefaultHeartbeat   = 30 * time.Second // status republished this often
+)
+
+// NoRateLimit as Options.BacklogRate drains the backlog as fast as the
+// window and the broker allow.
+const NoRateLimit = -1
 
 // Options configure an Uplink.
 type Options struct {
-	Broker   string // tcp://host:port (ssl://, ws:// and wss:// also work)
+	Broker   string // tcp://host:port (ssl://, tls://, mqtts://, ws:// and wss:// also work)
 	ClientID string // defaults to "kakou-<site>-<unit>"
 	Username string
 	Password string
+	// CAFile, CertFile and KeyFile are PEM files for a TLS broker URL. The
+	// CA verifies the broker (the system roots when empty); the certificate
+	// and key are the unit's own, for brokers that require one, and come
+	// together. They are read by New.
+	CAFile, CertFile, KeyFile string
 	// Status is the template for the birth and last-will messages: site,
 	// unit, facility, lane, firmware, policy_version and boot_id. Schema,
-	// State and Time are filled in by the uplink.
+	// State, Time, Backlog, OldestUnacked and DiskAlarm are filled in by
+	// the uplink.
 	Status    wire.Status
-	BatchSize int          // entries in flight at once; DefaultBatchSize if 0
-	Logger    *slog.Logger // discarded if nil
+	BatchSize int // entries per publish round, whose PUBACKs pace the broker
+	// BacklogRate caps how many backlog entries per second are sent after
+	// an outage, so the collector and the site's link are not swamped; live
+	// entries and alerts are not limited. NoRateLimit removes the cap.
+	BacklogRate int
+	Window      int           // at most this many entries published and not yet acknowledged
+	AckTimeout  time.Duration // resend from the last ack when it has not moved for this long (doubling while silent)
+	Heartbeat   time.Duration // republish the retained status this often
+	Logger      *slog.Logger  // discarded if nil
 }
 
-// timing holds the uplink's intervals; tests shorten the retry delays.
+// timing holds the uplink's fixed intervals; tests shorten the retry delays.
 type timing struct {
 	poll     time.Duration // drain this often even without Notify
-	ack      time.Duration // a batch or a status must be PUBACKed within this
+	puback   time.Duration // a publish round or a status must be PUBACKed within this
 	connect  time.Duration // dial plus MQTT handshake
 	retryMin time.Duration // first delay after a failed or lost connection
 	retryMax time.Duration // the doubling delay stops growing here
@@ -52,7 +90,7 @@ type timing struct {
 
 var defaultTiming = timing{
 	poll:     5 * time.Second,
-	ack:      30 * time.Second,
+	puback:   30 * time.Second,
 	connect:  10 * time.Second,
 	retryMin: time.Second,
 	retryMax: 30 * time.Second,
@@ -60,19 +98,23 @@ var defaultTiming = timing{
 }
 
 // Uplink copies a Source's entries to an MQTT broker. Create it with New and
-// start it with Run; Notify and Connected may be called from any goroutine.
+// start it with Run; Notify, Connected and the Set methods may be called
+// from any goroutine.
 type Uplink struct {
 	src       Source
 	opts      Options
+	tls       *tls.Config // nil for a plain broker URL
 	log       *slog.Logger
 	t         timing
 	wake      chan struct{} // size 1: Notify calls coalesce
 	connected atomic.Bool
+	ackIn     atomic.Uint64 // the latest wire.Ack.Seq received
 
 	mu            sync.Mutex
 	devices       []wire.Device
 	policyVersion string // overrides the template's once the policy changes
-	statusDirty   bool   // devices changed since the last birth was published
+	diskAlarm     bool
+	statusDirty   bool // the status changed since the last one was published
 }
 
 // New checks opts and returns an Uplink that is not yet connected.
@@ -86,17 +128,36 @@ func New(src Source, opts Options) (*Uplink, error) {
 	if err := checkStatus(opts.Status); err != nil {
 		return nil, err
 	}
-	if opts.BatchSize < 0 {
-		return nil, fmt.Errorf("uplink: batch size %d is negative", opts.BatchSize)
+	if err := checkLimits(opts); err != nil {
+		return nil, err
+	}
+	tc, err := loadTLS(opts)
+	if err != nil {
+		return nil, err
 	}
 	applyDefaults(&opts)
 	return &Uplink{
 		src:  src,
 		opts: opts,
+		tls:  tc,
 		log:  opts.Logger.With("site", opts.Status.Site, "unit", opts.Status.Unit),
 		t:    defaultTiming,
 		wake: make(chan struct{}, 1),
 	}, nil
+}
+
+func checkLimits(o Options) error {
+	switch {
+	case o.BatchSize < 0:
+		return fmt.Errorf("uplink: batch size %d is negative", o.BatchSize)
+	case o.BacklogRate < NoRateLimit:
+		return fmt.Errorf("uplink: backlog rate %d: want entries per second, or NoRateLimit", o.BacklogRate)
+	case o.Window < 0:
+		return fmt.Errorf("uplink: window %d is negative", o.Window)
+	case o.AckTimeout < 0 || o.Heartbeat < 0:
+		return fmt.Errorf("uplink: ack timeout %v and heartbeat %v must not be negative", o.AckTimeout, o.Heartbeat)
+	}
+	return nil
 }
 
 func checkBroker(broker string) error {
@@ -105,6 +166,48 @@ func checkBroker(broker string) error {
 		return fmt.Errorf("uplink: broker %q: want scheme://host:port, e.g. tcp://127.0.0.1:1883", broker)
 	}
 	return nil
+}
+
+// tlsSchemes are the broker URL schemes paho dials with TLS.
+var tlsSchemes = []string{"ssl", "tls", "mqtts", "mqtt+ssl", "tcps", "wss"}
+
+// loadTLS reads the CA, certificate and key files named in o. It returns nil
+// for a plain broker URL, and refuses TLS files next to one: a unit an
+// installer meant to protect must not quietly send its entries in clear.
+func loadTLS(o Options) (*tls.Config, error) {
+	u, err := url.Parse(o.Broker)
+	if err != nil {
+		return nil, fmt.Errorf("uplink: broker %q: %w", o.Broker, err)
+	}
+	secure := slices.Contains(tlsSchemes, u.Scheme)
+	files := o.CAFile != "" || o.CertFile != "" || o.KeyFile != ""
+	switch {
+	case files && !secure:
+		return nil, fmt.Errorf("uplink: TLS files given but broker %q is not a TLS URL (ssl://, mqtts://, wss://)", o.Broker)
+	case (o.CertFile == "") != (o.KeyFile == ""):
+		return nil, errors.New("uplink: a client certificate needs both its cert file and its key file")
+	case !secure:
+		return nil, nil
+	}
+	c := &tls.Config{MinVersion: tls.VersionTLS12}
+	if o.CAFile != "" {
+		pem, err := os.ReadFile(o.CAFile)
+		if err != nil {
+			return nil, fmt.Errorf("uplink: CA file: %w", err)
+		}
+		c.RootCAs = x509.NewCertPool()
+		if !c.RootCAs.AppendCertsFromPEM(pem) {
+			return nil, fmt.Errorf("uplink: CA file %s: no PEM certificate in it", o.CAFile)
+		}
+	}
+	if o.CertFile != "" {
+		cert, err := tls.LoadX509KeyPair(o.CertFile, o.KeyFile)
+		if err != nil {
+			return nil, fmt.Errorf("uplink: client certificate: %w", err)
+		}
+		c.Certificates = []tls.Certificate{cert}
+	}
+	return c, nil
 }
 
 // checkStatus validates the template as the birth message it will become.
@@ -121,9 +224,11 @@ func applyDefaults(o *Options) {
 	if o.ClientID == "" {
 		o.ClientID = "kakou-" + o.Status.Site + "-" + o.Status.Unit
 	}
-	if o.BatchSize == 0 {
-		o.BatchSize = DefaultBatchSize
-	}
+	o.BatchSize = cmp.Or(o.BatchSize, DefaultBatchSize)
+	o.BacklogRate = cmp.Or(o.BacklogRate, DefaultBacklogRate)
+	o.Window = cmp.Or(o.Window, DefaultWindow)
+	o.AckTimeout = cmp.Or(o.AckTimeout, DefaultAckTimeout)
+	o.Heartbeat = cmp.Or(o.Heartbeat, DefaultHeartbeat)
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -162,6 +267,26 @@ func (u *Uplink) SetPolicyVersion(v string) {
 	u.Notify()
 }
 
+// SetDiskAlarm raises or clears the status's DiskAlarm: the ledger's quota
+// is full of unacknowledged entries. A change is published at once.
+func (u *Uplink) SetDiskAlarm(on bool) {
+	u.mu.Lock()
+	changed := u.diskAlarm != on
+	u.diskAlarm = on
+	u.statusDirty = u.statusDirty || changed
+	u.mu.Unlock()
+	if changed {
+		u.Notify()
+	}
+}
+
+// beat asks for the status to be republished, for the heartbeat.
+func (u *Uplink) beat() {
+	u.mu.Lock()
+	u.statusDirty = true
+	u.mu.Unlock()
+}
+
 // takeDirty reports whether the status must be republished and clears it.
 func (u *Uplink) takeDirty() bool {
 	u.mu.Lock()
@@ -171,15 +296,29 @@ func (u *Uplink) takeDirty() bool {
 	return d
 }
 
-// status renders the birth or will message for state, stamped now.
-func (u *Uplink) status(state wire.UnitState) []byte {
+// status renders the birth or will message for state, stamped now, with the
+// backlog as the ledger has it. A ledger error leaves the backlog out (and
+// is logged) rather than holding back the status.
+func (u *Uplink) status(ctx context.Context, state wire.UnitState) []byte {
 	s := u.opts.Status
 	u.mu.Lock()
 	s.Devices = u.devices
 	if u.policyVersion != "" {
 		s.PolicyVersion = u.policyVersion
 	}
+	s.DiskAlarm = u.diskAlarm
 	u.mu.Unlock()
+	n, oldest, err := u.src.Backlog(ctx)
+	if err != nil {
+		u.log.Error("uplink: read backlog for status", "err", err)
+	}
+	s.Backlog = n
+	if s.AckedSeq, err = u.src.Acknowledged(ctx); err != nil {
+		u.log.Error("uplink: read acknowledged seq for status", "err", err)
+	}
+	if n > 0 {
+		s.OldestUnacked = &oldest
+	}
 	s.State = state
 	s.Time = time.Now().UTC()
 	b, err := json.Marshal(s)

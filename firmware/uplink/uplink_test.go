@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -20,22 +21,28 @@ var _ Source = (*ledger.Ledger)(nil)
 type nothingPending struct{}
 
 func (nothingPending) Pending(context.Context, uint64, int) ([]wire.Entry, error) { return nil, nil }
-func (nothingPending) MarkDelivered(context.Context, []uint64) error              { return nil }
+func (nothingPending) Acknowledged(context.Context) (uint64, error)               { return 0, nil }
+func (nothingPending) PendingAlerts(context.Context, uint64, int) ([]wire.Entry, error) {
+	return nil, nil
+}
+func (nothingPending) LastSeq(context.Context) (uint64, error)         { return 0, nil }
+func (nothingPending) MarkDeliveredUpTo(context.Context, uint64) error { return nil }
+func (nothingPending) Backlog(context.Context) (int, time.Time, error) { return 0, time.Time{}, nil }
 
 var testStatus = wire.Status{
 	Site: "sunshine-garden", Unit: "north-gate", Facility: "community", Lane: wire.LaneIn,
 	Firmware: "test", PolicyVersion: "default-1", BootID: "boot-1",
 }
 
-// watched is the real ledger plus a signal after every MarkDelivered, so a
-// test can wait for the backlog to empty without polling on a clock.
+// watched is the real ledger plus a signal after every MarkDeliveredUpTo, so
+// a test can wait for the backlog to empty without polling on a clock.
 type watched struct {
 	*ledger.Ledger
 	marked chan struct{}
 	next   atomic.Int64 // entry id counter
 }
 
-func newLedger(t *testing.T) *watched {
+func newLedger(t testing.TB) *watched {
 	t.Helper()
 	l, err := ledger.Open(filepath.Join(t.TempDir(), "ledger.db"))
 	if err != nil {
@@ -45,8 +52,8 @@ func newLedger(t *testing.T) *watched {
 	return &watched{Ledger: l, marked: make(chan struct{}, 1)}
 }
 
-func (w *watched) MarkDelivered(ctx context.Context, seqs []uint64) error {
-	err := w.Ledger.MarkDelivered(ctx, seqs)
+func (w *watched) MarkDeliveredUpTo(ctx context.Context, seq uint64) error {
+	err := w.Ledger.MarkDeliveredUpTo(ctx, seq)
 	select {
 	case w.marked <- struct{}{}:
 	default:
@@ -56,30 +63,42 @@ func (w *watched) MarkDelivered(ctx context.Context, seqs []uint64) error {
 
 // add appends one entry as the screening pipeline would.
 func (w *watched) add() (wire.Entry, error) {
+	e := w.entry("")
+	err := w.Append(context.Background(), &e)
+	return e, err
+}
+
+// entry makes the next entry, with an alert if alert is not empty.
+func (w *watched) entry(alert string) wire.Entry {
 	i := w.next.Add(1)
-	e := wire.Entry{
+	return wire.Entry{
 		Schema: wire.SchemaVersion, ID: fmt.Sprintf("entry-%06d", i),
 		Site: testStatus.Site, Unit: testStatus.Unit, BootID: "boot-1", Lane: wire.LaneIn,
 		Time: time.Date(2026, 11, 23, 8, 0, int(i), 0, time.UTC), ClockSynced: true,
 		Credential:    wire.Credential{Kind: wire.CredentialResidentPass, Result: "valid"},
 		Decision:      wire.Allow,
 		Reasons:       []wire.Reason{{Code: "ok", ZH: "通过", EN: "pass"}},
-		PolicyVersion: "default-1",
+		PolicyVersion: "default-1", Alert: alert,
 	}
-	err := w.Append(context.Background(), &e)
-	return e, err
 }
 
-func (w *watched) addN(t *testing.T, n int) {
+// addN appends n entries in one transaction, a backlog left by an outage;
+// alerts maps the 1-based positions among them that carry an alert.
+func (w *watched) addN(t testing.TB, n int, alerts ...int) {
 	t.Helper()
-	for range n {
-		if _, err := w.add(); err != nil {
-			t.Fatal(err)
+	es := make([]wire.Entry, n)
+	for i := range es {
+		es[i] = w.entry("")
+		if slices.Contains(alerts, i+1) {
+			es[i].Alert = "fever"
 		}
 	}
+	if err := w.AppendBatch(context.Background(), es); err != nil {
+		t.Fatal(err)
+	}
 }
 
-func (w *watched) awaitEmptyBacklog(t *testing.T) {
+func (w *watched) awaitEmptyBacklog(t testing.TB) {
 	t.Helper()
 	for {
 		n, _, err := w.Backlog(context.Background())
@@ -98,10 +117,15 @@ func (w *watched) awaitEmptyBacklog(t *testing.T) {
 }
 
 // startUplink runs an uplink with short retry delays; the returned stop
-// cancels it and returns Run's result. Cleanup stops it too.
-func startUplink(t *testing.T, src Source, brokerURL string, batch int) (*Uplink, func() error) {
+// cancels it and returns Run's result. Cleanup stops it too. Each of adjust
+// may change the options first.
+func startUplink(t testing.TB, src Source, brokerURL string, adjust ...func(*Options)) (*Uplink, func() error) {
 	t.Helper()
-	u, err := New(src, Options{Broker: brokerURL, Status: testStatus, BatchSize: batch})
+	o := Options{Broker: brokerURL, Status: testStatus}
+	for _, f := range adjust {
+		f(&o)
+	}
+	u, err := New(src, o)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -122,16 +146,16 @@ func startUplink(t *testing.T, src Source, brokerURL string, batch int) (*Uplink
 	return u, stop
 }
 
-func TestUplinkPublishesPendingEntriesInSeqOrderAndMarksThemDelivered(t *testing.T) {
+func batchOf(n int) func(*Options) { return func(o *Options) { o.BatchSize = n } }
+
+func TestUplinkPublishesPendingEntriesInSeqOrderAndMarksThemDeliveredOnTheCollectorsAck(t *testing.T) {
 	capt := newCapture(t)
 	b := startBroker(t, "127.0.0.1:0", capt)
+	startCollector(t, b.url)
 	l := newLedger(t)
 	l.addN(t, 25)
-	if err := l.Ledger.MarkDelivered(context.Background(), []uint64{1, 2, 3}); err != nil {
-		t.Fatal(err)
-	}
-	u, _ := startUplink(t, l, b.url, 10) // three batches
-	for want := uint64(4); want <= 25; want++ {
+	u, _ := startUplink(t, l, b.url, batchOf(10)) // three batches
+	for want := uint64(1); want <= 25; want++ {
 		if e := capt.nextEntry(); e.Seq != want {
 			t.Fatalf("broker got seq %d, want %d", e.Seq, want)
 		}
@@ -154,7 +178,7 @@ func TestUplinkPublishesPendingEntriesInSeqOrderAndMarksThemDelivered(t *testing
 func TestUplinkBirthIsRetainedOnlineAndWillSaysOfflineWhenConnectionDies(t *testing.T) {
 	capt := newCapture(t)
 	b := startBroker(t, "127.0.0.1:0", capt)
-	u, _ := startUplink(t, newLedger(t), b.url, 0)
+	u, _ := startUplink(t, newLedger(t), b.url)
 	topic := wire.StatusTopic(testStatus.Site, testStatus.Unit)
 
 	birth := capt.awaitStatus(wire.Online)
@@ -183,7 +207,7 @@ func TestUplinkBirthIsRetainedOnlineAndWillSaysOfflineWhenConnectionDies(t *test
 func TestUplinkRunReturnsNilAndLeavesOfflineStatusOnShutdown(t *testing.T) {
 	capt := newCapture(t)
 	b := startBroker(t, "127.0.0.1:0", capt)
-	u, stop := startUplink(t, newLedger(t), b.url, 0)
+	u, stop := startUplink(t, newLedger(t), b.url)
 	capt.awaitStatus(wire.Online)
 	if err := stop(); err != nil {
 		t.Fatalf("Run = %v, want nil", err)
@@ -200,7 +224,7 @@ func TestUplinkRunReturnsNilAndLeavesOfflineStatusOnShutdown(t *testing.T) {
 func TestUplinkRepublishesStatusWhenADeviceFails(t *testing.T) {
 	capt := newCapture(t)
 	b := startBroker(t, "127.0.0.1:0", capt)
-	u, _ := startUplink(t, newLedger(t), b.url, 0)
+	u, _ := startUplink(t, newLedger(t), b.url)
 	if birth := capt.awaitStatus(wire.Online); len(birth.Devices) != 0 {
 		t.Fatalf("birth before any device report lists %v", birth.Devices)
 	}
@@ -218,8 +242,11 @@ func TestUplinkRepublishesStatusWhenADeviceFails(t *testing.T) {
 func TestUplinkResendsAfterBrokerRestart(t *testing.T) {
 	capt := newCapture(t)
 	b1 := startBroker(t, "127.0.0.1:0", capt)
+	coll := startCollector(t, b1.url)
 	l := newLedger(t)
-	u, _ := startUplink(t, l, b1.url, 0)
+	// Entries sent while the collector is still reconnecting to the new
+	// broker are lost to it; the ack timeout brings them back.
+	u, _ := startUplink(t, l, b1.url, func(o *Options) { o.AckTimeout = 300 * time.Millisecond })
 	l.addN(t, 20)
 	u.Notify()
 	l.awaitEmptyBacklog(t)
@@ -235,15 +262,13 @@ func TestUplinkResendsAfterBrokerRestart(t *testing.T) {
 	l.addN(t, 10)
 	u.Notify()
 
-	seen := map[uint64]bool{}
-	for len(seen) < 70 {
-		e := capt.nextEntry()
-		if e.Seq < 1 || e.Seq > 70 {
-			t.Fatalf("broker got unexpected seq %d", e.Seq)
-		}
-		seen[e.Seq] = true
-	}
+	coll.awaitContig(70)
 	l.awaitEmptyBacklog(t)
+	for _, e := range coll.received() {
+		if e.Seq < 1 || e.Seq > 70 {
+			t.Fatalf("collector got unexpected seq %d", e.Seq)
+		}
+	}
 }
 
 // appendWhile appends n entries, notifying the uplink after each, and calls
@@ -277,6 +302,12 @@ func TestNewRejectsBadOptions(t *testing.T) {
 		{"bad site", func(o *Options) { o.Status.Site = "a/b" }, "uplink: status template: wire: status site"},
 		{"no unit", func(o *Options) { o.Status.Unit = "" }, "uplink: status template: wire: status unit"},
 		{"negative batch", func(o *Options) { o.BatchSize = -1 }, "uplink: batch size -1"},
+		{"rate below unlimited", func(o *Options) { o.BacklogRate = -2 }, "uplink: backlog rate -2"},
+		{"negative window", func(o *Options) { o.Window = -1 }, "uplink: window -1"},
+		{"negative heartbeat", func(o *Options) { o.Heartbeat = -time.Second }, "uplink: ack timeout"},
+		{"TLS files on a plain URL", func(o *Options) { o.CAFile = "ca.pem" }, "uplink: TLS files given"},
+		{"cert without key", func(o *Options) { o.Broker, o.CertFile = "ssl://127.0.0.1:8883", "c.pem" }, "uplink: a client certificate needs both"},
+		{"missing CA file", func(o *Options) { o.Broker, o.CAFile = "ssl://127.0.0.1:8883", "/nonexistent/ca.pem" }, "uplink: CA file"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -294,8 +325,10 @@ func TestNewAppliesDefaultsAndNotifyNeverBlocks(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if u.opts.ClientID != "kakou-sunshine-garden-north-gate" || u.opts.BatchSize != DefaultBatchSize {
-		t.Fatalf("defaults: client id %q, batch %d", u.opts.ClientID, u.opts.BatchSize)
+	if o := u.opts; o.ClientID != "kakou-sunshine-garden-north-gate" || o.BatchSize != DefaultBatchSize ||
+		o.BacklogRate != DefaultBacklogRate || o.Window != DefaultWindow ||
+		o.AckTimeout != DefaultAckTimeout || o.Heartbeat != DefaultHeartbeat {
+		t.Fatalf("defaults not applied: %+v", o)
 	}
 	if _, err := New(nil, u.opts); err == nil || !strings.HasPrefix(err.Error(), "uplink: nil Source") {
 		t.Fatalf("New(nil, …) = %v, want uplink: nil Source", err)

@@ -148,6 +148,10 @@ type Status struct {
 	// not acknowledged, and OldestUnacked the time of the oldest of them.
 	Backlog       int        `json:"backlog"`
 	OldestUnacked *time.Time `json:"oldest_unacked,omitempty"`
+	// AckedSeq is how far the unit's entries are acknowledged: every seq up
+	// to it was stored by a collector. A collector that has never heard of
+	// the unit (new, or restored from a backup) starts its watermark here.
+	AckedSeq uint64 `json:"acked_seq,omitempty"`
 	// DiskAlarm says the ledger's quota is full of unacknowledged entries:
 	// the unit keeps screening but someone must restore the uplink.
 	DiskAlarm bool `json:"disk_alarm,omitempty"`

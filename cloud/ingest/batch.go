@@ -1,0 +1,163 @@
+package ingest
+
+import (
+	"context"
+	"time"
+
+	"github.com/kakou/kakou/cloud/store"
+	"github.com/kakou/kakou/firmware/wire"
+)
+
+// maxBatch bounds how many messages one transaction stores, and is the
+// size of the queue between handle and the writer.
+const maxBatch = 256
+
+// Store retries back off from retryFirst to retryMax while the store fails
+// (a locked or full disk): nothing is acknowledged meanwhile, so the broker
+// keeps the messages and the units keep their outboxes.
+var (
+	retryFirst = 200 * time.Millisecond
+	retryMax   = 10 * time.Second
+)
+
+// write is the writer: it stores queued messages in batches and then
+// acknowledges them to the broker, in the order they came, until ctx ends.
+//
+// A batch is whatever queued up while the previous one was being stored
+// (group commit), so there is no timer: a lone message is stored at once,
+// and a backlog pouring in is stored up to maxBatch entries per
+// transaction, which is what lets a unit's 100,000-entry backlog through
+// at the store's batch speed rather than one transaction per entry.
+func (in *Ingest) write(ctx context.Context) {
+	defer close(in.writerDone)
+	batch := make([]incoming, 0, maxBatch)
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case it := <-in.queue:
+			batch = append(batch[:0], it)
+		}
+		batch = drain(in.queue, batch)
+		if !in.storeBatch(ctx, batch) {
+			return // stopping: left unacknowledged, so it is delivered again
+		}
+		for _, it := range batch {
+			it.m.Ack()
+		}
+	}
+}
+
+// drain adds what is already queued, up to maxBatch, without waiting.
+func drain(queue <-chan incoming, batch []incoming) []incoming {
+	for len(batch) < maxBatch {
+		select {
+		case it := <-queue:
+			batch = append(batch, it)
+		default:
+			return batch
+		}
+	}
+	return batch
+}
+
+// storeBatch stores a batch in the order it came: each run of entries in
+// one transaction, each status on its own. The order matters to the
+// watermark: a unit's birth status, which says whether it holds a
+// backlog, comes before its entries and decides where its watermark
+// starts (store.Watermark). It reports whether everything was stored;
+// false means Stop was called.
+func (in *Ingest) storeBatch(ctx context.Context, batch []incoming) bool {
+	var run []wire.Entry
+	var runAt time.Time
+	for _, it := range batch {
+		switch {
+		case it.rejected:
+		case it.msg.entry != nil:
+			run = append(run, *it.msg.entry)
+			runAt = it.receivedAt // the latest: when the whole run was here
+		default:
+			if len(run) > 0 && !in.putEntries(ctx, run, runAt) {
+				return false
+			}
+			run = run[:0]
+			if !in.putStatus(ctx, it) {
+				return false
+			}
+		}
+	}
+	return len(run) == 0 || in.putEntries(ctx, run, runAt)
+}
+
+func (in *Ingest) putStatus(ctx context.Context, it incoming) bool {
+	at := it.receivedAt
+	if it.msg.replayed {
+		at = time.Time{} // the store's "state only" signal
+	}
+	ok := in.untilDone(ctx, func(ctx context.Context) error { return in.store.PutStatus(ctx, *it.msg.status, at) })
+	if ok {
+		in.accepted.Add(1)
+	}
+	return ok
+}
+
+// putEntries stores entries and hands the watermarks to the acker.
+func (in *Ingest) putEntries(ctx context.Context, entries []wire.Entry, receivedAt time.Time) bool {
+	var res store.PutResult
+	ok := in.untilDone(ctx, func(ctx context.Context) (err error) {
+		res, err = in.store.PutEntries(ctx, entries, receivedAt)
+		return err
+	})
+	if !ok {
+		return false
+	}
+	in.accepted.Add(uint64(len(entries)))
+	in.duplicates.Add(uint64(len(entries) - res.Inserted))
+	oldest := lowestSeqs(entries)
+	for _, w := range res.Watermarks {
+		in.acknowledge(w, oldest[w.Unit])
+	}
+	return true
+}
+
+// lowestSeqs is the lowest seq each unit sent in a batch.
+func lowestSeqs(entries []wire.Entry) map[string]uint64 {
+	low := map[string]uint64{}
+	for _, e := range entries {
+		if l, ok := low[e.Unit]; !ok || e.Seq < l {
+			low[e.Unit] = e.Seq
+		}
+	}
+	return low
+}
+
+// acknowledge hands a unit's watermark to the acker when it moved, and when
+// the unit re-sent an entry the watermark already covers (oldest is the
+// lowest seq it sent): the unit evidently missed the ack, perhaps lost with
+// a broker restart, and nothing else would tell it again until its next new
+// entry.
+func (in *Ingest) acknowledge(w store.Watermark, oldest uint64) {
+	if w.Seq > 0 && (w.Moved || oldest <= w.Seq) {
+		in.acks.offer(w.Site, w.Unit, w.Seq, w.Moved)
+	}
+}
+
+// untilDone runs put until it succeeds or ctx ends, backing off between
+// failures; it reports whether put succeeded.
+func (in *Ingest) untilDone(ctx context.Context, put func(context.Context) error) bool {
+	for delay := retryFirst; ; delay = min(2*delay, retryMax) {
+		err := put(ctx)
+		if err == nil {
+			return true
+		}
+		if ctx.Err() != nil {
+			return false
+		}
+		in.log.Error("store failed, retrying before acknowledging", "err", err, "retry_in", delay)
+		select {
+		case <-ctx.Done():
+			return false
+		case <-time.After(delay):
+		}
+	}
+}

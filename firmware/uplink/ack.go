@@ -1,0 +1,101 @@
+package uplink
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"slices"
+	"time"
+
+	mqtt "github.com/eclipse/paho.mqtt.golang"
+
+	"github.com/kakou/kakou/firmware/wire"
+)
+
+// subscribeAcks asks for the collector's acks on this connection. The ack
+// is retained, so the latest one arrives right after the SUBACK.
+func (u *Uplink) subscribeAcks(ctx context.Context, c mqtt.Client) error {
+	topic := wire.AckTopic(u.opts.Status.Site, u.opts.Status.Unit)
+	tok := c.Subscribe(topic, wire.QoSAck, u.onAck)
+	deadline := time.NewTimer(u.t.puback)
+	defer deadline.Stop()
+	if err := await(ctx, tok, deadline.C); err != nil {
+		return fmt.Errorf("uplink: subscribe %s: %w", topic, err)
+	}
+	if st, ok := tok.(*mqtt.SubscribeToken); ok && st.Result()[topic] == 0x80 {
+		return fmt.Errorf("uplink: subscribe %s: refused by the broker (check its ACL): "+
+			"without acks nothing is ever delivered", topic)
+	}
+	return nil
+}
+
+// onAck runs on paho's goroutine, so it only records the ack and wakes the
+// session; the ledger is written there.
+func (u *Uplink) onAck(_ mqtt.Client, m mqtt.Message) {
+	if len(m.Payload()) == 0 {
+		return // a retained ack being cleared: it says nothing
+	}
+	a, err := wire.DecodeAck(m.Payload())
+	if err == nil && (a.Site != u.opts.Status.Site || a.Unit != u.opts.Status.Unit) {
+		err = fmt.Errorf("ack for %s/%s", a.Site, a.Unit)
+	}
+	if err != nil {
+		u.log.Warn("uplink: ignored a bad ack", "topic", m.Topic(), "err", err)
+		return
+	}
+	u.ackIn.Store(a.Seq)
+	u.Notify()
+}
+
+// applyAck applies the latest ack the collector sent: the entries it covers
+// are marked delivered in the ledger and leave the window, and the cursors
+// skip past them.
+func (s *sender) applyAck(ctx context.Context) {
+	if a := s.u.ackIn.Load(); a > s.acked && !s.beyondLedger(ctx, a) {
+		s.acked = a
+		s.progress, s.stalls = time.Now(), 0
+		s.backlog = max(s.backlog, min(a, s.liveFrom))
+		s.alertsAt = max(s.alertsAt, min(a, s.liveFrom))
+		s.live = max(s.live, a)
+		s.out = slices.DeleteFunc(s.out, func(seq uint64) bool { return seq <= a })
+		maps.DeleteFunc(s.ahead, func(seq uint64, _ bool) bool { return seq <= a })
+	}
+	if s.marked >= s.acked {
+		return
+	}
+	// The mark outlives ctx: an entry the collector stored during shutdown
+	// should not be sent again needlessly. A failure is retried on the next
+	// step; meanwhile the cursors have moved on, since the collector has
+	// the entries whatever the ledger says.
+	if err := s.u.src.MarkDeliveredUpTo(context.WithoutCancel(ctx), s.acked); err != nil {
+		s.u.log.Error("uplink: mark entries delivered", "err", err, "up_to_seq", s.acked)
+		return
+	}
+	s.u.log.Debug("uplink: delivered", "up_to_seq", s.acked)
+	s.marked = s.acked
+}
+
+// beyondLedger reports an ack for seqs this ledger never assigned, which
+// must not be applied: the collector remembers an earlier ledger of the same
+// unit (a replaced SD card), and marking by it would mark entries the
+// collector never stored. It is reported once per ack value.
+func (s *sender) beyondLedger(ctx context.Context, a uint64) bool {
+	if a <= max(s.live, s.liveFrom) {
+		return false
+	}
+	last, err := s.u.src.LastSeq(ctx)
+	if err != nil {
+		s.u.log.Error("uplink: read last seq", "err", err)
+		return true // try again on the next step
+	}
+	if a <= last {
+		return false
+	}
+	if a != s.refused {
+		s.u.log.Error("uplink: the collector acknowledges entries this ledger never held; ack ignored "+
+			"(was the ledger replaced? the collector must forget this unit's old seqs)",
+			"ack_seq", a, "last_seq", last)
+		s.refused = a
+	}
+	return true
+}

@@ -1,0 +1,251 @@
+package uplink
+
+import (
+	"cmp"
+	"context"
+	"encoding/json"
+	"fmt"
+	"maps"
+	"slices"
+	"time"
+
+	mqtt "github.com/eclipse/paho.mqtt.golang"
+
+	"github.com/kakou/kakou/firmware/wire"
+)
+
+// sender publishes the ledger over the current connection and applies the
+// collector's acks. Only the Run goroutine touches it; it outlives a
+// connection so the last ack is remembered across reconnects.
+//
+// Above the last ack the entries fall in two lanes, split at liveFrom, the
+// ledger's last seq when the connection came up (or the sender restarted):
+//   - backlog, (acked, liveFrom]: sent with Historical set, its alerts
+//     first, then the rest in seq order at BacklogRate, with at most Window
+//     entries sent and not yet acknowledged;
+//   - live, above liveFrom: sent as soon as Notify says they are there,
+//     before any backlog batch, so a live entry never queues behind an
+//     outage (PRODUCT.md: "backlogs that block live data for hours").
+type sender struct {
+	u *Uplink
+	c mqtt.Client
+
+	acked   uint64 // the collector's ack as applied: every seq <= acked is stored
+	marked  uint64 // what the ledger was told; behind acked only after a ledger error
+	refused uint64 // an ack beyond the ledger's end, already reported
+
+	liveFrom   uint64
+	live       uint64          // live cursor: highest live seq sent
+	backlog    uint64          // backlog cursor: seqs up to it are sent or skipped
+	alertsAt   uint64          // alert cursor within the backlog
+	alertsDone bool            // every backlog alert is sent
+	ahead      map[uint64]bool // backlog alerts sent before the backlog cursor got there
+	out        []uint64        // seqs sent on this connection and not yet acknowledged
+	progress   time.Time       // the ack last moved, or entries became outstanding
+	stalls     int             // ack timeouts in a row, without progress between
+	nextBatch  time.Time       // the next backlog batch may go then (BacklogRate)
+}
+
+// begin starts a connection's lanes from the last ack: everything after it
+// is sent again, and a duplicate costs the idempotent collector nothing.
+func (s *sender) begin(ctx context.Context, c mqtt.Client) {
+	s.c = c
+	s.restart(ctx)
+}
+
+// restart puts every pending entry in the backlog and starts both lanes
+// over; a ledger error leaves the lanes split where they were.
+func (s *sender) restart(ctx context.Context) {
+	last, err := s.u.src.LastSeq(ctx)
+	if err != nil {
+		s.u.log.Error("uplink: read last seq", "err", err)
+		last = max(s.live, s.liveFrom)
+	}
+	s.liveFrom = max(last, s.acked)
+	s.live = s.liveFrom
+	s.backlog, s.alertsAt, s.alertsDone = s.acked, s.acked, false
+	s.ahead = map[uint64]bool{}
+	s.out = s.out[:0]
+	now := time.Now()
+	s.progress, s.nextBatch = now, now
+	if s.liveFrom > s.acked {
+		s.u.log.Info("uplink: sending backlog", "after_seq", s.acked, "up_to_seq", s.liveFrom)
+	}
+}
+
+// step does what can be done now, most urgent first.
+func (s *sender) step(ctx context.Context) error {
+	s.applyAck(ctx)
+	now := time.Now()
+	if len(s.out) > 0 && now.Sub(s.progress) >= s.ackTimeout() {
+		s.u.log.Warn("uplink: the collector has not acknowledged in time; resending",
+			"from_seq", s.acked+1, "outstanding", len(s.out), "waited", s.ackTimeout())
+		s.stalls++
+		s.restart(ctx)
+	}
+	if err := s.sendLive(ctx); err != nil {
+		return err
+	}
+	if err := s.sendAlerts(ctx); err != nil {
+		return err
+	}
+	return s.sendBacklog(ctx, now)
+}
+
+// due says how long the session may sleep before the sender has work of
+// its own (the next backlog batch, or the ack timeout); false for no limit.
+func (s *sender) due(now time.Time) (time.Duration, bool) {
+	var d time.Duration
+	ok := false
+	if len(s.out) > 0 {
+		d, ok = s.progress.Add(s.ackTimeout()).Sub(now), true
+	}
+	if s.room() > 0 && (!s.alertsDone || s.backlog < s.liveFrom) {
+		if b := s.nextBatch.Sub(now); !ok || b < d {
+			d, ok = b, true
+		}
+	}
+	return max(d, 0), ok
+}
+
+func (s *sender) room() int { return max(s.u.opts.Window-len(s.out), 0) }
+
+// ackTimeout is AckTimeout, doubled for each timeout in a row up to 8
+// times: a collector that is down, or does not know the unit yet (see the
+// cloud's store.Watermark), gets the window re-sent every few minutes,
+// not every AckTimeout forever.
+func (s *sender) ackTimeout() time.Duration {
+	return s.u.opts.AckTimeout << min(s.stalls, 3)
+}
+
+// sendLive sends every entry past the live cursor.
+func (s *sender) sendLive(ctx context.Context) error {
+	for {
+		es, err := s.u.src.Pending(ctx, s.live, s.u.opts.BatchSize)
+		if err != nil {
+			s.u.log.Error("uplink: read pending entries", "err", err)
+			return nil
+		}
+		if len(es) == 0 {
+			return nil
+		}
+		s.live = es[len(es)-1].Seq
+		if err := s.publish(ctx, es, false); err != nil {
+			return err
+		}
+		if len(es) < s.u.opts.BatchSize {
+			return nil
+		}
+	}
+}
+
+// sendAlerts sends one batch of the backlog's alerts, within the window.
+func (s *sender) sendAlerts(ctx context.Context) error {
+	n := min(s.room(), s.u.opts.BatchSize)
+	if s.alertsDone || n == 0 {
+		return nil
+	}
+	es, err := s.u.src.PendingAlerts(ctx, s.alertsAt, n)
+	if err != nil {
+		s.u.log.Error("uplink: read pending alerts", "err", err)
+		s.nextBatch = time.Now().Add(time.Second)
+		return nil
+	}
+	es, more := s.inBacklog(es, n)
+	s.alertsDone = !more
+	if len(es) == 0 {
+		return nil
+	}
+	s.alertsAt = es[len(es)-1].Seq
+	for _, e := range es {
+		s.ahead[e.Seq] = true
+	}
+	return s.publish(ctx, es, true)
+}
+
+// sendBacklog sends the next backlog batch once the alerts are out, if the
+// window and the rate allow, skipping the alerts already sent.
+func (s *sender) sendBacklog(ctx context.Context, now time.Time) error {
+	n := min(s.room(), s.u.opts.BatchSize)
+	if !s.alertsDone || s.backlog >= s.liveFrom || n == 0 || now.Before(s.nextBatch) {
+		return nil
+	}
+	es, err := s.u.src.Pending(ctx, s.backlog, n)
+	if err != nil {
+		s.u.log.Error("uplink: read pending entries", "err", err)
+		s.nextBatch = now.Add(time.Second)
+		return nil
+	}
+	es, more := s.inBacklog(es, n)
+	s.backlog = s.liveFrom
+	if more {
+		s.backlog = es[len(es)-1].Seq
+	} else {
+		s.u.log.Info("uplink: backlog sent", "up_to_seq", s.liveFrom)
+	}
+	s.pace(now, len(es))
+	send := slices.DeleteFunc(es, func(e wire.Entry) bool { return s.ahead[e.Seq] })
+	maps.DeleteFunc(s.ahead, func(seq uint64, _ bool) bool { return seq <= s.backlog })
+	if len(send) == 0 {
+		return nil
+	}
+	return s.publish(ctx, send, true)
+}
+
+// inBacklog keeps the entries of es (asked for up to asked of them) that
+// belong to the backlog, and reports whether the backlog may go on after
+// them.
+func (s *sender) inBacklog(es []wire.Entry, asked int) ([]wire.Entry, bool) {
+	i, _ := slices.BinarySearchFunc(es, s.liveFrom+1, func(e wire.Entry, seq uint64) int {
+		return cmp.Compare(e.Seq, seq)
+	})
+	return es[:i], i == len(es) && len(es) == asked
+}
+
+// pace spaces backlog batches at BacklogRate. A batch that found the lane
+// idle starts the clock from now, so idle time never builds up a burst.
+func (s *sender) pace(now time.Time, n int) {
+	if s.u.opts.BacklogRate == NoRateLimit {
+		return
+	}
+	per := time.Second / time.Duration(s.u.opts.BacklogRate)
+	s.nextBatch = later(s.nextBatch, now).Add(time.Duration(n) * per)
+}
+
+func later(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
+}
+
+// publish sends es and waits for the broker's PUBACKs, which pace the
+// broker; they prove nothing about the collector, so nothing is marked
+// delivered here (doc.go).
+func (s *sender) publish(ctx context.Context, es []wire.Entry, historical bool) error {
+	if len(s.out) == 0 {
+		s.progress = time.Now() // the ack timeout runs from now
+	}
+	toks := make([]mqtt.Token, len(es))
+	for i := range es {
+		e := &es[i]
+		e.Historical = historical
+		body, err := json.Marshal(e)
+		if err != nil {
+			return fmt.Errorf("uplink: encode seq %d: %w", e.Seq, err)
+		}
+		// The topic names the unit the entry says it came from, so topic
+		// and payload always agree, even for entries a unit logged before
+		// it was renamed.
+		toks[i] = s.c.Publish(wire.EntryTopic(e.Site, e.Unit), wire.QoSEntry, false, body)
+		s.out = append(s.out, e.Seq)
+	}
+	deadline := time.NewTimer(s.u.t.puback)
+	defer deadline.Stop()
+	for i, tok := range toks {
+		if err := await(ctx, tok, deadline.C); err != nil {
+			return fmt.Errorf("uplink: publish seq %d: %w", es[i].Seq, err)
+		}
+	}
+	return nil
+}
