@@ -61,7 +61,7 @@ func runPath(t *testing.T, ctx context.Context, c *collector.Collector, brokerUR
 	waitFor(t, ctx, "units reported offline", func() bool { return fleetState(t, c) == "offline" })
 }
 
-func startCollector(t *testing.T, ctx context.Context, brokerTOML string) *collector.Collector {
+func startCollector(t testing.TB, ctx context.Context, brokerTOML string) *collector.Collector {
 	t.Helper()
 	dir := t.TempDir()
 	cfgPath := filepath.Join(dir, "cloud.toml")
@@ -90,7 +90,7 @@ func startCollector(t *testing.T, ctx context.Context, brokerTOML string) *colle
 	return c
 }
 
-func startUnit(t *testing.T, ctx context.Context, site, id, lane, brokerURL string) *unit.Unit {
+func startUnit(t testing.TB, ctx context.Context, site, id, lane, brokerURL string) *unit.Unit {
 	t.Helper()
 	dir := t.TempDir()
 	cfgPath := filepath.Join(dir, "unit.toml")
@@ -244,7 +244,7 @@ func fleet(t *testing.T, c *collector.Collector) []fleetUnit {
 	return body.Units
 }
 
-func getJSON(t *testing.T, u string, v any) {
+func getJSON(t testing.TB, u string, v any) {
 	t.Helper()
 	resp, err := http.Get(u)
 	if err != nil {
@@ -261,7 +261,7 @@ func getJSON(t *testing.T, u string, v any) {
 
 // waitFor polls cond until it holds or ctx ends; it waits for progress and
 // asserts nothing about speed.
-func waitFor(t *testing.T, ctx context.Context, what string, cond func() bool) {
+func waitFor(t testing.TB, ctx context.Context, what string, cond func() bool) {
 	t.Helper()
 	for !cond() {
 		select {
@@ -272,7 +272,7 @@ func waitFor(t *testing.T, ctx context.Context, what string, cond func() bool) {
 	}
 }
 
-func testLogger(t *testing.T, name string) *slog.Logger {
+func testLogger(t testing.TB, name string) *slog.Logger {
 	if testing.Verbose() {
 		return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})).With("who", name)
 	}

@@ -21,11 +21,33 @@ func waitUntil(t *testing.T, what string, cond func() bool) {
 	}
 }
 
+// brokers are the two ways a collector meets its units: its own embedded
+// broker, or Debian's mosquitto beside it.
+var brokers = []struct {
+	name  string
+	start func(t *testing.T) (brokerTOML, url string)
+}{
+	{"embedded", func(t *testing.T) (string, string) {
+		addr := freePort(t)
+		return fmt.Sprintf("[broker]\nembedded = true\nlisten = %q\n", addr), "tcp://" + addr
+	}},
+	{"mosquitto", func(t *testing.T) (string, string) {
+		_, addr := startMosquittoProc(t)
+		return fmt.Sprintf("[broker]\nembedded = false\nurl = \"tcp://%s\"\n", addr), "tcp://" + addr
+	}},
+}
+
 func TestUnitKilledMidBurstLosesAndDuplicatesNothingIntegration(t *testing.T) {
+	for _, br := range brokers {
+		t.Run(br.name, func(t *testing.T) { unitKilledMidBurst(t, br.start) })
+	}
+}
+
+func unitKilledMidBurst(t *testing.T, startBroker func(*testing.T) (string, string)) {
 	unitBin, cloudBin := binaries(t)
 	dir := t.TempDir()
-	brokerAddr := freePort(t)
-	c := startCloudProc(t, cloudBin, dir, fmt.Sprintf("[broker]\nembedded = true\nlisten = %q\n", brokerAddr), "tcp://"+brokerAddr)
+	brokerTOML, brokerURL := startBroker(t)
+	c := startCloudProc(t, cloudBin, dir, brokerTOML, brokerURL)
 	u := startUnitProc(t, unitBin, dir, "site-k", "unit-k", c.brokerURL, faultPeople)
 	path := filepath.Join(dir, "unit-k", "ledger.db")
 	waitUntil(t, "a burst under way", func() bool { return ledgerCount(t, path) >= faultPeople/3 })
@@ -39,11 +61,19 @@ func TestUnitKilledMidBurstLosesAndDuplicatesNothingIntegration(t *testing.T) {
 	assertExactlyOnce(t, ledgerEntries(t, path), apiEntries(t, c.httpURL, "unit-k"))
 }
 
+// With the embedded broker the collector takes the broker down with it, so
+// this also covers the embedded broker stopping and restarting.
 func TestCollectorKilledMidBatchLosesAndDuplicatesNothingIntegration(t *testing.T) {
+	for _, br := range brokers {
+		t.Run(br.name, func(t *testing.T) { collectorKilledMidBatch(t, br.start) })
+	}
+}
+
+func collectorKilledMidBatch(t *testing.T, startBroker func(*testing.T) (string, string)) {
 	unitBin, cloudBin := binaries(t)
-	_, mqttAddr := startMosquittoProc(t)
+	brokerTOML, brokerURL := startBroker(t)
 	dir := t.TempDir()
-	c := startCloudProc(t, cloudBin, dir, fmt.Sprintf("[broker]\nembedded = false\nurl = \"tcp://%s\"\n", mqttAddr), "tcp://"+mqttAddr)
+	c := startCloudProc(t, cloudBin, dir, brokerTOML, brokerURL)
 	u := startUnitProc(t, unitBin, dir, "site-c", "unit-c", c.brokerURL, faultPeople)
 	path := filepath.Join(dir, "unit-c", "ledger.db")
 	waitUntil(t, "entries stored", func() bool { return len(apiEntries(t, c.httpURL, "unit-c")) >= faultPeople/4 })
