@@ -16,6 +16,13 @@ const maxBatch = 256
 // (a locked or full disk): nothing is acknowledged meanwhile, so the broker
 // keeps the messages and the units keep their outboxes.
 var (
+	// linger is how long the writer waits to fill a batch while messages
+	// are flowing (the last batch held more than one). A backlog arrives a
+	// little faster than one transaction per message can take it but
+	// slower than the writer drains the queue, so without it the writer
+	// would commit a few entries at a time; a lone live message never
+	// waits.
+	linger     = 3 * time.Millisecond
 	retryFirst = 200 * time.Millisecond
 	retryMax   = 10 * time.Second
 )
@@ -31,6 +38,7 @@ var (
 func (in *Ingest) write(ctx context.Context) {
 	defer close(in.writerDone)
 	batch := make([]incoming, 0, maxBatch)
+	flowing := false
 	for {
 		select {
 		case <-ctx.Done():
@@ -39,6 +47,10 @@ func (in *Ingest) write(ctx context.Context) {
 			batch = append(batch[:0], it)
 		}
 		batch = drain(in.queue, batch)
+		if flowing {
+			batch = fill(in.queue, batch, linger)
+		}
+		flowing = len(batch) > 1
 		if !in.storeBatch(ctx, batch) {
 			return // stopping: left unacknowledged, so it is delivered again
 		}
@@ -55,6 +67,21 @@ func drain(queue <-chan incoming, batch []incoming) []incoming {
 		case it := <-queue:
 			batch = append(batch, it)
 		default:
+			return batch
+		}
+	}
+	return batch
+}
+
+// fill adds what arrives within d, up to maxBatch.
+func fill(queue <-chan incoming, batch []incoming, d time.Duration) []incoming {
+	timer := time.NewTimer(d)
+	defer timer.Stop()
+	for len(batch) < maxBatch {
+		select {
+		case it := <-queue:
+			batch = append(batch, it)
+		case <-timer.C:
 			return batch
 		}
 	}

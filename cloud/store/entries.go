@@ -33,12 +33,22 @@ const (
 	MaxLimit     = 1000
 )
 
-const insertEntry = `INSERT INTO entries (id, site, unit, seq, boot_id, lane, time,
-	clock_synced, ts, received_at, raw_c, corrected_c, credential_kind,
-	credential_result, credential_subject, decision, reasons, policy_version,
-	historical, detail)
-	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-	ON CONFLICT DO NOTHING`
+// entryColumns are the columns PutEntries writes, in entryArgs's order.
+const entryColumns = `id, site, unit, seq, boot_id, lane, time, clock_synced, ts,
+	received_at, raw_c, corrected_c, credential_kind, credential_result,
+	credential_subject, decision, reasons, policy_version, historical, detail`
+
+// rowsPerInsert is how many entries one INSERT carries: one statement
+// per row would cost more in the driver than in SQLite's B-trees.
+const rowsPerInsert = 32
+
+// insertRows is the INSERT of n entries. ON CONFLICT DO NOTHING with no
+// target covers both the id and the (unit, seq) constraints.
+func insertRows(n int) string {
+	row := "(?" + strings.Repeat(", ?", strings.Count(entryColumns, ",")) + ")"
+	return "INSERT INTO entries (" + entryColumns + ") VALUES " +
+		row + strings.Repeat(", "+row, n-1) + " ON CONFLICT DO NOTHING"
+}
 
 // PutResult is what one PutEntries did.
 type PutResult struct {
@@ -59,11 +69,11 @@ type PutResult struct {
 func (s *SQLite) PutEntries(ctx context.Context, entries []wire.Entry, receivedAt time.Time) (PutResult, error) {
 	var res PutResult
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		n, err := insertEntries(ctx, tx, entries, receivedAt)
+		n, err := s.insertEntries(ctx, tx, entries, receivedAt)
 		if err != nil {
 			return err
 		}
-		w, err := touchUnits(ctx, tx, entries, receivedAt)
+		w, err := s.touchUnits(ctx, tx, entries, receivedAt)
 		res = PutResult{Inserted: n, Watermarks: w}
 		return err
 	})
@@ -73,21 +83,27 @@ func (s *SQLite) PutEntries(ctx context.Context, entries []wire.Entry, receivedA
 	return res, nil
 }
 
-func insertEntries(ctx context.Context, tx *sql.Tx, entries []wire.Entry, receivedAt time.Time) (int, error) {
-	stmt, err := tx.PrepareContext(ctx, insertEntry)
-	if err != nil {
-		return 0, err
-	}
-	defer stmt.Close()
+func (s *SQLite) insertEntries(ctx context.Context, tx *sql.Tx, entries []wire.Entry, receivedAt time.Time) (int, error) {
 	inserted := 0
-	for i := range entries {
-		args, err := entryArgs(&entries[i], receivedAt)
+	args := make([]any, 0, rowsPerInsert*20)
+	for len(entries) > 0 {
+		chunk := entries[:min(len(entries), rowsPerInsert)]
+		entries = entries[len(chunk):]
+		args = args[:0]
+		for i := range chunk {
+			row, err := entryArgs(&chunk[i], receivedAt)
+			if err != nil {
+				return 0, err
+			}
+			args = append(args, row...)
+		}
+		stmt, err := s.insertStmt(ctx, tx, len(chunk))
 		if err != nil {
 			return 0, err
 		}
 		res, err := stmt.ExecContext(ctx, args...)
 		if err != nil {
-			return 0, fmt.Errorf("entry %s: %w", entries[i].ID, err)
+			return 0, fmt.Errorf("entries %s to %s: %w", chunk[0].ID, chunk[len(chunk)-1].ID, err)
 		}
 		n, err := res.RowsAffected()
 		if err != nil {
@@ -98,6 +114,27 @@ func insertEntries(ctx context.Context, tx *sql.Tx, entries []wire.Entry, receiv
 	return inserted, nil
 }
 
+// insertStmt is the prepared INSERT of n rows, prepared on first use.
+func (s *SQLite) insertStmt(ctx context.Context, tx *sql.Tx, n int) (*sql.Stmt, error) {
+	s.mu.Lock()
+	st, ok := s.inserts[n]
+	s.mu.Unlock()
+	if !ok {
+		var err error
+		if st, err = s.db.PrepareContext(ctx, insertRows(n)); err != nil {
+			return nil, err
+		}
+		s.mu.Lock()
+		if old, raced := s.inserts[n]; raced {
+			st.Close()
+			st = old
+		} else {
+			s.inserts[n] = st
+		}
+		s.mu.Unlock()
+	}
+	return tx.StmtContext(ctx, st), nil
+}
 func entryArgs(e *wire.Entry, receivedAt time.Time) ([]any, error) {
 	if e.Seq > math.MaxInt64 {
 		return nil, fmt.Errorf("entry %s: seq %d does not fit SQLite's INTEGER", e.ID, e.Seq)

@@ -22,6 +22,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
@@ -30,6 +31,11 @@ import (
 // SQLite is the store backed by one SQLite file.
 type SQLite struct {
 	db *sql.DB
+	// stmts are ingest's statements, prepared once: a batch of a few
+	// entries would otherwise spend more time parsing SQL than storing.
+	stmts   map[string]*sql.Stmt
+	mu      sync.Mutex
+	inserts map[int]*sql.Stmt // INSERTs of n entries (insertStmt); guarded by mu
 }
 
 // dsnParams are applied by the driver to every pooled connection. WAL lets
@@ -50,8 +56,12 @@ func Open(path string) (*SQLite, error) {
 	if err != nil {
 		return nil, fmt.Errorf("store: open %s: %w", path, err)
 	}
-	s := &SQLite{db: db}
-	if err := s.migrate(context.Background()); err != nil {
+	s := &SQLite{db: db, stmts: map[string]*sql.Stmt{}, inserts: map[int]*sql.Stmt{}}
+	err = s.migrate(context.Background())
+	if err == nil {
+		err = s.prepare(context.Background())
+	}
+	if err != nil {
 		db.Close()
 		return nil, fmt.Errorf("store: %s: %w", path, err)
 	}
@@ -125,6 +135,23 @@ var migrations = []string{
 	ALTER TABLE entries ADD COLUMN historical INTEGER NOT NULL DEFAULT 0;
 	UPDATE units SET acked_seq = coalesce((SELECT max(seq) FROM entries e WHERE e.unit = units.unit), 0);`,
 	`ALTER TABLE entries ADD COLUMN detail TEXT NOT NULL DEFAULT '{}'; -- JSON: alert, visitor, override, full temperature`,
+}
+
+// prepare prepares the hot statements, after migrate made their tables.
+func (s *SQLite) prepare(ctx context.Context) error {
+	for _, q := range []string{upsertUnit, nextSeqs, setAcked, startQuery} {
+		st, err := s.db.PrepareContext(ctx, q)
+		if err != nil {
+			return fmt.Errorf("prepare %.40q: %w", q, err)
+		}
+		s.stmts[q] = st
+	}
+	return nil
+}
+
+// stmt is the prepared q within tx.
+func (s *SQLite) stmt(ctx context.Context, tx *sql.Tx, q string) *sql.Stmt {
+	return tx.StmtContext(ctx, s.stmts[q])
 }
 
 func (s *SQLite) migrate(ctx context.Context) error {

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"time"
 
@@ -55,7 +56,7 @@ const upsertUnit = `INSERT INTO units (unit, site, last_seen) VALUES (?, ?, ?)
 
 // touchUnits makes sure every unit that sent entries has a row, moves its
 // last_seen forward and advances its watermark over what is now stored.
-func touchUnits(ctx context.Context, tx *sql.Tx, entries []wire.Entry, receivedAt time.Time) ([]Watermark, error) {
+func (s *SQLite) touchUnits(ctx context.Context, tx *sql.Tx, entries []wire.Entry, receivedAt time.Time) ([]Watermark, error) {
 	var out []Watermark
 	seen := map[string]bool{}
 	for _, e := range entries {
@@ -64,16 +65,16 @@ func touchUnits(ctx context.Context, tx *sql.Tx, entries []wire.Entry, receivedA
 		}
 		seen[e.Unit] = true
 		var acked int64
-		err := tx.QueryRowContext(ctx, upsertUnit, e.Unit, e.Site, receivedAt.UnixNano()).Scan(&acked)
+		err := s.stmt(ctx, tx, upsertUnit).QueryRowContext(ctx, e.Unit, e.Site, receivedAt.UnixNano()).Scan(&acked)
 		if err != nil {
 			return nil, fmt.Errorf("unit %s: %w", e.Unit, err)
 		}
-		w, err := advance(ctx, tx, e.Unit, acked)
+		w, err := s.advance(ctx, tx, e.Unit, acked)
 		if err != nil {
 			return nil, fmt.Errorf("unit %s watermark: %w", e.Unit, err)
 		}
 		if w != acked {
-			if _, err := tx.ExecContext(ctx, `UPDATE units SET acked_seq = ? WHERE unit = ?`, w, e.Unit); err != nil {
+			if _, err := s.stmt(ctx, tx, setAcked).ExecContext(ctx, w, e.Unit); err != nil {
 				return nil, fmt.Errorf("unit %s watermark: %w", e.Unit, err)
 			}
 		}
@@ -81,6 +82,12 @@ func touchUnits(ctx context.Context, tx *sql.Tx, entries []wire.Entry, receivedA
 	}
 	return out, nil
 }
+
+const setAcked = `UPDATE units SET acked_seq = ? WHERE unit = ?`
+
+// startQuery reads what startAt decides on.
+const startQuery = `SELECT (SELECT min(seq) FROM entries WHERE unit = ?1),
+	(SELECT backlog = 0 FROM units WHERE unit = ?1)`
 
 // nextSeqs walks the UNIQUE (unit, seq) index upwards from a watermark.
 // The walk stops at the first gap, so it reads only the entries it
@@ -91,16 +98,16 @@ const nextSeqs = `SELECT seq FROM entries WHERE unit = ? AND seq > ? ORDER BY se
 
 // advance returns the unit's watermark after this transaction's inserts,
 // starting from acked (0: not started, see Watermark).
-func advance(ctx context.Context, tx *sql.Tx, unit string, acked int64) (int64, error) {
+func (s *SQLite) advance(ctx context.Context, tx *sql.Tx, unit string, acked int64) (int64, error) {
 	w := acked
 	if w == 0 {
-		start, ok, err := startAt(ctx, tx, unit)
+		start, ok, err := s.startAt(ctx, tx, unit)
 		if err != nil || !ok {
 			return 0, err
 		}
 		w = start
 	}
-	rows, err := tx.QueryContext(ctx, nextSeqs, unit, w)
+	rows, err := s.stmt(ctx, tx, nextSeqs).QueryContext(ctx, unit, w)
 	if err != nil {
 		return 0, err
 	}
@@ -120,11 +127,10 @@ func advance(ctx context.Context, tx *sql.Tx, unit string, acked int64) (int64, 
 
 // startAt says where a unit's watermark starts, if it can start yet (see
 // Watermark). A NULL backlog means no online status has said.
-func startAt(ctx context.Context, tx *sql.Tx, unit string) (int64, bool, error) {
+func (s *SQLite) startAt(ctx context.Context, tx *sql.Tx, unit string) (int64, bool, error) {
 	var lowest sql.NullInt64
 	var idle sql.NullBool
-	err := tx.QueryRowContext(ctx, `SELECT (SELECT min(seq) FROM entries WHERE unit = ?1),
-		(SELECT backlog = 0 FROM units WHERE unit = ?1)`, unit).Scan(&lowest, &idle)
+	err := s.stmt(ctx, tx, startQuery).QueryRowContext(ctx, unit).Scan(&lowest, &idle)
 	switch {
 	case err != nil || !lowest.Valid:
 		return 0, false, err // nothing stored: every entry of the batch had another's id
@@ -132,4 +138,18 @@ func startAt(ctx context.Context, tx *sql.Tx, unit string) (int64, bool, error) 
 		return lowest.Int64 - 1, true, nil
 	}
 	return 0, false, nil
+}
+
+// AckedSeq is unit's watermark as stored: 0 for a unit not heard of or
+// not started.
+func (s *SQLite) AckedSeq(ctx context.Context, unit string) (uint64, error) {
+	var seq int64
+	err := s.db.QueryRowContext(ctx, `SELECT acked_seq FROM units WHERE unit = ?`, unit).Scan(&seq)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("store: watermark of %s: %w", unit, err)
+	}
+	return uint64(seq), nil
 }

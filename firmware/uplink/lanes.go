@@ -41,9 +41,13 @@ type sender struct {
 	alertsDone bool            // every backlog alert is sent
 	ahead      map[uint64]bool // backlog alerts sent before the backlog cursor got there
 	out        []uint64        // seqs sent on this connection and not yet acknowledged
-	progress   time.Time       // the ack last moved, or entries became outstanding
-	stalls     int             // ack timeouts in a row, without progress between
-	nextBatch  time.Time       // the next backlog batch may go then (BacklogRate)
+	// unacked holds the PUBACK tokens of the last publish round, awaited at
+	// the start of the next one, so the broker works on one round while
+	// the sender reads and encodes the next.
+	unacked   []seqToken
+	progress  time.Time // the ack last moved, or entries became outstanding
+	stalls    int       // ack timeouts in a row, without progress between
+	nextBatch time.Time // the next backlog batch may go then (BacklogRate)
 }
 
 // begin starts a connection's lanes from the last ack: everything after it
@@ -66,6 +70,7 @@ func (s *sender) restart(ctx context.Context) {
 	s.backlog, s.alertsAt, s.alertsDone = s.acked, s.acked, false
 	s.ahead = map[uint64]bool{}
 	s.out = s.out[:0]
+	s.unacked = s.unacked[:0]
 	now := time.Now()
 	s.progress, s.nextBatch = now, now
 	if s.liveFrom > s.acked {
@@ -223,10 +228,12 @@ func later(a, b time.Time) time.Time {
 // broker; they prove nothing about the collector, so nothing is marked
 // delivered here (doc.go).
 func (s *sender) publish(ctx context.Context, es []wire.Entry, historical bool) error {
+	if err := s.settle(ctx); err != nil {
+		return err
+	}
 	if len(s.out) == 0 {
 		s.progress = time.Now() // the ack timeout runs from now
 	}
-	toks := make([]mqtt.Token, len(es))
 	for i := range es {
 		e := &es[i]
 		e.Historical = historical
@@ -237,15 +244,32 @@ func (s *sender) publish(ctx context.Context, es []wire.Entry, historical bool) 
 		// The topic names the unit the entry says it came from, so topic
 		// and payload always agree, even for entries a unit logged before
 		// it was renamed.
-		toks[i] = s.c.Publish(wire.EntryTopic(e.Site, e.Unit), wire.QoSEntry, false, body)
+		tok := s.c.Publish(wire.EntryTopic(e.Site, e.Unit), wire.QoSEntry, false, body)
+		s.unacked = append(s.unacked, seqToken{e.Seq, tok})
 		s.out = append(s.out, e.Seq)
+	}
+	return nil
+}
+
+// seqToken is a published entry waiting for the broker's PUBACK.
+type seqToken struct {
+	seq uint64
+	tok mqtt.Token
+}
+
+// settle waits for the PUBACKs of the previous publish round, which paces
+// the sender to the broker; one shared deadline covers the round.
+func (s *sender) settle(ctx context.Context) error {
+	if len(s.unacked) == 0 {
+		return nil
 	}
 	deadline := time.NewTimer(s.u.t.puback)
 	defer deadline.Stop()
-	for i, tok := range toks {
-		if err := await(ctx, tok, deadline.C); err != nil {
-			return fmt.Errorf("uplink: publish seq %d: %w", es[i].Seq, err)
+	for _, st := range s.unacked {
+		if err := await(ctx, st.tok, deadline.C); err != nil {
+			return fmt.Errorf("uplink: publish seq %d: %w", st.seq, err)
 		}
 	}
+	s.unacked = s.unacked[:0]
 	return nil
 }

@@ -194,21 +194,35 @@ func DecodeStatus(b []byte) (Status, error) {
 	return s, nil
 }
 
-func decode(b []byte, v any) error {
+func decode(b []byte, v versioned) error {
 	if len(b) > MaxPayload {
 		return fmt.Errorf("payload of %d bytes exceeds the %d-byte limit", len(b), MaxPayload)
 	}
+	err := json.Unmarshal(b, v)
+	if err == nil && v.schema() == SchemaVersion {
+		return nil
+	}
+	// Only a payload that failed is read a second time, for the schema
+	// alone: another version's fields may not fit this one's types, and
+	// "wrong schema" tells the sender more than the type error would.
 	var head struct {
 		Schema int `json:"schema"`
 	}
-	if err := json.Unmarshal(b, &head); err != nil {
-		return fmt.Errorf("not JSON: %w", err)
+	if herr := json.Unmarshal(b, &head); herr != nil {
+		return fmt.Errorf("not JSON: %w", herr)
 	}
 	if head.Schema != SchemaVersion {
 		return fmt.Errorf("%w %d (this build speaks %d)", ErrSchema, head.Schema, SchemaVersion)
 	}
-	return json.Unmarshal(b, v)
+	return err
 }
+
+// versioned is a payload type that carries the schema version.
+type versioned interface{ schema() int }
+
+func (e *Entry) schema() int  { return e.Schema }
+func (s *Status) schema() int { return s.Schema }
+func (a *Ack) schema() int    { return a.Schema }
 
 // Validate reports the first field that makes e unusable.
 func (e *Entry) Validate() error {
