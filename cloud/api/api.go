@@ -18,6 +18,10 @@ type Store interface {
 	Ping(ctx context.Context) error
 	Units(ctx context.Context, dayStart time.Time) ([]store.Unit, error)
 	Entries(ctx context.Context, q store.Query) ([]store.Record, error)
+	Alerts(ctx context.Context, q store.AlertQuery) ([]store.Alert, error)
+	AckAlert(ctx context.Context, id, by, action string, at time.Time) (store.Alert, error)
+	Rollups(ctx context.Context, q store.RollupQuery) ([]store.RollupRow, error)
+	Sites(ctx context.Context) ([]store.Site, error)
 }
 
 // Options configures the handlers.
@@ -57,6 +61,10 @@ func New(st Store, opts Options) (http.Handler, error) {
 	mux.HandleFunc("GET /healthz", s.healthz)
 	mux.HandleFunc("GET /api/v1/units", s.units)
 	mux.HandleFunc("GET /api/v1/entries", s.entries)
+	mux.HandleFunc("GET /api/v1/alerts", s.alerts)
+	mux.HandleFunc("POST /api/v1/alerts/{id}/ack", s.ackAlert)
+	mux.HandleFunc("GET /api/v1/rollups", s.rollups)
+	mux.HandleFunc("GET /api/v1/occupancy", s.occupancy)
 	mux.HandleFunc("GET /{$}", dashboard)
 	return mux, nil
 }

@@ -47,7 +47,7 @@ const rowsPerInsert = 32
 func insertRows(n int) string {
 	row := "(?" + strings.Repeat(", ?", strings.Count(entryColumns, ",")) + ")"
 	return "INSERT INTO entries (" + entryColumns + ") VALUES " +
-		row + strings.Repeat(", "+row, n-1) + " ON CONFLICT DO NOTHING"
+		row + strings.Repeat(", "+row, n-1) + " ON CONFLICT DO NOTHING RETURNING id"
 }
 
 // PutResult is what one PutEntries did.
@@ -69,12 +69,15 @@ type PutResult struct {
 func (s *SQLite) PutEntries(ctx context.Context, entries []wire.Entry, receivedAt time.Time) (PutResult, error) {
 	var res PutResult
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		n, err := s.insertEntries(ctx, tx, entries, receivedAt)
+		fresh, err := s.insertEntries(ctx, tx, entries, receivedAt)
 		if err != nil {
 			return err
 		}
+		if err := s.countFresh(ctx, tx, entries, fresh, receivedAt); err != nil {
+			return err
+		}
 		w, err := s.touchUnits(ctx, tx, entries, receivedAt)
-		res = PutResult{Inserted: n, Watermarks: w}
+		res = PutResult{Inserted: len(fresh), Watermarks: w}
 		return err
 	})
 	if err != nil {
@@ -83,8 +86,10 @@ func (s *SQLite) PutEntries(ctx context.Context, entries []wire.Entry, receivedA
 	return res, nil
 }
 
-func (s *SQLite) insertEntries(ctx context.Context, tx *sql.Tx, entries []wire.Entry, receivedAt time.Time) (int, error) {
-	inserted := 0
+// insertEntries inserts what is new and returns the ids it inserted:
+// RETURNING yields only the rows ON CONFLICT did not skip.
+func (s *SQLite) insertEntries(ctx context.Context, tx *sql.Tx, entries []wire.Entry, receivedAt time.Time) (map[string]bool, error) {
+	fresh := make(map[string]bool, len(entries))
 	args := make([]any, 0, rowsPerInsert*20)
 	for len(entries) > 0 {
 		chunk := entries[:min(len(entries), rowsPerInsert)]
@@ -93,25 +98,35 @@ func (s *SQLite) insertEntries(ctx context.Context, tx *sql.Tx, entries []wire.E
 		for i := range chunk {
 			row, err := entryArgs(&chunk[i], receivedAt)
 			if err != nil {
-				return 0, err
+				return nil, err
 			}
 			args = append(args, row...)
 		}
-		stmt, err := s.insertStmt(ctx, tx, len(chunk))
-		if err != nil {
-			return 0, err
+		if err := s.insertChunk(ctx, tx, len(chunk), args, fresh); err != nil {
+			return nil, fmt.Errorf("entries %s to %s: %w", chunk[0].ID, chunk[len(chunk)-1].ID, err)
 		}
-		res, err := stmt.ExecContext(ctx, args...)
-		if err != nil {
-			return 0, fmt.Errorf("entries %s to %s: %w", chunk[0].ID, chunk[len(chunk)-1].ID, err)
-		}
-		n, err := res.RowsAffected()
-		if err != nil {
-			return 0, err
-		}
-		inserted += int(n)
 	}
-	return inserted, nil
+	return fresh, nil
+}
+
+func (s *SQLite) insertChunk(ctx context.Context, tx *sql.Tx, n int, args []any, fresh map[string]bool) error {
+	stmt, err := s.insertStmt(ctx, tx, n)
+	if err != nil {
+		return err
+	}
+	rows, err := stmt.QueryContext(ctx, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return err
+		}
+		fresh[id] = true
+	}
+	return rows.Err()
 }
 
 // insertStmt is the prepared INSERT of n rows, prepared on first use.
@@ -181,10 +196,8 @@ func detailJSON(e *wire.Entry) string {
 func (s *SQLite) Entries(ctx context.Context, q Query) ([]Record, error) {
 	where, args := q.where()
 	args = append(args, q.limit())
-	rows, err := s.db.QueryContext(ctx, `SELECT id, site, unit, seq, boot_id, lane,
-		time, clock_synced, received_at, raw_c, corrected_c, credential_kind,
-		credential_result, credential_subject, decision, reasons, policy_version,
-		historical, detail FROM entries`+where+` ORDER BY ts DESC, seq DESC LIMIT ?`, args...)
+	rows, err := s.db.QueryContext(ctx, `SELECT `+recordColumns+` FROM entries`+where+
+		` ORDER BY ts DESC, seq DESC LIMIT ?`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("store: query entries: %w", err)
 	}
@@ -239,6 +252,11 @@ func (q Query) limit() int {
 	}
 	return q.Limit
 }
+
+// recordColumns are what scanRecord reads, in its order.
+const recordColumns = `id, site, unit, seq, boot_id, lane, time, clock_synced,
+	received_at, raw_c, corrected_c, credential_kind, credential_result,
+	credential_subject, decision, reasons, policy_version, historical, detail`
 
 func scanRecord(rows *sql.Rows) (Record, error) {
 	var r Record

@@ -135,11 +135,70 @@ var migrations = []string{
 	ALTER TABLE entries ADD COLUMN historical INTEGER NOT NULL DEFAULT 0;
 	UPDATE units SET acked_seq = coalesce((SELECT max(seq) FROM entries e WHERE e.unit = units.unit), 0);`,
 	`ALTER TABLE entries ADD COLUMN detail TEXT NOT NULL DEFAULT '{}'; -- JSON: alert, visitor, override, full temperature`,
+	// Central monitoring (issue 6): rollups (rollup.go), sites, alerts,
+	// the audit trail and policy assignments. Entries stored before this
+	// step are counted into the rollups once, here.
+	`CREATE TABLE rollups (
+		unit   TEXT NOT NULL,
+		site   TEXT NOT NULL,
+		hour   INTEGER NOT NULL, -- unix seconds of the UTC hour's start
+		metric TEXT NOT NULL,
+		n      INTEGER NOT NULL,
+		PRIMARY KEY (unit, hour, metric)
+	) WITHOUT ROWID;
+	CREATE INDEX rollups_site_hour ON rollups (site, hour);
+	CREATE TABLE site_rollups (
+		site   TEXT NOT NULL,
+		hour   INTEGER NOT NULL,
+		metric TEXT NOT NULL,
+		n      INTEGER NOT NULL,
+		PRIMARY KEY (site, hour, metric)
+	) WITHOUT ROWID;
+	CREATE TABLE sites (
+		site     TEXT PRIMARY KEY,
+		name     TEXT NOT NULL,
+		facility TEXT NOT NULL DEFAULT '',
+		capacity INTEGER NOT NULL DEFAULT 0
+	);
+	CREATE TABLE alerts (
+		id          TEXT PRIMARY KEY,
+		site        TEXT NOT NULL,
+		unit        TEXT NOT NULL,
+		kind        TEXT NOT NULL,
+		raised_at   INTEGER NOT NULL,
+		entry_id    TEXT NOT NULL DEFAULT '',
+		detail      TEXT NOT NULL DEFAULT '',
+		historical  INTEGER NOT NULL DEFAULT 0,
+		acked_by    TEXT NOT NULL DEFAULT '',
+		action      TEXT NOT NULL DEFAULT '',
+		acked_at    INTEGER,
+		resolved_at INTEGER
+	);
+	CREATE INDEX alerts_raised ON alerts (raised_at);
+	CREATE INDEX alerts_open ON alerts (raised_at) WHERE acked_at IS NULL;
+	CREATE TABLE audit (
+		id        INTEGER PRIMARY KEY,
+		at        INTEGER NOT NULL,
+		user_name TEXT NOT NULL,
+		role      TEXT NOT NULL,
+		action    TEXT NOT NULL,
+		detail    TEXT NOT NULL
+	);
+	CREATE TABLE assignments (
+		scope       TEXT NOT NULL,
+		target      TEXT NOT NULL,
+		profile     TEXT NOT NULL,
+		version     TEXT NOT NULL,
+		document    TEXT NOT NULL,
+		assigned_by TEXT NOT NULL,
+		assigned_at INTEGER NOT NULL,
+		PRIMARY KEY (scope, target)
+	);`,
 }
 
 // prepare prepares the hot statements, after migrate made their tables.
 func (s *SQLite) prepare(ctx context.Context) error {
-	for _, q := range []string{upsertUnit, nextSeqs, setAcked, startQuery} {
+	for _, q := range []string{upsertUnit, nextSeqs, setAcked, startQuery, addUnitRollup, addSiteRollup, insertAlert} {
 		st, err := s.db.PrepareContext(ctx, q)
 		if err != nil {
 			return fmt.Errorf("prepare %.40q: %w", q, err)
@@ -171,12 +230,20 @@ func (s *SQLite) migrate(ctx context.Context) error {
 	return nil
 }
 
+// afterStep holds what a migration does in Go, after its SQL.
+var afterStep = map[int]func(context.Context, *sql.Tx) error{5: backfillRollups}
+
 // step runs one migration and records it in the same transaction, so a
 // crash leaves the schema at either the old or the new version.
 func (s *SQLite) step(ctx context.Context, version int, ddl string) error {
 	return s.inTx(ctx, func(tx *sql.Tx) error {
 		if _, err := tx.ExecContext(ctx, ddl); err != nil {
 			return err
+		}
+		if fn := afterStep[version]; fn != nil {
+			if err := fn(ctx, tx); err != nil {
+				return err
+			}
 		}
 		_, err := tx.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", version))
 		return err

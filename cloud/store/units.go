@@ -45,8 +45,21 @@ type Unit struct {
 // on subscribe: it tells the unit's state but not when the unit was last
 // heard from, so last_seen is left as it was.
 func (s *SQLite) PutStatus(ctx context.Context, st wire.Status, receivedAt time.Time) error {
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		if err := putUnitStatus(ctx, tx, st, receivedAt); err != nil {
+			return err
+		}
+		return deviceAlerts(ctx, tx, st, receivedAt)
+	})
+	if err != nil {
+		return fmt.Errorf("store: put status of %s: %w", st.Unit, err)
+	}
+	return nil
+}
+
+func putUnitStatus(ctx context.Context, tx *sql.Tx, st wire.Status, receivedAt time.Time) error {
 	backlog, oldest, alarm := liveBacklog(st)
-	_, err := s.db.ExecContext(ctx, `INSERT INTO units (unit, site, facility, lane,
+	_, err := tx.ExecContext(ctx, `INSERT INTO units (unit, site, facility, lane,
 		state, firmware, policy_version, boot_id, last_seen, devices,
 		backlog, oldest_unacked, disk_alarm, acked_seq)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -71,20 +84,20 @@ func (s *SQLite) PutStatus(ctx context.Context, st wire.Status, receivedAt time.
 		st.Unit, st.Site, st.Facility, string(st.Lane), string(st.State), st.Firmware,
 		st.PolicyVersion, st.BootID, nanos(receivedAt), devicesJSON(st.Devices),
 		backlog, nanos(oldest), alarm, ackedSeq(st))
-	if err != nil {
-		return fmt.Errorf("store: put status of %s: %w", st.Unit, err)
-	}
-	return nil
+	return err
 }
 
 // Units lists every known unit by site and id, with how many entries each
-// has made since dayStart (the caller's local midnight).
+// has made since dayStart (the caller's local midnight), read from the
+// hourly rollups: a zone whose midnight is not on a UTC hour counts from
+// the hour before.
 func (s *SQLite) Units(ctx context.Context, dayStart time.Time) ([]Unit, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT u.unit, u.site, u.facility, u.lane,
 		u.state, u.last_seen, u.firmware, u.policy_version, u.devices,
 		u.acked_seq, coalesce(u.backlog, 0), u.oldest_unacked, u.disk_alarm,
-		(SELECT count(*) FROM entries e WHERE e.unit = u.unit AND e.ts >= ?)
-		FROM units u ORDER BY u.site, u.unit`, dayStart.UnixNano())
+		(SELECT coalesce(sum(n), 0) FROM rollups r WHERE r.unit = u.unit
+			AND r.metric = 'total' AND r.hour >= ?)
+		FROM units u ORDER BY u.site, u.unit`, dayStart.Truncate(time.Hour).Unix())
 	if err != nil {
 		return nil, fmt.Errorf("store: query units: %w", err)
 	}

@@ -42,16 +42,21 @@ func TestUnitsListsUnitThatOnlySentEntries(t *testing.T) {
 	}
 }
 
+// TestUnitsCountsEntriesFromDayStart: the count comes from the hourly
+// rollups, so it counts whole hours from the one day start falls in.
 func TestUnitsCountsEntriesFromDayStart(t *testing.T) {
 	s := openTemp(t)
-	put(t, s, received, entry("site-a", "u1", 1), entry("site-a", "u1", 2), entry("site-a", "u1", 3))
+	late := entry("site-a", "u1", 3)
+	late.Time = t0.Add(time.Hour) // exactly at the next hour's start
+	put(t, s, received, entry("site-a", "u1", 1), entry("site-a", "u1", 2), late)
 	tests := []struct {
 		dayStart time.Time
 		want     int
 	}{
 		{t0, 3},
-		{t0.Add(2 * time.Minute), 2}, // an entry exactly at day start counts
-		{t0.Add(3*time.Minute + time.Second), 0},
+		{t0.Add(time.Hour), 1}, // an entry exactly at day start counts
+		{t0.Add(2 * time.Hour), 0},
+		{t0.Add(-time.Hour), 3},
 	}
 	for _, tt := range tests {
 		if got := units(t, s, tt.dayStart)["u1"].EntriesToday; got != tt.want {

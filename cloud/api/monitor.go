@@ -1,0 +1,107 @@
+package api
+
+import (
+	"encoding/json"
+	"errors"
+	"net/http"
+	"strconv"
+	"time"
+	"unicode/utf8"
+
+	"github.com/kakou/kakou/cloud/store"
+)
+
+// alertJSON is an alert as the API shows it.
+type alertJSON struct {
+	ID         string     `json:"id"`
+	Site       string     `json:"site"`
+	Unit       string     `json:"unit"`
+	Kind       string     `json:"kind"`
+	RaisedAt   time.Time  `json:"raised_at"`
+	EntryID    string     `json:"entry_id"`
+	Detail     string     `json:"detail"`
+	Historical bool       `json:"historical"`
+	Acked      bool       `json:"acked"`
+	AckedBy    string     `json:"acked_by"`
+	AckedAt    *time.Time `json:"acked_at"`
+	Action     string     `json:"action"`
+	ResolvedAt *time.Time `json:"resolved_at"`
+}
+
+func toAlertJSON(a store.Alert) alertJSON {
+	return alertJSON{ID: a.ID, Site: a.Site, Unit: a.Unit, Kind: a.Kind, RaisedAt: a.RaisedAt,
+		EntryID: a.EntryID, Detail: a.Detail, Historical: a.Historical, Acked: !a.AckedAt.IsZero(),
+		AckedBy: a.AckedBy, AckedAt: timeOrNull(a.AckedAt), Action: a.Action,
+		ResolvedAt: timeOrNull(a.ResolvedAt)}
+}
+
+func (s *server) alerts(w http.ResponseWriter, r *http.Request) {
+	var q store.AlertQuery
+	err := readParams(r.URL.Query(), map[string]func(string) error{
+		"site": func(v string) error { return idParam(&q.Site, v) },
+		"open": func(v string) error { b, err := strconv.ParseBool(v); q.Open = b; return err },
+		"limit": func(v string) error {
+			var sq store.Query
+			err := limitParam(&sq, v)
+			q.Limit = sq.Limit
+			return err
+		},
+	})
+	if err != nil {
+		writeError(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	list, err := s.store.Alerts(r.Context(), q)
+	if err != nil {
+		s.internal(w, "list alerts", err)
+		return
+	}
+	out := make([]alertJSON, len(list))
+	for i, a := range list {
+		out[i] = toAlertJSON(a)
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"alerts": out})
+}
+
+// ackRequest is what an operator sends to acknowledge an alert: who, and
+// what was done (e.g. 已送发热门诊, "taken to the fever clinic").
+type ackRequest struct {
+	By     string `json:"by"`
+	Action string `json:"action"`
+}
+
+func (a ackRequest) validate() error {
+	for _, f := range []struct{ name, v string }{{"by", a.By}, {"action", a.Action}} {
+		if f.v == "" || len(f.v) > 500 || !utf8.ValidString(f.v) {
+			return errors.New(f.name + ": say who acknowledges and what was done, up to 500 bytes of text")
+		}
+	}
+	return nil
+}
+
+func (s *server) ackAlert(w http.ResponseWriter, r *http.Request) {
+	var req ackRequest
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, 4<<10))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&req); err != nil {
+		writeError(w, http.StatusBadRequest, `send JSON {"by": "...", "action": "..."}: `+err.Error())
+		return
+	}
+	if err := req.validate(); err != nil {
+		writeError(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	a, err := s.store.AckAlert(r.Context(), r.PathValue("id"), req.By, req.Action, s.opts.Now())
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		writeError(w, http.StatusNotFound, "no alert "+strconv.Quote(r.PathValue("id")))
+	case errors.Is(err, store.ErrAlreadyAcked):
+		writeJSON(w, http.StatusConflict, map[string]any{
+			"error": "already acknowledged by " + a.AckedBy, "alert": toAlertJSON(a)})
+	case err != nil:
+		s.internal(w, "acknowledge alert", err)
+	default:
+		s.log.Info("alert acknowledged", "id", a.ID, "by", a.AckedBy, "action", a.Action)
+		writeJSON(w, http.StatusOK, map[string]any{"alert": toAlertJSON(a)})
+	}
+}

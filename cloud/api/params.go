@@ -1,0 +1,53 @@
+package api
+
+import (
+	"fmt"
+	"net/url"
+	"strings"
+)
+
+// readParams applies each known parameter's parser and reports every
+// problem at once; an unknown parameter is refused, so a typo never
+// silently returns unfiltered data.
+func readParams(values url.Values, known map[string]func(string) error) error {
+	var problems []string
+	for _, name := range sortedKeys(values) {
+		parse, ok := known[name]
+		switch {
+		case !ok:
+			problems = append(problems, fmt.Sprintf("unknown parameter %q; use %s", name,
+				strings.Join(sortedNames(known), ", ")))
+		case len(values[name]) > 1:
+			problems = append(problems, fmt.Sprintf("%s: given %d times; give it once", name, len(values[name])))
+		default:
+			if err := parse(values.Get(name)); err != nil {
+				problems = append(problems, name+": "+err.Error())
+			}
+		}
+	}
+	if len(problems) > 0 {
+		return fmt.Errorf("%s", strings.Join(problems, "; "))
+	}
+	return nil
+}
+
+func sortedNames[V any](m map[string]V) []string {
+	v := url.Values{}
+	for k := range m {
+		v[k] = nil
+	}
+	return sortedKeys(v)
+}
+
+// oneOf parses a parameter that takes one of a few words.
+func oneOf(dst *string, words ...string) func(string) error {
+	return func(v string) error {
+		for _, w := range words {
+			if v == w {
+				*dst = v
+				return nil
+			}
+		}
+		return fmt.Errorf("%q: use %s", v, strings.Join(words, " or "))
+	}
+}

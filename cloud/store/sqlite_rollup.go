@@ -1,0 +1,164 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/kakou/kakou/firmware/wire"
+)
+
+const (
+	addUnitRollup = `INSERT INTO rollups (unit, site, hour, metric, n) VALUES (?, ?, ?, ?, ?)
+		ON CONFLICT (unit, hour, metric) DO UPDATE SET n = n + excluded.n`
+	addSiteRollup = `INSERT INTO site_rollups (site, hour, metric, n) VALUES (?, ?, ?, ?)
+		ON CONFLICT (site, hour, metric) DO UPDATE SET n = n + excluded.n`
+	insertAlert = `INSERT INTO alerts (id, site, unit, kind, raised_at, entry_id, detail, historical)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`
+)
+
+// countFresh adds the entries just inserted (fresh) to the rollups and
+// raises their alerts, in PutEntries's transaction.
+func (s *SQLite) countFresh(ctx context.Context, tx *sql.Tx, entries []wire.Entry, fresh map[string]bool, receivedAt time.Time) error {
+	counts := map[rollupKey]int{}
+	counted := make(map[string]bool, len(fresh))
+	for i := range entries {
+		e := &entries[i]
+		if !fresh[e.ID] || counted[e.ID] {
+			continue // a duplicate, or the same id twice in one batch
+		}
+		counted[e.ID] = true
+		tally(counts, e, receivedAt)
+		if e.Alert == "" {
+			continue
+		}
+		_, err := s.stmt(ctx, tx, insertAlert).ExecContext(ctx, e.ID, e.Site, e.Unit, e.Alert,
+			entryTS(e, receivedAt).UnixNano(), e.ID, alertDetail(e), e.Historical)
+		if err != nil {
+			return fmt.Errorf("alert of %s: %w", e.ID, err)
+		}
+	}
+	return s.addRollups(ctx, tx, counts)
+}
+
+func (s *SQLite) addRollups(ctx context.Context, tx *sql.Tx, counts map[rollupKey]int) error {
+	for k, n := range counts {
+		var err error
+		if k.unit == "" {
+			_, err = s.stmt(ctx, tx, addSiteRollup).ExecContext(ctx, k.site, k.hour, k.metric, n)
+		} else {
+			_, err = s.stmt(ctx, tx, addUnitRollup).ExecContext(ctx, k.unit, k.site, k.hour, k.metric, n)
+		}
+		if err != nil {
+			return fmt.Errorf("rollup %s/%s %s: %w", k.site, k.unit, k.metric, err)
+		}
+	}
+	return nil
+}
+
+// backfillRollups counts the entries stored before rollups existed; it
+// runs once, inside the migration that creates them. Prepared statements
+// do not exist yet, so it writes with plain Exec.
+func backfillRollups(ctx context.Context, tx *sql.Tx) error {
+	rows, err := tx.QueryContext(ctx, `SELECT `+recordColumns+` FROM entries`)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	counts := map[rollupKey]int{}
+	for rows.Next() {
+		r, err := scanRecord(rows)
+		if err != nil {
+			return err
+		}
+		tally(counts, &r.Entry, r.ReceivedAt)
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	for k, n := range counts {
+		q, args := addUnitRollup, []any{k.unit, k.site, k.hour, k.metric, n}
+		if k.unit == "" {
+			q, args = addSiteRollup, []any{k.site, k.hour, k.metric, n}
+		}
+		if _, err := tx.ExecContext(ctx, q, args...); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Rollups returns hourly counts grouped by site, unit or facility. Sites
+// and facilities read site_rollups, one row per site and hour; a site's
+// facility is the one the centre configured, or else one its units report.
+func (s *SQLite) Rollups(ctx context.Context, q RollupQuery) ([]RollupRow, error) {
+	sqlText, args, err := rollupSQL(q)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := s.db.QueryContext(ctx, sqlText, args...)
+	if err != nil {
+		return nil, fmt.Errorf("store: rollups: %w", err)
+	}
+	defer rows.Close()
+	return scanRollups(rows)
+}
+
+// siteFacility is a site's facility type, as a scalar subquery on r.site.
+const siteFacility = `coalesce(nullif((SELECT facility FROM sites WHERE site = r.site), ''),
+	(SELECT max(facility) FROM units WHERE site = r.site), '')`
+
+func rollupSQL(q RollupQuery) (string, []any, error) {
+	var key, from string
+	switch q.By {
+	case "", "site":
+		key, from = "r.site", "site_rollups r"
+	case "facility":
+		key, from = siteFacility, "site_rollups r"
+	case "unit":
+		key, from = "r.unit", "rollups r"
+	default:
+		return "", nil, fmt.Errorf("store: rollups by %q: want site, unit or facility", q.By)
+	}
+	conds := []string{"r.hour >= ?", "r.hour < ?"}
+	args := []any{q.Since.Unix(), q.Until.Unix()}
+	if q.Site != "" {
+		conds, args = append(conds, "r.site = ?"), append(args, q.Site)
+	}
+	if q.Unit != "" {
+		if q.By != "unit" {
+			return "", nil, fmt.Errorf("store: rollups: a unit filter needs by=unit")
+		}
+		conds, args = append(conds, "r.unit = ?"), append(args, q.Unit)
+	}
+	if q.Facility != "" {
+		conds, args = append(conds, siteFacility+" = ?"), append(args, q.Facility)
+	}
+	return `SELECT ` + key + ` AS k, r.hour, r.metric, sum(r.n) FROM ` + from +
+		` WHERE ` + strings.Join(conds, " AND ") +
+		` GROUP BY k, r.hour, r.metric ORDER BY k, r.hour`, args, nil
+}
+
+// scanRollups folds (key, hour, metric, n) rows, ordered by key and hour,
+// into one RollupRow per key and hour.
+func scanRollups(rows *sql.Rows) ([]RollupRow, error) {
+	out := []RollupRow{}
+	for rows.Next() {
+		var key, metric string
+		var hour int64
+		var n int
+		if err := rows.Scan(&key, &hour, &metric, &n); err != nil {
+			return nil, fmt.Errorf("store: read rollup: %w", err)
+		}
+		if l := len(out) - 1; l < 0 || out[l].Key != key || out[l].Hour.Unix() != hour {
+			out = append(out, RollupRow{Key: key, Hour: time.Unix(hour, 0).UTC(), Counts: map[string]int{}})
+		}
+		out[len(out)-1].Counts[metric] += n
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: rollups: %w", err)
+	}
+	return out, nil
+}

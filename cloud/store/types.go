@@ -1,0 +1,92 @@
+package store
+
+import (
+	"errors"
+	"time"
+)
+
+// Errors the API turns into 404 and 409.
+var (
+	ErrNotFound     = errors.New("store: not found")
+	ErrAlreadyAcked = errors.New("store: alert already acknowledged")
+)
+
+// RollupQuery selects hourly rollups (rollup.go). Empty strings do not
+// filter; Since and Until bound the hour buckets, [Since, Until).
+type RollupQuery struct {
+	Site, Unit, Facility string
+	Since, Until         time.Time
+	By                   string // "site", "unit" or "facility": what Key holds
+}
+
+// RollupRow is one key's counts in one hour (the start of a UTC hour).
+// Counts holds only the metrics that occurred.
+type RollupRow struct {
+	Key    string
+	Hour   time.Time
+	Counts map[string]int
+}
+
+// Site is a checkpoint site as the centre configures it: its name, facility
+// type and the cap on how many people may be inside (0: none).
+type Site struct {
+	ID, Name, Facility string
+	Capacity           int
+}
+
+// Alert is a fever (or other) alert raised by an entry, or a device fault
+// reported in a unit's status, and what central monitoring did about it.
+type Alert struct {
+	ID, Site, Unit, Kind string // Kind: the entry's alert, or "device"
+	RaisedAt             time.Time
+	EntryID              string // "" for a device alert
+	Detail               string
+	Historical           bool // came in from a backlog, after the fact
+	AckedBy, Action      string
+	AckedAt, ResolvedAt  time.Time // zero: not yet
+}
+
+// AlertQuery selects alerts, newest first. Open means not acknowledged.
+type AlertQuery struct {
+	Site  string
+	Open  bool
+	Limit int // 0 means DefaultLimit; more than MaxLimit means MaxLimit
+}
+
+// AuditRecord is one audited action, such as a contact-tracing query.
+type AuditRecord struct {
+	At                 time.Time
+	User, Role, Action string
+	Detail             string // JSON
+}
+
+// Assignment is the policy profile chosen for a site or a unit.
+type Assignment struct {
+	Scope                      string // "site" or "unit"
+	Target                     string
+	Profile, Version, Document string
+	AssignedBy                 string
+	AssignedAt                 time.Time
+}
+
+// Visit is one person's entry at a site, with when they left if a matching
+// exit is known, for contact tracing.
+type Visit struct {
+	EntryID, Site, Unit string
+	Subject, Kind       string // credential subject and kind
+	Name, Phone         string // the visitor record, masked by the unit
+	EnteredAt, LeftAt   time.Time
+}
+
+// TraceQuery selects the admitted entries at Site in [Since, Until).
+type TraceQuery struct {
+	Site         string
+	Since, Until time.Time
+	Limit        int // 0 means 1000, at most 10000
+}
+
+// Trace limits.
+const (
+	DefaultTraceLimit = 1000
+	MaxTraceLimit     = 10000
+)
