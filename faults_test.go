@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -129,7 +130,8 @@ func (c *cloudProc) awaitHTTP() {
 }
 
 // unitProc runs kakou-unit with a simulated crowd of people people.
-func startUnitProc(t *testing.T, bin, dir, site, id, brokerURL string, people int) *proc {
+// extraMQTT lines go into the unit's [mqtt] table.
+func startUnitProc(t *testing.T, bin, dir, site, id, brokerURL string, people int, extraMQTT ...string) *proc {
 	t.Helper()
 	cfg := filepath.Join(dir, id+".toml")
 	body := fmt.Sprintf(`site = %q
@@ -140,10 +142,11 @@ trust_clock = true
 listen = "off"
 [mqtt]
 broker = %q
+%s
 [simulator]
 mean_interval = "3ms"
 max_people = %d
-`, site, id, filepath.Join(dir, id), brokerURL, people)
+`, site, id, filepath.Join(dir, id), brokerURL, strings.Join(extraMQTT, "\n"), people)
 	if err := os.WriteFile(cfg, []byte(body), 0o600); err != nil {
 		t.Fatal(err)
 	}

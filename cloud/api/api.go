@@ -22,6 +22,9 @@ type Store interface {
 	AckAlert(ctx context.Context, id, by, action string, at time.Time) (store.Alert, error)
 	Rollups(ctx context.Context, q store.RollupQuery) ([]store.RollupRow, error)
 	Sites(ctx context.Context) ([]store.Site, error)
+	Trace(ctx context.Context, q store.TraceQuery) ([]store.Visit, error)
+	PutAudit(ctx context.Context, r store.AuditRecord) error
+	Assignments(ctx context.Context) ([]store.Assignment, error)
 }
 
 // Options configures the handlers.
@@ -32,6 +35,14 @@ type Options struct {
 	Logger   *slog.Logger
 	// Now is time.Now unless a test pins it.
 	Now func() time.Time
+	// Tokens maps bearer tokens to who holds them (see Caller).
+	Tokens map[string]Caller
+	// Fleet pushes policies; nil turns the policy endpoints off.
+	Fleet Fleet
+	// ReportCut is the local hour and minute the daily report closes.
+	ReportCut [2]int
+	// Metrics serves /metrics (Prometheus); nil leaves it out.
+	Metrics http.Handler
 }
 
 type server struct {
@@ -65,6 +76,13 @@ func New(st Store, opts Options) (http.Handler, error) {
 	mux.HandleFunc("POST /api/v1/alerts/{id}/ack", s.ackAlert)
 	mux.HandleFunc("GET /api/v1/rollups", s.rollups)
 	mux.HandleFunc("GET /api/v1/occupancy", s.occupancy)
+	mux.HandleFunc("GET /api/v1/trace", s.trace)
+	mux.HandleFunc("GET /api/v1/reports/daily", s.daily)
+	mux.HandleFunc("GET /api/v1/policies", s.policies)
+	mux.HandleFunc("POST /api/v1/policies/assign", s.assign)
+	if opts.Metrics != nil {
+		mux.Handle("GET /metrics", opts.Metrics)
+	}
 	mux.HandleFunc("GET /{$}", dashboard)
 	return mux, nil
 }

@@ -4,6 +4,7 @@
 package collector
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -15,19 +16,35 @@ import (
 
 	"github.com/kakou/kakou/cloud/api"
 	"github.com/kakou/kakou/cloud/broker"
+	"github.com/kakou/kakou/cloud/fleet"
 	"github.com/kakou/kakou/cloud/ingest"
+	"github.com/kakou/kakou/cloud/metrics"
 	"github.com/kakou/kakou/cloud/store"
 )
+
+// Store is what the collector runs on: SQLite in its data directory, or
+// PostgreSQL shared by several collectors.
+type Store interface {
+	ingest.Store
+	api.Store
+	fleet.Store
+	PutSites(ctx context.Context, sites []store.Site) error
+	AckedSeq(ctx context.Context, unit string) (uint64, error)
+	Close() error
+}
 
 // Collector is the running cloud collector.
 type Collector struct {
 	cfg Config
 	log *slog.Logger
 
-	store     *store.SQLite
+	store     Store
 	broker    *broker.Broker // nil with an external broker
 	brokerURL string
 	ingest    *ingest.Ingest
+	metrics   *metrics.Metrics
+	fleet     *fleet.Fleet // nil without a policies folder
+	stopFleet context.CancelFunc
 	http      *http.Server
 	httpAddr  net.Addr
 }
@@ -47,7 +64,8 @@ func New(cfg Config, log *slog.Logger) (*Collector, error) {
 // serves HTTP. It returns when all of them are listening; on error what was
 // started is shut down again.
 func (c *Collector) Start(ctx context.Context) error {
-	steps := []func(context.Context) error{c.openStore, c.startBroker, c.startIngest, c.startHTTP}
+	c.metrics = metrics.New()
+	steps := []func(context.Context) error{c.openStore, c.startBroker, c.startIngest, c.startFleet, c.startHTTP}
 	for _, step := range steps {
 		if err := step(ctx); err != nil {
 			shutdownCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
@@ -56,20 +74,34 @@ func (c *Collector) Start(ctx context.Context) error {
 		}
 	}
 	c.log.Info("collector running", "http", c.HTTPURL(), "broker", c.brokerURL,
-		"embedded_broker", c.broker != nil, "database", c.cfg.DatabasePath())
+		"embedded_broker", c.broker != nil, "store", c.cfg.Store.Driver)
 	return nil
 }
 
-func (c *Collector) openStore(context.Context) error {
-	if err := os.MkdirAll(c.cfg.DataDir, 0o750); err != nil {
-		return fmt.Errorf("collector: data directory: %w", err)
-	}
-	st, err := store.Open(c.cfg.DatabasePath())
+func (c *Collector) openStore(ctx context.Context) error {
+	st, err := c.dialStore(ctx)
 	if err != nil {
 		return fmt.Errorf("collector: %w", err)
 	}
 	c.store = st
+	sites := make([]store.Site, len(c.cfg.Sites))
+	for i, s := range c.cfg.Sites {
+		sites[i] = store.Site{ID: s.ID, Name: cmp.Or(s.Name, s.ID), Facility: s.Facility, Capacity: s.Capacity}
+	}
+	if err := st.PutSites(ctx, sites); err != nil {
+		return fmt.Errorf("collector: %w", err)
+	}
 	return nil
+}
+
+func (c *Collector) dialStore(ctx context.Context) (Store, error) {
+	if c.cfg.Store.Driver == "postgres" {
+		return store.OpenPostgres(ctx, c.cfg.Store.PostgresDSN())
+	}
+	if err := os.MkdirAll(c.cfg.DataDir, 0o750); err != nil {
+		return nil, fmt.Errorf("data directory: %w", err)
+	}
+	return store.Open(c.cfg.DatabasePath())
 }
 
 func (c *Collector) startBroker(context.Context) error {
@@ -91,7 +123,8 @@ func (c *Collector) startBroker(context.Context) error {
 func (c *Collector) startIngest(ctx context.Context) error {
 	in, err := ingest.New(c.store, ingest.Options{BrokerURL: c.brokerURL,
 		ClientID: c.cfg.Broker.ClientID, Username: c.cfg.Broker.Username,
-		Password: c.cfg.Broker.Password, Logger: c.log})
+		Password: c.cfg.Broker.Password, SharedGroup: c.cfg.Broker.SharedGroup,
+		Observer: c.metrics, Logger: c.log})
 	if err != nil {
 		return fmt.Errorf("collector: %w", err)
 	}
@@ -102,12 +135,42 @@ func (c *Collector) startIngest(ctx context.Context) error {
 	return nil
 }
 
+// fleetEvery is how often the fleet reconciler compares what units run
+// with what was chosen for them.
+const fleetEvery = 10 * time.Second
+
+func (c *Collector) startFleet(context.Context) error {
+	if c.cfg.PoliciesDir == "" {
+		return nil
+	}
+	profiles, err := fleet.LoadProfiles(c.cfg.PoliciesDir)
+	if err != nil {
+		return fmt.Errorf("collector: policies_dir: %w", err)
+	}
+	c.fleet = fleet.New(c.store, c.ingest, profiles, c.log)
+	ctx, cancel := context.WithCancel(context.Background())
+	c.stopFleet = cancel
+	go c.fleet.Run(ctx, fleetEvery)
+	return nil
+}
+
 func (c *Collector) startHTTP(context.Context) error {
 	loc, err := c.cfg.Location()
 	if err != nil {
 		return fmt.Errorf("collector: timezone: %w", err)
 	}
-	h, err := api.New(c.store, api.Options{Location: loc, Logger: c.log})
+	tokens := map[string]api.Caller{}
+	for _, t := range c.cfg.Tokens {
+		tokens[t.Token] = api.Caller{User: t.User, Role: t.Role}
+	}
+	hour, minute, _ := c.cfg.Report.CutAt() // checked by Validate
+	c.watchGauges()
+	opts := api.Options{Location: loc, Logger: c.log, Tokens: tokens, ReportCut: [2]int{hour, minute},
+		Metrics: c.metrics.Handler()}
+	if c.fleet != nil {
+		opts.Fleet = c.fleet
+	}
+	h, err := api.New(c.store, opts)
 	if err != nil {
 		return fmt.Errorf("collector: %w", err)
 	}
@@ -127,6 +190,36 @@ func (c *Collector) startHTTP(context.Context) error {
 	return nil
 }
 
+// watchGauges lets /metrics read the units online and the open alerts
+// from the store at scrape time.
+func (c *Collector) watchGauges() {
+	st := c.store
+	c.metrics.SetUnitsOnline(func() float64 {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		units, err := st.Units(ctx, time.Now())
+		n := 0
+		for _, u := range units {
+			if u.Online {
+				n++
+			}
+		}
+		if err != nil {
+			return -1
+		}
+		return float64(n)
+	})
+	c.metrics.SetAlertsOpen(func() float64 {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		as, err := st.Alerts(ctx, store.AlertQuery{Open: true, Limit: store.MaxLimit})
+		if err != nil {
+			return -1
+		}
+		return float64(len(as))
+	})
+}
+
 // BrokerURL is where units publish: the embedded broker's address, or the
 // external broker from the config.
 func (c *Collector) BrokerURL() string { return c.brokerURL }
@@ -140,7 +233,7 @@ func (c *Collector) HTTPURL() string {
 }
 
 // Store is the collector's database, for tests and tools in this module.
-func (c *Collector) Store() *store.SQLite { return c.store }
+func (c *Collector) Store() Store { return c.store }
 
 // Shutdown stops in reverse order of Start: HTTP first so no request reads
 // a closing store, then ingest so nothing is left half-stored (unacked
@@ -150,6 +243,10 @@ func (c *Collector) Shutdown(ctx context.Context) error {
 	if c.http != nil {
 		errs = append(errs, c.http.Shutdown(ctx))
 		c.http = nil
+	}
+	if c.stopFleet != nil {
+		c.stopFleet()
+		c.stopFleet = nil
 	}
 	if c.ingest != nil {
 		c.ingest.Stop()

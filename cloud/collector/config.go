@@ -22,6 +22,46 @@ type Config struct {
 	Timezone string       `toml:"timezone"`
 	HTTP     HTTPConfig   `toml:"http"`
 	Broker   BrokerConfig `toml:"broker"`
+	Store    StoreConfig  `toml:"store"`
+	Report   ReportConfig `toml:"report"`
+	// PoliciesDir holds the policy profiles the centre can push
+	// (configs/policies); empty disables policy push.
+	PoliciesDir string        `toml:"policies_dir"`
+	Sites       []SiteConfig  `toml:"sites"`
+	Tokens      []TokenConfig `toml:"api_tokens"`
+}
+
+// StoreConfig is the [store] table: SQLite in DataDir, or PostgreSQL when
+// several collectors share the load.
+type StoreConfig struct {
+	Driver string `toml:"driver"` // "sqlite" or "postgres"
+	// DSN is the PostgreSQL connection string; the environment variable
+	// KAKOU_PG_DSN overrides it, so a password need not sit in the file.
+	DSN string `toml:"dsn"`
+}
+
+// ReportConfig is the [report] table.
+type ReportConfig struct {
+	// Cut is the local time the daily report (日报) closes, "16:00" unless
+	// set: each report covers the 24 hours before it.
+	Cut string `toml:"cut"`
+}
+
+// SiteConfig is one [[sites]] entry: what the centre knows of a site that
+// its units do not say.
+type SiteConfig struct {
+	ID       string `toml:"id"`
+	Name     string `toml:"name"`
+	Facility string `toml:"facility"`
+	Capacity int    `toml:"capacity"` // people inside at once; 0 = no cap
+}
+
+// TokenConfig is one [[api_tokens]] entry: a bearer token for the API and
+// the user and role it stands for (monitor or tracer).
+type TokenConfig struct {
+	Token string `toml:"token"`
+	User  string `toml:"user"`
+	Role  string `toml:"role"`
 }
 
 // HTTPConfig is the [http] table.
@@ -40,6 +80,10 @@ type BrokerConfig struct {
 	Password string `toml:"password"`
 	// ClientID names the collector's persistent MQTT session; keep it stable.
 	ClientID string `toml:"client_id"`
+	// SharedGroup, when set, subscribes to entries as a member of the MQTT
+	// shared subscription $share/<group>/..., so several collectors on one
+	// external broker split the units' entries between them.
+	SharedGroup string `toml:"shared_group"`
 }
 
 // Default is the configuration before the file is applied; every default
@@ -50,6 +94,8 @@ func Default() Config {
 		HTTP:     HTTPConfig{Listen: "127.0.0.1:8080"},
 		Broker: BrokerConfig{Embedded: true, Listen: "127.0.0.1:1883",
 			ClientID: "kakou-cloud"},
+		Store:  StoreConfig{Driver: "sqlite"},
+		Report: ReportConfig{Cut: "16:00"},
 	}
 }
 
@@ -131,6 +177,12 @@ func (c Config) Validate() error {
 		bad("http.listen", "%q is not host:port (%v)", c.HTTP.Listen, err)
 	}
 	c.Broker.validate(bad)
+	c.Store.validate(bad)
+	if _, _, err := c.Report.CutAt(); err != nil {
+		bad("report.cut", "%q: %v", c.Report.Cut, err)
+	}
+	c.validateSites(bad)
+	c.validateTokens(bad)
 	if len(p) > 0 {
 		return &ConfigError{Problems: p}
 	}

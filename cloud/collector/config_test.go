@@ -50,7 +50,8 @@ client_id = "cloud-1"`))
 	}
 	want := Config{DataDir: "d", Timezone: "Asia/Urumqi", HTTP: HTTPConfig{Listen: "0.0.0.0:80"},
 		Broker: BrokerConfig{Listen: Default().Broker.Listen, URL: "tcp://10.0.0.5:1883",
-			Username: "cloud", Password: "secret", ClientID: "cloud-1"}}
+			Username: "cloud", Password: "secret", ClientID: "cloud-1"},
+		Store: Default().Store, Report: Default().Report}
 	if !reflect.DeepEqual(cfg, want) {
 		t.Fatalf("got %+v\nwant %+v", cfg, want)
 	}
@@ -135,6 +136,27 @@ func TestExampleConfigsLoad(t *testing.T) {
 	for _, path := range paths {
 		if _, err := LoadConfig(path); err != nil {
 			t.Errorf("%v", err)
+		}
+	}
+}
+
+func TestLoadConfigReportsFleetProblems(t *testing.T) {
+	_, err := LoadConfig(writeConfig(t, `
+data_dir = "d"
+[store]
+driver = "postgres"
+[report]
+cut = "25:00"
+[[sites]]
+id = "Mart"
+capacity = -1
+[[api_tokens]]
+token = "short"
+role = "admin"`))
+	for _, key := range []string{"store.dsn", "report.cut", "sites[0].id", "sites[0].capacity",
+		"api_tokens[0].token", "api_tokens[0].user", "api_tokens[0].role"} {
+		if err == nil || !strings.Contains(err.Error(), key+":") {
+			t.Errorf("error %v does not name %s", err, key)
 		}
 	}
 }

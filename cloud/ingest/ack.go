@@ -175,3 +175,15 @@ func (a *acker) publish(ctx context.Context, ack wire.Ack) error {
 	}
 	return nil
 }
+
+// PublishRetained publishes a retained message for the centre (a pushed
+// policy) and waits for the broker's PUBACK or ctx.
+func (in *Ingest) PublishRetained(ctx context.Context, topic string, payload []byte) error {
+	tok := in.client.Publish(topic, 1, true, payload)
+	select {
+	case <-tok.Done():
+		return tok.Error()
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}

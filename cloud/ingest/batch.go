@@ -131,12 +131,19 @@ func (in *Ingest) putStatus(ctx context.Context, it incoming) bool {
 // putEntries stores entries and hands the watermarks to the acker.
 func (in *Ingest) putEntries(ctx context.Context, entries []wire.Entry, receivedAt time.Time) bool {
 	var res store.PutResult
+	start := time.Now()
 	ok := in.untilDone(ctx, func(ctx context.Context) (err error) {
 		res, err = in.store.PutEntries(ctx, entries, receivedAt)
 		return err
 	})
 	if !ok {
 		return false
+	}
+	in.opts.Observer.Stored(len(entries), len(entries)-res.Inserted, time.Since(start))
+	for i := range entries {
+		if e := &entries[i]; !e.Historical && e.ClockSynced {
+			in.opts.Observer.Lag(receivedAt.Sub(e.Time))
+		}
 	}
 	in.accepted.Add(uint64(len(entries)))
 	in.duplicates.Add(uint64(len(entries) - res.Inserted))

@@ -41,6 +41,7 @@ func (in *Ingest) handle(_ paho.Client, m paho.Message) {
 	msg, err := parse(m.Topic(), m.Payload())
 	if err != nil {
 		in.rejected.Add(1)
+		in.opts.Observer.Rejected()
 		in.log.Warn("rejected message", "topic", m.Topic(), "bytes", len(m.Payload()), "err", err)
 		it.rejected = true
 	}

@@ -19,6 +19,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/url"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -43,8 +44,30 @@ type Options struct {
 	// session, and the messages queued in it, under this id.
 	ClientID           string
 	Username, Password string
-	Logger             *slog.Logger
+	// SharedGroup, when set, takes entries through the shared subscription
+	// $share/<SharedGroup>/…: the broker hands each entry to one member of
+	// the group, so several collectors split the load (ARCHITECTURE.md).
+	// Statuses are subscribed plainly by every member: they are few, and
+	// brokers do not replay retained messages to shared subscriptions.
+	SharedGroup string
+	// Observer, if set, is told of every stored batch, rejected message
+	// and live entry's lag, for the collector's /metrics.
+	Observer Observer
+	Logger   *slog.Logger
 }
+
+// Observer receives ingest's measurements.
+type Observer interface {
+	Stored(n, duplicates int, took time.Duration)
+	Rejected()
+	Lag(d time.Duration)
+}
+
+type noObserver struct{}
+
+func (noObserver) Stored(int, int, time.Duration) {}
+func (noObserver) Rejected()                      {}
+func (noObserver) Lag(time.Duration)              {}
 
 // connectTimeout bounds Start when the broker cannot be reached.
 const connectTimeout = 10 * time.Second
@@ -91,6 +114,9 @@ func New(st Store, opts Options) (*Ingest, error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
+	if opts.Observer == nil {
+		opts.Observer = noObserver{}
+	}
 	in := &Ingest{store: st, opts: opts, ready: make(chan error, 1),
 		log:   opts.Logger.With("component", "ingest"),
 		queue: make(chan incoming, maxBatch), writerDone: make(chan struct{})}
@@ -107,6 +133,9 @@ func (o Options) validate() error {
 	}
 	if o.ClientID == "" {
 		return errors.New("ingest: a stable client id is required for the persistent session")
+	}
+	if strings.ContainsAny(o.SharedGroup, "/+#") {
+		return fmt.Errorf("ingest: shared group %q must not contain '/', '+' or '#'", o.SharedGroup)
 	}
 	return nil
 }
@@ -178,13 +207,20 @@ func (in *Ingest) wait(ctx context.Context, done <-chan struct{}, result <-chan 
 	}
 }
 
+func (in *Ingest) entryFilter() string {
+	if in.opts.SharedGroup == "" {
+		return wire.EntryFilter
+	}
+	return "$share/" + in.opts.SharedGroup + "/" + wire.EntryFilter
+}
+
 // onConnect (re)subscribes on every connection, first or after a drop.
 func (in *Ingest) onConnect(c paho.Client) {
 	err := in.subscribe(c)
 	if err != nil {
 		in.log.Error("subscribe failed", "broker", in.opts.BrokerURL, "err", err)
 	} else {
-		in.log.Info("subscribed", "broker", in.opts.BrokerURL, "filters", []string{wire.EntryFilter, wire.StatusFilter})
+		in.log.Info("subscribed", "broker", in.opts.BrokerURL, "filters", []string{in.entryFilter(), wire.StatusFilter})
 	}
 	in.readyOne.Do(func() { in.ready <- err })
 }
@@ -195,7 +231,7 @@ func (in *Ingest) onConnect(c paho.Client) {
 // directions); that clears as the writer acknowledges the backlog, which flows
 // meanwhile because the session's subscriptions survived.
 func (in *Ingest) subscribe(c paho.Client) error {
-	filters := map[string]byte{wire.EntryFilter: wire.QoSEntry, wire.StatusFilter: wire.QoSStatus}
+	filters := map[string]byte{in.entryFilter(): wire.QoSEntry, wire.StatusFilter: wire.QoSStatus}
 	deadline := time.Now().Add(connectTimeout)
 	for {
 		tok := c.SubscribeMultiple(filters, in.handle)

@@ -65,6 +65,9 @@ type MQTTConfig struct {
 	// 0 = as fast as the link allows. Live entries are never held back.
 	BacklogRate int      `toml:"backlog_rate"`
 	Heartbeat   Duration `toml:"heartbeat"` // status republished this often
+	// AckTimeout is how long the unit waits for the collector's ack before
+	// it sends the unacknowledged entries again (default 30s).
+	AckTimeout Duration `toml:"ack_timeout"`
 }
 
 // tlsSchemes are the broker URL schemes that use TLS.
@@ -79,6 +82,9 @@ func (m *MQTTConfig) problems() []string {
 	}
 	if (m.CertFile == "") != (m.KeyFile == "") {
 		bad("cert_file", "cert_file and key_file go together: give both or neither")
+	}
+	if m.AckTimeout.Duration < 0 || m.AckTimeout.Duration > 0 && m.AckTimeout.Duration < time.Second {
+		bad("ack_timeout", "%v: want at least 1s, or leave it out for the default", m.AckTimeout.Duration)
 	}
 	if m.BacklogRate < 0 {
 		bad("backlog_rate", "%d: want entries per second, or 0 for no limit", m.BacklogRate)

@@ -93,24 +93,39 @@ func buildVerifier(c Config, clk clock.Clock) (*credential.Verifier, error) {
 const policyEvery = 30 * time.Second
 
 // watchPolicy switches to the policy in effect whenever that changes.
-func (u *Unit) watchPolicy(ctx context.Context, clk clock.Clock) {
+func (u *Unit) watchPolicy(ctx context.Context) {
 	tick := time.NewTicker(policyEvery)
 	defer tick.Stop()
 	for {
-		now, synced := clk.Now()
-		p := policy.Select(u.rules.policies, now, synced)
-		if cur := u.policy.Current(); p.Version != cur.Version {
-			if err := u.policy.Set(p); err != nil {
-				u.log.Error("policy not switched; keeping the last good one", "version", p.Version, "err", err)
-			} else {
-				u.log.Info("policy switched", "from", cur.Version, "to", p.Version)
-				u.uplink.SetPolicyVersion(p.Version)
-			}
-		}
+		u.switchPolicy()
 		select {
 		case <-ctx.Done():
 			return
 		case <-tick.C:
 		}
 	}
+}
+
+// switchPolicy makes the policy in force now the one the unit screens with
+// and announces it on the status.
+func (u *Unit) switchPolicy() {
+	u.push.mu.Lock()
+	defer u.push.mu.Unlock()
+	u.switchPolicyLocked()
+}
+
+// switchPolicyLocked is switchPolicy for a caller holding u.push.mu.
+func (u *Unit) switchPolicyLocked() {
+	now, synced := u.clock.Now()
+	p, pushed := u.inForce(now, synced)
+	cur := u.policy.Current()
+	if p.Version == cur.Version {
+		return
+	}
+	if err := u.policy.Set(p); err != nil {
+		u.log.Error("policy not switched; keeping the last good one", "version", p.Version, "err", err)
+		return
+	}
+	u.log.Info("policy switched", "from", cur.Version, "to", p.Version, "pushed", pushed)
+	u.uplink.SetPolicyVersion(p.Version)
 }

@@ -40,6 +40,7 @@ type Unit struct {
 	pipeline *screening.Pipeline
 	rules    *rules
 	policy   *policy.Holder
+	push     pushState // the centre's pushed policy; see pushed.go
 	clock    clock.Clock
 	uplink   *uplink.Uplink
 	diskFull atomic.Bool // the ledger's quota is full of unacknowledged entries
@@ -71,8 +72,10 @@ func (u *Unit) build() error {
 	if u.rules, err = loadRules(u.cfg, u.clock); err != nil {
 		return fmt.Errorf("unit: %w", err)
 	}
+	u.loadPushed()
 	now, synced := u.clock.Now()
-	if u.policy, err = policy.NewHolder(policy.Select(u.rules.policies, now, synced)); err != nil {
+	initial, _ := u.inForce(now, synced)
+	if u.policy, err = policy.NewHolder(initial); err != nil {
 		return fmt.Errorf("unit: %w", err)
 	}
 	pol := u.policy.Current()
@@ -85,11 +88,11 @@ func (u *Unit) build() error {
 	up, err := uplink.New(u.ledger, uplink.Options{
 		Broker: m.Broker, ClientID: m.ClientID, Username: m.Username, Password: m.Password,
 		CAFile: m.CAFile, CertFile: m.CertFile, KeyFile: m.KeyFile,
-		BacklogRate: rate, Heartbeat: m.Heartbeat.Duration,
+		BacklogRate: rate, Heartbeat: m.Heartbeat.Duration, AckTimeout: m.AckTimeout.Duration,
 		Status: wire.Status{Schema: wire.SchemaVersion, Site: u.cfg.Site, Unit: u.cfg.Unit,
 			Facility: u.cfg.Facility, Lane: u.cfg.Lane, Firmware: Version,
 			PolicyVersion: pol.Version, BootID: bootID},
-		Logger: u.log.With("part", "uplink"),
+		Logger: u.log.With("part", "uplink"), OnPolicy: u.onPolicy,
 	})
 	if err != nil {
 		return fmt.Errorf("unit: %w", err)
@@ -161,7 +164,7 @@ func (u *Unit) Run(ctx context.Context) error {
 	go func() { upDone <- u.uplink.Run(ctx) }()
 	go u.watchHealth(ctx)
 	go u.maintainLedger(ctx)
-	go u.watchPolicy(ctx, u.clock)
+	go u.watchPolicy(ctx)
 	go u.outputs.run(ctx)
 	u.log.Info("unit running", "site", u.cfg.Site, "unit", u.cfg.Unit, "lane", u.cfg.Lane,
 		"broker", u.cfg.MQTT.Broker, "ledger", filepath.Join(u.cfg.DataDir, "ledger.db"), "firmware", Version)

@@ -76,6 +76,11 @@ type Options struct {
 	AckTimeout  time.Duration // resend from the last ack when it has not moved for this long (doubling while silent)
 	Heartbeat   time.Duration // republish the retained status this often
 	Logger      *slog.Logger  // discarded if nil
+	// OnPolicy receives the policies the centre pushes to this unit, decoded
+	// and addressed to it; nil leaves the policy topic unsubscribed. It is
+	// called on a goroutine of the uplink's own, one push at a time, and
+	// may take its time: see policy.go.
+	OnPolicy func(wire.PolicyPush)
 }
 
 // timing holds the uplink's fixed intervals; tests shorten the retry delays.
@@ -110,6 +115,9 @@ type Uplink struct {
 	connected atomic.Bool
 	ackIn     atomic.Uint64 // the latest wire.Ack.Seq received
 
+	policyIn   atomic.Pointer[wire.PolicyPush] // the latest push not yet handed to OnPolicy
+	policyWake chan struct{}                   // size 1: a push waits in policyIn
+
 	mu            sync.Mutex
 	devices       []wire.Device
 	policyVersion string // overrides the template's once the policy changes
@@ -143,6 +151,8 @@ func New(src Source, opts Options) (*Uplink, error) {
 		log:  opts.Logger.With("site", opts.Status.Site, "unit", opts.Status.Unit),
 		t:    defaultTiming,
 		wake: make(chan struct{}, 1),
+
+		policyWake: make(chan struct{}, 1),
 	}, nil
 }
 

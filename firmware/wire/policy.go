@@ -26,8 +26,9 @@ const MaxPolicyDocument = 12 << 10
 // PolicyPush carries one policy document to one unit. Document is the
 // policy file itself (TOML, as in configs/policies/), which the unit
 // validates before it replaces the policy it runs; a document that fails
-// leaves the running policy in place and is reported in the unit's log and
-// status. Version is what entries decided under it will record.
+// leaves the running policy in place and is reported in the unit's log;
+// the centre sees from the status's PolicyVersion that the unit still runs
+// the old one. Version is what entries decided under it will record.
 type PolicyPush struct {
 	Schema   int       `json:"schema"`
 	Site     string    `json:"site"`

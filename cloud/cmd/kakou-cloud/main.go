@@ -4,6 +4,7 @@
 //
 //	kakou-cloud -config configs/cloud.toml
 //	kakou-cloud -config configs/cloud.toml -check-config
+//	kakou-cloud sim -broker tcp://127.0.0.1:18830 -units 2000 -rate 1 -duration 60s
 package main
 
 import (
@@ -21,6 +22,9 @@ import (
 )
 
 func main() {
+	if len(os.Args) > 1 && os.Args[1] == "sim" {
+		os.Exit(sim(os.Args[2:]))
+	}
 	configPath := flag.String("config", "/etc/kakou/cloud.toml", "collector configuration file (TOML)")
 	check := flag.Bool("check-config", false, "validate the configuration, print every problem and exit")
 	flag.Parse()

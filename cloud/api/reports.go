@@ -1,0 +1,105 @@
+package api
+
+import (
+	"bytes"
+	"net/http"
+	"time"
+
+	"github.com/kakou/kakou/cloud/report"
+	"github.com/kakou/kakou/cloud/store"
+)
+
+// daily serves the daily report (日报) as JSON, CSV or XLSX: one export
+// that serves every office that asks (PRODUCT.md: "reports every day, to
+// many offices, filled in again and again").
+func (s *server) daily(w http.ResponseWriter, r *http.Request) {
+	var date, lang string
+	format := "json"
+	err := readParams(r.URL.Query(), map[string]func(string) error{
+		"date":   func(v string) error { date = v; return nil },
+		"format": oneOf(&format, "json", "csv", "xlsx"),
+		"lang":   oneOf(&lang, "zh", "en"),
+	})
+	p := report.LatestCut(s.opts.Now(), s.opts.ReportCut[0], s.opts.ReportCut[1], s.opts.Location)
+	if err == nil && date != "" {
+		p, err = report.PeriodFor(date, s.opts.ReportCut[0], s.opts.ReportCut[1], s.opts.Location)
+	}
+	if err != nil {
+		writeError(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	rep, err := s.buildReport(r, p)
+	if err != nil {
+		s.internal(w, "build the daily report", err)
+		return
+	}
+	if format == "json" {
+		writeJSON(w, http.StatusOK, rep)
+		return
+	}
+	s.sendReport(w, rep, format, lang)
+}
+
+func (s *server) sendReport(w http.ResponseWriter, rep report.Report, format, lang string) {
+	var buf bytes.Buffer
+	write, ctype := report.WriteCSV, "text/csv; charset=utf-8"
+	if format == "xlsx" {
+		write, ctype = report.WriteXLSX, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+	}
+	if err := write(&buf, rep, lang); err != nil {
+		s.internal(w, "write the daily report", err)
+		return
+	}
+	w.Header().Set("Content-Type", ctype)
+	w.Header().Set("Content-Disposition", `attachment; filename="kakou-daily-`+rep.Date+`.`+format+`"`)
+	w.Header().Set("Cache-Control", "no-store")
+	w.Write(buf.Bytes())
+}
+
+// buildReport gathers each site's rollups over the period, its device
+// faults raised in it and its alerts still open. Alerts are read newest
+// first up to the store's query limit, enough for a day's faults.
+func (s *server) buildReport(r *http.Request, p report.Period) (report.Report, error) {
+	ctx := r.Context()
+	sites, err := s.store.Sites(ctx)
+	if err != nil {
+		return report.Report{}, err
+	}
+	rows, err := s.store.Rollups(ctx, store.RollupQuery{By: "site", Since: p.Since.Truncate(time.Hour), Until: p.Until})
+	if err != nil {
+		return report.Report{}, err
+	}
+	alerts, err := s.store.Alerts(ctx, store.AlertQuery{Limit: store.MaxLimit})
+	if err != nil {
+		return report.Report{}, err
+	}
+	in := map[string]*report.SiteInput{}
+	var list []report.SiteInput
+	for _, st := range sites {
+		list = append(list, report.SiteInput{Site: st.ID, Name: st.Name, Facility: st.Facility, Counts: map[string]int{}})
+	}
+	for i := range list {
+		in[list[i].Site] = &list[i]
+	}
+	for _, row := range rows {
+		if si := in[row.Key]; si != nil {
+			for m, n := range row.Counts {
+				si.Counts[m] += n
+			}
+		}
+	}
+	for _, a := range alerts {
+		si := in[a.Site]
+		switch {
+		case si == nil:
+		case a.AckedAt.IsZero():
+			si.AlertsOpen++
+			fallthrough
+		default:
+			if a.Kind == "device" && !a.RaisedAt.Before(p.Since) && a.RaisedAt.Before(p.Until) {
+				si.DeviceFaults++
+			}
+		}
+	}
+	return report.Build(p, list), nil
+}

@@ -1,0 +1,195 @@
+package ingest
+
+import (
+	"encoding/json"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	paho "github.com/eclipse/paho.mqtt.golang"
+	"github.com/kakou/kakou/cloud/loadgen"
+	"github.com/kakou/kakou/firmware/wire"
+)
+
+// The throughput benchmark's fleet: 100 units of 1,000 entries each.
+const (
+	throughputEntries = 100_000
+	throughputUnits   = 100
+	// pubWindow is how many QoS 1 publishes a unit has in flight before
+	// it waits for their PUBACKs: enough that the publishers never set the
+	// pace, bounded as the firmware's uplink bounds its own.
+	pubWindow = 100
+)
+
+// BenchmarkIngestThroughput compares, in one run, two rates through the
+// same embedded broker and the same 100,000 entries (loadgen's traffic
+// mix, real JSON, ~600 bytes each) published at QoS 1 by 100 units:
+//
+//   - raw-msgs/s: how fast a bare paho subscriber receives them, which is
+//     the most any subscriber could take from this broker on this machine;
+//   - ingest-entries/s: how fast ingest stores them in SQLite (a temp file
+//     kept open with store.Open), decoding, batching, watermarks and acks
+//     included, until its stats count every entry accepted;
+//
+// and ratio, the share of the broker's rate ingest keeps up with. Run it
+// once, not for a second: go test -run '^$' -bench IngestThroughput -benchtime 1x ./cloud/ingest
+func BenchmarkIngestThroughput(b *testing.B) {
+	url := startBroker(b)
+	units := connectUnits(b, url)
+	var raw, ingested float64
+	rounds := 0
+	for b.Loop() {
+		payloads := fleetPayloads(b)
+		raw += rawRate(b, url, units, payloads)
+		ingested += ingestRate(b, url, units, payloads)
+		rounds++
+	}
+	raw, ingested = raw/float64(rounds), ingested/float64(rounds)
+	b.ReportMetric(raw, "raw-msgs/s")
+	b.ReportMetric(ingested, "ingest-entries/s")
+	b.ReportMetric(ingested/raw, "ratio")
+}
+
+// benchUnit is a publishing unit: its MQTT client and ids.
+type benchUnit struct {
+	client     paho.Client
+	site, unit string
+}
+
+// connectUnits connects the publishers, clean sessions and their own
+// client ids as loadgen's units; connecting is not measured.
+func connectUnits(b *testing.B, url string) []benchUnit {
+	units := make([]benchUnit, throughputUnits)
+	for i := range units {
+		site, id := fmt.Sprintf("bench-s%02d", i%10), fmt.Sprintf("bench-u%03d", i)
+		c := paho.NewClient(paho.NewClientOptions().AddBroker(url).
+			SetClientID("kakou-unit-" + site + "-" + id).SetCleanSession(true))
+		if tok := c.Connect(); !tok.WaitTimeout(wait) || tok.Error() != nil {
+			b.Fatalf("unit %s connect: %v", id, tok.Error())
+		}
+		b.Cleanup(func() { c.Disconnect(0) })
+		units[i] = benchUnit{client: c, site: site, unit: id}
+	}
+	return units
+}
+
+// fleetPayloads are every unit's entries, seq 1 to 1,000, as JSON.
+func fleetPayloads(b *testing.B) [][][]byte {
+	b.StopTimer()
+	defer b.StartTimer()
+	each := throughputEntries / throughputUnits
+	out := make([][][]byte, throughputUnits)
+	now := time.Now()
+	for i := range out {
+		site, id := fmt.Sprintf("bench-s%02d", i%10), fmt.Sprintf("bench-u%03d", i)
+		g := loadgen.NewGenerator(site, id, wire.LaneIn, "default-1", uint64(i))
+		out[i] = make([][]byte, each)
+		for k := range out[i] {
+			p, err := json.Marshal(g.Next(now.Add(time.Duration(k) * time.Millisecond)))
+			if err != nil {
+				b.Fatal(err)
+			}
+			out[i][k] = p
+		}
+	}
+	return out
+}
+
+// publishAll has every unit publish its payloads on topic(unit) at QoS 1,
+// all units at once, and returns when every PUBACK is in.
+func publishAll(b *testing.B, units []benchUnit, payloads [][][]byte, topic func(benchUnit) string) {
+	var wg sync.WaitGroup
+	var failed atomic.Value
+	for i, u := range units {
+		wg.Go(func() {
+			t := topic(u)
+			window := make([]paho.Token, 0, pubWindow)
+			for _, p := range payloads[i] {
+				window = append(window, u.client.Publish(t, wire.QoSEntry, false, p))
+				if len(window) == pubWindow {
+					if err := waitAll(window); err != nil {
+						failed.Store(err)
+						return
+					}
+					window = window[:0]
+				}
+			}
+			if err := waitAll(window); err != nil {
+				failed.Store(err)
+			}
+		})
+	}
+	wg.Wait()
+	if err, ok := failed.Load().(error); ok {
+		b.Fatalf("publish: %v", err)
+	}
+}
+
+func waitAll(toks []paho.Token) error {
+	for _, tok := range toks {
+		if !tok.WaitTimeout(time.Minute) {
+			return fmt.Errorf("no PUBACK within a minute")
+		}
+		if err := tok.Error(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// rawRate is how fast a bare subscriber receives the payloads: no
+// decoding, no storing, PUBACKs sent by paho as messages arrive. The
+// topics are outside kakou/v1 so no collector session queues them.
+func rawRate(b *testing.B, url string, units []benchUnit, payloads [][][]byte) float64 {
+	b.StopTimer()
+	var got atomic.Int64
+	done := make(chan struct{})
+	sub := paho.NewClient(paho.NewClientOptions().AddBroker(url).SetClientID("bench-raw-sub").
+		SetCleanSession(true).SetOrderMatters(false))
+	if tok := sub.Connect(); !tok.WaitTimeout(wait) || tok.Error() != nil {
+		b.Fatalf("raw subscriber connect: %v", tok.Error())
+	}
+	defer sub.Disconnect(100)
+	tok := sub.Subscribe("bench-raw/#", wire.QoSEntry, func(paho.Client, paho.Message) {
+		if got.Add(1) == throughputEntries {
+			close(done)
+		}
+	})
+	if !tok.WaitTimeout(wait) || tok.Error() != nil {
+		b.Fatalf("raw subscribe: %v", tok.Error())
+	}
+	b.StartTimer()
+	start := time.Now()
+	publishAll(b, units, payloads, func(u benchUnit) string { return "bench-raw/" + u.site + "/" + u.unit })
+	select {
+	case <-done:
+	case <-time.After(5 * time.Minute):
+		b.Fatalf("the raw subscriber got %d of %d messages", got.Load(), throughputEntries)
+	}
+	return throughputEntries / time.Since(start).Seconds()
+}
+
+// ingestRate is how fast ingest stores the payloads in a fresh SQLite file.
+// Its session id is the same every round: a stopped session keeps its
+// subscriptions in the broker, and a new id each round would leave the
+// broker queueing every later round's entries for the dead ones.
+func ingestRate(b *testing.B, url string, units []benchUnit, payloads [][][]byte) float64 {
+	b.StopTimer()
+	in := startIngest(b, openStore(b), url, "bench-cloud")
+	defer in.Stop()
+	b.StartTimer()
+	start := time.Now()
+	publishAll(b, units, payloads, func(u benchUnit) string { return wire.EntryTopic(u.site, u.unit) })
+	for deadline := start.Add(5 * time.Minute); in.Stats().Accepted < throughputEntries; time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			b.Fatalf("ingest stored %d of %d entries in 5 minutes", in.Stats().Accepted, throughputEntries)
+		}
+	}
+	elapsed := time.Since(start)
+	if st := in.Stats(); st.Rejected != 0 || st.Duplicates != 0 {
+		b.Fatalf("ingest stats %+v: a generated entry was rejected or repeated", st)
+	}
+	return throughputEntries / elapsed.Seconds()
+}

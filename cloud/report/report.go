@@ -1,0 +1,165 @@
+package report
+
+import (
+	"slices"
+	"strings"
+)
+
+// Rollup metric names the report reads (Issue 6 contract, "Rollup
+// metrics"). They are repeated here rather than imported so the report does
+// not depend on the store.
+const (
+	metricTotal    = "total"
+	metricIn       = "in"
+	metricOut      = "out"
+	metricDeny     = "decision:deny"
+	metricRecheck  = "decision:recheck"
+	metricFever    = "fever"
+	metricVisitor  = "visitor"
+	metricOverride = "override"
+	alertPrefix    = "alert:"
+	alertFever     = alertPrefix + "fever"
+)
+
+// The total row's identity. The site ID is a plain word so JSON readers
+// can tell it apart from a wire site ID; the spreadsheet shows "合计" or
+// "Total" instead.
+const (
+	TotalSite = "total"
+	TotalName = "合计"
+)
+
+// SiteInput is what the report needs to know of one site for the period.
+// The caller fills it from its store; the report reads nothing else.
+type SiteInput struct {
+	Site     string         // wire site ID
+	Name     string         // display name, as central monitoring knows it
+	Facility string         // facility type: community, supermarket, ...
+	Counts   map[string]int // rollup metric -> count, summed over the period
+	// DeviceFaults is how many device faults the site's units reported in
+	// the period (alerts of kind "device").
+	DeviceFaults int
+	// AlertsOpen is how many of the site's alerts are still unacknowledged
+	// when the report is built, whenever they were raised.
+	AlertsOpen int
+}
+
+// Row is one line of the report: a site, or the total.
+type Row struct {
+	Site         string `json:"site"`
+	Name         string `json:"name"`
+	Facility     string `json:"facility"`
+	Total        int    `json:"total"`
+	In           int    `json:"in"`
+	Out          int    `json:"out"`
+	Denied       int    `json:"denied"`
+	Recheck      int    `json:"recheck"`
+	Fever        int    `json:"fever"`
+	Visitors     int    `json:"visitors"`
+	Overrides    int    `json:"overrides"`
+	DeviceFaults int    `json:"device_faults"`
+	AlertsOpen   int    `json:"alerts_open"`
+	// ZeroReport is true when nothing abnormal happened in the period: no
+	// fever, no denial, no alert of any kind, no device fault (零报告).
+	ZeroReport bool `json:"zero_report"`
+}
+
+// Report is the daily report: one row per site, sorted by site ID, and
+// the total.
+type Report struct {
+	Period
+	Sites []Row `json:"sites"`
+	Total Row   `json:"total"`
+}
+
+// Build makes the report for p from each site's inputs. Every site given
+// gets a row, also one with no traffic at all: a quiet checkpoint files a
+// zero report rather than vanishing from the list. A site given twice is
+// summed into one row.
+func Build(p Period, sites []SiteInput) Report {
+	rows := make([]Row, 0, len(sites))
+	index := make(map[string]int, len(sites))
+	for _, s := range sites {
+		r := rowOf(s)
+		if i, ok := index[s.Site]; ok {
+			rows[i].merge(r)
+			continue
+		}
+		index[s.Site] = len(rows)
+		rows = append(rows, r)
+	}
+	slices.SortFunc(rows, func(a, b Row) int { return strings.Compare(a.Site, b.Site) })
+
+	total := Row{Site: TotalSite, Name: TotalName, ZeroReport: true}
+	for _, r := range rows {
+		total.add(r)
+	}
+	return Report{Period: p, Sites: rows, Total: total}
+}
+
+// rowOf turns one site's counts into its row.
+func rowOf(s SiteInput) Row {
+	c := s.Counts // reading a nil map gives zeros: a site with no traffic
+	r := Row{
+		Site:     s.Site,
+		Name:     s.Name,
+		Facility: s.Facility,
+		Total:    c[metricTotal],
+		In:       c[metricIn],
+		Out:      c[metricOut],
+		Denied:   c[metricDeny],
+		Recheck:  c[metricRecheck],
+		// "fever" is by contract the same as "alert:fever"; take the larger
+		// so a store that fills only one of them cannot hide a fever.
+		Fever:        max(c[metricFever], c[alertFever]),
+		Visitors:     c[metricVisitor],
+		Overrides:    c[metricOverride],
+		DeviceFaults: s.DeviceFaults,
+		AlertsOpen:   s.AlertsOpen,
+	}
+	r.ZeroReport = r.Fever == 0 && r.Denied == 0 && r.DeviceFaults == 0 && !anyAlert(c)
+	return r
+}
+
+// anyAlert says whether an entry in the period carried an alert of any
+// kind: a quarantine-roster or red-code alert with no fever and no denial
+// (a soft check) is still not a zero report.
+//
+// AlertsOpen is deliberately not part of the zero report: an alert raised
+// days ago and not yet acknowledged was reported in its own period, and an
+// alert raised in this one shows here as an alert:* count or a device fault.
+func anyAlert(counts map[string]int) bool {
+	for metric, n := range counts {
+		if n > 0 && strings.HasPrefix(metric, alertPrefix) {
+			return true
+		}
+	}
+	return false
+}
+
+// merge folds a second input for the same site into r, keeping the first
+// name and facility type given.
+func (r *Row) merge(o Row) {
+	if r.Name == "" {
+		r.Name = o.Name
+	}
+	if r.Facility == "" {
+		r.Facility = o.Facility
+	}
+	r.add(o)
+}
+
+// add sums o's numbers into r; the sum is a zero report only if both were.
+func (r *Row) add(o Row) {
+	r.Total += o.Total
+	r.In += o.In
+	r.Out += o.Out
+	r.Denied += o.Denied
+	r.Recheck += o.Recheck
+	r.Fever += o.Fever
+	r.Visitors += o.Visitors
+	r.Overrides += o.Overrides
+	r.DeviceFaults += o.DeviceFaults
+	r.AlertsOpen += o.AlertsOpen
+	r.ZeroReport = r.ZeroReport && o.ZeroReport
+}

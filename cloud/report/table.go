@@ -1,0 +1,117 @@
+package report
+
+import (
+	"strings"
+)
+
+// columns is the number of columns of the spreadsheet forms.
+const columns = 14
+
+// labels are the words of one language in the CSV and XLSX forms. The
+// JSON form has none: it carries codes and leaves words to its reader.
+type labels struct {
+	sheet, title string
+	header       [columns]string
+	total        string
+	yes, no      string
+	facility     map[string]string // facility type code -> word
+}
+
+// Chinese is the default: the report goes to 街道/社区/县 offices.
+var zh = labels{
+	sheet: "日报",
+	title: "日报",
+	header: [columns]string{"站点", "名称", "场所类型", "通行总数", "进", "出", "拒绝", "复测",
+		"发热", "访客登记", "人工放行", "设备故障", "未处理告警", "零报告"},
+	total: "合计",
+	yes:   "是",
+	no:    "否",
+	// The facility types of firmware/policy (PRODUCT.md "Facility types
+	// differ"), in the words the work plans use.
+	facility: map[string]string{
+		"community":    "小区",
+		"supermarket":  "商场超市",
+		"market":       "农贸市场",
+		"clinic":       "医疗机构",
+		"school":       "学校",
+		"nursing_home": "养老福利机构",
+		"village":      "村卡口",
+		"office":       "办公场所",
+	},
+}
+
+var en = labels{
+	sheet: "Daily report",
+	title: "Daily report",
+	header: [columns]string{"Site", "Name", "Facility", "Total", "In", "Out", "Denied", "Re-check",
+		"Fever", "Visitors", "Overrides", "Device faults", "Open alerts", "Zero report"},
+	total: "Total",
+	yes:   "yes",
+	no:    "no",
+	facility: map[string]string{
+		"nursing_home": "nursing home",
+	},
+}
+
+// labelsFor picks the language: English for "en" (also "en-US", "EN"),
+// Chinese for anything else, as the dashboard does with ?lang=.
+func labelsFor(lang string) *labels {
+	if strings.HasPrefix(strings.ToLower(lang), "en") {
+		return &en
+	}
+	return &zh
+}
+
+// cells is one row of the spreadsheet forms: text cells are strings,
+// counts are ints so XLSX can store them as numbers.
+func (l *labels) cells(r Row, total bool) [columns]any {
+	site, name, facility := cleanText(r.Site), cleanText(r.Name), l.facilityWord(r.Facility)
+	if total {
+		site, name, facility = l.total, "", ""
+	}
+	zero := l.no
+	if r.ZeroReport {
+		zero = l.yes
+	}
+	return [columns]any{site, name, facility, r.Total, r.In, r.Out, r.Denied, r.Recheck,
+		r.Fever, r.Visitors, r.Overrides, r.DeviceFaults, r.AlertsOpen, zero}
+}
+
+// facilityWord translates a known facility type and passes an unknown one
+// through, so a new type shows up rather than vanishing.
+func (l *labels) facilityWord(code string) string {
+	if w, ok := l.facility[code]; ok {
+		return w
+	}
+	return cleanText(code)
+}
+
+// cleanText makes a name safe to put in a file: invalid UTF-8 becomes
+// U+FFFD (a CSV reader or Excel would otherwise show mojibake or refuse the
+// file), and every line break becomes "\n", which both forms keep as it is.
+func cleanText(s string) string {
+	s = strings.ToValidUTF8(s, "\uFFFD")
+	if strings.IndexByte(s, '\r') < 0 {
+		return s
+	}
+	return strings.NewReplacer("\r\n", "\n", "\r", "\n").Replace(s)
+}
+
+// width is about how many columns s takes in a spreadsheet: CJK and other
+// wide characters take two, so Chinese names do not overflow their column;
+// a multi-line cell is as wide as its widest line.
+func width(s string) int {
+	widest, line := 0, 0
+	for _, r := range s {
+		switch {
+		case r == '\n':
+			line = 0
+		case r >= 0x1100:
+			line += 2
+		default:
+			line++
+		}
+		widest = max(widest, line)
+	}
+	return widest
+}

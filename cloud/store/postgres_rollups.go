@@ -1,0 +1,124 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// Rollups returns hourly counts grouped by site, unit or facility, as
+// SQLite.Rollups does: sites and facilities read site_rollups, one row per
+// site and hour; a site's facility is the one the centre configured, or
+// else one its units report.
+func (p *Postgres) Rollups(ctx context.Context, q RollupQuery) ([]RollupRow, error) {
+	sql, args, err := pgRollupSQL(q)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := p.pool.Query(ctx, sql, args...)
+	if err != nil {
+		return nil, fmt.Errorf("store: rollups: %w", err)
+	}
+	out := []RollupRow{}
+	var key, metric string
+	var hour, n int64
+	_, err = pgx.ForEachRow(rows, []any{&key, &hour, &metric, &n}, func() error {
+		if l := len(out) - 1; l < 0 || out[l].Key != key || out[l].Hour.Unix() != hour {
+			out = append(out, RollupRow{Key: key, Hour: time.Unix(hour, 0).UTC(), Counts: map[string]int{}})
+		}
+		out[len(out)-1].Counts[metric] += int(n)
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store: rollups: %w", err)
+	}
+	return out, nil
+}
+
+// pgSiteFacility is a site's facility type, as a scalar subquery on r.site.
+const pgSiteFacility = `coalesce(nullif((SELECT facility FROM sites WHERE site = r.site), ''),
+	(SELECT max(facility) FROM units WHERE site = r.site), '')`
+
+func pgRollupSQL(q RollupQuery) (string, []any, error) {
+	var key, from string
+	switch q.By {
+	case "", "site":
+		key, from = "r.site", "site_rollups r"
+	case "facility":
+		key, from = pgSiteFacility, "site_rollups r"
+	case "unit":
+		key, from = "r.unit", "rollups r"
+	default:
+		return "", nil, fmt.Errorf("store: rollups by %q: want site, unit or facility", q.By)
+	}
+	args := []any{q.Since.Unix(), q.Until.Unix()}
+	conds := []string{"r.hour >= $1", "r.hour < $2"}
+	add := func(cond string, arg any) {
+		args = append(args, arg)
+		conds = append(conds, cond+" = $"+strconv.Itoa(len(args)))
+	}
+	if q.Site != "" {
+		add("r.site", q.Site)
+	}
+	if q.Unit != "" {
+		if q.By != "unit" {
+			return "", nil, fmt.Errorf("store: rollups: a unit filter needs by=unit")
+		}
+		add("r.unit", q.Unit)
+	}
+	if q.Facility != "" {
+		add(pgSiteFacility, q.Facility)
+	}
+	return `SELECT ` + key + ` AS k, r.hour, r.metric, sum(r.n)::bigint FROM ` + from +
+		` WHERE ` + strings.Join(conds, " AND ") +
+		` GROUP BY k, r.hour, r.metric ORDER BY k, r.hour`, args, nil
+}
+
+// PutSites creates or updates the sites the centre configured, in one
+// statement.
+func (p *Postgres) PutSites(ctx context.Context, sites []Site) error {
+	ids, names, facilities := make([]string, len(sites)), make([]string, len(sites)), make([]string, len(sites))
+	capacities := make([]int64, len(sites))
+	for i, st := range sites {
+		ids[i], names[i], facilities[i], capacities[i] = st.ID, st.Name, st.Facility, int64(st.Capacity)
+	}
+	// DISTINCT ON keeps the last of a site given twice, as SQLite's one
+	// upsert after another does; ON CONFLICT may touch a row only once.
+	_, err := p.pool.Exec(ctx, `INSERT INTO sites (site, name, facility, capacity)
+		SELECT DISTINCT ON (site) site, name, facility, capacity
+		FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[]) WITH ORDINALITY
+			AS s (site, name, facility, capacity, ord)
+		ORDER BY site, ord DESC
+		ON CONFLICT (site) DO UPDATE SET name = excluded.name,
+		facility = excluded.facility, capacity = excluded.capacity`,
+		ids, names, facilities, capacities)
+	if err != nil {
+		return fmt.Errorf("store: put sites: %w", err)
+	}
+	return nil
+}
+
+// Sites lists the configured sites and those known only from their units
+// (named by their id, facility from a unit, no capacity), by id.
+func (p *Postgres) Sites(ctx context.Context) ([]Site, error) {
+	rows, err := p.pool.Query(ctx, `SELECT site, name, facility, capacity FROM sites
+		UNION ALL SELECT site, site, max(facility), 0 FROM units
+		WHERE site NOT IN (SELECT site FROM sites) GROUP BY site ORDER BY 1`)
+	if err != nil {
+		return nil, fmt.Errorf("store: query sites: %w", err)
+	}
+	out := []Site{}
+	var st Site
+	_, err = pgx.ForEachRow(rows, []any{&st.ID, &st.Name, &st.Facility, &st.Capacity}, func() error {
+		out = append(out, st)
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store: query sites: %w", err)
+	}
+	return out, nil
+}

@@ -1,0 +1,111 @@
+package store
+
+// pgMigrations are PostgreSQL's schema steps, applied in order by
+// Postgres.migrate; schema_migrations records how many have run. Append to
+// the list, never edit a released step. The first step creates the shape
+// SQLite's migrations (store.go) had reached when PostgreSQL support
+// arrived, so the two hold the same columns with the same meaning: times
+// are BIGINT unix nanoseconds (rollup hours unix seconds), as in SQLite.
+//
+// Every text column that is sorted or compared is COLLATE "C": byte order,
+// as SQLite sorts, whatever locale the database was created with, so
+// lists come out in the same order from both backends.
+var pgMigrations = []string{
+	`CREATE TABLE entries (
+		id                 TEXT COLLATE "C" PRIMARY KEY,
+		site               TEXT COLLATE "C" NOT NULL,
+		unit               TEXT COLLATE "C" NOT NULL,
+		seq                BIGINT NOT NULL,
+		boot_id            TEXT NOT NULL,
+		lane               TEXT NOT NULL,
+		time               TEXT NOT NULL,    -- the unit's clock, RFC 3339 as sent
+		clock_synced       BOOLEAN NOT NULL,
+		ts                 BIGINT NOT NULL,  -- time if clock_synced, else received_at
+		received_at        BIGINT NOT NULL,
+		raw_c              DOUBLE PRECISION, -- NULL when no temperature was taken
+		corrected_c        DOUBLE PRECISION,
+		credential_kind    TEXT NOT NULL,
+		credential_result  TEXT NOT NULL,
+		credential_subject TEXT COLLATE "C" NOT NULL,
+		decision           TEXT NOT NULL,
+		reasons            TEXT NOT NULL,    -- JSON array of wire.Reason
+		policy_version     TEXT NOT NULL,
+		historical         BOOLEAN NOT NULL DEFAULT false,
+		detail             TEXT NOT NULL DEFAULT '{}', -- JSON: alert, visitor, override, full temperature
+		UNIQUE (unit, seq)
+	);
+	CREATE INDEX entries_site_ts ON entries (site, ts);
+	CREATE INDEX entries_unit_ts ON entries (unit, ts);
+	CREATE TABLE units (
+		unit           TEXT COLLATE "C" PRIMARY KEY,
+		site           TEXT COLLATE "C" NOT NULL,
+		facility       TEXT COLLATE "C" NOT NULL DEFAULT '',
+		lane           TEXT NOT NULL DEFAULT '',
+		state          TEXT NOT NULL DEFAULT '', -- '' until a status arrives
+		firmware       TEXT NOT NULL DEFAULT '',
+		policy_version TEXT NOT NULL DEFAULT '',
+		boot_id        TEXT NOT NULL DEFAULT '',
+		last_seen      BIGINT,                   -- NULL until heard from live
+		devices        TEXT NOT NULL DEFAULT '[]', -- JSON array of wire.Device
+		acked_seq      BIGINT NOT NULL DEFAULT 0,  -- the watermark; 0 until it starts
+		backlog        BIGINT,                     -- NULL until an online status says
+		oldest_unacked BIGINT,                     -- NULL when nothing waits
+		disk_alarm     BOOLEAN NOT NULL DEFAULT false
+	);
+	CREATE TABLE rollups (
+		unit   TEXT COLLATE "C" NOT NULL,
+		site   TEXT COLLATE "C" NOT NULL,
+		hour   BIGINT NOT NULL, -- unix seconds of the UTC hour's start
+		metric TEXT COLLATE "C" NOT NULL,
+		n      BIGINT NOT NULL,
+		PRIMARY KEY (unit, hour, metric)
+	);
+	CREATE INDEX rollups_site_hour ON rollups (site, hour);
+	CREATE TABLE site_rollups (
+		site   TEXT COLLATE "C" NOT NULL,
+		hour   BIGINT NOT NULL,
+		metric TEXT COLLATE "C" NOT NULL,
+		n      BIGINT NOT NULL,
+		PRIMARY KEY (site, hour, metric)
+	);
+	CREATE TABLE sites (
+		site     TEXT COLLATE "C" PRIMARY KEY,
+		name     TEXT NOT NULL,
+		facility TEXT COLLATE "C" NOT NULL DEFAULT '',
+		capacity BIGINT NOT NULL DEFAULT 0
+	);
+	CREATE TABLE alerts (
+		id          TEXT COLLATE "C" PRIMARY KEY,
+		site        TEXT COLLATE "C" NOT NULL,
+		unit        TEXT COLLATE "C" NOT NULL,
+		kind        TEXT NOT NULL,
+		raised_at   BIGINT NOT NULL,
+		entry_id    TEXT NOT NULL DEFAULT '',
+		detail      TEXT NOT NULL DEFAULT '',
+		historical  BOOLEAN NOT NULL DEFAULT false,
+		acked_by    TEXT NOT NULL DEFAULT '',
+		action      TEXT NOT NULL DEFAULT '',
+		acked_at    BIGINT,
+		resolved_at BIGINT
+	);
+	CREATE INDEX alerts_raised ON alerts (raised_at);
+	CREATE INDEX alerts_open ON alerts (raised_at) WHERE acked_at IS NULL;
+	CREATE TABLE audit (
+		id        BIGSERIAL PRIMARY KEY,
+		at        BIGINT NOT NULL,
+		user_name TEXT NOT NULL,
+		role      TEXT NOT NULL,
+		action    TEXT NOT NULL,
+		detail    TEXT NOT NULL
+	);
+	CREATE TABLE assignments (
+		scope       TEXT COLLATE "C" NOT NULL,
+		target      TEXT COLLATE "C" NOT NULL,
+		profile     TEXT NOT NULL,
+		version     TEXT NOT NULL,
+		document    TEXT NOT NULL,
+		assigned_by TEXT NOT NULL,
+		assigned_at BIGINT NOT NULL,
+		PRIMARY KEY (scope, target)
+	);`,
+}
