@@ -47,7 +47,7 @@ const rowsPerInsert = 32
 func insertRows(n int) string {
 	row := "(?" + strings.Repeat(", ?", strings.Count(entryColumns, ",")) + ")"
 	return "INSERT INTO entries (" + entryColumns + ") VALUES " +
-		row + strings.Repeat(", "+row, n-1) + " ON CONFLICT DO NOTHING RETURNING id"
+		row + strings.Repeat(", "+row, n-1) + " ON CONFLICT DO NOTHING RETURNING id, unit, seq"
 }
 
 // PutResult is what one PutEntries did.
@@ -86,10 +86,19 @@ func (s *SQLite) PutEntries(ctx context.Context, entries []wire.Entry, receivedA
 	return res, nil
 }
 
-// insertEntries inserts what is new and returns the ids it inserted:
+// rowKey names an inserted row exactly: a batch may carry one id under
+// two seqs, and only the row that went in may be counted.
+type rowKey struct {
+	id, unit string
+	seq      uint64
+}
+
+func keyOf(e *wire.Entry) rowKey { return rowKey{e.ID, e.Unit, e.Seq} }
+
+// insertEntries inserts what is new and returns the rows it inserted:
 // RETURNING yields only the rows ON CONFLICT did not skip.
-func (s *SQLite) insertEntries(ctx context.Context, tx *sql.Tx, entries []wire.Entry, receivedAt time.Time) (map[string]bool, error) {
-	fresh := make(map[string]bool, len(entries))
+func (s *SQLite) insertEntries(ctx context.Context, tx *sql.Tx, entries []wire.Entry, receivedAt time.Time) (map[rowKey]bool, error) {
+	fresh := make(map[rowKey]bool, len(entries))
 	args := make([]any, 0, rowsPerInsert*20)
 	for len(entries) > 0 {
 		chunk := entries[:min(len(entries), rowsPerInsert)]
@@ -109,7 +118,7 @@ func (s *SQLite) insertEntries(ctx context.Context, tx *sql.Tx, entries []wire.E
 	return fresh, nil
 }
 
-func (s *SQLite) insertChunk(ctx context.Context, tx *sql.Tx, n int, args []any, fresh map[string]bool) error {
+func (s *SQLite) insertChunk(ctx context.Context, tx *sql.Tx, n int, args []any, fresh map[rowKey]bool) error {
 	stmt, err := s.insertStmt(ctx, tx, n)
 	if err != nil {
 		return err
@@ -120,11 +129,13 @@ func (s *SQLite) insertChunk(ctx context.Context, tx *sql.Tx, n int, args []any,
 	}
 	defer rows.Close()
 	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
+		var k rowKey
+		var seq int64
+		if err := rows.Scan(&k.id, &k.unit, &seq); err != nil {
 			return err
 		}
-		fresh[id] = true
+		k.seq = uint64(seq)
+		fresh[k] = true
 	}
 	return rows.Err()
 }

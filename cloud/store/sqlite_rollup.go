@@ -21,15 +21,16 @@ const (
 
 // countFresh adds the entries just inserted (fresh) to the rollups and
 // raises their alerts, in PutEntries's transaction.
-func (s *SQLite) countFresh(ctx context.Context, tx *sql.Tx, entries []wire.Entry, fresh map[string]bool, receivedAt time.Time) error {
+func (s *SQLite) countFresh(ctx context.Context, tx *sql.Tx, entries []wire.Entry, fresh map[rowKey]bool, receivedAt time.Time) error {
 	counts := map[rollupKey]int{}
-	counted := make(map[string]bool, len(fresh))
+	counted := make(map[rowKey]bool, len(fresh))
 	for i := range entries {
 		e := &entries[i]
-		if !fresh[e.ID] || counted[e.ID] {
-			continue // a duplicate, or the same id twice in one batch
+		k := keyOf(e)
+		if !fresh[k] || counted[k] {
+			continue // a duplicate, or the same entry twice in one batch
 		}
-		counted[e.ID] = true
+		counted[k] = true
 		tally(counts, e, receivedAt)
 		if e.Alert == "" {
 			continue

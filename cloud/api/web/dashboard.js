@@ -283,20 +283,23 @@ function updateAlert(li, a, open) {
 }
 
 // keyed replaces list's items with one node per item, reusing the node of
-// an id already shown. A node is moved only when it is out of place, since
-// moving a node takes the focus from an input inside it.
+// an id already shown. Moving a node takes the focus from an input inside
+// it, so the gone are removed first and a node is moved only when it is
+// out of place: an alert acknowledged elsewhere, or a new one, leaves the
+// form being filled in where it is.
 function keyed(list, items, open) {
-  const old = new Map([...list.children].map(n => [n.dataset.alert, n]));
+  const keep = new Set(items.map(a => a.id)), shown = new Map();
+  for (const n of [...list.children]) {
+    if (keep.has(n.dataset.alert)) shown.set(n.dataset.alert, n); else n.remove();
+  }
   let prev = null;
   for (const a of items) {
-    let li = old.get(a.id);
-    if (li) old.delete(a.id); else li = alertItem(a, open);
+    const li = shown.get(a.id) || alertItem(a, open);
     updateAlert(li, a, open);
     const want = prev ? prev.nextSibling : list.firstChild;
     if (li !== want) list.insertBefore(li, want);
     prev = li;
   }
-  old.forEach(n => n.remove());
 }
 
 function renderAlerts() {
@@ -304,7 +307,7 @@ function renderAlerts() {
   for (const a of data.recent) if (a.acked) byID.set(a.id, a);
   for (const [id, a] of ackedHere) if (!byID.has(id)) byID.set(id, a);
   const open = data.open.filter(a => !byID.has(a.id));
-  const acked = [...byID.values()].sort((x, y) => String(y.acked_at).localeCompare(String(x.acked_at))).slice(0, 10);
+  const acked = [...byID.values()].sort((x, y) => new Date(y.acked_at) - new Date(x.acked_at)).slice(0, 10);
   keyed(document.getElementById("alerts-open"), open, true);
   keyed(document.getElementById("alerts-acked"), acked, false);
   document.getElementById("alerts-none").hidden = open.length > 0;
