@@ -181,6 +181,33 @@ func TestDashboardIntegrationPollsDoNotPileUp(t *testing.T) {
 	}
 }
 
+// TestDashboardIntegrationAckFormKeepsTypingAndFocus: while an official
+// types into one alert's form, another official acknowledges the alert
+// above it and a new alert arrives on top; the form being filled in keeps
+// its text and the caret.
+func TestDashboardIntegrationAckFormKeepsTypingAndFocus(t *testing.T) {
+	ctx := browser(t, 390, 844)
+	f := newFixture(t)
+	f.put(t, feverAt("site-a", "gate-1", 1, now.Add(-3*time.Minute)), feverAt("site-a", "gate-2", 1, now.Add(-2*time.Minute)))
+	above, mine := `#alerts-open li[data-alert="gate-2-1"]`, `#alerts-open li[data-alert="gate-1-1"]`
+	do(t, ctx, "start filling in the lower alert", chromedp.Navigate(f.srv.URL+"/"),
+		chromedp.WaitVisible(chromedp.CSS(above)), chromedp.SendKeys(chromedp.CSS(mine+" input.ack-by"), "李"))
+
+	if code := f.post(t, "/api/v1/alerts/gate-2-1/ack", map[string]string{"by": "王五", "action": "已复测"}, nil); code != http.StatusOK {
+		t.Fatalf("the other official's acknowledgement: %d", code)
+	}
+	f.put(t, feverAt("site-a", "gate-3", 1, now.Add(-time.Minute)))
+	do(t, ctx, "wait for the feed to change around the form",
+		chromedp.WaitVisible(chromedp.CSS(`#alerts-open li[data-alert="gate-3-1"]`)),
+		chromedp.WaitNotPresent(chromedp.CSS(above)))
+	got := value(t, ctx, "look at the form", chromedp.Evaluate[[]any](`[
+		document.activeElement === document.querySelector(`+jsString(mine+" input.ack-by")+`),
+		document.querySelector(`+jsString(mine+" input.ack-by")+`).value]`))
+	if len(got) != 2 || got[0] != true || got[1] != "李" {
+		t.Errorf("form after the feed changed: [focused, text] = %v, want [true 李]", got)
+	}
+}
+
 // jsString quotes s as a JavaScript string literal.
 func jsString(s string) string {
 	b, _ := json.Marshal(s) // a string always marshals
