@@ -1,6 +1,7 @@
 package ingest
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"sync"
@@ -10,6 +11,8 @@ import (
 
 	paho "github.com/eclipse/paho.mqtt.golang"
 	"github.com/kakou/kakou/cloud/loadgen"
+	"github.com/kakou/kakou/cloud/store"
+	"github.com/kakou/kakou/cloud/store/pgtest"
 	"github.com/kakou/kakou/firmware/wire"
 )
 
@@ -18,9 +21,17 @@ const (
 	throughputEntries = 100_000
 	throughputUnits   = 100
 	// pubWindow is how many QoS 1 publishes a unit has in flight before
-	// it waits for their PUBACKs: enough that the publishers never set the
-	// pace, bounded as the firmware's uplink bounds its own.
+	// it waits for their PUBACKs.
 	pubWindow = 100
+	// consumeWindow bounds the entries published but not yet consumed
+	// (received by the bare subscriber, or stored by ingest), across the
+	// fleet, as the units' windows of unacknowledged entries do. mochi
+	// PUBACKs a publish before delivering it, so without this bound the
+	// publishers outrun any consumer, and once 8,192 messages wait for one
+	// subscriber (Capabilities.MaximumInflight) mochi drops the rest.
+	consumeWindow = 2000
+	// phaseLimit stops a phase that will never finish (messages dropped).
+	phaseLimit = 2 * time.Minute
 )
 
 // BenchmarkIngestThroughput compares, in one run, two rates through the
@@ -30,12 +41,33 @@ const (
 //   - raw-msgs/s: how fast a bare paho subscriber receives them, which is
 //     the most any subscriber could take from this broker on this machine;
 //   - ingest-entries/s: how fast ingest stores them in SQLite (a temp file
-//     kept open with store.Open), decoding, batching, watermarks and acks
-//     included, until its stats count every entry accepted;
+//     kept open with store.Open), decoding, batching, watermarks, rollups
+//     and acks included, until its stats count every entry accepted;
 //
 // and ratio, the share of the broker's rate ingest keeps up with. Run it
 // once, not for a second: go test -run '^$' -bench IngestThroughput -benchtime 1x ./cloud/ingest
 func BenchmarkIngestThroughput(b *testing.B) {
+	throughput(b, func(b *testing.B) Store { return openStore(b) })
+}
+
+// BenchmarkIngestThroughputPostgres is BenchmarkIngestThroughput storing
+// into PostgreSQL: a fresh database each round on the pgtest server
+// (loopback TCP, fsync off). It skips without PostgreSQL, unless
+// KAKOU_INTEGRATION=1.
+func BenchmarkIngestThroughputPostgres(b *testing.B) {
+	throughput(b, func(b *testing.B) Store {
+		p, err := store.OpenPostgres(context.Background(), pgtest.Start(b))
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Cleanup(func() { p.Close() })
+		return p
+	})
+}
+
+// throughput runs the two measurements each round, ingest storing into a
+// store fresh from open, and reports their means.
+func throughput(b *testing.B, open func(*testing.B) Store) {
 	url := startBroker(b)
 	units := connectUnits(b, url)
 	var raw, ingested float64
@@ -43,7 +75,10 @@ func BenchmarkIngestThroughput(b *testing.B) {
 	for b.Loop() {
 		payloads := fleetPayloads(b)
 		raw += rawRate(b, url, units, payloads)
-		ingested += ingestRate(b, url, units, payloads)
+		b.StopTimer()
+		st := open(b)
+		b.StartTimer()
+		ingested += ingestRate(b, url, st, units, payloads)
 		rounds++
 	}
 	raw, ingested = raw/float64(rounds), ingested/float64(rounds)
@@ -98,33 +133,40 @@ func fleetPayloads(b *testing.B) [][][]byte {
 }
 
 // publishAll has every unit publish its payloads on topic(unit) at QoS 1,
-// all units at once, and returns when every PUBACK is in.
-func publishAll(b *testing.B, units []benchUnit, payloads [][][]byte, topic func(benchUnit) string) {
+// all units at once, each publish first taking a slot in credits (the
+// consumer frees it), and returns when every PUBACK is in.
+func publishAll(ctx context.Context, units []benchUnit, payloads [][][]byte,
+	topic func(benchUnit) string, credits chan<- struct{}) error {
 	var wg sync.WaitGroup
-	var failed atomic.Value
+	errs := make(chan error, len(units))
 	for i, u := range units {
 		wg.Go(func() {
 			t := topic(u)
 			window := make([]paho.Token, 0, pubWindow)
 			for _, p := range payloads[i] {
+				select {
+				case credits <- struct{}{}:
+				case <-ctx.Done():
+					errs <- fmt.Errorf("unit %s: the consumer stopped taking entries", u.unit)
+					return
+				}
 				window = append(window, u.client.Publish(t, wire.QoSEntry, false, p))
 				if len(window) == pubWindow {
 					if err := waitAll(window); err != nil {
-						failed.Store(err)
+						errs <- err
 						return
 					}
 					window = window[:0]
 				}
 			}
 			if err := waitAll(window); err != nil {
-				failed.Store(err)
+				errs <- err
 			}
 		})
 	}
 	wg.Wait()
-	if err, ok := failed.Load().(error); ok {
-		b.Fatalf("publish: %v", err)
-	}
+	close(errs)
+	return <-errs
 }
 
 func waitAll(toks []paho.Token) error {
@@ -146,6 +188,7 @@ func rawRate(b *testing.B, url string, units []benchUnit, payloads [][][]byte) f
 	b.StopTimer()
 	var got atomic.Int64
 	done := make(chan struct{})
+	credits := make(chan struct{}, consumeWindow)
 	sub := paho.NewClient(paho.NewClientOptions().AddBroker(url).SetClientID("bench-raw-sub").
 		SetCleanSession(true).SetOrderMatters(false))
 	if tok := sub.Connect(); !tok.WaitTimeout(wait) || tok.Error() != nil {
@@ -153,6 +196,7 @@ func rawRate(b *testing.B, url string, units []benchUnit, payloads [][][]byte) f
 	}
 	defer sub.Disconnect(100)
 	tok := sub.Subscribe("bench-raw/#", wire.QoSEntry, func(paho.Client, paho.Message) {
+		<-credits
 		if got.Add(1) == throughputEntries {
 			close(done)
 		}
@@ -160,36 +204,66 @@ func rawRate(b *testing.B, url string, units []benchUnit, payloads [][][]byte) f
 	if !tok.WaitTimeout(wait) || tok.Error() != nil {
 		b.Fatalf("raw subscribe: %v", tok.Error())
 	}
+	ctx, cancel := context.WithTimeout(context.Background(), phaseLimit)
+	defer cancel()
 	b.StartTimer()
 	start := time.Now()
-	publishAll(b, units, payloads, func(u benchUnit) string { return "bench-raw/" + u.site + "/" + u.unit })
-	select {
-	case <-done:
-	case <-time.After(5 * time.Minute):
-		b.Fatalf("the raw subscriber got %d of %d messages", got.Load(), throughputEntries)
+	err := publishAll(ctx, units, payloads, func(u benchUnit) string { return "bench-raw/" + u.site + "/" + u.unit }, credits)
+	if err == nil {
+		select {
+		case <-done:
+		case <-ctx.Done():
+			err = ctx.Err()
+		}
+	}
+	if err != nil {
+		b.Fatalf("the raw subscriber got %d of %d messages: %v", got.Load(), throughputEntries, err)
 	}
 	return throughputEntries / time.Since(start).Seconds()
 }
 
-// ingestRate is how fast ingest stores the payloads in a fresh SQLite file.
+// ingestRate is how fast ingest stores the payloads in st.
 // Its session id is the same every round: a stopped session keeps its
 // subscriptions in the broker, and a new id each round would leave the
 // broker queueing every later round's entries for the dead ones.
-func ingestRate(b *testing.B, url string, units []benchUnit, payloads [][][]byte) float64 {
+func ingestRate(b *testing.B, url string, st Store, units []benchUnit, payloads [][][]byte) float64 {
 	b.StopTimer()
-	in := startIngest(b, openStore(b), url, "bench-cloud")
+	in := startIngest(b, st, url, "bench-cloud")
 	defer in.Stop()
+	credits := make(chan struct{}, consumeWindow)
+	ctx, cancel := context.WithTimeout(context.Background(), phaseLimit)
+	defer cancel()
+	stored := make(chan error, 1)
 	b.StartTimer()
 	start := time.Now()
-	publishAll(b, units, payloads, func(u benchUnit) string { return wire.EntryTopic(u.site, u.unit) })
-	for deadline := start.Add(5 * time.Minute); in.Stats().Accepted < throughputEntries; time.Sleep(time.Millisecond) {
-		if time.Now().After(deadline) {
-			b.Fatalf("ingest stored %d of %d entries in 5 minutes", in.Stats().Accepted, throughputEntries)
-		}
+	go func() { stored <- freeAsStored(ctx, in, credits) }()
+	err := publishAll(ctx, units, payloads, func(u benchUnit) string { return wire.EntryTopic(u.site, u.unit) }, credits)
+	if err == nil {
+		err = <-stored
 	}
 	elapsed := time.Since(start)
-	if st := in.Stats(); st.Rejected != 0 || st.Duplicates != 0 {
-		b.Fatalf("ingest stats %+v: a generated entry was rejected or repeated", st)
+	if err != nil {
+		b.Fatalf("ingest stored %d of %d entries: %v", in.Stats().Accepted, throughputEntries, err)
+	}
+	if stats := in.Stats(); stats.Rejected != 0 || stats.Duplicates != 0 {
+		b.Fatalf("ingest stats %+v: a generated entry was rejected or repeated", stats)
 	}
 	return throughputEntries / elapsed.Seconds()
+}
+
+// freeAsStored frees a publishing slot for every entry ingest has stored,
+// polling its stats (a hook per message would add to what is measured),
+// until all are stored.
+func freeAsStored(ctx context.Context, in *Ingest, credits <-chan struct{}) error {
+	for freed := uint64(0); freed < throughputEntries; {
+		for ; freed < in.Stats().Accepted; freed++ {
+			<-credits
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(time.Millisecond):
+		}
+	}
+	return nil
 }

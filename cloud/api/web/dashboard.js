@@ -325,7 +325,7 @@ function renderAlerts() {
 }
 
 // ack posts the acknowledgement. The collector accepts one: a second
-// official gets 409 and learns who was first from the next poll.
+// official gets 409 with the alert as the first one left it.
 async function ack(form, id) {
   const by = form.querySelector(".ack-by").value.trim();
   const action = form.querySelector(".ack-action").value.trim();
@@ -339,8 +339,9 @@ async function ack(form, id) {
       method: "POST", headers: { "Content-Type": "application/json" },
       body: JSON.stringify({ by, action }), signal: AbortSignal.timeout(FETCH_TIMEOUT_MS) });
     const body = await r.json().catch(() => ({}));
-    if (r.ok && body.alert) {
-      localStorage.setItem("kakou-ack-by", by);
+    if (r.ok && body.alert) localStorage.setItem("kakou-ack-by", by);
+    if ((r.ok || r.status === 409) && body.alert) {
+      // Done, here or by someone else first: the feed shows who and what.
       ackedHere.set(id, Object.assign(body.alert, { seenAt: Date.now() }));
       renderAlerts();
     } else {
@@ -411,7 +412,7 @@ function chart(site, slots, counts) {
   fig.append(el("h3", siteName(site)));
   const g = svg("svg", { viewBox: "0 0 " + w + " " + h, role: "img" });
   g.setAttribute("aria-label", siteName(site) + " — " + t("traffic"));
-  for (const v of max > 1 ? [0, max / 2, max] : [0, max]) {
+  for (const v of max % 2 ? [0, max] : [0, max / 2, max]) { // whole people only
     g.append(svg("line", { x1: left, x2: w - right, y1: y(v), y2: y(v), class: "grid" }),
              svg("text", { x: left - 4, y: y(v) + 4, "text-anchor": "end", class: "axis" }, num(v)));
   }
