@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -65,7 +66,9 @@ func startCollector(t testing.TB, ctx context.Context, brokerTOML string) *colle
 	t.Helper()
 	dir := t.TempDir()
 	cfgPath := filepath.Join(dir, "cloud.toml")
-	body := fmt.Sprintf("data_dir = %q\n[http]\nlisten = \"127.0.0.1:0\"\n%s", filepath.Join(dir, "data"), brokerTOML)
+	// Top-level keys before brokerTOML's first table stay top-level.
+	top, tables, _ := strings.Cut(brokerTOML, "[")
+	body := fmt.Sprintf("data_dir = %q\n%s[http]\nlisten = \"127.0.0.1:0\"\n[%s", filepath.Join(dir, "data"), top, tables)
 	if err := os.WriteFile(cfgPath, []byte(body), 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -92,6 +95,13 @@ func startCollector(t testing.TB, ctx context.Context, brokerTOML string) *colle
 
 func startUnit(t testing.TB, ctx context.Context, site, id, lane, brokerURL string) *unit.Unit {
 	t.Helper()
+	return startUnitWith(t, ctx, site, id, lane, brokerURL, peoplePerUnit, "2ms")
+}
+
+// startUnitWith runs a unit whose simulated crowd is people long, one
+// person every interval on average.
+func startUnitWith(t testing.TB, ctx context.Context, site, id, lane, brokerURL string, people int, interval string) *unit.Unit {
+	t.Helper()
 	dir := t.TempDir()
 	cfgPath := filepath.Join(dir, "unit.toml")
 	body := fmt.Sprintf(`site = %q
@@ -104,9 +114,9 @@ listen = "127.0.0.1:0"
 [mqtt]
 broker = %q
 [simulator]
-mean_interval = "2ms"
+mean_interval = %q
 max_people = %d
-`, site, id, lane, filepath.Join(dir, "data"), brokerURL, peoplePerUnit)
+`, site, id, lane, filepath.Join(dir, "data"), brokerURL, interval, people)
 	if err := os.WriteFile(cfgPath, []byte(body), 0o600); err != nil {
 		t.Fatal(err)
 	}

@@ -17,6 +17,7 @@
 package loadgen
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -151,8 +152,9 @@ type Fleet struct {
 	latency                    *reservoir
 	ran                        atomic.Bool
 
-	mu    sync.Mutex
-	units []*unit // the connected ones, for Acked
+	mu         sync.Mutex
+	units      []*unit // the connected ones, for Acked
+	connectErr error   // the last unit's failure to connect, for Run's error
 }
 
 // New checks opts; nothing connects until Run.
@@ -184,8 +186,10 @@ func (f *Fleet) Run(ctx context.Context) (Stats, error) {
 	st := f.Progress()
 	st.Elapsed = time.Since(start)
 	if st.Units == 0 {
-		return st, fmt.Errorf("loadgen: no unit could connect to %s; is the broker running and reachable?",
-			f.opts.BrokerURL)
+		f.mu.Lock()
+		defer f.mu.Unlock()
+		return st, fmt.Errorf("loadgen: no unit could connect (last error: %v); is the broker at %s running and reachable?",
+			cmp.Or(f.connectErr, ctx.Err()), f.opts.BrokerURL)
 	}
 	return st, nil
 }
@@ -203,6 +207,9 @@ func (f *Fleet) ramp(ctx context.Context, running *sync.WaitGroup) {
 				if err := u.connect(ctx); err != nil {
 					f.connectFailures.Add(1)
 					f.log.Warn("unit could not connect", "unit", u.id, "err", err)
+					f.mu.Lock()
+					f.connectErr = err
+					f.mu.Unlock()
 					continue
 				}
 				f.connected.Add(1)
