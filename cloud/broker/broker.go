@@ -9,8 +9,10 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"net"
 	"sync"
+	"sync/atomic"
 
 	mqtt "github.com/mochi-mqtt/server/v2"
 	"github.com/mochi-mqtt/server/v2/listeners"
@@ -34,6 +36,28 @@ func (*allowAll) OnConnectAuthenticate(*mqtt.Client, packets.Packet) bool { retu
 
 func (*allowAll) OnACLCheck(*mqtt.Client, string, bool) bool { return true }
 
+// capabilities are mochi's defaults with two changed, both of which would
+// otherwise lose messages the units count on:
+//   - no forced expiry: mochi deletes retained messages and queued QoS 1
+//     messages a day after they were published, so a unit's ack or pushed
+//     policy, or the entries queued for a collector down over a weekend,
+//     would vanish;
+//   - the most messages in flight to one client MQTT allows (65,535, the
+//     packet id space) instead of 8,192: beyond it mochi drops a QoS 1
+//     message meant for the collector after it has already PUBACKed the
+//     unit, which only the unit's ack timeout would repair.
+func capabilities() *mqtt.Capabilities {
+	c := mqtt.NewDefaultServerCapabilities()
+	c.MaximumMessageExpiryInterval = 0
+	c.MaximumInflight = math.MaxUint16
+	return c
+}
+
+// Dropped is how many QoS 1 and 2 messages the broker could not queue for
+// a subscriber (its in-flight limit reached): each one reaches the cloud
+// only when its unit re-sends it.
+func (b *Broker) Dropped() int64 { return atomic.LoadInt64(&b.server.Info.InflightDropped) }
+
 // Broker is an embedded MQTT broker listening on one TCP address.
 type Broker struct {
 	server *mqtt.Server
@@ -55,7 +79,7 @@ func New(addr string, log *slog.Logger) (*Broker, error) {
 		log = slog.New(slog.DiscardHandler)
 	}
 	log = log.With("component", "broker")
-	server := mqtt.New(&mqtt.Options{Logger: log})
+	server := mqtt.New(&mqtt.Options{Logger: log, Capabilities: capabilities()})
 	if err := server.AddHook(new(allowAll), nil); err != nil {
 		return nil, fmt.Errorf("broker: add auth hook: %w", err)
 	}

@@ -1,0 +1,128 @@
+package api
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/kakou/kakou/cloud/store"
+	"github.com/kakou/kakou/firmware/wire"
+)
+
+// BenchmarkDashboardAPI is issue 6's latency target: with 10 million
+// stored entries from 10,000 units (1,000 sites of 10 units, a week of
+// traffic), the p99 of the fleet view and the hourly rollups the
+// dashboard polls, served by the real handler over loopback HTTP from
+// SQLite. KAKOU_BENCH_ENTRIES sets another size (filling 10 million takes
+// a few minutes on this machine).
+func BenchmarkDashboardAPI(b *testing.B) {
+	n := benchSize(b)
+	srv := filledServer(b, n, 10_000)
+	paths := []string{
+		"/api/v1/units",
+		"/api/v1/rollups",
+		"/api/v1/rollups?by=unit&site=site-0042",
+		"/api/v1/occupancy",
+		"/api/v1/alerts?open=1",
+	}
+	for _, p := range paths {
+		b.Run(p, func(b *testing.B) {
+			var took []time.Duration
+			for b.Loop() {
+				start := time.Now()
+				resp, err := http.Get(srv.URL + p)
+				if err != nil {
+					b.Fatal(err)
+				}
+				resp.Body.Close()
+				if resp.StatusCode != 200 {
+					b.Fatalf("GET %s: %d", p, resp.StatusCode)
+				}
+				took = append(took, time.Since(start))
+			}
+			slices.Sort(took)
+			b.ReportMetric(float64(took[len(took)*99/100].Microseconds())/1000, "p99-ms")
+			b.ReportMetric(float64(took[len(took)/2].Microseconds())/1000, "p50-ms")
+		})
+	}
+}
+
+func benchSize(b *testing.B) int {
+	if v := os.Getenv("KAKOU_BENCH_ENTRIES"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 10_000 {
+			b.Fatalf("KAKOU_BENCH_ENTRIES=%q: want a number of entries, at least 10000", v)
+		}
+		return n
+	}
+	return 10_000_000
+}
+
+// filledServer stores n entries from units units, spread over the week
+// before the benchmark's now, and serves them.
+func filledServer(b *testing.B, n, units int) *httptest.Server {
+	b.Helper()
+	st, err := store.Open(filepath.Join(b.TempDir(), "cloud.db"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { st.Close() })
+	benchNow := time.Now()
+	ctx := context.Background()
+	for u := 0; u < units; u++ {
+		err := st.PutStatus(ctx, wire.Status{Schema: wire.SchemaVersion, Site: benchSite(u),
+			Unit: benchUnit(u), State: wire.Online, Facility: "community", PolicyVersion: "default-1",
+			Devices: []wire.Device{{Name: "thermometer", OK: true}}}, benchNow)
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+	fill(b, st, n, units, benchNow)
+	h, err := New(st, Options{Now: func() time.Time { return benchNow }})
+	if err != nil {
+		b.Fatal(err)
+	}
+	srv := httptest.NewServer(h)
+	b.Cleanup(srv.Close)
+	return srv
+}
+
+// fill stores the entries round-robin over the units, 2,000 per
+// transaction, each unit's in seq order as a unit sends them.
+func fill(b *testing.B, st *store.SQLite, n, units int, benchNow time.Time) {
+	start := time.Now()
+	rng := rand.New(rand.NewPCG(1, 2))
+	const batch = 2000
+	es := make([]wire.Entry, 0, batch)
+	for i := 0; i < n; i++ {
+		u := i % units
+		e := entry(benchSite(u), benchUnit(u), uint64(i/units+1),
+			benchNow.Add(-time.Duration(rng.Int64N(int64(7*24*time.Hour)))))
+		e.ID = fmt.Sprintf("e-%d", i)
+		if i%50 == 0 {
+			e.Lane = wire.LaneOut
+		}
+		if i%997 == 0 {
+			e.Decision, e.Alert = wire.Recheck, "fever"
+		}
+		es = append(es, e)
+		if len(es) == batch || i == n-1 {
+			if _, err := st.PutEntries(context.Background(), es, benchNow); err != nil {
+				b.Fatal(err)
+			}
+			es = es[:0]
+		}
+	}
+	b.Logf("stored %d entries from %d units in %v", n, units, time.Since(start).Round(time.Second))
+}
+
+func benchSite(u int) string { return fmt.Sprintf("site-%04d", u/10) }
+func benchUnit(u int) string { return fmt.Sprintf("unit-%05d", u) }
