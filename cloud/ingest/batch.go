@@ -10,7 +10,7 @@ import (
 
 // maxBatch bounds how many messages one transaction stores, and is the
 // size of the queue between handle and the writer.
-const maxBatch = 256
+const maxBatch = 4096
 
 // Store retries back off from retryFirst to retryMax while the store fails
 // (a locked or full disk): nothing is acknowledged meanwhile, so the broker

@@ -29,7 +29,7 @@ const (
 	// PUBACKs a publish before delivering it, so without this bound the
 	// publishers outrun any consumer, and once 8,192 messages wait for one
 	// subscriber (Capabilities.MaximumInflight) mochi drops the rest.
-	consumeWindow = 2000
+	consumeWindow = 20000
 	// phaseLimit stops a phase that will never finish (messages dropped).
 	phaseLimit = 2 * time.Minute
 )

@@ -44,7 +44,7 @@ type SQLite struct {
 // whatever the cloud did not acknowledge. Immediate transactions take the
 // write lock up front, so two writers queue on busy_timeout instead of
 // failing with SQLITE_BUSY when a read lock cannot be upgraded.
-const dsnParams = "?_journal_mode=WAL&_busy_timeout=5000&_synchronous=NORMAL&_txlock=immediate"
+const dsnParams = "?_journal_mode=WAL&_busy_timeout=5000&_synchronous=NORMAL&_txlock=immediate&_pragma=cache_size(-65536)&_pragma=wal_autocheckpoint(16384)"
 
 // Open opens or creates the database at path and brings its schema up to
 // date.
