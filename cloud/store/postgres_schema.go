@@ -58,7 +58,7 @@ var pgMigrations = []string{
 		hour   BIGINT NOT NULL, -- unix seconds of the UTC hour's start
 		metric TEXT COLLATE "C" NOT NULL,
 		n      BIGINT NOT NULL,
-		PRIMARY KEY (unit, hour, metric)
+		PRIMARY KEY (unit, metric, hour)
 	);
 	CREATE INDEX rollups_site_hour ON rollups (site, hour);
 	CREATE TABLE site_rollups (
@@ -68,6 +68,7 @@ var pgMigrations = []string{
 		n      BIGINT NOT NULL,
 		PRIMARY KEY (site, hour, metric)
 	);
+	CREATE INDEX site_rollups_hour ON site_rollups (hour);
 	CREATE TABLE sites (
 		site     TEXT COLLATE "C" PRIMARY KEY,
 		name     TEXT NOT NULL,

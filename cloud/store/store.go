@@ -144,7 +144,7 @@ var migrations = []string{
 		hour   INTEGER NOT NULL, -- unix seconds of the UTC hour's start
 		metric TEXT NOT NULL,
 		n      INTEGER NOT NULL,
-		PRIMARY KEY (unit, hour, metric)
+		PRIMARY KEY (unit, metric, hour)
 	) WITHOUT ROWID;
 	CREATE INDEX rollups_site_hour ON rollups (site, hour);
 	CREATE TABLE site_rollups (
@@ -160,6 +160,7 @@ var migrations = []string{
 		facility TEXT NOT NULL DEFAULT '',
 		capacity INTEGER NOT NULL DEFAULT 0
 	);
+	CREATE INDEX site_rollups_hour ON site_rollups (hour);
 	CREATE TABLE alerts (
 		id          TEXT PRIMARY KEY,
 		site        TEXT NOT NULL,
