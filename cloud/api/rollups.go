@@ -112,7 +112,8 @@ func (s *server) occupancy(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	rows, err := s.store.Rollups(r.Context(), store.RollupQuery{By: "site",
-		Since: since.Truncate(time.Hour), Until: now.Add(time.Hour)})
+		Since: since.Truncate(time.Hour), Until: now.Add(time.Hour),
+		Metrics: []string{store.MetricIn, store.MetricOut}})
 	if err != nil {
 		s.internal(w, "query rollups", err)
 		return

@@ -73,6 +73,10 @@ func pgRollupSQL(q RollupQuery) (string, []any, error) {
 	if q.Facility != "" {
 		add(pgSiteFacility, q.Facility)
 	}
+	if len(q.Metrics) > 0 {
+		args = append(args, q.Metrics)
+		conds = append(conds, "r.metric = ANY($"+strconv.Itoa(len(args))+"::text[])")
+	}
 	return `SELECT ` + key + ` AS k, r.hour, r.metric, sum(r.n)::bigint FROM ` + from +
 		` WHERE ` + strings.Join(conds, " AND ") +
 		` GROUP BY k, r.hour, r.metric ORDER BY k, r.hour`, args, nil

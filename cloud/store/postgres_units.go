@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"time"
 
@@ -87,7 +86,7 @@ func (p *Postgres) Units(ctx context.Context, dayStart time.Time) ([]Unit, error
 	if err != nil {
 		return nil, fmt.Errorf("store: query units: %w", err)
 	}
-	out := []Unit{}
+	out, seen := []Unit{}, deviceLists{}
 	var u Unit
 	var state, devices string
 	var lastSeen, oldest pgtype.Int8
@@ -95,8 +94,8 @@ func (p *Postgres) Units(ctx context.Context, dayStart time.Time) ([]Unit, error
 	_, err = pgx.ForEachRow(rows, []any{&u.ID, &u.Site, &u.Facility, &u.Lane, &state, &lastSeen,
 		&u.Firmware, &u.PolicyVersion, &devices, &acked, &u.Backlog, &oldest,
 		&u.DiskAlarm, &u.EntriesToday}, func() error {
-		u.Devices = nil
-		if err := json.Unmarshal([]byte(devices), &u.Devices); err != nil {
+		var err error
+		if u.Devices, err = seen.decode(devices); err != nil {
 			return fmt.Errorf("unit %s devices: %w", u.ID, err)
 		}
 		u.Online, u.LastSeen = state == string(wire.Online), pgTime(lastSeen)

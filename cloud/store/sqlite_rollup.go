@@ -137,6 +137,12 @@ func rollupSQL(q RollupQuery) (string, []any, error) {
 	if q.Facility != "" {
 		conds, args = append(conds, siteFacility+" = ?"), append(args, q.Facility)
 	}
+	if len(q.Metrics) > 0 {
+		conds = append(conds, "r.metric IN (?"+strings.Repeat(", ?", len(q.Metrics)-1)+")")
+		for _, m := range q.Metrics {
+			args = append(args, m)
+		}
+	}
 	return `SELECT ` + key + ` AS k, r.hour, r.metric, sum(r.n) FROM ` + from +
 		` WHERE ` + strings.Join(conds, " AND ") +
 		` GROUP BY k, r.hour, r.metric ORDER BY k, r.hour`, args, nil

@@ -17,6 +17,8 @@ type RollupQuery struct {
 	Site, Unit, Facility string
 	Since, Until         time.Time
 	By                   string // "site", "unit" or "facility": what Key holds
+	// Metrics, if any, are the only metrics read (occupancy needs two).
+	Metrics []string
 }
 
 // RollupRow is one key's counts in one hour (the start of a UTC hour).

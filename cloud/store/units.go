@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"slices"
 	"time"
 
 	"github.com/kakou/kakou/firmware/wire"
@@ -102,9 +103,9 @@ func (s *SQLite) Units(ctx context.Context, dayStart time.Time) ([]Unit, error) 
 		return nil, fmt.Errorf("store: query units: %w", err)
 	}
 	defer rows.Close()
-	out := []Unit{}
+	out, seen := []Unit{}, deviceLists{}
 	for rows.Next() {
-		u, err := scanUnit(rows)
+		u, err := scanUnit(rows, seen)
 		if err != nil {
 			return nil, fmt.Errorf("store: read unit: %w", err)
 		}
@@ -129,7 +130,23 @@ func liveBacklog(st wire.Status) (backlog sql.NullInt64, oldest time.Time, alarm
 	return sql.NullInt64{Int64: int64(max(st.Backlog, 0)), Valid: true}, oldest, st.DiskAlarm
 }
 
-func scanUnit(rows *sql.Rows) (Unit, error) {
+// deviceLists caches decoded device lists by their JSON: most units of a
+// fleet report the same few, and the fleet view reads 10,000 of them.
+type deviceLists map[string][]wire.Device
+
+func (c deviceLists) decode(s string) ([]wire.Device, error) {
+	if d, ok := c[s]; ok {
+		return slices.Clone(d), nil
+	}
+	var d []wire.Device
+	if err := json.Unmarshal([]byte(s), &d); err != nil {
+		return nil, err
+	}
+	c[s] = d
+	return slices.Clone(d), nil
+}
+
+func scanUnit(rows *sql.Rows, seen deviceLists) (Unit, error) {
 	var u Unit
 	var state, devices string
 	var lastSeen, oldest sql.NullInt64
@@ -140,7 +157,7 @@ func scanUnit(rows *sql.Rows) (Unit, error) {
 	if err != nil {
 		return Unit{}, err
 	}
-	if err := json.Unmarshal([]byte(devices), &u.Devices); err != nil {
+	if u.Devices, err = seen.decode(devices); err != nil {
 		return Unit{}, err
 	}
 	u.Online, u.LastSeen = state == string(wire.Online), fromNanos(lastSeen)
