@@ -9,7 +9,10 @@ import (
 )
 
 // maxBatch bounds how many messages one transaction stores, and is the
-// size of the queue between handle and the writer.
+// size of the queue between handle and the writer. Large, because a batch
+// from many units pays per unit (its row, its watermark, its rollups):
+// with 100 units sending at once, 4,096 stored 2.5 times faster than 256
+// (BenchmarkIngestThroughput).
 const maxBatch = 4096
 
 // Store retries back off from retryFirst to retryMax while the store fails
