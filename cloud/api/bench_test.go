@@ -30,6 +30,8 @@ func BenchmarkDashboardAPI(b *testing.B) {
 		"/api/v1/units",
 		"/api/v1/rollups",
 		"/api/v1/rollups?by=unit&site=site-0042",
+		"/api/v1/rollups?by=all",
+		"/api/v1/rollups?site=site-0042",
 		"/api/v1/occupancy",
 		"/api/v1/alerts?open=1",
 	}

@@ -21,7 +21,7 @@ func (s *server) rollups(w http.ResponseWriter, r *http.Request) {
 	q := store.RollupQuery{By: "site", Since: startOfDay(now, s.opts.Location), Until: now}
 	bucket := "hour"
 	err := readParams(r.URL.Query(), map[string]func(string) error{
-		"by":       oneOf(&q.By, "site", "unit", "facility"),
+		"by":       oneOf(&q.By, "site", "unit", "facility", "all"),
 		"bucket":   oneOf(&bucket, "hour", "day"),
 		"site":     func(v string) error { return idParam(&q.Site, v) },
 		"unit":     func(v string) error { return idParam(&q.Unit, v) },

@@ -123,13 +123,21 @@ func behaveRollupFilters(t *testing.T, c conf) {
 			map[string]int{"site-a@08": 3}},
 		{"since is inclusive", func(q RollupQuery) RollupQuery { q.Since = atNine; return q },
 			map[string]int{"site-b@09": 1}},
+		{"all sites together", func(q RollupQuery) RollupQuery { q.By = "all"; return q },
+			map[string]int{"all@08": 3, "all@09": 1}},
+		{"only some metrics: no total", func(q RollupQuery) RollupQuery { q.Metrics = []string{"in", "out", "fever"}; return q },
+			map[string]int{"site-a@08": 0, "site-b@09": 0}},
 	}
 	for _, tt := range tests {
 		if got := totals(tt.q(day)); !reflect.DeepEqual(got, tt.want) {
 			t.Errorf("%s: totals %v, want %v", tt.name, got, tt.want)
 		}
 	}
-	for _, bad := range []RollupQuery{{By: "lane"}, {By: "site", Unit: "u1"}} {
+	if got := c.rollups(RollupQuery{By: "all", Since: t0, Until: atNine, Metrics: []string{"in", "fever"}}); len(got) != 1 ||
+		!reflect.DeepEqual(got[0].Counts, map[string]int{"in": 1, "fever": 1}) {
+		t.Errorf("all sites, in and fever only: %+v", got)
+	}
+	for _, bad := range []RollupQuery{{By: "lane"}, {By: "site", Unit: "u1"}, {By: "all", Site: "site-a"}} {
 		if _, err := c.s.Rollups(ctx, bad); err == nil {
 			t.Errorf("Rollups(%+v) succeeded, want an error", bad)
 		}

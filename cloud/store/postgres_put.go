@@ -256,7 +256,9 @@ const pgInsertEntries = `WITH b AS (
 	ON CONFLICT (unit, hour, metric) DO UPDATE SET n = rollups.n + excluded.n
 ), site_counts AS (
 	INSERT INTO site_rollups (site, hour, metric, n)
-	SELECT site, hour, metric, count(*) FROM hits
+	SELECT site, hour, metric, count(*) FROM (
+		SELECT site, hour, metric FROM hits
+		UNION ALL SELECT '' /* AllSites */, hour, metric FROM hits) AS s
 	GROUP BY site, hour, metric ORDER BY site, hour, metric
 	ON CONFLICT (site, hour, metric) DO UPDATE SET n = site_rollups.n + excluded.n
 ), raised AS (

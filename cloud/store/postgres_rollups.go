@@ -44,19 +44,24 @@ const pgSiteFacility = `coalesce(nullif((SELECT facility FROM sites WHERE site =
 	(SELECT max(facility) FROM units WHERE site = r.site), '')`
 
 func pgRollupSQL(q RollupQuery) (string, []any, error) {
-	var key, from string
+	var key, from, only string
 	switch q.By {
 	case "", "site":
-		key, from = "r.site", "site_rollups r"
+		key, from, only = "r.site", "site_rollups r", "r.site <> ''"
 	case "facility":
-		key, from = pgSiteFacility, "site_rollups r"
+		key, from, only = pgSiteFacility, "site_rollups r", "r.site <> ''"
 	case "unit":
-		key, from = "r.unit", "rollups r"
+		key, from, only = "r.unit", "rollups r", "true"
+	case "all":
+		key, from, only = "'all'::text", "site_rollups r", "r.site = ''"
 	default:
-		return "", nil, fmt.Errorf("store: rollups by %q: want site, unit or facility", q.By)
+		return "", nil, fmt.Errorf("store: rollups by %q: want site, unit, facility or all", q.By)
+	}
+	if q.By == "all" && (q.Site != "" || q.Facility != "") {
+		return "", nil, fmt.Errorf("store: rollups by all: a site or facility filter needs by=site or by=facility")
 	}
 	args := []any{q.Since.Unix(), q.Until.Unix()}
-	conds := []string{"r.hour >= $1", "r.hour < $2"}
+	conds := []string{only, "r.hour >= $1", "r.hour < $2"}
 	add := func(cond string, arg any) {
 		args = append(args, arg)
 		conds = append(conds, cond+" = $"+strconv.Itoa(len(args)))

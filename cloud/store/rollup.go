@@ -78,12 +78,19 @@ type rollupKey struct {
 	metric     string
 }
 
-// tally adds the entries' metrics to counts, per unit and per site.
+// AllSites is the site_rollups key of the whole fleet's counts, kept
+// beside the sites' so the city's hourly chart reads one row per hour and
+// metric however many sites there are. No site id is empty.
+const AllSites = ""
+
+// tally adds the entries' metrics to counts, per unit, per site and for
+// all sites.
 func tally(counts map[rollupKey]int, e *wire.Entry, receivedAt time.Time) {
 	hour := entryTS(e, receivedAt).Truncate(time.Hour).Unix()
 	for _, m := range entryMetrics(e) {
 		counts[rollupKey{e.Site, e.Unit, hour, m}]++
 		counts[rollupKey{e.Site, "", hour, m}]++
+		counts[rollupKey{AllSites, "", hour, m}]++
 	}
 }
 

@@ -112,18 +112,23 @@ const siteFacility = `coalesce(nullif((SELECT facility FROM sites WHERE site = r
 	(SELECT max(facility) FROM units WHERE site = r.site), '')`
 
 func rollupSQL(q RollupQuery) (string, []any, error) {
-	var key, from string
+	var key, from, only string
 	switch q.By {
 	case "", "site":
-		key, from = "r.site", "site_rollups r"
+		key, from, only = "r.site", "site_rollups r", "r.site <> ''"
 	case "facility":
-		key, from = siteFacility, "site_rollups r"
+		key, from, only = siteFacility, "site_rollups r", "r.site <> ''"
 	case "unit":
-		key, from = "r.unit", "rollups r"
+		key, from, only = "r.unit", "rollups r", "1 = 1"
+	case "all":
+		key, from, only = "'all'", "site_rollups r", "r.site = ''"
 	default:
-		return "", nil, fmt.Errorf("store: rollups by %q: want site, unit or facility", q.By)
+		return "", nil, fmt.Errorf("store: rollups by %q: want site, unit, facility or all", q.By)
 	}
-	conds := []string{"r.hour >= ?", "r.hour < ?"}
+	if q.By == "all" && (q.Site != "" || q.Facility != "") {
+		return "", nil, fmt.Errorf("store: rollups by all: a site or facility filter needs by=site or by=facility")
+	}
+	conds := []string{only, "r.hour >= ?", "r.hour < ?"}
 	args := []any{q.Since.Unix(), q.Until.Unix()}
 	if q.Site != "" {
 		conds, args = append(conds, "r.site = ?"), append(args, q.Site)

@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
-	"math"
 	"slices"
 	"time"
 
@@ -33,7 +32,7 @@ func (l *Ledger) append(ctx context.Context, e wire.Entry) (uint64, error) {
 		return 0, err
 	}
 	defer tx.Rollback()
-	if err := insert(ctx, tx, &e); err != nil {
+	if err := l.inserter(ctx, tx).insert(ctx, &e); err != nil {
 		return 0, err
 	}
 	if err := tx.Commit(); err != nil {
@@ -54,8 +53,9 @@ func (l *Ledger) AppendBatch(ctx context.Context, es []wire.Entry) error {
 		return fmt.Errorf("ledger: append batch: %w", err)
 	}
 	defer tx.Rollback()
+	ins := l.inserter(ctx, tx)
 	for i := range out {
-		if err := insert(ctx, tx, &out[i]); err != nil {
+		if err := ins.insert(ctx, &out[i]); err != nil {
 			return fmt.Errorf("ledger: append batch: %s: %w", out[i].ID, err)
 		}
 	}
@@ -66,10 +66,21 @@ func (l *Ledger) AppendBatch(ctx context.Context, es []wire.Entry) error {
 	return nil
 }
 
-// insert assigns e its seq and writes it inside tx.
-func insert(ctx context.Context, tx *sql.Tx, e *wire.Entry) error {
+// inserter holds the prepared append statements bound to one transaction;
+// the transaction closes them when it ends.
+type inserter struct{ lastSeq, row *sql.Stmt }
+
+func (l *Ledger) inserter(ctx context.Context, tx *sql.Tx) inserter {
+	return inserter{lastSeq: tx.StmtContext(ctx, l.st.lastSeq), row: tx.StmtContext(ctx, l.st.insert)}
+}
+
+const insertQuery = `INSERT INTO entries (seq, id, time, decision, body, alert, site, unit)
+	VALUES (?, ?, ?, ?, ?, ?, ?, ?)`
+
+// insert assigns e its seq and writes it inside the inserter's transaction.
+func (in inserter) insert(ctx context.Context, e *wire.Entry) error {
 	var err error
-	if e.Seq, err = nextSeq(ctx, tx); err != nil {
+	if e.Seq, err = nextSeq(ctx, in.lastSeq); err != nil {
 		return err
 	}
 	// Validate with the seq in place: an entry every consumer would reject
@@ -81,9 +92,8 @@ func insert(ctx context.Context, tx *sql.Tx, e *wire.Entry) error {
 	if err != nil {
 		return err
 	}
-	const q = `INSERT INTO entries (seq, id, time, decision, body, alert) VALUES (?, ?, ?, ?, ?, ?)`
-	_, err = tx.ExecContext(ctx, q, int64(e.Seq), e.ID, e.Time.UnixMicro(),
-		string(e.Decision), body, e.Alert != "")
+	_, err = in.row.ExecContext(ctx, int64(e.Seq), e.ID, e.Time.UnixMicro(),
+		string(e.Decision), body, e.Alert != "", e.Site, e.Unit)
 	return err
 }
 
@@ -92,9 +102,9 @@ func insert(ctx context.Context, tx *sql.Tx, e *wire.Entry) error {
 // stays put when rows are purged; inserting max+1 explicitly lets the JSON
 // body carry its own seq in a single INSERT, and sqlite_sequence moves with
 // the transaction, so a rollback gives the number back.
-func nextSeq(ctx context.Context, tx *sql.Tx) (uint64, error) {
+func nextSeq(ctx context.Context, lastSeq *sql.Stmt) (uint64, error) {
 	var last int64
-	if err := tx.QueryRowContext(ctx, lastSeqQuery).Scan(&last); err != nil {
+	if err := lastSeq.QueryRowContext(ctx).Scan(&last); err != nil {
 		return 0, fmt.Errorf("next seq: %w", err)
 	}
 	return uint64(last) + 1, nil
@@ -106,48 +116,10 @@ const lastSeqQuery = `SELECT COALESCE((SELECT seq FROM sqlite_sequence WHERE nam
 // does not go down when old entries are purged.
 func (l *Ledger) LastSeq(ctx context.Context) (uint64, error) {
 	var last int64
-	if err := l.db.QueryRowContext(ctx, lastSeqQuery).Scan(&last); err != nil {
+	if err := l.st.lastSeq.QueryRowContext(ctx).Scan(&last); err != nil {
 		return 0, fmt.Errorf("ledger: last seq: %w", err)
 	}
 	return uint64(last), nil
-}
-
-// Acknowledged returns the highest seq up to which every entry is
-// delivered: just below the oldest undelivered entry, or the last seq when
-// nothing waits. Delivered entries may be purged, so it is derived from
-// what is still undelivered rather than looked up.
-func (l *Ledger) Acknowledged(ctx context.Context) (uint64, error) {
-	const q = `SELECT COALESCE((SELECT MIN(seq) - 1 FROM entries INDEXED BY entries_undelivered
-		WHERE delivered_at IS NULL), (` + lastSeqQuery + `))`
-	var n int64
-	if err := l.db.QueryRowContext(ctx, q).Scan(&n); err != nil {
-		return 0, fmt.Errorf("ledger: acknowledged: %w", err)
-	}
-	return uint64(n), nil
-}
-
-// Pending returns up to limit undelivered entries with seq > afterSeq, in seq
-// order.
-func (l *Ledger) Pending(ctx context.Context, afterSeq uint64, limit int) ([]wire.Entry, error) {
-	const q = `SELECT body FROM entries INDEXED BY entries_undelivered
-		WHERE delivered_at IS NULL AND seq > ? ORDER BY seq LIMIT ?`
-	es, err := l.query(ctx, q, int64(afterSeq), limit)
-	if err != nil {
-		return nil, fmt.Errorf("ledger: pending after %d: %w", afterSeq, err)
-	}
-	return es, nil
-}
-
-// PendingAlerts is Pending restricted to entries with an alert (fever,
-// quarantine watch, red code), which the uplink sends ahead of the backlog.
-func (l *Ledger) PendingAlerts(ctx context.Context, afterSeq uint64, limit int) ([]wire.Entry, error) {
-	const q = `SELECT body FROM entries INDEXED BY entries_undelivered_alerts
-		WHERE delivered_at IS NULL AND alert = 1 AND seq > ? ORDER BY seq LIMIT ?`
-	es, err := l.query(ctx, q, int64(afterSeq), limit)
-	if err != nil {
-		return nil, fmt.Errorf("ledger: pending alerts after %d: %w", afterSeq, err)
-	}
-	return es, nil
 }
 
 // Entries returns up to limit entries with seq > afterSeq, delivered or not,
@@ -183,43 +155,6 @@ func (l *Ledger) query(ctx context.Context, q string, args ...any) ([]wire.Entry
 		out = append(out, e)
 	}
 	return out, rows.Err()
-}
-
-// MarkDeliveredUpTo records that every entry with seq <= seq is delivered:
-// the collector's ack (wire.Ack) says it has stored all of them. Marking
-// again keeps the first time, so a repeated ack changes nothing. Because
-// acks only ever cover a prefix, the delivered entries are always the
-// lowest seqs in the ledger; retention and eviction rely on that.
-func (l *Ledger) MarkDeliveredUpTo(ctx context.Context, seq uint64) error {
-	if err := l.markDeliveredUpTo(ctx, seq, time.Now()); err != nil {
-		return fmt.Errorf("ledger: mark delivered up to %d: %w", seq, err)
-	}
-	return nil
-}
-
-func (l *Ledger) markDeliveredUpTo(ctx context.Context, seq uint64, now time.Time) error {
-	const q = `UPDATE entries INDEXED BY entries_undelivered SET delivered_at = ?
-		WHERE delivered_at IS NULL AND seq <= ?`
-	_, err := l.db.ExecContext(ctx, q, now.UnixMicro(), int64(min(seq, math.MaxInt64)))
-	return err
-}
-
-// Backlog reports how many entries wait for delivery and the time of the
-// oldest of them, by sequence: the earliest entry may carry a 1970 time if it
-// was taken before the clock synced, and it is still the one that has waited
-// longest. With nothing pending, oldest is the zero time.
-func (l *Ledger) Backlog(ctx context.Context) (count int, oldest time.Time, err error) {
-	const q = `SELECT COUNT(*),
-		(SELECT time FROM entries WHERE delivered_at IS NULL ORDER BY seq LIMIT 1)
-		FROM entries INDEXED BY entries_undelivered WHERE delivered_at IS NULL`
-	var us sql.NullInt64
-	if err := l.db.QueryRowContext(ctx, q).Scan(&count, &us); err != nil {
-		return 0, time.Time{}, fmt.Errorf("ledger: backlog: %w", err)
-	}
-	if us.Valid {
-		oldest = time.UnixMicro(us.Int64).UTC()
-	}
-	return count, oldest, nil
 }
 
 // Counts returns how many entries of each decision were made at or after

@@ -18,6 +18,7 @@ const busyTimeoutMS = 5000
 type Ledger struct {
 	db   *sql.DB
 	path string
+	st   stmts
 }
 
 // Open opens or creates the ledger at path and brings its schema up to date.
@@ -37,7 +38,51 @@ func Open(path string) (*Ledger, error) {
 		db.Close()
 		return nil, err
 	}
+	if l.st, err = prepare(context.Background(), db); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("ledger: open %s: %w", path, err)
+	}
 	return l, nil
+}
+
+// stmts are the statements the uplink and the gate run over and over,
+// prepared once at Open so SQLite parses them once: a backlog drain reads
+// and marks a batch every few milliseconds. database/sql prepares them
+// again by itself on a connection that replaces a broken one.
+type stmts struct {
+	lastSeq, insert, pending, pendingAlerts, mark *sql.Stmt
+}
+
+func prepare(ctx context.Context, db *sql.DB) (stmts, error) {
+	var s stmts
+	for _, p := range []struct {
+		dst **sql.Stmt
+		q   string
+	}{
+		{&s.lastSeq, lastSeqQuery},
+		{&s.insert, insertQuery},
+		{&s.pending, pendingQuery},
+		{&s.pendingAlerts, pendingAlertsQuery},
+		{&s.mark, markQuery},
+	} {
+		st, err := db.PrepareContext(ctx, p.q)
+		if err != nil {
+			s.close()
+			return stmts{}, fmt.Errorf("prepare %q: %w", p.q, err)
+		}
+		*p.dst = st
+	}
+	return s, nil
+}
+
+// close finalizes the statements; Close calls it before it closes the
+// connection they were prepared on.
+func (s *stmts) close() {
+	for _, st := range []*sql.Stmt{s.lastSeq, s.insert, s.pending, s.pendingAlerts, s.mark} {
+		if st != nil {
+			st.Close()
+		}
+	}
 }
 
 // journalLimitBytes is what the WAL file is truncated back to after a
@@ -96,6 +141,7 @@ func (l *Ledger) checkPragmas(ctx context.Context) error {
 
 // Close checkpoints the WAL into the database file and closes it.
 func (l *Ledger) Close() error {
+	l.st.close()
 	if err := l.db.Close(); err != nil {
 		return fmt.Errorf("ledger: close %s: %w", l.path, err)
 	}
@@ -126,6 +172,16 @@ var migrations = []string{
 		WHERE delivered_at IS NULL AND COALESCE(json_extract(body, '$.alert'), '') <> '';
 	CREATE INDEX entries_undelivered_alerts ON entries(seq) WHERE delivered_at IS NULL AND alert = 1;
 	CREATE INDEX entries_delivered ON entries(delivered_at) WHERE delivered_at IS NOT NULL;`,
+	// 4: the uplink publishes the stored body as it is and routes it by
+	// these columns, so draining a backlog never decodes an entry. Entries
+	// older firmware left undelivered get them from their JSON; delivered
+	// ones are never sent again, and rewriting every row of a full ledger
+	// at boot would need the very disk space it lacks.
+	`ALTER TABLE entries ADD COLUMN site TEXT NOT NULL DEFAULT ''; -- wire.Entry.Site
+	ALTER TABLE entries ADD COLUMN unit TEXT NOT NULL DEFAULT ''; -- wire.Entry.Unit
+	UPDATE entries SET site = COALESCE(json_extract(body, '$.site'), ''),
+		unit = COALESCE(json_extract(body, '$.unit'), '')
+		WHERE delivered_at IS NULL;`,
 }
 
 // migrate applies the migrations the database has not seen yet.

@@ -2,6 +2,7 @@ package ledger
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"maps"
@@ -57,11 +58,16 @@ func appendN(t testing.TB, l *Ledger, first, n int) []wire.Entry {
 }
 
 // wantSeqs fails unless es carries exactly the sequence numbers want.
-func wantSeqs(t *testing.T, es []wire.Entry, want ...uint64) {
+func wantSeqs[T wire.Entry | Record](t *testing.T, es []T, want ...uint64) {
 	t.Helper()
 	got := make([]uint64, len(es))
-	for i, e := range es {
-		got[i] = e.Seq
+	for i := range es {
+		switch e := any(es[i]).(type) {
+		case wire.Entry:
+			got[i] = e.Seq
+		case Record:
+			got[i] = e.Seq
+		}
 	}
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Fatalf("seqs = %v, want %v", got, want)
@@ -213,6 +219,32 @@ func TestPendingReturnsUndeliveredInSeqOrder(t *testing.T) {
 			}
 			wantSeqs(t, got, tc.want...)
 		})
+	}
+}
+
+func TestPendingRecordsCarryTheStoredBodyAndItsRoutingFields(t *testing.T) {
+	l, _ := openTemp(t)
+	ctx := context.Background()
+	es := []wire.Entry{sampleEntry(0), sampleEntry(1), sampleEntry(2)}
+	es[1].Alert = "fever"
+	es[2].Site, es[2].Unit = "old-site", "old-gate" // logged before the unit was renamed
+	if err := l.AppendBatch(ctx, es); err != nil {
+		t.Fatal(err)
+	}
+	got, err := l.Pending(ctx, 0, 10)
+	if err != nil || len(got) != len(es) {
+		t.Fatalf("Pending = %d records, %v; want %d", len(got), err, len(es))
+	}
+	for i, r := range got {
+		e := es[i]
+		want, _ := json.Marshal(e)
+		if r.Seq != e.Seq || r.Site != e.Site || r.Unit != e.Unit || r.Alert != (e.Alert != "") {
+			t.Errorf("record %d = seq %d %s/%s alert %v; want seq %d %s/%s alert %v",
+				i, r.Seq, r.Site, r.Unit, r.Alert, e.Seq, e.Site, e.Unit, e.Alert != "")
+		}
+		if string(r.Body) != string(want) {
+			t.Errorf("record %d body = %s\nwant the stored JSON %s", i, r.Body, want)
+		}
 	}
 }
 

@@ -74,9 +74,9 @@ func TestPendingAlertsReturnsOnlyUndeliveredAlertsInSeqOrder(t *testing.T) {
 			t.Fatal(err)
 		}
 		wantSeqs(t, got, tc.want...)
-		for _, e := range got {
-			if e.Alert != "fever" {
-				t.Fatalf("seq %d has alert %q", e.Seq, e.Alert)
+		for _, r := range got {
+			if !r.Alert {
+				t.Fatalf("seq %d is not flagged as an alert", r.Seq)
 			}
 		}
 	}
@@ -244,6 +244,15 @@ func TestOpenUpgradesALedgerFromBeforeAlertsAndQuotas(t *testing.T) {
 		t.Fatal(err)
 	}
 	wantSeqs(t, alerts, 151, 251) // 51 was delivered before the upgrade
+	pending, err := l.Pending(ctx, 0, 1000)
+	if err != nil || len(pending) != 200 {
+		t.Fatalf("Pending on an upgraded ledger = %d records, %v; want 200", len(pending), err)
+	}
+	for _, r := range pending { // routing columns filled from the JSON of old undelivered rows
+		if r.Site != "sunshine-garden" || r.Unit != "north-gate" || r.Alert != (r.Seq%100 == 51) {
+			t.Fatalf("upgraded seq %d routes as site %q unit %q alert %v", r.Seq, r.Site, r.Unit, r.Alert)
+		}
+	}
 	if full, err := l.EnforceQuota(ctx, 1); err != nil || !full {
 		t.Fatalf("EnforceQuota on an upgraded ledger = %v, %v; want full", full, err)
 	}

@@ -48,31 +48,54 @@ func (u *Uplink) onAck(_ mqtt.Client, m mqtt.Message) {
 }
 
 // applyAck applies the latest ack the collector sent: the entries it covers
-// are marked delivered in the ledger and leave the window, and the cursors
-// skip past them.
-func (s *sender) applyAck(ctx context.Context) {
+// leave the window and the cursors skip past them at once, and the ledger
+// is told by mark, now if the window emptied, else when markAt comes.
+func (s *sender) applyAck(ctx context.Context, now time.Time) {
 	if a := s.u.ackIn.Load(); a > s.acked && !s.beyondLedger(ctx, a) {
 		s.acked = a
-		s.progress, s.stalls = time.Now(), 0
+		s.progress, s.stalls = now, 0
 		s.backlog = max(s.backlog, min(a, s.liveFrom))
 		s.alertsAt = max(s.alertsAt, min(a, s.liveFrom))
 		s.live = max(s.live, a)
 		s.out = slices.DeleteFunc(s.out, func(seq uint64) bool { return seq <= a })
 		maps.DeleteFunc(s.ahead, func(seq uint64, _ bool) bool { return seq <= a })
 	}
+	if len(s.out) == 0 || !now.Before(s.markAt) {
+		s.mark(ctx, now)
+	}
+}
+
+// mark tells the ledger what the collector has acknowledged. While entries
+// are outstanding it does so at most every t.mark: a fast drain brings an
+// ack every few milliseconds, and a ledger transaction with its fsync for
+// each is work the drain can do without. Coalescing never marks more than
+// was acked; an entry acked but not yet marked when the power goes is
+// simply sent again, and the collector stores it once.
+func (s *sender) mark(ctx context.Context, now time.Time) {
 	if s.marked >= s.acked {
 		return
 	}
+	s.markAt = now.Add(s.u.t.mark)
 	// The mark outlives ctx: an entry the collector stored during shutdown
-	// should not be sent again needlessly. A failure is retried on the next
-	// step; meanwhile the cursors have moved on, since the collector has
-	// the entries whatever the ledger says.
+	// should not be sent again needlessly. A failure is retried at the
+	// next markAt; meanwhile the cursors have moved on, since the
+	// collector has the entries whatever the ledger says.
 	if err := s.u.src.MarkDeliveredUpTo(context.WithoutCancel(ctx), s.acked); err != nil {
 		s.u.log.Error("uplink: mark entries delivered", "err", err, "up_to_seq", s.acked)
 		return
 	}
 	s.u.log.Debug("uplink: delivered", "up_to_seq", s.acked)
 	s.marked = s.acked
+}
+
+// end applies and marks the last ack when a connection ends, lost or shut
+// down, so what the collector acknowledged is durable before the uplink
+// waits for the broker or returns.
+func (s *sender) end(ctx context.Context) {
+	ctx = context.WithoutCancel(ctx)
+	now := time.Now()
+	s.applyAck(ctx, now)
+	s.mark(ctx, now)
 }
 
 // beyondLedger reports an ack for seqs this ledger never assigned, which

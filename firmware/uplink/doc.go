@@ -14,7 +14,11 @@
 // broker has it. The collector publishes a retained wire.Ack on
 // wire.AckTopic with the highest seq up to which it holds every entry; the
 // uplink subscribes to it on each connection (being retained, the latest
-// arrives at once) and calls Source.MarkDeliveredUpTo. The broker's PUBACKs
+// arrives at once) and calls Source.MarkDeliveredUpTo: at once when nothing
+// else is outstanding, otherwise at most every 250 ms, and when the
+// connection ends, so a fast drain does not cost a ledger transaction per
+// ack. An entry acked but not yet marked when the power goes is sent
+// again, which the idempotent collector shrugs off. The broker's PUBACKs
 // only pace the publishing: an entry a broker accepted and then lost on a
 // restart, or that a collector never stored, stays pending in the ledger.
 // An ack beyond the ledger's last seq is refused and logged: it belongs to
@@ -47,6 +51,9 @@
 // collector are not swamped after a long outage. Backlog entries are sent
 // with Historical set, in the payload only, so dashboards do not count them
 // as live traffic; an entry sent again after an ack timeout is backlog too.
+// The payload is the JSON the ledger stored, not decoded and encoded again:
+// live entries go as stored, backlog entries with "historical":true added
+// to the stored object (payload.go).
 //
 // Because the collector acks contiguous prefixes, a live entry or an alert
 // sent ahead is marked delivered only once the backlog before it is stored;

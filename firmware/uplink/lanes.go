@@ -3,7 +3,6 @@ package uplink
 import (
 	"cmp"
 	"context"
-	"encoding/json"
 	"fmt"
 	"maps"
 	"slices"
@@ -11,6 +10,7 @@ import (
 
 	mqtt "github.com/eclipse/paho.mqtt.golang"
 
+	"github.com/kakou/kakou/firmware/ledger"
 	"github.com/kakou/kakou/firmware/wire"
 )
 
@@ -31,8 +31,11 @@ type sender struct {
 	c mqtt.Client
 
 	acked   uint64 // the collector's ack as applied: every seq <= acked is stored
-	marked  uint64 // what the ledger was told; behind acked only after a ledger error
+	marked  uint64 // what the ledger was told; behind acked until the next mark (ack.go)
 	refused uint64 // an ack beyond the ledger's end, already reported
+	// markAt is the earliest time of the next mark while entries are
+	// outstanding: marks are coalesced (ack.go).
+	markAt time.Time
 
 	liveFrom   uint64
 	live       uint64          // live cursor: highest live seq sent
@@ -48,6 +51,7 @@ type sender struct {
 	progress  time.Time // the ack last moved, or entries became outstanding
 	stalls    int       // ack timeouts in a row, without progress between
 	nextBatch time.Time // the next backlog batch may go then (BacklogRate)
+	topic     topicCache
 }
 
 // begin starts a connection's lanes from the last ack: everything after it
@@ -80,8 +84,8 @@ func (s *sender) restart(ctx context.Context) {
 
 // step does what can be done now, most urgent first.
 func (s *sender) step(ctx context.Context) error {
-	s.applyAck(ctx)
 	now := time.Now()
+	s.applyAck(ctx, now)
 	if len(s.out) > 0 && now.Sub(s.progress) >= s.ackTimeout() {
 		s.u.log.Warn("uplink: the collector has not acknowledged in time; resending",
 			"from_seq", s.acked+1, "outstanding", len(s.out), "waited", s.ackTimeout())
@@ -108,6 +112,11 @@ func (s *sender) due(now time.Time) (time.Duration, bool) {
 	if s.room() > 0 && (!s.alertsDone || s.backlog < s.liveFrom) {
 		if b := s.nextBatch.Sub(now); !ok || b < d {
 			d, ok = b, true
+		}
+	}
+	if s.marked < s.acked {
+		if m := s.markAt.Sub(now); !ok || m < d {
+			d, ok = m, true
 		}
 	}
 	return max(d, 0), ok
@@ -189,7 +198,7 @@ func (s *sender) sendBacklog(ctx context.Context, now time.Time) error {
 		s.u.log.Info("uplink: backlog sent", "up_to_seq", s.liveFrom)
 	}
 	s.pace(now, len(es))
-	send := slices.DeleteFunc(es, func(e wire.Entry) bool { return s.ahead[e.Seq] })
+	send := slices.DeleteFunc(es, func(r ledger.Record) bool { return s.ahead[r.Seq] })
 	maps.DeleteFunc(s.ahead, func(seq uint64, _ bool) bool { return seq <= s.backlog })
 	if len(send) == 0 {
 		return nil
@@ -200,9 +209,9 @@ func (s *sender) sendBacklog(ctx context.Context, now time.Time) error {
 // inBacklog keeps the entries of es (asked for up to asked of them) that
 // belong to the backlog, and reports whether the backlog may go on after
 // them.
-func (s *sender) inBacklog(es []wire.Entry, asked int) ([]wire.Entry, bool) {
-	i, _ := slices.BinarySearchFunc(es, s.liveFrom+1, func(e wire.Entry, seq uint64) int {
-		return cmp.Compare(e.Seq, seq)
+func (s *sender) inBacklog(es []ledger.Record, asked int) ([]ledger.Record, bool) {
+	i, _ := slices.BinarySearchFunc(es, s.liveFrom+1, func(r ledger.Record, seq uint64) int {
+		return cmp.Compare(r.Seq, seq)
 	})
 	return es[:i], i == len(es) && len(es) == asked
 }
@@ -226,8 +235,9 @@ func later(a, b time.Time) time.Time {
 
 // publish sends es and waits for the broker's PUBACKs, which pace the
 // broker; they prove nothing about the collector, so nothing is marked
-// delivered here (doc.go).
-func (s *sender) publish(ctx context.Context, es []wire.Entry, historical bool) error {
+// delivered here (doc.go). Backlog entries carry Historical in the payload
+// only; the ledger's copy stays as it was logged.
+func (s *sender) publish(ctx context.Context, es []ledger.Record, historical bool) error {
 	if err := s.settle(ctx); err != nil {
 		return err
 	}
@@ -235,20 +245,35 @@ func (s *sender) publish(ctx context.Context, es []wire.Entry, historical bool) 
 		s.progress = time.Now() // the ack timeout runs from now
 	}
 	for i := range es {
-		e := &es[i]
-		e.Historical = historical
-		body, err := json.Marshal(e)
+		r := &es[i]
+		body, err := payload(r, historical)
 		if err != nil {
-			return fmt.Errorf("uplink: encode seq %d: %w", e.Seq, err)
+			// Sent as stored all the same: holding it back would not let
+			// the ack get past it either, and the collector logs what it
+			// refused.
+			s.u.log.Error("uplink: stored entry is not a valid entry; sent as stored",
+				"seq", r.Seq, "err", err)
+			body = r.Body
 		}
 		// The topic names the unit the entry says it came from, so topic
 		// and payload always agree, even for entries a unit logged before
 		// it was renamed.
-		tok := s.c.Publish(wire.EntryTopic(e.Site, e.Unit), wire.QoSEntry, false, body)
-		s.unacked = append(s.unacked, seqToken{e.Seq, tok})
-		s.out = append(s.out, e.Seq)
+		tok := s.c.Publish(s.topic.entry(r.Site, r.Unit), wire.QoSEntry, false, body)
+		s.unacked = append(s.unacked, seqToken{r.Seq, tok})
+		s.out = append(s.out, r.Seq)
 	}
 	return nil
+}
+
+// topicCache remembers the last entry topic, which every entry of a unit
+// that was never renamed shares, so it is not built once per entry.
+type topicCache struct{ site, unit, topic string }
+
+func (c *topicCache) entry(site, unit string) string {
+	if c.topic == "" || site != c.site || unit != c.unit {
+		*c = topicCache{site, unit, wire.EntryTopic(site, unit)}
+	}
+	return c.topic
 }
 
 // seqToken is a published entry waiting for the broker's PUBACK.

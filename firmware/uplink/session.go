@@ -48,6 +48,7 @@ func (u *Uplink) session(ctx context.Context, s *sender) (wasUp bool, err error)
 	}
 	err = u.serve(ctx, c, s, lost)
 	u.connected.Store(false)
+	s.end(ctx)
 	if ctx.Err() != nil {
 		u.goodbye(c)
 		return true, nil
@@ -69,6 +70,9 @@ func (u *Uplink) clientOptions(ctx context.Context, lost chan<- error) *mqtt.Cli
 		SetBinaryWill(u.statusTopic(), u.status(ctx, wire.Offline), wire.QoSStatus, true)
 	if u.tls != nil {
 		o.SetTLSConfig(u.tls)
+	}
+	if buffersReads(u.opts.Broker) {
+		o.SetCustomOpenConnectionFn(bufferedDial) // see conn.go
 	}
 	o.SetConnectionLostHandler(func(_ mqtt.Client, err error) {
 		select {

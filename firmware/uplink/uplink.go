@@ -16,6 +16,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/kakou/kakou/firmware/ledger"
 	"github.com/kakou/kakou/firmware/wire"
 )
 
@@ -24,8 +25,9 @@ import (
 type Source interface {
 	// Pending and PendingAlerts return up to limit undelivered entries
 	// (with an alert, for PendingAlerts) with seq > afterSeq, in seq order.
-	Pending(ctx context.Context, afterSeq uint64, limit int) ([]wire.Entry, error)
-	PendingAlerts(ctx context.Context, afterSeq uint64, limit int) ([]wire.Entry, error)
+	// The records carry the stored JSON, which is published as it is.
+	Pending(ctx context.Context, afterSeq uint64, limit int) ([]ledger.Record, error)
+	PendingAlerts(ctx context.Context, afterSeq uint64, limit int) ([]ledger.Record, error)
 	// LastSeq is the highest seq ever assigned: the end of the backlog when
 	// a connection comes up.
 	LastSeq(ctx context.Context) (uint64, error)
@@ -91,6 +93,7 @@ type timing struct {
 	retryMin time.Duration // first delay after a failed or lost connection
 	retryMax time.Duration // the doubling delay stops growing here
 	goodbye  time.Duration // time allowed for the offline status at shutdown
+	mark     time.Duration // acks reach the ledger at most this often while entries are outstanding
 }
 
 var defaultTiming = timing{
@@ -100,6 +103,7 @@ var defaultTiming = timing{
 	retryMin: time.Second,
 	retryMax: 30 * time.Second,
 	goodbye:  2 * time.Second,
+	mark:     250 * time.Millisecond,
 }
 
 // Uplink copies a Source's entries to an MQTT broker. Create it with New and

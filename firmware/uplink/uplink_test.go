@@ -20,9 +20,9 @@ var _ Source = (*ledger.Ledger)(nil)
 // nothingPending is a Source for tests that never run the uplink.
 type nothingPending struct{}
 
-func (nothingPending) Pending(context.Context, uint64, int) ([]wire.Entry, error) { return nil, nil }
-func (nothingPending) Acknowledged(context.Context) (uint64, error)               { return 0, nil }
-func (nothingPending) PendingAlerts(context.Context, uint64, int) ([]wire.Entry, error) {
+func (nothingPending) Pending(context.Context, uint64, int) ([]ledger.Record, error) { return nil, nil }
+func (nothingPending) Acknowledged(context.Context) (uint64, error)                  { return 0, nil }
+func (nothingPending) PendingAlerts(context.Context, uint64, int) ([]ledger.Record, error) {
 	return nil, nil
 }
 func (nothingPending) LastSeq(context.Context) (uint64, error)         { return 0, nil }
@@ -121,6 +121,14 @@ func (w *watched) awaitEmptyBacklog(t testing.TB) {
 // may change the options first.
 func startUplink(t testing.TB, src Source, brokerURL string, adjust ...func(*Options)) (*Uplink, func() error) {
 	t.Helper()
+	u := newUplink(t, src, brokerURL, adjust...)
+	return u, runUplink(t, u)
+}
+
+// newUplink is startUplink without the start, for a test that changes the
+// uplink's timing first.
+func newUplink(t testing.TB, src Source, brokerURL string, adjust ...func(*Options)) *Uplink {
+	t.Helper()
 	o := Options{Broker: brokerURL, Status: testStatus}
 	for _, f := range adjust {
 		f(&o)
@@ -130,6 +138,11 @@ func startUplink(t testing.TB, src Source, brokerURL string, adjust ...func(*Opt
 		t.Fatal(err)
 	}
 	u.t.retryMin, u.t.retryMax = 10*time.Millisecond, 200*time.Millisecond
+	return u
+}
+
+// runUplink runs u as startUplink does.
+func runUplink(t testing.TB, u *Uplink) func() error {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- u.Run(ctx) }()
@@ -143,7 +156,7 @@ func startUplink(t testing.TB, src Source, brokerURL string, adjust ...func(*Opt
 		}
 	})
 	t.Cleanup(func() { stop() })
-	return u, stop
+	return stop
 }
 
 func batchOf(n int) func(*Options) { return func(o *Options) { o.BatchSize = n } }

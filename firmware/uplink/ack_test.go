@@ -1,0 +1,119 @@
+package uplink
+
+import (
+	"context"
+	"slices"
+	"testing"
+	"time"
+)
+
+// markLog is a Source whose ledger ends at last and which records every
+// MarkDeliveredUpTo. Only the test's goroutine drives the sender.
+type markLog struct {
+	nothingPending
+	last  uint64
+	marks []uint64
+}
+
+func (m *markLog) LastSeq(context.Context) (uint64, error) { return m.last, nil }
+
+func (m *markLog) MarkDeliveredUpTo(_ context.Context, seq uint64) error {
+	m.marks = append(m.marks, seq)
+	return nil
+}
+
+// sentBacklog is a sender whose whole backlog of src.last entries is sent
+// and awaits the collector's ack, as in the middle of a drain.
+func sentBacklog(t *testing.T, src *markLog) *sender {
+	t.Helper()
+	u, err := New(src, Options{Broker: "tcp://127.0.0.1:1", Status: testStatus, AckTimeout: time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	u.t.mark = time.Minute
+	s := &sender{u: u}
+	s.restart(context.Background())
+	s.alertsDone, s.backlog = true, s.liveFrom
+	for seq := uint64(1); seq <= src.last; seq++ {
+		s.out = append(s.out, seq)
+	}
+	return s
+}
+
+func TestSenderCoalescesLedgerMarksAndNeverMarksBeyondTheAck(t *testing.T) {
+	src := &markLog{last: 10}
+	s := sentBacklog(t, src)
+	ctx := context.Background()
+	t0 := time.Now()
+	steps := []struct {
+		name    string
+		ack     uint64
+		at      time.Duration
+		marks   []uint64
+		nextDue time.Duration // how long the session may sleep before the pending mark
+	}{
+		{"the first ack is marked at once", 3, 0, []uint64{3}, 0},
+		{"an ack within t.mark only moves the cursors", 6, 10 * time.Second, []uint64{3}, 50 * time.Second},
+		{"so does the next", 8, 30 * time.Second, []uint64{3}, 30 * time.Second},
+		{"t.mark after the last mark the latest ack is marked", 8, 61 * time.Second, []uint64{3, 8}, 0},
+		{"again only the cursors", 9, 62 * time.Second, []uint64{3, 8}, 59 * time.Second},
+		{"an empty window is marked at once", 10, 63 * time.Second, []uint64{3, 8, 10}, 0},
+	}
+	for _, st := range steps {
+		s.u.ackIn.Store(st.ack)
+		now := t0.Add(st.at)
+		s.applyAck(ctx, now)
+		if s.acked != st.ack || !slices.Equal(src.marks, st.marks) {
+			t.Fatalf("%s: acked %d, marks %v; want %d, %v", st.name, s.acked, src.marks, st.ack, st.marks)
+		}
+		if want := int(src.last - st.ack); len(s.out) != want {
+			t.Fatalf("%s: %d entries outstanding, want %d", st.name, len(s.out), want)
+		}
+		if d, ok := s.due(now); st.nextDue > 0 && (!ok || d != st.nextDue) {
+			t.Fatalf("%s: due = %v, %v; want the pending mark in %v", st.name, d, ok, st.nextDue)
+		}
+	}
+}
+
+func TestSenderMarksTheLastAckWhenTheConnectionEnds(t *testing.T) {
+	src := &markLog{last: 10}
+	s := sentBacklog(t, src)
+	ctx, cancel := context.WithCancel(context.Background())
+	t0 := time.Now()
+	s.u.ackIn.Store(3)
+	s.applyAck(ctx, t0)
+	s.u.ackIn.Store(5) // arrives, but the session ends before it is applied
+	cancel()
+	s.end(ctx)
+	if !slices.Equal(src.marks, []uint64{3, 5}) {
+		t.Fatalf("marks after the session ended = %v, want [3 5]", src.marks)
+	}
+	s.u.ackIn.Store(50) // from a ledger this unit no longer has
+	s.end(ctx)
+	if !slices.Equal(src.marks, []uint64{3, 5}) || s.acked != 5 {
+		t.Fatalf("after an ack beyond the ledger: marks %v, acked %d; want [3 5], 5", src.marks, s.acked)
+	}
+}
+
+func TestUplinkMarksTheLastAckOnShutdownEvenBetweenMarks(t *testing.T) {
+	b := startBroker(t, "127.0.0.1:0", nil)
+	coll := startCollector(t, b.url)
+	coll.loseNext(6) // the ack stops at 5 with 6-10 outstanding
+	l := newLedger(t)
+	l.addN(t, 10)
+	u := newUplink(t, l, b.url, func(o *Options) { o.AckTimeout = time.Hour })
+	u.t.mark = time.Hour // only the first ack is marked before the shutdown
+	stop := runUplink(t, u)
+	coll.awaitContig(5)
+	for deadline := time.Now().Add(hangGuard); u.ackIn.Load() < 5; time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the uplink never received the ack of 5")
+		}
+	}
+	if err := stop(); err != nil {
+		t.Fatal(err)
+	}
+	if acked, err := l.Acknowledged(context.Background()); err != nil || acked != 5 {
+		t.Fatalf("ledger acknowledged up to %d, %v after shutdown; want 5, the collector's last ack", acked, err)
+	}
+}
