@@ -23,7 +23,11 @@
 // prefix ("everything up to seq"), so the delivered entries are always the
 // lowest seqs in the ledger. Pending, PendingAlerts and Backlog read through
 // partial indexes on the undelivered rows, so the cost of draining a backlog
-// does not grow with the size of the history.
+// does not grow with the size of the history. Pending and PendingAlerts
+// hand out each entry's JSON as it was stored (Record), with its site, unit
+// and alert flag from columns of their own, so the uplink publishes an
+// entry without decoding it; the statements the drain repeats are prepared
+// once, at Open.
 //
 // # Disk space
 //

@@ -18,7 +18,7 @@ const historicalTail = `,"historical":true}`
 
 // payload is what goes on the wire for r: the stored body as it is, and for
 // a backlog entry the same with "historical":true added. Decoding every
-// entry only to encode it again took a fifth of the CPU of a backlog drain.
+// entry only to encode it again was half the uplink's own CPU in a drain.
 //
 // The body is json.Marshal of the entry, which leaves Historical out while
 // it is false, so a body that mentions "historical" anywhere (the key, or
