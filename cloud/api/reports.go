@@ -65,7 +65,7 @@ func (s *server) buildReport(r *http.Request, p report.Period) (report.Report, e
 	if err != nil {
 		return report.Report{}, err
 	}
-	rows, err := s.store.Rollups(ctx, store.RollupQuery{By: "site", Since: p.Since.Truncate(time.Hour), Until: p.Until})
+	rows, err := s.store.Rollups(ctx, store.RollupQuery{By: "site", Since: p.Since.Truncate(time.Hour), Until: p.Until, Whole: true})
 	if err != nil {
 		return report.Report{}, err
 	}

@@ -113,7 +113,7 @@ func (s *server) occupancy(w http.ResponseWriter, r *http.Request) {
 	}
 	rows, err := s.store.Rollups(r.Context(), store.RollupQuery{By: "site",
 		Since: since.Truncate(time.Hour), Until: now.Add(time.Hour),
-		Metrics: []string{store.MetricIn, store.MetricOut}})
+		Metrics: []string{store.MetricIn, store.MetricOut}, Whole: true})
 	if err != nil {
 		s.internal(w, "query rollups", err)
 		return

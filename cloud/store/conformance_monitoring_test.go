@@ -133,6 +133,10 @@ func behaveRollupFilters(t *testing.T, c conf) {
 			t.Errorf("%s: totals %v, want %v", tt.name, got, tt.want)
 		}
 	}
+	whole := c.rollups(RollupQuery{By: "site", Since: t0.Add(-time.Hour), Until: t0.Add(24 * time.Hour), Whole: true})
+	if len(whole) != 2 || !whole[0].Hour.Equal(t0.Add(-time.Hour)) || whole[0].Counts["total"] != 3 || whole[1].Counts["total"] != 1 {
+		t.Errorf("whole window by site: %+v", whole)
+	}
 	if got := c.rollups(RollupQuery{By: "all", Since: t0, Until: atNine, Metrics: []string{"in", "fever"}}); len(got) != 1 ||
 		!reflect.DeepEqual(got[0].Counts, map[string]int{"in": 1, "fever": 1}) {
 		t.Errorf("all sites, in and fever only: %+v", got)

@@ -82,9 +82,13 @@ func pgRollupSQL(q RollupQuery) (string, []any, error) {
 		args = append(args, q.Metrics)
 		conds = append(conds, "r.metric = ANY($"+strconv.Itoa(len(args))+"::text[])")
 	}
-	return `SELECT ` + key + ` AS k, r.hour, r.metric, sum(r.n)::bigint FROM ` + from +
+	hour := "r.hour"
+	if q.Whole {
+		hour = "$1::bigint" // the window's start
+	}
+	return `SELECT ` + key + ` AS k, ` + hour + ` AS h, r.metric, sum(r.n)::bigint FROM ` + from +
 		` WHERE ` + strings.Join(conds, " AND ") +
-		` GROUP BY k, r.hour, r.metric ORDER BY k, r.hour`, args, nil
+		` GROUP BY k, h, r.metric ORDER BY k, h`, args, nil
 }
 
 // PutSites creates or updates the sites the centre configured, in one

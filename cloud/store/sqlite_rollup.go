@@ -148,9 +148,13 @@ func rollupSQL(q RollupQuery) (string, []any, error) {
 			args = append(args, m)
 		}
 	}
-	return `SELECT ` + key + ` AS k, r.hour, r.metric, sum(r.n) FROM ` + from +
+	hour := "r.hour"
+	if q.Whole {
+		hour, args = "?", append([]any{q.Since.Unix()}, args...)
+	}
+	return `SELECT ` + key + ` AS k, ` + hour + ` AS h, r.metric, sum(r.n) FROM ` + from +
 		` WHERE ` + strings.Join(conds, " AND ") +
-		` GROUP BY k, r.hour, r.metric ORDER BY k, r.hour`, args, nil
+		` GROUP BY k, h, r.metric ORDER BY k, h`, args, nil
 }
 
 // scanRollups folds (key, hour, metric, n) rows, ordered by key and hour,

@@ -160,7 +160,8 @@ var migrations = []string{
 		facility TEXT NOT NULL DEFAULT '',
 		capacity INTEGER NOT NULL DEFAULT 0
 	);
-	CREATE INDEX site_rollups_hour ON site_rollups (hour);
+	-- covering: the sites' hourly and daily views read the index alone
+	CREATE INDEX site_rollups_hour ON site_rollups (hour, site, metric, n);
 	CREATE TABLE alerts (
 		id          TEXT PRIMARY KEY,
 		site        TEXT NOT NULL,
@@ -195,6 +196,8 @@ var migrations = []string{
 		assigned_at INTEGER NOT NULL,
 		PRIMARY KEY (scope, target)
 	);`,
+	// The fleet view lists units by site: read in order, not sorted.
+	`CREATE INDEX units_site ON units (site, unit);`,
 }
 
 // prepare prepares the hot statements, after migrate made their tables.

@@ -19,6 +19,9 @@ type RollupQuery struct {
 	By                   string // "site", "unit" or "facility": what Key holds
 	// Metrics, if any, are the only metrics read (occupancy needs two).
 	Metrics []string
+	// Whole sums the window into one row per key, its Hour the window's
+	// start, rather than one row per hour.
+	Whole bool
 }
 
 // RollupRow is one key's counts in one hour (the start of a UTC hour).

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
-	"slices"
 	"time"
 
 	"github.com/kakou/kakou/firmware/wire"
@@ -132,18 +131,20 @@ func liveBacklog(st wire.Status) (backlog sql.NullInt64, oldest time.Time, alarm
 
 // deviceLists caches decoded device lists by their JSON: most units of a
 // fleet report the same few, and the fleet view reads 10,000 of them.
+// Units with the same list share its slice, so callers must not modify
+// Unit.Devices in place.
 type deviceLists map[string][]wire.Device
 
 func (c deviceLists) decode(s string) ([]wire.Device, error) {
 	if d, ok := c[s]; ok {
-		return slices.Clone(d), nil
+		return d, nil
 	}
 	var d []wire.Device
 	if err := json.Unmarshal([]byte(s), &d); err != nil {
 		return nil, err
 	}
 	c[s] = d
-	return slices.Clone(d), nil
+	return d, nil
 }
 
 func scanUnit(rows *sql.Rows, seen deviceLists) (Unit, error) {

@@ -117,3 +117,26 @@ func TestUplinkMarksTheLastAckOnShutdownEvenBetweenMarks(t *testing.T) {
 		t.Fatalf("ledger acknowledged up to %d, %v after shutdown; want 5, the collector's last ack", acked, err)
 	}
 }
+
+func TestSenderMarksAtLeastEveryMarkRowsEntriesInAFastDrain(t *testing.T) {
+	src := &markLog{last: 3 * markRows}
+	s := sentBacklog(t, src) // t.mark is a minute: only the size bound marks
+	ctx := context.Background()
+	now := time.Now()
+	for _, st := range []struct {
+		ack   uint64
+		marks []uint64
+	}{
+		{100, []uint64{100}},
+		{markRows, []uint64{100}},
+		{markRows + 99, []uint64{100}},
+		{markRows + 100, []uint64{100, markRows + 100}},
+		{2*markRows + 150, []uint64{100, markRows + 100, 2*markRows + 150}},
+	} {
+		s.u.ackIn.Store(st.ack)
+		s.applyAck(ctx, now)
+		if !slices.Equal(src.marks, st.marks) {
+			t.Fatalf("after the ack of %d: marks %v, want %v", st.ack, src.marks, st.marks)
+		}
+	}
+}

@@ -15,9 +15,9 @@
 // wire.AckTopic with the highest seq up to which it holds every entry; the
 // uplink subscribes to it on each connection (being retained, the latest
 // arrives at once) and calls Source.MarkDeliveredUpTo: at once when nothing
-// else is outstanding, otherwise at most every 250 ms, and when the
-// connection ends, so a fast drain does not cost a ledger transaction per
-// ack. An entry acked but not yet marked when the power goes is sent
+// else is outstanding, otherwise every 250 ms or 1,000 entries, and when
+// the connection ends, so a fast drain does not cost a ledger transaction
+// per ack. An entry acked but not yet marked when the power goes is sent
 // again, which the idempotent collector shrugs off. The broker's PUBACKs
 // only pace the publishing: an entry a broker accepted and then lost on a
 // restart, or that a collector never stored, stays pending in the ledger.

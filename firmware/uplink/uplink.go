@@ -93,7 +93,7 @@ type timing struct {
 	retryMin time.Duration // first delay after a failed or lost connection
 	retryMax time.Duration // the doubling delay stops growing here
 	goodbye  time.Duration // time allowed for the offline status at shutdown
-	mark     time.Duration // acks reach the ledger at most this often while entries are outstanding
+	mark     time.Duration // acks reach the ledger this often while entries are outstanding (or every markRows)
 }
 
 var defaultTiming = timing{
