@@ -25,10 +25,11 @@ const (
 	pubWindow = 100
 	// consumeWindow bounds the entries published but not yet consumed
 	// (received by the bare subscriber, or stored by ingest), across the
-	// fleet, as the units' windows of unacknowledged entries do. mochi
-	// PUBACKs a publish before delivering it, so without this bound the
-	// publishers outrun any consumer, and once 8,192 messages wait for one
-	// subscriber (Capabilities.MaximumInflight) mochi drops the rest.
+	// fleet, as the units' windows of unacknowledged entries do (100 units
+	// of Window 1000 would allow 100,000). mochi PUBACKs a publish before
+	// delivering it, so without this bound the publishers outrun any
+	// consumer, and once 65,535 messages wait for one subscriber (the
+	// embedded broker's in-flight limit, cloud/broker) mochi drops the rest.
 	consumeWindow = 20000
 	// phaseLimit stops a phase that will never finish (messages dropped).
 	phaseLimit = 2 * time.Minute
