@@ -254,6 +254,11 @@ const pgInsertEntries = `WITH b AS (
 	SELECT unit, min(site), hour, metric, count(*) FROM hits
 	GROUP BY unit, hour, metric ORDER BY unit, hour, metric
 	ON CONFLICT (unit, hour, metric) DO UPDATE SET n = rollups.n + excluded.n
+), total_counts AS (
+	INSERT INTO unit_totals (unit, hour, n)
+	SELECT unit, hour, count(*) FROM hits WHERE metric = 'total'
+	GROUP BY unit, hour ORDER BY unit, hour
+	ON CONFLICT (unit, hour) DO UPDATE SET n = unit_totals.n + excluded.n
 ), site_counts AS (
 	INSERT INTO site_rollups (site, hour, metric, n)
 	SELECT site, hour, metric, count(*) FROM (

@@ -112,4 +112,13 @@ var pgMigrations = []string{
 	);`,
 	// The fleet view lists units by site: read in order, not sorted.
 	`CREATE INDEX units_site ON units (site, unit);`,
+	// Each unit's hourly total apart from the other metrics, for the
+	// fleet view (see the SQLite step).
+	`CREATE TABLE unit_totals (
+		unit TEXT COLLATE "C" NOT NULL,
+		hour BIGINT NOT NULL,
+		n    BIGINT NOT NULL,
+		PRIMARY KEY (unit, hour)
+	);
+	INSERT INTO unit_totals SELECT unit, hour, n FROM rollups WHERE metric = 'total';`,
 }

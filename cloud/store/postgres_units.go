@@ -80,8 +80,7 @@ func (p *Postgres) Units(ctx context.Context, dayStart time.Time) ([]Unit, error
 	rows, err := p.pool.Query(ctx, `SELECT u.unit, u.site, u.facility, u.lane,
 		u.state, u.last_seen, u.firmware, u.policy_version, u.devices,
 		u.acked_seq, coalesce(u.backlog, 0), u.oldest_unacked, u.disk_alarm,
-		(SELECT coalesce(sum(n), 0)::bigint FROM rollups r WHERE r.unit = u.unit
-			AND r.metric = 'total' AND r.hour >= $1)
+		(SELECT coalesce(sum(n), 0)::bigint FROM unit_totals t WHERE t.unit = u.unit AND t.hour >= $1)
 		FROM units u ORDER BY u.site, u.unit`, dayStart.Truncate(time.Hour).Unix())
 	if err != nil {
 		return nil, fmt.Errorf("store: query units: %w", err)

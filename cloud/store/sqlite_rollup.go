@@ -15,6 +15,8 @@ const (
 		ON CONFLICT (unit, hour, metric) DO UPDATE SET n = n + excluded.n`
 	addSiteRollup = `INSERT INTO site_rollups (site, hour, metric, n) VALUES (?, ?, ?, ?)
 		ON CONFLICT (site, hour, metric) DO UPDATE SET n = n + excluded.n`
+	addUnitTotal = `INSERT INTO unit_totals (unit, hour, n) VALUES (?, ?, ?)
+		ON CONFLICT (unit, hour) DO UPDATE SET n = n + excluded.n`
 	insertAlert = `INSERT INTO alerts (id, site, unit, kind, raised_at, entry_id, detail, historical)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`
 )
@@ -51,6 +53,9 @@ func (s *SQLite) addRollups(ctx context.Context, tx *sql.Tx, counts map[rollupKe
 			_, err = s.stmt(ctx, tx, addSiteRollup).ExecContext(ctx, k.site, k.hour, k.metric, n)
 		} else {
 			_, err = s.stmt(ctx, tx, addUnitRollup).ExecContext(ctx, k.unit, k.site, k.hour, k.metric, n)
+		}
+		if err == nil && k.unit != "" && k.metric == MetricTotal {
+			_, err = s.stmt(ctx, tx, addUnitTotal).ExecContext(ctx, k.unit, k.hour, n)
 		}
 		if err != nil {
 			return fmt.Errorf("rollup %s/%s %s: %w", k.site, k.unit, k.metric, err)
