@@ -2,7 +2,9 @@ package api
 
 import (
 	"fmt"
+	"maps"
 	"net/url"
+	"slices"
 	"strings"
 )
 
@@ -16,7 +18,7 @@ func readParams(values url.Values, known map[string]func(string) error) error {
 		switch {
 		case !ok:
 			problems = append(problems, fmt.Sprintf("unknown parameter %q; use %s", name,
-				strings.Join(sortedNames(known), ", ")))
+				strings.Join(slices.Sorted(maps.Keys(known)), ", ")))
 		case len(values[name]) > 1:
 			problems = append(problems, fmt.Sprintf("%s: given %d times; give it once", name, len(values[name])))
 		default:
@@ -29,14 +31,6 @@ func readParams(values url.Values, known map[string]func(string) error) error {
 		return fmt.Errorf("%s", strings.Join(problems, "; "))
 	}
 	return nil
-}
-
-func sortedNames[V any](m map[string]V) []string {
-	v := url.Values{}
-	for k := range m {
-		v[k] = nil
-	}
-	return sortedKeys(v)
 }
 
 // oneOf parses a parameter that takes one of a few words.

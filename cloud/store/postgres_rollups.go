@@ -39,29 +39,13 @@ func (p *Postgres) Rollups(ctx context.Context, q RollupQuery) ([]RollupRow, err
 	return out, nil
 }
 
-// pgSiteFacility is a site's facility type, as a scalar subquery on r.site.
-const pgSiteFacility = `coalesce(nullif((SELECT facility FROM sites WHERE site = r.site), ''),
-	(SELECT max(facility) FROM units WHERE site = r.site), '')`
-
 func pgRollupSQL(q RollupQuery) (string, []any, error) {
-	var key, from, only string
-	switch q.By {
-	case "", "site":
-		key, from, only = "r.site", "site_rollups r", "r.site <> ''"
-	case "facility":
-		key, from, only = pgSiteFacility, "site_rollups r", "r.site <> ''"
-	case "unit":
-		key, from, only = "r.unit", "rollups r", "true"
-	case "all":
-		key, from, only = "'all'::text", "site_rollups r", "r.site = ''"
-	default:
-		return "", nil, fmt.Errorf("store: rollups by %q: want site, unit, facility or all", q.By)
-	}
-	if q.By == "all" && (q.Site != "" || q.Facility != "") {
-		return "", nil, fmt.Errorf("store: rollups by all: a site or facility filter needs by=site or by=facility")
+	src, err := sourceFor(q)
+	if err != nil {
+		return "", nil, err
 	}
 	args := []any{q.Since.Unix(), q.Until.Unix()}
-	conds := []string{only, "r.hour >= $1", "r.hour < $2"}
+	conds := []string{src.only, "r.hour >= $1", "r.hour < $2"}
 	add := func(cond string, arg any) {
 		args = append(args, arg)
 		conds = append(conds, cond+" = $"+strconv.Itoa(len(args)))
@@ -70,13 +54,10 @@ func pgRollupSQL(q RollupQuery) (string, []any, error) {
 		add("r.site", q.Site)
 	}
 	if q.Unit != "" {
-		if q.By != "unit" {
-			return "", nil, fmt.Errorf("store: rollups: a unit filter needs by=unit")
-		}
 		add("r.unit", q.Unit)
 	}
 	if q.Facility != "" {
-		add(pgSiteFacility, q.Facility)
+		add(siteFacility, q.Facility)
 	}
 	if len(q.Metrics) > 0 {
 		args = append(args, q.Metrics)
@@ -86,7 +67,7 @@ func pgRollupSQL(q RollupQuery) (string, []any, error) {
 	if q.Whole {
 		hour = "$1::bigint" // the window's start
 	}
-	return `SELECT ` + key + ` AS k, ` + hour + ` AS h, r.metric, sum(r.n)::bigint FROM ` + from +
+	return `SELECT ` + src.key + ` AS k, ` + hour + ` AS h, r.metric, sum(r.n)::bigint FROM ` + src.from +
 		` WHERE ` + strings.Join(conds, " AND ") +
 		` GROUP BY k, h, r.metric ORDER BY k, h`, args, nil
 }

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"fmt"
 	"strconv"
 	"strings"
 	"time"
@@ -112,4 +113,37 @@ func alertDetail(e *wire.Entry) string {
 		parts = append(parts, r.ZH)
 	}
 	return strings.Join(parts, "；")
+}
+
+// siteFacility is a site's facility type, as a scalar subquery on r.site:
+// the one the centre configured, or else one its units report.
+const siteFacility = `coalesce(nullif((SELECT facility FROM sites WHERE site = r.site), ''),
+	(SELECT max(facility) FROM units WHERE site = r.site), '')`
+
+// rollupSource is what a rollup query reads for its By: the key column,
+// the table, and the condition that picks the table's rows. Both backends
+// build their SQL on it, so they accept and refuse the same queries.
+type rollupSource struct{ key, from, only string }
+
+func sourceFor(q RollupQuery) (rollupSource, error) {
+	var src rollupSource
+	switch q.By {
+	case "", "site":
+		src = rollupSource{"r.site", "site_rollups r", "r.site <> ''"}
+	case "facility":
+		src = rollupSource{siteFacility, "site_rollups r", "r.site <> ''"}
+	case "unit":
+		src = rollupSource{"r.unit", "rollups r", "1 = 1"}
+	case "all":
+		src = rollupSource{"CAST('all' AS TEXT)", "site_rollups r", "r.site = ''"}
+	default:
+		return src, fmt.Errorf("store: rollups by %q: want site, unit, facility or all", q.By)
+	}
+	switch {
+	case q.By == "all" && (q.Site != "" || q.Facility != ""):
+		return src, fmt.Errorf("store: rollups by all: a site or facility filter needs by=site or by=facility")
+	case q.Unit != "" && q.By != "unit":
+		return src, fmt.Errorf("store: rollups: a unit filter needs by=unit")
+	}
+	return src, nil
 }

@@ -112,36 +112,17 @@ func (s *SQLite) Rollups(ctx context.Context, q RollupQuery) ([]RollupRow, error
 	return scanRollups(rows)
 }
 
-// siteFacility is a site's facility type, as a scalar subquery on r.site.
-const siteFacility = `coalesce(nullif((SELECT facility FROM sites WHERE site = r.site), ''),
-	(SELECT max(facility) FROM units WHERE site = r.site), '')`
-
 func rollupSQL(q RollupQuery) (string, []any, error) {
-	var key, from, only string
-	switch q.By {
-	case "", "site":
-		key, from, only = "r.site", "site_rollups r", "r.site <> ''"
-	case "facility":
-		key, from, only = siteFacility, "site_rollups r", "r.site <> ''"
-	case "unit":
-		key, from, only = "r.unit", "rollups r", "1 = 1"
-	case "all":
-		key, from, only = "'all'", "site_rollups r", "r.site = ''"
-	default:
-		return "", nil, fmt.Errorf("store: rollups by %q: want site, unit, facility or all", q.By)
+	src, err := sourceFor(q)
+	if err != nil {
+		return "", nil, err
 	}
-	if q.By == "all" && (q.Site != "" || q.Facility != "") {
-		return "", nil, fmt.Errorf("store: rollups by all: a site or facility filter needs by=site or by=facility")
-	}
-	conds := []string{only, "r.hour >= ?", "r.hour < ?"}
+	conds := []string{src.only, "r.hour >= ?", "r.hour < ?"}
 	args := []any{q.Since.Unix(), q.Until.Unix()}
 	if q.Site != "" {
 		conds, args = append(conds, "r.site = ?"), append(args, q.Site)
 	}
 	if q.Unit != "" {
-		if q.By != "unit" {
-			return "", nil, fmt.Errorf("store: rollups: a unit filter needs by=unit")
-		}
 		conds, args = append(conds, "r.unit = ?"), append(args, q.Unit)
 	}
 	if q.Facility != "" {
@@ -157,7 +138,7 @@ func rollupSQL(q RollupQuery) (string, []any, error) {
 	if q.Whole {
 		hour, args = "?", append([]any{q.Since.Unix()}, args...)
 	}
-	return `SELECT ` + key + ` AS k, ` + hour + ` AS h, r.metric, sum(r.n) FROM ` + from +
+	return `SELECT ` + src.key + ` AS k, ` + hour + ` AS h, r.metric, sum(r.n) FROM ` + src.from +
 		` WHERE ` + strings.Join(conds, " AND ") +
 		` GROUP BY k, h, r.metric ORDER BY k, h`, args, nil
 }
