@@ -134,11 +134,13 @@ const (
 
 // Status is a unit's retained birth/last-will message.
 type Status struct {
-	Schema        int       `json:"schema"`
-	Site          string    `json:"site"`
-	Unit          string    `json:"unit"`
-	Facility      string    `json:"facility,omitempty"`
-	Lane          Lane      `json:"lane,omitempty"`
+	Schema   int    `json:"schema"`
+	Site     string `json:"site"`
+	Unit     string `json:"unit"`
+	Facility string `json:"facility,omitempty"`
+	Lane     Lane   `json:"lane,omitempty"`
+	// Role is RoleGateway for a site gateway; empty for a checkpoint unit.
+	Role          string    `json:"role,omitempty"`
 	State         UnitState `json:"state"`
 	Firmware      string    `json:"firmware,omitempty"`
 	PolicyVersion string    `json:"policy_version,omitempty"`
@@ -159,6 +161,10 @@ type Status struct {
 	// guard is working by hand at that lane.
 	Devices []Device `json:"devices,omitempty"`
 }
+
+// RoleGateway marks the status of a site gateway (gateway/): its Backlog
+// is the entries of the site's units it holds for the cloud.
+const RoleGateway = "gateway"
 
 // Device is one sensor's health as the unit sees it.
 type Device struct {
@@ -305,6 +311,9 @@ func (s *Status) Validate() error {
 	}
 	if len(s.Devices) > 8 {
 		return errors.New("wire: status devices: more than 8")
+	}
+	if s.Role != "" && s.Role != RoleGateway {
+		return fmt.Errorf("wire: status role: %q is not %q or empty", s.Role, RoleGateway)
 	}
 	texts := []string{s.Facility, s.Firmware, s.PolicyVersion, s.BootID}
 	for _, d := range s.Devices {
