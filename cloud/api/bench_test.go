@@ -28,7 +28,8 @@ func BenchmarkDashboardAPI(b *testing.B) {
 	srv := filledServer(b, n, 10_000)
 	paths := []string{
 		"/api/v1/units",
-		"/api/v1/rollups",
+		"/api/v1/rollups?by=site&bucket=hour&metrics=in,out,fever", // what the dashboard polls
+		"/api/v1/rollups", // every metric of every site: the bulk view
 		"/api/v1/rollups?by=unit&site=site-0042",
 		"/api/v1/rollups?by=all",
 		"/api/v1/rollups?site=site-0042",
@@ -77,6 +78,7 @@ func filledServer(b *testing.B, n, units int) *httptest.Server {
 		b.Fatal(err)
 	}
 	b.Cleanup(func() { st.Close() })
+	st.SetTimezone(cst)
 	// 23:00 in Shanghai yesterday: "today" is then 23 hours long, the
 	// heaviest the dashboard's default window gets.
 	y, m, d := time.Now().In(cst).Date()

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -142,5 +143,16 @@ func TestRollupsByHourAndDay(t *testing.T) {
 	var bad map[string]string
 	if code := f.get(t, "/api/v1/rollups?by=planet&unit=u1", &bad); code != 400 || bad["error"] == "" {
 		t.Fatalf("bad query: %d %v", code, bad)
+	}
+	var some struct{ Rows []rollupJSON }
+	f.get(t, "/api/v1/rollups?metrics=in,fever", &some)
+	if len(some.Rows) != 3 || len(some.Rows[1].Counts) != 1 || some.Rows[1].Counts["fever"] != 1 ||
+		len(some.Rows[0].Counts) != 1 || some.Rows[0].Counts["in"] != 2 {
+		t.Fatalf("only in and fever: %+v", some.Rows)
+	}
+	for _, q := range []string{"metrics=in,planets", "metrics=reason:", "metrics=alert:Fever%20x"} {
+		if code := f.get(t, "/api/v1/rollups?"+q, &bad); code != 400 || !strings.Contains(bad["error"], "metric") {
+			t.Errorf("%s: %d %v, want 400 naming the metric", q, code, bad)
+		}
 	}
 }

@@ -6,6 +6,8 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+
+	"github.com/kakou/kakou/cloud/store"
 )
 
 // readParams applies each known parameter's parser and reports every
@@ -44,4 +46,36 @@ func oneOf(dst *string, words ...string) func(string) error {
 		}
 		return fmt.Errorf("%q: use %s", v, strings.Join(words, " or "))
 	}
+}
+
+// metricsParam reads a comma-separated list of rollup metrics: the plain
+// names, or decision:, reason: and alert: followed by a code.
+func metricsParam(dst *[]string) func(string) error {
+	plain := []string{store.MetricTotal, store.MetricIn, store.MetricOut, store.MetricFever,
+		store.MetricVisitor, store.MetricOverride, store.MetricManualTemp, store.MetricHistorical}
+	return func(v string) error {
+		names := strings.Split(v, ",")
+		if len(names) > 64 {
+			return fmt.Errorf("%d metrics; ask for at most 64", len(names))
+		}
+		for _, m := range names {
+			if !slices.Contains(plain, m) && !prefixedMetric(m) {
+				return fmt.Errorf("%q is not a metric; use %s, or decision:, reason: or alert: and a code",
+					m, strings.Join(plain, ", "))
+			}
+		}
+		*dst = names
+		return nil
+	}
+}
+
+func prefixedMetric(m string) bool {
+	for _, p := range []string{store.PrefixDecision, store.PrefixReason, store.PrefixAlert} {
+		if code, ok := strings.CutPrefix(m, p); ok {
+			return code != "" && len(code) <= 64 && !strings.ContainsFunc(code, func(r rune) bool {
+				return !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '_')
+			})
+		}
+	}
+	return false
 }

@@ -28,6 +28,7 @@ func (s *server) rollups(w http.ResponseWriter, r *http.Request) {
 		"facility": func(v string) error { return idParam(&q.Facility, v) },
 		"since":    func(v string) error { return timeParam(&q.Since, v) },
 		"until":    func(v string) error { return timeParam(&q.Until, v) },
+		"metrics":  metricsParam(&q.Metrics),
 	})
 	if err == nil {
 		err = checkWindow(q.Since, q.Until, 93*24*time.Hour)

@@ -101,7 +101,15 @@ func (c *Collector) dialStore(ctx context.Context) (Store, error) {
 	if err := os.MkdirAll(c.cfg.DataDir, 0o750); err != nil {
 		return nil, fmt.Errorf("data directory: %w", err)
 	}
-	return store.Open(c.cfg.DatabasePath())
+	st, err := store.Open(c.cfg.DatabasePath())
+	if err != nil {
+		return nil, err
+	}
+	loc, err := c.cfg.Location() // checked with the config
+	if err == nil {
+		st.SetTimezone(loc)
+	}
+	return st, nil
 }
 
 func (c *Collector) startBroker(context.Context) error {

@@ -17,6 +17,14 @@ const (
 		ON CONFLICT (site, hour, metric) DO UPDATE SET n = n + excluded.n`
 	addUnitTotal = `INSERT INTO unit_totals (unit, hour, n) VALUES (?, ?, ?)
 		ON CONFLICT (unit, hour) DO UPDATE SET n = n + excluded.n`
+	// bumpToday adds a batch's entries of today to the unit's day count,
+	// or, the first time in a day (or after the migration that made it),
+	// counts the day afresh from the hourly totals the batch just updated.
+	bumpToday = `UPDATE units SET
+		today_n = CASE WHEN today = ?1 THEN today_n + ?2
+			ELSE (SELECT coalesce(sum(n), 0) FROM unit_totals WHERE unit = ?3 AND hour >= ?1) END,
+		today = ?1
+		WHERE unit = ?3`
 	insertAlert = `INSERT INTO alerts (id, site, unit, kind, raised_at, entry_id, detail, historical)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`
 )
@@ -43,7 +51,30 @@ func (s *SQLite) countFresh(ctx context.Context, tx *sql.Tx, entries []wire.Entr
 			return fmt.Errorf("alert of %s: %w", e.ID, err)
 		}
 	}
-	return s.addRollups(ctx, tx, counts)
+	if err := s.addRollups(ctx, tx, counts); err != nil {
+		return err
+	}
+	return s.bumpToday(ctx, tx, counts, receivedAt)
+}
+
+// bumpToday keeps each unit's count since the start of the receiving day.
+// A unit whose row does not exist yet (its first batch), or that sent
+// nothing of today, keeps a stale day: the fleet view then sums its hours.
+func (s *SQLite) bumpToday(ctx context.Context, tx *sql.Tx, counts map[rollupKey]int, receivedAt time.Time) error {
+	y, m, d := receivedAt.In(s.loc).Date()
+	today := time.Date(y, m, d, 0, 0, 0, 0, s.loc).Truncate(time.Hour).Unix()
+	perUnit := map[string]int{}
+	for k, n := range counts {
+		if k.unit != "" && k.metric == MetricTotal && k.hour >= today {
+			perUnit[k.unit] += n
+		}
+	}
+	for unit, n := range perUnit {
+		if _, err := s.stmt(ctx, tx, bumpToday).ExecContext(ctx, today, n, unit); err != nil {
+			return fmt.Errorf("unit %s day count: %w", unit, err)
+		}
+	}
+	return nil
 }
 
 func (s *SQLite) addRollups(ctx context.Context, tx *sql.Tx, counts map[rollupKey]int) error {

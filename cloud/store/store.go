@@ -36,7 +36,16 @@ type SQLite struct {
 	stmts   map[string]*sql.Stmt
 	mu      sync.Mutex
 	inserts map[int]*sql.Stmt // INSERTs of n entries (insertStmt); guarded by mu
+	// loc is where "today" starts for each unit's day counter; see
+	// SetTimezone.
+	loc *time.Location
 }
+
+// SetTimezone says where the checkpoints' day starts (the collector's
+// timezone): the fleet view's count of each unit's entries today is kept
+// up to date at ingest for that day. Call it before storing; a fleet view
+// asked for another day start is summed from the hourly totals instead.
+func (s *SQLite) SetTimezone(loc *time.Location) { s.loc = loc }
 
 // dsnParams are applied by the driver to every pooled connection. WAL lets
 // the dashboard read while ingest writes; synchronous NORMAL may lose the
@@ -56,7 +65,7 @@ func Open(path string) (*SQLite, error) {
 	if err != nil {
 		return nil, fmt.Errorf("store: open %s: %w", path, err)
 	}
-	s := &SQLite{db: db, stmts: map[string]*sql.Stmt{}, inserts: map[int]*sql.Stmt{}}
+	s := &SQLite{db: db, stmts: map[string]*sql.Stmt{}, inserts: map[int]*sql.Stmt{}, loc: time.Local}
 	err = s.migrate(context.Background())
 	if err == nil {
 		err = s.prepare(context.Background())
@@ -208,11 +217,16 @@ var migrations = []string{
 		PRIMARY KEY (unit, hour)
 	) WITHOUT ROWID;
 	INSERT INTO unit_totals SELECT unit, hour, n FROM rollups WHERE metric = 'total';`,
+	// Each unit's count since the start of the day ingest is in (today,
+	// the hour the local day starts in): the fleet view reads it instead
+	// of summing 10,000 units' hours. NULL until the unit's next batch.
+	`ALTER TABLE units ADD COLUMN today INTEGER;
+	ALTER TABLE units ADD COLUMN today_n INTEGER NOT NULL DEFAULT 0;`,
 }
 
 // prepare prepares the hot statements, after migrate made their tables.
 func (s *SQLite) prepare(ctx context.Context) error {
-	for _, q := range []string{upsertUnit, nextSeqs, setAcked, startQuery, addUnitRollup, addSiteRollup, addUnitTotal, insertAlert} {
+	for _, q := range []string{upsertUnit, nextSeqs, setAcked, startQuery, addUnitRollup, addSiteRollup, addUnitTotal, bumpToday, insertAlert} {
 		st, err := s.db.PrepareContext(ctx, q)
 		if err != nil {
 			return fmt.Errorf("prepare %.40q: %w", q, err)

@@ -88,14 +88,16 @@ func putUnitStatus(ctx context.Context, tx *sql.Tx, st wire.Status, receivedAt t
 }
 
 // Units lists every known unit by site and id, with how many entries each
-// has made since dayStart (the caller's local midnight), read from the
-// hourly rollups: a zone whose midnight is not on a UTC hour counts from
-// the hour before.
+// has made since dayStart (the caller's local midnight), counted from the
+// hourly totals: a zone whose midnight is not on a UTC hour counts from
+// the hour before. For the day SetTimezone's zone is in, the count kept at
+// ingest is read instead of summing the unit's hours.
 func (s *SQLite) Units(ctx context.Context, dayStart time.Time) ([]Unit, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT u.unit, u.site, u.facility, u.lane,
 		u.state, u.last_seen, u.firmware, u.policy_version, u.devices,
 		u.acked_seq, coalesce(u.backlog, 0), u.oldest_unacked, u.disk_alarm,
-		(SELECT coalesce(sum(n), 0) FROM unit_totals t WHERE t.unit = u.unit AND t.hour >= ?)
+		CASE WHEN u.today = ?1 THEN u.today_n ELSE
+		(SELECT coalesce(sum(n), 0) FROM unit_totals t WHERE t.unit = u.unit AND t.hour >= ?1) END
 		FROM units u ORDER BY u.site, u.unit`, dayStart.Truncate(time.Hour).Unix())
 	if err != nil {
 		return nil, fmt.Errorf("store: query units: %w", err)

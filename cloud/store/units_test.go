@@ -1,6 +1,7 @@
 package store
 
 import (
+	"fmt"
 	"testing"
 	"time"
 
@@ -141,5 +142,34 @@ func TestPutStatusKeepsTheLiveBacklogAndDiskAlarm(t *testing.T) {
 	putStatus(t, s, status("u1", wire.Online), received.Add(2*time.Minute)) // drained
 	if u := units(t, s, t0)["u1"]; u.Backlog != 0 || !u.OldestUnacked.IsZero() || u.DiskAlarm {
 		t.Fatalf("after draining: %+v, want no backlog and no alarm", u)
+	}
+}
+
+// TestUnitsDayCountKeptAtIngest: for the day the store's timezone is in,
+// the fleet view reads a count kept at ingest; it must agree with the
+// hourly totals through duplicates, late entries of today and of
+// yesterday, a unit's first batch, and the day rolling over.
+func TestUnitsDayCountKeptAtIngest(t *testing.T) {
+	s := openTemp(t)
+	s.SetTimezone(time.UTC)
+	day := time.Date(2026, 11, 23, 0, 0, 0, 0, time.UTC)
+	at := func(seq uint64, ts time.Time) wire.Entry {
+		e := entry("site-a", "u1", seq)
+		e.ID, e.Time = fmt.Sprintf("d-%d", seq), ts
+		return e
+	}
+	put(t, s, day.Add(9*time.Hour), at(1, day.Add(9*time.Hour)))                                 // first batch: no row yet
+	put(t, s, day.Add(10*time.Hour), at(2, day.Add(10*time.Hour)), at(3, day.Add(-2*time.Hour))) // one of yesterday
+	put(t, s, day.Add(11*time.Hour), at(2, day.Add(10*time.Hour)), at(4, day.Add(8*time.Hour)))  // a re-send, a late one
+	if got := units(t, s, day)["u1"].EntriesToday; got != 3 {
+		t.Fatalf("today: %d entries, want 3 (seqs 1, 2, 4)", got)
+	}
+	next := day.Add(24 * time.Hour)
+	put(t, s, next.Add(time.Hour), at(5, next.Add(time.Hour)), at(6, next.Add(-time.Hour)))
+	if got := units(t, s, next)["u1"].EntriesToday; got != 1 {
+		t.Fatalf("next day: %d entries, want 1", got)
+	}
+	if got := units(t, s, day)["u1"].EntriesToday; got != 5 {
+		t.Fatalf("from the first day's start: %d entries, want 5 (summed from the hours)", got)
 	}
 }

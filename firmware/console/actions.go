@@ -23,8 +23,7 @@ type action func(r *http.Request, body []byte) (wire.Entry, error)
 // then runs a and answers with the new entry.
 func (c *Console) post(a action) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		if o := r.Header.Get("Origin"); o != "" && o != "http://"+r.Host {
-			writeJSON(w, http.StatusForbidden, map[string]string{"error": "posts come only from the console page itself"})
+		if !sameOrigin(w, r) {
 			return
 		}
 		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, 4096))
@@ -40,6 +39,31 @@ func (c *Console) post(a action) http.HandlerFunc {
 		c.opts.Logger.Info("guard action", "path", r.URL.Path, "seq", e.Seq, "decision", e.Decision)
 		writeJSON(w, http.StatusOK, e)
 	}
+}
+
+// sameOrigin refuses, with 403, a post another page sent.
+func sameOrigin(w http.ResponseWriter, r *http.Request) bool {
+	if o := r.Header.Get("Origin"); o != "" && o != "http://"+r.Host {
+		writeJSON(w, http.StatusForbidden, map[string]string{"error": "posts come only from the console page itself"})
+		return false
+	}
+	return true
+}
+
+// cancelWait ends the hold on a person told to wait who has gone away. No
+// entry is made (nobody passed the gate); the unit's log records it.
+func (c *Console) cancelWait(w http.ResponseWriter, r *http.Request) {
+	if !sameOrigin(w, r) {
+		return
+	}
+	h, err := c.lane.Cancel()
+	if err != nil {
+		writeJSON(w, http.StatusConflict, map[string]string{"error": err.Error()})
+		return
+	}
+	c.opts.Logger.Info("guard action: the person told to wait left; the lane takes the next scan",
+		"path", r.URL.Path, "seq", h.Entry.Seq, "held_since", h.Since)
+	writeJSON(w, http.StatusOK, h)
 }
 
 func decode(body []byte, v any, example string) error {

@@ -145,3 +145,56 @@ func chromium(t *testing.T) string {
 	t.Skip("chromium not installed (apt-get install chromium)")
 	return ""
 }
+
+// TestConsoleIntegrationChromiumShowsTheWaitWithTheCountThenTheAdmission:
+// a full shop holds the next person; the page says "please wait" with the
+// count, and switches to the pass once the gateway grants a place. A
+// second person held is let go by the guard's button.
+func TestConsoleIntegrationChromiumShowsTheWaitWithTheCountThenTheAdmission(t *testing.T) {
+	browser := chromium(t)
+	c, l := newShopLane(t, 0)
+	if err := c.Start("127.0.0.1:0"); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Shutdown(context.Background()) })
+	if _, err := l.Screen(context.Background(), []byte("KAKOU1:PASS:S-1")); err != nil {
+		t.Fatal(err)
+	}
+	ctx := browserContext(t, browser)
+	text := func(sel string) string {
+		t.Helper()
+		v, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
+		if err != nil {
+			t.Fatalf("read %s: %v", sel, err)
+		}
+		return v
+	}
+	if err := chromedp.Do(ctx, chromedp.Navigate(c.URL()), chromedp.WaitVisible(chromedp.CSS("#leave.shown"))); err != nil {
+		t.Fatal(err)
+	}
+	if headline, count := text("#headline"), text("#count"); headline != "请等候" ||
+		!strings.Contains(count, "场内 200/200") || !strings.Contains(count, "全场等候 3") {
+		t.Fatalf("held: headline %q, count %q", headline, count)
+	}
+	shopFlow(t, l, 2, 1)
+	if err := chromedp.Do(ctx, chromedp.WaitVisible(chromedp.CSS("#result.allow"))); err != nil {
+		t.Fatal(err)
+	}
+	if reasons := text("#reasons"); !strings.Contains(reasons, "等候后放行") {
+		t.Fatalf("admitted: reasons %q", reasons)
+	}
+	if _, err := l.Screen(context.Background(), []byte("KAKOU1:PASS:S-2")); err != nil {
+		t.Fatal(err)
+	}
+	err := chromedp.Do(ctx,
+		chromedp.WaitVisible(chromedp.CSS("#leave.shown")),
+		chromedp.Click(chromedp.CSS("#leave")),
+		chromedp.WaitNotPresent(chromedp.CSS("#leave.shown")),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if headline := text("#headline"); headline != "请扫码" || l.Held() != nil {
+		t.Fatalf("after the guard ended the wait: headline %q, held %v", headline, l.Held())
+	}
+}

@@ -2,7 +2,10 @@
 // serves to the Pi's touchscreen in kiosk mode or a guard's phone on the
 // LAN. It shows the last result in very large type, the health of each
 // device and of the uplink, today's counts, and lets the guard enter a
-// temperature by hand when the thermometer has a fault.
+// temperature by hand when the thermometer has a fault. Behind a site
+// gateway it shows how many are inside; a person held because the site is
+// full shows "please wait" with the count until they are admitted or the
+// guard ends the wait.
 package console
 
 import (
@@ -34,6 +37,13 @@ type Lane interface {
 	Devices() []wire.Device
 	UplinkConnected() bool
 	Counts(ctx context.Context, since time.Time) (map[wire.Decision]int, error)
+	// Count is the site gateway's count and this lane's grant; nil
+	// without a gateway.
+	Count() *screening.Count
+	// Held is the person told to wait and held at the gate, or nil.
+	Held() *screening.Held
+	// Cancel ends the hold: the person left.
+	Cancel() (screening.Held, error)
 }
 
 // Options identify the lane on screen and set where "today" starts.
@@ -95,6 +105,7 @@ func (c *Console) Handler() http.Handler {
 	mux.HandleFunc("POST /api/mask", c.post(c.mask))
 	mux.HandleFunc("POST /api/register", c.post(c.register))
 	mux.HandleFunc("POST /api/override", c.post(c.override))
+	mux.HandleFunc("POST /api/cancel-wait", c.cancelWait)
 	return mux
 }
 
@@ -129,6 +140,8 @@ type stateJSON struct {
 	Today    map[wire.Decision]int `json:"today"`
 	ManualOK bool                  `json:"manual_entry"`
 	Prefill  *credential.Visitor   `json:"prefill,omitempty"`
+	Count    *screening.Count      `json:"count"` // null without a site gateway
+	Held     *screening.Held       `json:"held"`  // null unless someone is held at the gate
 }
 
 func (c *Console) state(w http.ResponseWriter, r *http.Request) {
@@ -143,7 +156,8 @@ func (c *Console) state(w http.ResponseWriter, r *http.Request) {
 	c.mu.Unlock()
 	writeJSON(w, http.StatusOK, stateJSON{Site: c.opts.Site, Unit: c.opts.Unit, Lane: c.opts.Lane,
 		Last: last, Devices: c.lane.Devices(), Uplink: c.lane.UplinkConnected(), Today: today,
-		ManualOK: last != nil && last.Temperature == nil, Prefill: c.lane.Prefill()})
+		ManualOK: last != nil && last.Temperature == nil, Prefill: c.lane.Prefill(),
+		Count: c.lane.Count(), Held: c.lane.Held()})
 }
 
 func writeJSON(w http.ResponseWriter, code int, v any) {

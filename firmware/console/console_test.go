@@ -57,6 +57,11 @@ func newWorkingLane(t *testing.T) (*Console, lane) {
 
 func newLaneWith(t *testing.T, th screening.Thermometer) (*Console, lane) {
 	t.Helper()
+	return newLaneUnder(t, th, policy.Default)
+}
+
+func newLaneUnder(t *testing.T, th screening.Thermometer, pol func() policy.Policy) (*Console, lane) {
+	t.Helper()
 	led, err := ledger.Open(filepath.Join(t.TempDir(), "ledger.db"))
 	if err != nil {
 		t.Fatal(err)
@@ -65,7 +70,7 @@ func newLaneWith(t *testing.T, th screening.Thermometer) (*Console, lane) {
 	var c *Console
 	n := 0
 	p, err := screening.New(th, sim.Must(nil), led, screening.Options{
-		Site: "sunshine-garden", Unit: "north-gate", Lane: wire.LaneIn, Policy: policy.Default,
+		Site: "sunshine-garden", Unit: "north-gate", Lane: wire.LaneIn, Policy: pol,
 		Credentials: &credential.Verifier{},
 		Now:         func() (time.Time, bool) { return time.Now(), true },
 		NewID:       func() string { n++; return fmt.Sprintf("id-%d", n) },

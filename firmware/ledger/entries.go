@@ -180,3 +180,29 @@ func (l *Ledger) Counts(ctx context.Context, since time.Time) (map[wire.Decision
 	}
 	return out, nil
 }
+
+// Admissions returns, in order, the seqs of the entries after afterSeq that
+// let someone in (lane "in", decision "allow"): what a unit that restarted
+// has already used of its site gateway's grant (wire.Flow). The range is
+// short: the gateway's AfterSeq trails the unit's last seq by the entries
+// still on their way, and those are never purged, being unacknowledged.
+func (l *Ledger) Admissions(ctx context.Context, afterSeq uint64) ([]uint64, error) {
+	rows, err := l.db.QueryContext(ctx, `SELECT seq FROM entries WHERE seq > ? AND decision = ?
+		AND json_extract(body, '$.lane') = ? ORDER BY seq`, int64(afterSeq), string(wire.Allow), string(wire.LaneIn))
+	if err != nil {
+		return nil, fmt.Errorf("ledger: admissions after %d: %w", afterSeq, err)
+	}
+	defer rows.Close()
+	var out []uint64
+	for rows.Next() {
+		var seq int64
+		if err := rows.Scan(&seq); err != nil {
+			return nil, fmt.Errorf("ledger: admissions after %d: %w", afterSeq, err)
+		}
+		out = append(out, uint64(seq))
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("ledger: admissions after %d: %w", afterSeq, err)
+	}
+	return out, nil
+}

@@ -64,6 +64,9 @@ var (
 
 	ReasonFull             = wire.Reason{Code: "capacity_full", ZH: "场内人数已满，请稍候", EN: "full inside, please wait"}
 	ReasonOccupancyUnknown = wire.Reason{Code: "occupancy_unknown", ZH: "场内人数未知，未限流", EN: "occupancy unknown, not limited"}
+	// ReasonAdmittedAfterWait marks the entry of a person held at a full
+	// site and let in once the site gateway's grant had room again.
+	ReasonAdmittedAfterWait = wire.Reason{Code: "admitted_after_wait", ZH: "等候后放行", EN: "admitted after waiting"}
 )
 
 // Alerts tell the centre to look at an entry at once (PRODUCT.md: fever

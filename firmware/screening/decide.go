@@ -87,23 +87,40 @@ func (p *Pipeline) Prefill() *credential.Visitor {
 // decideLocked evaluates the last person under the policy in force and
 // logs the entry. Callers hold mu.
 func (p *Pipeline) decideLocked(ctx context.Context) (wire.Entry, error) {
+	return p.commitDecisionLocked(ctx, p.evaluateLocked())
+}
+
+// evaluateLocked decides the last person now, with the gateway's count if
+// there is one, without logging anything. Callers hold mu.
+func (p *Pipeline) evaluateLocked() policy.Decision {
 	in := &p.last.in
 	now, synced := p.opts.Now()
 	in.Now, in.ClockSynced = now, synced
 	pol := p.opts.Policy()
 	in.PriorFever = p.hadFever(p.last.key, pol)
-	d := pol.Evaluate(*in)
+	in.Occupancy, in.Capacity = p.occupancyLocked()
+	return pol.Evaluate(*in)
+}
+
+// commitDecisionLocked logs d as the last person's entry. Callers hold mu.
+func (p *Pipeline) commitDecisionLocked(ctx context.Context, d policy.Decision) (wire.Entry, error) {
 	p.rememberFever(p.last.key, d)
-	e := p.entry(*in, d)
+	e := p.entry(p.last.in, d)
 	e.Visitor = p.last.visitor
 	return p.commitLocked(ctx, e)
 }
 
+// commitLocked appends e, counts it against the gateway's grant if it let
+// someone in, and starts or ends a hold, all before anyone is told of it.
 func (p *Pipeline) commitLocked(ctx context.Context, e wire.Entry) (wire.Entry, error) {
 	if err := p.ledger.Append(ctx, &e); err != nil {
 		return wire.Entry{}, fmt.Errorf("screening: %w", err)
 	}
 	p.last.entryID = e.ID
+	if e.Lane == wire.LaneIn && e.Decision == wire.Allow {
+		p.admitted.add(e.Seq)
+	}
+	p.holdLocked(e)
 	p.opts.Decided(e)
 	return e, nil
 }

@@ -33,8 +33,12 @@ type Scanner interface {
 }
 
 // Ledger stores an entry durably and assigns its sequence number.
+// Admissions returns, in order, the seqs of the entries after afterSeq that
+// let someone in (lane "in", decision "allow"): a restarted unit's count
+// against its gateway's grant (flow.go).
 type Ledger interface {
 	Append(ctx context.Context, e *wire.Entry) error
+	Admissions(ctx context.Context, afterSeq uint64) ([]uint64, error)
 }
 
 // Credentials verifies what a scanned code is (*credential.Verifier).
@@ -65,6 +69,9 @@ type Options struct {
 	// Decided is called after the entry is durable, never before.
 	Decided func(wire.Entry)
 	Logger  *slog.Logger
+	// HoldTimeout ends the hold on a person told to wait (hold.go);
+	// DefaultHoldTimeout when zero.
+	HoldTimeout time.Duration
 }
 
 // Pipeline screens one lane.
@@ -74,11 +81,15 @@ type Pipeline struct {
 	ledger Ledger
 	opts   Options
 
-	// mu serialises decisions, so a guard's amendment from the console and
-	// the next scan never interleave, and guards last and fevers.
-	mu     sync.Mutex
-	last   person
-	fevers map[string]time.Time // code → last fever reading, within the re-check window
+	// mu serialises decisions, so a guard's amendment from the console, a
+	// gateway's flow and the next scan never interleave, and guards the
+	// fields below.
+	mu       sync.Mutex
+	last     person
+	fevers   map[string]time.Time // code → last fever reading, within the re-check window
+	flow     *wire.Flow           // the gateway's latest; nil without a gateway (flow.go)
+	admitted admissions           // this lane's admissions after flow.AfterSeq
+	hold     *hold                // the person told to wait, nil when none (hold.go)
 }
 
 // New checks opts and returns a pipeline.
@@ -104,12 +115,16 @@ func New(th Thermometer, sc Scanner, l Ledger, opts Options) (*Pipeline, error) 
 	if opts.Decided == nil {
 		opts.Decided = func(wire.Entry) {}
 	}
+	if opts.HoldTimeout <= 0 {
+		opts.HoldTimeout = DefaultHoldTimeout
+	}
 	return &Pipeline{thermo: th, scan: sc, ledger: l, opts: opts, fevers: map[string]time.Time{}}, nil
 }
 
 // Run screens people until ctx ends or the scanner's stream does. A failure
 // to log one person is reported and the lane carries on with the next: the
-// guard handles that person by hand, and the lane must not stall.
+// guard handles that person by hand, and the lane must not stall. A person
+// told to wait is held before the next scan is taken (hold.go).
 func (p *Pipeline) Run(ctx context.Context) error {
 	for {
 		code, err := p.scan.Scan(ctx)
@@ -124,6 +139,7 @@ func (p *Pipeline) Run(ctx context.Context) error {
 		if _, err := p.Screen(ctx, code); err != nil && ctx.Err() == nil {
 			p.opts.Logger.Error("entry not logged; gate stays closed, handle this person by hand", "err", err)
 		}
+		p.awaitHold(ctx)
 	}
 }
 
@@ -139,6 +155,9 @@ func (p *Pipeline) Screen(ctx context.Context, code []byte) (wire.Entry, error) 
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	if p.hold != nil {
+		p.endHoldLocked("the next person was screened")
+	}
 	p.last = person{key: string(code), in: in}
 	return p.decideLocked(ctx)
 }

@@ -30,6 +30,16 @@ func (m *memLedger) Append(_ context.Context, e *wire.Entry) error {
 	return nil
 }
 
+func (m *memLedger) Admissions(_ context.Context, after uint64) ([]uint64, error) {
+	var out []uint64
+	for _, e := range m.entries {
+		if e.Seq > after && e.Lane == wire.LaneIn && e.Decision == wire.Allow {
+			out = append(out, e.Seq)
+		}
+	}
+	return out, nil
+}
+
 // fixedThermo is a thermometer whose forehead reading the test chooses; it
 // corrects by the same 0.5 K a configured installation would.
 type fixedThermo struct {

@@ -16,6 +16,7 @@ import (
 	"github.com/kakou/kakou/drivers/serialscanner"
 	"github.com/kakou/kakou/drivers/sim"
 	"github.com/kakou/kakou/firmware/credential"
+	"github.com/kakou/kakou/firmware/screening"
 	"github.com/kakou/kakou/firmware/uplink"
 	"github.com/kakou/kakou/firmware/wire"
 )
@@ -43,6 +44,14 @@ type Config struct {
 	Console     ConsoleConfig     `toml:"console"`
 	Gate        GateConfig        `toml:"gate"`
 	Display     DisplayConfig     `toml:"display"`
+	Flow        FlowConfig        `toml:"flow"`
+}
+
+// FlowConfig shapes flow limiting (限流) on an entrance lane behind a site
+// gateway: a person told to wait is held at the gate until the gateway
+// grants a place, the guard lets them go, or HoldTimeout passes.
+type FlowConfig struct {
+	HoldTimeout Duration `toml:"hold_timeout"`
 }
 
 // ConsoleConfig says where the guard's web console listens: loopback for
@@ -214,6 +223,7 @@ func defaults() Config {
 		MQTT: MQTTConfig{BacklogRate: uplink.DefaultBacklogRate,
 			Heartbeat: Duration{uplink.DefaultHeartbeat}},
 		Ledger:      LedgerConfig{RetentionDays: 28, QuotaMB: 512},
+		Flow:        FlowConfig{HoldTimeout: Duration{screening.DefaultHoldTimeout}},
 		Lane:        wire.LaneIn,
 		Credentials: CredentialsConfig{HealthTimeout: Duration{credential.DefaultHealthTimeout}},
 		Thermometer: ThermometerConfig{Driver: "sim", Address: int(mlx90614.DefaultOpts.Addr),
@@ -274,6 +284,9 @@ func (c *Config) Validate() error {
 		p = append(p, err.Error())
 	}
 	p = append(p, c.Display.problems()...)
+	if h := c.Flow.HoldTimeout.Duration; h < 10*time.Second || h > 2*time.Hour {
+		bad("flow.hold_timeout", "%s: want 10s to 2h (10m is usual): how long a lane holds a person told to wait", h)
+	}
 	if o := c.simOpts(); o.Validate() != nil {
 		bad("simulator", "%v", strings.TrimPrefix(o.Validate().Error(), "sim: "))
 	}

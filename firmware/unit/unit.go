@@ -92,7 +92,7 @@ func (u *Unit) build() error {
 		Status: wire.Status{Schema: wire.SchemaVersion, Site: u.cfg.Site, Unit: u.cfg.Unit,
 			Facility: u.cfg.Facility, Lane: u.cfg.Lane, Firmware: Version,
 			PolicyVersion: pol.Version, BootID: bootID},
-		Logger: u.log.With("part", "uplink"), OnPolicy: u.onPolicy,
+		Logger: u.log.With("part", "uplink"), OnPolicy: u.onPolicy, OnFlow: u.onFlow,
 	})
 	if err != nil {
 		return fmt.Errorf("unit: %w", err)
@@ -109,16 +109,19 @@ func (u *Unit) build() error {
 		Site: u.cfg.Site, Unit: u.cfg.Unit, Lane: u.cfg.Lane, BootID: bootID,
 		Policy: u.policy.Current, Credentials: u.rules.verifier,
 		Now: u.clock.Now, NewID: newID, Decided: u.decided, Logger: u.log.With("part", "screening"),
+		HoldTimeout: u.cfg.Flow.HoldTimeout.Duration,
 	})
 	if err != nil {
 		return fmt.Errorf("unit: %w", err)
 	}
+	u.restoreFlow()
 	u.console = console.New(u, console.Options{Site: u.cfg.Site, Unit: u.cfg.Unit, Lane: u.cfg.Lane,
 		Logger: u.log.With("part", "console")})
 	return nil
 }
 
-// Amend, Override, Prefill, UplinkConnected and Counts serve the guard console.
+// Amend, Override, Prefill, UplinkConnected, Counts, Count, Held and
+// Cancel serve the guard console.
 func (u *Unit) Amend(ctx context.Context, a screening.Amend) (wire.Entry, error) {
 	return u.pipeline.Amend(ctx, a)
 }
@@ -130,6 +133,9 @@ func (u *Unit) UplinkConnected() bool        { return u.uplink.Connected() }
 func (u *Unit) Counts(ctx context.Context, since time.Time) (map[wire.Decision]int, error) {
 	return u.ledger.Counts(ctx, since)
 }
+func (u *Unit) Count() *screening.Count         { return u.pipeline.Count() }
+func (u *Unit) Held() *screening.Held           { return u.pipeline.Held() }
+func (u *Unit) Cancel() (screening.Held, error) { return u.pipeline.Cancel() }
 
 // newID makes a time-ordered UUIDv7, unique without coordination.
 func newID() string { return uuid.Must(uuid.NewV7()).String() }

@@ -68,6 +68,14 @@
 // is republished at once on a change and every Heartbeat otherwise, so the
 // control room sees a backlog grow or shrink.
 //
+// # Pushed policies and flows
+//
+// With Options.OnPolicy set the uplink subscribes to the centre's retained
+// policy push (policy.go); with Options.OnFlow, to the site gateway's
+// retained flow for the lane (flow.go). Each is decoded, checked to be for
+// this unit and handed over on a goroutine of the uplink's own, the latest
+// first, so a slow hand-over never holds up the acks.
+//
 // # Presence
 //
 // Each connection registers a retained last will (wire.Status, State

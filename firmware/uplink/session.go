@@ -18,9 +18,10 @@ import (
 // not be called twice at the same time.
 func (u *Uplink) Run(ctx context.Context) error {
 	s := &sender{u: u} // outlives connections: it remembers the last ack
-	// Pushed policies are handed over until ctx ends; Run returns only once
-	// OnPolicy has.
+	// Pushed policies and flows are handed over until ctx ends; Run returns
+	// only once OnPolicy and OnFlow have.
 	defer u.startPolicies(ctx)()
+	defer u.startFlows(ctx)()
 	retry := backoff{min: u.t.retryMin, max: u.t.retryMax}
 	for {
 		wasUp, err := u.session(ctx, s)
@@ -103,7 +104,7 @@ func (u *Uplink) connect(ctx context.Context, c mqtt.Client) error {
 	return nil
 }
 
-// serve listens for acks and pushed policies, announces the unit and then
+// serve listens for acks, pushed policies and flows, announces the unit and then
 // publishes whenever there is something to do, until the connection is
 // lost, a publish fails or ctx ends (then it returns nil).
 func (u *Uplink) serve(ctx context.Context, c mqtt.Client, s *sender, lost <-chan error) error {
@@ -111,6 +112,9 @@ func (u *Uplink) serve(ctx context.Context, c mqtt.Client, s *sender, lost <-cha
 		return err
 	}
 	if err := u.subscribePolicy(ctx, c); err != nil {
+		return err
+	}
+	if err := u.subscribeFlow(ctx, c); err != nil {
 		return err
 	}
 	u.takeDirty() // before rendering: a change after this point is sent again

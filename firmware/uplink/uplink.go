@@ -83,6 +83,11 @@ type Options struct {
 	// called on a goroutine of the uplink's own, one push at a time, and
 	// may take its time: see policy.go.
 	OnPolicy func(wire.PolicyPush)
+	// OnFlow receives the site gateway's count and grant for this lane
+	// (wire.Flow), decoded and addressed to it; nil leaves the flow topic
+	// unsubscribed. It is called like OnPolicy, the latest flow first: see
+	// flow.go.
+	OnFlow func(wire.Flow)
 }
 
 // timing holds the uplink's fixed intervals; tests shorten the retry delays.
@@ -121,6 +126,8 @@ type Uplink struct {
 
 	policyIn   atomic.Pointer[wire.PolicyPush] // the latest push not yet handed to OnPolicy
 	policyWake chan struct{}                   // size 1: a push waits in policyIn
+	flowIn     atomic.Pointer[wire.Flow]       // the latest flow not yet handed to OnFlow
+	flowWake   chan struct{}                   // size 1: a flow waits in flowIn
 
 	mu            sync.Mutex
 	devices       []wire.Device
@@ -157,6 +164,7 @@ func New(src Source, opts Options) (*Uplink, error) {
 		wake: make(chan struct{}, 1),
 
 		policyWake: make(chan struct{}, 1),
+		flowWake:   make(chan struct{}, 1),
 	}, nil
 }
 

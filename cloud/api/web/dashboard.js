@@ -570,7 +570,7 @@ async function poll() {
                   occupancy: "/api/v1/occupancy" };
   if (slow) {
     lastSlow = Date.now();
-    Object.assign(paths, { rollups: "/api/v1/rollups?by=site&bucket=hour", report: reportPath(reportDate) });
+    Object.assign(paths, { rollups: "/api/v1/rollups?by=site&bucket=hour&metrics=in,out,fever", report: reportPath(reportDate) });
   }
   try {
     const keys = Object.keys(paths);
