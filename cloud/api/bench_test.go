@@ -32,6 +32,7 @@ func BenchmarkDashboardAPI(b *testing.B) {
 		"/api/v1/rollups", // every metric of every site: the bulk view
 		"/api/v1/rollups?by=unit&site=site-0042",
 		"/api/v1/rollups?by=all",
+		"/api/v1/rollups?by=facility&metrics=in,out,fever",
 		"/api/v1/rollups?site=site-0042",
 		"/api/v1/occupancy",
 		"/api/v1/alerts?open=1",

@@ -54,6 +54,9 @@ func (s *SQLite) countFresh(ctx context.Context, tx *sql.Tx, entries []wire.Entr
 	if err := s.addRollups(ctx, tx, counts); err != nil {
 		return err
 	}
+	if err := s.addSiteHours(ctx, tx, counts); err != nil {
+		return err
+	}
 	return s.bumpToday(ctx, tx, counts, receivedAt)
 }
 
@@ -131,6 +134,12 @@ func backfillRollups(ctx context.Context, tx *sql.Tx) error {
 // and facilities read site_rollups, one row per site and hour; a site's
 // facility is the one the centre configured, or else one its units report.
 func (s *SQLite) Rollups(ctx context.Context, q RollupQuery) ([]RollupRow, error) {
+	if _, err := sourceFor(q); err != nil {
+		return nil, err
+	}
+	if chartQuery(q) {
+		return s.chartRollups(ctx, q)
+	}
 	sqlText, args, err := rollupSQL(q)
 	if err != nil {
 		return nil, err

@@ -222,11 +222,25 @@ var migrations = []string{
 	// of summing 10,000 units' hours. NULL until the unit's next batch.
 	`ALTER TABLE units ADD COLUMN today INTEGER;
 	ALTER TABLE units ADD COLUMN today_n INTEGER NOT NULL DEFAULT 0;`,
+	// The dashboard charts' metrics per site and hour (sqlite_chart.go).
+	`CREATE TABLE site_hours (
+		hour  INTEGER NOT NULL,
+		site  TEXT NOT NULL,
+		total INTEGER NOT NULL,
+		in_n  INTEGER NOT NULL,
+		out_n INTEGER NOT NULL,
+		fever INTEGER NOT NULL,
+		PRIMARY KEY (hour, site)
+	) WITHOUT ROWID;
+	INSERT INTO site_hours SELECT hour, site,
+		sum(CASE metric WHEN 'total' THEN n ELSE 0 END), sum(CASE metric WHEN 'in' THEN n ELSE 0 END),
+		sum(CASE metric WHEN 'out' THEN n ELSE 0 END), sum(CASE metric WHEN 'fever' THEN n ELSE 0 END)
+		FROM site_rollups GROUP BY hour, site;`,
 }
 
 // prepare prepares the hot statements, after migrate made their tables.
 func (s *SQLite) prepare(ctx context.Context) error {
-	for _, q := range []string{upsertUnit, nextSeqs, setAcked, startQuery, addUnitRollup, addSiteRollup, addUnitTotal, bumpToday, insertAlert} {
+	for _, q := range []string{upsertUnit, nextSeqs, setAcked, startQuery, addUnitRollup, addSiteRollup, addUnitTotal, bumpToday, addSiteHour, insertAlert} {
 		st, err := s.db.PrepareContext(ctx, q)
 		if err != nil {
 			return fmt.Errorf("prepare %.40q: %w", q, err)
