@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/kakou/kakou/cloud/store"
+	"github.com/kakou/kakou/firmware/wire"
 )
 
 // Store is what the API reads.
@@ -104,6 +105,7 @@ type unitJSON struct {
 	Site          string     `json:"site"`
 	Facility      string     `json:"facility"`
 	Lane          string     `json:"lane"`
+	Kind          string     `json:"kind"` // "unit", or "gateway" for a site gateway
 	Online        bool       `json:"online"`
 	LastSeen      *time.Time `json:"last_seen"`
 	Firmware      string     `json:"firmware"`
@@ -139,13 +141,16 @@ func (s *server) units(w http.ResponseWriter, r *http.Request) {
 }
 
 func toUnitJSON(u store.Unit) unitJSON {
-	j := unitJSON{ID: u.ID, Site: u.Site, Facility: u.Facility, Lane: string(u.Lane),
+	j := unitJSON{ID: u.ID, Site: u.Site, Facility: u.Facility, Lane: string(u.Lane), Kind: "unit",
 		Online: u.Online, Firmware: u.Firmware, PolicyVersion: u.PolicyVersion,
 		EntriesToday: u.EntriesToday, Devices: make([]device, len(u.Devices)),
 		AckedSeq: u.AckedSeq, Backlog: u.Backlog, DiskAlarm: u.DiskAlarm,
 		LastSeen: timeOrNull(u.LastSeen), OldestUnacked: timeOrNull(u.OldestUnacked)}
 	for k, d := range u.Devices {
 		j.Devices[k] = device(d)
+	}
+	if u.Role == wire.RoleGateway {
+		j.Kind = wire.RoleGateway
 	}
 	return j
 }

@@ -110,7 +110,7 @@ func TestUnitsCountsEntriesSinceLocalMidnight(t *testing.T) {
 		t.Fatalf("GET units: %d %+v", code, body)
 	}
 	u := body.Units[0]
-	want := map[string]any{"id": "u1", "site": "site-a", "facility": "community", "lane": "in",
+	want := map[string]any{"id": "u1", "site": "site-a", "facility": "community", "lane": "in", "kind": "unit",
 		"online": true, "last_seen": now.UTC().Format(time.RFC3339), "firmware": "0.1.0",
 		"policy_version": "default-1", "entries_today": 2.0,
 		"devices":   []any{map[string]any{"name": "scanner", "ok": false, "detail": "unplugged"}},

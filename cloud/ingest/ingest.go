@@ -141,6 +141,14 @@ func (o Options) validate() error {
 }
 
 func (in *Ingest) clientOptions() *paho.ClientOptions {
+	o := in.pahoOptions()
+	if buffersReads(in.opts.BrokerURL) {
+		o.SetCustomOpenConnectionFn(bufferedDial) // see conn.go
+	}
+	return o
+}
+
+func (in *Ingest) pahoOptions() *paho.ClientOptions {
 	return paho.NewClientOptions().
 		AddBroker(in.opts.BrokerURL).
 		SetClientID(in.opts.ClientID).

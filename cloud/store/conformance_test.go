@@ -30,6 +30,7 @@ var behaviours = []struct {
 	{"entries filtered and newest first", behaveEntriesFilters},
 	{"an unsynced clock counts by receive time", behaveUnsyncedClock},
 	{"units and their entries today", behaveUnits},
+	{"a gateway is listed with its role", behaveGatewayRole},
 }
 
 func TestConformance(t *testing.T) {
@@ -390,5 +391,18 @@ func behaveUnits(t *testing.T, c conf) {
 	if err != nil || len(list) != 2 || list[0].ID != "u1" || list[1].Site != "site-b" ||
 		!list[0].LastSeen.Equal(received) || list[0].Online {
 		t.Fatalf("units %+v (%v), want u1 then u2 by site, not online, last seen at receipt", list, err)
+	}
+}
+
+func behaveGatewayRole(t *testing.T, c conf) {
+	gw := wire.Status{Schema: wire.SchemaVersion, Site: "site-a", Unit: "gw", State: wire.Online,
+		Role: wire.RoleGateway, Facility: "supermarket", Backlog: 7}
+	c.status(gw, received)
+	gw.State, gw.Role, gw.Backlog = wire.Offline, "", 0 // a will composed without the role
+	c.status(gw, received.Add(time.Minute))
+	c.status(wire.Status{Schema: wire.SchemaVersion, Site: "site-a", Unit: "u1", State: wire.Online}, received)
+	got := c.units(t0)
+	if got["gw"].Role != wire.RoleGateway || got["gw"].Online || got["gw"].Backlog != 7 || got["u1"].Role != "" {
+		t.Fatalf("gateway %+v, unit %+v: want the gateway role kept through its will, the unit without", got["gw"], got["u1"])
 	}
 }

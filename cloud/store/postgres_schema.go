@@ -121,4 +121,6 @@ var pgMigrations = []string{
 		PRIMARY KEY (unit, hour)
 	);
 	INSERT INTO unit_totals SELECT unit, hour, n FROM rollups WHERE metric = 'total';`,
+	// A site gateway reports its status like a unit, with role 'gateway'.
+	`ALTER TABLE units ADD COLUMN role TEXT NOT NULL DEFAULT '';`,
 }

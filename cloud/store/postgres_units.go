@@ -22,7 +22,7 @@ func (p *Postgres) PutStatus(ctx context.Context, st wire.Status, receivedAt tim
 	b := &pgx.Batch{}
 	b.Queue(pgPutStatus, st.Unit, st.Site, st.Facility, string(st.Lane), string(st.State),
 		st.Firmware, st.PolicyVersion, st.BootID, pgNanos(receivedAt), devicesJSON(st.Devices),
-		pgtype.Int8{Int64: backlog.Int64, Valid: backlog.Valid}, pgNanos(oldest), alarm, ackedSeq(st))
+		pgtype.Int8{Int64: backlog.Int64, Valid: backlog.Valid}, pgNanos(oldest), alarm, ackedSeq(st), st.Role)
 	if st.State == wire.Online && !receivedAt.IsZero() {
 		for _, d := range st.Devices {
 			if d.OK {
@@ -44,12 +44,13 @@ func (p *Postgres) PutStatus(ctx context.Context, st wire.Status, receivedAt tim
 // last_seen and acked_seq only move forward.
 const pgPutStatus = `INSERT INTO units AS u (unit, site, facility, lane,
 	state, firmware, policy_version, boot_id, last_seen, devices,
-	backlog, oldest_unacked, disk_alarm, acked_seq)
-	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+	backlog, oldest_unacked, disk_alarm, acked_seq, role)
+	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
 	ON CONFLICT (unit) DO UPDATE SET
 	site = excluded.site,
 	facility = coalesce(nullif(excluded.facility, ''), u.facility),
 	lane = coalesce(nullif(excluded.lane, ''), u.lane),
+	role = coalesce(nullif(excluded.role, ''), u.role),
 	state = excluded.state,
 	firmware = coalesce(nullif(excluded.firmware, ''), u.firmware),
 	policy_version = coalesce(nullif(excluded.policy_version, ''), u.policy_version),
@@ -77,7 +78,7 @@ const (
 // Units lists every known unit by site and id, with how many entries each
 // has made since dayStart, from the hourly rollups (see SQLite.Units).
 func (p *Postgres) Units(ctx context.Context, dayStart time.Time) ([]Unit, error) {
-	rows, err := p.pool.Query(ctx, `SELECT u.unit, u.site, u.facility, u.lane,
+	rows, err := p.pool.Query(ctx, `SELECT u.unit, u.site, u.facility, u.lane, u.role,
 		u.state, u.last_seen, u.firmware, u.policy_version, u.devices,
 		u.acked_seq, coalesce(u.backlog, 0), u.oldest_unacked, u.disk_alarm,
 		(SELECT coalesce(sum(n), 0)::bigint FROM unit_totals t WHERE t.unit = u.unit AND t.hour >= $1)
@@ -90,7 +91,7 @@ func (p *Postgres) Units(ctx context.Context, dayStart time.Time) ([]Unit, error
 	var state, devices string
 	var lastSeen, oldest pgtype.Int8
 	var acked int64
-	_, err = pgx.ForEachRow(rows, []any{&u.ID, &u.Site, &u.Facility, &u.Lane, &state, &lastSeen,
+	_, err = pgx.ForEachRow(rows, []any{&u.ID, &u.Site, &u.Facility, &u.Lane, &u.Role, &state, &lastSeen,
 		&u.Firmware, &u.PolicyVersion, &devices, &acked, &u.Backlog, &oldest,
 		&u.DiskAlarm, &u.EntriesToday}, func() error {
 		var err error

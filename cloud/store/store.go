@@ -236,6 +236,8 @@ var migrations = []string{
 		sum(CASE metric WHEN 'total' THEN n ELSE 0 END), sum(CASE metric WHEN 'in' THEN n ELSE 0 END),
 		sum(CASE metric WHEN 'out' THEN n ELSE 0 END), sum(CASE metric WHEN 'fever' THEN n ELSE 0 END)
 		FROM site_rollups GROUP BY hour, site;`,
+	// A site gateway reports its status like a unit, with role 'gateway'.
+	`ALTER TABLE units ADD COLUMN role TEXT NOT NULL DEFAULT '';`,
 }
 
 // prepare prepares the hot statements, after migrate made their tables.

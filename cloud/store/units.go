@@ -17,6 +17,7 @@ type Unit struct {
 	Site          string
 	Facility      string
 	Lane          wire.Lane
+	Role          string // wire.RoleGateway for a site gateway, "" for a unit
 	Online        bool      // its retained status says "online"
 	LastSeen      time.Time // zero if never heard from live
 	Firmware      string
@@ -61,12 +62,13 @@ func putUnitStatus(ctx context.Context, tx *sql.Tx, st wire.Status, receivedAt t
 	backlog, oldest, alarm := liveBacklog(st)
 	_, err := tx.ExecContext(ctx, `INSERT INTO units (unit, site, facility, lane,
 		state, firmware, policy_version, boot_id, last_seen, devices,
-		backlog, oldest_unacked, disk_alarm, acked_seq)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		backlog, oldest_unacked, disk_alarm, acked_seq, role)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (unit) DO UPDATE SET
 		site = excluded.site,
 		facility = coalesce(nullif(excluded.facility, ''), facility),
 		lane = coalesce(nullif(excluded.lane, ''), lane),
+		role = coalesce(nullif(excluded.role, ''), role),
 		state = excluded.state,
 		firmware = coalesce(nullif(excluded.firmware, ''), firmware),
 		policy_version = coalesce(nullif(excluded.policy_version, ''), policy_version),
@@ -83,7 +85,7 @@ func putUnitStatus(ctx context.Context, tx *sql.Tx, st wire.Status, receivedAt t
 		acked_seq = max(acked_seq, excluded.acked_seq)`,
 		st.Unit, st.Site, st.Facility, string(st.Lane), string(st.State), st.Firmware,
 		st.PolicyVersion, st.BootID, nanos(receivedAt), devicesJSON(st.Devices),
-		backlog, nanos(oldest), alarm, ackedSeq(st))
+		backlog, nanos(oldest), alarm, ackedSeq(st), st.Role)
 	return err
 }
 
@@ -93,7 +95,7 @@ func putUnitStatus(ctx context.Context, tx *sql.Tx, st wire.Status, receivedAt t
 // the hour before. For the day SetTimezone's zone is in, the count kept at
 // ingest is read instead of summing the unit's hours.
 func (s *SQLite) Units(ctx context.Context, dayStart time.Time) ([]Unit, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT u.unit, u.site, u.facility, u.lane,
+	rows, err := s.db.QueryContext(ctx, `SELECT u.unit, u.site, u.facility, u.lane, u.role,
 		u.state, u.last_seen, u.firmware, u.policy_version, u.devices,
 		u.acked_seq, coalesce(u.backlog, 0), u.oldest_unacked, u.disk_alarm,
 		CASE WHEN u.today = ?1 THEN u.today_n ELSE
@@ -153,7 +155,7 @@ func scanUnit(rows *sql.Rows, seen deviceLists) (Unit, error) {
 	var state, devices string
 	var lastSeen, oldest sql.NullInt64
 	var acked int64
-	err := rows.Scan(&u.ID, &u.Site, &u.Facility, &u.Lane, &state, &lastSeen,
+	err := rows.Scan(&u.ID, &u.Site, &u.Facility, &u.Lane, &u.Role, &state, &lastSeen,
 		&u.Firmware, &u.PolicyVersion, &devices, &acked, &u.Backlog, &oldest,
 		&u.DiskAlarm, &u.EntriesToday)
 	if err != nil {

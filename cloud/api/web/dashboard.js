@@ -9,7 +9,7 @@ const T = {
   zh: {
     title: "卡口 · 指挥中心", fleet: "设备状态", latest: "最新通行记录（50 条）", unit: "设备", site: "卡口点位",
     state: "状态", lastSeen: "最后联系", today: "今日通行", policy: "策略版本", firmware: "固件", time: "时间",
-    lane: "通道", temp: "体温", credential: "凭证", decision: "结果", reasons: "原因", online: "在线", offline: "离线",
+    lane: "通道", temp: "体温", credential: "凭证", decision: "结果", reasons: "原因", online: "在线", offline: "离线", gateway: "网关",
     fault: "故障", manual: "值守人员手工录入", in: "进", out: "出", never: "从未联系", noUnits: "暂无设备",
     noEntries: "暂无记录", backlog: "待上传", oldest: "最早一条", diskAlarm: "存储已满",
     diskAlarmTip: "设备存储已被未确认上传的记录占满：仍照常检测放行，请尽快恢复网络上传",
@@ -44,7 +44,7 @@ const T = {
   en: {
     title: "Kakou · Command centre", fleet: "Units", latest: "Latest entries (50)", unit: "Unit", site: "Site",
     state: "State", lastSeen: "Last seen", today: "Today", policy: "Policy", firmware: "Firmware", time: "Time",
-    lane: "Lane", temp: "Temp.", credential: "Credential", decision: "Decision", reasons: "Reasons",
+    lane: "Lane", temp: "Temp.", credential: "Credential", decision: "Decision", reasons: "Reasons", gateway: "gateway",
     online: "online", offline: "offline", fault: "fault", manual: "entered by hand by the guard", in: "in",
     out: "out", never: "never", noUnits: "No units yet", noEntries: "No entries yet", backlog: "Backlog",
     oldest: "oldest", diskAlarm: "disk full",
@@ -154,7 +154,9 @@ function unitRow(u) {
     seen = labelled(el("td", ago(u.last_seen)), "lastSeen");
     seen.title = clock(u.last_seen);
   }
-  const tr = row([labelled(el("td", u.id, "unit-id"), "unit"), labelled(el("td", u.site), "site"), state, seen,
+  const id = labelled(el("td", u.id, "unit-id"), "unit");
+  if (u.kind === "gateway") id.append(" ", el("span", t("gateway"), "tag gateway"));
+  const tr = row([id, labelled(el("td", u.site), "site"), state, seen,
                   labelled(el("td", num(u.entries_today), "num"), "today"), backlogCell(u),
                   labelled(el("td", u.firmware || "—"), "firmware"),
                   labelled(el("td", u.policy_version || "—", "policy"), "policy")]);
