@@ -20,6 +20,15 @@ type Visitor struct {
 	Transport   string     `json:"transport,omitempty"`
 	Trip        string     `json:"trip,omitempty"` // train or flight number
 	ArrivedAt   *time.Time `json:"arrived_at,omitempty"`
+	// IDHash and PhoneHash are PersonHash of the full values, so a tracer
+	// can find a person's visits by ID number or phone without any store
+	// holding the numbers themselves.
+	IDHash    string `json:"id_hash,omitempty"`
+	PhoneHash string `json:"phone_hash,omitempty"`
+	// Sealed carries the full ID number and phone, encrypted for the
+	// centre, only where the site's policy demands them (e.g. a nursing
+	// home in an outbreak): base64 of an AES-GCM sealed box.
+	Sealed string `json:"sealed,omitempty"`
 }
 
 // Override records a guard overruling the policy: who, why, and which
@@ -55,6 +64,14 @@ func (v *Visitor) validate() error {
 	}
 	if !masked(v.Phone) || !masked(v.ID) {
 		return fmt.Errorf("visitor: phone and ID must be masked before they leave the unit")
+	}
+	for _, h := range []string{v.IDHash, v.PhoneHash} {
+		if h != "" && !isPersonHash(h) {
+			return fmt.Errorf("visitor: id_hash and phone_hash must be 64 lower-case hex digits")
+		}
+	}
+	if len(v.Sealed) > 1024 {
+		return fmt.Errorf("visitor.sealed: at most 1024 characters")
 	}
 	return nil
 }

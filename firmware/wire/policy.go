@@ -38,6 +38,9 @@ type PolicyPush struct {
 	Document string    `json:"document"` // the TOML policy document
 	IssuedAt time.Time `json:"issued_at"`
 	IssuedBy string    `json:"issued_by"`
+	// Signature is the centre's Ed25519 signature (SignPolicy); a unit
+	// given the centre's public key runs only pushes that verify.
+	Signature string `json:"signature,omitempty"`
 }
 
 // DecodePolicyPush parses and validates a pushed policy; the document's
