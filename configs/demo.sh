@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Starts the demo: the cloud collector (embedded MQTT broker + SQLite) and
-# three simulated checkpoint units on two sites. Ctrl-C stops everything,
+# Starts the demo: the cloud collector (embedded MQTT broker + SQLite), a
+# site gateway for the supermarket and three simulated checkpoint units on
+# two sites. Ctrl-C stops everything,
 # units first, then the collector, each shutting down cleanly.
 set -euo pipefail
 bin=${1:-bin}
@@ -25,6 +26,14 @@ for _ in $(seq 50); do
 	(exec 3<>/dev/tcp/127.0.0.1/18080) 2>/dev/null && break
 	sleep 0.2
 done
+# The supermarket's units speak to its site gateway, which counts people
+# across its doors and forwards to the cloud; the community gate has none.
+"$bin/kakou-gateway" -config configs/gateway-riverside-market.toml 2>>.demo/gateway.log &
+pids+=($!)
+for _ in $(seq 50); do
+	(exec 3<>/dev/tcp/127.0.0.1/18840) 2>/dev/null && break
+	sleep 0.2
+done
 for u in community-gate supermarket-entrance supermarket-exit; do
 	"$bin/kakou-unit" -config "configs/unit-$u.toml" 2>>".demo/unit-$u.log" &
 	pids+=($!)
@@ -32,10 +41,12 @@ done
 cat <<MSG
 
   Kakou demo is running.
-    dashboard:  http://127.0.0.1:18080/
-    API:        http://127.0.0.1:18080/api/v1/units
+    dashboard:  http://127.0.0.1:18080/  (demo logins: monitor / kakou-monitor,
+                tracer / kakou-tracer, manager / kakou-manager, guard / kakou-guard)
+    API:        http://127.0.0.1:18080/api/v1/units  (after logging in, in the same browser)
                 http://127.0.0.1:18080/api/v1/entries?site=riverside-market&limit=20
     MQTT:       tcp://127.0.0.1:18830 (embedded broker)
+    gateway:    tcp://127.0.0.1:18840 (Riverside Market's units), occupancy http://127.0.0.1:18091/api/v1/occupancy
     guard consoles: http://127.0.0.1:18081/ (community gate)
                     http://127.0.0.1:18082/ (supermarket entrance)
                     http://127.0.0.1:18083/ (supermarket exit)

@@ -26,6 +26,7 @@ type Store interface {
 	Trace(ctx context.Context, q store.TraceQuery) ([]store.Visit, error)
 	PutAudit(ctx context.Context, r store.AuditRecord) error
 	Assignments(ctx context.Context) ([]store.Assignment, error)
+	DeadLetters(ctx context.Context, limit int) ([]store.DeadLetter, error) // deadletters.go
 }
 
 // Options configures the handlers.
@@ -44,12 +45,19 @@ type Options struct {
 	ReportCut [2]int
 	// Metrics serves /metrics (Prometheus); nil leaves it out.
 	Metrics http.Handler
+	// Auth turns on logins, roles and sessions (auth.go); nil is open
+	// mode, everyone an anonymous monitor: the loopback demo only.
+	Auth *AuthOptions
+	// Privacy holds the keys to find and export one person by number
+	// (people.go); without them those endpoints say what to configure.
+	Privacy Privacy
 }
 
 type server struct {
 	store Store
 	opts  Options
 	log   *slog.Logger
+	auth  *auth
 }
 
 // New returns the collector's HTTP handler: the API under /api/v1/, a
@@ -69,7 +77,15 @@ func New(st Store, opts Options) (http.Handler, error) {
 		opts.Now = time.Now
 	}
 	s := &server{store: st, opts: opts, log: opts.Logger.With("component", "api")}
+	var err error
+	if s.auth, err = newAuth(opts); err != nil {
+		return nil, err
+	}
 	mux := http.NewServeMux()
+	mux.HandleFunc("GET /login", s.loginPage)
+	mux.HandleFunc("POST /login", s.login)
+	mux.HandleFunc("POST /logout", s.logout)
+	mux.HandleFunc("GET /api/v1/session", s.whoamiHandler)
 	mux.HandleFunc("GET /healthz", s.healthz)
 	mux.HandleFunc("GET /api/v1/units", s.units)
 	mux.HandleFunc("GET /api/v1/entries", s.entries)
@@ -78,14 +94,17 @@ func New(st Store, opts Options) (http.Handler, error) {
 	mux.HandleFunc("GET /api/v1/rollups", s.rollups)
 	mux.HandleFunc("GET /api/v1/occupancy", s.occupancy)
 	mux.HandleFunc("GET /api/v1/trace", s.trace)
+	mux.HandleFunc("GET /api/v1/people/export", s.exportPerson)
 	mux.HandleFunc("GET /api/v1/reports/daily", s.daily)
 	mux.HandleFunc("GET /api/v1/policies", s.policies)
 	mux.HandleFunc("POST /api/v1/policies/assign", s.assign)
+	mux.HandleFunc("GET /api/v1/dead-letters", s.deadLetters)
+	mux.HandleFunc("POST /api/v1/enroll", enroll(st, s.log, opts.Now)) // no login: the token is the proof (enroll.go)
 	if opts.Metrics != nil {
 		mux.Handle("GET /metrics", opts.Metrics)
 	}
 	mux.HandleFunc("GET /{$}", dashboard)
-	return mux, nil
+	return s.guard(mux), nil // every route passes the login check (auth_guard.go)
 }
 
 func (s *server) healthz(w http.ResponseWriter, r *http.Request) {
@@ -133,9 +152,12 @@ func (s *server) units(w http.ResponseWriter, r *http.Request) {
 		s.internal(w, "list units", err)
 		return
 	}
-	out := make([]unitJSON, len(units))
-	for i, u := range units {
-		out[i] = toUnitJSON(u)
+	c := s.caller(r)
+	out := make([]unitJSON, 0, len(units))
+	for _, u := range units {
+		if c.sees(u.Site, u.ID) { // role scoping (auth_scope.go)
+			out = append(out, toUnitJSON(u))
+		}
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"day_start": dayStart, "units": out})
 }

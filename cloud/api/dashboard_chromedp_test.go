@@ -20,7 +20,8 @@ import (
 
 // These tests drive the dashboard in headless chromium as an official
 // would: wait for what the page shows, type, click. They run against the
-// real handlers and a temp-dir SQLite store (newFixture).
+// real handlers and a temp-dir SQLite store with logins on
+// (newAuthFixture), and log in through the login page first.
 
 // browser starts headless chromium with a w x h screen and returns its
 // tab's context, ended when the test ends.
@@ -79,7 +80,8 @@ func feverAt(site, unit string, seq uint64, at time.Time) wire.Entry {
 // typing, the acknowledgement is stored and the feed says who and when.
 func TestDashboardIntegrationAlertAcknowledged(t *testing.T) {
 	ctx := browser(t, 1920, 1080)
-	f := newFixture(t)
+	f := newAuthFixture(t)
+	logIn(t, ctx, f, "monitor")
 	do(t, ctx, "open the dashboard", chromedp.Navigate(f.srv.URL+"/"),
 		chromedp.WaitVisible(chromedp.CSS("#alerts-none"))) // first poll done: no alerts yet
 
@@ -190,20 +192,18 @@ func TestDashboardIntegrationPollsDoNotPileUp(t *testing.T) {
 // its text and the caret.
 func TestDashboardIntegrationAckFormKeepsTypingAndFocus(t *testing.T) {
 	ctx := browser(t, 390, 844)
-	f := newFixture(t)
+	f := newAuthFixture(t)
 	f.put(t, feverAt("site-a", "gate-1", 1, now.Add(-3*time.Minute)), feverAt("site-a", "gate-2", 1, now.Add(-2*time.Minute)))
 	above, mine := `#alerts-open li[data-alert="gate-2-1"]`, `#alerts-open li[data-alert="gate-1-1"]`
+	logIn(t, ctx, f, "manager")
 	do(t, ctx, "start filling in the lower alert", chromedp.Navigate(f.srv.URL+"/"),
 		chromedp.WaitVisible(chromedp.CSS(above)), chromedp.SendKeys(chromedp.CSS(mine+" input.ack-by"), "李"))
 
-	resp, err := http.Post(f.srv.URL+"/api/v1/alerts/gate-2-1/ack", "application/json",
-		strings.NewReader(`{"by": "王五", "action": "已复测"}`))
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		t.Fatalf("the other official's acknowledgement: %s", resp.Status)
+	other, csrf := f.login(t, f.h, "monitor", "")
+	rec := f.do(t, f.h, req{method: "POST", path: "/api/v1/alerts/gate-2-1/ack", cookie: other, csrf: csrf,
+		body: `{"by": "王五", "action": "已复测"}`})
+	if rec.Code != http.StatusOK {
+		t.Fatalf("the other official's acknowledgement: %d %s", rec.Code, rec.Body)
 	}
 	f.put(t, feverAt("site-a", "gate-3", 1, now.Add(-time.Minute)))
 	do(t, ctx, "wait for the feed to change around the form",
@@ -228,7 +228,8 @@ func jsString(s string) string {
 // file whose first line is the Chinese header; in English, the English one.
 func TestDashboardIntegrationReportDownload(t *testing.T) {
 	ctx := browser(t, 1920, 1080)
-	f := newFixture(t)
+	f := newAuthFixture(t)
+	logIn(t, ctx, f, "monitor")
 	err := f.store.PutSites(context.Background(), []store.Site{
 		{ID: "estate", Name: "幸福小区", Facility: "community"},
 		{ID: "mart", Name: "华联超市", Facility: "supermarket", Capacity: 100}})
@@ -268,10 +269,16 @@ func TestDashboardIntegrationReportDownload(t *testing.T) {
 	}
 }
 
-// fetchFile downloads url as the browser would on a click.
+// fetchFile downloads url as the browser would on a click; the fixture's
+// machine token stands in for the browser's HttpOnly session cookie.
 func fetchFile(t *testing.T, url string) ([]byte, http.Header) {
 	t.Helper()
-	resp, err := http.Get(url)
+	r, err := http.NewRequest("GET", url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.Header.Set("Authorization", "Bearer machine-token-0123456789abcdef")
+	resp, err := http.DefaultClient.Do(r)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -292,7 +299,7 @@ func firstLine(csv []byte) string {
 // busyFleet stores what makes the fleet table widest: a long unit id, a
 // fault, a full disk with a large backlog, an offline unit, an open alert,
 // and a site for the occupancy bars, charts and report.
-func busyFleet(t *testing.T, f *fixture) {
+func busyFleet(t *testing.T, f *authFixture) {
 	t.Helper()
 	ctx := context.Background()
 	oldest := now.Add(-26 * time.Hour)
@@ -339,8 +346,9 @@ type layout struct {
 
 func checkLayout(t *testing.T, w, h int) {
 	ctx := browser(t, w, h)
-	f := newFixture(t)
+	f := newAuthFixture(t)
 	busyFleet(t, f)
+	logIn(t, ctx, f, "monitor")
 	do(t, ctx, "open the dashboard", chromedp.Navigate(f.srv.URL+"/"),
 		chromedp.WaitVisible(chromedp.CSS(`#units tr[data-unit="village-east-checkpoint-lane-01"]`)),
 		chromedp.WaitVisible(chromedp.CSS("#report-csv")), chromedp.WaitVisible(chromedp.CSS("#alerts-open .ack")))

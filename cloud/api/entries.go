@@ -22,11 +22,28 @@ type entryJSON struct {
 	ReceivedAt time.Time `json:"received_at"`
 }
 
+// entries lists entries in the caller's scope, personal data masked unless
+// a tracer asks for ?unmask=1, which is audited before the answer leaves.
 func (s *server) entries(w http.ResponseWriter, r *http.Request) {
-	q, err := parseQuery(r.URL.Query())
+	c, values := s.caller(r), r.URL.Query()
+	unmask, err := takeUnmask(values, c)
+	q := store.Query{}
+	if err == nil {
+		q, err = parseQuery(values)
+	}
+	if err == nil {
+		err = c.narrow(&q.Site, &q.Unit)
+	}
 	if err != nil {
-		writeError(w, http.StatusBadRequest, err.Error())
+		refuse(w, err)
 		return
+	}
+	if unmask {
+		if err := s.audit(r.Context(), c, "unmask_entries", map[string]any{"site": q.Site, "unit": q.Unit,
+			"since": q.Since, "until": q.Until, "limit": q.Limit}); err != nil {
+			s.internal(w, "audit the unmasked query", err)
+			return
+		}
 	}
 	records, err := s.store.Entries(r.Context(), q)
 	if err != nil {
@@ -35,6 +52,9 @@ func (s *server) entries(w http.ResponseWriter, r *http.Request) {
 	}
 	out := make([]entryJSON, len(records))
 	for i, rec := range records {
+		if !unmask {
+			rec.Entry = maskEntry(rec.Entry)
+		}
 		out[i] = entryJSON{Entry: rec.Entry, Historical: rec.Historical, ReceivedAt: rec.ReceivedAt}
 		if out[i].Reasons == nil {
 			out[i].Reasons = []wire.Reason{}

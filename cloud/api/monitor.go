@@ -47,8 +47,13 @@ func (s *server) alerts(w http.ResponseWriter, r *http.Request) {
 			return err
 		},
 	})
+	c := s.caller(r)
+	var unit string
+	if err == nil {
+		err = c.narrow(&q.Site, &unit)
+	}
 	if err != nil {
-		writeError(w, http.StatusBadRequest, err.Error())
+		refuse(w, err)
 		return
 	}
 	list, err := s.store.Alerts(r.Context(), q)
@@ -56,9 +61,11 @@ func (s *server) alerts(w http.ResponseWriter, r *http.Request) {
 		s.internal(w, "list alerts", err)
 		return
 	}
-	out := make([]alertJSON, len(list))
-	for i, a := range list {
-		out[i] = toAlertJSON(a)
+	out := make([]alertJSON, 0, len(list))
+	for _, a := range list {
+		if c.sees(a.Site, a.Unit) { // a guard: their unit's alerts of the site's
+			out = append(out, toAlertJSON(a))
+		}
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"alerts": out})
 }
@@ -91,6 +98,15 @@ func (s *server) ackAlert(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, err.Error())
 		return
 	}
+	c := s.caller(r)
+	if ok, err := s.alertInScope(r, c, r.PathValue("id")); err != nil || !ok {
+		if err != nil {
+			s.internal(w, "find the alert", err)
+		} else { // the same answer as for no such alert: ids elsewhere stay unknown
+			writeError(w, http.StatusNotFound, "no alert "+strconv.Quote(r.PathValue("id"))+" at your site or unit")
+		}
+		return
+	}
 	a, err := s.store.AckAlert(r.Context(), r.PathValue("id"), req.By, req.Action, s.opts.Now())
 	switch {
 	case errors.Is(err, store.ErrNotFound):
@@ -101,7 +117,25 @@ func (s *server) ackAlert(w http.ResponseWriter, r *http.Request) {
 	case err != nil:
 		s.internal(w, "acknowledge alert", err)
 	default:
-		s.log.Info("alert acknowledged", "id", a.ID, "by", a.AckedBy, "action", a.Action)
+		s.log.Info("alert acknowledged", "id", a.ID, "by", a.AckedBy, "action", a.Action, "user", c.User)
+		if err := s.audit(r.Context(), c, "ack_alert", map[string]string{"id": a.ID, "by": a.AckedBy}); err != nil {
+			s.log.Error("audit an acknowledgement", "err", err)
+		}
 		writeJSON(w, http.StatusOK, map[string]any{"alert": toAlertJSON(a)})
 	}
+}
+
+// alertInScope reports whether the alert id is one c may act on. Central
+// roles may act on any; a site's people look among their site's alerts.
+func (s *server) alertInScope(r *http.Request, c Caller, id string) (bool, error) {
+	if c.Role == RoleMonitor || c.Role == RoleTracer {
+		return true, nil
+	}
+	list, err := s.store.Alerts(r.Context(), store.AlertQuery{Site: c.Site, Limit: store.MaxLimit})
+	for _, a := range list {
+		if a.ID == id {
+			return c.sees(a.Site, a.Unit), err
+		}
+	}
+	return false, err
 }

@@ -41,6 +41,11 @@ func (s *server) policies(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "policy push is off: set policies_dir in the collector's config")
 		return
 	}
+	c := s.caller(r)
+	if err := c.require("the policy view", RoleMonitor, RoleTracer, RoleSiteManager); err != nil {
+		refuse(w, err)
+		return
+	}
 	as, err := s.store.Assignments(r.Context())
 	if err != nil {
 		s.internal(w, "list assignments", err)
@@ -56,9 +61,11 @@ func (s *server) policies(w http.ResponseWriter, r *http.Request) {
 	for i, a := range as {
 		outA[i] = assignmentJSON{a.Scope, a.Target, a.Profile, a.Version, a.AssignedBy, a.AssignedAt}
 	}
-	outU := make([]unitPolicyJSON, len(units))
-	for i, u := range units {
-		outU[i] = unitPolicyJSON{ID: u.ID, Site: u.Site, PolicyVersion: u.PolicyVersion, Wanted: wanted[u.ID].Version}
+	outU := make([]unitPolicyJSON, 0, len(units))
+	for _, u := range units {
+		if c.sees(u.Site, u.ID) {
+			outU = append(outU, unitPolicyJSON{ID: u.ID, Site: u.Site, PolicyVersion: u.PolicyVersion, Wanted: wanted[u.ID].Version})
+		}
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"profiles": s.opts.Fleet.Profiles(),
 		"assignments": outA, "units": outU})
@@ -74,6 +81,11 @@ type assignRequest struct {
 func (s *server) assign(w http.ResponseWriter, r *http.Request) {
 	if s.opts.Fleet == nil {
 		writeError(w, http.StatusNotFound, "policy push is off: set policies_dir in the collector's config")
+		return
+	}
+	// Switching a site's phase is a central decision (PRODUCT.md).
+	if err := s.caller(r).require("assigning a policy", RoleMonitor); err != nil {
+		refuse(w, err)
 		return
 	}
 	var req assignRequest

@@ -24,8 +24,12 @@ func (s *server) daily(w http.ResponseWriter, r *http.Request) {
 	if err == nil && date != "" {
 		p, err = report.PeriodFor(date, s.opts.ReportCut[0], s.opts.ReportCut[1], s.opts.Location)
 	}
+	c := s.caller(r)
+	if err == nil { // the daily report is the centre's and the site's, not a gate's
+		err = c.require("the daily report", RoleMonitor, RoleTracer, RoleSiteManager)
+	}
 	if err != nil {
-		writeError(w, http.StatusBadRequest, err.Error())
+		refuse(w, err)
 		return
 	}
 	rep, err := s.buildReport(r, p)
@@ -75,7 +79,11 @@ func (s *server) buildReport(r *http.Request, p report.Period) (report.Report, e
 	}
 	in := map[string]*report.SiteInput{}
 	var list []report.SiteInput
+	c := s.caller(r)
 	for _, st := range sites {
+		if c.Role == RoleSiteManager && st.ID != c.Site { // a site manager's report: their site
+			continue
+		}
 		list = append(list, report.SiteInput{Site: st.ID, Name: st.Name, Facility: st.Facility, Counts: map[string]int{}})
 	}
 	for i := range list {

@@ -36,8 +36,11 @@ func (s *server) rollups(w http.ResponseWriter, r *http.Request) {
 	if err == nil && q.Unit != "" && q.By != "unit" {
 		err = fmt.Errorf("unit: filtering by unit needs by=unit")
 	}
+	if err == nil {
+		err = scopeRollups(s.caller(r), &q)
+	}
 	if err != nil {
-		writeError(w, http.StatusBadRequest, err.Error())
+		refuse(w, err)
 		return
 	}
 	// The hour holding Since counts whole, so a window from 08:30 shows
@@ -124,12 +127,31 @@ func (s *server) occupancy(w http.ResponseWriter, r *http.Request) {
 		in[row.Key] += row.Counts[store.MetricIn]
 		out[row.Key] += row.Counts[store.MetricOut]
 	}
-	list := make([]occupancyJSON, len(sites))
-	for i, st := range sites {
+	c := s.caller(r)
+	list := make([]occupancyJSON, 0, len(sites))
+	for _, st := range sites {
+		if c.Role == RoleGuard || c.Role == RoleSiteManager {
+			if st.ID != c.Site { // a guard sees their site's count too: the door needs it
+				continue
+			}
+		}
 		o := occupancyJSON{Site: st.ID, Name: st.Name, Facility: st.Facility, Capacity: st.Capacity,
 			In: in[st.ID], Out: out[st.ID], Inside: max(in[st.ID]-out[st.ID], 0)}
 		o.Full = o.Capacity > 0 && o.Inside >= o.Capacity
-		list[i] = o
+		list = append(list, o)
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"since": since, "sites": list})
+}
+
+// scopeRollups keeps a site manager's counts to their site and a guard's to
+// their unit; a guard asking for the counts of a whole site, a facility
+// type or everything is refused, as their scope is one unit.
+func scopeRollups(c Caller, q *store.RollupQuery) error {
+	if c.Role == RoleGuard && q.By != "unit" {
+		return errForbidden("you may see unit " + c.Unit + " only: ask for by=unit")
+	}
+	if c.Role == RoleSiteManager && q.By == "all" {
+		return errForbidden("you may see site " + c.Site + " only: ask for by=site")
+	}
+	return c.narrow(&q.Site, &q.Unit)
 }

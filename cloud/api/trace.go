@@ -4,20 +4,23 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/kakou/kakou/cloud/store"
 	"github.com/kakou/kakou/firmware/wire"
 )
 
-// Caller is who makes a request, as far as the API knows: a bearer token
-// from the collector's config names the user and role. Without a token the
-// caller is an anonymous monitor, who sees everything masked. (Logins with
-// passwords and sessions come with issue 8.)
+// Caller is who makes a request, as far as the API knows: a person logged
+// in (auth_login.go), a bearer token from the collector's config, or in
+// open mode an anonymous monitor, who sees everything masked (auth.go).
 type Caller struct {
 	User string
-	Role string // RoleMonitor or RoleTracer
+	Role string // RoleGuard, RoleSiteManager, RoleMonitor or RoleTracer
+	// Site and Unit are a guard's or a site manager's scope (auth_scope.go).
+	Site, Unit string
+	via        string // "session", "token" or "open"
+	session    string // the session's id (hash), for logout
+	csrf       string // the session's CSRF token
 }
 
 // Roles that decide what personal data a caller sees.
@@ -25,15 +28,6 @@ const (
 	RoleMonitor = "monitor" // central monitoring: all sites, personal data masked
 	RoleTracer  = "tracer"  // contact tracing: may see credentials unmasked, always audited
 )
-
-func (s *server) caller(r *http.Request) Caller {
-	if tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); ok {
-		if c, ok := s.opts.Tokens[tok]; ok {
-			return c
-		}
-	}
-	return Caller{User: "anonymous", Role: RoleMonitor}
-}
 
 type visitJSON struct {
 	EntryID     string     `json:"entry_id"`
@@ -52,6 +46,10 @@ type visitJSON struct {
 // with who asked, before the answer leaves: a query that cannot be audited
 // is refused.
 func (s *server) trace(w http.ResponseWriter, r *http.Request) {
+	if v := r.URL.Query(); v.Has("id_number") || v.Has("phone") {
+		s.traceByNumber(w, r) // one person at every site (people.go)
+		return
+	}
 	var q store.TraceQuery
 	err := readParams(r.URL.Query(), map[string]func(string) error{
 		"site":  func(v string) error { return idParam(&q.Site, v) },
@@ -64,11 +62,17 @@ func (s *server) trace(w http.ResponseWriter, r *http.Request) {
 	if err == nil {
 		err = checkWindow(q.Since, q.Until, 31*24*time.Hour)
 	}
+	c := s.caller(r)
+	if err == nil { // tracing is central work; a site manager traces their own site, masked
+		if err = c.require("tracing", RoleTracer, RoleMonitor, RoleSiteManager); err == nil {
+			var unit string
+			err = c.narrow(&q.Site, &unit)
+		}
+	}
 	if err != nil {
-		writeError(w, http.StatusBadRequest, err.Error())
+		refuse(w, err)
 		return
 	}
-	c := s.caller(r)
 	unmask := c.Role == RoleTracer
 	if err := s.audit(r.Context(), c, "trace", map[string]any{"site": q.Site,
 		"since": q.Since, "until": q.Until, "unmasked": unmask}); err != nil {
@@ -97,7 +101,7 @@ func toVisitJSON(v store.Visit, unmask bool) visitJSON {
 	j := visitJSON{EntryID: v.EntryID, Unit: v.Unit, Subject: v.Subject, Kind: v.Kind,
 		Name: v.Name, Phone: v.Phone, EnteredAt: v.EnteredAt, LeftAt: timeOrNull(v.LeftAt)}
 	if !unmask {
-		j.Subject = wire.MaskID(v.Subject)
+		j.Subject, j.Name = wire.MaskID(v.Subject), maskName(v.Name)
 	}
 	if !v.LeftAt.IsZero() {
 		stay := int64(v.LeftAt.Sub(v.EnteredAt).Seconds())

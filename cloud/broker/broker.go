@@ -63,6 +63,8 @@ type Broker struct {
 	server *mqtt.Server
 	tcp    *listeners.TCP
 	log    *slog.Logger
+	secure bool      // listening with TLS; see tls.go
+	auth   mqtt.Hook // added at Start; allowAll unless RequireDevices (auth.go)
 
 	mu      sync.Mutex
 	started bool
@@ -80,11 +82,8 @@ func New(addr string, log *slog.Logger) (*Broker, error) {
 	}
 	log = log.With("component", "broker")
 	server := mqtt.New(&mqtt.Options{Logger: log, Capabilities: capabilities()})
-	if err := server.AddHook(new(allowAll), nil); err != nil {
-		return nil, fmt.Errorf("broker: add auth hook: %w", err)
-	}
 	tcp := listeners.NewTCP(listeners.Config{ID: "tcp", Address: addr})
-	return &Broker{server: server, tcp: tcp, log: log}, nil
+	return &Broker{server: server, tcp: tcp, log: log, auth: new(allowAll)}, nil
 }
 
 // Start binds the listener and starts serving. It returns once the port is
@@ -94,6 +93,9 @@ func (b *Broker) Start() error {
 	defer b.mu.Unlock()
 	if b.started {
 		return errors.New("broker: already started")
+	}
+	if err := b.server.AddHook(b.auth, nil); err != nil {
+		return fmt.Errorf("broker: add auth hook: %w", err)
 	}
 	if err := b.server.AddListener(b.tcp); err != nil {
 		return fmt.Errorf("broker: listen on %s: %w", b.tcp.Address(), err)
@@ -110,8 +112,9 @@ func (b *Broker) Start() error {
 // actually bound, not the ":0" that was asked for.
 func (b *Broker) Addr() string { return b.tcp.Address() }
 
-// URL is the address in the form MQTT clients take: tcp://host:port.
-func (b *Broker) URL() string { return "tcp://" + b.Addr() }
+// URL is the address in the form MQTT clients take: tcp://host:port, or
+// ssl://host:port with TLS.
+func (b *Broker) URL() string { return b.scheme() + "://" + b.Addr() }
 
 // Close disconnects every client, stops listening and stops the broker's
 // housekeeping. Closing twice is harmless.

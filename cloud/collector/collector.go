@@ -6,6 +6,7 @@ package collector
 import (
 	"cmp"
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -28,6 +29,8 @@ type Store interface {
 	ingest.Store
 	api.Store
 	fleet.Store
+	api.SessionStore
+	broker.Devices // enrolled devices, for [broker] auth = "devices"
 	PutSites(ctx context.Context, sites []store.Site) error
 	AckedSeq(ctx context.Context, unit string) (uint64, error)
 	Close() error
@@ -41,12 +44,15 @@ type Collector struct {
 	store     Store
 	broker    *broker.Broker // nil with an external broker
 	brokerURL string
+	brokerTLS *tls.Config // how ingest dials the broker; nil for plain TCP
 	ingest    *ingest.Ingest
 	metrics   *metrics.Metrics
 	fleet     *fleet.Fleet // nil without a policies folder
 	stopFleet context.CancelFunc
-	http      *http.Server
-	httpAddr  net.Addr
+	// stopRetention ends the hourly purge (privacy.go).
+	stopRetention context.CancelFunc
+	http          *http.Server
+	httpAddr      net.Addr
 }
 
 // New checks cfg; nothing is opened until Start.
@@ -65,7 +71,7 @@ func New(cfg Config, log *slog.Logger) (*Collector, error) {
 // started is shut down again.
 func (c *Collector) Start(ctx context.Context) error {
 	c.metrics = metrics.New()
-	steps := []func(context.Context) error{c.openStore, c.startBroker, c.startIngest, c.startFleet, c.startHTTP}
+	steps := []func(context.Context) error{c.openStore, c.startBroker, c.startIngest, c.startFleet, c.startHTTP, c.startRetention}
 	for _, step := range steps {
 		if err := step(ctx); err != nil {
 			shutdownCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
@@ -115,16 +121,22 @@ func (c *Collector) dialStore(ctx context.Context) (Store, error) {
 func (c *Collector) startBroker(context.Context) error {
 	if !c.cfg.Broker.Embedded {
 		c.brokerURL = c.cfg.Broker.URL
-		return nil
+		return c.externalTLS()
 	}
 	b, err := broker.New(c.cfg.Broker.Listen, c.log)
 	if err != nil {
 		return fmt.Errorf("collector: %w", err)
 	}
+	if err := c.listenTLS(b); err != nil {
+		return fmt.Errorf("collector: %w", err)
+	}
+	if err := c.requireDevices(b); err != nil {
+		return fmt.Errorf("collector: %w", err)
+	}
 	if err := b.Start(); err != nil {
 		return fmt.Errorf("collector: %w", err)
 	}
-	c.broker, c.brokerURL = b, "tcp://"+dialable(b.Addr())
+	c.broker, c.brokerURL = b, c.brokerScheme()+"://"+dialable(b.Addr())
 	return nil
 }
 
@@ -132,7 +144,7 @@ func (c *Collector) startIngest(ctx context.Context) error {
 	in, err := ingest.New(c.store, ingest.Options{BrokerURL: c.brokerURL,
 		ClientID: c.cfg.Broker.ClientID, Username: c.cfg.Broker.Username,
 		Password: c.cfg.Broker.Password, SharedGroup: c.cfg.Broker.SharedGroup,
-		Observer: c.metrics, Logger: c.log})
+		Observer: c.metrics, Logger: c.log, TLS: c.brokerTLS})
 	if err != nil {
 		return fmt.Errorf("collector: %w", err)
 	}
@@ -156,6 +168,9 @@ func (c *Collector) startFleet(context.Context) error {
 		return fmt.Errorf("collector: policies_dir: %w", err)
 	}
 	c.fleet = fleet.New(c.store, c.ingest, profiles, c.log)
+	if err := c.signPushes(); err != nil {
+		return err
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	c.stopFleet = cancel
 	go c.fleet.Run(ctx, fleetEvery)
@@ -174,11 +189,21 @@ func (c *Collector) startHTTP(context.Context) error {
 	hour, minute, _ := c.cfg.Report.CutAt() // checked by Validate
 	c.watchGauges()
 	opts := api.Options{Location: loc, Logger: c.log, Tokens: tokens, ReportCut: [2]int{hour, minute},
-		Metrics: c.metrics.Handler()}
+		Metrics: c.metrics.Handler(), Auth: c.cfg.AuthOptions(c.store)}
+	if opts.Privacy, err = c.apiPrivacy(); err != nil {
+		return fmt.Errorf("collector: %w", err)
+	}
+	if opts.Auth != nil && len(opts.Auth.Users) == 0 {
+		c.log.Warn("logins are required but no [[users]] are configured: only [[api_tokens]] get in; add users with kakou-cloud passwd")
+	}
 	if c.fleet != nil {
 		opts.Fleet = c.fleet
 	}
 	h, err := api.New(c.store, opts)
+	if err != nil {
+		return fmt.Errorf("collector: %w", err)
+	}
+	tc, err := c.httpTLS()
 	if err != nil {
 		return fmt.Errorf("collector: %w", err)
 	}
@@ -187,11 +212,12 @@ func (c *Collector) startHTTP(context.Context) error {
 		return fmt.Errorf("collector: http: %w", err)
 	}
 	c.httpAddr = ln.Addr()
-	c.http = &http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second,
+	c.http = &http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second, TLSConfig: tc,
 		ReadTimeout: 10 * time.Second, WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute,
 		ErrorLog: slog.NewLogLogger(c.log.Handler(), slog.LevelWarn)}
+	srv := c.http // Shutdown clears c.http, maybe before this goroutine runs
 	go func() {
-		if err := c.http.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+		if err := c.serveHTTP(srv, ln); !errors.Is(err, http.ErrServerClosed) {
 			c.log.Error("http server stopped", "err", err)
 		}
 	}()
@@ -237,7 +263,7 @@ func (c *Collector) HTTPURL() string {
 	if c.httpAddr == nil {
 		return ""
 	}
-	return "http://" + dialable(c.httpAddr.String())
+	return c.httpScheme() + "://" + dialable(c.httpAddr.String())
 }
 
 // Store is the collector's database, for tests and tools in this module.
@@ -255,6 +281,10 @@ func (c *Collector) Shutdown(ctx context.Context) error {
 	if c.stopFleet != nil {
 		c.stopFleet()
 		c.stopFleet = nil
+	}
+	if c.stopRetention != nil {
+		c.stopRetention()
+		c.stopRetention = nil
 	}
 	if c.ingest != nil {
 		c.ingest.Stop()

@@ -26,9 +26,14 @@ type Config struct {
 	Report   ReportConfig `toml:"report"`
 	// PoliciesDir holds the policy profiles the centre can push
 	// (configs/policies); empty disables policy push.
-	PoliciesDir string        `toml:"policies_dir"`
-	Sites       []SiteConfig  `toml:"sites"`
-	Tokens      []TokenConfig `toml:"api_tokens"`
+	PoliciesDir string          `toml:"policies_dir"`
+	Policy      PolicyConfig    `toml:"policy"` // signing of pushes; see config_policy.go
+	Sites       []SiteConfig    `toml:"sites"`
+	Tokens      []TokenConfig   `toml:"api_tokens"`
+	Auth        AuthConfig      `toml:"auth"`      // dashboard logins; see config_auth.go
+	Users       []UserConfig    `toml:"users"`     // the people who log in
+	Privacy     PrivacyConfig   `toml:"privacy"`   // visitors' numbers; see privacy.go
+	Retention   RetentionConfig `toml:"retention"` // how long entries are kept
 }
 
 // StoreConfig is the [store] table: SQLite in DataDir, or PostgreSQL when
@@ -66,7 +71,8 @@ type TokenConfig struct {
 
 // HTTPConfig is the [http] table.
 type HTTPConfig struct {
-	Listen string `toml:"listen"` // host:port of the API and dashboard
+	Listen string    `toml:"listen"` // host:port of the API and dashboard
+	TLS    TLSConfig `toml:"tls"`    // HTTPS when set; see config_tls.go
 }
 
 // BrokerConfig is the [broker] table.
@@ -84,6 +90,13 @@ type BrokerConfig struct {
 	// shared subscription $share/<group>/..., so several collectors on one
 	// external broker split the units' entries between them.
 	SharedGroup string `toml:"shared_group"`
+	// Auth is "open" (the demo: anyone on the network may connect) or
+	// "devices": only enrolled devices, each on its own topics, and the
+	// collector itself (embedded broker only; see config_devices.go).
+	Auth string `toml:"auth"`
+	// TLS: the embedded broker's certificate (and client CA for mutual
+	// TLS), or what the collector trusts and presents to an external one.
+	TLS TLSConfig `toml:"tls"`
 }
 
 // Default is the configuration before the file is applied; every default
@@ -94,8 +107,10 @@ func Default() Config {
 		HTTP:     HTTPConfig{Listen: "127.0.0.1:8080"},
 		Broker: BrokerConfig{Embedded: true, Listen: "127.0.0.1:1883",
 			ClientID: "kakou-cloud"},
-		Store:  StoreConfig{Driver: "sqlite"},
-		Report: ReportConfig{Cut: "16:00"},
+		Store:     StoreConfig{Driver: "sqlite"},
+		Report:    ReportConfig{Cut: "16:00"},
+		Auth:      defaultAuth(),
+		Retention: RetentionConfig{Days: defaultRetentionDays},
 	}
 }
 
@@ -121,9 +136,9 @@ type ConfigError struct {
 func (e *ConfigError) Error() string {
 	lines := make([]string, len(e.Problems))
 	for i, p := range e.Problems {
-		line := p.Key + ": " + p.Reason
+		line := p.Key + ": " + clipReason(p.Reason)
 		if p.Key == "" {
-			line = p.Reason
+			line = clipReason(p.Reason)
 		}
 		if e.File != "" {
 			line = e.File + ": " + line
@@ -177,12 +192,16 @@ func (c Config) Validate() error {
 		bad("http.listen", "%q is not host:port (%v)", c.HTTP.Listen, err)
 	}
 	c.Broker.validate(bad)
+	c.validateTLS(bad)
 	c.Store.validate(bad)
 	if _, _, err := c.Report.CutAt(); err != nil {
 		bad("report.cut", "%q: %v", c.Report.Cut, err)
 	}
 	c.validateSites(bad)
 	c.validateTokens(bad)
+	c.validatePrivacy(bad)
+	c.validatePolicy(bad)
+	c.validateAuth(bad)
 	if len(p) > 0 {
 		return &ConfigError{Problems: p}
 	}
@@ -206,6 +225,7 @@ func (b BrokerConfig) validate(bad func(key, format string, args ...any)) {
 	if b.Password != "" && b.Username == "" {
 		bad("broker.password", "is set without broker.username")
 	}
+	b.validateAuth(bad)
 }
 
 func checkHostPort(addr string) error {

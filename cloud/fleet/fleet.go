@@ -14,6 +14,7 @@ package fleet
 
 import (
 	"context"
+	"crypto/ed25519"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -60,9 +61,16 @@ type Fleet struct {
 	profiles map[string]Profile
 	now      func() time.Time
 
+	// key signs every push (keys.go); nil sends them unsigned, which a
+	// unit with verify_keys refuses.
+	key ed25519.PrivateKey
+
 	mu   sync.Mutex
 	sent map[string]time.Time // unit -> when its policy was last published
 }
+
+// SignWith makes f sign every push with key from now on. Call it before Run.
+func (f *Fleet) SignWith(key ed25519.PrivateKey) { f.key = key }
 
 // repushEvery bounds how often one unit is sent its policy again.
 const repushEvery = time.Minute
@@ -212,8 +220,12 @@ func (f *Fleet) due(unit string) bool {
 }
 
 func (f *Fleet) push(ctx context.Context, u store.Unit, a store.Assignment) error {
-	b, err := json.Marshal(wire.PolicyPush{Schema: wire.SchemaVersion, Site: u.Site, Unit: u.ID,
-		Profile: a.Profile, Version: a.Version, Document: a.Document, IssuedAt: a.AssignedAt, IssuedBy: a.AssignedBy})
+	p := wire.PolicyPush{Schema: wire.SchemaVersion, Site: u.Site, Unit: u.ID,
+		Profile: a.Profile, Version: a.Version, Document: a.Document, IssuedAt: a.AssignedAt, IssuedBy: a.AssignedBy}
+	if f.key != nil {
+		wire.SignPolicy(&p, f.key)
+	}
+	b, err := json.Marshal(p)
 	if err != nil {
 		return err
 	}

@@ -103,6 +103,9 @@ func (in *Ingest) storeBatch(ctx context.Context, batch []incoming) bool {
 	for _, it := range batch {
 		switch {
 		case it.rejected:
+			if !in.putDeadLetter(ctx, it) {
+				return false
+			}
 		case it.msg.entry != nil:
 			run = append(run, *it.msg.entry)
 			runAt = it.receivedAt // the latest: when the whole run was here

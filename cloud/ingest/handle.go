@@ -1,9 +1,11 @@
 package ingest
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"time"
+	"unicode/utf8"
 
 	paho "github.com/eclipse/paho.mqtt.golang"
 	"github.com/kakou/kakou/firmware/wire"
@@ -23,7 +25,8 @@ type message struct {
 type incoming struct {
 	m          paho.Message
 	msg        message
-	rejected   bool // malformed: acknowledged in its turn, never stored
+	rejected   bool  // malformed: acknowledged in its turn, stored only as a dead letter
+	err        error // why it was rejected
 	receivedAt time.Time
 }
 
@@ -35,7 +38,8 @@ type incoming struct {
 //
 // A malformed message is queued too, to be acknowledged in its turn: MQTT
 // 3.1.1 (4.6) wants PUBACKs in the order the messages came, and re-sending
-// it would never make it valid. It is logged and counted instead.
+// it would never make it valid. It is logged, counted and kept in the
+// dead-letter table instead (deadletter.go).
 func (in *Ingest) handle(_ paho.Client, m paho.Message) {
 	it := incoming{m: m, receivedAt: time.Now()}
 	msg, err := parse(m.Topic(), m.Payload())
@@ -43,7 +47,7 @@ func (in *Ingest) handle(_ paho.Client, m paho.Message) {
 		in.rejected.Add(1)
 		in.opts.Observer.Rejected()
 		in.log.Warn("rejected message", "topic", m.Topic(), "bytes", len(m.Payload()), "err", err)
-		it.rejected = true
+		it.rejected, it.err = true, err
 	}
 	it.msg = msg
 	it.msg.replayed = m.Retained()
@@ -59,6 +63,11 @@ func parse(topic string, payload []byte) (message, error) {
 	site, unit, kind, err := wire.ParseTopic(topic)
 	if err != nil {
 		return message{}, err
+	}
+	// JSON is UTF-8 (RFC 8259); encoding/json would quietly turn invalid
+	// bytes into U+FFFD and store a text the unit never sent.
+	if !utf8.Valid(payload) {
+		return message{}, errors.New("ingest: payload is not valid UTF-8, which JSON must be")
 	}
 	var msg message
 	var gotSite, gotUnit string

@@ -15,6 +15,7 @@ package ingest
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -35,6 +36,8 @@ import (
 type Store interface {
 	PutEntries(ctx context.Context, entries []wire.Entry, receivedAt time.Time) (store.PutResult, error)
 	PutStatus(ctx context.Context, st wire.Status, receivedAt time.Time) error
+	// PutDeadLetter keeps a refused message (deadletter.go).
+	PutDeadLetter(ctx context.Context, d store.DeadLetter) error
 }
 
 // Options configures the MQTT connection.
@@ -50,6 +53,9 @@ type Options struct {
 	// Statuses are subscribed plainly by every member: they are few, and
 	// brokers do not replay retained messages to shared subscriptions.
 	SharedGroup string
+	// TLS, for an ssl:// broker URL, says whom to trust and which
+	// certificate to present; nil takes the system's roots.
+	TLS *tls.Config
 	// Observer, if set, is told of every stored batch, rejected message
 	// and live entry's lag, for the collector's /metrics.
 	Observer Observer
@@ -60,6 +66,7 @@ type Options struct {
 type Observer interface {
 	Stored(n, duplicates int, took time.Duration)
 	Rejected()
+	DeadLettered() // a refused message was kept in the dead-letter table
 	Lag(d time.Duration)
 }
 
@@ -67,6 +74,7 @@ type noObserver struct{}
 
 func (noObserver) Stored(int, int, time.Duration) {}
 func (noObserver) Rejected()                      {}
+func (noObserver) DeadLettered()                  {}
 func (noObserver) Lag(time.Duration)              {}
 
 // connectTimeout bounds Start when the broker cannot be reached.
@@ -144,6 +152,9 @@ func (in *Ingest) clientOptions() *paho.ClientOptions {
 	o := in.pahoOptions()
 	if buffersReads(in.opts.BrokerURL) {
 		o.SetCustomOpenConnectionFn(bufferedDial) // see conn.go
+	}
+	if in.opts.TLS != nil {
+		o.SetTLSConfig(in.opts.TLS)
 	}
 	return o
 }

@@ -37,6 +37,7 @@ type Metrics struct {
 	reg *prometheus.Registry
 
 	entries, duplicates, rejected   prometheus.Counter
+	deadLetters                     prometheus.Counter
 	lag, batchSeconds, batchEntries prometheus.Histogram
 
 	// The gauges read the store when scraped, through callbacks set once
@@ -54,6 +55,8 @@ func New() *Metrics {
 		Help: "Entries that were already stored: a unit re-sent them after a lost acknowledgement."})
 	m.rejected = prometheus.NewCounter(prometheus.CounterOpts{Name: "kakou_ingest_rejected_total",
 		Help: "Messages dropped as malformed, of an unknown schema, or not matching their topic."})
+	m.deadLetters = prometheus.NewCounter(prometheus.CounterOpts{Name: "kakou_dead_letters_total",
+		Help: "Refused MQTT messages kept in the dead-letter table (GET /api/v1/dead-letters)."})
 	m.lag = prometheus.NewHistogram(prometheus.HistogramOpts{Name: "kakou_ingest_lag_seconds",
 		Help:    "Receipt time minus entry time, for live entries from units with a synced clock.",
 		Buckets: lagBuckets})
@@ -63,7 +66,7 @@ func New() *Metrics {
 	m.batchEntries = prometheus.NewHistogram(prometheus.HistogramOpts{Name: "kakou_store_batch_entries",
 		Help:    "How many entries one stored batch held.",
 		Buckets: batchEntriesBuckets})
-	m.reg.MustRegister(m.entries, m.duplicates, m.rejected, m.lag, m.batchSeconds, m.batchEntries,
+	m.reg.MustRegister(m.entries, m.duplicates, m.rejected, m.deadLetters, m.lag, m.batchSeconds, m.batchEntries,
 		m.gauge("kakou_units_online", "Units whose last status says online.", &m.unitsOnline),
 		m.gauge("kakou_alerts_open", "Alerts not yet acknowledged.", &m.alertsOpen),
 		collectors.NewGoCollector(),
@@ -94,6 +97,9 @@ func (m *Metrics) Stored(n, dup int, d time.Duration) {
 
 // Rejected records one message dropped as unusable.
 func (m *Metrics) Rejected() { m.rejected.Inc() }
+
+// DeadLettered records one refused message kept in the dead-letter table.
+func (m *Metrics) DeadLettered() { m.deadLetters.Inc() }
 
 // Lag records how long a live entry took from the unit's clock to receipt.
 // The caller leaves out historical entries (their lag is the outage, not

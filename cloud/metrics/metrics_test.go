@@ -49,6 +49,7 @@ func TestHandlerShowsWhatWasRecorded(t *testing.T) {
 	m.Stored(20, 0, 2*time.Second)
 	m.Rejected()
 	m.Rejected()
+	m.DeadLettered()
 	m.Lag(30 * time.Millisecond)
 	m.Lag(-time.Second) // a unit clock ahead counts as no lag
 	m.Lag(90 * time.Second)
@@ -63,6 +64,7 @@ func TestHandlerShowsWhatWasRecorded(t *testing.T) {
 		{"kakou_ingest_entries_total", 120},
 		{"kakou_ingest_duplicates_total", 3},
 		{"kakou_ingest_rejected_total", 2},
+		{"kakou_dead_letters_total", 1},
 	}
 	for _, c := range counters {
 		if v := only(t, got, c.name).GetCounter().GetValue(); v != c.want {

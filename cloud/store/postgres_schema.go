@@ -123,4 +123,46 @@ var pgMigrations = []string{
 	INSERT INTO unit_totals SELECT unit, hour, n FROM rollups WHERE metric = 'total';`,
 	// A site gateway reports its status like a unit, with role 'gateway'.
 	`ALTER TABLE units ADD COLUMN role TEXT NOT NULL DEFAULT '';`,
+	// Dead letters (postgres_deadletters.go): MQTT messages ingest refused.
+	`CREATE TABLE dead_letters (
+		id          BIGSERIAL PRIMARY KEY,
+		topic       TEXT NOT NULL,
+		payload     BYTEA NOT NULL,   -- at most MaxDeadPayload bytes
+		size        BIGINT NOT NULL,  -- the payload's full length
+		error       TEXT NOT NULL,
+		received_at BIGINT NOT NULL
+	);
+	CREATE INDEX dead_letters_received ON dead_letters (received_at);`,
+	// Device enrollment (postgres_devices.go), as SQLite's step.
+	`CREATE TABLE enrollment_tokens (
+		hash       TEXT COLLATE "C" PRIMARY KEY, -- SHA-256 of the token, hex
+		site       TEXT COLLATE "C" NOT NULL,
+		unit       TEXT COLLATE "C" NOT NULL,
+		role       TEXT NOT NULL,
+		created_at BIGINT NOT NULL,
+		expires_at BIGINT NOT NULL,
+		used_at    BIGINT                        -- NULL until spent
+	);
+	CREATE TABLE device_credentials (
+		unit          TEXT COLLATE "C" PRIMARY KEY, -- the MQTT user name
+		site          TEXT COLLATE "C" NOT NULL,
+		role          TEXT NOT NULL,
+		password_hash TEXT NOT NULL,                -- mosquitto $7$ PBKDF2-SHA512
+		enrolled_at   BIGINT NOT NULL
+	);`,
+	// Dashboard logins (postgres_sessions.go), as SQLite's step.
+	`CREATE TABLE sessions (
+		id         TEXT COLLATE "C" PRIMARY KEY, -- SHA-256 of the cookie value, hex
+		user_name  TEXT NOT NULL,
+		csrf       TEXT NOT NULL,
+		created_at BIGINT NOT NULL,
+		seen_at    BIGINT NOT NULL
+	);
+	CREATE INDEX sessions_seen ON sessions (seen_at);`,
+	// Visitors' keyed hashes (postgres_people.go), as SQLite's step.
+	`ALTER TABLE entries
+		ADD COLUMN id_hash TEXT COLLATE "C" GENERATED ALWAYS AS (detail::jsonb -> 'visitor' ->> 'id_hash') STORED,
+		ADD COLUMN phone_hash TEXT COLLATE "C" GENERATED ALWAYS AS (detail::jsonb -> 'visitor' ->> 'phone_hash') STORED;
+	CREATE INDEX entries_id_hash ON entries (id_hash) WHERE id_hash IS NOT NULL;
+	CREATE INDEX entries_phone_hash ON entries (phone_hash) WHERE phone_hash IS NOT NULL;`,
 }

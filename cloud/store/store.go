@@ -53,7 +53,9 @@ func (s *SQLite) SetTimezone(loc *time.Location) { s.loc = loc }
 // whatever the cloud did not acknowledge. Immediate transactions take the
 // write lock up front, so two writers queue on busy_timeout instead of
 // failing with SQLITE_BUSY when a read lock cannot be upgraded.
-const dsnParams = "?_journal_mode=WAL&_busy_timeout=5000&_synchronous=NORMAL&_txlock=immediate&_pragma=cache_size(-65536)&_pragma=wal_autocheckpoint(16384)"
+// secure_delete zeroes what retention deletes (sqlite_purge.go), so a
+// purged visitor does not linger in a free page.
+const dsnParams = "?_journal_mode=WAL&_busy_timeout=5000&_synchronous=NORMAL&_txlock=immediate&_pragma=cache_size(-65536)&_pragma=wal_autocheckpoint(16384)&_pragma=secure_delete(1)"
 
 // Open opens or creates the database at path and brings its schema up to
 // date.
@@ -238,6 +240,52 @@ var migrations = []string{
 		FROM site_rollups GROUP BY hour, site;`,
 	// A site gateway reports its status like a unit, with role 'gateway'.
 	`ALTER TABLE units ADD COLUMN role TEXT NOT NULL DEFAULT '';`,
+	// Dead letters (sqlite_deadletters.go): MQTT messages ingest refused.
+	`CREATE TABLE dead_letters (
+		id          INTEGER PRIMARY KEY,
+		topic       TEXT NOT NULL,
+		payload     BLOB NOT NULL,    -- at most MaxDeadPayload bytes
+		size        INTEGER NOT NULL, -- the payload's full length
+		error       TEXT NOT NULL,
+		received_at INTEGER NOT NULL
+	);
+	CREATE INDEX dead_letters_received ON dead_letters (received_at);`,
+	// Device enrollment (sqlite_devices.go): one-time tokens and the
+	// credentials they became, both stored only as hashes.
+	`CREATE TABLE enrollment_tokens (
+		hash       TEXT PRIMARY KEY, -- SHA-256 of the token, hex
+		site       TEXT NOT NULL,
+		unit       TEXT NOT NULL,
+		role       TEXT NOT NULL,
+		created_at INTEGER NOT NULL,
+		expires_at INTEGER NOT NULL,
+		used_at    INTEGER           -- NULL until spent
+	);
+	CREATE TABLE device_credentials (
+		unit          TEXT PRIMARY KEY, -- the MQTT user name
+		site          TEXT NOT NULL,
+		role          TEXT NOT NULL,
+		password_hash TEXT NOT NULL,    -- mosquitto $7$ PBKDF2-SHA512
+		enrolled_at   INTEGER NOT NULL
+	);`,
+	// Dashboard logins (sqlite_sessions.go), shared by every replica; the
+	// id is a hash of the cookie, never the cookie.
+	`CREATE TABLE sessions (
+		id         TEXT PRIMARY KEY, -- SHA-256 of the cookie value, hex
+		user_name  TEXT NOT NULL,
+		csrf       TEXT NOT NULL,
+		created_at INTEGER NOT NULL,
+		seen_at    INTEGER NOT NULL
+	);
+	CREATE INDEX sessions_seen ON sessions (seen_at);`,
+	// Issue 8: a visitor is found by the keyed hashes of their ID number
+	// and phone (sqlite_people.go), never by the numbers, which no store
+	// holds. Generated from the visitor in detail, so ingest is unchanged
+	// and entries stored before this step are found too.
+	`ALTER TABLE entries ADD COLUMN id_hash TEXT GENERATED ALWAYS AS (json_extract(detail, '$.visitor.id_hash')) VIRTUAL;
+	ALTER TABLE entries ADD COLUMN phone_hash TEXT GENERATED ALWAYS AS (json_extract(detail, '$.visitor.phone_hash')) VIRTUAL;
+	CREATE INDEX entries_id_hash ON entries (id_hash) WHERE id_hash IS NOT NULL;
+	CREATE INDEX entries_phone_hash ON entries (phone_hash) WHERE phone_hash IS NOT NULL;`,
 }
 
 // prepare prepares the hot statements, after migrate made their tables.

@@ -17,7 +17,7 @@ type Unit struct {
 	Site          string
 	Facility      string
 	Lane          wire.Lane
-	Role          string // wire.RoleGateway for a site gateway, "" for a unit
+	Role          string    // wire.RoleGateway for a site gateway, "" for a unit
 	Online        bool      // its retained status says "online"
 	LastSeen      time.Time // zero if never heard from live
 	Firmware      string

@@ -141,9 +141,21 @@ func (c *Console) register(r *http.Request, body []byte) (wire.Entry, error) {
 	if err := f.validate(); err != nil {
 		return wire.Entry{}, err
 	}
-	v := &wire.Visitor{Name: f.Name, Phone: wire.MaskPhone(f.Phone), ID: wire.MaskID(strings.ToUpper(f.ID)),
-		Origin: f.Origin, Destination: f.Destination, Reason: f.Reason, Transport: f.Transport, Trip: f.Trip}
-	return c.lane.Amend(r.Context(), screening.Amend{Visitor: v})
+	v, err := c.opts.Privacy.Minimise(wire.Visitor{Name: f.Name, Origin: f.Origin, Destination: f.Destination,
+		Reason: f.Reason, Transport: f.Transport, Trip: f.Trip}, f.Phone, f.ID, c.fullNumbers())
+	if err != nil {
+		// The policy wants full numbers the unit cannot seal: register the
+		// visitor minimised rather than keep numbers in the clear or stop
+		// the gate. The log names the fix, never the numbers.
+		c.opts.Logger.Error("visitor registered without full numbers", "err", err)
+	}
+	return c.lane.Amend(r.Context(), screening.Amend{Visitor: &v})
+}
+
+// fullNumbers reports whether the running policy demands visitors' full
+// numbers ([checks.registration] full_numbers).
+func (c *Console) fullNumbers() bool {
+	return c.opts.FullNumbers != nil && c.opts.FullNumbers()
 }
 
 func (f registration) validate() error {

@@ -53,6 +53,12 @@ type Options struct {
 	Location   *time.Location
 	Logger     *slog.Logger
 	Now        func() time.Time
+	// Privacy masks, hashes and (when FullNumbers says so) seals a
+	// registered visitor's numbers; nil only masks them.
+	Privacy *credential.Privacy
+	// FullNumbers reports whether the running policy demands full
+	// numbers; nil: never.
+	FullNumbers func() bool
 }
 
 // Console serves the guard's page and its small JSON API.
@@ -61,6 +67,7 @@ type Console struct {
 	opts Options
 	srv  *http.Server
 	ln   net.Listener
+	tls  bool // StartTLS gave a certificate; see tls.go
 
 	mu   sync.Mutex
 	last *wire.Entry
@@ -117,7 +124,7 @@ func (c *Console) Start(addr string) error {
 	}
 	c.ln = ln
 	go func() {
-		if err := c.srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		if err := c.serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			c.opts.Logger.Error("console stopped", "err", err)
 		}
 	}()
@@ -125,7 +132,7 @@ func (c *Console) Start(addr string) error {
 }
 
 // URL is where the console is served, once started.
-func (c *Console) URL() string { return "http://" + c.ln.Addr().String() + "/" }
+func (c *Console) URL() string { return c.scheme() + "://" + c.ln.Addr().String() + "/" }
 
 // Shutdown stops serving, waiting for requests in flight until ctx ends.
 func (c *Console) Shutdown(ctx context.Context) error { return c.srv.Shutdown(ctx) }

@@ -53,6 +53,16 @@ type Checks struct {
 	Courier      Check            `toml:"courier" json:"courier"`
 	Capacity     CapacityCheck    `toml:"capacity" json:"capacity"`
 	Watch        WatchCheck       `toml:"watch" json:"watch"`
+	Registration Registration     `toml:"registration" json:"registration"`
+}
+
+// Registration says what a visitor registration keeps (issue 8). By
+// default the unit keeps only masked phone and ID numbers and their keyed
+// hashes; FullNumbers also keeps both in full, sealed for the centre, where
+// the plans demand a full register (登记造册), e.g. a care home in an
+// outbreak.
+type Registration struct {
+	FullNumbers bool `toml:"full_numbers" json:"full_numbers"`
 }
 
 // Check is a check with nothing to set but its mode.

@@ -138,6 +138,9 @@ func (ch Checks) check(c *checker) {
 	oneOf(c, "checks.resident_pass.outcome", ch.ResidentPass.Outcome, failOutcome...)
 	oneOf(c, "checks.visitor.action", ch.Visitor.Action, wire.Register, wire.PersuadeReturn, wire.Deny)
 	oneOf(c, "checks.watch.on_quarantine_entry", ch.Watch.OnQuarantineEntry, wire.Allow, wire.Deny, wire.Refer)
+	if ch.Registration.FullNumbers && (ch.Visitor.Mode == Off || ch.Visitor.Action != wire.Register) {
+		c.bad("checks.registration.full_numbers", "keeps visitors' full numbers, but visitors are not registered here (checks.visitor mode %q, action %q): remove it or register visitors", ch.Visitor.Mode, ch.Visitor.Action)
+	}
 	if ch.Capacity.Max < 0 || ch.Capacity.Max > 1_000_000 {
 		c.bad("checks.capacity.max", "%d is not a number of people (0 = the capacity the unit is told)", ch.Capacity.Max)
 	}

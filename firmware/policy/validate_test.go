@@ -42,6 +42,8 @@ var invalidDocs = []struct {
 	{"fever outcome", head + "[checks.temperature]\non_fever = \"deny\"\n", "checks.temperature.on_fever", "not one of recheck, refer"},
 	{"group unknown", head + "[checks.nucleic_acid]\nmode = \"hard\"\nwindow = \"48h\"\napplies_to = [\"everyone\"]\n",
 		"checks.nucleic_acid.applies_to", `"everyone" is not one of residents, visitors`},
+	{"full numbers of unregistered visitors", head + "[checks.registration]\nfull_numbers = true\n",
+		"checks.registration.full_numbers", "visitors are not registered here"},
 	{"negative capacity", head + "[checks.capacity]\nmode = \"hard\"\nmax = -1\n", "checks.capacity.max", "not a number of people"},
 	{"quarantine waits", head + "[checks.watch]\nmode = \"hard\"\non_quarantine_entry = \"wait\"\n", "checks.watch.on_quarantine_entry", "not one of"},
 	{"dates backwards", head + "effective_from = 2022-03-08T00:00:00+08:00\neffective_to = 2022-01-28T00:00:00+08:00\n",

@@ -45,6 +45,8 @@ type Config struct {
 	Gate        GateConfig        `toml:"gate"`
 	Display     DisplayConfig     `toml:"display"`
 	Flow        FlowConfig        `toml:"flow"`
+	Enroll      EnrollConfig      `toml:"enroll"` // first-start enrollment; see enroll.go
+	Privacy     PrivacyConfig     `toml:"privacy"`
 }
 
 // FlowConfig shapes flow limiting (限流) on an entrance lane behind a site
@@ -58,6 +60,10 @@ type FlowConfig struct {
 // the Pi's own touchscreen, the LAN address for a guard's phone.
 type ConsoleConfig struct {
 	Listen string `toml:"listen"` // "off" disables it
+	// CertFile and KeyFile serve the console over HTTPS (PEM files, read
+	// at start); see console_tls.go for when that is needed.
+	CertFile string `toml:"cert_file"`
+	KeyFile  string `toml:"key_file"`
 }
 
 // MQTTConfig says where entries go: the cloud's broker or a site gateway.
@@ -126,6 +132,22 @@ func (l *LedgerConfig) problems() []string {
 // may hold dated documents; the one in effect is chosen by itself.
 type PolicyConfig struct {
 	Path string `toml:"path"` // a document or a folder; "" = the built-in community default
+	// VerifyKeys are the centre's public keys (PEM files from kakou-cloud
+	// policy-key); with any, a push not signed by one of them is refused.
+	// Two during a key rotation. None: pushes are taken unsigned (demo).
+	VerifyKeys []string `toml:"verify_keys"`
+}
+
+func (pc *PolicyConfig) problems() []string {
+	var p []string
+	seen := map[string]bool{}
+	for i, k := range pc.VerifyKeys {
+		if strings.TrimSpace(k) == "" || seen[k] {
+			p = append(p, fmt.Sprintf("policy.verify_keys[%d]: %q: want the path of a distinct public key PEM (kakou-cloud policy-key writes one)", i, k))
+		}
+		seen[k] = true
+	}
+	return p
 }
 
 // CredentialsConfig holds the keys and lists credentials are checked with.
@@ -255,6 +277,7 @@ func (c *Config) Validate() error {
 	if _, _, err := net.SplitHostPort(c.Console.Listen); err != nil && c.Console.Listen != "off" {
 		bad("console.listen", "%q is not host:port (e.g. 0.0.0.0:8081 for phones on the LAN) or \"off\"", c.Console.Listen)
 	}
+	p = append(p, c.Console.problems()...)
 	if c.DataDir == "" {
 		bad("data_dir", "required: the directory for the ledger, e.g. /var/lib/kakou")
 	}
@@ -262,7 +285,10 @@ func (c *Config) Validate() error {
 		bad("mqtt.broker", "%q is not a broker URL like tcp://192.168.1.10:1883", c.MQTT.Broker)
 	}
 	p = append(p, c.MQTT.problems()...)
+	p = append(p, c.Enroll.problems()...)
 	p = append(p, c.Ledger.problems()...)
+	p = append(p, c.Policy.problems()...)
+	p = append(p, c.Privacy.problems()...)
 	if _, err := credential.LoadIssuers(c.Credentials.Issuers); err != nil {
 		bad("credentials.issuers", "%v", err)
 	}

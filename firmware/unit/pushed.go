@@ -1,6 +1,7 @@
 package unit
 
 import (
+	"crypto/ed25519"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -33,6 +34,9 @@ type pushState struct {
 	mu   sync.Mutex
 	push wire.PolicyPush // Version "" until a push is accepted
 	pol  policy.Policy   // push.Document, parsed
+	// keys are the centre's public keys; none: pushes are taken unsigned
+	// (pushkeys.go). Set before the unit runs, read-only after.
+	keys []ed25519.PublicKey
 }
 
 func (u *Unit) pushedPath() string { return filepath.Join(u.cfg.DataDir, pushedFile) }
@@ -54,6 +58,14 @@ func (u *Unit) inForce(now time.Time, synced bool) (p policy.Policy, pushed bool
 func (u *Unit) onPolicy(p wire.PolicyPush) {
 	u.push.mu.Lock()
 	defer u.push.mu.Unlock()
+	// The signature first: what an unsigned or forged push says, even its
+	// version, is not the centre's word.
+	if err := u.verifyPush(&p); err != nil {
+		u.log.Error("policy push refused: signature check failed; the running policy stays",
+			"version", p.Version, "profile", p.Profile, "issued_by", p.IssuedBy,
+			"running", u.policy.Current().Version, "err", err)
+		return
+	}
 	if p.Version == u.push.push.Version {
 		if p.Document != u.push.push.Document {
 			u.log.Warn("policy push ignored: same version as the one running but a different document; "+
@@ -119,6 +131,12 @@ func (u *Unit) loadPushed() {
 	}
 	if err == nil {
 		err = p.Validate()
+	}
+	if err == nil {
+		// A file in data_dir is no more trusted than the network: the
+		// card can be taken out and written, and a push saved before
+		// verify_keys were set must not outlive them.
+		err = u.verifyPush(&p)
 	}
 	if err == nil {
 		pol, err = checkPush(p, u.cfg.Site, u.cfg.Unit)

@@ -54,6 +54,9 @@ func New(cfg Config, log *slog.Logger) (*Unit, error) {
 	if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
 		return nil, fmt.Errorf("unit: data_dir: %w (create it or point data_dir at a writable directory)", err)
 	}
+	if err := useCredential(context.Background(), &cfg, log); err != nil {
+		return nil, fmt.Errorf("unit: %w", err)
+	}
 	led, err := ledger.Open(filepath.Join(cfg.DataDir, "ledger.db"))
 	if err != nil {
 		return nil, fmt.Errorf("unit: %w", err)
@@ -70,6 +73,9 @@ func (u *Unit) build() error {
 	u.clock = clock.Clock{Trusted: u.cfg.TrustClock}
 	var err error
 	if u.rules, err = loadRules(u.cfg, u.clock); err != nil {
+		return fmt.Errorf("unit: %w", err)
+	}
+	if err := u.loadPushKeys(); err != nil {
 		return fmt.Errorf("unit: %w", err)
 	}
 	u.loadPushed()
@@ -115,8 +121,12 @@ func (u *Unit) build() error {
 		return fmt.Errorf("unit: %w", err)
 	}
 	u.restoreFlow()
+	priv, err := u.loadPrivacy()
+	if err != nil {
+		return fmt.Errorf("unit: %w", err)
+	}
 	u.console = console.New(u, console.Options{Site: u.cfg.Site, Unit: u.cfg.Unit, Lane: u.cfg.Lane,
-		Logger: u.log.With("part", "console")})
+		Logger: u.log.With("part", "console"), Privacy: priv, FullNumbers: u.fullNumbers})
 	return nil
 }
 
@@ -156,7 +166,7 @@ func (u *Unit) decided(e wire.Entry) {
 // simulator with max_people) leaves the uplink running to drain the ledger.
 func (u *Unit) Run(ctx context.Context) error {
 	if u.cfg.Console.Listen != "off" {
-		if err := u.console.Start(u.cfg.Console.Listen); err != nil {
+		if err := u.startConsole(); err != nil {
 			return fmt.Errorf("unit: %w", err)
 		}
 		u.log.Info("guard console: " + u.console.URL())

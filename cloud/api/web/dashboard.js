@@ -28,7 +28,8 @@ const T = {
     report: "日报", reportDate: "日期", period: (s, u) => "统计时段 " + s + " 至 " + u,
     name: "名称", total: "通行总数", colIn: "进", colOut: "出", colFever: "发热", denied: "拒绝", recheck: "复测", visitors: "访客登记", overrides: "人工放行",
     deviceFaults: "设备故障", alertsOpen: "未处理告警", zeroReport: "零报告", totalRow: "合计",
-    noReport: "暂无日报", csv: "下载 CSV", xlsx: "下载 Excel",
+    noReport: "暂无日报", csv: "下载 CSV", xlsx: "下载 Excel", logout: "退出登录",
+    roles: { guard: "门岗", site_manager: "点位负责人", monitor: "指挥中心", tracer: "流调" },
     ago: s => s < 60 ? s + " 秒前" : s < 3600 ? Math.floor(s / 60) + " 分钟前"
       : s < 172800 ? Math.floor(s / 3600) + " 小时前" : Math.floor(s / 86400) + " 天前",
     devices: { thermometer: "测温仪", scanner: "扫码器" },
@@ -66,7 +67,8 @@ const T = {
     report: "Daily report", reportDate: "Date", period: (s, u) => "Period " + s + " to " + u,
     name: "Name", total: "Total", colIn: "In", colOut: "Out", colFever: "Fever", denied: "Denied", recheck: "Re-check", visitors: "Visitors",
     overrides: "Overrides", deviceFaults: "Device faults", alertsOpen: "Open alerts", zeroReport: "Zero report",
-    totalRow: "Total", noReport: "No report yet", csv: "Download CSV", xlsx: "Download Excel",
+    totalRow: "Total", noReport: "No report yet", csv: "Download CSV", xlsx: "Download Excel", logout: "Log out",
+    roles: { guard: "guard", site_manager: "site manager", monitor: "monitoring", tracer: "tracer" },
     ago: s => s < 60 ? s + " s ago" : s < 3600 ? Math.floor(s / 60) + " min ago"
       : s < 172800 ? Math.floor(s / 3600) + " h ago" : Math.floor(s / 86400) + " days ago",
     devices: { thermometer: "thermometer", scanner: "scanner" },
@@ -338,8 +340,9 @@ async function ack(form, id) {
   button.disabled = true;
   try {
     const r = await fetch("/api/v1/alerts/" + encodeURIComponent(id) + "/ack", {
-      method: "POST", headers: { "Content-Type": "application/json" },
+      method: "POST", headers: changeHeaders(),
       body: JSON.stringify({ by, action }), signal: AbortSignal.timeout(FETCH_TIMEOUT_MS) });
+    if (r.status === 401) { toLogin(); return; }
     const body = await r.json().catch(() => ({}));
     if (r.ok && body.alert) localStorage.setItem("kakou-ack-by", by);
     if ((r.ok || r.status === 409) && body.alert) {
@@ -558,6 +561,7 @@ const PICK = { units: b => b.units || [], entries: b => b.entries || [], open: b
 
 async function getJSON(path) {
   const r = await fetch(path, { cache: "no-store", signal: AbortSignal.timeout(FETCH_TIMEOUT_MS) });
+  if (r.status === 401) toLogin(); // the session ended: log in again
   if (!r.ok) throw new Error(path + ": HTTP " + r.status);
   return r.json();
 }
@@ -572,7 +576,10 @@ async function poll() {
                   occupancy: "/api/v1/occupancy" };
   if (slow) {
     lastSlow = Date.now();
-    Object.assign(paths, { rollups: "/api/v1/rollups?by=site&bucket=hour&metrics=in,out,fever", report: reportPath(reportDate) });
+    // A guard's scope is their unit: its counts, and no site report.
+    const guard = me && me.role === "guard";
+    paths.rollups = "/api/v1/rollups?by=" + (guard ? "unit" : "site") + "&bucket=hour&metrics=in,out,fever";
+    if (!guard) paths.report = reportPath(reportDate);
   }
   try {
     const keys = Object.keys(paths);
@@ -598,6 +605,45 @@ function pollNow() {
   timer = setTimeout(poll, 0);
 }
 
+// ---- who is logged in -------------------------------------------------------------
+// The collector keeps the session in an HttpOnly cookie; /api/v1/session says
+// who it is and gives the CSRF token every change must carry (auth_guard.go).
+
+let me = null; // { user, role, site, unit, mode, csrf_token } once known
+
+function toLogin() { location.assign("/login"); }
+
+async function loadMe() {
+  try {
+    const r = await fetch("/api/v1/session", { cache: "no-store", signal: AbortSignal.timeout(FETCH_TIMEOUT_MS) });
+    if (r.status === 401) { toLogin(); return; }
+    if (r.ok) me = await r.json();
+  } catch (err) { /* unreachable: the status line says so, and polling goes on */ }
+  document.querySelector("section.report").hidden = !!me && me.role === "guard";
+  renderWho();
+}
+
+// changeHeaders go with every request that changes something.
+function changeHeaders() {
+  return { "Content-Type": "application/json", "X-CSRF-Token": (me && me.csrf_token) || "" };
+}
+
+function renderWho() {
+  const login = !!me && me.mode === "login" && me.via === "session";
+  const scope = me ? me.unit || me.site : "";
+  document.getElementById("who").textContent = login
+    ? me.user + " · " + word("roles", me.role) + (scope ? " · " + scope : "") : "";
+  document.getElementById("logout").hidden = !login;
+}
+
+async function logout() {
+  try {
+    await fetch("/logout", { method: "POST", headers: changeHeaders(), signal: AbortSignal.timeout(FETCH_TIMEOUT_MS) });
+  } finally {
+    toLogin();
+  }
+}
+
 // ---- page ----------------------------------------------------------------------
 
 function renderErrors() {
@@ -621,6 +667,7 @@ function render(slow) {
   document.documentElement.lang = lang === "zh" ? "zh-CN" : "en";
   document.querySelectorAll("[data-t]").forEach(n => { n.textContent = t(n.dataset.t); });
   document.getElementById("lang").textContent = lang === "zh" ? "EN" : "中文";
+  renderWho();
   renderAlerts();
   renderFleet();
   renderOccupancy();
@@ -641,5 +688,6 @@ document.getElementById("report-date").addEventListener("change", ev => {
 });
 // A phone puts a hidden tab to sleep; catch up as soon as it is looked at.
 document.addEventListener("visibilitychange", () => { if (!document.hidden) pollNow(); });
+document.getElementById("logout").addEventListener("click", logout);
 render(true);
-poll();
+loadMe().finally(poll);

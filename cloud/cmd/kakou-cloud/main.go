@@ -4,7 +4,11 @@
 //
 //	kakou-cloud -config configs/cloud.toml
 //	kakou-cloud -config configs/cloud.toml -check-config
+//	kakou-cloud pki init -dir /etc/kakou/pki
+//	kakou-cloud enroll-token -config configs/cloud.toml -site S -unit U
+//	kakou-cloud mosquitto-acl -config configs/cloud.toml -out /etc/mosquitto/kakou
 //	kakou-cloud sim -broker tcp://127.0.0.1:18830 -units 2000 -rate 1 -duration 60s
+//	kakou-cloud passwd -name zhang -role monitor < password.txt
 package main
 
 import (
@@ -24,6 +28,21 @@ import (
 func main() {
 	if len(os.Args) > 1 && os.Args[1] == "sim" {
 		os.Exit(sim(os.Args[2:]))
+	}
+	if len(os.Args) > 1 && os.Args[1] == "passwd" {
+		os.Exit(passwd(os.Args[2:], os.Stdin, os.Stdout, os.Stderr))
+	}
+	if len(os.Args) > 1 && os.Args[1] == "policy-key" {
+		os.Exit(policyKey(os.Args[2:], os.Stdout, os.Stderr))
+	}
+	if len(os.Args) > 1 && os.Args[1] == "pki" {
+		os.Exit(pkiCmd(os.Args[2:], os.Stdout, os.Stderr))
+	}
+	if len(os.Args) > 1 && os.Args[1] == "enroll-token" {
+		os.Exit(enrollToken(os.Args[2:], os.Stdout))
+	}
+	if len(os.Args) > 1 && os.Args[1] == "mosquitto-acl" {
+		os.Exit(mosquittoACL(os.Args[2:]))
 	}
 	configPath := flag.String("config", "/etc/kakou/cloud.toml", "collector configuration file (TOML)")
 	check := flag.Bool("check-config", false, "validate the configuration, print every problem and exit")

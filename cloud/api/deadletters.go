@@ -1,0 +1,68 @@
+package api
+
+import (
+	"net/http"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/kakou/kakou/cloud/store"
+)
+
+// GET /api/v1/dead-letters lists the MQTT messages ingest refused, newest
+// first (issue 8: "Malformed MQTT messages go to a dead-letter table"), so
+// central monitoring sees a unit with broken firmware or a client probing
+// the broker. Guards and site managers are refused: a dead letter's topic
+// may belong to any site, and nothing in a refused message can be trusted
+// to say which.
+
+// deadLetterJSON is a dead letter as the API shows it. The payload is text,
+// invalid UTF-8 replaced, since that is what an operator reads; size and
+// truncated say how much of it the table kept.
+type deadLetterJSON struct {
+	ID         int64     `json:"id"`
+	Topic      string    `json:"topic"`
+	Payload    string    `json:"payload"`
+	Size       int       `json:"size"`
+	Truncated  bool      `json:"truncated"`
+	Error      string    `json:"error"`
+	ReceivedAt time.Time `json:"received_at"`
+}
+
+// longDigits are runs that may be an ID number or a phone (7+ digits,
+// with an ID's trailing X): a refused entry may still carry a person's
+// numbers. They are masked for every role; a tracer who needs a person's
+// records traces them, audited, from the stored entries.
+var longDigits = regexp.MustCompile(`[0-9]{7,}[0-9Xx]?`)
+
+func toDeadLetterJSON(d store.DeadLetter) deadLetterJSON {
+	payload := longDigits.ReplaceAllStringFunc(strings.ToValidUTF8(string(d.Payload), "\uFFFD"),
+		func(s string) string { return s[:3] + strings.Repeat("*", len(s)-7) + s[len(s)-4:] })
+	return deadLetterJSON{ID: d.ID, Topic: d.Topic, Payload: payload, Size: d.Size,
+		Truncated: d.Truncated, Error: d.Error, ReceivedAt: d.ReceivedAt}
+}
+
+func (s *server) deadLetters(w http.ResponseWriter, r *http.Request) {
+	c := s.caller(r)
+	if c.Role != RoleMonitor && c.Role != RoleTracer {
+		writeError(w, http.StatusForbidden, "dead letters are for central monitoring (role monitor or tracer), not "+c.Role)
+		return
+	}
+	var q store.Query
+	if err := readParams(r.URL.Query(), map[string]func(string) error{
+		"limit": func(v string) error { return limitParam(&q, v) },
+	}); err != nil {
+		writeError(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	list, err := s.store.DeadLetters(r.Context(), q.Limit)
+	if err != nil {
+		s.internal(w, "list dead letters", err)
+		return
+	}
+	out := make([]deadLetterJSON, len(list))
+	for i, d := range list {
+		out[i] = toDeadLetterJSON(d)
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"dead_letters": out})
+}

@@ -1,0 +1,173 @@
+package api
+
+import (
+	"context"
+	"crypto/cipher"
+	"errors"
+	"net/http"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/kakou/kakou/cloud/store"
+	"github.com/kakou/kakou/firmware/wire"
+)
+
+// Privacy holds the fleet's keys for finding one person (issue 8). No
+// store holds an ID number or phone: units record the keyed hash
+// (wire.PersonHash with the tracing key), so a tracer who types a number
+// here finds the visits only because the collector hashes it with the
+// same key. Full numbers exist only sealed, where a policy demanded them,
+// and are opened only in a tracer's export, with SealKey.
+type Privacy struct {
+	TracingKey []byte // nil: lookups by number are off
+	SealKey    []byte // nil: sealed numbers stay sealed in exports
+}
+
+// personStore is what finding a person needs from the store; both
+// backends have it (cloud/store sqlite_people.go, postgres_people.go).
+type personStore interface {
+	Person(ctx context.Context, q store.PersonQuery) ([]store.Record, error)
+}
+
+var (
+	idNumberRe = regexp.MustCompile(`^([0-9]{15}|[0-9]{17}[0-9Xx])$`)
+	phoneRe    = regexp.MustCompile(`^\+?[0-9]{5,15}$`)
+)
+
+// personAsk is a person as the tracer named them: the hashes to look up
+// and the masked forms for the answer and the audit trail. The numbers
+// themselves go no further than this struct.
+type personAsk struct {
+	q                     store.PersonQuery
+	maskedID, maskedPhone string
+}
+
+// errNoTracingKey is answered when the collector cannot hash a number.
+var errNoTracingKey = errors.New("finding a person by number needs the fleet's tracing key: set [privacy] tracing_key_file in the collector config")
+
+// askPerson reads ?id_number= and/or ?phone= (and the extra parameters
+// given). Errors never repeat the number: they end up in logs.
+func (s *server) askPerson(r *http.Request, extra map[string]func(string) error) (personAsk, error) {
+	var id, phone string
+	known := map[string]func(string) error{
+		"id_number": func(v string) error { id = strings.ToUpper(strings.TrimSpace(v)); return nil },
+		"phone":     func(v string) error { phone = strings.TrimSpace(v); return nil },
+	}
+	for k, f := range extra {
+		known[k] = f
+	}
+	if err := readParams(r.URL.Query(), known); err != nil {
+		return personAsk{}, err
+	}
+	switch {
+	case id == "" && phone == "":
+		return personAsk{}, errors.New("give id_number=… (15 or 18 characters) or phone=… (5-15 digits)")
+	case id != "" && !idNumberRe.MatchString(id):
+		return personAsk{}, errors.New("id_number: an ID card number has 15 or 18 characters, the last may be X")
+	case phone != "" && !phoneRe.MatchString(phone):
+		return personAsk{}, errors.New("phone: digits only, 5-15 of them")
+	case s.opts.Privacy.TracingKey == nil:
+		return personAsk{}, errNoTracingKey
+	}
+	a := personAsk{q: store.PersonQuery{Limit: store.MaxLimit}}
+	if id != "" {
+		a.q.IDHash, a.maskedID = wire.PersonHash(s.opts.Privacy.TracingKey, "id", id), wire.MaskID(id)
+	}
+	if phone != "" {
+		a.q.PhoneHash, a.maskedPhone = wire.PersonHash(s.opts.Privacy.TracingKey, "phone", phone), wire.MaskPhone(phone)
+	}
+	return a, nil
+}
+
+// auditDetail is what the audit trail keeps of a person lookup: the
+// masked forms and the hashes, so an auditor can tell who was looked up
+// (by hashing the number again) without the trail holding the number.
+func (a personAsk) auditDetail(extra map[string]any) map[string]any {
+	d := map[string]any{"id_masked": a.maskedID, "phone_masked": a.maskedPhone,
+		"id_hash": a.q.IDHash, "phone_hash": a.q.PhoneHash}
+	for k, v := range extra {
+		d[k] = v
+	}
+	return d
+}
+
+// findPerson is the shared start of both person endpoints: a tracer, a
+// well-formed number, a store that can answer. It writes the refusal.
+func (s *server) findPerson(w http.ResponseWriter, r *http.Request, what string,
+	extra map[string]func(string) error) (Caller, personAsk, personStore, bool) {
+	c := s.caller(r)
+	if err := c.require(what, RoleTracer); err != nil {
+		refuse(w, err)
+		return c, personAsk{}, nil, false
+	}
+	a, err := s.askPerson(r, extra)
+	if errors.Is(err, errNoTracingKey) {
+		writeError(w, http.StatusServiceUnavailable, err.Error())
+		return c, a, nil, false
+	}
+	if err != nil {
+		refuse(w, err)
+		return c, a, nil, false
+	}
+	ps, ok := s.store.(personStore)
+	if !ok {
+		writeError(w, http.StatusNotImplemented, "this store cannot find a person by number")
+		return c, a, nil, false
+	}
+	return c, a, ps, true
+}
+
+// personVisit is one entry in a trace by number: where and when, masked
+// as the unit recorded it.
+type personVisit struct {
+	EntryID  string        `json:"entry_id"`
+	Site     string        `json:"site"`
+	Unit     string        `json:"unit"`
+	Lane     wire.Lane     `json:"lane"`
+	Time     time.Time     `json:"time"`
+	Decision wire.Decision `json:"decision"`
+	Name     string        `json:"name"`
+	ID       string        `json:"id"`    // masked
+	Phone    string        `json:"phone"` // masked
+}
+
+// traceByNumber answers GET /api/v1/trace?id_number=… or ?phone=…: every
+// visit of one person at any site (PRODUCT.md contact tracing: "a case's
+// visits in the 3 days before onset"). Tracers only; audited first.
+func (s *server) traceByNumber(w http.ResponseWriter, r *http.Request) {
+	c, a, ps, ok := s.findPerson(w, r, "tracing by ID number or phone", nil)
+	if !ok {
+		return
+	}
+	if err := s.audit(r.Context(), c, "trace_person", a.auditDetail(nil)); err != nil {
+		s.internal(w, "audit the trace query", err)
+		return
+	}
+	recs, err := ps.Person(r.Context(), a.q)
+	if err != nil {
+		s.internal(w, "trace by number", err)
+		return
+	}
+	out := make([]personVisit, len(recs))
+	for i, rec := range recs {
+		out[i] = toPersonVisit(rec.Entry)
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"id": a.maskedID, "phone": a.maskedPhone, "visits": out})
+}
+
+func toPersonVisit(e wire.Entry) personVisit {
+	v := personVisit{EntryID: e.ID, Site: e.Site, Unit: e.Unit, Lane: e.Lane, Time: e.Time, Decision: e.Decision}
+	if e.Visitor != nil {
+		v.Name, v.ID, v.Phone = e.Visitor.Name, e.Visitor.ID, e.Visitor.Phone
+	}
+	return v
+}
+
+// sealOpener is the AEAD for sealed numbers, or nil without a seal key.
+func (s *server) sealOpener() (cipher.AEAD, error) {
+	if s.opts.Privacy.SealKey == nil {
+		return nil, nil
+	}
+	return newSealOpener(s.opts.Privacy.SealKey)
+}

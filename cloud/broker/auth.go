@@ -1,0 +1,191 @@
+package broker
+
+import (
+	"bytes"
+	"context"
+	"crypto/subtle"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	mqtt "github.com/mochi-mqtt/server/v2"
+	"github.com/mochi-mqtt/server/v2/packets"
+
+	"github.com/kakou/kakou/cloud/store"
+	"github.com/kakou/kakou/firmware/wire"
+)
+
+// Devices is where DeviceAuth finds enrolled devices: the collector's
+// store (cloud/store DeviceCredential).
+type Devices interface {
+	DeviceCredential(ctx context.Context, unit string) (store.DeviceCredential, error)
+}
+
+// Service is the collector's own credential: its ingest client reads
+// every unit's entries and writes every ack and policy.
+type Service struct{ Username, Password string }
+
+// DeviceAuth is the broker's hook when [broker] auth = "devices" (issue 8
+// "Device identity and ACLs"): only enrolled devices and the collector's
+// service client connect, and a device uses only its own topics.
+//
+// Identities are kept per connection, so an ACL check (one per message)
+// costs a map look-up, not a database query.
+type DeviceAuth struct {
+	mqtt.HookBase
+	devices Devices
+	service Service
+	log     *slog.Logger
+
+	conns sync.Map // *mqtt.Client → identity, while connected
+	// owners binds each client id to the user name that first used it,
+	// so one device cannot take over another's session (and fire its
+	// last will) by reusing its client id.
+	owners sync.Map // client id → user name
+}
+
+// identity is who a connection authenticated as.
+type identity struct {
+	user, site, role string // role "service", store.RoleUnit or store.RoleGateway
+}
+
+const roleService = "service"
+
+// NewDeviceAuth returns the hook; add it with (*Broker).RequireDevices.
+func NewDeviceAuth(devices Devices, service Service, log *slog.Logger) (*DeviceAuth, error) {
+	if devices == nil {
+		return nil, errors.New("broker: device auth needs the store of enrolled devices")
+	}
+	if service.Username == "" || len(service.Password) < 16 {
+		return nil, errors.New("broker: device auth needs the collector's service user name and a password of 16 characters or more")
+	}
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &DeviceAuth{devices: devices, service: service, log: log.With("component", "broker-auth")}, nil
+}
+
+func (*DeviceAuth) ID() string { return "kakou-device-auth" }
+
+func (*DeviceAuth) Provides(b byte) bool {
+	return bytes.Contains([]byte{mqtt.OnConnectAuthenticate, mqtt.OnACLCheck, mqtt.OnDisconnect}, []byte{b})
+}
+
+// OnConnectAuthenticate admits the service client and enrolled devices
+// whose password matches, and refuses (and logs) everyone else.
+func (a *DeviceAuth) OnConnectAuthenticate(cl *mqtt.Client, pk packets.Packet) bool {
+	user, pw := string(pk.Connect.Username), string(pk.Connect.Password)
+	id, err := a.authenticate(user, pw)
+	if err == nil && pk.Connect.WillFlag && !id.may(pk.Connect.WillTopic, true) {
+		// mochi publishes a will without an ACL check: a unit's will
+		// on another unit's status would mark that unit offline.
+		err = fmt.Errorf("last will on %q is not the client's own topic", pk.Connect.WillTopic)
+	}
+	if err == nil {
+		err = a.claim(cl.ID, user)
+	}
+	if err != nil {
+		a.log.Warn("mqtt connect refused", "user", user, "client_id", cl.ID, "remote", cl.Net.Remote, "reason", err)
+		return false
+	}
+	a.conns.Store(cl, id)
+	return true
+}
+
+func (a *DeviceAuth) authenticate(user, pw string) (identity, error) {
+	if user == "" {
+		return identity{}, errors.New("no user name: anonymous clients are not allowed")
+	}
+	if user == a.service.Username {
+		if subtle.ConstantTimeCompare([]byte(pw), []byte(a.service.Password)) != 1 {
+			return identity{}, errors.New("wrong password for the service user")
+		}
+		return identity{user: user, role: roleService}, nil
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	cred, err := a.devices.DeviceCredential(ctx, user)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return identity{}, errors.New("unknown device: not enrolled")
+	case err != nil:
+		return identity{}, fmt.Errorf("look up device: %w", err)
+	case !CheckPassword(cred.PasswordHash, pw):
+		return identity{}, errors.New("wrong password")
+	}
+	return identity{user: user, site: cred.Site, role: cred.Role}, nil
+}
+
+// claim binds clientID to user for the broker's lifetime.
+func (a *DeviceAuth) claim(clientID, user string) error {
+	if owner, _ := a.owners.LoadOrStore(clientID, user); owner != user {
+		return fmt.Errorf("client id %q belongs to another user", clientID)
+	}
+	return nil
+}
+
+// OnACLCheck lets a connection publish (write) or subscribe and receive
+// only what its identity may; a refusal is logged.
+func (a *DeviceAuth) OnACLCheck(cl *mqtt.Client, topic string, write bool) bool {
+	v, ok := a.conns.Load(cl)
+	if ok && v.(identity).may(topic, write) {
+		return true
+	}
+	a.log.Warn("mqtt topic refused", "user", string(cl.Properties.Username), "client_id", cl.ID,
+		"topic", topic, "publish", write)
+	return false
+}
+
+// OnDisconnect forgets the connection's identity.
+func (a *DeviceAuth) OnDisconnect(cl *mqtt.Client, _ error, _ bool) { a.conns.Delete(cl) }
+
+// Topic kinds a device may publish, and read (wire's topic layout).
+var (
+	writeKinds = []string{wire.KindEntry, wire.KindStatus}
+	readKinds  = []string{wire.KindAck, wire.KindPolicy, wire.KindFlow}
+)
+
+// may is the ACL. A unit publishes kakou/v1/<site>/<unit>/{entry,status}
+// and reads its own /ack, /policy and /flow, naming each exactly. A
+// gateway does the same for any unit of its site, and may read with '+'
+// in the unit level (kakou/v1/<site>/+/ack). '#', other sites and other
+// kinds are refused.
+func (id identity) may(topic string, write bool) bool {
+	if id.role == roleService {
+		return true
+	}
+	parts := strings.Split(topic, "/")
+	if len(parts) != 5 || parts[0]+"/"+parts[1] != wire.Root || parts[2] != id.site {
+		return false
+	}
+	kinds := readKinds
+	if write {
+		kinds = writeKinds
+	}
+	if !slices.Contains(kinds, parts[4]) {
+		return false
+	}
+	switch id.role {
+	case store.RoleUnit:
+		return parts[3] == id.user
+	case store.RoleGateway:
+		return wire.ValidateID(parts[3]) == nil || !write && parts[3] == "+"
+	}
+	return false
+}
+
+// RequireDevices replaces the broker's allow-all hook with a: call it
+// before Start.
+func (b *Broker) RequireDevices(a *DeviceAuth) error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.started {
+		return errors.New("broker: RequireDevices after Start; call it before")
+	}
+	b.auth = a
+	return nil
+}

@@ -1,0 +1,31 @@
+package collector
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// FuzzLoadConfig holds LoadConfig to its contract for any file an
+// installer (or an attacker with the SD card) can write: no panic, and a
+// refusal names the file. Seeded from the shipped configs and the hostile
+// corpus.
+func FuzzLoadConfig(f *testing.F) {
+	seeds, _ := filepath.Glob(filepath.Join("..", "..", "configs", "cloud*.toml"))
+	hostile, _ := filepath.Glob(filepath.Join("..", "..", "testdata", "hostile", "config", "collector", "*.toml"))
+	for _, p := range append(seeds, hostile...) {
+		if b, err := os.ReadFile(p); err == nil {
+			f.Add(b)
+		}
+	}
+	path := filepath.Join(f.TempDir(), "cloud.toml")
+	f.Fuzz(func(t *testing.T, b []byte) {
+		if err := os.WriteFile(path, b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := LoadConfig(path); err != nil && !strings.Contains(err.Error(), path) {
+			t.Fatalf("error does not name the file: %v", err)
+		}
+	})
+}

@@ -1,0 +1,103 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
+)
+
+// PutEnrollmentToken stores a new one-time token, hashed.
+func (p *Postgres) PutEnrollmentToken(ctx context.Context, t EnrollmentToken) error {
+	if err := validToken(t); err != nil {
+		return err
+	}
+	_, err := p.pool.Exec(ctx, `INSERT INTO enrollment_tokens (hash, site, unit, role,
+		created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6)`,
+		TokenHash(t.Token), t.Site, t.Unit, t.Role, t.CreatedAt.UnixNano(), t.ExpiresAt.UnixNano())
+	if err != nil {
+		return fmt.Errorf("store: put enrollment token for %s/%s: %w", t.Site, t.Unit, err)
+	}
+	return nil
+}
+
+// Enroll spends e's token and stores the device's credential in one
+// transaction, as SQLite.Enroll does. SELECT … FOR UPDATE holds the
+// token's row, so of two collectors redeeming one token at once the
+// second waits and then finds it used.
+func (p *Postgres) Enroll(ctx context.Context, e Enrollment) (DeviceCredential, error) {
+	var cred DeviceCredential
+	err := pgx.BeginFunc(ctx, p.pool, func(tx pgx.Tx) error {
+		var r tokenRow
+		var used pgtype.Int8
+		err := tx.QueryRow(ctx, `SELECT site, unit, role, expires_at, used_at
+			FROM enrollment_tokens WHERE hash = $1 FOR UPDATE`, TokenHash(e.Token)).
+			Scan(&r.site, &r.unit, &r.role, &r.expires, &used)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return ErrTokenUnknown
+		} else if err != nil {
+			return err
+		}
+		r.used = used.Valid
+		if err := r.check(e); err != nil {
+			return err
+		}
+		cred = DeviceCredential{Unit: r.unit, Site: r.site, Role: r.role, PasswordHash: e.PasswordHash,
+			EnrolledAt: e.At.UTC()}
+		if _, err := tx.Exec(ctx, `UPDATE enrollment_tokens SET used_at = $1 WHERE hash = $2`,
+			e.At.UnixNano(), TokenHash(e.Token)); err != nil {
+			return err
+		}
+		_, err = tx.Exec(ctx, `INSERT INTO device_credentials (unit, site, role,
+			password_hash, enrolled_at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (unit) DO UPDATE SET
+			site = excluded.site, role = excluded.role, password_hash = excluded.password_hash,
+			enrolled_at = excluded.enrolled_at`,
+			cred.Unit, cred.Site, cred.Role, cred.PasswordHash, e.At.UnixNano())
+		return err
+	})
+	if err != nil {
+		return DeviceCredential{}, enrollError(e, err)
+	}
+	return cred, nil
+}
+
+// DeviceCredential is the credential of the device whose MQTT user name
+// is unit, or ErrNotFound.
+func (p *Postgres) DeviceCredential(ctx context.Context, unit string) (DeviceCredential, error) {
+	var c DeviceCredential
+	var at int64
+	err := p.pool.QueryRow(ctx, `SELECT unit, site, role, password_hash, enrolled_at
+		FROM device_credentials WHERE unit = $1`, unit).
+		Scan(&c.Unit, &c.Site, &c.Role, &c.PasswordHash, &at)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return DeviceCredential{}, ErrNotFound
+	} else if err != nil {
+		return DeviceCredential{}, fmt.Errorf("store: device credential %s: %w", unit, err)
+	}
+	c.EnrolledAt = time.Unix(0, at).UTC()
+	return c, nil
+}
+
+// DeviceCredentials lists every enrolled device by unit id.
+func (p *Postgres) DeviceCredentials(ctx context.Context) ([]DeviceCredential, error) {
+	rows, err := p.pool.Query(ctx, `SELECT unit, site, role, password_hash, enrolled_at
+		FROM device_credentials ORDER BY unit`)
+	if err != nil {
+		return nil, fmt.Errorf("store: query device credentials: %w", err)
+	}
+	out := []DeviceCredential{}
+	var c DeviceCredential
+	var at int64
+	_, err = pgx.ForEachRow(rows, []any{&c.Unit, &c.Site, &c.Role, &c.PasswordHash, &at}, func() error {
+		c.EnrolledAt = time.Unix(0, at).UTC()
+		out = append(out, c)
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store: query device credentials: %w", err)
+	}
+	return out, nil
+}

@@ -1,0 +1,38 @@
+package store
+
+import (
+	"errors"
+	"time"
+)
+
+// Sessions are the dashboard's logins (issue 8 "People"). They live in the
+// store, not in a collector's memory, so any replica behind a load
+// balancer accepts a session another one opened, and a restart does not
+// log the control room out.
+//
+// The store never holds what the browser holds: ID is the hex SHA-256 of
+// the random cookie value, so a copy of the table (a backup, a read-only
+// SQL injection) cannot be replayed as logins. The user's role and scope
+// are not kept here either: the API reads them from the collector's
+// config at every request, so removing a user or changing a role takes
+// effect at once on every open session.
+
+// Session is one login.
+type Session struct {
+	ID        string // hex SHA-256 of the cookie value
+	User      string // a [[users]] name from the collector's config
+	CSRF      string // the token the dashboard sends with each change
+	CreatedAt time.Time
+	SeenAt    time.Time // the last request, at most a minute stale (see TouchSession)
+}
+
+// errSessionShape is returned for a session the store would not be able to
+// find again, so the API's bug shows at login rather than as a logout.
+var errSessionShape = errors.New("store: a session needs an id of 64 hex digits, a user, a csrf token and both times")
+
+func (s Session) check() error {
+	if len(s.ID) != 64 || s.User == "" || s.CSRF == "" || s.CreatedAt.IsZero() || s.SeenAt.IsZero() {
+		return errSessionShape
+	}
+	return nil
+}

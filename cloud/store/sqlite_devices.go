@@ -1,0 +1,114 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// PutEnrollmentToken stores a new one-time token, hashed.
+func (s *SQLite) PutEnrollmentToken(ctx context.Context, t EnrollmentToken) error {
+	if err := validToken(t); err != nil {
+		return err
+	}
+	_, err := s.db.ExecContext(ctx, `INSERT INTO enrollment_tokens (hash, site, unit, role,
+		created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)`,
+		TokenHash(t.Token), t.Site, t.Unit, t.Role, t.CreatedAt.UnixNano(), t.ExpiresAt.UnixNano())
+	if err != nil {
+		return fmt.Errorf("store: put enrollment token for %s/%s: %w", t.Site, t.Unit, err)
+	}
+	return nil
+}
+
+// Enroll spends e's token and stores the device's credential, replacing an
+// earlier one (a unit re-enrolled after its SD card was replaced), in one
+// transaction: a token is spent exactly when a credential comes of it.
+// The immediate transaction (dsnParams) makes two devices racing with one
+// token queue, so the second finds it used.
+func (s *SQLite) Enroll(ctx context.Context, e Enrollment) (DeviceCredential, error) {
+	var cred DeviceCredential
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		var r tokenRow
+		var used sql.NullInt64
+		err := tx.QueryRowContext(ctx, `SELECT site, unit, role, expires_at, used_at
+			FROM enrollment_tokens WHERE hash = ?`, TokenHash(e.Token)).
+			Scan(&r.site, &r.unit, &r.role, &r.expires, &used)
+		if errors.Is(err, sql.ErrNoRows) {
+			return ErrTokenUnknown
+		} else if err != nil {
+			return err
+		}
+		r.used = used.Valid
+		if err := r.check(e); err != nil {
+			return err
+		}
+		cred = DeviceCredential{Unit: r.unit, Site: r.site, Role: r.role, PasswordHash: e.PasswordHash,
+			EnrolledAt: e.At.UTC()}
+		if _, err := tx.ExecContext(ctx, `UPDATE enrollment_tokens SET used_at = ? WHERE hash = ?`,
+			e.At.UnixNano(), TokenHash(e.Token)); err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, `INSERT INTO device_credentials (unit, site, role,
+			password_hash, enrolled_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (unit) DO UPDATE SET
+			site = excluded.site, role = excluded.role, password_hash = excluded.password_hash,
+			enrolled_at = excluded.enrolled_at`,
+			cred.Unit, cred.Site, cred.Role, cred.PasswordHash, e.At.UnixNano())
+		return err
+	})
+	if err != nil {
+		return DeviceCredential{}, enrollError(e, err)
+	}
+	return cred, nil
+}
+
+// enrollError keeps the refusals as they are, for errors.Is, and wraps
+// the rest.
+func enrollError(e Enrollment, err error) error {
+	for _, refusal := range []error{ErrTokenUnknown, ErrTokenUsed, ErrTokenExpired, ErrTokenMismatch} {
+		if errors.Is(err, refusal) {
+			return refusal
+		}
+	}
+	return fmt.Errorf("store: enroll %s/%s: %w", e.Site, e.Unit, err)
+}
+
+// DeviceCredential is the credential of the device whose MQTT user name
+// is unit, or ErrNotFound.
+func (s *SQLite) DeviceCredential(ctx context.Context, unit string) (DeviceCredential, error) {
+	var c DeviceCredential
+	var at int64
+	err := s.db.QueryRowContext(ctx, `SELECT unit, site, role, password_hash, enrolled_at
+		FROM device_credentials WHERE unit = ?`, unit).
+		Scan(&c.Unit, &c.Site, &c.Role, &c.PasswordHash, &at)
+	if errors.Is(err, sql.ErrNoRows) {
+		return DeviceCredential{}, ErrNotFound
+	} else if err != nil {
+		return DeviceCredential{}, fmt.Errorf("store: device credential %s: %w", unit, err)
+	}
+	c.EnrolledAt = time.Unix(0, at).UTC()
+	return c, nil
+}
+
+// DeviceCredentials lists every enrolled device by unit id, for the
+// external broker's password and ACL files.
+func (s *SQLite) DeviceCredentials(ctx context.Context) ([]DeviceCredential, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT unit, site, role, password_hash, enrolled_at
+		FROM device_credentials ORDER BY unit`)
+	if err != nil {
+		return nil, fmt.Errorf("store: query device credentials: %w", err)
+	}
+	defer rows.Close()
+	out := []DeviceCredential{}
+	for rows.Next() {
+		var c DeviceCredential
+		var at int64
+		if err := rows.Scan(&c.Unit, &c.Site, &c.Role, &c.PasswordHash, &at); err != nil {
+			return nil, fmt.Errorf("store: read device credential: %w", err)
+		}
+		c.EnrolledAt = time.Unix(0, at).UTC()
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}

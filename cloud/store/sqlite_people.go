@@ -1,0 +1,112 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"time"
+)
+
+// PersonQuery finds one person's entries by the keyed hashes of their ID
+// number and phone (wire.PersonHash with the fleet's tracing key): the
+// store holds no number to search by, only these hashes (issue 8).
+type PersonQuery struct {
+	IDHash, PhoneHash string // "" does not match; at least one is needed
+	Limit             int    // 0 means MaxLimit, and never more
+}
+
+func (q PersonQuery) limit() int {
+	if q.Limit <= 0 || q.Limit > MaxLimit {
+		return MaxLimit
+	}
+	return q.Limit
+}
+
+// nullIfEmpty keeps an absent hash from matching every entry without one.
+func nullIfEmpty(s string) sql.NullString { return sql.NullString{String: s, Valid: s != ""} }
+
+// Person returns the entries whose visitor has q's ID hash or phone hash,
+// at every site, oldest first: one person's record for a tracer's export.
+func (s *SQLite) Person(ctx context.Context, q PersonQuery) ([]Record, error) {
+	if q.IDHash == "" && q.PhoneHash == "" {
+		return nil, fmt.Errorf("store: person: give an ID hash or a phone hash")
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT `+recordColumns+` FROM entries
+		WHERE id_hash = ? OR phone_hash = ? ORDER BY ts, seq LIMIT ?`,
+		nullIfEmpty(q.IDHash), nullIfEmpty(q.PhoneHash), q.limit())
+	if err != nil {
+		return nil, fmt.Errorf("store: person: %w", err)
+	}
+	defer rows.Close()
+	out := []Record{}
+	for rows.Next() {
+		r, err := scanRecord(rows)
+		if err != nil {
+			return nil, fmt.Errorf("store: person: %w", err)
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// purgeChunk bounds one delete transaction, so ingest's batches wait at
+// most a moment behind a purge.
+const purgeChunk = 1000
+
+// PurgeEntries deletes the entries whose ts is before before, and returns
+// how many it deleted (issue 8: retention, default 28 days). Rollups,
+// alerts and the audit trail stay: they hold counts, not people. An entry
+// above its unit's watermark is kept, so the watermark's walk still finds
+// it; site by site, so each delete reads the (site, ts) index.
+func (s *SQLite) PurgeEntries(ctx context.Context, before time.Time) (int, error) {
+	sites, err := s.entrySites(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("store: purge: %w", err)
+	}
+	total := 0
+	for _, site := range sites {
+		for {
+			n, err := s.purgeChunk(ctx, site, before)
+			total += n
+			if err != nil {
+				return total, fmt.Errorf("store: purge %s: %w", site, err)
+			}
+			if n < purgeChunk {
+				break
+			}
+		}
+	}
+	return total, nil
+}
+
+func (s *SQLite) entrySites(ctx context.Context) ([]string, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT DISTINCT site FROM units`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var sites []string
+	for rows.Next() {
+		var site string
+		if err := rows.Scan(&site); err != nil {
+			return nil, err
+		}
+		sites = append(sites, site)
+	}
+	return sites, rows.Err()
+}
+
+func (s *SQLite) purgeChunk(ctx context.Context, site string, before time.Time) (int, error) {
+	var n int64
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `DELETE FROM entries WHERE id IN (
+			SELECT e.id FROM entries e WHERE e.site = ? AND e.ts < ?
+			AND e.seq <= coalesce((SELECT u.acked_seq FROM units u WHERE u.unit = e.unit), 0)
+			LIMIT ?)`, site, before.UnixNano(), purgeChunk)
+		if err == nil {
+			n, err = res.RowsAffected()
+		}
+		return err
+	})
+	return int(n), err
+}

@@ -1,0 +1,136 @@
+package bridge
+
+import (
+	"context"
+	"slices"
+	"sync"
+	"time"
+
+	mqtt "github.com/eclipse/paho.mqtt.golang"
+
+	"github.com/kakou/kakou/firmware/wire"
+)
+
+// ackInbox carries the cloud's acks from paho's goroutine to the sender,
+// keeping only the newest per unit: an ack says "everything up to seq is
+// stored", so a newer one supersedes an older.
+type ackInbox struct {
+	mu sync.Mutex
+	in map[string]uint64
+}
+
+func (a *ackInbox) init() { a.in = map[string]uint64{} }
+
+func (a *ackInbox) put(unit string, seq uint64) {
+	a.mu.Lock()
+	a.in[unit] = max(a.in[unit], seq)
+	a.mu.Unlock()
+}
+
+// take empties the inbox.
+func (a *ackInbox) take() map[string]uint64 {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if len(a.in) == 0 {
+		return nil
+	}
+	in := a.in
+	a.in = map[string]uint64{}
+	return in
+}
+
+// ackFilter is every ack of the gateway's site: the cloud acks each unit,
+// not the gateway, and the gateway holds entries for all of them.
+func (b *Bridge) ackFilter() string {
+	return wire.Root + "/" + b.opts.Site + "/+/" + wire.KindAck
+}
+
+// onAck runs on paho's goroutine, so it only records the ack and wakes the
+// sender, which writes the store. Cloud acks are never relayed to the
+// units: the gateway acknowledges them itself once their entries are in
+// its store.
+func (b *Bridge) onAck(_ mqtt.Client, m mqtt.Message) {
+	if len(m.Payload()) == 0 {
+		return // a retained ack being cleared says nothing
+	}
+	a, err := wire.DecodeAck(m.Payload())
+	if err == nil && wire.AckTopic(a.Site, a.Unit) != m.Topic() {
+		err = errTopicMismatch
+	}
+	if err == nil && a.Site != b.opts.Site {
+		err = errOtherSite
+	}
+	if err != nil {
+		b.log.Warn("bridge: ignored a bad cloud ack", "topic", m.Topic(), "err", err)
+		return
+	}
+	b.acks.put(a.Unit, a.Seq)
+	b.notify()
+}
+
+// applyAcks applies the acks that came in: the records they cover leave
+// the window at once, so the drain goes on; the store is told by mark, at
+// once when nothing is outstanding, else every t.mark.
+func (s *sender) applyAcks(ctx context.Context, now time.Time) {
+	for unit, seq := range s.b.acks.take() {
+		if seq <= s.acked[unit] {
+			continue
+		}
+		s.acked[unit] = seq
+		s.progress, s.stalls = now, 0
+		if out, ok := s.out[unit]; ok {
+			kept := slices.DeleteFunc(out, func(q uint64) bool { return q <= seq })
+			s.nOut -= len(out) - len(kept)
+			s.out[unit] = kept
+		}
+	}
+	if s.nOut == 0 || !now.Before(s.markAt) {
+		s.mark(ctx, now)
+	}
+}
+
+// behind says some ack is applied here but not yet in the store.
+func (s *sender) behind() bool {
+	for unit, seq := range s.acked {
+		if s.marked[unit] < seq {
+			return true
+		}
+	}
+	return false
+}
+
+// mark tells the store what the cloud has acknowledged. During a drain an
+// ack comes every few milliseconds; a store transaction with its fsync
+// for each would be work the drain can do without, so marks are coalesced
+// to one per t.mark. A record acked but not yet marked when the power goes
+// is simply sent again, and the cloud stores it once.
+func (s *sender) mark(ctx context.Context, now time.Time) {
+	if !s.behind() {
+		return
+	}
+	s.markAt = now.Add(s.b.t.mark)
+	// The mark outlives ctx: what the cloud stored during shutdown should
+	// not be sent again needlessly.
+	ctx = context.WithoutCancel(ctx)
+	for unit, seq := range s.acked {
+		if s.marked[unit] >= seq {
+			continue
+		}
+		n, err := s.b.opts.Outbox.CloudAcked(ctx, s.b.opts.Site, unit, seq)
+		if err != nil {
+			s.b.log.Error("bridge: mark entries stored in the cloud", "unit", unit, "up_to_seq", seq, "err", err)
+			continue // retried at the next markAt
+		}
+		s.marked[unit] = seq
+		s.b.log.Debug("bridge: cloud acknowledged", "unit", unit, "up_to_seq", seq, "rows", n)
+	}
+}
+
+// end applies and marks the last acks when a connection ends, so what the
+// cloud acknowledged is durable before the bridge waits or returns.
+func (s *sender) end(ctx context.Context) {
+	ctx = context.WithoutCancel(ctx)
+	now := time.Now()
+	s.applyAcks(ctx, now)
+	s.mark(ctx, now)
+}

@@ -1,0 +1,50 @@
+package bridge
+
+import (
+	"bufio"
+	"net"
+	"net/url"
+	"os"
+
+	mqtt "github.com/eclipse/paho.mqtt.golang"
+)
+
+// paho reads every packet straight from its connection a byte or two at a
+// time (the header byte, each length byte, then the rest), so each PUBACK
+// of a drain costs three system calls. On a plain TCP cloud URL the bridge
+// opens the socket itself and reads it through a buffer, so a burst of
+// PUBACKs comes in with one read. TLS (which buffers whole records anyway),
+// websockets and proxies are left to paho's own dialing.
+
+// bufferedDial is paho's dialing for tcp:// and mqtt:// without a proxy,
+// with the reads buffered.
+func bufferedDial(uri *url.URL, o mqtt.ClientOptions) (net.Conn, error) {
+	d := o.Dialer
+	if d == nil {
+		d = &net.Dialer{Timeout: defaultTiming.connect}
+	}
+	c, err := d.Dial("tcp", uri.Host)
+	if err != nil {
+		return nil, err
+	}
+	return &bufferedConn{Conn: c, r: bufio.NewReader(c)}, nil
+}
+
+// bufferedConn is a net.Conn whose reads go through a buffer. Only paho's
+// reading goroutine reads it, one packet after another.
+type bufferedConn struct {
+	net.Conn
+	r *bufio.Reader
+}
+
+func (c *bufferedConn) Read(p []byte) (int, error) { return c.r.Read(p) }
+
+// buffersReads says whether the bridge dials the broker itself: a plain
+// TCP URL with no proxy that paho would have honoured.
+func buffersReads(broker string) bool {
+	u, err := url.Parse(broker)
+	if err != nil || (u.Scheme != "tcp" && u.Scheme != "mqtt") {
+		return false
+	}
+	return os.Getenv("ALL_PROXY") == "" && os.Getenv("all_proxy") == ""
+}

@@ -1,0 +1,296 @@
+package kakou
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/kakou/kakou/firmware/wire"
+)
+
+// The issue 7 scenario, every program a real process on loopback: a
+// supermarket with two entrances and two exits behind a site gateway, and
+// the cloud collector. The site fills to its cap and entrances hold
+// people; the gateway's uplink is cut while traffic goes on; the gateway
+// is killed and restarted mid-day. The cap must hold throughout, every
+// entry must reach the cloud exactly once, and the gateway's count, the
+// cloud's occupancy and the ledgers must agree at the end.
+
+const e2eCapacity = 5
+
+// capPolicy lets everyone in who is not feverish, so the cap is what
+// holds people at the door.
+const capPolicy = `version = "e2e-cap-1"
+facility = "supermarket"
+phase = "normal"
+fever_compare = ">="
+fever_threshold_c = 37.3
+recheck_window = "10m"
+[checks.temperature]
+mode = "hard"
+on_fever = "recheck"
+[checks.capacity]
+mode = "hard"
+max = 0
+`
+
+var (
+	gatewayOnce sync.Once
+	gatewayBin  string
+	gatewayErr  error
+)
+
+// gatewayBinary builds kakou-gateway beside the other programs.
+func gatewayBinary(t *testing.T) string {
+	t.Helper()
+	binaries(t) // makes binDir, and skips under -short
+	gatewayOnce.Do(func() {
+		out, err := exec.Command("go", "build", "-o", binDir+"/", "./gateway/cmd/kakou-gateway").CombinedOutput()
+		if err != nil {
+			gatewayErr = fmt.Errorf("go build kakou-gateway: %v\n%s", err, out)
+		}
+		gatewayBin = filepath.Join(binDir, "kakou-gateway")
+	})
+	if gatewayErr != nil {
+		t.Fatal(gatewayErr)
+	}
+	return gatewayBin
+}
+
+type gatewayProc struct {
+	*proc
+	lanURL, webURL string
+}
+
+func startGatewayProc(t *testing.T, bin, dir, site, cloudURL string) *gatewayProc {
+	t.Helper()
+	lan, web := freePort(t), freePort(t)
+	cfg := filepath.Join(dir, "gateway.toml")
+	body := fmt.Sprintf(`site = %q
+gateway = "gw"
+facility = "supermarket"
+data_dir = %q
+[lan]
+listen = %q
+[cloud]
+broker = %q
+ack_timeout = "2s"
+[web]
+listen = %q
+[occupancy]
+capacity = %d
+`, site, filepath.Join(dir, "gateway"), lan, cloudURL, web, e2eCapacity)
+	if err := os.WriteFile(cfg, []byte(body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	g := &gatewayProc{proc: startProc(t, bin, filepath.Join(dir, "gateway.log"), "-config", cfg),
+		lanURL: "tcp://" + lan, webURL: "http://" + web}
+	g.awaitUp()
+	return g
+}
+
+func (g *gatewayProc) awaitUp() {
+	g.t.Helper()
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		if r, err := httpGet(g.webURL + "/api/v1/occupancy"); err == nil && r == 200 {
+			return
+		}
+		if time.Now().After(deadline) {
+			g.t.Fatalf("kakou-gateway did not come up; see %s", g.log)
+		}
+	}
+}
+
+func (g *gatewayProc) count(t *testing.T) (occupancy, waiting int) {
+	var o struct{ Occupancy, Waiting int }
+	getJSON(t, g.webURL+"/api/v1/occupancy", &o)
+	return o.Occupancy, o.Waiting
+}
+
+// startLaneProc runs a unit at one lane of the site, with a crowd of
+// people arriving every interval, connected to the gateway.
+func startLaneProc(t *testing.T, bin, dir, site, id string, lane wire.Lane, brokerURL, policy string, people int, interval string) *proc {
+	t.Helper()
+	cfg := filepath.Join(dir, id+".toml")
+	body := fmt.Sprintf(`site = %q
+unit = %q
+facility = "supermarket"
+lane = %q
+data_dir = %q
+trust_clock = true
+[console]
+listen = "off"
+[mqtt]
+broker = %q
+ack_timeout = "2s"
+[policy]
+path = %q
+[simulator]
+mean_interval = %q
+max_people = %d
+fever_ratio = 0
+visitor_ratio = 0
+no_code_ratio = 0
+unreadable_ratio = 0
+`, site, id, lane, filepath.Join(dir, id), brokerURL, policy, interval, people)
+	if err := os.WriteFile(cfg, []byte(body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return startProc(t, bin, filepath.Join(dir, id+".log"), "-config", cfg)
+}
+
+func TestSiteGatewayHoldsTheCapThroughOutagesAndRestartsIntegration(t *testing.T) {
+	unitBin, cloudBin := binaries(t)
+	gwBin := gatewayBinary(t)
+	dir := t.TempDir()
+	const site = "riverside-market"
+	policy := filepath.Join(dir, "cap.toml")
+	if err := os.WriteFile(policy, []byte(capPolicy), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	brokerAddr := freePort(t)
+	cloud := startCloudProc(t, cloudBin, dir,
+		fmt.Sprintf("[broker]\nembedded = true\nlisten = %q\n", brokerAddr), "tcp://"+brokerAddr)
+	gw := startGatewayProc(t, gwBin, dir, site, cloud.brokerURL)
+
+	entrances := []string{"entrance-1", "entrance-2"}
+	exits := []string{"exit-1", "exit-2"}
+	for _, id := range entrances {
+		startLaneProc(t, unitBin, dir, site, id, wire.LaneIn, gw.lanURL, policy, 30, "60ms")
+	}
+	waitFor(t, t.Context(), "the site full and someone held at an entrance", func() bool {
+		occ, waiting := gw.count(t)
+		return occ == e2eCapacity && waiting > 0
+	})
+	lanes := map[string]*proc{}
+	for _, id := range exits {
+		lanes[id] = startLaneProc(t, unitBin, dir, site, id, wire.LaneOut, gw.lanURL, policy, 8, "400ms")
+	}
+
+	// The internet goes: the cloud is gone while people keep coming and going.
+	cloud.kill(syscall.SIGKILL)
+	before := exitsLogged(t, dir, exits)
+	waitFor(t, t.Context(), "two exits while the uplink is down", func() bool {
+		return exitsLogged(t, dir, exits) >= before+2
+	})
+	cloud.restart()
+	cloud.awaitHTTP()
+
+	// Mid-day the gateway itself restarts; the count must survive it.
+	occBefore, _ := gw.count(t)
+	gw.kill(syscall.SIGKILL)
+	gw.restart()
+	gw.awaitUp()
+	if occAfter, _ := gw.count(t); occAfter < occBefore-2 || occAfter > e2eCapacity {
+		t.Fatalf("count %d after the gateway restart, %d before it", occAfter, occBefore)
+	}
+
+	waitFor(t, t.Context(), "every exit logged", func() bool {
+		return exitsLogged(t, dir, exits) == 16
+	})
+	all := append(slices.Clone(entrances), exits...)
+	waitFor(t, t.Context(), "every logged entry in the cloud", func() bool {
+		for _, id := range all {
+			if n := ledgerCount(t, filepath.Join(dir, id, "ledger.db")); n <= 0 || len(apiEntries(t, cloud.httpURL, id)) != n {
+				return false
+			}
+		}
+		return true
+	})
+	var logged []wire.Entry
+	for _, id := range all {
+		es := ledgerEntriesLive(t, filepath.Join(dir, id, "ledger.db"))
+		assertExactlyOnce(t, es, apiEntries(t, cloud.httpURL, id))
+		logged = append(logged, es...)
+	}
+	assertCapHeld(t, logged)
+	assertCountsAgree(t, logged, gw, cloud.httpURL, site)
+}
+
+// exitsLogged counts the exit lanes' ledger rows.
+func exitsLogged(t *testing.T, dir string, exits []string) int {
+	n := 0
+	for _, id := range exits {
+		n += max(0, ledgerCount(t, filepath.Join(dir, id, "ledger.db")))
+	}
+	return n
+}
+
+// assertCapHeld replays every lane's admissions and exits in the order
+// they happened (one machine, one clock): the number inside never went
+// over the cap, and people were held and later let in after waiting.
+func assertCapHeld(t *testing.T, logged []wire.Entry) {
+	t.Helper()
+	slices.SortFunc(logged, func(a, b wire.Entry) int { return a.Time.Compare(b.Time) })
+	inside, peak, held, admittedAfterWait := 0, 0, 0, 0
+	for _, e := range logged {
+		switch {
+		case e.Decision == wire.Wait:
+			held++
+		case e.Decision == wire.Allow && e.Lane == wire.LaneIn:
+			inside++
+			if len(e.Reasons) > 0 && e.Reasons[0].Code == "admitted_after_wait" {
+				admittedAfterWait++
+			}
+		case e.Decision == wire.Allow && e.Lane == wire.LaneOut:
+			inside--
+		}
+		peak = max(peak, inside)
+	}
+	if peak > e2eCapacity {
+		t.Fatalf("%d people inside at the peak, over the cap of %d", peak, e2eCapacity)
+	}
+	if held == 0 || admittedAfterWait == 0 {
+		t.Fatalf("%d held, %d admitted after waiting: want both, the site was full", held, admittedAfterWait)
+	}
+	t.Logf("peak %d inside (cap %d); %d people held, %d admitted after waiting", peak, e2eCapacity, held, admittedAfterWait)
+}
+
+// assertCountsAgree: the gateway's count and the cloud's occupancy are
+// what the ledgers say.
+func assertCountsAgree(t *testing.T, logged []wire.Entry, gw *gatewayProc, cloudURL, site string) {
+	t.Helper()
+	inside := 0
+	for _, e := range logged {
+		if e.Decision == wire.Allow {
+			inside += map[wire.Lane]int{wire.LaneIn: 1, wire.LaneOut: -1}[e.Lane]
+		}
+	}
+	if occ, _ := gw.count(t); occ != inside {
+		t.Fatalf("gateway counts %d inside, the ledgers %d", occ, inside)
+	}
+	var body struct {
+		Sites []struct {
+			Site   string
+			Inside int
+		}
+	}
+	getJSON(t, cloudURL+"/api/v1/occupancy", &body)
+	for _, s := range body.Sites {
+		if s.Site == site {
+			if s.Inside != inside {
+				t.Fatalf("cloud counts %d inside, the ledgers %d", s.Inside, inside)
+			}
+			return
+		}
+	}
+	t.Fatalf("cloud occupancy lists no %s: %+v", site, body.Sites)
+}
+
+// ledgerEntriesLive reads a running unit's ledger through a second
+// connection (WAL allows it beside the unit's own).
+func ledgerEntriesLive(t *testing.T, path string) []wire.Entry {
+	t.Helper()
+	es := ledgerEntries(t, path)
+	if len(es) == 0 {
+		t.Fatalf("%s: no entries", strings.TrimSuffix(filepath.Base(filepath.Dir(path)), "/"))
+	}
+	return es
+}
