@@ -106,15 +106,7 @@ func (r *rig) live(unit string, seq uint64) store.Record {
 // none left unacknowledged, then checks each one arrived as it was stored.
 func (r *rig) drained(want int) map[key]wire.Entry {
 	r.t.Helper()
-	waitFor(r.t, "every entry at the collector", func() bool {
-		if r.col.count() >= want {
-			return true
-		}
-		r.t.Logf("collector: %d entries, connected %v; outbox backlog %d", r.col.count(),
-			r.col.client.IsConnectionOpen(), r.out.backlog(r.t))
-		time.Sleep(time.Second)
-		return false
-	})
+	waitFor(r.t, "every entry at the collector", func() bool { return r.col.count() >= want })
 	waitFor(r.t, "the outbox to be acknowledged", func() bool { return r.out.backlog(r.t) == 0 })
 	got, _ := r.col.snapshot()
 	if len(got) != want {
