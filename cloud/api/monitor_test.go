@@ -156,3 +156,21 @@ func TestRollupsByHourAndDay(t *testing.T) {
 		}
 	}
 }
+
+// TestCountsEncodeAsAnObject: the rollups' hand-written encoding gives what
+// encoding/json gives for the same map, escaping included.
+func TestCountsEncodeAsAnObject(t *testing.T) {
+	for _, c := range []map[string]int{
+		{}, {"in": 3, "out": -1, "fever": 0}, {"reason:temp_fever": 2, "decision:allow": 7},
+		{`reason:"<script>"`: 1, "reason:体温": 2, "reason:a\\b\n": 3},
+	} {
+		got, err := json.Marshal(counts(c))
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, _ := json.Marshal(c)
+		if string(got) != string(want) {
+			t.Errorf("%v: got %s, want %s", c, got, want)
+		}
+	}
+}

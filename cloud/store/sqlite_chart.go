@@ -76,23 +76,26 @@ func (s *SQLite) chartRollups(ctx context.Context, q RollupQuery) ([]RollupRow, 
 	case q.Site != "":
 		cond, args = "site = ?", append(args, q.Site)
 	}
-	// One row per site, its hours joined into one string: a row through
+	// One row per hour, its sites joined into one string: a row through
 	// database/sql costs microseconds, and 1,000 sites have 23,000 hours.
-	rows, err := s.db.QueryContext(ctx, `SELECT site, group_concat(hour || ' ' || total || ' ' ||
+	// Grouped by hour, the table's own order, SQLite needs no sort. Sites
+	// are prefixed with '=' so the fleet's own key, '', is a field too.
+	rows, err := s.db.QueryContext(ctx, `SELECT hour, group_concat('=' || site || ' ' || total || ' ' ||
 		in_n || ' ' || out_n || ' ' || fever, ' ') FROM site_hours
-		WHERE hour >= ? AND hour < ? AND `+cond+` GROUP BY site`, args...)
+		WHERE hour >= ? AND hour < ? AND `+cond+` GROUP BY hour`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("store: rollups: %w", err)
 	}
 	defer rows.Close()
 	b := chartBuilder{q: q, facility: facility, at: map[chartSlot]int{}}
 	for rows.Next() {
-		var site, hours string
-		if err := rows.Scan(&site, &hours); err != nil {
+		var hour int64
+		var sites string
+		if err := rows.Scan(&hour, &sites); err != nil {
 			return nil, fmt.Errorf("store: read rollup: %w", err)
 		}
-		if err := b.addHours(site, hours); err != nil {
-			return nil, fmt.Errorf("store: read rollup of %s: %w", site, err)
+		if err := b.addSites(hour, sites); err != nil {
+			return nil, fmt.Errorf("store: read rollup of hour %d: %w", hour, err)
 		}
 	}
 	if err := rows.Err(); err != nil {
@@ -138,22 +141,26 @@ type chartBuilder struct {
 	out      []RollupRow
 }
 
-// addHours reads a site's "hour total in out fever" groups.
-func (b *chartBuilder) addHours(site, hours string) error {
-	f := strings.Fields(hours)
+// addSites reads an hour's "=site total in out fever" groups.
+func (b *chartBuilder) addSites(hour int64, sites string) error {
+	f := strings.Fields(sites)
 	if len(f)%5 != 0 {
 		return fmt.Errorf("%d fields, not groups of 5", len(f))
 	}
 	for ; len(f) > 0; f = f[5:] {
-		var v [5]int64
-		for i := range v {
-			n, err := strconv.ParseInt(f[i], 10, 64)
+		site, ok := strings.CutPrefix(f[0], "=")
+		if !ok {
+			return fmt.Errorf("site field %q", f[0])
+		}
+		var c [4]int
+		for i := range c {
+			n, err := strconv.Atoi(f[i+1])
 			if err != nil {
 				return err
 			}
-			v[i] = n
+			c[i] = n
 		}
-		b.add(site, v[0], [4]int{int(v[1]), int(v[2]), int(v[3]), int(v[4])})
+		b.add(site, hour, c)
 	}
 	return nil
 }
