@@ -8,10 +8,11 @@ import (
 	"github.com/mochi-mqtt/server/v2/packets"
 )
 
-// allowAll lets every unit on the LAN connect and use every topic. A stand
-// in, as in the cloud's broker: the security issue replaces it with
-// per-unit credentials and ACLs. Written here rather than taken from
-// mochi's hooks/auth, which pulls in a YAML parser only its ledger needs.
+// allowAll lets every unit on the LAN connect and use every topic: a LAN
+// without mutual TLS (the demo) trusts what can reach it. With a client CA
+// the broker checks unit certificates instead (acl.go). Written here rather
+// than taken from mochi's hooks/auth, which pulls in a YAML parser only its
+// ledger needs.
 type allowAll struct{ mqtt.HookBase }
 
 func (*allowAll) ID() string { return "kakou-gateway-allow-all" }

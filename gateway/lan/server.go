@@ -103,7 +103,7 @@ func New(o Options) (*Server, error) {
 	mo := options()
 	mo.Logger = s.log
 	s.broker = mqtt.New(mo)
-	if err := s.broker.AddHook(new(allowAll), nil); err != nil {
+	if err := s.broker.AddHook(authHook(o, s.log), nil); err != nil {
 		return nil, fmt.Errorf("lan: add auth hook: %w", err)
 	}
 	s.tcp = listeners.NewTCP(listeners.Config{ID: "lan", Address: o.Listen, TLSConfig: o.TLS})

@@ -10,6 +10,7 @@ import (
 	"crypto/x509/pkix"
 	"encoding/json"
 	"encoding/pem"
+	"fmt"
 	"log/slog"
 	"math/big"
 	"net"
@@ -177,5 +178,53 @@ func TestGatewayWebServesHTTPSAndRefusesPlainHTTP(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("HTTPS with the site CA: %s", resp.Status)
+	}
+}
+
+// TestGatewayLANLetsACertifiedUnitUseOnlyItsOwnTopics: with mutual TLS the
+// name on a unit's certificate is its identity on the LAN broker. A unit
+// certified as entrance-2 cannot log entries for entrance-1, publish a
+// flow or a policy, read entrance-1's acks, or leave a will on its status.
+func TestGatewayLANLetsACertifiedUnitUseOnlyItsOwnTopics(t *testing.T) {
+	ca := newTestCA(t)
+	g := startTLSGateway(t, ca)
+	const site = "riverside-market"
+	tc := unitTLS(t, ca, ca.issue(t, "entrance-2", nil))
+	opts := paho.NewClientOptions().AddBroker(g.lan.URL()).SetClientID("entrance-2").SetTLSConfig(tc).
+		SetAutoReconnect(false).SetConnectTimeout(10 * time.Second)
+
+	withWill := *opts
+	withWill.SetWill(wire.StatusTopic(site, "entrance-1"), `{"state":"offline"}`, 1, true)
+	if c := paho.NewClient(&withWill); c.Connect().WaitTimeout(10*time.Second) && c.IsConnected() {
+		c.Disconnect(0)
+		t.Fatal("a will on entrance-1's status was accepted from entrance-2")
+	}
+
+	c := paho.NewClient(opts)
+	waitTok(t, c.Connect())
+	defer c.Disconnect(0)
+	sub := c.Subscribe(wire.AckTopic(site, "entrance-1"), 1, nil)
+	waitTok(t, sub)
+	if r := sub.(*paho.SubscribeToken).Result()[wire.AckTopic(site, "entrance-1")]; r != 0x80 {
+		t.Fatalf("subscription to entrance-1's acks: result %#x, want 0x80 (refused)", r)
+	}
+	entry := func(unit string, seq uint64) []byte {
+		b, _ := json.Marshal(wire.Entry{Schema: 1, ID: fmt.Sprintf("acl-%s-%d", unit, seq), Site: site, Unit: unit,
+			Seq: seq, Lane: wire.LaneIn, Credential: wire.Credential{Kind: wire.CredentialNone},
+			Decision: wire.Allow, Time: time.Now().UTC()})
+		return b
+	}
+	c.Publish(wire.EntryTopic(site, "entrance-1"), 1, false, entry("entrance-1", 1)).WaitTimeout(2 * time.Second)
+	c.Publish(wire.FlowTopic(site, "entrance-1"), 1, true, `{"schema":1}`).WaitTimeout(2 * time.Second)
+
+	// Its own entry still counts, and is the only one that did.
+	own := paho.NewClient(opts)
+	waitTok(t, own.Connect())
+	defer own.Disconnect(0)
+	waitTok(t, own.Publish(wire.EntryTopic(site, "entrance-2"), 1, false, entry("entrance-2", 1)))
+	eventually(t, "entrance-2's own entry counted", func() bool { return g.lan.Occupancy().Occupancy >= 1 })
+	time.Sleep(200 * time.Millisecond) // anything forged would have been counted by now
+	if n := g.lan.Occupancy().Occupancy; n != 1 {
+		t.Fatalf("occupancy %d, want 1: an entry published for entrance-1 by entrance-2 was counted", n)
 	}
 }
