@@ -54,7 +54,12 @@ func (u *Unit) inForce(now time.Time, synced bool) (p policy.Policy, pushed bool
 
 // onPolicy is the uplink's OnPolicy hook: accept a push, save it and
 // switch to it. A push of the version already pushed is the retained
-// message arriving again on a reconnect and changes nothing.
+// message arriving again on a reconnect and changes nothing. A push issued
+// before the one running is refused, signed or not: the centre never means
+// an older choice now (it re-issues a policy to roll back), while whoever
+// recorded an old push, say a laxer one, could replay it to reopen the
+// gate. Both times are the centre's, so the unit's own clock, unsynced
+// without an RTC, plays no part.
 func (u *Unit) onPolicy(p wire.PolicyPush) {
 	u.push.mu.Lock()
 	defer u.push.mu.Unlock()
@@ -64,6 +69,9 @@ func (u *Unit) onPolicy(p wire.PolicyPush) {
 		u.log.Error("policy push refused: signature check failed; the running policy stays",
 			"version", p.Version, "profile", p.Profile, "issued_by", p.IssuedBy,
 			"running", u.policy.Current().Version, "err", err)
+		return
+	}
+	if u.replayed(p) {
 		return
 	}
 	if p.Version == u.push.push.Version {
@@ -90,6 +98,25 @@ func (u *Unit) onPolicy(p wire.PolicyPush) {
 		"issued_by", p.IssuedBy, "issued_at", p.IssuedAt, "dated", pol.Dated())
 	u.switchPolicyLocked()
 }
+
+// replayed reports, and logs, a push issued before the one running. A push
+// addressed to another unit is left to checkPush, which says so: its time
+// says nothing about this unit's pushes. The caller holds u.push.mu.
+func (u *Unit) replayed(p wire.PolicyPush) bool {
+	running := u.push.push
+	if running.Version == "" || !p.IssuedAt.Before(running.IssuedAt) || p.Site != u.cfg.Site || p.Unit != u.cfg.Unit {
+		return false
+	}
+	u.log.Error(fmt.Sprintf("policy push refused: issued at %s, older than the running push issued at %s; "+
+		"a replay of a superseded push, or the centre's clock went back (then assign the policy again)",
+		stamp(p.IssuedAt), stamp(running.IssuedAt)),
+		"version", p.Version, "profile", p.Profile, "issued_by", p.IssuedBy, "running", running.Version)
+	return true
+}
+
+// stamp formats a push's IssuedAt for the log, to the nanosecond the
+// signature covers, so two pushes of the same second still read apart.
+func stamp(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }
 
 // checkPush validates a push for this unit and returns its policy. The
 // document names its own version; it must be the push's, because entries

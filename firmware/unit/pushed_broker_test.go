@@ -129,13 +129,16 @@ func (l *logSink) Write(p []byte) (int, error) {
 
 func (l *logSink) String() string { l.mu.Lock(); defer l.mu.Unlock(); return l.buf.String() }
 
-// await waits until msg has been logged n times and returns the log.
+// await waits until msg has been logged n times and returns the log. One
+// deadline for the whole wait: a unit logs every entry, so a timer renewed
+// on each write would never fire.
 func (l *logSink) await(t *testing.T, msg string, n int) string {
 	t.Helper()
+	deadline := time.After(hangGuard)
 	for s := l.String(); strings.Count(s, msg) < n; s = l.String() {
 		select {
 		case <-l.changed:
-		case <-time.After(hangGuard):
+		case <-deadline:
 			t.Fatalf("%q logged %d times, want %d:\n%s", msg, strings.Count(s, msg), n, s)
 		}
 	}
