@@ -2,9 +2,9 @@ package api
 
 import (
 	"bytes"
-	"database/sql"
 	"encoding/json"
 	"io"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/kakou/kakou/cloud/store"
+	"github.com/kakou/kakou/cloud/store/storetest"
 	"github.com/kakou/kakou/firmware/wire"
 )
 
@@ -43,36 +44,6 @@ func hostileRequests(t testing.TB) []hostileRequest {
 	return out
 }
 
-// tableCounts counts every table's rows in the SQLite file at path.
-func tableCounts(t *testing.T, path string) map[string]int {
-	t.Helper()
-	db, err := sql.Open("sqlite", path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	rows, err := db.Query(`SELECT name FROM sqlite_master WHERE type = 'table'`)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var names []string
-	for rows.Next() {
-		var n string
-		rows.Scan(&n)
-		names = append(names, n)
-	}
-	rows.Close()
-	out := map[string]int{}
-	for _, n := range names {
-		var c int
-		if err := db.QueryRow(`SELECT count(*) FROM "` + n + `"`).Scan(&c); err != nil {
-			t.Fatal(err)
-		}
-		out[n] = c
-	}
-	return out
-}
-
 // TestAPIRefusesHostileRequestsWith400AndChangesNothing sends the hostile
 // corpus (oversize bodies, bad JSON, SQL and HTML injection, invalid
 // UTF-8 in parameters) to a collector with an open alert: each answer is
@@ -96,7 +67,7 @@ func TestAPIRefusesHostileRequestsWith400AndChangesNothing(t *testing.T) {
 	if _, err := st.PutEntries(t.Context(), []wire.Entry{e}, now); err != nil {
 		t.Fatal(err)
 	}
-	before := tableCounts(t, path)
+	before := storetest.RowCounts(t, path)
 	for _, r := range hostileRequests(t) {
 		t.Run(r.name, func(t *testing.T) {
 			req, err := http.NewRequest(r.method, srv.URL+r.target, bytes.NewReader(r.body))
@@ -119,24 +90,12 @@ func TestAPIRefusesHostileRequestsWith400AndChangesNothing(t *testing.T) {
 			}
 		})
 	}
-	if after := tableCounts(t, path); !sameCounts(before, after) {
+	if after := storetest.RowCounts(t, path); !maps.Equal(before, after) {
 		t.Fatalf("tables changed:\nbefore %v\nafter  %v", before, after)
 	}
 	if open, err := st.Alerts(t.Context(), store.AlertQuery{Open: true}); err != nil || len(open) != 1 {
 		t.Fatalf("open alerts %v (%v), want the one still open", open, err)
 	}
-}
-
-func sameCounts(a, b map[string]int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for k, v := range a {
-		if b[k] != v {
-			return false
-		}
-	}
-	return true
 }
 
 // FuzzAPIRequests holds the API to its contract for any body and query a

@@ -3,13 +3,14 @@ package ingest
 import (
 	"bytes"
 	"context"
-	"database/sql"
+	"maps"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/kakou/kakou/cloud/store"
+	"github.com/kakou/kakou/cloud/store/storetest"
 	"github.com/kakou/kakou/firmware/wire"
 )
 
@@ -36,37 +37,6 @@ func hostileMessages(t testing.TB) []hostileMessage {
 		out = append(out, hostileMessage{strings.TrimSuffix(filepath.Base(p), ".msg"), string(topic), payload})
 	}
 	return out
-}
-
-// rowCounts counts the rows of every table but dead_letters, read straight
-// from the SQLite file so that no table is forgotten.
-func rowCounts(t *testing.T, path string) map[string]int {
-	t.Helper()
-	db, err := sql.Open("sqlite", path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	rows, err := db.Query(`SELECT name FROM sqlite_master WHERE type = 'table' AND name != 'dead_letters'`)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var tables []string
-	for rows.Next() {
-		var name string
-		rows.Scan(&name)
-		tables = append(tables, name)
-	}
-	rows.Close()
-	counts := map[string]int{}
-	for _, tb := range tables {
-		var n int
-		if err := db.QueryRow(`SELECT count(*) FROM "` + tb + `"`).Scan(&n); err != nil {
-			t.Fatal(err)
-		}
-		counts[tb] = n
-	}
-	return counts
 }
 
 func deadLetters(t *testing.T, s *store.SQLite) []store.DeadLetter {
@@ -96,7 +66,7 @@ func TestIngestDeadLettersEveryHostileMessageAndChangesNothingElse(t *testing.T)
 		Site: "site-a", Unit: "u1", State: wire.Online, Time: t0})
 	publish(t, u, wire.EntryTopic("site-a", "u1"), false, entry("site-a", "u1", 1))
 	eventually(t, "baseline stored", handled(in, 2))
-	before := rowCounts(t, path)
+	before := storetest.RowCounts(t, path, "dead_letters")
 
 	msgs := hostileMessages(t)
 	var refused, delivered int
@@ -111,7 +81,7 @@ func TestIngestDeadLettersEveryHostileMessageAndChangesNothingElse(t *testing.T)
 	}
 	eventually(t, "every hostile message handled", handled(in, uint64(2+delivered)))
 
-	if after := rowCounts(t, path); !equalCounts(before, after) {
+	if after := storetest.RowCounts(t, path, "dead_letters"); !maps.Equal(before, after) {
 		t.Fatalf("tables changed:\nbefore %v\nafter  %v", before, after)
 	}
 	dead := deadLetters(t, s)
@@ -138,18 +108,6 @@ func subscribed(topic string) bool {
 	levels := strings.Split(topic, "/")
 	return len(levels) == 5 && levels[0]+"/"+levels[1] == wire.Root &&
 		(levels[4] == wire.KindEntry || levels[4] == wire.KindStatus)
-}
-
-func equalCounts(a, b map[string]int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for k, v := range a {
-		if b[k] != v {
-			return false
-		}
-	}
-	return true
 }
 
 // TestParseRefusesEveryHostileMessage runs the corpus through parse alone,
