@@ -1,6 +1,7 @@
 package kakou
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"os/exec"
@@ -132,6 +133,8 @@ broker = %q
 ack_timeout = "2s"
 [policy]
 path = %q
+[flow]
+await_gateway = true
 [simulator]
 mean_interval = %q
 max_people = %d
@@ -149,6 +152,10 @@ unreadable_ratio = 0
 func TestSiteGatewayHoldsTheCapThroughOutagesAndRestartsIntegration(t *testing.T) {
 	unitBin, cloudBin := binaries(t)
 	gwBin := gatewayBinary(t)
+	// Each step takes seconds; a stuck one fails with what it waited for
+	// rather than at go test's timeout.
+	ctx, cancel := context.WithTimeout(t.Context(), 3*time.Minute)
+	defer cancel()
 	dir := t.TempDir()
 	const site = "riverside-market"
 	policy := filepath.Join(dir, "cap.toml")
@@ -165,7 +172,7 @@ func TestSiteGatewayHoldsTheCapThroughOutagesAndRestartsIntegration(t *testing.T
 	for _, id := range entrances {
 		startLaneProc(t, unitBin, dir, site, id, wire.LaneIn, gw.lanURL, policy, 30, "60ms")
 	}
-	waitFor(t, t.Context(), "the site full and someone held at an entrance", func() bool {
+	waitFor(t, ctx, "the site full and someone held at an entrance", func() bool {
 		occ, waiting := gw.count(t)
 		return occ == e2eCapacity && waiting > 0
 	})
@@ -177,7 +184,7 @@ func TestSiteGatewayHoldsTheCapThroughOutagesAndRestartsIntegration(t *testing.T
 	// The internet goes: the cloud is gone while people keep coming and going.
 	cloud.kill(syscall.SIGKILL)
 	before := exitsLogged(t, dir, exits)
-	waitFor(t, t.Context(), "two exits while the uplink is down", func() bool {
+	waitFor(t, ctx, "two exits while the uplink is down", func() bool {
 		return exitsLogged(t, dir, exits) >= before+2
 	})
 	cloud.restart()
@@ -192,11 +199,11 @@ func TestSiteGatewayHoldsTheCapThroughOutagesAndRestartsIntegration(t *testing.T
 		t.Fatalf("count %d after the gateway restart, %d before it", occAfter, occBefore)
 	}
 
-	waitFor(t, t.Context(), "every exit logged", func() bool {
+	waitFor(t, ctx, "every exit logged", func() bool {
 		return exitsLogged(t, dir, exits) == 16
 	})
 	all := append(slices.Clone(entrances), exits...)
-	waitFor(t, t.Context(), "every logged entry in the cloud", func() bool {
+	waitFor(t, ctx, "every logged entry in the cloud", func() bool {
 		for _, id := range all {
 			if n := ledgerCount(t, filepath.Join(dir, id, "ledger.db")); n <= 0 || len(apiEntries(t, cloud.httpURL, id)) != n {
 				return false

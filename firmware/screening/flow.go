@@ -23,7 +23,9 @@ import (
 //
 // A lane with no flow (no gateway: a unit connected straight to the
 // cloud), an exit lane, and a flow with capacity 0 (no cap) give the
-// policy no count at all, as before.
+// policy no count at all, as before. An entrance told it is behind a
+// gateway (Options.AwaitFlow) but holding no flow yet counts as full: the
+// person waits, and the gateway's first flow releases them.
 //
 // The flow, the admissions and the decisions are all under Pipeline.mu, so
 // a flow arriving while a person is being decided either counts that
@@ -116,6 +118,10 @@ func (p *Pipeline) remainingLocked() int {
 // without a capped flow. Callers hold mu.
 func (p *Pipeline) occupancyLocked() (occupancy, capacity *int) {
 	f := p.flow
+	if f == nil && p.opts.AwaitFlow && p.opts.Lane == wire.LaneIn {
+		full := 1
+		return &full, &full
+	}
 	if f == nil || f.Capacity == 0 || p.opts.Lane != wire.LaneIn {
 		return nil, nil
 	}

@@ -309,3 +309,31 @@ func TestAHoldTimesOutAndTheLaneTakesTheNextScan(t *testing.T) {
 		t.Fatalf("ledger %+v: want both people told to wait, one after the other", es)
 	}
 }
+
+// TestAnEntranceAwaitingItsGatewayAdmitsNobodyBeforeTheFirstFlow: an
+// entrance configured as behind a gateway holds the first person until the
+// gateway's first flow, which releases them; without AwaitFlow the same
+// person is let in with the count unknown, as a lone unit would.
+func TestAnEntranceAwaitingItsGatewayAdmitsNobodyBeforeTheFirstFlow(t *testing.T) {
+	led := openLedger(t, filepath.Join(t.TempDir(), "ledger.db"))
+	var decided []wire.Entry
+	o := options(&decided)
+	o.Lane, o.Policy, o.Site, o.AwaitFlow = wire.LaneIn, supermarket(t), "riverside-market", true
+	o.NewID = func() string { return fmt.Sprintf("await-%d", ids.Add(1)) }
+	p, err := New(fixedThermo{t: policy.Celsius(36.1)}, blockedScanner{}, led, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e := screen(t, p, "KAKOU1:PASS:S-0001"); e.Decision != wire.Wait || !hasReason(e.Reasons, policy.ReasonFull.Code) {
+		t.Fatalf("before any flow: %s %v, want wait capacity_full", e.Decision, e.Reasons)
+	}
+	setFlow(t, p, grant(1, 0, 1))
+	if es := entries(t, led); len(es) != 2 || es[1].Decision != wire.Allow || es[1].Reasons[0].Code != "admitted_after_wait" {
+		t.Fatalf("after the first flow the ledger holds %+v, want the wait and the admission", es)
+	}
+
+	lone := newShopLane(t, openLedger(t, filepath.Join(t.TempDir(), "ledger.db")), wire.LaneIn)
+	if e := screen(t, lone, "KAKOU1:PASS:S-0002"); e.Decision != wire.Allow {
+		t.Fatalf("a lane not awaiting a gateway: %s %v, want allow", e.Decision, e.Reasons)
+	}
+}

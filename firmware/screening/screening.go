@@ -72,6 +72,9 @@ type Options struct {
 	// HoldTimeout ends the hold on a person told to wait (hold.go);
 	// DefaultHoldTimeout when zero.
 	HoldTimeout time.Duration
+	// AwaitFlow makes an entrance behind a gateway count as full until it
+	// holds a flow (see occupancyLocked).
+	AwaitFlow bool
 }
 
 // Pipeline screens one lane.

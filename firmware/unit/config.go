@@ -54,6 +54,12 @@ type Config struct {
 // grants a place, the guard lets them go, or HoldTimeout passes.
 type FlowConfig struct {
 	HoldTimeout Duration `toml:"hold_timeout"`
+	// AwaitGateway says the lane is behind a site gateway: until the
+	// gateway's first flow arrives (or one saved by an earlier run is
+	// restored) nobody is admitted. Otherwise a new entrance would let
+	// people in freely in the moments before its first grant, and two
+	// doors starting together could pass the cap.
+	AwaitGateway bool `toml:"await_gateway"`
 }
 
 // ConsoleConfig says where the guard's web console listens: loopback for

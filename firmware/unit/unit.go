@@ -115,7 +115,7 @@ func (u *Unit) build() error {
 		Site: u.cfg.Site, Unit: u.cfg.Unit, Lane: u.cfg.Lane, BootID: bootID,
 		Policy: u.policy.Current, Credentials: u.rules.verifier,
 		Now: u.clock.Now, NewID: newID, Decided: u.decided, Logger: u.log.With("part", "screening"),
-		HoldTimeout: u.cfg.Flow.HoldTimeout.Duration,
+		HoldTimeout: u.cfg.Flow.HoldTimeout.Duration, AwaitFlow: u.cfg.Flow.AwaitGateway,
 	})
 	if err != nil {
 		return fmt.Errorf("unit: %w", err)
