@@ -64,8 +64,24 @@ func startProc(t *testing.T, bin, log string, args ...string) *proc {
 	t.Helper()
 	p := &proc{t: t, bin: bin, args: args, log: log}
 	p.start()
-	t.Cleanup(func() { p.kill(syscall.SIGKILL) })
+	t.Cleanup(func() {
+		p.kill(syscall.SIGKILL)
+		if t.Failed() {
+			p.logTail(30) // the temp dir and its logs go with the test
+		}
+	})
 	return p
+}
+
+// logTail puts the last n lines of the program's log into the test's
+// output, so a failure in CI says what the program was doing.
+func (p *proc) logTail(n int) {
+	b, err := os.ReadFile(p.log)
+	if err != nil {
+		return
+	}
+	lines := strings.Split(strings.TrimRight(string(b), "\n"), "\n")
+	p.t.Logf("last lines of %s:\n%s", filepath.Base(p.log), strings.Join(lines[max(0, len(lines)-n):], "\n"))
 }
 
 func (p *proc) start() {

@@ -45,7 +45,16 @@ dsn = %q
 	for _, id := range units {
 		path := filepath.Join(dir, id, "ledger.db")
 		waitUntil(t, id+" logged its crowd", func() bool { return ledgerCount(t, path) == faultPeople })
-		waitUntil(t, "the cloud has all of "+id, func() bool { return len(apiEntries(t, survivor, id)) >= faultPeople })
+		stored := 0
+		defer func() { // waitUntil's Fatalf runs this: say how far it got
+			if t.Failed() {
+				t.Logf("%s: %d of %d stored", id, stored, faultPeople)
+			}
+		}()
+		waitUntil(t, "the cloud has all of "+id, func() bool {
+			stored = len(apiEntries(t, survivor, id))
+			return stored >= faultPeople
+		})
 	}
 	for _, id := range units {
 		procs[id].kill(syscall.SIGTERM)
