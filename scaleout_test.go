@@ -13,8 +13,9 @@ import (
 // proof: three kakou-cloud processes share Debian's mosquitto through the
 // shared subscription group and one PostgreSQL; three units send their
 // crowds; one collector is killed with SIGKILL mid-run and never comes
-// back. Every logged entry is stored exactly once: the survivors take the
-// broker's redeliveries and the units' re-sends.
+// back. Every logged entry is stored exactly once: the broker drops the
+// dead member from the group, and the survivors take the units' re-sends of
+// what it held.
 func TestThreeCollectorsShareTheLoadIntegration(t *testing.T) {
 	unitBin, cloudBin := binaries(t)
 	dsn := pgtest.Start(t)

@@ -1,10 +1,11 @@
 // Package ingest takes the units' messages off MQTT and into the store.
 //
-// It subscribes to every unit's entry and status topics at QoS 1 under a
-// persistent session (CleanSession false and a stable client id), so
-// whatever the units published while the collector was down is queued by
-// the broker and delivered when it comes back. Delivery is at-least-once;
-// the store makes it exactly-once in effect.
+// It subscribes to every unit's entry and status topics at QoS 1. A lone
+// collector keeps a persistent session (CleanSession false and a stable
+// client id), so whatever the units published while it was down is queued
+// by the broker and delivered when it comes back. A member of a shared
+// group keeps a clean session instead (see Options.SharedGroup). Delivery
+// is at-least-once; the store makes it exactly-once in effect.
 //
 // Once entries are stored, ingest tells their unit how far it has stored
 // them without a gap: a retained wire.Ack on the unit's ack topic carrying
@@ -52,6 +53,14 @@ type Options struct {
 	// the group, so several collectors split the load (ARCHITECTURE.md).
 	// Statuses are subscribed plainly by every member: they are few, and
 	// brokers do not replay retained messages to shared subscriptions.
+	//
+	// A member's session is clean. Mosquitto keeps a persistent session's
+	// shared subscription in the group while its client is away and goes
+	// on handing it a share of every unit's entries, re-sends included: a
+	// replica that died and never came back would hold each unit's
+	// acknowledgement at a gap for good. With a clean session the broker
+	// drops a dead member at once; what it held unstored, the units re-send
+	// after their ack timeout, to the members still alive.
 	SharedGroup string
 	// TLS, for an ssl:// broker URL, says whom to trust and which
 	// certificate to present; nil takes the system's roots.
@@ -165,7 +174,7 @@ func (in *Ingest) pahoOptions() *paho.ClientOptions {
 		SetClientID(in.opts.ClientID).
 		SetUsername(in.opts.Username).
 		SetPassword(in.opts.Password).
-		SetCleanSession(false).
+		SetCleanSession(in.opts.SharedGroup != ""). // see Options.SharedGroup
 		// Ordered delivery runs the handler on paho's router goroutine, one
 		// message at a time, so messages reach the writer in the order they
 		// came and are stored and acknowledged in that order.
@@ -173,7 +182,7 @@ func (in *Ingest) pahoOptions() *paho.ClientOptions {
 		// The writer acknowledges each message, and only once it is stored
 		// or found unusable; see handle and write.
 		SetAutoAckDisabled(true).
-		// Queued messages of the persistent session can arrive before
+		// Queued messages of a persistent session can arrive before
 		// OnConnect has resubscribed; without a default handler paho would
 		// drop them unacknowledged.
 		SetDefaultPublishHandler(in.handle).

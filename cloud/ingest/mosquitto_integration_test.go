@@ -1,6 +1,7 @@
 package ingest
 
 import (
+	"context"
 	"fmt"
 	"net"
 	"os"
@@ -107,4 +108,39 @@ func TestIngestIntegrationMosquitto(t *testing.T) {
 		t.Fatalf("stored %d entries after restart, want 5", len(got))
 	}
 	eventually(t, "u1 acknowledged up to 5 after the restart", acks.reaches("u1", 5))
+}
+
+// TestSharedGroupForgetsAMemberThatLeftIntegrationMosquitto is the fault
+// behind a scale-out run that stalled: mosquitto went on handing a share of
+// every entry to a replica that had gone, queued in its persistent session,
+// so the units' acknowledgements stuck at the first entry it took.
+func TestSharedGroupForgetsAMemberThatLeftIntegrationMosquitto(t *testing.T) {
+	needMosquitto(t)
+	url, s := startMosquitto(t), openStore(t)
+	members := make([]*Ingest, 2)
+	for i := range members {
+		in, err := New(s, Options{BrokerURL: url, ClientID: fmt.Sprintf("kakou-cloud-%d", i), SharedGroup: "collectors"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), wait)
+		err = in.Start(ctx)
+		cancel()
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(in.Stop)
+		members[i] = in
+	}
+	members[1].Stop() // it never comes back
+
+	const n = 20
+	u := unit(t, url)
+	for seq := uint64(1); seq <= n; seq++ {
+		publish(t, u, wire.EntryTopic("site-a", "u1"), false, entry("site-a", "u1", seq))
+	}
+	eventually(t, "every entry stored by the member still there", handled(members[0], n))
+	if got := entries(t, s); len(got) != n {
+		t.Fatalf("stored %d entries, want all %d", len(got), n)
+	}
 }
