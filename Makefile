@@ -9,7 +9,7 @@ LDFLAGS   := -s -w -X github.com/kakou/kakou/firmware/unit.Version=$(VERSION)
 FUZZTIME  ?= 10s
 BIN       := bin
 
-.PHONY: all build cross test check vet fmt-check race test-arm fuzz bench demo deps clean
+.PHONY: all build cross test check vet fmt-check race no-race test-arm fuzz bench demo deps clean
 
 all: build
 
@@ -25,7 +25,7 @@ cross:
 test:
 	$(GO) test ./...
 
-check: deps vet fmt-check build race test-arm fuzz
+check: deps vet fmt-check build race no-race test-arm fuzz
 	.ci/qemu-smoke $(BIN)
 
 deps:
@@ -41,6 +41,10 @@ fmt-check:
 # instead of a skip, so CI cannot pass by not testing.
 race:
 	KAKOU_INTEGRATION=1 $(GO) test -race -count=1 ./...
+
+# Tests too heavy for the race detector skip under it and run here.
+no-race:
+	$(GO) test -count=1 -run 'WhileTheStoreStalls' ./cloud/ingest
 
 # A Pi Zero/1 is 32-bit ARMv6: run the unit's and gateway's tests as that code,
 # under qemu-user-static. GOARCH=386 needs a kernel with 32-bit x86 support,

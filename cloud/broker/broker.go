@@ -53,10 +53,13 @@ func capabilities() *mqtt.Capabilities {
 	return c
 }
 
-// Dropped is how many QoS 1 and 2 messages the broker could not queue for
-// a subscriber (its in-flight limit reached): each one reaches the cloud
+// Dropped is how many messages the broker could not queue for a
+// subscriber, its in-flight limit reached or its socket not read fast
+// enough (8,192 writes waiting): each entry among them reaches the cloud
 // only when its unit re-sends it.
-func (b *Broker) Dropped() int64 { return atomic.LoadInt64(&b.server.Info.InflightDropped) }
+func (b *Broker) Dropped() int64 {
+	return atomic.LoadInt64(&b.server.Info.InflightDropped) + atomic.LoadInt64(&b.server.Info.MessagesDropped)
+}
 
 // Broker is an embedded MQTT broker listening on one TCP address.
 type Broker struct {

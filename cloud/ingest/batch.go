@@ -2,18 +2,27 @@ package ingest
 
 import (
 	"context"
+	"math"
 	"time"
 
 	"github.com/kakou/kakou/cloud/store"
 	"github.com/kakou/kakou/firmware/wire"
 )
 
-// maxBatch bounds how many messages one transaction stores, and is the
-// size of the queue between handle and the writer. Large, because a batch
+// maxBatch bounds how many messages one transaction stores. Large, because a batch
 // from many units pays per unit (its row, its watermark, its rollups):
 // with 100 units sending at once, 4,096 stored 2.5 times faster than 256
 // (BenchmarkIngestThroughput).
 const maxBatch = 4096
+
+// queueSize is the queue between handle and the writer: room for every
+// message a broker can have in flight to one client (MQTT's packet ids
+// are 16-bit), about 6 MB, so handle never blocks paho's reading. The
+// backpressure is the PUBACKs the writer withholds until a message is
+// stored; a broker whose subscriber stops reading its socket drops
+// messages instead (mochi, past 8,192 waiting writes, after it has
+// PUBACKed the unit), which only the unit's ack timeout would repair.
+const queueSize = math.MaxUint16
 
 // Store retries back off from retryFirst to retryMax while the store fails
 // (a locked or full disk): nothing is acknowledged meanwhile, so the broker

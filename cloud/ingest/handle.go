@@ -33,8 +33,8 @@ type incoming struct {
 // handle runs on paho's router goroutine for every message, in order. It
 // decodes the message and queues it for the writer (batch.go), which stores
 // it and only then acknowledges it, so the PUBACK still tells the broker
-// the message is durable here. A full queue blocks handle, and with it
-// paho's reading, which is the backpressure the broker needs.
+// the message is durable here. The queue holds all a broker can have in
+// flight to us (queueSize), so handle does not block paho's reading.
 //
 // A malformed message is queued too, to be acknowledged in its turn: MQTT
 // 3.1.1 (4.6) wants PUBACKs in the order the messages came, and re-sending

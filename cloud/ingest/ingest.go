@@ -136,7 +136,7 @@ func New(st Store, opts Options) (*Ingest, error) {
 	}
 	in := &Ingest{store: st, opts: opts, ready: make(chan error, 1),
 		log:   opts.Logger.With("component", "ingest"),
-		queue: make(chan incoming, maxBatch), writerDone: make(chan struct{})}
+		queue: make(chan incoming, queueSize), writerDone: make(chan struct{})}
 	in.stopped, in.stop = context.WithCancel(context.Background())
 	in.client = paho.NewClient(in.clientOptions())
 	in.acks = newAcker(in.client, in.log)

@@ -8,6 +8,7 @@ import (
 	"net"
 	"path/filepath"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -21,9 +22,16 @@ import (
 // wait is a ceiling on every blocking step, not a timing assertion.
 const wait = 10 * time.Second
 
+// raceDetector is set by race_test.go when built with -race.
+var raceDetector bool
+
 var t0 = time.Date(2022, 4, 1, 8, 0, 0, 0, time.UTC)
 
-func startBroker(t testing.TB) string {
+func startBroker(t testing.TB) string { return newBroker(t).URL() }
+
+// newBroker is a started embedded broker, for tests that ask it what it
+// dropped.
+func newBroker(t testing.TB) *broker.Broker {
 	t.Helper()
 	b, err := broker.New("127.0.0.1:0", nil)
 	if err != nil {
@@ -33,7 +41,7 @@ func startBroker(t testing.TB) string {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { b.Close() })
-	return b.URL()
+	return b
 }
 
 func openStore(t testing.TB) *store.SQLite {
@@ -286,5 +294,65 @@ func TestNewRejectsIncompleteOptions(t *testing.T) {
 		if _, err := New(tt.store, tt.opts); err == nil {
 			t.Errorf("%s: New accepted it", tt.name)
 		}
+	}
+}
+
+// gatedStore holds every write until open is closed, like a disk stalled
+// by a long checkpoint, then keeps only the seqs it was given: the test
+// is about reading from the broker, not about SQLite.
+type gatedStore struct {
+	*store.SQLite // for statuses and dead letters
+	open          chan struct{}
+	mu            sync.Mutex
+	seqs          map[uint64]bool
+}
+
+func (g *gatedStore) PutEntries(_ context.Context, e []wire.Entry, _ time.Time) (store.PutResult, error) {
+	<-g.open
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	n := len(g.seqs)
+	for i := range e {
+		g.seqs[e[i].Seq] = true
+	}
+	return store.PutResult{Inserted: len(g.seqs) - n}, nil
+}
+
+// A stalled store must not stall reading from the broker: mochi drops
+// messages for a subscriber whose socket backs up, after it has PUBACKed
+// the unit. More entries than the writer's batch, the sockets' buffers
+// and mochi's 8,192 waiting writes together are published while the store
+// is stalled; every one must be stored and none dropped.
+func TestIngestKeepsReadingWhileTheStoreStalls(t *testing.T) {
+	if raceDetector {
+		t.Skip("40,000 publishes take minutes under -race; make check runs this test without it (no-race)")
+	}
+	const n = 40_000
+	b := newBroker(t)
+	gated := &gatedStore{SQLite: openStore(t), open: make(chan struct{}), seqs: map[uint64]bool{}}
+	in := startIngest(t, gated, b.URL(), "cloud")
+	release := sync.OnceFunc(func() { close(gated.open) })
+	t.Cleanup(release) // before in.Stop, which waits for the writer
+	u := unit(t, b.URL())
+	toks := make([]paho.Token, 0, n)
+	for seq := uint64(1); seq <= n; seq++ {
+		p, err := json.Marshal(entry("site-a", "u1", seq))
+		if err != nil {
+			t.Fatal(err)
+		}
+		toks = append(toks, u.Publish(wire.EntryTopic("site-a", "u1"), wire.QoSEntry, false, p))
+	}
+	if err := waitAll(toks); err != nil {
+		t.Fatal(err)
+	}
+	release()
+	eventually(t, "every entry stored", handled(in, n))
+	if d := b.Dropped(); d != 0 {
+		t.Fatalf("the broker dropped %d entries meant for the collector", d)
+	}
+	gated.mu.Lock()
+	defer gated.mu.Unlock()
+	if len(gated.seqs) != n {
+		t.Fatalf("stored %d distinct entries, want %d", len(gated.seqs), n)
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	paho "github.com/eclipse/paho.mqtt.golang"
+	"github.com/kakou/kakou/cloud/broker"
 	"github.com/kakou/kakou/cloud/loadgen"
 	"github.com/kakou/kakou/cloud/store"
 	"github.com/kakou/kakou/cloud/store/pgtest"
@@ -69,7 +70,8 @@ func BenchmarkIngestThroughputPostgres(b *testing.B) {
 // throughput runs the two measurements each round, ingest storing into a
 // store fresh from open, and reports their means.
 func throughput(b *testing.B, open func(*testing.B) Store) {
-	url := startBroker(b)
+	brk := newBroker(b)
+	url := brk.URL()
 	units := connectUnits(b, url)
 	var raw, ingested float64
 	rounds := 0
@@ -79,7 +81,7 @@ func throughput(b *testing.B, open func(*testing.B) Store) {
 		b.StopTimer()
 		st := open(b)
 		b.StartTimer()
-		ingested += ingestRate(b, url, st, units, payloads)
+		ingested += ingestRate(b, brk, st, units, payloads)
 		rounds++
 	}
 	raw, ingested = raw/float64(rounds), ingested/float64(rounds)
@@ -227,9 +229,9 @@ func rawRate(b *testing.B, url string, units []benchUnit, payloads [][][]byte) f
 // Its session id is the same every round: a stopped session keeps its
 // subscriptions in the broker, and a new id each round would leave the
 // broker queueing every later round's entries for the dead ones.
-func ingestRate(b *testing.B, url string, st Store, units []benchUnit, payloads [][][]byte) float64 {
+func ingestRate(b *testing.B, brk *broker.Broker, st Store, units []benchUnit, payloads [][][]byte) float64 {
 	b.StopTimer()
-	in := startIngest(b, st, url, "bench-cloud")
+	in := startIngest(b, st, brk.URL(), "bench-cloud")
 	defer in.Stop()
 	credits := make(chan struct{}, consumeWindow)
 	ctx, cancel := context.WithTimeout(context.Background(), phaseLimit)
@@ -244,7 +246,8 @@ func ingestRate(b *testing.B, url string, st Store, units []benchUnit, payloads 
 	}
 	elapsed := time.Since(start)
 	if err != nil {
-		b.Fatalf("ingest stored %d of %d entries: %v", in.Stats().Accepted, throughputEntries, err)
+		b.Fatalf("ingest stored %d of %d entries (the broker dropped %d): %v",
+			in.Stats().Accepted, throughputEntries, brk.Dropped(), err)
 	}
 	if stats := in.Stats(); stats.Rejected != 0 || stats.Duplicates != 0 {
 		b.Fatalf("ingest stats %+v: a generated entry was rejected or repeated", stats)

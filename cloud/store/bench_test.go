@@ -1,8 +1,11 @@
 package store
 
 import (
+	"fmt"
 	"testing"
+	"time"
 
+	"github.com/kakou/kakou/cloud/loadgen"
 	"github.com/kakou/kakou/firmware/wire"
 )
 
@@ -60,4 +63,31 @@ func BenchmarkPutEntriesBacklog(b *testing.B) {
 		b.StartTimer()
 	}
 	b.ReportMetric(float64(b.N*backlog)/b.Elapsed().Seconds(), "entries/s")
+}
+
+// BenchmarkPutEntriesFleet stores what ingest stores under load: batches
+// of 4,096 entries (ingest's largest) from 100 units on 10 sites in turn,
+// loadgen's traffic mix, into one database that grows as the run goes. It
+// is the store's share of BenchmarkIngestThroughput, alone.
+func BenchmarkPutEntriesFleet(b *testing.B) {
+	const units, size = 100, 4096
+	gens := make([]*loadgen.Generator, units)
+	for i := range gens {
+		gens[i] = loadgen.NewGenerator(fmt.Sprintf("bench-s%02d", i%10), fmt.Sprintf("bench-u%03d", i), wire.LaneIn, "default-1", uint64(i))
+	}
+	s := openTemp(b)
+	batch := make([]wire.Entry, size)
+	at, n := time.Now(), 0
+	for b.Loop() {
+		b.StopTimer()
+		for i := range batch {
+			batch[i] = gens[n%units].Next(at.Add(time.Duration(n) * time.Millisecond))
+			n++
+		}
+		b.StartTimer()
+		if res := putResult(b, s, at.Add(time.Duration(n)*time.Millisecond), batch...); res.Inserted != size {
+			b.Fatalf("inserted %d of %d", res.Inserted, size)
+		}
+	}
+	b.ReportMetric(float64(b.N*size)/b.Elapsed().Seconds(), "entries/s")
 }
