@@ -1,7 +1,8 @@
 # Kakou — the two commands a newcomer needs are `make demo` and `make test`.
 # `make check` is what CI runs: it adds the integration checks against real
 # mosquitto, socat ptys and chromium (installed with apt-get when missing),
-# the race detector, ARM builds and the unit's tests run as ARMv6 under qemu, and a short run of every fuzzer.
+# the race detector, ARM builds, the unit's and gateway's tests run as ARMv6
+# code under qemu, and a short run of every fuzzer.
 
 GO        ?= go
 VERSION   ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)

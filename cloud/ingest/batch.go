@@ -9,10 +9,10 @@ import (
 	"github.com/kakou/kakou/firmware/wire"
 )
 
-// maxBatch bounds how many messages one transaction stores. Large, because a batch
-// from many units pays per unit (its row, its watermark, its rollups):
-// with 100 units sending at once, 4,096 stored 2.5 times faster than 256
-// (BenchmarkIngestThroughput).
+// maxBatch bounds how many messages one transaction stores. Large,
+// because a batch from many units pays per unit (its row, its watermark,
+// its rollups): with 100 units sending at once, 4,096 stored 2.5 times
+// faster than 256 (BenchmarkIngestThroughput).
 const maxBatch = 4096
 
 // queueSize is the queue between handle and the writer: room for every
