@@ -57,8 +57,7 @@ func (s *SQLite) SetTimezone(loc *time.Location) { s.loc = loc }
 // purged visitor does not linger in a free page. temp_store keeps the
 // statement journal of each multi-row INSERT in memory: in a temp file it
 // took a third of the store's CPU (profile of BenchmarkPutEntriesFleet).
-// Temp tables and sorts that outgrow the cache then use RAM, not disk,
-// which a collector has more of than disk bandwidth.
+// The price: temp tables and sorts that outgrow the cache use RAM too.
 const dsnParams = "?_journal_mode=WAL&_busy_timeout=5000&_synchronous=NORMAL&_txlock=immediate&_pragma=cache_size(-65536)&_pragma=wal_autocheckpoint(16384)&_pragma=secure_delete(1)&_pragma=temp_store(2)"
 
 // Open opens or creates the database at path and brings its schema up to
