@@ -71,13 +71,12 @@ func BenchmarkIngestThroughputPostgres(b *testing.B) {
 // store fresh from open, and reports their means.
 func throughput(b *testing.B, open func(*testing.B) Store) {
 	brk := newBroker(b)
-	url := brk.URL()
-	units := connectUnits(b, url)
+	units := connectUnits(b, brk.URL())
 	var raw, ingested float64
 	rounds := 0
 	for b.Loop() {
 		payloads := fleetPayloads(b)
-		raw += rawRate(b, url, units, payloads)
+		raw += rawRate(b, brk, units, payloads)
 		b.StopTimer()
 		st := open(b)
 		b.StartTimer()
@@ -187,12 +186,12 @@ func waitAll(toks []paho.Token) error {
 // rawRate is how fast a bare subscriber receives the payloads: no
 // decoding, no storing, PUBACKs sent by paho as messages arrive. The
 // topics are outside kakou/v1 so no collector session queues them.
-func rawRate(b *testing.B, url string, units []benchUnit, payloads [][][]byte) float64 {
+func rawRate(b *testing.B, brk *broker.Broker, units []benchUnit, payloads [][][]byte) float64 {
 	b.StopTimer()
 	var got atomic.Int64
 	done := make(chan struct{})
 	credits := make(chan struct{}, consumeWindow)
-	sub := paho.NewClient(paho.NewClientOptions().AddBroker(url).SetClientID("bench-raw-sub").
+	sub := paho.NewClient(paho.NewClientOptions().AddBroker(brk.URL()).SetClientID("bench-raw-sub").
 		SetCleanSession(true).SetOrderMatters(false))
 	if tok := sub.Connect(); !tok.WaitTimeout(wait) || tok.Error() != nil {
 		b.Fatalf("raw subscriber connect: %v", tok.Error())
@@ -220,7 +219,8 @@ func rawRate(b *testing.B, url string, units []benchUnit, payloads [][][]byte) f
 		}
 	}
 	if err != nil {
-		b.Fatalf("the raw subscriber got %d of %d messages: %v", got.Load(), throughputEntries, err)
+		b.Fatalf("the raw subscriber got %d of %d messages (the broker dropped %d): %v",
+			got.Load(), throughputEntries, brk.Dropped(), err)
 	}
 	return throughputEntries / time.Since(start).Seconds()
 }
