@@ -28,6 +28,9 @@ func TestMetricsCountWhatTheCollectorStored(t *testing.T) {
 	if _, ok := m["kakou_units_online"]; !ok {
 		t.Errorf("kakou_units_online missing: %v", m)
 	}
+	if got, ok := m["kakou_broker_dropped_total"]; !ok || got != 0 {
+		t.Errorf("kakou_broker_dropped_total = %v (present: %v), want 0: the embedded broker dropped entries", got, ok)
+	}
 }
 
 // scrape reads the unlabelled samples of a Prometheus text page.

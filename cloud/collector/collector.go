@@ -137,6 +137,7 @@ func (c *Collector) startBroker(context.Context) error {
 		return fmt.Errorf("collector: %w", err)
 	}
 	c.broker, c.brokerURL = b, c.brokerScheme()+"://"+dialable(b.Addr())
+	c.metrics.SetBrokerDropped(func() float64 { return float64(b.Dropped()) })
 	return nil
 }
 

@@ -27,8 +27,8 @@ var (
 	// batchSecondsBuckets span one SQLite transaction of a few entries
 	// (sub-millisecond) to a disk stalled behind busy_timeout (5 s).
 	batchSecondsBuckets = []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10}
-	// batchEntriesBuckets are powers of two up to ingest's maxBatch (256).
-	batchEntriesBuckets = prometheus.ExponentialBuckets(1, 2, 9)
+	// batchEntriesBuckets are powers of two up to ingest's maxBatch (4,096).
+	batchEntriesBuckets = prometheus.ExponentialBuckets(1, 2, 13)
 )
 
 // Metrics is the collector's registry and the metrics in it. Its methods
@@ -43,6 +43,9 @@ type Metrics struct {
 	// The gauges read the store when scraped, through callbacks set once
 	// the store is open; until then they read 0.
 	unitsOnline, alertsOpen atomic.Pointer[func() float64]
+	// brokerDropped reads the embedded broker's count; unset (0) with an
+	// external broker, which has metrics of its own.
+	brokerDropped atomic.Pointer[func() float64]
 }
 
 // New makes a registry holding the Kakou metrics and the Go runtime and
@@ -69,6 +72,9 @@ func New() *Metrics {
 	m.reg.MustRegister(m.entries, m.duplicates, m.rejected, m.deadLetters, m.lag, m.batchSeconds, m.batchEntries,
 		m.gauge("kakou_units_online", "Units whose last status says online.", &m.unitsOnline),
 		m.gauge("kakou_alerts_open", "Alerts not yet acknowledged.", &m.alertsOpen),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "kakou_broker_dropped_total",
+			Help: "Messages the embedded broker could not queue for a subscriber; their units re-send them."},
+			read(&m.brokerDropped)),
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
@@ -76,12 +82,17 @@ func New() *Metrics {
 
 // gauge is a gauge that calls whatever *fn holds when it is scraped.
 func (m *Metrics) gauge(name, help string, fn *atomic.Pointer[func() float64]) prometheus.Collector {
-	return prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: name, Help: help}, func() float64 {
+	return prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: name, Help: help}, read(fn))
+}
+
+// read calls whatever *fn holds, or reads 0 while it holds nothing.
+func read(fn *atomic.Pointer[func() float64]) func() float64 {
+	return func() float64 {
 		if f := fn.Load(); f != nil {
 			return (*f)()
 		}
 		return 0
-	})
+	}
 }
 
 // Stored records one stored batch: n entries, dup of which were already
@@ -115,6 +126,10 @@ func (m *Metrics) SetUnitsOnline(f func() float64) { m.unitsOnline.Store(&f) }
 // SetAlertsOpen sets the callback behind kakou_alerts_open, as
 // SetUnitsOnline.
 func (m *Metrics) SetAlertsOpen(f func() float64) { m.alertsOpen.Store(&f) }
+
+// SetBrokerDropped sets where kakou_broker_dropped_total reads the
+// embedded broker's count of messages it dropped.
+func (m *Metrics) SetBrokerDropped(f func() float64) { m.brokerDropped.Store(&f) }
 
 // Registry is the registry itself, for a package that wants to add its
 // own collectors.

@@ -55,16 +55,19 @@ func TestHandlerShowsWhatWasRecorded(t *testing.T) {
 	m.Lag(90 * time.Second)
 	m.SetUnitsOnline(func() float64 { return 1999 })
 	m.SetAlertsOpen(func() float64 { return 7 })
+	m.SetBrokerDropped(func() float64 { return 5 })
+	m.Stored(4096, 0, time.Second) // ingest's largest batch
 	got := scrape(t, m)
 
 	counters := []struct {
 		name string
 		want float64
 	}{
-		{"kakou_ingest_entries_total", 120},
+		{"kakou_ingest_entries_total", 4216},
 		{"kakou_ingest_duplicates_total", 3},
 		{"kakou_ingest_rejected_total", 2},
 		{"kakou_dead_letters_total", 1},
+		{"kakou_broker_dropped_total", 5},
 	}
 	for _, c := range counters {
 		if v := only(t, got, c.name).GetCounter().GetValue(); v != c.want {
@@ -92,8 +95,9 @@ func TestHandlerShowsWhatWasRecorded(t *testing.T) {
 		atOrBelowLe uint64  // …and how many observations fall at or below it
 	}{
 		{"kakou_ingest_lag_seconds", 3, 90.03, 0.05, 2},
-		{"kakou_store_batch_seconds", 2, 2.004, 0.005, 1},
-		{"kakou_store_batch_entries", 2, 120, 32, 1},
+		{"kakou_store_batch_seconds", 3, 3.004, 0.005, 1},
+		{"kakou_store_batch_entries", 3, 4216, 32, 1},
+		{"kakou_store_batch_entries", 3, 4216, 4096, 3}, // ingest's largest batch has a bucket
 	}
 	for _, h := range histograms {
 		hist := only(t, got, h.name).GetHistogram()
@@ -111,7 +115,7 @@ func TestHandlerShowsWhatWasRecorded(t *testing.T) {
 func TestHandlerServesGaugesAsZeroBeforeCallbacksAreSet(t *testing.T) {
 	got := scrape(t, New())
 	for _, name := range []string{"kakou_units_online", "kakou_alerts_open",
-		"kakou_ingest_entries_total"} {
+		"kakou_ingest_entries_total", "kakou_broker_dropped_total"} {
 		m := only(t, got, name)
 		if v := m.GetGauge().GetValue() + m.GetCounter().GetValue(); v != 0 {
 			t.Errorf("%s = %v before anything was recorded, want 0", name, v)
