@@ -95,15 +95,18 @@ func TestUnitHoldsAPersonAtAFullSiteAndAdmitsThemOnTheGatewaysGrant(t *testing.T
 	// Someone left; the gateway has stored every entry of this lane's so
 	// far (the admissions before the first flow arrived among them).
 	b.publishFlow(t, 2, held.Seq, 1)
-	for seq := held.Seq; ; {
+	admitted := false
+	for seq, deadline := held.Seq, time.Now().Add(hangGuard); !admitted && time.Now().Before(deadline); {
 		e := entryAfter(t, u, seq)
-		if e.Decision == wire.Allow {
+		if admitted = e.Decision == wire.Allow; admitted {
 			if e.Reasons[0].Code != policy.ReasonAdmittedAfterWait.Code || e.Credential.Subject != held.Credential.Subject {
 				t.Fatalf("first admission after the hold: %+v", e)
 			}
-			break
 		}
 		seq = e.Seq
+	}
+	if !admitted {
+		t.Fatalf("nobody admitted after the grant for the person held at seq %d", held.Seq)
 	}
 	es, err := u.Ledger().Entries(context.Background(), held.Seq, 1)
 	if err != nil || len(es) != 1 || es[0].Decision != wire.Allow {

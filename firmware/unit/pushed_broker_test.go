@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -93,17 +94,21 @@ func (b *testBroker) publish(t *testing.T, unit string, p wire.PolicyPush) {
 	}
 }
 
-// awaitStatus skips statuses until one announces version.
+// awaitStatus skips statuses until one announces version. One deadline for
+// the whole wait: heartbeats would renew a per-status timer for ever.
 func (b *testBroker) awaitStatus(t *testing.T, version string) wire.Status {
 	t.Helper()
+	deadline := time.After(hangGuard)
+	var seen []string
 	for {
 		select {
 		case s := <-b.statuses:
 			if s.State == wire.Online && s.PolicyVersion == version {
 				return s
 			}
-		case <-time.After(hangGuard):
-			t.Fatalf("no status with policy %s reached the broker", version)
+			seen = append(seen, string(s.State)+" "+s.PolicyVersion)
+		case <-deadline:
+			t.Fatalf("no status with policy %s reached the broker; statuses seen: %v", version, seen)
 		}
 	}
 }
@@ -183,8 +188,13 @@ func run(t *testing.T, u *Unit) (stop func()) {
 	go func() { done <- u.Run(ctx) }()
 	stop = sync.OnceFunc(func() {
 		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("Run: %v", err)
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Errorf("Run: %v", err)
+			}
+		case <-time.After(hangGuard):
+			t.Fatalf("Run did not return %v after its context ended; the unit's goroutines:\n%s", hangGuard, unitStacks())
 		}
 		u.Close()
 	})
@@ -206,17 +216,34 @@ func entryAfter(t *testing.T, u *Unit, seq uint64) wire.Entry {
 	return wire.Entry{}
 }
 
-// entryUnder waits for an entry decided under version.
+// entryUnder waits for an entry decided under version. The simulated
+// crowd never stops, so the wait has one deadline of its own.
 func entryUnder(t *testing.T, u *Unit, version string) wire.Entry {
 	t.Helper()
 	var seq uint64
-	for {
+	for deadline := time.Now().Add(hangGuard); time.Now().Before(deadline); {
 		e := entryAfter(t, u, seq)
 		if e.PolicyVersion == version {
 			return e
 		}
 		seq = e.Seq
 	}
+	t.Fatalf("no entry decided under %s up to seq %d (running %s)", version, seq, u.policy.Current().Version)
+	return wire.Entry{}
+}
+
+// unitStacks are the stacks of the goroutines running this module's code,
+// which is what a hang report needs (the full dump is mostly the runtime's).
+func unitStacks() string {
+	buf := make([]byte, 1<<22)
+	buf = buf[:runtime.Stack(buf, true)]
+	var out []string
+	for _, g := range strings.Split(string(buf), "\n\n") {
+		if strings.Contains(g, "kakou/kakou/") {
+			out = append(out, g)
+		}
+	}
+	return strings.Join(out, "\n\n")
 }
 
 func lastSeq(t *testing.T, u *Unit) uint64 {
