@@ -128,8 +128,26 @@ func (b *Broker) Close() error {
 		return nil
 	}
 	b.closed = true
-	if err := b.server.Close(); err != nil {
+	if err := closeServer(b.server); err != nil {
 		return fmt.Errorf("broker: close: %w", err)
 	}
 	return nil
+}
+
+// closeServer is server.Close without mochi v2.7.9's shutdown deadlock.
+// Close lists each listener's clients in Clients.GetByListener, which takes
+// the clients' read lock twice (it calls Len inside); a client that ends
+// its session just then queues for the write lock between the two, and
+// the three wait on each other for ever. Closing each listener first, with
+// a closer that lists the clients under one read lock, leaves Close only
+// the waiting for their goroutines.
+func closeServer(s *mqtt.Server) error {
+	s.Listeners.CloseAll(func(listener string) {
+		for _, cl := range s.Clients.GetAll() {
+			if cl.Net.Listener == listener && !cl.Closed() {
+				_ = s.DisconnectClient(cl, packets.ErrServerShuttingDown)
+			}
+		}
+	})
+	return s.Close()
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/mochi-mqtt/server/v2/listeners"
 	"github.com/mochi-mqtt/server/v2/packets"
 
+	"github.com/kakou/kakou/firmware/internal/brokertest"
 	"github.com/kakou/kakou/firmware/wire"
 )
 
@@ -68,7 +69,7 @@ func startTestBroker(t *testing.T) *testBroker {
 		}
 	}
 	b.url = "tcp://" + ln.Address()
-	b.stop = sync.OnceFunc(func() { srv.Close() })
+	b.stop = sync.OnceFunc(func() { brokertest.Close(srv) })
 	t.Cleanup(b.stop)
 	return b
 }

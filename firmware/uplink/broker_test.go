@@ -12,6 +12,7 @@ import (
 	"github.com/mochi-mqtt/server/v2/listeners"
 	"github.com/mochi-mqtt/server/v2/packets"
 
+	"github.com/kakou/kakou/firmware/internal/brokertest"
 	"github.com/kakou/kakou/firmware/wire"
 )
 
@@ -141,18 +142,8 @@ func serveBroker(t testing.TB, ln *listeners.TCP, scheme string, c *capture) *br
 }
 
 // stop closes the broker; the test may do so before its cleanup does.
-// mochi's Close can wait on a client goroutine for minutes under heavy load
-// (seen once in a -race -count=4 run), so it is bounded: a broker that has
-// not finished closing by then is left to the process's exit.
 func (b *broker) stop() {
-	b.once.Do(func() {
-		done := make(chan struct{})
-		go func() { b.srv.Close(); close(done) }()
-		select {
-		case <-done:
-		case <-time.After(5 * time.Second):
-		}
-	})
+	b.once.Do(func() { brokertest.Close(b.srv) })
 }
 
 // cutClient drops a client's TCP connection without an MQTT DISCONNECT, as

@@ -15,6 +15,7 @@ import (
 	"github.com/mochi-mqtt/server/v2/packets"
 
 	"github.com/kakou/kakou/firmware/wire"
+	"github.com/kakou/kakou/gateway/lan"
 )
 
 // hangGuard only turns a hang into a failure; nothing asserts on durations.
@@ -67,14 +68,12 @@ func startBroker(t testing.TB, addr string) *broker {
 	return b
 }
 
-// stop closes the broker, bounded: mochi's Close can wait long on a busy
-// client goroutine, and a broker still closing is left to the process.
+// stop closes the broker and its connections at once.
 func (b *broker) stop() {
 	b.once.Do(func() {
 		// A broker that goes down takes its connections with it, and
-		// accepts no new ones meanwhile: mochi's Close alone can take
-		// seconds, during which a client reconnecting to the dying broker
-		// would be left on it.
+		// accepts no new ones meanwhile: a client reconnecting while
+		// mochi's Close disconnects the others would be left on it.
 		if ln, ok := b.srv.Listeners.Get("tcp"); ok {
 			ln.Close(func(string) {})
 		}
@@ -83,12 +82,7 @@ func (b *broker) stop() {
 				cl.Net.Conn.Close()
 			}
 		}
-		done := make(chan struct{})
-		go func() { b.srv.Close(); close(done) }()
-		select {
-		case <-done:
-		case <-time.After(5 * time.Second):
-		}
+		lan.CloseBroker(b.srv)
 	})
 }
 

@@ -168,7 +168,7 @@ func (s *Server) Close() error {
 	var err error
 	s.closing.Do(func() {
 		s.cancel()
-		if e := s.broker.Close(); e != nil {
+		if e := CloseBroker(s.broker); e != nil {
 			err = fmt.Errorf("lan: close: %w", e)
 		}
 	})

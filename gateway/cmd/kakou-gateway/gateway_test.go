@@ -15,6 +15,7 @@ import (
 
 	"github.com/kakou/kakou/firmware/wire"
 	"github.com/kakou/kakou/gateway/config"
+	"github.com/kakou/kakou/gateway/lan"
 )
 
 // cloudBroker stands in for the cloud collector's broker: entries reaching
@@ -40,7 +41,7 @@ func cloudBroker(t *testing.T) (url string, server *mqtt.Server, entries chan wi
 	if err := server.Serve(); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { server.Close() })
+	t.Cleanup(func() { lan.CloseBroker(server) })
 	return "tcp://" + tcp.Address(), server, entries
 }
 
