@@ -17,7 +17,7 @@ const mosquittoBin = "/usr/sbin/mosquitto"
 
 // needMosquitto skips when the broker is not installed, unless
 // KAKOU_INTEGRATION=1 says the run must exercise it (make check).
-func needMosquitto(t *testing.T) {
+func needMosquitto(t testing.TB) {
 	t.Helper()
 	required := os.Getenv("KAKOU_INTEGRATION") == "1"
 	if testing.Short() && !required {
@@ -32,7 +32,7 @@ func needMosquitto(t *testing.T) {
 }
 
 // freePort asks the kernel for a free port; mosquitto needs a number.
-func freePort(t *testing.T) int {
+func freePort(t testing.TB) int {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -42,17 +42,18 @@ func freePort(t *testing.T) int {
 	return l.Addr().(*net.TCPAddr).Port
 }
 
-// startMosquitto runs a throwaway broker and returns its URL.
-func startMosquitto(t *testing.T) string {
+// startMosquitto runs a throwaway broker and returns its URL; conf is
+// added to its configuration file.
+func startMosquitto(t testing.TB, conf ...string) string {
 	t.Helper()
 	port := freePort(t)
-	conf := filepath.Join(t.TempDir(), "mosquitto.conf")
+	path := filepath.Join(t.TempDir(), "mosquitto.conf")
 	body := fmt.Sprintf("listener %d 127.0.0.1\nallow_anonymous true\npersistence false\nlog_dest stderr\n", port)
-	if err := os.WriteFile(conf, []byte(body), 0o600); err != nil {
+	if err := os.WriteFile(path, []byte(body+strings.Join(conf, "")), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	var logs strings.Builder
-	cmd := exec.Command(mosquittoBin, "-c", conf)
+	cmd := exec.Command(mosquittoBin, "-c", path)
 	cmd.Stdout, cmd.Stderr = &logs, &logs
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)

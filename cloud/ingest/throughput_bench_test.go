@@ -10,7 +10,6 @@ import (
 	"time"
 
 	paho "github.com/eclipse/paho.mqtt.golang"
-	"github.com/kakou/kakou/cloud/broker"
 	"github.com/kakou/kakou/cloud/loadgen"
 	"github.com/kakou/kakou/cloud/store"
 	"github.com/kakou/kakou/cloud/store/pgtest"
@@ -67,10 +66,38 @@ func BenchmarkIngestThroughputPostgres(b *testing.B) {
 	})
 }
 
-// throughput runs the two measurements each round, ingest storing into a
-// store fresh from open, and reports their means.
+// BenchmarkIngestThroughputMosquitto is BenchmarkIngestThroughput through
+// Debian's mosquitto, a separate process on the same two cores, set up as
+// cloud/README advises for a city (no limit on the messages in flight to
+// or queued for the collector). It tells what of the gap between the two
+// rates is the embedded broker's bookkeeping of the messages the collector
+// has not yet acknowledged (mochi scans them all once a second).
+func BenchmarkIngestThroughputMosquitto(b *testing.B) {
+	needMosquitto(b)
+	url := startMosquitto(b, "max_inflight_messages 0\nmax_queued_messages 0\n")
+	throughputVia(b, mosquittoBroker(url), func(b *testing.B) Store { return openStore(b) })
+}
+
+// benchBroker is the broker both phases go through.
+type benchBroker interface {
+	URL() string
+	Dropped() int64 // messages it dropped, where it says
+}
+
+// mosquittoBroker is a mosquitto at its URL; what it drops it only logs.
+type mosquittoBroker string
+
+func (m mosquittoBroker) URL() string  { return string(m) }
+func (mosquittoBroker) Dropped() int64 { return 0 }
+
+// throughput runs throughputVia through the embedded broker.
 func throughput(b *testing.B, open func(*testing.B) Store) {
-	brk := newBroker(b)
+	throughputVia(b, newBroker(b), open)
+}
+
+// throughputVia runs the two measurements each round, ingest storing into
+// a store fresh from open, and reports their means.
+func throughputVia(b *testing.B, brk benchBroker, open func(*testing.B) Store) {
 	units := connectUnits(b, brk.URL())
 	var raw, ingested float64
 	rounds := 0
@@ -186,7 +213,7 @@ func waitAll(toks []paho.Token) error {
 // rawRate is how fast a bare subscriber receives the payloads: no
 // decoding, no storing, PUBACKs sent by paho as messages arrive. The
 // topics are outside kakou/v1 so no collector session queues them.
-func rawRate(b *testing.B, brk *broker.Broker, units []benchUnit, payloads [][][]byte) float64 {
+func rawRate(b *testing.B, brk benchBroker, units []benchUnit, payloads [][][]byte) float64 {
 	b.StopTimer()
 	var got atomic.Int64
 	done := make(chan struct{})
@@ -229,7 +256,7 @@ func rawRate(b *testing.B, brk *broker.Broker, units []benchUnit, payloads [][][
 // Its session id is the same every round: a stopped session keeps its
 // subscriptions in the broker, and a new id each round would leave the
 // broker queueing every later round's entries for the dead ones.
-func ingestRate(b *testing.B, brk *broker.Broker, st Store, units []benchUnit, payloads [][][]byte) float64 {
+func ingestRate(b *testing.B, brk benchBroker, st Store, units []benchUnit, payloads [][][]byte) float64 {
 	b.StopTimer()
 	in := startIngest(b, st, brk.URL(), "bench-cloud")
 	defer in.Stop()
