@@ -64,16 +64,18 @@ func (c *capture) nextEntry() wire.Entry {
 	}
 }
 
-// awaitStatus skips status messages until one with state arrives.
+// awaitStatus skips status messages until one with state arrives. One
+// deadline for the whole wait: heartbeats would renew a per-message timer.
 func (c *capture) awaitStatus(state wire.UnitState) wire.Status {
 	c.t.Helper()
+	deadline := time.After(hangGuard)
 	for {
 		select {
 		case s := <-c.statuses:
 			if s.State == state {
 				return s
 			}
-		case <-time.After(hangGuard):
+		case <-deadline:
 			c.t.Fatalf("no %s status reached the broker", state)
 		}
 	}
