@@ -189,13 +189,8 @@ func run(t *testing.T, u *Unit) (stop func()) {
 	go func() { done <- u.Run(ctx) }()
 	stop = sync.OnceFunc(func() {
 		cancel()
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Errorf("Run: %v", err)
-			}
-		case <-time.After(hangGuard):
-			t.Fatalf("Run did not return %v after its context ended; the unit's goroutines:\n%s", hangGuard, unitStacks())
+		if err := awaitRun(t, done); err != nil {
+			t.Errorf("Run: %v", err)
 		}
 		u.Close()
 	})
@@ -231,6 +226,19 @@ func entryUnder(t *testing.T, u *Unit, version string) wire.Entry {
 	}
 	t.Fatalf("no entry decided under %s up to seq %d (running %s)", version, seq, u.policy.Current().Version)
 	return wire.Entry{}
+}
+
+// awaitRun waits for Run's result after its context ended; a Run that does
+// not return fails the test with the unit's goroutines.
+func awaitRun(t *testing.T, done <-chan error) error {
+	t.Helper()
+	select {
+	case err := <-done:
+		return err
+	case <-time.After(hangGuard):
+		t.Fatalf("Run did not return %v after its context ended; the unit's goroutines:\n%s", hangGuard, unitStacks())
+		return nil
+	}
 }
 
 // unitStacks are the stacks of the goroutines running this module's code,

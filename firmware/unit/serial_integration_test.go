@@ -56,15 +56,7 @@ issuers = { site-office = %q }
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	done := make(chan error, 1)
 	go func() { done <- u.Run(ctx) }()
-	defer func() {
-		cancel()
-		select {
-		case <-done:
-		case <-time.After(hangGuard):
-			t.Fatalf("Run did not return after its context ended; the unit's goroutines:\n%s", unitStacks())
-		}
-		u.Close()
-	}()
+	defer func() { cancel(); awaitRun(t, done); u.Close() }()
 
 	port, err := os.OpenFile(scannerEnd, os.O_WRONLY, 0)
 	if err != nil {
