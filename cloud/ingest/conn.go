@@ -43,7 +43,7 @@ func bufferedDial(uri *url.URL, o paho.ClientOptions) (net.Conn, error) {
 }
 
 func newBufferedConn(c net.Conn) *bufferedConn {
-	return &bufferedConn{Conn: c, r: bufio.NewReaderSize(c, 64<<10), w: bufio.NewWriterSize(c, 64<<10)}
+	return &bufferedConn{Conn: c, r: bufio.NewReaderSize(c, 64<<10), w: bufio.NewWriterSize(c, 64<<10), delay: flushDelay}
 }
 
 // bufferedConn is a net.Conn whose reads go through a buffer and whose
@@ -56,8 +56,9 @@ type bufferedConn struct {
 
 	mu      sync.Mutex
 	w       *bufio.Writer
-	pending bool  // a flush is scheduled
-	err     error // the first failed flush, returned by every later Write
+	delay   time.Duration // flushDelay; a test may hold writes longer
+	pending bool          // a flush is scheduled
+	err     error         // the first failed flush, returned by every later Write
 }
 
 func (c *bufferedConn) Read(p []byte) (int, error) { return c.r.Read(p) }
@@ -78,7 +79,7 @@ func (c *bufferedConn) Write(p []byte) (int, error) {
 	}
 	if !c.pending && c.w.Buffered() > 0 {
 		c.pending = true
-		time.AfterFunc(flushDelay, c.flush)
+		time.AfterFunc(c.delay, c.flush)
 	}
 	return n, nil
 }
