@@ -36,7 +36,8 @@ const (
 // entryColumns are the columns PutEntries writes, in entryArgs's order.
 const entryColumns = `id, site, unit, seq, boot_id, lane, time, clock_synced, ts,
 	received_at, raw_c, corrected_c, credential_kind, credential_result,
-	credential_subject, decision, reasons, policy_version, historical, detail`
+	credential_subject, decision, reasons, policy_version, historical, detail,
+	id_hash, phone_hash`
 
 // rowsPerInsert is how many entries one INSERT carries: one statement
 // per row would cost more in the driver than in SQLite's B-trees.
@@ -46,8 +47,8 @@ const rowsPerInsert = 32
 // target covers both the id and the (unit, seq) constraints.
 func insertRows(n int) string {
 	row := "(?" + strings.Repeat(", ?", strings.Count(entryColumns, ",")) + ")"
-	return "INSERT INTO entries (" + entryColumns + ") VALUES " +
-		row + strings.Repeat(", "+row, n-1) + " ON CONFLICT DO NOTHING RETURNING id, unit, seq"
+	return "INSERT OR IGNORE INTO entries (" + entryColumns + ") VALUES " +
+		row + strings.Repeat(", "+row, n-1) + " RETURNING id, unit, seq"
 }
 
 // PutResult is what one PutEntries did.
@@ -182,11 +183,22 @@ func entryArgs(e *wire.Entry, receivedAt time.Time) ([]any, error) {
 		raw = sql.NullFloat64{Float64: t.RawC, Valid: true}
 		corrected = sql.NullFloat64{Float64: t.CorrectedC, Valid: true}
 	}
+	idHash, phoneHash := visitorHashes(e)
 	return []any{e.ID, e.Site, e.Unit, int64(e.Seq), e.BootID, string(e.Lane),
 		e.Time.Format(time.RFC3339Nano), e.ClockSynced, ts.UnixNano(), receivedAt.UnixNano(),
 		raw, corrected, string(e.Credential.Kind), e.Credential.Result,
 		e.Credential.Subject, string(e.Decision), string(reasons), e.PolicyVersion,
-		e.Historical, detailJSON(e)}, nil
+		e.Historical, detailJSON(e), idHash, phoneHash}, nil
+}
+
+// visitorHashes are the visitor's keyed hashes, NULL where there are none,
+// so the partial indexes on them hold visitors only.
+func visitorHashes(e *wire.Entry) (idHash, phoneHash sql.NullString) {
+	if v := e.Visitor; v != nil {
+		idHash = sql.NullString{String: v.IDHash, Valid: v.IDHash != ""}
+		phoneHash = sql.NullString{String: v.PhoneHash, Valid: v.PhoneHash != ""}
+	}
+	return idHash, phoneHash
 }
 
 // detail carries the parts of an entry no query filters on, so the cloud

@@ -156,7 +156,8 @@ type pgColumns struct {
 	seq, ts, received, hour                                       []int64
 	synced, historical                                            []bool
 	raw, corrected                                                []pgtype.Float8
-	metricOf                                                      []int64 // 1-based index of the entry
+	idHash, phoneHash                                             []pgtype.Text // NULL but for visitors
+	metricOf                                                      []int64       // 1-based index of the entry
 	metric                                                        []string
 }
 
@@ -212,6 +213,9 @@ func (c *pgColumns) add(e *wire.Entry, receivedAt time.Time) error {
 	c.historical, c.detail = append(c.historical, e.Historical), append(c.detail, detailJSON(e))
 	c.hour, c.alert = append(c.hour, ts.Truncate(time.Hour).Unix()), append(c.alert, e.Alert)
 	c.alertDetail = append(c.alertDetail, alertDetail(e))
+	idHash, phoneHash := visitorHashes(e)
+	c.idHash = append(c.idHash, pgtype.Text{String: idHash.String, Valid: idHash.Valid})
+	c.phoneHash = append(c.phoneHash, pgtype.Text{String: phoneHash.String, Valid: phoneHash.Valid})
 	for _, m := range entryMetrics(e) {
 		c.metricOf, c.metric = append(c.metricOf, int64(len(c.id))), append(c.metric, m)
 	}
@@ -222,7 +226,7 @@ func (c *pgColumns) args() []any {
 	return []any{c.id, c.site, c.unit, c.seq, c.bootID, c.lane, c.unitTime, c.synced,
 		c.ts, c.received, c.raw, c.corrected, c.kind, c.result, c.subject, c.decision,
 		c.reasons, c.policy, c.historical, c.detail, c.hour, c.alert, c.alertDetail,
-		c.metricOf, c.metric}
+		c.metricOf, c.metric, c.idHash, c.phoneHash}
 }
 
 // pgInsertEntries inserts a batch's new entries (ON CONFLICT DO NOTHING
@@ -235,10 +239,11 @@ const pgInsertEntries = `WITH b AS (
 		$6::text[], $7::text[], $8::boolean[], $9::bigint[], $10::bigint[],
 		$11::float8[], $12::float8[], $13::text[], $14::text[], $15::text[],
 		$16::text[], $17::text[], $18::text[], $19::boolean[], $20::text[],
-		$21::bigint[], $22::text[], $23::text[]) WITH ORDINALITY
+		$21::bigint[], $22::text[], $23::text[], $26::text[], $27::text[]) WITH ORDINALITY
 	AS b (id, site, unit, seq, boot_id, lane, time, clock_synced, ts, received_at,
 		raw_c, corrected_c, credential_kind, credential_result, credential_subject,
-		decision, reasons, policy_version, historical, detail, hour, alert, alert_detail, ord)
+		decision, reasons, policy_version, historical, detail, hour, alert, alert_detail,
+		id_hash, phone_hash, ord)
 ), ins AS (
 	INSERT INTO entries (` + entryColumns + `)
 	SELECT ` + entryColumns + ` FROM b ORDER BY ord
