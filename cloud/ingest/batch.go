@@ -107,7 +107,7 @@ func fill(queue <-chan incoming, batch []incoming, d time.Duration) []incoming {
 // starts (store.Watermark). It reports whether everything was stored;
 // false means Stop was called.
 func (in *Ingest) storeBatch(ctx context.Context, batch []incoming) bool {
-	var run []wire.Entry
+	run := make([]wire.Entry, 0, len(batch))
 	var runAt time.Time
 	for _, it := range batch {
 		switch {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -103,21 +104,52 @@ func throughput(b *testing.B, open func(*testing.B) Store) {
 // a store fresh from open, and reports their means.
 func throughputVia(b *testing.B, brk benchBroker, open func(*testing.B) Store) {
 	units := connectUnits(b, brk.URL())
-	var raw, ingested float64
-	rounds := 0
+	var raw, ingested phase
 	for b.Loop() {
 		payloads := fleetPayloads(b)
-		raw += rawRate(b, brk, units, payloads)
+		raw.add(rawRate(b, brk, units, payloads))
 		b.StopTimer()
 		st := open(b)
 		b.StartTimer()
-		ingested += ingestRate(b, brk, st, units, payloads)
-		rounds++
+		ingested.add(ingestRate(b, brk, st, units, payloads))
 	}
-	raw, ingested = raw/float64(rounds), ingested/float64(rounds)
-	b.ReportMetric(raw, "raw-msgs/s")
-	b.ReportMetric(ingested, "ingest-entries/s")
-	b.ReportMetric(ingested/raw, "ratio")
+	b.ReportMetric(raw.rate(), "raw-msgs/s")
+	b.ReportMetric(ingested.rate(), "ingest-entries/s")
+	b.ReportMetric(ingested.rate()/raw.rate(), "ratio")
+	// What each phase cost this process in CPU per message, and how busy
+	// it kept the two cores: the rates move with whatever else the
+	// machine runs, the CPU cost much less. Through mosquitto the
+	// broker's own CPU is not counted.
+	b.ReportMetric(raw.cpuPerMsg(), "raw-cpu-µs/msg")
+	b.ReportMetric(ingested.cpuPerMsg(), "ingest-cpu-µs/entry")
+	b.ReportMetric(raw.busy(), "raw-cores-busy")
+	b.ReportMetric(ingested.busy(), "ingest-cores-busy")
+}
+
+// phase adds up the rounds of one of the two measurements.
+type phase struct {
+	msgs      int
+	wall, cpu time.Duration
+}
+
+func (p *phase) add(q phase) { p.msgs, p.wall, p.cpu = p.msgs+q.msgs, p.wall+q.wall, p.cpu+q.cpu }
+
+func (p phase) rate() float64      { return float64(p.msgs) / p.wall.Seconds() }
+func (p phase) cpuPerMsg() float64 { return float64(p.cpu.Microseconds()) / float64(p.msgs) }
+func (p phase) busy() float64      { return p.cpu.Seconds() / p.wall.Seconds() }
+
+// measure times one phase from start: the wall clock and this process's
+// CPU (user and system), as getrusage counts it.
+func measure(start time.Time, cpuStart time.Duration) phase {
+	return phase{msgs: throughputEntries, wall: time.Since(start), cpu: processCPU() - cpuStart}
+}
+
+func processCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // benchUnit is a publishing unit: its MQTT client and ids.
@@ -217,7 +249,7 @@ func waitAll(toks []paho.Token) error {
 // rawRate is how fast a bare subscriber receives the payloads: no
 // decoding, no storing, PUBACKs sent by paho as messages arrive. The
 // topics are outside kakou/v1 so no collector session queues them.
-func rawRate(b *testing.B, brk benchBroker, units []benchUnit, payloads [][][]byte) float64 {
+func rawRate(b *testing.B, brk benchBroker, units []benchUnit, payloads [][][]byte) phase {
 	b.StopTimer()
 	var got atomic.Int64
 	done := make(chan struct{})
@@ -240,7 +272,7 @@ func rawRate(b *testing.B, brk benchBroker, units []benchUnit, payloads [][][]by
 	ctx, cancel := context.WithTimeout(context.Background(), phaseLimit)
 	defer cancel()
 	b.StartTimer()
-	start := time.Now()
+	start, cpu := time.Now(), processCPU()
 	err := publishAll(ctx, units, payloads, func(u benchUnit) string { return "bench-raw/" + u.site + "/" + u.unit }, credits)
 	if err == nil {
 		select {
@@ -253,14 +285,14 @@ func rawRate(b *testing.B, brk benchBroker, units []benchUnit, payloads [][][]by
 		b.Fatalf("the raw subscriber got %d of %d messages (the broker dropped %d): %v",
 			got.Load(), throughputEntries, brk.Dropped(), err)
 	}
-	return throughputEntries / time.Since(start).Seconds()
+	return measure(start, cpu)
 }
 
 // ingestRate is how fast ingest stores the payloads in st.
 // Its session id is the same every round: a stopped session keeps its
 // subscriptions in the broker, and a new id each round would leave the
 // broker queueing every later round's entries for the dead ones.
-func ingestRate(b *testing.B, brk benchBroker, st Store, units []benchUnit, payloads [][][]byte) float64 {
+func ingestRate(b *testing.B, brk benchBroker, st Store, units []benchUnit, payloads [][][]byte) phase {
 	b.StopTimer()
 	in := startIngest(b, st, brk.URL(), "bench-cloud")
 	defer in.Stop()
@@ -269,13 +301,13 @@ func ingestRate(b *testing.B, brk benchBroker, st Store, units []benchUnit, payl
 	defer cancel()
 	stored := make(chan error, 1)
 	b.StartTimer()
-	start := time.Now()
+	start, cpu := time.Now(), processCPU()
 	go func() { stored <- freeAsStored(ctx, in, credits) }()
 	err := publishAll(ctx, units, payloads, func(u benchUnit) string { return wire.EntryTopic(u.site, u.unit) }, credits)
 	if err == nil {
 		err = <-stored
 	}
-	elapsed := time.Since(start)
+	measured := measure(start, cpu)
 	if err != nil {
 		b.Fatalf("ingest stored %d of %d entries (the broker dropped %d): %v",
 			in.Stats().Accepted, throughputEntries, brk.Dropped(), err)
@@ -283,7 +315,7 @@ func ingestRate(b *testing.B, brk benchBroker, st Store, units []benchUnit, payl
 	if stats := in.Stats(); stats.Rejected != 0 || stats.Duplicates != 0 {
 		b.Fatalf("ingest stats %+v: a generated entry was rejected or repeated", stats)
 	}
-	return throughputEntries / elapsed.Seconds()
+	return measured
 }
 
 // freeAsStored frees a publishing slot for every entry ingest has stored,

@@ -20,9 +20,9 @@ import (
 // chartMetrics are the metrics site_hours holds, in its column order.
 var chartMetrics = []string{MetricTotal, MetricIn, MetricOut, MetricFever}
 
-const addSiteHour = `INSERT INTO site_hours (hour, site, total, in_n, out_n, fever) VALUES (?, ?, ?, ?, ?, ?)
-	ON CONFLICT (hour, site) DO UPDATE SET total = total + excluded.total,
-	in_n = in_n + excluded.in_n, out_n = out_n + excluded.out_n, fever = fever + excluded.fever`
+var siteHourUpserts = manyRows{head: `INSERT INTO site_hours (hour, site, total, in_n, out_n, fever) VALUES `, width: 6,
+	tail: ` ON CONFLICT (hour, site) DO UPDATE SET total = total + excluded.total,
+	in_n = in_n + excluded.in_n, out_n = out_n + excluded.out_n, fever = fever + excluded.fever`}
 
 // addSiteHours adds a batch's site counts of the chart metrics.
 func (s *SQLite) addSiteHours(ctx context.Context, tx *sql.Tx, counts map[rollupKey]int) error {
@@ -42,10 +42,12 @@ func (s *SQLite) addSiteHours(ctx context.Context, tx *sql.Tx, counts map[rollup
 		}
 		rows[sh][i] += n
 	}
+	args := make([]any, 0, 6*len(rows))
 	for sh, c := range rows {
-		if _, err := s.stmt(ctx, tx, addSiteHour).ExecContext(ctx, sh.hour, sh.site, c[0], c[1], c[2], c[3]); err != nil {
-			return fmt.Errorf("site hours %s: %w", sh.site, err)
-		}
+		args = append(args, sh.hour, sh.site, c[0], c[1], c[2], c[3])
+	}
+	if err := s.execRows(ctx, tx, siteHourUpserts, args); err != nil {
+		return fmt.Errorf("site hours: %w", err)
 	}
 	return nil
 }

@@ -10,24 +10,27 @@ import (
 	"github.com/kakou/kakou/firmware/wire"
 )
 
-const (
-	addUnitRollup = `INSERT INTO rollups (unit, site, hour, metric, n) VALUES (?, ?, ?, ?, ?)
-		ON CONFLICT (unit, hour, metric) DO UPDATE SET n = n + excluded.n`
-	addSiteRollup = `INSERT INTO site_rollups (site, hour, metric, n) VALUES (?, ?, ?, ?)
-		ON CONFLICT (site, hour, metric) DO UPDATE SET n = n + excluded.n`
-	addUnitTotal = `INSERT INTO unit_totals (unit, hour, n) VALUES (?, ?, ?)
-		ON CONFLICT (unit, hour) DO UPDATE SET n = n + excluded.n`
-	// bumpToday adds a batch's entries of today to the unit's day count,
-	// or, the first time in a day (or after the migration that made it),
-	// counts the day afresh from the hourly totals the batch just updated.
-	bumpToday = `UPDATE units SET
-		today_n = CASE WHEN today = ?1 THEN today_n + ?2
-			ELSE (SELECT coalesce(sum(n), 0) FROM unit_totals WHERE unit = ?3 AND hour >= ?1) END,
-		today = ?1
-		WHERE unit = ?3`
-	insertAlert = `INSERT INTO alerts (id, site, unit, kind, raised_at, entry_id, detail, historical)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`
+// The upserts of a batch's counts (see manyRows).
+var (
+	unitRollupUpserts = manyRows{head: `INSERT INTO rollups (unit, site, hour, metric, n) VALUES `, width: 5,
+		tail: ` ON CONFLICT (unit, hour, metric) DO UPDATE SET n = n + excluded.n`}
+	siteRollupUpserts = manyRows{head: `INSERT INTO site_rollups (site, hour, metric, n) VALUES `, width: 4,
+		tail: ` ON CONFLICT (site, hour, metric) DO UPDATE SET n = n + excluded.n`}
+	unitTotalUpserts = manyRows{head: `INSERT INTO unit_totals (unit, hour, n) VALUES `, width: 3,
+		tail: ` ON CONFLICT (unit, hour) DO UPDATE SET n = n + excluded.n`}
+	// dayCountUpdates adds a batch's entries of today (v.column1) to each
+	// unit's day count, or, the first time in a day (or after the migration that
+	// made it), counts the day afresh from the hourly totals the batch
+	// just updated. Rows are (today, unit, n).
+	dayCountUpdates = manyRows{head: `UPDATE units SET
+		today_n = CASE WHEN today = v.column1 THEN today_n + v.column3
+			ELSE (SELECT coalesce(sum(n), 0) FROM unit_totals t WHERE t.unit = v.column2 AND t.hour >= v.column1) END,
+		today = v.column1
+		FROM (VALUES `, width: 3, tail: `) AS v WHERE units.unit = v.column2`}
 )
+
+const insertAlert = `INSERT INTO alerts (id, site, unit, kind, raised_at, entry_id, detail, historical)
+	VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`
 
 // countFresh adds the entries just inserted (fresh) to the rollups and
 // raises their alerts, in PutEntries's transaction.
@@ -72,28 +75,38 @@ func (s *SQLite) bumpToday(ctx context.Context, tx *sql.Tx, counts map[rollupKey
 			perUnit[k.unit] += n
 		}
 	}
+	args := make([]any, 0, 3*len(perUnit))
 	for unit, n := range perUnit {
-		if _, err := s.stmt(ctx, tx, bumpToday).ExecContext(ctx, today, n, unit); err != nil {
-			return fmt.Errorf("unit %s day count: %w", unit, err)
-		}
+		args = append(args, today, unit, n)
+	}
+	if err := s.execRows(ctx, tx, dayCountUpdates, args); err != nil {
+		return fmt.Errorf("units' day counts: %w", err)
 	}
 	return nil
 }
 
+// addRollups adds a batch's counts to the unit and site rollups and to
+// the units' hourly totals.
 func (s *SQLite) addRollups(ctx context.Context, tx *sql.Tx, counts map[rollupKey]int) error {
+	var units, sites, totals []any
 	for k, n := range counts {
-		var err error
 		if k.unit == "" {
-			_, err = s.stmt(ctx, tx, addSiteRollup).ExecContext(ctx, k.site, k.hour, k.metric, n)
-		} else {
-			_, err = s.stmt(ctx, tx, addUnitRollup).ExecContext(ctx, k.unit, k.site, k.hour, k.metric, n)
+			sites = append(sites, k.site, k.hour, k.metric, n)
+			continue
 		}
-		if err == nil && k.unit != "" && k.metric == MetricTotal {
-			_, err = s.stmt(ctx, tx, addUnitTotal).ExecContext(ctx, k.unit, k.hour, n)
+		units = append(units, k.unit, k.site, k.hour, k.metric, n)
+		if k.metric == MetricTotal {
+			totals = append(totals, k.unit, k.hour, n)
 		}
-		if err != nil {
-			return fmt.Errorf("rollup %s/%s %s: %w", k.site, k.unit, k.metric, err)
-		}
+	}
+	if err := s.execRows(ctx, tx, unitRollupUpserts, units); err != nil {
+		return fmt.Errorf("unit rollups: %w", err)
+	}
+	if err := s.execRows(ctx, tx, siteRollupUpserts, sites); err != nil {
+		return fmt.Errorf("site rollups: %w", err)
+	}
+	if err := s.execRows(ctx, tx, unitTotalUpserts, totals); err != nil {
+		return fmt.Errorf("unit hourly totals: %w", err)
 	}
 	return nil
 }
@@ -119,9 +132,9 @@ func backfillRollups(ctx context.Context, tx *sql.Tx) error {
 		return err
 	}
 	for k, n := range counts {
-		q, args := addUnitRollup, []any{k.unit, k.site, k.hour, k.metric, n}
+		q, args := unitRollupUpserts.sql(1), []any{k.unit, k.site, k.hour, k.metric, n}
 		if k.unit == "" {
-			q, args = addSiteRollup, []any{k.site, k.hour, k.metric, n}
+			q, args = siteRollupUpserts.sql(1), []any{k.site, k.hour, k.metric, n}
 		}
 		if _, err := tx.ExecContext(ctx, q, args...); err != nil {
 			return err

@@ -33,9 +33,9 @@ type SQLite struct {
 	db *sql.DB
 	// stmts are ingest's statements, prepared once: a batch of a few
 	// entries would otherwise spend more time parsing SQL than storing.
-	stmts   map[string]*sql.Stmt
-	mu      sync.Mutex
-	inserts map[int]*sql.Stmt // INSERTs of n entries (insertStmt); guarded by mu
+	stmts map[string]*sql.Stmt
+	mu    sync.Mutex
+	lazy  map[string]*sql.Stmt // statements prepared on first use (lazyStmt); guarded by mu
 	// loc is where "today" starts for each unit's day counter; see
 	// SetTimezone.
 	loc *time.Location
@@ -70,7 +70,7 @@ func Open(path string) (*SQLite, error) {
 	if err != nil {
 		return nil, fmt.Errorf("store: open %s: %w", path, err)
 	}
-	s := &SQLite{db: db, stmts: map[string]*sql.Stmt{}, inserts: map[int]*sql.Stmt{}, loc: time.Local}
+	s := &SQLite{db: db, stmts: map[string]*sql.Stmt{}, lazy: map[string]*sql.Stmt{}, loc: time.Local}
 	err = s.migrate(context.Background())
 	if err == nil {
 		err = s.prepare(context.Background())
@@ -308,7 +308,7 @@ var migrations = []string{
 
 // prepare prepares the hot statements, after migrate made their tables.
 func (s *SQLite) prepare(ctx context.Context) error {
-	for _, q := range []string{upsertUnit, nextSeqs, setAcked, startQuery, addUnitRollup, addSiteRollup, addUnitTotal, bumpToday, addSiteHour, insertAlert} {
+	for _, q := range []string{upsertUnit, nextSeqs, setAcked, startQuery, insertAlert} {
 		st, err := s.db.PrepareContext(ctx, q)
 		if err != nil {
 			return fmt.Errorf("prepare %.40q: %w", q, err)
