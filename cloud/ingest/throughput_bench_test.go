@@ -289,12 +289,14 @@ func rawRate(b *testing.B, brk benchBroker, units []benchUnit, payloads [][][]by
 }
 
 // ingestRate is how fast ingest stores the payloads in st.
-// Its session id is the same every round: a stopped session keeps its
-// subscriptions in the broker, and a new id each round would leave the
-// broker queueing every later round's entries for the dead ones.
+// Each round's session is ended with it: the broker would otherwise keep
+// it, queue for it, and deliver the next round the messages this one
+// stored but stopped before acknowledging.
 func ingestRate(b *testing.B, brk benchBroker, st Store, units []benchUnit, payloads [][][]byte) phase {
 	b.StopTimer()
-	in := startIngest(b, st, brk.URL(), "bench-cloud")
+	const id = "bench-cloud"
+	defer endSession(b, brk.URL(), id)
+	in := startIngest(b, st, brk.URL(), id)
 	defer in.Stop()
 	credits := make(chan struct{}, consumeWindow)
 	ctx, cancel := context.WithTimeout(context.Background(), phaseLimit)
@@ -318,13 +320,31 @@ func ingestRate(b *testing.B, brk benchBroker, st Store, units []benchUnit, payl
 	return measured
 }
 
+// endSession ends the broker's session of id: a clean session under the
+// same id replaces it, and is gone when it disconnects.
+func endSession(b *testing.B, url, id string) {
+	c := paho.NewClient(paho.NewClientOptions().AddBroker(url).SetClientID(id).SetCleanSession(true))
+	if tok := c.Connect(); !tok.WaitTimeout(wait) || tok.Error() != nil {
+		b.Fatalf("end the session of %s: %v", id, tok.Error())
+	}
+	c.Disconnect(100)
+}
+
 // freeAsStored frees a publishing slot for every entry ingest has stored,
 // polling its stats (a hook per message would add to what is measured),
 // until all are stored.
 func freeAsStored(ctx context.Context, in *Ingest, credits <-chan struct{}) error {
 	for freed := uint64(0); freed < throughputEntries; {
-		for ; freed < in.Stats().Accepted; freed++ {
-			<-credits
+		stored := in.Stats().Accepted
+		if stored > throughputEntries {
+			return fmt.Errorf("ingest stored %d entries of the %d published", stored, throughputEntries)
+		}
+		for ; freed < stored; freed++ {
+			select {
+			case <-credits:
+			case <-ctx.Done():
+				return ctx.Err()
+			}
 		}
 		select {
 		case <-ctx.Done():

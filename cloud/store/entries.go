@@ -67,10 +67,10 @@ type PutResult struct {
 // PutEntries stores entries received at receivedAt in one transaction.
 // A row that repeats an id or a (unit, seq) is skipped (insertRows), so
 // an entry re-sent after a lost acknowledgement, even under a new id, is
-// counted once. Each sending unit's row is created or
-// touched so units that never sent a status still appear on the dashboard,
-// and its watermark is advanced in the same transaction: a watermark is
-// never ahead of what is committed.
+// counted once. Each sending unit's row is created or touched so units
+// that never sent a status still appear on the dashboard, and its
+// watermark is advanced in the same transaction: a watermark is never
+// ahead of what is committed.
 func (s *SQLite) PutEntries(ctx context.Context, entries []wire.Entry, receivedAt time.Time) (PutResult, error) {
 	var res PutResult
 	err := s.inTx(ctx, func(tx *sql.Tx) error {

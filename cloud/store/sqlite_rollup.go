@@ -19,9 +19,9 @@ var (
 	unitTotalUpserts = manyRows{head: `INSERT INTO unit_totals (unit, hour, n) VALUES `, width: 3,
 		tail: ` ON CONFLICT (unit, hour) DO UPDATE SET n = n + excluded.n`}
 	// dayCountUpdates adds a batch's entries of today (v.column1) to each
-	// unit's day count, or, the first time in a day (or after the migration that
-	// made it), counts the day afresh from the hourly totals the batch
-	// just updated. Rows are (today, unit, n).
+	// unit's day count, or, the first time in a day (or after the
+	// migration that made it), counts the day afresh from the hourly
+	// totals the batch just updated. Rows are (today, unit, n).
 	dayCountUpdates = manyRows{head: `UPDATE units SET
 		today_n = CASE WHEN today = v.column1 THEN today_n + v.column3
 			ELSE (SELECT coalesce(sum(n), 0) FROM unit_totals t WHERE t.unit = v.column2 AND t.hour >= v.column1) END,
