@@ -1,0 +1,95 @@
+package ingest
+
+import (
+	"context"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/kakou/kakou/cloud/store"
+	"github.com/kakou/kakou/firmware/wire"
+)
+
+// committedStore counts the entries whose transaction has returned.
+type committedStore struct {
+	*store.SQLite
+	committed atomic.Uint64
+}
+
+func (c *committedStore) PutEntries(ctx context.Context, e []wire.Entry, at time.Time) (store.PutResult, error) {
+	res, err := c.SQLite.PutEntries(ctx, e, at)
+	if err == nil {
+		c.committed.Add(uint64(len(e)))
+	}
+	return res, err
+}
+
+// ackRecorder is the paho message of one entry: it records its PUBACK and
+// whether the entry was committed by then.
+type ackRecorder struct {
+	seq   uint64
+	store *committedStore
+	log   *ackLog
+}
+
+type ackLog struct {
+	mu    sync.Mutex
+	order []uint64
+	early []uint64 // acknowledged before their transaction returned
+}
+
+func (a ackRecorder) Ack() {
+	a.log.mu.Lock()
+	defer a.log.mu.Unlock()
+	a.log.order = append(a.log.order, a.seq)
+	if a.store.committed.Load() < a.seq {
+		a.log.early = append(a.log.early, a.seq)
+	}
+}
+
+func (ackRecorder) Duplicate() bool     { return false }
+func (ackRecorder) Qos() byte           { return wire.QoSEntry }
+func (ackRecorder) Retained() bool      { return false }
+func (ackRecorder) Topic() string       { return wire.EntryTopic("site-a", "u1") }
+func (a ackRecorder) MessageID() uint16 { return uint16(a.seq) }
+func (ackRecorder) Payload() []byte     { return nil }
+
+// The writer hands stored batches to pubackStored: every message, over
+// more batches than it keeps slices for, is PUBACKed once, in the order it
+// came, and only after the transaction that stored it.
+func TestWriterPubacksEveryMessageInOrderAfterItsBatchIsStored(t *testing.T) {
+	const n = 5 * maxBatch
+	st := &committedStore{SQLite: openStore(t)}
+	in, err := New(st, Options{BrokerURL: "tcp://127.0.0.1:1", ClientID: "cloud"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	go in.write(ctx)
+	defer func() { cancel(); <-in.writerDone }()
+	acks := &ackLog{}
+	for seq := uint64(1); seq <= n; seq++ {
+		e := entry("site-a", "u1", seq)
+		in.queue <- incoming{m: ackRecorder{seq: seq, store: st, log: acks},
+			msg: message{entry: &e}, receivedAt: time.Now()}
+	}
+	eventually(t, "every message acknowledged", func() bool {
+		acks.mu.Lock()
+		defer acks.mu.Unlock()
+		return len(acks.order) >= n
+	})
+	acks.mu.Lock()
+	defer acks.mu.Unlock()
+	if len(acks.order) != n {
+		t.Fatalf("%d PUBACKs for %d messages", len(acks.order), n)
+	}
+	for i, seq := range acks.order {
+		if seq != uint64(i+1) {
+			t.Fatalf("PUBACK %d is for message %d: out of order", i+1, seq)
+		}
+	}
+	if len(acks.early) > 0 {
+		t.Fatalf("%d messages acknowledged before they were stored, the first %d", len(acks.early), acks.early[0])
+	}
+}
