@@ -93,3 +93,55 @@ func TestWriterPubacksEveryMessageInOrderAfterItsBatchIsStored(t *testing.T) {
 		t.Fatalf("%d messages acknowledged before they were stored, the first %d", len(acks.early), acks.early[0])
 	}
 }
+
+// sendEvery queues n messages (all of them if n < 0: until stop), one
+// every d.
+func sendEvery(queue chan<- incoming, n int, d time.Duration, stop <-chan struct{}) {
+	for i := 0; n < 0 || i < n; i++ {
+		select {
+		case queue <- incoming{}:
+		case <-stop:
+			return
+		}
+		time.Sleep(d)
+	}
+}
+
+// fill takes a stream whose messages come closer together than its gap
+// as one batch, even one that lasts longer than the gap.
+func TestFillKeepsTakingAStreamUntilItPauses(t *testing.T) {
+	queue := make(chan incoming)
+	go sendEvery(queue, 10, 50*time.Millisecond, nil)
+	batch := fill(queue, []incoming{<-queue}, 300*time.Millisecond, time.Minute)
+	if len(batch) != 10 {
+		t.Fatalf("a batch of %d; want all 10 messages, 50 ms apart, in one", len(batch))
+	}
+}
+
+// A stream that never pauses is cut at the budget.
+func TestFillStopsAtItsBudget(t *testing.T) {
+	queue, stop := make(chan incoming), make(chan struct{})
+	defer close(stop)
+	go sendEvery(queue, -1, time.Millisecond, stop)
+	done := make(chan []incoming)
+	go func() { done <- fill(queue, nil, time.Minute, 100*time.Millisecond) }()
+	select {
+	case batch := <-done:
+		if len(batch) == 0 {
+			t.Fatal("an empty batch from a stream that never paused")
+		}
+	case <-time.After(time.Minute):
+		t.Fatal("fill never stopped taking a stream that never paused")
+	}
+}
+
+// No batch holds more than maxBatch, however much is queued.
+func TestFillStopsAtMaxBatch(t *testing.T) {
+	queue := make(chan incoming, maxBatch+10)
+	for range maxBatch + 10 {
+		queue <- incoming{}
+	}
+	if batch := fill(queue, nil, time.Minute, time.Minute); len(batch) != maxBatch {
+		t.Fatalf("a batch of %d, want %d", len(batch), maxBatch)
+	}
+}
