@@ -45,10 +45,11 @@ var (
 // hands them to pubackStored, in the order they came, until ctx ends.
 //
 // A batch is whatever queued up while the previous one was being stored
-// (group commit), so there is no timer: a lone message is stored at once,
-// and a backlog pouring in is stored up to maxBatch entries per
-// transaction, which is what lets a unit's 100,000-entry backlog through
-// at the store's batch speed rather than one transaction per entry.
+// (group commit), topped up while messages keep flowing (fillGap): a lone
+// message is stored at once, and a backlog pouring in is stored up to
+// maxBatch entries per transaction, which is what lets a unit's
+// 100,000-entry backlog through at the store's batch speed rather than
+// one transaction per entry.
 func (in *Ingest) write(ctx context.Context) {
 	stored := make(chan []incoming, pubackDepth)
 	free := make(chan []incoming, pubackDepth+1)

@@ -124,7 +124,7 @@ func (s *SQLite) insertEntries(ctx context.Context, tx *sql.Tx, entries []wire.E
 }
 
 func (s *SQLite) insertChunk(ctx context.Context, tx *sql.Tx, n int, args []any, fresh map[rowKey]bool) error {
-	stmt, err := s.lazyStmt(ctx, tx, insertRows(n))
+	stmt, err := s.lazyStmt(ctx, tx, stmtKey{"entries", n}, func() string { return insertRows(n) })
 	if err != nil {
 		return err
 	}

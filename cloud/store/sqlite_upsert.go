@@ -36,7 +36,7 @@ func (s *SQLite) execRows(ctx context.Context, tx *sql.Tx, m manyRows, args []an
 				break
 			}
 		}
-		st, err := s.lazyStmt(ctx, tx, m.sql(n))
+		st, err := s.lazyStmt(ctx, tx, stmtKey{m.head, n}, func() string { return m.sql(n) })
 		if err != nil {
 			return err
 		}
@@ -48,22 +48,29 @@ func (s *SQLite) execRows(ctx context.Context, tx *sql.Tx, m manyRows, args []an
 	return nil
 }
 
-// lazyStmt is the prepared q within tx, prepared on first use.
-func (s *SQLite) lazyStmt(ctx context.Context, tx *sql.Tx, q string) (*sql.Stmt, error) {
+// stmtKey names a statement of n rows: the text of its start, and n.
+type stmtKey struct {
+	head string
+	n    int
+}
+
+// lazyStmt is the statement of key within tx, prepared from build's text
+// on first use; the text, kilobytes for many rows, is built only then.
+func (s *SQLite) lazyStmt(ctx context.Context, tx *sql.Tx, key stmtKey, build func() string) (*sql.Stmt, error) {
 	s.mu.Lock()
-	st, ok := s.lazy[q]
+	st, ok := s.lazy[key]
 	s.mu.Unlock()
 	if !ok {
 		var err error
-		if st, err = s.db.PrepareContext(ctx, q); err != nil {
+		if st, err = s.db.PrepareContext(ctx, build()); err != nil {
 			return nil, err
 		}
 		s.mu.Lock()
-		if old, raced := s.lazy[q]; raced {
+		if old, raced := s.lazy[key]; raced {
 			st.Close()
 			st = old
 		} else {
-			s.lazy[q] = st
+			s.lazy[key] = st
 		}
 		s.mu.Unlock()
 	}

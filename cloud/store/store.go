@@ -35,7 +35,7 @@ type SQLite struct {
 	// entries would otherwise spend more time parsing SQL than storing.
 	stmts map[string]*sql.Stmt
 	mu    sync.Mutex
-	lazy  map[string]*sql.Stmt // statements prepared on first use (lazyStmt); guarded by mu
+	lazy  map[stmtKey]*sql.Stmt // statements prepared on first use (lazyStmt); guarded by mu
 	// loc is where "today" starts for each unit's day counter; see
 	// SetTimezone.
 	loc *time.Location
@@ -70,7 +70,7 @@ func Open(path string) (*SQLite, error) {
 	if err != nil {
 		return nil, fmt.Errorf("store: open %s: %w", path, err)
 	}
-	s := &SQLite{db: db, stmts: map[string]*sql.Stmt{}, lazy: map[string]*sql.Stmt{}, loc: time.Local}
+	s := &SQLite{db: db, stmts: map[string]*sql.Stmt{}, lazy: map[stmtKey]*sql.Stmt{}, loc: time.Local}
 	err = s.migrate(context.Background())
 	if err == nil {
 		err = s.prepare(context.Background())
