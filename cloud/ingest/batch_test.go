@@ -11,18 +11,17 @@ import (
 	"github.com/kakou/kakou/firmware/wire"
 )
 
-// committedStore counts the entries whose transaction has returned.
+// committedStore counts the entries whose transaction has returned; it
+// keeps nothing, as the test is about the writer, not SQLite (which under
+// -race would take longer than the test may wait).
 type committedStore struct {
-	*store.SQLite
-	committed atomic.Uint64
+	*store.SQLite // for statuses and dead letters
+	committed     atomic.Uint64
 }
 
-func (c *committedStore) PutEntries(ctx context.Context, e []wire.Entry, at time.Time) (store.PutResult, error) {
-	res, err := c.SQLite.PutEntries(ctx, e, at)
-	if err == nil {
-		c.committed.Add(uint64(len(e)))
-	}
-	return res, err
+func (c *committedStore) PutEntries(_ context.Context, e []wire.Entry, _ time.Time) (store.PutResult, error) {
+	c.committed.Add(uint64(len(e)))
+	return store.PutResult{Inserted: len(e)}, nil
 }
 
 // ackRecorder is the paho message of one entry: it records its PUBACK and
