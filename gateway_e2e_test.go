@@ -217,7 +217,7 @@ func TestSiteGatewayHoldsTheCapThroughOutagesAndRestartsIntegration(t *testing.T
 		for _, id := range all {
 			inCloud := apiEntries(t, cloud.httpURL, id) // first: the ledger read next holds all of it
 			es := ledgerEntriesLive(t, filepath.Join(dir, id, "ledger.db"))
-			if !holdsExactlyOnce(t, id, es, inCloud) {
+			if !holdsExactlyOnce(t, es, inCloud) {
 				return false
 			}
 			logged = append(logged, es...)
@@ -296,29 +296,6 @@ func assertCountsAgree(t *testing.T, logged []wire.Entry, gw *gatewayProc, cloud
 		}
 	}
 	t.Fatalf("cloud occupancy lists no %s: %+v", site, body.Sites)
-}
-
-// holdsExactlyOnce says whether the cloud holds every entry of a snapshot
-// of a running unit's ledger, taken after inCloud was read. What can never
-// be put right fails the test: an entry stored twice, or one the ledger
-// does not have.
-func holdsExactlyOnce(t *testing.T, unit string, logged, inCloud []wire.Entry) bool {
-	t.Helper()
-	inLedger := map[string]uint64{}
-	for _, e := range logged {
-		inLedger[e.ID] = e.Seq
-	}
-	seen := map[string]bool{}
-	for _, e := range inCloud {
-		if seen[e.ID] {
-			t.Fatalf("%s: entry %s stored twice", unit, e.ID)
-		}
-		seen[e.ID] = true
-		if seq, ok := inLedger[e.ID]; !ok || seq != e.Seq {
-			t.Fatalf("%s: the cloud holds entry seq %d (%s), which the ledger does not", unit, e.Seq, e.ID)
-		}
-	}
-	return len(inCloud) == len(logged)
 }
 
 // ledgerEntriesLive reads a running unit's ledger through a second

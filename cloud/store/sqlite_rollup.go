@@ -131,10 +131,11 @@ func backfillRollups(ctx context.Context, tx *sql.Tx) error {
 	if err := rows.Err(); err != nil {
 		return err
 	}
+	unitRollup, siteRollup := unitRollupUpserts.sql(1), siteRollupUpserts.sql(1)
 	for k, n := range counts {
-		q, args := unitRollupUpserts.sql(1), []any{k.unit, k.site, k.hour, k.metric, n}
+		q, args := unitRollup, []any{k.unit, k.site, k.hour, k.metric, n}
 		if k.unit == "" {
-			q, args = siteRollupUpserts.sql(1), []any{k.site, k.hour, k.metric, n}
+			q, args = siteRollup, []any{k.site, k.hour, k.metric, n}
 		}
 		if _, err := tx.ExecContext(ctx, q, args...); err != nil {
 			return err
