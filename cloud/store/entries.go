@@ -39,21 +39,16 @@ const entryColumns = `id, site, unit, seq, boot_id, lane, time, clock_synced, ts
 	credential_subject, decision, reasons, policy_version, historical, detail,
 	id_hash, phone_hash`
 
-// rowsPerInsert is how many entries one INSERT carries: one statement
-// per row would cost more in the driver than in SQLite's B-trees.
-const rowsPerInsert = 32
-
-// insertRows is the INSERT of n entries. OR IGNORE skips a row that
-// repeats an id or a (unit, seq). It would also skip a NULL in a NOT NULL
-// column, but entryArgs passes NULL only to nullable columns. ON CONFLICT
-// DO NOTHING would let such a NULL abort the statement, and a statement
-// that may abort halfway through many rows keeps a journal of every page
-// it touches: a tenth of the store's CPU (BenchmarkPutEntriesFleet).
-func insertRows(n int) string {
-	row := "(?" + strings.Repeat(", ?", strings.Count(entryColumns, ",")) + ")"
-	return "INSERT OR IGNORE INTO entries (" + entryColumns + ") VALUES " +
-		row + strings.Repeat(", "+row, n-1) + " RETURNING id, unit, seq"
-}
+// entryInsert inserts entries, 32 to a statement at most: one statement
+// per row would cost more in the driver than in SQLite's B-trees. OR
+// IGNORE skips a row that repeats an id or a (unit, seq). It would also
+// skip a NULL in a NOT NULL column, but entryArgs passes NULL only to
+// nullable columns. ON CONFLICT DO NOTHING would let such a NULL abort the
+// statement, and a statement that may abort halfway through many rows
+// keeps a journal of every page it touches: a tenth of the store's CPU
+// (BenchmarkPutEntriesFleet). RETURNING yields the rows inserted.
+var entryInsert = manyRows{head: "INSERT OR IGNORE INTO entries (" + entryColumns + ") VALUES ",
+	width: strings.Count(entryColumns, ",") + 1, tail: " RETURNING id, unit, seq", sizes: []int{32, 8, 1}}
 
 // PutResult is what one PutEntries did.
 type PutResult struct {
@@ -65,7 +60,7 @@ type PutResult struct {
 }
 
 // PutEntries stores entries received at receivedAt in one transaction.
-// A row that repeats an id or a (unit, seq) is skipped (insertRows), so
+// A row that repeats an id or a (unit, seq) is skipped (entryInsert), so
 // an entry re-sent after a lost acknowledgement, even under a new id, is
 // counted once. Each sending unit's row is created or touched so units
 // that never sent a status still appear on the dashboard, and its
@@ -104,10 +99,11 @@ func keyOf(e *wire.Entry) rowKey { return rowKey{e.ID, e.Unit, e.Seq} }
 // RETURNING yields only the rows ON CONFLICT did not skip.
 func (s *SQLite) insertEntries(ctx context.Context, tx *sql.Tx, entries []wire.Entry, receivedAt time.Time) (map[rowKey]bool, error) {
 	fresh := make(map[rowKey]bool, len(entries))
-	args := make([]any, 0, rowsPerInsert*20)
+	args := make([]any, 0, entryInsert.sizes[0]*entryInsert.width)
 	for len(entries) > 0 {
-		chunk := entries[:min(len(entries), rowsPerInsert)]
-		entries = entries[len(chunk):]
+		stmt, n := s.next(ctx, tx, entryInsert, len(entries))
+		chunk := entries[:n]
+		entries = entries[n:]
 		args = args[:0]
 		for i := range chunk {
 			row, err := entryArgs(&chunk[i], receivedAt)
@@ -116,18 +112,14 @@ func (s *SQLite) insertEntries(ctx context.Context, tx *sql.Tx, entries []wire.E
 			}
 			args = append(args, row...)
 		}
-		if err := s.insertChunk(ctx, tx, len(chunk), args, fresh); err != nil {
+		if err := insertChunk(ctx, stmt, args, fresh); err != nil {
 			return nil, fmt.Errorf("entries %s to %s: %w", chunk[0].ID, chunk[len(chunk)-1].ID, err)
 		}
 	}
 	return fresh, nil
 }
 
-func (s *SQLite) insertChunk(ctx context.Context, tx *sql.Tx, n int, args []any, fresh map[rowKey]bool) error {
-	stmt, err := s.lazyStmt(ctx, tx, stmtKey{"entries", n}, func() string { return insertRows(n) })
-	if err != nil {
-		return err
-	}
+func insertChunk(ctx context.Context, stmt *sql.Stmt, args []any, fresh map[rowKey]bool) error {
 	rows, err := stmt.QueryContext(ctx, args...)
 	if err != nil {
 		return err

@@ -96,7 +96,7 @@ func traceLimit(n int) int {
 
 // PutAudit appends to the audit trail.
 func (s *SQLite) PutAudit(ctx context.Context, r AuditRecord) error {
-	_, err := s.db.ExecContext(ctx, `INSERT INTO audit (at, user_name, role, action, detail)
+	_, err := s.w.ExecContext(ctx, `INSERT INTO audit (at, user_name, role, action, detail)
 		VALUES (?, ?, ?, ?, ?)`, r.At.UnixNano(), r.User, r.Role, r.Action, r.Detail)
 	if err != nil {
 		return fmt.Errorf("store: audit %s: %w", r.Action, err)
@@ -128,7 +128,7 @@ func (s *SQLite) Audit(ctx context.Context, limit int) ([]AuditRecord, error) {
 // PutAssignment records the policy chosen for a site or unit, replacing
 // the earlier choice.
 func (s *SQLite) PutAssignment(ctx context.Context, a Assignment) error {
-	_, err := s.db.ExecContext(ctx, `INSERT INTO assignments (scope, target, profile, version,
+	_, err := s.w.ExecContext(ctx, `INSERT INTO assignments (scope, target, profile, version,
 		document, assigned_by, assigned_at) VALUES (?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (scope, target) DO UPDATE SET profile = excluded.profile,
 		version = excluded.version, document = excluded.document,

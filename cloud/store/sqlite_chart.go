@@ -22,7 +22,7 @@ var chartMetrics = []string{MetricTotal, MetricIn, MetricOut, MetricFever}
 
 var siteHourUpserts = manyRows{head: `INSERT INTO site_hours (hour, site, total, in_n, out_n, fever) VALUES `, width: 6,
 	tail: ` ON CONFLICT (hour, site) DO UPDATE SET total = total + excluded.total,
-	in_n = in_n + excluded.in_n, out_n = out_n + excluded.out_n, fever = fever + excluded.fever`}
+	in_n = in_n + excluded.in_n, out_n = out_n + excluded.out_n, fever = fever + excluded.fever`, sizes: rowsPerStmt}
 
 // addSiteHours adds a batch's site counts of the chart metrics.
 func (s *SQLite) addSiteHours(ctx context.Context, tx *sql.Tx, counts map[rollupKey]int) error {

@@ -13,7 +13,7 @@ func (s *SQLite) PutEnrollmentToken(ctx context.Context, t EnrollmentToken) erro
 	if err := validToken(t); err != nil {
 		return err
 	}
-	_, err := s.db.ExecContext(ctx, `INSERT INTO enrollment_tokens (hash, site, unit, role,
+	_, err := s.w.ExecContext(ctx, `INSERT INTO enrollment_tokens (hash, site, unit, role,
 		created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)`,
 		TokenHash(t.Token), t.Site, t.Unit, t.Role, t.CreatedAt.UnixNano(), t.ExpiresAt.UnixNano())
 	if err != nil {

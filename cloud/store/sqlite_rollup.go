@@ -13,11 +13,11 @@ import (
 // The upserts of a batch's counts (see manyRows).
 var (
 	unitRollupUpserts = manyRows{head: `INSERT INTO rollups (unit, site, hour, metric, n) VALUES `, width: 5,
-		tail: ` ON CONFLICT (unit, hour, metric) DO UPDATE SET n = n + excluded.n`}
+		tail: ` ON CONFLICT (unit, hour, metric) DO UPDATE SET n = n + excluded.n`, sizes: rowsPerStmt}
 	siteRollupUpserts = manyRows{head: `INSERT INTO site_rollups (site, hour, metric, n) VALUES `, width: 4,
-		tail: ` ON CONFLICT (site, hour, metric) DO UPDATE SET n = n + excluded.n`}
+		tail: ` ON CONFLICT (site, hour, metric) DO UPDATE SET n = n + excluded.n`, sizes: rowsPerStmt}
 	unitTotalUpserts = manyRows{head: `INSERT INTO unit_totals (unit, hour, n) VALUES `, width: 3,
-		tail: ` ON CONFLICT (unit, hour) DO UPDATE SET n = n + excluded.n`}
+		tail: ` ON CONFLICT (unit, hour) DO UPDATE SET n = n + excluded.n`, sizes: rowsPerStmt}
 	// dayCountUpdates adds a batch's entries of today (v.column1) to each
 	// unit's day count, or, the first time in a day (or after the
 	// migration that made it), counts the day afresh from the hourly
@@ -26,7 +26,7 @@ var (
 		today_n = CASE WHEN today = v.column1 THEN today_n + v.column3
 			ELSE (SELECT coalesce(sum(n), 0) FROM unit_totals t WHERE t.unit = v.column2 AND t.hour >= v.column1) END,
 		today = v.column1
-		FROM (VALUES `, width: 3, tail: `) AS v WHERE units.unit = v.column2`}
+		FROM (VALUES `, width: 3, tail: `) AS v WHERE units.unit = v.column2`, sizes: rowsPerStmt}
 )
 
 const insertAlert = `INSERT INTO alerts (id, site, unit, kind, raised_at, entry_id, detail, historical)

@@ -13,7 +13,7 @@ func (s *SQLite) PutSession(ctx context.Context, se Session) error {
 	if err := se.check(); err != nil {
 		return err
 	}
-	_, err := s.db.ExecContext(ctx, `INSERT INTO sessions (id, user_name, csrf, created_at, seen_at)
+	_, err := s.w.ExecContext(ctx, `INSERT INTO sessions (id, user_name, csrf, created_at, seen_at)
 		VALUES (?, ?, ?, ?, ?)`, se.ID, se.User, se.CSRF, nanos(se.CreatedAt), nanos(se.SeenAt))
 	if err != nil {
 		return fmt.Errorf("store: put session: %w", err)
@@ -41,7 +41,7 @@ func (s *SQLite) Session(ctx context.Context, id string) (Session, error) {
 // TouchSession records a request at at. It never moves SeenAt back, so
 // two replicas touching at once cannot shorten a session.
 func (s *SQLite) TouchSession(ctx context.Context, id string, at time.Time) error {
-	_, err := s.db.ExecContext(ctx, `UPDATE sessions SET seen_at = max(seen_at, ?) WHERE id = ?`,
+	_, err := s.w.ExecContext(ctx, `UPDATE sessions SET seen_at = max(seen_at, ?) WHERE id = ?`,
 		nanos(at), id)
 	if err != nil {
 		return fmt.Errorf("store: touch session: %w", err)
@@ -51,7 +51,7 @@ func (s *SQLite) TouchSession(ctx context.Context, id string, at time.Time) erro
 
 // DeleteSession ends a login; ending one that is gone is not an error.
 func (s *SQLite) DeleteSession(ctx context.Context, id string) error {
-	if _, err := s.db.ExecContext(ctx, `DELETE FROM sessions WHERE id = ?`, id); err != nil {
+	if _, err := s.w.ExecContext(ctx, `DELETE FROM sessions WHERE id = ?`, id); err != nil {
 		return fmt.Errorf("store: delete session: %w", err)
 	}
 	return nil
@@ -60,7 +60,7 @@ func (s *SQLite) DeleteSession(ctx context.Context, id string) error {
 // PurgeSessions deletes the logins idle since before idleBefore or opened
 // before openedBefore, and says how many went.
 func (s *SQLite) PurgeSessions(ctx context.Context, idleBefore, openedBefore time.Time) (int, error) {
-	res, err := s.db.ExecContext(ctx, `DELETE FROM sessions WHERE seen_at < ? OR created_at < ?`,
+	res, err := s.w.ExecContext(ctx, `DELETE FROM sessions WHERE seen_at < ? OR created_at < ?`,
 		nanos(idleBefore), nanos(openedBefore))
 	if err != nil {
 		return 0, fmt.Errorf("store: purge sessions: %w", err)

@@ -10,36 +10,43 @@ import (
 // … FROM (VALUES …)), run with as many rows per statement as it can: a
 // batch adds to hundreds of rollup rows, and one statement per row spent
 // more in database/sql and in setting up SQLite's VM than in writing.
-// Statements come in a few fixed sizes, so each size is prepared once.
+// Statements come in a few fixed sizes, each prepared once, at Open.
 type manyRows struct {
 	head  string // the statement up to its first row
 	width int    // placeholders per row
 	tail  string // the statement after its last row
+	sizes []int  // rows per statement, largest first, ending with 1
 }
 
-// rowsPerStmt are the statement sizes manyRows uses, largest first.
+// rowsPerStmt are the sizes of the upserts of a batch's counts.
 var rowsPerStmt = []int{64, 8, 1}
+
+// sizedWrites are the statements of many rows PutEntries runs, but for
+// entryInsert.
+var sizedWrites = []manyRows{unitRollupUpserts, siteRollupUpserts, unitTotalUpserts, dayCountUpdates, siteHourUpserts}
 
 func (m manyRows) sql(n int) string {
 	row := "(?" + strings.Repeat(", ?", m.width-1) + ")"
 	return m.head + row + strings.Repeat(", "+row, n-1) + m.tail
 }
 
+// next is the statement to run over the first of rows, and how many rows
+// it takes: the largest size that rows fill.
+func (s *SQLite) next(ctx context.Context, tx *sql.Tx, m manyRows, rows int) (*sql.Stmt, int) {
+	n := m.sizes[len(m.sizes)-1]
+	for _, size := range m.sizes {
+		if size <= rows {
+			n = size
+			break
+		}
+	}
+	return tx.StmtContext(ctx, s.sized[stmtKey{m.head, n}]), n
+}
+
 // execRows runs m over args, width values per row.
 func (s *SQLite) execRows(ctx context.Context, tx *sql.Tx, m manyRows, args []any) error {
 	for len(args) > 0 {
-		rows := len(args) / m.width
-		n := rowsPerStmt[len(rowsPerStmt)-1]
-		for _, size := range rowsPerStmt {
-			if size <= rows {
-				n = size
-				break
-			}
-		}
-		st, err := s.lazyStmt(ctx, tx, stmtKey{m.head, n}, func() string { return m.sql(n) })
-		if err != nil {
-			return err
-		}
+		st, n := s.next(ctx, tx, m, len(args)/m.width)
 		if _, err := st.ExecContext(ctx, args[:n*m.width]...); err != nil {
 			return err
 		}
@@ -52,27 +59,4 @@ func (s *SQLite) execRows(ctx context.Context, tx *sql.Tx, m manyRows, args []an
 type stmtKey struct {
 	head string
 	n    int
-}
-
-// lazyStmt is the statement of key within tx, prepared from build's text
-// on first use; the text, kilobytes for many rows, is built only then.
-func (s *SQLite) lazyStmt(ctx context.Context, tx *sql.Tx, key stmtKey, build func() string) (*sql.Stmt, error) {
-	s.mu.Lock()
-	st, ok := s.lazy[key]
-	s.mu.Unlock()
-	if !ok {
-		var err error
-		if st, err = s.db.PrepareContext(ctx, build()); err != nil {
-			return nil, err
-		}
-		s.mu.Lock()
-		if old, raced := s.lazy[key]; raced {
-			st.Close()
-			st = old
-		} else {
-			s.lazy[key] = st
-		}
-		s.mu.Unlock()
-	}
-	return tx.StmtContext(ctx, st), nil
 }

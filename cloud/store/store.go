@@ -22,7 +22,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"sync"
 	"time"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
@@ -30,12 +29,17 @@ import (
 
 // SQLite is the store backed by one SQLite file.
 type SQLite struct {
-	db *sql.DB
-	// stmts are ingest's statements, prepared once: a batch of a few
-	// entries would otherwise spend more time parsing SQL than storing.
+	// w is the one connection every write goes through, db the pool the
+	// dashboard reads from. SQLite lets one connection write at a time
+	// anyway; on a connection of its own the writer keeps its page cache,
+	// which SQLite empties whenever another connection wrote since, and a
+	// read holding a pooled connection never makes ingest open a cold one.
+	w, db *sql.DB
+	// stmts and sized are the writes' statements, prepared on w at Open: a
+	// batch of a few entries would otherwise spend more time parsing SQL
+	// than storing. Read-only after Open.
 	stmts map[string]*sql.Stmt
-	mu    sync.Mutex
-	lazy  map[stmtKey]*sql.Stmt // statements prepared on first use (lazyStmt); guarded by mu
+	sized map[stmtKey]*sql.Stmt
 	// loc is where "today" starts for each unit's day counter; see
 	// SetTimezone.
 	loc *time.Location
@@ -47,7 +51,7 @@ type SQLite struct {
 // asked for another day start is summed from the hourly totals instead.
 func (s *SQLite) SetTimezone(loc *time.Location) { s.loc = loc }
 
-// dsnParams are applied by the driver to every pooled connection. WAL lets
+// dsnParams are applied by the driver to the writer's connection. WAL lets
 // the dashboard read while ingest writes; synchronous NORMAL may lose the
 // last transactions on power loss but never corrupts, and the units re-send
 // whatever the cloud did not acknowledge. Immediate transactions take the
@@ -60,23 +64,36 @@ func (s *SQLite) SetTimezone(loc *time.Location) { s.loc = loc }
 // The price: temp tables and sorts that outgrow the cache use RAM too.
 const dsnParams = "?_journal_mode=WAL&_busy_timeout=5000&_synchronous=NORMAL&_txlock=immediate&_pragma=cache_size(-65536)&_pragma=wal_autocheckpoint(16384)&_pragma=secure_delete(1)&_pragma=temp_store(2)"
 
+// readParams are applied to the readers' connections. query_only makes a
+// write that strays onto the read pool fail instead of taking the write
+// lock behind the writer's back and emptying its cache.
+const readParams = "?_busy_timeout=5000&_query_only=1&_pragma=cache_size(-65536)&_pragma=temp_store(2)"
+
 // Open opens or creates the database at path and brings its schema up to
 // date.
 func Open(path string) (*SQLite, error) {
 	if path == "" || strings.ContainsRune(path, '?') {
 		return nil, fmt.Errorf("store: path %q must be a file name without '?'", path)
 	}
-	db, err := sql.Open("sqlite", path+dsnParams)
+	w, err := sql.Open("sqlite", path+dsnParams)
 	if err != nil {
 		return nil, fmt.Errorf("store: open %s: %w", path, err)
 	}
-	s := &SQLite{db: db, stmts: map[string]*sql.Stmt{}, lazy: map[stmtKey]*sql.Stmt{}, loc: time.Local}
+	w.SetMaxOpenConns(1)
+	db, err := sql.Open("sqlite", path+readParams)
+	if err != nil {
+		w.Close()
+		return nil, fmt.Errorf("store: open %s: %w", path, err)
+	}
+	s := &SQLite{w: w, db: db, stmts: map[string]*sql.Stmt{}, sized: map[stmtKey]*sql.Stmt{}, loc: time.Local}
+	// The writer migrates first: it makes the file, and WAL mode, that
+	// the readers open.
 	err = s.migrate(context.Background())
 	if err == nil {
 		err = s.prepare(context.Background())
 	}
 	if err != nil {
-		db.Close()
+		s.Close()
 		return nil, fmt.Errorf("store: %s: %w", path, err)
 	}
 	return s, nil
@@ -84,7 +101,7 @@ func Open(path string) (*SQLite, error) {
 
 // Close closes the database; pending writes have already committed.
 func (s *SQLite) Close() error {
-	if err := s.db.Close(); err != nil {
+	if err := errors.Join(s.db.Close(), s.w.Close()); err != nil {
 		return fmt.Errorf("store: close: %w", err)
 	}
 	return nil
@@ -306,14 +323,26 @@ var migrations = []string{
 	CREATE INDEX entries_phone_hash ON entries (phone_hash) WHERE phone_hash IS NOT NULL;`,
 }
 
-// prepare prepares the hot statements, after migrate made their tables.
+// prepare prepares the writes' statements on the writer, after migrate
+// made their tables. Statements of many rows are prepared in each of their
+// sizes: the writer's one connection is busy with the transaction by the
+// time one is needed.
 func (s *SQLite) prepare(ctx context.Context) error {
 	for _, q := range []string{upsertUnit, nextSeqs, setAcked, startQuery, insertAlert} {
-		st, err := s.db.PrepareContext(ctx, q)
+		st, err := s.w.PrepareContext(ctx, q)
 		if err != nil {
 			return fmt.Errorf("prepare %.40q: %w", q, err)
 		}
 		s.stmts[q] = st
+	}
+	for _, m := range append(sizedWrites, entryInsert) {
+		for _, n := range m.sizes {
+			st, err := s.w.PrepareContext(ctx, m.sql(n))
+			if err != nil {
+				return fmt.Errorf("prepare %.40q of %d rows: %w", m.head, n, err)
+			}
+			s.sized[stmtKey{m.head, n}] = st
+		}
 	}
 	return nil
 }
@@ -325,7 +354,7 @@ func (s *SQLite) stmt(ctx context.Context, tx *sql.Tx, q string) *sql.Stmt {
 
 func (s *SQLite) migrate(ctx context.Context) error {
 	var have int
-	if err := s.db.QueryRowContext(ctx, "PRAGMA user_version").Scan(&have); err != nil {
+	if err := s.w.QueryRowContext(ctx, "PRAGMA user_version").Scan(&have); err != nil {
 		return fmt.Errorf("read schema version: %w", err)
 	}
 	if have > len(migrations) {
@@ -361,7 +390,7 @@ func (s *SQLite) step(ctx context.Context, version int, ddl string) error {
 }
 
 func (s *SQLite) inTx(ctx context.Context, fn func(*sql.Tx) error) error {
-	tx, err := s.db.BeginTx(ctx, nil)
+	tx, err := s.w.BeginTx(ctx, nil)
 	if err != nil {
 		return err
 	}

@@ -98,7 +98,9 @@ func TestOpenRefusesDatabaseFromNewerBuild(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s.db.Exec(fmt.Sprintf("PRAGMA user_version = %d", len(migrations)+1))
+	if _, err := s.w.Exec(fmt.Sprintf("PRAGMA user_version = %d", len(migrations)+1)); err != nil {
+		t.Fatal(err)
+	}
 	s.Close()
 	_, err = Open(path)
 	if err == nil || !strings.Contains(err.Error(), "newer than this build") {

@@ -251,7 +251,7 @@ func openAtVersion(t *testing.T, path string, n int) *sql.DB {
 	if err != nil {
 		t.Fatal(err)
 	}
-	old := &SQLite{db: db}
+	old := &SQLite{w: db}
 	for i := range n {
 		if err := old.step(ctx, i+1, migrations[i]); err != nil {
 			t.Fatal(err)
