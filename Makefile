@@ -7,7 +7,8 @@
 GO        ?= go
 VERSION   ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
 LDFLAGS   := -s -w -X github.com/kakou/kakou/firmware/unit.Version=$(VERSION)
-FUZZTIME  ?= 10s
+# FUZZTIME is a count of inputs per fuzzer, not a duration: see .ci/fuzz.
+FUZZTIME  ?= 5000x
 BIN       := bin
 
 .PHONY: all build cross test check vet fmt-check race no-race test-arm fuzz bench demo deps clean
