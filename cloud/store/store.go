@@ -22,6 +22,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
@@ -42,8 +43,9 @@ type SQLite struct {
 	// stmts and sized are the writes' statements, prepared on w at Open: a
 	// batch of a few entries would otherwise spend more time parsing SQL
 	// than storing. Read-only after Open.
-	stmts map[string]*sql.Stmt
-	sized map[stmtKey]*sql.Stmt
+	stmts     map[string]*sql.Stmt
+	sized     map[stmtKey]*sql.Stmt
+	fleetSize atomic.Int64 // units in the last Units listing, to size the next
 	// loc is where "today" starts for each unit's day counter; see
 	// SetTimezone.
 	loc *time.Location
