@@ -2,13 +2,11 @@ package store
 
 import (
 	"context"
-	"fmt"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
-	"github.com/kakou/kakou/cloud/loadgen"
 	"github.com/kakou/kakou/firmware/wire"
 )
 
@@ -33,10 +31,7 @@ type fleetRun struct{ entries, reads float64 }
 // database, with a dashboard reader running alongside if reading.
 func fleetRate(b *testing.B, reading bool) fleetRun {
 	const units, size = 100, 4096
-	gens := make([]*loadgen.Generator, units)
-	for i := range gens {
-		gens[i] = loadgen.NewGenerator(fmt.Sprintf("bench-s%02d", i%10), fmt.Sprintf("bench-u%03d", i), wire.LaneIn, "default-1", uint64(i))
-	}
+	gens := fleetGenerators(units)
 	s := openTemp(b)
 	at := time.Now()
 	batches := make([][]wire.Entry, b.N)

@@ -71,10 +71,7 @@ func BenchmarkPutEntriesBacklog(b *testing.B) {
 // is the store's share of BenchmarkIngestThroughput, alone.
 func BenchmarkPutEntriesFleet(b *testing.B) {
 	const units, size = 100, 4096
-	gens := make([]*loadgen.Generator, units)
-	for i := range gens {
-		gens[i] = loadgen.NewGenerator(fmt.Sprintf("bench-s%02d", i%10), fmt.Sprintf("bench-u%03d", i), wire.LaneIn, "default-1", uint64(i))
-	}
+	gens := fleetGenerators(units)
 	s := openTemp(b)
 	batch := make([]wire.Entry, size)
 	at, n := time.Now(), 0
@@ -90,4 +87,13 @@ func BenchmarkPutEntriesFleet(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(b.N*size)/b.Elapsed().Seconds(), "entries/s")
+}
+
+// fleetGenerators are loadgen's units, n of them on 10 sites.
+func fleetGenerators(n int) []*loadgen.Generator {
+	gens := make([]*loadgen.Generator, n)
+	for i := range gens {
+		gens[i] = loadgen.NewGenerator(fmt.Sprintf("bench-s%02d", i%10), fmt.Sprintf("bench-u%03d", i), wire.LaneIn, "default-1", uint64(i))
+	}
+	return gens
 }

@@ -21,9 +21,8 @@ type manyRows struct {
 // rowsPerStmt are the sizes of the upserts of a batch's counts.
 var rowsPerStmt = []int{64, 8, 1}
 
-// sizedWrites are the statements of many rows PutEntries runs, but for
-// entryInsert.
-var sizedWrites = []manyRows{unitRollupUpserts, siteRollupUpserts, unitTotalUpserts, dayCountUpdates, siteHourUpserts}
+// sizedWrites are the statements of many rows PutEntries runs.
+var sizedWrites = []manyRows{entryInsert, unitRollupUpserts, siteRollupUpserts, unitTotalUpserts, dayCountUpdates, siteHourUpserts}
 
 func (m manyRows) sql(n int) string {
 	row := "(?" + strings.Repeat(", ?", m.width-1) + ")"

@@ -341,7 +341,7 @@ func (s *SQLite) prepare(ctx context.Context) error {
 		}
 		s.stmts[q] = st
 	}
-	for _, m := range append(sizedWrites, entryInsert) {
+	for _, m := range sizedWrites {
 		for _, n := range m.sizes {
 			st, err := s.w.PrepareContext(ctx, m.sql(n))
 			if err != nil {
