@@ -95,12 +95,7 @@ func putUnitStatus(ctx context.Context, tx *sql.Tx, st wire.Status, receivedAt t
 // the hour before. For the day SetTimezone's zone is in, the count kept at
 // ingest is read instead of summing the unit's hours.
 func (s *SQLite) Units(ctx context.Context, dayStart time.Time) ([]Unit, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT u.unit, u.site, u.facility, u.lane, u.role,
-		u.state, u.last_seen, u.firmware, u.policy_version, u.devices,
-		u.acked_seq, coalesce(u.backlog, 0), u.oldest_unacked, u.disk_alarm,
-		CASE WHEN u.today = ?1 THEN u.today_n ELSE
-		(SELECT coalesce(sum(n), 0) FROM unit_totals t WHERE t.unit = u.unit AND t.hour >= ?1) END
-		FROM units u ORDER BY u.site, u.unit`, dayStart.Truncate(time.Hour).Unix())
+	rows, err := s.db.QueryContext(ctx, unitsQuery, dayStart.Truncate(time.Hour).Unix())
 	if err != nil {
 		return nil, fmt.Errorf("store: query units: %w", err)
 	}
@@ -109,8 +104,12 @@ func (s *SQLite) Units(ctx context.Context, dayStart time.Time) ([]Unit, error) 
 	// 10,000 units was copied and cleared a dozen times, a tenth of the
 	// fleet view's CPU.
 	out, seen := make([]Unit, 0, s.fleetSize.Load()), deviceLists{}
+	var row string // one for all: Scan makes what it is given escape
 	for rows.Next() {
-		u, err := scanUnit(rows, seen)
+		if err := rows.Scan(&row); err != nil {
+			return nil, fmt.Errorf("store: read unit: %w", err)
+		}
+		u, err := unpackUnit(row, seen)
 		if err != nil {
 			return nil, fmt.Errorf("store: read unit: %w", err)
 		}
@@ -154,22 +153,36 @@ func (c deviceLists) decode(s string) ([]wire.Device, error) {
 	return d, nil
 }
 
-func scanUnit(rows *sql.Rows, seen deviceLists) (Unit, error) {
-	var u Unit
-	var state, devices string
-	var lastSeen, oldest sql.NullInt64
-	var acked int64
-	err := rows.Scan(&u.ID, &u.Site, &u.Facility, &u.Lane, &u.Role, &state, &lastSeen,
-		&u.Firmware, &u.PolicyVersion, &devices, &acked, &u.Backlog, &oldest,
-		&u.DiskAlarm, &u.EntriesToday)
-	if err != nil {
+// unitsQuery lists the units packed (sqlite_packed.go), in unpackUnit's order.
+var unitsQuery = `SELECT ` + packed(packText("u.unit"), packText("u.site"), packText("u.facility"),
+	packText("u.lane"), packText("u.role"), packText("u.state"), packInt("u.last_seen"),
+	packText("u.firmware"), packText("u.policy_version"), packText("u.devices"),
+	packInt("u.acked_seq"), packInt("u.backlog"), packInt("u.oldest_unacked"), packInt("u.disk_alarm"),
+	packInt(`CASE WHEN u.today = ?1 THEN u.today_n ELSE
+		(SELECT coalesce(sum(n), 0) FROM unit_totals t WHERE t.unit = u.unit AND t.hour >= ?1) END`)) + `
+	FROM units u ORDER BY u.site, u.unit`
+
+func unpackUnit(row string, seen deviceLists) (Unit, error) {
+	r := packedRow{rest: row}
+	u := Unit{ID: r.text(), Site: r.text(), Facility: r.text(), Lane: wire.Lane(r.text()), Role: r.text()}
+	u.Online = r.text() == string(wire.Online)
+	u.LastSeen = fromNanos(r.nullInt())
+	u.Firmware, u.PolicyVersion = r.text(), r.text()
+	devices := r.text()
+	acked, _ := r.int()
+	backlog, _ := r.int()
+	u.AckedSeq, u.Backlog = uint64(acked), int(backlog)
+	u.OldestUnacked = fromNanos(r.nullInt())
+	alarm, _ := r.int()
+	today, _ := r.int()
+	u.DiskAlarm, u.EntriesToday = alarm != 0, int(today)
+	if err := r.done(); err != nil {
 		return Unit{}, err
 	}
+	var err error
 	if u.Devices, err = seen.decode(devices); err != nil {
 		return Unit{}, err
 	}
-	u.Online, u.LastSeen = state == string(wire.Online), fromNanos(lastSeen)
-	u.AckedSeq, u.OldestUnacked = uint64(acked), fromNanos(oldest)
 	return u, nil
 }
 
