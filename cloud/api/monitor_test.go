@@ -4,7 +4,10 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"maps"
 	"net/http"
+	"net/http/httptest"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -116,13 +119,20 @@ func TestOccupancyCountsLateExits(t *testing.T) {
 	}
 }
 
+// rollupRead is a rollups row as a client reads it.
+type rollupRead struct {
+	Key    string
+	Start  time.Time
+	Counts map[string]int
+}
+
 func TestRollupsByHourAndDay(t *testing.T) {
 	f := newFixture(t)
 	f.put(t, entry("site-a", "u1", 1, now.Add(-2*time.Hour)), entry("site-a", "u1", 2, now.Add(-2*time.Hour)),
 		fever("site-a", "u1", 3, now.Add(-time.Hour)), entry("site-b", "u2", 1, now.Add(-time.Hour)))
 	f.put(t, entry("site-a", "u1", 1, now.Add(-2*time.Hour))) // a re-send counts nothing
 	var hourly struct {
-		Rows []rollupJSON
+		Rows []rollupRead
 	}
 	if code := f.get(t, "/api/v1/rollups", &hourly); code != 200 || len(hourly.Rows) != 3 {
 		t.Fatalf("hourly: %d %+v", code, hourly.Rows)
@@ -135,7 +145,7 @@ func TestRollupsByHourAndDay(t *testing.T) {
 	if fv := hourly.Rows[1].Counts; fv["fever"] != 1 || fv["decision:recheck"] != 1 || fv["reason:temp_fever"] != 1 {
 		t.Fatalf("fever hour %+v", fv)
 	}
-	var daily struct{ Rows []rollupJSON }
+	var daily struct{ Rows []rollupRead }
 	f.get(t, "/api/v1/rollups?by=unit&bucket=day&site=site-a", &daily)
 	if len(daily.Rows) != 1 || daily.Rows[0].Key != "u1" || daily.Rows[0].Counts["total"] != 3 {
 		t.Fatalf("daily by unit: %+v", daily.Rows)
@@ -144,7 +154,7 @@ func TestRollupsByHourAndDay(t *testing.T) {
 	if code := f.get(t, "/api/v1/rollups?by=planet&unit=u1", &bad); code != 400 || bad["error"] == "" {
 		t.Fatalf("bad query: %d %v", code, bad)
 	}
-	var some struct{ Rows []rollupJSON }
+	var some struct{ Rows []rollupRead }
 	f.get(t, "/api/v1/rollups?metrics=in,fever", &some)
 	if len(some.Rows) != 3 || len(some.Rows[1].Counts) != 1 || some.Rows[1].Counts["fever"] != 1 ||
 		len(some.Rows[0].Counts) != 1 || some.Rows[0].Counts["in"] != 2 {
@@ -164,13 +174,18 @@ func TestCountsEncodeAsAnObject(t *testing.T) {
 		{}, {"in": 3, "out": -1, "fever": 0}, {"reason:temp_fever": 2, "decision:allow": 7},
 		{`reason:"<script>"`: 1, "reason:体温": 2, "reason:a\\b\n": 3},
 	} {
-		got, err := json.Marshal(counts(c))
-		if err != nil {
-			t.Fatal(err)
-		}
 		want, _ := json.Marshal(c)
-		if string(got) != string(want) {
-			t.Errorf("%v: got %s, want %s", c, got, want)
+		sorted := slices.Sorted(maps.Keys(c))
+		for _, enc := range []counts{{m: c}, {m: c, keys: sorted}, {m: c, keys: append(sorted, "absent")}, {m: c, keys: sorted[:len(sorted)/2]}} {
+			got, err := json.Marshal(enc)
+			if err != nil {
+				t.Fatal(err)
+			}
+			rec := httptest.NewRecorder() // JSON v2, through MarshalJSONTo
+			writeJSON(rec, 200, enc)
+			if string(got) != string(want) || rec.Body.String() != string(want)+"\n" {
+				t.Errorf("%v with keys %q: got %s and %s, want %s", c, enc.keys, got, rec.Body, want)
+			}
 		}
 	}
 }

@@ -3,12 +3,13 @@ package api
 import (
 	"encoding/json"
 	"fmt"
-	"maps"
 	"net/http"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/go-json-experiment/json/jsontext"
 
 	"github.com/kakou/kakou/cloud/store"
 )
@@ -21,11 +22,19 @@ type rollupJSON struct {
 
 // counts is a row's metrics. The dashboard polls 23,000 of them for 1,000
 // sites, and encoding/json spends most of that request reflecting over
-// maps and sorting their keys; this writes the same object directly.
-type counts map[string]int
+// maps and sorting their keys; these write the same object directly:
+// MarshalJSONTo for writeJSON, MarshalJSON for encoding/json.
+type counts struct {
+	m map[string]int
+	// keys, sorted and without repeats, are the metrics the query asked
+	// for, if it named them: the rows' maps hold no others, and going
+	// through them spares ranging over and sorting each row's map.
+	keys []string
+}
 
 func (c counts) MarshalJSON() ([]byte, error) {
-	keys := slices.Sorted(maps.Keys(c))
+	var buf [8]string
+	keys := c.sortedKeys(buf[:0])
 	b := make([]byte, 0, 2+len(keys)*24)
 	b = append(b, '{')
 	for i, k := range keys {
@@ -34,9 +43,47 @@ func (c counts) MarshalJSON() ([]byte, error) {
 		}
 		b = appendJSONString(b, k)
 		b = append(b, ':')
-		b = strconv.AppendInt(b, int64(c[k]), 10)
+		b = strconv.AppendInt(b, int64(c.m[k]), 10)
 	}
 	return append(b, '}'), nil
+}
+
+// MarshalJSONTo writes the object token by token: through MarshalJSON,
+// JSON v2 would check and copy the bytes it returned.
+func (c counts) MarshalJSONTo(enc *jsontext.Encoder) error {
+	var buf [8]string
+	keys := c.sortedKeys(buf[:0])
+	if err := enc.WriteToken(jsontext.BeginObject); err != nil {
+		return err
+	}
+	for _, k := range keys {
+		if err := enc.WriteToken(jsontext.String(k)); err != nil {
+			return err
+		}
+		if err := enc.WriteToken(jsontext.Int(int64(c.m[k]))); err != nil {
+			return err
+		}
+	}
+	return enc.WriteToken(jsontext.EndObject)
+}
+
+// sortedKeys appends the keys of c.m to buf, sorted; a row has a few
+// metrics, so a buffer on the caller's stack holds them.
+func (c counts) sortedKeys(buf []string) []string {
+	for _, k := range c.keys {
+		if _, ok := c.m[k]; ok {
+			buf = append(buf, k)
+		}
+	}
+	if len(buf) == len(c.m) {
+		return buf
+	}
+	buf = buf[:0] // the map holds a metric not asked for: take them all
+	for k := range c.m {
+		buf = append(buf, k)
+	}
+	slices.Sort(buf)
+	return buf
 }
 
 // appendJSONString writes a metric name as written; a name with anything
@@ -95,9 +142,10 @@ func (s *server) rollups(w http.ResponseWriter, r *http.Request) {
 	if bucket == "day" {
 		rows = byDay(rows, s.opts.Location)
 	}
+	keys := slices.Compact(slices.Sorted(slices.Values(q.Metrics)))
 	out := make([]rollupJSON, len(rows))
 	for i, row := range rows {
-		out[i] = rollupJSON{Key: row.Key, Start: row.Hour.In(s.opts.Location), Counts: row.Counts}
+		out[i] = rollupJSON{Key: row.Key, Start: row.Hour.In(s.opts.Location), Counts: counts{row.Counts, keys}}
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"by": q.By, "bucket": bucket,
 		"since": q.Since, "until": q.Until, "rows": out})

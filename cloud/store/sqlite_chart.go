@@ -80,16 +80,18 @@ func (s *SQLite) chartRollups(ctx context.Context, q RollupQuery) ([]RollupRow, 
 	}
 	// One row per hour, its sites joined into one string: a row through
 	// database/sql costs microseconds, and 1,000 sites have 23,000 hours.
-	// Grouped by hour, the table's own order, SQLite needs no sort. Sites
-	// are prefixed with '=' so the fleet's own key, '', is a field too.
-	rows, err := s.db.QueryContext(ctx, `SELECT hour, group_concat('=' || site || ' ' || total || ' ' ||
-		in_n || ' ' || out_n || ' ' || fever, ' ') FROM site_hours
-		WHERE hour >= ? AND hour < ? AND `+cond+` GROUP BY hour`, args...)
+	// In hour order, the table's own, SQLite needs no sort and the builder
+	// sees each key's hours in order. Sites are prefixed with '=' so the
+	// fleet's own key, '', is a field too; concat copies each group once,
+	// where || copied it once per operator.
+	rows, err := s.db.QueryContext(ctx, `SELECT hour, group_concat(concat('=', site, ' ', total, ' ',
+		in_n, ' ', out_n, ' ', fever), ' ') FROM site_hours
+		WHERE hour >= ? AND hour < ? AND `+cond+` GROUP BY hour ORDER BY hour`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("store: rollups: %w", err)
 	}
 	defer rows.Close()
-	b := chartBuilder{q: q, facility: facility, at: map[chartSlot]int{}}
+	b := chartBuilder{q: q, facility: facility, at: map[string]int{}}
 	for rows.Next() {
 		var hour int64
 		var sites string
@@ -130,35 +132,42 @@ func (s *SQLite) siteFacilities(ctx context.Context, need bool) (map[string]stri
 	return m, rows.Err()
 }
 
-type chartSlot struct {
-	key  string
-	hour int64
-}
-
-// chartBuilder folds site_hours rows into RollupRows by the query's key.
+// chartBuilder folds site_hours rows, read in hour order, into RollupRows
+// by the query's key. Each key's rows are kept apart, so a row is found
+// as the key's last and the keys alone are sorted at the end: a map and a
+// sort over the 23,000 rows of 1,000 sites were a third of the chart's time.
 type chartBuilder struct {
 	q        RollupQuery
 	facility map[string]string
-	at       map[chartSlot]int // index into out
-	out      []RollupRow
+	at       map[string]int // index into series
+	series   []chartSeries
 }
 
-// addSites reads an hour's "=site total in out fever" groups.
+type chartSeries struct {
+	key  string
+	rows []RollupRow // in hour order
+}
+
+// addSites reads an hour's "=site total in out fever" groups, field by
+// field: split into a slice first, the hours of 1,000 sites allocated
+// megabytes per poll.
 func (b *chartBuilder) addSites(hour int64, sites string) error {
-	f := strings.Fields(sites)
-	if len(f)%5 != 0 {
-		return fmt.Errorf("%d fields, not groups of 5", len(f))
+	rest := sites
+	next := func() string {
+		f, r, _ := strings.Cut(rest, " ")
+		rest = r
+		return f
 	}
-	for ; len(f) > 0; f = f[5:] {
-		site, ok := strings.CutPrefix(f[0], "=")
+	for rest != "" {
+		site, ok := strings.CutPrefix(next(), "=")
 		if !ok {
-			return fmt.Errorf("site field %q", f[0])
+			return fmt.Errorf("a group does not start with a site at %.40q", sites)
 		}
 		var c [4]int
 		for i := range c {
-			n, err := strconv.Atoi(f[i+1])
+			n, err := strconv.Atoi(next())
 			if err != nil {
-				return err
+				return fmt.Errorf("site %s: %w", site, err)
 			}
 			c[i] = n
 		}
@@ -195,23 +204,30 @@ func (b *chartBuilder) add(site string, hour int64, c [4]int) {
 }
 
 func (b *chartBuilder) slot(key string, hour int64) *RollupRow {
-	s := chartSlot{key, hour}
-	i, ok := b.at[s]
+	i, ok := b.at[key]
 	if !ok {
-		i = len(b.out)
-		b.at[s] = i
-		b.out = append(b.out, RollupRow{Key: key, Hour: time.Unix(hour, 0).UTC(), Counts: map[string]int{}})
+		i = len(b.series)
+		b.at[key] = i
+		b.series = append(b.series, chartSeries{key: key})
 	}
-	return &b.out[i]
+	s := &b.series[i]
+	if n := len(s.rows); n > 0 && s.rows[n-1].Hour.Unix() == hour {
+		return &s.rows[n-1]
+	}
+	s.rows = append(s.rows, RollupRow{Key: key, Hour: time.Unix(hour, 0).UTC(), Counts: make(map[string]int, len(b.q.Metrics))})
+	return &s.rows[len(s.rows)-1]
 }
 
 // rows are ordered by key, then hour, as site_rollups' query orders them.
 func (b *chartBuilder) rows() []RollupRow {
-	slices.SortFunc(b.out, func(x, y RollupRow) int {
-		if c := strings.Compare(x.Key, y.Key); c != 0 {
-			return c
-		}
-		return x.Hour.Compare(y.Hour)
-	})
-	return b.out
+	slices.SortFunc(b.series, func(x, y chartSeries) int { return strings.Compare(x.key, y.key) })
+	n := 0
+	for _, s := range b.series {
+		n += len(s.rows)
+	}
+	out := make([]RollupRow, 0, n)
+	for _, s := range b.series {
+		out = append(out, s.rows...)
+	}
+	return out
 }
