@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strconv"
 	"testing"
@@ -27,6 +28,11 @@ import (
 func BenchmarkDashboardAPI(b *testing.B) {
 	n := benchSize(b)
 	srv := filledServer(b, n, 10_000)
+	// As kakou-cloud runs (gc.go); GOGC=100 measures Go's default.
+	if SetGC() {
+		defer resetGC()
+	}
+	defer logHeap(b)
 	paths := []string{
 		"/api/v1/units",
 		"/api/v1/rollups?by=site&bucket=hour&metrics=in,out,fever", // what the dashboard polls
@@ -64,6 +70,15 @@ func BenchmarkDashboardAPI(b *testing.B) {
 			b.ReportMetric(float64(took[len(took)/2].Microseconds())/1000, "p50-ms")
 		})
 	}
+}
+
+// logHeap logs what the server keeps alive and the most the heap grew to
+// since the process started: the memory the GC target costs.
+func logHeap(b *testing.B) {
+	runtime.GC()
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	b.Logf("live heap %.1f MB; heap system memory %.1f MB; GOGC=%s", float64(m.HeapAlloc)/1e6, float64(m.HeapSys)/1e6, os.Getenv("GOGC"))
 }
 
 func benchSize(b *testing.B) int {

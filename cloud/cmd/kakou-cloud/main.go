@@ -22,6 +22,7 @@ import (
 	"time"
 	_ "time/tzdata" // "today" is local midnight even on hosts without a tz database
 
+	"github.com/kakou/kakou/cloud/api"
 	"github.com/kakou/kakou/cloud/collector"
 )
 
@@ -66,6 +67,10 @@ func main() {
 }
 
 func run(cfg collector.Config, log *slog.Logger) error {
+	if api.SetGC() {
+		log.Info("the garbage collector runs when the heap reaches memory_limit_mib; GOGC or GOMEMLIMIT overrides it",
+			"memory_limit_mib", api.MemoryLimit>>20)
+	}
 	c, err := collector.New(cfg, log)
 	if err != nil {
 		return err
