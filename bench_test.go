@@ -123,8 +123,8 @@ mean_interval = "30ms"
 // ackedSeq reads the watermark straight from the store: polling the fleet
 // view instead would count the day's entries 20 times a second and slow
 // the very drain it measures.
-func ackedSeq(b *testing.B, c *collector.Collector, id string) uint64 {
-	seq, err := c.Store().AckedSeq(context.Background(), id)
+func ackedSeq(b *testing.B, c *collector.Collector, unit string) uint64 {
+	seq, err := c.Store().AckedSeq(context.Background(), store.UnitID{Site: "bench-site", Unit: unit})
 	if err != nil {
 		b.Fatal(err)
 	}

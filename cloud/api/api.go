@@ -30,7 +30,9 @@ type Store interface {
 	Trace(ctx context.Context, q store.TraceQuery) ([]store.Visit, error)
 	PutAudit(ctx context.Context, r store.AuditRecord) error
 	Assignments(ctx context.Context) ([]store.Assignment, error)
-	DeadLetters(ctx context.Context, limit int) ([]store.DeadLetter, error) // deadletters.go
+	DeadLetters(ctx context.Context, limit int) ([]store.DeadLetter, error)                 // deadletters.go
+	SetWatermark(ctx context.Context, id store.UnitID, seq uint64) (store.Watermark, error) // watermark.go
+	AckedSeq(ctx context.Context, id store.UnitID) (uint64, error)
 }
 
 // Options configures the handlers.
@@ -102,6 +104,7 @@ func New(st Store, opts Options) (http.Handler, error) {
 	mux.HandleFunc("GET /api/v1/reports/daily", s.daily)
 	mux.HandleFunc("GET /api/v1/policies", s.policies)
 	mux.HandleFunc("POST /api/v1/policies/assign", s.assign)
+	mux.HandleFunc("POST /api/v1/units/{site}/{unit}/watermark", s.setWatermark)
 	mux.HandleFunc("GET /api/v1/dead-letters", s.deadLetters)
 	mux.HandleFunc("POST /api/v1/enroll", enroll(st, s.log, opts.Now)) // no login: the token is the proof (enroll.go)
 	if opts.Metrics != nil {
@@ -137,7 +140,10 @@ type unitJSON struct {
 	Devices       []device   `json:"devices"`
 	// AckedSeq is how far the collector has stored the unit's entries
 	// without a gap; the rest are what the unit reports in its status.
-	AckedSeq      uint64     `json:"acked_seq"`
+	AckedSeq uint64 `json:"acked_seq"`
+	// ReportedAcked is what the unit's status says it was acknowledged up
+	// to; it never moves AckedSeq (POST …/watermark does, audited).
+	ReportedAcked uint64     `json:"reported_acked"`
 	Backlog       int        `json:"backlog"`
 	OldestUnacked *time.Time `json:"oldest_unacked"`
 	DiskAlarm     bool       `json:"disk_alarm"`
@@ -180,7 +186,7 @@ func (c *unitConverter) toJSON(u store.Unit) unitJSON {
 	j := unitJSON{ID: u.ID, Site: u.Site, Facility: u.Facility, Lane: string(u.Lane), Kind: "unit",
 		Online: u.Online, Firmware: u.Firmware, PolicyVersion: u.PolicyVersion,
 		EntriesToday: u.EntriesToday, Devices: c.deviceList(u.Devices),
-		AckedSeq: u.AckedSeq, Backlog: u.Backlog, DiskAlarm: u.DiskAlarm,
+		AckedSeq: u.AckedSeq, ReportedAcked: u.ReportedAcked, Backlog: u.Backlog, DiskAlarm: u.DiskAlarm,
 		LastSeen: c.timeOrNull(u.LastSeen), OldestUnacked: c.timeOrNull(u.OldestUnacked)}
 	if u.Role == wire.RoleGateway {
 		j.Kind = wire.RoleGateway

@@ -114,7 +114,7 @@ func TestUnitsCountsEntriesSinceLocalMidnight(t *testing.T) {
 		"online": true, "last_seen": now.UTC().Format(time.RFC3339), "firmware": "0.1.0",
 		"policy_version": "default-1", "entries_today": 2.0,
 		"devices":   []any{map[string]any{"name": "scanner", "ok": false, "detail": "unplugged"}},
-		"acked_seq": 3.0, "backlog": 0.0, "oldest_unacked": nil, "disk_alarm": false}
+		"acked_seq": 3.0, "reported_acked": 0.0, "backlog": 0.0, "oldest_unacked": nil, "disk_alarm": false}
 	if !reflect.DeepEqual(u, want) {
 		t.Fatalf("unit =\n%v\nwant\n%v", u, want)
 	}
@@ -169,7 +169,7 @@ func TestEntriesAppliesFilters(t *testing.T) {
 	}{
 		{"", []string{"u3-4", "u3-3", "u2-2", "u1-1"}},
 		{"?site=site-b", []string{"u3-4", "u3-3"}},
-		{"?unit=u2", []string{"u2-2"}},
+		{"?site=site-a&unit=u2", []string{"u2-2"}},
 		{"?since=2022-04-02T00:02:00%2B08:00&until=2022-04-01T16:04:00Z", []string{"u3-3", "u2-2"}},
 		{"?limit=1", []string{"u3-4"}},
 	}

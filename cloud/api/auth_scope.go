@@ -40,6 +40,9 @@ func (c Caller) sees(site, unit string) bool {
 func (c Caller) narrow(site, unit *string) error {
 	switch c.Role {
 	case RoleMonitor, RoleTracer:
+		if *unit != "" && *site == "" {
+			return errors.New("unit " + *unit + ": name its site too (site=…&unit=…); two sites may each have a unit of that id")
+		}
 		return nil
 	case RoleSiteManager, RoleGuard:
 	default:

@@ -125,13 +125,13 @@ func TestMonitorGetsMaskedPersonalDataAndTracerUnmasksAudited(t *testing.T) {
 		return body.Entries[0]
 	}
 	for _, user := range []string{"monitor", "tracer"} {
-		e := first(user, "/api/v1/entries?unit=gate-1")
+		e := first(user, "/api/v1/entries?site=site-a&unit=gate-1")
 		if e.Credential.Subject != "110***********1234" || e.Visitor.Name != "王**" || e.Visitor.IDHash != "" {
 			t.Errorf("%s without unmask: subject %q, visitor %+v; want masked", user, e.Credential.Subject, e.Visitor)
 		}
 	}
 	before := len(f.audited(t))
-	e := first("tracer", "/api/v1/entries?unit=gate-1&unmask=1")
+	e := first("tracer", "/api/v1/entries?site=site-a&unit=gate-1&unmask=1")
 	if e.Credential.Subject != "110101199001011234" || e.Visitor.Name != "王小明" {
 		t.Errorf("tracer with unmask: subject %q, visitor %+v", e.Credential.Subject, e.Visitor)
 	}

@@ -350,7 +350,7 @@ func checkLayout(t *testing.T, w, h int) {
 	busyFleet(t, f)
 	logIn(t, ctx, f, "monitor")
 	do(t, ctx, "open the dashboard", chromedp.Navigate(f.srv.URL+"/"),
-		chromedp.WaitVisible(chromedp.CSS(`#units tr[data-unit="village-east-checkpoint-lane-01"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`#units tr[data-unit="village-east/village-east-checkpoint-lane-01"]`)),
 		chromedp.WaitVisible(chromedp.CSS("#report-csv")), chromedp.WaitVisible(chromedp.CSS("#alerts-open .ack")))
 	l := value(t, ctx, "measure the page", chromedp.Evaluate[layout](layoutProbe))
 	if l.View != w {

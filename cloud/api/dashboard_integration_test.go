@@ -79,9 +79,9 @@ func TestDashboardIntegrationDrawsEverySection(t *testing.T) {
 
 	dom := renderDOM(t, browser, f.srv.URL+"/")
 	for _, want := range []string{
-		`<tr class="st-green" data-unit="gate-1">`, `<tr class="st-amber" data-unit="gate-2">`,
-		`<tr class="st-grey" data-unit="gate-3">`, `<tr class="st-red" data-unit="gate-4">`,
-		`<tr class="st-red" data-unit="gate-5">`, "0.3.1", "community-closed-4", "1,520", "存储已满", "扫码器 故障",
+		`<tr class="st-green" data-unit="estate/gate-1">`, `<tr class="st-amber" data-unit="estate/gate-2">`,
+		`<tr class="st-grey" data-unit="estate/gate-3">`, `<tr class="st-red" data-unit="estate/gate-4">`,
+		`<tr class="st-red" data-unit="estate/gate-5">`, "0.3.1", "community-closed-4", "1,520", "存储已满", "扫码器 故障",
 		`data-alert="gate-1-1"`, `class="ack-submit"`, "确认处理",
 		`<figure class="chart" data-site="estate">`, "<polyline", `class="fever"`,
 		`<li class="occ full" data-site="estate">`, "已满",

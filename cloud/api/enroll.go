@@ -72,7 +72,7 @@ func enroll(st Store, log *slog.Logger, now func() time.Time) http.HandlerFunc {
 			return
 		}
 		writeJSON(w, http.StatusOK, EnrollResponse{Site: cred.Site, Unit: cred.Unit, Role: cred.Role,
-			Username: cred.Unit, Password: pw})
+			Username: cred.Username(), Password: pw})
 	}
 }
 

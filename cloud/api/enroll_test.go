@@ -43,10 +43,10 @@ func TestEnrollTradesATokenForACredentialOnce(t *testing.T) {
 	f := newFixture(t)
 	f.token(t, "token-0123456789abcdef", "s1", "u1", now.Add(time.Hour))
 	code, got := f.enroll(t, enrollBody("s1", "u1", "token-0123456789abcdef"))
-	if code != http.StatusOK || got["username"] != "u1" || got["role"] != "unit" || len(got["password"]) < 32 {
+	if code != http.StatusOK || got["username"] != "s1/u1" || got["role"] != "unit" || len(got["password"]) < 32 {
 		t.Fatalf("enroll: %d %v", code, got)
 	}
-	cred, err := f.store.DeviceCredential(context.Background(), "u1")
+	cred, err := f.store.DeviceCredential(context.Background(), store.UnitID{Site: "s1", Unit: "u1"})
 	if err != nil || !broker.CheckPassword(cred.PasswordHash, got["password"]) || strings.Contains(cred.PasswordHash, got["password"]) {
 		t.Fatalf("stored credential %+v (err %v) does not hash the password handed out", cred, err)
 	}
@@ -54,7 +54,7 @@ func TestEnrollTradesATokenForACredentialOnce(t *testing.T) {
 	if code != http.StatusConflict || !strings.Contains(again["error"], "already used") {
 		t.Fatalf("second use: %d %v, want 409 already used", code, again)
 	}
-	if c2, _ := f.store.DeviceCredential(context.Background(), "u1"); c2 != cred {
+	if c2, _ := f.store.DeviceCredential(context.Background(), store.UnitID{Site: "s1", Unit: "u1"}); c2 != cred {
 		t.Fatal("the refused second use changed the credential")
 	}
 }

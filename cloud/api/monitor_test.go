@@ -147,7 +147,7 @@ func TestRollupsByHourAndDay(t *testing.T) {
 	}
 	var daily struct{ Rows []rollupRead }
 	f.get(t, "/api/v1/rollups?by=unit&bucket=day&site=site-a", &daily)
-	if len(daily.Rows) != 1 || daily.Rows[0].Key != "u1" || daily.Rows[0].Counts["total"] != 3 {
+	if len(daily.Rows) != 1 || daily.Rows[0].Key != "site-a/u1" || daily.Rows[0].Counts["total"] != 3 {
 		t.Fatalf("daily by unit: %+v", daily.Rows)
 	}
 	var bad map[string]string

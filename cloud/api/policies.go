@@ -64,7 +64,7 @@ func (s *server) policies(w http.ResponseWriter, r *http.Request) {
 	outU := make([]unitPolicyJSON, 0, len(units))
 	for _, u := range units {
 		if c.sees(u.Site, u.ID) {
-			outU = append(outU, unitPolicyJSON{ID: u.ID, Site: u.Site, PolicyVersion: u.PolicyVersion, Wanted: wanted[u.ID].Version})
+			outU = append(outU, unitPolicyJSON{ID: u.ID, Site: u.Site, PolicyVersion: u.PolicyVersion, Wanted: wanted[store.UnitID{Site: u.Site, Unit: u.ID}].Version})
 		}
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"profiles": s.opts.Fleet.Profiles(),
@@ -92,7 +92,7 @@ func (s *server) assign(w http.ResponseWriter, r *http.Request) {
 	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, 4<<10))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&req); err != nil || req.By == "" {
-		writeError(w, http.StatusBadRequest, `send JSON {"scope": "site"|"unit", "target": "...", "profile": "...", "by": "your name"}`)
+		writeError(w, http.StatusBadRequest, `send JSON {"scope": "site"|"unit", "target": "site" or "site/unit", "profile": "...", "by": "your name"}`)
 		return
 	}
 	a, err := s.opts.Fleet.Assign(r.Context(), req.Scope, req.Target, req.Profile, req.By)

@@ -22,7 +22,7 @@ import (
 // Devices is where DeviceAuth finds enrolled devices: the collector's
 // store (cloud/store DeviceCredential).
 type Devices interface {
-	DeviceCredential(ctx context.Context, unit string) (store.DeviceCredential, error)
+	DeviceCredential(ctx context.Context, id store.UnitID) (store.DeviceCredential, error)
 }
 
 // Service is the collector's own credential: its ingest client reads
@@ -48,9 +48,10 @@ type DeviceAuth struct {
 	owners sync.Map // client id → user name
 }
 
-// identity is who a connection authenticated as.
+// identity is who a connection authenticated as: the service, or a device
+// of one site (a unit is its site and its id).
 type identity struct {
-	user, site, role string // role "service", store.RoleUnit or store.RoleGateway
+	unit, site, role string // role "service", store.RoleUnit or store.RoleGateway
 }
 
 const roleService = "service"
@@ -104,20 +105,24 @@ func (a *DeviceAuth) authenticate(user, pw string) (identity, error) {
 		if subtle.ConstantTimeCompare([]byte(pw), []byte(a.service.Password)) != 1 {
 			return identity{}, errors.New("wrong password for the service user")
 		}
-		return identity{user: user, role: roleService}, nil
+		return identity{role: roleService}, nil
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	cred, err := a.devices.DeviceCredential(ctx, user)
+	// "site/unit"; a bare unit id is a device enrolled before user names
+	// carried the site, accepted while it is the only one of its id.
+	cred, err := a.devices.DeviceCredential(ctx, store.ParseUsername(user))
 	switch {
 	case errors.Is(err, store.ErrNotFound):
-		return identity{}, errors.New("unknown device: not enrolled")
+		return identity{}, errors.New("unknown device: not enrolled (user names are site/unit)")
+	case errors.Is(err, store.ErrAmbiguousDevice):
+		return identity{}, fmt.Errorf("%w: enroll it again for a site/unit user name", err)
 	case err != nil:
 		return identity{}, fmt.Errorf("look up device: %w", err)
 	case !CheckPassword(cred.PasswordHash, pw):
 		return identity{}, errors.New("wrong password")
 	}
-	return identity{user: user, site: cred.Site, role: cred.Role}, nil
+	return identity{unit: cred.Unit, site: cred.Site, role: cred.Role}, nil
 }
 
 // claim binds clientID to user for the broker's lifetime.
@@ -171,7 +176,7 @@ func (id identity) may(topic string, write bool) bool {
 	}
 	switch id.role {
 	case store.RoleUnit:
-		return parts[3] == id.user
+		return parts[3] == id.unit
 	case store.RoleGateway:
 		return wire.ValidateID(parts[3]) == nil || !write && parts[3] == "+"
 	}

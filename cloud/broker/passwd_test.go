@@ -51,8 +51,8 @@ func TestPasswordsHaveTheirFullEntropy(t *testing.T) {
 }
 
 func TestDeviceACL(t *testing.T) {
-	unit := identity{user: "u1", site: "s1", role: "unit"}
-	gw := identity{user: "gw1", site: "s1", role: "gateway"}
+	unit := identity{unit: "u1", site: "s1", role: "unit"}
+	gw := identity{unit: "gw1", site: "s1", role: "gateway"}
 	cases := []struct {
 		id    identity
 		topic string
@@ -80,12 +80,12 @@ func TestDeviceACL(t *testing.T) {
 		{gw, "kakou/v1/s2/+/ack", false, false},
 		{gw, "kakou/v1/s1/#", false, false},
 		{gw, "kakou/v1/s1/U9/entry", true, false},
-		{identity{user: "x", site: "s1", role: "admin"}, "kakou/v1/s1/x/entry", true, false},
+		{identity{unit: "x", site: "s1", role: "admin"}, "kakou/v1/s1/x/entry", true, false},
 		{identity{role: roleService}, "$share/g/kakou/v1/+/+/entry", false, true},
 	}
 	for _, c := range cases {
 		if got := c.id.may(c.topic, c.write); got != c.want {
-			t.Errorf("%s %s (write %v) = %v, want %v", c.id.user, c.topic, c.write, got, c.want)
+			t.Errorf("%s %s (write %v) = %v, want %v", c.id.unit, c.topic, c.write, got, c.want)
 		}
 	}
 }

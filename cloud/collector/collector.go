@@ -32,7 +32,7 @@ type Store interface {
 	api.SessionStore
 	broker.Devices // enrolled devices, for [broker] auth = "devices"
 	PutSites(ctx context.Context, sites []store.Site) error
-	AckedSeq(ctx context.Context, unit string) (uint64, error)
+	AckedSeq(ctx context.Context, unit store.UnitID) (uint64, error)
 	Close() error
 }
 

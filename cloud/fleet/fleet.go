@@ -66,7 +66,7 @@ type Fleet struct {
 	key ed25519.PrivateKey
 
 	mu   sync.Mutex
-	sent map[string]time.Time // unit -> when its policy was last published
+	sent map[store.UnitID]time.Time // when each unit's policy was last published
 }
 
 // SignWith makes f sign every push with key from now on. Call it before Run.
@@ -124,7 +124,7 @@ func New(st Store, pub Publisher, profiles map[string]Profile, log *slog.Logger)
 		log = slog.New(slog.DiscardHandler)
 	}
 	return &Fleet{store: st, pub: pub, log: log.With("component", "fleet"), profiles: profiles,
-		now: time.Now, sent: map[string]time.Time{}}
+		now: time.Now, sent: map[store.UnitID]time.Time{}}
 }
 
 // Profiles lists the profiles by name.
@@ -150,7 +150,7 @@ func (f *Fleet) Assign(ctx context.Context, scope, target, profile, by string) (
 	if scope != "site" && scope != "unit" {
 		return store.Assignment{}, fmt.Errorf("fleet: scope %q: use site or unit", scope)
 	}
-	if err := wire.ValidateID(target); err != nil {
+	if err := validTarget(scope, target); err != nil {
 		return store.Assignment{}, fmt.Errorf("fleet: %s %q: %w", scope, target, err)
 	}
 	a := store.Assignment{Scope: scope, Target: target, Profile: p.Name, Version: p.Version,
@@ -165,8 +165,21 @@ func (f *Fleet) Assign(ctx context.Context, scope, target, profile, by string) (
 	return a, f.Reconcile(ctx)
 }
 
+// validTarget checks an assignment's target: a site id, or a unit as
+// "site/unit", since two sites may each have a gate-1 (store.UnitID).
+func validTarget(scope, target string) error {
+	if scope == "site" {
+		return wire.ValidateID(target)
+	}
+	site, unit, ok := strings.Cut(target, "/")
+	if !ok {
+		return errors.New(`name the unit with its site: "site/unit"`)
+	}
+	return errors.Join(wire.ValidateID(site), wire.ValidateID(unit))
+}
+
 // Wanted is each unit's chosen policy: its own choice, else its site's.
-func Wanted(units []store.Unit, as []store.Assignment) map[string]store.Assignment {
+func Wanted(units []store.Unit, as []store.Assignment) map[store.UnitID]store.Assignment {
 	bySite, byUnit := map[string]store.Assignment{}, map[string]store.Assignment{}
 	for _, a := range as {
 		if a.Scope == "site" {
@@ -175,12 +188,13 @@ func Wanted(units []store.Unit, as []store.Assignment) map[string]store.Assignme
 			byUnit[a.Target] = a
 		}
 	}
-	out := map[string]store.Assignment{}
+	out := map[store.UnitID]store.Assignment{}
 	for _, u := range units {
-		if a, ok := byUnit[u.ID]; ok {
-			out[u.ID] = a
+		id := store.UnitID{Site: u.Site, Unit: u.ID}
+		if a, ok := byUnit[id.String()]; ok {
+			out[id] = a
 		} else if a, ok := bySite[u.Site]; ok {
-			out[u.ID] = a
+			out[id] = a
 		}
 	}
 	return out
@@ -200,8 +214,9 @@ func (f *Fleet) Reconcile(ctx context.Context) error {
 	wanted := Wanted(units, as)
 	var errs []error
 	for _, u := range units {
-		a, ok := wanted[u.ID]
-		if !ok || u.PolicyVersion == a.Version || !f.due(u.ID) {
+		id := store.UnitID{Site: u.Site, Unit: u.ID}
+		a, ok := wanted[id]
+		if !ok || u.PolicyVersion == a.Version || !f.due(id) {
 			continue
 		}
 		errs = append(errs, f.push(ctx, u, a))
@@ -209,7 +224,7 @@ func (f *Fleet) Reconcile(ctx context.Context) error {
 	return errors.Join(errs...)
 }
 
-func (f *Fleet) due(unit string) bool {
+func (f *Fleet) due(unit store.UnitID) bool {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.now().Sub(f.sent[unit]) < repushEvery {
@@ -231,7 +246,7 @@ func (f *Fleet) push(ctx context.Context, u store.Unit, a store.Assignment) erro
 	}
 	if err := f.pub.PublishRetained(ctx, wire.PolicyTopic(u.Site, u.ID), b); err != nil {
 		f.mu.Lock()
-		delete(f.sent, u.ID) // try again on the next round
+		delete(f.sent, store.UnitID{Site: u.Site, Unit: u.ID}) // try again on the next round
 		f.mu.Unlock()
 		return fmt.Errorf("fleet: push %s to %s: %w", a.Version, u.ID, err)
 	}

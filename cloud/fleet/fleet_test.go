@@ -74,7 +74,7 @@ func TestAssignSitePushesToEveryUnitOfTheSite(t *testing.T) {
 	if _, ok := rec.retained[wire.PolicyTopic("mart", "door-1")]; ok {
 		t.Fatal("a unit of another site was sent the estate's policy")
 	}
-	if _, err := f.Assign(ctx, "unit", "gate-2", "class-b", "指挥部"); err != nil {
+	if _, err := f.Assign(ctx, "unit", "estate/gate-2", "class-b", "指挥部"); err != nil {
 		t.Fatal(err)
 	}
 	if p := rec.retained[wire.PolicyTopic("estate", "gate-2")]; p.Profile != "class-b" {
@@ -98,7 +98,7 @@ func TestAssignSitePushesToEveryUnitOfTheSite(t *testing.T) {
 func TestReconcileRepushesToLaggingUnitAfterFailure(t *testing.T) {
 	f, _, rec := setup(t)
 	rec.fail = true
-	if _, err := f.Assign(context.Background(), "unit", "door-1", "supermarket-normal", "x"); err == nil {
+	if _, err := f.Assign(context.Background(), "unit", "mart/door-1", "supermarket-normal", "x"); err == nil {
 		t.Fatal("Assign reported success with the broker down")
 	}
 	rec.fail = false
@@ -114,6 +114,8 @@ func TestAssignRefusesUnknownProfileAndScope(t *testing.T) {
 	f, _, _ := setup(t)
 	for _, tt := range []struct{ scope, target, profile string }{
 		{"site", "estate", "no-such"}, {"city", "estate", "class-b"}, {"site", "Bad/Id", "class-b"},
+		{"unit", "gate-1", "class-b"}, // a unit without its site: two sites may have a gate-1
+		{"unit", "estate/gate-1/x", "class-b"},
 	} {
 		if _, err := f.Assign(context.Background(), tt.scope, tt.target, tt.profile, "x"); err == nil {
 			t.Errorf("Assign(%v) accepted", tt)

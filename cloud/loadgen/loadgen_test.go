@@ -63,7 +63,11 @@ func stored(t *testing.T, s collector.Store, unit string) (int, uint64) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	acked, err := s.AckedSeq(ctx, unit)
+	var site string // each unit is at one site: its entries say which
+	if len(recs) > 0 {
+		site = recs[0].Site
+	}
+	acked, err := s.AckedSeq(ctx, store.UnitID{Site: site, Unit: unit})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -13,7 +13,7 @@ import (
 type deviceStore interface {
 	PutEnrollmentToken(context.Context, EnrollmentToken) error
 	Enroll(context.Context, Enrollment) (DeviceCredential, error)
-	DeviceCredential(context.Context, string) (DeviceCredential, error)
+	DeviceCredential(context.Context, UnitID) (DeviceCredential, error)
 	DeviceCredentials(context.Context) ([]DeviceCredential, error)
 }
 
@@ -75,10 +75,10 @@ func behaveEnroll(t *testing.T, s deviceStore) {
 	if err != nil || got != want {
 		t.Fatalf("Enroll = %+v, %v; want %+v", got, err, want)
 	}
-	if read, err := s.DeviceCredential(ctx, "gw1"); err != nil || read != want {
+	if read, err := s.DeviceCredential(ctx, UnitID{"s1", "gw1"}); err != nil || read != want {
 		t.Fatalf("DeviceCredential = %+v, %v; want %+v", read, err, want)
 	}
-	if _, err := s.DeviceCredential(ctx, "nobody"); !errors.Is(err, ErrNotFound) {
+	if _, err := s.DeviceCredential(ctx, UnitID{"s1", "nobody"}); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("DeviceCredential(nobody) error = %v, want ErrNotFound", err)
 	}
 	if all, err := s.DeviceCredentials(ctx); err != nil || len(all) != 1 || all[0] != want {
@@ -96,7 +96,7 @@ func behaveTokenReuse(t *testing.T, s deviceStore) {
 	if _, err := s.Enroll(ctx, second); !errors.Is(err, ErrTokenUsed) {
 		t.Fatalf("second use: error = %v, want ErrTokenUsed", err)
 	}
-	if c, _ := s.DeviceCredential(ctx, "u1"); c.PasswordHash != "$7$hash-u1" {
+	if c, _ := s.DeviceCredential(ctx, UnitID{"s1", "u1"}); c.PasswordHash != "$7$hash-u1" {
 		t.Fatalf("a refused enrollment changed the credential to %q", c.PasswordHash)
 	}
 }
@@ -161,7 +161,7 @@ func behaveReenroll(t *testing.T, s deviceStore) {
 	if _, err := s.Enroll(ctx, e); err != nil {
 		t.Fatal(err)
 	}
-	if c, _ := s.DeviceCredential(ctx, "u1"); c.PasswordHash != "$7$new" {
+	if c, _ := s.DeviceCredential(ctx, UnitID{"s1", "u1"}); c.PasswordHash != "$7$new" {
 		t.Fatalf("credential after re-enrolling = %q, want the new one", c.PasswordHash)
 	}
 }

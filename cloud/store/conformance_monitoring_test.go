@@ -85,7 +85,7 @@ func behaveRollups(t *testing.T, c conf) {
 	for _, r := range byUnit {
 		keys = append(keys, r.Key)
 	}
-	if !reflect.DeepEqual(keys, []string{"u1", "u2"}) || byUnit[0].Counts["total"] != 2 || byUnit[1].Counts["out"] != 1 {
+	if !reflect.DeepEqual(keys, []string{"site-a/u1", "site-a/u2"}) || byUnit[0].Counts["total"] != 2 || byUnit[1].Counts["out"] != 1 {
 		t.Fatalf("rollups by unit in 08:00: %+v, want u1 with 2 entries and u2 with 1 out", byUnit)
 	}
 }
@@ -118,7 +118,7 @@ func behaveRollupFilters(t *testing.T, c conf) {
 		{"one site", func(q RollupQuery) RollupQuery { q.Site = "site-a"; return q },
 			map[string]int{"site-a@08": 3}},
 		{"one unit", func(q RollupQuery) RollupQuery { q.By, q.Unit = "unit", "u2"; return q },
-			map[string]int{"u2@08": 1}},
+			map[string]int{"site-a/u2@08": 1}},
 		{"until is exclusive", func(q RollupQuery) RollupQuery { q.Until = atNine; return q },
 			map[string]int{"site-a@08": 3}},
 		{"since is inclusive", func(q RollupQuery) RollupQuery { q.Since = atNine; return q },
@@ -182,7 +182,7 @@ func behaveDeviceAlerts(t *testing.T, c conf) {
 	willWithFault.State = wire.Offline
 	c.status(willWithFault, at(3))
 	got := c.alerts(AlertQuery{})
-	first := Alert{ID: deviceAlertID("u1", "thermometer", at(0)), Site: "site-a", Unit: "u1", Kind: "device",
+	first := Alert{ID: deviceAlertID("site-a", "u1", "thermometer", at(0)), Site: "site-a", Unit: "u1", Kind: "device",
 		RaisedAt: at(0), Detail: "thermometer: no reading; check the I2C cable"}
 	if !reflect.DeepEqual(got, []Alert{first}) {
 		t.Fatalf("after a fault reported 3 times: %+v, want one alert %+v", got, first)

@@ -24,7 +24,9 @@ var behaviours = []struct {
 	{"watermark waits for the backlog of a unit first heard of late", behaveWatermarkWaitsForBacklog},
 	{"watermark does not guess where a backlog begins", behaveWatermarkDoesNotGuess},
 	{"watermarks of several units in one batch", behaveWatermarkSeveralUnits},
-	{"watermark starts where the unit says it was acknowledged", behaveWatermarkFromStatus},
+	{"watermark ignores a status's claim until an operator sets it", behaveWatermarkFromStatus},
+	{"two sites' units of one id are two units", behaveSameUnitIDAtTwoSites},
+	{"an entry that takes another's place is set aside", behaveConflictSetAside},
 	{"online status and will", behaveStatusRules},
 	{"live backlog and disk alarm survive a will", behaveStatusBacklog},
 	{"entries filtered and newest first", behaveEntriesFilters},
@@ -191,7 +193,7 @@ func behaveWatermarkSteps(t *testing.T, c conf) {
 		}
 	}
 	for unit, want := range map[string]uint64{"u1": 7, "never-heard-of": 0} {
-		if seq, err := c.s.AckedSeq(ctx, unit); err != nil || seq != want {
+		if seq, err := c.s.AckedSeq(ctx, UnitID{"site-a", unit}); err != nil || seq != want {
 			t.Fatalf("AckedSeq(%s) = %d, %v; want %d", unit, seq, err, want)
 		}
 	}
@@ -250,7 +252,9 @@ func behaveWatermarkDoesNotGuess(t *testing.T, c conf) {
 }
 
 func behaveWatermarkSeveralUnits(t *testing.T, c conf) {
-	c.birth("u2", 0)
+	st := status("u2", wire.Online)
+	st.Site = "site-b"
+	c.status(st, received)
 	c.put(received, entry("site-b", "u2", 10))
 	res := c.put(received, entry("site-a", "u1", 1), entry("site-b", "u2", 10),
 		entry("site-a", "u1", 2), entry("site-b", "u2", 12))
@@ -265,16 +269,23 @@ func behaveWatermarkFromStatus(t *testing.T, c conf) {
 	st := status("u1", wire.Online)
 	st.Backlog, st.AckedSeq = 12, 499
 	c.status(st, received)
-	if w := c.mark(received, seqs("u1", 505, 506)...); w.Seq != 499 {
-		t.Fatalf("watermark %+v, want 499 while 500-504 are still to come", w)
+	if w := c.mark(received, seqs("u1", 505, 506)...); w.Seq != 0 {
+		t.Fatalf("watermark %+v, want it not started: a status's claim is not evidence", w)
+	}
+	if u := c.units(t0)["u1"]; u.ReportedAcked != 499 || u.AckedSeq != 0 {
+		t.Fatalf("unit %+v, want the claim 499 shown and no watermark", u)
+	}
+	w, err := c.s.SetWatermark(ctx, UnitID{"site-a", "u1"}, 499)
+	if err != nil || w.Seq != 499 {
+		t.Fatalf("SetWatermark(499) = %+v, %v", w, err)
 	}
 	if w := c.mark(received, seqs("u1", 500, 504)...); w.Seq != 506 || !w.Moved {
 		t.Fatalf("watermark %+v, want 506 once the backlog filled the gap", w)
 	}
-	st.AckedSeq = 3
+	st.AckedSeq = 3000
 	c.status(st, received)
 	if w := c.mark(received, seqs("u1", 507, 507)...); w.Seq != 507 {
-		t.Fatalf("watermark %+v after a lower claim, want 507", w)
+		t.Fatalf("watermark %+v after a higher claim, want 507", w)
 	}
 }
 

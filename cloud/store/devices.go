@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -48,11 +49,46 @@ type Enrollment struct {
 }
 
 // DeviceCredential is one enrolled device's MQTT identity: its user name
-// is its unit id.
+// is its site and unit, "site/unit" (Username), so that gate-1 of one site
+// can neither use nor replace gate-1 of another.
 type DeviceCredential struct {
 	Unit, Site, Role string
 	PasswordHash     string
 	EnrolledAt       time.Time
+}
+
+// Username is the device's MQTT user name.
+func (c DeviceCredential) Username() string { return UnitID{c.Site, c.Unit}.String() }
+
+// ErrAmbiguousDevice refuses a user name without a site (LegacyUsername)
+// once two sites have a device of that id: only the site can tell them
+// apart, so the device must enroll again and use its new user name.
+var ErrAmbiguousDevice = errors.New("store: a device of that id is enrolled at several sites")
+
+// LegacyUsername says whether an MQTT user name is a bare unit id, as
+// devices enrolled before credentials named the site still use. Such a
+// name is taken to mean the one device of that id, while there is one.
+func LegacyUsername(user string) bool { return !strings.Contains(user, "/") }
+
+// ParseUsername splits "site/unit"; a legacy user name is a unit with no
+// site (LegacyUsername).
+func ParseUsername(user string) UnitID {
+	site, unit, ok := strings.Cut(user, "/")
+	if !ok {
+		return UnitID{Unit: user}
+	}
+	return UnitID{Site: site, Unit: unit}
+}
+
+// oneCredential is the single credential a look-up of id found.
+func oneCredential(id UnitID, found []DeviceCredential) (DeviceCredential, error) {
+	switch {
+	case len(found) == 0:
+		return DeviceCredential{}, ErrNotFound
+	case len(found) > 1:
+		return DeviceCredential{}, fmt.Errorf("%w: %s", ErrAmbiguousDevice, id.Unit)
+	}
+	return found[0], nil
 }
 
 // TokenHash is how a token is stored and looked up. Tokens are 256 random

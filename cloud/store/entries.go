@@ -41,14 +41,15 @@ const entryColumns = `id, site, unit, seq, boot_id, lane, time, clock_synced, ts
 
 // entryInsert inserts entries, 32 to a statement at most: one statement
 // per row would cost more in the driver than in SQLite's B-trees. OR
-// IGNORE skips a row that repeats an id or a (unit, seq). It would also
+// IGNORE skips a row that repeats an id or a (site, unit, seq): a re-send,
+// or a conflict that PutEntries then sets aside (conflict.go). It would also
 // skip a NULL in a NOT NULL column, but entryArgs passes NULL only to
 // nullable columns. ON CONFLICT DO NOTHING would let such a NULL abort the
 // statement, and a statement that may abort halfway through many rows
 // keeps a journal of every page it touches: a tenth of the store's CPU
 // (BenchmarkPutEntriesFleet). RETURNING yields the rows inserted.
 var entryInsert = manyRows{head: "INSERT OR IGNORE INTO entries (" + entryColumns + ") VALUES ",
-	width: strings.Count(entryColumns, ",") + 1, tail: " RETURNING id, unit, seq", sizes: []int{32, 8, 1}}
+	width: strings.Count(entryColumns, ",") + 1, tail: " RETURNING id, site, unit, seq", sizes: []int{32, 8, 1}}
 
 // PutResult is what one PutEntries did.
 type PutResult struct {
@@ -57,12 +58,15 @@ type PutResult struct {
 	// the units first appear in it, so the caller can acknowledge without
 	// another query.
 	Watermarks []Watermark
+	// Conflicts are the entries set aside because another entry holds
+	// their place (conflict.go); they are in the dead-letter table.
+	Conflicts []Conflict
 }
 
 // PutEntries stores entries received at receivedAt in one transaction.
-// A row that repeats an id or a (unit, seq) is skipped (entryInsert), so
-// an entry re-sent after a lost acknowledgement, even under a new id, is
-// counted once. Each sending unit's row is created or touched so units
+// An entry re-sent after a lost acknowledgement is skipped and counted
+// once; one that claims a stored entry's id or (site, unit, seq) with
+// other contents is a conflict, set aside (conflict.go). Each sending unit's row is created or touched so units
 // that never sent a status still appear on the dashboard, and its
 // watermark is advanced in the same transaction: a watermark is never
 // ahead of what is committed.
@@ -76,8 +80,12 @@ func (s *SQLite) PutEntries(ctx context.Context, entries []wire.Entry, receivedA
 		if err := s.countFresh(ctx, tx, entries, fresh, receivedAt); err != nil {
 			return err
 		}
+		conflicts, err := s.setAside(ctx, tx, entries, fresh, receivedAt)
+		if err != nil {
+			return err
+		}
 		w, err := s.touchUnits(ctx, tx, entries, receivedAt)
-		res = PutResult{Inserted: len(fresh), Watermarks: w}
+		res = PutResult{Inserted: len(fresh), Watermarks: w, Conflicts: conflicts}
 		return err
 	})
 	if err != nil {
@@ -89,11 +97,11 @@ func (s *SQLite) PutEntries(ctx context.Context, entries []wire.Entry, receivedA
 // rowKey names an inserted row exactly: a batch may carry one id under
 // two seqs, and only the row that went in may be counted.
 type rowKey struct {
-	id, unit string
-	seq      uint64
+	id, site, unit string
+	seq            uint64
 }
 
-func keyOf(e *wire.Entry) rowKey { return rowKey{e.ID, e.Unit, e.Seq} }
+func keyOf(e *wire.Entry) rowKey { return rowKey{e.ID, e.Site, e.Unit, e.Seq} }
 
 // insertEntries inserts what is new and returns the rows it inserted:
 // RETURNING yields only the rows ON CONFLICT did not skip.
@@ -128,7 +136,7 @@ func insertChunk(ctx context.Context, stmt *sql.Stmt, args []any, fresh map[rowK
 	for rows.Next() {
 		var k rowKey
 		var seq int64
-		if err := rows.Scan(&k.id, &k.unit, &seq); err != nil {
+		if err := rows.Scan(&k.id, &k.site, &k.unit, &seq); err != nil {
 			return err
 		}
 		k.seq = uint64(seq)
@@ -215,7 +223,7 @@ func (s *SQLite) Entries(ctx context.Context, q Query) ([]Record, error) {
 }
 
 // where builds only the conditions in use, so SQLite can pick the
-// (site, ts) or (unit, ts) index.
+// (site, ts) or (site, unit, ts) index.
 func (q Query) where() (string, []any) {
 	var conds []string
 	var args []any

@@ -52,8 +52,8 @@ func (p *Postgres) Enroll(ctx context.Context, e Enrollment) (DeviceCredential, 
 			return err
 		}
 		_, err = tx.Exec(ctx, `INSERT INTO device_credentials (unit, site, role,
-			password_hash, enrolled_at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (unit) DO UPDATE SET
-			site = excluded.site, role = excluded.role, password_hash = excluded.password_hash,
+			password_hash, enrolled_at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (site, unit) DO UPDATE SET
+			role = excluded.role, password_hash = excluded.password_hash,
 			enrolled_at = excluded.enrolled_at`,
 			cred.Unit, cred.Site, cred.Role, cred.PasswordHash, e.At.UnixNano())
 		return err
@@ -64,27 +64,32 @@ func (p *Postgres) Enroll(ctx context.Context, e Enrollment) (DeviceCredential, 
 	return cred, nil
 }
 
-// DeviceCredential is the credential of the device whose MQTT user name
-// is unit, or ErrNotFound.
-func (p *Postgres) DeviceCredential(ctx context.Context, unit string) (DeviceCredential, error) {
+// DeviceCredential is the credential of the device id names, or
+// ErrNotFound, as SQLite.DeviceCredential.
+func (p *Postgres) DeviceCredential(ctx context.Context, id UnitID) (DeviceCredential, error) {
+	rows, err := p.pool.Query(ctx, `SELECT unit, site, role, password_hash, enrolled_at
+		FROM device_credentials WHERE unit = $1 AND (site = $2 OR $2 = '') LIMIT 2`, id.Unit, id.Site)
+	if err != nil {
+		return DeviceCredential{}, fmt.Errorf("store: device credential %s: %w", id, err)
+	}
+	var found []DeviceCredential
 	var c DeviceCredential
 	var at int64
-	err := p.pool.QueryRow(ctx, `SELECT unit, site, role, password_hash, enrolled_at
-		FROM device_credentials WHERE unit = $1`, unit).
-		Scan(&c.Unit, &c.Site, &c.Role, &c.PasswordHash, &at)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return DeviceCredential{}, ErrNotFound
-	} else if err != nil {
-		return DeviceCredential{}, fmt.Errorf("store: device credential %s: %w", unit, err)
+	_, err = pgx.ForEachRow(rows, []any{&c.Unit, &c.Site, &c.Role, &c.PasswordHash, &at}, func() error {
+		c.EnrolledAt = time.Unix(0, at).UTC()
+		found = append(found, c)
+		return nil
+	})
+	if err != nil {
+		return DeviceCredential{}, fmt.Errorf("store: device credential %s: %w", id, err)
 	}
-	c.EnrolledAt = time.Unix(0, at).UTC()
-	return c, nil
+	return oneCredential(id, found)
 }
 
 // DeviceCredentials lists every enrolled device by unit id.
 func (p *Postgres) DeviceCredentials(ctx context.Context) ([]DeviceCredential, error) {
 	rows, err := p.pool.Query(ctx, `SELECT unit, site, role, password_hash, enrolled_at
-		FROM device_credentials ORDER BY unit`)
+		FROM device_credentials ORDER BY site, unit`)
 	if err != nil {
 		return nil, fmt.Errorf("store: query device credentials: %w", err)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -108,13 +109,37 @@ func (s *pgRecord) record() (Record, error) {
 	return r, nil
 }
 
-// AckedSeq is unit's watermark as stored: 0 for a unit not heard of or
-// not started.
-func (p *Postgres) AckedSeq(ctx context.Context, unit string) (uint64, error) {
+// AckedSeq is the unit's watermark as stored: 0 for a unit not heard of
+// or not started.
+func (p *Postgres) AckedSeq(ctx context.Context, unit UnitID) (uint64, error) {
 	var seq int64
-	err := p.pool.QueryRow(ctx, `SELECT coalesce((SELECT acked_seq FROM units WHERE unit = $1), 0)`, unit).Scan(&seq)
+	err := p.pool.QueryRow(ctx, `SELECT coalesce((SELECT acked_seq FROM units WHERE site = $1 AND unit = $2), 0)`,
+		unit.Site, unit.Unit).Scan(&seq)
 	if err != nil {
 		return 0, fmt.Errorf("store: watermark of %s: %w", unit, err)
 	}
 	return uint64(seq), nil
+}
+
+// SetWatermark sets a unit's watermark as an operator says, as
+// SQLite.SetWatermark does; the unit's row lock orders it with ingest.
+func (p *Postgres) SetWatermark(ctx context.Context, id UnitID, seq uint64) (Watermark, error) {
+	if seq > math.MaxInt64 {
+		return Watermark{}, fmt.Errorf("store: watermark %d is beyond %d", seq, int64(math.MaxInt64))
+	}
+	var w int64
+	err := pgx.BeginFunc(ctx, p.pool, func(tx pgx.Tx) error {
+		_, err := tx.Exec(ctx, `INSERT INTO units (site, unit, acked_seq) VALUES ($1, $2, $3)
+			ON CONFLICT (site, unit) DO UPDATE SET acked_seq = excluded.acked_seq`, id.Site, id.Unit, int64(seq))
+		if err != nil {
+			return err
+		}
+		var site, unit string
+		var acked int64
+		return tx.QueryRow(ctx, pgAdvance, []string{id.Site}, []string{id.Unit}).Scan(&site, &unit, &acked, &w)
+	})
+	if err != nil {
+		return Watermark{}, fmt.Errorf("store: set watermark of %s: %w", id, err)
+	}
+	return Watermark{Site: id.Site, Unit: id.Unit, Seq: uint64(w), Moved: true}, nil
 }

@@ -60,7 +60,7 @@ func (p *Postgres) PurgeEntries(ctx context.Context, before time.Time) (int, err
 		for {
 			tag, err := p.pool.Exec(ctx, `DELETE FROM entries WHERE id IN (
 				SELECT e.id FROM entries e WHERE e.site = $1 AND e.ts < $2
-				AND e.seq <= coalesce((SELECT u.acked_seq FROM units u WHERE u.unit = e.unit), 0)
+				AND e.seq <= coalesce((SELECT u.acked_seq FROM units u WHERE u.site = e.site AND u.unit = e.unit), 0)
 				LIMIT $3)`, site, before.UnixNano(), purgeChunk)
 			total += int(tag.RowsAffected())
 			if err != nil {

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -47,34 +48,39 @@ func (p *Postgres) putEntries(ctx context.Context, entries []wire.Entry, receive
 		return PutResult{}, err
 	}
 	first := firstOfUnits(entries)
-	units := make([]string, 0, len(first))
+	ids := make([]UnitID, 0, len(first))
 	for u := range first {
-		units = append(units, u)
+		ids = append(ids, u)
 	}
-	slices.Sort(units)
-	sites := make([]string, len(units))
-	for i, u := range units {
-		sites[i] = first[u].Site
+	slices.SortFunc(ids, func(a, b UnitID) int { return cmp.Or(cmp.Compare(a.Site, b.Site), cmp.Compare(a.Unit, b.Unit)) })
+	sites, units := make([]string, len(ids)), make([]string, len(ids))
+	for i, u := range ids {
+		sites[i], units[i] = u.Site, u.Unit
 	}
 	b := &pgx.Batch{}
-	b.Queue(pgLockUnits, units, sites, receivedAt.UnixNano())
+	b.Queue(pgLockUnits, sites, units, receivedAt.UnixNano())
 	b.Queue(pgInsertEntries, cols.args()...)
-	b.Queue(pgAdvance, units)
+	b.Queue(pgAdvance, sites, units)
 	br := p.pool.SendBatch(ctx, b)
-	res, err := readPut(br, entries, first)
+	res, fresh, err := readPut(br, entries, first)
 	if cerr := br.Close(); err == nil && cerr != nil {
 		err = cerr // the implicit transaction failed to commit
 	}
+	if err != nil {
+		return PutResult{}, err
+	}
+	res.Conflicts, err = p.setAside(ctx, entries, fresh, receivedAt)
 	return res, err
 }
 
-// firstOfUnits maps each unit in the batch to its first entry, whose site
-// the unit's row takes, as in SQLite.
-func firstOfUnits(entries []wire.Entry) map[string]*wire.Entry {
-	first := map[string]*wire.Entry{}
+// firstOfUnits maps each unit in the batch to its first entry, so the
+// watermarks come out in the order the units first appear, as in SQLite.
+func firstOfUnits(entries []wire.Entry) map[UnitID]*wire.Entry {
+	first := map[UnitID]*wire.Entry{}
 	for i := range entries {
-		if _, ok := first[entries[i].Unit]; !ok {
-			first[entries[i].Unit] = &entries[i]
+		id := UnitID{entries[i].Site, entries[i].Unit}
+		if _, ok := first[id]; !ok {
+			first[id] = &entries[i]
 		}
 	}
 	return first
@@ -82,71 +88,90 @@ func firstOfUnits(entries []wire.Entry) map[string]*wire.Entry {
 
 // readPut reads the batch's three results into a PutResult whose
 // watermarks are in the order the units first appear in entries.
-func readPut(br pgx.BatchResults, entries []wire.Entry, first map[string]*wire.Entry) (PutResult, error) {
+func readPut(br pgx.BatchResults, entries []wire.Entry, first map[UnitID]*wire.Entry) (PutResult, map[rowKey]bool, error) {
 	if _, err := br.Exec(); err != nil {
-		return PutResult{}, fmt.Errorf("lock units: %w", err)
+		return PutResult{}, nil, fmt.Errorf("lock units: %w", err)
 	}
 	var res PutResult
-	if err := br.QueryRow().Scan(&res.Inserted); err != nil {
-		return PutResult{}, fmt.Errorf("entries %s to %s: %w", entries[0].ID, entries[len(entries)-1].ID, err)
+	fresh, err := readFresh(br)
+	if err != nil {
+		return PutResult{}, nil, fmt.Errorf("entries %s to %s: %w", entries[0].ID, entries[len(entries)-1].ID, err)
 	}
+	res.Inserted = len(fresh)
 	rows, err := br.Query()
 	if err != nil {
-		return PutResult{}, fmt.Errorf("watermarks: %w", err)
+		return PutResult{}, nil, fmt.Errorf("watermarks: %w", err)
 	}
-	marks := map[string]Watermark{}
-	var unit string
+	marks := map[UnitID]Watermark{}
+	var id UnitID
 	var acked, w int64
-	_, err = pgx.ForEachRow(rows, []any{&unit, &acked, &w}, func() error {
-		marks[unit] = Watermark{Unit: unit, Seq: uint64(w), Moved: w != acked}
+	_, err = pgx.ForEachRow(rows, []any{&id.Site, &id.Unit, &acked, &w}, func() error {
+		marks[id] = Watermark{Site: id.Site, Unit: id.Unit, Seq: uint64(w), Moved: w != acked}
 		return nil
 	})
 	if err != nil {
-		return PutResult{}, fmt.Errorf("watermarks: %w", err)
+		return PutResult{}, nil, fmt.Errorf("watermarks: %w", err)
 	}
 	for i := range entries {
 		e := &entries[i]
-		if m, ok := marks[e.Unit]; ok && first[e.Unit] == e {
-			m.Site = e.Site
+		id := UnitID{e.Site, e.Unit}
+		if m, ok := marks[id]; ok && first[id] == e {
 			res.Watermarks = append(res.Watermarks, m)
 		}
 	}
-	return res, nil
+	return res, fresh, nil
+}
+
+// readFresh reads the keys of the rows pgInsertEntries inserted.
+func readFresh(br pgx.BatchResults) (map[rowKey]bool, error) {
+	rows, err := br.Query()
+	if err != nil {
+		return nil, err
+	}
+	fresh := map[rowKey]bool{}
+	var k rowKey
+	var seq int64
+	_, err = pgx.ForEachRow(rows, []any{&k.id, &k.site, &k.unit, &seq}, func() error {
+		k.seq = uint64(seq)
+		fresh[k] = true
+		return nil
+	})
+	return fresh, err
 }
 
 // pgLockUnits creates or touches each unit's row, in sorted order: the
 // row locks it takes are what orders collectors storing the same unit.
 // A unit's clock may be in 1970, so last_seen is the cloud's receive time.
-const pgLockUnits = `INSERT INTO units AS u (unit, site, last_seen)
-	SELECT unit, site, $3 FROM unnest($1::text[], $2::text[]) AS t (unit, site) ORDER BY unit
-	ON CONFLICT (unit) DO UPDATE SET site = excluded.site,
+const pgLockUnits = `INSERT INTO units AS u (site, unit, last_seen)
+	SELECT site, unit, $3 FROM unnest($1::text[], $2::text[]) AS t (site, unit) ORDER BY site, unit
+	ON CONFLICT (site, unit) DO UPDATE SET
 	last_seen = greatest(coalesce(u.last_seen, 0), excluded.last_seen)`
 
 // pgAdvance moves each unit's watermark over what is now stored, and
 // returns it before and after. Where it starts (acked_seq 0) follows
-// Watermark's rules; the walk probes the (unit, seq) index one seq at a
+// Watermark's rules; the walk probes the (site, unit, seq) index one seq at a
 // time and stops at the first gap, as SQLite's does, so a watermark held
 // at a gap costs one probe however much is stored above it. The probe is
 // a LATERAL subquery with LIMIT, which the planner cannot turn into a join:
 // as an EXISTS it became a hash join that read the whole table per step.
 const pgAdvance = `WITH RECURSIVE cur AS (
-	SELECT u.unit, u.acked_seq AS acked,
+	SELECT u.site, u.unit, u.acked_seq AS acked,
 		CASE WHEN u.acked_seq > 0 THEN u.acked_seq
 			WHEN lo.seq = 1 OR u.backlog = 0 THEN lo.seq - 1 END AS start
-	FROM units u, LATERAL (SELECT min(seq) AS seq FROM entries e WHERE e.unit = u.unit) lo
-	WHERE u.unit = ANY ($1::text[])
-), walk (unit, w) AS (
-	SELECT unit, start FROM cur WHERE start IS NOT NULL
+	FROM units u, LATERAL (SELECT min(seq) AS seq FROM entries e WHERE e.site = u.site AND e.unit = u.unit) lo
+	WHERE (u.site, u.unit) IN (SELECT * FROM unnest($1::text[], $2::text[]))
+), walk (site, unit, w) AS (
+	SELECT site, unit, start FROM cur WHERE start IS NOT NULL
 	UNION ALL
-	SELECT walk.unit, step.seq FROM walk, LATERAL (SELECT e.seq FROM entries e
-		WHERE e.unit = walk.unit AND e.seq = walk.w + 1 LIMIT 1) step
+	SELECT walk.site, walk.unit, step.seq FROM walk, LATERAL (SELECT e.seq FROM entries e
+		WHERE e.site = walk.site AND e.unit = walk.unit AND e.seq = walk.w + 1 LIMIT 1) step
 ), top AS (
-	SELECT unit, max(w) AS w FROM walk GROUP BY unit
+	SELECT site, unit, max(w) AS w FROM walk GROUP BY site, unit
 ), moved AS (
 	UPDATE units u SET acked_seq = top.w FROM top
-	WHERE u.unit = top.unit AND top.w > u.acked_seq
+	WHERE u.site = top.site AND u.unit = top.unit AND top.w > u.acked_seq
 )
-SELECT cur.unit, cur.acked, coalesce(top.w, cur.acked) FROM cur LEFT JOIN top USING (unit)`
+SELECT cur.site, cur.unit, cur.acked, coalesce(top.w, cur.acked) FROM cur LEFT JOIN top USING (site, unit)`
 
 // pgColumns is a batch as the arrays pgInsertEntries unnests: one element
 // per entry, plus one per (entry, metric) for the rollups.
@@ -162,22 +187,18 @@ type pgColumns struct {
 }
 
 // newPGColumns lays the batch out in columns. An entry repeated with the
-// same id, unit and seq is left out: it could never be stored, and leaving
-// it out keeps (id, unit, seq) unique in the batch, which is how the
+// same id, site, unit and seq is left out: it could never be stored, and
+// leaving it out keeps (id, site, unit, seq) unique in the batch, which is how the
 // statement knows which of the batch's entries went in.
 func newPGColumns(entries []wire.Entry, receivedAt time.Time) (*pgColumns, error) {
 	c := &pgColumns{}
-	type key struct {
-		id, unit string
-		seq      uint64
-	}
-	seen := map[key]bool{}
+	seen := map[rowKey]bool{}
 	for i := range entries {
 		e := &entries[i]
 		if e.Seq > math.MaxInt64 {
 			return nil, fmt.Errorf("entry %s: seq %d does not fit PostgreSQL's BIGINT", e.ID, e.Seq)
 		}
-		if k := (key{e.ID, e.Unit, e.Seq}); seen[k] {
+		if k := keyOf(e); seen[k] {
 			continue
 		} else {
 			seen[k] = true
@@ -230,7 +251,7 @@ func (c *pgColumns) args() []any {
 }
 
 // pgInsertEntries inserts a batch's new entries (ON CONFLICT DO NOTHING
-// with no target covers both the id and the (unit, seq) constraints), and,
+// with no target covers both the id and the (site, unit, seq) constraints), and,
 // for those alone, adds to the unit and site rollups and raises alerts,
 // in one statement. Rollup rows are upserted in key order, so collectors
 // counting the same site's hour queue rather than deadlock.
@@ -248,22 +269,22 @@ const pgInsertEntries = `WITH b AS (
 	INSERT INTO entries (` + entryColumns + `)
 	SELECT ` + entryColumns + ` FROM b ORDER BY ord
 	ON CONFLICT DO NOTHING
-	RETURNING id, unit, seq
+	RETURNING id, site, unit, seq
 ), fresh AS (
-	SELECT b.* FROM b JOIN ins USING (id, unit, seq)
+	SELECT b.* FROM b JOIN ins USING (id, site, unit, seq)
 ), hits AS (
 	SELECT f.site, f.unit, f.hour, m.metric
 	FROM unnest($24::bigint[], $25::text[]) AS m (ord, metric) JOIN fresh f USING (ord)
 ), unit_counts AS (
-	INSERT INTO rollups (unit, site, hour, metric, n)
-	SELECT unit, min(site), hour, metric, count(*) FROM hits
-	GROUP BY unit, hour, metric ORDER BY unit, hour, metric
-	ON CONFLICT (unit, hour, metric) DO UPDATE SET n = rollups.n + excluded.n
+	INSERT INTO rollups (site, unit, hour, metric, n)
+	SELECT site, unit, hour, metric, count(*) FROM hits
+	GROUP BY site, unit, hour, metric ORDER BY site, unit, hour, metric
+	ON CONFLICT (site, unit, metric, hour) DO UPDATE SET n = rollups.n + excluded.n
 ), total_counts AS (
-	INSERT INTO unit_totals (unit, hour, n)
-	SELECT unit, hour, count(*) FROM hits WHERE metric = 'total'
-	GROUP BY unit, hour ORDER BY unit, hour
-	ON CONFLICT (unit, hour) DO UPDATE SET n = unit_totals.n + excluded.n
+	INSERT INTO unit_totals (site, unit, hour, n)
+	SELECT site, unit, hour, count(*) FROM hits WHERE metric = 'total'
+	GROUP BY site, unit, hour ORDER BY site, unit, hour
+	ON CONFLICT (site, unit, hour) DO UPDATE SET n = unit_totals.n + excluded.n
 ), site_counts AS (
 	INSERT INTO site_rollups (site, hour, metric, n)
 	SELECT site, hour, metric, count(*) FROM (
@@ -277,4 +298,4 @@ const pgInsertEntries = `WITH b AS (
 	WHERE alert <> '' ORDER BY ord
 	ON CONFLICT DO NOTHING
 )
-SELECT count(*) FROM ins`
+SELECT id, site, unit, seq FROM ins`

@@ -170,4 +170,26 @@ var pgMigrations = []string{
 	// EXPRESSION keeps the values already stored.
 	`ALTER TABLE entries ALTER COLUMN id_hash DROP EXPRESSION,
 		ALTER COLUMN phone_hash DROP EXPRESSION;`,
+	// A unit is (site, unit) in every key (see SQLite's unitIdentityStep).
+	`UPDATE assignments a SET target = u.site || '/' || a.target FROM units u
+		WHERE a.scope = 'unit' AND u.unit = a.target;
+	ALTER TABLE entries DROP CONSTRAINT entries_unit_seq_key,
+		ADD CONSTRAINT entries_site_unit_seq_key UNIQUE (site, unit, seq);
+	DROP INDEX entries_unit_ts;
+	CREATE INDEX entries_unit_ts ON entries (site, unit, ts);
+	ALTER TABLE units DROP CONSTRAINT units_pkey, ADD PRIMARY KEY (site, unit),
+		ADD COLUMN reported_acked BIGINT NOT NULL DEFAULT 0;
+	DROP INDEX units_site;
+	ALTER TABLE rollups DROP CONSTRAINT rollups_pkey, ADD PRIMARY KEY (site, unit, metric, hour);
+	DROP TABLE unit_totals;
+	CREATE TABLE unit_totals (
+		site TEXT COLLATE "C" NOT NULL,
+		unit TEXT COLLATE "C" NOT NULL,
+		hour BIGINT NOT NULL,
+		n    BIGINT NOT NULL,
+		PRIMARY KEY (site, unit, hour)
+	);
+	INSERT INTO unit_totals SELECT site, unit, hour, n FROM rollups WHERE metric = 'total';
+	ALTER TABLE device_credentials DROP CONSTRAINT device_credentials_pkey, ADD PRIMARY KEY (site, unit);
+	CREATE INDEX alerts_unit ON alerts (site, unit, kind) WHERE resolved_at IS NULL;`,
 }

@@ -38,7 +38,9 @@ type conformer interface {
 	PutStatus(context.Context, wire.Status, time.Time) error
 	Entries(context.Context, Query) ([]Record, error)
 	Units(context.Context, time.Time) ([]Unit, error)
-	AckedSeq(context.Context, string) (uint64, error)
+	AckedSeq(context.Context, UnitID) (uint64, error)
+	SetWatermark(context.Context, UnitID, uint64) (Watermark, error)
+	DeadLetters(context.Context, int) ([]DeadLetter, error)
 	Rollups(context.Context, RollupQuery) ([]RollupRow, error)
 	PutSites(context.Context, []Site) error
 	Sites(context.Context) ([]Site, error)
@@ -92,7 +94,7 @@ func TestOpenPostgresKeepsDataAndSchemaAcrossReopen(t *testing.T) {
 	if version != len(pgMigrations) || rows != len(pgMigrations) {
 		t.Fatalf("schema_migrations: version %d in %d rows, want %d in %d", version, rows, len(pgMigrations), len(pgMigrations))
 	}
-	if seq, err := p.AckedSeq(ctx, "u1"); err != nil || seq != 2 {
+	if seq, err := p.AckedSeq(ctx, UnitID{"site-a", "u1"}); err != nil || seq != 2 {
 		t.Fatalf("after reopen acked_seq %d (%v), want 2", seq, err)
 	}
 }

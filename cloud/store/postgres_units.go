@@ -20,15 +20,15 @@ import (
 func (p *Postgres) PutStatus(ctx context.Context, st wire.Status, receivedAt time.Time) error {
 	backlog, oldest, alarm := liveBacklog(st)
 	b := &pgx.Batch{}
-	b.Queue(pgPutStatus, st.Unit, st.Site, st.Facility, string(st.Lane), string(st.State),
+	b.Queue(pgPutStatus, st.Site, st.Unit, st.Facility, string(st.Lane), string(st.State),
 		st.Firmware, st.PolicyVersion, st.BootID, pgNanos(receivedAt), devicesJSON(st.Devices),
 		pgtype.Int8{Int64: backlog.Int64, Valid: backlog.Valid}, pgNanos(oldest), alarm, ackedSeq(st), st.Role)
 	if st.State == wire.Online && !receivedAt.IsZero() {
 		for _, d := range st.Devices {
 			if d.OK {
-				b.Queue(pgResolveDevice, receivedAt.UnixNano(), st.Unit, likePrefix(d.Name+":"))
+				b.Queue(pgResolveDevice, receivedAt.UnixNano(), st.Site, st.Unit, likePrefix(d.Name+":"))
 			} else {
-				b.Queue(pgRaiseDevice, deviceAlertID(st.Unit, d.Name, receivedAt), st.Site, st.Unit,
+				b.Queue(pgRaiseDevice, deviceAlertID(st.Site, st.Unit, d.Name, receivedAt), st.Site, st.Unit,
 					receivedAt.UnixNano(), d.Name+": "+d.Detail, likePrefix(d.Name+":"))
 			}
 		}
@@ -41,13 +41,13 @@ func (p *Postgres) PutStatus(ctx context.Context, st wire.Status, receivedAt tim
 
 // pgPutStatus is putUnitStatus's upsert: fields a status leaves empty keep
 // their value, the backlog and devices come from live statuses only, and
-// last_seen and acked_seq only move forward.
-const pgPutStatus = `INSERT INTO units AS u (unit, site, facility, lane,
+// last_seen only moves forward; what the unit says of its acknowledgement
+// is kept apart from the watermark.
+const pgPutStatus = `INSERT INTO units AS u (site, unit, facility, lane,
 	state, firmware, policy_version, boot_id, last_seen, devices,
-	backlog, oldest_unacked, disk_alarm, acked_seq, role)
+	backlog, oldest_unacked, disk_alarm, reported_acked, role)
 	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
-	ON CONFLICT (unit) DO UPDATE SET
-	site = excluded.site,
+	ON CONFLICT (site, unit) DO UPDATE SET
 	facility = coalesce(nullif(excluded.facility, ''), u.facility),
 	lane = coalesce(nullif(excluded.lane, ''), u.lane),
 	role = coalesce(nullif(excluded.role, ''), u.role),
@@ -61,17 +61,17 @@ const pgPutStatus = `INSERT INTO units AS u (unit, site, facility, lane,
 	backlog = CASE WHEN excluded.state = 'online' THEN excluded.backlog ELSE u.backlog END,
 	oldest_unacked = CASE WHEN excluded.state = 'online' THEN excluded.oldest_unacked ELSE u.oldest_unacked END,
 	disk_alarm = CASE WHEN excluded.state = 'online' THEN excluded.disk_alarm ELSE u.disk_alarm END,
-	acked_seq = greatest(u.acked_seq, excluded.acked_seq)`
+	reported_acked = CASE WHEN excluded.state = 'online' THEN excluded.reported_acked ELSE u.reported_acked END`
 
 // A device alert is known by its unit and the device name that starts its
 // detail ("thermometer: ..."); see deviceAlerts.
 const (
 	pgResolveDevice = `UPDATE alerts SET resolved_at = $1
-		WHERE unit = $2 AND kind = 'device' AND entry_id = '' AND resolved_at IS NULL
-		AND detail LIKE $3 ESCAPE '\'`
+		WHERE site = $2 AND unit = $3 AND kind = 'device' AND entry_id = '' AND resolved_at IS NULL
+		AND detail LIKE $4 ESCAPE '\'`
 	pgRaiseDevice = `INSERT INTO alerts (id, site, unit, kind, raised_at, detail)
 		SELECT $1, $2, $3, 'device', $4, $5 WHERE NOT EXISTS (SELECT FROM alerts
-		WHERE unit = $3 AND kind = 'device' AND resolved_at IS NULL AND detail LIKE $6 ESCAPE '\')
+		WHERE site = $2 AND unit = $3 AND kind = 'device' AND resolved_at IS NULL AND detail LIKE $6 ESCAPE '\')
 		ON CONFLICT DO NOTHING`
 )
 
@@ -80,8 +80,8 @@ const (
 func (p *Postgres) Units(ctx context.Context, dayStart time.Time) ([]Unit, error) {
 	rows, err := p.pool.Query(ctx, `SELECT u.unit, u.site, u.facility, u.lane, u.role,
 		u.state, u.last_seen, u.firmware, u.policy_version, u.devices,
-		u.acked_seq, coalesce(u.backlog, 0), u.oldest_unacked, u.disk_alarm,
-		(SELECT coalesce(sum(n), 0)::bigint FROM unit_totals t WHERE t.unit = u.unit AND t.hour >= $1)
+		u.acked_seq, u.reported_acked, coalesce(u.backlog, 0), u.oldest_unacked, u.disk_alarm,
+		(SELECT coalesce(sum(n), 0)::bigint FROM unit_totals t WHERE t.site = u.site AND t.unit = u.unit AND t.hour >= $1)
 		FROM units u ORDER BY u.site, u.unit`, dayStart.Truncate(time.Hour).Unix())
 	if err != nil {
 		return nil, fmt.Errorf("store: query units: %w", err)
@@ -90,16 +90,16 @@ func (p *Postgres) Units(ctx context.Context, dayStart time.Time) ([]Unit, error
 	var u Unit
 	var state, devices string
 	var lastSeen, oldest pgtype.Int8
-	var acked int64
+	var acked, reported int64
 	_, err = pgx.ForEachRow(rows, []any{&u.ID, &u.Site, &u.Facility, &u.Lane, &u.Role, &state, &lastSeen,
-		&u.Firmware, &u.PolicyVersion, &devices, &acked, &u.Backlog, &oldest,
+		&u.Firmware, &u.PolicyVersion, &devices, &acked, &reported, &u.Backlog, &oldest,
 		&u.DiskAlarm, &u.EntriesToday}, func() error {
 		var err error
 		if u.Devices, err = seen.decode(devices); err != nil {
 			return fmt.Errorf("unit %s devices: %w", u.ID, err)
 		}
 		u.Online, u.LastSeen = state == string(wire.Online), pgTime(lastSeen)
-		u.AckedSeq, u.OldestUnacked = uint64(acked), pgTime(oldest)
+		u.AckedSeq, u.ReportedAcked, u.OldestUnacked = uint64(acked), uint64(reported), pgTime(oldest)
 		out = append(out, u)
 		return nil
 	})

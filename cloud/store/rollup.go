@@ -133,7 +133,8 @@ func sourceFor(q RollupQuery) (rollupSource, error) {
 	case "facility":
 		src = rollupSource{siteFacility, "site_rollups r", "r.site <> ''"}
 	case "unit":
-		src = rollupSource{"r.unit", "rollups r", "1 = 1"}
+		// "site/unit": two sites may each have a gate-1 (UnitID)
+		src = rollupSource{"r.site || '/' || r.unit", "rollups r", "1 = 1"}
 	case "all":
 		src = rollupSource{"CAST('all' AS TEXT)", "site_rollups r", "r.site = ''"}
 	default:

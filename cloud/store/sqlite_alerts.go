@@ -23,14 +23,14 @@ func deviceAlerts(ctx context.Context, tx *sql.Tx, st wire.Status, receivedAt ti
 		var err error
 		if d.OK {
 			_, err = tx.ExecContext(ctx, `UPDATE alerts SET resolved_at = ?
-				WHERE unit = ? AND kind = 'device' AND entry_id = '' AND resolved_at IS NULL
-				AND detail LIKE ? ESCAPE '\'`, receivedAt.UnixNano(), st.Unit, likePrefix(d.Name+":"))
+				WHERE site = ? AND unit = ? AND kind = 'device' AND entry_id = '' AND resolved_at IS NULL
+				AND detail LIKE ? ESCAPE '\'`, receivedAt.UnixNano(), st.Site, st.Unit, likePrefix(d.Name+":"))
 		} else {
 			_, err = tx.ExecContext(ctx, `INSERT INTO alerts (id, site, unit, kind, raised_at, detail)
 				SELECT ?, ?, ?, 'device', ?, ? WHERE NOT EXISTS (SELECT 1 FROM alerts
-				WHERE unit = ? AND kind = 'device' AND resolved_at IS NULL AND detail LIKE ? ESCAPE '\')`,
-				deviceAlertID(st.Unit, d.Name, receivedAt), st.Site, st.Unit, receivedAt.UnixNano(),
-				d.Name+": "+d.Detail, st.Unit, likePrefix(d.Name+":"))
+				WHERE site = ? AND unit = ? AND kind = 'device' AND resolved_at IS NULL AND detail LIKE ? ESCAPE '\')`,
+				deviceAlertID(st.Site, st.Unit, d.Name, receivedAt), st.Site, st.Unit, receivedAt.UnixNano(),
+				d.Name+": "+d.Detail, st.Site, st.Unit, likePrefix(d.Name+":"))
 		}
 		if err != nil {
 			return fmt.Errorf("device alert %s: %w", d.Name, err)
@@ -40,8 +40,8 @@ func deviceAlerts(ctx context.Context, tx *sql.Tx, st wire.Status, receivedAt ti
 }
 
 // DeviceAlertID names a device alert; shared with the PostgreSQL backend.
-func deviceAlertID(unit, device string, at time.Time) string {
-	return "dev-" + unit + "-" + device + "-" + strconv.FormatInt(at.UnixNano(), 10)
+func deviceAlertID(site, unit, device string, at time.Time) string {
+	return "dev-" + site + "/" + unit + "-" + device + "-" + strconv.FormatInt(at.UnixNano(), 10)
 }
 
 // likePrefix escapes s for a LIKE pattern matching what starts with it.

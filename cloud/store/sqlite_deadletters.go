@@ -65,11 +65,13 @@ func (d *DeadLetter) finish(at int64) {
 	d.Truncated = d.Size > len(d.Payload)
 }
 
+const insertDeadLetter = `INSERT INTO dead_letters (topic, payload, size, error, received_at)
+	VALUES (?, ?, ?, ?, ?)`
+
 // PutDeadLetter stores a refused message, clipped as DeadLetter says.
 func (s *SQLite) PutDeadLetter(ctx context.Context, d DeadLetter) error {
 	d = d.clip()
-	_, err := s.w.ExecContext(ctx, `INSERT INTO dead_letters (topic, payload, size, error, received_at)
-		VALUES (?, ?, ?, ?, ?)`, d.Topic, d.Payload, d.Size, d.Error, d.ReceivedAt.UnixNano())
+	_, err := s.w.ExecContext(ctx, insertDeadLetter, d.Topic, d.Payload, d.Size, d.Error, d.ReceivedAt.UnixNano())
 	if err != nil {
 		return fmt.Errorf("store: dead letter from %.80q: %w", d.Topic, err)
 	}

@@ -50,11 +50,11 @@ func (s *SQLite) Enroll(ctx context.Context, e Enrollment) (DeviceCredential, er
 			e.At.UnixNano(), TokenHash(e.Token)); err != nil {
 			return err
 		}
-		_, err = tx.ExecContext(ctx, `INSERT INTO device_credentials (unit, site, role,
-			password_hash, enrolled_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (unit) DO UPDATE SET
-			site = excluded.site, role = excluded.role, password_hash = excluded.password_hash,
+		_, err = tx.ExecContext(ctx, `INSERT INTO device_credentials (site, unit, role,
+			password_hash, enrolled_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (site, unit) DO UPDATE SET
+			role = excluded.role, password_hash = excluded.password_hash,
 			enrolled_at = excluded.enrolled_at`,
-			cred.Unit, cred.Site, cred.Role, cred.PasswordHash, e.At.UnixNano())
+			cred.Site, cred.Unit, cred.Role, cred.PasswordHash, e.At.UnixNano())
 		return err
 	})
 	if err != nil {
@@ -74,28 +74,37 @@ func enrollError(e Enrollment, err error) error {
 	return fmt.Errorf("store: enroll %s/%s: %w", e.Site, e.Unit, err)
 }
 
-// DeviceCredential is the credential of the device whose MQTT user name
-// is unit, or ErrNotFound.
-func (s *SQLite) DeviceCredential(ctx context.Context, unit string) (DeviceCredential, error) {
-	var c DeviceCredential
-	var at int64
-	err := s.db.QueryRowContext(ctx, `SELECT unit, site, role, password_hash, enrolled_at
-		FROM device_credentials WHERE unit = ?`, unit).
-		Scan(&c.Unit, &c.Site, &c.Role, &c.PasswordHash, &at)
-	if errors.Is(err, sql.ErrNoRows) {
-		return DeviceCredential{}, ErrNotFound
-	} else if err != nil {
-		return DeviceCredential{}, fmt.Errorf("store: device credential %s: %w", unit, err)
+// DeviceCredential is the credential of the device id names, or
+// ErrNotFound. An id without a site is a user name from before
+// credentials named the site (see LegacyUsername).
+func (s *SQLite) DeviceCredential(ctx context.Context, id UnitID) (DeviceCredential, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT unit, site, role, password_hash, enrolled_at
+		FROM device_credentials WHERE unit = ?1 AND (site = ?2 OR ?2 = '') LIMIT 2`, id.Unit, id.Site)
+	if err != nil {
+		return DeviceCredential{}, fmt.Errorf("store: device credential %s: %w", id, err)
 	}
-	c.EnrolledAt = time.Unix(0, at).UTC()
-	return c, nil
+	defer rows.Close()
+	var found []DeviceCredential
+	for rows.Next() {
+		var c DeviceCredential
+		var at int64
+		if err := rows.Scan(&c.Unit, &c.Site, &c.Role, &c.PasswordHash, &at); err != nil {
+			return DeviceCredential{}, fmt.Errorf("store: device credential %s: %w", id, err)
+		}
+		c.EnrolledAt = time.Unix(0, at).UTC()
+		found = append(found, c)
+	}
+	if err := rows.Err(); err != nil {
+		return DeviceCredential{}, fmt.Errorf("store: device credential %s: %w", id, err)
+	}
+	return oneCredential(id, found)
 }
 
-// DeviceCredentials lists every enrolled device by unit id, for the
+// DeviceCredentials lists every enrolled device by site and unit, for the
 // external broker's password and ACL files.
 func (s *SQLite) DeviceCredentials(ctx context.Context) ([]DeviceCredential, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT unit, site, role, password_hash, enrolled_at
-		FROM device_credentials ORDER BY unit`)
+		FROM device_credentials ORDER BY site, unit`)
 	if err != nil {
 		return nil, fmt.Errorf("store: query device credentials: %w", err)
 	}

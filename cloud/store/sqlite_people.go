@@ -101,7 +101,7 @@ func (s *SQLite) purgeChunk(ctx context.Context, site string, before time.Time) 
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `DELETE FROM entries WHERE id IN (
 			SELECT e.id FROM entries e WHERE e.site = ? AND e.ts < ?
-			AND e.seq <= coalesce((SELECT u.acked_seq FROM units u WHERE u.unit = e.unit), 0)
+			AND e.seq <= coalesce((SELECT u.acked_seq FROM units u WHERE u.site = e.site AND u.unit = e.unit), 0)
 			LIMIT ?)`, site, before.UnixNano(), purgeChunk)
 		if err == nil {
 			n, err = res.RowsAffected()

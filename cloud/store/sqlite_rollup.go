@@ -12,21 +12,22 @@ import (
 
 // The upserts of a batch's counts (see manyRows).
 var (
-	unitRollupUpserts = manyRows{head: `INSERT INTO rollups (unit, site, hour, metric, n) VALUES `, width: 5,
-		tail: ` ON CONFLICT (unit, hour, metric) DO UPDATE SET n = n + excluded.n`, sizes: rowsPerStmt}
+	unitRollupUpserts = manyRows{head: `INSERT INTO rollups (site, unit, hour, metric, n) VALUES `, width: 5,
+		tail: ` ON CONFLICT (site, unit, metric, hour) DO UPDATE SET n = n + excluded.n`, sizes: rowsPerStmt}
 	siteRollupUpserts = manyRows{head: `INSERT INTO site_rollups (site, hour, metric, n) VALUES `, width: 4,
 		tail: ` ON CONFLICT (site, hour, metric) DO UPDATE SET n = n + excluded.n`, sizes: rowsPerStmt}
-	unitTotalUpserts = manyRows{head: `INSERT INTO unit_totals (unit, hour, n) VALUES `, width: 3,
-		tail: ` ON CONFLICT (unit, hour) DO UPDATE SET n = n + excluded.n`, sizes: rowsPerStmt}
+	unitTotalUpserts = manyRows{head: `INSERT INTO unit_totals (site, unit, hour, n) VALUES `, width: 4,
+		tail: ` ON CONFLICT (site, unit, hour) DO UPDATE SET n = n + excluded.n`, sizes: rowsPerStmt}
 	// dayCountUpdates adds a batch's entries of today (v.column1) to each
 	// unit's day count, or, the first time in a day (or after the
 	// migration that made it), counts the day afresh from the hourly
-	// totals the batch just updated. Rows are (today, unit, n).
+	// totals the batch just updated. Rows are (today, site, unit, n).
 	dayCountUpdates = manyRows{head: `UPDATE units SET
-		today_n = CASE WHEN today = v.column1 THEN today_n + v.column3
-			ELSE (SELECT coalesce(sum(n), 0) FROM unit_totals t WHERE t.unit = v.column2 AND t.hour >= v.column1) END,
+		today_n = CASE WHEN today = v.column1 THEN today_n + v.column4
+			ELSE (SELECT coalesce(sum(n), 0) FROM unit_totals t
+				WHERE t.site = v.column2 AND t.unit = v.column3 AND t.hour >= v.column1) END,
 		today = v.column1
-		FROM (VALUES `, width: 3, tail: `) AS v WHERE units.unit = v.column2`, sizes: rowsPerStmt}
+		FROM (VALUES `, width: 4, tail: `) AS v WHERE units.site = v.column2 AND units.unit = v.column3`, sizes: rowsPerStmt}
 )
 
 const insertAlert = `INSERT INTO alerts (id, site, unit, kind, raised_at, entry_id, detail, historical)
@@ -69,15 +70,15 @@ func (s *SQLite) countFresh(ctx context.Context, tx *sql.Tx, entries []wire.Entr
 func (s *SQLite) bumpToday(ctx context.Context, tx *sql.Tx, counts map[rollupKey]int, receivedAt time.Time) error {
 	y, m, d := receivedAt.In(s.loc).Date()
 	today := time.Date(y, m, d, 0, 0, 0, 0, s.loc).Truncate(time.Hour).Unix()
-	perUnit := map[string]int{}
+	perUnit := map[UnitID]int{}
 	for k, n := range counts {
 		if k.unit != "" && k.metric == MetricTotal && k.hour >= today {
-			perUnit[k.unit] += n
+			perUnit[UnitID{k.site, k.unit}] += n
 		}
 	}
-	args := make([]any, 0, 3*len(perUnit))
-	for unit, n := range perUnit {
-		args = append(args, today, unit, n)
+	args := make([]any, 0, 4*len(perUnit))
+	for u, n := range perUnit {
+		args = append(args, today, u.Site, u.Unit, n)
 	}
 	if err := s.execRows(ctx, tx, dayCountUpdates, args); err != nil {
 		return fmt.Errorf("units' day counts: %w", err)
@@ -94,9 +95,9 @@ func (s *SQLite) addRollups(ctx context.Context, tx *sql.Tx, counts map[rollupKe
 			sites = append(sites, k.site, k.hour, k.metric, n)
 			continue
 		}
-		units = append(units, k.unit, k.site, k.hour, k.metric, n)
+		units = append(units, k.site, k.unit, k.hour, k.metric, n)
 		if k.metric == MetricTotal {
-			totals = append(totals, k.unit, k.hour, n)
+			totals = append(totals, k.site, k.unit, k.hour, n)
 		}
 	}
 	if err := s.execRows(ctx, tx, unitRollupUpserts, units); err != nil {
@@ -131,7 +132,11 @@ func backfillRollups(ctx context.Context, tx *sql.Tx) error {
 	if err := rows.Err(); err != nil {
 		return err
 	}
-	unitRollup, siteRollup := unitRollupUpserts.sql(1), siteRollupUpserts.sql(1)
+	// The statements of the schema as it was at this step, not today's:
+	// rollups were keyed on the unit alone until unitIdentityStep.
+	unitRollup := `INSERT INTO rollups (unit, site, hour, metric, n) VALUES (?, ?, ?, ?, ?)
+		ON CONFLICT (unit, hour, metric) DO UPDATE SET n = n + excluded.n`
+	siteRollup := siteRollupUpserts.sql(1)
 	for k, n := range counts {
 		q, args := unitRollup, []any{k.unit, k.site, k.hour, k.metric, n}
 		if k.unit == "" {

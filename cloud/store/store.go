@@ -4,8 +4,8 @@
 // a city outgrows one machine, behind the same methods.
 //
 // Delivery from the units is at-least-once, so every write here is
-// idempotent: an entry is known by its id and by (unit, seq), and a re-sent
-// entry changes nothing (ARCHITECTURE.md "The ledger is the truth").
+// idempotent: an entry is known by its id and by (site, unit, seq), and a
+// re-sent entry changes nothing (ARCHITECTURE.md "The ledger is the truth").
 // PutEntries also keeps each unit's watermark, how far its entries are
 // stored without a gap, which is what the collector acknowledges to the
 // unit (see Watermark).
@@ -327,6 +327,7 @@ var migrations = []string{
 		WHERE json_type(detail, '$.visitor') IS NOT NULL;
 	CREATE INDEX entries_id_hash ON entries (id_hash) WHERE id_hash IS NOT NULL;
 	CREATE INDEX entries_phone_hash ON entries (phone_hash) WHERE phone_hash IS NOT NULL;`,
+	unitIdentityStep,
 }
 
 // prepare prepares the writes' statements on the writer, after migrate
@@ -334,7 +335,7 @@ var migrations = []string{
 // sizes: the writer's one connection is busy with the transaction by the
 // time one is needed.
 func (s *SQLite) prepare(ctx context.Context) error {
-	for _, q := range []string{upsertUnit, nextSeqs, setAcked, startQuery, insertAlert} {
+	for _, q := range []string{upsertUnit, nextSeqs, setAcked, startQuery, insertAlert, holders} {
 		st, err := s.w.PrepareContext(ctx, q)
 		if err != nil {
 			return fmt.Errorf("prepare %.40q: %w", q, err)

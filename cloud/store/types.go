@@ -11,6 +11,16 @@ var (
 	ErrAlreadyAcked = errors.New("store: alert already acknowledged")
 )
 
+// UnitID names a unit exactly. A unit is its site and its id in every
+// key, table and credential (ARCHITECTURE.md "Every record says who,
+// exactly"): two sites may each have a gate-1, and neither may stand in
+// for the other.
+type UnitID struct{ Site, Unit string }
+
+// String is the unit as an MQTT user name and an API key: "site/unit". Ids
+// never hold '/' (wire.ValidateID), so it splits back unambiguously.
+func (u UnitID) String() string { return u.Site + "/" + u.Unit }
+
 // RollupQuery selects hourly rollups (rollup.go). Empty strings do not
 // filter; Since and Until bound the hour buckets, [Since, Until).
 type RollupQuery struct {

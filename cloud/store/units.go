@@ -28,6 +28,10 @@ type Unit struct {
 	// AckedSeq is the unit's watermark: the collector has stored, and
 	// acknowledged, its entries up to here (see Watermark).
 	AckedSeq uint64
+	// ReportedAcked is how far the unit's last live status says it was
+	// acknowledged, by whichever collector. It never moves AckedSeq: an
+	// operator may start a watermark there (SetWatermark).
+	ReportedAcked uint64
 	// Backlog, OldestUnacked and DiskAlarm are what the unit's last live
 	// status said of the entries it holds unacknowledged; OldestUnacked is
 	// zero when it holds none.
@@ -60,12 +64,11 @@ func (s *SQLite) PutStatus(ctx context.Context, st wire.Status, receivedAt time.
 
 func putUnitStatus(ctx context.Context, tx *sql.Tx, st wire.Status, receivedAt time.Time) error {
 	backlog, oldest, alarm := liveBacklog(st)
-	_, err := tx.ExecContext(ctx, `INSERT INTO units (unit, site, facility, lane,
+	_, err := tx.ExecContext(ctx, `INSERT INTO units (site, unit, facility, lane,
 		state, firmware, policy_version, boot_id, last_seen, devices,
-		backlog, oldest_unacked, disk_alarm, acked_seq, role)
+		backlog, oldest_unacked, disk_alarm, reported_acked, role)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-		ON CONFLICT (unit) DO UPDATE SET
-		site = excluded.site,
+		ON CONFLICT (site, unit) DO UPDATE SET
 		facility = coalesce(nullif(excluded.facility, ''), facility),
 		lane = coalesce(nullif(excluded.lane, ''), lane),
 		role = coalesce(nullif(excluded.role, ''), role),
@@ -80,10 +83,10 @@ func putUnitStatus(ctx context.Context, tx *sql.Tx, st wire.Status, receivedAt t
 		backlog = CASE WHEN excluded.state = 'online' THEN excluded.backlog ELSE backlog END,
 		oldest_unacked = CASE WHEN excluded.state = 'online' THEN excluded.oldest_unacked ELSE oldest_unacked END,
 		disk_alarm = CASE WHEN excluded.state = 'online' THEN excluded.disk_alarm ELSE disk_alarm END,
-		-- the unit knows how far it was acknowledged, by any collector: a
-		-- collector that never heard of it starts there, never lower
-		acked_seq = max(acked_seq, excluded.acked_seq)`,
-		st.Unit, st.Site, st.Facility, string(st.Lane), string(st.State), st.Firmware,
+		-- shown to the operator, never the watermark: a forged status must
+		-- not acknowledge entries the collector never stored (SetWatermark)
+		reported_acked = CASE WHEN excluded.state = 'online' THEN excluded.reported_acked ELSE reported_acked END`,
+		st.Site, st.Unit, st.Facility, string(st.Lane), string(st.State), st.Firmware,
 		st.PolicyVersion, st.BootID, nanos(receivedAt), devicesJSON(st.Devices),
 		backlog, nanos(oldest), alarm, ackedSeq(st), st.Role)
 	return err
@@ -157,9 +160,9 @@ func (c deviceLists) decode(s string) ([]wire.Device, error) {
 var unitsQuery = `SELECT ` + packed(packText("u.unit"), packText("u.site"), packText("u.facility"),
 	packText("u.lane"), packText("u.role"), packText("u.state"), packInt("u.last_seen"),
 	packText("u.firmware"), packText("u.policy_version"), packText("u.devices"),
-	packInt("u.acked_seq"), packInt("u.backlog"), packInt("u.oldest_unacked"), packInt("u.disk_alarm"),
+	packInt("u.acked_seq"), packInt("u.reported_acked"), packInt("u.backlog"), packInt("u.oldest_unacked"), packInt("u.disk_alarm"),
 	packInt(`CASE WHEN u.today = ?1 THEN u.today_n ELSE
-		(SELECT coalesce(sum(n), 0) FROM unit_totals t WHERE t.unit = u.unit AND t.hour >= ?1) END`)) + `
+		(SELECT coalesce(sum(n), 0) FROM unit_totals t WHERE t.site = u.site AND t.unit = u.unit AND t.hour >= ?1) END`)) + `
 	FROM units u ORDER BY u.site, u.unit`
 
 func unpackUnit(row string, seen deviceLists) (Unit, error) {
@@ -170,8 +173,9 @@ func unpackUnit(row string, seen deviceLists) (Unit, error) {
 	u.Firmware, u.PolicyVersion = r.text(), r.text()
 	devices := r.text()
 	acked, _ := r.int()
+	reported, _ := r.int()
 	backlog, _ := r.int()
-	u.AckedSeq, u.Backlog = uint64(acked), int(backlog)
+	u.AckedSeq, u.ReportedAcked, u.Backlog = uint64(acked), uint64(reported), int(backlog)
 	u.OldestUnacked = fromNanos(r.nullInt())
 	alarm, _ := r.int()
 	today, _ := r.int()

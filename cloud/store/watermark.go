@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"math"
 	"time"
 
 	"github.com/kakou/kakou/firmware/wire"
@@ -35,11 +36,11 @@ import (
 //
 // So a unit that meets a database that does not know it (a new or
 // restored collector) while it holds a backlog above entries acknowledged
-// before gets no ack: its backlog and disk alarm show on the dashboard, and
-// an operator starts it by setting units.acked_seq to the unit's last
-// acknowledged seq ("uplink: sending backlog" after_seq in the unit's log).
-// Guessing instead would acknowledge entries never stored, and the unit
-// would drop them.
+// before gets no ack: its backlog, disk alarm and the ack it reports
+// (Unit.ReportedAcked) show on the dashboard, and an operator starts it
+// there with SetWatermark, audited. Taking the unit's word for it, or
+// guessing, would let a forged status acknowledge entries never stored,
+// and the unit would drop them.
 type Watermark struct {
 	Site, Unit string
 	Seq        uint64
@@ -49,8 +50,8 @@ type Watermark struct {
 // upsertUnit creates the unit's row or moves its last_seen forward, and
 // reads its watermark. A unit's clock may be in 1970, so last_seen is the
 // cloud's receive time, never the unit's.
-const upsertUnit = `INSERT INTO units (unit, site, last_seen) VALUES (?, ?, ?)
-	ON CONFLICT (unit) DO UPDATE SET site = excluded.site,
+const upsertUnit = `INSERT INTO units (site, unit, last_seen) VALUES (?, ?, ?)
+	ON CONFLICT (site, unit) DO UPDATE SET
 	last_seen = max(coalesce(last_seen, 0), excluded.last_seen)
 	RETURNING acked_seq`
 
@@ -58,24 +59,25 @@ const upsertUnit = `INSERT INTO units (unit, site, last_seen) VALUES (?, ?, ?)
 // last_seen forward and advances its watermark over what is now stored.
 func (s *SQLite) touchUnits(ctx context.Context, tx *sql.Tx, entries []wire.Entry, receivedAt time.Time) ([]Watermark, error) {
 	var out []Watermark
-	seen := map[string]bool{}
+	seen := map[UnitID]bool{}
 	for _, e := range entries {
-		if seen[e.Unit] {
+		id := UnitID{e.Site, e.Unit}
+		if seen[id] {
 			continue
 		}
-		seen[e.Unit] = true
+		seen[id] = true
 		var acked int64
-		err := s.stmt(ctx, tx, upsertUnit).QueryRowContext(ctx, e.Unit, e.Site, receivedAt.UnixNano()).Scan(&acked)
+		err := s.stmt(ctx, tx, upsertUnit).QueryRowContext(ctx, e.Site, e.Unit, receivedAt.UnixNano()).Scan(&acked)
 		if err != nil {
-			return nil, fmt.Errorf("unit %s: %w", e.Unit, err)
+			return nil, fmt.Errorf("unit %s: %w", id, err)
 		}
-		w, err := s.advance(ctx, tx, e.Unit, acked)
+		w, err := s.advance(ctx, tx, id, acked)
 		if err != nil {
-			return nil, fmt.Errorf("unit %s watermark: %w", e.Unit, err)
+			return nil, fmt.Errorf("unit %s watermark: %w", id, err)
 		}
 		if w != acked {
-			if _, err := s.stmt(ctx, tx, setAcked).ExecContext(ctx, w, e.Unit); err != nil {
-				return nil, fmt.Errorf("unit %s watermark: %w", e.Unit, err)
+			if _, err := s.stmt(ctx, tx, setAcked).ExecContext(ctx, w, e.Site, e.Unit); err != nil {
+				return nil, fmt.Errorf("unit %s watermark: %w", id, err)
 			}
 		}
 		out = append(out, Watermark{Site: e.Site, Unit: e.Unit, Seq: uint64(w), Moved: w != acked})
@@ -83,22 +85,22 @@ func (s *SQLite) touchUnits(ctx context.Context, tx *sql.Tx, entries []wire.Entr
 	return out, nil
 }
 
-const setAcked = `UPDATE units SET acked_seq = ? WHERE unit = ?`
+const setAcked = `UPDATE units SET acked_seq = ? WHERE site = ? AND unit = ?`
 
 // startQuery reads what startAt decides on.
-const startQuery = `SELECT (SELECT min(seq) FROM entries WHERE unit = ?1),
-	(SELECT backlog = 0 FROM units WHERE unit = ?1)`
+const startQuery = `SELECT (SELECT min(seq) FROM entries WHERE site = ?1 AND unit = ?2),
+	(SELECT backlog = 0 FROM units WHERE site = ?1 AND unit = ?2)`
 
-// nextSeqs walks the UNIQUE (unit, seq) index upwards from a watermark.
+// nextSeqs walks the UNIQUE (site, unit, seq) index upwards from a watermark.
 // The walk stops at the first gap, so it reads only the entries it
 // advances over plus one: a batch of 100 in order costs 101 index steps, a
 // watermark held at a gap costs one however much is stored above it, and a
 // backlog arriving in order is walked once in total.
-const nextSeqs = `SELECT seq FROM entries WHERE unit = ? AND seq > ? ORDER BY seq`
+const nextSeqs = `SELECT seq FROM entries WHERE site = ? AND unit = ? AND seq > ? ORDER BY seq`
 
 // advance returns the unit's watermark after this transaction's inserts,
 // starting from acked (0: not started, see Watermark).
-func (s *SQLite) advance(ctx context.Context, tx *sql.Tx, unit string, acked int64) (int64, error) {
+func (s *SQLite) advance(ctx context.Context, tx *sql.Tx, unit UnitID, acked int64) (int64, error) {
 	w := acked
 	if w == 0 {
 		start, ok, err := s.startAt(ctx, tx, unit)
@@ -107,7 +109,7 @@ func (s *SQLite) advance(ctx context.Context, tx *sql.Tx, unit string, acked int
 		}
 		w = start
 	}
-	rows, err := s.stmt(ctx, tx, nextSeqs).QueryContext(ctx, unit, w)
+	rows, err := s.stmt(ctx, tx, nextSeqs).QueryContext(ctx, unit.Site, unit.Unit, w)
 	if err != nil {
 		return 0, err
 	}
@@ -127,10 +129,10 @@ func (s *SQLite) advance(ctx context.Context, tx *sql.Tx, unit string, acked int
 
 // startAt says where a unit's watermark starts, if it can start yet (see
 // Watermark). A NULL backlog means no online status has said.
-func (s *SQLite) startAt(ctx context.Context, tx *sql.Tx, unit string) (int64, bool, error) {
+func (s *SQLite) startAt(ctx context.Context, tx *sql.Tx, unit UnitID) (int64, bool, error) {
 	var lowest sql.NullInt64
 	var idle sql.NullBool
-	err := s.stmt(ctx, tx, startQuery).QueryRowContext(ctx, unit).Scan(&lowest, &idle)
+	err := s.stmt(ctx, tx, startQuery).QueryRowContext(ctx, unit.Site, unit.Unit).Scan(&lowest, &idle)
 	switch {
 	case err != nil || !lowest.Valid:
 		return 0, false, err // nothing stored: every entry of the batch had another's id
@@ -142,9 +144,10 @@ func (s *SQLite) startAt(ctx context.Context, tx *sql.Tx, unit string) (int64, b
 
 // AckedSeq is unit's watermark as stored: 0 for a unit not heard of or
 // not started.
-func (s *SQLite) AckedSeq(ctx context.Context, unit string) (uint64, error) {
+func (s *SQLite) AckedSeq(ctx context.Context, unit UnitID) (uint64, error) {
 	var seq int64
-	err := s.db.QueryRowContext(ctx, `SELECT acked_seq FROM units WHERE unit = ?`, unit).Scan(&seq)
+	err := s.db.QueryRowContext(ctx, `SELECT acked_seq FROM units WHERE site = ? AND unit = ?`,
+		unit.Site, unit.Unit).Scan(&seq)
 	if errors.Is(err, sql.ErrNoRows) {
 		return 0, nil
 	}
@@ -152,4 +155,36 @@ func (s *SQLite) AckedSeq(ctx context.Context, unit string) (uint64, error) {
 		return 0, fmt.Errorf("store: watermark of %s: %w", unit, err)
 	}
 	return uint64(seq), nil
+}
+
+// SetWatermark is the operator's way to say where a unit's watermark
+// starts when the collector cannot know it: a restored database, or a
+// unit that meets a new collector with a backlog above entries acknowledged
+// before (see Watermark). Entries up to seq are taken as accounted for;
+// the watermark then walks on over whatever is stored above. Nothing a
+// unit or gateway says moves a watermark (a forged status would
+// acknowledge entries never stored), so this is the only way besides
+// storing entries, and the API audits every use. The unit learns the new
+// ack when it next re-sends.
+func (s *SQLite) SetWatermark(ctx context.Context, id UnitID, seq uint64) (Watermark, error) {
+	if seq > math.MaxInt64 {
+		return Watermark{}, fmt.Errorf("store: watermark %d is beyond %d", seq, int64(math.MaxInt64))
+	}
+	var w int64
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO units (site, unit, acked_seq) VALUES (?, ?, ?)
+			ON CONFLICT (site, unit) DO UPDATE SET acked_seq = excluded.acked_seq`, id.Site, id.Unit, int64(seq))
+		if err != nil {
+			return err
+		}
+		if w, err = s.advance(ctx, tx, id, int64(seq)); err != nil || w == int64(seq) {
+			return err
+		}
+		_, err = s.stmt(ctx, tx, setAcked).ExecContext(ctx, w, id.Site, id.Unit)
+		return err
+	})
+	if err != nil {
+		return Watermark{}, fmt.Errorf("store: set watermark of %s: %w", id, err)
+	}
+	return Watermark{Site: id.Site, Unit: id.Unit, Seq: uint64(w), Moved: true}, nil
 }

@@ -125,7 +125,9 @@ func TestWatermarkDoesNotGuessWhereAUnitsBacklogBegins(t *testing.T) {
 
 func TestWatermarksOfSeveralUnitsInOneBatch(t *testing.T) {
 	s := openTemp(t)
-	birth(t, s, "u2", 0)
+	st := status("u2", wire.Online)
+	st.Site = "site-b"
+	putStatus(t, s, st, received)
 	put(t, s, received, entry("site-b", "u2", 10))
 	res := putResult(t, s, received, entry("site-a", "u1", 1), entry("site-b", "u2", 10),
 		entry("site-a", "u1", 2), entry("site-b", "u2", 12))
@@ -188,10 +190,10 @@ func TestWatermarkReachesTheEndOfAShuffledBacklog(t *testing.T) {
 }
 
 // TestWatermarkWalksTheUniqueIndex guards the cost of the walk: it must
-// read the (unit, seq) index in order, not sort or scan the table.
+// read the (site, unit, seq) index in order, not sort or scan the table.
 func TestWatermarkWalksTheUniqueIndex(t *testing.T) {
 	s := openTemp(t)
-	rows, err := s.db.Query("EXPLAIN QUERY PLAN "+nextSeqs, "u1", 0)
+	rows, err := s.db.Query("EXPLAIN QUERY PLAN "+nextSeqs, "site-a", "u1", 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -206,7 +208,7 @@ func TestWatermarkWalksTheUniqueIndex(t *testing.T) {
 		plan = append(plan, detail)
 	}
 	got := strings.Join(plan, "; ")
-	if !strings.Contains(got, "COVERING INDEX sqlite_autoindex_entries_2 (unit=? AND seq>?)") ||
+	if !strings.Contains(got, "COVERING INDEX sqlite_autoindex_entries_2 (site=? AND unit=? AND seq>?)") ||
 		strings.Contains(got, "TEMP B-TREE") {
 		t.Fatalf("plan %q, want a covering walk of the (unit, seq) index without a sort", got)
 	}
@@ -260,23 +262,24 @@ func openAtVersion(t *testing.T, path string, n int) *sql.DB {
 	return db
 }
 
-// A unit that says how far it was acknowledged (by this collector before
-// its database was restored, or by another) starts the watermark there,
-// even with a backlog waiting, and a lower claim never moves it back.
-func TestWatermarkStartsWhereTheUnitSaysItWasAcknowledged(t *testing.T) {
+// What a unit says of its acknowledgement is shown, never believed: a
+// forged status claiming 2,000 entries more than were stored would have
+// them acknowledged and dropped by the unit. An operator starts the
+// watermark instead, and it walks on from there.
+func TestWatermarkIgnoresWhatAStatusSaysUntilAnOperatorSetsIt(t *testing.T) {
 	s := openTemp(t)
-	st := status("u1", wire.Online)
-	st.Backlog, st.AckedSeq = 12, 499
-	putStatus(t, s, st, received)
-	if w := only(t, putResult(t, s, received, seqs("u1", 505, 506)...)); w.Seq != 499 {
-		t.Fatalf("watermark %+v, want 499 while 500-504 are still to come", w)
+	put(t, s, received, seqs("u1", 1, 10)...)
+	forged := status("u1", wire.Online)
+	forged.Backlog, forged.AckedSeq = 0, 2010
+	putStatus(t, s, forged, received)
+	if w := only(t, putResult(t, s, received, seqs("u1", 12, 12)...)); w.Seq != 10 {
+		t.Fatalf("watermark %+v after a forged status, want 10: 11 was never stored", w)
 	}
-	if w := only(t, putResult(t, s, received, seqs("u1", 500, 504)...)); w.Seq != 506 || !w.Moved {
-		t.Fatalf("watermark %+v, want 506 once the backlog filled the gap", w)
+	if u := units(t, s, t0)["u1"]; u.AckedSeq != 10 || u.ReportedAcked != 2010 {
+		t.Fatalf("unit %+v, want acked 10 and the claim 2010 shown apart", u)
 	}
-	st.AckedSeq = 3
-	putStatus(t, s, st, received)
-	if w := only(t, putResult(t, s, received, seqs("u1", 507, 507)...)); w.Seq != 507 {
-		t.Fatalf("watermark %+v after a lower claim, want 507", w)
+	w, err := s.SetWatermark(ctx, UnitID{"site-a", "u1"}, 11)
+	if err != nil || w.Seq != 12 {
+		t.Fatalf("SetWatermark(11) = %+v, %v; want it to walk on to 12", w, err)
 	}
 }

@@ -163,7 +163,7 @@ function unitRow(u) {
                   labelled(el("td", u.firmware || "—"), "firmware"),
                   labelled(el("td", u.policy_version || "—", "policy"), "policy")]);
   tr.className = "st-" + unitTone(u);
-  tr.dataset.unit = u.id;
+  tr.dataset.unit = u.site + "/" + u.id; // two sites may each have a gate-1
   return tr;
 }
 

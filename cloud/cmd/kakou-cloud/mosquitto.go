@@ -96,12 +96,25 @@ func writeMosquitto(pw, acl io.Writer, svc broker.Service, devices []store.Devic
 	fmt.Fprintf(pw, "%s:%s\n", svc.Username, hash)
 	fmt.Fprintf(acl, "# written by kakou-cloud mosquitto-acl: re-run it after enrolling devices\n\n")
 	fmt.Fprintf(acl, "# the collector\nuser %s\ntopic readwrite %s/#\n", svc.Username, wire.Root)
+	ids := map[string]int{}
+	for _, d := range devices {
+		ids[d.Unit]++
+	}
 	for _, d := range devices {
 		if strings.ContainsAny(d.Unit+d.Site+d.PasswordHash, ":\n\r \t") {
-			return fmt.Errorf("device %q: stored credential would corrupt the files; re-enroll it", d.Unit)
+			return fmt.Errorf("device %q: stored credential would corrupt the files; re-enroll it", d.Username())
 		}
-		fmt.Fprintf(pw, "%s:%s\n", d.Unit, d.PasswordHash)
-		writeDeviceACL(acl, d)
+		users := []string{d.Username()}
+		if ids[d.Unit] == 1 {
+			// A device enrolled before user names carried the site still
+			// connects with its bare id: as the embedded broker does, that
+			// name is its own while no other site has a device of that id.
+			users = append(users, d.Unit)
+		}
+		for _, user := range users {
+			fmt.Fprintf(pw, "%s:%s\n", user, d.PasswordHash)
+			writeDeviceACL(acl, user, d)
+		}
 	}
 	return nil
 }
@@ -109,12 +122,12 @@ func writeMosquitto(pw, acl io.Writer, svc broker.Service, devices []store.Devic
 // writeDeviceACL is the embedded broker's ACL (cloud/broker/auth.go) in
 // mosquitto's words: a unit names its own topics, a gateway '+' for
 // every unit of its site.
-func writeDeviceACL(acl io.Writer, d store.DeviceCredential) {
+func writeDeviceACL(acl io.Writer, user string, d store.DeviceCredential) {
 	who := d.Unit
 	if d.Role == store.RoleGateway {
 		who = "+"
 	}
-	fmt.Fprintf(acl, "\n# %s %s of site %s\nuser %s\n", d.Role, d.Unit, d.Site, d.Unit)
+	fmt.Fprintf(acl, "\n# %s %s of site %s\nuser %s\n", d.Role, d.Unit, d.Site, user)
 	for _, kind := range []string{wire.KindEntry, wire.KindStatus} {
 		fmt.Fprintf(acl, "topic write %s/%s/%s/%s\n", wire.Root, d.Site, who, kind)
 	}

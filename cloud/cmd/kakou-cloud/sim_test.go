@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"github.com/kakou/kakou/cloud/store"
 	"testing"
 	"time"
 
@@ -29,7 +30,8 @@ func TestSimRunsAFleetAgainstACollectorAndExitsZero(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("sim exited %d, want 0: every entry acknowledged", code)
 	}
-	for _, unit := range []string{"sim-u00001", "sim-u00004"} {
+	// units go round-robin over the sites: the 1st to sim-s001, the 4th to sim-s002
+	for _, unit := range []store.UnitID{{Site: "sim-s001", Unit: "sim-u00001"}, {Site: "sim-s002", Unit: "sim-u00004"}} {
 		if seq, err := c.Store().AckedSeq(ctx, unit); err != nil || seq != 3 {
 			t.Fatalf("%s watermark %d, %v; want 3", unit, seq, err)
 		}
