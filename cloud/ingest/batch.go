@@ -199,27 +199,36 @@ func (in *Ingest) putEntries(ctx context.Context, entries []wire.Entry, received
 	if !ok {
 		return false
 	}
-	in.opts.Observer.Stored(len(entries), len(entries)-res.Inserted, time.Since(start))
+	dups := len(entries) - res.Inserted - len(res.Conflicts)
+	in.opts.Observer.Stored(len(entries), dups, time.Since(start))
+	for _, c := range res.Conflicts {
+		// Kept as a dead letter with an alert by the store (store.Conflict).
+		in.conflicts.Add(1)
+		in.opts.Observer.DeadLettered()
+		in.log.Warn("entry set aside: another entry holds its place", "site", c.Entry.Site, "unit", c.Entry.Unit,
+			"seq", c.Entry.Seq, "id", c.Entry.ID, "stored_id", c.StoredID, "why", c.Reason)
+	}
 	for i := range entries {
 		if e := &entries[i]; !e.Historical && e.ClockSynced {
 			in.opts.Observer.Lag(receivedAt.Sub(e.Time))
 		}
 	}
 	in.accepted.Add(uint64(len(entries)))
-	in.duplicates.Add(uint64(len(entries) - res.Inserted))
+	in.duplicates.Add(uint64(dups))
 	oldest := lowestSeqs(entries)
 	for _, w := range res.Watermarks {
-		in.acknowledge(w, oldest[w.Unit])
+		in.acknowledge(w, oldest[store.UnitID{Site: w.Site, Unit: w.Unit}])
 	}
 	return true
 }
 
 // lowestSeqs is the lowest seq each unit sent in a batch.
-func lowestSeqs(entries []wire.Entry) map[string]uint64 {
-	low := map[string]uint64{}
+func lowestSeqs(entries []wire.Entry) map[store.UnitID]uint64 {
+	low := map[store.UnitID]uint64{}
 	for _, e := range entries {
-		if l, ok := low[e.Unit]; !ok || e.Seq < l {
-			low[e.Unit] = e.Seq
+		id := store.UnitID{Site: e.Site, Unit: e.Unit}
+		if l, ok := low[id]; !ok || e.Seq < l {
+			low[id] = e.Seq
 		}
 	}
 	return low

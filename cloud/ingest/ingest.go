@@ -110,7 +110,7 @@ type Ingest struct {
 	readyOne sync.Once
 	running  atomic.Bool // the writer and acker goroutines were started
 
-	accepted, duplicates, rejected atomic.Uint64
+	accepted, duplicates, rejected, conflicts atomic.Uint64
 }
 
 // Stats counts messages since New.
@@ -118,6 +118,7 @@ type Stats struct {
 	Accepted   uint64 // stored, or already stored (a re-send)
 	Duplicates uint64 // accepted entries that were already stored
 	Rejected   uint64 // malformed or inconsistent, logged and dropped
+	Conflicts  uint64 // entries set aside: another entry holds their id or seq (store.Conflict)
 }
 
 // New checks opts and prepares the client; nothing connects until Start.
@@ -314,5 +315,5 @@ func (in *Ingest) Stop() {
 // Stats returns the message counters.
 func (in *Ingest) Stats() Stats {
 	return Stats{Accepted: in.accepted.Load(), Duplicates: in.duplicates.Load(),
-		Rejected: in.rejected.Load()}
+		Rejected: in.rejected.Load(), Conflicts: in.conflicts.Load()}
 }

@@ -14,6 +14,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/go-json-experiment/json"
+	"github.com/go-json-experiment/json/jsontext"
 )
 
 // SchemaVersion is carried by every payload. A consumer refuses a payload
@@ -179,26 +180,84 @@ var ErrSchema = errors.New("unsupported schema version")
 
 // DecodeEntry parses and validates an entry received from the network.
 func DecodeEntry(b []byte) (Entry, error) {
-	var e Entry
-	if err := decode(b, &e); err != nil {
+	var in struct {
+		Entry
+		Unknown jsontext.Value `json:",unknown"`
+	}
+	if err := decode(b, &in); err != nil {
 		return Entry{}, fmt.Errorf("wire: entry: %w", err)
 	}
-	if err := e.Validate(); err != nil {
+	if err := checkUnknown(in.Unknown); err != nil {
+		return Entry{}, fmt.Errorf("wire: entry: %w", err)
+	}
+	if err := in.Validate(); err != nil {
 		return Entry{}, err
 	}
-	return e, nil
+	return in.Entry, nil
 }
 
 // DecodeStatus parses and validates a unit status message.
 func DecodeStatus(b []byte) (Status, error) {
-	var s Status
-	if err := decode(b, &s); err != nil {
+	var in struct {
+		Status
+		Unknown jsontext.Value `json:",unknown"`
+	}
+	if err := decode(b, &in); err != nil {
 		return Status{}, fmt.Errorf("wire: status: %w", err)
 	}
-	if err := s.Validate(); err != nil {
+	if err := checkUnknown(in.Unknown); err != nil {
+		return Status{}, fmt.Errorf("wire: status: %w", err)
+	}
+	if err := in.Validate(); err != nil {
 		return Status{}, err
 	}
-	return s, nil
+	return in.Status, nil
+}
+
+// Members this contract does not know are allowed, so that a newer unit's
+// new field does not cost it its entries, but only small and shallow ones:
+// a new field is a value or a small object. Deeply nested or large unknown
+// members in an otherwise valid entry are what a probe or a forger sends,
+// and are refused (the collector keeps them as dead letters) rather than
+// silently dropped, which made such an entry pass as a re-send.
+const (
+	MaxUnknownBytes = 1 << 10 // all unknown members together, as JSON
+	MaxUnknownDepth = 3       // the members' object is 1; a member's object 2
+)
+
+// checkUnknown holds the unknown members, as the decoder collected them
+// into one object, to MaxUnknownBytes and MaxUnknownDepth.
+func checkUnknown(v jsontext.Value) error {
+	if len(v) == 0 {
+		return nil
+	}
+	if len(v) > MaxUnknownBytes {
+		return fmt.Errorf("members this schema does not know take %d bytes, at most %d allowed", len(v), MaxUnknownBytes)
+	}
+	if d := depth(v); d > MaxUnknownDepth {
+		return fmt.Errorf("members this schema does not know are nested %d deep, at most %d allowed", d-1, MaxUnknownDepth-1)
+	}
+	return nil
+}
+
+// depth is how deeply v's objects and arrays nest; v is valid JSON.
+func depth(v []byte) int {
+	d, deepest, inString := 0, 0, false
+	for i := 0; i < len(v); i++ {
+		switch c := v[i]; {
+		case inString && c == '\\':
+			i++
+		case c == '"':
+			inString = !inString
+		case inString:
+		case c == '{' || c == '[':
+			d++
+			deepest = max(deepest, d)
+		case c == '}' || c == ']':
+			d--
+		}
+	}
+	return deepest
 }
 
 // decode reads a payload with the Go team's JSON v2 (go-json-experiment,
