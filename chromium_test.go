@@ -28,7 +28,7 @@ func TestDashboardIntegrationChromium(t *testing.T) {
 	publishStatus(t, c.BrokerURL(), wire.Status{Schema: wire.SchemaVersion, Site: "market-b", Unit: "door-c",
 		State: wire.Online, Devices: []wire.Device{{Name: "scanner", Detail: "QR scanner unplugged"}}})
 	waitFor(t, ctx, "three units online", func() bool { return fleetState(t, c) == "online" && len(fleet(t, c)) == 3 })
-	waitFor(t, ctx, "entries stored", func() bool { return len(cloudEntries(t, c, "door-b")) > 0 })
+	waitFor(t, ctx, "entries stored", func() bool { return len(cloudEntries(t, c, "market-b", "door-b")) > 0 })
 
 	dom := renderDOM(t, ctx, browser, c.HTTPURL()+"/")
 	for _, want := range []string{"gate-a", "door-b", "community-a", "market-b"} {

@@ -44,6 +44,7 @@ func runPath(t *testing.T, ctx context.Context, c *collector.Collector, brokerUR
 		"gate-a": startUnit(t, unitCtx, "community-a", "gate-a", "in", brokerURL),
 		"door-b": startUnit(t, unitCtx, "market-b", "door-b", "out", brokerURL),
 	}
+	sites := map[string]string{"gate-a": "community-a", "door-b": "market-b"}
 	for id, u := range units {
 		waitFor(t, ctx, id+" ledger drained", func() bool {
 			n, _, err := u.Ledger().Backlog(ctx)
@@ -51,12 +52,12 @@ func runPath(t *testing.T, ctx context.Context, c *collector.Collector, brokerUR
 			return err == nil && n == 0 && len(logged) == peoplePerUnit
 		})
 		waitFor(t, ctx, id+" entries stored", func() bool {
-			return len(cloudEntries(t, c, id)) >= peoplePerUnit
+			return len(cloudEntries(t, c, sites[id], id)) >= peoplePerUnit
 		})
-		assertSameEntries(t, ctx, u, cloudEntries(t, c, id))
+		assertSameEntries(t, ctx, u, cloudEntries(t, c, sites[id], id))
 	}
 	resendAll(t, ctx, c, brokerURL, units["gate-a"])
-	assertSameEntries(t, ctx, units["gate-a"], cloudEntries(t, c, "gate-a"))
+	assertSameEntries(t, ctx, units["gate-a"], cloudEntries(t, c, "community-a", "gate-a"))
 	assertFleet(t, c, true)
 	stopUnits()
 	waitFor(t, ctx, "units reported offline", func() bool { return fleetState(t, c) == "offline" })
@@ -190,16 +191,16 @@ func resendAll(t *testing.T, ctx context.Context, c *collector.Collector, broker
 	marker.ID, marker.Site, marker.Unit, marker.Seq = "e2e-marker", "e2e", "marker", 1
 	b, _ := json.Marshal(marker)
 	cl.Publish(wire.EntryTopic("e2e", "marker"), wire.QoSEntry, false, b).WaitTimeout(10 * time.Second)
-	waitFor(t, ctx, "re-sent entries handled", func() bool { return len(cloudEntries(t, c, "marker")) == 1 })
+	waitFor(t, ctx, "re-sent entries handled", func() bool { return len(cloudEntries(t, c, "e2e", "marker")) == 1 })
 }
 
 // cloudEntries reads a unit's entries through the public API.
-func cloudEntries(t *testing.T, c *collector.Collector, unitID string) []wire.Entry {
+func cloudEntries(t *testing.T, c *collector.Collector, site, unitID string) []wire.Entry {
 	t.Helper()
 	var body struct {
 		Entries []wire.Entry `json:"entries"`
 	}
-	getJSON(t, c.HTTPURL()+"/api/v1/entries?limit=1000&unit="+url.QueryEscape(unitID), &body)
+	getJSON(t, c.HTTPURL()+"/api/v1/entries?limit=1000&site="+url.QueryEscape(site)+"&unit="+url.QueryEscape(unitID), &body)
 	return body.Entries
 }
 

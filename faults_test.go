@@ -201,13 +201,23 @@ func ledgerEntries(t *testing.T, path string) []wire.Entry {
 	return es
 }
 
-// apiEntries reads what the cloud stored for a unit.
+// apiEntries reads what the cloud stored for a unit, named with its site
+// as the API asks: the unit's site is read from the fleet view, where these
+// tests give every unit id one site.
 func apiEntries(t *testing.T, httpURL, unit string) []wire.Entry {
 	t.Helper()
+	var fleet struct {
+		Units []struct{ ID, Site string } `json:"units"`
+	}
+	getJSON(t, httpURL+"/api/v1/units", &fleet)
 	var body struct {
 		Entries []wire.Entry `json:"entries"`
 	}
-	getJSON(t, httpURL+"/api/v1/entries?limit=1000&unit="+unit, &body)
+	for _, u := range fleet.Units {
+		if u.ID == unit {
+			getJSON(t, httpURL+"/api/v1/entries?limit=1000&site="+u.Site+"&unit="+unit, &body)
+		}
+	}
 	return body.Entries
 }
 

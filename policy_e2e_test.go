@@ -38,7 +38,7 @@ func TestPolicyChosenCentrallyRunsAtTheGate(t *testing.T) {
 		return p.PolicyVersion == "community-closed-1" && p.Wanted == "community-closed-1"
 	})
 	waitFor(t, ctx, "entries decided under it", func() bool {
-		for _, e := range cloudEntries(t, c, "gate-1") {
+		for _, e := range cloudEntries(t, c, "estate", "gate-1") {
 			if e.PolicyVersion == "community-closed-1" {
 				return true
 			}
