@@ -150,6 +150,10 @@ type device struct {
 }
 
 func (s *server) units(w http.ResponseWriter, r *http.Request) {
+	if err := readParams(r.URL.Query(), nil); err != nil {
+		refuse(w, err)
+		return
+	}
 	dayStart := startOfDay(s.opts.Now(), s.opts.Location)
 	units, err := s.store.Units(r.Context(), dayStart)
 	if err != nil {

@@ -1,6 +1,12 @@
 package api
 
 import (
+	"context"
+	"net/http/httptest"
+	"time"
+
+	"github.com/kakou/kakou/cloud/fleet"
+	"github.com/kakou/kakou/cloud/store"
 	"net/http"
 	"strings"
 	"testing"
@@ -29,6 +35,39 @@ func TestEveryTimeParameterRefusesTimesTheStoreCannotHold(t *testing.T) {
 		if code != http.StatusBadRequest || !strings.HasPrefix(body.Error, tt.param+":") ||
 			!strings.Contains(body.Error, "1970") || !strings.Contains(body.Error, "2262") {
 			t.Errorf("GET %s: %d %q, want 400 naming %s and the range 1970 … 2262", tt.path, code, body.Error, tt.param)
+		}
+	}
+}
+
+// noFleet is a policy push with no profiles, for the policy view.
+type noFleet struct{}
+
+func (noFleet) Profiles() []fleet.Profile { return nil }
+func (noFleet) Assign(context.Context, string, string, string, string) (store.Assignment, error) {
+	return store.Assignment{}, nil
+}
+
+// TestFleetAndPolicyViewsRefuseUnknownParameters: /units and /policies
+// take no parameters, and a typo such as ?site=... is refused like
+// everywhere else instead of silently answering the whole fleet.
+func TestFleetAndPolicyViewsRefuseUnknownParameters(t *testing.T) {
+	f := newFixture(t)
+	h, err := New(f.store, Options{Location: cst, Now: func() time.Time { return now }, Fleet: noFleet{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, path := range []string{"/api/v1/units?site=site-a", "/api/v1/policies?stie=x", "/api/v1/units?lang=en&lang=zh"} {
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, httptest.NewRequest("GET", path, nil))
+		if rec.Code != http.StatusBadRequest || !strings.Contains(rec.Body.String(), "unknown parameter") {
+			t.Errorf("GET %s: %d %s, want 400 naming the unknown parameter", path, rec.Code, rec.Body)
+		}
+	}
+	for _, path := range []string{"/api/v1/units", "/api/v1/policies"} {
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, httptest.NewRequest("GET", path, nil))
+		if rec.Code != http.StatusOK {
+			t.Errorf("GET %s: %d %s, want 200", path, rec.Code, rec.Body)
 		}
 	}
 }
