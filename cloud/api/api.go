@@ -6,6 +6,8 @@ package api
 import (
 	"bufio"
 	"context"
+	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"sync"
@@ -57,7 +59,16 @@ type Options struct {
 	// Privacy holds the keys to find and export one person by number
 	// (people.go); without them those endpoints say what to configure.
 	Privacy Privacy
+	// QueryTimeout bounds each request's time in the store
+	// (DefaultQueryTimeout unless set): both drivers stop a statement
+	// when its context ends, so no query string can hold a connection
+	// and a core that ingest and the dashboard need.
+	QueryTimeout time.Duration
 }
+
+// DefaultQueryTimeout is far above what any endpoint takes at ten million
+// entries (cloud/README.md "How fast") and far below a stuck minute.
+const DefaultQueryTimeout = 10 * time.Second
 
 type server struct {
 	store Store
@@ -81,6 +92,9 @@ func New(st Store, opts Options) (http.Handler, error) {
 	}
 	if opts.Now == nil {
 		opts.Now = time.Now
+	}
+	if opts.QueryTimeout <= 0 {
+		opts.QueryTimeout = DefaultQueryTimeout
 	}
 	s := &server{store: st, opts: opts, log: opts.Logger.With("component", "api")}
 	var err error
@@ -111,7 +125,18 @@ func New(st Store, opts Options) (http.Handler, error) {
 		mux.Handle("GET /metrics", opts.Metrics)
 	}
 	mux.HandleFunc("GET /{$}", dashboard)
-	return s.guard(mux), nil // every route passes the login check (auth_guard.go)
+	// Every route passes the login check (auth_guard.go), within the
+	// query timeout.
+	return withDeadline(opts.QueryTimeout, s.guard(mux)), nil
+}
+
+// withDeadline ends each request's context after d.
+func withDeadline(d time.Duration, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), d)
+		defer cancel()
+		next.ServeHTTP(w, r.WithContext(ctx))
+	})
 }
 
 func (s *server) healthz(w http.ResponseWriter, r *http.Request) {
@@ -156,6 +181,10 @@ type device struct {
 }
 
 func (s *server) units(w http.ResponseWriter, r *http.Request) {
+	if err := readParams(r.URL.Query(), nil); err != nil {
+		refuse(w, err)
+		return
+	}
 	dayStart := startOfDay(s.opts.Now(), s.opts.Location)
 	units, err := s.store.Units(r.Context(), dayStart)
 	if err != nil {
@@ -235,6 +264,12 @@ func startOfDay(t time.Time, loc *time.Location) time.Time {
 }
 
 func (s *server) internal(w http.ResponseWriter, what string, err error) {
+	if errors.Is(err, context.DeadlineExceeded) {
+		s.log.Warn(what+": stopped at the query timeout", "timeout", s.opts.QueryTimeout, "err", err)
+		writeError(w, http.StatusServiceUnavailable, fmt.Sprintf(
+			"%s took longer than %v and was stopped; ask for less (a shorter window, a smaller limit)", what, s.opts.QueryTimeout))
+		return
+	}
 	s.log.Error(what, "err", err)
 	writeError(w, http.StatusInternalServerError, what+" failed; the collector's log has the details")
 }

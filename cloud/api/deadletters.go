@@ -31,13 +31,19 @@ type deadLetterJSON struct {
 
 // longDigits are runs that may be an ID number or a phone (7+ digits,
 // with an ID's trailing X): a refused entry may still carry a person's
-// numbers. They are masked for every role; a tracer who needs a person's
-// records traces them, audited, from the stored entries.
+// numbers. They are masked for every role, unmasked too; a tracer who
+// needs a person's records traces them, audited, from the stored entries.
 var longDigits = regexp.MustCompile(`[0-9]{7,}[0-9Xx]?`)
 
-func toDeadLetterJSON(d store.DeadLetter) deadLetterJSON {
+// toDeadLetterJSON shows d with its numbers masked, and unless unmask
+// (a tracer's audited request) its names, subjects and hashes too
+// (deadletters_mask.go).
+func toDeadLetterJSON(d store.DeadLetter, unmask bool) deadLetterJSON {
 	payload := longDigits.ReplaceAllStringFunc(strings.ToValidUTF8(string(d.Payload), "\uFFFD"),
 		func(s string) string { return s[:3] + strings.Repeat("*", len(s)-7) + s[len(s)-4:] })
+	if !unmask {
+		payload = maskPayload(payload)
+	}
 	return deadLetterJSON{ID: d.ID, Topic: d.Topic, Payload: payload, Size: d.Size,
 		Truncated: d.Truncated, Error: d.Error, ReceivedAt: d.ReceivedAt}
 }
@@ -49,11 +55,22 @@ func (s *server) deadLetters(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var q store.Query
-	if err := readParams(r.URL.Query(), map[string]func(string) error{
-		"limit": func(v string) error { return limitParam(&q, v) },
-	}); err != nil {
-		writeError(w, http.StatusBadRequest, err.Error())
+	values := r.URL.Query()
+	unmask, err := takeUnmask(values, c)
+	if err == nil {
+		err = readParams(values, map[string]func(string) error{
+			"limit": func(v string) error { return limitParam(&q, v) },
+		})
+	}
+	if err != nil {
+		refuse(w, err)
 		return
+	}
+	if unmask {
+		if err := s.audit(r.Context(), c, "unmask_dead_letters", map[string]any{"limit": q.Limit}); err != nil {
+			s.internal(w, "audit the unmasked query", err)
+			return
+		}
 	}
 	list, err := s.store.DeadLetters(r.Context(), q.Limit)
 	if err != nil {
@@ -62,7 +79,7 @@ func (s *server) deadLetters(w http.ResponseWriter, r *http.Request) {
 	}
 	out := make([]deadLetterJSON, len(list))
 	for i, d := range list {
-		out[i] = toDeadLetterJSON(d)
+		out[i] = toDeadLetterJSON(d, unmask)
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"dead_letters": out})
 }

@@ -112,7 +112,20 @@ func timeParam(dst *time.Time, v string) error {
 	if err != nil {
 		return fmt.Errorf("%q is not an RFC 3339 time; send e.g. 2022-04-01T08:00:00+08:00 (URL-encode '+' as %%2B)", v)
 	}
+	if err := inStoreRange(t); err != nil {
+		return err
+	}
 	*dst = t
+	return nil
+}
+
+// inStoreRange refuses a time the store's nanoseconds cannot hold, which
+// would wrap around and select the wrong rows (store.QueryTimes).
+func inStoreRange(t time.Time) error {
+	if r := store.QueryTimes; !r.Contains(t) {
+		return fmt.Errorf("%s is outside %s … %s, the times the collector can store; ask within them",
+			t.Format(time.RFC3339), r.From.Format(time.RFC3339), r.To.Format(time.RFC3339))
+	}
 	return nil
 }
 

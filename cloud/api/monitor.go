@@ -77,13 +77,30 @@ type ackRequest struct {
 	Action string `json:"action"`
 }
 
-func (a ackRequest) validate() error {
+// validate checks the request; by may be left out when the caller is
+// known (see acknowledger).
+func (a ackRequest) validate(c Caller) error {
 	for _, f := range []struct{ name, v string }{{"by", a.By}, {"action", a.Action}} {
+		if f.name == "by" && f.v == "" && c.via != "open" {
+			continue
+		}
 		if f.v == "" || len(f.v) > 500 || !utf8.ValidString(f.v) {
 			return errors.New(f.name + ": say who acknowledges and what was done, up to 500 bytes of text")
 		}
 	}
 	return nil
+}
+
+// acknowledger is who an acknowledgement is recorded for. A signed-in
+// user or a token's holder is who the login proves, whatever by says: an
+// alert's record must say who acted (ARCHITECTURE.md "Every record says
+// who, exactly"), and a guard could otherwise sign as their chief. Only
+// open mode, with no logins, takes the name the form sends.
+func acknowledger(c Caller, req ackRequest) string {
+	if c.via == "open" {
+		return req.By
+	}
+	return c.User
 }
 
 func (s *server) ackAlert(w http.ResponseWriter, r *http.Request) {
@@ -94,11 +111,11 @@ func (s *server) ackAlert(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, `send JSON {"by": "...", "action": "..."}: `+err.Error())
 		return
 	}
-	if err := req.validate(); err != nil {
+	c := s.caller(r)
+	if err := req.validate(c); err != nil {
 		writeError(w, http.StatusBadRequest, err.Error())
 		return
 	}
-	c := s.caller(r)
 	if ok, err := s.alertInScope(r, c, r.PathValue("id")); err != nil || !ok {
 		if err != nil {
 			s.internal(w, "find the alert", err)
@@ -107,7 +124,7 @@ func (s *server) ackAlert(w http.ResponseWriter, r *http.Request) {
 		}
 		return
 	}
-	a, err := s.store.AckAlert(r.Context(), r.PathValue("id"), req.By, req.Action, s.opts.Now())
+	a, err := s.store.AckAlert(r.Context(), r.PathValue("id"), acknowledger(c, req), req.Action, s.opts.Now())
 	switch {
 	case errors.Is(err, store.ErrNotFound):
 		writeError(w, http.StatusNotFound, "no alert "+strconv.Quote(r.PathValue("id")))
@@ -118,7 +135,11 @@ func (s *server) ackAlert(w http.ResponseWriter, r *http.Request) {
 		s.internal(w, "acknowledge alert", err)
 	default:
 		s.log.Info("alert acknowledged", "id", a.ID, "by", a.AckedBy, "action", a.Action, "user", c.User)
-		if err := s.audit(r.Context(), c, "ack_alert", map[string]string{"id": a.ID, "by": a.AckedBy}); err != nil {
+		detail := map[string]string{"id": a.ID, "by": a.AckedBy}
+		if req.By != "" && req.By != a.AckedBy {
+			detail["by_sent"] = req.By // ignored, but kept: who did they claim to be?
+		}
+		if err := s.audit(r.Context(), c, "ack_alert", detail); err != nil {
 			s.log.Error("audit an acknowledgement", "err", err)
 		}
 		writeJSON(w, http.StatusOK, map[string]any{"alert": toAlertJSON(a)})

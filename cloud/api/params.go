@@ -18,6 +18,8 @@ func readParams(values url.Values, known map[string]func(string) error) error {
 	for _, name := range sortedKeys(values) {
 		parse, ok := known[name]
 		switch {
+		case !ok && len(known) == 0:
+			problems = append(problems, fmt.Sprintf("unknown parameter %q; this endpoint takes none", name))
 		case !ok:
 			problems = append(problems, fmt.Sprintf("unknown parameter %q; use %s", name,
 				strings.Join(slices.Sorted(maps.Keys(known)), ", ")))

@@ -42,7 +42,11 @@ func (s *server) policies(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	c := s.caller(r)
-	if err := c.require("the policy view", RoleMonitor, RoleTracer, RoleSiteManager); err != nil {
+	err := readParams(r.URL.Query(), nil)
+	if err == nil {
+		err = c.require("the policy view", RoleMonitor, RoleTracer, RoleSiteManager)
+	}
+	if err != nil {
 		refuse(w, err)
 		return
 	}

@@ -16,7 +16,7 @@ func (s *server) daily(w http.ResponseWriter, r *http.Request) {
 	var date, lang string
 	format := "json"
 	err := readParams(r.URL.Query(), map[string]func(string) error{
-		"date":   func(v string) error { date = v; return nil },
+		"date":   func(v string) error { date = v; return dateInStoreRange(v) },
 		"format": oneOf(&format, "json", "csv", "xlsx"),
 		"lang":   oneOf(&lang, "zh", "en"),
 	})
@@ -110,4 +110,14 @@ func (s *server) buildReport(r *http.Request, p report.Period) (report.Report, e
 		}
 	}
 	return report.Build(p, list), nil
+}
+
+// dateInStoreRange refuses a report day the store's times cannot hold;
+// what is not a day at all report.PeriodFor refuses with its own words.
+func dateInStoreRange(v string) error {
+	day, err := time.Parse(time.DateOnly, v)
+	if err != nil {
+		return nil
+	}
+	return inStoreRange(day)
 }

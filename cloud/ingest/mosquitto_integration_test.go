@@ -86,15 +86,15 @@ func TestIngestIntegrationMosquitto(t *testing.T) {
 			publish(t, u, topic, false, entry("site-a", "u1", seq))
 		}
 	}
-	newID := entry("site-a", "u1", 2)
-	newID.ID = "u1-2-resent-under-new-id"
-	publish(t, u, topic, false, newID)
+	forged := entry("site-a", "u1", 2) // another entry claiming seq 2
+	forged.ID = "u1-2-under-another-id"
+	publish(t, u, topic, false, forged)
 	eventually(t, "7 messages handled", handled(in, 7))
 	if got := entries(t, s); len(got) != 3 {
 		t.Fatalf("stored %d entries, want 3", len(got))
 	}
-	if stats := in.Stats(); stats != (Stats{Accepted: 7, Duplicates: 4}) {
-		t.Fatalf("stats = %+v, want 7 accepted of which 4 duplicates", stats)
+	if stats := in.Stats(); stats != (Stats{Accepted: 7, Duplicates: 3, Conflicts: 1}) {
+		t.Fatalf("stats = %+v, want 7 accepted: 3 duplicates and 1 conflict set aside", stats)
 	}
 	acks := watchAcks(t, url, "watch") // the retained ack, from mosquitto this time
 	eventually(t, "u1 acknowledged up to 3", acks.reaches("u1", 3))

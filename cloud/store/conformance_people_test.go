@@ -50,6 +50,7 @@ func TestConformancePeople(t *testing.T) {
 			}{
 				{"a person's entries found by ID or phone hash across sites", behavePersonAcrossSites},
 				{"purge deletes old entries, keeps recent ones, unacknowledged ones and rollups", behavePurge},
+				{"a synced clock outside what the store holds counts by receive time", behaveUnbelievableClock},
 			} {
 				t.Run(bh.name, func(t *testing.T) {
 					t.Parallel()

@@ -157,10 +157,7 @@ func entryArgs(e *wire.Entry, receivedAt time.Time) ([]any, error) {
 	if err != nil {
 		return nil, fmt.Errorf("entry %s reasons: %w", e.ID, err)
 	}
-	ts := receivedAt
-	if e.ClockSynced {
-		ts = e.Time
-	}
+	ts := entryTS(e, receivedAt)
 	var raw, corrected sql.NullFloat64
 	if t := e.Temperature; t != nil {
 		raw = sql.NullFloat64{Float64: t.RawC, Valid: true}

@@ -4,6 +4,7 @@ import (
 	"database/sql"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -32,19 +33,6 @@ func oldEntryInsert(t *testing.T, e wire.Entry, mark func(int) string) (string, 
 		strings.Join(marks, ", ") + ")", args[:len(oldEntryColumns)]
 }
 
-// stepBefore is the schema version just before the migration step that
-// contains marker: how far an old database had got.
-func stepBefore(t *testing.T, steps []string, marker string) int {
-	t.Helper()
-	for i, st := range steps {
-		if strings.Contains(st, marker) {
-			return i
-		}
-	}
-	t.Fatalf("no migration step contains %q", marker)
-	return 0
-}
-
 // afterHashMigration checks a store that migrated with one old visitor
 // entry in it: the old visitor is found by hash, and so is one stored
 // now, while an entry without a visitor gets no hash.
@@ -68,7 +56,7 @@ func afterHashMigration(t *testing.T, s personStore, count func(string) int) {
 
 func TestSQLiteVisitorsStoredBeforeTheHashColumnsAreFound(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "cloud.db")
-	old := openAtVersion(t, path, stepBefore(t, migrations, "ADD COLUMN id_hash TEXT;"))
+	old := openAtVersion(t, path, stepBefore(t, migrations, "DROP COLUMN id_hash"))
 	q, args := oldEntryInsert(t, visiting("mart", "door-1", 1, personID, personPhone), func(int) string { return "?" })
 	if _, err := old.Exec(q, args...); err != nil {
 		t.Fatal(err)
@@ -120,4 +108,15 @@ func countRows(t *testing.T, db *sql.DB, q string) int {
 		t.Fatal(err)
 	}
 	return n
+}
+
+// stepBefore is how many of steps come before the one containing sql:
+// the schema version a database had just before it.
+func stepBefore(t *testing.T, steps []string, sql string) int {
+	t.Helper()
+	i := slices.IndexFunc(steps, func(s string) bool { return strings.Contains(s, sql) })
+	if i < 0 {
+		t.Fatalf("no migration step contains %q", sql)
+	}
+	return i
 }

@@ -84,9 +84,9 @@ func (p *Postgres) Assignments(ctx context.Context) ([]Assignment, error) {
 func (p *Postgres) Trace(ctx context.Context, q TraceQuery) ([]Visit, error) {
 	rows, err := p.pool.Query(ctx, `SELECT e.id, e.site, e.unit, e.credential_subject,
 		e.credential_kind, e.detail, e.ts,
-		(SELECT min(x.ts) FROM entries x WHERE x.site = e.site AND x.lane = 'out'
+		(SELECT x.ts FROM entries x WHERE x.site = e.site AND x.lane = 'out'
 			AND x.decision = 'allow' AND x.credential_subject = e.credential_subject
-			AND e.credential_subject <> '' AND x.ts > e.ts)
+			AND x.credential_subject <> '' AND x.ts > e.ts ORDER BY x.ts LIMIT 1)
 		FROM entries e WHERE e.site = $1 AND e.ts >= $2 AND e.ts < $3
 		AND e.lane = 'in' AND e.decision = 'allow' ORDER BY e.ts LIMIT $4`,
 		q.Site, q.Since.UnixNano(), q.Until.UnixNano(), traceLimit(q.Limit))

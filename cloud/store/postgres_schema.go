@@ -192,4 +192,7 @@ var pgMigrations = []string{
 	INSERT INTO unit_totals SELECT site, unit, hour, n FROM rollups WHERE metric = 'total';
 	ALTER TABLE device_credentials DROP CONSTRAINT device_credentials_pkey, ADD PRIMARY KEY (site, unit);
 	CREATE INDEX alerts_unit ON alerts (site, unit, kind) WHERE resolved_at IS NULL;`,
+	// Each visitor's exit for a trace, as SQLite's step.
+	`CREATE INDEX entries_exits ON entries (site, credential_subject, ts)
+		WHERE lane = 'out' AND decision = 'allow' AND credential_subject <> '';`,
 }

@@ -95,14 +95,6 @@ func tally(counts map[rollupKey]int, e *wire.Entry, receivedAt time.Time) {
 	}
 }
 
-// entryTS is the time every query uses (see the package comment).
-func entryTS(e *wire.Entry, receivedAt time.Time) time.Time {
-	if e.ClockSynced {
-		return e.Time
-	}
-	return receivedAt
-}
-
 // alertDetail is what the alert feed says of an entry's alert.
 func alertDetail(e *wire.Entry) string {
 	var parts []string

@@ -49,17 +49,22 @@ func (s *SQLite) Sites(ctx context.Context) ([]Site, error) {
 	return out, rows.Err()
 }
 
+// sqliteTrace is Trace's query. Each visit's exit is the first allowed
+// exit with the same credential after it, one seek in entries_exits
+// (TestTraceFindsExitsThroughTheirIndex).
+const sqliteTrace = `SELECT e.id, e.site, e.unit, e.credential_subject,
+	e.credential_kind, e.detail, e.ts,
+	(SELECT x.ts FROM entries x WHERE x.site = e.site AND x.lane = 'out'
+		AND x.decision = 'allow' AND x.credential_subject = e.credential_subject
+		AND x.credential_subject != '' AND x.ts > e.ts ORDER BY x.ts LIMIT 1)
+	FROM entries e WHERE e.site = ? AND e.ts >= ? AND e.ts < ?
+	AND e.lane = 'in' AND e.decision = 'allow' ORDER BY e.ts LIMIT ?`
+
 // Trace lists who was admitted at a site in a window, each with the time
 // they left when an exit with the same credential is known (PRODUCT.md
 // "who was at place X within a time window").
 func (s *SQLite) Trace(ctx context.Context, q TraceQuery) ([]Visit, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT e.id, e.site, e.unit, e.credential_subject,
-		e.credential_kind, e.detail, e.ts,
-		(SELECT min(x.ts) FROM entries x WHERE x.site = e.site AND x.lane = 'out'
-			AND x.decision = 'allow' AND x.credential_subject = e.credential_subject
-			AND e.credential_subject != '' AND x.ts > e.ts)
-		FROM entries e WHERE e.site = ? AND e.ts >= ? AND e.ts < ?
-		AND e.lane = 'in' AND e.decision = 'allow' ORDER BY e.ts LIMIT ?`,
+	rows, err := s.db.QueryContext(ctx, sqliteTrace,
 		q.Site, q.Since.UnixNano(), q.Until.UnixNano(), traceLimit(q.Limit))
 	if err != nil {
 		return nil, fmt.Errorf("store: trace %s: %w", q.Site, err)

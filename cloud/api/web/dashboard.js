@@ -18,7 +18,7 @@ const T = {
     unavailable: "暂时无法获取，显示的是旧数据",
     keyOnline: "在线", keyBacklog: "有积压待上传", keyFault: "设备故障 / 存储已满", keyOffline: "离线",
     alerts: "告警", openCount: n => n + " 条告警待处理", noAlerts: "暂无待处理告警", recentAcked: "最近已处理",
-    ackBy: "处理人", ackAction: "处理措施", ackSubmit: "确认处理", ackMissing: "请填写处理人和处理措施",
+    ackBy: "处理人", ackByLogin: "按登录用户记录", ackAction: "处理措施", ackSubmit: "确认处理", ackMissing: "请填写处理人和处理措施",
     ackFailed: "提交失败", ackTaken: "已被他人处理", ackOffline: "无法连接服务器，未提交，请重试",
     ackedBy: (by, at) => by + " 于 " + at + " 处理", resolved: "已恢复", raisedAt: "告警时间",
     ackActions: ["已送发热门诊", "复测体温正常，已放行", "已劝返并登记", "已通知社区网格员", "已安排维修设备"],
@@ -55,7 +55,7 @@ const T = {
     unavailable: "Cannot be fetched just now; data shown is old",
     keyOnline: "online", keyBacklog: "backlog to upload", keyFault: "device fault / disk full", keyOffline: "offline",
     alerts: "Alerts", openCount: n => n + (n === 1 ? " open alert" : " open alerts"), noAlerts: "No open alerts",
-    recentAcked: "Recently handled", ackBy: "Handled by", ackAction: "Action taken", ackSubmit: "Acknowledge",
+    recentAcked: "Recently handled", ackBy: "Handled by", ackByLogin: "recorded as the user logged in", ackAction: "Action taken", ackSubmit: "Acknowledge",
     ackMissing: "Fill in who handled it and what was done", ackFailed: "Not saved",
     ackTaken: "Already handled by someone else", ackOffline: "Cannot reach the collector; not saved, try again",
     ackedBy: (by, at) => "handled by " + by + " at " + at, resolved: "recovered", raisedAt: "Raised",
@@ -268,6 +268,10 @@ function labelForm(form) {
   form.querySelector(".ack-by").placeholder = t("ackBy");
   form.querySelector(".ack-action").placeholder = t("ackAction");
   form.querySelector(".ack-submit").textContent = t("ackSubmit");
+  // Logged in, the collector records the session's user whatever "by"
+  // says (monitor.go, acknowledger): show that name rather than a field.
+  const by = form.querySelector(".ack-by");
+  if (me && me.mode === "login") Object.assign(by, { value: me.user, readOnly: true, title: t("ackByLogin") });
 }
 
 function alertItem(a, open) {
