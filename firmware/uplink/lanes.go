@@ -217,13 +217,17 @@ func (s *sender) inBacklog(es []ledger.Record, asked int) ([]ledger.Record, bool
 }
 
 // pace spaces backlog batches at BacklogRate. A batch that found the lane
-// idle starts the clock from now, so idle time never builds up a burst.
+// idle starts the clock from now, so idle time never builds up a burst;
+// one sent late by less than a batch's spacing (a busy Pi, a slow ledger
+// read, the timer's own lateness) keeps the schedule, or the lateness of
+// every batch would add up and the drain fall short of its rate.
 func (s *sender) pace(now time.Time, n int) {
 	if s.u.opts.BacklogRate == NoRateLimit {
 		return
 	}
 	per := time.Second / time.Duration(s.u.opts.BacklogRate)
-	s.nextBatch = later(s.nextBatch, now).Add(time.Duration(n) * per)
+	spacing := time.Duration(n) * per
+	s.nextBatch = later(s.nextBatch, now.Add(-spacing)).Add(spacing)
 }
 
 func later(a, b time.Time) time.Time {
