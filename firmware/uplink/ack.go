@@ -47,9 +47,9 @@ func (u *Uplink) onAck(_ mqtt.Client, m mqtt.Message) {
 }
 
 // applyAck applies the latest ack the collector sent: the entries it covers
-// leave the lanes' windows and the cursors skip past them at once; the ledger is
-// told by mark, at once if the window emptied, else when markAt comes or
-// markRows entries wait.
+// leave the lanes' windows and the cursors skip past them at once; the
+// ledger is told by mark, at once if nothing is left outstanding, else when
+// markAt comes or markRows entries wait.
 func (s *sender) applyAck(ctx context.Context, now time.Time) {
 	if a := s.u.ackIn.Load(); a > s.acked && !s.beyondLedger(ctx, a) {
 		s.acked = a

@@ -68,8 +68,8 @@ func (b *Bridge) onAck(_ mqtt.Client, m mqtt.Message) {
 }
 
 // applyAcks applies the acks that came in: the records they cover leave
-// the lanes' windows at once, so the drain goes on; the store is told by mark, at
-// once when nothing is outstanding, else every t.mark.
+// the lanes' windows at once, so the drain goes on; the store is told by
+// mark, at once when nothing is outstanding, else every t.mark.
 func (s *sender) applyAcks(ctx context.Context, now time.Time) {
 	for unit, seq := range s.b.acks.take() {
 		if seq <= s.acked[unit] {

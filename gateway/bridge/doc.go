@@ -24,7 +24,7 @@
 // has stored it, in a retained wire.Ack per unit, not when the cloud's
 // broker PUBACKs it. The acks of a connection arrive after the bridge
 // subscribes (being retained, the latest at once), are applied to the
-// window at once and written to the store at most every 250 ms while
+// windows at once and written to the store at most every 250 ms while
 // entries are outstanding: an entry acked but not yet marked when the
 // power goes is sent again, which the idempotent collector shrugs off.
 //
