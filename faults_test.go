@@ -145,9 +145,16 @@ func (c *cloudProc) awaitHTTP() {
 	}
 }
 
-// unitProc runs kakou-unit with a simulated crowd of people people.
-// extraMQTT lines go into the unit's [mqtt] table.
+// unitProc runs kakou-unit with a simulated crowd of people people, one
+// every 3 ms on average. extraMQTT lines go into the unit's [mqtt] table.
 func startUnitProc(t *testing.T, bin, dir, site, id, brokerURL string, people int, extraMQTT ...string) *proc {
+	t.Helper()
+	return startUnitProcAt(t, bin, dir, site, id, brokerURL, people, "3ms", extraMQTT...)
+}
+
+// startUnitProcAt is startUnitProc with people arriving every interval on
+// average (0 people: a crowd without end). The config is at dir/<id>.toml.
+func startUnitProcAt(t *testing.T, bin, dir, site, id, brokerURL string, people int, interval string, extraMQTT ...string) *proc {
 	t.Helper()
 	cfg := filepath.Join(dir, id+".toml")
 	body := fmt.Sprintf(`site = %q
@@ -160,9 +167,9 @@ listen = "off"
 broker = %q
 %s
 [simulator]
-mean_interval = "3ms"
+mean_interval = %q
 max_people = %d
-`, site, id, filepath.Join(dir, id), brokerURL, strings.Join(extraMQTT, "\n"), people)
+`, site, id, filepath.Join(dir, id), brokerURL, strings.Join(extraMQTT, "\n"), interval, people)
 	if err := os.WriteFile(cfg, []byte(body), 0o600); err != nil {
 		t.Fatal(err)
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"maps"
-	"slices"
 	"time"
 
 	mqtt "github.com/eclipse/paho.mqtt.golang"
@@ -48,9 +47,9 @@ func (u *Uplink) onAck(_ mqtt.Client, m mqtt.Message) {
 }
 
 // applyAck applies the latest ack the collector sent: the entries it covers
-// leave the window and the cursors skip past them at once; the ledger is
-// told by mark, at once if the window emptied, else when markAt comes or
-// markRows entries wait.
+// leave the lanes' windows and the cursors skip past them at once; the
+// ledger is told by mark, at once if nothing is left outstanding, else when
+// markAt comes or markRows entries wait.
 func (s *sender) applyAck(ctx context.Context, now time.Time) {
 	if a := s.u.ackIn.Load(); a > s.acked && !s.beyondLedger(ctx, a) {
 		s.acked = a
@@ -58,10 +57,10 @@ func (s *sender) applyAck(ctx context.Context, now time.Time) {
 		s.backlog = max(s.backlog, min(a, s.liveFrom))
 		s.alertsAt = max(s.alertsAt, min(a, s.liveFrom))
 		s.live = max(s.live, a)
-		s.out = slices.DeleteFunc(s.out, func(seq uint64) bool { return seq <= a })
+		s.acknowledged(a)
 		maps.DeleteFunc(s.ahead, func(seq uint64, _ bool) bool { return seq <= a })
 	}
-	if len(s.out) == 0 || !now.Before(s.markAt) || s.acked-s.marked >= markRows {
+	if s.outstanding() == 0 || !now.Before(s.markAt) || s.acked-s.marked >= markRows {
 		s.mark(ctx, now)
 	}
 }

@@ -35,7 +35,7 @@ func sentBacklog(t *testing.T, src *markLog) *sender {
 	s.restart(context.Background())
 	s.alertsDone, s.backlog = true, s.liveFrom
 	for seq := uint64(1); seq <= src.last; seq++ {
-		s.out = append(s.out, seq)
+		s.backlogOut = append(s.backlogOut, seq)
 	}
 	return s
 }
@@ -66,8 +66,8 @@ func TestSenderCoalescesLedgerMarksAndNeverMarksBeyondTheAck(t *testing.T) {
 		if s.acked != st.ack || !slices.Equal(src.marks, st.marks) {
 			t.Fatalf("%s: acked %d, marks %v; want %d, %v", st.name, s.acked, src.marks, st.ack, st.marks)
 		}
-		if want := int(src.last - st.ack); len(s.out) != want {
-			t.Fatalf("%s: %d entries outstanding, want %d", st.name, len(s.out), want)
+		if want := int(src.last - st.ack); s.outstanding() != want {
+			t.Fatalf("%s: %d entries outstanding, want %d", st.name, s.outstanding(), want)
 		}
 		if d, ok := s.due(now); st.nextDue > 0 && (!ok || d != st.nextDue) {
 			t.Fatalf("%s: due = %v, %v; want the pending mark in %v", st.name, d, ok, st.nextDue)

@@ -3,6 +3,7 @@ package uplink
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"slices"
 	"sync/atomic"
 	"syscall"
@@ -179,4 +180,28 @@ func p99(c *collector, appended map[uint64]time.Time) time.Duration {
 	}
 	slices.Sort(d)
 	return d[(len(d)*99)/100]
+}
+
+// BenchmarkDrainUnderLiveTraffic drains the backlog a three-minute outage
+// leaves at a busy lane, scaled to a tenth (2,700 entries at 500/s, window
+// 100, batch 10), while live entries arrive at 0, 50 and 140 a second, and
+// reports the drain ratio: the drain's time over backlog / BacklogRate,
+// 1 when the backlog goes at its rate. Each iteration is one drain of some
+// 5 s, so -benchtime=1x is enough.
+func BenchmarkDrainUnderLiveTraffic(b *testing.B) {
+	for _, live := range []int{0, 50, 140} {
+		b.Run(fmt.Sprintf("live=%d", live), func(b *testing.B) {
+			var ratio, resent, p99ms float64
+			for range b.N {
+				r := drainCase{backlog: 2700, liveRate: live, opts: scaledDrain}.run(b)
+				ratio += r.ratio()
+				resent += float64(r.resent)
+				p99ms += r.p99.Seconds() * 1000
+			}
+			n := float64(b.N)
+			b.ReportMetric(ratio/n, "drain-ratio")
+			b.ReportMetric(resent/n, "resent/drain")
+			b.ReportMetric(p99ms/n, "p99-live-ms")
+		})
+	}
 }

@@ -32,13 +32,13 @@
 //
 // The uplink does not wait for the collector's ack before sending more: it
 // keeps a cursor of what it has sent on this connection and sends ahead of
-// the ack, up to Window entries sent and not yet acknowledged, so the ack's
-// round trip does not set the pace. A connection starts from the last ack,
-// so everything the collector may have missed is sent again. If the ack has
-// not moved for AckTimeout while entries are outstanding (a collector that
-// restarted, a message the broker dropped), the uplink goes back to the
-// ack and sends everything after it again; while the collector stays
-// silent the wait doubles, up to 8 × AckTimeout.
+// the ack, so the ack's round trip does not set the pace. A connection
+// starts from the last ack, so everything the collector may have missed is
+// sent again. If the ack has not moved for AckTimeout while it is due (an
+// entry right after it has been sent: a collector that restarted, a message
+// the broker dropped), the uplink goes back to the ack and sends everything
+// after it again; while the collector stays silent the wait doubles, up to
+// 8 × AckTimeout.
 //
 // Entries pending when the connection came up are the backlog; entries
 // appended after that are live. Live entries go out as soon as Notify says
@@ -57,7 +57,15 @@
 //
 // Because the collector acks contiguous prefixes, a live entry or an alert
 // sent ahead is marked delivered only once the backlog before it is stored;
-// until then it counts in the status's Backlog.
+// until then it counts in the status's Backlog. That is why each lane has a
+// window of its own (window.go). The backlog's, Window entries, counts only
+// backlog entries and alerts sent and not yet acknowledged; live entries
+// are counted apart and never take its room, or during a drain they would
+// fill it, stop the backlog that holds back their own ack, and bring on the
+// ack timeout and a resend of everything, over and over. So the drain runs
+// at BacklogRate whatever the live rate. The ack timeout runs only while the
+// ack is due: live entries waiting for the next paced backlog batch are not
+// the collector's fault.
 //
 // # Status
 //

@@ -22,10 +22,14 @@ import (
 // ledger's last seq when the connection came up (or the sender restarted):
 //   - backlog, (acked, liveFrom]: sent with Historical set, its alerts
 //     first, then the rest in seq order at BacklogRate, with at most Window
-//     entries sent and not yet acknowledged;
+//     of its entries sent and not yet acknowledged;
 //   - live, above liveFrom: sent as soon as Notify says they are there,
 //     before any backlog batch, so a live entry never queues behind an
 //     outage (PRODUCT.md: "backlogs that block live data for hours").
+//
+// Each lane counts its own outstanding entries (window.go): live entries
+// wait for their ack behind the whole backlog, so in the backlog's window
+// they would take its room and stop the drain that would free them.
 type sender struct {
 	u *Uplink
 	c mqtt.Client
@@ -43,12 +47,16 @@ type sender struct {
 	alertsAt   uint64          // alert cursor within the backlog
 	alertsDone bool            // every backlog alert is sent
 	ahead      map[uint64]bool // backlog alerts sent before the backlog cursor got there
-	out        []uint64        // seqs sent on this connection and not yet acknowledged
+	// backlogOut holds the backlog's seqs (alerts included) sent on this
+	// connection and not yet acknowledged: the window. liveOut holds the
+	// live lane's, ascending, which no window bounds.
+	backlogOut []uint64
+	liveOut    []uint64
 	// unacked holds the PUBACK tokens of the last publish round, awaited at
 	// the start of the next one, so the broker works on one round while
 	// the sender reads and encodes the next.
 	unacked   []seqToken
-	progress  time.Time // the ack last moved, or entries became outstanding
+	progress  time.Time // the ack last moved, or became due (window.go)
 	stalls    int       // ack timeouts in a row, without progress between
 	nextBatch time.Time // the next backlog batch may go then (BacklogRate)
 	topic     topicCache
@@ -73,7 +81,7 @@ func (s *sender) restart(ctx context.Context) {
 	s.live = s.liveFrom
 	s.backlog, s.alertsAt, s.alertsDone = s.acked, s.acked, false
 	s.ahead = map[uint64]bool{}
-	s.out = s.out[:0]
+	s.backlogOut, s.liveOut = s.backlogOut[:0], s.liveOut[:0]
 	s.unacked = s.unacked[:0]
 	now := time.Now()
 	s.progress, s.nextBatch = now, now
@@ -86,12 +94,13 @@ func (s *sender) restart(ctx context.Context) {
 func (s *sender) step(ctx context.Context) error {
 	now := time.Now()
 	s.applyAck(ctx, now)
-	if len(s.out) > 0 && now.Sub(s.progress) >= s.ackTimeout() {
+	if s.ackDue() && now.Sub(s.progress) >= s.ackTimeout() {
 		s.u.log.Warn("uplink: the collector has not acknowledged in time; resending",
-			"from_seq", s.acked+1, "outstanding", len(s.out), "waited", s.ackTimeout())
+			"from_seq", s.acked+1, "outstanding", s.outstanding(), "waited", s.ackTimeout())
 		s.stalls++
 		s.restart(ctx)
 	}
+	defer s.startAckClock(s.ackDue())
 	if err := s.sendLive(ctx); err != nil {
 		return err
 	}
@@ -106,7 +115,7 @@ func (s *sender) step(ctx context.Context) error {
 func (s *sender) due(now time.Time) (time.Duration, bool) {
 	var d time.Duration
 	ok := false
-	if len(s.out) > 0 {
+	if s.ackDue() {
 		d, ok = s.progress.Add(s.ackTimeout()).Sub(now), true
 	}
 	if s.room() > 0 && (!s.alertsDone || s.backlog < s.liveFrom) {
@@ -120,16 +129,6 @@ func (s *sender) due(now time.Time) (time.Duration, bool) {
 		}
 	}
 	return max(d, 0), ok
-}
-
-func (s *sender) room() int { return max(s.u.opts.Window-len(s.out), 0) }
-
-// ackTimeout is AckTimeout, doubled for each timeout in a row up to 8
-// times: a collector that is down, or does not know the unit yet (see the
-// cloud's store.Watermark), gets the window re-sent every few minutes,
-// not every AckTimeout forever.
-func (s *sender) ackTimeout() time.Duration {
-	return s.u.opts.AckTimeout << min(s.stalls, 3)
 }
 
 // sendLive sends every entry past the live cursor.
@@ -153,7 +152,8 @@ func (s *sender) sendLive(ctx context.Context) error {
 	}
 }
 
-// sendAlerts sends one batch of the backlog's alerts, within the window.
+// sendAlerts sends one batch of the backlog's alerts, within the backlog's
+// window.
 func (s *sender) sendAlerts(ctx context.Context) error {
 	n := min(s.room(), s.u.opts.BatchSize)
 	if s.alertsDone || n == 0 {
@@ -178,7 +178,7 @@ func (s *sender) sendAlerts(ctx context.Context) error {
 }
 
 // sendBacklog sends the next backlog batch once the alerts are out, if the
-// window and the rate allow, skipping the alerts already sent.
+// backlog's window and the rate allow, skipping the alerts already sent.
 func (s *sender) sendBacklog(ctx context.Context, now time.Time) error {
 	n := min(s.room(), s.u.opts.BatchSize)
 	if !s.alertsDone || s.backlog >= s.liveFrom || n == 0 || now.Before(s.nextBatch) {
@@ -217,13 +217,17 @@ func (s *sender) inBacklog(es []ledger.Record, asked int) ([]ledger.Record, bool
 }
 
 // pace spaces backlog batches at BacklogRate. A batch that found the lane
-// idle starts the clock from now, so idle time never builds up a burst.
+// idle starts the clock from now, so idle time never builds up a burst;
+// one sent late by less than a batch's spacing (a busy Pi, a slow ledger
+// read, the timer's own lateness) keeps the schedule, or the lateness of
+// every batch would add up and the drain fall short of its rate.
 func (s *sender) pace(now time.Time, n int) {
 	if s.u.opts.BacklogRate == NoRateLimit {
 		return
 	}
 	per := time.Second / time.Duration(s.u.opts.BacklogRate)
-	s.nextBatch = later(s.nextBatch, now).Add(time.Duration(n) * per)
+	spacing := time.Duration(n) * per
+	s.nextBatch = later(s.nextBatch, now.Add(-spacing)).Add(spacing)
 }
 
 func later(a, b time.Time) time.Time {
@@ -241,9 +245,6 @@ func (s *sender) publish(ctx context.Context, es []ledger.Record, historical boo
 	if err := s.settle(ctx); err != nil {
 		return err
 	}
-	if len(s.out) == 0 {
-		s.progress = time.Now() // the ack timeout runs from now
-	}
 	for i := range es {
 		r := &es[i]
 		body, err := payload(r, historical)
@@ -260,7 +261,7 @@ func (s *sender) publish(ctx context.Context, es []ledger.Record, historical boo
 		// it was renamed.
 		tok := s.c.Publish(s.topic.entry(r.Site, r.Unit), wire.QoSEntry, false, body)
 		s.unacked = append(s.unacked, seqToken{r.Seq, tok})
-		s.out = append(s.out, r.Seq)
+		s.sent(r.Seq, historical)
 	}
 	return nil
 }

@@ -44,7 +44,7 @@ type Source interface {
 const (
 	DefaultBatchSize   = 100              // entries per publish round
 	DefaultBacklogRate = 500              // backlog entries per second
-	DefaultWindow      = 1000             // entries published and not yet acknowledged
+	DefaultWindow      = 1000             // backlog entries published and not yet acknowledged
 	DefaultAckTimeout  = 30 * time.Second // no ack progress for this long: resend
 	DefaultHeartbeat   = 30 * time.Second // status republished this often
 )
@@ -74,10 +74,13 @@ type Options struct {
 	// an outage, so the collector and the site's link are not swamped; live
 	// entries and alerts are not limited. NoRateLimit removes the cap.
 	BacklogRate int
-	Window      int           // at most this many entries published and not yet acknowledged
-	AckTimeout  time.Duration // resend from the last ack when it has not moved for this long (doubling while silent)
-	Heartbeat   time.Duration // republish the retained status this often
-	Logger      *slog.Logger  // discarded if nil
+	// Window caps the backlog entries (its alerts included) published and
+	// not yet acknowledged. Live entries are not counted in it, nor limited:
+	// they wait for their ack behind the whole backlog (doc.go).
+	Window     int
+	AckTimeout time.Duration // resend from the last ack when it has not moved for this long (doubling while silent)
+	Heartbeat  time.Duration // republish the retained status this often
+	Logger     *slog.Logger  // discarded if nil
 	// OnPolicy receives the policies the centre pushes to this unit, decoded
 	// and addressed to it; nil leaves the policy topic unsubscribed. It is
 	// called on a goroutine of the uplink's own, one push at a time, and

@@ -2,7 +2,6 @@ package bridge
 
 import (
 	"context"
-	"slices"
 	"sync"
 	"time"
 
@@ -69,8 +68,8 @@ func (b *Bridge) onAck(_ mqtt.Client, m mqtt.Message) {
 }
 
 // applyAcks applies the acks that came in: the records they cover leave
-// the window at once, so the drain goes on; the store is told by mark, at
-// once when nothing is outstanding, else every t.mark.
+// the lanes' windows at once, so the drain goes on; the store is told by
+// mark, at once when nothing is outstanding, else every t.mark.
 func (s *sender) applyAcks(ctx context.Context, now time.Time) {
 	for unit, seq := range s.b.acks.take() {
 		if seq <= s.acked[unit] {
@@ -78,13 +77,10 @@ func (s *sender) applyAcks(ctx context.Context, now time.Time) {
 		}
 		s.acked[unit] = seq
 		s.progress, s.stalls = now, 0
-		if out, ok := s.out[unit]; ok {
-			kept := slices.DeleteFunc(out, func(q uint64) bool { return q <= seq })
-			s.nOut -= len(out) - len(kept)
-			s.out[unit] = kept
-		}
+		s.backlogOut.ack(unit, seq)
+		s.liveOut.ack(unit, seq)
 	}
-	if s.nOut == 0 || !now.Before(s.markAt) {
+	if s.outstanding() == 0 || !now.Before(s.markAt) {
 		s.mark(ctx, now)
 	}
 }

@@ -64,7 +64,7 @@ type Options struct {
 // has to cover the cloud's round trip, and the batch only to amortise a
 // store read and a PUBACK wait.
 const (
-	window    = 1000 // entries published and not yet acknowledged by the cloud
+	window    = 1000 // entries of one lane published and not yet acknowledged by the cloud
 	batchSize = 200  // entries per store read and publish round
 	scanBatch = 500  // backlog rows read per step when looking for alerts
 )

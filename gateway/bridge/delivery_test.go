@@ -4,6 +4,8 @@ import (
 	"slices"
 	"testing"
 	"time"
+
+	"github.com/kakou/kakou/firmware/wire"
 )
 
 func TestBridgeForwardsEveryEntryOnceAndMarksItCloudAcked(t *testing.T) {
@@ -108,5 +110,37 @@ func TestBridgeSendsBacklogAlertsFirst(t *testing.T) {
 		if a := arr[i]; a.seq != seq || a.alert != alerts[seq] || !a.historical {
 			t.Errorf("arrival %d is %+v, want the historical %s alert at seq %d", i, a, alerts[seq], seq)
 		}
+	}
+}
+
+func TestBridgeDrainsBacklogWhileLiveEntriesAwaitTheirAck(t *testing.T) {
+	const backlog, live = 3000, window + 200
+	r := newRig(t, 5*time.Second, true)
+	r.col.holdAcks(true) // so the live entries go out while the backlog is still to come
+	r.backlog([]string{"door-1"}, 1, backlog, nil)
+	r.start()
+	waitFor(t, "a window of backlog", func() bool { return r.col.count() >= window })
+	// door-1's live entries, stored in one go and offered: the cloud can
+	// ack them only once its backlog below them is stored, and a window's
+	// worth of them go out at once.
+	var es []wire.Entry
+	for seq := uint64(backlog + 1); seq < backlog+live; seq++ {
+		es = append(es, entry(testSite, "door-1", seq, ""))
+	}
+	r.out.addMany(t, es)
+	r.live("door-1", backlog+live)
+	waitFor(t, "a window of live entries", func() bool { return r.col.count() >= 2*window })
+	r.col.holdAcks(false)
+	start := time.Now()
+	r.drained(backlog + live)
+	r.col.mu.Lock()
+	copies := r.col.copies
+	r.col.mu.Unlock()
+	if copies != backlog+live {
+		t.Errorf("collector got %d messages for %d entries: the backlog stopped behind the live entries "+
+			"until the ack timed out", copies, backlog+live)
+	}
+	if took := time.Since(start); took >= r.b.opts.AckTimeout {
+		t.Errorf("the drain took %v, as long as the ack timeout", took)
 	}
 }

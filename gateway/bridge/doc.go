@@ -24,7 +24,7 @@
 // has stored it, in a retained wire.Ack per unit, not when the cloud's
 // broker PUBACKs it. The acks of a connection arrive after the bridge
 // subscribes (being retained, the latest at once), are applied to the
-// window at once and written to the store at most every 250 ms while
+// windows at once and written to the store at most every 250 ms while
 // entries are outstanding: an entry acked but not yet marked when the
 // power goes is sent again, which the idempotent collector shrugs off.
 //
@@ -38,12 +38,16 @@
 // door reaches the centre at once while a day's backlog drains behind it.
 // At most 1,000 backlog entries are outstanding (published and not yet
 // acknowledged), so the acks' round trip does not set the pace and a cloud
-// that has gone quiet does not get the whole store at once; live entries
-// may take up to another 1,000, so a full backlog window never holds them. When the acks
-// do not move for AckTimeout while entries are outstanding, both lanes
-// start again from the store, which holds exactly what the cloud has not
-// acknowledged; the wait doubles while the cloud stays silent, up to 8 ×
-// AckTimeout. A resent entry is backlog, marked historical.
+// that has gone quiet does not get the whole store at once. Live entries
+// have a window of their own, another 1,000, counted apart: a full backlog
+// window never holds them up, and they never take the backlog's room. They
+// could not give it back: the cloud acks a live entry only once its unit's
+// backlog below it is stored, so in a shared window they would stop the very
+// drain their ack waits for, until the ack timeout sent everything again.
+// When the acks do not move for AckTimeout while entries are outstanding,
+// both lanes start again from the store, which holds exactly what the cloud
+// has not acknowledged; the wait doubles while the cloud stays silent, up to
+// 8 × AckTimeout. A resent entry is backlog, marked historical.
 //
 // The cloud acks each unit's contiguous prefix, so an entry after a gap in
 // a unit's sequence (the unit is still sending its own backlog to the

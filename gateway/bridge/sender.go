@@ -20,9 +20,12 @@ import (
 // Pending records fall in two lanes, split at liveFrom, the highest pending
 // Row when the connection came up (or the lanes restarted):
 //   - backlog, Row <= liveFrom: sent with "historical":true, alerts first,
-//     then the rest in Row order, at most window records outstanding;
+//     then the rest in Row order, at most window of its records outstanding;
 //   - live, Row > liveFrom: sent as soon as an Offer (or the poll) says
-//     they are there, before any backlog batch.
+//     they are there, before any backlog batch, at most window of its
+//     records outstanding.
+//
+// Each lane counts its outstanding records apart (window.go).
 //
 // Both lanes read the store, not the offers, so a record is in exactly one
 // of them whatever order storing, offering and connecting happen in.
@@ -42,11 +45,11 @@ type sender struct {
 	alertsDone bool           // every backlog alert is sent
 	ahead      map[int64]bool // backlog alerts sent before the backlog cursor got there
 
-	out      map[string][]uint64 // seqs per unit sent on this connection, not yet acked
-	nOut     int                 // len of all of out's slices
-	unacked  []mqtt.Token        // PUBACKs of the last publish round, awaited at the next
-	progress time.Time           // the ack last moved, or records became outstanding
-	stalls   int                 // ack timeouts in a row without progress
+	backlogOut lane         // backlog records sent on this connection, not yet acked
+	liveOut    lane         // live records likewise
+	unacked    []mqtt.Token // PUBACKs of the last publish round, awaited at the next
+	progress   time.Time    // the ack last moved, or records became outstanding
+	stalls     int          // ack timeouts in a row without progress
 	// pausedUntil holds the backlog lanes back after a store error, so a
 	// failing store is retried every storePause, not in a busy loop.
 	pausedUntil time.Time
@@ -77,8 +80,8 @@ func (s *sender) restart(ctx context.Context) {
 	s.livePoll = true
 	s.backlog, s.alertsAt, s.alertsDone = 0, 0, false
 	s.ahead = map[int64]bool{}
-	s.out = map[string][]uint64{}
-	s.nOut = 0
+	s.backlogOut.reset()
+	s.liveOut.reset()
 	s.unacked = s.unacked[:0]
 	s.progress = time.Now()
 	if last > 0 {
@@ -90,9 +93,9 @@ func (s *sender) restart(ctx context.Context) {
 func (s *sender) step(ctx context.Context) error {
 	now := time.Now()
 	s.applyAcks(ctx, now)
-	if s.nOut > 0 && now.Sub(s.progress) >= s.ackTimeout() {
+	if s.outstanding() > 0 && now.Sub(s.progress) >= s.ackTimeout() {
 		s.b.log.Warn("bridge: the cloud has not acknowledged in time; resending",
-			"outstanding", s.nOut, "waited", s.ackTimeout())
+			"outstanding", s.outstanding(), "waited", s.ackTimeout())
 		s.stalls++
 		s.restart(ctx)
 	}
@@ -110,7 +113,7 @@ func (s *sender) step(ctx context.Context) error {
 func (s *sender) due(now time.Time) (time.Duration, bool) {
 	var d time.Duration
 	ok := false
-	if s.nOut > 0 {
+	if s.outstanding() > 0 {
 		d, ok = s.progress.Add(s.ackTimeout()).Sub(now), true
 	}
 	if s.behind() {
@@ -125,8 +128,6 @@ func (s *sender) due(now time.Time) (time.Duration, bool) {
 	}
 	return max(d, 0), ok
 }
-
-func (s *sender) room() int { return max(window-s.nOut, 0) }
 
 // ackTimeout is AckTimeout doubled for each timeout in a row, up to 8
 // times: a cloud that is down or does not know a unit yet gets the window
@@ -149,12 +150,11 @@ func (s *sender) storeFailed(ctx context.Context, what string, err error) {
 
 // sendLive sends every record past the live cursor. It reads the store
 // only when an offer or the poll says there may be something to read.
-// Live records have a window of their own on top of the backlog's, so a
-// full backlog window never holds them up, yet a burst (a unit emptying
-// its own backlog into the gateway) is bounded too.
+// Live records have a window of their own beside the backlog's, so a full
+// backlog window never holds them up, nor they the backlog.
 func (s *sender) sendLive(ctx context.Context) error {
 	for s.livePoll || s.b.offered.Load() > s.live {
-		n := min(2*window-s.nOut, batchSize)
+		n := min(s.liveRoom(), batchSize)
 		if n <= 0 {
 			return nil // the next ack wakes the session
 		}
@@ -250,7 +250,7 @@ func (s *sender) publish(ctx context.Context, rs []store.Record, historical bool
 	if err := s.settle(ctx); err != nil {
 		return err
 	}
-	if s.nOut == 0 {
+	if s.outstanding() == 0 {
 		s.progress = time.Now() // the ack timeout runs from now
 	}
 	for i := range rs {
@@ -269,8 +269,11 @@ func (s *sender) publish(ctx context.Context, rs []store.Record, historical bool
 		}
 		tok := s.c.Publish(s.topic.entry(r.Site, r.Unit), wire.QoSEntry, false, body)
 		s.unacked = append(s.unacked, tok)
-		s.out[r.Unit] = append(s.out[r.Unit], r.Seq)
-		s.nOut++
+		if historical {
+			s.backlogOut.add(r.Unit, r.Seq)
+		} else {
+			s.liveOut.add(r.Unit, r.Seq)
+		}
 	}
 	return nil
 }

@@ -1,0 +1,70 @@
+package uplink
+
+import (
+	"slices"
+	"time"
+)
+
+// The collector acks a contiguous prefix, so a live entry is acknowledged
+// only once the whole backlog below it is stored. Counted in the backlog's
+// window, live entries sent during a drain would fill it, the backlog would
+// stop, the ack with it, and the ack timeout would send everything again,
+// over and over for as long as people keep arriving. So the lanes count
+// their outstanding entries apart, and only the backlog's count limits the
+// backlog.
+
+// sent records seq as published on this connection and not yet
+// acknowledged, in the window of its lane.
+func (s *sender) sent(seq uint64, backlog bool) {
+	if backlog {
+		s.backlogOut = append(s.backlogOut, seq)
+	} else {
+		s.liveOut = append(s.liveOut, seq)
+	}
+}
+
+// acknowledged takes the seqs up to a out of both lanes' windows.
+func (s *sender) acknowledged(a uint64) {
+	s.backlogOut = slices.DeleteFunc(s.backlogOut, func(seq uint64) bool { return seq <= a })
+	i, _ := slices.BinarySearch(s.liveOut, a+1)
+	s.liveOut = s.liveOut[i:]
+}
+
+func (s *sender) outstanding() int { return len(s.backlogOut) + len(s.liveOut) }
+
+// room is how many more backlog entries (alerts included) may go out: live
+// entries never take any of it.
+func (s *sender) room() int { return max(s.u.opts.Window-len(s.backlogOut), 0) }
+
+// ackDue says the collector could move its ack now: the entry after it has
+// been sent on this connection. Live entries and alerts sent ahead of a
+// backlog that is still waiting for its next batch (BacklogRate) cannot be
+// acknowledged yet, and the ack timeout must not blame the collector for
+// that: it runs only while the ack is due.
+func (s *sender) ackDue() bool { return s.acked < s.sentThrough() }
+
+// sentThrough is the seq up to which every entry has been sent on this
+// connection: the backlog cursor until the backlog is all out, then the
+// live cursor.
+func (s *sender) sentThrough() uint64 {
+	if s.backlog < s.liveFrom {
+		return s.backlog
+	}
+	return s.live
+}
+
+// startAckClock starts the ack timeout when a step made the ack due: it
+// runs from the moment the collector had something to acknowledge.
+func (s *sender) startAckClock(wasDue bool) {
+	if !wasDue && s.ackDue() {
+		s.progress = time.Now()
+	}
+}
+
+// ackTimeout is AckTimeout, doubled for each timeout in a row up to 8
+// times: a collector that is down, or does not know the unit yet (see the
+// cloud's store.Watermark), gets the window re-sent every few minutes,
+// not every AckTimeout forever.
+func (s *sender) ackTimeout() time.Duration {
+	return s.u.opts.AckTimeout << min(s.stalls, 3)
+}
