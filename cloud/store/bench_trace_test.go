@@ -75,20 +75,7 @@ func BenchmarkPostgresTraceBusySite(b *testing.B) { benchTrace(b, openPG(b)) }
 func TestTraceFindsExitsThroughTheirIndex(t *testing.T) {
 	s := openTemp(t)
 	put(t, s, received, busySite()[:100]...)
-	rows, err := s.db.QueryContext(ctx, `EXPLAIN QUERY PLAN `+sqliteTrace, "busy", t0.UnixNano(), t0.Add(24*time.Hour).UnixNano(), 1000)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rows.Close()
-	var plan []string
-	for rows.Next() {
-		var id, parent, unused int
-		var detail string
-		if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
-			t.Fatal(err)
-		}
-		plan = append(plan, detail)
-	}
+	plan := queryPlan(t, s, sqliteTrace, "busy", t0.UnixNano(), t0.Add(24*time.Hour).UnixNano(), 1000)
 	if got := strings.Join(plan, "\n"); !strings.Contains(got, "USING INDEX entries_exits (site=? AND credential_subject=? AND ts>?)") {
 		t.Errorf("trace plan:\n%s\nwant the exits found through entries_exits", got)
 	}

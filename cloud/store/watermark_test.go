@@ -193,20 +193,7 @@ func TestWatermarkReachesTheEndOfAShuffledBacklog(t *testing.T) {
 // read the (site, unit, seq) index in order, not sort or scan the table.
 func TestWatermarkWalksTheUniqueIndex(t *testing.T) {
 	s := openTemp(t)
-	rows, err := s.db.Query("EXPLAIN QUERY PLAN "+nextSeqs, "site-a", "u1", 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rows.Close()
-	var plan []string
-	for rows.Next() {
-		var id, parent, unused int
-		var detail string
-		if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
-			t.Fatal(err)
-		}
-		plan = append(plan, detail)
-	}
+	plan := queryPlan(t, s, nextSeqs, "site-a", "u1", 0)
 	got := strings.Join(plan, "; ")
 	if !strings.Contains(got, "COVERING INDEX sqlite_autoindex_entries_2 (site=? AND unit=? AND seq>?)") ||
 		strings.Contains(got, "TEMP B-TREE") {
@@ -282,4 +269,24 @@ func TestWatermarkIgnoresWhatAStatusSaysUntilAnOperatorSetsIt(t *testing.T) {
 	if err != nil || w.Seq != 12 {
 		t.Fatalf("SetWatermark(11) = %+v, %v; want it to walk on to 12", w, err)
 	}
+}
+
+// queryPlan is SQLite's plan for q, one line per step.
+func queryPlan(t *testing.T, s *SQLite, q string, args ...any) []string {
+	t.Helper()
+	rows, err := s.db.QueryContext(ctx, "EXPLAIN QUERY PLAN "+q, args...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var plan []string
+	for rows.Next() {
+		var id, parent, unused int
+		var detail string
+		if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
+			t.Fatal(err)
+		}
+		plan = append(plan, detail)
+	}
+	return plan
 }
