@@ -147,3 +147,27 @@ func TestBridgeDrainsBacklogWhileLiveEntriesAwaitTheirAck(t *testing.T) {
 		t.Errorf("the drain took %v, as long as the ack timeout", took)
 	}
 }
+
+func TestBridgeDrainsABacklogWithMoreAlertsThanItsWindow(t *testing.T) {
+	r := newRig(t, time.Second, true)
+	alerts := map[uint64]string{}
+	for seq := uint64(1); seq <= 2*window+100; seq += 2 {
+		alerts[seq] = "fever"
+	}
+	r.backlog([]string{"door-1"}, 1, 2*window+100, alerts) // window + 50 alerts
+	r.start()
+	// One deadline for the whole drain: a stuck one keeps re-sending.
+	for deadline := time.Now().Add(hangGuard); r.col.count() < 2*window+100; time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("the collector holds %d of %d entries: the alerts sent ahead filled the backlog's window",
+				r.col.count(), 2*window+100)
+		}
+	}
+	r.drained(2*window + 100)
+	r.col.mu.Lock()
+	copies := r.col.copies
+	r.col.mu.Unlock()
+	if copies != 2*window+100 {
+		t.Errorf("collector got %d messages for %d entries", copies, 2*window+100)
+	}
+}
