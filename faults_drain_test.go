@@ -30,7 +30,7 @@ const (
 // TestUnitDrainsBacklogAtItsRateWhileLiveTrafficFlowsIntegration: the
 // collector is killed with SIGKILL and kept down three minutes while the
 // unit logs 100-150 people a second; once it is back, the unit's backlog
-// (some 25,000 entries) must be stored within 1.5 × backlog/backlog_rate,
+// (30,000 entries or so) must be stored within 1.5 × backlog/backlog_rate,
 // without one ack timeout (the unit's default, 30 s) and the re-send it
 // brings, while the live entries reach the collector within a second
 // (p99), and in the end every logged entry is stored exactly once.

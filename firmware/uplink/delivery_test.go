@@ -196,3 +196,33 @@ func TestUplinkIgnoresAnAckBeyondItsLedger(t *testing.T) {
 	coll.setAcking(true)
 	l.awaitEmptyBacklog(t)
 }
+
+func TestUplinkDrainsABacklogWithMoreAlertsThanItsWindow(t *testing.T) {
+	b := startBroker(t, "127.0.0.1:0", nil)
+	coll := startCollector(t, b.url)
+	l := newLedger(t)
+	var alerts []int
+	for i := 1; i <= 300; i += 2 {
+		alerts = append(alerts, i)
+	}
+	l.addN(t, 300, alerts...) // 150 alerts, a window of 100
+	startUplink(t, l, b.url, func(o *Options) { o.Window, o.BatchSize, o.AckTimeout = 100, 10, time.Second })
+	// One deadline for the whole drain: the re-sends of a stuck one would
+	// renew awaitContig's wait for a change forever.
+	for deadline := time.Now().Add(hangGuard); ; time.Sleep(10 * time.Millisecond) {
+		coll.mu.Lock()
+		contig := coll.contig
+		coll.mu.Unlock()
+		if contig >= 300 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the backlog stopped at seq %d: the alerts sent ahead filled its window", contig)
+		}
+	}
+	l.awaitEmptyBacklog(t)
+	if n := len(coll.received()); n != 300 {
+		t.Fatalf("the collector got %d copies of 300 entries: the alerts sent ahead held up the backlog "+
+			"until the ack timed out", n)
+	}
+}

@@ -57,15 +57,16 @@
 //
 // Because the collector acks contiguous prefixes, a live entry or an alert
 // sent ahead is marked delivered only once the backlog before it is stored;
-// until then it counts in the status's Backlog. That is why each lane has a
-// window of its own (window.go). The backlog's, Window entries, counts only
-// backlog entries and alerts sent and not yet acknowledged; live entries
-// are counted apart and never take its room, or during a drain they would
-// fill it, stop the backlog that holds back their own ack, and bring on the
-// ack timeout and a resend of everything, over and over. So the drain runs
-// at BacklogRate whatever the live rate. The ack timeout runs only while the
-// ack is due: live entries waiting for the next paced backlog batch are not
-// the collector's fault.
+// until then it counts in the status's Backlog. That is why the backlog
+// has a window of its own (window.go): Window entries sent in seq order by
+// the backlog cursor and not yet acknowledged. Live entries and the alerts
+// sent ahead are counted apart and never take its room: during a drain live
+// entries would fill it, stop the backlog that holds back their own ack,
+// and bring on the ack timeout and a resend of everything, over and over;
+// more alerts than the window holds would keep the backlog from starting at
+// all. So the drain runs at BacklogRate whatever the live rate. The ack
+// timeout runs only while the ack is due: live entries waiting for the next
+// paced backlog batch are not the collector's fault.
 //
 // # Status
 //

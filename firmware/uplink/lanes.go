@@ -22,14 +22,15 @@ import (
 // ledger's last seq when the connection came up (or the sender restarted):
 //   - backlog, (acked, liveFrom]: sent with Historical set, its alerts
 //     first, then the rest in seq order at BacklogRate, with at most Window
-//     of its entries sent and not yet acknowledged;
+//     of the latter sent and not yet acknowledged;
 //   - live, above liveFrom: sent as soon as Notify says they are there,
 //     before any backlog batch, so a live entry never queues behind an
 //     outage (PRODUCT.md: "backlogs that block live data for hours").
 //
-// Each lane counts its own outstanding entries (window.go): live entries
-// wait for their ack behind the whole backlog, so in the backlog's window
-// they would take its room and stop the drain that would free them.
+// Live entries and the alerts sent ahead are counted apart from the
+// backlog's window (window.go): they wait for their ack behind the backlog,
+// so in its window they would take its room and stop the drain that would
+// free them.
 type sender struct {
 	u *Uplink
 	c mqtt.Client
@@ -47,10 +48,12 @@ type sender struct {
 	alertsAt   uint64          // alert cursor within the backlog
 	alertsDone bool            // every backlog alert is sent
 	ahead      map[uint64]bool // backlog alerts sent before the backlog cursor got there
-	// backlogOut holds the backlog's seqs (alerts included) sent on this
-	// connection and not yet acknowledged: the window. liveOut holds the
-	// live lane's, ascending, which no window bounds.
+	// backlogOut holds the seqs the backlog cursor sent on this connection
+	// and not yet acknowledged: the window. aheadOut holds the backlog's
+	// alerts sent ahead of it, liveOut the live lane's, each ascending;
+	// no window bounds them.
 	backlogOut []uint64
+	aheadOut   []uint64
 	liveOut    []uint64
 	// unacked holds the PUBACK tokens of the last publish round, awaited at
 	// the start of the next one, so the broker works on one round while
@@ -81,7 +84,7 @@ func (s *sender) restart(ctx context.Context) {
 	s.live = s.liveFrom
 	s.backlog, s.alertsAt, s.alertsDone = s.acked, s.acked, false
 	s.ahead = map[uint64]bool{}
-	s.backlogOut, s.liveOut = s.backlogOut[:0], s.liveOut[:0]
+	s.backlogOut, s.aheadOut, s.liveOut = s.backlogOut[:0], s.aheadOut[:0], s.liveOut[:0]
 	s.unacked = s.unacked[:0]
 	now := time.Now()
 	s.progress, s.nextBatch = now, now
@@ -118,7 +121,7 @@ func (s *sender) due(now time.Time) (time.Duration, bool) {
 	if s.ackDue() {
 		d, ok = s.progress.Add(s.ackTimeout()).Sub(now), true
 	}
-	if s.room() > 0 && (!s.alertsDone || s.backlog < s.liveFrom) {
+	if !s.alertsDone || s.room() > 0 && s.backlog < s.liveFrom {
 		if b := s.nextBatch.Sub(now); !ok || b < d {
 			d, ok = b, true
 		}
@@ -143,7 +146,7 @@ func (s *sender) sendLive(ctx context.Context) error {
 			return nil
 		}
 		s.live = es[len(es)-1].Seq
-		if err := s.publish(ctx, es, false); err != nil {
+		if err := s.publish(ctx, es, liveLane); err != nil {
 			return err
 		}
 		if len(es) < s.u.opts.BatchSize {
@@ -152,11 +155,13 @@ func (s *sender) sendLive(ctx context.Context) error {
 	}
 }
 
-// sendAlerts sends one batch of the backlog's alerts, within the backlog's
-// window.
+// sendAlerts sends one batch of the backlog's alerts. They are not held to
+// the backlog's window: sent ahead of the backlog cursor, they can be
+// acknowledged only once the backlog has caught up with them, and with
+// more alerts than the window holds the backlog would never start.
 func (s *sender) sendAlerts(ctx context.Context) error {
-	n := min(s.room(), s.u.opts.BatchSize)
-	if s.alertsDone || n == 0 {
+	n := s.u.opts.BatchSize
+	if s.alertsDone {
 		return nil
 	}
 	es, err := s.u.src.PendingAlerts(ctx, s.alertsAt, n)
@@ -174,7 +179,7 @@ func (s *sender) sendAlerts(ctx context.Context) error {
 	for _, e := range es {
 		s.ahead[e.Seq] = true
 	}
-	return s.publish(ctx, es, true)
+	return s.publish(ctx, es, alertLane)
 }
 
 // sendBacklog sends the next backlog batch once the alerts are out, if the
@@ -203,7 +208,7 @@ func (s *sender) sendBacklog(ctx context.Context, now time.Time) error {
 	if len(send) == 0 {
 		return nil
 	}
-	return s.publish(ctx, send, true)
+	return s.publish(ctx, send, backlogLane)
 }
 
 // inBacklog keeps the entries of es (asked for up to asked of them) that
@@ -216,11 +221,11 @@ func (s *sender) inBacklog(es []ledger.Record, asked int) ([]ledger.Record, bool
 	return es[:i], i == len(es) && len(es) == asked
 }
 
-// pace spaces backlog batches at BacklogRate. A batch that found the lane
-// idle starts the clock from now, so idle time never builds up a burst;
-// one sent late by less than a batch's spacing (a busy Pi, a slow ledger
-// read, the timer's own lateness) keeps the schedule, or the lateness of
-// every batch would add up and the drain fall short of its rate.
+// pace spaces backlog batches at BacklogRate. A batch sent late by less
+// than a batch's spacing (a busy Pi, a slow ledger read, the timer's own
+// lateness) keeps the schedule, or the lateness of every batch would add
+// up and the drain fall short of its rate; one sent later than that starts
+// the clock afresh, so idle time never builds up more than one batch.
 func (s *sender) pace(now time.Time, n int) {
 	if s.u.opts.BacklogRate == NoRateLimit {
 		return
@@ -241,7 +246,8 @@ func later(a, b time.Time) time.Time {
 // broker; they prove nothing about the collector, so nothing is marked
 // delivered here (doc.go). Backlog entries carry Historical in the payload
 // only; the ledger's copy stays as it was logged.
-func (s *sender) publish(ctx context.Context, es []ledger.Record, historical bool) error {
+func (s *sender) publish(ctx context.Context, es []ledger.Record, l lane) error {
+	historical := l != liveLane
 	if err := s.settle(ctx); err != nil {
 		return err
 	}
@@ -261,7 +267,7 @@ func (s *sender) publish(ctx context.Context, es []ledger.Record, historical boo
 		// it was renamed.
 		tok := s.c.Publish(s.topic.entry(r.Site, r.Unit), wire.QoSEntry, false, body)
 		s.unacked = append(s.unacked, seqToken{r.Seq, tok})
-		s.sent(r.Seq, historical)
+		s.sent(r.Seq, l)
 	}
 	return nil
 }

@@ -74,9 +74,10 @@ type Options struct {
 	// an outage, so the collector and the site's link are not swamped; live
 	// entries and alerts are not limited. NoRateLimit removes the cap.
 	BacklogRate int
-	// Window caps the backlog entries (its alerts included) published and
-	// not yet acknowledged. Live entries are not counted in it, nor limited:
-	// they wait for their ack behind the whole backlog (doc.go).
+	// Window caps the backlog entries published in seq order and not yet
+	// acknowledged. Live entries and the backlog's alerts, sent ahead, are
+	// not counted in it, nor limited: they wait for their ack behind the
+	// backlog (doc.go).
 	Window     int
 	AckTimeout time.Duration // resend from the last ack when it has not moved for this long (doubling while silent)
 	Heartbeat  time.Duration // republish the retained status this often

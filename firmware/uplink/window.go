@@ -6,34 +6,54 @@ import (
 )
 
 // The collector acks a contiguous prefix, so a live entry is acknowledged
-// only once the whole backlog below it is stored. Counted in the backlog's
-// window, live entries sent during a drain would fill it, the backlog would
-// stop, the ack with it, and the ack timeout would send everything again,
-// over and over for as long as people keep arriving. So the lanes count
-// their outstanding entries apart, and only the backlog's count limits the
-// backlog.
+// only once the whole backlog below it is stored, and so is a backlog
+// alert sent ahead of the backlog cursor. Counted in the backlog's window,
+// live entries sent during a drain would fill it, the backlog would stop,
+// the ack with it, and the ack timeout would send everything again, over
+// and over for as long as people keep arriving; alerts, more of them than
+// the window holds, would keep the backlog from ever starting. So the
+// entries the ack cannot reach before the backlog are counted apart, and
+// only what the backlog cursor sent limits the backlog.
+
+// lane says which count a published entry goes in.
+type lane int
+
+const (
+	liveLane    lane = iota // live: counted apart, not limited
+	alertLane               // backlog alerts sent ahead: counted apart, not limited
+	backlogLane             // the backlog in seq order: the window
+)
 
 // sent records seq as published on this connection and not yet
-// acknowledged, in the window of its lane.
-func (s *sender) sent(seq uint64, backlog bool) {
-	if backlog {
+// acknowledged.
+func (s *sender) sent(seq uint64, l lane) {
+	switch l {
+	case backlogLane:
 		s.backlogOut = append(s.backlogOut, seq)
-	} else {
+	case alertLane:
+		s.aheadOut = append(s.aheadOut, seq)
+	default:
 		s.liveOut = append(s.liveOut, seq)
 	}
 }
 
-// acknowledged takes the seqs up to a out of both lanes' windows.
+// acknowledged takes the seqs up to a out of every count.
 func (s *sender) acknowledged(a uint64) {
 	s.backlogOut = slices.DeleteFunc(s.backlogOut, func(seq uint64) bool { return seq <= a })
-	i, _ := slices.BinarySearch(s.liveOut, a+1)
-	s.liveOut = s.liveOut[i:]
+	s.aheadOut = after(s.aheadOut, a)
+	s.liveOut = after(s.liveOut, a)
 }
 
-func (s *sender) outstanding() int { return len(s.backlogOut) + len(s.liveOut) }
+// after is the part of the ascending seqs above a.
+func after(seqs []uint64, a uint64) []uint64 {
+	i, _ := slices.BinarySearch(seqs, a+1)
+	return seqs[i:]
+}
 
-// room is how many more backlog entries (alerts included) may go out: live
-// entries never take any of it.
+func (s *sender) outstanding() int { return len(s.backlogOut) + len(s.aheadOut) + len(s.liveOut) }
+
+// room is how many more backlog entries may go out in seq order: live
+// entries and alerts sent ahead never take any of it.
 func (s *sender) room() int { return max(s.u.opts.Window-len(s.backlogOut), 0) }
 
 // ackDue says the collector could move its ack now: the entry after it has

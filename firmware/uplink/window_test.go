@@ -20,8 +20,8 @@ func TestSenderAckTimeoutWaitsWhileLiveEntriesQueueBehindAPacedBacklog(t *testin
 	// The first batch is out and acknowledged; the next may go in 5 s
 	// (BacklogRate); the live entries sent meanwhile wait for it.
 	s.backlog, s.nextBatch, s.live = 5, t0.Add(5*time.Second), 12
-	s.sent(11, false)
-	s.sent(12, false)
+	s.sent(11, liveLane)
+	s.sent(12, liveLane)
 	u.ackIn.Store(5)
 	s.applyAck(context.Background(), t0)
 

@@ -77,8 +77,7 @@ func (s *sender) applyAcks(ctx context.Context, now time.Time) {
 		}
 		s.acked[unit] = seq
 		s.progress, s.stalls = now, 0
-		s.backlogOut.ack(unit, seq)
-		s.liveOut.ack(unit, seq)
+		s.ackedUpTo(unit, seq)
 	}
 	if s.outstanding() == 0 || !now.Before(s.markAt) {
 		s.mark(ctx, now)

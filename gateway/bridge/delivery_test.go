@@ -114,8 +114,11 @@ func TestBridgeSendsBacklogAlertsFirst(t *testing.T) {
 }
 
 func TestBridgeDrainsBacklogWhileLiveEntriesAwaitTheirAck(t *testing.T) {
+	if testing.Short() {
+		t.Skip("drains for seconds, and the hold must end within the ack timeout")
+	}
 	const backlog, live = 3000, window + 200
-	r := newRig(t, 5*time.Second, true)
+	r := newRig(t, 10*time.Second, true)
 	r.col.holdAcks(true) // so the live entries go out while the backlog is still to come
 	r.backlog([]string{"door-1"}, 1, backlog, nil)
 	r.start()
@@ -142,5 +145,29 @@ func TestBridgeDrainsBacklogWhileLiveEntriesAwaitTheirAck(t *testing.T) {
 	}
 	if took := time.Since(start); took >= r.b.opts.AckTimeout {
 		t.Errorf("the drain took %v, as long as the ack timeout", took)
+	}
+}
+
+func TestBridgeDrainsABacklogWithMoreAlertsThanItsWindow(t *testing.T) {
+	r := newRig(t, time.Second, true)
+	alerts := map[uint64]string{}
+	for seq := uint64(1); seq <= 2*window+100; seq += 2 {
+		alerts[seq] = "fever"
+	}
+	r.backlog([]string{"door-1"}, 1, 2*window+100, alerts) // window + 50 alerts
+	r.start()
+	// One deadline for the whole drain: a stuck one keeps re-sending.
+	for deadline := time.Now().Add(hangGuard); r.col.count() < 2*window+100; time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("the collector holds %d of %d entries: the alerts sent ahead filled the backlog's window",
+				r.col.count(), 2*window+100)
+		}
+	}
+	r.drained(2*window + 100)
+	r.col.mu.Lock()
+	copies := r.col.copies
+	r.col.mu.Unlock()
+	if copies != 2*window+100 {
+		t.Errorf("collector got %d messages for %d entries", copies, 2*window+100)
 	}
 }

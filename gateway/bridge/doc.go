@@ -36,18 +36,21 @@
 // stored. Entries stored after that are live and go as soon as Offer says
 // they are there, ahead of the next backlog batch, so a fever alert at a
 // door reaches the centre at once while a day's backlog drains behind it.
-// At most 1,000 backlog entries are outstanding (published and not yet
-// acknowledged), so the acks' round trip does not set the pace and a cloud
-// that has gone quiet does not get the whole store at once. Live entries
-// have a window of their own, another 1,000, counted apart: a full backlog
+// At most 1,000 backlog entries sent in the order they were stored are
+// outstanding (published and not yet acknowledged), so the acks' round trip
+// does not set the pace and a cloud that has gone quiet does not get the
+// whole store at once. Live entries have a window of their own, another
+// 1,000, and the alerts sent ahead are counted apart too: a full backlog
 // window never holds them up, and they never take the backlog's room. They
-// could not give it back: the cloud acks a live entry only once its unit's
-// backlog below it is stored, so in a shared window they would stop the very
-// drain their ack waits for, until the ack timeout sent everything again.
-// When the acks do not move for AckTimeout while entries are outstanding,
-// both lanes start again from the store, which holds exactly what the cloud
-// has not acknowledged; the wait doubles while the cloud stays silent, up to
-// 8 × AckTimeout. A resent entry is backlog, marked historical.
+// could not give it back: the cloud acks an entry only once its unit's
+// entries below it are stored, so in a shared window live entries would stop
+// the very drain their ack waits for, until the ack timeout sent everything
+// again, and more alerts than the window holds would keep the backlog from
+// starting at all. When the acks do not move for AckTimeout while entries
+// are outstanding, both lanes start again from the store, which holds
+// exactly what the cloud has not acknowledged; the wait doubles while the
+// cloud stays silent, up to 8 × AckTimeout. A resent entry is backlog,
+// marked historical.
 //
 // The cloud acks each unit's contiguous prefix, so an entry after a gap in
 // a unit's sequence (the unit is still sending its own backlog to the

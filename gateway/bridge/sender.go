@@ -20,12 +20,13 @@ import (
 // Pending records fall in two lanes, split at liveFrom, the highest pending
 // Row when the connection came up (or the lanes restarted):
 //   - backlog, Row <= liveFrom: sent with "historical":true, alerts first,
-//     then the rest in Row order, at most window of its records outstanding;
+//     then the rest in Row order, at most window of the latter outstanding;
 //   - live, Row > liveFrom: sent as soon as an Offer (or the poll) says
 //     they are there, before any backlog batch, at most window of its
 //     records outstanding.
 //
-// Each lane counts its outstanding records apart (window.go).
+// Live records and the alerts sent ahead are counted apart from the
+// backlog's window (window.go).
 //
 // Both lanes read the store, not the offers, so a record is in exactly one
 // of them whatever order storing, offering and connecting happen in.
@@ -45,8 +46,9 @@ type sender struct {
 	alertsDone bool           // every backlog alert is sent
 	ahead      map[int64]bool // backlog alerts sent before the backlog cursor got there
 
-	backlogOut lane         // backlog records sent on this connection, not yet acked
-	liveOut    lane         // live records likewise
+	backlogOut sentSeqs     // backlog records sent in Row order on this connection, not yet acked
+	aheadOut   sentSeqs     // backlog alerts sent ahead likewise
+	liveOut    sentSeqs     // live records likewise
 	unacked    []mqtt.Token // PUBACKs of the last publish round, awaited at the next
 	progress   time.Time    // the ack last moved, or records became outstanding
 	stalls     int          // ack timeouts in a row without progress
@@ -81,6 +83,7 @@ func (s *sender) restart(ctx context.Context) {
 	s.backlog, s.alertsAt, s.alertsDone = 0, 0, false
 	s.ahead = map[int64]bool{}
 	s.backlogOut.reset()
+	s.aheadOut.reset()
 	s.liveOut.reset()
 	s.unacked = s.unacked[:0]
 	s.progress = time.Now()
@@ -121,7 +124,7 @@ func (s *sender) due(now time.Time) (time.Duration, bool) {
 			d, ok = m, true
 		}
 	}
-	if s.room() > 0 && (!s.alertsDone || s.backlog < s.liveFrom) {
+	if !s.alertsDone || s.room() > 0 && s.backlog < s.liveFrom {
 		if p := s.pausedUntil.Sub(now); !ok || p < d {
 			d, ok = p, true // more backlog may go now, or after a store error
 		}
@@ -170,7 +173,7 @@ func (s *sender) sendLive(ctx context.Context) error {
 			return nil
 		}
 		s.live = rs[len(rs)-1].Row
-		if err := s.publish(ctx, rs, false); err != nil {
+		if err := s.publish(ctx, rs, liveLane); err != nil {
 			return err
 		}
 	}
@@ -178,11 +181,13 @@ func (s *sender) sendLive(ctx context.Context) error {
 }
 
 // sendAlerts looks through one page of the backlog for alerts and sends
-// those that fit in the window. Reading the backlog twice is the price of
-// alerts first without an index the outbox does not offer.
+// them. Reading the backlog twice is the price of alerts first without an
+// index the outbox does not offer. They are not held to the backlog's
+// window: sent ahead of the backlog cursor, they can be acknowledged only
+// once the backlog has caught up with them, and with more alerts than the
+// window holds the backlog would never start.
 func (s *sender) sendAlerts(ctx context.Context) error {
-	room := s.room()
-	if s.alertsDone || room == 0 || time.Now().Before(s.pausedUntil) {
+	if s.alertsDone || time.Now().Before(s.pausedUntil) {
 		return nil
 	}
 	rs, err := s.b.opts.Outbox.Pending(ctx, s.alertsAt, scanBatch)
@@ -198,17 +203,13 @@ func (s *sender) sendAlerts(ctx context.Context) error {
 			break
 		}
 		if r.Alert != "" {
-			if len(send) == room {
-				done = false // the window is full: resume at this alert
-				break
-			}
 			send = append(send, r)
 			s.ahead[r.Row] = true
 		}
 		s.alertsAt = r.Row
 	}
 	s.alertsDone = done
-	return s.publish(ctx, send, true)
+	return s.publish(ctx, send, alertLane)
 }
 
 // sendBacklog sends the next backlog batch once the alerts are out, if the
@@ -237,13 +238,13 @@ func (s *sender) sendBacklog(ctx context.Context) error {
 	}
 	rs = slices.DeleteFunc(rs, func(r store.Record) bool { return s.ahead[r.Row] })
 	maps.DeleteFunc(s.ahead, func(row int64, _ bool) bool { return row <= s.backlog })
-	return s.publish(ctx, rs, true)
+	return s.publish(ctx, rs, backlogLane)
 }
 
 // publish sends rs, having waited for the previous round's PUBACKs, which
 // pace the bridge to the broker. They prove nothing about the collector,
 // so nothing is marked here; only the cloud's ack does that (ack.go).
-func (s *sender) publish(ctx context.Context, rs []store.Record, historical bool) error {
+func (s *sender) publish(ctx context.Context, rs []store.Record, l lane) error {
 	if len(rs) == 0 {
 		return nil
 	}
@@ -258,7 +259,7 @@ func (s *sender) publish(ctx context.Context, rs []store.Record, historical bool
 		if r.Seq <= s.acked[r.Unit] {
 			continue // acknowledged while the store had not been told yet
 		}
-		body, err := payload(r.Body, historical)
+		body, err := payload(r.Body, l != liveLane)
 		if err != nil {
 			// Sent as stored all the same: holding it back would not let the
 			// cloud's ack get past it either, and the collector logs what it
@@ -269,11 +270,7 @@ func (s *sender) publish(ctx context.Context, rs []store.Record, historical bool
 		}
 		tok := s.c.Publish(s.topic.entry(r.Site, r.Unit), wire.QoSEntry, false, body)
 		s.unacked = append(s.unacked, tok)
-		if historical {
-			s.backlogOut.add(r.Unit, r.Seq)
-		} else {
-			s.liveOut.add(r.Unit, r.Seq)
-		}
+		s.sent(r.Unit, r.Seq, l)
 	}
 	return nil
 }
