@@ -50,8 +50,18 @@ func (u *Uplink) onAck(_ mqtt.Client, m mqtt.Message) {
 // leave the lanes' windows and the cursors skip past them at once; the
 // ledger is told by mark, at once if nothing is left outstanding, else when
 // markAt comes or markRows entries wait.
+//
+// An ack is applied only as far as this connection has sent every entry
+// (sentThrough). An entry the unit never sent cannot have been stored as
+// it: on an open broker a forger's entries can take its seqs and be
+// acknowledged, and marking by such an ack would drop the unit's own
+// entries unsent. Sent, they reach the collector, which keeps them aside
+// as conflicts (cloud/store Conflict). The price is that an ack from an
+// earlier connection covers the entries only once they are sent again,
+// which the idempotent collector acknowledges at once.
 func (s *sender) applyAck(ctx context.Context, now time.Time) {
-	if a := s.u.ackIn.Load(); a > s.acked && !s.beyondLedger(ctx, a) {
+	if a := s.u.ackIn.Load(); a > s.acked && !s.beyondLedger(ctx, a) && min(a, s.sentThrough()) > s.acked {
+		a = min(a, s.sentThrough())
 		s.acked = a
 		s.progress, s.stalls = now, 0
 		s.backlog = max(s.backlog, min(a, s.liveFrom))

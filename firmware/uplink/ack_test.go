@@ -140,3 +140,24 @@ func TestSenderMarksAtLeastEveryMarkRowsEntriesInAFastDrain(t *testing.T) {
 		}
 	}
 }
+
+// An ack over entries this connection has not sent yet (on an open broker,
+// forged entries may have taken their seqs at the collector) is applied
+// only as far as the unit has sent: its own entries are never marked
+// delivered unsent, and the rest of the ack applies once they are out.
+func TestSenderNeverMarksEntriesItHasNotSentDelivered(t *testing.T) {
+	src := &markLog{last: 10}
+	s := sentBacklog(t, src)
+	s.backlog, s.backlogOut = 4, []uint64{1, 2, 3, 4} // the backlog is out up to 4
+	ctx := context.Background()
+	s.u.ackIn.Store(10)
+	s.applyAck(ctx, time.Now())
+	if s.acked != 4 || !slices.Equal(src.marks, []uint64{4}) {
+		t.Fatalf("an ack of 10 with 4 sent: acked %d, marks %v; want 4, [4]", s.acked, src.marks)
+	}
+	s.backlog, s.backlogOut = 10, append(s.backlogOut, 5, 6, 7, 8, 9, 10)
+	s.applyAck(ctx, time.Now())
+	if s.acked != 10 {
+		t.Fatalf("once 10 was sent: acked %d, want 10", s.acked)
+	}
+}

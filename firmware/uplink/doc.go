@@ -22,7 +22,9 @@
 // only pace the publishing: an entry a broker accepted and then lost on a
 // restart, or that a collector never stored, stays pending in the ledger.
 // An ack beyond the ledger's last seq is refused and logged: it belongs to
-// a ledger the unit no longer has.
+// a ledger the unit no longer has. An ack is applied only as far as this
+// connection has sent every entry: an entry never sent cannot have been
+// stored as the unit's, whatever took its seq at the collector.
 //
 // Delivery is at-least-once on the wire and exactly-once in effect: every
 // consumer stores by id and by (unit, seq), so the re-sends below cost a
