@@ -125,8 +125,13 @@ func (d *devices) openMLX90614(t ThermometerConfig, offset physic.Temperature) e
 	}
 	d.closers = append(d.closers, bus.Close)
 	o := mlx90614.DefaultOpts
-	o.Addr, o.Samples, o.Offset = uint16(t.Address), t.Samples, offset
-	th := sensors.NewMLX90614(bus, o)
+	o.Addr, o.Samples = uint16(t.Address), t.Samples
+	body := sensors.DefaultBody
+	body.Offset = offset
+	th, err := sensors.NewMLX90614(bus, o, body)
+	if err != nil {
+		return fmt.Errorf("thermometer: %w", err)
+	}
 	d.thermo, d.health = th, append(d.health, th.Health)
 	return nil
 }
