@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/kakou/kakou/drivers/mlx90614"
 	"github.com/kakou/kakou/drivers/serialscanner"
@@ -38,19 +39,47 @@ func (t ThermometerConfig) problems() []string {
 	return p
 }
 
+// defaultIdleFlush ends a burst the scanner sent without a terminator (a
+// misread, line noise) so it cannot swallow the next person's code. No
+// scanner pauses this long inside one code (a byte takes 8 ms at 1200 baud,
+// the slowest rate), and nobody presents the next code this fast.
+const defaultIdleFlush = 300 * time.Millisecond
+
+// The scanner's timing keys, checked here so each problem names its key.
+const (
+	minIdleFlush = 50 * time.Millisecond
+	maxIdleFlush = 2 * time.Second
+)
+
+func (s ScannerConfig) timingProblems() []string {
+	var p []string
+	if r := s.ReopenMax.Duration; r < serialscanner.DefaultOpts.ReopenMin || r > serialscanner.MaxReopen {
+		p = append(p, fmt.Sprintf("scanner.reopen_max: %s: want %s to %s (1s is usual), so a replugged scanner is read again within 2 s",
+			r, serialscanner.DefaultOpts.ReopenMin, serialscanner.MaxReopen))
+	}
+	if f := s.IdleFlush.Duration; f != 0 && (f < minIdleFlush || f > maxIdleFlush) {
+		p = append(p, fmt.Sprintf("scanner.idle_flush: %s: want %s to %s (%s is usual), or \"0s\" for terminators only",
+			f, minIdleFlush, maxIdleFlush, defaultIdleFlush))
+	}
+	return p
+}
+
 func (s ScannerConfig) problems() []string {
 	switch s.Driver {
 	case "sim":
 		return nil
 	case "serial":
+		p := s.timingProblems()
+		if len(p) > 0 {
+			s.ReopenMax, s.IdleFlush = Duration{serialscanner.DefaultOpts.ReopenMax}, Duration{} // reported above, with their keys
+		}
 		o, err := s.serialOpts()
 		if err == nil {
 			err = o.Validate()
 		}
 		if err == nil {
-			return nil
+			return p
 		}
-		var p []string
 		for _, line := range strings.Split(err.Error(), "\n") {
 			p = append(p, "scanner: "+strings.TrimPrefix(line, "serialscanner: "))
 		}
@@ -64,6 +93,7 @@ func (s ScannerConfig) serialOpts() (serialscanner.Opts, error) {
 	o.Port, o.Baud = s.Port, s.Baud
 	o.Frame.Prefix, o.Frame.Suffix = s.Prefix, s.Suffix
 	o.Frame.DedupWindow, o.Frame.MaxLen = s.DedupWindow.Duration, s.MaxLength
+	o.Frame.IdleFlush, o.ReopenMax = s.IdleFlush.Duration, s.ReopenMax.Duration
 	if err := o.Frame.Terminator.UnmarshalText([]byte(s.Terminator)); err != nil {
 		return o, fmt.Errorf("terminator: %w", err)
 	}
