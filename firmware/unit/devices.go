@@ -120,29 +120,47 @@ func (d *devices) report() []wire.Device {
 }
 
 func openDevices(c Config) (*devices, error) {
-	d := &devices{}
-	var crowd *sim.Crowd
-	if c.Thermometer.Driver == "sim" || c.Scanner.Driver == "sim" {
-		o := c.simOpts()
-		var err error
-		if crowd, err = sim.New(&o); err != nil {
-			return nil, err
-		}
+	crowd, err := c.crowd()
+	if err != nil {
+		return nil, err
 	}
-	offset := policy.Delta(c.Thermometer.OffsetC)
-	if c.Thermometer.Driver == "sim" {
-		d.thermo = sensors.SimThermometer{Crowd: crowd, Offset: offset}
-	} else if err := d.openMLX90614(c.Thermometer, offset); err != nil {
+	d := &devices{}
+	if err := d.openThermometer(c, crowd); err != nil {
 		d.close()
 		return nil, err
 	}
-	if c.Scanner.Driver == "sim" {
-		d.scanner = crowd
-	} else if err := d.openSerial(c.Scanner); err != nil {
+	if err := d.openScanner(c, crowd); err != nil {
 		d.close()
 		return nil, err
 	}
 	return d, nil
+}
+
+// crowd is the simulated lane both "sim" drivers share, so the forehead
+// measured belongs to the person who scanned; nil when neither is "sim".
+func (c Config) crowd() (*sim.Crowd, error) {
+	if c.Thermometer.Driver != "sim" && c.Scanner.Driver != "sim" {
+		return nil, nil
+	}
+	o := c.simOpts()
+	return sim.New(&o)
+}
+
+func (d *devices) openThermometer(c Config, crowd *sim.Crowd) error {
+	offset := policy.Delta(c.Thermometer.OffsetC)
+	if c.Thermometer.Driver == "sim" {
+		d.thermo = sensors.SimThermometer{Crowd: crowd, Offset: offset}
+		return nil
+	}
+	return d.openMLX90614(c.Thermometer, offset)
+}
+
+func (d *devices) openScanner(c Config, crowd *sim.Crowd) error {
+	if c.Scanner.Driver == "sim" {
+		d.scanner = crowd
+		return nil
+	}
+	return d.openSerial(c.Scanner)
 }
 
 func (d *devices) openMLX90614(t ThermometerConfig, offset physic.Temperature) error {
