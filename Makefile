@@ -6,16 +6,23 @@
 
 GO        ?= go
 VERSION   ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
-LDFLAGS   := -s -w -X github.com/kakou/kakou/firmware/unit.Version=$(VERSION)
+# Every program reports its version: the unit's lives in firmware/unit, the
+# gateway's in its main package (the collector has none). A -X naming a
+# symbol that does not exist is ignored silently, so makefile_test.go checks
+# each one.
+LDFLAGS   := -s -w -X github.com/kakou/kakou/firmware/unit.Version=$(VERSION) -X main.version=$(VERSION)
 # FUZZTIME is a count of inputs per fuzzer, not a duration: see .ci/fuzz.
 FUZZTIME  ?= 5000x
 BIN       := bin
 
-.PHONY: all build cross test check vet fmt-check race no-race test-arm fuzz bench demo deps clean
+.PHONY: all build host cross test check vet fmt-check race no-race test-arm fuzz bench demo deps clean
 
 all: build
 
-build: cross
+build: cross host
+
+# The three programs for this machine: all the demo runs.
+host:
 	CGO_ENABLED=0 $(GO) build -ldflags '$(LDFLAGS)' -o $(BIN)/ ./firmware/cmd/... ./gateway/cmd/... ./cloud/cmd/...
 
 # The unit is pure Go (modernc.org/sqlite), so it cross-compiles without cgo.
@@ -62,7 +69,8 @@ fuzz:
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./...
 
-demo: build
+# Only what it runs: a fresh clone should not wait for three ARM builds.
+demo: host
 	configs/demo.sh $(BIN)
 
 clean:

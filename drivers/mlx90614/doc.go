@@ -3,7 +3,10 @@
 // The chip measures the infrared radiation of whatever fills its field of
 // view (the object, Tobj) and its own package temperature (the ambient, Ta).
 // Kakou points it at a forehead; Dev.Measure turns a few object samples into
-// one reading per person and says when that reading should not be trusted.
+// one reading per person and says when the chip's reading should not be
+// trusted. The driver reports what the chip measured: a body temperature
+// (an offset from the skin, a range a person can have) is the caller's
+// judgement. Dev implements physic.SenseEnv for the object temperature.
 //
 // # Datasheets
 //

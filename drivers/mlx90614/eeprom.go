@@ -57,8 +57,8 @@ func (d *Dev) WriteEEPROM(cmd byte, v uint16) error {
 
 // SetEmissivity stores ε (0.1-1.0) in EEPROM 0x04 as round(65535×ε).
 //
-// For fever screening leave the factory 1.0 and calibrate Opts.Offset
-// instead. Melexis' "Changing emissivity" note says that on some parts cell
+// For fever screening leave the factory 1.0 and calibrate the
+// forehead-to-body offset the caller adds instead. Melexis' "Changing emissivity" note says that on some parts cell
 // 0x0F must be changed together with 0x04; this method does not touch it.
 func (d *Dev) SetEmissivity(e float64) error {
 	if !(e >= 0.1 && e <= 1) {

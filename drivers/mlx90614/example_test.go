@@ -9,7 +9,6 @@ import (
 	"github.com/kakou/kakou/drivers/mlx90614"
 	"periph.io/x/conn/v3/i2c/i2creg"
 	"periph.io/x/conn/v3/i2c/i2ctest"
-	"periph.io/x/conn/v3/physic"
 	"periph.io/x/host/v3"
 )
 
@@ -24,9 +23,7 @@ func Example() {
 	}
 	defer bus.Close()
 
-	opts := mlx90614.DefaultOpts
-	opts.Offset = 1500 * physic.MilliKelvin // from calibration against a clinical thermometer
-	dev, err := mlx90614.New(bus, &opts)
+	dev, err := mlx90614.New(bus, &mlx90614.DefaultOpts)
 	if err != nil {
 		log.Fatal(err) // the message says what to check in the wiring
 	}
@@ -39,7 +36,9 @@ func Example() {
 	case r.Uncertain:
 		fmt.Println("measure again:", r.Why)
 	default:
-		fmt.Println("body temperature", r.Body)
+		// A body temperature needs the site's forehead offset: the unit
+		// adds it in firmware/sensors.
+		fmt.Println("forehead", r.Object)
 	}
 }
 

@@ -21,8 +21,6 @@ var (
 	// ErrAmbientRange: the sensor is outside the 0-50 °C where the datasheet
 	// promises ±0.5 °C, or its ambient could not be read.
 	ErrAmbientRange = errors.New("ambient outside the sensor's accurate range")
-	// ErrImplausible: the body value is outside MinPlausible-MaxPlausible.
-	ErrImplausible = errors.New("body temperature implausible")
 )
 
 // The datasheet's ±0.5 °C accuracy holds for Ta and To in 0-50 °C.
@@ -31,13 +29,12 @@ const (
 	accurateMax = physic.ZeroCelsius + 50*physic.Celsius
 )
 
-// Reading is one person's temperature.
+// Reading is what the chip measured for one person: the object
+// temperature as the sensor saw the skin, not a body temperature. Whether a
+// person could have it is for the caller to judge.
 type Reading struct {
-	// Raw is the median object temperature, as the sensor saw the skin.
-	Raw physic.Temperature
-	// Body is Raw + Offset + AmbientGain×(AmbientRef−Ambient); the ambient
-	// term is left out when the ambient could not be read.
-	Body physic.Temperature
+	// Object is the median object temperature of the samples.
+	Object physic.Temperature
 	// Ambient is the sensor's own temperature, zero when unreadable.
 	Ambient physic.Temperature
 	// Samples are the valid object temperatures in the order read.
@@ -46,13 +43,13 @@ type Reading struct {
 	Uncertain bool
 	// Why says in English why the reading is uncertain, for logs.
 	Why string
-	// Cause joins one error per reason, each wrapping ErrSpread, ErrPartial,
-	// ErrAmbientRange or ErrImplausible (and the read error that led to it).
+	// Cause joins one error per reason, each wrapping ErrSpread, ErrPartial
+	// or ErrAmbientRange (and the read error that led to it).
 	Cause error
 }
 
 // Measure reads the ambient once and Opts.Samples object temperatures
-// SampleInterval apart, and returns their median. It returns an error only
+// SampleInterval apart, and returns their median as Reading.Object. It returns an error only
 // when no sample could be read; errors.Is(err, ErrNoSensor) then tells a
 // device fault, and the guard should take the temperature by hand. Anything
 // less is reported in the Reading as Uncertain.
@@ -82,10 +79,8 @@ func (d *Dev) Measure(ctx context.Context) (Reading, error) {
 	if failed > 0 {
 		reasons = append(reasons, fmt.Errorf("%w: %d of %d unreadable, last: %w", ErrPartial, failed, d.opts.Samples, lastErr))
 	}
-	r.Raw = median(r.Samples)
-	r.Body = r.Raw + d.opts.Offset + d.compensation(r.Ambient)
+	r.Object = median(r.Samples)
 	reasons = appendErr(reasons, d.checkSpread(r.Samples))
-	reasons = appendErr(reasons, d.checkPlausible(r.Body))
 	r.setReasons(reasons)
 	return r, nil
 }
@@ -125,15 +120,6 @@ func (d *Dev) objectSample() (physic.Temperature, error) {
 	return max(t, t2), nil
 }
 
-// compensation is the ambient term of Body; zero when disabled or when the
-// ambient is unknown.
-func (d *Dev) compensation(amb physic.Temperature) physic.Temperature {
-	if d.opts.AmbientGain == 0 || amb == 0 {
-		return 0
-	}
-	return physic.Temperature(d.opts.AmbientGain * float64(d.opts.AmbientRef-amb))
-}
-
 func checkAmbient(amb physic.Temperature) error {
 	if amb < accurateMin || amb > accurateMax {
 		return fmt.Errorf("%w: sensor at %s, accurate only within %s-%s (sun, heater or cold wind on the sensor?)",
@@ -146,16 +132,6 @@ func (d *Dev) checkSpread(s []physic.Temperature) error {
 	spread := slices.Max(s) - slices.Min(s)
 	if spread > d.opts.MaxSpread {
 		return fmt.Errorf("%w: spread %s over %s (the person moved or the aim wandered)", ErrSpread, kelvin(spread), kelvin(d.opts.MaxSpread))
-	}
-	return nil
-}
-
-func (d *Dev) checkPlausible(body physic.Temperature) error {
-	switch {
-	case body < d.opts.MinPlausible:
-		return fmt.Errorf("%w: %s is below %s (not a forehead? a hand, hair, a hat, or too far away)", ErrImplausible, body, d.opts.MinPlausible)
-	case body > d.opts.MaxPlausible:
-		return fmt.Errorf("%w: %s is above %s (a hot object in view? a drink, a heater, sunlight)", ErrImplausible, body, d.opts.MaxPlausible)
 	}
 	return nil
 }

@@ -1,7 +1,6 @@
 package mlx90614
 
 import (
-	"cmp"
 	"errors"
 	"fmt"
 	"sync"
@@ -12,33 +11,27 @@ import (
 	"periph.io/x/conn/v3/physic"
 )
 
-// Opts configures a Dev. Zero fields take the value in DefaultOpts, so
-// Opts{Addr: 0x5B} is a complete configuration.
+// Opts configures a Dev. Start from DefaultOpts and change what differs:
+// every field is used as given, so a zero Retries means no retry and a zero
+// SampleInterval means samples back to back.
+//
+// The options describe the chip and how to read it. Turning a forehead
+// reading into a body temperature (an offset, ambient compensation) and
+// judging whether a person could have it belong to the caller: the driver
+// reports what the chip measured.
 type Opts struct {
 	// Addr is the 7-bit SMBus address, 0x01-0x7F; the factory sets 0x5A.
 	Addr uint16
-	// Samples is how many object readings Measure takes per person.
+	// Samples is how many object readings Measure takes per person, 1-64.
 	Samples int
 	// Retries is how often one read is repeated after a NACK or a PEC
-	// mismatch before it fails; negative means never.
+	// mismatch before it fails; 0 or negative means never.
 	Retries int
 	// SampleInterval separates the samples of one Measure.
 	SampleInterval time.Duration
-	// Offset turns a forehead (skin) reading into a body temperature. It
-	// depends on the distance, the housing and the people, so calibrate it on
-	// site against a clinical thermometer; within ±3 K.
-	Offset physic.Temperature
-	// AmbientGain and AmbientRef compensate skin cooling in cold air:
-	// Body = Raw + Offset + AmbientGain×(AmbientRef−Ambient). Gain 0 (the
-	// default) disables it; fit it on site, it is at most 1.
-	AmbientGain float64
-	AmbientRef  physic.Temperature
-	// MinPlausible and MaxPlausible bound a believable body temperature; a
-	// reading outside them is marked uncertain (a hand, hair, a hot drink).
-	MinPlausible physic.Temperature
-	MaxPlausible physic.Temperature
-	// MaxSpread is the largest difference between samples of one person
-	// before the reading is marked uncertain.
+	// MaxSpread is the largest difference between the samples of one
+	// Measure before the reading is marked uncertain; 0 demands identical
+	// samples.
 	MaxSpread physic.Temperature
 	// DualZone reads both thermopiles of an MLX90614xBx part and keeps the
 	// warmer; New checks that the chip is configured for two zones.
@@ -51,31 +44,37 @@ var DefaultOpts = Opts{
 	Samples:        5,
 	Retries:        3,
 	SampleInterval: 50 * time.Millisecond,
-	AmbientRef:     physic.ZeroCelsius + 25*physic.Celsius,
-	MinPlausible:   physic.ZeroCelsius + 34*physic.Celsius,
-	MaxPlausible:   physic.ZeroCelsius + 43*physic.Celsius,
 	MaxSpread:      500 * physic.MilliKelvin,
 }
 
 // Dev is a handle to one MLX90614.
+//
+// Lock order: cmu before mu. SenseContinuous and Halt hold cmu while they
+// wait for the sensing goroutine, which takes mu for each read, so mu is
+// never held while cmu is taken.
 type Dev struct {
 	// mu keeps one caller's transactions together, so the samples of a person
 	// are not interleaved with another caller's reads or an EEPROM write.
 	mu   sync.Mutex
 	c    i2c.Dev
 	opts Opts
+
+	// cmu guards the continuous sensing started by SenseContinuous.
+	cmu  sync.Mutex
+	stop chan struct{}
+	wg   sync.WaitGroup
 }
 
 var _ conn.Resource = &Dev{}
 
 // New returns a handle to the MLX90614 on bus after checking opts and
 // probing the chip: it reads the emissivity cell and the ambient
-// temperature, and with DualZone the configuration register. A bus failure
-// wraps ErrNoSensor with what to check.
+// temperature, and with DualZone the configuration register. A nil opts
+// means DefaultOpts. A bus failure wraps ErrNoSensor with what to check.
 func New(bus i2c.Bus, opts *Opts) (*Dev, error) {
 	o := DefaultOpts
 	if opts != nil {
-		o = opts.withDefaults()
+		o = *opts
 	}
 	if err := o.validate(); err != nil {
 		return nil, err
@@ -97,11 +96,14 @@ func (d *Dev) String() string {
 	return fmt.Sprintf("mlx90614{%s}", &d.c)
 }
 
-// Halt does nothing: the chip measures continuously by itself and nothing
-// runs in the background. Its sleep mode is not used because waking it needs
-// SCL/SDA toggled by hand, which the Linux I2C controller cannot do, and the
-// 5 V parts have no sleep mode.
+// Halt stops the sensing SenseContinuous started and closes its channel.
+// The chip itself keeps measuring: its sleep mode is not used because waking
+// it needs SCL/SDA toggled by hand, which the Linux I2C controller cannot do,
+// and the 5 V parts have no sleep mode.
 func (d *Dev) Halt() error {
+	d.cmu.Lock()
+	defer d.cmu.Unlock()
+	d.stopSensing()
 	return nil
 }
 
@@ -162,20 +164,6 @@ func (d *Dev) probe() error {
 	return nil
 }
 
-// withDefaults fills the zero fields from DefaultOpts, in one place.
-func (o Opts) withDefaults() Opts {
-	def := DefaultOpts
-	o.Addr = cmp.Or(o.Addr, def.Addr)
-	o.Samples = cmp.Or(o.Samples, def.Samples)
-	o.Retries = cmp.Or(o.Retries, def.Retries)
-	o.SampleInterval = cmp.Or(o.SampleInterval, def.SampleInterval)
-	o.AmbientRef = cmp.Or(o.AmbientRef, def.AmbientRef)
-	o.MinPlausible = cmp.Or(o.MinPlausible, def.MinPlausible)
-	o.MaxPlausible = cmp.Or(o.MaxPlausible, def.MaxPlausible)
-	o.MaxSpread = cmp.Or(o.MaxSpread, def.MaxSpread)
-	return o
-}
-
 // validate reports every problem at once, each naming its field.
 func (o Opts) validate() error {
 	var errs []error
@@ -191,18 +179,6 @@ func (o Opts) validate() error {
 	}
 	if o.SampleInterval < 0 || o.SampleInterval > time.Second {
 		bad("SampleInterval %s: want 0-1s, a person does not stand still longer", o.SampleInterval)
-	}
-	if o.Offset < -3*physic.Kelvin || o.Offset > 3*physic.Kelvin {
-		bad("Offset %s: want within ±3 K, more means the sensor is mis-aimed", kelvin(o.Offset))
-	}
-	if o.AmbientGain < 0 || o.AmbientGain > 1 {
-		bad("AmbientGain %g: want 0-1", o.AmbientGain)
-	}
-	if o.AmbientRef < accurateMin || o.AmbientRef > accurateMax {
-		bad("AmbientRef %s: want %s-%s", o.AmbientRef, accurateMin, accurateMax)
-	}
-	if o.MinPlausible <= physic.ZeroCelsius || o.MinPlausible >= o.MaxPlausible {
-		bad("MinPlausible %s, MaxPlausible %s: want 0°C < min < max", o.MinPlausible, o.MaxPlausible)
 	}
 	if o.MaxSpread < 0 || o.MaxSpread > 5*physic.Kelvin {
 		bad("MaxSpread %s: want 0-5 K", kelvin(o.MaxSpread))

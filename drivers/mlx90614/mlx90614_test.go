@@ -131,24 +131,25 @@ func TestNew(t *testing.T) {
 	}{
 		{name: "defaults probe emissivity and ambient", opts: &DefaultOpts, ops: probe(sa)},
 		{name: "nil opts mean defaults", ops: probe(sa)},
-		{name: "zero fields take defaults", opts: &Opts{Addr: 0x5B}, ops: probe(0x5B)},
-		{name: "dual zone checks config", opts: &Opts{DualZone: true}, ops: ops(probe(sa), []i2ctest.IO{word(sa, 0x25, dual)})},
+		{name: "another address", opts: with(func(o *Opts) { o.Addr = 0x5B }), ops: probe(0x5B)},
+		{name: "zero fields are used as given, not defaulted", opts: &Opts{Addr: 0x5B}, wantMsg: []string{"Samples 0: want 1-64"}},
+		{name: "dual zone checks config", opts: with(func(o *Opts) { o.DualZone = true }), ops: ops(probe(sa), []i2ctest.IO{word(sa, 0x25, dual)})},
 		{
-			name: "dual zone on a single-zone chip is refused", opts: &Opts{DualZone: true},
+			name: "dual zone on a single-zone chip is refused", opts: with(func(o *Opts) { o.DualZone = true }),
 			ops:     ops(probe(sa), []i2ctest.IO{word(sa, 0x25, single)}),
 			wantMsg: []string{"configured for one IR sensor"},
 		},
-		{name: "address beyond 7 bits", opts: &Opts{Addr: 0x80}, wantMsg: []string{"Addr 0x80"}},
+		{name: "address beyond 7 bits", opts: with(func(o *Opts) { o.Addr = 0x80 }), wantMsg: []string{"Addr 0x80"}},
 		{
-			name: "every bad option is reported", opts: &Opts{Samples: -1, MinPlausible: physic.ZeroCelsius + 44*physic.Celsius, Offset: 4 * physic.Kelvin},
-			wantMsg: []string{"Samples -1", "MinPlausible", "Offset 4.00 K"},
+			name: "every bad option is reported", opts: &Opts{Samples: -1, Addr: 0x80, MaxSpread: 6 * physic.Kelvin},
+			wantMsg: []string{"Samples -1", "Addr 0x80", "MaxSpread 6.00 K"},
 		},
 		{
 			name: "nothing answers", opts: &DefaultOpts, wantErr: ErrNoSensor,
 			wantMsg: []string{"mlx90614: no sensor at 0x5A on the I2C bus: check wiring"},
 		},
 		{
-			name: "wrong PEC on every try", opts: &Opts{Retries: -1},
+			name: "wrong PEC on every try", opts: with(func(o *Opts) { o.Retries = -1 }),
 			ops:     []i2ctest.IO{corrupt(word(sa, 0x24, 0xFFFF))},
 			wantErr: ErrPEC, wantMsg: []string{"read 0x24: PEC mismatch"},
 		},
@@ -181,6 +182,13 @@ func TestNew(t *testing.T) {
 			closeBus(t, bus)
 		})
 	}
+}
+
+// with is DefaultOpts changed by edit.
+func with(edit func(*Opts)) *Opts {
+	o := DefaultOpts
+	edit(&o)
+	return &o
 }
 
 func TestReadRetriesAfterPECMismatch(t *testing.T) {

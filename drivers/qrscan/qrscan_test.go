@@ -240,6 +240,10 @@ func TestReaderIdleFlushEndsUnterminatedCodes(t *testing.T) {
 			[]step{{0, "123456"}, timeout, timeout, timeout, {0, "ok"}, timeout, timeout, timeout}, "oversize|ok|EOF"},
 		{"noise partial flushed away", Opts{IdleFlush: idle},
 			[]step{{0, "\x00\xff"}, timeout, timeout, timeout, {0, "ok\r"}}, "ok|EOF"},
+		{"a junk burst does not swallow the code after it", Opts{IdleFlush: idle},
+			[]step{{0, "\x1b@#"}, timeout, timeout, timeout, {0, "KAKOU1:PASS:R-7\r"}}, `invalid "\x1b@#"|KAKOU1:PASS:R-7|EOF`},
+		{"off: a junk burst swallows the code after it", Opts{},
+			[]step{{0, "\x1b@#"}, timeout, timeout, timeout, {0, "KAKOU1:PASS:R-7\r"}}, `invalid "\x1b@#KAKOU1:PASS:R-7"|EOF`},
 		{"off: silence does not end a code", Opts{},
 			[]step{{0, "ABC"}, timeout, timeout, timeout, timeout, {0, "DEF\r"}}, "ABCDEF|EOF"},
 	} {

@@ -6,7 +6,8 @@
 // 200 ms read timeout and frames codes with qrscan. Scan hands out codes.
 // When a read fails, or the device node vanishes, the port is closed and
 // State says Unplugged at once, with the error; the port is then reopened
-// with jittered exponential backoff (Opts.ReopenMin to Opts.ReopenMax), and
+// with jittered exponential backoff (Opts.ReopenMin to Opts.ReopenMax, at
+// most MaxReopen so a replugged scanner is read again within 2 s), and
 // scanning resumes by itself. Open also succeeds with no scanner attached,
 // so the unit boots and the guard can work by hand (PRODUCT.md). List shows
 // the ports present, with USB details and stable names, for a probe command.

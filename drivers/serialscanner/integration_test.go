@@ -22,7 +22,7 @@ const patience = 15 * time.Second
 
 // needSocat skips a test when socat is missing, unless KAKOU_INTEGRATION=1
 // demands that it run (CONTEXT.md).
-func needSocat(t *testing.T) string {
+func needSocat(t testing.TB) string {
 	t.Helper()
 	forced := os.Getenv("KAKOU_INTEGRATION") == "1"
 	path, err := exec.LookPath("socat")
@@ -40,14 +40,14 @@ func needSocat(t *testing.T) string {
 // ptyPair is a virtual serial cable made by socat: the test writes as the
 // scanner into one end, and the Scanner reads the other, host, end.
 type ptyPair struct {
-	t             *testing.T
+	t             testing.TB
 	socat         string
 	scanner, host string
 	cmd           *exec.Cmd
 	w             *os.File
 }
 
-func newPtyPair(t *testing.T) *ptyPair {
+func newPtyPair(t testing.TB) *ptyPair {
 	t.Helper()
 	dir := t.TempDir()
 	p := &ptyPair{t: t, socat: needSocat(t), scanner: filepath.Join(dir, "scanner"), host: filepath.Join(dir, "host")}
@@ -105,7 +105,7 @@ func exists(path string) bool {
 	return err == nil
 }
 
-func eventually(t *testing.T, what string, cond func() bool) {
+func eventually(t testing.TB, what string, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(patience)
 	for !cond() {
@@ -116,7 +116,7 @@ func eventually(t *testing.T, what string, cond func() bool) {
 	}
 }
 
-func openScanner(t *testing.T, port string, frame qrscan.Opts) *Scanner {
+func openScanner(t testing.TB, port string, frame qrscan.Opts) *Scanner {
 	t.Helper()
 	opts := DefaultOpts
 	opts.Port = port
@@ -284,4 +284,80 @@ func codesWithCR(codes []string) []string {
 		out[i] = c + "\r"
 	}
 	return out
+}
+
+// A scanner unplugged long enough for the backoff to reach its ceiling
+// reads again soon after it is plugged back in, with the default backoff.
+// The time is logged, not asserted (the schedule is asserted in
+// TestReopenScheduleIsBoundedSoAReplugIsBackWithinTwoSeconds; figures come
+// from BenchmarkScannerIntegrationReplug).
+func TestScannerIntegrationReadsAgainAfterALongUnplugWithDefaultBackoff(t *testing.T) {
+	pair := newPtyPair(t)
+	pair.plugIn()
+	s := openDefaultScanner(t, pair.host)
+	back := replug(t, pair, s, 3*time.Second)
+	t.Logf("connected again %v after the replug (ReopenMax %v)", back, DefaultOpts.ReopenMax)
+	pair.send(0, "after\r")
+	if got := scanN(t, s, 1); got[0] != "after" {
+		t.Errorf("got %q after the replug, want after", got)
+	}
+}
+
+// A junk burst without a terminator, then a pause, then a person's code:
+// with IdleFlush the burst is flushed alone and the code arrives whole.
+func TestScannerIntegrationIdleFlushKeepsTheCodeAfterAJunkBurst(t *testing.T) {
+	pair := newPtyPair(t)
+	pair.plugIn()
+	frame := qrscan.DefaultOpts
+	frame.IdleFlush = 300 * time.Millisecond
+	s := openScanner(t, pair.host, frame)
+	pair.send(time.Second, "\x1b@#", "KAKOU1:PASS:R-7\r")
+	want := []string{`invalid "\x1b@#"`, "KAKOU1:PASS:R-7"}
+	if got := scanN(t, s, 2); strings.Join(got, "|") != strings.Join(want, "|") {
+		t.Errorf("got %q, want %q", got, want)
+	}
+}
+
+// BenchmarkScannerIntegrationReplug measures how long a scanner unplugged
+// for 3 s (the backoff at its ceiling) takes to be connected again after it
+// is plugged back in, with DefaultOpts:
+//
+//	go test -run '^$' -bench ScannerIntegrationReplug -benchtime 5x ./drivers/serialscanner
+func BenchmarkScannerIntegrationReplug(b *testing.B) {
+	pair := newPtyPair(b)
+	pair.plugIn()
+	s := openDefaultScanner(b, pair.host)
+	var worst, total time.Duration
+	n := 0
+	for b.Loop() {
+		d := replug(b, pair, s, 3*time.Second)
+		worst, total, n = max(worst, d), total+d, n+1
+	}
+	b.ReportMetric(float64(worst.Milliseconds()), "max-ms/replug")
+	b.ReportMetric(float64(total.Milliseconds())/float64(n), "mean-ms/replug")
+}
+
+func openDefaultScanner(t testing.TB, port string) *Scanner {
+	t.Helper()
+	opts := DefaultOpts
+	opts.Port = port
+	s, err := Open(&opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+// replug unplugs the pair, keeps it out for away, plugs it back in and
+// returns how long the Scanner took to report it connected.
+func replug(t testing.TB, pair *ptyPair, s *Scanner, away time.Duration) time.Duration {
+	t.Helper()
+	pair.unplug()
+	eventually(t, "State to report the scanner unplugged", func() bool { return s.State().Status == Unplugged })
+	time.Sleep(away)
+	pair.plugIn()
+	plugged := time.Now()
+	eventually(t, "State to report the scanner connected", s.Healthy)
+	return time.Since(plugged)
 }

@@ -31,10 +31,18 @@ type Opts struct {
 	// Frame says how codes are framed.
 	Frame qrscan.Opts
 	// ReopenMin and ReopenMax bound the jittered exponential backoff
-	// between attempts to reopen an unplugged scanner; 0 means 250 ms and
-	// 5 s. The minimum is also the wait before the first attempt.
+	// between attempts to reopen an unplugged scanner; 0 means
+	// DefaultOpts' (neither can be 0). The minimum is also the wait before
+	// the first attempt. ReopenMax is the longest a replugged scanner waits
+	// to be opened again, so it is kept well under the 2 s in which a guard
+	// expects a replugged scanner to work; at most MaxReopen.
 	ReopenMin, ReopenMax time.Duration
 }
+
+// MaxReopen is the largest ReopenMax accepted: a replugged scanner must be
+// read again within 2 s (PRODUCT.md: the guard must keep working), and
+// the wait between attempts is most of that time.
+const MaxReopen = 1500 * time.Millisecond
 
 // DefaultOpts is a 9600 8N1 scanner with qrscan.DefaultOpts framing.
 var DefaultOpts = Opts{
@@ -44,7 +52,7 @@ var DefaultOpts = Opts{
 	StopBits:  1,
 	Frame:     qrscan.DefaultOpts,
 	ReopenMin: 250 * time.Millisecond,
-	ReopenMax: 5 * time.Second,
+	ReopenMax: time.Second,
 }
 
 // standardBauds are the rates scanner manuals offer that Linux can set
@@ -71,8 +79,8 @@ func (o *Opts) Validate() error {
 	if d.StopBits != 1 && d.StopBits != 2 {
 		errs = append(errs, fmt.Errorf("serialscanner: stop bits %d: want 1 or 2", d.StopBits))
 	}
-	if d.ReopenMin < 0 || d.ReopenMax < d.ReopenMin {
-		errs = append(errs, fmt.Errorf("serialscanner: reopen backoff %v to %v: want 0 < ReopenMin <= ReopenMax", d.ReopenMin, d.ReopenMax))
+	if d.ReopenMin < 0 || d.ReopenMax < d.ReopenMin || d.ReopenMax > MaxReopen {
+		errs = append(errs, fmt.Errorf("serialscanner: reopen backoff %v to %v: want 0 < ReopenMin <= ReopenMax <= %v, so a replugged scanner is read again within 2 s", d.ReopenMin, d.ReopenMax, MaxReopen))
 	}
 	if err := d.Frame.Validate(); err != nil {
 		errs = append(errs, fmt.Errorf("serialscanner: frame: %w", err))

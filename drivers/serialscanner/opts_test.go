@@ -29,6 +29,8 @@ func TestOptsValidateExplainsEachProblem(t *testing.T) {
 		{"1.5 stop bits", func(o *Opts) { o.StopBits = 3 }, []string{"serialscanner: stop bits 3: want 1 or 2"}},
 		{"backoff upside down", func(o *Opts) { o.ReopenMin, o.ReopenMax = 5*time.Second, time.Second },
 			[]string{"serialscanner: reopen backoff 5s to 1s: want 0 < ReopenMin <= ReopenMax"}},
+		{"backoff too slow for a replug", func(o *Opts) { o.ReopenMax = 5 * time.Second },
+			[]string{"serialscanner: reopen backoff 250ms to 5s: want 0 < ReopenMin <= ReopenMax <= 1.5s"}},
 		{"frame problem", func(o *Opts) { o.Frame.MaxLen = -1 }, []string{"serialscanner: frame: qrscan: max length -1"}},
 		{"every problem at once", func(o *Opts) { o.Port, o.Baud, o.Parity = "", 7, "odd?" },
 			[]string{"port: empty", "baud 7", `parity "odd?"`}},

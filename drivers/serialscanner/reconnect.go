@@ -119,12 +119,21 @@ func (s *Scanner) failed(err error) {
 
 // wait sleeps for d, reporting false if the Scanner closes first.
 func (s *Scanner) wait(d time.Duration) bool {
+	return doWait(d, s.done)
+}
+
+// doWait is replaced by tests, which record the reopen schedule instead of
+// sleeping through it.
+var doWait = waitOrDone
+
+// waitOrDone sleeps for d, reporting false if done closes first.
+func waitOrDone(d time.Duration, done <-chan struct{}) bool {
 	t := time.NewTimer(d)
 	defer t.Stop()
 	select {
 	case <-t.C:
 		return true
-	case <-s.done:
+	case <-done:
 		return false
 	}
 }

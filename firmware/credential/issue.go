@@ -27,7 +27,14 @@ func IssueCommand(args []string, stdout io.Writer) error {
 		return errors.New("credential: pass: want a subcommand: keygen or issue")
 	}
 	switch args[0] {
+	case "-h", "-help", "--help", "help":
+		_, err := io.WriteString(stdout, PassUsage)
+		return err // asking for usage is not a failure
 	case "keygen":
+		if len(args) == 2 && isHelp(args[1]) {
+			_, err := io.WriteString(stdout, PassUsage)
+			return err
+		}
 		return keygenCommand(args[1:], stdout)
 	case "issue":
 		err := issueCommand(args[1:], stdout, time.Now())
@@ -37,6 +44,18 @@ func IssueCommand(args []string, stdout io.Writer) error {
 		return err
 	}
 	return fmt.Errorf("credential: pass: unknown subcommand %q: want keygen or issue", args[0])
+}
+
+// PassUsage is what "pass -h" prints.
+const PassUsage = `Usage:
+  pass keygen              print a new issuer key pair: the public line goes in
+                           units' [credentials] issuers, keep the private one safe
+  pass issue -key @FILE -iss ISSUER -id ID -role ROLE [-days N] [-png FILE]
+                           sign a pass; "pass issue -h" lists every flag
+`
+
+func isHelp(arg string) bool {
+	return arg == "-h" || arg == "-help" || arg == "--help"
 }
 
 func keygenCommand(args []string, stdout io.Writer) error {

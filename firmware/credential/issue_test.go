@@ -105,4 +105,11 @@ func TestIssueCommandHelpIsNotAnError(t *testing.T) {
 	if err := IssueCommand([]string{"issue", "-h"}, &out); err != nil || !strings.Contains(out.String(), "-site") {
 		t.Fatalf("err %v, usage %q", err, out.String())
 	}
+	for _, args := range [][]string{{"-h"}, {"--help"}, {"help"}, {"keygen", "-h"}} {
+		out.Reset()
+		if err := IssueCommand(args, &out); err != nil || !strings.Contains(out.String(), "pass keygen") ||
+			!strings.Contains(out.String(), "pass issue") {
+			t.Errorf("IssueCommand(%q): err %v, usage %q; want both subcommands and no error", args, err, out.String())
+		}
+	}
 }

@@ -19,15 +19,21 @@ import (
 type MLX90614 struct {
 	bus  i2c.Bus
 	opts mlx90614.Opts
+	body Body
 
 	mu      sync.Mutex
 	dev     *mlx90614.Dev
 	lastErr error // of the last Measure, for Health
 }
 
-// NewMLX90614 returns a thermometer on bus; it does not touch the bus yet.
-func NewMLX90614(bus i2c.Bus, opts mlx90614.Opts) *MLX90614 {
-	return &MLX90614{bus: bus, opts: opts}
+// NewMLX90614 returns a thermometer on bus that reads the chip with opts
+// and judges its readings with body. It checks body but does not touch the
+// bus yet; the chip's options are checked at its first probe.
+func NewMLX90614(bus i2c.Bus, opts mlx90614.Opts, body Body) (*MLX90614, error) {
+	if err := body.Validate(); err != nil {
+		return nil, err
+	}
+	return &MLX90614{bus: bus, opts: opts, body: body}, nil
 }
 
 // Measure implements screening.Thermometer.
@@ -54,7 +60,7 @@ func (m *MLX90614) measure(ctx context.Context) (policy.Reading, error) {
 		}
 		return policy.Reading{}, fmt.Errorf("thermometer fault: %w", err)
 	}
-	return policy.Reading{Raw: r.Raw, Body: r.Body, Uncertain: r.Uncertain, Why: r.Why, Samples: r.Samples}, nil
+	return m.body.Reading(r), nil
 }
 
 // Health reports a fault when the last reading failed; it clears with the

@@ -46,8 +46,13 @@ func TestMLX90614RecoversWhenTheSensorReturns(t *testing.T) {
 		0x07: kelvin50(36.30), // forehead
 	}}
 	opts := mlx90614.DefaultOpts
-	opts.SampleInterval, opts.Offset = 0, 500*physic.MilliKelvin
-	th := NewMLX90614(bus, opts)
+	opts.SampleInterval = 0
+	body := DefaultBody
+	body.Offset = 500 * physic.MilliKelvin
+	th, err := NewMLX90614(bus, opts, body)
+	if err != nil {
+		t.Fatal(err)
+	}
 	ctx := context.Background()
 
 	if _, err := th.Measure(ctx); err == nil || !strings.Contains(err.Error(), "thermometer fault") ||

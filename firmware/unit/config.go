@@ -189,6 +189,12 @@ type ScannerConfig struct {
 	Suffix      string   `toml:"suffix"`
 	DedupWindow Duration `toml:"dedup_window"`
 	MaxLength   int      `toml:"max_length"`
+	// ReopenMax is the longest wait between attempts to reopen an
+	// unplugged scanner, and so how long a replugged one may wait.
+	ReopenMax Duration `toml:"reopen_max"`
+	// IdleFlush ends a code followed by this much silence; "0s" turns it
+	// off, so only a terminator ends a code.
+	IdleFlush Duration `toml:"idle_flush"`
 }
 
 // SimulatorConfig shapes the simulated crowd when a driver is "sim".
@@ -257,7 +263,8 @@ func defaults() Config {
 		Thermometer: ThermometerConfig{Driver: "sim", Address: int(mlx90614.DefaultOpts.Addr),
 			Samples: mlx90614.DefaultOpts.Samples},
 		Scanner: ScannerConfig{Driver: "sim", Baud: serialscanner.DefaultOpts.Baud, Terminator: "any",
-			DedupWindow: Duration{qrscan.DefaultOpts.DedupWindow}, MaxLength: qrscan.DefaultOpts.MaxLen},
+			DedupWindow: Duration{qrscan.DefaultOpts.DedupWindow}, MaxLength: qrscan.DefaultOpts.MaxLen,
+			ReopenMax: Duration{serialscanner.DefaultOpts.ReopenMax}, IdleFlush: Duration{defaultIdleFlush}},
 		Simulator: SimulatorConfig{Seed: s.Seed, MeanInterval: Duration{s.MeanInterval},
 			FeverRatio: s.FeverRatio, VisitorRatio: s.VisitorRatio,
 			NoCodeRatio: s.NoCodeRatio, UnreadableRatio: s.UnreadableRatio},

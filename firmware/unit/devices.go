@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/kakou/kakou/drivers/mlx90614"
 	"github.com/kakou/kakou/drivers/serialscanner"
@@ -38,19 +39,47 @@ func (t ThermometerConfig) problems() []string {
 	return p
 }
 
+// defaultIdleFlush ends a burst the scanner sent without a terminator (a
+// misread, line noise) so it cannot swallow the next person's code. No
+// scanner pauses this long inside one code (a byte takes 8 ms at 1200 baud,
+// the slowest rate), and nobody presents the next code this fast.
+const defaultIdleFlush = 300 * time.Millisecond
+
+// The scanner's timing keys, checked here so each problem names its key.
+const (
+	minIdleFlush = 50 * time.Millisecond
+	maxIdleFlush = 2 * time.Second
+)
+
+func (s ScannerConfig) timingProblems() []string {
+	var p []string
+	if r := s.ReopenMax.Duration; r < serialscanner.DefaultOpts.ReopenMin || r > serialscanner.MaxReopen {
+		p = append(p, fmt.Sprintf("scanner.reopen_max: %s: want %s to %s (1s is usual), so a replugged scanner is read again within 2 s",
+			r, serialscanner.DefaultOpts.ReopenMin, serialscanner.MaxReopen))
+	}
+	if f := s.IdleFlush.Duration; f != 0 && (f < minIdleFlush || f > maxIdleFlush) {
+		p = append(p, fmt.Sprintf("scanner.idle_flush: %s: want %s to %s (%s is usual), or \"0s\" for terminators only",
+			f, minIdleFlush, maxIdleFlush, defaultIdleFlush))
+	}
+	return p
+}
+
 func (s ScannerConfig) problems() []string {
 	switch s.Driver {
 	case "sim":
 		return nil
 	case "serial":
+		p := s.timingProblems()
+		if len(p) > 0 {
+			s.ReopenMax, s.IdleFlush = Duration{serialscanner.DefaultOpts.ReopenMax}, Duration{} // reported above, with their keys
+		}
 		o, err := s.serialOpts()
 		if err == nil {
 			err = o.Validate()
 		}
 		if err == nil {
-			return nil
+			return p
 		}
-		var p []string
 		for _, line := range strings.Split(err.Error(), "\n") {
 			p = append(p, "scanner: "+strings.TrimPrefix(line, "serialscanner: "))
 		}
@@ -64,6 +93,7 @@ func (s ScannerConfig) serialOpts() (serialscanner.Opts, error) {
 	o.Port, o.Baud = s.Port, s.Baud
 	o.Frame.Prefix, o.Frame.Suffix = s.Prefix, s.Suffix
 	o.Frame.DedupWindow, o.Frame.MaxLen = s.DedupWindow.Duration, s.MaxLength
+	o.Frame.IdleFlush, o.ReopenMax = s.IdleFlush.Duration, s.ReopenMax.Duration
 	if err := o.Frame.Terminator.UnmarshalText([]byte(s.Terminator)); err != nil {
 		return o, fmt.Errorf("terminator: %w", err)
 	}
@@ -90,29 +120,47 @@ func (d *devices) report() []wire.Device {
 }
 
 func openDevices(c Config) (*devices, error) {
-	d := &devices{}
-	var crowd *sim.Crowd
-	if c.Thermometer.Driver == "sim" || c.Scanner.Driver == "sim" {
-		o := c.simOpts()
-		var err error
-		if crowd, err = sim.New(&o); err != nil {
-			return nil, err
-		}
+	crowd, err := c.crowd()
+	if err != nil {
+		return nil, err
 	}
-	offset := policy.Delta(c.Thermometer.OffsetC)
-	if c.Thermometer.Driver == "sim" {
-		d.thermo = sensors.SimThermometer{Crowd: crowd, Offset: offset}
-	} else if err := d.openMLX90614(c.Thermometer, offset); err != nil {
+	d := &devices{}
+	if err := d.openThermometer(c, crowd); err != nil {
 		d.close()
 		return nil, err
 	}
-	if c.Scanner.Driver == "sim" {
-		d.scanner = crowd
-	} else if err := d.openSerial(c.Scanner); err != nil {
+	if err := d.openScanner(c, crowd); err != nil {
 		d.close()
 		return nil, err
 	}
 	return d, nil
+}
+
+// crowd is the simulated lane both "sim" drivers share, so the forehead
+// measured belongs to the person who scanned; nil when neither is "sim".
+func (c Config) crowd() (*sim.Crowd, error) {
+	if c.Thermometer.Driver != "sim" && c.Scanner.Driver != "sim" {
+		return nil, nil
+	}
+	o := c.simOpts()
+	return sim.New(&o)
+}
+
+func (d *devices) openThermometer(c Config, crowd *sim.Crowd) error {
+	offset := policy.Delta(c.Thermometer.OffsetC)
+	if c.Thermometer.Driver == "sim" {
+		d.thermo = sensors.SimThermometer{Crowd: crowd, Offset: offset}
+		return nil
+	}
+	return d.openMLX90614(c.Thermometer, offset)
+}
+
+func (d *devices) openScanner(c Config, crowd *sim.Crowd) error {
+	if c.Scanner.Driver == "sim" {
+		d.scanner = crowd
+		return nil
+	}
+	return d.openSerial(c.Scanner)
 }
 
 func (d *devices) openMLX90614(t ThermometerConfig, offset physic.Temperature) error {
@@ -125,8 +173,13 @@ func (d *devices) openMLX90614(t ThermometerConfig, offset physic.Temperature) e
 	}
 	d.closers = append(d.closers, bus.Close)
 	o := mlx90614.DefaultOpts
-	o.Addr, o.Samples, o.Offset = uint16(t.Address), t.Samples, offset
-	th := sensors.NewMLX90614(bus, o)
+	o.Addr, o.Samples = uint16(t.Address), t.Samples
+	body := sensors.DefaultBody
+	body.Offset = offset
+	th, err := sensors.NewMLX90614(bus, o, body)
+	if err != nil {
+		return fmt.Errorf("thermometer: %w", err)
+	}
 	d.thermo, d.health = th, append(d.health, th.Health)
 	return nil
 }

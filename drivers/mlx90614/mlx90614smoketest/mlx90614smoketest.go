@@ -109,8 +109,8 @@ func (s *SmokeTest) run(bus i2c.Bus, opts *mlx90614.Opts) (err error) {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(s.out(), "%s: measure raw %s body %s ambient %s samples %v uncertain %t %s\n",
-		dev, r.Raw, r.Body, r.Ambient, r.Samples, r.Uncertain, r.Why)
+	fmt.Fprintf(s.out(), "%s: measure object %s ambient %s samples %v uncertain %t %s\n",
+		dev, r.Object, r.Ambient, r.Samples, r.Uncertain, r.Why)
 	return nil
 }
 

@@ -12,6 +12,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"os/signal"
@@ -28,14 +29,11 @@ func main() {
 		return
 	}
 	if len(os.Args) > 1 && os.Args[1] == "pass" {
-		if err := credential.IssueCommand(os.Args[2:], os.Stdout); err != nil {
-			fmt.Fprintln(os.Stderr, "kakou-unit pass:", err)
-			os.Exit(2)
-		}
-		return
+		os.Exit(pass(os.Args[2:], os.Stdout, os.Stderr))
 	}
 	configPath := flag.String("config", "/etc/kakou/unit.toml", "unit configuration file (TOML)")
 	check := flag.Bool("check-config", false, "validate the configuration and exit")
+	flag.Usage = func() { usage(flag.CommandLine) }
 	flag.Parse()
 
 	cfg, err := unit.LoadConfig(*configPath)
@@ -56,6 +54,38 @@ func main() {
 		log.Error("kakou-unit stopped", "err", err)
 		os.Exit(1)
 	}
+}
+
+// usage lists the subcommands as well as the flags: -h is how an installer
+// finds probe and pass.
+func usage(fs *flag.FlagSet) {
+	w := fs.Output()
+	fmt.Fprint(w, `Usage:
+  kakou-unit [-config FILE] [-check-config]
+        run the checkpoint unit (or only validate its configuration)
+  kakou-unit probe [-config FILE] [-wait 30s]
+        check the wiring: list I2C buses and serial ports, read the
+        thermometer once and wait for one scan; every device is reported
+  kakou-unit pass keygen | issue ...
+        make a site office's signing key and signed passes ("kakou-unit pass -h")
+
+Flags:
+`)
+	fs.PrintDefaults()
+}
+
+// pass runs the pass subcommands and returns the exit code; asking for
+// help is not a failure.
+func pass(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, credential.PassUsage)
+		return 2
+	}
+	if err := credential.IssueCommand(args, stdout); err != nil {
+		fmt.Fprintln(stderr, "kakou-unit pass:", err)
+		return 2
+	}
+	return 0
 }
 
 func run(cfg unit.Config, log *slog.Logger) error {
