@@ -8,6 +8,7 @@ import (
 
 	paho "github.com/eclipse/paho.mqtt.golang"
 
+	"github.com/kakou/kakou/cloud/devicepass"
 	"github.com/kakou/kakou/cloud/store"
 )
 
@@ -56,8 +57,8 @@ func enrollDevice(t *testing.T, st *store.SQLite, site, unit, role string) strin
 	if err != nil {
 		t.Fatal(err)
 	}
-	pw := NewPassword()
-	hash, err := HashPassword(pw)
+	pw := devicepass.New()
+	hash, err := devicepass.Hash(pw)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -44,7 +44,7 @@ type EnrollmentToken struct {
 // password it will be given if the token holds.
 type Enrollment struct {
 	Token, Site, Unit string
-	PasswordHash      string // mosquitto $7$ form (cloud/broker/passwd.go)
+	PasswordHash      string // mosquitto $7$ form (cloud/devicepass)
 	At                time.Time
 }
 

@@ -13,7 +13,7 @@ import (
 
 	paho "github.com/eclipse/paho.mqtt.golang"
 
-	"github.com/kakou/kakou/cloud/broker"
+	"github.com/kakou/kakou/cloud/devicepass"
 	"github.com/kakou/kakou/cloud/store"
 )
 
@@ -54,8 +54,8 @@ func redeem(t *testing.T, db, site, unit, tok string) string {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	pw := broker.NewPassword()
-	hash, _ := broker.HashPassword(pw)
+	pw := devicepass.New()
+	hash, _ := devicepass.Hash(pw)
 	_, err = st.Enroll(context.Background(), store.Enrollment{Token: tok, Site: site, Unit: unit, PasswordHash: hash, At: time.Now()})
 	if err != nil {
 		t.Fatalf("redeem %s's token: %v", unit, err)

@@ -1,4 +1,9 @@
-package broker
+// Package devicepass makes and checks the devices' MQTT passwords in
+// mosquitto's "$7$" PBKDF2-SHA512 form: the enrollment API hashes a new
+// device's password, the embedded broker checks it at CONNECT, and
+// kakou-cloud mosquitto-acl writes the same hashes for an external
+// mosquitto.
+package devicepass
 
 import (
 	"crypto/pbkdf2"
@@ -26,29 +31,29 @@ const (
 	passwordBytes  = 32   // 256 random bits: no dictionary can reach them
 )
 
-// NewPassword makes a random device password, URL-safe so it survives
+// New makes a random device password, URL-safe so it survives
 // TOML, JSON and a shell.
-func NewPassword() string {
+func New() string {
 	b := make([]byte, passwordBytes)
 	rand.Read(b) // never fails (crypto/rand)
 	return base64.RawURLEncoding.EncodeToString(b)
 }
 
-// HashPassword returns pw in mosquitto's $7$ form with a new random salt.
-func HashPassword(pw string) (string, error) {
+// Hash returns pw in mosquitto's $7$ form with a new random salt.
+func Hash(pw string) (string, error) {
 	salt := make([]byte, saltBytes)
 	rand.Read(salt)
 	key, err := pbkdf2.Key(sha512.New, pw, salt, hashIterations, keyBytes)
 	if err != nil {
-		return "", fmt.Errorf("broker: hash password: %w", err)
+		return "", fmt.Errorf("devicepass: hash: %w", err)
 	}
 	return fmt.Sprintf("$7$%d$%s$%s", hashIterations,
 		base64.StdEncoding.EncodeToString(salt), base64.StdEncoding.EncodeToString(key)), nil
 }
 
-// CheckPassword says whether pw matches hash, a $7$ string. A hash that
+// Check says whether pw matches hash, a $7$ string. A hash that
 // is not one never matches.
-func CheckPassword(hash, pw string) bool {
+func Check(hash, pw string) bool {
 	iter, salt, want, err := parseHash(hash)
 	if err != nil {
 		return false
@@ -64,17 +69,17 @@ const maxIterations = 1_000_000
 func parseHash(h string) (iter int, salt, key []byte, err error) {
 	parts := strings.Split(h, "$")
 	if len(parts) != 5 || parts[0] != "" || parts[1] != "7" {
-		return 0, nil, nil, errors.New("broker: not a $7$ password hash")
+		return 0, nil, nil, errors.New("devicepass: not a $7$ password hash")
 	}
 	iter, err = strconv.Atoi(parts[2])
 	if err != nil || iter < 1 || iter > maxIterations {
-		return 0, nil, nil, fmt.Errorf("broker: $7$ hash iterations %q", parts[2])
+		return 0, nil, nil, fmt.Errorf("devicepass: $7$ hash iterations %q", parts[2])
 	}
 	if salt, err = base64.StdEncoding.DecodeString(parts[3]); err != nil {
-		return 0, nil, nil, fmt.Errorf("broker: $7$ hash salt: %w", err)
+		return 0, nil, nil, fmt.Errorf("devicepass: $7$ hash salt: %w", err)
 	}
 	if key, err = base64.StdEncoding.DecodeString(parts[4]); err != nil || len(key) == 0 {
-		return 0, nil, nil, fmt.Errorf("broker: $7$ hash key: %v", err)
+		return 0, nil, nil, fmt.Errorf("devicepass: $7$ hash key: %v", err)
 	}
 	return iter, salt, key, nil
 }
