@@ -4,12 +4,14 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"math"
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/debug"
 	"slices"
 	"strconv"
 	"testing"
@@ -28,8 +30,8 @@ import (
 func BenchmarkDashboardAPI(b *testing.B) {
 	n := benchSize(b)
 	srv := filledServer(b, n, 10_000)
-	// As kakou-cloud runs (gc.go); GOGC=100 measures Go's default.
-	if SetGC() {
+	// As kakou-cloud runs; GOGC=100 measures Go's default.
+	if gcAsKakouCloud() {
 		defer resetGC()
 	}
 	defer logHeap(b)
@@ -70,6 +72,26 @@ func BenchmarkDashboardAPI(b *testing.B) {
 			b.ReportMetric(float64(took[len(took)/2].Microseconds())/1000, "p50-ms")
 		})
 	}
+}
+
+// gcAsKakouCloud sets the garbage collector as kakou-cloud does at start
+// (cloud/cmd/kakou-cloud gc.go: a 256 MiB soft heap limit, the percentage
+// trigger off) unless GOGC or GOMEMLIMIT chose otherwise, and says whether
+// it did. The command sets it, not this package: the settings are the
+// whole process's.
+func gcAsKakouCloud() bool {
+	if os.Getenv("GOGC") != "" || os.Getenv("GOMEMLIMIT") != "" {
+		return false
+	}
+	debug.SetMemoryLimit(256 << 20)
+	debug.SetGCPercent(-1)
+	return true
+}
+
+// resetGC undoes gcAsKakouCloud, back to Go's defaults.
+func resetGC() {
+	debug.SetGCPercent(100)
+	debug.SetMemoryLimit(math.MaxInt64)
 }
 
 // logHeap logs what the server keeps alive and the most the heap grew to

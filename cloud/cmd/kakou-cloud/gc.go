@@ -1,4 +1,4 @@
-package api
+package main
 
 import (
 	"math"
@@ -6,8 +6,8 @@ import (
 	"runtime/debug"
 )
 
-// MemoryLimit is the heap kakou-cloud lets grow before the garbage
-// collector runs (see SetGC), rather than Go's default of twice what is
+// memoryLimit is the heap kakou-cloud lets grow before the garbage
+// collector runs (see setGC), rather than Go's default of twice what is
 // live.
 //
 // Why: the collector keeps very little alive (1.8 MB in the dashboard
@@ -20,20 +20,22 @@ import (
 // runs). A soft limit is the Go runtime's own tool for this: if the live
 // heap ever neared it, the GC would run more often, capped at about half
 // the CPU, and the heap could pass it rather than fail.
-const MemoryLimit = 256 << 20
+const memoryLimit = 256 << 20
 
-// SetGC sets the heap limit and turns the percentage trigger off, unless
-// the operator chose with GOGC or GOMEMLIMIT; it says whether it did.
-func SetGC() bool {
+// setGC sets the heap limit and turns the percentage trigger off, unless
+// the operator chose with GOGC or GOMEMLIMIT; it says whether it did. It
+// is the command's to call, not a library's: the settings are the whole
+// process's.
+func setGC() bool {
 	if os.Getenv("GOGC") != "" || os.Getenv("GOMEMLIMIT") != "" {
 		return false
 	}
-	debug.SetMemoryLimit(MemoryLimit)
+	debug.SetMemoryLimit(memoryLimit)
 	debug.SetGCPercent(-1)
 	return true
 }
 
-// resetGC undoes SetGC, back to Go's defaults.
+// resetGC undoes setGC, back to Go's defaults.
 func resetGC() {
 	debug.SetGCPercent(100)
 	debug.SetMemoryLimit(math.MaxInt64)

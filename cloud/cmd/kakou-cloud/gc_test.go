@@ -1,4 +1,4 @@
-package api
+package main
 
 import (
 	"math"
@@ -14,13 +14,13 @@ func TestSetGCLeavesTheOperatorsChoice(t *testing.T) {
 		t.Setenv("GOGC", env.gogc)
 		t.Setenv("GOMEMLIMIT", env.limit)
 		resetGC()
-		if SetGC() || debug.SetMemoryLimit(-1) != math.MaxInt64 {
-			t.Errorf("GOGC=%q GOMEMLIMIT=%q: SetGC changed the collector", env.gogc, env.limit)
+		if setGC() || debug.SetMemoryLimit(-1) != math.MaxInt64 {
+			t.Errorf("GOGC=%q GOMEMLIMIT=%q: setGC changed the collector", env.gogc, env.limit)
 		}
 	}
 	t.Setenv("GOGC", "")
 	t.Setenv("GOMEMLIMIT", "")
-	if !SetGC() || debug.SetMemoryLimit(-1) != MemoryLimit || debug.SetGCPercent(-1) != -1 {
-		t.Fatal("with neither set, SetGC did not set the heap limit and turn the percentage off")
+	if !setGC() || debug.SetMemoryLimit(-1) != memoryLimit || debug.SetGCPercent(-1) != -1 {
+		t.Fatal("with neither set, setGC did not set the heap limit and turn the percentage off")
 	}
 }
