@@ -156,7 +156,7 @@ func behaveEntryAlerts(t *testing.T, c conf) {
 	c.put(received, fever) // re-sent: no second alert
 	want := []Alert{
 		{ID: "u1-3", Site: "site-a", Unit: "u1", Kind: "health_code_red", RaisedAt: old.Time, EntryID: "u1-3",
-			Detail: alertDetail(&old), Historical: true},
+			Detail: AlertDetail(&old), Historical: true},
 		{ID: "u1-2", Site: "site-a", Unit: "u1", Kind: "fever", RaisedAt: fever.Time, EntryID: "u1-2",
 			Detail: "36.6 °C；体温异常"},
 	}
@@ -182,7 +182,7 @@ func behaveDeviceAlerts(t *testing.T, c conf) {
 	willWithFault.State = wire.Offline
 	c.status(willWithFault, at(3))
 	got := c.alerts(AlertQuery{})
-	first := Alert{ID: deviceAlertID("site-a", "u1", "thermometer", at(0)), Site: "site-a", Unit: "u1", Kind: "device",
+	first := Alert{ID: DeviceAlertID("site-a", "u1", "thermometer", at(0)), Site: "site-a", Unit: "u1", Kind: "device",
 		RaisedAt: at(0), Detail: "thermometer: no reading; check the I2C cable"}
 	if !reflect.DeepEqual(got, []Alert{first}) {
 		t.Fatalf("after a fault reported 3 times: %+v, want one alert %+v", got, first)

@@ -33,8 +33,8 @@ const (
 	MaxLimit     = 1000
 )
 
-// entryColumns are the columns PutEntries writes, in entryArgs's order.
-const entryColumns = `id, site, unit, seq, boot_id, lane, time, clock_synced, ts,
+// EntryColumns are the columns PutEntries writes, in EntryValues's order.
+const EntryColumns = `id, site, unit, seq, boot_id, lane, time, clock_synced, ts,
 	received_at, raw_c, corrected_c, credential_kind, credential_result,
 	credential_subject, decision, reasons, policy_version, historical, detail,
 	id_hash, phone_hash`
@@ -43,13 +43,13 @@ const entryColumns = `id, site, unit, seq, boot_id, lane, time, clock_synced, ts
 // per row would cost more in the driver than in SQLite's B-trees. OR
 // IGNORE skips a row that repeats an id or a (site, unit, seq): a re-send,
 // or a conflict that PutEntries then sets aside (conflict.go). It would also
-// skip a NULL in a NOT NULL column, but entryArgs passes NULL only to
+// skip a NULL in a NOT NULL column, but EntryValues passes NULL only to
 // nullable columns. ON CONFLICT DO NOTHING would let such a NULL abort the
 // statement, and a statement that may abort halfway through many rows
 // keeps a journal of every page it touches: a tenth of the store's CPU
 // (BenchmarkPutEntriesFleet). RETURNING yields the rows inserted.
-var entryInsert = manyRows{head: "INSERT OR IGNORE INTO entries (" + entryColumns + ") VALUES ",
-	width: strings.Count(entryColumns, ",") + 1, tail: " RETURNING id, site, unit, seq", sizes: []int{32, 8, 1}}
+var entryInsert = manyRows{head: "INSERT OR IGNORE INTO entries (" + EntryColumns + ") VALUES ",
+	width: strings.Count(EntryColumns, ",") + 1, tail: " RETURNING id, site, unit, seq", sizes: []int{32, 8, 1}}
 
 // PutResult is what one PutEntries did.
 type PutResult struct {
@@ -94,19 +94,19 @@ func (s *SQLite) PutEntries(ctx context.Context, entries []wire.Entry, receivedA
 	return res, nil
 }
 
-// rowKey names an inserted row exactly: a batch may carry one id under
+// RowKey names an inserted row exactly: a batch may carry one id under
 // two seqs, and only the row that went in may be counted.
-type rowKey struct {
-	id, site, unit string
-	seq            uint64
+type RowKey struct {
+	ID, Site, Unit string
+	Seq            uint64
 }
 
-func keyOf(e *wire.Entry) rowKey { return rowKey{e.ID, e.Site, e.Unit, e.Seq} }
+func KeyOf(e *wire.Entry) RowKey { return RowKey{e.ID, e.Site, e.Unit, e.Seq} }
 
 // insertEntries inserts what is new and returns the rows it inserted:
 // RETURNING yields only the rows ON CONFLICT did not skip.
-func (s *SQLite) insertEntries(ctx context.Context, tx *sql.Tx, entries []wire.Entry, receivedAt time.Time) (map[rowKey]bool, error) {
-	fresh := make(map[rowKey]bool, len(entries))
+func (s *SQLite) insertEntries(ctx context.Context, tx *sql.Tx, entries []wire.Entry, receivedAt time.Time) (map[RowKey]bool, error) {
+	fresh := make(map[RowKey]bool, len(entries))
 	args := make([]any, 0, entryInsert.sizes[0]*entryInsert.width)
 	for len(entries) > 0 {
 		stmt, n := s.next(ctx, tx, entryInsert, len(entries))
@@ -114,7 +114,7 @@ func (s *SQLite) insertEntries(ctx context.Context, tx *sql.Tx, entries []wire.E
 		entries = entries[n:]
 		args = args[:0]
 		for i := range chunk {
-			row, err := entryArgs(&chunk[i], receivedAt)
+			row, err := EntryValues(&chunk[i], receivedAt)
 			if err != nil {
 				return nil, err
 			}
@@ -127,25 +127,25 @@ func (s *SQLite) insertEntries(ctx context.Context, tx *sql.Tx, entries []wire.E
 	return fresh, nil
 }
 
-func insertChunk(ctx context.Context, stmt *sql.Stmt, args []any, fresh map[rowKey]bool) error {
+func insertChunk(ctx context.Context, stmt *sql.Stmt, args []any, fresh map[RowKey]bool) error {
 	rows, err := stmt.QueryContext(ctx, args...)
 	if err != nil {
 		return err
 	}
 	defer rows.Close()
 	for rows.Next() {
-		var k rowKey
+		var k RowKey
 		var seq int64
-		if err := rows.Scan(&k.id, &k.site, &k.unit, &seq); err != nil {
+		if err := rows.Scan(&k.ID, &k.Site, &k.Unit, &seq); err != nil {
 			return err
 		}
-		k.seq = uint64(seq)
+		k.Seq = uint64(seq)
 		fresh[k] = true
 	}
 	return rows.Err()
 }
 
-func entryArgs(e *wire.Entry, receivedAt time.Time) ([]any, error) {
+func EntryValues(e *wire.Entry, receivedAt time.Time) ([]any, error) {
 	if e.Seq > math.MaxInt64 {
 		return nil, fmt.Errorf("entry %s: seq %d does not fit SQLite's INTEGER", e.ID, e.Seq)
 	}
@@ -157,23 +157,23 @@ func entryArgs(e *wire.Entry, receivedAt time.Time) ([]any, error) {
 	if err != nil {
 		return nil, fmt.Errorf("entry %s reasons: %w", e.ID, err)
 	}
-	ts := entryTS(e, receivedAt)
+	ts := EntryTS(e, receivedAt)
 	var raw, corrected sql.NullFloat64
 	if t := e.Temperature; t != nil {
 		raw = sql.NullFloat64{Float64: t.RawC, Valid: true}
 		corrected = sql.NullFloat64{Float64: t.CorrectedC, Valid: true}
 	}
-	idHash, phoneHash := visitorHashes(e)
+	idHash, phoneHash := VisitorHashes(e)
 	return []any{e.ID, e.Site, e.Unit, int64(e.Seq), e.BootID, string(e.Lane),
 		e.Time.Format(time.RFC3339Nano), e.ClockSynced, ts.UnixNano(), receivedAt.UnixNano(),
 		raw, corrected, string(e.Credential.Kind), e.Credential.Result,
 		e.Credential.Subject, string(e.Decision), string(reasons), e.PolicyVersion,
-		e.Historical, detailJSON(e), idHash, phoneHash}, nil
+		e.Historical, DetailJSON(e), idHash, phoneHash}, nil
 }
 
-// visitorHashes are the visitor's keyed hashes, NULL where there are none,
+// VisitorHashes are the visitor's keyed hashes, NULL where there are none,
 // so the partial indexes on them hold visitors only.
-func visitorHashes(e *wire.Entry) (idHash, phoneHash sql.NullString) {
+func VisitorHashes(e *wire.Entry) (idHash, phoneHash sql.NullString) {
 	if v := e.Visitor; v != nil {
 		idHash = sql.NullString{String: v.IDHash, Valid: v.IDHash != ""}
 		phoneHash = sql.NullString{String: v.PhoneHash, Valid: v.PhoneHash != ""}
@@ -181,25 +181,25 @@ func visitorHashes(e *wire.Entry) (idHash, phoneHash sql.NullString) {
 	return idHash, phoneHash
 }
 
-// detail carries the parts of an entry no query filters on, so the cloud
+// Detail carries the parts of an entry no query filters on, so the cloud
 // keeps everything the unit sent: once acknowledged, the unit may purge it.
-type detail struct {
+type Detail struct {
 	Alert       string            `json:"alert,omitempty"`
 	Visitor     *wire.Visitor     `json:"visitor,omitempty"`
 	Override    *wire.Override    `json:"override,omitempty"`
 	Temperature *wire.Temperature `json:"temperature,omitempty"`
 }
 
-func detailJSON(e *wire.Entry) string {
-	b, _ := json.Marshal(detail{Alert: e.Alert, Visitor: e.Visitor, Override: e.Override, Temperature: e.Temperature}) // plain data: cannot fail
+func DetailJSON(e *wire.Entry) string {
+	b, _ := json.Marshal(Detail{Alert: e.Alert, Visitor: e.Visitor, Override: e.Override, Temperature: e.Temperature}) // plain data: cannot fail
 	return string(b)
 }
 
 // Entries returns the entries q selects, newest first by ts, then by seq.
 func (s *SQLite) Entries(ctx context.Context, q Query) ([]Record, error) {
 	where, args := q.where()
-	args = append(args, q.limit())
-	rows, err := s.db.QueryContext(ctx, `SELECT `+recordColumns+` FROM entries`+where+
+	args = append(args, q.RowLimit())
+	rows, err := s.db.QueryContext(ctx, `SELECT `+RecordColumns+` FROM entries`+where+
 		` ORDER BY ts DESC, seq DESC LIMIT ?`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("store: query entries: %w", err)
@@ -246,7 +246,7 @@ func (q Query) where() (string, []any) {
 	return " WHERE " + strings.Join(conds, " AND "), args
 }
 
-func (q Query) limit() int {
+func (q Query) RowLimit() int {
 	switch {
 	case q.Limit <= 0:
 		return DefaultLimit
@@ -256,8 +256,8 @@ func (q Query) limit() int {
 	return q.Limit
 }
 
-// recordColumns are what scanRecord reads, in its order.
-const recordColumns = `id, site, unit, seq, boot_id, lane, time, clock_synced,
+// RecordColumns are what scanRecord reads, in its order.
+const RecordColumns = `id, site, unit, seq, boot_id, lane, time, clock_synced,
 	received_at, raw_c, corrected_c, credential_kind, credential_result,
 	credential_subject, decision, reasons, policy_version, historical, detail`
 
@@ -275,7 +275,7 @@ func scanRecord(rows *sql.Rows) (Record, error) {
 	if err != nil {
 		return Record{}, err
 	}
-	var d detail
+	var d Detail
 	if err := json.Unmarshal([]byte(extra), &d); err != nil {
 		return Record{}, fmt.Errorf("entry %s detail: %w", e.ID, err)
 	}

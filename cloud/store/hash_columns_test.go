@@ -15,13 +15,13 @@ import (
 
 // oldEntryColumns are the columns an entry had before the visitor hashes
 // became columns ingest writes: they were computed from detail then.
-var oldEntryColumns = strings.Split(entryColumns, ",")[:20]
+var oldEntryColumns = strings.Split(EntryColumns, ",")[:20]
 
 // oldEntryInsert inserts e as a build before that step did, with
 // placeholders made by mark(i) for the i-th value, 1-based.
 func oldEntryInsert(t *testing.T, e wire.Entry, mark func(int) string) (string, []any) {
 	t.Helper()
-	args, err := entryArgs(&e, received)
+	args, err := EntryValues(&e, received)
 	if err != nil {
 		t.Fatal(err)
 	}

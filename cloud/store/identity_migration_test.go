@@ -13,7 +13,7 @@ func TestSQLiteMigrationToSiteUnitIdentityKeepsWhatWasStored(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "cloud.db")
 	old := openAtVersion(t, path, stepBefore(t, migrations, "CREATE TABLE entries_by_site"))
 	for _, q := range []string{
-		`INSERT INTO entries (` + entryColumns + `) VALUES ('e1', 'site-a', 'gate-1', 1, 'b', 'in',
+		`INSERT INTO entries (` + EntryColumns + `) VALUES ('e1', 'site-a', 'gate-1', 1, 'b', 'in',
 			'2022-04-01T08:00:00Z', 1, 1648800000000000000, 1648800000000000000, NULL, NULL, 'none', 'none', '',
 			'allow', '[]', 'p1', 0, '{}', NULL, NULL)`,
 		`INSERT INTO units (unit, site, acked_seq) VALUES ('gate-1', 'site-a', 1)`,

@@ -24,7 +24,7 @@ func (p *Postgres) PutAudit(ctx context.Context, r AuditRecord) error {
 // order they were written in, as SQLite's rowid.
 func (p *Postgres) Audit(ctx context.Context, limit int) ([]AuditRecord, error) {
 	rows, err := p.pool.Query(ctx, `SELECT at, user_name, role, action, detail FROM audit
-		ORDER BY id DESC LIMIT $1`, Query{Limit: limit}.limit())
+		ORDER BY id DESC LIMIT $1`, Query{Limit: limit}.RowLimit())
 	if err != nil {
 		return nil, fmt.Errorf("store: query audit: %w", err)
 	}
@@ -89,7 +89,7 @@ func (p *Postgres) Trace(ctx context.Context, q TraceQuery) ([]Visit, error) {
 			AND x.credential_subject <> '' AND x.ts > e.ts ORDER BY x.ts LIMIT 1)
 		FROM entries e WHERE e.site = $1 AND e.ts >= $2 AND e.ts < $3
 		AND e.lane = 'in' AND e.decision = 'allow' ORDER BY e.ts LIMIT $4`,
-		q.Site, q.Since.UnixNano(), q.Until.UnixNano(), traceLimit(q.Limit))
+		q.Site, q.Since.UnixNano(), q.Until.UnixNano(), q.RowLimit())
 	if err != nil {
 		return nil, fmt.Errorf("store: trace %s: %w", q.Site, err)
 	}
@@ -101,7 +101,7 @@ func (p *Postgres) Trace(ctx context.Context, q TraceQuery) ([]Visit, error) {
 	_, err = pgx.ForEachRow(rows, []any{&v.EntryID, &v.Site, &v.Unit, &v.Subject, &v.Kind, &extra, &entered, &left}, func() error {
 		v.EnteredAt, v.LeftAt = time.Unix(0, entered).UTC(), pgTime(left)
 		v.Name, v.Phone = "", ""
-		var d detail
+		var d Detail
 		if json.Unmarshal([]byte(extra), &d) == nil && d.Visitor != nil {
 			v.Name, v.Phone = d.Visitor.Name, d.Visitor.Phone
 		}

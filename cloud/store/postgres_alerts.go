@@ -21,8 +21,8 @@ func (p *Postgres) Alerts(ctx context.Context, q AlertQuery) ([]Alert, error) {
 		args = append(args, q.Site)
 		where += " AND site = $1"
 	}
-	args = append(args, Query{Limit: q.Limit}.limit())
-	rows, err := p.pool.Query(ctx, `SELECT `+alertColumns+` FROM alerts`+where+
+	args = append(args, Query{Limit: q.Limit}.RowLimit())
+	rows, err := p.pool.Query(ctx, `SELECT `+AlertColumns+` FROM alerts`+where+
 		` ORDER BY raised_at DESC, id LIMIT $`+strconv.Itoa(len(args)), args...)
 	if err != nil {
 		return nil, fmt.Errorf("store: query alerts: %w", err)
@@ -39,7 +39,7 @@ func (p *Postgres) Alerts(ctx context.Context, q AlertQuery) ([]Alert, error) {
 	return out, nil
 }
 
-// pgAlert holds one row of alertColumns as pgx scans it.
+// pgAlert holds one row of AlertColumns as pgx scans it.
 type pgAlert struct {
 	a               Alert
 	raised          int64
@@ -66,8 +66,8 @@ func (s *pgAlert) alert() Alert {
 func (p *Postgres) AckAlert(ctx context.Context, id, by, action string, at time.Time) (Alert, error) {
 	b := &pgx.Batch{}
 	b.Queue(`UPDATE alerts SET acked_by = $2, action = $3, acked_at = $4
-		WHERE id = $1 AND acked_at IS NULL RETURNING `+alertColumns, id, by, action, at.UnixNano())
-	b.Queue(`SELECT `+alertColumns+` FROM alerts WHERE id = $1`, id)
+		WHERE id = $1 AND acked_at IS NULL RETURNING `+AlertColumns, id, by, action, at.UnixNano())
+	b.Queue(`SELECT `+AlertColumns+` FROM alerts WHERE id = $1`, id)
 	br := p.pool.SendBatch(ctx, b)
 	var won, found pgAlert
 	errWon := br.QueryRow().Scan(won.dest()...)

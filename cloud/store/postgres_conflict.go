@@ -10,26 +10,26 @@ import (
 	"github.com/kakou/kakou/firmware/wire"
 )
 
-const pgHolders = `SELECT ` + recordColumns + ` FROM entries WHERE id = $1
-	UNION ALL SELECT ` + recordColumns + ` FROM entries WHERE site = $2 AND unit = $3 AND seq = $4`
+const pgHolders = `SELECT ` + RecordColumns + ` FROM entries WHERE id = $1
+	UNION ALL SELECT ` + RecordColumns + ` FROM entries WHERE site = $2 AND unit = $3 AND seq = $4`
 
 // setAside finds the conflicts among the entries the batch skipped and
 // keeps each as a dead letter with an alert, as SQLite's setAside does.
 // It runs after the batch has committed but before PutEntries returns, so
 // before any ack: should the collector die in between, the broker
 // delivers the entry again and it is found again.
-func (p *Postgres) setAside(ctx context.Context, entries []wire.Entry, fresh map[rowKey]bool, receivedAt time.Time) ([]Conflict, error) {
+func (p *Postgres) setAside(ctx context.Context, entries []wire.Entry, fresh map[RowKey]bool, receivedAt time.Time) ([]Conflict, error) {
 	var out []Conflict
 	for i := range entries {
 		e := &entries[i]
-		if fresh[keyOf(e)] {
+		if fresh[KeyOf(e)] {
 			continue
 		}
 		stored, err := p.holdersOf(ctx, e)
 		if err != nil {
 			return nil, fmt.Errorf("entry %s: %w", e.ID, err)
 		}
-		c, ok := conflictOf(e, stored)
+		c, ok := ConflictOf(e, stored)
 		if !ok {
 			continue
 		}
@@ -59,7 +59,7 @@ func (p *Postgres) holdersOf(ctx context.Context, e *wire.Entry) ([]wire.Entry, 
 // keepConflict raises the alert and, the first time only, keeps the
 // dead letter, in one transaction.
 func (p *Postgres) keepConflict(ctx context.Context, c Conflict, receivedAt time.Time) error {
-	a, d := c.alert(receivedAt), c.DeadLetter(receivedAt).clip()
+	a, d := c.Alert(receivedAt), c.DeadLetter(receivedAt).Clip()
 	return pgx.BeginFunc(ctx, p.pool, func(tx pgx.Tx) error {
 		tag, err := tx.Exec(ctx, `INSERT INTO alerts (id, site, unit, kind, raised_at, entry_id, detail)
 			VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING`,

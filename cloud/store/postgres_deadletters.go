@@ -9,7 +9,7 @@ import (
 
 // PutDeadLetter stores a refused message, as SQLite.PutDeadLetter does.
 func (p *Postgres) PutDeadLetter(ctx context.Context, d DeadLetter) error {
-	d = d.clip()
+	d = d.Clip()
 	_, err := p.pool.Exec(ctx, `INSERT INTO dead_letters (topic, payload, size, error, received_at)
 		VALUES ($1, $2, $3, $4, $5)`, d.Topic, d.Payload, d.Size, d.Error, d.ReceivedAt.UnixNano())
 	if err != nil {
@@ -22,7 +22,7 @@ func (p *Postgres) PutDeadLetter(ctx context.Context, d DeadLetter) error {
 // the order they were written in, as SQLite's rowid.
 func (p *Postgres) DeadLetters(ctx context.Context, limit int) ([]DeadLetter, error) {
 	rows, err := p.pool.Query(ctx, `SELECT id, topic, payload, size, error, received_at
-		FROM dead_letters ORDER BY id DESC LIMIT $1`, Query{Limit: limit}.limit())
+		FROM dead_letters ORDER BY id DESC LIMIT $1`, Query{Limit: limit}.RowLimit())
 	if err != nil {
 		return nil, fmt.Errorf("store: query dead letters: %w", err)
 	}
@@ -32,7 +32,7 @@ func (p *Postgres) DeadLetters(ctx context.Context, limit int) ([]DeadLetter, er
 	_, err = pgx.ForEachRow(rows, []any{&d.ID, &d.Topic, &d.Payload, &d.Size, &d.Error, &at}, func() error {
 		row := d
 		row.Payload = append([]byte(nil), d.Payload...) // pgx reuses the buffer
-		row.finish(at)
+		row.Finish(at)
 		out = append(out, row)
 		return nil
 	})

@@ -12,7 +12,7 @@ import (
 
 // PutEnrollmentToken stores a new one-time token, hashed.
 func (p *Postgres) PutEnrollmentToken(ctx context.Context, t EnrollmentToken) error {
-	if err := validToken(t); err != nil {
+	if err := t.Check(); err != nil {
 		return err
 	}
 	_, err := p.pool.Exec(ctx, `INSERT INTO enrollment_tokens (hash, site, unit, role,
@@ -31,21 +31,21 @@ func (p *Postgres) PutEnrollmentToken(ctx context.Context, t EnrollmentToken) er
 func (p *Postgres) Enroll(ctx context.Context, e Enrollment) (DeviceCredential, error) {
 	var cred DeviceCredential
 	err := pgx.BeginFunc(ctx, p.pool, func(tx pgx.Tx) error {
-		var r tokenRow
+		var r TokenRow
 		var used pgtype.Int8
 		err := tx.QueryRow(ctx, `SELECT site, unit, role, expires_at, used_at
 			FROM enrollment_tokens WHERE hash = $1 FOR UPDATE`, TokenHash(e.Token)).
-			Scan(&r.site, &r.unit, &r.role, &r.expires, &used)
+			Scan(&r.Site, &r.Unit, &r.Role, &r.Expires, &used)
 		if errors.Is(err, pgx.ErrNoRows) {
 			return ErrTokenUnknown
 		} else if err != nil {
 			return err
 		}
-		r.used = used.Valid
-		if err := r.check(e); err != nil {
+		r.Used = used.Valid
+		if err := r.Check(e); err != nil {
 			return err
 		}
-		cred = DeviceCredential{Unit: r.unit, Site: r.site, Role: r.role, PasswordHash: e.PasswordHash,
+		cred = DeviceCredential{Unit: r.Unit, Site: r.Site, Role: r.Role, PasswordHash: e.PasswordHash,
 			EnrolledAt: e.At.UTC()}
 		if _, err := tx.Exec(ctx, `UPDATE enrollment_tokens SET used_at = $1 WHERE hash = $2`,
 			e.At.UnixNano(), TokenHash(e.Token)); err != nil {
@@ -59,7 +59,7 @@ func (p *Postgres) Enroll(ctx context.Context, e Enrollment) (DeviceCredential, 
 		return err
 	})
 	if err != nil {
-		return DeviceCredential{}, enrollError(e, err)
+		return DeviceCredential{}, EnrollError(e, err)
 	}
 	return cred, nil
 }
@@ -83,7 +83,7 @@ func (p *Postgres) DeviceCredential(ctx context.Context, id UnitID) (DeviceCrede
 	if err != nil {
 		return DeviceCredential{}, fmt.Errorf("store: device credential %s: %w", id, err)
 	}
-	return oneCredential(id, found)
+	return OneCredential(id, found)
 }
 
 // DeviceCredentials lists every enrolled device by unit id.

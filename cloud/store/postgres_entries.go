@@ -18,8 +18,8 @@ import (
 // Entries returns the entries q selects, newest first by ts, then by seq.
 func (p *Postgres) Entries(ctx context.Context, q Query) ([]Record, error) {
 	where, args := pgWhere(q)
-	args = append(args, q.limit())
-	rows, err := p.pool.Query(ctx, `SELECT `+recordColumns+` FROM entries`+where+
+	args = append(args, q.RowLimit())
+	rows, err := p.pool.Query(ctx, `SELECT `+RecordColumns+` FROM entries`+where+
 		` ORDER BY ts DESC, seq DESC LIMIT $`+strconv.Itoa(len(args)), args...)
 	if err != nil {
 		return nil, fmt.Errorf("store: query entries: %w", err)
@@ -65,7 +65,7 @@ func pgWhere(q Query) (string, []any) {
 	return " WHERE " + strings.Join(conds, " AND "), args
 }
 
-// pgRecord holds one row of recordColumns as pgx scans it.
+// pgRecord holds one row of RecordColumns as pgx scans it.
 type pgRecord struct {
 	r                             Record
 	seq, received                 int64
@@ -89,7 +89,7 @@ func (s *pgRecord) record() (Record, error) {
 	e := &r.Entry
 	e.Lane, e.Decision = wire.Lane(s.lane), wire.Decision(s.decision)
 	e.Credential.Kind, e.Credential.Subject = wire.CredentialKind(s.kind), s.subject
-	var d detail
+	var d Detail
 	if err := json.Unmarshal([]byte(s.extra), &d); err != nil {
 		return Record{}, fmt.Errorf("entry %s detail: %w", e.ID, err)
 	}

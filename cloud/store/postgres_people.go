@@ -14,9 +14,9 @@ func (p *Postgres) Person(ctx context.Context, q PersonQuery) ([]Record, error) 
 	if q.IDHash == "" && q.PhoneHash == "" {
 		return nil, fmt.Errorf("store: person: give an ID hash or a phone hash")
 	}
-	rows, err := p.pool.Query(ctx, `SELECT `+recordColumns+` FROM entries
+	rows, err := p.pool.Query(ctx, `SELECT `+RecordColumns+` FROM entries
 		WHERE id_hash = $1 OR phone_hash = $2 ORDER BY ts, seq LIMIT $3`,
-		textOrNull(q.IDHash), textOrNull(q.PhoneHash), q.limit())
+		textOrNull(q.IDHash), textOrNull(q.PhoneHash), q.RowLimit())
 	if err != nil {
 		return nil, fmt.Errorf("store: person: %w", err)
 	}
@@ -61,12 +61,12 @@ func (p *Postgres) PurgeEntries(ctx context.Context, before time.Time) (int, err
 			tag, err := p.pool.Exec(ctx, `DELETE FROM entries WHERE id IN (
 				SELECT e.id FROM entries e WHERE e.site = $1 AND e.ts < $2
 				AND e.seq <= coalesce((SELECT u.acked_seq FROM units u WHERE u.site = e.site AND u.unit = e.unit), 0)
-				LIMIT $3)`, site, before.UnixNano(), purgeChunk)
+				LIMIT $3)`, site, before.UnixNano(), PurgeChunk)
 			total += int(tag.RowsAffected())
 			if err != nil {
 				return total, fmt.Errorf("store: purge %s: %w", site, err)
 			}
-			if tag.RowsAffected() < purgeChunk {
+			if tag.RowsAffected() < PurgeChunk {
 				break
 			}
 		}

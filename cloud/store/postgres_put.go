@@ -88,7 +88,7 @@ func firstOfUnits(entries []wire.Entry) map[UnitID]*wire.Entry {
 
 // readPut reads the batch's three results into a PutResult whose
 // watermarks are in the order the units first appear in entries.
-func readPut(br pgx.BatchResults, entries []wire.Entry, first map[UnitID]*wire.Entry) (PutResult, map[rowKey]bool, error) {
+func readPut(br pgx.BatchResults, entries []wire.Entry, first map[UnitID]*wire.Entry) (PutResult, map[RowKey]bool, error) {
 	if _, err := br.Exec(); err != nil {
 		return PutResult{}, nil, fmt.Errorf("lock units: %w", err)
 	}
@@ -123,16 +123,16 @@ func readPut(br pgx.BatchResults, entries []wire.Entry, first map[UnitID]*wire.E
 }
 
 // readFresh reads the keys of the rows pgInsertEntries inserted.
-func readFresh(br pgx.BatchResults) (map[rowKey]bool, error) {
+func readFresh(br pgx.BatchResults) (map[RowKey]bool, error) {
 	rows, err := br.Query()
 	if err != nil {
 		return nil, err
 	}
-	fresh := map[rowKey]bool{}
-	var k rowKey
+	fresh := map[RowKey]bool{}
+	var k RowKey
 	var seq int64
-	_, err = pgx.ForEachRow(rows, []any{&k.id, &k.site, &k.unit, &seq}, func() error {
-		k.seq = uint64(seq)
+	_, err = pgx.ForEachRow(rows, []any{&k.ID, &k.Site, &k.Unit, &seq}, func() error {
+		k.Seq = uint64(seq)
 		fresh[k] = true
 		return nil
 	})
@@ -192,13 +192,13 @@ type pgColumns struct {
 // statement knows which of the batch's entries went in.
 func newPGColumns(entries []wire.Entry, receivedAt time.Time) (*pgColumns, error) {
 	c := &pgColumns{}
-	seen := map[rowKey]bool{}
+	seen := map[RowKey]bool{}
 	for i := range entries {
 		e := &entries[i]
 		if e.Seq > math.MaxInt64 {
 			return nil, fmt.Errorf("entry %s: seq %d does not fit PostgreSQL's BIGINT", e.ID, e.Seq)
 		}
-		if k := keyOf(e); seen[k] {
+		if k := KeyOf(e); seen[k] {
 			continue
 		} else {
 			seen[k] = true
@@ -218,7 +218,7 @@ func (c *pgColumns) add(e *wire.Entry, receivedAt time.Time) error {
 			return fmt.Errorf("entry %s reasons: %w", e.ID, err)
 		}
 	}
-	ts := entryTS(e, receivedAt)
+	ts := EntryTS(e, receivedAt)
 	var raw, corrected pgtype.Float8
 	if t := e.Temperature; t != nil {
 		raw, corrected = pgtype.Float8{Float64: t.RawC, Valid: true}, pgtype.Float8{Float64: t.CorrectedC, Valid: true}
@@ -231,13 +231,13 @@ func (c *pgColumns) add(e *wire.Entry, receivedAt time.Time) error {
 	c.kind, c.result = append(c.kind, string(e.Credential.Kind)), append(c.result, e.Credential.Result)
 	c.subject, c.decision = append(c.subject, e.Credential.Subject), append(c.decision, string(e.Decision))
 	c.reasons, c.policy = append(c.reasons, string(reasons)), append(c.policy, e.PolicyVersion)
-	c.historical, c.detail = append(c.historical, e.Historical), append(c.detail, detailJSON(e))
+	c.historical, c.detail = append(c.historical, e.Historical), append(c.detail, DetailJSON(e))
 	c.hour, c.alert = append(c.hour, ts.Truncate(time.Hour).Unix()), append(c.alert, e.Alert)
-	c.alertDetail = append(c.alertDetail, alertDetail(e))
-	idHash, phoneHash := visitorHashes(e)
+	c.alertDetail = append(c.alertDetail, AlertDetail(e))
+	idHash, phoneHash := VisitorHashes(e)
 	c.idHash = append(c.idHash, pgtype.Text{String: idHash.String, Valid: idHash.Valid})
 	c.phoneHash = append(c.phoneHash, pgtype.Text{String: phoneHash.String, Valid: phoneHash.Valid})
-	for _, m := range entryMetrics(e) {
+	for _, m := range EntryMetrics(e) {
 		c.metricOf, c.metric = append(c.metricOf, int64(len(c.id))), append(c.metric, m)
 	}
 	return nil
@@ -266,8 +266,8 @@ const pgInsertEntries = `WITH b AS (
 		decision, reasons, policy_version, historical, detail, hour, alert, alert_detail,
 		id_hash, phone_hash, ord)
 ), ins AS (
-	INSERT INTO entries (` + entryColumns + `)
-	SELECT ` + entryColumns + ` FROM b ORDER BY ord
+	INSERT INTO entries (` + EntryColumns + `)
+	SELECT ` + EntryColumns + ` FROM b ORDER BY ord
 	ON CONFLICT DO NOTHING
 	RETURNING id, site, unit, seq
 ), fresh AS (

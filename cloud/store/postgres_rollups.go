@@ -40,12 +40,12 @@ func (p *Postgres) Rollups(ctx context.Context, q RollupQuery) ([]RollupRow, err
 }
 
 func pgRollupSQL(q RollupQuery) (string, []any, error) {
-	src, err := sourceFor(q)
+	src, err := SourceFor(q)
 	if err != nil {
 		return "", nil, err
 	}
 	args := []any{q.Since.Unix(), q.Until.Unix()}
-	conds := []string{src.only, "r.hour >= $1", "r.hour < $2"}
+	conds := []string{src.Only, "r.hour >= $1", "r.hour < $2"}
 	add := func(cond string, arg any) {
 		args = append(args, arg)
 		conds = append(conds, cond+" = $"+strconv.Itoa(len(args)))
@@ -57,7 +57,7 @@ func pgRollupSQL(q RollupQuery) (string, []any, error) {
 		add("r.unit", q.Unit)
 	}
 	if q.Facility != "" {
-		add(siteFacility, q.Facility)
+		add(SiteFacility, q.Facility)
 	}
 	if len(q.Metrics) > 0 {
 		args = append(args, q.Metrics)
@@ -67,7 +67,7 @@ func pgRollupSQL(q RollupQuery) (string, []any, error) {
 	if q.Whole {
 		hour = "$1::bigint" // the window's start
 	}
-	return `SELECT ` + src.key + ` AS k, ` + hour + ` AS h, r.metric, sum(r.n)::bigint FROM ` + src.from +
+	return `SELECT ` + src.Key + ` AS k, ` + hour + ` AS h, r.metric, sum(r.n)::bigint FROM ` + src.From +
 		` WHERE ` + strings.Join(conds, " AND ") +
 		` GROUP BY k, h, r.metric ORDER BY k, h`, args, nil
 }

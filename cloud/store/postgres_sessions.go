@@ -11,7 +11,7 @@ import (
 
 // PutSession stores a new login, as SQLite.PutSession does.
 func (p *Postgres) PutSession(ctx context.Context, se Session) error {
-	if err := se.check(); err != nil {
+	if err := se.Check(); err != nil {
 		return err
 	}
 	_, err := p.pool.Exec(ctx, `INSERT INTO sessions (id, user_name, csrf, created_at, seen_at)

@@ -18,18 +18,18 @@ import (
 // alert one after the other and raise it once. The statements travel as
 // one batch: one round trip, one implicit transaction.
 func (p *Postgres) PutStatus(ctx context.Context, st wire.Status, receivedAt time.Time) error {
-	backlog, oldest, alarm := liveBacklog(st)
+	backlog, oldest, alarm := LiveBacklog(st)
 	b := &pgx.Batch{}
 	b.Queue(pgPutStatus, st.Site, st.Unit, st.Facility, string(st.Lane), string(st.State),
-		st.Firmware, st.PolicyVersion, st.BootID, pgNanos(receivedAt), devicesJSON(st.Devices),
-		pgtype.Int8{Int64: backlog.Int64, Valid: backlog.Valid}, pgNanos(oldest), alarm, ackedSeq(st), st.Role)
+		st.Firmware, st.PolicyVersion, st.BootID, pgNanos(receivedAt), DevicesJSON(st.Devices),
+		pgtype.Int8{Int64: backlog.Int64, Valid: backlog.Valid}, pgNanos(oldest), alarm, ReportedAcked(st), st.Role)
 	if st.State == wire.Online && !receivedAt.IsZero() {
 		for _, d := range st.Devices {
 			if d.OK {
-				b.Queue(pgResolveDevice, receivedAt.UnixNano(), st.Site, st.Unit, likePrefix(d.Name+":"))
+				b.Queue(pgResolveDevice, receivedAt.UnixNano(), st.Site, st.Unit, LikePrefix(d.Name+":"))
 			} else {
-				b.Queue(pgRaiseDevice, deviceAlertID(st.Site, st.Unit, d.Name, receivedAt), st.Site, st.Unit,
-					receivedAt.UnixNano(), d.Name+": "+d.Detail, likePrefix(d.Name+":"))
+				b.Queue(pgRaiseDevice, DeviceAlertID(st.Site, st.Unit, d.Name, receivedAt), st.Site, st.Unit,
+					receivedAt.UnixNano(), d.Name+": "+d.Detail, LikePrefix(d.Name+":"))
 			}
 		}
 	}
@@ -86,7 +86,7 @@ func (p *Postgres) Units(ctx context.Context, dayStart time.Time) ([]Unit, error
 	if err != nil {
 		return nil, fmt.Errorf("store: query units: %w", err)
 	}
-	out, seen := []Unit{}, deviceLists{}
+	out, seen := []Unit{}, DeviceLists{}
 	var u Unit
 	var state, devices string
 	var lastSeen, oldest pgtype.Int8
@@ -95,7 +95,7 @@ func (p *Postgres) Units(ctx context.Context, dayStart time.Time) ([]Unit, error
 		&u.Firmware, &u.PolicyVersion, &devices, &acked, &reported, &u.Backlog, &oldest,
 		&u.DiskAlarm, &u.EntriesToday}, func() error {
 		var err error
-		if u.Devices, err = seen.decode(devices); err != nil {
+		if u.Devices, err = seen.Decode(devices); err != nil {
 			return fmt.Errorf("unit %s devices: %w", u.ID, err)
 		}
 		u.Online, u.LastSeen = state == string(wire.Online), pgTime(lastSeen)

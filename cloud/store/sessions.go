@@ -30,7 +30,7 @@ type Session struct {
 // find again, so the API's bug shows at login rather than as a logout.
 var errSessionShape = errors.New("store: a session needs an id of 64 hex digits, a user, a csrf token and both times")
 
-func (s Session) check() error {
+func (s Session) Check() error {
 	if len(s.ID) != 64 || s.User == "" || s.CSRF == "" || s.CreatedAt.IsZero() || s.SeenAt.IsZero() {
 		return errSessionShape
 	}

@@ -65,7 +65,7 @@ const sqliteTrace = `SELECT e.id, e.site, e.unit, e.credential_subject,
 // "who was at place X within a time window").
 func (s *SQLite) Trace(ctx context.Context, q TraceQuery) ([]Visit, error) {
 	rows, err := s.db.QueryContext(ctx, sqliteTrace,
-		q.Site, q.Since.UnixNano(), q.Until.UnixNano(), traceLimit(q.Limit))
+		q.Site, q.Since.UnixNano(), q.Until.UnixNano(), q.RowLimit())
 	if err != nil {
 		return nil, fmt.Errorf("store: trace %s: %w", q.Site, err)
 	}
@@ -80,23 +80,13 @@ func (s *SQLite) Trace(ctx context.Context, q TraceQuery) ([]Visit, error) {
 			return nil, fmt.Errorf("store: read visit: %w", err)
 		}
 		v.EnteredAt, v.LeftAt = time.Unix(0, entered).UTC(), fromNanos(left)
-		var d detail
+		var d Detail
 		if json.Unmarshal([]byte(extra), &d) == nil && d.Visitor != nil {
 			v.Name, v.Phone = d.Visitor.Name, d.Visitor.Phone
 		}
 		out = append(out, v)
 	}
 	return out, rows.Err()
-}
-
-func traceLimit(n int) int {
-	switch {
-	case n <= 0:
-		return DefaultTraceLimit
-	case n > MaxTraceLimit:
-		return MaxTraceLimit
-	}
-	return n
 }
 
 // PutAudit appends to the audit trail.
@@ -112,7 +102,7 @@ func (s *SQLite) PutAudit(ctx context.Context, r AuditRecord) error {
 // Audit returns the newest limit audit records.
 func (s *SQLite) Audit(ctx context.Context, limit int) ([]AuditRecord, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT at, user_name, role, action, detail FROM audit
-		ORDER BY id DESC LIMIT ?`, Query{Limit: limit}.limit())
+		ORDER BY id DESC LIMIT ?`, Query{Limit: limit}.RowLimit())
 	if err != nil {
 		return nil, fmt.Errorf("store: query audit: %w", err)
 	}

@@ -24,13 +24,13 @@ func deviceAlerts(ctx context.Context, tx *sql.Tx, st wire.Status, receivedAt ti
 		if d.OK {
 			_, err = tx.ExecContext(ctx, `UPDATE alerts SET resolved_at = ?
 				WHERE site = ? AND unit = ? AND kind = 'device' AND entry_id = '' AND resolved_at IS NULL
-				AND detail LIKE ? ESCAPE '\'`, receivedAt.UnixNano(), st.Site, st.Unit, likePrefix(d.Name+":"))
+				AND detail LIKE ? ESCAPE '\'`, receivedAt.UnixNano(), st.Site, st.Unit, LikePrefix(d.Name+":"))
 		} else {
 			_, err = tx.ExecContext(ctx, `INSERT INTO alerts (id, site, unit, kind, raised_at, detail)
 				SELECT ?, ?, ?, 'device', ?, ? WHERE NOT EXISTS (SELECT 1 FROM alerts
 				WHERE site = ? AND unit = ? AND kind = 'device' AND resolved_at IS NULL AND detail LIKE ? ESCAPE '\')`,
-				deviceAlertID(st.Site, st.Unit, d.Name, receivedAt), st.Site, st.Unit, receivedAt.UnixNano(),
-				d.Name+": "+d.Detail, st.Site, st.Unit, likePrefix(d.Name+":"))
+				DeviceAlertID(st.Site, st.Unit, d.Name, receivedAt), st.Site, st.Unit, receivedAt.UnixNano(),
+				d.Name+": "+d.Detail, st.Site, st.Unit, LikePrefix(d.Name+":"))
 		}
 		if err != nil {
 			return fmt.Errorf("device alert %s: %w", d.Name, err)
@@ -40,12 +40,12 @@ func deviceAlerts(ctx context.Context, tx *sql.Tx, st wire.Status, receivedAt ti
 }
 
 // DeviceAlertID names a device alert; shared with the PostgreSQL backend.
-func deviceAlertID(site, unit, device string, at time.Time) string {
+func DeviceAlertID(site, unit, device string, at time.Time) string {
 	return "dev-" + site + "/" + unit + "-" + device + "-" + strconv.FormatInt(at.UnixNano(), 10)
 }
 
-// likePrefix escapes s for a LIKE pattern matching what starts with it.
-func likePrefix(s string) string {
+// LikePrefix escapes s for a LIKE pattern matching what starts with it.
+func LikePrefix(s string) string {
 	out := make([]byte, 0, len(s)+1)
 	for i := 0; i < len(s); i++ {
 		if c := s[i]; c == '%' || c == '_' || c == '\\' {
@@ -56,7 +56,7 @@ func likePrefix(s string) string {
 	return string(out) + "%"
 }
 
-const alertColumns = `id, site, unit, kind, raised_at, entry_id, detail, historical,
+const AlertColumns = `id, site, unit, kind, raised_at, entry_id, detail, historical,
 	acked_by, action, acked_at, resolved_at`
 
 // Alerts lists alerts newest first.
@@ -68,8 +68,8 @@ func (s *SQLite) Alerts(ctx context.Context, q AlertQuery) ([]Alert, error) {
 	if q.Site != "" {
 		where, args = where+" AND site = ?", append(args, q.Site)
 	}
-	args = append(args, Query{Limit: q.Limit}.limit())
-	rows, err := s.db.QueryContext(ctx, `SELECT `+alertColumns+` FROM alerts`+where+
+	args = append(args, Query{Limit: q.Limit}.RowLimit())
+	rows, err := s.db.QueryContext(ctx, `SELECT `+AlertColumns+` FROM alerts`+where+
 		` ORDER BY raised_at DESC, id LIMIT ?`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("store: query alerts: %w", err)
@@ -116,7 +116,7 @@ func (s *SQLite) AckAlert(ctx context.Context, id, by, action string, at time.Ti
 		if err != nil {
 			return err
 		}
-		a, err = scanAlert(tx.QueryRowContext(ctx, `SELECT `+alertColumns+` FROM alerts WHERE id = ?`, id))
+		a, err = scanAlert(tx.QueryRowContext(ctx, `SELECT `+AlertColumns+` FROM alerts WHERE id = ?`, id))
 		switch {
 		case errors.Is(err, sql.ErrNoRows):
 			return ErrNotFound

@@ -108,13 +108,13 @@ func (s *SQLite) chartRollups(ctx context.Context, q RollupQuery) ([]RollupRow, 
 	return b.rows(), nil
 }
 
-// siteFacilities maps every site to its facility (see siteFacility); nil
+// siteFacilities maps every site to its facility (see SiteFacility); nil
 // when the query does not need it.
 func (s *SQLite) siteFacilities(ctx context.Context, need bool) (map[string]string, error) {
 	if !need {
 		return nil, nil
 	}
-	expr := strings.ReplaceAll(siteFacility, "r.site", "r.id")
+	expr := strings.ReplaceAll(SiteFacility, "r.site", "r.id")
 	rows, err := s.db.QueryContext(ctx, `SELECT r.id, `+expr+` FROM
 		(SELECT site AS id FROM sites UNION SELECT DISTINCT site FROM units) r`)
 	if err != nil {

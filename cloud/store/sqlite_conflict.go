@@ -11,25 +11,25 @@ import (
 
 // holders reads the rows that hold an entry's id or its key; each half
 // uses its own unique index.
-const holders = `SELECT ` + recordColumns + ` FROM entries WHERE id = ?1
-	UNION ALL SELECT ` + recordColumns + ` FROM entries WHERE site = ?2 AND unit = ?3 AND seq = ?4`
+const holders = `SELECT ` + RecordColumns + ` FROM entries WHERE id = ?1
+	UNION ALL SELECT ` + RecordColumns + ` FROM entries WHERE site = ?2 AND unit = ?3 AND seq = ?4`
 
 // setAside finds the conflicts among the entries the insert skipped and
 // keeps each as a dead letter with an alert, in PutEntries's transaction,
 // so it is durable before any ack (conflict.go). A re-send costs one
 // look-up by its two unique indexes.
-func (s *SQLite) setAside(ctx context.Context, tx *sql.Tx, entries []wire.Entry, fresh map[rowKey]bool, receivedAt time.Time) ([]Conflict, error) {
+func (s *SQLite) setAside(ctx context.Context, tx *sql.Tx, entries []wire.Entry, fresh map[RowKey]bool, receivedAt time.Time) ([]Conflict, error) {
 	var out []Conflict
 	for i := range entries {
 		e := &entries[i]
-		if fresh[keyOf(e)] {
+		if fresh[KeyOf(e)] {
 			continue
 		}
 		stored, err := s.holdersOf(ctx, tx, e)
 		if err != nil {
 			return nil, fmt.Errorf("entry %s: %w", e.ID, err)
 		}
-		c, ok := conflictOf(e, stored)
+		c, ok := ConflictOf(e, stored)
 		if !ok {
 			continue
 		}
@@ -61,7 +61,7 @@ func (s *SQLite) holdersOf(ctx context.Context, tx *sql.Tx, e *wire.Entry) ([]wi
 // keepConflict raises the conflict's alert and, the first time only, keeps
 // the entry as a dead letter: a unit that re-sends it adds nothing.
 func (s *SQLite) keepConflict(ctx context.Context, tx *sql.Tx, c Conflict, receivedAt time.Time) error {
-	a := c.alert(receivedAt)
+	a := c.Alert(receivedAt)
 	res, err := s.stmt(ctx, tx, insertAlert).ExecContext(ctx, a.ID, a.Site, a.Unit, a.Kind,
 		a.RaisedAt.UnixNano(), a.EntryID, a.Detail, false)
 	if err != nil {
@@ -70,7 +70,7 @@ func (s *SQLite) keepConflict(ctx context.Context, tx *sql.Tx, c Conflict, recei
 	if n, err := res.RowsAffected(); err != nil || n == 0 {
 		return err
 	}
-	d := c.DeadLetter(receivedAt).clip()
+	d := c.DeadLetter(receivedAt).Clip()
 	_, err = tx.ExecContext(ctx, insertDeadLetter, d.Topic, d.Payload, d.Size, d.Error, d.ReceivedAt.UnixNano())
 	return err
 }

@@ -33,10 +33,10 @@ type DeadLetter struct {
 	ReceivedAt time.Time `json:"received_at"`
 }
 
-// clip is d as stored: the payload cut to MaxDeadPayload, the topic and
+// Clip is d as stored: the payload cut to MaxDeadPayload, the topic and
 // error to maxDeadText and made valid UTF-8, since PostgreSQL refuses TEXT
 // that is not and the topic is whatever the client sent.
-func (d DeadLetter) clip() DeadLetter {
+func (d DeadLetter) Clip() DeadLetter {
 	if d.Size < len(d.Payload) {
 		d.Size = len(d.Payload)
 	}
@@ -59,8 +59,8 @@ func cleanText(s string) string {
 	return strings.ReplaceAll(strings.ToValidUTF8(s, "\uFFFD"), "\x00", "\uFFFD")
 }
 
-// finish sets the fields a read derives from the stored ones.
-func (d *DeadLetter) finish(at int64) {
+// Finish sets the fields a read derives from the stored ones.
+func (d *DeadLetter) Finish(at int64) {
 	d.ReceivedAt = time.Unix(0, at).UTC()
 	d.Truncated = d.Size > len(d.Payload)
 }
@@ -70,7 +70,7 @@ const insertDeadLetter = `INSERT INTO dead_letters (topic, payload, size, error,
 
 // PutDeadLetter stores a refused message, clipped as DeadLetter says.
 func (s *SQLite) PutDeadLetter(ctx context.Context, d DeadLetter) error {
-	d = d.clip()
+	d = d.Clip()
 	_, err := s.w.ExecContext(ctx, insertDeadLetter, d.Topic, d.Payload, d.Size, d.Error, d.ReceivedAt.UnixNano())
 	if err != nil {
 		return fmt.Errorf("store: dead letter from %.80q: %w", d.Topic, err)
@@ -81,7 +81,7 @@ func (s *SQLite) PutDeadLetter(ctx context.Context, d DeadLetter) error {
 // DeadLetters returns the newest limit dead letters, newest first.
 func (s *SQLite) DeadLetters(ctx context.Context, limit int) ([]DeadLetter, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT id, topic, payload, size, error, received_at
-		FROM dead_letters ORDER BY id DESC LIMIT ?`, Query{Limit: limit}.limit())
+		FROM dead_letters ORDER BY id DESC LIMIT ?`, Query{Limit: limit}.RowLimit())
 	if err != nil {
 		return nil, fmt.Errorf("store: query dead letters: %w", err)
 	}
@@ -93,7 +93,7 @@ func (s *SQLite) DeadLetters(ctx context.Context, limit int) ([]DeadLetter, erro
 		if err := rows.Scan(&d.ID, &d.Topic, &d.Payload, &d.Size, &d.Error, &at); err != nil {
 			return nil, fmt.Errorf("store: read dead letter: %w", err)
 		}
-		d.finish(at)
+		d.Finish(at)
 		out = append(out, d)
 	}
 	return out, rows.Err()

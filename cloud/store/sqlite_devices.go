@@ -10,7 +10,7 @@ import (
 
 // PutEnrollmentToken stores a new one-time token, hashed.
 func (s *SQLite) PutEnrollmentToken(ctx context.Context, t EnrollmentToken) error {
-	if err := validToken(t); err != nil {
+	if err := t.Check(); err != nil {
 		return err
 	}
 	_, err := s.w.ExecContext(ctx, `INSERT INTO enrollment_tokens (hash, site, unit, role,
@@ -30,21 +30,21 @@ func (s *SQLite) PutEnrollmentToken(ctx context.Context, t EnrollmentToken) erro
 func (s *SQLite) Enroll(ctx context.Context, e Enrollment) (DeviceCredential, error) {
 	var cred DeviceCredential
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		var r tokenRow
+		var r TokenRow
 		var used sql.NullInt64
 		err := tx.QueryRowContext(ctx, `SELECT site, unit, role, expires_at, used_at
 			FROM enrollment_tokens WHERE hash = ?`, TokenHash(e.Token)).
-			Scan(&r.site, &r.unit, &r.role, &r.expires, &used)
+			Scan(&r.Site, &r.Unit, &r.Role, &r.Expires, &used)
 		if errors.Is(err, sql.ErrNoRows) {
 			return ErrTokenUnknown
 		} else if err != nil {
 			return err
 		}
-		r.used = used.Valid
-		if err := r.check(e); err != nil {
+		r.Used = used.Valid
+		if err := r.Check(e); err != nil {
 			return err
 		}
-		cred = DeviceCredential{Unit: r.unit, Site: r.site, Role: r.role, PasswordHash: e.PasswordHash,
+		cred = DeviceCredential{Unit: r.Unit, Site: r.Site, Role: r.Role, PasswordHash: e.PasswordHash,
 			EnrolledAt: e.At.UTC()}
 		if _, err := tx.ExecContext(ctx, `UPDATE enrollment_tokens SET used_at = ? WHERE hash = ?`,
 			e.At.UnixNano(), TokenHash(e.Token)); err != nil {
@@ -58,14 +58,14 @@ func (s *SQLite) Enroll(ctx context.Context, e Enrollment) (DeviceCredential, er
 		return err
 	})
 	if err != nil {
-		return DeviceCredential{}, enrollError(e, err)
+		return DeviceCredential{}, EnrollError(e, err)
 	}
 	return cred, nil
 }
 
-// enrollError keeps the refusals as they are, for errors.Is, and wraps
+// EnrollError keeps the refusals as they are, for errors.Is, and wraps
 // the rest.
-func enrollError(e Enrollment, err error) error {
+func EnrollError(e Enrollment, err error) error {
 	for _, refusal := range []error{ErrTokenUnknown, ErrTokenUsed, ErrTokenExpired, ErrTokenMismatch} {
 		if errors.Is(err, refusal) {
 			return refusal
@@ -97,7 +97,7 @@ func (s *SQLite) DeviceCredential(ctx context.Context, id UnitID) (DeviceCredent
 	if err := rows.Err(); err != nil {
 		return DeviceCredential{}, fmt.Errorf("store: device credential %s: %w", id, err)
 	}
-	return oneCredential(id, found)
+	return OneCredential(id, found)
 }
 
 // DeviceCredentials lists every enrolled device by site and unit, for the

@@ -47,7 +47,7 @@ CREATE TABLE entries_by_site (
 	phone_hash         TEXT,
 	UNIQUE (site, unit, seq)
 );
-INSERT INTO entries_by_site (` + entryColumns + `) SELECT ` + entryColumns + ` FROM entries;
+INSERT INTO entries_by_site (` + EntryColumns + `) SELECT ` + EntryColumns + ` FROM entries;
 DROP TABLE entries;
 ALTER TABLE entries_by_site RENAME TO entries;
 CREATE INDEX entries_site_ts ON entries (site, ts);

@@ -15,7 +15,7 @@ type PersonQuery struct {
 	Limit             int    // 0 means MaxLimit, and never more
 }
 
-func (q PersonQuery) limit() int {
+func (q PersonQuery) RowLimit() int {
 	if q.Limit <= 0 || q.Limit > MaxLimit {
 		return MaxLimit
 	}
@@ -31,9 +31,9 @@ func (s *SQLite) Person(ctx context.Context, q PersonQuery) ([]Record, error) {
 	if q.IDHash == "" && q.PhoneHash == "" {
 		return nil, fmt.Errorf("store: person: give an ID hash or a phone hash")
 	}
-	rows, err := s.db.QueryContext(ctx, `SELECT `+recordColumns+` FROM entries
+	rows, err := s.db.QueryContext(ctx, `SELECT `+RecordColumns+` FROM entries
 		WHERE id_hash = ? OR phone_hash = ? ORDER BY ts, seq LIMIT ?`,
-		nullIfEmpty(q.IDHash), nullIfEmpty(q.PhoneHash), q.limit())
+		nullIfEmpty(q.IDHash), nullIfEmpty(q.PhoneHash), q.RowLimit())
 	if err != nil {
 		return nil, fmt.Errorf("store: person: %w", err)
 	}
@@ -49,9 +49,9 @@ func (s *SQLite) Person(ctx context.Context, q PersonQuery) ([]Record, error) {
 	return out, rows.Err()
 }
 
-// purgeChunk bounds one delete transaction, so ingest's batches wait at
+// PurgeChunk bounds one delete transaction, so ingest's batches wait at
 // most a moment behind a purge.
-const purgeChunk = 1000
+const PurgeChunk = 1000
 
 // PurgeEntries deletes the entries whose ts is before before, and returns
 // how many it deleted (issue 8: retention, default 28 days). Rollups,
@@ -71,7 +71,7 @@ func (s *SQLite) PurgeEntries(ctx context.Context, before time.Time) (int, error
 			if err != nil {
 				return total, fmt.Errorf("store: purge %s: %w", site, err)
 			}
-			if n < purgeChunk {
+			if n < PurgeChunk {
 				break
 			}
 		}
@@ -102,7 +102,7 @@ func (s *SQLite) purgeChunk(ctx context.Context, site string, before time.Time) 
 		res, err := tx.ExecContext(ctx, `DELETE FROM entries WHERE id IN (
 			SELECT e.id FROM entries e WHERE e.site = ? AND e.ts < ?
 			AND e.seq <= coalesce((SELECT u.acked_seq FROM units u WHERE u.site = e.site AND u.unit = e.unit), 0)
-			LIMIT ?)`, site, before.UnixNano(), purgeChunk)
+			LIMIT ?)`, site, before.UnixNano(), PurgeChunk)
 		if err == nil {
 			n, err = res.RowsAffected()
 		}

@@ -35,12 +35,12 @@ const insertAlert = `INSERT INTO alerts (id, site, unit, kind, raised_at, entry_
 
 // countFresh adds the entries just inserted (fresh) to the rollups and
 // raises their alerts, in PutEntries's transaction.
-func (s *SQLite) countFresh(ctx context.Context, tx *sql.Tx, entries []wire.Entry, fresh map[rowKey]bool, receivedAt time.Time) error {
+func (s *SQLite) countFresh(ctx context.Context, tx *sql.Tx, entries []wire.Entry, fresh map[RowKey]bool, receivedAt time.Time) error {
 	counts := map[rollupKey]int{}
-	counted := make(map[rowKey]bool, len(fresh))
+	counted := make(map[RowKey]bool, len(fresh))
 	for i := range entries {
 		e := &entries[i]
-		k := keyOf(e)
+		k := KeyOf(e)
 		if !fresh[k] || counted[k] {
 			continue // a duplicate, or the same entry twice in one batch
 		}
@@ -50,7 +50,7 @@ func (s *SQLite) countFresh(ctx context.Context, tx *sql.Tx, entries []wire.Entr
 			continue
 		}
 		_, err := s.stmt(ctx, tx, insertAlert).ExecContext(ctx, e.ID, e.Site, e.Unit, e.Alert,
-			entryTS(e, receivedAt).UnixNano(), e.ID, alertDetail(e), e.Historical)
+			EntryTS(e, receivedAt).UnixNano(), e.ID, AlertDetail(e), e.Historical)
 		if err != nil {
 			return fmt.Errorf("alert of %s: %w", e.ID, err)
 		}
@@ -116,7 +116,7 @@ func (s *SQLite) addRollups(ctx context.Context, tx *sql.Tx, counts map[rollupKe
 // runs once, inside the migration that creates them. Prepared statements
 // do not exist yet, so it writes with plain Exec.
 func backfillRollups(ctx context.Context, tx *sql.Tx) error {
-	rows, err := tx.QueryContext(ctx, `SELECT `+recordColumns+` FROM entries`)
+	rows, err := tx.QueryContext(ctx, `SELECT `+RecordColumns+` FROM entries`)
 	if err != nil {
 		return err
 	}
@@ -153,7 +153,7 @@ func backfillRollups(ctx context.Context, tx *sql.Tx) error {
 // and facilities read site_rollups, one row per site and hour; a site's
 // facility is the one the centre configured, or else one its units report.
 func (s *SQLite) Rollups(ctx context.Context, q RollupQuery) ([]RollupRow, error) {
-	if _, err := sourceFor(q); err != nil {
+	if _, err := SourceFor(q); err != nil {
 		return nil, err
 	}
 	if chartQuery(q) {
@@ -172,11 +172,11 @@ func (s *SQLite) Rollups(ctx context.Context, q RollupQuery) ([]RollupRow, error
 }
 
 func rollupSQL(q RollupQuery) (string, []any, error) {
-	src, err := sourceFor(q)
+	src, err := SourceFor(q)
 	if err != nil {
 		return "", nil, err
 	}
-	conds := []string{src.only, "r.hour >= ?", "r.hour < ?"}
+	conds := []string{src.Only, "r.hour >= ?", "r.hour < ?"}
 	args := []any{q.Since.Unix(), q.Until.Unix()}
 	if q.Site != "" {
 		conds, args = append(conds, "r.site = ?"), append(args, q.Site)
@@ -185,7 +185,7 @@ func rollupSQL(q RollupQuery) (string, []any, error) {
 		conds, args = append(conds, "r.unit = ?"), append(args, q.Unit)
 	}
 	if q.Facility != "" {
-		conds, args = append(conds, siteFacility+" = ?"), append(args, q.Facility)
+		conds, args = append(conds, SiteFacility+" = ?"), append(args, q.Facility)
 	}
 	if len(q.Metrics) > 0 {
 		conds = append(conds, "r.metric IN (?"+strings.Repeat(", ?", len(q.Metrics)-1)+")")
@@ -197,7 +197,7 @@ func rollupSQL(q RollupQuery) (string, []any, error) {
 	if q.Whole {
 		hour, args = "?", append([]any{q.Since.Unix()}, args...)
 	}
-	return `SELECT ` + src.key + ` AS k, ` + hour + ` AS h, r.metric, sum(r.n) FROM ` + src.from +
+	return `SELECT ` + src.Key + ` AS k, ` + hour + ` AS h, r.metric, sum(r.n) FROM ` + src.From +
 		` WHERE ` + strings.Join(conds, " AND ") +
 		` GROUP BY k, h, r.metric ORDER BY k, h`, args, nil
 }

@@ -10,7 +10,7 @@ import (
 
 // PutSession stores a new login (see Session).
 func (s *SQLite) PutSession(ctx context.Context, se Session) error {
-	if err := se.check(); err != nil {
+	if err := se.Check(); err != nil {
 		return err
 	}
 	_, err := s.w.ExecContext(ctx, `INSERT INTO sessions (id, user_name, csrf, created_at, seen_at)

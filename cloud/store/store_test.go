@@ -200,7 +200,7 @@ func TestQueryLimitDefaultsAndCaps(t *testing.T) {
 	for _, tt := range []struct{ in, want int }{
 		{0, DefaultLimit}, {-5, DefaultLimit}, {1, 1}, {MaxLimit, MaxLimit}, {MaxLimit + 1, MaxLimit},
 	} {
-		if got := (Query{Limit: tt.in}).limit(); got != tt.want {
+		if got := (Query{Limit: tt.in}).RowLimit(); got != tt.want {
 			t.Errorf("limit %d -> %d, want %d", tt.in, got, tt.want)
 		}
 	}

@@ -63,7 +63,7 @@ func (s *SQLite) PutStatus(ctx context.Context, st wire.Status, receivedAt time.
 }
 
 func putUnitStatus(ctx context.Context, tx *sql.Tx, st wire.Status, receivedAt time.Time) error {
-	backlog, oldest, alarm := liveBacklog(st)
+	backlog, oldest, alarm := LiveBacklog(st)
 	_, err := tx.ExecContext(ctx, `INSERT INTO units (site, unit, facility, lane,
 		state, firmware, policy_version, boot_id, last_seen, devices,
 		backlog, oldest_unacked, disk_alarm, reported_acked, role)
@@ -87,8 +87,8 @@ func putUnitStatus(ctx context.Context, tx *sql.Tx, st wire.Status, receivedAt t
 		-- not acknowledge entries the collector never stored (SetWatermark)
 		reported_acked = CASE WHEN excluded.state = 'online' THEN excluded.reported_acked ELSE reported_acked END`,
 		st.Site, st.Unit, st.Facility, string(st.Lane), string(st.State), st.Firmware,
-		st.PolicyVersion, st.BootID, nanos(receivedAt), devicesJSON(st.Devices),
-		backlog, nanos(oldest), alarm, ackedSeq(st), st.Role)
+		st.PolicyVersion, st.BootID, nanos(receivedAt), DevicesJSON(st.Devices),
+		backlog, nanos(oldest), alarm, ReportedAcked(st), st.Role)
 	return err
 }
 
@@ -106,7 +106,7 @@ func (s *SQLite) Units(ctx context.Context, dayStart time.Time) ([]Unit, error) 
 	// Sized by the last listing: grown by appending, a fleet's slice of
 	// 10,000 units was copied and cleared a dozen times, a tenth of the
 	// fleet view's CPU.
-	out, seen := make([]Unit, 0, s.fleetSize.Load()), deviceLists{}
+	out, seen := make([]Unit, 0, s.fleetSize.Load()), DeviceLists{}
 	var row string // one for all: Scan makes what it is given escape
 	for rows.Next() {
 		if err := rows.Scan(&row); err != nil {
@@ -125,10 +125,10 @@ func (s *SQLite) Units(ctx context.Context, dayStart time.Time) ([]Unit, error) 
 	return out, nil
 }
 
-// liveBacklog is what an online status says of the unit's backlog; a will
+// LiveBacklog is what an online status says of the unit's backlog; a will
 // says nothing (NULL, see PutStatus), which the watermark's start needs to
 // tell from "nothing waits".
-func liveBacklog(st wire.Status) (backlog sql.NullInt64, oldest time.Time, alarm bool) {
+func LiveBacklog(st wire.Status) (backlog sql.NullInt64, oldest time.Time, alarm bool) {
 	if st.State != wire.Online {
 		return sql.NullInt64{}, time.Time{}, false
 	}
@@ -138,13 +138,13 @@ func liveBacklog(st wire.Status) (backlog sql.NullInt64, oldest time.Time, alarm
 	return sql.NullInt64{Int64: int64(max(st.Backlog, 0)), Valid: true}, oldest, st.DiskAlarm
 }
 
-// deviceLists caches decoded device lists by their JSON: most units of a
+// DeviceLists caches decoded device lists by their JSON: most units of a
 // fleet report the same few, and the fleet view reads 10,000 of them.
 // Units with the same list share its slice, so callers must not modify
 // Unit.Devices in place.
-type deviceLists map[string][]wire.Device
+type DeviceLists map[string][]wire.Device
 
-func (c deviceLists) decode(s string) ([]wire.Device, error) {
+func (c DeviceLists) Decode(s string) ([]wire.Device, error) {
 	if d, ok := c[s]; ok {
 		return d, nil
 	}
@@ -165,7 +165,7 @@ var unitsQuery = `SELECT ` + packed(packText("u.unit"), packText("u.site"), pack
 		(SELECT coalesce(sum(n), 0) FROM unit_totals t WHERE t.site = u.site AND t.unit = u.unit AND t.hour >= ?1) END`)) + `
 	FROM units u ORDER BY u.site, u.unit`
 
-func unpackUnit(row string, seen deviceLists) (Unit, error) {
+func unpackUnit(row string, seen DeviceLists) (Unit, error) {
 	r := packedRow{rest: row}
 	u := Unit{ID: r.text(), Site: r.text(), Facility: r.text(), Lane: wire.Lane(r.text()), Role: r.text()}
 	u.Online = r.text() == string(wire.Online)
@@ -184,13 +184,13 @@ func unpackUnit(row string, seen deviceLists) (Unit, error) {
 		return Unit{}, err
 	}
 	var err error
-	if u.Devices, err = seen.decode(devices); err != nil {
+	if u.Devices, err = seen.Decode(devices); err != nil {
 		return Unit{}, err
 	}
 	return u, nil
 }
 
-func devicesJSON(d []wire.Device) string {
+func DevicesJSON(d []wire.Device) string {
 	if d == nil {
 		d = []wire.Device{}
 	}
@@ -198,9 +198,9 @@ func devicesJSON(d []wire.Device) string {
 	return string(b)
 }
 
-// ackedSeq is the unit's own acknowledged seq, from live statuses only and
+// ReportedAcked is the unit's own acknowledged seq, from live statuses only and
 // bounded to what SQLite's INTEGER holds.
-func ackedSeq(st wire.Status) int64 {
+func ReportedAcked(st wire.Status) int64 {
 	if st.State != wire.Online || st.AckedSeq > math.MaxInt64 {
 		return 0
 	}
