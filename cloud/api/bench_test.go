@@ -17,7 +17,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/kakou/kakou/cloud/store"
+	"github.com/kakou/kakou/cloud/store/sqlite"
 	"github.com/kakou/kakou/firmware/wire"
 )
 
@@ -118,7 +118,7 @@ func benchSize(b *testing.B) int {
 // before the benchmark's now, and serves them.
 func filledServer(b *testing.B, n, units int) *httptest.Server {
 	b.Helper()
-	st, err := store.Open(filepath.Join(b.TempDir(), "cloud.db"))
+	st, err := sqlite.Open(filepath.Join(b.TempDir(), "cloud.db"))
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -151,7 +151,7 @@ func filledServer(b *testing.B, n, units int) *httptest.Server {
 // per transaction: the order the rows go in does not change what the
 // reads cost, and round-robin over 10,000 units would take the fill from
 // minutes to most of an hour.
-func fill(b *testing.B, st *store.SQLite, n, units int, benchNow time.Time) {
+func fill(b *testing.B, st *sqlite.Store, n, units int, benchNow time.Time) {
 	start := time.Now()
 	rng := rand.New(rand.NewPCG(1, 2))
 	const batch = 2000

@@ -10,6 +10,7 @@ import (
 
 	"github.com/kakou/kakou/cloud/devicepass"
 	"github.com/kakou/kakou/cloud/store"
+	"github.com/kakou/kakou/cloud/store/sqlite"
 )
 
 var service = Service{Username: "kakou-cloud", Password: "service-password-123"}
@@ -19,7 +20,7 @@ var service = Service{Username: "kakou-cloud", Password: "service-password-123"}
 // broker and each device's password.
 func devicesBroker(t *testing.T) (*Broker, map[string]string) {
 	t.Helper()
-	st, err := store.Open(filepath.Join(t.TempDir(), "cloud.db"))
+	st, err := sqlite.Open(filepath.Join(t.TempDir(), "cloud.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -48,7 +49,7 @@ func devicesBroker(t *testing.T) (*Broker, map[string]string) {
 	return b, pws
 }
 
-func enrollDevice(t *testing.T, st *store.SQLite, site, unit, role string) string {
+func enrollDevice(t *testing.T, st *sqlite.Store, site, unit, role string) string {
 	t.Helper()
 	ctx, now := context.Background(), time.Now()
 	tok := "token-for-" + unit + "-0123456789"

@@ -135,3 +135,14 @@ func (t EnrollmentToken) Check() error {
 	}
 	return nil
 }
+
+// EnrollError keeps the refusals as they are, for errors.Is, and wraps
+// the rest.
+func EnrollError(e Enrollment, err error) error {
+	for _, refusal := range []error{ErrTokenUnknown, ErrTokenUsed, ErrTokenExpired, ErrTokenMismatch} {
+		if errors.Is(err, refusal) {
+			return refusal
+		}
+	}
+	return fmt.Errorf("store: enroll %s/%s: %w", e.Site, e.Unit, err)
+}

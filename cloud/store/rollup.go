@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/kakou/kakou/firmware/wire"
 )
@@ -70,30 +69,10 @@ func EntryMetrics(e *wire.Entry) []string {
 	return m
 }
 
-// rollupKey is one counter: unit "" is the site's own row (site_rollups),
-// kept so the site and facility views read one row per site and hour
-// however many units a site has.
-type rollupKey struct {
-	site, unit string
-	hour       int64 // unix seconds of the hour's start
-	metric     string
-}
-
 // AllSites is the site_rollups key of the whole fleet's counts, kept
 // beside the sites' so the city's hourly chart reads one row per hour and
 // metric however many sites there are. No site id is empty.
 const AllSites = ""
-
-// tally adds the entries' metrics to counts, per unit, per site and for
-// all sites.
-func tally(counts map[rollupKey]int, e *wire.Entry, receivedAt time.Time) {
-	hour := EntryTS(e, receivedAt).Truncate(time.Hour).Unix()
-	for _, m := range EntryMetrics(e) {
-		counts[rollupKey{e.Site, e.Unit, hour, m}]++
-		counts[rollupKey{e.Site, "", hour, m}]++
-		counts[rollupKey{AllSites, "", hour, m}]++
-	}
-}
 
 // AlertDetail is what the alert feed says of an entry's alert.
 func AlertDetail(e *wire.Entry) string {
@@ -117,6 +96,7 @@ const SiteFacility = `coalesce(nullif((SELECT facility FROM sites WHERE site = r
 // build their SQL on it, so they accept and refuse the same queries.
 type RollupSource struct{ Key, From, Only string }
 
+// SourceFor is where q reads, or why q cannot be answered.
 func SourceFor(q RollupQuery) (RollupSource, error) {
 	var src RollupSource
 	switch q.By {

@@ -15,6 +15,7 @@ import (
 
 	"github.com/kakou/kakou/cloud/devicepass"
 	"github.com/kakou/kakou/cloud/store"
+	"github.com/kakou/kakou/cloud/store/sqlite"
 )
 
 // wait bounds every blocking step; a ceiling, not a timing assertion.
@@ -49,7 +50,7 @@ password = "`+servicePassword+`"
 
 func redeem(t *testing.T, db, site, unit, tok string) string {
 	t.Helper()
-	st, err := store.Open(db)
+	st, err := sqlite.Open(db)
 	if err != nil {
 		t.Fatal(err)
 	}
