@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/kakou/kakou/cloud/api"
-	"github.com/kakou/kakou/cloud/store"
+	"github.com/kakou/kakou/cloud/store/sqlite"
 	"github.com/kakou/kakou/firmware/credential"
 	"github.com/kakou/kakou/firmware/wire"
 )
@@ -36,7 +36,7 @@ func TestVisitorNumbersFromGateToExport(t *testing.T) {
 		Credential: wire.Credential{Kind: wire.CredentialVisitor, Result: "registered", Subject: "V-1"},
 		Reasons:    []wire.Reason{{Code: "ok", ZH: "通过", EN: "pass"}}, PolicyVersion: "p-1", Visitor: &v}
 	dbPath := filepath.Join(t.TempDir(), "cloud.db")
-	st, err := store.Open(dbPath)
+	st, err := sqlite.Open(dbPath)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/kakou/kakou/cloud/store"
+	"github.com/kakou/kakou/cloud/store/sqlite"
 )
 
 // cheapArgon2 keeps the tests' logins fast; the parameters travel in each
@@ -48,7 +49,7 @@ type authFixture struct {
 
 func newAuthFixture(t *testing.T) *authFixture {
 	t.Helper()
-	st, err := store.Open(filepath.Join(t.TempDir(), "cloud.db"))
+	st, err := sqlite.Open(filepath.Join(t.TempDir(), "cloud.db"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,18 +4,20 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"math"
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/debug"
 	"slices"
 	"strconv"
 	"testing"
 	"time"
 
-	"github.com/kakou/kakou/cloud/store"
+	"github.com/kakou/kakou/cloud/store/sqlite"
 	"github.com/kakou/kakou/firmware/wire"
 )
 
@@ -28,8 +30,8 @@ import (
 func BenchmarkDashboardAPI(b *testing.B) {
 	n := benchSize(b)
 	srv := filledServer(b, n, 10_000)
-	// As kakou-cloud runs (gc.go); GOGC=100 measures Go's default.
-	if SetGC() {
+	// As kakou-cloud runs; GOGC=100 measures Go's default.
+	if gcAsKakouCloud() {
 		defer resetGC()
 	}
 	defer logHeap(b)
@@ -72,6 +74,26 @@ func BenchmarkDashboardAPI(b *testing.B) {
 	}
 }
 
+// gcAsKakouCloud sets the garbage collector as kakou-cloud does at start
+// (cloud/cmd/kakou-cloud gc.go: a 256 MiB soft heap limit, the percentage
+// trigger off) unless GOGC or GOMEMLIMIT chose otherwise, and says whether
+// it did. The command sets it, not this package: the settings are the
+// whole process's.
+func gcAsKakouCloud() bool {
+	if os.Getenv("GOGC") != "" || os.Getenv("GOMEMLIMIT") != "" {
+		return false
+	}
+	debug.SetMemoryLimit(256 << 20)
+	debug.SetGCPercent(-1)
+	return true
+}
+
+// resetGC undoes gcAsKakouCloud, back to Go's defaults.
+func resetGC() {
+	debug.SetGCPercent(100)
+	debug.SetMemoryLimit(math.MaxInt64)
+}
+
 // logHeap logs what the server keeps alive and the most the heap grew to
 // since the process started: the memory the GC target costs.
 func logHeap(b *testing.B) {
@@ -96,7 +118,7 @@ func benchSize(b *testing.B) int {
 // before the benchmark's now, and serves them.
 func filledServer(b *testing.B, n, units int) *httptest.Server {
 	b.Helper()
-	st, err := store.Open(filepath.Join(b.TempDir(), "cloud.db"))
+	st, err := sqlite.Open(filepath.Join(b.TempDir(), "cloud.db"))
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -129,7 +151,7 @@ func filledServer(b *testing.B, n, units int) *httptest.Server {
 // per transaction: the order the rows go in does not change what the
 // reads cost, and round-robin over 10,000 units would take the fill from
 // minutes to most of an hour.
-func fill(b *testing.B, st *store.SQLite, n, units int, benchNow time.Time) {
+func fill(b *testing.B, st *sqlite.Store, n, units int, benchNow time.Time) {
 	start := time.Now()
 	rng := rand.New(rand.NewPCG(1, 2))
 	const batch = 2000

@@ -15,6 +15,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 	"github.com/kakou/kakou/cloud/store"
+	"github.com/kakou/kakou/cloud/store/sqlite"
 	"github.com/kakou/kakou/firmware/wire"
 )
 
@@ -156,7 +157,7 @@ func TestDashboardIntegrationAlertAcknowledged(t *testing.T) {
 // asks again, instead of stacking requests on a struggling server.
 func TestDashboardIntegrationPollsDoNotPileUp(t *testing.T) {
 	ctx := browser(t, 1920, 1080)
-	st, err := store.Open(filepath.Join(t.TempDir(), "cloud.db"))
+	st, err := sqlite.Open(filepath.Join(t.TempDir(), "cloud.db"))
 	if err != nil {
 		t.Fatal(err)
 	}

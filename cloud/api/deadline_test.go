@@ -10,11 +10,12 @@ import (
 	"time"
 
 	"github.com/kakou/kakou/cloud/store"
+	"github.com/kakou/kakou/cloud/store/sqlite"
 )
 
 // stuckTrace is a store whose trace runs until its context ends, as a
 // query too costly for the database would.
-type stuckTrace struct{ *store.SQLite }
+type stuckTrace struct{ *sqlite.Store }
 
 func (s stuckTrace) Trace(ctx context.Context, q store.TraceQuery) ([]store.Visit, error) {
 	select {

@@ -8,7 +8,7 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/kakou/kakou/cloud/broker"
+	"github.com/kakou/kakou/cloud/devicepass"
 	"github.com/kakou/kakou/cloud/store"
 	"github.com/kakou/kakou/firmware/wire"
 )
@@ -58,8 +58,8 @@ func enroll(st Store, log *slog.Logger, now func() time.Time) http.HandlerFunc {
 			writeError(w, http.StatusBadRequest, `want {"site": …, "unit": …, "token": …} with valid ids`)
 			return
 		}
-		pw := broker.NewPassword()
-		hash, err := broker.HashPassword(pw)
+		pw := devicepass.New()
+		hash, err := devicepass.Hash(pw)
 		if err != nil {
 			writeError(w, http.StatusInternalServerError, "hashing the new password failed")
 			return

@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/kakou/kakou/cloud/broker"
+	"github.com/kakou/kakou/cloud/devicepass"
 	"github.com/kakou/kakou/cloud/store"
 )
 
@@ -47,7 +47,7 @@ func TestEnrollTradesATokenForACredentialOnce(t *testing.T) {
 		t.Fatalf("enroll: %d %v", code, got)
 	}
 	cred, err := f.store.DeviceCredential(context.Background(), store.UnitID{Site: "s1", Unit: "u1"})
-	if err != nil || !broker.CheckPassword(cred.PasswordHash, got["password"]) || strings.Contains(cred.PasswordHash, got["password"]) {
+	if err != nil || !devicepass.Check(cred.PasswordHash, got["password"]) || strings.Contains(cred.PasswordHash, got["password"]) {
 		t.Fatalf("stored credential %+v (err %v) does not hash the password handed out", cred, err)
 	}
 	code, again := f.enroll(t, enrollBody("s1", "u1", "token-0123456789abcdef"))

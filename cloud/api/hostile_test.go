@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/kakou/kakou/cloud/store"
+	"github.com/kakou/kakou/cloud/store/sqlite"
 	"github.com/kakou/kakou/cloud/store/storetest"
 	"github.com/kakou/kakou/firmware/wire"
 )
@@ -51,7 +52,7 @@ func hostileRequests(t testing.TB) []hostileRequest {
 // changes a row count — the alert stays open.
 func TestAPIRefusesHostileRequestsWith400AndChangesNothing(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "cloud.db")
-	st, err := store.Open(path)
+	st, err := sqlite.Open(path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -106,7 +107,7 @@ func FuzzAPIRequests(f *testing.F) {
 		path, query, _ := strings.Cut(r.target, "?")
 		f.Add(r.method == http.MethodPost, path, query, r.body)
 	}
-	st, err := store.Open(filepath.Join(f.TempDir(), "cloud.db"))
+	st, err := sqlite.Open(filepath.Join(f.TempDir(), "cloud.db"))
 	if err != nil {
 		f.Fatal(err)
 	}

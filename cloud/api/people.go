@@ -25,7 +25,7 @@ type Privacy struct {
 }
 
 // personStore is what finding a person needs from the store; both
-// backends have it (cloud/store sqlite_people.go, postgres_people.go).
+// backends have it (people.go in cloud/store/sqlite and cloud/store/postgres).
 type personStore interface {
 	Person(ctx context.Context, q store.PersonQuery) ([]store.Record, error)
 }

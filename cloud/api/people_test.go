@@ -14,7 +14,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/kakou/kakou/cloud/store"
+	"github.com/kakou/kakou/cloud/store/sqlite"
 	"github.com/kakou/kakou/firmware/wire"
 )
 
@@ -47,12 +47,12 @@ func sealForTest(t *testing.T, n sealedNumbers) string {
 // someone else's.
 type peopleFixture struct {
 	h  http.Handler
-	st *store.SQLite
+	st *sqlite.Store
 }
 
 func newPeopleFixture(t *testing.T, priv Privacy) peopleFixture {
 	t.Helper()
-	st, err := store.Open(filepath.Join(t.TempDir(), "cloud.db"))
+	st, err := sqlite.Open(filepath.Join(t.TempDir(), "cloud.db"))
 	if err != nil {
 		t.Fatal(err)
 	}

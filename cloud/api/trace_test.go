@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/kakou/kakou/cloud/store"
+	"github.com/kakou/kakou/cloud/store/sqlite"
 	"github.com/kakou/kakou/firmware/wire"
 )
 
@@ -20,7 +20,7 @@ import (
 // masked, a tracer sees it in full, and both queries are in the audit
 // trail with who asked.
 func TestTraceMasksUnlessTracerAndAuditsEveryQuery(t *testing.T) {
-	st, err := store.Open(filepath.Join(t.TempDir(), "cloud.db"))
+	st, err := sqlite.Open(filepath.Join(t.TempDir(), "cloud.db"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -15,6 +15,7 @@ import (
 	mqtt "github.com/mochi-mqtt/server/v2"
 	"github.com/mochi-mqtt/server/v2/packets"
 
+	"github.com/kakou/kakou/cloud/devicepass"
 	"github.com/kakou/kakou/cloud/store"
 	"github.com/kakou/kakou/firmware/wire"
 )
@@ -119,7 +120,7 @@ func (a *DeviceAuth) authenticate(user, pw string) (identity, error) {
 		return identity{}, fmt.Errorf("%w: enroll it again for a site/unit user name", err)
 	case err != nil:
 		return identity{}, fmt.Errorf("look up device: %w", err)
-	case !CheckPassword(cred.PasswordHash, pw):
+	case !devicepass.Check(cred.PasswordHash, pw):
 		return identity{}, errors.New("wrong password")
 	}
 	return identity{unit: cred.Unit, site: cred.Site, role: cred.Role}, nil

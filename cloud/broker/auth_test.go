@@ -8,7 +8,9 @@ import (
 
 	paho "github.com/eclipse/paho.mqtt.golang"
 
+	"github.com/kakou/kakou/cloud/devicepass"
 	"github.com/kakou/kakou/cloud/store"
+	"github.com/kakou/kakou/cloud/store/sqlite"
 )
 
 var service = Service{Username: "kakou-cloud", Password: "service-password-123"}
@@ -18,7 +20,7 @@ var service = Service{Username: "kakou-cloud", Password: "service-password-123"}
 // broker and each device's password.
 func devicesBroker(t *testing.T) (*Broker, map[string]string) {
 	t.Helper()
-	st, err := store.Open(filepath.Join(t.TempDir(), "cloud.db"))
+	st, err := sqlite.Open(filepath.Join(t.TempDir(), "cloud.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -47,7 +49,7 @@ func devicesBroker(t *testing.T) (*Broker, map[string]string) {
 	return b, pws
 }
 
-func enrollDevice(t *testing.T, st *store.SQLite, site, unit, role string) string {
+func enrollDevice(t *testing.T, st *sqlite.Store, site, unit, role string) string {
 	t.Helper()
 	ctx, now := context.Background(), time.Now()
 	tok := "token-for-" + unit + "-0123456789"
@@ -56,8 +58,8 @@ func enrollDevice(t *testing.T, st *store.SQLite, site, unit, role string) strin
 	if err != nil {
 		t.Fatal(err)
 	}
-	pw := NewPassword()
-	hash, err := HashPassword(pw)
+	pw := devicepass.New()
+	hash, err := devicepass.Hash(pw)
 	if err != nil {
 		t.Fatal(err)
 	}

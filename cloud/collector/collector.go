@@ -21,6 +21,8 @@ import (
 	"github.com/kakou/kakou/cloud/ingest"
 	"github.com/kakou/kakou/cloud/metrics"
 	"github.com/kakou/kakou/cloud/store"
+	"github.com/kakou/kakou/cloud/store/postgres"
+	"github.com/kakou/kakou/cloud/store/sqlite"
 )
 
 // Store is what the collector runs on: SQLite in its data directory, or
@@ -102,12 +104,12 @@ func (c *Collector) openStore(ctx context.Context) error {
 
 func (c *Collector) dialStore(ctx context.Context) (Store, error) {
 	if c.cfg.Store.Driver == "postgres" {
-		return store.OpenPostgres(ctx, c.cfg.Store.PostgresDSN())
+		return postgres.Open(ctx, c.cfg.Store.PostgresDSN())
 	}
 	if err := os.MkdirAll(c.cfg.DataDir, 0o750); err != nil {
 		return nil, fmt.Errorf("data directory: %w", err)
 	}
-	st, err := store.Open(c.cfg.DatabasePath())
+	st, err := sqlite.Open(c.cfg.DatabasePath())
 	if err != nil {
 		return nil, err
 	}

@@ -4,6 +4,7 @@ import (
 	"cmp"
 
 	"github.com/kakou/kakou/cloud/broker"
+	"github.com/kakou/kakou/cloud/devicepass"
 )
 
 // serviceUser is the collector's own MQTT user name when the config
@@ -20,7 +21,7 @@ func (c *Collector) requireDevices(b *broker.Broker) error {
 	}
 	bc := &c.cfg.Broker
 	if bc.Password == "" {
-		bc.Username, bc.Password = cmp.Or(bc.Username, serviceUser), broker.NewPassword()
+		bc.Username, bc.Password = cmp.Or(bc.Username, serviceUser), devicepass.New()
 	}
 	a, err := broker.NewDeviceAuth(c.store, broker.Service{Username: bc.Username, Password: bc.Password}, c.log)
 	if err != nil {

@@ -7,7 +7,8 @@ import (
 	"time"
 
 	"github.com/kakou/kakou/cloud/api"
-	"github.com/kakou/kakou/cloud/store"
+	"github.com/kakou/kakou/cloud/store/postgres"
+	"github.com/kakou/kakou/cloud/store/sqlite"
 )
 
 // PrivacyConfig is the [privacy] table: the fleet's keys for visitors'
@@ -84,8 +85,8 @@ type purger interface {
 }
 
 var (
-	_ purger = (*store.SQLite)(nil)
-	_ purger = (*store.Postgres)(nil)
+	_ purger = (*sqlite.Store)(nil)
+	_ purger = (*postgres.Store)(nil)
 )
 
 // startRetention purges at start and every retentionEvery until

@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/kakou/kakou/cloud/store"
+	"github.com/kakou/kakou/cloud/store/sqlite"
 	"github.com/kakou/kakou/firmware/wire"
 )
 
@@ -34,9 +34,9 @@ func (r *recorder) PublishRetained(_ context.Context, topic string, b []byte) er
 	return nil
 }
 
-func setup(t *testing.T) (*Fleet, *store.SQLite, *recorder) {
+func setup(t *testing.T) (*Fleet, *sqlite.Store, *recorder) {
 	t.Helper()
-	st, err := store.Open(filepath.Join(t.TempDir(), "cloud.db"))
+	st, err := sqlite.Open(filepath.Join(t.TempDir(), "cloud.db"))
 	if err != nil {
 		t.Fatal(err)
 	}

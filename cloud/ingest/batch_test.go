@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/kakou/kakou/cloud/store"
+	"github.com/kakou/kakou/cloud/store/sqlite"
 	"github.com/kakou/kakou/firmware/wire"
 )
 
@@ -15,7 +16,7 @@ import (
 // keeps nothing, as the test is about the writer, not SQLite (which under
 // -race would take longer than the test may wait).
 type committedStore struct {
-	*store.SQLite // for statuses and dead letters
+	*sqlite.Store // for statuses and dead letters
 	committed     atomic.Uint64
 }
 
@@ -59,7 +60,7 @@ func (ackRecorder) Payload() []byte     { return nil }
 // came, and only after the transaction that stored it.
 func TestWriterPubacksEveryMessageInOrderAfterItsBatchIsStored(t *testing.T) {
 	const n = 5 * maxBatch
-	st := &committedStore{SQLite: openStore(t)}
+	st := &committedStore{Store: openStore(t)}
 	in, err := New(st, Options{BrokerURL: "tcp://127.0.0.1:1", ClientID: "cloud"})
 	if err != nil {
 		t.Fatal(err)

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/kakou/kakou/cloud/store"
+	"github.com/kakou/kakou/cloud/store/sqlite"
 	"github.com/kakou/kakou/cloud/store/storetest"
 	"github.com/kakou/kakou/firmware/wire"
 )
@@ -39,7 +40,7 @@ func hostileMessages(t testing.TB) []hostileMessage {
 	return out
 }
 
-func deadLetters(t *testing.T, s *store.SQLite) []store.DeadLetter {
+func deadLetters(t *testing.T, s *sqlite.Store) []store.DeadLetter {
 	t.Helper()
 	got, err := s.DeadLetters(context.Background(), 1000)
 	if err != nil {
@@ -55,7 +56,7 @@ func deadLetters(t *testing.T, s *store.SQLite) []store.DeadLetter {
 func TestIngestDeadLettersEveryHostileMessageAndChangesNothingElse(t *testing.T) {
 	url, dir := startBroker(t), t.TempDir()
 	path := filepath.Join(dir, "cloud.db")
-	s, err := store.Open(path)
+	s, err := sqlite.Open(path)
 	if err != nil {
 		t.Fatal(err)
 	}

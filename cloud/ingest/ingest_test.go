@@ -16,6 +16,7 @@ import (
 	paho "github.com/eclipse/paho.mqtt.golang"
 	"github.com/kakou/kakou/cloud/broker"
 	"github.com/kakou/kakou/cloud/store"
+	"github.com/kakou/kakou/cloud/store/sqlite"
 	"github.com/kakou/kakou/firmware/wire"
 )
 
@@ -44,9 +45,9 @@ func newBroker(t testing.TB) *broker.Broker {
 	return b
 }
 
-func openStore(t testing.TB) *store.SQLite {
+func openStore(t testing.TB) *sqlite.Store {
 	t.Helper()
-	s, err := store.Open(filepath.Join(t.TempDir(), "cloud.db"))
+	s, err := sqlite.Open(filepath.Join(t.TempDir(), "cloud.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -116,7 +117,7 @@ func handled(in *Ingest, n uint64) func() bool {
 	return func() bool { s := in.Stats(); return s.Accepted+s.Rejected >= n }
 }
 
-func entries(t testing.TB, s *store.SQLite) []store.Record {
+func entries(t testing.TB, s *sqlite.Store) []store.Record {
 	t.Helper()
 	got, err := s.Entries(context.Background(), store.Query{})
 	if err != nil {
@@ -222,7 +223,7 @@ func TestIngestReceivesEntriesQueuedWhileCollectorWasDown(t *testing.T) {
 
 // flakyStore fails its first writes, like a disk that is briefly locked.
 type flakyStore struct {
-	*store.SQLite
+	*sqlite.Store
 	failures, attempts atomic.Int32
 }
 
@@ -231,32 +232,32 @@ func (f *flakyStore) PutEntries(ctx context.Context, e []wire.Entry, at time.Tim
 	if f.failures.Add(-1) >= 0 {
 		return store.PutResult{}, errors.New("disk I/O error")
 	}
-	return f.SQLite.PutEntries(ctx, e, at)
+	return f.Store.PutEntries(ctx, e, at)
 }
 
 func TestIngestRetriesFailedStoreBeforeAcknowledging(t *testing.T) {
 	url := startBroker(t)
-	flaky := &flakyStore{SQLite: openStore(t)}
+	flaky := &flakyStore{Store: openStore(t)}
 	flaky.failures.Store(2)
 	in := startIngest(t, flaky, url, "cloud")
 	publish(t, unit(t, url), wire.EntryTopic("site-a", "u1"), false, entry("site-a", "u1", 1))
 	eventually(t, "entry stored after retries", handled(in, 1))
-	if got := entries(t, flaky.SQLite); len(got) != 1 || in.Stats().Rejected != 0 {
+	if got := entries(t, flaky.Store); len(got) != 1 || in.Stats().Rejected != 0 {
 		t.Fatalf("stored %d entries, stats %+v; want 1 entry, nothing rejected", len(got), in.Stats())
 	}
 }
 
 func TestIngestLeavesWhatItCouldNotStoreWithTheBrokerOnStop(t *testing.T) {
 	url := startBroker(t)
-	broken := &flakyStore{SQLite: openStore(t)}
+	broken := &flakyStore{Store: openStore(t)}
 	broken.failures.Store(1 << 30) // the disk never recovers
 	in := startIngest(t, broken, url, "cloud")
 	publishEntries(t, unit(t, url), "u1", 1, 2, 3)
 	eventually(t, "a store attempt", func() bool { return broken.attempts.Load() > 0 })
 	in.Stop()
 
-	again := startIngest(t, broken.SQLite, url, "cloud") // a healthy disk, same session
-	eventually(t, "entries redelivered and stored", func() bool { return len(entries(t, broken.SQLite)) == 3 })
+	again := startIngest(t, broken.Store, url, "cloud") // a healthy disk, same session
+	eventually(t, "entries redelivered and stored", func() bool { return len(entries(t, broken.Store)) == 3 })
 	if stats := again.Stats(); stats.Accepted < 3 || stats.Rejected != 0 {
 		t.Fatalf("stats after restart %+v, want the 3 entries accepted", stats)
 	}
@@ -301,7 +302,7 @@ func TestNewRejectsIncompleteOptions(t *testing.T) {
 // by a long checkpoint, then keeps only the seqs it was given: the test
 // is about reading from the broker, not about SQLite.
 type gatedStore struct {
-	*store.SQLite // for statuses and dead letters
+	*sqlite.Store // for statuses and dead letters
 	open          chan struct{}
 	mu            sync.Mutex
 	seqs          map[uint64]bool
@@ -329,7 +330,7 @@ func TestIngestKeepsReadingWhileTheStoreStalls(t *testing.T) {
 	}
 	const n = 40_000
 	b := newBroker(t)
-	gated := &gatedStore{SQLite: openStore(t), open: make(chan struct{}), seqs: map[uint64]bool{}}
+	gated := &gatedStore{Store: openStore(t), open: make(chan struct{}), seqs: map[uint64]bool{}}
 	in := startIngest(t, gated, b.URL(), "cloud")
 	release := sync.OnceFunc(func() { close(gated.open) })
 	t.Cleanup(release) // before in.Stop, which waits for the writer

@@ -12,8 +12,8 @@ import (
 
 	paho "github.com/eclipse/paho.mqtt.golang"
 	"github.com/kakou/kakou/cloud/loadgen"
-	"github.com/kakou/kakou/cloud/store"
 	"github.com/kakou/kakou/cloud/store/pgtest"
+	"github.com/kakou/kakou/cloud/store/postgres"
 	"github.com/kakou/kakou/firmware/wire"
 )
 
@@ -62,7 +62,7 @@ func BenchmarkIngestThroughput(b *testing.B) {
 // KAKOU_INTEGRATION=1.
 func BenchmarkIngestThroughputPostgres(b *testing.B) {
 	throughput(b, func(b *testing.B) Store {
-		p, err := store.OpenPostgres(context.Background(), pgtest.Start(b))
+		p, err := postgres.Open(context.Background(), pgtest.Start(b))
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -34,11 +34,11 @@ type Conflict struct {
 // AlertConflict is the alert kind a conflict raises.
 const AlertConflict = "conflict"
 
-// conflictOf compares an entry that was not inserted with the stored rows
+// ConflictOf compares an entry that was not inserted with the stored rows
 // that hold its id or its key, and says what kind of conflict it is, if
 // any. stored holds at most two rows: the one with e's id and the one
 // with e's (site, unit, seq).
-func conflictOf(e *wire.Entry, stored []wire.Entry) (Conflict, bool) {
+func ConflictOf(e *wire.Entry, stored []wire.Entry) (Conflict, bool) {
 	for i := range stored {
 		s := &stored[i]
 		sameKey := s.Site == e.Site && s.Unit == e.Unit && s.Seq == e.Seq
@@ -87,9 +87,9 @@ func (c Conflict) DeadLetter(receivedAt time.Time) DeadLetter {
 		ReceivedAt: receivedAt}
 }
 
-// alert is what the alert feed says of the conflict. Its id is the set-
+// Alert is what the alert feed says of the conflict. Its id is the set-
 // aside entry's, so the same conflict re-sent raises one alert.
-func (c Conflict) alert(receivedAt time.Time) Alert {
+func (c Conflict) Alert(receivedAt time.Time) Alert {
 	return Alert{ID: "conflict-" + c.Entry.ID + "-" + c.StoredID, Site: c.Entry.Site, Unit: c.Entry.Unit,
 		Kind: AlertConflict, RaisedAt: receivedAt, EntryID: c.StoredID,
 		Detail: fmt.Sprintf("两条记录争用同一序号：已存 %s，另一条 %s 已搁置待核查 (%s)", c.StoredID, c.Entry.ID, c.Reason)}

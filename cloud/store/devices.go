@@ -44,7 +44,7 @@ type EnrollmentToken struct {
 // password it will be given if the token holds.
 type Enrollment struct {
 	Token, Site, Unit string
-	PasswordHash      string // mosquitto $7$ form (cloud/broker/passwd.go)
+	PasswordHash      string // mosquitto $7$ form (cloud/devicepass)
 	At                time.Time
 }
 
@@ -80,8 +80,8 @@ func ParseUsername(user string) UnitID {
 	return UnitID{Site: site, Unit: unit}
 }
 
-// oneCredential is the single credential a look-up of id found.
-func oneCredential(id UnitID, found []DeviceCredential) (DeviceCredential, error) {
+// OneCredential is the single credential a look-up of id found.
+func OneCredential(id UnitID, found []DeviceCredential) (DeviceCredential, error) {
 	switch {
 	case len(found) == 0:
 		return DeviceCredential{}, ErrNotFound
@@ -99,29 +99,30 @@ func TokenHash(token string) string {
 	return hex.EncodeToString(sum[:])
 }
 
-// tokenRow is a stored token as both backends read it back.
-type tokenRow struct {
-	site, unit, role string
-	expires          int64
-	used             bool
+// TokenRow is a stored token as both backends read it back.
+type TokenRow struct {
+	Site, Unit, Role string
+	Expires          int64 // unix nanoseconds
+	Used             bool
 }
 
 // check says whether the stored token admits e. A token for another site
 // or unit is refused without being spent, so a typo does not cost the
 // installer the token.
-func (r tokenRow) check(e Enrollment) error {
+func (r TokenRow) Check(e Enrollment) error {
 	switch {
-	case r.used:
+	case r.Used:
 		return ErrTokenUsed
-	case e.At.UnixNano() >= r.expires:
+	case e.At.UnixNano() >= r.Expires:
 		return ErrTokenExpired
-	case r.site != e.Site || r.unit != e.Unit:
+	case r.Site != e.Site || r.Unit != e.Unit:
 		return ErrTokenMismatch
 	}
 	return nil
 }
 
-func validToken(t EnrollmentToken) error {
+// Check says what is wrong with t, if anything, before it is stored.
+func (t EnrollmentToken) Check() error {
 	switch {
 	case len(t.Token) < 16:
 		return errors.New("store: enrollment token too short (want at least 16 characters)")
@@ -133,4 +134,15 @@ func validToken(t EnrollmentToken) error {
 		return errors.New("store: enrollment token expires before it is created")
 	}
 	return nil
+}
+
+// EnrollError keeps the refusals as they are, for errors.Is, and wraps
+// the rest.
+func EnrollError(e Enrollment, err error) error {
+	for _, refusal := range []error{ErrTokenUnknown, ErrTokenUsed, ErrTokenExpired, ErrTokenMismatch} {
+		if errors.Is(err, refusal) {
+			return refusal
+		}
+	}
+	return fmt.Errorf("store: enroll %s/%s: %w", e.Site, e.Unit, err)
 }

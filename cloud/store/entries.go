@@ -1,12 +1,10 @@
 package store
 
 import (
-	"context"
 	"database/sql"
 	"encoding/json"
 	"fmt"
 	"math"
-	"strings"
 	"time"
 
 	"github.com/kakou/kakou/firmware/wire"
@@ -33,23 +31,11 @@ const (
 	MaxLimit     = 1000
 )
 
-// entryColumns are the columns PutEntries writes, in entryArgs's order.
-const entryColumns = `id, site, unit, seq, boot_id, lane, time, clock_synced, ts,
+// EntryColumns are the columns PutEntries writes, in EntryValues's order.
+const EntryColumns = `id, site, unit, seq, boot_id, lane, time, clock_synced, ts,
 	received_at, raw_c, corrected_c, credential_kind, credential_result,
 	credential_subject, decision, reasons, policy_version, historical, detail,
 	id_hash, phone_hash`
-
-// entryInsert inserts entries, 32 to a statement at most: one statement
-// per row would cost more in the driver than in SQLite's B-trees. OR
-// IGNORE skips a row that repeats an id or a (site, unit, seq): a re-send,
-// or a conflict that PutEntries then sets aside (conflict.go). It would also
-// skip a NULL in a NOT NULL column, but entryArgs passes NULL only to
-// nullable columns. ON CONFLICT DO NOTHING would let such a NULL abort the
-// statement, and a statement that may abort halfway through many rows
-// keeps a journal of every page it touches: a tenth of the store's CPU
-// (BenchmarkPutEntriesFleet). RETURNING yields the rows inserted.
-var entryInsert = manyRows{head: "INSERT OR IGNORE INTO entries (" + entryColumns + ") VALUES ",
-	width: strings.Count(entryColumns, ",") + 1, tail: " RETURNING id, site, unit, seq", sizes: []int{32, 8, 1}}
 
 // PutResult is what one PutEntries did.
 type PutResult struct {
@@ -63,89 +49,19 @@ type PutResult struct {
 	Conflicts []Conflict
 }
 
-// PutEntries stores entries received at receivedAt in one transaction.
-// An entry re-sent after a lost acknowledgement is skipped and counted
-// once; one that claims a stored entry's id or (site, unit, seq) with
-// other contents is a conflict, set aside (conflict.go). Each sending unit's row is created or touched so units
-// that never sent a status still appear on the dashboard, and its
-// watermark is advanced in the same transaction: a watermark is never
-// ahead of what is committed.
-func (s *SQLite) PutEntries(ctx context.Context, entries []wire.Entry, receivedAt time.Time) (PutResult, error) {
-	var res PutResult
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		fresh, err := s.insertEntries(ctx, tx, entries, receivedAt)
-		if err != nil {
-			return err
-		}
-		if err := s.countFresh(ctx, tx, entries, fresh, receivedAt); err != nil {
-			return err
-		}
-		conflicts, err := s.setAside(ctx, tx, entries, fresh, receivedAt)
-		if err != nil {
-			return err
-		}
-		w, err := s.touchUnits(ctx, tx, entries, receivedAt)
-		res = PutResult{Inserted: len(fresh), Watermarks: w, Conflicts: conflicts}
-		return err
-	})
-	if err != nil {
-		return PutResult{}, fmt.Errorf("store: put %d entries: %w", len(entries), err)
-	}
-	return res, nil
-}
-
-// rowKey names an inserted row exactly: a batch may carry one id under
+// RowKey names an inserted row exactly: a batch may carry one id under
 // two seqs, and only the row that went in may be counted.
-type rowKey struct {
-	id, site, unit string
-	seq            uint64
+type RowKey struct {
+	ID, Site, Unit string
+	Seq            uint64
 }
 
-func keyOf(e *wire.Entry) rowKey { return rowKey{e.ID, e.Site, e.Unit, e.Seq} }
+// KeyOf is the RowKey of e.
+func KeyOf(e *wire.Entry) RowKey { return RowKey{e.ID, e.Site, e.Unit, e.Seq} }
 
-// insertEntries inserts what is new and returns the rows it inserted:
-// RETURNING yields only the rows ON CONFLICT did not skip.
-func (s *SQLite) insertEntries(ctx context.Context, tx *sql.Tx, entries []wire.Entry, receivedAt time.Time) (map[rowKey]bool, error) {
-	fresh := make(map[rowKey]bool, len(entries))
-	args := make([]any, 0, entryInsert.sizes[0]*entryInsert.width)
-	for len(entries) > 0 {
-		stmt, n := s.next(ctx, tx, entryInsert, len(entries))
-		chunk := entries[:n]
-		entries = entries[n:]
-		args = args[:0]
-		for i := range chunk {
-			row, err := entryArgs(&chunk[i], receivedAt)
-			if err != nil {
-				return nil, err
-			}
-			args = append(args, row...)
-		}
-		if err := insertChunk(ctx, stmt, args, fresh); err != nil {
-			return nil, fmt.Errorf("entries %s to %s: %w", chunk[0].ID, chunk[len(chunk)-1].ID, err)
-		}
-	}
-	return fresh, nil
-}
-
-func insertChunk(ctx context.Context, stmt *sql.Stmt, args []any, fresh map[rowKey]bool) error {
-	rows, err := stmt.QueryContext(ctx, args...)
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var k rowKey
-		var seq int64
-		if err := rows.Scan(&k.id, &k.site, &k.unit, &seq); err != nil {
-			return err
-		}
-		k.seq = uint64(seq)
-		fresh[k] = true
-	}
-	return rows.Err()
-}
-
-func entryArgs(e *wire.Entry, receivedAt time.Time) ([]any, error) {
+// EntryValues are e's values in EntryColumns's order, as received at
+// receivedAt.
+func EntryValues(e *wire.Entry, receivedAt time.Time) ([]any, error) {
 	if e.Seq > math.MaxInt64 {
 		return nil, fmt.Errorf("entry %s: seq %d does not fit SQLite's INTEGER", e.ID, e.Seq)
 	}
@@ -157,23 +73,23 @@ func entryArgs(e *wire.Entry, receivedAt time.Time) ([]any, error) {
 	if err != nil {
 		return nil, fmt.Errorf("entry %s reasons: %w", e.ID, err)
 	}
-	ts := entryTS(e, receivedAt)
+	ts := EntryTS(e, receivedAt)
 	var raw, corrected sql.NullFloat64
 	if t := e.Temperature; t != nil {
 		raw = sql.NullFloat64{Float64: t.RawC, Valid: true}
 		corrected = sql.NullFloat64{Float64: t.CorrectedC, Valid: true}
 	}
-	idHash, phoneHash := visitorHashes(e)
+	idHash, phoneHash := VisitorHashes(e)
 	return []any{e.ID, e.Site, e.Unit, int64(e.Seq), e.BootID, string(e.Lane),
 		e.Time.Format(time.RFC3339Nano), e.ClockSynced, ts.UnixNano(), receivedAt.UnixNano(),
 		raw, corrected, string(e.Credential.Kind), e.Credential.Result,
 		e.Credential.Subject, string(e.Decision), string(reasons), e.PolicyVersion,
-		e.Historical, detailJSON(e), idHash, phoneHash}, nil
+		e.Historical, DetailJSON(e), idHash, phoneHash}, nil
 }
 
-// visitorHashes are the visitor's keyed hashes, NULL where there are none,
+// VisitorHashes are the visitor's keyed hashes, NULL where there are none,
 // so the partial indexes on them hold visitors only.
-func visitorHashes(e *wire.Entry) (idHash, phoneHash sql.NullString) {
+func VisitorHashes(e *wire.Entry) (idHash, phoneHash sql.NullString) {
 	if v := e.Visitor; v != nil {
 		idHash = sql.NullString{String: v.IDHash, Valid: v.IDHash != ""}
 		phoneHash = sql.NullString{String: v.PhoneHash, Valid: v.PhoneHash != ""}
@@ -181,72 +97,24 @@ func visitorHashes(e *wire.Entry) (idHash, phoneHash sql.NullString) {
 	return idHash, phoneHash
 }
 
-// detail carries the parts of an entry no query filters on, so the cloud
+// Detail carries the parts of an entry no query filters on, so the cloud
 // keeps everything the unit sent: once acknowledged, the unit may purge it.
-type detail struct {
+type Detail struct {
 	Alert       string            `json:"alert,omitempty"`
 	Visitor     *wire.Visitor     `json:"visitor,omitempty"`
 	Override    *wire.Override    `json:"override,omitempty"`
 	Temperature *wire.Temperature `json:"temperature,omitempty"`
 }
 
-func detailJSON(e *wire.Entry) string {
-	b, _ := json.Marshal(detail{Alert: e.Alert, Visitor: e.Visitor, Override: e.Override, Temperature: e.Temperature}) // plain data: cannot fail
+// DetailJSON is e's Detail as stored.
+func DetailJSON(e *wire.Entry) string {
+	b, _ := json.Marshal(Detail{Alert: e.Alert, Visitor: e.Visitor, Override: e.Override, Temperature: e.Temperature}) // plain data: cannot fail
 	return string(b)
 }
 
-// Entries returns the entries q selects, newest first by ts, then by seq.
-func (s *SQLite) Entries(ctx context.Context, q Query) ([]Record, error) {
-	where, args := q.where()
-	args = append(args, q.limit())
-	rows, err := s.db.QueryContext(ctx, `SELECT `+recordColumns+` FROM entries`+where+
-		` ORDER BY ts DESC, seq DESC LIMIT ?`, args...)
-	if err != nil {
-		return nil, fmt.Errorf("store: query entries: %w", err)
-	}
-	defer rows.Close()
-	out := []Record{}
-	for rows.Next() {
-		r, err := scanRecord(rows)
-		if err != nil {
-			return nil, fmt.Errorf("store: read entry: %w", err)
-		}
-		out = append(out, r)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("store: query entries: %w", err)
-	}
-	return out, nil
-}
-
-// where builds only the conditions in use, so SQLite can pick the
-// (site, ts) or (site, unit, ts) index.
-func (q Query) where() (string, []any) {
-	var conds []string
-	var args []any
-	add := func(cond string, arg any) {
-		conds = append(conds, cond)
-		args = append(args, arg)
-	}
-	if q.Site != "" {
-		add("site = ?", q.Site)
-	}
-	if q.Unit != "" {
-		add("unit = ?", q.Unit)
-	}
-	if !q.Since.IsZero() {
-		add("ts >= ?", q.Since.UnixNano())
-	}
-	if !q.Until.IsZero() {
-		add("ts < ?", q.Until.UnixNano())
-	}
-	if len(conds) == 0 {
-		return "", nil
-	}
-	return " WHERE " + strings.Join(conds, " AND "), args
-}
-
-func (q Query) limit() int {
+// RowLimit is how many entries q returns: Limit within DefaultLimit and
+// MaxLimit.
+func (q Query) RowLimit() int {
 	switch {
 	case q.Limit <= 0:
 		return DefaultLimit
@@ -256,39 +124,7 @@ func (q Query) limit() int {
 	return q.Limit
 }
 
-// recordColumns are what scanRecord reads, in its order.
-const recordColumns = `id, site, unit, seq, boot_id, lane, time, clock_synced,
+// RecordColumns are what scanRecord reads, in its order.
+const RecordColumns = `id, site, unit, seq, boot_id, lane, time, clock_synced,
 	received_at, raw_c, corrected_c, credential_kind, credential_result,
 	credential_subject, decision, reasons, policy_version, historical, detail`
-
-func scanRecord(rows *sql.Rows) (Record, error) {
-	var r Record
-	var seq int64
-	var unitTime, reasons, extra string
-	var received sql.NullInt64
-	var raw, corrected sql.NullFloat64
-	e := &r.Entry
-	err := rows.Scan(&e.ID, &e.Site, &e.Unit, &seq, &e.BootID, &e.Lane, &unitTime,
-		&e.ClockSynced, &received, &raw, &corrected, &e.Credential.Kind,
-		&e.Credential.Result, &e.Credential.Subject, &e.Decision, &reasons, &e.PolicyVersion,
-		&e.Historical, &extra)
-	if err != nil {
-		return Record{}, err
-	}
-	var d detail
-	if err := json.Unmarshal([]byte(extra), &d); err != nil {
-		return Record{}, fmt.Errorf("entry %s detail: %w", e.ID, err)
-	}
-	e.Alert, e.Visitor, e.Override = d.Alert, d.Visitor, d.Override
-	e.Schema, e.Seq, r.ReceivedAt = wire.SchemaVersion, uint64(seq), fromNanos(received)
-	if e.Time, err = time.Parse(time.RFC3339Nano, unitTime); err != nil {
-		return Record{}, fmt.Errorf("entry %s time: %w", e.ID, err)
-	}
-	if e.Temperature = d.Temperature; e.Temperature == nil && raw.Valid {
-		e.Temperature = &wire.Temperature{RawC: raw.Float64, CorrectedC: corrected.Float64}
-	}
-	if err := json.Unmarshal([]byte(reasons), &e.Reasons); err != nil {
-		return Record{}, fmt.Errorf("entry %s reasons: %w", e.ID, err)
-	}
-	return r, nil
-}

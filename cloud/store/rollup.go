@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/kakou/kakou/firmware/wire"
 )
@@ -35,8 +34,8 @@ const (
 	PrefixAlert    = "alert:"
 )
 
-// entryMetrics are the metrics one entry adds 1 to.
-func entryMetrics(e *wire.Entry) []string {
+// EntryMetrics are the metrics one entry adds 1 to.
+func EntryMetrics(e *wire.Entry) []string {
 	m := []string{MetricTotal, PrefixDecision + string(e.Decision)}
 	if e.Decision == wire.Allow {
 		if e.Lane == wire.LaneIn {
@@ -70,33 +69,13 @@ func entryMetrics(e *wire.Entry) []string {
 	return m
 }
 
-// rollupKey is one counter: unit "" is the site's own row (site_rollups),
-// kept so the site and facility views read one row per site and hour
-// however many units a site has.
-type rollupKey struct {
-	site, unit string
-	hour       int64 // unix seconds of the hour's start
-	metric     string
-}
-
 // AllSites is the site_rollups key of the whole fleet's counts, kept
 // beside the sites' so the city's hourly chart reads one row per hour and
 // metric however many sites there are. No site id is empty.
 const AllSites = ""
 
-// tally adds the entries' metrics to counts, per unit, per site and for
-// all sites.
-func tally(counts map[rollupKey]int, e *wire.Entry, receivedAt time.Time) {
-	hour := entryTS(e, receivedAt).Truncate(time.Hour).Unix()
-	for _, m := range entryMetrics(e) {
-		counts[rollupKey{e.Site, e.Unit, hour, m}]++
-		counts[rollupKey{e.Site, "", hour, m}]++
-		counts[rollupKey{AllSites, "", hour, m}]++
-	}
-}
-
-// alertDetail is what the alert feed says of an entry's alert.
-func alertDetail(e *wire.Entry) string {
+// AlertDetail is what the alert feed says of an entry's alert.
+func AlertDetail(e *wire.Entry) string {
 	var parts []string
 	if t := e.Temperature; t != nil {
 		parts = append(parts, strconv.FormatFloat(t.CorrectedC, 'f', 1, 64)+" °C")
@@ -107,28 +86,29 @@ func alertDetail(e *wire.Entry) string {
 	return strings.Join(parts, "；")
 }
 
-// siteFacility is a site's facility type, as a scalar subquery on r.site:
+// SiteFacility is a site's facility type, as a scalar subquery on r.site:
 // the one the centre configured, or else one its units report.
-const siteFacility = `coalesce(nullif((SELECT facility FROM sites WHERE site = r.site), ''),
+const SiteFacility = `coalesce(nullif((SELECT facility FROM sites WHERE site = r.site), ''),
 	(SELECT max(facility) FROM units WHERE site = r.site), '')`
 
-// rollupSource is what a rollup query reads for its By: the key column,
+// RollupSource is what a rollup query reads for its By: the key column,
 // the table, and the condition that picks the table's rows. Both backends
 // build their SQL on it, so they accept and refuse the same queries.
-type rollupSource struct{ key, from, only string }
+type RollupSource struct{ Key, From, Only string }
 
-func sourceFor(q RollupQuery) (rollupSource, error) {
-	var src rollupSource
+// SourceFor is where q reads, or why q cannot be answered.
+func SourceFor(q RollupQuery) (RollupSource, error) {
+	var src RollupSource
 	switch q.By {
 	case "", "site":
-		src = rollupSource{"r.site", "site_rollups r", "r.site <> ''"}
+		src = RollupSource{"r.site", "site_rollups r", "r.site <> ''"}
 	case "facility":
-		src = rollupSource{siteFacility, "site_rollups r", "r.site <> ''"}
+		src = RollupSource{SiteFacility, "site_rollups r", "r.site <> ''"}
 	case "unit":
 		// "site/unit": two sites may each have a gate-1 (UnitID)
-		src = rollupSource{"r.site || '/' || r.unit", "rollups r", "1 = 1"}
+		src = RollupSource{"r.site || '/' || r.unit", "rollups r", "1 = 1"}
 	case "all":
-		src = rollupSource{"CAST('all' AS TEXT)", "site_rollups r", "r.site = ''"}
+		src = RollupSource{"CAST('all' AS TEXT)", "site_rollups r", "r.site = ''"}
 	default:
 		return src, fmt.Errorf("store: rollups by %q: want site, unit, facility or all", q.By)
 	}

@@ -26,13 +26,14 @@ type Session struct {
 	SeenAt    time.Time // the last request, at most a minute stale (see TouchSession)
 }
 
-// errSessionShape is returned for a session the store would not be able to
+// ErrSessionShape is returned for a session the store would not be able to
 // find again, so the API's bug shows at login rather than as a logout.
-var errSessionShape = errors.New("store: a session needs an id of 64 hex digits, a user, a csrf token and both times")
+var ErrSessionShape = errors.New("store: a session needs an id of 64 hex digits, a user, a csrf token and both times")
 
-func (s Session) check() error {
+// Check refuses a session the store could not find again.
+func (s Session) Check() error {
 	if len(s.ID) != 64 || s.User == "" || s.CSRF == "" || s.CreatedAt.IsZero() || s.SeenAt.IsZero() {
-		return errSessionShape
+		return ErrSessionShape
 	}
 	return nil
 }

@@ -28,9 +28,9 @@ var QueryTimes = TimeRange{From: time.Unix(0, 0).UTC(), To: time.Date(2262, 1, 1
 var ClockTimes = TimeRange{From: time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC),
 	To: time.Date(2200, 1, 1, 0, 0, 0, 0, time.UTC)}
 
-// entryTS is the time every query uses (see the package comment): the
+// EntryTS is the time every query uses (see the package comment): the
 // unit's clock when it was synced and believable, else the receive time.
-func entryTS(e *wire.Entry, receivedAt time.Time) time.Time {
+func EntryTS(e *wire.Entry, receivedAt time.Time) time.Time {
 	if e.ClockSynced && ClockTimes.Contains(e.Time) {
 		return e.Time
 	}

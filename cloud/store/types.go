@@ -105,3 +105,14 @@ const (
 	DefaultTraceLimit = 1000
 	MaxTraceLimit     = 10000
 )
+
+// RowLimit is how many visits q returns: Limit within the trace limits.
+func (q TraceQuery) RowLimit() int {
+	switch {
+	case q.Limit <= 0:
+		return DefaultTraceLimit
+	case q.Limit > MaxTraceLimit:
+		return MaxTraceLimit
+	}
+	return q.Limit
+}

@@ -1,10 +1,8 @@
 package store
 
 import (
-	"context"
 	"database/sql"
 	"encoding/json"
-	"fmt"
 	"math"
 	"time"
 
@@ -40,95 +38,10 @@ type Unit struct {
 	DiskAlarm     bool
 }
 
-// PutStatus records a unit's birth or last-will message. Fields the message
-// leaves empty keep their earlier value, since a will is composed before the
-// unit knows everything about itself. For the same reason the devices and
-// the backlog (Backlog, OldestUnacked, DiskAlarm) are taken from an online
-// status only: the will would report them as they were at connect time.
-//
-// A zero receivedAt means the message is a retained copy the broker replayed
-// on subscribe: it tells the unit's state but not when the unit was last
-// heard from, so last_seen is left as it was.
-func (s *SQLite) PutStatus(ctx context.Context, st wire.Status, receivedAt time.Time) error {
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		if err := putUnitStatus(ctx, tx, st, receivedAt); err != nil {
-			return err
-		}
-		return deviceAlerts(ctx, tx, st, receivedAt)
-	})
-	if err != nil {
-		return fmt.Errorf("store: put status of %s: %w", st.Unit, err)
-	}
-	return nil
-}
-
-func putUnitStatus(ctx context.Context, tx *sql.Tx, st wire.Status, receivedAt time.Time) error {
-	backlog, oldest, alarm := liveBacklog(st)
-	_, err := tx.ExecContext(ctx, `INSERT INTO units (site, unit, facility, lane,
-		state, firmware, policy_version, boot_id, last_seen, devices,
-		backlog, oldest_unacked, disk_alarm, reported_acked, role)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-		ON CONFLICT (site, unit) DO UPDATE SET
-		facility = coalesce(nullif(excluded.facility, ''), facility),
-		lane = coalesce(nullif(excluded.lane, ''), lane),
-		role = coalesce(nullif(excluded.role, ''), role),
-		state = excluded.state,
-		firmware = coalesce(nullif(excluded.firmware, ''), firmware),
-		policy_version = coalesce(nullif(excluded.policy_version, ''), policy_version),
-		boot_id = coalesce(nullif(excluded.boot_id, ''), boot_id),
-		last_seen = CASE WHEN excluded.last_seen IS NULL THEN last_seen
-			ELSE max(coalesce(last_seen, 0), excluded.last_seen) END,
-		-- a last will was written at connect time; keep the newer live report
-		devices = CASE WHEN excluded.state = 'online' THEN excluded.devices ELSE devices END,
-		backlog = CASE WHEN excluded.state = 'online' THEN excluded.backlog ELSE backlog END,
-		oldest_unacked = CASE WHEN excluded.state = 'online' THEN excluded.oldest_unacked ELSE oldest_unacked END,
-		disk_alarm = CASE WHEN excluded.state = 'online' THEN excluded.disk_alarm ELSE disk_alarm END,
-		-- shown to the operator, never the watermark: a forged status must
-		-- not acknowledge entries the collector never stored (SetWatermark)
-		reported_acked = CASE WHEN excluded.state = 'online' THEN excluded.reported_acked ELSE reported_acked END`,
-		st.Site, st.Unit, st.Facility, string(st.Lane), string(st.State), st.Firmware,
-		st.PolicyVersion, st.BootID, nanos(receivedAt), devicesJSON(st.Devices),
-		backlog, nanos(oldest), alarm, ackedSeq(st), st.Role)
-	return err
-}
-
-// Units lists every known unit by site and id, with how many entries each
-// has made since dayStart (the caller's local midnight), counted from the
-// hourly totals: a zone whose midnight is not on a UTC hour counts from
-// the hour before. For the day SetTimezone's zone is in, the count kept at
-// ingest is read instead of summing the unit's hours.
-func (s *SQLite) Units(ctx context.Context, dayStart time.Time) ([]Unit, error) {
-	rows, err := s.db.QueryContext(ctx, unitsQuery, dayStart.Truncate(time.Hour).Unix())
-	if err != nil {
-		return nil, fmt.Errorf("store: query units: %w", err)
-	}
-	defer rows.Close()
-	// Sized by the last listing: grown by appending, a fleet's slice of
-	// 10,000 units was copied and cleared a dozen times, a tenth of the
-	// fleet view's CPU.
-	out, seen := make([]Unit, 0, s.fleetSize.Load()), deviceLists{}
-	var row string // one for all: Scan makes what it is given escape
-	for rows.Next() {
-		if err := rows.Scan(&row); err != nil {
-			return nil, fmt.Errorf("store: read unit: %w", err)
-		}
-		u, err := unpackUnit(row, seen)
-		if err != nil {
-			return nil, fmt.Errorf("store: read unit: %w", err)
-		}
-		out = append(out, u)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("store: query units: %w", err)
-	}
-	s.fleetSize.Store(int64(len(out)))
-	return out, nil
-}
-
-// liveBacklog is what an online status says of the unit's backlog; a will
+// LiveBacklog is what an online status says of the unit's backlog; a will
 // says nothing (NULL, see PutStatus), which the watermark's start needs to
 // tell from "nothing waits".
-func liveBacklog(st wire.Status) (backlog sql.NullInt64, oldest time.Time, alarm bool) {
+func LiveBacklog(st wire.Status) (backlog sql.NullInt64, oldest time.Time, alarm bool) {
 	if st.State != wire.Online {
 		return sql.NullInt64{}, time.Time{}, false
 	}
@@ -138,13 +51,14 @@ func liveBacklog(st wire.Status) (backlog sql.NullInt64, oldest time.Time, alarm
 	return sql.NullInt64{Int64: int64(max(st.Backlog, 0)), Valid: true}, oldest, st.DiskAlarm
 }
 
-// deviceLists caches decoded device lists by their JSON: most units of a
+// DeviceLists caches decoded device lists by their JSON: most units of a
 // fleet report the same few, and the fleet view reads 10,000 of them.
 // Units with the same list share its slice, so callers must not modify
 // Unit.Devices in place.
-type deviceLists map[string][]wire.Device
+type DeviceLists map[string][]wire.Device
 
-func (c deviceLists) decode(s string) ([]wire.Device, error) {
+// Decode is the device list s holds, decoded once per distinct s.
+func (c DeviceLists) Decode(s string) ([]wire.Device, error) {
 	if d, ok := c[s]; ok {
 		return d, nil
 	}
@@ -156,41 +70,8 @@ func (c deviceLists) decode(s string) ([]wire.Device, error) {
 	return d, nil
 }
 
-// unitsQuery lists the units packed (sqlite_packed.go), in unpackUnit's order.
-var unitsQuery = `SELECT ` + packed(packText("u.unit"), packText("u.site"), packText("u.facility"),
-	packText("u.lane"), packText("u.role"), packText("u.state"), packInt("u.last_seen"),
-	packText("u.firmware"), packText("u.policy_version"), packText("u.devices"),
-	packInt("u.acked_seq"), packInt("u.reported_acked"), packInt("u.backlog"), packInt("u.oldest_unacked"), packInt("u.disk_alarm"),
-	packInt(`CASE WHEN u.today = ?1 THEN u.today_n ELSE
-		(SELECT coalesce(sum(n), 0) FROM unit_totals t WHERE t.site = u.site AND t.unit = u.unit AND t.hour >= ?1) END`)) + `
-	FROM units u ORDER BY u.site, u.unit`
-
-func unpackUnit(row string, seen deviceLists) (Unit, error) {
-	r := packedRow{rest: row}
-	u := Unit{ID: r.text(), Site: r.text(), Facility: r.text(), Lane: wire.Lane(r.text()), Role: r.text()}
-	u.Online = r.text() == string(wire.Online)
-	u.LastSeen = fromNanos(r.nullInt())
-	u.Firmware, u.PolicyVersion = r.text(), r.text()
-	devices := r.text()
-	acked, _ := r.int()
-	reported, _ := r.int()
-	backlog, _ := r.int()
-	u.AckedSeq, u.ReportedAcked, u.Backlog = uint64(acked), uint64(reported), int(backlog)
-	u.OldestUnacked = fromNanos(r.nullInt())
-	alarm, _ := r.int()
-	today, _ := r.int()
-	u.DiskAlarm, u.EntriesToday = alarm != 0, int(today)
-	if err := r.done(); err != nil {
-		return Unit{}, err
-	}
-	var err error
-	if u.Devices, err = seen.decode(devices); err != nil {
-		return Unit{}, err
-	}
-	return u, nil
-}
-
-func devicesJSON(d []wire.Device) string {
+// DevicesJSON is d as stored, [] for none.
+func DevicesJSON(d []wire.Device) string {
 	if d == nil {
 		d = []wire.Device{}
 	}
@@ -198,9 +79,9 @@ func devicesJSON(d []wire.Device) string {
 	return string(b)
 }
 
-// ackedSeq is the unit's own acknowledged seq, from live statuses only and
+// ReportedAcked is the unit's own acknowledged seq, from live statuses only and
 // bounded to what SQLite's INTEGER holds.
-func ackedSeq(st wire.Status) int64 {
+func ReportedAcked(st wire.Status) int64 {
 	if st.State != wire.Online || st.AckedSeq > math.MaxInt64 {
 		return 0
 	}

@@ -13,6 +13,8 @@ import (
 
 	"github.com/kakou/kakou/cloud/collector"
 	"github.com/kakou/kakou/cloud/store"
+	"github.com/kakou/kakou/cloud/store/postgres"
+	"github.com/kakou/kakou/cloud/store/sqlite"
 	"github.com/kakou/kakou/firmware/wire"
 )
 
@@ -113,9 +115,9 @@ func withStore(configPath string, fn func(context.Context, deviceStore) error) e
 	defer cancel()
 	var st deviceStore
 	if cfg.Store.Driver == "postgres" {
-		st, err = store.OpenPostgres(ctx, cfg.Store.PostgresDSN())
+		st, err = postgres.Open(ctx, cfg.Store.PostgresDSN())
 	} else if err = os.MkdirAll(cfg.DataDir, 0o750); err == nil {
-		st, err = store.Open(cfg.DatabasePath())
+		st, err = sqlite.Open(cfg.DatabasePath())
 	}
 	if err != nil {
 		return err

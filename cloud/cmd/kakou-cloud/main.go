@@ -22,7 +22,6 @@ import (
 	"time"
 	_ "time/tzdata" // "today" is local midnight even on hosts without a tz database
 
-	"github.com/kakou/kakou/cloud/api"
 	"github.com/kakou/kakou/cloud/collector"
 )
 
@@ -67,9 +66,9 @@ func main() {
 }
 
 func run(cfg collector.Config, log *slog.Logger) error {
-	if api.SetGC() {
+	if setGC() {
 		log.Info("the garbage collector runs when the heap reaches memory_limit_mib; GOGC or GOMEMLIMIT overrides it",
-			"memory_limit_mib", api.MemoryLimit>>20)
+			"memory_limit_mib", memoryLimit>>20)
 	}
 	c, err := collector.New(cfg, log)
 	if err != nil {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/kakou/kakou/cloud/broker"
 	"github.com/kakou/kakou/cloud/collector"
+	"github.com/kakou/kakou/cloud/devicepass"
 	"github.com/kakou/kakou/cloud/store"
 	"github.com/kakou/kakou/firmware/wire"
 )
@@ -89,7 +90,7 @@ func writeMosquittoFiles(configPath, dir string) error {
 // writeMosquitto writes the password file and the ACL file. Device hashes
 // are copied as stored: they are already in mosquitto's $7$ form.
 func writeMosquitto(pw, acl io.Writer, svc broker.Service, devices []store.DeviceCredential) error {
-	hash, err := broker.HashPassword(svc.Password)
+	hash, err := devicepass.Hash(svc.Password)
 	if err != nil {
 		return err
 	}

@@ -13,8 +13,9 @@ import (
 
 	paho "github.com/eclipse/paho.mqtt.golang"
 
-	"github.com/kakou/kakou/cloud/broker"
+	"github.com/kakou/kakou/cloud/devicepass"
 	"github.com/kakou/kakou/cloud/store"
+	"github.com/kakou/kakou/cloud/store/sqlite"
 )
 
 // wait bounds every blocking step; a ceiling, not a timing assertion.
@@ -49,13 +50,13 @@ password = "`+servicePassword+`"
 
 func redeem(t *testing.T, db, site, unit, tok string) string {
 	t.Helper()
-	st, err := store.Open(db)
+	st, err := sqlite.Open(db)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	pw := broker.NewPassword()
-	hash, _ := broker.HashPassword(pw)
+	pw := devicepass.New()
+	hash, _ := devicepass.Hash(pw)
 	_, err = st.Enroll(context.Background(), store.Enrollment{Token: tok, Site: site, Unit: unit, PasswordHash: hash, At: time.Now()})
 	if err != nil {
 		t.Fatalf("redeem %s's token: %v", unit, err)

@@ -7,7 +7,7 @@ import (
 	"slices"
 	"testing"
 
-	_ "modernc.org/sqlite" // the driver the store itself uses
+	_ "modernc.org/sqlite"
 )
 
 // RowCounts counts the rows of every table in the SQLite file at path but

@@ -1,0 +1,75 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/kakou/kakou/cloud/store"
+	"github.com/kakou/kakou/firmware/wire"
+)
+
+const pgHolders = `SELECT ` + store.RecordColumns + ` FROM entries WHERE id = $1
+	UNION ALL SELECT ` + store.RecordColumns + ` FROM entries WHERE site = $2 AND unit = $3 AND seq = $4`
+
+// setAside finds the conflicts among the entries the batch skipped and
+// keeps each as a dead letter with an alert, as SQLite's setAside does.
+// It runs after the batch has committed but before PutEntries returns, so
+// before any ack: should the collector die in between, the broker
+// delivers the entry again and it is found again.
+func (p *Store) setAside(ctx context.Context, entries []wire.Entry, fresh map[store.RowKey]bool, receivedAt time.Time) ([]store.Conflict, error) {
+	var out []store.Conflict
+	for i := range entries {
+		e := &entries[i]
+		if fresh[store.KeyOf(e)] {
+			continue
+		}
+		stored, err := p.holdersOf(ctx, e)
+		if err != nil {
+			return nil, fmt.Errorf("entry %s: %w", e.ID, err)
+		}
+		c, ok := store.ConflictOf(e, stored)
+		if !ok {
+			continue
+		}
+		if err := p.keepConflict(ctx, c, receivedAt); err != nil {
+			return nil, fmt.Errorf("entry %s: set aside: %w", e.ID, err)
+		}
+		out = append(out, c)
+	}
+	return out, nil
+}
+
+func (p *Store) holdersOf(ctx context.Context, e *wire.Entry) ([]wire.Entry, error) {
+	rows, err := p.pool.Query(ctx, pgHolders, e.ID, e.Site, e.Unit, int64(e.Seq))
+	if err != nil {
+		return nil, err
+	}
+	var out []wire.Entry
+	var rec pgRecord
+	_, err = pgx.ForEachRow(rows, rec.dest(), func() error {
+		r, err := rec.record()
+		out = append(out, r.Entry)
+		return err
+	})
+	return out, err
+}
+
+// keepConflict raises the alert and, the first time only, keeps the
+// dead letter, in one transaction.
+func (p *Store) keepConflict(ctx context.Context, c store.Conflict, receivedAt time.Time) error {
+	a, d := c.Alert(receivedAt), c.DeadLetter(receivedAt).Clip()
+	return pgx.BeginFunc(ctx, p.pool, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `INSERT INTO alerts (id, site, unit, kind, raised_at, entry_id, detail)
+			VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING`,
+			a.ID, a.Site, a.Unit, a.Kind, a.RaisedAt.UnixNano(), a.EntryID, a.Detail)
+		if err != nil || tag.RowsAffected() == 0 {
+			return err
+		}
+		_, err = tx.Exec(ctx, `INSERT INTO dead_letters (topic, payload, size, error, received_at)
+			VALUES ($1, $2, $3, $4, $5)`, d.Topic, d.Payload, d.Size, d.Error, d.ReceivedAt.UnixNano())
+		return err
+	})
+}

@@ -1,0 +1,11 @@
+package postgres
+
+import (
+	"testing"
+
+	"github.com/kakou/kakou/cloud/store/storetest"
+)
+
+// BenchmarkPostgresTraceBusySite is BenchmarkTraceBusySite on the pgtest
+// PostgreSQL.
+func BenchmarkPostgresTraceBusySite(b *testing.B) { storetest.BenchTrace(b, openPG(b)) }

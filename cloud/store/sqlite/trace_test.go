@@ -1,0 +1,26 @@
+package sqlite
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/kakou/kakou/cloud/store/storetest"
+)
+
+// BenchmarkTraceBusySite: who was at a site of 10,000 entries in a day,
+// each with the time they left, on SQLite.
+func BenchmarkTraceBusySite(b *testing.B) { storetest.BenchTrace(b, openTemp(b)) }
+
+// TestTraceFindsExitsThroughTheirIndex: SQLite's plan for a trace finds
+// each visit's exit in entries_exits, not by scanning the site's entries
+// after it, which made a day at a busy site take seconds (the timing is
+// BenchmarkTraceBusySite's).
+func TestTraceFindsExitsThroughTheirIndex(t *testing.T) {
+	s := openTemp(t)
+	put(t, s, received, storetest.BusySite()[:100]...)
+	plan := queryPlan(t, s, sqliteTrace, "busy", t0.UnixNano(), t0.Add(24*time.Hour).UnixNano(), 1000)
+	if got := strings.Join(plan, "\n"); !strings.Contains(got, "USING INDEX entries_exits (site=? AND credential_subject=? AND ts>?)") {
+		t.Errorf("trace plan:\n%s\nwant the exits found through entries_exits", got)
+	}
+}
