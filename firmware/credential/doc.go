@@ -25,7 +25,8 @@
 // # Passes
 //
 // A site office or a bureau holds an issuer key ([GenerateIssuer],
-// [IssuePass], [IssueCommand]); units know issuers' public keys by id
+// [IssuePass]; the "kakou-unit pass" tool in firmware/cmd/kakou-unit signs
+// and draws them on the issuer's machine); units know issuers' public keys by id
 // ([LoadIssuers]). A pass names a role (PRODUCT.md "People treated
 // differently"), optionally a household (一户一卡) and a site; a pass
 // without a site is valid everywhere, which is how commerce-bureau supply

@@ -19,7 +19,6 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/kakou/kakou/firmware/credential"
 	"github.com/kakou/kakou/firmware/unit"
 )
 
@@ -78,10 +77,10 @@ Flags:
 // help is not a failure.
 func pass(args []string, stdout, stderr io.Writer) int {
 	if len(args) == 0 {
-		fmt.Fprint(stderr, credential.PassUsage)
+		fmt.Fprint(stderr, passUsage)
 		return 2
 	}
-	if err := credential.IssueCommand(args, stdout); err != nil {
+	if err := passCommand(args, stdout); err != nil {
 		fmt.Fprintln(stderr, "kakou-unit pass:", err)
 		return 2
 	}

@@ -1,4 +1,4 @@
-package credential
+package main
 
 import (
 	"bytes"
@@ -14,28 +14,28 @@ import (
 // 18004 §7.3.7); the barcode library does not add one.
 const quietZone = 4
 
-// Bounds on RenderPNG's size in pixels: big enough to print, small enough
+// Bounds on renderPNG's size in pixels: big enough to print, small enough
 // not to exhaust a unit's memory.
 const (
 	minPNGSize = 64
 	maxPNGSize = 4096
 )
 
-// RenderPNG draws payload as a square QR code of size×size pixels, error
+// renderPNG draws payload as a square QR code of size×size pixels, error
 // correction level M (15 %: survives a crease or a scratched phone screen),
 // black on white with a quiet zone.
-func RenderPNG(payload string, size int) ([]byte, error) {
+func renderPNG(payload string, size int) ([]byte, error) {
 	if size < minPNGSize || size > maxPNGSize {
-		return nil, fmt.Errorf("credential: png size %d: want %d-%d", size, minPNGSize, maxPNGSize)
+		return nil, fmt.Errorf("pass: png size %d: want %d-%d", size, minPNGSize, maxPNGSize)
 	}
 	code, err := qr.Encode(payload, qr.M, qr.Auto)
 	if err != nil {
-		return nil, fmt.Errorf("credential: qr: %w", err)
+		return nil, fmt.Errorf("pass: qr: %w", err)
 	}
 	dim := code.Bounds().Dx()
 	module := size / (dim + 2*quietZone)
 	if module < 1 {
-		return nil, fmt.Errorf("credential: png size %d too small for a %d-module code; want at least %d",
+		return nil, fmt.Errorf("pass: png size %d too small for a %d-module code; want at least %d",
 			size, dim, dim+2*quietZone)
 	}
 	img := image.NewPaletted(image.Rect(0, 0, size, size), color.Palette{color.White, color.Black})
@@ -49,7 +49,7 @@ func RenderPNG(payload string, size int) ([]byte, error) {
 	}
 	var buf bytes.Buffer
 	if err := png.Encode(&buf, img); err != nil {
-		return nil, fmt.Errorf("credential: png: %w", err)
+		return nil, fmt.Errorf("pass: png: %w", err)
 	}
 	return buf.Bytes(), nil
 }

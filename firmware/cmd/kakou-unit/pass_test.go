@@ -1,4 +1,4 @@
-package credential
+package main
 
 import (
 	"bytes"
@@ -10,18 +10,40 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/kakou/kakou/firmware/credential"
 )
 
-// TestIssueCommandKeygenThenIssueMakesAPassUnitsAccept runs the tool the
+// The issuers a pass is made for in these tests: a site office and a
+// bureau whose passes every site accepts (PRODUCT.md's supply passes).
+const (
+	siteIssuer = "sg-office"
+	bureau     = "commerce-bureau"
+	testSite   = "sunny-garden"
+)
+
+var bureauKey = ed25519.NewKeyFromSeed(bytes.Repeat([]byte{2}, ed25519.SeedSize))
+
+// verifierOf checks passes of issuer, whose public key line is pub, at testSite.
+func verifierOf(t *testing.T, issuer, pub string) *credential.Verifier {
+	t.Helper()
+	issuers, err := credential.LoadIssuers(map[string]string{issuer: pub})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &credential.Verifier{Issuers: issuers, Site: testSite}
+}
+
+// TestPassCommandKeygenThenIssueMakesAPassUnitsAccept runs the tool the
 // way an office would: keygen into a file, issue from it, configure a unit
 // with the public line.
-func TestIssueCommandKeygenThenIssueMakesAPassUnitsAccept(t *testing.T) {
+func TestPassCommandKeygenThenIssueMakesAPassUnitsAccept(t *testing.T) {
 	var keyOut bytes.Buffer
-	if err := IssueCommand([]string{"keygen"}, &keyOut); err != nil {
+	if err := passCommand([]string{"keygen"}, &keyOut); err != nil {
 		t.Fatal(err)
 	}
 	lines := strings.Split(strings.TrimSpace(keyOut.String()), "\n")
-	if len(lines) != 2 || !strings.HasPrefix(lines[0], PublicKeyPrefix) || !strings.HasPrefix(lines[1], PrivateKeyPrefix) {
+	if len(lines) != 2 || !strings.HasPrefix(lines[0], credential.PublicKeyPrefix) || !strings.HasPrefix(lines[1], credential.PrivateKeyPrefix) {
 		t.Fatalf("keygen printed %q", keyOut.String())
 	}
 	dir := t.TempDir()
@@ -31,18 +53,13 @@ func TestIssueCommandKeygenThenIssueMakesAPassUnitsAccept(t *testing.T) {
 	}
 	pngFile := filepath.Join(dir, "pass.png")
 	var out bytes.Buffer
-	err := IssueCommand([]string{"issue", "-key", "@" + keyFile, "-iss", siteIssuer, "-id", "SG-0099",
+	err := passCommand([]string{"issue", "-key", "@" + keyFile, "-iss", siteIssuer, "-id", "SG-0099",
 		"-role", "staff", "-hh", "3-2-501", "-site", testSite, "-days", "30", "-png", pngFile, "-size", "300"}, &out)
 	if err != nil {
 		t.Fatal(err)
 	}
-	issuers, err := LoadIssuers(map[string]string{siteIssuer: lines[0]})
-	if err != nil {
-		t.Fatal(err)
-	}
-	v := &Verifier{Issuers: issuers, Site: testSite}
-	p := v.Check(context.Background(), []byte(strings.TrimSpace(out.String())))
-	if p.Status != StatusValid || p.Wire.Subject != "SG-0099" || p.Role != RoleStaff || p.Household != "3-2-501" {
+	p := verifierOf(t, siteIssuer, lines[0]).Check(context.Background(), []byte(strings.TrimSpace(out.String())))
+	if p.Status != credential.StatusValid || p.Wire.Subject != "SG-0099" || p.Role != credential.RoleStaff || p.Household != "3-2-501" {
 		t.Fatalf("issued pass checks as %+v", p)
 	}
 	if left := time.Until(p.Expires); left < 29*24*time.Hour || left > 31*24*time.Hour {
@@ -58,21 +75,21 @@ func TestIssueCommandKeygenThenIssueMakesAPassUnitsAccept(t *testing.T) {
 	}
 }
 
-func TestIssueCommandAcceptsTheKeyTextInline(t *testing.T) {
+func TestPassCommandAcceptsTheKeyTextInline(t *testing.T) {
 	var out bytes.Buffer
-	err := IssueCommand([]string{"issue", "-key", FormatPrivateKey(bureauKey), "-iss", bureau,
+	err := passCommand([]string{"issue", "-key", credential.FormatPrivateKey(bureauKey), "-iss", bureau,
 		"-id", "SUP-1", "-role", "supply_vehicle"}, &out)
 	if err != nil {
 		t.Fatal(err)
 	}
-	v := testVerifier(t, clockAt{time.Now(), true})
-	if p := v.Check(context.Background(), bytes.TrimSpace(out.Bytes())); p.Status != StatusValid || p.Role != RoleSupplyVehicle {
+	v := verifierOf(t, bureau, credential.FormatPublicKey(bureauKey.Public().(ed25519.PublicKey)))
+	if p := v.Check(context.Background(), bytes.TrimSpace(out.Bytes())); p.Status != credential.StatusValid || p.Role != credential.RoleSupplyVehicle {
 		t.Fatalf("got %+v", p)
 	}
 }
 
-func TestIssueCommandExplainsMistakes(t *testing.T) {
-	key := FormatPrivateKey(ed25519.NewKeyFromSeed(make([]byte, 32)))
+func TestPassCommandExplainsMistakes(t *testing.T) {
+	key := credential.FormatPrivateKey(ed25519.NewKeyFromSeed(make([]byte, 32)))
 	cases := []struct {
 		name string
 		args []string
@@ -83,7 +100,7 @@ func TestIssueCommandExplainsMistakes(t *testing.T) {
 		{"keygen with arguments", []string{"keygen", "x"}, "no arguments"},
 		{"no key", []string{"issue", "-iss", "a", "-id", "b"}, "-key: required"},
 		{"key file missing", []string{"issue", "-key", "@/nonexistent/k", "-iss", "a", "-id", "b"}, "-key"},
-		{"public key given", []string{"issue", "-key", FormatPublicKey(make([]byte, 32)), "-iss", "a", "-id", "b"}, "-key"},
+		{"public key given", []string{"issue", "-key", credential.FormatPublicKey(make([]byte, 32)), "-iss", "a", "-id", "b"}, "-key"},
 		{"no pass id", []string{"issue", "-key", key, "-iss", "a"}, "id"},
 		{"unknown role", []string{"issue", "-key", key, "-iss", "a", "-id", "b", "-role", "boss"}, "role"},
 		{"zero days", []string{"issue", "-key", key, "-iss", "a", "-id", "b", "-days", "0"}, "-days"},
@@ -92,7 +109,7 @@ func TestIssueCommandExplainsMistakes(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			err := IssueCommand(c.args, &bytes.Buffer{})
+			err := passCommand(c.args, &bytes.Buffer{})
 			if err == nil || !strings.Contains(err.Error(), c.want) {
 				t.Fatalf("error %v, want one containing %q", err, c.want)
 			}
@@ -100,16 +117,16 @@ func TestIssueCommandExplainsMistakes(t *testing.T) {
 	}
 }
 
-func TestIssueCommandHelpIsNotAnError(t *testing.T) {
+func TestPassCommandHelpIsNotAnError(t *testing.T) {
 	var out bytes.Buffer
-	if err := IssueCommand([]string{"issue", "-h"}, &out); err != nil || !strings.Contains(out.String(), "-site") {
+	if err := passCommand([]string{"issue", "-h"}, &out); err != nil || !strings.Contains(out.String(), "-site") {
 		t.Fatalf("err %v, usage %q", err, out.String())
 	}
 	for _, args := range [][]string{{"-h"}, {"--help"}, {"help"}, {"keygen", "-h"}} {
 		out.Reset()
-		if err := IssueCommand(args, &out); err != nil || !strings.Contains(out.String(), "pass keygen") ||
+		if err := passCommand(args, &out); err != nil || !strings.Contains(out.String(), "pass keygen") ||
 			!strings.Contains(out.String(), "pass issue") {
-			t.Errorf("IssueCommand(%q): err %v, usage %q; want both subcommands and no error", args, err, out.String())
+			t.Errorf("passCommand(%q): err %v, usage %q; want both subcommands and no error", args, err, out.String())
 		}
 	}
 }

@@ -1,4 +1,4 @@
-package credential
+package main
 
 import (
 	"crypto/ed25519"
@@ -9,10 +9,13 @@ import (
 	"os"
 	"strings"
 	"time"
+
+	"github.com/kakou/kakou/firmware/credential"
 )
 
-// IssueCommand is the "kakou-unit pass" tool for a site office or a
-// bureau. It runs on the issuer's machine, not at the gate:
+// passCommand is the "kakou-unit pass" tool for a site office or a
+// bureau. It runs on the issuer's machine, not at the gate, so it lives
+// here rather than in the credential package every unit links:
 //
 //	pass keygen
 //	    print a new issuer key pair (public line for units' config,
@@ -22,17 +25,17 @@ import (
 //	    [-png pass.png] [-size 512]
 //	    print a signed pass valid from now for -days days; write its QR
 //	    code if -png is given
-func IssueCommand(args []string, stdout io.Writer) error {
+func passCommand(args []string, stdout io.Writer) error {
 	if len(args) == 0 {
-		return errors.New("credential: pass: want a subcommand: keygen or issue")
+		return errors.New("pass: want a subcommand: keygen or issue")
 	}
 	switch args[0] {
 	case "-h", "-help", "--help", "help":
-		_, err := io.WriteString(stdout, PassUsage)
+		_, err := io.WriteString(stdout, passUsage)
 		return err // asking for usage is not a failure
 	case "keygen":
 		if len(args) == 2 && isHelp(args[1]) {
-			_, err := io.WriteString(stdout, PassUsage)
+			_, err := io.WriteString(stdout, passUsage)
 			return err
 		}
 		return keygenCommand(args[1:], stdout)
@@ -43,11 +46,11 @@ func IssueCommand(args []string, stdout io.Writer) error {
 		}
 		return err
 	}
-	return fmt.Errorf("credential: pass: unknown subcommand %q: want keygen or issue", args[0])
+	return fmt.Errorf("pass: unknown subcommand %q: want keygen or issue", args[0])
 }
 
-// PassUsage is what "pass -h" prints.
-const PassUsage = `Usage:
+// passUsage is what "pass -h" prints.
+const passUsage = `Usage:
   pass keygen              print a new issuer key pair: the public line goes in
                            units' [credentials] issuers, keep the private one safe
   pass issue -key @FILE -iss ISSUER -id ID -role ROLE [-days N] [-png FILE]
@@ -60,10 +63,10 @@ func isHelp(arg string) bool {
 
 func keygenCommand(args []string, stdout io.Writer) error {
 	if len(args) > 0 {
-		return fmt.Errorf("credential: pass keygen: takes no arguments, got %q", args)
+		return fmt.Errorf("pass keygen: takes no arguments, got %q", args)
 	}
-	pub, priv := GenerateIssuer()
-	_, err := fmt.Fprintf(stdout, "%s\n%s\n", FormatPublicKey(pub), FormatPrivateKey(priv))
+	pub, priv := credential.GenerateIssuer()
+	_, err := fmt.Fprintf(stdout, "%s\n%s\n", credential.FormatPublicKey(pub), credential.FormatPrivateKey(priv))
 	return err
 }
 
@@ -71,7 +74,7 @@ type issueFlags struct {
 	key, png string
 	size     int
 	days     int
-	claims   PassClaims
+	claims   credential.PassClaims
 	role     string
 }
 
@@ -82,22 +85,22 @@ func parseIssueFlags(args []string, stdout io.Writer) (issueFlags, error) {
 	fs.StringVar(&f.key, "key", "", "issuer private key text, or @file holding it")
 	fs.StringVar(&f.claims.Issuer, "iss", "", "issuer id, as units know it in their config")
 	fs.StringVar(&f.claims.ID, "id", "", "pass id (A-Z a-z 0-9 -, at most 32)")
-	fs.StringVar(&f.role, "role", string(RoleResident), "resident, staff, supply_vehicle, courier or worker")
+	fs.StringVar(&f.role, "role", string(credential.RoleResident), "resident, staff, supply_vehicle, courier or worker")
 	fs.StringVar(&f.claims.Household, "hh", "", "household (一户一卡), optional")
 	fs.StringVar(&f.claims.Site, "site", "", "site the pass is valid at; empty: every site")
 	fs.IntVar(&f.days, "days", 90, "days of validity from now")
 	fs.StringVar(&f.png, "png", "", "write the QR code to this PNG file")
 	fs.IntVar(&f.size, "size", 512, "PNG width and height in pixels")
 	if err := fs.Parse(args); err != nil {
-		return f, fmt.Errorf("credential: pass issue: %w", err)
+		return f, fmt.Errorf("pass issue: %w", err)
 	}
 	if fs.NArg() > 0 {
-		return f, fmt.Errorf("credential: pass issue: unexpected arguments %q", fs.Args())
+		return f, fmt.Errorf("pass issue: unexpected arguments %q", fs.Args())
 	}
 	if f.days < 1 {
-		return f, fmt.Errorf("credential: pass issue: -days %d: want 1 or more", f.days)
+		return f, fmt.Errorf("pass issue: -days %d: want 1 or more", f.days)
 	}
-	f.claims.Role = Role(f.role)
+	f.claims.Role = credential.Role(f.role)
 	return f, nil
 }
 
@@ -108,21 +111,21 @@ func issueCommand(args []string, stdout io.Writer, now time.Time) error {
 	}
 	priv, err := readPrivateKey(f.key)
 	if err != nil {
-		return fmt.Errorf("credential: pass issue: -key: %w", err)
+		return fmt.Errorf("pass issue: -key: %w", err)
 	}
 	f.claims.NotBefore = now.Unix()
 	f.claims.Expires = now.AddDate(0, 0, f.days).Unix()
-	code, err := IssuePass(priv, f.claims)
+	code, err := credential.IssuePass(priv, f.claims)
 	if err != nil {
 		return err
 	}
 	if f.png != "" {
-		img, err := RenderPNG(code, f.size)
+		img, err := renderPNG(code, f.size)
 		if err != nil {
 			return err
 		}
 		if err := os.WriteFile(f.png, img, 0o644); err != nil {
-			return fmt.Errorf("credential: pass issue: %w", err)
+			return fmt.Errorf("pass issue: %w", err)
 		}
 	}
 	_, err = fmt.Fprintln(stdout, code)
@@ -143,12 +146,12 @@ func readPrivateKey(arg string) (ed25519.PrivateKey, error) {
 		}
 		text = privateLine(string(b))
 	}
-	return ParsePrivateKey(text)
+	return credential.ParsePrivateKey(text)
 }
 
 func privateLine(s string) string {
 	for line := range strings.Lines(s) {
-		if strings.HasPrefix(strings.TrimSpace(line), PrivateKeyPrefix) {
+		if strings.HasPrefix(strings.TrimSpace(line), credential.PrivateKeyPrefix) {
 			return line
 		}
 	}
