@@ -1,6 +1,6 @@
 // Package api serves what the cloud collector knows over HTTP: a JSON API
-// for other systems and the dashboard central monitoring watches (PRODUCT.md
-// "Central monitoring sees every checkpoint at once").
+// for other systems and the dashboard central monitoring watches (docs/product.md
+// "Who uses it": central monitoring sees every checkpoint at once).
 package api
 
 import (

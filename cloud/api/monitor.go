@@ -93,8 +93,8 @@ func (a ackRequest) validate(c Caller) error {
 
 // acknowledger is who an acknowledgement is recorded for. A signed-in
 // user or a token's holder is who the login proves, whatever by says: an
-// alert's record must say who acted (ARCHITECTURE.md "Every record says
-// who, exactly"), and a guard could otherwise sign as their chief. Only
+// alert's record must say who acted (docs/architecture.md "Every record
+// says who, exactly"), and a guard could otherwise sign as their chief. Only
 // open mode, with no logins, takes the name the form sends.
 func acknowledger(c Caller, req ackRequest) string {
 	if c.via == "open" {

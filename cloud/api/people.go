@@ -133,8 +133,8 @@ type personVisit struct {
 }
 
 // traceByNumber answers GET /api/v1/trace?id_number=… or ?phone=…: every
-// visit of one person at any site (PRODUCT.md contact tracing: "a case's
-// visits in the 3 days before onset"). Tracers only; audited first.
+// visit of one person at any site (docs/product.md "Contact tracing": a
+// case's visits in the 3 days before onset). Tracers only; audited first.
 func (s *server) traceByNumber(w http.ResponseWriter, r *http.Request) {
 	c, a, ps, ok := s.findPerson(w, r, "tracing by ID number or phone", nil)
 	if !ok {

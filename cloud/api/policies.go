@@ -87,7 +87,7 @@ func (s *server) assign(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "policy push is off: set policies_dir in the collector's config")
 		return
 	}
-	// Switching a site's phase is a central decision (PRODUCT.md).
+	// Switching a site's phase is a central decision (docs/product.md "Phases seen").
 	if err := s.caller(r).require("assigning a policy", RoleMonitor); err != nil {
 		refuse(w, err)
 		return

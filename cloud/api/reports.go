@@ -10,8 +10,9 @@ import (
 )
 
 // daily serves the daily report (日报) as JSON, CSV or XLSX: one export
-// that serves every office that asks (PRODUCT.md: "reports every day, to
-// many offices, filled in again and again").
+// that serves every office that asks (docs/product.md "What else the
+// plans ask of a checkpoint": reports every day, to many offices, filled in
+// again and again).
 func (s *server) daily(w http.ResponseWriter, r *http.Request) {
 	var date, lang string
 	format := "json"

@@ -190,8 +190,8 @@ type occupancyJSON struct {
 // occupancy is each site's people inside since local midnight, in minus
 // out, from the rollups: entries replayed late from a door unit's backlog
 // count in the hour they happened, so the figure heals once they arrive
-// (PRODUCT.md: "occupancy counts that go wrong when a door unit was
-// offline").
+// (docs/product.md "What people complained about": occupancy counts
+// that go wrong when a door unit was offline).
 func (s *server) occupancy(w http.ResponseWriter, r *http.Request) {
 	if err := readParams(r.URL.Query(), nil); err != nil {
 		writeError(w, http.StatusBadRequest, err.Error())

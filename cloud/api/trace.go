@@ -42,7 +42,7 @@ type visitJSON struct {
 }
 
 // trace answers "who was at this site in this window, and for how long"
-// (PRODUCT.md, contact tracing). Every query is written to the audit trail
+// (docs/product.md "Contact tracing"). Every query is written to the audit trail
 // with who asked, before the answer leaves: a query that cannot be audited
 // is refused.
 func (s *server) trace(w http.ResponseWriter, r *http.Request) {

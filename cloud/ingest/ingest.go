@@ -50,7 +50,8 @@ type Options struct {
 	Username, Password string
 	// SharedGroup, when set, takes entries through the shared subscription
 	// $share/<SharedGroup>/…: the broker hands each entry to one member of
-	// the group, so several collectors split the load (ARCHITECTURE.md).
+	// the group, so several collectors split the load (docs/architecture.md
+	// "Real parts by default, embedded where that serves").
 	// Statuses are subscribed plainly by every member: they are few, and
 	// brokers do not replay retained messages to shared subscriptions.
 	//

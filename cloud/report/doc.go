@@ -2,7 +2,7 @@
 // passed its checkpoints in the period ending at the cut hour, and whether
 // the site can file a zero report (零报告) — nothing abnormal happened.
 //
-// Central monitoring must send the daily report by a fixed hour (PRODUCT.md
+// Central monitoring must send the daily report by a fixed hour (docs/product.md
 // "Reporting deadlines": the daily report at 16:00), to many offices that
 // complain of filling the same numbers in again and again (多头报送、反复填报).
 // So one report serves every recipient: JSON for the dashboard and the API,

@@ -5,8 +5,8 @@ import (
 	"time"
 )
 
-// The default cut is the hour the daily report is due (PRODUCT.md "Reporting
-// deadlines": daily report at 16:00). Other reports have other cuts, so the
+// The default cut is the hour the daily report is due (docs/product.md
+// "Reporting deadlines": daily report at 16:00). Other reports have other cuts, so the
 // functions take the cut as arguments.
 const (
 	DefaultCutHour   = 16

@@ -26,8 +26,8 @@ var zh = labels{
 	total: "合计",
 	yes:   "是",
 	no:    "否",
-	// The facility types of firmware/policy (PRODUCT.md "Facility types
-	// differ"), in the words the work plans use.
+	// The facility types of firmware/policy (docs/product.md
+	// "Facility types"), in the words the work plans use.
 	facility: map[string]string{
 		"community":    "小区",
 		"supermarket":  "商场超市",

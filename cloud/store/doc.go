@@ -9,7 +9,7 @@
 //
 // Delivery from the units is at-least-once, so every write here is
 // idempotent: an entry is known by its id and by (site, unit, seq), and a
-// re-sent entry changes nothing (ARCHITECTURE.md "The ledger is the truth").
+// re-sent entry changes nothing (docs/architecture.md "The ledger is the truth").
 // PutEntries also keeps each unit's watermark, how far its entries are
 // stored without a gap, which is what the collector acknowledges to the
 // unit (see Watermark).
@@ -17,5 +17,5 @@
 // Times are stored as INTEGER unix nanoseconds in UTC. The column ts is the
 // time every query uses: the unit's own time when its clock was synced, the
 // time the cloud received the entry otherwise, because a Pi without NTP
-// stamps 1970 (STYLE.md "A Pi has no real-time clock").
+// stamps 1970 (docs/architecture.md "A Pi has no real-time clock").
 package store

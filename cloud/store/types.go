@@ -12,8 +12,8 @@ var (
 )
 
 // UnitID names a unit exactly. A unit is its site and its id in every
-// key, table and credential (ARCHITECTURE.md "Every record says who,
-// exactly"): two sites may each have a gate-1, and neither may stand in
+// key, table and credential (docs/architecture.md "Every record says
+// who, exactly"): two sites may each have a gate-1, and neither may stand in
 // for the other.
 type UnitID struct{ Site, Unit string }
 

@@ -2,7 +2,7 @@
 // HD44780 character LCD or an SSD1306 OLED.
 //
 // A gate guard reads the result at a glance from a step or two away
-// (PRODUCT.md "Who uses it"); the lamps and the buzzer of package gate carry
+// (docs/product.md "Who uses it"); the lamps and the buzzer of package gate carry
 // the colour and the sound, this package the words. A Screen is a headline
 // (PASS, RECHECK, REGISTER, DENY, REFER, WAIT, FAULT) and a short detail
 // (36.7°C, 120/150).

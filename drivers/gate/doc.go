@@ -3,7 +3,7 @@
 // red lamps, and a buzzer.
 //
 // A gate guard works outdoors on long shifts and must read the result at a
-// glance and hear it without looking (PRODUCT.md "Who uses it"), so each
+// glance and hear it without looking (docs/product.md "Who uses it"), so each
 // signal has its own lamp and its own beep rhythm:
 //
 //	signal                  lamp            buzzer                relay

@@ -8,7 +8,7 @@ import (
 )
 
 // Signal is what the gate tells the person in front of it. The caller maps
-// each wire decision to one (PRODUCT.md "Outcomes are not just yes/no"); the
+// each wire decision to one (docs/product.md "Outcomes are not just yes/no"); the
 // gate knows only lamps, a buzzer and a lock.
 type Signal int
 

@@ -20,7 +20,7 @@ func (l *loopReader) Read(p []byte) (int, error) {
 
 // BenchmarkFrame frames health-code-sized codes (a 120-byte URL and CRLF)
 // arriving in 64-byte reads, as from a USB-CDC scanner. A lane sees about
-// one code a second (PRODUCT.md), so anything in the thousands per second
+// one code a second (docs/product.md "Numbers worth knowing"), so anything in the thousands per second
 // leaves the Pi Zero's CPU to the rest of the unit.
 func BenchmarkFrame(b *testing.B) {
 	var stream []byte

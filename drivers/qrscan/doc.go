@@ -2,8 +2,8 @@
 // serial output mode (USB virtual COM port or TTL UART) into codes.
 //
 // It reads an io.Reader and never opens a port: the serialscanner package
-// opens and reopens the device, and tests feed it strings (STYLE.md,
-// Drivers).
+// opens and reopens the device, and tests feed it strings (docs/architecture.md
+// "Drivers measure, the unit judges").
 //
 // # What a scanner sends
 //

@@ -19,7 +19,8 @@ var ErrOversize = errors.New("qrscan: code longer than MaxLen")
 type Code struct {
 	// Data is the code as received, with Opts.Prefix and Opts.Suffix
 	// removed. Nothing else is changed, so the ledger can keep the raw
-	// reading ("no scan without verification", PRODUCT.md).
+	// reading ("no scan without verification", docs/product.md "What else the
+	// plans ask of a checkpoint").
 	Data []byte
 	// Valid reports that Data is UTF-8 with no control characters. An
 	// invalid code is still returned, never dropped: the guard must see

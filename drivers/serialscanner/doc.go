@@ -9,8 +9,8 @@
 // with jittered exponential backoff (Opts.ReopenMin to Opts.ReopenMax, at
 // most MaxReopen so a replugged scanner is read again within 2 s), and
 // scanning resumes by itself. Open also succeeds with no scanner attached,
-// so the unit boots and the guard can work by hand (PRODUCT.md). List shows
-// the ports present, with USB details and stable names, for a probe command.
+// so the unit boots and the guard can work by hand (docs/product.md
+// "Who uses it"). List shows the ports present, with USB details and stable names, for a probe command.
 //
 // # Wiring
 //

@@ -40,7 +40,8 @@ type Opts struct {
 }
 
 // MaxReopen is the largest ReopenMax accepted: a replugged scanner must be
-// read again within 2 s (PRODUCT.md: the guard must keep working), and
+// read again within 2 s (docs/product.md "Who uses it": the guard
+// must keep working), and
 // the wait between attempts is most of that time.
 const MaxReopen = 1500 * time.Millisecond
 

@@ -24,7 +24,7 @@ const (
 
 // State is what the guard console and the unit's health report show: a
 // guard must be told plainly that the scanner is gone so they check codes by
-// eye (PRODUCT.md, "when a device fails").
+// eye (docs/product.md "Who uses it": when a device fails).
 type State struct {
 	Port   string
 	Status Status

@@ -27,8 +27,8 @@
 // A site office or a bureau holds an issuer key ([GenerateIssuer],
 // [IssuePass]; the "kakou-unit pass" tool in firmware/cmd/kakou-unit signs
 // and draws them on the issuer's machine); units know issuers' public keys by id
-// ([LoadIssuers]). A pass names a role (PRODUCT.md "People treated
-// differently"), optionally a household (一户一卡) and a site; a pass
+// ([LoadIssuers]). A pass names a role (docs/product.md "People
+// treated differently"), optionally a household (一户一卡) and a site; a pass
 // without a site is valid everywhere, which is how commerce-bureau supply
 // passes are "accepted everywhere with one standard". The unit checks, in
 // order: issuer, signature, revocation, site, then the validity window
@@ -46,8 +46,8 @@
 // [HealthVerifier] is the seam. [OfflineHealth] checks signed codes against
 // the health authority's keys and a maximum age; [OnlineHealth] asks the
 // authority's service about a query token within a hard timeout, so a slow
-// server costs the lane at most that long (PRODUCT.md: terminals that
-// stalled 15 s). [HealthRouter] sends each code to the one that can answer.
+// server costs the lane at most that long (docs/product.md "What
+// people complained about": terminals that stalled 15 s). [HealthRouter] sends each code to the one that can answer.
 //
 // # Visitors and the watch list
 //

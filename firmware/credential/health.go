@@ -15,7 +15,7 @@ import (
 )
 
 // HealthVerifier checks a health code (健康码). Implementations return a
-// Presented of kind health_code with a Status from the PRODUCT.md model
+// Presented of kind health_code with a Status from the docs/product.md model
 // (green, yellow, red, expired, not found, verify failed, timeout) or
 // malformed; err, when not nil, explains a verify_failed or timeout for the
 // log. Verify must return within its own bound whatever ctx says: the lane

@@ -14,7 +14,8 @@ import (
 
 // DefaultHealthTimeout bounds an online health check. A lane moves a
 // person every 1.5-3 s; the verifier must never be the bottleneck
-// (PRODUCT.md: terminals that stalled 15 s waiting for a server).
+// (docs/product.md "What people complained about": terminals that stalled
+// 15 s waiting for a server).
 const DefaultHealthTimeout = 2 * time.Second
 
 // maxQueryToken bounds the token after KK1.HQ.; maxHealthAnswer bounds

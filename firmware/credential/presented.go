@@ -7,7 +7,7 @@ import (
 )
 
 // Status is what checking a credential found. Health codes use the status
-// model of PRODUCT.md (green, yellow, red, expired, not found, verify
+// model of docs/product.md "What a checkpoint checks" (green, yellow, red, expired, not found, verify
 // failed, timeout); passes use valid, expired, revoked, verify failed.
 type Status string
 
@@ -35,7 +35,7 @@ const (
 	StatusPreregistered Status = Status(ResultPreregistered)
 )
 
-// Role is who a pass says its holder is (PRODUCT.md "People treated differently").
+// Role is who a pass says its holder is (docs/product.md "People treated differently").
 type Role string
 
 const (

@@ -13,7 +13,7 @@ import (
 )
 
 // visitorForm is the JSON inside KK1.V.: what the visitor typed on their
-// phone before arriving (PRODUCT.md "visitor registration" fields).
+// phone before arriving (the fields of docs/product.md "Visitor registration").
 type visitorForm struct {
 	Name      string `json:"name"`
 	Phone     string `json:"phone,omitempty"`

@@ -15,8 +15,8 @@ import (
 )
 
 // Privacy minimises a visitor's phone and ID number before the entry is
-// written (issue 8, PRODUCT.md "PII masked on screen and minimised in
-// storage"): the ledger, the wire and every store downstream get the
+// written (docs/product.md "Visitor registration": PII masked on screen and
+// minimised in storage): the ledger, the wire and every store downstream get the
 // masked forms and the keyed hashes a tracer looks them up by, and the
 // full numbers only sealed for the centre, only when the running policy
 // demands them ([checks.registration] full_numbers, e.g. a nursing home in

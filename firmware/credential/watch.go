@@ -9,7 +9,7 @@ import (
 
 // WatchList is the centre's roster of passes that must raise an alert at
 // any gate: holders in home quarantine (居家隔离) and returnees from risk
-// areas (PRODUCT.md). It is read-only once parsed. A nil *WatchList is an
+// areas (docs/product.md "What else the plans ask of a checkpoint"). It is read-only once parsed. A nil *WatchList is an
 // empty list.
 type WatchList struct {
 	version string

@@ -1,7 +1,7 @@
 // Package ledger is the checkpoint unit's local record of every entry, kept in
 // SQLite (modernc.org/sqlite, no cgo).
 //
-// "The ledger is the truth" (ARCHITECTURE.md): the screening pipeline calls
+// "The ledger is the truth" (docs/architecture.md): the screening pipeline calls
 // Append before it opens the gate, and Append returns only after the entry is
 // committed with synchronous=FULL, so a power cut after the gate opened cannot
 // lose the entry. Everything downstream — the MQTT uplink, the gateway, the
@@ -14,7 +14,8 @@
 // is INTEGER PRIMARY KEY AUTOINCREMENT, so even when old delivered rows are
 // purged a number is never handed out twice, and a failed append (duplicate
 // id, full disk) rolls back without consuming one. Order by sequence, not by
-// time: a Pi boots in 1970 until NTP syncs (STYLE.md).
+// time: a Pi boots in 1970 until NTP syncs (docs/architecture.md "A Pi has no
+// real-time clock").
 //
 // # Delivery
 //
@@ -41,8 +42,8 @@
 //   - EnforceQuota, for the disk: the oldest delivered entries until the
 //     pages in use fit the quota. When what is left is all undelivered it
 //     reports the quota full and deletes nothing more: the unit keeps
-//     screening, raises the alarm and never drops an entry (PRODUCT.md:
-//     "messages lost", "disks that fill up").
+//     screening, raises the alarm and never drops an entry (docs/product.md
+//     "What people complained about": messages lost, disks that fill up).
 //
 // Deleting rows frees pages inside the file; the file shrinks only through
 // a vacuum. A full VACUUM rewrites the whole database and needs as much free

@@ -8,7 +8,8 @@ import (
 )
 
 // plausibleSince is the earliest delivery time retention believes. A Pi
-// without an RTC boots in 1970 (STYLE.md), and a stamp from before this date
+// without an RTC boots in 1970 (docs/architecture.md "A Pi has no real-time
+// clock"), and a stamp from before this date
 // was made by such a clock, not by a delivery that long ago.
 var plausibleSince = time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)
 

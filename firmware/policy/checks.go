@@ -10,8 +10,8 @@ import (
 	"github.com/kakou/kakou/firmware/wire"
 )
 
-// Mode says what a failed check does (PRODUCT.md: "Each check can be hard
-// (deny) or soft (allow and log)").
+// Mode says what a failed check does (docs/product.md "Outcomes are not just
+// yes/no": each check can be hard (deny) or soft (allow and log)).
 type Mode string
 
 const (
@@ -87,7 +87,8 @@ type OutcomeCheck struct {
 // HealthCodeCheck judges a health code (健康码). Statuses not in Accept
 // lead to Outcome; timeouts and failed verifications follow their fallback;
 // OnMissing covers people who show no code or one the unit cannot read
-// (PRODUCT.md: people without phones are registered by ID).
+// (docs/product.md "What else the plans ask of a checkpoint": people
+// without phones are registered by ID).
 type HealthCodeCheck struct {
 	Mode           Mode                `toml:"mode" json:"mode"`
 	Accept         []credential.Status `toml:"accept" json:"accept"`
@@ -98,7 +99,7 @@ type HealthCodeCheck struct {
 }
 
 // NucleicAcidCheck asks for a negative test sampled within Window of now
-// (PRODUCT.md: 24 h, 48 h, 72 h, 7 days), from the groups in AppliesTo.
+// (docs/product.md "What a checkpoint checks": 24 h, 48 h, 72 h, 7 days), from the groups in AppliesTo.
 type NucleicAcidCheck struct {
 	Mode      Mode          `toml:"mode" json:"mode"`
 	Window    Duration      `toml:"window" json:"window"`

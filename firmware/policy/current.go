@@ -6,7 +6,8 @@ import (
 )
 
 // Select picks the document in effect at now from a unit's documents
-// (PRODUCT.md: policies switch on and off by themselves). Among dated
+// (docs/product.md "What else the plans ask of a checkpoint": policies
+// switch on and off by themselves). Among dated
 // documents in effect, the one that took effect last wins — the latest
 // central decision — and the first listed of two with the same start. Without a
 // synced clock no dates are trusted, and without a dated document in

@@ -22,8 +22,8 @@ type Reading struct {
 	Samples []physic.Temperature
 }
 
-// Mask is what the guard confirmed about a mask (PRODUCT.md: "guard
-// confirms"); the console toggles it.
+// Mask is what the guard confirmed about a mask (docs/product.md
+// "What a checkpoint checks": the guard confirms); the console toggles it.
 type Mask uint8
 
 const (

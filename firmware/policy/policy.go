@@ -2,7 +2,7 @@
 // sensors, the scanned code and the guard said. Decisions are pure functions
 // of a policy and the inputs so they can be tested as tables and replayed.
 //
-// A policy is data (PRODUCT.md "the rules must be data, not code"): a
+// A policy is data (docs/product.md "The rules must be data, not code"): a
 // versioned document naming its facility type, phase and dates in effect,
 // the fever rule and a set of checks, each hard (it chooses the outcome),
 // soft (allow and log a reason) or off. The documents live in
@@ -31,7 +31,8 @@ type Policy struct {
 	Facility Facility `toml:"facility" json:"facility"`
 	Phase    Phase    `toml:"phase" json:"phase"`
 	// EffectiveFrom and EffectiveTo bound when the document is in effect
-	// (PRODUCT.md: policies are time-boxed, "from 1-28 to 3-8"); zero means
+	// (docs/product.md "What else the plans ask of a checkpoint":
+	// policies are time-boxed, "from 1-28 to 3-8"); zero means
 	// open-ended. A document with neither is the fallback [Select] uses.
 	EffectiveFrom time.Time `toml:"effective_from" json:"effective_from,omitzero"`
 	EffectiveTo   time.Time `toml:"effective_to" json:"effective_to,omitzero"`
@@ -53,8 +54,8 @@ type Policy struct {
 	FeverAt physic.Temperature `toml:"-" json:"-"`
 }
 
-// Facility is the kind of place a checkpoint guards (PRODUCT.md "Facility
-// types differ").
+// Facility is the kind of place a checkpoint guards (docs/product.md
+// "Facility types").
 type Facility string
 
 const (
@@ -71,7 +72,7 @@ const (
 var facilities = []Facility{Community, Supermarket, Market, Clinic, School, NursingHome, Village, Office}
 
 // Phase is the stage of epidemic prevention a site is in, switched by a
-// central decision (PRODUCT.md "Phases seen").
+// central decision (docs/product.md "Phases seen").
 type Phase string
 
 const (
@@ -89,7 +90,7 @@ const (
 	Over     = ">"
 )
 
-// Defaults the documents may leave out (PRODUCT.md "Numbers worth knowing").
+// Defaults the documents may leave out (docs/product.md "Numbers worth knowing").
 const (
 	DefaultFeverThresholdC = 37.3
 	DefaultRecheckWindow   = Duration("10m")

@@ -69,8 +69,8 @@ var (
 	ReasonAdmittedAfterWait = wire.Reason{Code: "admitted_after_wait", ZH: "等候后放行", EN: "admitted after waiting"}
 )
 
-// Alerts tell the centre to look at an entry at once (PRODUCT.md: fever
-// patients and yellow/red codes are reported within minutes).
+// Alerts tell the centre to look at an entry at once (docs/product.md
+// "What a checkpoint checks": fever patients and yellow/red codes are reported within minutes).
 const (
 	AlertFever           = "fever"
 	AlertWatchQuarantine = "watch_quarantine"

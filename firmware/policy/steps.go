@@ -7,8 +7,8 @@ import (
 	"github.com/kakou/kakou/firmware/wire"
 )
 
-// temperature applies the fever rule (PRODUCT.md: a reading at or over
-// the threshold triggers a re-check; two fever readings → refer to the
+// temperature applies the fever rule (docs/product.md "What a
+// checkpoint checks": a reading at or over the threshold triggers a re-check; two fever readings → refer to the
 // fever clinic and alert central). Fever outranks an uncertain reading: a
 // doubtful 38 °C is still a reason to measure again.
 func (e *eval) temperature() {
@@ -96,8 +96,8 @@ func (e *eval) unidentified(r wire.Reason) {
 	}
 }
 
-// healthCode judges a health code (PRODUCT.md: green passes; yellow/red
-// are denied, registered and reported at once).
+// healthCode judges a health code (docs/product.md "What a
+// checkpoint checks": green passes; yellow/red are denied, registered and reported at once).
 func (e *eval) healthCode() {
 	hc := e.p.Checks.HealthCode
 	c := &e.in.Credential

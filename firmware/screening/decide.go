@@ -126,7 +126,8 @@ func (p *Pipeline) commitLocked(ctx context.Context, e wire.Entry) (wire.Entry, 
 }
 
 // hadFever reports a fever reading for the same code within the policy's
-// re-check window (PRODUCT.md: two fever readings deny and refer). The
+// re-check window (docs/product.md "What a checkpoint checks": two fever readings deny
+// and refer). The
 // window is timed by the monotonic clock, which an NTP jump cannot move.
 func (p *Pipeline) hadFever(key string, pol policy.Policy) bool {
 	window, _ := pol.RecheckWindow.Parse()

@@ -17,7 +17,7 @@ var ErrImplausible = errors.New("body temperature implausible")
 // Body turns what an IR thermometer measured on the skin into a body
 // temperature and judges whether a person could have it. The drivers report
 // only what the chip measured; this judgement belongs to the installation
-// (PRODUCT.md: IR forehead readings need an offset or compensation and a
+// (docs/product.md "Numbers worth knowing": IR forehead readings need an offset or compensation and a
 // plausible range).
 type Body struct {
 	// Offset turns a forehead (skin) reading into a body temperature. It

@@ -21,8 +21,8 @@ type PrivacyConfig struct {
 	SealKeyFile string `toml:"seal_key_file"`
 }
 
-// problems checks the table without reading the files (STYLE.md: no I/O
-// while validating); the files are read when the unit starts.
+// problems checks the table without reading the files (docs/architecture.md
+// "No I/O while validating"); the files are read when the unit starts.
 func (p *PrivacyConfig) problems() []string {
 	if p.TracingKeyFile != "" && p.TracingKeyFile == p.SealKeyFile {
 		return []string{"privacy.seal_key_file: is the tracing key file; use two keys, so a leaked hash key never opens sealed numbers"}

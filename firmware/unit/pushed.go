@@ -15,8 +15,8 @@ import (
 	"github.com/kakou/kakou/firmware/wire"
 )
 
-// A policy pushed from the centre (ARCHITECTURE.md "Policy is data ...
-// pushed from the centre, validated before use") takes precedence over the
+// A policy pushed from the centre (docs/architecture.md "Policy is data":
+// pushed from the centre, validated before use) takes precedence over the
 // policy files the config names until a newer push replaces it. It is
 // validated as a file would be; a push that fails is refused and the policy
 // running stays (keep-last-good: a bad push must not leave a gate without

@@ -8,8 +8,8 @@
 // It is SQLite (modernc.org/sqlite, no cgo, so it cross-compiles for a Pi)
 // in WAL mode with synchronous=FULL: the gateway acknowledges an entry to
 // its unit once it is stored here, and the unit then forgets it, so a
-// power cut must not lose a committed transaction (ARCHITECTURE.md "The
-// ledger is the truth").
+// power cut must not lose a committed transaction (docs/architecture.md
+// "The ledger is the truth").
 //
 // Times are INTEGER unix nanoseconds in UTC.
 package store

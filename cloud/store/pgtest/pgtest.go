@@ -1,6 +1,6 @@
 // Package pgtest runs a throwaway PostgreSQL server for the tests of the
 // cloud store, so the PostgreSQL backend is tested against the real thing
-// (STYLE.md "real collaborators over mocks").
+// (docs/architecture.md "Real collaborators over mocks").
 //
 // One server is started per test binary, on first use, from the Debian
 // packaging's binaries (/usr/lib/postgresql/<version>/bin) or from PATH; it

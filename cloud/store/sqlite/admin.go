@@ -63,8 +63,8 @@ const sqliteTrace = `SELECT e.id, e.site, e.unit, e.credential_subject,
 	AND e.lane = 'in' AND e.decision = 'allow' ORDER BY e.ts LIMIT ?`
 
 // Trace lists who was admitted at a site in a window, each with the time
-// they left when an exit with the same credential is known (PRODUCT.md
-// "who was at place X within a time window").
+// they left when an exit with the same credential is known (docs/product.md
+// "Contact tracing": who was at place X within a time window).
 func (s *Store) Trace(ctx context.Context, q store.TraceQuery) ([]store.Visit, error) {
 	rows, err := s.db.QueryContext(ctx, sqliteTrace,
 		q.Site, q.Since.UnixNano(), q.Until.UnixNano(), q.RowLimit())

@@ -5,8 +5,8 @@ import (
 )
 
 // unitIdentityStep makes (site, unit) the identity of a unit in every
-// table that keyed it on its id alone (ARCHITECTURE.md "Every record says
-// who, exactly"): two units both called gate-1 at two sites are two units,
+// table that keyed it on its id alone (docs/architecture.md "Every record
+// says who, exactly"): two units both called gate-1 at two sites are two units,
 // with their own entries, seqs, watermarks, counts and credentials. Before
 // it, the second gate-1's entries were skipped as the first's duplicates
 // and acknowledged all the same.

@@ -15,7 +15,7 @@ import (
 )
 
 // The issuers a pass is made for in these tests: a site office and a
-// bureau whose passes every site accepts (PRODUCT.md's supply passes).
+// bureau whose passes every site accepts (docs/product.md "What a checkpoint checks": supply passes).
 const (
 	siteIssuer = "sg-office"
 	bureau     = "commerce-bureau"
