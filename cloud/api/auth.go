@@ -13,7 +13,7 @@ import (
 	"github.com/kakou/kakou/cloud/store"
 )
 
-// Who may see what (issue 8 "People"): a person logs in to the dashboard
+// Who may see what (SECURITY.md "Logins with roles"): a person logs in to the dashboard
 // with a name and password from the collector's config and gets a
 // session; a machine sends a bearer token from [[api_tokens]]. Every
 // request under /api/v1 is answered for one Caller, whose role and scope

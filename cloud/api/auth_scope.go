@@ -13,7 +13,7 @@ import (
 // Role scoping, enforced here and not in the dashboard: a guard sees their
 // own unit, a site manager their own site, central monitoring every site
 // with personal data masked, and a tracer may unmask, each time audited
-// (issue 8 "People"). A request for something outside the caller's scope
+// (SECURITY.md "Logins with roles"). A request for something outside the caller's scope
 // is refused with 403 rather than quietly answered with less, so a wrong
 // filter is noticed.
 

@@ -21,7 +21,7 @@ import (
 	"github.com/kakou/kakou/firmware/wire"
 )
 
-// BenchmarkDashboardAPI is issue 6's latency target: with 10 million
+// BenchmarkDashboardAPI measures the dashboard's latency target: with 10 million
 // stored entries from 10,000 units (1,000 sites of 10 units, a week of
 // traffic), the p99 of the fleet view and the hourly rollups the
 // dashboard polls, served by the real handler over loopback HTTP from

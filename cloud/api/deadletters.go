@@ -10,7 +10,8 @@ import (
 )
 
 // GET /api/v1/dead-letters lists the MQTT messages ingest refused, newest
-// first (issue 8: "Malformed MQTT messages go to a dead-letter table"), so
+// first (SECURITY.md "Hostile input": malformed MQTT messages go to a
+// dead-letter table), so
 // central monitoring sees a unit with broken firmware or a client probing
 // the broker. Guards and site managers are refused: a dead letter's topic
 // may belong to any site, and nothing in a refused message can be trusted

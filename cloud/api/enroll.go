@@ -39,7 +39,7 @@ type EnrollResponse struct {
 // enrollBodyLimit bounds the request: three short strings.
 const enrollBodyLimit = 4 << 10
 
-// enroll trades a one-time token for a device credential (issue 8
+// enroll trades a one-time token for a device credential (cloud/README.md
 // "Device identity"). The endpoint takes no login: the token is the
 // device's proof. Every outcome is logged and audited; refusals say why
 // in the status (409 token spent, 401 otherwise) and what to do.

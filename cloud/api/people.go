@@ -13,7 +13,8 @@ import (
 	"github.com/kakou/kakou/firmware/wire"
 )
 
-// Privacy holds the fleet's keys for finding one person (issue 8). No
+// Privacy holds the fleet's keys for finding one person (SECURITY.md
+// "PII minimisation"). No
 // store holds an ID number or phone: units record the keyed hash
 // (wire.PersonHash with the tracing key), so a tracer who types a number
 // here finds the visits only because the collector hashes it with the

@@ -42,7 +42,7 @@ type exportRow struct {
 
 // exportPerson answers GET /api/v1/people/export?id_number=…|phone=…
 // [&format=csv]: one person's records at every site, on their request or
-// a tracer's (issue 8). Tracers only; the export is written to the audit
+// a tracer's (SECURITY.md "PII minimisation"). Tracers only; the export is written to the audit
 // trail, with how many sealed boxes were opened, before a byte of it
 // leaves — an export that cannot be audited is refused.
 func (s *server) exportPerson(w http.ResponseWriter, r *http.Request) {

@@ -12,7 +12,7 @@ import (
 )
 
 // PrivacyConfig is the [privacy] table: the fleet's keys for visitors'
-// numbers (issue 8), the same files the units hold ([privacy] in the
+// numbers (SECURITY.md "PII minimisation"), the same files the units hold ([privacy] in the
 // unit config). The tracing key lets a tracer find a person's visits by
 // ID number or phone; the seal key opens the full numbers a care-home
 // policy had sealed, in a tracer's audited export only.

@@ -16,7 +16,7 @@ import (
 // The centre signs every push with one Ed25519 key (wire.SignPolicy); the
 // units hold its public half (`[policy] verify_keys`), so a broker that was
 // broken into, or a client that may publish on a policy topic, still cannot
-// change what a gate decides (issue 8 "Signed policy").
+// change what a gate decides (SECURITY.md "Signed policies").
 
 // Key file names `kakou-cloud policy-key` writes.
 const (

@@ -9,7 +9,7 @@ import (
 // putDeadLetter keeps a rejected message in the store's dead-letter table
 // before the writer acknowledges it, like any other message: once the
 // broker has its PUBACK the table is the only copy, and what a hostile or
-// broken client sent is evidence an operator needs (issue 8). A store that
+// broken client sent is evidence an operator needs (SECURITY.md "Hostile input"). A store that
 // fails is retried as for entries; the payload is clipped by the store.
 // It reports false only when Stop was called.
 func (in *Ingest) putDeadLetter(ctx context.Context, it incoming) bool {

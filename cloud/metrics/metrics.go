@@ -1,5 +1,5 @@
 // Package metrics holds the collector's Prometheus metrics and serves them
-// in the text exposition format (GET /metrics, ISSUE6-API.md).
+// in the text exposition format (GET /metrics; the names are listed in cloud/README.md "The API").
 //
 // It owns its own registry rather than Prometheus's global one, so two
 // collectors in one process (tests, the benchmarks) never count into each

@@ -9,7 +9,7 @@
 // CSV and XLSX for the people who forward it.
 //
 // The package is pure: it takes the period's rollup counts per site
-// ([SiteInput], metric names from the Issue 6 contract) and never reads a
+// ([SiteInput], the rollup metric names GET /api/v1/rollups serves) and never reads a
 // store, so the store can change under it and the report can be tested
 // with plain values.
 //

@@ -5,8 +5,8 @@ import (
 	"strings"
 )
 
-// Rollup metric names the report reads (Issue 6 contract, "Rollup
-// metrics"). They are repeated here rather than imported so the report does
+// Rollup metric names the report reads (the rollup metric names
+// of cloud/store/rollup.go, which GET /api/v1/rollups serves). They are repeated here rather than imported so the report does
 // not depend on the store.
 const (
 	metricTotal    = "total"

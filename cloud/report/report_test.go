@@ -136,7 +136,7 @@ func TestBuildSumsASiteGivenTwice(t *testing.T) {
 	}
 }
 
-// The JSON must match the Issue 6 contract field for field: the dashboard
+// The JSON must match the fields cloud/report/README.md lists, field for field: the dashboard
 // and the API clients read these names.
 func TestReportJSONMatchesTheContract(t *testing.T) {
 	r := Build(testPeriod(t), []SiteInput{{Site: "a", Name: "A", Facility: "community"}})

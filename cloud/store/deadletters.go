@@ -6,8 +6,8 @@ import (
 )
 
 // Dead letters are the MQTT messages ingest refused: malformed JSON, an
-// unknown schema, a payload whose site or unit is not its topic's (issue 8
-// "Malformed MQTT messages go to a dead-letter table"). Ingest still
+// unknown schema, a payload whose site or unit is not its topic's (SECURITY.md
+// "Hostile input"). Ingest still
 // acknowledges them, since re-sending never makes one valid; the table is
 // where an operator sees what was refused and why, and the evidence when
 // someone is probing the broker.

@@ -9,7 +9,7 @@ import (
 	"time"
 )
 
-// Device enrollment (issue 8 "Device identity"): the centre issues a
+// Device enrollment (cloud/README.md "Device identity"): the centre issues a
 // one-time token for one site and unit; the device trades it for its own
 // MQTT credential. Only hashes are kept: a copy of the database gives no
 // usable token and no usable password.

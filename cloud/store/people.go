@@ -2,7 +2,7 @@ package store
 
 // PersonQuery finds one person's entries by the keyed hashes of their ID
 // number and phone (wire.PersonHash with the fleet's tracing key): the
-// store holds no number to search by, only these hashes (issue 8).
+// store holds no number to search by, only these hashes (SECURITY.md "PII minimisation").
 type PersonQuery struct {
 	IDHash, PhoneHash string // "" does not match; at least one is needed
 	Limit             int    // 0 means MaxLimit, and never more

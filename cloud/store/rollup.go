@@ -14,7 +14,7 @@ import (
 // of scanning millions of entries. They count by the entry's ts hour, not
 // by when it arrived, so an entry replayed from a backlog a day late lands
 // in the hour it happened and occupancy and reports come out right after
-// late historical data (issue 6). Only entries new to the store count:
+// late historical data. Only entries new to the store count:
 // a duplicate changes nothing.
 //
 // The metric names are the API's (see the rollups endpoint):

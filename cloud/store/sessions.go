@@ -5,7 +5,7 @@ import (
 	"time"
 )
 
-// Sessions are the dashboard's logins (issue 8 "People"). They live in the
+// Sessions are the dashboard's logins (SECURITY.md "Logins with roles"). They live in the
 // store, not in a collector's memory, so any replica behind a load
 // balancer accepts a session another one opened, and a restart does not
 // log the control room out.

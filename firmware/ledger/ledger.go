@@ -106,7 +106,8 @@ func dataSource(path string) (string, error) {
 	q.Add("_pragma", "journal_mode(WAL)")
 	q.Add("_pragma", "synchronous(FULL)")
 	// secure_delete zeroes what retention deletes: a purged visitor's
-	// registration must leave the disk, not linger in a free page (issue 8).
+	// registration must leave the disk, not linger in a free page (SECURITY.md
+	// "PII minimisation").
 	q.Add("_pragma", "secure_delete(ON)")
 	q.Set("_txlock", "immediate")
 	return path + "?" + q.Encode(), nil

@@ -22,7 +22,7 @@ func visitorEntry(i int) wire.Entry {
 	return e
 }
 
-// Issue 8: a visitor's registration leaves the unit's disk with the entry
+// Retention of PII (SECURITY.md "PII minimisation"): a visitor's registration leaves the unit's disk with the entry
 // 28 days after the collector acknowledged it, and not before; entries
 // not acknowledged stay whatever their age. The file's bytes are checked,
 // not only the rows: a deleted row must not linger in the database.

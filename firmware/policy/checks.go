@@ -56,7 +56,8 @@ type Checks struct {
 	Registration Registration     `toml:"registration" json:"registration"`
 }
 
-// Registration says what a visitor registration keeps (issue 8). By
+// Registration says what a visitor registration keeps (SECURITY.md
+// "PII minimisation"). By
 // default the unit keeps only masked phone and ID numbers and their keyed
 // hashes; FullNumbers also keeps both in full, sealed for the centre, where
 // the plans demand a full register (登记造册), e.g. a care home in an

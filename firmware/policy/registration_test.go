@@ -5,7 +5,7 @@ import (
 )
 
 // Only the care home in an outbreak keeps visitors' full numbers (sealed);
-// every other profile keeps masked forms and hashes alone (issue 8).
+// every other profile keeps masked forms and hashes alone (SECURITY.md "PII minimisation").
 func TestOnlyTheCareHomeOutbreakKeepsFullNumbers(t *testing.T) {
 	docs, err := LoadDir(profilesDir)
 	if err != nil {

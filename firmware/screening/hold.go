@@ -10,8 +10,9 @@ import (
 	"github.com/kakou/kakou/firmware/wire"
 )
 
-// Holding a person while the site is full (issue 7: entry units show
-// "please wait" with the count and admit again as people leave). A wait
+// Holding a person while the site is full (flow limiting behind a
+// site gateway, firmware/README.md: entry units show "please wait" with
+// the count and admit again as people leave). A wait
 // decision on an entrance lane holds that person at the gate: Run takes no
 // next scan while they stand there. When a newer flow leaves room in the
 // grant, they are decided again with what was screened (temperature,

@@ -14,7 +14,7 @@ import (
 
 // Behind a site gateway an entrance lane admits people against the
 // gateway's grant (wire.Flow; the counting is in screening/flow.go). The
-// cap must hold when the lane is cut off from its gateway (issue 7), also
+// cap must hold when the lane is cut off from its gateway, also
 // across a reboot: a unit that came back up without its gateway and
 // admitted freely would break it. So the latest flow is kept in the data
 // directory and restored at start, when the unit still talks to the same

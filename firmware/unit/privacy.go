@@ -7,7 +7,7 @@ import (
 )
 
 // PrivacyConfig is the [privacy] table: the fleet's keys for visitors'
-// phone and ID numbers (issue 8). Both are raw key files, the same on
+// phone and ID numbers (SECURITY.md "PII minimisation"). Both are raw key files, the same on
 // every unit and at the centre, made once with `head -c 32 /dev/urandom`
 // and installed 0600.
 type PrivacyConfig struct {

@@ -13,7 +13,7 @@ import (
 	"github.com/kakou/kakou/firmware/wire"
 )
 
-// Pushed policies are signed by the centre (issue 8 "Signed policy"). With
+// Pushed policies are signed by the centre (SECURITY.md "Signed policies"). With
 // [policy] verify_keys set, a push must carry a signature by one of those
 // keys before it is even validated: otherwise anyone who can publish on the
 // unit's policy topic (a broken-into broker, a leaked credential, a

@@ -1,7 +1,8 @@
 // Package occupancy counts the people inside a facility with several
 // lanes and hands each entrance lane a grant of how many more it may admit,
 // so the cap holds with several doors, no round trip per person, and no
-// internet (issue 7; the grant scheme is the doc comment of wire.Flow).
+// internet (the grant scheme is the doc comment of wire.Flow, and
+// gateway/README.md "The grant scheme in plain words").
 //
 // It is pure logic: the lan package feeds it every newly stored entry and
 // persists and publishes what it plans; the store rebuilds it after a

@@ -11,8 +11,8 @@ import (
 )
 
 // Correction is a staff member's setting of the occupancy count, at
-// opening or closing time or after a miscount (issue 7: "corrected by
-// staff with an audited reason"). Rows are never updated or deleted.
+// opening or closing time or after a miscount (corrected by
+// staff with an audited reason). Rows are never updated or deleted.
 type Correction struct {
 	ID       int64     `json:"id"`
 	Count    int       `json:"count"`

@@ -7,8 +7,8 @@ import (
 	"time"
 )
 
-// Retention (issue 8: "retention purge, default 28 days, on unit, gateway
-// and cloud"). The gateway keeps an entry — and the visitor's registration
+// Retention (SECURITY.md "PII minimisation": a retention purge, default 28
+// days, on unit, gateway and cloud). The gateway keeps an entry — and the visitor's registration
 // inside its body — only as long as it is useful: once the cloud has
 // acknowledged it and it is older than the retention period, the cloud is
 // its keeper and the copy here goes.

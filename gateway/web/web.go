@@ -1,7 +1,7 @@
 // Package web is the site gateway's small HTTP JSON API for the site's
 // staff: the count of people inside, and corrections of it at opening and
-// closing time, each with a reason and a name so the count can be audited
-// (issue 7). It runs on the gateway's LAN and keeps working without the
+// closing time, each with a reason and a name so the count can be audited.
+// It runs on the gateway's LAN and keeps working without the
 // internet.
 //
 //	GET  /api/v1/occupancy              the count, capacity, entrances holding someone

@@ -85,7 +85,7 @@ const T = {
 // Colours follow the gate: green passes, amber needs the guard, red stops.
 const TONE = { allow: "allow", recheck: "warn", register: "warn", wait: "warn", hold: "warn",
                deny: "deny", refer: "deny", persuade_return: "deny" };
-// An alert raised at a gate must be on screen within 2 s (ISSUE6): poll
+// An alert raised at a gate must be on screen within 2 s: poll
 // every second. Charts and the report change slowly and cost more.
 const POLL_MS = 1000, SLOW_MS = 10000, FETCH_TIMEOUT_MS = 8000;
 const ACKED_KEEP_MS = 10 * 60 * 1000; // how long this page's own acknowledgements stay listed

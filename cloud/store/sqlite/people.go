@@ -37,7 +37,7 @@ func (s *Store) Person(ctx context.Context, q store.PersonQuery) ([]store.Record
 }
 
 // PurgeEntries deletes the entries whose ts is before before, and returns
-// how many it deleted (issue 8: retention, default 28 days). Rollups,
+// how many it deleted (retention, default 28 days: SECURITY.md "PII minimisation"). Rollups,
 // alerts and the audit trail stay: they hold counts, not people. An entry
 // above its unit's watermark is kept, so the watermark's walk still finds
 // it; site by site, so each delete reads the (site, ts) index.

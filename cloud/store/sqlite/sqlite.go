@@ -161,7 +161,7 @@ var migrations = []string{
 	ALTER TABLE entries ADD COLUMN historical INTEGER NOT NULL DEFAULT 0;
 	UPDATE units SET acked_seq = coalesce((SELECT max(seq) FROM entries e WHERE e.unit = units.unit), 0);`,
 	`ALTER TABLE entries ADD COLUMN detail TEXT NOT NULL DEFAULT '{}'; -- JSON: alert, visitor, override, full temperature`,
-	// Central monitoring (issue 6): rollups (rollup.go here and in cloud/store), sites, alerts,
+	// Central monitoring: rollups (rollup.go here and in cloud/store), sites, alerts,
 	// the audit trail and policy assignments. Entries stored before this
 	// step are counted into the rollups once, here.
 	`CREATE TABLE rollups (
@@ -293,7 +293,7 @@ var migrations = []string{
 		seen_at    INTEGER NOT NULL
 	);
 	CREATE INDEX sessions_seen ON sessions (seen_at);`,
-	// Issue 8: a visitor is found by the keyed hashes of their ID number
+	// Tracing by number: a visitor is found by the keyed hashes of their ID number
 	// and phone (people.go), never by the numbers, which no store
 	// holds. Generated from the visitor in detail, so ingest is unchanged
 	// and entries stored before this step are found too.

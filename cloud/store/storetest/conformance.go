@@ -11,9 +11,9 @@ import (
 
 // The conformance suite runs one table of behaviours against every
 // backend, each behaviour on a fresh store, so SQLite and PostgreSQL are
-// held to the same contract (ISSUE6-STORE.md). The behaviours of the
-// monitoring methods are in monitoring.go's table,
-// appended here.
+// held to the same contract: the Store interface (store.go) and the
+// behaviours below. The behaviours of the monitoring methods are in
+// monitoring.go's table, appended here.
 var behaviours = []struct {
 	name string
 	run  func(t *testing.T, c conf)

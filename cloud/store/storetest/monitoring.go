@@ -11,7 +11,7 @@ import (
 )
 
 // monitoringBehaviours are the conformance behaviours of central
-// monitoring (issue 6): rollups, alerts, tracing, audit, assignments and
+// monitoring: rollups, alerts, tracing, audit, assignments and
 // sites. TestConformance runs them after its own table.
 var monitoringBehaviours = []struct {
 	name string
