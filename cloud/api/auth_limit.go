@@ -8,7 +8,8 @@ import (
 // limiter counts failed logins per key (a user name or a client address)
 // in a sliding window. It lives in each collector's memory: behind several
 // replicas an attacker gets MaxFailures guesses per replica per window,
-// still far too few for a password (SECURITY-S3.md).
+// still far too few for a password (SECURITY.md
+// "Known limits").
 type limiter struct {
 	max    int
 	window time.Duration

@@ -142,8 +142,8 @@ func whoami(c Caller, mode string) map[string]string {
 }
 
 // clientIP is the address the connection came from. X-Forwarded-For is
-// not trusted: anyone can send it (SECURITY-S3.md says what a proxy
-// in front changes).
+// not trusted: anyone can send it (SECURITY.md "Known limits"
+// says what a proxy in front changes).
 func clientIP(r *http.Request) string {
 	host, _, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {

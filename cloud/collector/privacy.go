@@ -28,7 +28,7 @@ type RetentionConfig struct {
 	Days int `toml:"days"`
 }
 
-// defaultRetentionDays is the issue's 28 days: two 14-day incubation
+// defaultRetentionDays is 28 days: two 14-day incubation
 // periods, as far back as contact tracing looks.
 const defaultRetentionDays = 28
 

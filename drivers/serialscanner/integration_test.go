@@ -21,7 +21,7 @@ import (
 const patience = 15 * time.Second
 
 // needSocat skips a test when socat is missing, unless KAKOU_INTEGRATION=1
-// demands that it run (CONTEXT.md).
+// demands that it run (as `make check` sets it).
 func needSocat(t testing.TB) string {
 	t.Helper()
 	forced := os.Getenv("KAKOU_INTEGRATION") == "1"
