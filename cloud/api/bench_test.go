@@ -21,12 +21,13 @@ import (
 	"github.com/kakou/kakou/firmware/wire"
 )
 
-// BenchmarkDashboardAPI measures the dashboard's latency target: with 10 million
-// stored entries from 10,000 units (1,000 sites of 10 units, a week of
-// traffic), the p99 of the fleet view and the hourly rollups the
-// dashboard polls, served by the real handler over loopback HTTP from
-// SQLite. KAKOU_BENCH_ENTRIES sets another size (filling 10 million takes
-// a few minutes on this machine).
+// BenchmarkDashboardAPI measures the dashboard against its latency
+// target: with 10 million stored entries from 10,000 units (1,000 sites of
+// 10 units, a week of traffic), the p99 of the fleet view and the hourly
+// rollups the dashboard polls, served by the real handler over loopback
+// HTTP from SQLite. KAKOU_BENCH_ENTRIES sets another size (filling 10
+// million takes a few minutes on a 2-core machine). Figures:
+// docs/performance.md "The dashboard".
 func BenchmarkDashboardAPI(b *testing.B) {
 	n := benchSize(b)
 	srv := filledServer(b, n, 10_000)

@@ -12,7 +12,7 @@ import (
 // maxBatch bounds how many messages one transaction stores. Large,
 // because a batch from many units pays per unit (its row, its watermark,
 // its rollups): with 100 units sending at once, 4,096 stored 2.5 times
-// faster than 256 (BenchmarkIngestThroughput).
+// faster than 256 (BenchmarkIngestThroughput; docs/performance.md "Ingest").
 const maxBatch = 4096
 
 // queueSize is the queue between handle and the writer: room for every
@@ -99,7 +99,8 @@ const pubackDepth = 2
 // its slice back. It runs beside the writer because paho passes every
 // PUBACK through a chain of unbuffered channels to its socket writer, some
 // 16 µs an ack on two busy cores: done by the writer, that was a quarter
-// of its time, and the next batch waited for it (BenchmarkIngestThroughput).
+// of its time, and the next batch waited for it (BenchmarkIngestThroughput;
+// docs/performance.md "Ingest").
 // PUBACKs still leave only after their batch is committed.
 func pubackStored(stored <-chan []incoming, free chan<- []incoming) {
 	for batch := range stored {

@@ -304,7 +304,8 @@ var migrations = []string{
 	// The hashes become plain columns that ingest writes: computing them
 	// from detail made every INSERT keep a statement journal (a copy of
 	// each page it touched) and cost a sixth of the store's time at the
-	// fleet benchmark. Entries stored before keep their hashes.
+	// fleet benchmark (docs/performance.md "Ingest"). Entries stored before
+	// keep their hashes.
 	`DROP INDEX entries_id_hash;
 	DROP INDEX entries_phone_hash;
 	ALTER TABLE entries DROP COLUMN id_hash;
