@@ -24,7 +24,7 @@ import (
 // is the unit's own, and a watermark may already cover the seq, so a
 // refused entry would either be re-sent for ever or dropped by the unit on
 // the ack anyway. An operator compares the two and keeps the right one
-// (cloud/README.md "Delivery").
+// (cloud/README.md "The acknowledgement").
 type Conflict struct {
 	Entry    wire.Entry // the entry set aside
 	StoredID string     // the entry that holds its place
