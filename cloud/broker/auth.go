@@ -7,8 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"slices"
-	"strings"
 	"sync"
 	"time"
 
@@ -149,37 +147,17 @@ func (a *DeviceAuth) OnACLCheck(cl *mqtt.Client, topic string, write bool) bool 
 // OnDisconnect forgets the connection's identity.
 func (a *DeviceAuth) OnDisconnect(cl *mqtt.Client, _ error, _ bool) { a.conns.Delete(cl) }
 
-// Topic kinds a device may publish, and read (wire's topic layout).
-var (
-	writeKinds = []string{wire.KindEntry, wire.KindStatus}
-	readKinds  = []string{wire.KindAck, wire.KindPolicy, wire.KindFlow}
-)
-
-// may is the ACL. A unit publishes kakou/v1/<site>/<unit>/{entry,status}
-// and reads its own /ack, /policy and /flow, naming each exactly. A
-// gateway does the same for any unit of its site, and may read with '+'
-// in the unit level (kakou/v1/<site>/+/ack). '#', other sites and other
-// kinds are refused.
+// may is the ACL: the service reads and writes everything; a unit and a
+// gateway get wire.Grant, the table every broker in front of devices
+// applies.
 func (id identity) may(topic string, write bool) bool {
-	if id.role == roleService {
-		return true
-	}
-	parts := strings.Split(topic, "/")
-	if len(parts) != 5 || parts[0]+"/"+parts[1] != wire.Root || parts[2] != id.site {
-		return false
-	}
-	kinds := readKinds
-	if write {
-		kinds = writeKinds
-	}
-	if !slices.Contains(kinds, parts[4]) {
-		return false
-	}
 	switch id.role {
+	case roleService:
+		return true
 	case store.RoleUnit:
-		return parts[3] == id.unit
+		return wire.Grant{Site: id.site, Unit: id.unit}.Allows(topic, write)
 	case store.RoleGateway:
-		return wire.ValidateID(parts[3]) == nil || !write && parts[3] == "+"
+		return wire.Grant{Site: id.site, Unit: wire.AnyUnit}.Allows(topic, write)
 	}
 	return false
 }

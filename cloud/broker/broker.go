@@ -140,7 +140,9 @@ func (b *Broker) Close() error {
 // its session just then queues for the write lock between the two, and
 // the three wait on each other for ever. Closing each listener first, with
 // a closer that lists the clients under one read lock, leaves Close only
-// the waiting for their goroutines.
+// the waiting for their goroutines. The same workaround is in gateway/lan
+// and firmware/internal/brokertest (see there why the layout keeps it
+// apart).
 func closeServer(s *mqtt.Server) error {
 	s.Listeners.CloseAll(func(listener string) {
 		for _, cl := range s.Clients.GetAll() {

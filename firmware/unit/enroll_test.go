@@ -109,7 +109,10 @@ func TestUnitWithoutEnrollKeepsTheConfiguredCredential(t *testing.T) {
 
 func TestUnitRefusesACredentialSavedForAnotherUnit(t *testing.T) {
 	cfg := enrollConfig(t, "", "")
-	saveCredential(filepath.Join(cfg.DataDir, credentialFile), savedCredential{Site: "s1", Unit: "u9", Username: "u9", Password: "x"})
+	other := `{"site":"s1","unit":"u9","username":"s1/u9","password":"x"}`
+	if err := os.WriteFile(filepath.Join(cfg.DataDir, credentialFile), []byte(other), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	if err := useCredential(context.Background(), &cfg, quiet); err == nil || !strings.Contains(err.Error(), "delete it") {
 		t.Fatalf("error = %v, want one saying to delete the file", err)
 	}

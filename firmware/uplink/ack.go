@@ -2,28 +2,27 @@ package uplink
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"maps"
 	"time"
 
 	mqtt "github.com/eclipse/paho.mqtt.golang"
 
+	"github.com/kakou/kakou/firmware/delivery"
 	"github.com/kakou/kakou/firmware/wire"
 )
 
 // subscribeAcks asks for the collector's acks on this connection. The ack
 // is retained, so the latest one arrives right after the SUBACK.
-func (u *Uplink) subscribeAcks(ctx context.Context, c mqtt.Client) error {
+func (u *Uplink) subscribeAcks(ctx context.Context, c *delivery.Link) error {
 	topic := wire.AckTopic(u.opts.Status.Site, u.opts.Status.Unit)
-	tok := c.Subscribe(topic, wire.QoSAck, u.onAck)
-	deadline := time.NewTimer(u.t.puback)
-	defer deadline.Stop()
-	if err := await(ctx, tok, deadline.C); err != nil {
-		return fmt.Errorf("uplink: subscribe %s: %w", topic, err)
+	err := c.Listen(ctx, topic, wire.QoSAck, u.onAck, u.t.puback)
+	if errors.Is(err, delivery.ErrRefused) {
+		return fmt.Errorf("uplink: %w (check its ACL): without acks nothing is ever delivered", err)
 	}
-	if st, ok := tok.(*mqtt.SubscribeToken); ok && st.Result()[topic] == 0x80 {
-		return fmt.Errorf("uplink: subscribe %s: refused by the broker (check its ACL): "+
-			"without acks nothing is ever delivered", topic)
+	if err != nil {
+		return fmt.Errorf("uplink: %w", err)
 	}
 	return nil
 }
@@ -31,10 +30,10 @@ func (u *Uplink) subscribeAcks(ctx context.Context, c mqtt.Client) error {
 // onAck runs on paho's goroutine, so it only records the ack and wakes the
 // session; the ledger is written there.
 func (u *Uplink) onAck(_ mqtt.Client, m mqtt.Message) {
-	if len(m.Payload()) == 0 {
+	a, ok, err := delivery.ReadAck(m)
+	if !ok && err == nil {
 		return // a retained ack being cleared: it says nothing
 	}
-	a, err := wire.DecodeAck(m.Payload())
 	if err == nil && (a.Site != u.opts.Status.Site || a.Unit != u.opts.Status.Unit) {
 		err = fmt.Errorf("ack for %s/%s", a.Site, a.Unit)
 	}

@@ -98,8 +98,10 @@
 //
 // # Connection handling
 //
-// Run dials one connection at a time and builds a fresh paho client for
-// each, with paho's own reconnect turned off. Three reasons:
+// The connection is the delivery protocol's client side, shared with the
+// site gateway's bridge (firmware/delivery). Run dials one connection at a
+// time and builds a fresh paho client for each, with paho's own reconnect
+// turned off. Three reasons:
 //   - paho's retry intervals carry no jitter, and after a power cut every unit
 //     of a site would hammer the broker in step (PRODUCT.md complains of retry
 //     storms); Run waits a jittered, doubling delay capped at 30 s instead;
@@ -109,6 +111,11 @@
 //     immediately instead of at the PUBACK timeout;
 //   - a new client per connection carries a fresh will and leaves no state
 //     from the previous connection behind: the ledger is the only session.
+//
+// A keep-alive and a write timeout (delivery.Timing) notice a connection
+// that died without closing: the uplink gives it up within about 40 s and
+// reconnects, rather than sit in Publish or wait out the PUBACK timeout.
+// Run must not run twice at once; a second Run returns delivery.ErrRunning.
 //
 // On a plain tcp:// broker URL the uplink opens the socket itself, the way
 // paho would, only to read it through a buffer: paho reads each packet a

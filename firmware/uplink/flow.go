@@ -2,11 +2,12 @@ package uplink
 
 import (
 	"context"
+	"errors"
 	"fmt"
-	"time"
 
 	mqtt "github.com/eclipse/paho.mqtt.golang"
 
+	"github.com/kakou/kakou/firmware/delivery"
 	"github.com/kakou/kakou/firmware/wire"
 )
 
@@ -28,20 +29,18 @@ import (
 // refuses it (a cloud broker's ACL that knows nothing of gateways) is noted
 // in the log but does not cost the connection: the unit then screens
 // without a count, as it does with no gateway.
-func (u *Uplink) subscribeFlow(ctx context.Context, c mqtt.Client) error {
+func (u *Uplink) subscribeFlow(ctx context.Context, c *delivery.Link) error {
 	if u.opts.OnFlow == nil {
 		return nil
 	}
 	topic := wire.FlowTopic(u.opts.Status.Site, u.opts.Status.Unit)
-	tok := c.Subscribe(topic, wire.QoSFlow, u.onFlow)
-	deadline := time.NewTimer(u.t.puback)
-	defer deadline.Stop()
-	if err := await(ctx, tok, deadline.C); err != nil {
-		return fmt.Errorf("uplink: subscribe %s: %w", topic, err)
-	}
-	if st, ok := tok.(*mqtt.SubscribeToken); ok && st.Result()[topic] == 0x80 {
+	err := c.Listen(ctx, topic, wire.QoSFlow, u.onFlow, u.t.puback)
+	switch {
+	case errors.Is(err, delivery.ErrRefused):
 		u.log.Info("uplink: the broker refused the flow subscription; fine without a site gateway, "+
 			"otherwise check its ACL: this lane will not be flow limited", "topic", topic)
+	case err != nil:
+		return fmt.Errorf("uplink: %w", err)
 	}
 	return nil
 }

@@ -10,6 +10,7 @@ import (
 
 	mqtt "github.com/eclipse/paho.mqtt.golang"
 
+	"github.com/kakou/kakou/firmware/delivery"
 	"github.com/kakou/kakou/firmware/ledger"
 	"github.com/kakou/kakou/firmware/wire"
 )
@@ -33,7 +34,7 @@ import (
 // free them.
 type sender struct {
 	u *Uplink
-	c mqtt.Client
+	c *delivery.Link
 
 	acked   uint64 // the collector's ack as applied: every seq <= acked is stored
 	marked  uint64 // what the ledger was told; behind acked until the next mark (ack.go)
@@ -67,7 +68,7 @@ type sender struct {
 
 // begin starts a connection's lanes from the last ack: everything after it
 // is sent again, and a duplicate costs the idempotent collector nothing.
-func (s *sender) begin(ctx context.Context, c mqtt.Client) {
+func (s *sender) begin(ctx context.Context, c *delivery.Link) {
 	s.c = c
 	s.restart(ctx)
 }
@@ -298,7 +299,7 @@ func (s *sender) settle(ctx context.Context) error {
 	deadline := time.NewTimer(s.u.t.puback)
 	defer deadline.Stop()
 	for _, st := range s.unacked {
-		if err := await(ctx, st.tok, deadline.C); err != nil {
+		if err := s.c.Await(ctx, st.tok, deadline.C); err != nil {
 			return fmt.Errorf("uplink: publish seq %d: %w", st.seq, err)
 		}
 	}

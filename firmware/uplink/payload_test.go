@@ -7,6 +7,7 @@ import (
 	"reflect"
 	"testing"
 
+	"github.com/kakou/kakou/firmware/delivery"
 	"github.com/kakou/kakou/firmware/ledger"
 	"github.com/kakou/kakou/firmware/wire"
 )
@@ -89,7 +90,7 @@ func TestPayloadOfOddBodiesDecodesAsTheBodyWouldOrNotAtAll(t *testing.T) {
 	}
 	// A body that already says historical is re-encoded: one key, not two.
 	r := ledger.Record{Seq: 3, Body: []byte(`{"schema":1,"seq":3,"historical":false}`)}
-	if p, _ := payload(&r, true); bytes.Count(p, historicalKey) != 1 {
+	if p, _ := payload(&r, true); bytes.Count(p, delivery.HistoricalKey) != 1 {
 		t.Fatalf("payload %s: want exactly one historical key", p)
 	}
 }

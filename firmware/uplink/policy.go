@@ -2,11 +2,12 @@ package uplink
 
 import (
 	"context"
+	"errors"
 	"fmt"
-	"time"
 
 	mqtt "github.com/eclipse/paho.mqtt.golang"
 
+	"github.com/kakou/kakou/firmware/delivery"
 	"github.com/kakou/kakou/firmware/wire"
 )
 
@@ -27,20 +28,18 @@ import (
 // on every connection; the unit ignores one it already runs. A broker that
 // refuses the subscription is logged but does not cost the connection:
 // entries matter more than pushes, and the unit keeps its current policy.
-func (u *Uplink) subscribePolicy(ctx context.Context, c mqtt.Client) error {
+func (u *Uplink) subscribePolicy(ctx context.Context, c *delivery.Link) error {
 	if u.opts.OnPolicy == nil {
 		return nil
 	}
 	topic := wire.PolicyTopic(u.opts.Status.Site, u.opts.Status.Unit)
-	tok := c.Subscribe(topic, wire.QoSPolicy, u.onPolicy)
-	deadline := time.NewTimer(u.t.puback)
-	defer deadline.Stop()
-	if err := await(ctx, tok, deadline.C); err != nil {
-		return fmt.Errorf("uplink: subscribe %s: %w", topic, err)
-	}
-	if st, ok := tok.(*mqtt.SubscribeToken); ok && st.Result()[topic] == 0x80 {
+	err := c.Listen(ctx, topic, wire.QoSPolicy, u.onPolicy, u.t.puback)
+	switch {
+	case errors.Is(err, delivery.ErrRefused):
 		u.log.Error("uplink: the broker refused the policy subscription (check its ACL): "+
 			"policies pushed from the centre will not reach this unit", "topic", topic)
+	case err != nil:
+		return fmt.Errorf("uplink: %w", err)
 	}
 	return nil
 }

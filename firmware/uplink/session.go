@@ -2,52 +2,45 @@ package uplink
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"math/rand/v2"
 	"time"
 
-	mqtt "github.com/eclipse/paho.mqtt.golang"
-
+	"github.com/kakou/kakou/firmware/delivery"
 	"github.com/kakou/kakou/firmware/wire"
 )
 
 // Run keeps the uplink connected and the ledger drained until ctx is done.
 // Then it publishes a retained offline status, disconnects cleanly and
-// returns nil. Broker trouble is logged and retried, never returned. Run must
-// not be called twice at the same time.
+// returns nil. Broker trouble is logged and retried, never returned. A Run
+// while another has not returned fails with delivery.ErrRunning.
 func (u *Uplink) Run(ctx context.Context) error {
+	leave, err := u.loop.Enter()
+	if err != nil {
+		return fmt.Errorf("uplink: %w", err)
+	}
+	defer leave()
 	s := &sender{u: u} // outlives connections: it remembers the last ack
 	// Pushed policies and flows are handed over until ctx ends; Run returns
 	// only once OnPolicy and OnFlow have.
 	defer u.startPolicies(ctx)()
 	defer u.startFlows(ctx)()
-	retry := backoff{min: u.t.retryMin, max: u.t.retryMax}
-	for {
-		wasUp, err := u.session(ctx, s)
-		if ctx.Err() != nil {
-			return nil
-		}
-		if wasUp {
-			retry.reset() // a working connection was lost: try again soon
-		}
-		delay := retry.next()
-		u.log.Warn("uplink: broker unavailable", "broker", u.opts.Broker, "err", err, "retry_in", delay)
-		if !sleep(ctx, delay) {
-			return nil
-		}
-	}
+	u.loop.Min, u.loop.Max = u.t.retryMin, u.t.retryMax
+	u.loop.Reconnect(ctx,
+		func(ctx context.Context) (bool, error) { return u.session(ctx, s) },
+		func(err error, delay time.Duration) {
+			u.log.Warn("uplink: broker unavailable", "broker", u.opts.Broker, "err", err, "retry_in", delay)
+		})
+	return nil
 }
 
 // session runs one connection from dial to loss or shutdown. wasUp says
 // whether the connection was established.
 func (u *Uplink) session(ctx context.Context, s *sender) (wasUp bool, err error) {
-	lost := make(chan error, 1)
-	c := mqtt.NewClient(u.clientOptions(ctx, lost))
-	if err := u.connect(ctx, c); err != nil {
-		return false, err
+	c, err := delivery.Dial(ctx, u.dialConfig(ctx))
+	if err != nil {
+		return false, fmt.Errorf("uplink: %w", err)
 	}
-	err = u.serve(ctx, c, s, lost)
+	err = u.serve(ctx, c, s)
 	u.connected.Store(false)
 	s.end(ctx)
 	if ctx.Err() != nil {
@@ -58,56 +51,29 @@ func (u *Uplink) session(ctx context.Context, s *sender) (wasUp bool, err error)
 	return true, err
 }
 
-func (u *Uplink) clientOptions(ctx context.Context, lost chan<- error) *mqtt.ClientOptions {
-	o := mqtt.NewClientOptions().
-		AddBroker(u.opts.Broker).
-		SetClientID(u.opts.ClientID).
-		SetUsername(u.opts.Username).
-		SetPassword(u.opts.Password).
-		SetCleanSession(true).   // the ledger is the session; see doc.go
-		SetAutoReconnect(false). // Run reconnects with jitter; see doc.go
-		SetConnectRetry(false).
-		SetConnectTimeout(u.t.connect).
-		SetBinaryWill(u.statusTopic(), u.status(ctx, wire.Offline), wire.QoSStatus, true)
-	if u.tls != nil {
-		o.SetTLSConfig(u.tls)
+// dialConfig is the next connection's: the unit's credential and TLS, and
+// a will stamped now.
+func (u *Uplink) dialConfig(ctx context.Context) delivery.Config {
+	return delivery.Config{
+		Broker:    u.opts.Broker,
+		ClientID:  u.opts.ClientID,
+		Username:  u.opts.Username,
+		Password:  u.opts.Password,
+		TLS:       u.tls,
+		WillTopic: u.statusTopic(),
+		Will:      u.status(ctx, wire.Offline),
+		Timing:    u.t.conn,
 	}
-	if buffersReads(u.opts.Broker) {
-		o.SetCustomOpenConnectionFn(bufferedDial) // see conn.go
-	}
-	o.SetConnectionLostHandler(func(_ mqtt.Client, err error) {
-		select {
-		case lost <- err:
-		default:
-		}
-	})
-	return o
 }
 
 func (u *Uplink) statusTopic() string {
 	return wire.StatusTopic(u.opts.Status.Site, u.opts.Status.Unit)
 }
 
-// connect dials once. If ctx ends first, the attempt is abandoned: paho
-// closes the connection should it still complete.
-func (u *Uplink) connect(ctx context.Context, c mqtt.Client) error {
-	tok := c.Connect()
-	select {
-	case <-tok.Done():
-	case <-ctx.Done():
-		c.Disconnect(0)
-		return ctx.Err()
-	}
-	if err := tok.Error(); err != nil {
-		return fmt.Errorf("uplink: connect %s: %w", u.opts.Broker, err)
-	}
-	return nil
-}
-
 // serve listens for acks, pushed policies and flows, announces the unit and then
 // publishes whenever there is something to do, until the connection is
 // lost, a publish fails or ctx ends (then it returns nil).
-func (u *Uplink) serve(ctx context.Context, c mqtt.Client, s *sender, lost <-chan error) error {
+func (u *Uplink) serve(ctx context.Context, c *delivery.Link, s *sender) error {
 	if err := u.subscribeAcks(ctx, c); err != nil {
 		return err
 	}
@@ -147,8 +113,8 @@ func (u *Uplink) serve(ctx context.Context, c mqtt.Client, s *sender, lost <-cha
 		select {
 		case <-ctx.Done():
 			return nil
-		case err := <-lost:
-			return fmt.Errorf("uplink: connection lost: %w", err)
+		case <-c.Down():
+			return fmt.Errorf("uplink: %w", c.Lost())
 		case <-heartbeat.C:
 			u.beat()
 		case <-u.wake:
@@ -160,7 +126,7 @@ func (u *Uplink) serve(ctx context.Context, c mqtt.Client, s *sender, lost <-cha
 
 // goodbye replaces the retained online status with offline, which the will
 // cannot do on a clean disconnect, then disconnects.
-func (u *Uplink) goodbye(c mqtt.Client) {
+func (u *Uplink) goodbye(c *delivery.Link) {
 	ctx, cancel := context.WithTimeout(context.Background(), u.t.goodbye)
 	defer cancel()
 	if err := u.publishStatus(ctx, c, wire.Offline); err != nil {
@@ -170,54 +136,10 @@ func (u *Uplink) goodbye(c mqtt.Client) {
 	u.log.Info("uplink: offline")
 }
 
-func (u *Uplink) publishStatus(ctx context.Context, c mqtt.Client, state wire.UnitState) error {
-	tok := c.Publish(u.statusTopic(), wire.QoSStatus, true, u.status(ctx, state))
-	deadline := time.NewTimer(u.t.puback)
-	defer deadline.Stop()
-	if err := await(ctx, tok, deadline.C); err != nil {
+func (u *Uplink) publishStatus(ctx context.Context, c *delivery.Link, state wire.UnitState) error {
+	err := c.Send(ctx, u.statusTopic(), wire.QoSStatus, true, u.status(ctx, state), u.t.puback)
+	if err != nil {
 		return fmt.Errorf("uplink: publish %s status: %w", state, err)
 	}
 	return nil
-}
-
-var errAckTimeout = errors.New("no acknowledgement in time")
-
-// await waits for tok like token.WaitTimeout, but also gives up when ctx
-// ends; the deadline is shared so a whole batch gets one timeout.
-func await(ctx context.Context, tok mqtt.Token, deadline <-chan time.Time) error {
-	select {
-	case <-tok.Done():
-		return tok.Error()
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-deadline:
-		return errAckTimeout
-	}
-}
-
-// backoff yields doubling delays from min to max with "equal jitter": each
-// delay is drawn from the upper half of its step, so units that lost the
-// broker together do not come back together.
-type backoff struct {
-	min, max, step time.Duration
-}
-
-func (b *backoff) next() time.Duration {
-	b.step = min(max(2*b.step, b.min), b.max)
-	half := b.step / 2
-	return half + rand.N(b.step-half+1)
-}
-
-func (b *backoff) reset() { b.step = 0 }
-
-// sleep waits for d and reports false if ctx ended first.
-func sleep(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return true
-	case <-ctx.Done():
-		return false
-	}
 }

@@ -16,6 +16,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/kakou/kakou/firmware/delivery"
 	"github.com/kakou/kakou/firmware/ledger"
 	"github.com/kakou/kakou/firmware/wire"
 )
@@ -98,7 +99,7 @@ type Options struct {
 type timing struct {
 	poll     time.Duration // drain this often even without Notify
 	puback   time.Duration // a publish round or a status must be PUBACKed within this
-	connect  time.Duration // dial plus MQTT handshake
+	conn     delivery.Timing
 	retryMin time.Duration // first delay after a failed or lost connection
 	retryMax time.Duration // the doubling delay stops growing here
 	goodbye  time.Duration // time allowed for the offline status at shutdown
@@ -108,7 +109,7 @@ type timing struct {
 var defaultTiming = timing{
 	poll:     5 * time.Second,
 	puback:   30 * time.Second,
-	connect:  10 * time.Second,
+	conn:     delivery.DefaultTiming,
 	retryMin: time.Second,
 	retryMax: 30 * time.Second,
 	goodbye:  2 * time.Second,
@@ -127,6 +128,7 @@ type Uplink struct {
 	wake      chan struct{} // size 1: Notify calls coalesce
 	connected atomic.Bool
 	ackIn     atomic.Uint64 // the latest wire.Ack.Seq received
+	loop      delivery.Loop // Run's reconnecting, held while Run runs
 
 	policyIn   atomic.Pointer[wire.PolicyPush] // the latest push not yet handed to OnPolicy
 	policyWake chan struct{}                   // size 1: a push waits in policyIn

@@ -353,17 +353,3 @@ func TestNewAppliesDefaultsAndNotifyNeverBlocks(t *testing.T) {
 		t.Fatal("Connected() = true before Run")
 	}
 }
-
-func TestBackoffDoublesWithJitterUpToItsCap(t *testing.T) {
-	b := backoff{min: time.Second, max: 30 * time.Second}
-	steps := []time.Duration{1, 2, 4, 8, 16, 30, 30}
-	for round := range 2 {
-		for _, s := range steps {
-			step := s * time.Second
-			if d := b.next(); d < step/2 || d > step {
-				t.Fatalf("round %d: delay %v outside [%v, %v]", round, d, step/2, step)
-			}
-		}
-		b.reset()
-	}
-}

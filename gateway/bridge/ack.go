@@ -7,6 +7,7 @@ import (
 
 	mqtt "github.com/eclipse/paho.mqtt.golang"
 
+	"github.com/kakou/kakou/firmware/delivery"
 	"github.com/kakou/kakou/firmware/wire"
 )
 
@@ -49,12 +50,9 @@ func (b *Bridge) ackFilter() string {
 // units: the gateway acknowledges them itself once their entries are in
 // its store.
 func (b *Bridge) onAck(_ mqtt.Client, m mqtt.Message) {
-	if len(m.Payload()) == 0 {
+	a, ok, err := delivery.ReadAck(m)
+	if !ok && err == nil {
 		return // a retained ack being cleared says nothing
-	}
-	a, err := wire.DecodeAck(m.Payload())
-	if err == nil && wire.AckTopic(a.Site, a.Unit) != m.Topic() {
-		err = errTopicMismatch
 	}
 	if err == nil && a.Site != b.opts.Site {
 		err = errOtherSite

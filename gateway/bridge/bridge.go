@@ -8,10 +8,10 @@ import (
 	"fmt"
 	"log/slog"
 	"net/url"
-	"sync"
 	"sync/atomic"
 	"time"
 
+	"github.com/kakou/kakou/firmware/delivery"
 	"github.com/kakou/kakou/firmware/wire"
 	"github.com/kakou/kakou/gateway/store"
 )
@@ -73,30 +73,23 @@ const (
 type timing struct {
 	poll      time.Duration // look for unoffered records this often
 	puback    time.Duration // a publish round must be PUBACKed within this
-	connect   time.Duration // dial plus MQTT handshake
+	conn      delivery.Timing
 	retryMin  time.Duration // first delay after a failed or lost connection
 	retryMax  time.Duration // the doubling delay stops growing here
 	goodbye   time.Duration // time allowed for the offline status at shutdown
 	mark      time.Duration // acks reach the store this often while entries are outstanding
 	heartbeat time.Duration // the gateway's status is republished this often
-	keepalive time.Duration // MQTT keepalive: how soon a silently dead link is noticed
-	// write bounds one packet's write, and also how long paho's Publish
-	// blocks when it races with the connection's loss (its default, 30 s,
-	// would stall the drain that long after a cut).
-	write time.Duration
 }
 
 var defaultTiming = timing{
 	poll:      5 * time.Second,
 	puback:    30 * time.Second,
-	connect:   10 * time.Second,
+	conn:      delivery.DefaultTiming,
 	retryMin:  time.Second,
 	retryMax:  30 * time.Second,
 	goodbye:   2 * time.Second,
 	mark:      250 * time.Millisecond,
 	heartbeat: 30 * time.Second,
-	keepalive: 30 * time.Second,
-	write:     10 * time.Second,
 }
 
 // Bridge forwards the gateway's stored entries to the cloud. Create it with
@@ -111,10 +104,10 @@ type Bridge struct {
 	connected atomic.Bool
 	offered   atomic.Int64 // the highest Row offered: a hint that the live lane has work
 
-	acks     ackInbox    // cloud acks from paho's goroutine to the sender
-	statuses statusRelay // units' statuses waiting to go up
-	policies policyRelay // pushed policies waiting to go down
-	running  sync.Mutex  // held by Run, which must not run twice at once
+	acks     ackInbox      // cloud acks from paho's goroutine to the sender
+	statuses statusRelay   // units' statuses waiting to go up
+	policies policyRelay   // pushed policies waiting to go down
+	conns    delivery.Loop // Run's connections, one at a time; Run must not run twice at once
 }
 
 // New checks o and returns a Bridge that is not yet connected.

@@ -58,10 +58,14 @@
 //
 // # Connection handling
 //
-// Run dials one connection at a time with a fresh paho client, paho's own
-// reconnect off and a clean session, and waits a jittered, doubling delay
+// The connection is the delivery protocol's client side, shared with the
+// unit's uplink (firmware/delivery): Run dials one connection at a time
+// with a fresh paho client, paho's own reconnect off, a clean session, a
+// keep-alive and a write timeout, and waits a jittered, doubling delay
 // (1 s to 30 s) between attempts, so the gateways of a city do not come
-// back in step after an outage. The will is the gateway's retained offline
+// back in step after an outage. The historical splice (payload.go) and the
+// ack's check against its topic are shared too; the sender is the
+// bridge's own, since it relays many units' records from the store. The will is the gateway's retained offline
 // status; a clean shutdown publishes it itself, since a clean DISCONNECT
 // makes the broker discard the will.
 package bridge

@@ -9,6 +9,7 @@ import (
 
 	mqtt "github.com/eclipse/paho.mqtt.golang"
 
+	"github.com/kakou/kakou/firmware/delivery"
 	"github.com/kakou/kakou/firmware/wire"
 )
 
@@ -75,7 +76,7 @@ func (b *Bridge) startPolicies(ctx context.Context) (wait func()) {
 }
 
 func (b *Bridge) relayPolicies(ctx context.Context) {
-	retry := backoff{min: b.t.retryMin, max: b.t.retryMax}
+	retry := delivery.Backoff{Min: b.t.retryMin, Max: b.t.retryMax}
 	for {
 		select {
 		case <-ctx.Done():
@@ -83,11 +84,11 @@ func (b *Bridge) relayPolicies(ctx context.Context) {
 		case <-b.policies.wake:
 		}
 		for !b.relayPending() {
-			if !sleep(ctx, retry.next()) {
+			if !delivery.Sleep(ctx, retry.Next()) {
 				return
 			}
 		}
-		retry.reset()
+		retry.Reset()
 	}
 }
 

@@ -46,8 +46,8 @@ func newRig(t testing.TB, ackTimeout time.Duration, withCollector bool) *rig {
 	}
 	b.t.retryMin, b.t.retryMax = 20*time.Millisecond, 200*time.Millisecond
 	b.t.poll, b.t.mark = 100*time.Millisecond, 20*time.Millisecond
-	b.t.heartbeat = time.Hour   // statuses a test awaits are births and wills
-	b.t.write = 2 * time.Second // a Publish racing with a cut blocks this long
+	b.t.heartbeat = time.Hour        // statuses a test awaits are births and wills
+	b.t.conn.Write = 2 * time.Second // a Publish racing with a cut blocks this long
 	r.b = b
 	return r
 }

@@ -9,6 +9,7 @@ import (
 
 	mqtt "github.com/eclipse/paho.mqtt.golang"
 
+	"github.com/kakou/kakou/firmware/delivery"
 	"github.com/kakou/kakou/firmware/wire"
 	"github.com/kakou/kakou/gateway/store"
 )
@@ -32,7 +33,7 @@ import (
 // of them whatever order storing, offering and connecting happen in.
 type sender struct {
 	b *Bridge
-	c *link
+	c *delivery.Link
 
 	acked  map[string]uint64 // the cloud's ack per unit as applied here
 	marked map[string]uint64 // what the outbox was told; behind acked until the next mark
@@ -65,7 +66,7 @@ func newSender(b *Bridge) *sender {
 // begin starts a connection's lanes from the store, which holds only what
 // the cloud has not acknowledged: everything the cloud may have missed is
 // sent again, and a duplicate costs the idempotent collector nothing.
-func (s *sender) begin(ctx context.Context, c *link) {
+func (s *sender) begin(ctx context.Context, c *delivery.Link) {
 	s.c = c
 	s.restart(ctx)
 }
@@ -284,7 +285,7 @@ func (s *sender) settle(ctx context.Context) error {
 	deadline := time.NewTimer(s.b.t.puback)
 	defer deadline.Stop()
 	for _, tok := range s.unacked {
-		if err := s.c.await(ctx, tok, deadline.C); err != nil {
+		if err := s.c.Await(ctx, tok, deadline.C); err != nil {
 			return fmt.Errorf("bridge: publish entry: %w", err)
 		}
 	}

@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/kakou/kakou/firmware/delivery"
 	"github.com/kakou/kakou/firmware/wire"
 )
 
@@ -44,11 +45,8 @@ func (b *Bridge) status(ctx context.Context, state wire.UnitState) []byte {
 
 // publishStatus publishes the gateway's retained status and waits for the
 // broker's PUBACK.
-func (b *Bridge) publishStatus(ctx context.Context, c *link, state wire.UnitState) error {
-	tok := c.Publish(b.statusTopic(), wire.QoSStatus, true, b.status(ctx, state))
-	deadline := time.NewTimer(b.t.puback)
-	defer deadline.Stop()
-	if err := c.await(ctx, tok, deadline.C); err != nil {
+func (b *Bridge) publishStatus(ctx context.Context, c *delivery.Link, state wire.UnitState) error {
+	if err := c.Send(ctx, b.statusTopic(), wire.QoSStatus, true, b.status(ctx, state), b.t.puback); err != nil {
 		return fmt.Errorf("bridge: publish %s status: %w", state, err)
 	}
 	return nil
@@ -114,13 +112,10 @@ func (b *Bridge) RelayStatus(st wire.Status, raw []byte) {
 
 // relayStatuses publishes the statuses waiting; a failed publish puts the
 // status back for the next connection.
-func (b *Bridge) relayStatuses(ctx context.Context, c *link) error {
+func (b *Bridge) relayStatuses(ctx context.Context, c *delivery.Link) error {
 	for _, r := range b.statuses.take() {
 		body := b.relayBody(ctx, r.st, r.raw)
-		tok := c.Publish(wire.StatusTopic(r.st.Site, r.st.Unit), wire.QoSStatus, true, body)
-		deadline := time.NewTimer(b.t.puback)
-		err := c.await(ctx, tok, deadline.C)
-		deadline.Stop()
+		err := c.Send(ctx, wire.StatusTopic(r.st.Site, r.st.Unit), wire.QoSStatus, true, body, b.t.puback)
 		if err != nil {
 			b.statuses.dirtyAll()
 			return fmt.Errorf("bridge: relay status of %s: %w", r.st.Unit, err)

@@ -55,7 +55,8 @@ func (h *unitCerts) OnConnectAuthenticate(cl *mqtt.Client, pk packets.Packet) bo
 }
 
 // OnACLCheck lets a unit write its own entry and status and read its own
-// ack, policy and flow; nothing else, and no wildcards.
+// ack, policy and flow; nothing else, and no wildcards: wire.Grant, as the
+// cloud's broker allows an enrolled unit.
 func (h *unitCerts) OnACLCheck(cl *mqtt.Client, topic string, write bool) bool {
 	if cl.Net.Inline {
 		return true
@@ -64,15 +65,11 @@ func (h *unitCerts) OnACLCheck(cl *mqtt.Client, topic string, write bool) bool {
 	if !ok {
 		return false
 	}
-	site, unit, kind, err := wire.ParseTopic(topic)
-	if err != nil || site != h.site || unit != id.(string) {
-		h.log.Warn("lan: refused a unit's use of another topic", "unit", id, "topic", topic, "write", write)
-		return false
+	if (wire.Grant{Site: h.site, Unit: id.(string)}).Allows(topic, write) {
+		return true
 	}
-	if write {
-		return kind == wire.KindEntry || kind == wire.KindStatus
-	}
-	return kind == wire.KindAck || kind == wire.KindPolicy || kind == wire.KindFlow
+	h.log.Warn("lan: refused a unit's use of a topic not its own", "unit", id, "topic", topic, "write", write)
+	return false
 }
 
 func (h *unitCerts) OnDisconnect(cl *mqtt.Client, _ error, _ bool) { h.ids.Delete(cl) }

@@ -48,7 +48,8 @@ func options() *mqtt.Options {
 // three wait on each other for ever. Closing each listener first, with a
 // closer that lists the clients under one read lock, leaves Close only the
 // waiting for their goroutines. The gateway's tests close their stand-in
-// cloud brokers with it too.
+// cloud brokers with it too. The same workaround is in cloud/broker and
+// firmware/internal/brokertest (see there why the layout keeps it apart).
 func CloseBroker(s *mqtt.Server) error {
 	s.Listeners.CloseAll(func(listener string) {
 		for _, cl := range s.Clients.GetAll() {

@@ -120,19 +120,19 @@ func writeMosquitto(pw, acl io.Writer, svc broker.Service, devices []store.Devic
 	return nil
 }
 
-// writeDeviceACL is the embedded broker's ACL (cloud/broker/auth.go) in
-// mosquitto's words: a unit names its own topics, a gateway '+' for
-// every unit of its site.
+// writeDeviceACL is wire.Grant, the embedded broker's ACL too
+// (cloud/broker/auth.go), in mosquitto's words: a unit names its own
+// topics, a gateway '+' for every unit of its site.
 func writeDeviceACL(acl io.Writer, user string, d store.DeviceCredential) {
-	who := d.Unit
+	g := wire.Grant{Site: d.Site, Unit: d.Unit}
 	if d.Role == store.RoleGateway {
-		who = "+"
+		g.Unit = wire.AnyUnit
 	}
 	fmt.Fprintf(acl, "\n# %s %s of site %s\nuser %s\n", d.Role, d.Unit, d.Site, user)
-	for _, kind := range []string{wire.KindEntry, wire.KindStatus} {
-		fmt.Fprintf(acl, "topic write %s/%s/%s/%s\n", wire.Root, d.Site, who, kind)
+	for _, f := range g.Filters(true) {
+		fmt.Fprintf(acl, "topic write %s\n", f)
 	}
-	for _, kind := range []string{wire.KindAck, wire.KindPolicy, wire.KindFlow} {
-		fmt.Fprintf(acl, "topic read %s/%s/%s/%s\n", wire.Root, d.Site, who, kind)
+	for _, f := range g.Filters(false) {
+		fmt.Fprintf(acl, "topic read %s\n", f)
 	}
 }

@@ -13,6 +13,12 @@ import (
 // three wait on each other for ever (a test hung ten minutes in CI).
 // Closing each listener first, with a closer that lists the clients under
 // one read lock, leaves Close only the waiting for their goroutines.
+//
+// The same workaround is gateway/lan's CloseBroker and cloud/broker's
+// closeServer. The layout lets no one package hold it for all three: the
+// cloud may import only the wire contract, which takes on no broker, and
+// firmware/delivery, which the gateway may import, is linked into the
+// unit's binary, which must not carry mochi. Mend all three together.
 func Close(s *mqtt.Server) error {
 	s.Listeners.CloseAll(func(listener string) {
 		for _, cl := range s.Clients.GetAll() {

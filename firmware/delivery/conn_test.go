@@ -1,8 +1,8 @@
-package uplink
+package delivery
 
 import "testing"
 
-func TestUplinkBuffersReadsOnlyWhereItCanDialAsPahoWould(t *testing.T) {
+func TestDialBuffersReadsOnlyWhereItCanDialAsPahoWould(t *testing.T) {
 	cases := []struct {
 		broker, proxy string
 		want          bool

@@ -1,4 +1,4 @@
-package uplink
+package delivery
 
 import (
 	"bufio"
@@ -12,7 +12,7 @@ import (
 // paho reads every packet straight from its connection, a byte or two at
 // a time (packets.ReadPacket: the header byte, each length byte, then the
 // rest), so every PUBACK of a drain costs three read calls into the
-// kernel. On a plain TCP connection the uplink opens the socket itself and
+// kernel. On a plain TCP connection Dial opens the socket itself and
 // reads it through a buffer, so a burst of PUBACKs comes in with one read.
 // Every other kind of broker URL (TLS, which buffers whole records anyway,
 // websockets, a proxy from ALL_PROXY) is left to paho's own dialing.
@@ -22,7 +22,7 @@ import (
 func bufferedDial(uri *url.URL, o mqtt.ClientOptions) (net.Conn, error) {
 	d := o.Dialer
 	if d == nil {
-		d = &net.Dialer{Timeout: defaultTiming.connect}
+		d = &net.Dialer{Timeout: o.ConnectTimeout}
 	}
 	c, err := d.Dial("tcp", uri.Host)
 	if err != nil {
@@ -40,7 +40,7 @@ type bufferedConn struct {
 
 func (c *bufferedConn) Read(p []byte) (int, error) { return c.r.Read(p) }
 
-// buffersReads says whether the uplink dials the broker itself (bufferedDial):
+// buffersReads says whether Dial dials the broker itself (bufferedDial):
 // a plain TCP URL, with no proxy that paho would have honoured.
 func buffersReads(broker string) bool {
 	u, err := url.Parse(broker)
