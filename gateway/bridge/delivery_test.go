@@ -149,7 +149,7 @@ func TestBridgeDrainsBacklogWhileLiveEntriesAwaitTheirAck(t *testing.T) {
 }
 
 func TestBridgeDrainsABacklogWithMoreAlertsThanItsWindow(t *testing.T) {
-	r := newRig(t, time.Second, true)
+	r := newRig(t, 10*time.Second, true) // long enough that only a stuck backlog times out, even under -race
 	alerts := map[uint64]string{}
 	for seq := uint64(1); seq <= 2*window+100; seq += 2 {
 		alerts[seq] = "fever"
