@@ -1,41 +1,18 @@
-package kakou
+package e2e
 
 import (
 	"fmt"
 	"path/filepath"
 	"syscall"
 	"testing"
-	"time"
+
+	"github.com/kakou/kakou/internal/testenv"
 )
 
+// Real processes killed with SIGKILL, as a power cut or the OOM killer
+// would: whatever a unit logged must reach the cloud exactly once.
+
 const faultPeople = 500
-
-// waitUntil polls cond for up to two minutes; it waits for progress and
-// asserts nothing about speed.
-func waitUntil(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	for deadline := time.Now().Add(2 * time.Minute); !cond(); time.Sleep(100 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatalf("gave up waiting: %s", what)
-		}
-	}
-}
-
-// brokers are the two ways a collector meets its units: its own embedded
-// broker, or Debian's mosquitto beside it.
-var brokers = []struct {
-	name  string
-	start func(t *testing.T) (brokerTOML, url string)
-}{
-	{"embedded", func(t *testing.T) (string, string) {
-		addr := freePort(t)
-		return fmt.Sprintf("[broker]\nembedded = true\nlisten = %q\n", addr), "tcp://" + addr
-	}},
-	{"mosquitto", func(t *testing.T) (string, string) {
-		_, addr := startMosquittoProc(t)
-		return fmt.Sprintf("[broker]\nembedded = false\nurl = \"tcp://%s\"\n", addr), "tcp://" + addr
-	}},
-}
 
 func TestUnitKilledMidBurstLosesAndDuplicatesNothingIntegration(t *testing.T) {
 	for _, br := range brokers {
@@ -44,19 +21,19 @@ func TestUnitKilledMidBurstLosesAndDuplicatesNothingIntegration(t *testing.T) {
 }
 
 func unitKilledMidBurst(t *testing.T, startBroker func(*testing.T) (string, string)) {
-	unitBin, cloudBin := binaries(t)
+	bin := binaries(t)
 	dir := t.TempDir()
 	brokerTOML, brokerURL := startBroker(t)
-	c := startCloudProc(t, cloudBin, dir, brokerTOML, brokerURL)
-	u := startUnitProc(t, unitBin, dir, "site-k", "unit-k", c.brokerURL, faultPeople)
+	c := startCloudProc(t, bin.cloud, dir, brokerTOML, brokerURL)
+	u := startUnitProc(t, bin.unit, dir, "site-k", "unit-k", c.brokerURL, faultPeople)
 	path := filepath.Join(dir, "unit-k", "ledger.db")
-	waitUntil(t, "a burst under way", func() bool { return ledgerCount(t, path) >= faultPeople/3 })
+	testenv.Await(t, "a burst under way", patience, func() bool { return ledgerCount(t, path) >= faultPeople/3 })
 	u.kill(syscall.SIGKILL)
 	before := ledgerCount(t, path)
 	u.restart()
 	total := before + faultPeople
-	waitUntil(t, "the restarted unit logged its crowd", func() bool { return ledgerCount(t, path) == total })
-	waitUntil(t, "the cloud caught up", func() bool { return len(apiEntries(t, c.httpURL, "unit-k")) >= total })
+	testenv.Await(t, "the restarted unit logged its crowd", patience, func() bool { return ledgerCount(t, path) == total })
+	testenv.Await(t, "the cloud caught up", patience, func() bool { return len(apiEntries(t, c.httpURL, "unit-k")) >= total })
 	u.kill(syscall.SIGTERM)
 	assertExactlyOnce(t, ledgerEntries(t, path), apiEntries(t, c.httpURL, "unit-k"))
 }
@@ -70,39 +47,39 @@ func TestCollectorKilledMidBatchLosesAndDuplicatesNothingIntegration(t *testing.
 }
 
 func collectorKilledMidBatch(t *testing.T, startBroker func(*testing.T) (string, string)) {
-	unitBin, cloudBin := binaries(t)
+	bin := binaries(t)
 	brokerTOML, brokerURL := startBroker(t)
 	dir := t.TempDir()
-	c := startCloudProc(t, cloudBin, dir, brokerTOML, brokerURL)
-	u := startUnitProc(t, unitBin, dir, "site-c", "unit-c", c.brokerURL, faultPeople)
+	c := startCloudProc(t, bin.cloud, dir, brokerTOML, brokerURL)
+	u := startUnitProc(t, bin.unit, dir, "site-c", "unit-c", c.brokerURL, faultPeople)
 	path := filepath.Join(dir, "unit-c", "ledger.db")
-	waitUntil(t, "entries stored", func() bool { return len(apiEntries(t, c.httpURL, "unit-c")) >= faultPeople/4 })
+	testenv.Await(t, "entries stored", patience, func() bool { return len(apiEntries(t, c.httpURL, "unit-c")) >= faultPeople/4 })
 	c.kill(syscall.SIGKILL)
 	down := ledgerCount(t, path)
-	waitUntil(t, "the unit keeps logging while the collector is dead", func() bool { return ledgerCount(t, path) >= down+50 })
+	testenv.Await(t, "the unit keeps logging while the collector is dead", patience, func() bool { return ledgerCount(t, path) >= down+50 })
 	c.restart()
 	c.awaitHTTP()
-	waitUntil(t, "the unit logged its crowd", func() bool { return ledgerCount(t, path) == faultPeople })
-	waitUntil(t, "the cloud caught up", func() bool { return len(apiEntries(t, c.httpURL, "unit-c")) >= faultPeople })
+	testenv.Await(t, "the unit logged its crowd", patience, func() bool { return ledgerCount(t, path) == faultPeople })
+	testenv.Await(t, "the cloud caught up", patience, func() bool { return len(apiEntries(t, c.httpURL, "unit-c")) >= faultPeople })
 	u.kill(syscall.SIGTERM)
 	assertExactlyOnce(t, ledgerEntries(t, path), apiEntries(t, c.httpURL, "unit-c"))
 }
 
 func TestBrokerStoppedAndRestartedLosesAndDuplicatesNothingIntegration(t *testing.T) {
-	unitBin, cloudBin := binaries(t)
+	bin := binaries(t)
 	broker, mqttAddr := startMosquittoProc(t)
 	dir := t.TempDir()
-	c := startCloudProc(t, cloudBin, dir, fmt.Sprintf("[broker]\nembedded = false\nurl = \"tcp://%s\"\n", mqttAddr), "tcp://"+mqttAddr)
-	u := startUnitProc(t, unitBin, dir, "site-b", "unit-b", c.brokerURL, faultPeople)
+	c := startCloudProc(t, bin.cloud, dir, fmt.Sprintf("[broker]\nembedded = false\nurl = \"tcp://%s\"\n", mqttAddr), "tcp://"+mqttAddr)
+	u := startUnitProc(t, bin.unit, dir, "site-b", "unit-b", c.brokerURL, faultPeople)
 	path := filepath.Join(dir, "unit-b", "ledger.db")
-	waitUntil(t, "entries stored", func() bool { return len(apiEntries(t, c.httpURL, "unit-b")) >= faultPeople/4 })
+	testenv.Await(t, "entries stored", patience, func() bool { return len(apiEntries(t, c.httpURL, "unit-b")) >= faultPeople/4 })
 	broker.kill(syscall.SIGKILL)
 	down := ledgerCount(t, path)
-	waitUntil(t, "the unit keeps logging while the broker is down", func() bool { return ledgerCount(t, path) >= down+50 })
+	testenv.Await(t, "the unit keeps logging while the broker is down", patience, func() bool { return ledgerCount(t, path) >= down+50 })
 	broker.restart()
 	awaitListen(t, mqttAddr)
-	waitUntil(t, "the unit logged its crowd", func() bool { return ledgerCount(t, path) == faultPeople })
-	waitUntil(t, "the cloud caught up", func() bool { return len(apiEntries(t, c.httpURL, "unit-b")) >= faultPeople })
+	testenv.Await(t, "the unit logged its crowd", patience, func() bool { return ledgerCount(t, path) == faultPeople })
+	testenv.Await(t, "the cloud caught up", patience, func() bool { return len(apiEntries(t, c.httpURL, "unit-b")) >= faultPeople })
 	u.kill(syscall.SIGTERM)
 	assertExactlyOnce(t, ledgerEntries(t, path), apiEntries(t, c.httpURL, "unit-b"))
 }

@@ -1,11 +1,18 @@
-package kakou
+package e2e
 
 import (
 	"os"
 	"testing"
+	"time"
 
 	"github.com/kakou/kakou/cloud/store/pgtest"
 )
+
+// patience is how long a test waits for one step (entries stored, a
+// program back up) before it fails naming the step: each takes seconds,
+// and a stuck one should fail with what it waited for rather than at go
+// test's timeout.
+const patience = 2 * time.Minute
 
 // TestMain stops the PostgreSQL server the integration tests shared.
 func TestMain(m *testing.M) {

@@ -1,10 +1,7 @@
-package kakou
+package e2e
 
 import (
-	"context"
-	"database/sql"
 	"fmt"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -14,41 +11,50 @@ import (
 	"testing"
 	"time"
 
-	"github.com/kakou/kakou/firmware/ledger"
-	"github.com/kakou/kakou/firmware/wire"
-	_ "modernc.org/sqlite"
+	"github.com/kakou/kakou/internal/testenv"
 )
 
-// These tests run the real programs as processes and kill them with
-// SIGKILL, as a power cut or the OOM killer would: whatever a unit logged
-// must reach the cloud exactly once.
+// The programs as processes, built from this checkout: tests start them,
+// kill them with SIGKILL as a power cut or the OOM killer would, and
+// restart them, and read their logs, ledgers and databases from outside.
+
+// programs are the paths of the three built binaries.
+type programs struct{ unit, gateway, cloud string }
 
 var (
 	buildOnce sync.Once
-	binDir    string
+	built     programs
 	buildErr  error
 )
 
-// binaries builds kakou-unit and kakou-cloud once per test run.
-func binaries(t *testing.T) (unit, cloud string) {
+// binaries builds kakou-unit, kakou-gateway and kakou-cloud once per test
+// run, into a temporary directory (bin/ is make's). Tests that start
+// processes are slow, so they skip under -short.
+func binaries(t *testing.T) programs {
 	t.Helper()
 	if testing.Short() {
-		t.Skip("real-process fault injection is skipped under -short")
+		t.Skip("tests with the programs as processes are skipped under -short")
 	}
+	root := testenv.RepoRoot(t)
 	buildOnce.Do(func() {
-		binDir, buildErr = os.MkdirTemp("", "kakou-bin-")
-		if buildErr != nil {
+		dir, err := os.MkdirTemp("", "kakou-bin-")
+		if err != nil {
+			buildErr = err
 			return
 		}
-		out, err := exec.Command("go", "build", "-o", binDir+"/", "./firmware/cmd/kakou-unit", "./cloud/cmd/kakou-cloud").CombinedOutput()
-		if err != nil {
+		cmd := exec.Command("go", "build", "-o", dir+"/",
+			"./firmware/cmd/kakou-unit", "./gateway/cmd/kakou-gateway", "./cloud/cmd/kakou-cloud")
+		cmd.Dir = root
+		if out, err := cmd.CombinedOutput(); err != nil {
 			buildErr = fmt.Errorf("go build: %v\n%s", err, out)
 		}
+		built = programs{unit: filepath.Join(dir, "kakou-unit"), gateway: filepath.Join(dir, "kakou-gateway"),
+			cloud: filepath.Join(dir, "kakou-cloud")}
 	})
 	if buildErr != nil {
 		t.Fatal(buildErr)
 	}
-	return filepath.Join(binDir, "kakou-unit"), filepath.Join(binDir, "kakou-cloud")
+	return built
 }
 
 // proc is a program under test; its output goes to a log in the test's dir.
@@ -135,14 +141,10 @@ func startCloudProc(t *testing.T, bin, dir, brokerTOML, brokerURL string) *cloud
 
 func (c *cloudProc) awaitHTTP() {
 	c.t.Helper()
-	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(50 * time.Millisecond) {
-		if r, err := httpGet(c.httpURL + "/healthz"); err == nil && r == 200 {
-			return
-		}
-		if time.Now().After(deadline) {
-			c.t.Fatalf("kakou-cloud did not come up; see %s", c.log)
-		}
-	}
+	testenv.Await(c.t, "kakou-cloud answering /healthz (log: "+c.log+")", 30*time.Second, func() bool {
+		r, err := httpGet(c.httpURL + "/healthz")
+		return err == nil && r == 200
+	})
 }
 
 // unitProc runs kakou-unit with a simulated crowd of people people, one
@@ -176,106 +178,51 @@ max_people = %d
 	return startProc(t, bin, filepath.Join(dir, id+".log"), "-config", cfg)
 }
 
-// ledgerCount reads how many entries a running unit has logged, through a
-// second connection that WAL mode allows beside the unit's own. (Not
-// read-only: after a SIGKILL the first reader may have to recover the WAL.)
-func ledgerCount(t *testing.T, path string) int {
+// gatewayProc runs kakou-gateway for a site behind which units connect
+// to lanURL; its occupancy API is at webURL.
+type gatewayProc struct {
+	*proc
+	lanURL, webURL string
+}
+
+func startGatewayProc(t *testing.T, bin, dir, site, cloudURL string, capacity int) *gatewayProc {
 	t.Helper()
-	db, err := sql.Open("sqlite", "file:"+path+"?_pragma=busy_timeout(5000)")
-	if err != nil {
+	lan, web := freePort(t), freePort(t)
+	cfg := filepath.Join(dir, "gateway.toml")
+	body := fmt.Sprintf(`site = %q
+gateway = "gw"
+facility = "supermarket"
+data_dir = %q
+[lan]
+listen = %q
+[cloud]
+broker = %q
+ack_timeout = "2s"
+[web]
+listen = %q
+[occupancy]
+capacity = %d
+`, site, filepath.Join(dir, "gateway"), lan, cloudURL, web, capacity)
+	if err := os.WriteFile(cfg, []byte(body), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	defer db.Close()
-	var n int
-	if err := db.QueryRow("SELECT count(*) FROM entries").Scan(&n); err != nil {
-		return -1 // not created yet
-	}
-	return n
+	g := &gatewayProc{proc: startProc(t, bin, filepath.Join(dir, "gateway.log"), "-config", cfg),
+		lanURL: "tcp://" + lan, webURL: "http://" + web}
+	g.awaitUp()
+	return g
 }
 
-// ledgerEntries reads a stopped unit's whole ledger.
-func ledgerEntries(t *testing.T, path string) []wire.Entry {
-	t.Helper()
-	l, err := ledger.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	es, err := l.Entries(context.Background(), 0, 100000)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return es
+func (g *gatewayProc) awaitUp() {
+	g.t.Helper()
+	testenv.Await(g.t, "kakou-gateway answering (log: "+g.log+")", 30*time.Second, func() bool {
+		r, err := httpGet(g.webURL + "/api/v1/occupancy")
+		return err == nil && r == 200
+	})
 }
 
-// apiEntries reads what the cloud stored for a unit, named with its site
-// as the API asks: the unit's site is read from the fleet view, where these
-// tests give every unit id one site.
-func apiEntries(t *testing.T, httpURL, unit string) []wire.Entry {
-	t.Helper()
-	var fleet struct {
-		Units []struct{ ID, Site string } `json:"units"`
-	}
-	getJSON(t, httpURL+"/api/v1/units", &fleet)
-	var body struct {
-		Entries []wire.Entry `json:"entries"`
-	}
-	for _, u := range fleet.Units {
-		if u.ID == unit {
-			getJSON(t, httpURL+"/api/v1/entries?limit=1000&site="+u.Site+"&unit="+unit, &body)
-		}
-	}
-	return body.Entries
-}
-
-// assertExactlyOnce compares a ledger with the cloud's copy of it.
-func assertExactlyOnce(t *testing.T, logged, cloud []wire.Entry) {
-	t.Helper()
-	if holdsExactlyOnce(t, logged, cloud) {
-		return
-	}
-	stored := map[string]bool{}
-	for _, e := range cloud {
-		stored[e.ID] = true
-	}
-	for _, e := range logged {
-		if !stored[e.ID] {
-			t.Fatalf("logged entry seq %d (%s) missing from the cloud", e.Seq, e.ID)
-		}
-	}
-	t.Fatalf("cloud holds %d entries, the ledger %d", len(cloud), len(logged))
-}
-
-// holdsExactlyOnce says whether the cloud holds every entry of a ledger
-// (a snapshot, for a running unit, taken after inCloud was read). What
-// can never be put right fails the test: an entry stored twice, or one
-// the ledger does not have.
-func holdsExactlyOnce(t *testing.T, logged, inCloud []wire.Entry) bool {
-	t.Helper()
-	inLedger := map[string]uint64{}
-	for _, e := range logged {
-		inLedger[e.ID] = e.Seq
-	}
-	seen := map[string]bool{}
-	for _, e := range inCloud {
-		if seen[e.ID] {
-			t.Fatalf("entry %s stored twice", e.ID)
-		}
-		seen[e.ID] = true
-		if seq, ok := inLedger[e.ID]; !ok || seq != e.Seq {
-			t.Fatalf("the cloud holds entry seq %d (%s), which the ledger does not", e.Seq, e.ID)
-		}
-	}
-	return len(inCloud) == len(logged)
-}
-
-var httpClient = &http.Client{Timeout: 5 * time.Second}
-
-func httpGet(url string) (int, error) {
-	r, err := httpClient.Get(url)
-	if err != nil {
-		return 0, err
-	}
-	r.Body.Close()
-	return r.StatusCode, nil
+// count is the gateway's occupancy and how many people it holds at a door.
+func (g *gatewayProc) count(t *testing.T) (occupancy, waiting int) {
+	var o struct{ Occupancy, Waiting int }
+	getJSON(t, g.webURL+"/api/v1/occupancy", &o)
+	return o.Occupancy, o.Waiting
 }
