@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -14,9 +15,13 @@ import (
 // test's timeout.
 const patience = 2 * time.Minute
 
-// TestMain stops the PostgreSQL server the integration tests shared.
+// TestMain stops the PostgreSQL server the integration tests shared and
+// removes the programs binaries built.
 func TestMain(m *testing.M) {
 	code := m.Run()
 	pgtest.Stop()
+	if built.unit != "" {
+		os.RemoveAll(filepath.Dir(built.unit))
+	}
 	os.Exit(code)
 }
