@@ -15,7 +15,7 @@ LDFLAGS   := -s -w -X github.com/kakou/kakou/firmware/unit.Version=$(VERSION) -X
 FUZZTIME  ?= 5000x
 BIN       := bin
 
-.PHONY: all build host cross test check vet fmt-check race no-race test-arm fuzz bench demo deps clean
+.PHONY: all build host cross test check vet fmt-check race no-race test-arm e2e fuzz bench demo deps clean
 
 all: build
 
@@ -48,8 +48,8 @@ fmt-check:
 
 # KAKOU_INTEGRATION=1 turns a missing mosquitto/socat/chromium into a failure
 # instead of a skip, so CI cannot pass by not testing.
-# The end-to-end package holds a fault test with a three-minute outage, so
-# it outgrows go test's default ten minutes per package under -race.
+# e2e/ holds a fault test with a three-minute outage, so it outgrows go
+# test's default ten minutes per package under -race.
 race:
 	KAKOU_INTEGRATION=1 $(GO) test -race -count=1 -timeout 30m ./...
 
@@ -62,6 +62,10 @@ no-race:
 # which CI machines may lack; qemu runs anywhere.
 test-arm:
 	CGO_ENABLED=0 GOARCH=arm GOARM=6 $(GO) test -exec qemu-arm-static -short -count=1 ./firmware/... ./drivers/... ./gateway/...
+
+# The tests that start several programs (e2e/README.md), alone.
+e2e:
+	KAKOU_INTEGRATION=1 $(GO) test -count=1 -timeout 30m ./e2e
 
 fuzz:
 	.ci/fuzz $(FUZZTIME)

@@ -17,6 +17,7 @@ import (
 	"github.com/kakou/kakou/cloud/store"
 	"github.com/kakou/kakou/cloud/store/sqlite"
 	"github.com/kakou/kakou/firmware/wire"
+	"github.com/kakou/kakou/internal/testenv"
 )
 
 // These tests drive the dashboard in headless chromium as an official
@@ -183,11 +184,8 @@ func TestDashboardIntegrationPollsDoNotPileUp(t *testing.T) {
 	}))
 	t.Cleanup(srv.Close)
 	do(t, ctx, "open the dashboard", chromedp.Navigate(srv.URL+"/"))
-	for deadline := time.Now().Add(30 * time.Second); asked.Load() < 3; time.Sleep(50 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatalf("the page asked for units %d times in 30 s; it should keep polling", asked.Load())
-		}
-	}
+	testenv.Await(t, "the page to keep polling for units (three requests)", 30*time.Second,
+		func() bool { return asked.Load() >= 3 })
 	if m := most.Load(); m != 1 {
 		t.Errorf("up to %d requests for units were in flight at once; want one at a time", m)
 	}

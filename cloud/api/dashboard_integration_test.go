@@ -4,7 +4,6 @@ import (
 	"context"
 	"io"
 	"net/http"
-	"os"
 	"os/exec"
 	"strings"
 	"testing"
@@ -12,6 +11,7 @@ import (
 
 	"github.com/kakou/kakou/cloud/store"
 	"github.com/kakou/kakou/firmware/wire"
+	"github.com/kakou/kakou/internal/testenv"
 )
 
 // TestDashboardIntegrationChromium renders the dashboard in Debian's
@@ -161,17 +161,8 @@ func renderDOM(t *testing.T, browser, url string) string {
 // chromium skips without a browser unless KAKOU_INTEGRATION=1 requires one.
 func chromium(t *testing.T) string {
 	t.Helper()
-	if testing.Short() && os.Getenv("KAKOU_INTEGRATION") != "1" {
+	if testing.Short() && !testenv.Integration() {
 		t.Skip("integration test skipped under -short")
 	}
-	for _, name := range []string{"chromium", "chromium-browser"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	if os.Getenv("KAKOU_INTEGRATION") == "1" {
-		t.Fatal("chromium is not installed; run .ci/deps")
-	}
-	t.Skip("chromium not installed (apt-get install chromium)")
-	return ""
+	return testenv.Need(t, "chromium")
 }

@@ -13,6 +13,7 @@ import (
 	paho "github.com/eclipse/paho.mqtt.golang"
 	"github.com/kakou/kakou/cloud/broker"
 	"github.com/kakou/kakou/firmware/wire"
+	"github.com/kakou/kakou/internal/testenv"
 )
 
 // wait is a ceiling on blocking steps, not a timing assertion.
@@ -73,20 +74,16 @@ func publishEntry(t *testing.T, brokerURL string, seq uint64) {
 // stops a hung test.
 func entriesOverHTTP(t *testing.T, httpURL string, n int) {
 	t.Helper()
-	for deadline := time.Now().Add(wait); ; time.Sleep(20 * time.Millisecond) {
+	testenv.Await(t, fmt.Sprintf("the API to list %d entries", n), wait, func() bool {
 		var body struct{ Entries []json.RawMessage }
 		resp, err := http.Get(httpURL + "/api/v1/entries")
-		if err == nil {
-			json.NewDecoder(resp.Body).Decode(&body)
-			resp.Body.Close()
+		if err != nil {
+			return false
 		}
-		if len(body.Entries) == n {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("API lists %d entries, want %d (last error %v)", len(body.Entries), n, err)
-		}
-	}
+		defer resp.Body.Close()
+		json.NewDecoder(resp.Body).Decode(&body)
+		return len(body.Entries) == n
+	})
 }
 
 func TestCollectorCarriesEntryFromMQTTToAPIAndKeepsItAcrossRestart(t *testing.T) {

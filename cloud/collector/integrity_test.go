@@ -9,10 +9,10 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	paho "github.com/eclipse/paho.mqtt.golang"
 	"github.com/kakou/kakou/cloud/fleet"
+	"github.com/kakou/kakou/internal/testenv"
 )
 
 func TestLoadConfigReportsPolicyKeyProblems(t *testing.T) {
@@ -73,14 +73,12 @@ func TestCollectorDeadLettersAMalformedMessage(t *testing.T) {
 	var got struct {
 		DeadLetters []struct{ Topic, Error string } `json:"dead_letters"`
 	}
-	for deadline := time.Now().Add(wait); len(got.DeadLetters) == 0; time.Sleep(20 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatal("no dead letter listed")
-		}
+	testenv.Await(t, "a dead letter listed", wait, func() bool {
 		if err := json.Unmarshal([]byte(httpGet(t, c.HTTPURL()+"/api/v1/dead-letters")), &got); err != nil {
 			t.Fatal(err)
 		}
-	}
+		return len(got.DeadLetters) > 0
+	})
 	if d := got.DeadLetters[0]; d.Topic != "kakou/v1/site-a/u1/entry" || d.Error == "" {
 		t.Fatalf("dead letter %+v", d)
 	}

@@ -10,6 +10,7 @@ import (
 
 	paho "github.com/eclipse/paho.mqtt.golang"
 	"github.com/kakou/kakou/firmware/wire"
+	"github.com/kakou/kakou/internal/testenv"
 )
 
 // ackFilter subscribes to every unit's acknowledgements, as a gateway or a
@@ -90,13 +91,13 @@ func TestIngestPublishesRetainedAckOnceEntriesAreStored(t *testing.T) {
 	startIngest(t, s, url, "cloud")
 	live := watchAcks(t, url, "watch-live")
 	publishEntries(t, unit(t, url), "u1", 1, 2, 3)
-	eventually(t, "u1 acknowledged up to 3", live.reaches("u1", 3))
+	testenv.Await(t, "u1 acknowledged up to 3", wait, live.reaches("u1", 3))
 	if got := live.seqs("u1"); !slices.IsSorted(got) || got[0] < 1 {
 		t.Fatalf("acks %v, want rising seqs from 1", got)
 	}
 
 	late := watchAcks(t, url, "watch-late") // a unit reconnecting
-	eventually(t, "retained ack delivered", func() bool { return len(late.all()) == 1 })
+	testenv.Await(t, "retained ack delivered", wait, func() bool { return len(late.all()) == 1 })
 	a := late.all()[0]
 	if !a.retained || a.topic != wire.AckTopic("site-a", "u1") || a.Site != "site-a" ||
 		a.Unit != "u1" || a.Seq != 3 || a.Time.IsZero() {
@@ -110,9 +111,9 @@ func TestIngestAckHoldsAtAGapAndJumpsWhenItFills(t *testing.T) {
 	w := watchAcks(t, url, "watch")
 	u := unit(t, url)
 	publishEntries(t, u, "u1", 1)
-	eventually(t, "ack 1", w.reaches("u1", 1))
+	testenv.Await(t, "ack 1", wait, w.reaches("u1", 1))
 	publishEntries(t, u, "u1", 3, 4, 2, 3) // 2 was lost on the way and comes again, 3 twice
-	eventually(t, "ack 4", w.reaches("u1", 4))
+	testenv.Await(t, "ack 4", wait, w.reaches("u1", 4))
 	for _, seq := range w.seqs("u1") {
 		if seq != 1 && seq != 4 {
 			t.Fatalf("acks %v: %d acknowledges entries the collector did not have", w.seqs("u1"), seq)
@@ -135,7 +136,7 @@ func TestIngestAcksUnitFirstHeardOfAtSeq500(t *testing.T) {
 	u := unit(t, url)
 	birth(t, u, "u1", 0) // its ledger purged 1..499 long ago; nothing waits
 	publishEntries(t, u, "u1", 500, 501, 502)
-	eventually(t, "ack 502", w.reaches("u1", 502))
+	testenv.Await(t, "ack 502", wait, w.reaches("u1", 502))
 	if got := w.seqs("u1"); got[0] < 500 {
 		t.Fatalf("acks %v, want them to start at 500", got)
 	}
@@ -148,13 +149,13 @@ func TestIngestDoesNotAckALiveEntryThatOvertookTheBacklog(t *testing.T) {
 	u := unit(t, url)
 	birth(t, u, "u1", 3) // it screened 1..3 offline
 	publishEntries(t, u, "u1", 4)
-	eventually(t, "the live entry stored", func() bool { return len(entries(t, s)) == 1 })
+	testenv.Await(t, "the live entry stored", wait, func() bool { return len(entries(t, s)) == 1 })
 	units, err := s.Units(context.Background(), t0)
 	if err != nil || len(units) != 1 || units[0].AckedSeq != 0 {
 		t.Fatalf("units %+v, %v: want u1's watermark not started before its backlog", units, err)
 	}
 	publishEntries(t, u, "u1", 1, 2, 3)
-	eventually(t, "ack 4", w.reaches("u1", 4))
+	testenv.Await(t, "ack 4", wait, w.reaches("u1", 4))
 	for _, seq := range w.seqs("u1") {
 		if seq < 1 || seq > 4 {
 			t.Fatalf("acks %v, want them within 1..4", w.seqs("u1"))
@@ -170,13 +171,13 @@ func TestIngestAcksAgainWhenUnitReSendsWhatIsStored(t *testing.T) {
 	w := watchAcks(t, url, "watch")
 	u := unit(t, url)
 	publishEntries(t, u, "u1", 1, 2)
-	eventually(t, "ack 2", w.reaches("u1", 2))
+	testenv.Await(t, "ack 2", wait, w.reaches("u1", 2))
 
 	// The broker restarted without persistence: the retained ack is gone
 	// and the unit, never having heard it, sends its entries again.
 	publish(t, u, wire.AckTopic("site-a", "u1"), true, []byte{})
 	publishEntries(t, u, "u1", 1, 2)
-	eventually(t, "ack 2 published again", func() bool {
+	testenv.Await(t, "ack 2 published again", wait, func() bool {
 		n := 0
 		for _, seq := range w.seqs("u1") {
 			if seq == 2 {
@@ -186,7 +187,7 @@ func TestIngestAcksAgainWhenUnitReSendsWhatIsStored(t *testing.T) {
 		return n >= 2
 	})
 	again := watchAcks(t, url, "watch-again")
-	eventually(t, "retained ack restored", again.reaches("u1", 2))
+	testenv.Await(t, "retained ack restored", wait, again.reaches("u1", 2))
 }
 
 func TestIngestAcksEachUnitOnItsOwnTopic(t *testing.T) {
@@ -198,7 +199,7 @@ func TestIngestAcksEachUnitOnItsOwnTopic(t *testing.T) {
 		publishEntries(t, u, fmt.Sprintf("u%d", i), 1, 2)
 	}
 	for i := range 3 {
-		eventually(t, fmt.Sprintf("u%d acknowledged", i), w.reaches(fmt.Sprintf("u%d", i), 2))
+		testenv.Await(t, fmt.Sprintf("u%d acknowledged", i), wait, w.reaches(fmt.Sprintf("u%d", i), 2))
 	}
 	for _, a := range w.all() {
 		if a.topic != wire.AckTopic(a.Site, a.Unit) {

@@ -10,6 +10,7 @@ import (
 	"github.com/kakou/kakou/cloud/store"
 	"github.com/kakou/kakou/cloud/store/sqlite"
 	"github.com/kakou/kakou/firmware/wire"
+	"github.com/kakou/kakou/internal/testenv"
 )
 
 // committedStore counts the entries whose transaction has returned; it
@@ -74,7 +75,7 @@ func TestWriterPubacksEveryMessageInOrderAfterItsBatchIsStored(t *testing.T) {
 		in.queue <- incoming{m: ackRecorder{seq: seq, store: st, log: acks},
 			msg: message{entry: &e}, receivedAt: time.Now()}
 	}
-	eventually(t, "every message acknowledged", func() bool {
+	testenv.Await(t, "every message acknowledged", wait, func() bool {
 		acks.mu.Lock()
 		defer acks.mu.Unlock()
 		return len(acks.order) >= n

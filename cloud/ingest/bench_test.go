@@ -7,6 +7,7 @@ import (
 
 	paho "github.com/eclipse/paho.mqtt.golang"
 	"github.com/kakou/kakou/firmware/wire"
+	"github.com/kakou/kakou/internal/testenv"
 )
 
 // BenchmarkIngest measures entries/s from a unit publishing a backlog at
@@ -36,7 +37,7 @@ func BenchmarkIngest(b *testing.B) {
 				b.Fatal(tok.Error())
 			}
 		}
-		eventually(b, "backlog acknowledged", acks.reaches(unitID, backlog))
+		testenv.Await(b, "backlog acknowledged", wait, acks.reaches(unitID, backlog))
 		b.StopTimer()
 		in.Stop()
 		b.StartTimer()

@@ -13,6 +13,7 @@ import (
 	"github.com/kakou/kakou/cloud/store/sqlite"
 	"github.com/kakou/kakou/cloud/store/storetest"
 	"github.com/kakou/kakou/firmware/wire"
+	"github.com/kakou/kakou/internal/testenv"
 )
 
 // hostileMessage is one file of testdata/hostile/mqtt: the topic on the
@@ -66,7 +67,7 @@ func TestIngestDeadLettersEveryHostileMessageAndChangesNothingElse(t *testing.T)
 	publish(t, u, wire.StatusTopic("site-a", "u1"), false, wire.Status{Schema: wire.SchemaVersion,
 		Site: "site-a", Unit: "u1", State: wire.Online, Time: t0})
 	publish(t, u, wire.EntryTopic("site-a", "u1"), false, entry("site-a", "u1", 1))
-	eventually(t, "baseline stored", handled(in, 2))
+	testenv.Await(t, "baseline stored", wait, handled(in, 2))
 	before := storetest.RowCounts(t, path, "dead_letters")
 
 	msgs := hostileMessages(t)
@@ -80,10 +81,10 @@ func TestIngestDeadLettersEveryHostileMessageAndChangesNothingElse(t *testing.T)
 			}
 		}
 	}
-	eventually(t, "every hostile message handled", handled(in, uint64(2+delivered)))
+	testenv.Await(t, "every hostile message handled", wait, handled(in, uint64(2+delivered)))
 	// Rejected counts a message as it is parsed; its dead letter is written
 	// when the writer gets to it.
-	eventually(t, "every refusal kept", func() bool { return len(deadLetters(t, s)) >= refused })
+	testenv.Await(t, "every refusal kept", wait, func() bool { return len(deadLetters(t, s)) >= refused })
 
 	if after := storetest.RowCounts(t, path, "dead_letters"); !maps.Equal(before, after) {
 		t.Fatalf("tables changed:\nbefore %v\nafter  %v", before, after)

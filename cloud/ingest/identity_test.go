@@ -8,6 +8,7 @@ import (
 
 	"github.com/kakou/kakou/cloud/store"
 	"github.com/kakou/kakou/firmware/wire"
+	"github.com/kakou/kakou/internal/testenv"
 )
 
 // acksOf lists the seqs acknowledged on one unit's own ack topic.
@@ -36,13 +37,13 @@ func TestIngestKeepsTwoSitesUnitsOfOneIDApart(t *testing.T) {
 			publish(t, u, wire.EntryTopic(site, "gate-1"), false, e)
 		}
 	}
-	eventually(t, "40 entries handled", handled(in, 40))
+	testenv.Await(t, "40 entries handled", wait, handled(in, 40))
 	for _, site := range []string{"site-a", "site-b"} {
 		recs, err := s.Entries(context.Background(), store.Query{Site: site, Unit: "gate-1", Limit: 100})
 		if err != nil || len(recs) != 20 {
 			t.Fatalf("%s/gate-1: %d entries stored, %v; want 20", site, len(recs), err)
 		}
-		eventually(t, site+"/gate-1 acknowledged to 20", func() bool { return slices.Contains(acks.acksOf(site, "gate-1"), 20) })
+		testenv.Await(t, site+"/gate-1 acknowledged to 20", wait, func() bool { return slices.Contains(acks.acksOf(site, "gate-1"), 20) })
 	}
 	if st := in.Stats(); st.Duplicates != 0 || st.Conflicts != 0 {
 		t.Fatalf("stats %+v, want no duplicates or conflicts", st)
@@ -57,15 +58,15 @@ func TestIngestDoesNotAcknowledgeWhatAForgedStatusClaims(t *testing.T) {
 	in := startIngest(t, s, url, "cloud")
 	u := unit(t, url)
 	publishEntries(t, u, "u1", 1, 2, 3)
-	eventually(t, "3 entries stored", handled(in, 3))
+	testenv.Await(t, "3 entries stored", wait, handled(in, 3))
 	forged := wire.Status{Schema: wire.SchemaVersion, Site: "site-a", Unit: "u1", State: wire.Online, AckedSeq: 2003}
 	publish(t, u, wire.StatusTopic("site-a", "u1"), true, forged)
-	eventually(t, "status stored", handled(in, 4))
+	testenv.Await(t, "status stored", wait, handled(in, 4))
 	in.Stop()
 	in = startIngest(t, s, url, "cloud") // the collector back after an outage
 	acks := watchAcks(t, url, "watch")
 	publishEntries(t, u, "u1", 5, 6) // 4 is still on its way
-	eventually(t, "entries handled", handled(in, 2))
+	testenv.Await(t, "entries handled", wait, handled(in, 2))
 	if seq, _ := s.AckedSeq(context.Background(), store.UnitID{Site: "site-a", Unit: "u1"}); seq != 3 {
 		t.Fatalf("watermark %d, want 3: 4 was never stored", seq)
 	}
@@ -89,7 +90,7 @@ func TestIngestSetsAsideRealEntriesThatForgedOnesGotAheadOf(t *testing.T) {
 		publish(t, u, wire.EntryTopic("site-a", "u1"), false, e)
 	}
 	publishEntries(t, u, "u1", 3, 4, 5, 6, 7)
-	eventually(t, "12 entries handled", handled(in, 12))
+	testenv.Await(t, "12 entries handled", wait, handled(in, 12))
 	if st := in.Stats(); st.Conflicts != 5 || st.Duplicates != 0 {
 		t.Fatalf("stats %+v, want the 5 real entries as conflicts, none as duplicates", st)
 	}

@@ -18,6 +18,7 @@ import (
 	"github.com/kakou/kakou/cloud/store"
 	"github.com/kakou/kakou/cloud/store/sqlite"
 	"github.com/kakou/kakou/firmware/wire"
+	"github.com/kakou/kakou/internal/testenv"
 )
 
 // wait is a ceiling on every blocking step, not a timing assertion.
@@ -103,16 +104,6 @@ func entry(site, unitID string, seq uint64) wire.Entry {
 		Decision:   wire.Allow, Reasons: []wire.Reason{}, PolicyVersion: "default-1"}
 }
 
-// eventually polls until ok holds; the ceiling only stops a hung test.
-func eventually(t testing.TB, what string, ok func() bool) {
-	t.Helper()
-	for deadline := time.Now().Add(wait); !ok(); time.Sleep(10 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatalf("never happened: %s", what)
-		}
-	}
-}
-
 func handled(in *Ingest, n uint64) func() bool {
 	return func() bool { s := in.Stats(); return s.Accepted+s.Rejected >= n }
 }
@@ -138,8 +129,8 @@ func TestIngestStoresEntriesAndUnitStatus(t *testing.T) {
 	}
 	// The retained status may arrive twice, live and as the retained copy
 	// the broker sends for a subscription still being set up; both are fine.
-	eventually(t, "3 entries stored", func() bool { return len(entries(t, s)) == 3 })
-	eventually(t, "status stored", handled(in, 4))
+	testenv.Await(t, "3 entries stored", wait, func() bool { return len(entries(t, s)) == 3 })
+	testenv.Await(t, "status stored", wait, handled(in, 4))
 
 	if got := entries(t, s); got[0].ID != "u1-3" || got[2].ID != "u1-1" {
 		t.Fatalf("stored %+v, want u1-3, u1-2, u1-1", got)
@@ -160,7 +151,7 @@ func TestIngestStoresReSentEntryOnce(t *testing.T) {
 	e := entry("site-a", "u1", 1)
 	publish(t, u, wire.EntryTopic("site-a", "u1"), false, e)
 	publish(t, u, wire.EntryTopic("site-a", "u1"), false, e)
-	eventually(t, "2 messages handled", handled(in, 2))
+	testenv.Await(t, "2 messages handled", wait, handled(in, 2))
 	if got := entries(t, s); len(got) != 1 {
 		t.Fatalf("stored %d entries, want 1", len(got))
 	}
@@ -195,7 +186,7 @@ func TestIngestRejectsMalformedMessagesAndKeepsGoing(t *testing.T) {
 		publish(t, u, b.topic, false, b.payload)
 	}
 	publish(t, u, wire.EntryTopic("site-a", "u1"), false, entry("site-a", "u1", 5))
-	eventually(t, "all messages handled", handled(in, uint64(len(bad)+1)))
+	testenv.Await(t, "all messages handled", wait, handled(in, uint64(len(bad)+1)))
 
 	if stats := in.Stats(); stats != (Stats{Accepted: 1, Rejected: uint64(len(bad))}) {
 		t.Fatalf("stats = %+v, want 1 accepted and %d rejected", stats, len(bad))
@@ -215,7 +206,7 @@ func TestIngestReceivesEntriesQueuedWhileCollectorWasDown(t *testing.T) {
 		publish(t, u, wire.EntryTopic("site-a", "u1"), false, entry("site-a", "u1", seq))
 	}
 	again := startIngest(t, s, url, "cloud") // same client id: same session
-	eventually(t, "queued entries delivered", handled(again, 5))
+	testenv.Await(t, "queued entries delivered", wait, handled(again, 5))
 	if got := entries(t, s); len(got) != 5 {
 		t.Fatalf("stored %d entries, want the 5 queued", len(got))
 	}
@@ -241,7 +232,7 @@ func TestIngestRetriesFailedStoreBeforeAcknowledging(t *testing.T) {
 	flaky.failures.Store(2)
 	in := startIngest(t, flaky, url, "cloud")
 	publish(t, unit(t, url), wire.EntryTopic("site-a", "u1"), false, entry("site-a", "u1", 1))
-	eventually(t, "entry stored after retries", handled(in, 1))
+	testenv.Await(t, "entry stored after retries", wait, handled(in, 1))
 	if got := entries(t, flaky.Store); len(got) != 1 || in.Stats().Rejected != 0 {
 		t.Fatalf("stored %d entries, stats %+v; want 1 entry, nothing rejected", len(got), in.Stats())
 	}
@@ -253,11 +244,11 @@ func TestIngestLeavesWhatItCouldNotStoreWithTheBrokerOnStop(t *testing.T) {
 	broken.failures.Store(1 << 30) // the disk never recovers
 	in := startIngest(t, broken, url, "cloud")
 	publishEntries(t, unit(t, url), "u1", 1, 2, 3)
-	eventually(t, "a store attempt", func() bool { return broken.attempts.Load() > 0 })
+	testenv.Await(t, "a store attempt", wait, func() bool { return broken.attempts.Load() > 0 })
 	in.Stop()
 
 	again := startIngest(t, broken.Store, url, "cloud") // a healthy disk, same session
-	eventually(t, "entries redelivered and stored", func() bool { return len(entries(t, broken.Store)) == 3 })
+	testenv.Await(t, "entries redelivered and stored", wait, func() bool { return len(entries(t, broken.Store)) == 3 })
 	if stats := again.Stats(); stats.Accepted < 3 || stats.Rejected != 0 {
 		t.Fatalf("stats after restart %+v, want the 3 entries accepted", stats)
 	}
@@ -347,7 +338,7 @@ func TestIngestKeepsReadingWhileTheStoreStalls(t *testing.T) {
 		t.Fatal(err)
 	}
 	release()
-	eventually(t, "every entry stored", handled(in, n))
+	testenv.Await(t, "every entry stored", wait, handled(in, n))
 	if d := b.Dropped(); d != 0 {
 		t.Fatalf("the broker dropped %d entries meant for the collector", d)
 	}

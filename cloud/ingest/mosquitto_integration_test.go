@@ -11,24 +11,17 @@ import (
 	"testing"
 
 	"github.com/kakou/kakou/firmware/wire"
+	"github.com/kakou/kakou/internal/testenv"
 )
-
-const mosquittoBin = "/usr/sbin/mosquitto"
 
 // needMosquitto skips when the broker is not installed, unless
 // KAKOU_INTEGRATION=1 says the run must exercise it (make check).
 func needMosquitto(t testing.TB) {
 	t.Helper()
-	required := os.Getenv("KAKOU_INTEGRATION") == "1"
-	if testing.Short() && !required {
+	if testing.Short() && !testenv.Integration() {
 		t.Skip("integration test skipped under -short")
 	}
-	if _, err := os.Stat(mosquittoBin); err != nil {
-		if required {
-			t.Fatalf("KAKOU_INTEGRATION=1 but %s is missing (apt-get install mosquitto): %v", mosquittoBin, err)
-		}
-		t.Skipf("%s not installed (apt-get install mosquitto)", mosquittoBin)
-	}
+	testenv.Need(t, "mosquitto")
 }
 
 // freePort asks the kernel for a free port; mosquitto needs a number.
@@ -53,7 +46,7 @@ func startMosquitto(t testing.TB, conf ...string) string {
 		t.Fatal(err)
 	}
 	var logs strings.Builder
-	cmd := exec.Command(mosquittoBin, "-c", path)
+	cmd := exec.Command(testenv.Need(t, "mosquitto"), "-c", path)
 	cmd.Stdout, cmd.Stderr = &logs, &logs
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -63,7 +56,7 @@ func startMosquitto(t testing.TB, conf ...string) string {
 		cmd.Wait()
 	})
 	addr := fmt.Sprintf("127.0.0.1:%d", port)
-	eventually(t, "mosquitto accepts connections on "+addr, func() bool {
+	testenv.Await(t, "mosquitto accepts connections on "+addr, wait, func() bool {
 		c, err := net.Dial("tcp", addr)
 		if err == nil {
 			c.Close()
@@ -89,7 +82,7 @@ func TestIngestIntegrationMosquitto(t *testing.T) {
 	forged := entry("site-a", "u1", 2) // another entry claiming seq 2
 	forged.ID = "u1-2-under-another-id"
 	publish(t, u, topic, false, forged)
-	eventually(t, "7 messages handled", handled(in, 7))
+	testenv.Await(t, "7 messages handled", wait, handled(in, 7))
 	if got := entries(t, s); len(got) != 3 {
 		t.Fatalf("stored %d entries, want 3", len(got))
 	}
@@ -97,18 +90,18 @@ func TestIngestIntegrationMosquitto(t *testing.T) {
 		t.Fatalf("stats = %+v, want 7 accepted: 3 duplicates and 1 conflict set aside", stats)
 	}
 	acks := watchAcks(t, url, "watch") // the retained ack, from mosquitto this time
-	eventually(t, "u1 acknowledged up to 3", acks.reaches("u1", 3))
+	testenv.Await(t, "u1 acknowledged up to 3", wait, acks.reaches("u1", 3))
 
 	in.Stop() // the collector goes down; mosquitto queues for its session
 	for seq := uint64(4); seq <= 5; seq++ {
 		publish(t, u, topic, false, entry("site-a", "u1", seq))
 	}
 	again := startIngest(t, s, url, "kakou-cloud")
-	eventually(t, "queued entries delivered", handled(again, 2))
+	testenv.Await(t, "queued entries delivered", wait, handled(again, 2))
 	if got := entries(t, s); len(got) != 5 {
 		t.Fatalf("stored %d entries after restart, want 5", len(got))
 	}
-	eventually(t, "u1 acknowledged up to 5 after the restart", acks.reaches("u1", 5))
+	testenv.Await(t, "u1 acknowledged up to 5 after the restart", wait, acks.reaches("u1", 5))
 }
 
 // TestSharedGroupForgetsAMemberThatLeftIntegrationMosquitto is the fault
@@ -140,7 +133,7 @@ func TestSharedGroupForgetsAMemberThatLeftIntegrationMosquitto(t *testing.T) {
 	for seq := uint64(1); seq <= n; seq++ {
 		publish(t, u, wire.EntryTopic("site-a", "u1"), false, entry("site-a", "u1", seq))
 	}
-	eventually(t, "every entry stored by the member still there", handled(members[0], n))
+	testenv.Await(t, "every entry stored by the member still there", wait, handled(members[0], n))
 	if got := entries(t, s); len(got) != n {
 		t.Fatalf("stored %d entries, want all %d", len(got), n)
 	}

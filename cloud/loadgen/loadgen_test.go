@@ -10,6 +10,7 @@ import (
 	"github.com/kakou/kakou/cloud/collector"
 	"github.com/kakou/kakou/cloud/store"
 	"github.com/kakou/kakou/firmware/wire"
+	"github.com/kakou/kakou/internal/testenv"
 )
 
 // ceiling is a limit on blocking steps, not a timing assertion.
@@ -105,15 +106,13 @@ func TestRunLeavesEveryUnitOfflineInTheFleetView(t *testing.T) {
 	// The offline statuses are stored after Run returns, as ingest gets to
 	// them; the ceiling only stops a hung test.
 	var fleet []store.Unit
-	for deadline := time.Now().Add(ceiling); ; time.Sleep(20 * time.Millisecond) {
+	testenv.Await(t, "six units, all offline", ceiling, func() bool {
 		var err error
 		if fleet, err = c.Store().Units(context.Background(), time.Time{}); err != nil {
 			t.Fatal(err)
 		}
-		if len(fleet) == 6 && !anyOnline(fleet) || time.Now().After(deadline) {
-			break
-		}
-	}
+		return len(fleet) == 6 && !anyOnline(fleet)
+	})
 	sites, lanes := map[string]int{}, map[wire.Lane]int{}
 	for _, u := range fleet {
 		if u.Online || u.Firmware != "0.1.0-sim" || u.Facility == "" {

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/kakou/kakou/drivers/qrscan"
+	"github.com/kakou/kakou/internal/testenv"
 )
 
 // patience bounds every wait in these tests. It guards against hangs; no
@@ -21,17 +22,11 @@ import (
 const patience = 15 * time.Second
 
 // needSocat skips a test when socat is missing, unless KAKOU_INTEGRATION=1
-// demands that it run (as `make check` sets it).
+// demands that it run, and under -short unless KAKOU_INTEGRATION=1.
 func needSocat(t testing.TB) string {
 	t.Helper()
-	forced := os.Getenv("KAKOU_INTEGRATION") == "1"
-	path, err := exec.LookPath("socat")
-	switch {
-	case err != nil && forced:
-		t.Fatalf("socat not found and KAKOU_INTEGRATION=1: %v (apt-get install socat)", err)
-	case err != nil:
-		t.Skip("socat not found; install it or set KAKOU_INTEGRATION=1 to require it")
-	case testing.Short() && !forced:
+	path := testenv.Need(t, "socat")
+	if testing.Short() && !testenv.Integration() {
 		t.Skip("integration test skipped with -short")
 	}
 	return path
@@ -65,7 +60,7 @@ func (p *ptyPair) plugIn() {
 	if err := p.cmd.Start(); err != nil {
 		p.t.Fatalf("start socat: %v", err)
 	}
-	eventually(p.t, "socat links "+p.scanner+" and "+p.host, func() bool {
+	testenv.Await(p.t, "socat links "+p.scanner+" and "+p.host, patience, func() bool {
 		return exists(p.scanner) && exists(p.host)
 	})
 	w, err := os.OpenFile(p.scanner, os.O_WRONLY|syscall.O_NOCTTY, 0)
@@ -103,17 +98,6 @@ func (p *ptyPair) send(pause time.Duration, pieces ...string) {
 func exists(path string) bool {
 	_, err := os.Stat(path)
 	return err == nil
-}
-
-func eventually(t testing.TB, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(patience)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("gave up after %v waiting for %s", patience, what)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
 }
 
 func openScanner(t testing.TB, port string, frame qrscan.Opts) *Scanner {
@@ -224,7 +208,7 @@ func TestScannerIntegrationReconnectsAfterUnplug(t *testing.T) {
 	for round := 1; round <= 2; round++ {
 		pulled := time.Now()
 		pair.unplug()
-		eventually(t, "State to report the scanner unplugged", func() bool { return s.State().Status == Unplugged })
+		testenv.Await(t, "State to report the scanner unplugged", patience, func() bool { return s.State().Status == Unplugged })
 		// Logged, not asserted: the target is 2 s on a Pi, and a loaded CI
 		// machine says nothing about that.
 		t.Logf("round %d: unplug noticed after %v", round, time.Since(pulled))
@@ -232,12 +216,12 @@ func TestScannerIntegrationReconnectsAfterUnplug(t *testing.T) {
 		if s.Healthy() || st.Err == nil || !strings.Contains(st.Err.Error(), pair.host) {
 			t.Fatalf("State after unplug = %+v, want unplugged with an error naming the port", st)
 		}
-		eventually(t, "a reopen attempt to fail", func() bool {
+		testenv.Await(t, "a reopen attempt to fail", patience, func() bool {
 			return errors.Is(s.State().Err, fs.ErrNotExist)
 		})
 
 		pair.plugIn()
-		eventually(t, "State to report the scanner connected", s.Healthy)
+		testenv.Await(t, "State to report the scanner connected", patience, s.Healthy)
 		codes := []string{}
 		for i := range 5 {
 			codes = append(codes, fmt.Sprintf("after-%d-%d", round, i))
@@ -259,7 +243,7 @@ func TestScannerIntegrationStartsBeforeScannerIsPluggedIn(t *testing.T) {
 		t.Fatalf("State = %+v, want unplugged: no such device", st)
 	}
 	pair.plugIn()
-	eventually(t, "the scanner to be found", s.Healthy)
+	testenv.Await(t, "the scanner to be found", patience, s.Healthy)
 	pair.send(0, "first\r")
 	if got := scanN(t, s, 1); got[0] != "first" {
 		t.Errorf("got %q, want first", got)
@@ -354,10 +338,10 @@ func openDefaultScanner(t testing.TB, port string) *Scanner {
 func replug(t testing.TB, pair *ptyPair, s *Scanner, away time.Duration) time.Duration {
 	t.Helper()
 	pair.unplug()
-	eventually(t, "State to report the scanner unplugged", func() bool { return s.State().Status == Unplugged })
+	testenv.Await(t, "State to report the scanner unplugged", patience, func() bool { return s.State().Status == Unplugged })
 	time.Sleep(away)
 	pair.plugIn()
 	plugged := time.Now()
-	eventually(t, "State to report the scanner connected", s.Healthy)
+	testenv.Await(t, "State to report the scanner connected", patience, s.Healthy)
 	return time.Since(plugged)
 }

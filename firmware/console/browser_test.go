@@ -2,14 +2,13 @@ package console
 
 import (
 	"context"
-	"os"
-	"os/exec"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
 	"github.com/kakou/kakou/firmware/wire"
+	"github.com/kakou/kakou/internal/testenv"
 )
 
 // TestConsoleIntegrationChromiumManualEntry drives the guard's page in
@@ -133,18 +132,7 @@ func browserContext(t *testing.T, browser string) context.Context {
 	return ctx
 }
 
-func chromium(t *testing.T) string {
-	for _, name := range []string{"chromium", "chromium-browser"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	if os.Getenv("KAKOU_INTEGRATION") == "1" {
-		t.Fatal("chromium is not installed; run .ci/deps")
-	}
-	t.Skip("chromium not installed (apt-get install chromium)")
-	return ""
-}
+func chromium(t *testing.T) string { return testenv.Need(t, "chromium") }
 
 // TestConsoleIntegrationChromiumShowsTheWaitWithTheCountThenTheAdmission:
 // a full shop holds the next person; the page says "please wait" with the

@@ -13,6 +13,7 @@ import (
 	"github.com/kakou/kakou/firmware/ledger"
 	"github.com/kakou/kakou/firmware/policy"
 	"github.com/kakou/kakou/firmware/wire"
+	"github.com/kakou/kakou/internal/testenv"
 )
 
 // supermarket is the shipped supermarket policy: capacity check hard, at
@@ -260,21 +261,16 @@ func TestRunTakesNoScanWhileAPersonIsHeld(t *testing.T) {
 	sc.codes <- "KAKOU1:PASS:S-2"
 	done := make(chan error, 1)
 	go func() { done <- p.Run(context.Background()) }()
-	for deadline := time.Now().Add(30 * time.Second); p.Held() == nil; time.Sleep(time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatal("nobody held")
-		}
-	}
+	testenv.Await(t, "someone held", 30*time.Second, func() bool { return p.Held() != nil })
 	if n := sc.calls.Load(); n != 1 {
 		t.Fatalf("%d scans taken while S-1 waits, want 1", n)
 	}
 	close(sc.codes)
 	setFlow(t, p, grant(2, 0, 1)) // S-1 goes in; S-2 finds the shop full, then the stream ends
-	for deadline := time.Now().Add(30 * time.Second); p.Held() == nil || p.Held().Entry.Credential.Subject != "S-2"; time.Sleep(time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatal("S-2 never screened")
-		}
-	}
+	testenv.Await(t, "S-2 screened and held", 30*time.Second, func() bool {
+		h := p.Held()
+		return h != nil && h.Entry.Credential.Subject == "S-2"
+	})
 	p.Cancel()
 	if err := <-done; err != nil {
 		t.Fatal(err)

@@ -225,24 +225,25 @@ func (d *Duration) UnmarshalText(b []byte) error {
 var facilities = []string{"community", "supermarket", "market", "clinic", "school", "nursing_home", "village", "office"}
 
 // LoadConfig reads, defaults and validates a unit config. Every problem is
-// reported at once, each with the file and the key, so an installer fixes a
-// file in one pass.
+// reported at once, each with the file and the key, as a *ConfigError, so
+// an installer fixes a file in one pass.
 func LoadConfig(path string) (Config, error) {
 	c := defaults()
 	md, err := toml.DecodeFile(path, &c)
 	if err != nil {
-		return Config{}, fmt.Errorf("%s: %w", path, err)
+		return Config{}, &ConfigError{File: path, Problems: []Problem{{Reason: err.Error()}}}
 	}
-	var problems []string
+	var problems []Problem
 	for _, k := range md.Undecoded() {
-		problems = append(problems, fmt.Sprintf("%s: unknown key (misspelt, or not for this program?)", k))
+		problems = append(problems, Problem{k.String(), "unknown key (misspelt, or not for this program?)"})
 	}
 	c.MQTT.ClientID = cmp.Or(c.MQTT.ClientID, "kakou-unit-"+c.Site+"-"+c.Unit)
-	if err := c.Validate(); err != nil {
-		problems = append(problems, strings.Split(err.Error(), "\n")...)
+	var verr *ConfigError
+	if err := c.Validate(); errors.As(err, &verr) {
+		problems = append(problems, verr.Problems...)
 	}
 	if len(problems) > 0 {
-		return Config{}, fmt.Errorf("%s:\n  %s", path, strings.Join(problems, "\n  "))
+		return Config{}, &ConfigError{File: path, Problems: problems}
 	}
 	return c, nil
 }
@@ -271,8 +272,9 @@ func defaults() Config {
 	}
 }
 
-// Validate checks values without touching the disk or the network.
-func (c *Config) Validate() error {
+// Validate reports every problem in c as a *ConfigError, or nil. It
+// checks values without touching the disk or the network.
+func (c Config) Validate() error {
 	var p []string
 	bad := func(key, format string, args ...any) { p = append(p, key+": "+fmt.Sprintf(format, args...)) }
 	if err := wire.ValidateID(c.Site); err != nil {
@@ -330,7 +332,11 @@ func (c *Config) Validate() error {
 		bad("simulator", "%v", strings.TrimPrefix(o.Validate().Error(), "sim: "))
 	}
 	if len(p) > 0 {
-		return errors.New(strings.Join(p, "\n"))
+		err := &ConfigError{}
+		for _, line := range p {
+			err.Problems = append(err.Problems, problemOf(line))
+		}
+		return err
 	}
 	return nil
 }

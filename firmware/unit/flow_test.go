@@ -12,6 +12,7 @@ import (
 
 	"github.com/kakou/kakou/firmware/policy"
 	"github.com/kakou/kakou/firmware/wire"
+	"github.com/kakou/kakou/internal/testenv"
 )
 
 // newShopUnit builds supermarket entrance s1/u1 with the shipped
@@ -68,14 +69,15 @@ func (b *testBroker) publishFlow(t *testing.T, seq, afterSeq uint64, allowance i
 // awaitHeld waits until u holds someone and returns their wait entry.
 func awaitHeld(t *testing.T, u *Unit) wire.Entry {
 	t.Helper()
-	for deadline := time.Now().Add(hangGuard); ; time.Sleep(5 * time.Millisecond) {
-		if h := u.Held(); h != nil {
-			return h.Entry
+	var held wire.Entry
+	testenv.Await(t, "someone held at the full shop", hangGuard, func() bool {
+		h := u.Held()
+		if h != nil {
+			held = h.Entry
 		}
-		if time.Now().After(deadline) {
-			t.Fatal("nobody held at the full shop")
-		}
-	}
+		return h != nil
+	})
+	return held
 }
 
 func TestUnitHoldsAPersonAtAFullSiteAndAdmitsThemOnTheGatewaysGrant(t *testing.T) {

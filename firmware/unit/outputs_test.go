@@ -2,6 +2,7 @@ package unit
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"strings"
 	"testing"
@@ -10,6 +11,7 @@ import (
 	"github.com/kakou/kakou/drivers/display"
 	"github.com/kakou/kakou/drivers/gate"
 	"github.com/kakou/kakou/firmware/wire"
+	"github.com/kakou/kakou/internal/testenv"
 	"periph.io/x/conn/v3/gpio"
 	"periph.io/x/conn/v3/gpio/gpioreg"
 	"periph.io/x/conn/v3/gpio/gpiotest"
@@ -41,11 +43,7 @@ func TestOutputsShowDecisionsOnTheGate(t *testing.T) {
 	go o.run(ctx)
 	waitLevel := func(p *gpiotest.Pin, want gpio.Level) {
 		t.Helper()
-		for deadline := time.Now().Add(10 * time.Second); p.Read() != want; time.Sleep(5 * time.Millisecond) {
-			if time.Now().After(deadline) {
-				t.Fatalf("%s never went %v", p.N, want)
-			}
-		}
+		testenv.Await(t, fmt.Sprintf("%s to go %v", p.N, want), 10*time.Second, func() bool { return p.Read() == want })
 	}
 	o.show(wire.Entry{Decision: wire.Allow})
 	waitLevel(relay, gpio.High)

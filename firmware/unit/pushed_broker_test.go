@@ -20,6 +20,7 @@ import (
 
 	"github.com/kakou/kakou/firmware/internal/brokertest"
 	"github.com/kakou/kakou/firmware/wire"
+	"github.com/kakou/kakou/internal/testenv"
 )
 
 // hangGuard only turns a hang into a failure; nothing asserts on durations.
@@ -201,15 +202,18 @@ func run(t *testing.T, u *Unit) (stop func()) {
 // entryAfter waits for the first entry with a seq above seq.
 func entryAfter(t *testing.T, u *Unit, seq uint64) wire.Entry {
 	t.Helper()
-	for deadline := time.Now().Add(hangGuard); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
-		if es, err := u.Ledger().Entries(context.Background(), seq, 1); err != nil {
+	var e wire.Entry
+	testenv.Await(t, fmt.Sprintf("an entry after seq %d", seq), hangGuard, func() bool {
+		es, err := u.Ledger().Entries(context.Background(), seq, 1)
+		if err != nil {
 			t.Fatal(err)
-		} else if len(es) == 1 {
-			return es[0]
 		}
-	}
-	t.Fatalf("no entry after seq %d", seq)
-	return wire.Entry{}
+		if len(es) == 1 {
+			e = es[0]
+		}
+		return len(es) == 1
+	})
+	return e
 }
 
 // entryUnder waits for an entry decided under version. The simulated

@@ -12,6 +12,7 @@ import (
 
 	"github.com/kakou/kakou/drivers/qrscan"
 	"github.com/kakou/kakou/drivers/serialscanner"
+	"github.com/kakou/kakou/internal/testenv"
 )
 
 const serialScanner = minimal + "[scanner]\ndriver = \"serial\"\nport = \"/dev/ttyACM0\"\n"
@@ -122,7 +123,7 @@ func TestUnitFramingKeepsTheCodeAfterAnUnterminatedBurst(t *testing.T) {
 // The unit's scanner, opened from a config that leaves idle_flush out, on a
 // socat pty: junk with no terminator, a pause, then a person's code.
 func TestUnitIntegrationScannerFlushesAJunkBurstBeforeTheNextCode(t *testing.T) {
-	if testing.Short() && os.Getenv("KAKOU_INTEGRATION") != "1" {
+	if testing.Short() && !testenv.Integration() {
 		t.Skip("integration test skipped with -short")
 	}
 	scannerEnd, unitEnd, _ := socatPair(t)

@@ -13,6 +13,7 @@ import (
 
 	"github.com/kakou/kakou/firmware/credential"
 	"github.com/kakou/kakou/firmware/wire"
+	"github.com/kakou/kakou/internal/testenv"
 )
 
 // TestUnitIntegrationSerialScanner runs a whole unit with its scanner on a
@@ -100,29 +101,20 @@ issuers = { site-office = %q }
 // paths. Missing socat skips, unless KAKOU_INTEGRATION=1 demands it.
 func socatPair(t *testing.T) (a, b string, stop func()) {
 	t.Helper()
-	if _, err := exec.LookPath("socat"); err != nil {
-		if os.Getenv("KAKOU_INTEGRATION") == "1" {
-			t.Fatal("socat is not installed; run .ci/deps")
-		}
-		t.Skip("socat not installed (apt-get install socat)")
-	}
+	socat := testenv.Need(t, "socat")
 	dir := t.TempDir()
 	a, b = filepath.Join(dir, "scanner"), filepath.Join(dir, "unit")
-	cmd := exec.Command("socat", "pty,raw,echo=0,link="+a, "pty,raw,echo=0,link="+b)
+	cmd := exec.Command(socat, "pty,raw,echo=0,link="+a, "pty,raw,echo=0,link="+b)
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
 	var once sync.Once
 	stop = func() { once.Do(func() { cmd.Process.Kill(); cmd.Wait() }) }
 	t.Cleanup(stop)
-	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+	testenv.Await(t, "socat to create its ptys", 10*time.Second, func() bool {
 		_, errA := os.Stat(a)
 		_, errB := os.Stat(b)
-		if errA == nil && errB == nil {
-			return a, b, stop
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("socat did not create its ptys")
-		}
-	}
+		return errA == nil && errB == nil
+	})
+	return a, b, stop
 }

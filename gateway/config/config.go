@@ -127,13 +127,14 @@ type Problem struct {
 	Reason string
 }
 
-// Error lists every problem found.
-type Error struct {
+// ConfigError lists every problem found, each with its key, so an installer
+// fixes the file in one pass.
+type ConfigError struct {
 	File     string
 	Problems []Problem
 }
 
-func (e *Error) Error() string {
+func (e *ConfigError) Error() string {
 	lines := make([]string, len(e.Problems))
 	for i, p := range e.Problems {
 		line := clipReason(p.Reason)
@@ -148,23 +149,23 @@ func (e *Error) Error() string {
 	return strings.Join(lines, "\n")
 }
 
-// Load reads path over the defaults and validates the result.
-func Load(path string) (Config, error) {
+// LoadConfig reads path over the defaults and validates the result.
+func LoadConfig(path string) (Config, error) {
 	cfg := Default()
 	md, err := toml.DecodeFile(path, &cfg)
 	if err != nil {
-		return Config{}, &Error{File: path, Problems: []Problem{{Reason: err.Error()}}}
+		return Config{}, &ConfigError{File: path, Problems: []Problem{{Reason: err.Error()}}}
 	}
 	var problems []Problem
 	for _, k := range md.Undecoded() {
 		problems = append(problems, Problem{k.String(),
 			"unknown key; see configs/gateway-riverside-market.toml for the keys there are"})
 	}
-	if err, ok := cfg.Validate().(*Error); ok && err != nil {
+	if err, ok := cfg.Validate().(*ConfigError); ok && err != nil {
 		problems = append(problems, err.Problems...)
 	}
 	if len(problems) > 0 {
-		return Config{}, &Error{File: path, Problems: problems}
+		return Config{}, &ConfigError{File: path, Problems: problems}
 	}
 	return cfg, nil
 }

@@ -17,7 +17,7 @@ func repoRoot(t *testing.T) {
 
 func TestRiversideMarketConfigLoads(t *testing.T) {
 	repoRoot(t)
-	cfg, err := Load("configs/gateway-riverside-market.toml")
+	cfg, err := LoadConfig("configs/gateway-riverside-market.toml")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -58,10 +58,10 @@ role = "sideways"
 unit = "e1"
 role = "in"
 `), 0o600)
-	_, err := Load(path)
-	var cerr *Error
+	_, err := LoadConfig(path)
+	var cerr *ConfigError
 	if !errors.As(err, &cerr) {
-		t.Fatalf("error %v, want *Error", err)
+		t.Fatalf("error %v, want *ConfigError", err)
 	}
 	want := []string{"colour", "site", "data_dir", "lan.listen", "web.listen", "cloud.broker",
 		"cloud.cert_file", "cloud.ack_timeout", "occupancy.capacity", "lanes[0].role", "lanes[1].unit"}

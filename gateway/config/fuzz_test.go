@@ -24,7 +24,7 @@ func FuzzLoad(f *testing.F) {
 		if err := os.WriteFile(path, b, 0o600); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := Load(path); err != nil && !strings.Contains(err.Error(), path) {
+		if _, err := LoadConfig(path); err != nil && !strings.Contains(err.Error(), path) {
 			t.Fatalf("error does not name the file: %v", err)
 		}
 	})

@@ -24,7 +24,7 @@ func TestRetentionDefaultsTo28DaysAndIsChecked(t *testing.T) {
 			if err := os.WriteFile(path, []byte(base+tt.extra), 0o600); err != nil {
 				t.Fatal(err)
 			}
-			cfg, err := Load(path)
+			cfg, err := LoadConfig(path)
 			if tt.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
 					t.Fatalf("err %v, want %q", err, tt.wantErr)

@@ -57,7 +57,7 @@ func TestProductionGatewayConfigUsesTLSEverywhere(t *testing.T) {
 	if _, err := os.Stat(path); err != nil {
 		t.Fatal(err)
 	}
-	c, err := Load(path)
+	c, err := LoadConfig(path)
 	if err != nil {
 		t.Fatal(err)
 	}

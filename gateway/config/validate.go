@@ -18,7 +18,7 @@ import (
 // tlsSchemes are the broker URL schemes that use TLS.
 var tlsSchemes = []string{"ssl", "tls", "mqtts"}
 
-// Validate reports every problem in c as an *Error, or nil. It opens no
+// Validate reports every problem in c as a *ConfigError, or nil. It opens no
 // files and no sockets.
 func (c Config) Validate() error {
 	var p []Problem
@@ -47,7 +47,7 @@ func (c Config) Validate() error {
 	c.validateLanes(bad)
 	c.Retention.validate(bad)
 	if len(p) > 0 {
-		return &Error{Problems: p}
+		return &ConfigError{Problems: p}
 	}
 	return nil
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/kakou/kakou/cloud/devicepass"
 	"github.com/kakou/kakou/cloud/store"
 	"github.com/kakou/kakou/cloud/store/sqlite"
+	"github.com/kakou/kakou/internal/testenv"
 )
 
 // wait bounds every blocking step; a ceiling, not a timing assertion.
@@ -68,16 +69,7 @@ func redeem(t *testing.T, db, site, unit, tok string) string {
 // wrote; it skips without mosquitto unless KAKOU_INTEGRATION=1.
 func startMosquitto(t *testing.T, aclDir string) string {
 	t.Helper()
-	bin, err := exec.LookPath("mosquitto")
-	if err != nil {
-		bin = "/usr/sbin/mosquitto"
-	}
-	if _, err := os.Stat(bin); err != nil {
-		if os.Getenv("KAKOU_INTEGRATION") == "1" {
-			t.Fatal("mosquitto is not installed; run .ci/deps")
-		}
-		t.Skip("mosquitto not installed (apt-get install mosquitto)")
-	}
+	bin := testenv.Need(t, "mosquitto")
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -108,15 +100,14 @@ func startMosquitto(t *testing.T, aclDir string) string {
 			t.Logf("mosquitto log:\n%s", b)
 		}
 	})
-	for deadline := time.Now().Add(wait); ; time.Sleep(50 * time.Millisecond) {
-		if c, err := net.Dial("tcp", addr); err == nil {
+	testenv.Await(t, "mosquitto listening on "+addr, wait, func() bool {
+		c, err := net.Dial("tcp", addr)
+		if err == nil {
 			c.Close()
-			return "tcp://" + addr
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("mosquitto does not listen on %s", addr)
-		}
-	}
+		return err == nil
+	})
+	return "tcp://" + addr
 }
 
 func dial(url, id, user, pw string) (paho.Client, error) {

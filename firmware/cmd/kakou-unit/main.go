@@ -37,7 +37,8 @@ func main() {
 
 	cfg, err := unit.LoadConfig(*configPath)
 	if err != nil {
-		fmt.Fprintln(os.Stderr, "kakou-unit:", err)
+		fmt.Fprintln(os.Stderr, "kakou-unit: configuration problems:")
+		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
 	if *check {

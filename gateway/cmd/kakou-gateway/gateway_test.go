@@ -16,6 +16,7 @@ import (
 	"github.com/kakou/kakou/firmware/wire"
 	"github.com/kakou/kakou/gateway/config"
 	"github.com/kakou/kakou/gateway/lan"
+	"github.com/kakou/kakou/internal/testenv"
 )
 
 // cloudBroker stands in for the cloud collector's broker: entries reaching
@@ -96,7 +97,7 @@ func TestGatewayForwardsEntriesAndLearnsCapacityFromPushedPolicy(t *testing.T) {
 	}
 	ack, _ := json.Marshal(wire.Ack{Schema: 1, Site: e.Site, Unit: e.Unit, Seq: 1})
 	cloud.Publish(wire.AckTopic(e.Site, e.Unit), ack, true, 1)
-	eventually(t, "the cloud ack emptying the backlog", func() bool {
+	testenv.Await(t, "the cloud ack emptying the backlog", 10*time.Second, func() bool {
 		n, _, _ := g.store.Backlog(context.Background(), "")
 		return n == 0
 	})
@@ -104,7 +105,7 @@ func TestGatewayForwardsEntriesAndLearnsCapacityFromPushedPolicy(t *testing.T) {
 	push, _ := json.Marshal(wire.PolicyPush{Schema: 1, Site: e.Site, Unit: e.Unit, Profile: "supermarket-peak",
 		Version: "peak-1", Document: "[checks.capacity]\nmode = \"hard\"\nmax = 3\n", IssuedAt: time.Now()})
 	cloud.Publish(wire.PolicyTopic(e.Site, e.Unit), push, true, 1)
-	eventually(t, "the pushed capacity", func() bool { return g.lan.Occupancy().Capacity == 3 })
+	testenv.Await(t, "the pushed capacity", 10*time.Second, func() bool { return g.lan.Occupancy().Capacity == 3 })
 }
 
 func waitTok(t *testing.T, tok paho.Token) {
@@ -112,16 +113,4 @@ func waitTok(t *testing.T, tok paho.Token) {
 	if !tok.WaitTimeout(10*time.Second) || tok.Error() != nil {
 		t.Fatalf("mqtt: %v", tok.Error())
 	}
-}
-
-// eventually polls cond for up to 10 s: the bridge works on its own
-// goroutines and reports nothing back to wait on.
-func eventually(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	for end := time.Now().Add(10 * time.Second); time.Now().Before(end); time.Sleep(20 * time.Millisecond) {
-		if cond() {
-			return
-		}
-	}
-	t.Fatalf("no %s in 10s", what)
 }

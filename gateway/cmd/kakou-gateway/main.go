@@ -27,7 +27,7 @@ func main() {
 	check := flag.Bool("check-config", false, "validate the configuration and the files it names, print every problem and exit")
 	flag.Parse()
 
-	cfg, err := config.Load(*configPath)
+	cfg, err := config.LoadConfig(*configPath)
 	if err == nil {
 		err = checkFiles(cfg)
 	}

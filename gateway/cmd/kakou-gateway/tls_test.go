@@ -24,6 +24,7 @@ import (
 	paho "github.com/eclipse/paho.mqtt.golang"
 
 	"github.com/kakou/kakou/firmware/wire"
+	"github.com/kakou/kakou/internal/testenv"
 )
 
 // testCA signs certificates as `kakou-cloud pki` would (the gateway may
@@ -150,7 +151,7 @@ func TestGatewayLANOverMutualTLSCountsACertifiedUnitAndRefusesOthers(t *testing.
 		Credential: wire.Credential{Kind: wire.CredentialNone}, Decision: wire.Allow, Time: time.Now().UTC()}
 	body, _ := json.Marshal(e)
 	waitTok(t, unit.Publish(wire.EntryTopic(e.Site, e.Unit), 1, false, body))
-	eventually(t, "the entry counted", func() bool { return g.lan.Occupancy().Occupancy == 1 })
+	testenv.Await(t, "the entry counted", 10*time.Second, func() bool { return g.lan.Occupancy().Occupancy == 1 })
 }
 
 func TestGatewayWebServesHTTPSAndRefusesPlainHTTP(t *testing.T) {
@@ -222,7 +223,7 @@ func TestGatewayLANLetsACertifiedUnitUseOnlyItsOwnTopics(t *testing.T) {
 	waitTok(t, own.Connect())
 	defer own.Disconnect(0)
 	waitTok(t, own.Publish(wire.EntryTopic(site, "entrance-2"), 1, false, entry("entrance-2", 1)))
-	eventually(t, "entrance-2's own entry counted", func() bool { return g.lan.Occupancy().Occupancy >= 1 })
+	testenv.Await(t, "entrance-2's own entry counted", 10*time.Second, func() bool { return g.lan.Occupancy().Occupancy >= 1 })
 	time.Sleep(200 * time.Millisecond) // anything forged would have been counted by now
 	if n := g.lan.Occupancy().Occupancy; n != 1 {
 		t.Fatalf("occupancy %d, want 1: an entry published for entrance-1 by entrance-2 was counted", n)

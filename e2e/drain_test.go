@@ -1,4 +1,4 @@
-package kakou
+package e2e
 
 import (
 	"database/sql"
@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/kakou/kakou/firmware/wire"
+	"github.com/kakou/kakou/internal/testenv"
 )
 
 // A unit at a busy lane loses its collector for three minutes, as in a
@@ -35,15 +36,15 @@ const (
 // brings, while the live entries reach the collector within a second
 // (p99), and in the end every logged entry is stored exactly once.
 func TestUnitDrainsBacklogAtItsRateWhileLiveTrafficFlowsIntegration(t *testing.T) {
-	unitBin, cloudBin := binaries(t)
+	bin := binaries(t)
 	dir := t.TempDir()
 	addr := freePort(t)
-	c := startCloudProc(t, cloudBin, dir, fmt.Sprintf("[broker]\nembedded = true\nlisten = %q\n", addr), "tcp://"+addr)
-	u := startUnitProcAt(t, unitBin, dir, "site-d", "unit-d", c.brokerURL, 0, drainInterval,
+	c := startCloudProc(t, bin.cloud, dir, fmt.Sprintf("[broker]\nembedded = true\nlisten = %q\n", addr), "tcp://"+addr)
+	u := startUnitProcAt(t, bin.unit, dir, "site-d", "unit-d", c.brokerURL, 0, drainInterval,
 		fmt.Sprintf("backlog_rate = %d", drainRate))
 	ledgerPath := filepath.Join(dir, "unit-d", "ledger.db")
 	cloudDB := filepath.Join(dir, "data", "cloud.db")
-	waitUntil(t, "entries stored", func() bool { return storedUpTo(t, cloudDB, "unit-d", 1<<62) >= 500 })
+	testenv.Await(t, "entries stored", patience, func() bool { return storedUpTo(t, cloudDB, "unit-d", 1<<62) >= 500 })
 
 	c.kill(syscall.SIGKILL)
 	down := ledgerCount(t, ledgerPath)
@@ -82,7 +83,7 @@ func awaitBacklogStart(t *testing.T, log string, from int64) (after, upTo uint64
 	t.Helper()
 	re := regexp.MustCompile(`uplink: sending backlog.* after_seq=(\d+) up_to_seq=(\d+)`)
 	var m []string
-	waitUntil(t, "the unit reconnected with its backlog", func() bool {
+	testenv.Await(t, "the unit reconnected with its backlog", patience, func() bool {
 		m = re.FindStringSubmatch(readFrom(t, log, from))
 		return m != nil
 	})
@@ -91,19 +92,21 @@ func awaitBacklogStart(t *testing.T, log string, from int64) (after, upTo uint64
 	return after, upTo
 }
 
-// awaitStoredUpTo waits until the cloud holds every seq up to upTo.
+// awaitStoredUpTo waits until the cloud holds every seq up to upTo, and
+// says how far it got when it gives up.
 func awaitStoredUpTo(t *testing.T, db, unit string, upTo uint64, limit time.Duration, unitLog string) {
 	t.Helper()
-	for deadline := time.Now().Add(limit); ; time.Sleep(200 * time.Millisecond) {
-		have := storedUpTo(t, db, unit, upTo)
-		if have >= upTo {
-			return
+	var have uint64
+	defer func() { // Await's Fatalf runs this
+		if have < upTo {
+			t.Logf("the cloud holds %d of the %d entries up to the backlog's end; the unit resent %d times",
+				have, upTo, countInFile(t, unitLog, resendLine))
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("after %v the cloud holds %d of the %d entries up to the backlog's end; the unit resent %d times",
-				limit, have, upTo, countInFile(t, unitLog, resendLine))
-		}
-	}
+	}()
+	testenv.Await(t, "the cloud holds the whole backlog", limit, func() bool {
+		have = storedUpTo(t, db, unit, upTo)
+		return have >= upTo
+	})
 }
 
 // storedUpTo counts a unit's entries the collector stored with seq <= upTo.
@@ -181,8 +184,8 @@ func endCrowd(t *testing.T, u *proc, config, ledgerPath, db, unit string) {
 	}
 	total := ledgerCount(t, ledgerPath) + 1
 	u.restart()
-	waitUntil(t, "the last person logged", func() bool { return ledgerCount(t, ledgerPath) == total })
-	waitUntil(t, "the cloud caught up", func() bool { return storedUpTo(t, db, unit, 1<<62) >= uint64(total) })
+	testenv.Await(t, "the last person logged", patience, func() bool { return ledgerCount(t, ledgerPath) == total })
+	testenv.Await(t, "the cloud caught up", patience, func() bool { return storedUpTo(t, db, unit, 1<<62) >= uint64(total) })
 	u.kill(syscall.SIGTERM)
 	var cloud []wire.Entry
 	for _, e := range storedEntries(t, db, unit) {

@@ -1,4 +1,4 @@
-package kakou
+package e2e
 
 import (
 	"context"

@@ -1,25 +1,33 @@
-package kakou
+package e2e
 
 import (
-	"context"
 	"fmt"
 	"net"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/kakou/kakou/internal/testenv"
 )
 
-// TestEndToEndIntegrationMosquitto runs the same path through Debian's
-// mosquitto instead of the embedded broker: the collector as an ordinary
-// client of an external broker, as a city deployment runs it.
-func TestEndToEndIntegrationMosquitto(t *testing.T) {
-	addr := startMosquitto(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	c := startCollector(t, ctx, fmt.Sprintf("[broker]\nembedded = false\nurl = \"tcp://%s\"\n", addr))
-	runPath(t, ctx, c, "tcp://"+addr)
+// The brokers a collector and its units meet through: the collector's
+// embedded one, or a private Debian mosquitto on a free loopback port.
+
+// brokers are the two ways a collector meets its units: its own embedded
+// broker, or Debian's mosquitto beside it.
+var brokers = []struct {
+	name  string
+	start func(t *testing.T) (brokerTOML, url string)
+}{
+	{"embedded", func(t *testing.T) (string, string) {
+		addr := freePort(t)
+		return fmt.Sprintf("[broker]\nembedded = true\nlisten = %q\n", addr), "tcp://" + addr
+	}},
+	{"mosquitto", func(t *testing.T) (string, string) {
+		_, addr := startMosquittoProc(t)
+		return fmt.Sprintf("[broker]\nembedded = false\nurl = \"tcp://%s\"\n", addr), "tcp://" + addr
+	}},
 }
 
 // startMosquitto runs a private mosquitto on a free loopback port. Missing
@@ -34,16 +42,7 @@ func startMosquitto(t *testing.T) string {
 // broker on the same port.
 func startMosquittoProc(t *testing.T) (*proc, string) {
 	t.Helper()
-	bin, err := exec.LookPath("mosquitto")
-	if err != nil {
-		bin = "/usr/sbin/mosquitto"
-	}
-	if _, err := os.Stat(bin); err != nil {
-		if os.Getenv("KAKOU_INTEGRATION") == "1" {
-			t.Fatal("mosquitto is not installed; run .ci/deps")
-		}
-		t.Skip("mosquitto not installed (apt-get install mosquitto)")
-	}
+	bin := testenv.Need(t, "mosquitto")
 	addr := freePort(t)
 	_, port, _ := net.SplitHostPort(addr)
 	dir := t.TempDir()
@@ -54,19 +53,19 @@ func startMosquittoProc(t *testing.T) (*proc, string) {
 	return p, addr
 }
 
+// awaitListen waits for a broker to accept connections on addr.
 func awaitListen(t *testing.T, addr string) {
 	t.Helper()
-	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(50 * time.Millisecond) {
-		if c, err := net.Dial("tcp", addr); err == nil {
+	testenv.Await(t, "a listener on "+addr, 10*time.Second, func() bool {
+		c, err := net.Dial("tcp", addr)
+		if err == nil {
 			c.Close()
-			return
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("nothing listens on %s", addr)
-		}
-	}
+		return err == nil
+	})
 }
 
+// freePort is a loopback address nothing listens on, for a program to take.
 func freePort(t *testing.T) string {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")

@@ -1,22 +1,19 @@
-package kakou
+package e2e
 
 import (
-	"context"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
-	"strings"
 	"sync"
 	"syscall"
 	"testing"
-	"time"
 
 	"github.com/kakou/kakou/firmware/wire"
+	"github.com/kakou/kakou/internal/testenv"
 )
 
-// The issue 7 scenario, every program a real process on loopback: a
+// The site gateway scenario, every program a real process on loopback: a
 // supermarket with two entrances and two exits behind a site gateway, and
 // the cloud collector. The site fills to its cap and entrances hold
 // people; the gateway's uplink is cut while traffic goes on; the gateway
@@ -47,73 +44,6 @@ var (
 	gatewayBin  string
 	gatewayErr  error
 )
-
-// gatewayBinary builds kakou-gateway beside the other programs.
-func gatewayBinary(t *testing.T) string {
-	t.Helper()
-	binaries(t) // makes binDir, and skips under -short
-	gatewayOnce.Do(func() {
-		out, err := exec.Command("go", "build", "-o", binDir+"/", "./gateway/cmd/kakou-gateway").CombinedOutput()
-		if err != nil {
-			gatewayErr = fmt.Errorf("go build kakou-gateway: %v\n%s", err, out)
-		}
-		gatewayBin = filepath.Join(binDir, "kakou-gateway")
-	})
-	if gatewayErr != nil {
-		t.Fatal(gatewayErr)
-	}
-	return gatewayBin
-}
-
-type gatewayProc struct {
-	*proc
-	lanURL, webURL string
-}
-
-func startGatewayProc(t *testing.T, bin, dir, site, cloudURL string) *gatewayProc {
-	t.Helper()
-	lan, web := freePort(t), freePort(t)
-	cfg := filepath.Join(dir, "gateway.toml")
-	body := fmt.Sprintf(`site = %q
-gateway = "gw"
-facility = "supermarket"
-data_dir = %q
-[lan]
-listen = %q
-[cloud]
-broker = %q
-ack_timeout = "2s"
-[web]
-listen = %q
-[occupancy]
-capacity = %d
-`, site, filepath.Join(dir, "gateway"), lan, cloudURL, web, e2eCapacity)
-	if err := os.WriteFile(cfg, []byte(body), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	g := &gatewayProc{proc: startProc(t, bin, filepath.Join(dir, "gateway.log"), "-config", cfg),
-		lanURL: "tcp://" + lan, webURL: "http://" + web}
-	g.awaitUp()
-	return g
-}
-
-func (g *gatewayProc) awaitUp() {
-	g.t.Helper()
-	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(50 * time.Millisecond) {
-		if r, err := httpGet(g.webURL + "/api/v1/occupancy"); err == nil && r == 200 {
-			return
-		}
-		if time.Now().After(deadline) {
-			g.t.Fatalf("kakou-gateway did not come up; see %s", g.log)
-		}
-	}
-}
-
-func (g *gatewayProc) count(t *testing.T) (occupancy, waiting int) {
-	var o struct{ Occupancy, Waiting int }
-	getJSON(t, g.webURL+"/api/v1/occupancy", &o)
-	return o.Occupancy, o.Waiting
-}
 
 // startLaneProc runs a unit at one lane of the site, with a crowd of
 // people arriving every interval, connected to the gateway.
@@ -150,12 +80,7 @@ unreadable_ratio = 0
 }
 
 func TestSiteGatewayHoldsTheCapThroughOutagesAndRestartsIntegration(t *testing.T) {
-	unitBin, cloudBin := binaries(t)
-	gwBin := gatewayBinary(t)
-	// Each step takes seconds; a stuck one fails with what it waited for
-	// rather than at go test's timeout.
-	ctx, cancel := context.WithTimeout(t.Context(), 3*time.Minute)
-	defer cancel()
+	bin := binaries(t)
 	dir := t.TempDir()
 	const site = "riverside-market"
 	policy := filepath.Join(dir, "cap.toml")
@@ -163,28 +88,28 @@ func TestSiteGatewayHoldsTheCapThroughOutagesAndRestartsIntegration(t *testing.T
 		t.Fatal(err)
 	}
 	brokerAddr := freePort(t)
-	cloud := startCloudProc(t, cloudBin, dir,
+	cloud := startCloudProc(t, bin.cloud, dir,
 		fmt.Sprintf("[broker]\nembedded = true\nlisten = %q\n", brokerAddr), "tcp://"+brokerAddr)
-	gw := startGatewayProc(t, gwBin, dir, site, cloud.brokerURL)
+	gw := startGatewayProc(t, bin.gateway, dir, site, cloud.brokerURL, e2eCapacity)
 
 	entrances := []string{"entrance-1", "entrance-2"}
 	exits := []string{"exit-1", "exit-2"}
 	for _, id := range entrances {
-		startLaneProc(t, unitBin, dir, site, id, wire.LaneIn, gw.lanURL, policy, 30, "60ms")
+		startLaneProc(t, bin.unit, dir, site, id, wire.LaneIn, gw.lanURL, policy, 30, "60ms")
 	}
-	waitFor(t, ctx, "the site full and someone held at an entrance", func() bool {
+	testenv.Await(t, "the site full and someone held at an entrance", patience, func() bool {
 		occ, waiting := gw.count(t)
 		return occ == e2eCapacity && waiting > 0
 	})
 	lanes := map[string]*proc{}
 	for _, id := range exits {
-		lanes[id] = startLaneProc(t, unitBin, dir, site, id, wire.LaneOut, gw.lanURL, policy, 8, "400ms")
+		lanes[id] = startLaneProc(t, bin.unit, dir, site, id, wire.LaneOut, gw.lanURL, policy, 8, "400ms")
 	}
 
 	// The internet goes: the cloud is gone while people keep coming and going.
 	cloud.kill(syscall.SIGKILL)
 	before := exitsLogged(t, dir, exits)
-	waitFor(t, ctx, "two exits while the uplink is down", func() bool {
+	testenv.Await(t, "two exits while the uplink is down", patience, func() bool {
 		return exitsLogged(t, dir, exits) >= before+2
 	})
 	cloud.restart()
@@ -199,20 +124,20 @@ func TestSiteGatewayHoldsTheCapThroughOutagesAndRestartsIntegration(t *testing.T
 		t.Fatalf("count %d after the gateway restart, %d before it", occAfter, occBefore)
 	}
 
-	waitFor(t, ctx, "every exit logged", func() bool {
+	testenv.Await(t, "every exit logged", patience, func() bool {
 		return exitsLogged(t, dir, exits) == 16
 	})
 	// The entrances go on admitting whoever was held while exits freed
 	// room until the site is full again (or nobody is left waiting); only
 	// then are the ledgers and the counts final. Until the cloud has
 	// caught up, compare snapshots.
-	waitFor(t, ctx, "the site settled: full again, or nobody held", func() bool {
+	testenv.Await(t, "the site settled: full again, or nobody held", patience, func() bool {
 		occ, waiting := gw.count(t)
 		return occ == e2eCapacity || waiting == 0
 	})
 	all := append(slices.Clone(entrances), exits...)
 	var logged []wire.Entry
-	waitFor(t, ctx, "every logged entry in the cloud, once", func() bool {
+	testenv.Await(t, "every logged entry in the cloud, once", patience, func() bool {
 		logged = logged[:0]
 		for _, id := range all {
 			inCloud := apiEntries(t, cloud.httpURL, id) // first: the ledger read next holds all of it
@@ -296,15 +221,4 @@ func assertCountsAgree(t *testing.T, logged []wire.Entry, gw *gatewayProc, cloud
 		}
 	}
 	t.Fatalf("cloud occupancy lists no %s: %+v", site, body.Sites)
-}
-
-// ledgerEntriesLive reads a running unit's ledger through a second
-// connection (WAL allows it beside the unit's own).
-func ledgerEntriesLive(t *testing.T, path string) []wire.Entry {
-	t.Helper()
-	es := ledgerEntries(t, path)
-	if len(es) == 0 {
-		t.Fatalf("%s: no entries", strings.TrimSuffix(filepath.Base(filepath.Dir(path)), "/"))
-	}
-	return es
 }

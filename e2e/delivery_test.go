@@ -1,15 +1,9 @@
-package kakou
+package e2e
 
 import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"log/slog"
-	"net/http"
-	"net/url"
-	"os"
-	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
@@ -17,9 +11,8 @@ import (
 	"github.com/kakou/kakou/cloud/collector"
 	"github.com/kakou/kakou/firmware/unit"
 	"github.com/kakou/kakou/firmware/wire"
+	"github.com/kakou/kakou/internal/testenv"
 )
-
-const peoplePerUnit = 150
 
 // TestEveryLoggedEntryReachesTheCloudExactlyOnce runs the whole path in one
 // process: a collector with its embedded broker and two simulated units on
@@ -36,6 +29,17 @@ listen = "127.0.0.1:0"
 	runPath(t, ctx, c, c.BrokerURL())
 }
 
+// TestEndToEndIntegrationMosquitto runs the same path through Debian's
+// mosquitto instead of the embedded broker: the collector as an ordinary
+// client of an external broker, as a city deployment runs it.
+func TestEndToEndIntegrationMosquitto(t *testing.T) {
+	addr := startMosquitto(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	c := startCollector(t, ctx, fmt.Sprintf("[broker]\nembedded = false\nurl = \"tcp://%s\"\n", addr))
+	runPath(t, ctx, c, "tcp://"+addr)
+}
+
 // runPath starts two units against brokerURL, waits for their ledgers to
 // drain and checks the cloud against them.
 func runPath(t *testing.T, ctx context.Context, c *collector.Collector, brokerURL string) {
@@ -46,12 +50,12 @@ func runPath(t *testing.T, ctx context.Context, c *collector.Collector, brokerUR
 	}
 	sites := map[string]string{"gate-a": "community-a", "door-b": "market-b"}
 	for id, u := range units {
-		waitFor(t, ctx, id+" ledger drained", func() bool {
+		testenv.Await(t, id+" ledger drained", patience, func() bool {
 			n, _, err := u.Ledger().Backlog(ctx)
 			logged, _ := u.Ledger().Entries(ctx, 0, peoplePerUnit+1)
 			return err == nil && n == 0 && len(logged) == peoplePerUnit
 		})
-		waitFor(t, ctx, id+" entries stored", func() bool {
+		testenv.Await(t, id+" entries stored", patience, func() bool {
 			return len(cloudEntries(t, c, sites[id], id)) >= peoplePerUnit
 		})
 		assertSameEntries(t, ctx, u, cloudEntries(t, c, sites[id], id))
@@ -60,84 +64,7 @@ func runPath(t *testing.T, ctx context.Context, c *collector.Collector, brokerUR
 	assertSameEntries(t, ctx, units["gate-a"], cloudEntries(t, c, "community-a", "gate-a"))
 	assertFleet(t, c, true)
 	stopUnits()
-	waitFor(t, ctx, "units reported offline", func() bool { return fleetState(t, c) == "offline" })
-}
-
-func startCollector(t testing.TB, ctx context.Context, brokerTOML string) *collector.Collector {
-	t.Helper()
-	dir := t.TempDir()
-	cfgPath := filepath.Join(dir, "cloud.toml")
-	// Top-level keys before brokerTOML's first table stay top-level.
-	top, tables, _ := strings.Cut(brokerTOML, "[")
-	body := fmt.Sprintf("data_dir = %q\n%s[http]\nlisten = \"127.0.0.1:0\"\n[%s", filepath.Join(dir, "data"), top, tables)
-	if err := os.WriteFile(cfgPath, []byte(body), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	cfg, err := collector.LoadConfig(cfgPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := collector.New(cfg, testLogger(t, "cloud"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := c.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		if err := c.Shutdown(sctx); err != nil {
-			t.Errorf("collector shutdown: %v", err)
-		}
-	})
-	return c
-}
-
-func startUnit(t testing.TB, ctx context.Context, site, id, lane, brokerURL string) *unit.Unit {
-	t.Helper()
-	return startUnitWith(t, ctx, site, id, lane, brokerURL, peoplePerUnit, "2ms")
-}
-
-// startUnitWith runs a unit whose simulated crowd is people long, one
-// person every interval on average.
-func startUnitWith(t testing.TB, ctx context.Context, site, id, lane, brokerURL string, people int, interval string) *unit.Unit {
-	t.Helper()
-	dir := t.TempDir()
-	cfgPath := filepath.Join(dir, "unit.toml")
-	body := fmt.Sprintf(`site = %q
-unit = %q
-lane = %q
-data_dir = %q
-trust_clock = true
-[console]
-listen = "127.0.0.1:0"
-[mqtt]
-broker = %q
-[simulator]
-mean_interval = %q
-max_people = %d
-`, site, id, lane, filepath.Join(dir, "data"), brokerURL, interval, people)
-	if err := os.WriteFile(cfgPath, []byte(body), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	cfg, err := unit.LoadConfig(cfgPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	u, err := unit.New(cfg, testLogger(t, id))
-	if err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- u.Run(ctx) }()
-	t.Cleanup(func() {
-		if err := <-done; err != nil {
-			t.Errorf("unit %s: %v", id, err)
-		}
-		u.Close()
-	})
-	return u
+	testenv.Await(t, "units reported offline", patience, func() bool { return fleetState(t, c) == "offline" })
 }
 
 // assertSameEntries checks the cloud holds exactly the ledger's entries:
@@ -191,17 +118,7 @@ func resendAll(t *testing.T, ctx context.Context, c *collector.Collector, broker
 	marker.ID, marker.Site, marker.Unit, marker.Seq = "e2e-marker", "e2e", "marker", 1
 	b, _ := json.Marshal(marker)
 	cl.Publish(wire.EntryTopic("e2e", "marker"), wire.QoSEntry, false, b).WaitTimeout(10 * time.Second)
-	waitFor(t, ctx, "re-sent entries handled", func() bool { return len(cloudEntries(t, c, "e2e", "marker")) == 1 })
-}
-
-// cloudEntries reads a unit's entries through the public API.
-func cloudEntries(t *testing.T, c *collector.Collector, site, unitID string) []wire.Entry {
-	t.Helper()
-	var body struct {
-		Entries []wire.Entry `json:"entries"`
-	}
-	getJSON(t, c.HTTPURL()+"/api/v1/entries?limit=1000&site="+url.QueryEscape(site)+"&unit="+url.QueryEscape(unitID), &body)
-	return body.Entries
+	testenv.Await(t, "re-sent entries handled", patience, func() bool { return len(cloudEntries(t, c, "e2e", "marker")) == 1 })
 }
 
 // assertFleet checks both units are listed with their sites and counts.
@@ -236,56 +153,4 @@ func fleetState(t *testing.T, c *collector.Collector) string {
 		return "online"
 	}
 	return "mixed"
-}
-
-type fleetUnit struct {
-	ID           string    `json:"id"`
-	Site         string    `json:"site"`
-	Online       bool      `json:"online"`
-	LastSeen     time.Time `json:"last_seen"`
-	EntriesToday int       `json:"entries_today"`
-}
-
-func fleet(t *testing.T, c *collector.Collector) []fleetUnit {
-	t.Helper()
-	var body struct {
-		Units []fleetUnit `json:"units"`
-	}
-	getJSON(t, c.HTTPURL()+"/api/v1/units", &body)
-	return body.Units
-}
-
-func getJSON(t testing.TB, u string, v any) {
-	t.Helper()
-	resp, err := http.Get(u)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		t.Fatalf("GET %s: %s", u, resp.Status)
-	}
-	if err := json.NewDecoder(resp.Body).Decode(v); err != nil {
-		t.Fatalf("GET %s: %v", u, err)
-	}
-}
-
-// waitFor polls cond until it holds or ctx ends; it waits for progress and
-// asserts nothing about speed.
-func waitFor(t testing.TB, ctx context.Context, what string, cond func() bool) {
-	t.Helper()
-	for !cond() {
-		select {
-		case <-ctx.Done():
-			t.Fatalf("gave up waiting: %s", what)
-		case <-time.After(50 * time.Millisecond):
-		}
-	}
-}
-
-func testLogger(t testing.TB, name string) *slog.Logger {
-	if testing.Verbose() {
-		return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})).With("who", name)
-	}
-	return slog.New(slog.DiscardHandler)
 }

@@ -1,9 +1,8 @@
-package kakou
+package e2e
 
 import (
 	"context"
 	"encoding/json"
-	"os"
 	"os/exec"
 	"strings"
 	"testing"
@@ -11,13 +10,14 @@ import (
 
 	mqtt "github.com/eclipse/paho.mqtt.golang"
 	"github.com/kakou/kakou/firmware/wire"
+	"github.com/kakou/kakou/internal/testenv"
 )
 
 // TestDashboardIntegrationChromium loads the dashboard in Debian's headless
 // chromium while two units feed the collector, and checks that the page's
 // script fetched the API and rendered both units and their entries.
 func TestDashboardIntegrationChromium(t *testing.T) {
-	browser := chromium(t)
+	browser := testenv.Need(t, "chromium")
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	c := startCollector(t, ctx, "[broker]\nembedded = true\nlisten = \"127.0.0.1:0\"\n")
@@ -27,8 +27,8 @@ func TestDashboardIntegrationChromium(t *testing.T) {
 	startUnit(t, unitCtx, "market-b", "door-b", "out", c.BrokerURL())
 	publishStatus(t, c.BrokerURL(), wire.Status{Schema: wire.SchemaVersion, Site: "market-b", Unit: "door-c",
 		State: wire.Online, Devices: []wire.Device{{Name: "scanner", Detail: "QR scanner unplugged"}}})
-	waitFor(t, ctx, "three units online", func() bool { return fleetState(t, c) == "online" && len(fleet(t, c)) == 3 })
-	waitFor(t, ctx, "entries stored", func() bool { return len(cloudEntries(t, c, "market-b", "door-b")) > 0 })
+	testenv.Await(t, "three units online", patience, func() bool { return fleetState(t, c) == "online" && len(fleet(t, c)) == 3 })
+	testenv.Await(t, "entries stored", patience, func() bool { return len(cloudEntries(t, c, "market-b", "door-b")) > 0 })
 
 	dom := renderDOM(t, ctx, browser, c.HTTPURL()+"/")
 	for _, want := range []string{"gate-a", "door-b", "community-a", "market-b"} {
@@ -60,19 +60,6 @@ func renderDOM(t *testing.T, ctx context.Context, browser, url string) string {
 		t.Fatalf("chromium: %v", err)
 	}
 	return string(out)
-}
-
-func chromium(t *testing.T) string {
-	for _, name := range []string{"chromium", "chromium-browser"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	if os.Getenv("KAKOU_INTEGRATION") == "1" {
-		t.Fatal("chromium is not installed; run .ci/deps")
-	}
-	t.Skip("chromium not installed (apt-get install chromium)")
-	return ""
 }
 
 // publishStatus sends a retained status as a unit's uplink would.

@@ -1,4 +1,4 @@
-package kakou_test
+package e2e
 
 import (
 	"bytes"
@@ -16,7 +16,7 @@ import (
 	"github.com/kakou/kakou/firmware/wire"
 )
 
-// A visitor's numbers from the gate to a tracer's export (issue 8): the
+// A visitor's numbers from the gate to a tracer's export (visitor privacy): the
 // unit's hashes are the ones the centre computes from the typed number,
 // the unit's sealed box opens at the centre, and the cloud database file
 // never holds a full number.

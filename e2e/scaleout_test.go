@@ -1,4 +1,4 @@
-package kakou
+package e2e
 
 import (
 	"fmt"
@@ -7,9 +7,10 @@ import (
 	"testing"
 
 	"github.com/kakou/kakou/cloud/store/pgtest"
+	"github.com/kakou/kakou/internal/testenv"
 )
 
-// TestThreeCollectorsShareTheLoadIntegration is issue 6's scale-out
+// TestThreeCollectorsShareTheLoadIntegration is the scale-out
 // proof: three kakou-cloud processes share Debian's mosquitto through the
 // shared subscription group and one PostgreSQL; three units send their
 // crowds; one collector is killed with SIGKILL mid-run and never comes
@@ -17,14 +18,14 @@ import (
 // dead member from the group, and the survivors take the units' re-sends of
 // what it held.
 func TestThreeCollectorsShareTheLoadIntegration(t *testing.T) {
-	unitBin, cloudBin := binaries(t)
+	bin := binaries(t)
 	dsn := pgtest.Start(t)
 	_, mqttAddr := startMosquittoProc(t)
 	brokerURL := "tcp://" + mqttAddr
 	var clouds []*cloudProc
 	for i := 1; i <= 3; i++ {
 		dir := t.TempDir()
-		clouds = append(clouds, startCloudProc(t, cloudBin, dir, fmt.Sprintf(`[broker]
+		clouds = append(clouds, startCloudProc(t, bin.cloud, dir, fmt.Sprintf(`[broker]
 embedded = false
 url = %q
 client_id = "kakou-cloud-%d"
@@ -38,21 +39,21 @@ dsn = %q
 	units := []string{"unit-1", "unit-2", "unit-3"}
 	procs := map[string]*proc{}
 	for _, id := range units {
-		procs[id] = startUnitProc(t, unitBin, dir, "city-site", id, brokerURL, faultPeople, `ack_timeout = "3s"`)
+		procs[id] = startUnitProc(t, bin.unit, dir, "city-site", id, brokerURL, faultPeople, `ack_timeout = "3s"`)
 	}
 	survivor := clouds[0].httpURL
-	waitUntil(t, "entries stored", func() bool { return len(apiEntries(t, survivor, "unit-1")) >= faultPeople/4 })
+	testenv.Await(t, "entries stored", patience, func() bool { return len(apiEntries(t, survivor, "unit-1")) >= faultPeople/4 })
 	clouds[1].kill(syscall.SIGKILL)
 	for _, id := range units {
 		path := filepath.Join(dir, id, "ledger.db")
-		waitUntil(t, id+" logged its crowd", func() bool { return ledgerCount(t, path) == faultPeople })
+		testenv.Await(t, id+" logged its crowd", patience, func() bool { return ledgerCount(t, path) == faultPeople })
 		stored := 0
-		defer func() { // waitUntil's Fatalf runs this: say how far it got
+		defer func() { // testenv.Await.s Fatalf runs this: say how far it got
 			if t.Failed() {
 				t.Logf("%s: %d of %d stored", id, stored, faultPeople)
 			}
 		}()
-		waitUntil(t, "the cloud has all of "+id, func() bool {
+		testenv.Await(t, "the cloud has all of "+id, patience, func() bool {
 			stored = len(apiEntries(t, survivor, id))
 			return stored >= faultPeople
 		})

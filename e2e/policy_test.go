@@ -1,12 +1,16 @@
-package kakou
+package e2e
 
 import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
+	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/kakou/kakou/internal/testenv"
 )
 
 // TestPolicyChosenCentrallyRunsAtTheGate: central monitoring puts a site
@@ -17,9 +21,10 @@ import (
 func TestPolicyChosenCentrallyRunsAtTheGate(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	c := startCollector(t, ctx, "policies_dir = \"configs/policies\"\n[broker]\nembedded = true\nlisten = \"127.0.0.1:0\"\n")
+	policies := filepath.Join(testenv.RepoRoot(t), "configs", "policies")
+	c := startCollector(t, ctx, fmt.Sprintf("policies_dir = %q\n", policies)+"[broker]\nembedded = true\nlisten = \"127.0.0.1:0\"\n")
 	startUnitWith(t, ctx, "estate", "gate-1", "in", c.BrokerURL(), 100000, "20ms")
-	waitFor(t, ctx, "the unit online", func() bool { return unitPolicy(t, c.HTTPURL(), "gate-1") != nil })
+	testenv.Await(t, "the unit online", patience, func() bool { return unitPolicy(t, c.HTTPURL(), "gate-1") != nil })
 	if p := unitPolicy(t, c.HTTPURL(), "gate-1"); p.PolicyVersion == "community-closed-1" || p.Wanted != "" {
 		t.Fatalf("before the choice: %+v", p)
 	}
@@ -33,11 +38,11 @@ func TestPolicyChosenCentrallyRunsAtTheGate(t *testing.T) {
 	if resp.StatusCode != 200 {
 		t.Fatalf("assign: %d", resp.StatusCode)
 	}
-	waitFor(t, ctx, "the unit runs the chosen policy", func() bool {
+	testenv.Await(t, "the unit runs the chosen policy", patience, func() bool {
 		p := unitPolicy(t, c.HTTPURL(), "gate-1")
 		return p.PolicyVersion == "community-closed-1" && p.Wanted == "community-closed-1"
 	})
-	waitFor(t, ctx, "entries decided under it", func() bool {
+	testenv.Await(t, "entries decided under it", patience, func() bool {
 		for _, e := range cloudEntries(t, c, "estate", "gate-1") {
 			if e.PolicyVersion == "community-closed-1" {
 				return true

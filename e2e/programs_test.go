@@ -1,0 +1,106 @@
+package e2e
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/kakou/kakou/cloud/collector"
+	"github.com/kakou/kakou/firmware/unit"
+)
+
+// The programs in this test process: a collector (with its embedded
+// broker when the config asks for it) and simulated units, each on
+// ephemeral ports with its data in a temporary directory, stopped when
+// the test ends.
+
+const peoplePerUnit = 150
+
+func startCollector(t testing.TB, ctx context.Context, brokerTOML string) *collector.Collector {
+	t.Helper()
+	dir := t.TempDir()
+	cfgPath := filepath.Join(dir, "cloud.toml")
+	// Top-level keys before brokerTOML's first table stay top-level.
+	top, tables, _ := strings.Cut(brokerTOML, "[")
+	body := fmt.Sprintf("data_dir = %q\n%s[http]\nlisten = \"127.0.0.1:0\"\n[%s", filepath.Join(dir, "data"), top, tables)
+	if err := os.WriteFile(cfgPath, []byte(body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := collector.LoadConfig(cfgPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := collector.New(cfg, testLogger(t, "cloud"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if err := c.Shutdown(sctx); err != nil {
+			t.Errorf("collector shutdown: %v", err)
+		}
+	})
+	return c
+}
+
+func startUnit(t testing.TB, ctx context.Context, site, id, lane, brokerURL string) *unit.Unit {
+	t.Helper()
+	return startUnitWith(t, ctx, site, id, lane, brokerURL, peoplePerUnit, "2ms")
+}
+
+// startUnitWith runs a unit whose simulated crowd is people long, one
+// person every interval on average.
+func startUnitWith(t testing.TB, ctx context.Context, site, id, lane, brokerURL string, people int, interval string) *unit.Unit {
+	t.Helper()
+	dir := t.TempDir()
+	cfgPath := filepath.Join(dir, "unit.toml")
+	body := fmt.Sprintf(`site = %q
+unit = %q
+lane = %q
+data_dir = %q
+trust_clock = true
+[console]
+listen = "127.0.0.1:0"
+[mqtt]
+broker = %q
+[simulator]
+mean_interval = %q
+max_people = %d
+`, site, id, lane, filepath.Join(dir, "data"), brokerURL, interval, people)
+	if err := os.WriteFile(cfgPath, []byte(body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := unit.LoadConfig(cfgPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u, err := unit.New(cfg, testLogger(t, id))
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- u.Run(ctx) }()
+	t.Cleanup(func() {
+		if err := <-done; err != nil {
+			t.Errorf("unit %s: %v", id, err)
+		}
+		u.Close()
+	})
+	return u
+}
+
+func testLogger(t testing.TB, name string) *slog.Logger {
+	if testing.Verbose() {
+		return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})).With("who", name)
+	}
+	return slog.New(slog.DiscardHandler)
+}
