@@ -5,6 +5,8 @@ import (
 	"slices"
 	"testing"
 	"time"
+
+	"github.com/kakou/kakou/internal/testenv"
 )
 
 // markLog is a Source whose ledger ends at last and which records every
@@ -105,11 +107,7 @@ func TestUplinkMarksTheLastAckOnShutdownEvenBetweenMarks(t *testing.T) {
 	u.t.mark = time.Hour // only the first ack is marked before the shutdown
 	stop := runUplink(t, u)
 	coll.awaitContig(5)
-	for deadline := time.Now().Add(hangGuard); u.ackIn.Load() < 5; time.Sleep(time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatal("the uplink never received the ack of 5")
-		}
-	}
+	testenv.Await(t, "the uplink receives the ack of 5", hangGuard, func() bool { return u.ackIn.Load() >= 5 })
 	if err := stop(); err != nil {
 		t.Fatal(err)
 	}

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/kakou/kakou/firmware/wire"
+
+	"github.com/kakou/kakou/internal/testenv"
 )
 
 func TestUplinkKeepsEntriesPendingWhenOnlyTheBrokerAcknowledges(t *testing.T) {
@@ -206,20 +208,15 @@ func TestUplinkDrainsABacklogWithMoreAlertsThanItsWindow(t *testing.T) {
 		alerts = append(alerts, i)
 	}
 	l.addN(t, 300, alerts...) // 150 alerts, a window of 100
-	startUplink(t, l, b.url, func(o *Options) { o.Window, o.BatchSize, o.AckTimeout = 100, 10, time.Second })
+	startUplink(t, l, b.url, func(o *Options) { o.Window, o.BatchSize, o.AckTimeout = 100, 10, 10*time.Second })
 	// One deadline for the whole drain: the re-sends of a stuck one would
 	// renew awaitContig's wait for a change forever.
-	for deadline := time.Now().Add(hangGuard); ; time.Sleep(10 * time.Millisecond) {
-		coll.mu.Lock()
-		contig := coll.contig
-		coll.mu.Unlock()
-		if contig >= 300 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the backlog stopped at seq %d: the alerts sent ahead filled its window", contig)
-		}
-	}
+	testenv.Await(t, "the whole backlog stored (a stuck one: the alerts sent ahead filled its window)", hangGuard,
+		func() bool {
+			coll.mu.Lock()
+			defer coll.mu.Unlock()
+			return coll.contig >= 300
+		})
 	l.awaitEmptyBacklog(t)
 	if n := len(coll.received()); n != 300 {
 		t.Fatalf("the collector got %d copies of 300 entries: the alerts sent ahead held up the backlog "+

@@ -16,6 +16,8 @@ import (
 
 	"github.com/kakou/kakou/firmware/wire"
 	"github.com/kakou/kakou/gateway/lan"
+
+	"github.com/kakou/kakou/internal/testenv"
 )
 
 // hangGuard only turns a hang into a failure; nothing asserts on durations.
@@ -156,13 +158,7 @@ func publishRetained(t testing.TB, url, topic string, payload []byte) {
 // waitFor polls cond until it holds; only a hang fails.
 func waitFor(t testing.TB, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(hangGuard)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+	testenv.Await(t, what, hangGuard, cond)
 }
 
 func mustJSON(t testing.TB, v any) []byte {

@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/kakou/kakou/firmware/wire"
+
+	"github.com/kakou/kakou/internal/testenv"
 )
 
 func TestBridgeForwardsEveryEntryOnceAndMarksItCloudAcked(t *testing.T) {
@@ -157,12 +159,8 @@ func TestBridgeDrainsABacklogWithMoreAlertsThanItsWindow(t *testing.T) {
 	r.backlog([]string{"door-1"}, 1, 2*window+100, alerts) // window + 50 alerts
 	r.start()
 	// One deadline for the whole drain: a stuck one keeps re-sending.
-	for deadline := time.Now().Add(hangGuard); r.col.count() < 2*window+100; time.Sleep(10 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatalf("the collector holds %d of %d entries: the alerts sent ahead filled the backlog's window",
-				r.col.count(), 2*window+100)
-		}
-	}
+	testenv.Await(t, "the whole backlog stored (a stuck one: the alerts sent ahead filled its window)", hangGuard,
+		func() bool { return r.col.count() >= 2*window+100 })
 	r.drained(2*window + 100)
 	r.col.mu.Lock()
 	copies := r.col.copies
