@@ -20,7 +20,7 @@ type rule struct {
 	external []string // nil: any; empty: standard library only
 }
 
-// rules follow ARCHITECTURE.md's "may import" column. The wire contract is
+// rules follow docs/architecture.md "Folders and what each may import". The wire contract is
 // the only thing all three programs share, so it takes on no outside module
 // but the JSON v2 decoder (go-json-experiment, the code encoding/json/v2 is
 // made from, behind GOEXPERIMENT in Go 1.26): every program decodes payloads

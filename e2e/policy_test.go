@@ -17,7 +17,7 @@ import (
 // under closed management from the API; the unit there, already running,
 // switches within seconds, its status says so, the fleet view shows it
 // runs what was chosen, and the entries it makes afterwards record the
-// new version (ARCHITECTURE.md "Policy is data").
+// new version (docs/architecture.md "Policy is data").
 func TestPolicyChosenCentrallyRunsAtTheGate(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()

@@ -28,8 +28,8 @@ type Devices interface {
 // every unit's entries and writes every ack and policy.
 type Service struct{ Username, Password string }
 
-// DeviceAuth is the broker's hook when [broker] auth = "devices" (issue 8
-// "Device identity and ACLs"): only enrolled devices and the collector's
+// DeviceAuth is the broker's hook when [broker] auth = "devices" (SECURITY.md
+// "Broker ACLs"): only enrolled devices and the collector's
 // service client connect, and a device uses only its own topics.
 //
 // Identities are kept per connection, so an ACL check (one per message)

@@ -8,7 +8,7 @@ import (
 )
 
 // PolicyConfig is the [policy] table: the key the centre signs its policy
-// pushes with (issue 8 "Signed policy"). Units with [policy] verify_keys
+// pushes with (SECURITY.md "Signed policies"). Units with [policy] verify_keys
 // refuse any push not signed by it.
 type PolicyConfig struct {
 	// SigningKeyFile is the Ed25519 private key, PKCS#8 PEM or a base64

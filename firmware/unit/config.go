@@ -221,7 +221,7 @@ func (d *Duration) UnmarshalText(b []byte) error {
 	return nil
 }
 
-// Facility types from PRODUCT.md; the policy documents key off them.
+// Facility types from docs/product.md "Facility types"; the policy documents key off them.
 var facilities = []string{"community", "supermarket", "market", "clinic", "school", "nursing_home", "village", "office"}
 
 // LoadConfig reads, defaults and validates a unit config. Every problem is

@@ -1,7 +1,7 @@
 // Package uplink publishes the checkpoint unit's ledger over MQTT
 // (github.com/eclipse/paho.mqtt.golang) to the site gateway or the cloud.
 //
-// The ledger is the truth and the outbox (ARCHITECTURE.md); the uplink only
+// The ledger is the truth and the outbox (docs/architecture.md "The ledger is the truth"); the uplink only
 // copies it. It reads undelivered entries in sequence order from a Source,
 // publishes each on wire.EntryTopic at wire.QoSEntry and marks them
 // delivered when the collector says it has stored them. Nothing is queued in
@@ -46,8 +46,8 @@
 // appended after that are live. Live entries go out as soon as Notify says
 // they are there, ahead of any backlog batch, so a guard's fever alert or a
 // person at the gate reaches the centre in well under a second while a
-// 100,000-entry backlog drains behind it (PRODUCT.md: "backlogs after an
-// outage that block live data for hours"). Backlog entries that carry an
+// 100,000-entry backlog drains behind it (docs/product.md
+// "What people complained about": backlogs that block live data for hours). Backlog entries that carry an
 // alert go first of the backlog; the rest follow in seq order, in batches
 // spaced to BacklogRate entries a second so the site's link and the
 // collector are not swamped after a long outage. Backlog entries are sent
@@ -103,8 +103,8 @@
 // time and builds a fresh paho client for each, with paho's own reconnect
 // turned off. Three reasons:
 //   - paho's retry intervals carry no jitter, and after a power cut every unit
-//     of a site would hammer the broker in step (PRODUCT.md complains of retry
-//     storms); Run waits a jittered, doubling delay capped at 30 s instead;
+//     of a site would hammer the broker in step (docs/product.md "What people
+//     complained about": retry storms); Run waits a jittered, doubling delay capped at 30 s instead;
 //   - with CleanSession and paho's auto-reconnect, publish tokens of a lost
 //     connection are never completed (paho client.go internalConnLost), while
 //     without it they fail at once, so a lost connection stops the drain

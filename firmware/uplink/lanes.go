@@ -26,7 +26,7 @@ import (
 //     of the latter sent and not yet acknowledged;
 //   - live, above liveFrom: sent as soon as Notify says they are there,
 //     before any backlog batch, so a live entry never queues behind an
-//     outage (PRODUCT.md: "backlogs that block live data for hours").
+//     outage (docs/product.md "What people complained about": backlogs that block live data for hours).
 //
 // Live entries and the alerts sent ahead are counted apart from the
 // backlog's window (window.go): they wait for their ack behind the backlog,

@@ -11,8 +11,8 @@ import (
 	"github.com/kakou/kakou/firmware/wire"
 )
 
-// Policies pushed from the centre (ARCHITECTURE.md "Policy is data ...
-// pushed from the centre") arrive retained on wire.PolicyTopic. The uplink
+// Policies pushed from the centre (docs/architecture.md "Policy is
+// data") arrive retained on wire.PolicyTopic. The uplink
 // only receives them: it decodes each push, drops one meant for another
 // unit and hands the rest to Options.OnPolicy. Checking the document and
 // switching to it are the unit's business.

@@ -9,7 +9,7 @@ import (
 
 // Visitor is a visitor's registration (登记) as it leaves the unit: the
 // phone and ID number only in masked form, so the wire and every store
-// downstream never hold them in full (PRODUCT.md: PII minimised).
+// downstream never hold them in full (docs/product.md "Visitor registration": PII minimised).
 type Visitor struct {
 	Name        string     `json:"name"`
 	Phone       string     `json:"phone,omitempty"` // masked: 138****5678

@@ -15,7 +15,7 @@ const KindPolicy = "policy"
 const QoSPolicy = 1
 
 // PolicyTopic is where the centre publishes, retained, the policy a unit
-// is to run (ARCHITECTURE.md "Policy is data ... pushed from the centre").
+// is to run (docs/architecture.md "Policy is data").
 // Each unit reads only its own; a site-wide choice is published to every
 // unit of the site.
 func PolicyTopic(site, unit string) string { return topic(site, unit, KindPolicy) }

@@ -32,7 +32,7 @@ const (
 	LaneOut Lane = "out"
 )
 
-// Decision is the outcome shown to the person at the gate (PRODUCT.md
+// Decision is the outcome shown to the person at the gate (docs/product.md
 // "Outcomes are not just yes/no").
 type Decision string
 

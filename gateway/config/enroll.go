@@ -5,7 +5,7 @@ import (
 	"path/filepath"
 )
 
-// Enroll is the [enroll] table (issue 8 "Device identity"): on its first
+// Enroll is the [enroll] table (cloud/README.md "Device identity"): on its first
 // start the gateway trades a one-time token (kakou-cloud enroll-token
 // -role gateway) for its own credential on the cloud broker, kept in
 // data_dir and used as cloud.username and cloud.password from then on.

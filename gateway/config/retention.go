@@ -1,13 +1,13 @@
 package config
 
-// Retention is the [retention] table (issue 8): entries the cloud has
+// Retention is the [retention] table (SECURITY.md "PII minimisation"): entries the cloud has
 // acknowledged are deleted from the gateway's store Days after they were
 // made, visitors' registrations with them (gateway/store/purge.go).
 type Retention struct {
 	Days int `toml:"days"`
 }
 
-// DefaultRetentionDays is the issue's default: 28 days, two incubation
+// DefaultRetentionDays is the default: 28 days, two incubation
 // periods of 14, as long as tracing looks back.
 const DefaultRetentionDays = 28
 

@@ -12,7 +12,7 @@ import (
 )
 
 // restore rebuilds the count and every lane's grant from the store, so a
-// restarted gateway keeps both the count and the cap (issue 7).
+// restarted gateway keeps both the count and the cap.
 func (s *Server) restore(ctx context.Context) error {
 	capacity, err := s.capacity(ctx)
 	if err != nil {

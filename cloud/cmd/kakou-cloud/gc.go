@@ -16,8 +16,8 @@ import (
 // 13 MB. At the default, a 4 MB heap goal, the GC ran several times in
 // every poll, and so did at GOGC=400: the charts' p99 stayed near 120 ms
 // against 40 at p50. Collecting at 256 MiB runs it once every twenty
-// polls or so and brought the p99 to 52-58 ms (cloud/README.md has the
-// runs). A soft limit is the Go runtime's own tool for this: if the live
+// polls or so and brought the p99 to 52-58 ms (docs/performance.md
+// "Memory" has the runs). A soft limit is the Go runtime's own tool for this: if the live
 // heap ever neared it, the GC would run more often, capped at about half
 // the CPU, and the heap could pass it rather than fail.
 const memoryLimit = 256 << 20

@@ -13,7 +13,7 @@ import (
 const retentionEvery = 24 * time.Hour
 
 // retain deletes the cloud-acknowledged entries older than days every
-// retentionEvery until ctx ends (issue 8; gateway/store/purge.go says
+// retentionEvery until ctx ends (gateway/store/purge.go says
 // what is kept). A failed purge is logged and tried again next round:
 // the gateway's work does not depend on it.
 func retain(ctx context.Context, st *store.Store, days int, log *slog.Logger) {
