@@ -7,10 +7,10 @@
 GO        ?= go
 VERSION   ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
 # Every program reports its version: the unit's lives in firmware/unit, the
-# gateway's in its main package (the collector has none). A -X naming a
+# gateway's in gateway/gateway (the collector has none). A -X naming a
 # symbol that does not exist is ignored silently, so makefile_test.go checks
 # each one.
-LDFLAGS   := -s -w -X github.com/kakou/kakou/firmware/unit.Version=$(VERSION) -X main.version=$(VERSION)
+LDFLAGS   := -s -w -X github.com/kakou/kakou/firmware/unit.Version=$(VERSION) -X github.com/kakou/kakou/gateway/gateway.Version=$(VERSION)
 # FUZZTIME is a count of inputs per fuzzer, not a duration: see .ci/fuzz.
 FUZZTIME  ?= 5000x
 BIN       := bin

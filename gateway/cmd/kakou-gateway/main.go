@@ -1,7 +1,9 @@
 // Command kakou-gateway runs a Kakou site gateway: the MQTT broker the
 // site's checkpoint units connect to, the facility's occupancy count and
 // flow limits (which hold with the internet down), store-and-forward of
-// every entry to the cloud collector, and the staff's occupancy API.
+// every entry to the cloud collector, and the staff's occupancy API. The
+// wiring is the library package gateway/gateway; this is flags, config,
+// signals.
 //
 //	kakou-gateway -config configs/gateway-riverside-market.toml
 //	kakou-gateway -config configs/gateway-riverside-market.toml -check-config
@@ -15,12 +17,15 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 
 	"github.com/kakou/kakou/gateway/config"
+	"github.com/kakou/kakou/gateway/gateway"
 )
 
-// version is set at build time: -ldflags "-X main.version=…".
-var version = "dev"
+// shutdownGrace bounds the whole shutdown; the bridge uses part of it to
+// tell the cloud the gateway is going offline.
+const shutdownGrace = 10 * time.Second
 
 func main() {
 	configPath := flag.String("config", "/etc/kakou/gateway.toml", "gateway configuration file (TOML)")
@@ -29,7 +34,7 @@ func main() {
 
 	cfg, err := config.LoadConfig(*configPath)
 	if err == nil {
-		err = checkFiles(cfg)
+		err = gateway.CheckFiles(cfg)
 	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "kakou-gateway: configuration problems:")
@@ -49,32 +54,19 @@ func main() {
 	}
 }
 
-// checkFiles reads what the config names: the policy file and TLS files.
-func checkFiles(cfg config.Config) error {
-	if _, _, err := cfg.Capacity(); err != nil {
-		return err
-	}
-	if _, err := cfg.LAN.TLS(); err != nil {
-		return err
-	}
-	if _, err := cfg.Web.TLS(); err != nil {
-		return err
-	}
-	_, err := cfg.Cloud.TLS()
-	return err
-}
-
 // run starts the gateway and stops it when ctx ends.
 func run(ctx context.Context, cfg config.Config, log *slog.Logger) error {
-	if err := useCredential(ctx, &cfg, log); err != nil { // enroll.go
-		return err
-	}
-	g, err := start(ctx, cfg, log)
+	g, err := gateway.New(cfg, log)
 	if err != nil {
 		return err
 	}
-	log.Info("kakou-gateway running", "site", cfg.Site, "units_connect_to", g.lan.URL(),
-		"web", g.webURL(), "cloud", cfg.Cloud.Broker)
+	if err := g.Start(ctx); err != nil {
+		return err
+	}
+	log.Info("kakou-gateway running", "site", cfg.Site, "units_connect_to", g.LANURL(),
+		"web", g.WebURL(), "cloud", cfg.Cloud.Broker)
 	<-ctx.Done()
-	return g.stop()
+	deadline, cancel := context.WithTimeout(context.Background(), shutdownGrace)
+	defer cancel()
+	return g.Shutdown(deadline)
 }

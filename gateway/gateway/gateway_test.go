@@ -1,4 +1,4 @@
-package main
+package gateway
 
 import (
 	"context"
@@ -61,7 +61,7 @@ func testConfig(t *testing.T, cloud string) config.Config {
 	cfg.Site, cfg.Gateway, cfg.Facility = "riverside-market", "gateway-1", "supermarket"
 	cfg.DataDir = filepath.Join(t.TempDir(), "gw")
 	cfg.LAN.Listen, cfg.Web.Listen, cfg.Cloud.Broker = "127.0.0.1:0", "127.0.0.1:0", cloud
-	cfg.Policy.Path = filepath.Join("..", "..", "..", "configs", "policies", "supermarket-normal.toml")
+	cfg.Policy.Path = filepath.Join("..", "..", "configs", "policies", "supermarket-normal.toml")
 	cfg.Lanes = []config.Lane{{Unit: "entrance-1", Role: "in"}}
 	if err := cfg.Validate(); err != nil {
 		t.Fatal(err)
@@ -71,15 +71,11 @@ func testConfig(t *testing.T, cloud string) config.Config {
 
 func TestGatewayForwardsEntriesAndLearnsCapacityFromPushedPolicy(t *testing.T) {
 	cloudURL, cloud, entries := cloudBroker(t)
-	g, err := start(context.Background(), testConfig(t, cloudURL), slog.New(slog.DiscardHandler))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer g.stop()
+	g := startGateway(t, testConfig(t, cloudURL))
 	if c := g.lan.Occupancy().Capacity; c != 200 {
 		t.Fatalf("capacity %d, want 200 from the policy file", c)
 	}
-	unit := paho.NewClient(paho.NewClientOptions().AddBroker(g.lan.URL()).SetClientID("entrance-1"))
+	unit := paho.NewClient(paho.NewClientOptions().AddBroker(g.LANURL()).SetClientID("entrance-1"))
 	waitTok(t, unit.Connect())
 	defer unit.Disconnect(0)
 	e := wire.Entry{Schema: 1, ID: "e1-1", Site: "riverside-market", Unit: "entrance-1", Seq: 1, Lane: wire.LaneIn,
@@ -106,6 +102,27 @@ func TestGatewayForwardsEntriesAndLearnsCapacityFromPushedPolicy(t *testing.T) {
 		Version: "peak-1", Document: "[checks.capacity]\nmode = \"hard\"\nmax = 3\n", IssuedAt: time.Now()})
 	cloud.Publish(wire.PolicyTopic(e.Site, e.Unit), push, true, 1)
 	testenv.Await(t, "the pushed capacity", 10*time.Second, func() bool { return g.lan.Occupancy().Capacity == 3 })
+}
+
+// startGateway runs the gateway as kakou-gateway does, stopped when the
+// test ends.
+func startGateway(t *testing.T, cfg config.Config) *Gateway {
+	t.Helper()
+	g, err := New(cfg, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := g.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if err := g.Shutdown(ctx); err != nil {
+			t.Errorf("gateway shutdown: %v", err)
+		}
+	})
+	return g
 }
 
 func waitTok(t *testing.T, tok paho.Token) {

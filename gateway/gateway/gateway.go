@@ -1,4 +1,9 @@
-package main
+// Package gateway wires a site gateway together: store → LAN broker →
+// bridge to the cloud → the staff's occupancy API. It owns the order in
+// which they start and stop; each part's behaviour lives in its package.
+// The command (gateway/cmd/kakou-gateway) and tests start it the same way:
+// New, Start, Shutdown.
+package gateway
 
 import (
 	"context"
@@ -18,13 +23,14 @@ import (
 	"github.com/kakou/kakou/gateway/web"
 )
 
-// shutdownGrace bounds the whole shutdown; the bridge uses part of it to
-// tell the cloud the gateway is going offline.
-const shutdownGrace = 10 * time.Second
+// Version is the gateway's version, reported in its status, set at build
+// time with -ldflags "-X github.com/kakou/kakou/gateway/gateway.Version=…".
+var Version = "dev"
 
-// gateway is the running program: started in the order the data flows in,
-// stopped in reverse.
-type gateway struct {
+// Gateway is the running site gateway: started in the order the data
+// flows in, stopped in reverse.
+type Gateway struct {
+	cfg     config.Config
 	log     *slog.Logger
 	store   *store.Store
 	lan     *lan.Server
@@ -36,40 +42,61 @@ type gateway struct {
 	bridged chan error // Run's result
 }
 
-func start(ctx context.Context, cfg config.Config, log *slog.Logger) (*gateway, error) {
-	g := &gateway{log: log, bridged: make(chan error, 1)}
-	if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
-		return nil, fmt.Errorf("data_dir: %w", err)
+// New checks cfg; nothing is opened until Start. A nil log discards.
+func New(cfg config.Config, log *slog.Logger) (*Gateway, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, fmt.Errorf("gateway: config:\n%w", err)
 	}
-	st, err := store.Open(cfg.DatabasePath())
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &Gateway{cfg: cfg, log: log, bridged: make(chan error, 1)}, nil
+}
+
+// Start enrolls if [enroll] asks for it and no credential is saved, opens
+// the store, and starts the LAN broker, the bridge, the retention purge
+// and the API. It returns once units can connect and the API listens; on
+// error what was started is stopped again. ctx bounds enrollment only:
+// the parts run until Shutdown.
+func (g *Gateway) Start(ctx context.Context) error {
+	if err := useCredential(ctx, &g.cfg, g.log); err != nil { // enroll.go
+		return err
+	}
+	if err := os.MkdirAll(g.cfg.DataDir, 0o750); err != nil {
+		return fmt.Errorf("data_dir: %w", err)
+	}
+	st, err := store.Open(g.cfg.DatabasePath())
 	if err != nil {
-		return nil, err
+		return err
 	}
 	g.store = st
-	if err := g.build(cfg); err != nil {
+	if err := g.build(); err != nil {
 		st.Close()
-		return nil, err
+		return err
 	}
 	if err := g.lan.Start(); err != nil {
 		g.lan.Close()
 		st.Close()
-		return nil, err
+		return err
 	}
 	bctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	g.stopBr = cancel
 	go func() { g.bridged <- g.bridge.Run(bctx) }()
-	go retain(bctx, st, cfg.Retention.Days, log)
-	if err := g.serveWeb(cfg.Web); err != nil {
-		g.stop()
-		return nil, err
+	go retain(bctx, st, g.cfg.Retention.Days, g.log)
+	if err := g.serveWeb(g.cfg.Web); err != nil {
+		sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		g.Shutdown(sctx)
+		return err
 	}
-	return g, nil
+	return nil
 }
 
 // build constructs the LAN server and the bridge. Each needs the other: the
 // LAN hands stored entries and statuses to the bridge, the bridge relays
 // policies to the LAN. Nothing reaches the hooks before lan.Start.
-func (g *gateway) build(cfg config.Config) error {
+func (g *Gateway) build() error {
+	cfg := g.cfg
 	capacity, pinned, err := cfg.Capacity()
 	if err != nil {
 		return err
@@ -91,7 +118,7 @@ func (g *gateway) build(cfg config.Config) error {
 	}
 	g.bridge, err = bridge.New(bridge.Options{Broker: cfg.Cloud.Broker, ClientID: cfg.Cloud.ClientID,
 		Username: cfg.Cloud.Username, Password: cfg.Cloud.Password, TLS: tlsCfg,
-		Site: cfg.Site, Gateway: cfg.Gateway, Facility: cfg.Facility, Firmware: version,
+		Site: cfg.Site, Gateway: cfg.Gateway, Facility: cfg.Facility, Firmware: Version,
 		AckTimeout: cfg.Cloud.AckTimeout.Duration, Outbox: g.store, Local: g.lan, Log: g.log})
 	if err != nil {
 		g.lan.Close()
@@ -99,7 +126,7 @@ func (g *gateway) build(cfg config.Config) error {
 	return err
 }
 
-func (g *gateway) serveWeb(w config.Web) error {
+func (g *Gateway) serveWeb(w config.Web) error {
 	tc, err := w.TLS()
 	if err != nil {
 		return err
@@ -118,14 +145,18 @@ func (g *gateway) serveWeb(w config.Web) error {
 	return nil
 }
 
-func (g *gateway) webAddr() string { return g.webLn.Addr().String() }
+// LANURL is where units connect: tcp://, or ssl:// with lan.cert_file.
+func (g *Gateway) LANURL() string { return g.lan.URL() }
 
-// webURL is the API's address, https:// when web.cert_file is set.
-func (g *gateway) webURL() string {
+// WebAddr is the address the occupancy API listens on.
+func (g *Gateway) WebAddr() string { return g.webLn.Addr().String() }
+
+// WebURL is the API's address, https:// when web.cert_file is set.
+func (g *Gateway) WebURL() string {
 	if g.webTLS {
-		return "https://" + g.webAddr()
+		return "https://" + g.WebAddr()
 	}
-	return "http://" + g.webAddr()
+	return "http://" + g.WebAddr()
 }
 
 // serve is ServeTLS for a server with a certificate: it also answers a
@@ -137,15 +168,17 @@ func serve(srv *http.Server, ln net.Listener) error {
 	return srv.Serve(ln)
 }
 
-// stop shuts down in reverse order within shutdownGrace: the API, then the
-// bridge (which publishes the gateway's offline status), then the LAN
-// broker, and the store last, once nothing writes to it.
-func (g *gateway) stop() error {
-	deadline, cancel := context.WithTimeout(context.Background(), shutdownGrace)
-	defer cancel()
+// Shutdown stops in reverse order within ctx's deadline: the API, then
+// the bridge (which publishes the gateway's offline status), then the LAN
+// broker, and the store last, once nothing writes to it. A gateway that
+// was never started has nothing to stop.
+func (g *Gateway) Shutdown(ctx context.Context) error {
+	if g.stopBr == nil {
+		return nil
+	}
 	var errs []error
 	if g.web != nil {
-		errs = append(errs, g.web.Shutdown(deadline))
+		errs = append(errs, g.web.Shutdown(ctx))
 	}
 	g.stopBr()
 	select {
@@ -153,7 +186,7 @@ func (g *gateway) stop() error {
 		if err != nil && !errors.Is(err, context.Canceled) {
 			errs = append(errs, err)
 		}
-	case <-deadline.Done():
+	case <-ctx.Done():
 		errs = append(errs, errors.New("bridge did not stop in time"))
 	}
 	errs = append(errs, g.lan.Close(), g.store.Close())

@@ -1,7 +1,6 @@
-package main
+package gateway
 
 import (
-	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -11,7 +10,6 @@ import (
 	"encoding/json"
 	"encoding/pem"
 	"fmt"
-	"log/slog"
 	"math/big"
 	"net"
 	"net/http"
@@ -88,7 +86,7 @@ func writePEM(t *testing.T, path, kind string, der []byte) {
 
 // startTLSGateway runs a gateway whose LAN broker requires certificates
 // from ca and whose web API is HTTPS, as configs/production/gateway.toml.
-func startTLSGateway(t *testing.T, ca *testCA) *gateway {
+func startTLSGateway(t *testing.T, ca *testCA) *Gateway {
 	t.Helper()
 	cloudURL, _, _ := cloudBroker(t)
 	cfg := testConfig(t, cloudURL)
@@ -98,12 +96,7 @@ func startTLSGateway(t *testing.T, ca *testCA) *gateway {
 	if err := cfg.Validate(); err != nil {
 		t.Fatal(err)
 	}
-	g, err := start(context.Background(), cfg, slog.New(slog.DiscardHandler))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { g.stop() })
-	return g
+	return startGateway(t, cfg)
 }
 
 // unitTLS trusts ca and presents p, if it names files.
@@ -125,11 +118,11 @@ func unitTLS(t *testing.T, ca *testCA, p keyPair) *tls.Config {
 func TestGatewayLANOverMutualTLSCountsACertifiedUnitAndRefusesOthers(t *testing.T) {
 	ca, stranger := newTestCA(t), newTestCA(t)
 	g := startTLSGateway(t, ca)
-	if !strings.HasPrefix(g.lan.URL(), "ssl://127.0.0.1:") {
-		t.Fatalf("LAN URL %q, want ssl://", g.lan.URL())
+	if !strings.HasPrefix(g.LANURL(), "ssl://127.0.0.1:") {
+		t.Fatalf("LAN URL %q, want ssl://", g.LANURL())
 	}
 	opts := func(id string, tc *tls.Config) *paho.ClientOptions {
-		return paho.NewClientOptions().AddBroker(g.lan.URL()).SetClientID(id).SetTLSConfig(tc).
+		return paho.NewClientOptions().AddBroker(g.LANURL()).SetClientID(id).SetTLSConfig(tc).
 			SetAutoReconnect(false).SetConnectTimeout(10 * time.Second)
 	}
 	refused := map[string]*tls.Config{
@@ -157,22 +150,22 @@ func TestGatewayLANOverMutualTLSCountsACertifiedUnitAndRefusesOthers(t *testing.
 func TestGatewayWebServesHTTPSAndRefusesPlainHTTP(t *testing.T) {
 	ca := newTestCA(t)
 	g := startTLSGateway(t, ca)
-	if !strings.HasPrefix(g.webURL(), "https://") {
-		t.Fatalf("web URL %q, want https://", g.webURL())
+	if !strings.HasPrefix(g.WebURL(), "https://") {
+		t.Fatalf("web URL %q, want https://", g.WebURL())
 	}
 	path := "/api/v1/occupancy"
-	if resp, err := http.Get("http://" + g.webAddr() + path); err == nil {
+	if resp, err := http.Get("http://" + g.WebAddr() + path); err == nil {
 		resp.Body.Close()
 		if resp.StatusCode == http.StatusOK {
 			t.Fatalf("plain HTTP to the TLS API got %s", resp.Status)
 		}
 	}
-	if _, err := http.Get(g.webURL() + path); err == nil {
+	if _, err := http.Get(g.WebURL() + path); err == nil {
 		t.Fatal("HTTPS without the site CA succeeded: the certificate was not checked")
 	}
 	client := &http.Client{Timeout: 10 * time.Second,
 		Transport: &http.Transport{TLSClientConfig: unitTLS(t, ca, keyPair{})}}
-	resp, err := client.Get(g.webURL() + path)
+	resp, err := client.Get(g.WebURL() + path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -191,7 +184,7 @@ func TestGatewayLANLetsACertifiedUnitUseOnlyItsOwnTopics(t *testing.T) {
 	g := startTLSGateway(t, ca)
 	const site = "riverside-market"
 	tc := unitTLS(t, ca, ca.issue(t, "entrance-2", nil))
-	opts := paho.NewClientOptions().AddBroker(g.lan.URL()).SetClientID("entrance-2").SetTLSConfig(tc).
+	opts := paho.NewClientOptions().AddBroker(g.LANURL()).SetClientID("entrance-2").SetTLSConfig(tc).
 		SetAutoReconnect(false).SetConnectTimeout(10 * time.Second)
 
 	withWill := *opts
