@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -8,7 +9,9 @@ import (
 	"sync"
 	"syscall"
 	"testing"
+	"time"
 
+	"github.com/kakou/kakou/firmware/unit"
 	"github.com/kakou/kakou/firmware/wire"
 	"github.com/kakou/kakou/internal/testenv"
 )
@@ -77,6 +80,52 @@ unreadable_ratio = 0
 		t.Fatal(err)
 	}
 	return startProc(t, bin, filepath.Join(dir, id+".log"), "-config", cfg)
+}
+
+// TestSiteGatewayRelaysEveryEntryToTheCloudOnce runs the site path in one
+// process: a collector with its embedded broker, a site gateway bridging
+// to it (gateway.New, as kakou-gateway runs it) and two entrance units on
+// the gateway's LAN broker. Every entry each unit logged must reach the
+// cloud once, through the gateway, and the gateway must count everyone
+// the ledgers let in.
+func TestSiteGatewayRelaysEveryEntryToTheCloudOnce(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	const site, people = "riverside-market", 40
+	c := startCollector(t, ctx, "[broker]\nembedded = true\nlisten = \"127.0.0.1:0\"\n")
+	gw := startGateway(t, ctx, site, c.BrokerURL(), 1000)
+	unitCtx, stopUnits := context.WithCancel(ctx)
+	defer stopUnits()
+	units := map[string]*unit.Unit{
+		"entrance-1": startUnitWith(t, unitCtx, site, "entrance-1", "in", gw.LANURL(), people, "5ms"),
+		"entrance-2": startUnitWith(t, unitCtx, site, "entrance-2", "in", gw.LANURL(), people, "5ms"),
+	}
+	inside := 0
+	for id, u := range units {
+		var logged []wire.Entry
+		testenv.Await(t, id+" ledger acknowledged by the gateway", patience, func() bool {
+			n, _, err := u.Ledger().Backlog(ctx)
+			logged, _ = u.Ledger().Entries(ctx, 0, people+1)
+			return err == nil && n == 0 && len(logged) == people
+		})
+		testenv.Await(t, id+" entries in the cloud", patience, func() bool {
+			return len(cloudEntries(t, c, site, id)) >= people
+		})
+		assertSameEntries(t, ctx, u, cloudEntries(t, c, site, id))
+		for _, e := range logged {
+			if e.Decision == wire.Allow {
+				inside++
+			}
+		}
+	}
+	if inside == 0 {
+		t.Fatal("nobody let in: the crowd proves nothing")
+	}
+	var o struct{ Occupancy int }
+	getJSON(t, gw.WebURL()+"/api/v1/occupancy", &o)
+	if o.Occupancy != inside {
+		t.Fatalf("gateway counts %d inside, the ledgers %d", o.Occupancy, inside)
+	}
 }
 
 func TestSiteGatewayHoldsTheCapThroughOutagesAndRestartsIntegration(t *testing.T) {

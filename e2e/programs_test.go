@@ -12,10 +12,13 @@ import (
 
 	"github.com/kakou/kakou/cloud/collector"
 	"github.com/kakou/kakou/firmware/unit"
+	"github.com/kakou/kakou/gateway/config"
+	"github.com/kakou/kakou/gateway/gateway"
 )
 
 // The programs in this test process: a collector (with its embedded
-// broker when the config asks for it) and simulated units, each on
+// broker when the config asks for it), a site gateway and simulated
+// units, each on
 // ephemeral ports with its data in a temporary directory, stopped when
 // the test ends.
 
@@ -96,6 +99,33 @@ max_people = %d
 		u.Close()
 	})
 	return u
+}
+
+// startGateway runs a site gateway for site, as kakou-gateway does,
+// bridging to the cloud broker at cloudURL; units connect to its
+// LANURL. The cap is pinned at capacity.
+func startGateway(t testing.TB, ctx context.Context, site, cloudURL string, capacity int) *gateway.Gateway {
+	t.Helper()
+	cfg := config.Default()
+	cfg.Site, cfg.Gateway, cfg.Facility = site, "gw", "supermarket"
+	cfg.DataDir = filepath.Join(t.TempDir(), "data")
+	cfg.LAN.Listen, cfg.Web.Listen, cfg.Cloud.Broker = "127.0.0.1:0", "127.0.0.1:0", cloudURL
+	cfg.Occupancy.Capacity = &capacity
+	g, err := gateway.New(cfg, testLogger(t, "gateway"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := g.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if err := g.Shutdown(sctx); err != nil {
+			t.Errorf("gateway shutdown: %v", err)
+		}
+	})
+	return g
 }
 
 func testLogger(t testing.TB, name string) *slog.Logger {
