@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"maps"
 	"time"
 
 	mqtt "github.com/eclipse/paho.mqtt.golang"
@@ -41,35 +40,29 @@ func (u *Uplink) onAck(_ mqtt.Client, m mqtt.Message) {
 		u.log.Warn("uplink: ignored a bad ack", "topic", m.Topic(), "err", err)
 		return
 	}
-	u.ackIn.Store(a.Seq)
+	u.acks.Put(unit, a.Seq)
 	u.Notify()
 }
 
 // applyAck applies the latest ack the collector sent: the entries it covers
-// leave the lanes' windows and the cursors skip past them at once; the
-// ledger is told by mark, at once if nothing is left outstanding, else when
-// markAt comes or markRows entries wait.
+// leave the lanes' windows and the cursors skip past them at once
+// (delivery.Lanes.Ack); the ledger is told by mark, at once if nothing is
+// left outstanding, else when markAt comes or markRows entries wait.
 //
 // An ack is applied only as far as this connection has sent every entry
-// (sentThrough). An entry the unit never sent cannot have been stored as
+// (SentThrough). An entry the unit never sent cannot have been stored as
 // it: on an open broker a forger's entries can take its seqs and be
 // acknowledged, and marking by such an ack would drop the unit's own
 // entries unsent. Sent, they reach the collector, which keeps them aside
 // as conflicts (cloud/store Conflict). The price is that an ack from an
 // earlier connection covers the entries only once they are sent again,
-// which the idempotent collector acknowledges at once.
+// which the idempotent collector acknowledges at once. The latest ack stays
+// held (delivery.Acks) until a newer one comes, so its rest applies then.
 func (s *sender) applyAck(ctx context.Context, now time.Time) {
-	if a := s.u.ackIn.Load(); a > s.acked && !s.beyondLedger(ctx, a) && min(a, s.sentThrough()) > s.acked {
-		a = min(a, s.sentThrough())
-		s.acked = a
-		s.progress, s.stalls = now, 0
-		s.backlog = max(s.backlog, min(a, s.liveFrom))
-		s.alertsAt = max(s.alertsAt, min(a, s.liveFrom))
-		s.live = max(s.live, a)
-		s.acknowledged(a)
-		maps.DeleteFunc(s.ahead, func(seq uint64, _ bool) bool { return seq <= a })
+	if a := s.u.acks.Latest(unit); a > s.Acked(unit) && !s.beyondLedger(ctx, a) {
+		s.Ack(unit, a, now)
 	}
-	if s.outstanding() == 0 || !now.Before(s.markAt) || s.acked-s.marked >= markRows {
+	if s.Outstanding() == 0 || !now.Before(s.markAt) || s.Acked(unit)-s.marked >= markRows {
 		s.mark(ctx, now)
 	}
 }
@@ -90,7 +83,8 @@ const markRows = 1000
 // acked; an entry acked but not yet marked when the power goes is simply
 // sent again, and the collector stores it once.
 func (s *sender) mark(ctx context.Context, now time.Time) {
-	if s.marked >= s.acked {
+	acked := s.Acked(unit)
+	if s.marked >= acked {
 		return
 	}
 	s.markAt = now.Add(s.u.t.mark)
@@ -98,12 +92,12 @@ func (s *sender) mark(ctx context.Context, now time.Time) {
 	// should not be sent again needlessly. A failure is retried at the
 	// next markAt; meanwhile the cursors have moved on, since the
 	// collector has the entries whatever the ledger says.
-	if err := s.u.src.MarkDeliveredUpTo(context.WithoutCancel(ctx), s.acked); err != nil {
-		s.u.log.Error("uplink: mark entries delivered", "err", err, "up_to_seq", s.acked)
+	if err := s.u.src.MarkDeliveredUpTo(context.WithoutCancel(ctx), acked); err != nil {
+		s.u.log.Error("uplink: mark entries delivered", "err", err, "up_to_seq", acked)
 		return
 	}
-	s.u.log.Debug("uplink: delivered", "up_to_seq", s.acked)
-	s.marked = s.acked
+	s.u.log.Debug("uplink: delivered", "up_to_seq", acked)
+	s.marked = acked
 }
 
 // end applies and marks the last ack when a connection ends, lost or shut
@@ -121,7 +115,7 @@ func (s *sender) end(ctx context.Context) {
 // unit (a replaced SD card), and marking by it would mark entries the
 // collector never stored. It is reported once per ack value.
 func (s *sender) beyondLedger(ctx context.Context, a uint64) bool {
-	if a <= max(s.live, s.liveFrom) {
+	if a <= max(s.Live, s.LiveFrom) {
 		return false
 	}
 	last, err := s.u.src.LastSeq(ctx)

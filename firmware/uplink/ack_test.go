@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kakou/kakou/firmware/delivery"
 	"github.com/kakou/kakou/internal/testenv"
 )
 
@@ -33,13 +34,20 @@ func sentBacklog(t *testing.T, src *markLog) *sender {
 		t.Fatal(err)
 	}
 	u.t.mark = time.Minute
-	s := &sender{u: u}
+	s := newSender(u)
 	s.restart(context.Background())
-	s.alertsDone, s.backlog = true, s.liveFrom
-	for seq := uint64(1); seq <= src.last; seq++ {
-		s.backlogOut = append(s.backlogOut, seq)
-	}
+	sendBacklogThrough(s, src.last)
 	return s
+}
+
+// sendBacklogThrough records the backlog as sent in seq order up to seq,
+// after the seqs recorded so far, as sendBacklog would.
+func sendBacklogThrough(s *sender, seq uint64) {
+	s.AlertsDone = true
+	for q := s.Backlog + 1; q <= seq; q++ {
+		s.Sent(unit, q, delivery.BacklogLane)
+	}
+	s.Backlog = seq
 }
 
 func TestSenderCoalescesLedgerMarksAndNeverMarksBeyondTheAck(t *testing.T) {
@@ -62,14 +70,14 @@ func TestSenderCoalescesLedgerMarksAndNeverMarksBeyondTheAck(t *testing.T) {
 		{"an empty window is marked at once", 10, 63 * time.Second, []uint64{3, 8, 10}, 0},
 	}
 	for _, st := range steps {
-		s.u.ackIn.Store(st.ack)
+		s.u.acks.Put(unit, st.ack)
 		now := t0.Add(st.at)
 		s.applyAck(ctx, now)
-		if s.acked != st.ack || !slices.Equal(src.marks, st.marks) {
-			t.Fatalf("%s: acked %d, marks %v; want %d, %v", st.name, s.acked, src.marks, st.ack, st.marks)
+		if s.Acked(unit) != st.ack || !slices.Equal(src.marks, st.marks) {
+			t.Fatalf("%s: acked %d, marks %v; want %d, %v", st.name, s.Acked(unit), src.marks, st.ack, st.marks)
 		}
-		if want := int(src.last - st.ack); s.outstanding() != want {
-			t.Fatalf("%s: %d entries outstanding, want %d", st.name, s.outstanding(), want)
+		if want := int(src.last - st.ack); s.Outstanding() != want {
+			t.Fatalf("%s: %d entries outstanding, want %d", st.name, s.Outstanding(), want)
 		}
 		if d, ok := s.due(now); st.nextDue > 0 && (!ok || d != st.nextDue) {
 			t.Fatalf("%s: due = %v, %v; want the pending mark in %v", st.name, d, ok, st.nextDue)
@@ -82,18 +90,18 @@ func TestSenderMarksTheLastAckWhenTheConnectionEnds(t *testing.T) {
 	s := sentBacklog(t, src)
 	ctx, cancel := context.WithCancel(context.Background())
 	t0 := time.Now()
-	s.u.ackIn.Store(3)
+	s.u.acks.Put(unit, 3)
 	s.applyAck(ctx, t0)
-	s.u.ackIn.Store(5) // arrives, but the session ends before it is applied
+	s.u.acks.Put(unit, 5) // arrives, but the session ends before it is applied
 	cancel()
 	s.end(ctx)
 	if !slices.Equal(src.marks, []uint64{3, 5}) {
 		t.Fatalf("marks after the session ended = %v, want [3 5]", src.marks)
 	}
-	s.u.ackIn.Store(50) // from a ledger this unit no longer has
+	s.u.acks.Put(unit, 50) // from a ledger this unit no longer has
 	s.end(ctx)
-	if !slices.Equal(src.marks, []uint64{3, 5}) || s.acked != 5 {
-		t.Fatalf("after an ack beyond the ledger: marks %v, acked %d; want [3 5], 5", src.marks, s.acked)
+	if !slices.Equal(src.marks, []uint64{3, 5}) || s.Acked(unit) != 5 {
+		t.Fatalf("after an ack beyond the ledger: marks %v, acked %d; want [3 5], 5", src.marks, s.Acked(unit))
 	}
 }
 
@@ -107,7 +115,7 @@ func TestUplinkMarksTheLastAckOnShutdownEvenBetweenMarks(t *testing.T) {
 	u.t.mark = time.Hour // only the first ack is marked before the shutdown
 	stop := runUplink(t, u)
 	coll.awaitContig(5)
-	testenv.Await(t, "the uplink receives the ack of 5", hangGuard, func() bool { return u.ackIn.Load() >= 5 })
+	testenv.Await(t, "the uplink receives the ack of 5", hangGuard, func() bool { return u.acks.Latest(unit) >= 5 })
 	if err := stop(); err != nil {
 		t.Fatal(err)
 	}
@@ -131,7 +139,7 @@ func TestSenderMarksAtLeastEveryMarkRowsEntriesInAFastDrain(t *testing.T) {
 		{markRows + 100, []uint64{100, markRows + 100}},
 		{2*markRows + 150, []uint64{100, markRows + 100, 2*markRows + 150}},
 	} {
-		s.u.ackIn.Store(st.ack)
+		s.u.acks.Put(unit, st.ack)
 		s.applyAck(ctx, now)
 		if !slices.Equal(src.marks, st.marks) {
 			t.Fatalf("after the ack of %d: marks %v, want %v", st.ack, src.marks, st.marks)
@@ -145,17 +153,23 @@ func TestSenderMarksAtLeastEveryMarkRowsEntriesInAFastDrain(t *testing.T) {
 // delivered unsent, and the rest of the ack applies once they are out.
 func TestSenderNeverMarksEntriesItHasNotSentDelivered(t *testing.T) {
 	src := &markLog{last: 10}
-	s := sentBacklog(t, src)
-	s.backlog, s.backlogOut = 4, []uint64{1, 2, 3, 4} // the backlog is out up to 4
-	ctx := context.Background()
-	s.u.ackIn.Store(10)
-	s.applyAck(ctx, time.Now())
-	if s.acked != 4 || !slices.Equal(src.marks, []uint64{4}) {
-		t.Fatalf("an ack of 10 with 4 sent: acked %d, marks %v; want 4, [4]", s.acked, src.marks)
+	u, err := New(src, Options{Broker: "tcp://127.0.0.1:1", Status: testStatus, AckTimeout: time.Hour})
+	if err != nil {
+		t.Fatal(err)
 	}
-	s.backlog, s.backlogOut = 10, append(s.backlogOut, 5, 6, 7, 8, 9, 10)
+	u.t.mark = time.Minute
+	s := newSender(u)
+	s.restart(context.Background())
+	sendBacklogThrough(s, 4) // the backlog is out up to 4
+	ctx := context.Background()
+	s.u.acks.Put(unit, 10)
 	s.applyAck(ctx, time.Now())
-	if s.acked != 10 {
-		t.Fatalf("once 10 was sent: acked %d, want 10", s.acked)
+	if s.Acked(unit) != 4 || !slices.Equal(src.marks, []uint64{4}) {
+		t.Fatalf("an ack of 10 with 4 sent: acked %d, marks %v; want 4, [4]", s.Acked(unit), src.marks)
+	}
+	sendBacklogThrough(s, 10)
+	s.applyAck(ctx, time.Now())
+	if s.Acked(unit) != 10 {
+		t.Fatalf("once 10 was sent: acked %d, want 10", s.Acked(unit))
 	}
 }

@@ -60,7 +60,7 @@
 // Because the collector acks contiguous prefixes, a live entry or an alert
 // sent ahead is marked delivered only once the backlog before it is stored;
 // until then it counts in the status's Backlog. That is why the backlog
-// has a window of its own (window.go): Window entries sent in seq order by
+// has a window of its own (delivery.Lanes): Window entries sent in seq order by
 // the backlog cursor and not yet acknowledged. Live entries and the alerts
 // sent ahead are counted apart and never take its room: during a drain live
 // entries would fill it, stop the backlog that holds back their own ack,
@@ -69,6 +69,13 @@
 // all. So the drain runs at BacklogRate whatever the live rate. The ack
 // timeout runs only while the ack is due: live entries waiting for the next
 // paced backlog batch are not the collector's fault.
+//
+// That bookkeeping (the lanes' cursors and windows, what is outstanding,
+// acknowledging a prefix, when the ack is due and its doubling timeout, the
+// pacing) is the delivery protocol's, shared with the site gateway's
+// bridge (delivery.Lanes, with BySeq and the BacklogRate). What is the
+// unit's own is reading its ledger, marking it, holding the latest ack
+// and refusing one beyond the ledger (ack.go).
 //
 // # Status
 //

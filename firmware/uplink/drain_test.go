@@ -67,6 +67,13 @@ func earlier(a, b time.Time) time.Time {
 	return a
 }
 
+func later(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
+}
+
 // liveTraffic appends a live entry perSecond times a second, and notifies
 // the uplink, until the returned function is called; that returns when
 // each entry was appended, by seq.

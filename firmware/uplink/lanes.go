@@ -1,11 +1,8 @@
 package uplink
 
 import (
-	"cmp"
 	"context"
 	"fmt"
-	"maps"
-	"slices"
 	"time"
 
 	mqtt "github.com/eclipse/paho.mqtt.golang"
@@ -19,51 +16,47 @@ import (
 // collector's acks. Only the Run goroutine touches it; it outlives a
 // connection so the last ack is remembered across reconnects.
 //
-// Above the last ack the entries fall in two lanes, split at liveFrom, the
-// ledger's last seq when the connection came up (or the sender restarted):
-//   - backlog, (acked, liveFrom]: sent with Historical set, its alerts
+// Its lanes are the delivery protocol's (delivery.Lanes), walking the
+// ledger's seqs, which are the seqs the collector acks (BySeq): above the
+// last ack the entries fall in two lanes, split at LiveFrom, the ledger's
+// last seq when the connection came up (or the sender restarted):
+//   - backlog, (acked, LiveFrom]: sent with Historical set, its alerts
 //     first, then the rest in seq order at BacklogRate, with at most Window
 //     of the latter sent and not yet acknowledged;
-//   - live, above liveFrom: sent as soon as Notify says they are there,
+//   - live, above LiveFrom: sent as soon as Notify says they are there,
 //     before any backlog batch, so a live entry never queues behind an
 //     outage (docs/product.md "What people complained about": backlogs that block live data for hours).
 //
-// Live entries and the alerts sent ahead are counted apart from the
-// backlog's window (window.go): they wait for their ack behind the backlog,
-// so in its window they would take its room and stop the drain that would
-// free them.
+// What is the unit's own: reading its one ledger (PendingAlerts finds the
+// alerts), marking it, and refusing an ack beyond it (ack.go).
 type sender struct {
+	*delivery.Lanes
 	u *Uplink
 	c *delivery.Link
 
-	acked   uint64 // the collector's ack as applied: every seq <= acked is stored
-	marked  uint64 // what the ledger was told; behind acked until the next mark (ack.go)
+	marked  uint64 // what the ledger was told; behind the ack until the next mark (ack.go)
 	refused uint64 // an ack beyond the ledger's end, already reported
 	// markAt is the earliest time of the next mark while entries are
 	// outstanding: marks are coalesced (ack.go).
 	markAt time.Time
-
-	liveFrom   uint64
-	live       uint64          // live cursor: highest live seq sent
-	backlog    uint64          // backlog cursor: seqs up to it are sent or skipped
-	alertsAt   uint64          // alert cursor within the backlog
-	alertsDone bool            // every backlog alert is sent
-	ahead      map[uint64]bool // backlog alerts sent before the backlog cursor got there
-	// backlogOut holds the seqs the backlog cursor sent on this connection
-	// and not yet acknowledged: the window. aheadOut holds the backlog's
-	// alerts sent ahead of it, liveOut the live lane's, each ascending;
-	// no window bounds them.
-	backlogOut []uint64
-	aheadOut   []uint64
-	liveOut    []uint64
 	// unacked holds the PUBACK tokens of the last publish round, awaited at
 	// the start of the next one, so the broker works on one round while
 	// the sender reads and encodes the next.
-	unacked   []seqToken
-	progress  time.Time // the ack last moved, or became due (window.go)
-	stalls    int       // ack timeouts in a row, without progress between
-	nextBatch time.Time // the next backlog batch may go then (BacklogRate)
-	topic     topicCache
+	unacked []seqToken
+	topic   topicCache
+}
+
+// unit names the one ledger in the lanes' per-unit counts and acks.
+const unit = ""
+
+func newSender(u *Uplink) *sender {
+	rate := u.opts.BacklogRate
+	if rate == NoRateLimit {
+		rate = 0
+	}
+	return &sender{u: u, Lanes: delivery.NewLanes(delivery.LaneOptions{
+		Window: u.opts.Window, Rate: rate, AckTimeout: u.opts.AckTimeout, BySeq: true,
+	})}
 }
 
 // begin starts a connection's lanes from the last ack: everything after it
@@ -79,18 +72,13 @@ func (s *sender) restart(ctx context.Context) {
 	last, err := s.u.src.LastSeq(ctx)
 	if err != nil {
 		s.u.log.Error("uplink: read last seq", "err", err)
-		last = max(s.live, s.liveFrom)
+		last = max(s.Live, s.LiveFrom)
 	}
-	s.liveFrom = max(last, s.acked)
-	s.live = s.liveFrom
-	s.backlog, s.alertsAt, s.alertsDone = s.acked, s.acked, false
-	s.ahead = map[uint64]bool{}
-	s.backlogOut, s.aheadOut, s.liveOut = s.backlogOut[:0], s.aheadOut[:0], s.liveOut[:0]
+	acked := s.Acked(unit)
+	s.Restart(acked, max(last, acked), time.Now())
 	s.unacked = s.unacked[:0]
-	now := time.Now()
-	s.progress, s.nextBatch = now, now
-	if s.liveFrom > s.acked {
-		s.u.log.Info("uplink: sending backlog", "after_seq", s.acked, "up_to_seq", s.liveFrom)
+	if s.LiveFrom > acked {
+		s.u.log.Info("uplink: sending backlog", "after_seq", acked, "up_to_seq", s.LiveFrom)
 	}
 }
 
@@ -98,13 +86,13 @@ func (s *sender) restart(ctx context.Context) {
 func (s *sender) step(ctx context.Context) error {
 	now := time.Now()
 	s.applyAck(ctx, now)
-	if s.ackDue() && now.Sub(s.progress) >= s.ackTimeout() {
+	if s.AckExpired(now) {
 		s.u.log.Warn("uplink: the collector has not acknowledged in time; resending",
-			"from_seq", s.acked+1, "outstanding", s.outstanding(), "waited", s.ackTimeout())
-		s.stalls++
+			"from_seq", s.Acked(unit)+1, "outstanding", s.Outstanding(), "waited", s.AckTimeout())
+		s.Stall()
 		s.restart(ctx)
 	}
-	defer s.startAckClock(s.ackDue())
+	defer s.AckClock(s.AckDue())
 	if err := s.sendLive(ctx); err != nil {
 		return err
 	}
@@ -115,30 +103,16 @@ func (s *sender) step(ctx context.Context) error {
 }
 
 // due says how long the session may sleep before the sender has work of
-// its own (the next backlog batch, or the ack timeout); false for no limit.
+// its own (the next backlog batch, the ack timeout, a mark); false for no
+// limit.
 func (s *sender) due(now time.Time) (time.Duration, bool) {
-	var d time.Duration
-	ok := false
-	if s.ackDue() {
-		d, ok = s.progress.Add(s.ackTimeout()).Sub(now), true
-	}
-	if !s.alertsDone || s.room() > 0 && s.backlog < s.liveFrom {
-		if b := s.nextBatch.Sub(now); !ok || b < d {
-			d, ok = b, true
-		}
-	}
-	if s.marked < s.acked {
-		if m := s.markAt.Sub(now); !ok || m < d {
-			d, ok = m, true
-		}
-	}
-	return max(d, 0), ok
+	return s.Due(now, s.markAt, s.marked < s.Acked(unit))
 }
 
 // sendLive sends every entry past the live cursor.
 func (s *sender) sendLive(ctx context.Context) error {
 	for {
-		es, err := s.u.src.Pending(ctx, s.live, s.u.opts.BatchSize)
+		es, err := s.u.src.Pending(ctx, s.Live, s.u.opts.BatchSize)
 		if err != nil {
 			s.u.log.Error("uplink: read pending entries", "err", err)
 			return nil
@@ -146,8 +120,8 @@ func (s *sender) sendLive(ctx context.Context) error {
 		if len(es) == 0 {
 			return nil
 		}
-		s.live = es[len(es)-1].Seq
-		if err := s.publish(ctx, es, liveLane); err != nil {
+		s.Live = es[len(es)-1].Seq
+		if err := s.publish(ctx, es, delivery.LiveLane); err != nil {
 			return err
 		}
 		if len(es) < s.u.opts.BatchSize {
@@ -156,99 +130,55 @@ func (s *sender) sendLive(ctx context.Context) error {
 	}
 }
 
-// sendAlerts sends one batch of the backlog's alerts. They are not held to
-// the backlog's window: sent ahead of the backlog cursor, they can be
-// acknowledged only once the backlog has caught up with them, and with
-// more alerts than the window holds the backlog would never start.
+// sendAlerts sends one batch of the backlog's alerts, ahead of the backlog
+// (delivery.TakeAlerts).
 func (s *sender) sendAlerts(ctx context.Context) error {
 	n := s.u.opts.BatchSize
-	if s.alertsDone {
+	if s.AlertsDone {
 		return nil
 	}
-	es, err := s.u.src.PendingAlerts(ctx, s.alertsAt, n)
+	es, err := s.u.src.PendingAlerts(ctx, s.AlertsAt, n)
 	if err != nil {
 		s.u.log.Error("uplink: read pending alerts", "err", err)
-		s.nextBatch = time.Now().Add(time.Second)
+		s.Hold(time.Now().Add(time.Second))
 		return nil
 	}
-	es, more := s.inBacklog(es, n)
-	s.alertsDone = !more
-	if len(es) == 0 {
-		return nil
-	}
-	s.alertsAt = es[len(es)-1].Seq
-	for _, e := range es {
-		s.ahead[e.Seq] = true
-	}
-	return s.publish(ctx, es, alertLane)
+	es = delivery.TakeAlerts(s.Lanes, es, n, seqOf, func(*ledger.Record) bool { return true })
+	return s.publish(ctx, es, delivery.AheadLane)
 }
 
 // sendBacklog sends the next backlog batch once the alerts are out, if the
 // backlog's window and the rate allow, skipping the alerts already sent.
 func (s *sender) sendBacklog(ctx context.Context, now time.Time) error {
-	n := min(s.room(), s.u.opts.BatchSize)
-	if !s.alertsDone || s.backlog >= s.liveFrom || n == 0 || now.Before(s.nextBatch) {
+	n := min(s.Room(), s.u.opts.BatchSize)
+	if !s.AlertsDone || s.Backlog >= s.LiveFrom || n == 0 || !s.BatchReady(now) {
 		return nil
 	}
-	es, err := s.u.src.Pending(ctx, s.backlog, n)
+	es, err := s.u.src.Pending(ctx, s.Backlog, n)
 	if err != nil {
 		s.u.log.Error("uplink: read pending entries", "err", err)
-		s.nextBatch = now.Add(time.Second)
+		s.Hold(now.Add(time.Second))
 		return nil
 	}
-	es, more := s.inBacklog(es, n)
-	s.backlog = s.liveFrom
-	if more {
-		s.backlog = es[len(es)-1].Seq
-	} else {
-		s.u.log.Info("uplink: backlog sent", "up_to_seq", s.liveFrom)
+	es, last := delivery.TakeBacklog(s.Lanes, es, n, now, seqOf)
+	if last {
+		s.u.log.Info("uplink: backlog sent", "up_to_seq", s.LiveFrom)
 	}
-	s.pace(now, len(es))
-	send := slices.DeleteFunc(es, func(r ledger.Record) bool { return s.ahead[r.Seq] })
-	maps.DeleteFunc(s.ahead, func(seq uint64, _ bool) bool { return seq <= s.backlog })
-	if len(send) == 0 {
-		return nil
-	}
-	return s.publish(ctx, send, backlogLane)
+	return s.publish(ctx, es, delivery.BacklogLane)
 }
 
-// inBacklog keeps the entries of es (asked for up to asked of them) that
-// belong to the backlog, and reports whether the backlog may go on after
-// them.
-func (s *sender) inBacklog(es []ledger.Record, asked int) ([]ledger.Record, bool) {
-	i, _ := slices.BinarySearchFunc(es, s.liveFrom+1, func(r ledger.Record, seq uint64) int {
-		return cmp.Compare(r.Seq, seq)
-	})
-	return es[:i], i == len(es) && len(es) == asked
-}
-
-// pace spaces backlog batches at BacklogRate. A batch sent late by less
-// than a batch's spacing (a busy Pi, a slow ledger read, the timer's own
-// lateness) keeps the schedule, or the lateness of every batch would add
-// up and the drain fall short of its rate; one sent later than that starts
-// the clock afresh, so idle time never builds up more than one batch.
-func (s *sender) pace(now time.Time, n int) {
-	if s.u.opts.BacklogRate == NoRateLimit {
-		return
-	}
-	per := time.Second / time.Duration(s.u.opts.BacklogRate)
-	spacing := time.Duration(n) * per
-	s.nextBatch = later(s.nextBatch, now.Add(-spacing)).Add(spacing)
-}
-
-func later(a, b time.Time) time.Time {
-	if a.After(b) {
-		return a
-	}
-	return b
-}
+// seqOf is a ledger record's position in the lanes: its seq.
+func seqOf(r *ledger.Record) uint64 { return r.Seq }
 
 // publish sends es and waits for the broker's PUBACKs, which pace the
 // broker; they prove nothing about the collector, so nothing is marked
 // delivered here (doc.go). Backlog entries carry Historical in the payload
 // only; the ledger's copy stays as it was logged.
-func (s *sender) publish(ctx context.Context, es []ledger.Record, l lane) error {
-	historical := l != liveLane
+func (s *sender) publish(ctx context.Context, es []ledger.Record, l delivery.Lane) error {
+	if len(es) == 0 {
+		return nil
+	}
+	historical := l != delivery.LiveLane
 	if err := s.settle(ctx); err != nil {
 		return err
 	}
@@ -268,7 +198,7 @@ func (s *sender) publish(ctx context.Context, es []ledger.Record, l lane) error 
 		// it was renamed.
 		tok := s.c.Publish(s.topic.entry(r.Site, r.Unit), wire.QoSEntry, false, body)
 		s.unacked = append(s.unacked, seqToken{r.Seq, tok})
-		s.sent(r.Seq, l)
+		s.Sent(unit, r.Seq, l)
 	}
 	return nil
 }

@@ -19,7 +19,7 @@ func (u *Uplink) Run(ctx context.Context) error {
 		return fmt.Errorf("uplink: %w", err)
 	}
 	defer leave()
-	s := &sender{u: u} // outlives connections: it remembers the last ack
+	s := newSender(u) // outlives connections: it remembers the last ack
 	// Pushed policies and flows are handed over until ctx ends; Run returns
 	// only once OnPolicy and OnFlow have.
 	defer u.startPolicies(ctx)()

@@ -127,7 +127,7 @@ type Uplink struct {
 	t         timing
 	wake      chan struct{} // size 1: Notify calls coalesce
 	connected atomic.Bool
-	ackIn     atomic.Uint64 // the latest wire.Ack.Seq received
+	acks      delivery.Acks // the latest wire.Ack.Seq received, held
 	loop      delivery.Loop // Run's reconnecting, held while Run runs
 
 	policyIn   atomic.Pointer[wire.PolicyPush] // the latest push not yet handed to OnPolicy

@@ -4,6 +4,8 @@ import (
 	"context"
 	"testing"
 	"time"
+
+	"github.com/kakou/kakou/firmware/delivery"
 )
 
 func TestSenderAckTimeoutWaitsWhileLiveEntriesQueueBehindAPacedBacklog(t *testing.T) {
@@ -13,30 +15,31 @@ func TestSenderAckTimeoutWaitsWhileLiveEntriesQueueBehindAPacedBacklog(t *testin
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := &sender{u: u}
+	s := newSender(u)
 	s.restart(context.Background())
-	s.liveFrom, s.alertsDone = 10, true
+	s.LiveFrom, s.AlertsDone = 10, true
 	t0 := time.Now()
 	// The first batch is out and acknowledged; the next may go in 5 s
 	// (BacklogRate); the live entries sent meanwhile wait for it.
-	s.backlog, s.nextBatch, s.live = 5, t0.Add(5*time.Second), 12
-	s.sent(11, liveLane)
-	s.sent(12, liveLane)
-	u.ackIn.Store(5)
+	s.Backlog, s.Live = 5, 12
+	s.Hold(t0.Add(5 * time.Second))
+	s.Sent(unit, 11, delivery.LiveLane)
+	s.Sent(unit, 12, delivery.LiveLane)
+	u.acks.Put(unit, 5)
 	s.applyAck(context.Background(), t0)
 
 	if d, ok := s.due(t0); !ok || d < 4*time.Second {
 		t.Fatalf("due = %v, %v; want the next batch, not the ack timeout", d, ok)
 	}
-	s.progress = t0.Add(-time.Minute) // as if the ack last moved long ago
+	s.ClockFrom(t0.Add(-time.Minute)) // as if the ack last moved long ago
 	if err := s.step(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	if s.stalls != 0 || s.backlog != 5 || s.outstanding() != 2 {
+	if s.Stalls() != 0 || s.Backlog != 5 || s.Outstanding() != 2 {
 		t.Fatalf("stalls %d, backlog cursor %d, %d outstanding: the ack timed out while nothing it could cover was sent",
-			s.stalls, s.backlog, s.outstanding())
+			s.Stalls(), s.Backlog, s.Outstanding())
 	}
-	if room := s.room(); room != u.opts.Window {
+	if room := s.Room(); room != u.opts.Window {
 		t.Fatalf("room = %d, want the whole window %d: live entries must not take it", room, u.opts.Window)
 	}
 }

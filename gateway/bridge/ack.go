@@ -2,7 +2,6 @@ package bridge
 
 import (
 	"context"
-	"sync"
 	"time"
 
 	mqtt "github.com/eclipse/paho.mqtt.golang"
@@ -10,34 +9,6 @@ import (
 	"github.com/kakou/kakou/firmware/delivery"
 	"github.com/kakou/kakou/firmware/wire"
 )
-
-// ackInbox carries the cloud's acks from paho's goroutine to the sender,
-// keeping only the newest per unit: an ack says "everything up to seq is
-// stored", so a newer one supersedes an older.
-type ackInbox struct {
-	mu sync.Mutex
-	in map[string]uint64
-}
-
-func (a *ackInbox) init() { a.in = map[string]uint64{} }
-
-func (a *ackInbox) put(unit string, seq uint64) {
-	a.mu.Lock()
-	a.in[unit] = max(a.in[unit], seq)
-	a.mu.Unlock()
-}
-
-// take empties the inbox.
-func (a *ackInbox) take() map[string]uint64 {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	if len(a.in) == 0 {
-		return nil
-	}
-	in := a.in
-	a.in = map[string]uint64{}
-	return in
-}
 
 // ackFilter is every ack of the gateway's site: the cloud acks each unit,
 // not the gateway, and the gateway holds entries for all of them.
@@ -61,7 +32,7 @@ func (b *Bridge) onAck(_ mqtt.Client, m mqtt.Message) {
 		b.log.Warn("bridge: ignored a bad cloud ack", "topic", m.Topic(), "err", err)
 		return
 	}
-	b.acks.put(a.Unit, a.Seq)
+	b.acks.Put(a.Unit, a.Seq)
 	b.notify()
 }
 
@@ -69,22 +40,17 @@ func (b *Bridge) onAck(_ mqtt.Client, m mqtt.Message) {
 // the lanes' windows at once, so the drain goes on; the store is told by
 // mark, at once when nothing is outstanding, else every t.mark.
 func (s *sender) applyAcks(ctx context.Context, now time.Time) {
-	for unit, seq := range s.b.acks.take() {
-		if seq <= s.acked[unit] {
-			continue
-		}
-		s.acked[unit] = seq
-		s.progress, s.stalls = now, 0
-		s.ackedUpTo(unit, seq)
+	for unit, seq := range s.b.acks.Take() {
+		s.Ack(unit, seq, now)
 	}
-	if s.outstanding() == 0 || !now.Before(s.markAt) {
+	if s.Outstanding() == 0 || !now.Before(s.markAt) {
 		s.mark(ctx, now)
 	}
 }
 
 // behind says some ack is applied here but not yet in the store.
 func (s *sender) behind() bool {
-	for unit, seq := range s.acked {
+	for unit, seq := range s.AckedUnits() {
 		if s.marked[unit] < seq {
 			return true
 		}
@@ -105,7 +71,7 @@ func (s *sender) mark(ctx context.Context, now time.Time) {
 	// The mark outlives ctx: what the cloud stored during shutdown should
 	// not be sent again needlessly.
 	ctx = context.WithoutCancel(ctx)
-	for unit, seq := range s.acked {
+	for unit, seq := range s.AckedUnits() {
 		if s.marked[unit] >= seq {
 			continue
 		}

@@ -104,7 +104,7 @@ type Bridge struct {
 	connected atomic.Bool
 	offered   atomic.Int64 // the highest Row offered: a hint that the live lane has work
 
-	acks     ackInbox      // cloud acks from paho's goroutine to the sender
+	acks     delivery.Acks // cloud acks from paho's goroutine to the sender, the highest per unit
 	statuses statusRelay   // units' statuses waiting to go up
 	policies policyRelay   // pushed policies waiting to go down
 	conns    delivery.Loop // Run's connections, one at a time; Run must not run twice at once
@@ -122,7 +122,7 @@ func New(o Options) (*Bridge, error) {
 		t:    defaultTiming,
 		wake: make(chan struct{}, 1),
 	}
-	b.acks.init()
+	b.acks.Highest = true
 	b.statuses.init()
 	b.policies.init()
 	return b, nil

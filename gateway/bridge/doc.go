@@ -63,9 +63,14 @@
 // with a fresh paho client, paho's own reconnect off, a clean session, a
 // keep-alive and a write timeout, and waits a jittered, doubling delay
 // (1 s to 30 s) between attempts, so the gateways of a city do not come
-// back in step after an outage. The historical splice (payload.go) and the
-// ack's check against its topic are shared too; the sender is the
-// bridge's own, since it relays many units' records from the store. The will is the gateway's retained offline
-// status; a clean shutdown publishes it itself, since a clean DISCONNECT
-// makes the broker discard the will.
+// back in step after an outage. The historical splice (payload.go), the
+// ack's check against its topic and the lanes' bookkeeping are shared too
+// (delivery.Lanes: the cursors and windows, what is outstanding per unit,
+// acknowledging a unit's prefix, the ack timeout and its doubling, here
+// with a live window and no pacing, the highest ack per unit held in
+// delivery.Acks). The bridge's own are reading the store by row for many
+// units, finding the alerts and the backlog's end there, marking the store
+// per unit (ack.go) and relaying statuses and policies. The will is the
+// gateway's retained offline status; a clean shutdown publishes it
+// itself, since a clean DISCONNECT makes the broker discard the will.
 package bridge

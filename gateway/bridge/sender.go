@@ -3,8 +3,6 @@ package bridge
 import (
 	"context"
 	"fmt"
-	"maps"
-	"slices"
 	"time"
 
 	mqtt "github.com/eclipse/paho.mqtt.golang"
@@ -18,49 +16,38 @@ import (
 // and applies the cloud's acks. Only the Run goroutine touches it; it
 // outlives connections so the acks already applied are remembered.
 //
-// Pending records fall in two lanes, split at liveFrom, the highest pending
-// Row when the connection came up (or the lanes restarted):
-//   - backlog, Row <= liveFrom: sent with "historical":true, alerts first,
-//     then the rest in Row order, at most window of the latter outstanding;
-//   - live, Row > liveFrom: sent as soon as an Offer (or the poll) says
+// Its lanes are the delivery protocol's (delivery.Lanes), walking the
+// store's Rows, each unit's ack counted apart; pending records fall in two
+// lanes, split at LiveFrom, the highest pending Row when the connection
+// came up (or the lanes restarted):
+//   - backlog, Row <= LiveFrom: sent with "historical":true, alerts first,
+//     then the rest in Row order, at most window of the latter outstanding,
+//     not paced;
+//   - live, Row > LiveFrom: sent as soon as an Offer (or the poll) says
 //     they are there, before any backlog batch, at most window of its
 //     records outstanding.
 //
-// Live records and the alerts sent ahead are counted apart from the
-// backlog's window (window.go).
-//
 // Both lanes read the store, not the offers, so a record is in exactly one
-// of them whatever order storing, offering and connecting happen in.
+// of them whatever order storing, offering and connecting happen in. What
+// is the bridge's own: reading the store (a scan finds the alerts, a
+// gallop its end), marking it per unit (ack.go), and the offers.
 type sender struct {
+	*delivery.Lanes
 	b *Bridge
 	c *delivery.Link
 
-	acked  map[string]uint64 // the cloud's ack per unit as applied here
-	marked map[string]uint64 // what the outbox was told; behind acked until the next mark
+	marked map[string]uint64 // what the outbox was told; behind the acks until the next mark
 	markAt time.Time         // next mark while records are outstanding (ack.go)
 
-	liveFrom   int64
-	live       int64          // live cursor: highest live Row read
-	livePoll   bool           // read the live lane even without a new offer
-	backlog    int64          // backlog cursor: Rows up to it are sent or skipped
-	alertsAt   int64          // alert cursor within the backlog
-	alertsDone bool           // every backlog alert is sent
-	ahead      map[int64]bool // backlog alerts sent before the backlog cursor got there
-
-	backlogOut sentSeqs     // backlog records sent in Row order on this connection, not yet acked
-	aheadOut   sentSeqs     // backlog alerts sent ahead likewise
-	liveOut    sentSeqs     // live records likewise
-	unacked    []mqtt.Token // PUBACKs of the last publish round, awaited at the next
-	progress   time.Time    // the ack last moved, or records became outstanding
-	stalls     int          // ack timeouts in a row without progress
-	// pausedUntil holds the backlog lanes back after a store error, so a
-	// failing store is retried every storePause, not in a busy loop.
-	pausedUntil time.Time
-	topic       topicCache
+	livePoll bool         // read the live lane even without a new offer
+	unacked  []mqtt.Token // PUBACKs of the last publish round, awaited at the next
+	topic    topicCache
 }
 
 func newSender(b *Bridge) *sender {
-	return &sender{b: b, acked: map[string]uint64{}, marked: map[string]uint64{}}
+	return &sender{b: b, marked: map[string]uint64{}, Lanes: delivery.NewLanes(delivery.LaneOptions{
+		Window: window, LiveWindow: window, AckTimeout: b.opts.AckTimeout,
+	})}
 }
 
 // begin starts a connection's lanes from the store, which holds only what
@@ -78,18 +65,11 @@ func (s *sender) restart(ctx context.Context) {
 	if err != nil && ctx.Err() == nil {
 		s.b.log.Error("bridge: find the end of the backlog", "err", err)
 	}
-	s.liveFrom = max(last, s.live, s.liveFrom)
-	s.live = s.liveFrom
+	s.Restart(0, max(uint64(last), s.Live, s.LiveFrom), time.Now())
 	s.livePoll = true
-	s.backlog, s.alertsAt, s.alertsDone = 0, 0, false
-	s.ahead = map[int64]bool{}
-	s.backlogOut.reset()
-	s.aheadOut.reset()
-	s.liveOut.reset()
 	s.unacked = s.unacked[:0]
-	s.progress = time.Now()
 	if last > 0 {
-		s.b.log.Info("bridge: sending backlog", "up_to_row", s.liveFrom)
+		s.b.log.Info("bridge: sending backlog", "up_to_row", s.LiveFrom)
 	}
 }
 
@@ -97,10 +77,10 @@ func (s *sender) restart(ctx context.Context) {
 func (s *sender) step(ctx context.Context) error {
 	now := time.Now()
 	s.applyAcks(ctx, now)
-	if s.outstanding() > 0 && now.Sub(s.progress) >= s.ackTimeout() {
+	if s.AckExpired(now) {
 		s.b.log.Warn("bridge: the cloud has not acknowledged in time; resending",
-			"outstanding", s.outstanding(), "waited", s.ackTimeout())
-		s.stalls++
+			"outstanding", s.Outstanding(), "waited", s.AckTimeout())
+		s.Stall()
 		s.restart(ctx)
 	}
 	if err := s.sendLive(ctx); err != nil {
@@ -115,38 +95,16 @@ func (s *sender) step(ctx context.Context) error {
 // due says how long the session may sleep before the sender has work of
 // its own (the ack timeout, a mark, more backlog); false for no limit.
 func (s *sender) due(now time.Time) (time.Duration, bool) {
-	var d time.Duration
-	ok := false
-	if s.outstanding() > 0 {
-		d, ok = s.progress.Add(s.ackTimeout()).Sub(now), true
-	}
-	if s.behind() {
-		if m := s.markAt.Sub(now); !ok || m < d {
-			d, ok = m, true
-		}
-	}
-	if !s.alertsDone || s.room() > 0 && s.backlog < s.liveFrom {
-		if p := s.pausedUntil.Sub(now); !ok || p < d {
-			d, ok = p, true // more backlog may go now, or after a store error
-		}
-	}
-	return max(d, 0), ok
-}
-
-// ackTimeout is AckTimeout doubled for each timeout in a row, up to 8
-// times: a cloud that is down or does not know a unit yet gets the window
-// again every minute or so, not every AckTimeout forever.
-func (s *sender) ackTimeout() time.Duration {
-	return s.b.opts.AckTimeout << min(s.stalls, 3)
+	return s.Due(now, s.markAt, s.behind())
 }
 
 // storePause is how long the backlog waits after a failed store read.
 const storePause = time.Second
 
 // storeFailed logs a failed store read, unless the session is ending
-// anyway, and pauses the backlog lanes.
+// anyway, and holds the backlog lanes back.
 func (s *sender) storeFailed(ctx context.Context, what string, err error) {
-	s.pausedUntil = time.Now().Add(storePause)
+	s.Hold(time.Now().Add(storePause))
 	if ctx.Err() == nil {
 		s.b.log.Error("bridge: "+what, "err", err)
 	}
@@ -157,12 +115,12 @@ func (s *sender) storeFailed(ctx context.Context, what string, err error) {
 // Live records have a window of their own beside the backlog's, so a full
 // backlog window never holds them up, nor they the backlog.
 func (s *sender) sendLive(ctx context.Context) error {
-	for s.livePoll || s.b.offered.Load() > s.live {
-		n := min(s.liveRoom(), batchSize)
+	for s.livePoll || s.b.offered.Load() > int64(s.Live) {
+		n := min(s.LiveRoom(), batchSize)
 		if n <= 0 {
 			return nil // the next ack wakes the session
 		}
-		rs, err := s.b.opts.Outbox.Pending(ctx, s.live, n)
+		rs, err := s.b.opts.Outbox.Pending(ctx, int64(s.Live), n)
 		if err != nil {
 			s.storeFailed(ctx, "read pending records", err)
 			return nil
@@ -173,8 +131,8 @@ func (s *sender) sendLive(ctx context.Context) error {
 		if len(rs) == 0 {
 			return nil
 		}
-		s.live = rs[len(rs)-1].Row
-		if err := s.publish(ctx, rs, liveLane); err != nil {
+		s.Live = uint64(rs[len(rs)-1].Row)
+		if err := s.publish(ctx, rs, delivery.LiveLane); err != nil {
 			return err
 		}
 	}
@@ -182,85 +140,63 @@ func (s *sender) sendLive(ctx context.Context) error {
 }
 
 // sendAlerts looks through one page of the backlog for alerts and sends
-// them. Reading the backlog twice is the price of alerts first without an
-// index the outbox does not offer. They are not held to the backlog's
-// window: sent ahead of the backlog cursor, they can be acknowledged only
-// once the backlog has caught up with them, and with more alerts than the
-// window holds the backlog would never start.
+// them ahead of the backlog (delivery.TakeAlerts). Reading the backlog
+// twice is the price of alerts first without an index the outbox does not
+// offer.
 func (s *sender) sendAlerts(ctx context.Context) error {
-	if s.alertsDone || time.Now().Before(s.pausedUntil) {
+	if s.AlertsDone || !s.BatchReady(time.Now()) {
 		return nil
 	}
-	rs, err := s.b.opts.Outbox.Pending(ctx, s.alertsAt, scanBatch)
+	rs, err := s.b.opts.Outbox.Pending(ctx, int64(s.AlertsAt), scanBatch)
 	if err != nil {
 		s.storeFailed(ctx, "read pending records for alerts", err)
 		return nil
 	}
-	done := len(rs) < scanBatch
-	var send []store.Record
-	for _, r := range rs {
-		if r.Row > s.liveFrom {
-			done = true
-			break
-		}
-		if r.Alert != "" {
-			send = append(send, r)
-			s.ahead[r.Row] = true
-		}
-		s.alertsAt = r.Row
-	}
-	s.alertsDone = done
-	return s.publish(ctx, send, alertLane)
+	rs = delivery.TakeAlerts(s.Lanes, rs, scanBatch, rowOf, func(r *store.Record) bool { return r.Alert != "" })
+	return s.publish(ctx, rs, delivery.AheadLane)
 }
 
 // sendBacklog sends the next backlog batch once the alerts are out, if the
 // window allows, skipping the alerts already sent.
 func (s *sender) sendBacklog(ctx context.Context) error {
-	n := min(s.room(), batchSize)
-	if !s.alertsDone || s.backlog >= s.liveFrom || n == 0 || time.Now().Before(s.pausedUntil) {
+	n := min(s.Room(), batchSize)
+	now := time.Now()
+	if !s.AlertsDone || s.Backlog >= s.LiveFrom || n == 0 || !s.BatchReady(now) {
 		return nil
 	}
-	rs, err := s.b.opts.Outbox.Pending(ctx, s.backlog, n)
+	rs, err := s.b.opts.Outbox.Pending(ctx, int64(s.Backlog), n)
 	if err != nil {
 		s.storeFailed(ctx, "read pending records", err)
 		return nil
 	}
-	i := len(rs)
-	for i > 0 && rs[i-1].Row > s.liveFrom {
-		i--
+	rs, last := delivery.TakeBacklog(s.Lanes, rs, n, now, rowOf)
+	if last {
+		s.b.log.Info("bridge: backlog sent", "up_to_row", s.LiveFrom)
 	}
-	more := i == len(rs) && len(rs) == n
-	rs = rs[:i]
-	s.backlog = s.liveFrom
-	if more {
-		s.backlog = rs[len(rs)-1].Row
-	} else {
-		s.b.log.Info("bridge: backlog sent", "up_to_row", s.liveFrom)
-	}
-	rs = slices.DeleteFunc(rs, func(r store.Record) bool { return s.ahead[r.Row] })
-	maps.DeleteFunc(s.ahead, func(row int64, _ bool) bool { return row <= s.backlog })
-	return s.publish(ctx, rs, backlogLane)
+	return s.publish(ctx, rs, delivery.BacklogLane)
 }
+
+// rowOf is a stored record's position in the lanes: its Row, which is
+// positive.
+func rowOf(r *store.Record) uint64 { return uint64(r.Row) }
 
 // publish sends rs, having waited for the previous round's PUBACKs, which
 // pace the bridge to the broker. They prove nothing about the collector,
 // so nothing is marked here; only the cloud's ack does that (ack.go).
-func (s *sender) publish(ctx context.Context, rs []store.Record, l lane) error {
+func (s *sender) publish(ctx context.Context, rs []store.Record, l delivery.Lane) error {
 	if len(rs) == 0 {
 		return nil
 	}
 	if err := s.settle(ctx); err != nil {
 		return err
 	}
-	if s.outstanding() == 0 {
-		s.progress = time.Now() // the ack timeout runs from now
-	}
+	defer s.AckClock(s.AckDue()) // the ack timeout runs from now
 	for i := range rs {
 		r := &rs[i]
-		if r.Seq <= s.acked[r.Unit] {
+		if r.Seq <= s.Acked(r.Unit) {
 			continue // acknowledged while the store had not been told yet
 		}
-		body, err := payload(r.Body, l != liveLane)
+		body, err := payload(r.Body, l != delivery.LiveLane)
 		if err != nil {
 			// Sent as stored all the same: holding it back would not let the
 			// cloud's ack get past it either, and the collector logs what it
@@ -271,7 +207,7 @@ func (s *sender) publish(ctx context.Context, rs []store.Record, l lane) error {
 		}
 		tok := s.c.Publish(s.topic.entry(r.Site, r.Unit), wire.QoSEntry, false, body)
 		s.unacked = append(s.unacked, tok)
-		s.sent(r.Unit, r.Seq, l)
+		s.Sent(r.Unit, r.Seq, l)
 	}
 	return nil
 }
