@@ -34,6 +34,36 @@ type Conflict struct {
 // AlertConflict is the alert kind a conflict raises.
 const AlertConflict = "conflict"
 
+// SetAside finds the conflicts among the entries an insert skipped (those
+// not in fresh) and keeps each: holders reads the stored rows that hold an
+// entry's id or its (site, unit, seq), keep writes the conflict's dead
+// letter and alert. Both backends run it, each with its own I/O, so they
+// tell a re-send from a conflict by the same rule. A re-send costs one
+// holders look-up.
+func SetAside(entries []wire.Entry, fresh map[RowKey]bool, holders func(*wire.Entry) ([]wire.Entry, error),
+	keep func(Conflict) error) ([]Conflict, error) {
+	var out []Conflict
+	for i := range entries {
+		e := &entries[i]
+		if fresh[KeyOf(e)] {
+			continue
+		}
+		stored, err := holders(e)
+		if err != nil {
+			return nil, fmt.Errorf("entry %s: %w", e.ID, err)
+		}
+		c, ok := ConflictOf(e, stored)
+		if !ok {
+			continue
+		}
+		if err := keep(c); err != nil {
+			return nil, fmt.Errorf("entry %s: set aside: %w", e.ID, err)
+		}
+		out = append(out, c)
+	}
+	return out, nil
+}
+
 // ConflictOf compares an entry that was not inserted with the stored rows
 // that hold its id or its key, and says what kind of conflict it is, if
 // any. stored holds at most two rows: the one with e's id and the one

@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"context"
-	"fmt"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -14,32 +13,14 @@ import (
 const pgHolders = `SELECT ` + store.RecordColumns + ` FROM entries WHERE id = $1
 	UNION ALL SELECT ` + store.RecordColumns + ` FROM entries WHERE site = $2 AND unit = $3 AND seq = $4`
 
-// setAside finds the conflicts among the entries the batch skipped and
-// keeps each as a dead letter with an alert, as SQLite's setAside does.
-// It runs after the batch has committed but before PutEntries returns, so
-// before any ack: should the collector die in between, the broker
-// delivers the entry again and it is found again.
+// setAside keeps the batch's conflicts (store.SetAside). It runs after
+// the batch has committed but before PutEntries returns, so before any
+// ack: should the collector die in between, the broker delivers the entry
+// again and it is found again.
 func (p *Store) setAside(ctx context.Context, entries []wire.Entry, fresh map[store.RowKey]bool, receivedAt time.Time) ([]store.Conflict, error) {
-	var out []store.Conflict
-	for i := range entries {
-		e := &entries[i]
-		if fresh[store.KeyOf(e)] {
-			continue
-		}
-		stored, err := p.holdersOf(ctx, e)
-		if err != nil {
-			return nil, fmt.Errorf("entry %s: %w", e.ID, err)
-		}
-		c, ok := store.ConflictOf(e, stored)
-		if !ok {
-			continue
-		}
-		if err := p.keepConflict(ctx, c, receivedAt); err != nil {
-			return nil, fmt.Errorf("entry %s: set aside: %w", e.ID, err)
-		}
-		out = append(out, c)
-	}
-	return out, nil
+	return store.SetAside(entries, fresh,
+		func(e *wire.Entry) ([]wire.Entry, error) { return p.holdersOf(ctx, e) },
+		func(c store.Conflict) error { return p.keepConflict(ctx, c, receivedAt) })
 }
 
 func (p *Store) holdersOf(ctx context.Context, e *wire.Entry) ([]wire.Entry, error) {

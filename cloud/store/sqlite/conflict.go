@@ -3,7 +3,6 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"fmt"
 	"time"
 
 	"github.com/kakou/kakou/cloud/store"
@@ -15,31 +14,12 @@ import (
 const holders = `SELECT ` + store.RecordColumns + ` FROM entries WHERE id = ?1
 	UNION ALL SELECT ` + store.RecordColumns + ` FROM entries WHERE site = ?2 AND unit = ?3 AND seq = ?4`
 
-// setAside finds the conflicts among the entries the insert skipped and
-// keeps each as a dead letter with an alert, in PutEntries's transaction,
-// so it is durable before any ack (store.Conflict). A re-send costs one
-// look-up by its two unique indexes.
+// setAside keeps the batch's conflicts (store.SetAside) in PutEntries's
+// transaction, so they are durable before any ack.
 func (s *Store) setAside(ctx context.Context, tx *sql.Tx, entries []wire.Entry, fresh map[store.RowKey]bool, receivedAt time.Time) ([]store.Conflict, error) {
-	var out []store.Conflict
-	for i := range entries {
-		e := &entries[i]
-		if fresh[store.KeyOf(e)] {
-			continue
-		}
-		stored, err := s.holdersOf(ctx, tx, e)
-		if err != nil {
-			return nil, fmt.Errorf("entry %s: %w", e.ID, err)
-		}
-		c, ok := store.ConflictOf(e, stored)
-		if !ok {
-			continue
-		}
-		if err := s.keepConflict(ctx, tx, c, receivedAt); err != nil {
-			return nil, fmt.Errorf("entry %s: set aside: %w", e.ID, err)
-		}
-		out = append(out, c)
-	}
-	return out, nil
+	return store.SetAside(entries, fresh,
+		func(e *wire.Entry) ([]wire.Entry, error) { return s.holdersOf(ctx, tx, e) },
+		func(c store.Conflict) error { return s.keepConflict(ctx, tx, c, receivedAt) })
 }
 
 func (s *Store) holdersOf(ctx context.Context, tx *sql.Tx, e *wire.Entry) ([]wire.Entry, error) {
