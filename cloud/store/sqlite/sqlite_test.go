@@ -112,68 +112,6 @@ func TestPutEntriesRoundTripsEveryField(t *testing.T) {
 	}
 }
 
-func TestPutEntriesStoresReSentEntryOnce(t *testing.T) {
-	s := openTemp(t)
-	e := entry("site-a", "u1", 1)
-	if n := put(t, s, received, e); n != 1 {
-		t.Fatalf("first put inserted %d, want 1", n)
-	}
-	changed := e
-	changed.Decision = wire.Deny // a re-send must not rewrite history
-	if n := put(t, s, received.Add(time.Hour), changed); n != 0 {
-		t.Fatalf("re-send inserted %d, want 0", n)
-	}
-	got := all(t, s, store.Query{})
-	if len(got) != 1 || got[0].Decision != wire.Allow || !got[0].ReceivedAt.Equal(received) {
-		t.Fatalf("after re-send: %+v", got)
-	}
-}
-
-func TestPutEntriesIgnoresSameUnitSeqUnderNewID(t *testing.T) {
-	s := openTemp(t)
-	e := entry("site-a", "u1", 7)
-	put(t, s, received, e)
-	e.ID = "another-id"
-	if n := put(t, s, received, e, entry("site-a", "u1", 8)); n != 1 {
-		t.Fatalf("inserted %d, want 1 (only seq 8 is new)", n)
-	}
-	if got := all(t, s, store.Query{}); len(got) != 2 || got[1].ID != "u1-7" {
-		t.Fatalf("stored %d entries, want u1-7 and u1-8: %+v", len(got), got)
-	}
-}
-
-func TestEntriesFiltersAndOrdersNewestFirst(t *testing.T) {
-	s := openTemp(t)
-	put(t, s, received, entry("site-a", "u1", 1), entry("site-a", "u1", 2),
-		entry("site-a", "u2", 3), entry("site-b", "u3", 4))
-	minute := func(n int) time.Time { return t0.Add(time.Duration(n) * time.Minute) }
-	tests := []struct {
-		name string
-		q    store.Query
-		want []string
-	}{
-		{"everything", store.Query{}, []string{"u3-4", "u2-3", "u1-2", "u1-1"}},
-		{"site", store.Query{Site: "site-a"}, []string{"u2-3", "u1-2", "u1-1"}},
-		{"unit", store.Query{Unit: "u1"}, []string{"u1-2", "u1-1"}},
-		{"site and unit disagree", store.Query{Site: "site-b", Unit: "u1"}, []string{}},
-		{"since is inclusive", store.Query{Since: minute(3)}, []string{"u3-4", "u2-3"}},
-		{"until is exclusive", store.Query{Until: minute(3)}, []string{"u1-2", "u1-1"}},
-		{"window", store.Query{Since: minute(2), Until: minute(4)}, []string{"u2-3", "u1-2"}},
-		{"limit", store.Query{Limit: 2}, []string{"u3-4", "u2-3"}},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			ids := []string{}
-			for _, r := range all(t, s, tt.q) {
-				ids = append(ids, r.ID)
-			}
-			if !reflect.DeepEqual(ids, tt.want) {
-				t.Fatalf("got %v, want %v", ids, tt.want)
-			}
-		})
-	}
-}
-
 func TestQueryLimitDefaultsAndCaps(t *testing.T) {
 	for _, tt := range []struct{ in, want int }{
 		{0, store.DefaultLimit}, {-5, store.DefaultLimit}, {1, 1}, {store.MaxLimit, store.MaxLimit}, {store.MaxLimit + 1, store.MaxLimit},

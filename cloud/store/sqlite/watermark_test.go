@@ -5,12 +5,10 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"path/filepath"
-	"reflect"
 	"strings"
 	"testing"
 
 	"github.com/kakou/kakou/cloud/store"
-	"github.com/kakou/kakou/firmware/wire"
 )
 
 // only returns the single watermark of a batch from one unit.
@@ -20,115 +18,6 @@ func only(t *testing.T, res store.PutResult) store.Watermark {
 		t.Fatalf("watermarks %+v, want exactly one", res.Watermarks)
 	}
 	return res.Watermarks[0]
-}
-
-func TestWatermarkAdvancesContiguouslyHoldsAtAGapAndJumpsWhenItFills(t *testing.T) {
-	s := openTemp(t)
-	newID := entry("site-a", "u1", 1)
-	newID.ID = "u1-1-again"
-	steps := []struct {
-		name      string
-		batch     []wire.Entry
-		want      uint64
-		wantMoved bool
-	}{
-		{"first entries", seqs("u1", 1, 2), 2, true},
-		{"after a gap", seqs("u1", 4, 5), 2, false},
-		{"gap filled", seqs("u1", 3, 3), 5, true},
-		{"re-send", seqs("u1", 2, 4), 5, false},
-		{"re-send under a new id", []wire.Entry{newID}, 5, false},
-		{"out of order in one batch", []wire.Entry{entry("site-a", "u1", 7), entry("site-a", "u1", 6)}, 7, true},
-	}
-	for _, st := range steps {
-		got := only(t, putResult(t, s, received, st.batch...))
-		want := store.Watermark{Site: "site-a", Unit: "u1", Seq: st.want, Moved: st.wantMoved}
-		if got != want {
-			t.Fatalf("%s: watermark %+v, want %+v", st.name, got, want)
-		}
-	}
-}
-
-// birth is a unit's online status saying how many entries wait for an ack.
-func birth(t *testing.T, s *Store, unit string, backlog int) {
-	t.Helper()
-	st := status(unit, wire.Online)
-	st.Backlog = backlog
-	putStatus(t, s, st, received)
-}
-
-func TestWatermarkStartsBelowTheFirstSeqOfAUnitWithNothingWaiting(t *testing.T) {
-	s := openTemp(t)
-	// The unit's ledger purged 1..499 long ago; the collector is new.
-	birth(t, s, "u1", 0)
-	if w := only(t, putResult(t, s, received, seqs("u1", 500, 501)...)); w.Seq != 501 || !w.Moved {
-		t.Fatalf("first contact at 500: watermark %+v, want 501", w)
-	}
-	late := putResult(t, s, received, entry("site-a", "u1", 499))
-	if w := only(t, late); w.Seq != 501 || w.Moved || late.Inserted != 1 {
-		t.Fatalf("an entry below the start: %+v, want it stored and the watermark unmoved", late)
-	}
-	if w := only(t, putResult(t, s, received, entry("site-a", "u1", 502))); w.Seq != 502 {
-		t.Fatalf("watermark %+v, want 502", w)
-	}
-}
-
-func TestWatermarkWaitsForTheBacklogOfAUnitFirstHeardOfLate(t *testing.T) {
-	s := openTemp(t)
-	birth(t, s, "u1", 99) // it screened offline from seq 1: 1..99 wait in its ledger
-	fever := entry("site-a", "u1", 50)
-	fever.Historical, fever.Alert = true, "fever"
-	steps := []struct {
-		name  string
-		batch []wire.Entry
-		want  uint64
-	}{
-		{"a live entry overtakes the backlog", seqs("u1", 100, 100), 0},
-		{"the backlog's alerts come first", []wire.Entry{fever}, 0},
-		{"the backlog from its start", seqs("u1", 1, 49), 50},
-		{"the rest", seqs("u1", 51, 99), 100},
-	}
-	for _, st := range steps {
-		if w := only(t, putResult(t, s, received, st.batch...)); w.Seq != st.want {
-			t.Fatalf("%s: watermark %d, want %d", st.name, w.Seq, st.want)
-		}
-	}
-}
-
-func TestWatermarkDoesNotGuessWhereAUnitsBacklogBegins(t *testing.T) {
-	tests := []struct {
-		name   string
-		status func(*testing.T, *Store)
-	}{
-		{"no status yet", func(*testing.T, *Store) {}},
-		{"a backlog waits", func(t *testing.T, s *Store) { birth(t, s, "u1", 12) }},
-		{"only a will, which does not say", func(t *testing.T, s *Store) {
-			putStatus(t, s, status("u1", wire.Offline), received)
-		}},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			s := openTemp(t)
-			tt.status(t, s)
-			if w := only(t, putResult(t, s, received, seqs("u1", 500, 502)...)); w.Seq != 0 || w.Moved {
-				t.Fatalf("watermark %+v, want it not started", w)
-			}
-		})
-	}
-}
-
-func TestWatermarksOfSeveralUnitsInOneBatch(t *testing.T) {
-	s := openTemp(t)
-	st := status("u2", wire.Online)
-	st.Site = "site-b"
-	putStatus(t, s, st, received)
-	put(t, s, received, entry("site-b", "u2", 10))
-	res := putResult(t, s, received, entry("site-a", "u1", 1), entry("site-b", "u2", 10),
-		entry("site-a", "u1", 2), entry("site-b", "u2", 12))
-	want := []store.Watermark{{Site: "site-a", Unit: "u1", Seq: 2, Moved: true},
-		{Site: "site-b", Unit: "u2", Seq: 10, Moved: false}}
-	if !reflect.DeepEqual(res.Watermarks, want) {
-		t.Fatalf("watermarks %+v, want %+v", res.Watermarks, want)
-	}
 }
 
 func TestWatermarkStaysUnstartedWhenNothingOfTheUnitWasStored(t *testing.T) {
@@ -240,28 +129,6 @@ func openAtVersion(t *testing.T, path string, n int) *sql.DB {
 		}
 	}
 	return db
-}
-
-// What a unit says of its acknowledgement is shown, never believed: a
-// forged status claiming 2,000 entries more than were stored would have
-// them acknowledged and dropped by the unit. An operator starts the
-// watermark instead, and it walks on from there.
-func TestWatermarkIgnoresWhatAStatusSaysUntilAnOperatorSetsIt(t *testing.T) {
-	s := openTemp(t)
-	put(t, s, received, seqs("u1", 1, 10)...)
-	forged := status("u1", wire.Online)
-	forged.Backlog, forged.AckedSeq = 0, 2010
-	putStatus(t, s, forged, received)
-	if w := only(t, putResult(t, s, received, seqs("u1", 12, 12)...)); w.Seq != 10 {
-		t.Fatalf("watermark %+v after a forged status, want 10: 11 was never stored", w)
-	}
-	if u := units(t, s, t0)["u1"]; u.AckedSeq != 10 || u.ReportedAcked != 2010 {
-		t.Fatalf("unit %+v, want acked 10 and the claim 2010 shown apart", u)
-	}
-	w, err := s.SetWatermark(ctx, store.UnitID{Site: "site-a", Unit: "u1"}, 11)
-	if err != nil || w.Seq != 12 {
-		t.Fatalf("SetWatermark(11) = %+v, %v; want it to walk on to 12", w, err)
-	}
 }
 
 // queryPlan is SQLite's plan for q, one line per step.

@@ -126,7 +126,7 @@ func behaveIdempotent(t *testing.T, c conf) {
 	}{
 		{"first", []wire.Entry{e}, 1},
 		{"same id again, changed", []wire.Entry{changed}, 0},
-		{"same (unit, seq) under a new id, and a new seq", []wire.Entry{newID, Entry("site-a", "u1", 2)}, 1},
+		{"another entry under a stored seq (set aside), and a new seq", []wire.Entry{newID, Entry("site-a", "u1", 2)}, 1},
 		{"one entry twice in a batch", []wire.Entry{Entry("site-a", "u1", 3), Entry("site-a", "u1", 3)}, 1},
 	}
 	for _, st := range steps {
@@ -181,7 +181,7 @@ func behaveWatermarkSteps(t *testing.T, c conf) {
 		{"after a gap", Seqs("u1", 4, 5), 2, false},
 		{"gap filled", Seqs("u1", 3, 3), 5, true},
 		{"re-send", Seqs("u1", 2, 4), 5, false},
-		{"re-send under a new id", []wire.Entry{newID}, 5, false},
+		{"another entry under a stored seq", []wire.Entry{newID}, 5, false},
 		{"out of order in one batch", []wire.Entry{Entry("site-a", "u1", 7), Entry("site-a", "u1", 6)}, 7, true},
 	}
 	for _, st := range steps {
@@ -285,6 +285,11 @@ func behaveWatermarkFromStatus(t *testing.T, c conf) {
 	c.status(st, Received)
 	if w := c.mark(Received, Seqs("u1", 507, 507)...); w.Seq != 507 {
 		t.Fatalf("watermark %+v after a higher claim, want 507", w)
+	}
+	c.put(Received, Seqs("u1", 509, 509)...) // 508 lost, say, and the operator knows
+	w, err = c.s.SetWatermark(ctx, store.UnitID{Site: "site-a", Unit: "u1"}, 508)
+	if err != nil || w.Seq != 509 {
+		t.Fatalf("SetWatermark(508) = %+v, %v; want it to walk on over the stored 509", w, err)
 	}
 }
 
