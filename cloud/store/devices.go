@@ -60,18 +60,14 @@ type DeviceCredential struct {
 // Username is the device's MQTT user name.
 func (c DeviceCredential) Username() string { return UnitID{c.Site, c.Unit}.String() }
 
-// ErrAmbiguousDevice refuses a user name without a site (LegacyUsername)
+// ErrAmbiguousDevice refuses a user name without a site (ParseUsername)
 // once two sites have a device of that id: only the site can tell them
 // apart, so the device must enroll again and use its new user name.
 var ErrAmbiguousDevice = errors.New("store: a device of that id is enrolled at several sites")
 
-// LegacyUsername says whether an MQTT user name is a bare unit id, as
-// devices enrolled before credentials named the site still use. Such a
-// name is taken to mean the one device of that id, while there is one.
-func LegacyUsername(user string) bool { return !strings.Contains(user, "/") }
-
-// ParseUsername splits "site/unit"; a legacy user name is a unit with no
-// site (LegacyUsername).
+// ParseUsername splits "site/unit". A bare unit id, as devices enrolled
+// before credentials named the site still use, is a unit with no site:
+// taken to mean the one device of that id, while there is one.
 func ParseUsername(user string) UnitID {
 	site, unit, ok := strings.Cut(user, "/")
 	if !ok {

@@ -67,7 +67,7 @@ func (s *Store) Enroll(ctx context.Context, e store.Enrollment) (store.DeviceCre
 
 // DeviceCredential is the credential of the device id names, or
 // ErrNotFound. An id without a site is a user name from before
-// credentials named the site (see LegacyUsername).
+// credentials named the site (see store.ParseUsername).
 func (s *Store) DeviceCredential(ctx context.Context, id store.UnitID) (store.DeviceCredential, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT unit, site, role, password_hash, enrolled_at
 		FROM device_credentials WHERE unit = ?1 AND (site = ?2 OR ?2 = '') LIMIT 2`, id.Unit, id.Site)
