@@ -14,6 +14,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"net"
 	"net/http"
@@ -73,7 +74,7 @@ type Console struct {
 	last *wire.Entry
 }
 
-//go:embed web/console.html
+//go:embed web
 var web embed.FS
 
 // New returns a console for lane; call Start to serve it.
@@ -107,6 +108,8 @@ func (c *Console) Handler() http.Handler {
 		b, _ := web.ReadFile("web/console.html")
 		w.Write(b)
 	})
+	static, _ := fs.Sub(web, "web")
+	mux.Handle("GET /static/", http.StripPrefix("/static/", http.FileServerFS(static)))
 	mux.HandleFunc("GET /api/state", c.state)
 	mux.HandleFunc("POST /api/manual-temperature", c.post(c.manual))
 	mux.HandleFunc("POST /api/mask", c.post(c.mask))

@@ -90,6 +90,16 @@ type Entry struct {
 	Alert    string    `json:"alert,omitempty"`
 	Visitor  *Visitor  `json:"visitor,omitempty"`
 	Override *Override `json:"override,omitempty"`
+	// Guard is the roster id of the guard signed in at the lane's console
+	// when the entry was made; empty: nobody was, the lane screened
+	// unattended.
+	Guard string `json:"guard,omitempty"`
+	// Amends is the id of the entry a guard's action decided again: a
+	// registration, a hand-entered temperature, a mask mark or an
+	// override names the entry that was on the guard's screen.
+	Amends string `json:"amends,omitempty"`
+	// Mask is how the mask check (口罩) was judged; nil: not checked.
+	Mask *Mask `json:"mask,omitempty"`
 }
 
 // Temperature keeps the raw sensor value next to the corrected body
@@ -345,6 +355,11 @@ func (e *Entry) Validate() error {
 			return bad("override", err.Error())
 		}
 	}
+	if e.Mask != nil {
+		if err := e.Mask.validate(); err != nil {
+			return bad("mask", err.Error())
+		}
+	}
 	for _, s := range e.texts() {
 		if len(s) > 256 || !utf8.ValidString(s) {
 			return bad("text", "strings must be valid UTF-8 of at most 256 bytes")
@@ -354,7 +369,7 @@ func (e *Entry) Validate() error {
 }
 
 func (e *Entry) texts() []string {
-	t := []string{e.BootID, e.PolicyVersion, e.Credential.Result, e.Credential.Subject, e.Alert}
+	t := []string{e.BootID, e.PolicyVersion, e.Credential.Result, e.Credential.Subject, e.Alert, e.Guard, e.Amends}
 	if e.Visitor != nil {
 		t = append(t, e.Visitor.texts()...)
 	}
