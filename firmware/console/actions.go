@@ -2,6 +2,7 @@ package console
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -33,7 +34,7 @@ func (c *Console) post(a action) http.HandlerFunc {
 		}
 		e, err := a(r, body)
 		if err != nil {
-			writeJSON(w, http.StatusBadRequest, map[string]string{"error": err.Error()})
+			writeError(w, err)
 			return
 		}
 		c.opts.Logger.Info("guard action", "path", r.URL.Path, "seq", e.Seq, "decision", e.Decision)
@@ -73,58 +74,126 @@ func decode(body []byte, v any, example string) error {
 	return nil
 }
 
-// manual takes {"temp_c": 36.6}: a reading with a handheld thermometer.
-func (c *Console) manual(r *http.Request, body []byte) (wire.Entry, error) {
-	var req struct {
-		TempC *float64 `json:"temp_c"`
-	}
-	if err := decode(body, &req, `{"temp_c": 36.6}`); err != nil || req.TempC == nil {
-		return wire.Entry{}, fmt.Errorf(`send {"temp_c": 36.6}: the temperature in °C`)
-	}
-	t := policy.Celsius(*req.TempC)
-	return c.lane.Amend(r.Context(), screening.Amend{Temperature: &t})
+// on is the entry every action names: the one on the guard's screen.
+type on struct {
+	Entry string `json:"entry"`
 }
 
-// mask takes {"worn": true} from the guard's mask check (口罩).
+func (o on) check() error {
+	if o.Entry == "" || len(o.Entry) > 64 {
+		return errors.New(`entry: name the entry on screen the action is about ("entry": its id)`)
+	}
+	return nil
+}
+
+// manual takes {"entry": id, "temp_c": 36.6}: a reading with a handheld
+// thermometer for a person the unit's thermometer could not measure.
+func (c *Console) manual(r *http.Request, body []byte) (wire.Entry, error) {
+	var req struct {
+		on
+		TempC *float64 `json:"temp_c"`
+	}
+	if err := decode(body, &req, `{"entry": "…", "temp_c": 36.6}`); err != nil || req.TempC == nil {
+		return wire.Entry{}, fmt.Errorf(`send {"entry": "…", "temp_c": 36.6}: the temperature in °C`)
+	}
+	if err := req.check(); err != nil {
+		return wire.Entry{}, err
+	}
+	t := policy.Celsius(*req.TempC)
+	return c.lane.Amend(r.Context(), req.Entry, screening.Amend{Temperature: &t, By: c.actor(r)})
+}
+
+// mask takes {"entry": id, "worn": false} from the guard's mask mark (口罩).
 func (c *Console) mask(r *http.Request, body []byte) (wire.Entry, error) {
 	var req struct {
+		on
 		Worn *bool `json:"worn"`
 	}
-	if err := decode(body, &req, `{"worn": true}`); err != nil || req.Worn == nil {
-		return wire.Entry{}, fmt.Errorf(`send {"worn": true} or {"worn": false}`)
+	if err := decode(body, &req, `{"entry": "…", "worn": true}`); err != nil || req.Worn == nil {
+		return wire.Entry{}, fmt.Errorf(`send {"entry": "…", "worn": true} or {"entry": "…", "worn": false}`)
+	}
+	if err := req.check(); err != nil {
+		return wire.Entry{}, err
 	}
 	m := policy.MaskMissing
 	if *req.Worn {
 		m = policy.MaskWorn
 	}
-	return c.lane.Amend(r.Context(), screening.Amend{Mask: m})
+	return c.lane.Amend(r.Context(), req.Entry, screening.Amend{Mask: m, By: c.actor(r)})
 }
 
-// override takes {"decision": "allow", "reason": "…", "guard": "…"}.
+// recheck takes {"entry": id}: measure the person on screen again.
+func (c *Console) recheck(r *http.Request, body []byte) (wire.Entry, error) {
+	var req on
+	if err := decode(body, &req, `{"entry": "…"}`); err != nil {
+		return wire.Entry{}, err
+	}
+	if err := req.check(); err != nil {
+		return wire.Entry{}, err
+	}
+	return c.lane.Recheck(r.Context(), req.Entry, c.actor(r))
+}
+
+// override takes {"entry": id, "decision": "allow", "reason": "…"} and,
+// when the guard went by a handheld reading, "temp_c". The guard is the
+// one signed in; the reason is audited.
 func (c *Console) override(r *http.Request, body []byte) (wire.Entry, error) {
 	var req struct {
+		on
 		Decision wire.Decision `json:"decision"`
 		Reason   string        `json:"reason"`
-		Guard    string        `json:"guard"`
+		TempC    *float64      `json:"temp_c"`
 	}
-	if err := decode(body, &req, `{"decision": "allow", "reason": "…", "guard": "…"}`); err != nil {
+	if err := decode(body, &req, `{"entry": "…", "decision": "allow", "reason": "…"}`); err != nil {
+		return wire.Entry{}, err
+	}
+	if err := req.check(); err != nil {
 		return wire.Entry{}, err
 	}
 	if req.Decision != wire.Allow && req.Decision != wire.Deny {
 		return wire.Entry{}, fmt.Errorf("decision: %q; a guard overrides to allow or deny", req.Decision)
 	}
-	if err := text("reason", req.Reason, 4, 120); err != nil {
+	if err := text("reason", req.Reason, 2, 120); err != nil {
 		return wire.Entry{}, fmt.Errorf("%w: every override needs a reason, it is audited", err)
 	}
-	if err := text("guard", req.Guard, 1, 32); err != nil {
-		return wire.Entry{}, fmt.Errorf("%w: say who is overriding", err)
+	by := c.actor(r)
+	if by == "" {
+		return wire.Entry{}, errNotSignedIn
 	}
-	return c.lane.Override(r.Context(), req.Decision, wire.Override{By: req.Guard, Reason: req.Reason})
+	o := screening.Overrule{Decision: req.Decision, By: by, Reason: req.Reason}
+	if req.TempC != nil {
+		t := policy.Celsius(*req.TempC)
+		o.Temperature = &t
+	}
+	return c.lane.Override(r.Context(), req.Entry, o)
+}
+
+// dismiss takes {"entry": id} off the screen: the person walked away.
+func (c *Console) dismiss(w http.ResponseWriter, r *http.Request) {
+	if !sameOrigin(w, r) {
+		return
+	}
+	var req on
+	body, _ := io.ReadAll(http.MaxBytesReader(w, r.Body, 4096))
+	if err := decode(body, &req, `{"entry": "…"}`); err != nil {
+		writeError(w, err)
+		return
+	}
+	if err := req.check(); err != nil {
+		writeError(w, err)
+		return
+	}
+	if err := c.lane.Dismiss(req.Entry, c.actor(r)); err != nil {
+		writeError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, req)
 }
 
 // registration is the visitor form (登记). Phone and ID arrive in full,
 // are checked, and leave this function masked: they are never stored whole.
 type registration struct {
+	on
 	Name, Phone, ID, Origin, Destination, Reason, Transport, Trip string
 }
 
@@ -135,7 +204,10 @@ var (
 
 func (c *Console) register(r *http.Request, body []byte) (wire.Entry, error) {
 	var f registration
-	if err := decode(body, &f, `{"name": "张三", "phone": "13812345678", "id": "…", "destination": "3-2-501"}`); err != nil {
+	if err := decode(body, &f, `{"entry": "…", "name": "张三", "phone": "13812345678", "id": "…", "destination": "3-2-501"}`); err != nil {
+		return wire.Entry{}, err
+	}
+	if err := f.check(); err != nil {
 		return wire.Entry{}, err
 	}
 	if err := f.validate(); err != nil {
@@ -149,7 +221,7 @@ func (c *Console) register(r *http.Request, body []byte) (wire.Entry, error) {
 		// the gate. The log names the fix, never the numbers.
 		c.opts.Logger.Error("visitor registered without full numbers", "err", err)
 	}
-	return c.lane.Amend(r.Context(), screening.Amend{Visitor: &v})
+	return c.lane.Amend(r.Context(), f.Entry, screening.Amend{Visitor: &v, By: c.actor(r)})
 }
 
 // fullNumbers reports whether the running policy demands visitors' full

@@ -10,4 +10,16 @@ type Guard struct {
 
 // signedIn is the guard whose session r carries; nil when none.
 // TODO(sign-in): sessions are being built; until then nobody is signed in.
-func (c *Console) signedIn(r *http.Request) *Guard { return nil }
+func (c *Console) signedIn(r *http.Request) *Guard { return c.testGuard }
+
+// OnDuty is the roster id of the guard on duty at this lane; "" when
+// nobody is signed in.
+func (c *Console) OnDuty() string { return "" }
+
+// actor is the roster id of the guard acting in r; "" when none.
+func (c *Console) actor(r *http.Request) string {
+	if g := c.signedIn(r); g != nil {
+		return g.ID
+	}
+	return ""
+}

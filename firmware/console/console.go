@@ -18,7 +18,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"sync"
 	"time"
 
 	"github.com/kakou/kakou/firmware/credential"
@@ -26,15 +25,21 @@ import (
 	"github.com/kakou/kakou/firmware/wire"
 )
 
-// Lane is what the console needs from the running unit.
+// Lane is what the console needs from the running unit. Every action
+// names the entry on the guard's screen that it is about (screening's
+// person.go); by is the guard acting.
 type Lane interface {
-	// Amend screens the last person again with what the guard added: a
-	// temperature taken by hand, the mask check, a completed registration.
-	Amend(ctx context.Context, a screening.Amend) (wire.Entry, error)
-	// Override records the guard overruling the last decision.
-	Override(ctx context.Context, d wire.Decision, o wire.Override) (wire.Entry, error)
-	// Prefill is what the last person's pre-registration code carried.
-	Prefill() *credential.Visitor
+	// Amend screens the person again with what the guard added: a
+	// temperature taken by hand, the mask mark, a completed registration.
+	Amend(ctx context.Context, on string, a screening.Amend) (wire.Entry, error)
+	// Override records the guard overruling the decision.
+	Override(ctx context.Context, on string, o screening.Overrule) (wire.Entry, error)
+	// Recheck measures the person again.
+	Recheck(ctx context.Context, on, by string) (wire.Entry, error)
+	// Dismiss takes a result off the screen; nothing is decided.
+	Dismiss(on, by string) error
+	// OnScreen is what awaits the guard and the latest results.
+	OnScreen() (open, recent []screening.Shown)
 	Devices() []wire.Device
 	UplinkConnected() bool
 	Counts(ctx context.Context, since time.Time) (map[wire.Decision]int, error)
@@ -60,7 +65,16 @@ type Options struct {
 	// FullNumbers reports whether the running policy demands full
 	// numbers; nil: never.
 	FullNumbers func() bool
+	// StaleAfter greys a result out on screen once it is this old, so a
+	// guard glancing up does not take an old result for the person in
+	// front of them; DefaultStaleAfter when zero.
+	StaleAfter time.Duration
 }
+
+// DefaultStaleAfter is how long a result looks current: a busy lane
+// screens someone every 1.5-3 s, a quiet gate keeps a result readable
+// while the guard walks over.
+const DefaultStaleAfter = 20 * time.Second
 
 // Console serves the guard's page and its small JSON API.
 type Console struct {
@@ -70,8 +84,7 @@ type Console struct {
 	ln   net.Listener
 	tls  bool // StartTLS gave a certificate; see tls.go
 
-	mu   sync.Mutex
-	last *wire.Entry
+	testGuard *Guard // set by tests until sign-in exists; see auth.go
 }
 
 //go:embed web
@@ -88,16 +101,12 @@ func New(lane Lane, opts Options) *Console {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
+	if opts.StaleAfter <= 0 {
+		opts.StaleAfter = DefaultStaleAfter
+	}
 	c := &Console{lane: lane, opts: opts}
 	c.srv = &http.Server{Handler: c.Handler(), ReadHeaderTimeout: 5 * time.Second}
 	return c
-}
-
-// Record shows e as the latest result; the unit calls it once e is durable.
-func (c *Console) Record(e wire.Entry) {
-	c.mu.Lock()
-	c.last = &e
-	c.mu.Unlock()
 }
 
 // Handler routes the page and the API.
@@ -115,6 +124,8 @@ func (c *Console) Handler() http.Handler {
 	mux.HandleFunc("POST /api/mask", c.post(c.mask))
 	mux.HandleFunc("POST /api/register", c.post(c.register))
 	mux.HandleFunc("POST /api/override", c.post(c.override))
+	mux.HandleFunc("POST /api/recheck", c.post(c.recheck))
+	mux.HandleFunc("POST /api/dismiss", c.dismiss)
 	mux.HandleFunc("POST /api/cancel-wait", c.cancelWait)
 	return mux
 }
@@ -141,17 +152,23 @@ func (c *Console) URL() string { return c.scheme() + "://" + c.ln.Addr().String(
 func (c *Console) Shutdown(ctx context.Context) error { return c.srv.Shutdown(ctx) }
 
 type stateJSON struct {
-	Site     string                `json:"site"`
-	Unit     string                `json:"unit"`
-	Lane     wire.Lane             `json:"lane"`
-	Last     *wire.Entry           `json:"last"`
-	Devices  []wire.Device         `json:"devices"`
-	Uplink   bool                  `json:"uplink_connected"`
-	Today    map[wire.Decision]int `json:"today"`
-	ManualOK bool                  `json:"manual_entry"`
-	Prefill  *credential.Visitor   `json:"prefill,omitempty"`
-	Count    *screening.Count      `json:"count"` // null without a site gateway
-	Held     *screening.Held       `json:"held"`  // null unless someone is held at the gate
+	Site string    `json:"site"`
+	Unit string    `json:"unit"`
+	Lane wire.Lane `json:"lane"`
+	// Now is the unit's clock, so the page ages results against the
+	// clock that stamped them, not the phone's.
+	Now        time.Time `json:"now"`
+	StaleAfter float64   `json:"stale_after_s"`
+	// Open are the results awaiting the guard, oldest first; Recent the
+	// latest others, newest first (the strip under the result).
+	Open    []screening.Shown     `json:"open"`
+	Recent  []screening.Shown     `json:"recent"`
+	Devices []wire.Device         `json:"devices"`
+	Uplink  bool                  `json:"uplink_connected"`
+	Today   map[wire.Decision]int `json:"today"`
+	Count   *screening.Count      `json:"count"` // null without a site gateway
+	Held    *screening.Held       `json:"held"`  // null unless someone is held at the gate
+	Guard   *Guard                `json:"guard"` // null: nobody signed in on this device
 }
 
 func (c *Console) state(w http.ResponseWriter, r *http.Request) {
@@ -161,13 +178,11 @@ func (c *Console) state(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		c.opts.Logger.Warn("console: counts", "err", err)
 	}
-	c.mu.Lock()
-	last := c.last
-	c.mu.Unlock()
+	open, recent := c.lane.OnScreen()
 	writeJSON(w, http.StatusOK, stateJSON{Site: c.opts.Site, Unit: c.opts.Unit, Lane: c.opts.Lane,
-		Last: last, Devices: c.lane.Devices(), Uplink: c.lane.UplinkConnected(), Today: today,
-		ManualOK: last != nil && last.Temperature == nil, Prefill: c.lane.Prefill(),
-		Count: c.lane.Count(), Held: c.lane.Held()})
+		Now: now, StaleAfter: c.opts.StaleAfter.Seconds(), Open: open, Recent: recent,
+		Devices: c.lane.Devices(), Uplink: c.lane.UplinkConnected(), Today: today,
+		Count: c.lane.Count(), Held: c.lane.Held(), Guard: c.signedIn(r)})
 }
 
 func writeJSON(w http.ResponseWriter, code int, v any) {

@@ -47,7 +47,7 @@ type Checks struct {
 	HealthCode   HealthCodeCheck  `toml:"health_code" json:"health_code"`
 	TravelCard   OutcomeCheck     `toml:"travel_card" json:"travel_card"`
 	NucleicAcid  NucleicAcidCheck `toml:"nucleic_acid" json:"nucleic_acid"`
-	Mask         OutcomeCheck     `toml:"mask" json:"mask"`
+	Mask         MaskCheck        `toml:"mask" json:"mask"`
 	ResidentPass PassCheck        `toml:"resident_pass" json:"resident_pass"`
 	Visitor      VisitorCheck     `toml:"visitor" json:"visitor"`
 	Courier      Check            `toml:"courier" json:"courier"`
@@ -84,6 +84,26 @@ type OutcomeCheck struct {
 	Mode    Mode          `toml:"mode" json:"mode"`
 	Outcome wire.Decision `toml:"outcome" json:"outcome"`
 }
+
+// MaskCheck is the mask rule (口罩). Confirm says how the guard takes
+// part: "guard" (the default) has the guard confirm each person, and an
+// unconfirmed mask is logged as such; "exception" counts everyone as
+// wearing one unless the guard marks them 未戴口罩 while they are on
+// screen — for a busy entrance where nobody can press a button per
+// person (docs/product.md "What a checkpoint checks": mask).
+type MaskCheck struct {
+	Mode    Mode          `toml:"mode" json:"mode"`
+	Outcome wire.Decision `toml:"outcome" json:"outcome"`
+	Confirm MaskConfirm   `toml:"confirm" json:"confirm"`
+}
+
+// MaskConfirm is how a mask is confirmed.
+type MaskConfirm string
+
+const (
+	MaskByGuard     MaskConfirm = "guard"
+	MaskByException MaskConfirm = "exception"
+)
 
 // HealthCodeCheck judges a health code (健康码). Statuses not in Accept
 // lead to Outcome; timeouts and failed verifications follow their fallback;

@@ -180,6 +180,7 @@ func (p *Policy) applyDefaults() {
 		c.NucleicAcid.AppliesTo = []Group{Residents, Visitors}
 	}
 	orStr(&c.Mask.Outcome, wire.Deny)
+	orStr(&c.Mask.Confirm, MaskByGuard)
 	if c.ResidentPass.Accept == nil {
 		c.ResidentPass.Accept = []credential.Status{credential.StatusValid}
 	}

@@ -47,6 +47,8 @@ var (
 	ReasonMaskWorn      = wire.Reason{Code: "mask_worn", ZH: "已佩戴口罩", EN: "mask worn"}
 	ReasonMaskMissing   = wire.Reason{Code: "mask_missing", ZH: "未佩戴口罩", EN: "no mask"}
 	ReasonMaskUnchecked = wire.Reason{Code: "mask_unchecked", ZH: "口罩未确认", EN: "mask not confirmed by the guard"}
+	// ReasonMaskByException: worn, because the guard did not mark otherwise.
+	ReasonMaskByException = wire.Reason{Code: "mask_unmarked", ZH: "口罩：值守人员未标记未戴", EN: "mask: not marked missing by the guard"}
 
 	ReasonPassValid   = wire.Reason{Code: "pass_valid", ZH: "出入证有效", EN: "pass valid"}
 	ReasonPassExpired = wire.Reason{Code: "pass_expired", ZH: "出入证已过期", EN: "pass expired"}

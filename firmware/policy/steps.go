@@ -182,8 +182,10 @@ func (e *eval) nucleicAcid() {
 	}
 }
 
-// mask applies the guard's mask toggle. "Not confirmed" is logged only
-// where the mask is a hard rule, so the record shows it was not checked.
+// mask applies the guard's mask mark. Under confirmation by exception
+// an unmarked person counts as wearing one, and the reason says so; under
+// confirmation by the guard, "not confirmed" is logged only where the mask
+// is a hard rule, so the record shows it was not checked.
 func (e *eval) mask() {
 	m := e.p.Checks.Mask
 	switch {
@@ -192,6 +194,8 @@ func (e *eval) mask() {
 		e.fail(m.Mode, m.Outcome, ReasonMaskMissing)
 	case e.in.Mask == MaskWorn:
 		e.log(ReasonMaskWorn)
+	case m.Confirm == MaskByException:
+		e.log(ReasonMaskByException)
 	case m.Mode == Hard:
 		e.log(ReasonMaskUnchecked)
 	}

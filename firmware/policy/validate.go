@@ -134,6 +134,7 @@ func (ch Checks) check(c *checker) {
 	oneOf(c, "checks.travel_card.outcome", ch.TravelCard.Outcome, failOutcome...)
 	ch.NucleicAcid.check(c)
 	oneOf(c, "checks.mask.outcome", ch.Mask.Outcome, wire.Deny, wire.PersuadeReturn)
+	oneOf(c, "checks.mask.confirm", ch.Mask.Confirm, MaskByGuard, MaskByException)
 	checkStatuses(c, "checks.resident_pass.accept", ch.ResidentPass.Accept, ch.ResidentPass.Mode)
 	oneOf(c, "checks.resident_pass.outcome", ch.ResidentPass.Outcome, failOutcome...)
 	oneOf(c, "checks.visitor.action", ch.Visitor.Action, wire.Register, wire.PersuadeReturn, wire.Deny)

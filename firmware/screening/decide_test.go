@@ -37,7 +37,7 @@ func TestRegisteringAVisitorLetsThemInWithTheirDetailsMasked(t *testing.T) {
 	var decided []wire.Entry
 	led := &memLedger{}
 	p, _ := New(fixedThermo{t: policy.Celsius(36.1)}, sim.Must(nil), led, options(&decided))
-	if _, err := p.Amend(context.Background(), Amend{Mask: policy.MaskWorn}); !errors.Is(err, ErrNobody) {
+	if _, err := p.Amend(context.Background(), "id-1", Amend{Mask: policy.MaskWorn}); !errors.Is(err, ErrNotOnScreen) {
 		t.Fatalf("amend before any scan: %v", err)
 	}
 	first, _ := p.Screen(context.Background(), []byte("https://example.com"))
@@ -45,12 +45,15 @@ func TestRegisteringAVisitorLetsThemInWithTheirDetailsMasked(t *testing.T) {
 		t.Fatalf("unknown code: %s", first.Decision)
 	}
 	v := &wire.Visitor{Name: "张三", Phone: wire.MaskPhone("13812345678"), Destination: "3-2-501"}
-	e, err := p.Amend(context.Background(), Amend{Visitor: v})
+	e, err := p.Amend(context.Background(), first.ID, Amend{Visitor: v, By: "g-wang"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if e.Decision != wire.Allow || e.Visitor == nil || e.Visitor.Phone != "138****5678" || e.Temperature == nil {
 		t.Fatalf("after registration: %s %+v", e.Decision, e.Visitor)
+	}
+	if e.Amends != first.ID || e.Guard != "g-wang" {
+		t.Fatalf("registration names entry %q by guard %q, want %q by g-wang", e.Amends, e.Guard, first.ID)
 	}
 }
 
@@ -58,11 +61,11 @@ func TestOverrideRecordsWhoWhyAndWhichEntry(t *testing.T) {
 	var decided []wire.Entry
 	p, _ := New(fixedThermo{t: policy.Celsius(36.1)}, sim.Must(nil), &memLedger{}, options(&decided))
 	first, _ := p.Screen(context.Background(), nil)
-	e, err := p.Override(context.Background(), wire.Allow, wire.Override{By: "王师傅", Reason: "elderly resident, no phone"})
+	e, err := p.Override(context.Background(), first.ID, Overrule{Decision: wire.Allow, By: "王师傅", Reason: "elderly resident, no phone"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if e.Decision != wire.Allow || e.Override == nil || e.Override.Replaces != first.ID ||
+	if e.Decision != wire.Allow || e.Override == nil || e.Override.Replaces != first.ID || e.Amends != first.ID ||
 		e.Reasons[0].Code != "guard_override" || e.Validate() != nil {
 		t.Fatalf("override entry: %+v %+v", e, e.Override)
 	}

@@ -41,7 +41,8 @@ type Held struct {
 
 type hold struct {
 	Held
-	done chan struct{} // closed when the hold ends, however it ends
+	person *person
+	done   chan struct{} // closed when the hold ends, however it ends
 }
 
 // Held returns the person held at this lane, or nil.
@@ -68,21 +69,25 @@ func (p *Pipeline) Cancel() (Held, error) {
 	return h, nil
 }
 
-// holdLocked starts, updates or ends the hold after an entry for the last
-// person was logged. Callers hold mu.
-func (p *Pipeline) holdLocked(e wire.Entry) {
+// holdLocked starts, updates or ends the hold after an entry for pr was
+// logged. Callers hold mu.
+func (p *Pipeline) holdLocked(pr *person) {
+	e := pr.entry
 	switch {
 	case e.Decision == wire.Wait && e.Lane == wire.LaneIn && p.hold == nil:
 		now, _ := p.opts.Now()
-		p.hold = &hold{Held: Held{Entry: e, Since: now}, done: make(chan struct{})}
+		p.hold = &hold{Held: Held{Entry: e, Since: now}, person: pr, done: make(chan struct{})}
 		args := []any{"seq", e.Seq}
 		if f := p.flow; f != nil {
 			args = append(args, "occupancy", f.Occupancy, "capacity", f.Capacity, "waiting", f.Waiting)
 		}
 		p.opts.Logger.Info("holding the person at the gate until the site has room", args...)
-	case e.Decision == wire.Wait && p.hold != nil:
+	case p.hold == nil || p.hold.person != pr:
+		// Someone else: a hold is only ever on the person last screened,
+		// and the next scan ends it.
+	case e.Decision == wire.Wait:
 		p.hold.Entry = e // the guard amended them; still waiting
-	case p.hold != nil:
+	default:
 		p.endHoldLocked("decided again: " + string(e.Decision))
 	}
 }
@@ -101,14 +106,15 @@ func (p *Pipeline) releaseLocked(ctx context.Context) error {
 	if p.hold == nil {
 		return nil
 	}
-	d := p.evaluateLocked()
+	pr := p.hold.person
+	d := p.evaluateLocked(pr)
 	if d.Outcome == wire.Wait {
 		return nil
 	}
 	if d.Outcome == wire.Allow {
 		d.Reasons = slices.Insert(d.Reasons, 0, policy.ReasonAdmittedAfterWait)
 	}
-	_, err := p.commitDecisionLocked(ctx, d)
+	_, err := p.commitDecisionLocked(ctx, pr, d, p.opts.OnDuty())
 	return err
 }
 

@@ -75,6 +75,10 @@ type Options struct {
 	// AwaitFlow makes an entrance behind a gateway count as full until it
 	// holds a flow (see occupancyLocked).
 	AwaitFlow bool
+	// OnDuty is the roster id of the guard signed in at the lane's
+	// console, recorded on every scanned entry; nil or "": nobody is, and
+	// the lane screens unattended.
+	OnDuty func() string
 }
 
 // Pipeline screens one lane.
@@ -88,11 +92,10 @@ type Pipeline struct {
 	// gateway's flow and the next scan never interleave, and guards the
 	// fields below.
 	mu       sync.Mutex
-	last     person
-	fevers   map[string]time.Time // code → last fever reading, within the re-check window
-	flow     *wire.Flow           // the gateway's latest; nil without a gateway (flow.go)
-	admitted admissions           // this lane's admissions after flow.AfterSeq
-	hold     *hold                // the person told to wait, nil when none (hold.go)
+	people   []*person  // the guard's screen: see person.go
+	flow     *wire.Flow // the gateway's latest; nil without a gateway (flow.go)
+	admitted admissions // this lane's admissions after flow.AfterSeq
+	hold     *hold      // the person told to wait, nil when none (hold.go)
 }
 
 // New checks opts and returns a pipeline.
@@ -121,7 +124,10 @@ func New(th Thermometer, sc Scanner, l Ledger, opts Options) (*Pipeline, error) 
 	if opts.HoldTimeout <= 0 {
 		opts.HoldTimeout = DefaultHoldTimeout
 	}
-	return &Pipeline{thermo: th, scan: sc, ledger: l, opts: opts, fevers: map[string]time.Time{}}, nil
+	if opts.OnDuty == nil {
+		opts.OnDuty = func() string { return "" }
+	}
+	return &Pipeline{thermo: th, scan: sc, ledger: l, opts: opts}, nil
 }
 
 // Run screens people until ctx ends or the scanner's stream does. A failure
@@ -146,23 +152,56 @@ func (p *Pipeline) Run(ctx context.Context) error {
 	}
 }
 
-// Screen takes one person from code to a durable, decided entry.
+// Screen takes one person from code to a durable, decided entry. A scan
+// of the verified pass or code of someone on screen awaiting a re-check
+// is their re-check (they scanned again as told); any other scan, and
+// every scan of no code or an unreadable one, is a new person.
 func (p *Pipeline) Screen(ctx context.Context, code []byte) (wire.Entry, error) {
-	in := policy.Input{Lane: p.opts.Lane, Credential: p.opts.Credentials.Check(ctx, code)}
+	cred := p.opts.Credentials.Check(ctx, code)
 	r, err := p.thermo.Measure(ctx)
 	if err != nil {
-		in.ThermometerErr = err
 		p.opts.Logger.Warn("thermometer reading failed", "err", err)
-	} else {
-		in.Reading = &r
+	}
+	reading := &r
+	if err != nil {
+		reading = nil
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.hold != nil {
 		p.endHoldLocked("the next person was screened")
 	}
-	p.last = person{key: string(code), in: in}
-	return p.decideLocked(ctx)
+	pr := p.awaitingRecheckLocked(keyOf(cred.Wire))
+	if pr == nil {
+		pr = &person{key: keyOf(cred.Wire), in: policy.Input{Lane: p.opts.Lane}}
+		p.rememberLocked(pr)
+	}
+	pr.in.Credential = cred
+	p.takeReadingLocked(pr, reading, err)
+	return p.decideLocked(ctx, pr, p.opts.OnDuty())
+}
+
+// keyOf identifies a person by a credential that names them; people with
+// no code, or one that did not verify, share no key.
+func keyOf(c wire.Credential) string {
+	if c.Subject == "" || c.Kind == wire.CredentialNone || c.Kind == wire.CredentialUnknown {
+		return ""
+	}
+	return string(c.Kind) + ":" + c.Subject
+}
+
+// awaitingRecheckLocked is the person on screen with key whose result asks
+// them to be measured again, or nil. Callers hold mu.
+func (p *Pipeline) awaitingRecheckLocked(key string) *person {
+	if key == "" {
+		return nil
+	}
+	for _, pr := range p.people {
+		if pr.key == key && pr.open() && pr.entry.Decision == wire.Recheck {
+			return pr
+		}
+	}
+	return nil
 }
 
 // celsius converts at the JSON edge, to the 0.01 °C the sensors resolve.

@@ -166,7 +166,7 @@ func TestRunScreensTheWholeCrowd(t *testing.T) {
 	}
 }
 
-func TestScreenManualRescreensTheLastPersonWithTheGuardsReading(t *testing.T) {
+func TestAHandTakenTemperatureRescreensThePersonTheThermometerMissed(t *testing.T) {
 	var decided []wire.Entry
 	led := &memLedger{}
 	p, _ := New(fixedThermo{err: errors.New("thermometer fault")}, sim.Must(nil), led, options(&decided))
@@ -174,7 +174,14 @@ func TestScreenManualRescreensTheLastPersonWithTheGuardsReading(t *testing.T) {
 	if err != nil || first.Decision != wire.Recheck {
 		t.Fatalf("faulty thermometer: %+v %v", first, err)
 	}
-	e, err := p.ScreenManual(context.Background(), policy.Celsius(36.6))
+	manual := func(c float64) (wire.Entry, error) {
+		t := policy.Celsius(c)
+		return p.Amend(context.Background(), first.ID, Amend{Temperature: &t})
+	}
+	if _, err := manual(3.66); err == nil {
+		t.Fatal("3.66 °C accepted as a body temperature")
+	}
+	e, err := manual(36.6)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -184,8 +191,5 @@ func TestScreenManualRescreensTheLastPersonWithTheGuardsReading(t *testing.T) {
 	}
 	if len(led.entries) != 2 || led.entries[0].Decision != wire.Recheck {
 		t.Fatal("the first entry must stay in the ledger as it was")
-	}
-	if _, err := p.ScreenManual(context.Background(), policy.Celsius(3.66)); err == nil {
-		t.Fatal("3.66 °C accepted as a body temperature")
 	}
 }

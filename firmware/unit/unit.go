@@ -16,7 +16,6 @@ import (
 	"github.com/google/uuid"
 	"github.com/kakou/kakou/firmware/clock"
 	"github.com/kakou/kakou/firmware/console"
-	"github.com/kakou/kakou/firmware/credential"
 	"github.com/kakou/kakou/firmware/ledger"
 	"github.com/kakou/kakou/firmware/policy"
 	"github.com/kakou/kakou/firmware/screening"
@@ -116,6 +115,7 @@ func (u *Unit) build() error {
 		Policy: u.policy.Current, Credentials: u.rules.verifier,
 		Now: u.clock.Now, NewID: newID, Decided: u.decided, Logger: u.log.With("part", "screening"),
 		HoldTimeout: u.cfg.Flow.HoldTimeout.Duration, AwaitFlow: u.cfg.Flow.AwaitGateway,
+		OnDuty: func() string { return u.console.OnDuty() },
 	})
 	if err != nil {
 		return fmt.Errorf("unit: %w", err)
@@ -130,16 +130,20 @@ func (u *Unit) build() error {
 	return nil
 }
 
-// Amend, Override, Prefill, UplinkConnected, Counts, Count, Held and
-// Cancel serve the guard console.
-func (u *Unit) Amend(ctx context.Context, a screening.Amend) (wire.Entry, error) {
-	return u.pipeline.Amend(ctx, a)
+// Amend, Override, Recheck, Dismiss, OnScreen, UplinkConnected, Counts,
+// Count, Held and Cancel serve the guard console.
+func (u *Unit) Amend(ctx context.Context, on string, a screening.Amend) (wire.Entry, error) {
+	return u.pipeline.Amend(ctx, on, a)
 }
-func (u *Unit) Override(ctx context.Context, d wire.Decision, o wire.Override) (wire.Entry, error) {
-	return u.pipeline.Override(ctx, d, o)
+func (u *Unit) Override(ctx context.Context, on string, o screening.Overrule) (wire.Entry, error) {
+	return u.pipeline.Override(ctx, on, o)
 }
-func (u *Unit) Prefill() *credential.Visitor { return u.pipeline.Prefill() }
-func (u *Unit) UplinkConnected() bool        { return u.uplink.Connected() }
+func (u *Unit) Recheck(ctx context.Context, on, by string) (wire.Entry, error) {
+	return u.pipeline.Recheck(ctx, on, by)
+}
+func (u *Unit) Dismiss(on, by string) error                { return u.pipeline.Dismiss(on, by) }
+func (u *Unit) OnScreen() (open, recent []screening.Shown) { return u.pipeline.OnScreen() }
+func (u *Unit) UplinkConnected() bool                      { return u.uplink.Connected() }
 func (u *Unit) Counts(ctx context.Context, since time.Time) (map[wire.Decision]int, error) {
 	return u.ledger.Counts(ctx, since)
 }
@@ -158,7 +162,6 @@ func (u *Unit) decided(e wire.Entry) {
 	}
 	u.log.Info("entry", args...)
 	u.outputs.show(e)
-	u.console.Record(e)
 	u.uplink.Notify()
 }
 
