@@ -71,6 +71,7 @@ func TestConsoleIntegrationChromiumManualEntry(t *testing.T) {
 func TestConsoleIntegrationChromiumRegistersAVisitorAndRecordsAnOverride(t *testing.T) {
 	browser := chromium(t)
 	c, l := newWorkingLane(t)
+	c.testGuard = &Guard{ID: "g-wang", Name: "王师傅"}
 	if err := c.Start("127.0.0.1:0"); err != nil {
 		t.Fatal(err)
 	}
@@ -98,7 +99,7 @@ func TestConsoleIntegrationChromiumRegistersAVisitorAndRecordsAnOverride(t *test
 	}
 	err = chromedp.Do(ctx,
 		chromedp.SetValue(chromedp.CSS("#ov-decision"), "deny"),
-		fill("#ov-guard", "王师傅"), fill("#ov-reason", "访客拒绝出示行程"),
+		fill("#ov-reason", "访客拒绝出示行程"),
 		chromedp.Click(chromedp.CSS("#ov-submit")),
 		chromedp.WaitVisible(chromedp.CSS("#result.deny")),
 	)
@@ -113,7 +114,7 @@ func TestConsoleIntegrationChromiumRegistersAVisitorAndRecordsAnOverride(t *test
 	if reg.Visitor == nil || reg.Visitor.ID != "110***********1234" || reg.Visitor.Trip != "G1234" {
 		t.Fatalf("registration entry: %+v", reg.Visitor)
 	}
-	if ov.Decision != wire.Deny || ov.Override == nil || ov.Override.By != "王师傅" || ov.Override.Replaces != reg.ID {
+	if ov.Decision != wire.Deny || ov.Override == nil || ov.Override.By != "g-wang" || ov.Guard != "g-wang" || ov.Override.Replaces != reg.ID {
 		t.Fatalf("override entry: %s %+v", ov.Decision, ov.Override)
 	}
 }

@@ -67,20 +67,18 @@ func newLaneUnder(t *testing.T, th screening.Thermometer, pol func() policy.Poli
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { led.Close() })
-	var c *Console
 	n := 0
 	p, err := screening.New(th, sim.Must(nil), led, screening.Options{
 		Site: "sunshine-garden", Unit: "north-gate", Lane: wire.LaneIn, Policy: pol,
 		Credentials: &credential.Verifier{},
 		Now:         func() (time.Time, bool) { return time.Now(), true },
 		NewID:       func() string { n++; return fmt.Sprintf("id-%d", n) },
-		Decided:     func(e wire.Entry) { c.Record(e) },
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
 	l := lane{p, led}
-	c = New(l, Options{Site: "sunshine-garden", Unit: "north-gate", Lane: wire.LaneIn})
+	c := New(l, Options{Site: "sunshine-garden", Unit: "north-gate", Lane: wire.LaneIn})
 	return c, l
 }
 
@@ -105,10 +103,13 @@ func TestManualTemperatureRefusesBadRequests(t *testing.T) {
 		code               int
 	}{
 		{"not JSON", "36.6", "", 400},
-		{"no temperature", `{}`, "", 400},
-		{"another site's page", `{"temp_c": 36.6}`, "http://evil.example", 403},
-		{"not a body temperature", `{"temp_c": 3.66}`, "", 400},
-		{"accepted", `{"temp_c": 36.6}`, "http://unit.local", 200},
+		{"no temperature", `{"entry": "id-1"}`, "", 400},
+		{"no entry", `{"temp_c": 36.6}`, "", 400},
+		{"an entry never on screen", `{"entry": "id-9", "temp_c": 36.6}`, "", 409},
+		{"another site's page", `{"entry": "id-1", "temp_c": 36.6}`, "http://evil.example", 403},
+		{"not a body temperature", `{"entry": "id-1", "temp_c": 3.66}`, "", 400},
+		{"accepted", `{"entry": "id-1", "temp_c": 36.6}`, "http://unit.local", 200},
+		{"the same entry again", `{"entry": "id-1", "temp_c": 36.6}`, "http://unit.local", 409},
 	}
 	for _, tc := range cases {
 		if w := post(t, c.Handler(), tc.body, tc.origin); w.Code != tc.code || !strings.Contains(w.Body.String(), "{") {
@@ -132,7 +133,7 @@ func TestStateOffersAPreRegistrationToPrefillTheForm(t *testing.T) {
 	}
 	w := httptest.NewRecorder()
 	c.Handler().ServeHTTP(w, httptest.NewRequest("GET", "/api/state", nil))
-	if !strings.Contains(w.Body.String(), `"prefill":{"Name":"李四"`) || !strings.Contains(w.Body.String(), "5-1-202") {
+	if !strings.Contains(w.Body.String(), `"prefill":{"Name":"李四"`) || !strings.Contains(w.Body.String(), `"open":[{"entry":{"schema":1,"id":"id-1"`) || !strings.Contains(w.Body.String(), "5-1-202") {
 		t.Fatalf("state: %s", w.Body)
 	}
 }

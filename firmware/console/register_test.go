@@ -57,7 +57,6 @@ func newPrivateLane(t *testing.T, priv *credential.Privacy, fullNumbers bool) pr
 		Policy: func() policy.Policy { return pol }, Credentials: &credential.Verifier{},
 		Now:     func() (time.Time, bool) { return time.Now(), true },
 		NewID:   func() string { n++; return fmt.Sprintf("id-%d", n) },
-		Decided: func(e wire.Entry) { c.Record(e) },
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -73,11 +72,12 @@ func newPrivateLane(t *testing.T, priv *credential.Privacy, fullNumbers bool) pr
 // register screens a visitor and posts the guard's registration form.
 func (pl privateLane) register(t *testing.T) wire.Entry {
 	t.Helper()
-	if _, err := pl.l.Screen(context.Background(), []byte("KAKOU1:VISIT:V-1")); err != nil {
+	v, err := pl.l.Screen(context.Background(), []byte("KAKOU1:VISIT:V-1"))
+	if err != nil {
 		t.Fatal(err)
 	}
-	body := fmt.Sprintf(`{"name": "李四", "phone": %q, "id": %q, "destination": "2-101"}`,
-		visitorPhone, strings.ToLower(visitorID))
+	body := fmt.Sprintf(`{"entry": %q, "name": "李四", "phone": %q, "id": %q, "destination": "2-101"}`,
+		v.ID, visitorPhone, strings.ToLower(visitorID))
 	r := httptest.NewRequest("POST", "http://unit.local/api/register", strings.NewReader(body))
 	w := httptest.NewRecorder()
 	pl.c.Handler().ServeHTTP(w, r)

@@ -65,6 +65,7 @@ func (p *Pipeline) Cancel() (Held, error) {
 		return Held{}, ErrNotHeld
 	}
 	h := p.hold.Held
+	p.hold.person.dismissed = true // they left: off the guard's screen too
 	p.endHoldLocked("the guard cancelled it: the person left")
 	return h, nil
 }

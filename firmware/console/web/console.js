@@ -8,7 +8,9 @@ const T = {
         name: "姓名", phone: "手机号", idno: "身份证号", origin: "从何处来", destination: "到访楼栋/单元", reason: "事由",
         transport: "交通方式", trip: "车次/航班号", inside: "场内", waiting: "全场等候", people: "人",
         leave: "已离开，取消等候", ovTitle: "人工处置（须填写原因，留痕备查）", ovDecision: "处置",
-        guard: "值守人员", ovReason: "原因", ovSubmit: "确认处置", visitorMark: "访客" },
+        guard: "值守人员", ovReason: "原因", ovSubmit: "确认处置", visitorMark: "访客",
+        ago: s => s < 60 ? `${s} 秒前` : `${Math.floor(s / 60)} 分钟前`, recheckBtn: "复测", dismiss: "移除（人已离开）",
+        more: n => `另有 ${n} 人待处理，点下方记录切换`, ovTemp: "手持测温 °C（依此处置时填写）" },
   en: { allow: "PASS", recheck: "MEASURE AGAIN", register: "REGISTER", wait: "PLEASE WAIT", deny: "DENIED", refer: "FEVER CLINIC",
         persuade_return: "PLEASE RETURN", ready: "Scan a code", manual: "Thermometer fault: measure with a handheld thermometer and enter it",
         submit: "Confirm", uplink: "Uplink", up: "connected", down: "offline (entries kept locally)", thermometer: "Thermometer",
@@ -18,13 +20,25 @@ const T = {
         name: "Name", phone: "Phone", idno: "ID number", origin: "Coming from", destination: "Visiting (building/unit)", reason: "Reason",
         transport: "Transport", trip: "Train/flight no.", inside: "Inside", waiting: "waiting at the site", people: "",
         leave: "Left: end the wait", ovTitle: "Guard override (reason required, audited)", ovDecision: "Decision",
-        guard: "Guard", ovReason: "Reason", ovSubmit: "Confirm override", visitorMark: "Visitor" },
+        guard: "Guard", ovReason: "Reason", ovSubmit: "Confirm override", visitorMark: "Visitor",
+        ago: s => s < 60 ? `${s} s ago` : `${Math.floor(s / 60)} min ago`, recheckBtn: "Measure again", dismiss: "Remove (person left)",
+        more: n => `${n} more waiting for you: tap one below`, ovTemp: "Handheld reading °C (if you go by it)" },
 };
 const tone = { allow: "allow", recheck: "warn", register: "warn", wait: "warn", deny: "deny", refer: "deny", persuade_return: "deny" };
 let lang = new URLSearchParams(location.search).get("lang") === "en" ? "en" : "zh";
 let state = null;
+// chosen is the entry id the guard tapped in the strip; every action names
+// the entry on screen, so a scan in between cannot redirect it.
+let chosen = null;
 const $ = id => document.getElementById(id);
 const chip = (text, cls) => { const s = document.createElement("span"); s.className = "chip " + (cls || ""); s.textContent = text; return s; };
+
+// focus is the result on screen: the one the guard chose, else the oldest
+// still waiting for them, else the latest.
+function focus() {
+  const all = [...(state.open || []), ...(state.recent || [])];
+  return all.find(s => s.entry.id === chosen) || all[0] || null;
+}
 
 function render() {
   if (!state) return;
@@ -32,20 +46,31 @@ function render() {
   document.documentElement.lang = lang === "zh" ? "zh-CN" : "en";
   $("lang").textContent = t.other;
   $("where").textContent = `${state.site} · ${state.unit} · ${t.lanes[state.lane] || state.lane}`;
-  // A wait that is no longer held (the guard ended it, it timed out) is
-  // over: the lane is ready for the next person.
-  const e = state.held ? state.held.entry : state.last && state.last.decision === "wait" ? null : state.last;
-  $("result").className = e ? tone[e.decision] || "" : "";
+  const f = focus();
+  // A result the guard dismissed (a wait they ended included) is over: the
+  // lane shows it is ready, unless the guard picked it from the strip.
+  const current = f && (f.open || f.entry.decision === "allow" || f.entry.id === chosen);
+  const e = state.held ? state.held.entry : current ? f.entry : null;
+  const age = e ? Math.max(0, Math.round((Date.parse(state.now) - Date.parse(e.time)) / 1000)) : 0;
+  $("result").className = (e ? tone[e.decision] || "" : "") + (e && age > state.stale_after_s ? " stale" : "");
+  $("age").textContent = e ? t.ago(age) : "";
   $("headline").textContent = e ? t[e.decision] || e.decision : t.ready;
+  $("result").dataset.entry = e ? e.id : "";
   const n = state.count;
   $("count").textContent = state.held && n ?
     `${t.inside} ${n.occupancy}/${n.capacity} · ${t.waiting} ${n.waiting}${lang === "zh" ? " " + t.people : ""}` : "";
   $("leave").classList.toggle("shown", !!state.held);
   $("leave").textContent = t.leave;
+  $("recheck").classList.toggle("shown", !!(f && f.open && e.decision === "recheck" && !f.manual_entry));
+  $("recheck").textContent = t.recheckBtn;
+  $("dismiss").classList.toggle("shown", !!(f && f.open && !state.held));
+  $("dismiss").textContent = t.dismiss;
+  const waiting = (state.open || []).filter(s => !f || s.entry.id !== f.entry.id).length;
+  $("pending").textContent = waiting ? t.more(waiting) : "";
   $("temp").textContent = e && e.temperature ?
     `${e.temperature.corrected_c.toFixed(1)} °C${e.temperature.source === "manual" ? t.manualMark : ""}` : "";
   $("reasons").textContent = e ? (e.reasons || []).map(r => lang === "zh" ? r.zh : r.en).join(lang === "zh" ? "；" : "; ") : "";
-  $("manual").classList.toggle("shown", state.manual_entry);
+  $("manual").classList.toggle("shown", !!(f && f.open && f.manual_entry && e.decision === "recheck"));
   $("manual-label").textContent = t.manual;
   $("manual-submit").textContent = t.submit;
   for (const el of document.querySelectorAll("[data-t]")) el.textContent = t[el.dataset.t];
@@ -55,7 +80,8 @@ function render() {
   $("ov-decision").options[0].textContent = t.allow; $("ov-decision").options[1].textContent = t.deny;
   const v = e && e.visitor;
   $("visitor").textContent = v ? `${t.visitorMark}: ${v.name} ${v.phone || ""} ${v.id || ""} → ${v.destination || ""}` : "";
-  prefill(state.prefill);
+  prefill(f && f.prefill);
+  renderStrip(t, f);
   const health = [chip(`${t.uplink}: ${state.uplink_connected ? t.up : t.down}`, state.uplink_connected ? "good" : "bad")];
   if (n && n.capacity > 0) health.push(chip(`${t.inside} ${n.occupancy}/${n.capacity}`, n.occupancy >= n.capacity ? "bad" : ""));
   for (const d of state.devices || []) {
@@ -67,6 +93,23 @@ function render() {
   const today = [chip(t.today)];
   for (const [d, n] of Object.entries(state.today || {})) today.push(chip(`${t[d] || d} ${n}`));
   $("today").replaceChildren(...today);
+  if (e && e.id !== shown && window.kakouSound) window.kakouSound(e);
+  shown = e ? e.id : null;
+}
+let shown = null;
+
+// renderStrip lists the results waiting for the guard and the last five;
+// tapping one puts it on screen.
+function renderStrip(t, f) {
+  const items = [...(state.open || []), ...(state.recent || [])].map(s => {
+    const e = s.entry;
+    const temp = e.temperature ? ` ${e.temperature.corrected_c.toFixed(1)}°` : "";
+    const c = chip(`#${e.seq} ${t[e.decision] || e.decision}${temp}`, `${tone[e.decision] || ""}${s.open ? " open" : ""}${f && f.entry.id === e.id ? " focus" : ""}`);
+    c.dataset.entry = e.id;
+    c.onclick = () => { chosen = e.id; render(); };
+    return c;
+  });
+  $("strip").replaceChildren(...items);
 }
 
 async function poll() {
@@ -77,9 +120,12 @@ async function poll() {
 }
 
 $("lang").onclick = () => { lang = lang === "zh" ? "en" : "zh"; render(); };
+// onScreen is the id of the entry the guard is looking at; an action
+// names it, and the unit refuses (409) if it is no longer theirs to act on.
+const onScreen = () => $("result").dataset.entry;
 $("manual").onsubmit = async ev => {
   ev.preventDefault();
-  if (await send("api/manual-temperature", { temp_c: parseFloat($("manual-temp").value) }, "manual-error"))
+  if (await send("api/manual-temperature", { entry: onScreen(), temp_c: parseFloat($("manual-temp").value) }, "manual-error"))
     $("manual-temp").value = "";
 };
 // prefill copies a pre-registration code's fields into an empty form once.
@@ -92,28 +138,42 @@ function prefill(p) {
   for (const [id, val] of Object.entries(map)) if (val) $(id).value = val;
 }
 
+// headers are what every POST carries; sign-in adds its token here.
+const headers = { "Content-Type": "application/json" };
+
+// send posts an action and shows the unit's refusal, in the console's
+// language, in errBox. The answer's parsed body is returned, or null.
 async function send(path, body, errBox) {
   if (errBox) $(errBox).textContent = "";
-  const r = await fetch(path, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) });
-  if (!r.ok) { if (errBox) $(errBox).textContent = (await r.json()).error; return false; }
+  const r = await fetch(path, { method: "POST", headers, body: JSON.stringify(body) });
+  const answer = await r.json().catch(() => ({}));
+  if (!r.ok) {
+    if (errBox) $(errBox).textContent = (lang === "en" && answer.error_en) || answer.error || r.statusText;
+    return null;
+  }
+  // The new entry replaces the one acted on: follow the person.
+  if (chosen && answer.amends === chosen) chosen = answer.id;
   await poll();
-  return true;
+  return answer;
 }
-$("leave").onclick = () => send("api/cancel-wait", {}, "leave-error");
-$("mask-worn").onclick = () => send("api/mask", { worn: true });
-$("mask-missing").onclick = () => send("api/mask", { worn: false });
+$("leave").onclick = () => send("api/cancel-wait", {}, "result-error");
+$("recheck").onclick = () => send("api/recheck", { entry: onScreen() }, "result-error");
+$("dismiss").onclick = async () => { if (await send("api/dismiss", { entry: onScreen() }, "result-error")) chosen = null; };
+$("mask-worn").onclick = () => send("api/mask", { entry: onScreen(), worn: true }, "result-error");
+$("mask-missing").onclick = () => send("api/mask", { entry: onScreen(), worn: false }, "result-error");
 $("register").onsubmit = async ev => {
   ev.preventDefault();
   const f = id => $(id).value.trim();
-  const ok = await send("api/register", { name: f("reg-name"), phone: f("reg-phone"), id: f("reg-id"), origin: f("reg-origin"),
+  const ok = await send("api/register", { entry: onScreen(), name: f("reg-name"), phone: f("reg-phone"), id: f("reg-id"), origin: f("reg-origin"),
     destination: f("reg-destination"), reason: f("reg-reason"), transport: f("reg-transport"), trip: f("reg-trip") }, "reg-error");
   if (ok) { $("register").reset(); prefilled = null; }
 };
 $("override").onsubmit = async ev => {
   ev.preventDefault();
-  const ok = await send("api/override", { decision: $("ov-decision").value, guard: $("ov-guard").value.trim(),
-    reason: $("ov-reason").value.trim() }, "ov-error");
-  if (ok) $("ov-reason").value = "";
+  const body = { entry: onScreen(), decision: $("ov-decision").value, reason: $("ov-reason").value.trim() };
+  if ($("ov-temp").value) body.temp_c = parseFloat($("ov-temp").value);
+  const ok = await send("api/override", body, "ov-error");
+  if (ok) { $("ov-reason").value = ""; $("ov-temp").value = ""; }
 };
 poll();
 setInterval(poll, 1000);
