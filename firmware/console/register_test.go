@@ -55,8 +55,8 @@ func newPrivateLane(t *testing.T, priv *credential.Privacy, fullNumbers bool) pr
 	p, err := screening.New(workingThermometer{}, sim.Must(nil), led, screening.Options{
 		Site: "care-home", Unit: "front-door", Lane: wire.LaneIn,
 		Policy: func() policy.Policy { return pol }, Credentials: &credential.Verifier{},
-		Now:     func() (time.Time, bool) { return time.Now(), true },
-		NewID:   func() string { n++; return fmt.Sprintf("id-%d", n) },
+		Now:   func() (time.Time, bool) { return time.Now(), true },
+		NewID: func() string { n++; return fmt.Sprintf("id-%d", n) },
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -214,4 +214,3 @@ func TestEveryScannedEntryNamesTheGuardOnDuty(t *testing.T) {
 		t.Fatalf("guards %q and %q, want \"\" then g-zhao", unattended.Guard, attended.Guard)
 	}
 }
-
