@@ -16,6 +16,7 @@ import (
 	"github.com/kakou/kakou/drivers/serialscanner"
 	"github.com/kakou/kakou/drivers/sim"
 	"github.com/kakou/kakou/firmware/credential"
+	"github.com/kakou/kakou/firmware/console"
 	"github.com/kakou/kakou/firmware/screening"
 	"github.com/kakou/kakou/firmware/uplink"
 	"github.com/kakou/kakou/firmware/wire"
@@ -70,6 +71,9 @@ type ConsoleConfig struct {
 	// at start); see console_tls.go for when that is needed.
 	CertFile string `toml:"cert_file"`
 	KeyFile  string `toml:"key_file"`
+	// StaleAfter greys a result out on the guard's screen once it is
+	// this old (console.DefaultStaleAfter when unset).
+	StaleAfter Duration `toml:"stale_after"`
 }
 
 // MQTTConfig says where entries go: the cloud's broker or a site gateway.
@@ -325,6 +329,9 @@ func (c Config) Validate() error {
 		p = append(p, err.Error())
 	}
 	p = append(p, c.Display.problems()...)
+	if d := c.Console.StaleAfter.Duration; d != 0 && (d < 3*time.Second || d > 10*time.Minute) {
+		bad("console.stale_after", "%s: between 3s and 10m, or leave it out for %s", d, console.DefaultStaleAfter)
+	}
 	if h := c.Flow.HoldTimeout.Duration; h < 10*time.Second || h > 2*time.Hour {
 		bad("flow.hold_timeout", "%s: want 10s to 2h (10m is usual): how long a lane holds a person told to wait", h)
 	}

@@ -126,7 +126,8 @@ func (u *Unit) build() error {
 		return fmt.Errorf("unit: %w", err)
 	}
 	u.console = console.New(u, console.Options{Site: u.cfg.Site, Unit: u.cfg.Unit, Lane: u.cfg.Lane,
-		Logger: u.log.With("part", "console"), Privacy: priv, FullNumbers: u.fullNumbers})
+		Logger: u.log.With("part", "console"), Privacy: priv, FullNumbers: u.fullNumbers,
+		StaleAfter: u.cfg.Console.StaleAfter.Duration})
 	return nil
 }
 
