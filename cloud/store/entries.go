@@ -99,17 +99,30 @@ func VisitorHashes(e *wire.Entry) (idHash, phoneHash sql.NullString) {
 
 // Detail carries the parts of an entry no query filters on, so the cloud
 // keeps everything the unit sent: once acknowledged, the unit may purge it.
+// A stored entry read back must equal the one sent (a re-send is told from
+// a conflict by comparing them), so every field lands somewhere.
 type Detail struct {
 	Alert       string            `json:"alert,omitempty"`
 	Visitor     *wire.Visitor     `json:"visitor,omitempty"`
 	Override    *wire.Override    `json:"override,omitempty"`
 	Temperature *wire.Temperature `json:"temperature,omitempty"`
+	Guard       string            `json:"guard,omitempty"`
+	Amends      string            `json:"amends,omitempty"`
+	Mask        *wire.Mask        `json:"mask,omitempty"`
 }
 
 // DetailJSON is e's Detail as stored.
 func DetailJSON(e *wire.Entry) string {
-	b, _ := json.Marshal(Detail{Alert: e.Alert, Visitor: e.Visitor, Override: e.Override, Temperature: e.Temperature}) // plain data: cannot fail
+	b, _ := json.Marshal(Detail{Alert: e.Alert, Visitor: e.Visitor, Override: e.Override, Temperature: e.Temperature,
+		Guard: e.Guard, Amends: e.Amends, Mask: e.Mask}) // plain data: cannot fail
 	return string(b)
+}
+
+// Fill puts d's fields back on e; Temperature is the caller's, which
+// falls back to the columns for rows stored before it was kept here.
+func (d Detail) Fill(e *wire.Entry) {
+	e.Alert, e.Visitor, e.Override = d.Alert, d.Visitor, d.Override
+	e.Guard, e.Amends, e.Mask = d.Guard, d.Amends, d.Mask
 }
 
 // RowLimit is how many entries q returns: Limit within DefaultLimit and

@@ -166,7 +166,7 @@ func scanRecord(rows *sql.Rows) (store.Record, error) {
 	if err := json.Unmarshal([]byte(extra), &d); err != nil {
 		return store.Record{}, fmt.Errorf("entry %s detail: %w", e.ID, err)
 	}
-	e.Alert, e.Visitor, e.Override = d.Alert, d.Visitor, d.Override
+	d.Fill(e)
 	e.Schema, e.Seq, r.ReceivedAt = wire.SchemaVersion, uint64(seq), fromNanos(received)
 	if e.Time, err = time.Parse(time.RFC3339Nano, unitTime); err != nil {
 		return store.Record{}, fmt.Errorf("entry %s time: %w", e.ID, err)

@@ -150,6 +150,8 @@ func behaveRoundTrip(t *testing.T, c conf) {
 	withTemp.Alert = "fever"
 	withTemp.Visitor = &wire.Visitor{Name: "张三", Phone: "138****5678", Destination: "3-2-501"}
 	withTemp.Override = &wire.Override{By: "guard-1", Reason: "known resident", Replaces: "e-0"}
+	withTemp.Guard, withTemp.Amends = "guard-1", "e-0"
+	withTemp.Mask = &wire.Mask{Result: wire.MaskWorn, Rule: wire.MaskException}
 	noTemp := Entry("site-a", "u1", 2)
 	noTemp.Temperature, noTemp.Credential = nil, wire.Credential{Kind: wire.CredentialNone, Result: "none"}
 	noTemp.Historical, noTemp.Lane, noTemp.Reasons = true, wire.LaneOut, nil
@@ -165,6 +167,13 @@ func behaveRoundTrip(t *testing.T, c conf) {
 		if !reflect.DeepEqual(g.Entry, want) || !g.ReceivedAt.Equal(Received) {
 			t.Errorf("entry %s:\n got %+v at %v\nwant %+v at %v", want.ID, g.Entry, g.ReceivedAt, want, Received)
 		}
+	}
+	// A backlog's copy of an entry with every field is a re-send, not a
+	// conflict: what was stored reads back whole.
+	again := withTemp
+	again.Historical = true
+	if res := c.put(Received.Add(time.Hour), again); res.Inserted != 0 || len(res.Conflicts) != 0 {
+		t.Fatalf("re-send of a full entry: %+v, want nothing new and no conflict", res)
 	}
 }
 
