@@ -10,7 +10,7 @@ const T = {
         leave: "已离开，取消等候", ovTitle: "人工处置（须填写原因，留痕备查）", ovDecision: "处置",
         guard: "值守人员", ovReason: "原因", ovSubmit: "确认处置", visitorMark: "访客",
         ago: s => s < 60 ? `${s} 秒前` : `${Math.floor(s / 60)} 分钟前`, recheckBtn: "复测", dismiss: "移除（人已离开）",
-        more: n => `另有 ${n} 人待处理，点下方记录切换`, ovTemp: "手持测温 °C（依此处置时填写）" },
+        more: n => `另有 ${n} 人待处理，点下方记录切换`, gone: "此记录已由他人处理，请点下方记录查看当前结果", ovTemp: "手持测温 °C（依此处置时填写）" },
   en: { allow: "PASS", recheck: "MEASURE AGAIN", register: "REGISTER", wait: "PLEASE WAIT", deny: "DENIED", refer: "FEVER CLINIC",
         persuade_return: "PLEASE RETURN", ready: "Scan a code", manual: "Thermometer fault: measure with a handheld thermometer and enter it",
         submit: "Confirm", uplink: "Uplink", up: "connected", down: "offline (entries kept locally)", thermometer: "Thermometer",
@@ -22,7 +22,7 @@ const T = {
         leave: "Left: end the wait", ovTitle: "Guard override (reason required, audited)", ovDecision: "Decision",
         guard: "Guard", ovReason: "Reason", ovSubmit: "Confirm override", visitorMark: "Visitor",
         ago: s => s < 60 ? `${s} s ago` : `${Math.floor(s / 60)} min ago`, recheckBtn: "Measure again", dismiss: "Remove (person left)",
-        more: n => `${n} more waiting for you: tap one below`, ovTemp: "Handheld reading °C (if you go by it)" },
+        more: n => `${n} more waiting for you: tap one below`, gone: "Someone else handled this entry: tap one below for the current result", ovTemp: "Handheld reading °C (if you go by it)" },
 };
 const tone = { allow: "allow", recheck: "warn", register: "warn", wait: "warn", deny: "deny", refer: "deny", persuade_return: "deny" };
 let lang = new URLSearchParams(location.search).get("lang") === "en" ? "en" : "zh";
@@ -34,10 +34,18 @@ const $ = id => document.getElementById(id);
 const chip = (text, cls) => { const s = document.createElement("span"); s.className = "chip " + (cls || ""); s.textContent = text; return s; };
 
 // focus is the result on screen: the one the guard chose, else the oldest
-// still waiting for them, else the latest.
+// still waiting for them, else the latest. A chosen entry that someone
+// else handled meanwhile stays on screen, marked, rather than the screen
+// switching person under the guard's fingers; acting on it is refused.
+let chosenShown = null;
 function focus() {
   const all = [...(state.open || []), ...(state.recent || [])];
-  return all.find(s => s.entry.id === chosen) || all[0] || null;
+  if (chosen) {
+    const c = all.find(s => s.entry.id === chosen);
+    chosenShown = c || (chosenShown && chosenShown.entry.id === chosen ? { ...chosenShown, gone: true } : null);
+    if (chosenShown) return chosenShown;
+  }
+  return all[0] || null;
 }
 
 function render() {
@@ -52,7 +60,7 @@ function render() {
   const current = f && (f.open || f.entry.decision === "allow" || f.entry.id === chosen);
   const e = state.held ? state.held.entry : current ? f.entry : null;
   const age = e ? Math.max(0, Math.round((Date.parse(state.now) - Date.parse(e.time)) / 1000)) : 0;
-  $("result").className = (e ? tone[e.decision] || "" : "") + (e && age > state.stale_after_s ? " stale" : "");
+  $("result").className = (e ? tone[e.decision] || "" : "") + (e && (age > state.stale_after_s || f.gone) ? " stale" : "");
   $("age").textContent = e ? t.ago(age) : "";
   $("headline").textContent = e ? t[e.decision] || e.decision : t.ready;
   $("result").dataset.entry = e ? e.id : "";
@@ -66,7 +74,7 @@ function render() {
   $("dismiss").classList.toggle("shown", !!(f && f.open && !state.held));
   $("dismiss").textContent = t.dismiss;
   const waiting = (state.open || []).filter(s => !f || s.entry.id !== f.entry.id).length;
-  $("pending").textContent = waiting ? t.more(waiting) : "";
+  $("pending").textContent = f && f.gone ? t.gone : waiting ? t.more(waiting) : "";
   $("temp").textContent = e && e.temperature ?
     `${e.temperature.corrected_c.toFixed(1)} °C${e.temperature.source === "manual" ? t.manualMark : ""}` : "";
   $("reasons").textContent = e ? (e.reasons || []).map(r => lang === "zh" ? r.zh : r.en).join(lang === "zh" ? "；" : "; ") : "";
@@ -149,6 +157,7 @@ async function send(path, body, errBox) {
   const answer = await r.json().catch(() => ({}));
   if (!r.ok) {
     if (errBox) $(errBox).textContent = (lang === "en" && answer.error_en) || answer.error || r.statusText;
+    if (r.status === 409 && body.entry === chosen) { chosen = null; render(); } // show what is current
     return null;
   }
   // The new entry replaces the one acted on: follow the person.
