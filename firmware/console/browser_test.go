@@ -83,7 +83,7 @@ func TestConsoleIntegrationChromiumRegistersAVisitorAndRecordsAnOverride(t *test
 	err := chromedp.Do(ctx,
 		chromedp.Navigate(c.URL()),
 		chromedp.WaitVisible(chromedp.CSS("#result.warn")),
-		fill("#reg-name", "张三"), fill("#reg-phone", "13812345678"), fill("#reg-id", "110101199003071234"),
+		fill("#reg-name", "张三"), fill("#reg-phone", "13812345678"), fill("#reg-id", "110101199003071233"),
 		fill("#reg-origin", "武汉"), fill("#reg-destination", "3-2-501"), fill("#reg-trip", "G1234"),
 		chromedp.Click(chromedp.CSS("#reg-submit")),
 		chromedp.WaitVisible(chromedp.CSS("#result.allow")),
@@ -92,7 +92,7 @@ func TestConsoleIntegrationChromiumRegistersAVisitorAndRecordsAnOverride(t *test
 		t.Fatal(err)
 	}
 	visitor, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("#visitor")))
-	if err != nil || !strings.Contains(visitor, "138****5678") || !strings.Contains(visitor, "110***********1234") ||
+	if err != nil || !strings.Contains(visitor, "138****5678") || !strings.Contains(visitor, "110***********1233") ||
 		strings.Contains(visitor, "13812345678") {
 		t.Fatalf("visitor line %q (%v): want phone and ID masked", visitor, err)
 	}
@@ -110,7 +110,7 @@ func TestConsoleIntegrationChromiumRegistersAVisitorAndRecordsAnOverride(t *test
 		t.Fatalf("want scan, registration and override in the ledger, got %d entries", len(logged))
 	}
 	reg, ov := logged[1], logged[2]
-	if reg.Visitor == nil || reg.Visitor.ID != "110***********1234" || reg.Visitor.Trip != "G1234" {
+	if reg.Visitor == nil || reg.Visitor.ID != "110***********1233" || reg.Visitor.Trip != "G1234" {
 		t.Fatalf("registration entry: %+v", reg.Visitor)
 	}
 	if ov.Decision != wire.Deny || ov.Override == nil || ov.Override.By != "王师傅" || ov.Override.Replaces != reg.ID {
