@@ -165,3 +165,40 @@ func TestTextTakesTheIdeographicSpaceButNoControlCharacters(t *testing.T) {
 		}
 	}
 }
+
+// FuzzNumbers: any phone or ID number typed, of any kind, never panics;
+// what is taken is taken again unchanged (the stored form is canonical,
+// so its hash is the one a tracer's lookup makes) and masks with at least
+// 4 characters hidden.
+func FuzzNumbers(f *testing.F) {
+	for _, s := range []struct{ phone, kind, id string }{
+		{"13812345678", wire.IDResident, "11010519491231002X"},
+		{"+86 138 1234 5678", wire.IDHMTResidence, "810000199408230021"},
+		{"+852 9123 4567", wire.IDHKMOPermit, "H12345678"},
+		{"+886 0912 345 678", wire.IDTWPermit, "12345678"},
+		{"+1 (202) 555-0123", wire.IDPassport, "E12345678"},
+		{"12345", wire.IDForeignPR, "USA310080010112"},
+		{"+86", wire.IDForeignPR, "911840198001010013"},
+		{"１３８１２３４５６７８", "", "110105491231002"},
+	} {
+		f.Add(s.phone, s.kind, s.id)
+	}
+	f.Fuzz(func(t *testing.T, phone, kind, id string) {
+		if p, prob := phoneNumber(phone); prob == nil && p != "" {
+			if again, prob := phoneNumber(p); prob != nil || again != p {
+				t.Fatalf("%q taken as %q, which is not taken again (%q, %+v)", phone, p, again, prob)
+			}
+			if strings.Count(wire.MaskPhone(p), "*") < 4 {
+				t.Fatalf("%q masks as %q", p, wire.MaskPhone(p))
+			}
+		}
+		if n, prob := idNumber(kind, id, checkedAt); prob == nil && n != "" {
+			if again, prob := idNumber(kind, n, checkedAt); prob != nil || again != n {
+				t.Fatalf("%q taken as %q, which is not taken again (%q, %+v)", id, n, again, prob)
+			}
+			if strings.Count(wire.MaskID(n), "*") < 4 {
+				t.Fatalf("%q masks as %q", n, wire.MaskID(n))
+			}
+		}
+	})
+}
