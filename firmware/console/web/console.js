@@ -92,10 +92,15 @@ function prefill(p) {
   for (const [id, val] of Object.entries(map)) if (val) $(id).value = val;
 }
 
-async function send(path, body, errBox) {
+async function send(path, body, errBox, onRefused) {
   if (errBox) $(errBox).textContent = "";
   const r = await fetch(path, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) });
-  if (!r.ok) { if (errBox) $(errBox).textContent = (await r.json()).error; return false; }
+  if (!r.ok) {
+    const refused = await r.json();
+    if (errBox) $(errBox).textContent = refused.error;
+    if (onRefused) onRefused(refused);
+    return false;
+  }
   await poll();
   return true;
 }
@@ -105,8 +110,10 @@ $("mask-missing").onclick = () => send("api/mask", { worn: false });
 $("register").onsubmit = async ev => {
   ev.preventDefault();
   const f = id => $(id).value.trim();
-  const ok = await send("api/register", { name: f("reg-name"), phone: f("reg-phone"), id: f("reg-id"), origin: f("reg-origin"),
-    destination: f("reg-destination"), reason: f("reg-reason"), transport: f("reg-transport"), trip: f("reg-trip") }, "reg-error");
+  showFieldErrors("register", null, lang);
+  const ok = await send("api/register", { name: f("reg-name"), phone: f("reg-phone"), id_kind: f("reg-id-kind"), id: f("reg-id"),
+    no_id_reason: f("reg-no-id-reason"), origin: f("reg-origin"), destination: f("reg-destination"), reason: f("reg-reason"),
+    transport: f("reg-transport"), trip: f("reg-trip") }, "reg-error", refused => showFieldErrors("register", refused.fields, lang));
   if (ok) { $("register").reset(); prefilled = null; }
 };
 $("override").onsubmit = async ev => {
