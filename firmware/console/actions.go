@@ -6,9 +6,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"regexp"
-	"strings"
-	"unicode/utf8"
 
 	"github.com/kakou/kakou/firmware/policy"
 	"github.com/kakou/kakou/firmware/screening"
@@ -153,8 +150,10 @@ func (c *Console) override(r *http.Request, body []byte) (wire.Entry, error) {
 	if req.Decision != wire.Allow && req.Decision != wire.Deny {
 		return wire.Entry{}, fmt.Errorf("decision: %q; a guard overrides to allow or deny", req.Decision)
 	}
-	if err := text("reason", req.Reason, 2, 120); err != nil {
-		return wire.Entry{}, fmt.Errorf("%w: every override needs a reason, it is audited", err)
+	if p := reasonProblem(req.Reason); p != nil {
+		e := newFormError(map[string]string{"reason": "原因"})
+		e.add("reason", p)
+		return wire.Entry{}, e.err()
 	}
 	by := c.actor(r)
 	if by == "" {
@@ -188,83 +187,4 @@ func (c *Console) dismiss(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, req)
-}
-
-// registration is the visitor form (登记). Phone and ID arrive in full,
-// are checked, and leave this function masked: they are never stored whole.
-type registration struct {
-	on
-	Name, Phone, ID, Origin, Destination, Reason, Transport, Trip string
-}
-
-var (
-	phoneRe = regexp.MustCompile(`^\+?[0-9]{5,15}$`)
-	idRe    = regexp.MustCompile(`^([0-9]{15}|[0-9]{17}[0-9Xx])$`)
-)
-
-func (c *Console) register(r *http.Request, body []byte) (wire.Entry, error) {
-	var f registration
-	if err := decode(body, &f, `{"entry": "…", "name": "张三", "phone": "13812345678", "id": "…", "destination": "3-2-501"}`); err != nil {
-		return wire.Entry{}, err
-	}
-	if err := f.check(); err != nil {
-		return wire.Entry{}, err
-	}
-	if err := f.validate(); err != nil {
-		return wire.Entry{}, err
-	}
-	v, err := c.opts.Privacy.Minimise(wire.Visitor{Name: f.Name, Origin: f.Origin, Destination: f.Destination,
-		Reason: f.Reason, Transport: f.Transport, Trip: f.Trip}, f.Phone, f.ID, c.fullNumbers())
-	if err != nil {
-		// The policy wants full numbers the unit cannot seal: register the
-		// visitor minimised rather than keep numbers in the clear or stop
-		// the gate. The log names the fix, never the numbers.
-		c.opts.Logger.Error("visitor registered without full numbers", "err", err)
-	}
-	return c.lane.Amend(r.Context(), f.Entry, screening.Amend{Visitor: &v, By: c.actor(r)})
-}
-
-// fullNumbers reports whether the running policy demands visitors' full
-// numbers ([checks.registration] full_numbers).
-func (c *Console) fullNumbers() bool {
-	return c.opts.FullNumbers != nil && c.opts.FullNumbers()
-}
-
-func (f registration) validate() error {
-	var p []string
-	if err := text("name", f.Name, 1, 32); err != nil {
-		p = append(p, err.Error())
-	}
-	if f.Phone != "" && !phoneRe.MatchString(f.Phone) {
-		p = append(p, "phone: digits only, 5-15 of them")
-	}
-	if f.ID != "" && !idRe.MatchString(f.ID) {
-		p = append(p, "id: an ID card number has 15 or 18 characters, the last may be X")
-	}
-	if f.Phone == "" && f.ID == "" {
-		p = append(p, "phone or id: at least one is needed to trace a visitor")
-	}
-	for _, o := range []struct{ key, v string }{{"origin", f.Origin}, {"destination", f.Destination},
-		{"reason", f.Reason}, {"transport", f.Transport}, {"trip", f.Trip}} {
-		if err := text(o.key, o.v, 0, 64); err != nil {
-			p = append(p, err.Error())
-		}
-	}
-	if len(p) > 0 {
-		return fmt.Errorf("%s", strings.Join(p, "; "))
-	}
-	return nil
-}
-
-// text checks a free-text field: length in characters, valid UTF-8, no
-// control characters (they would corrupt the guard's screen and the logs).
-func text(key, v string, min, max int) error {
-	n := utf8.RuneCountInString(v)
-	if !utf8.ValidString(v) || strings.ContainsFunc(v, func(r rune) bool { return r < 0x20 || r == 0x7f }) {
-		return fmt.Errorf("%s: plain text only", key)
-	}
-	if n < min || n > max {
-		return fmt.Errorf("%s: %d to %d characters", key, min, max)
-	}
-	return nil
 }

@@ -84,7 +84,7 @@ func TestConsoleIntegrationChromiumRegistersAVisitorAndRecordsAnOverride(t *test
 	err := chromedp.Do(ctx,
 		chromedp.Navigate(c.URL()),
 		chromedp.WaitVisible(chromedp.CSS("#result.warn")),
-		fill("#reg-name", "张三"), fill("#reg-phone", "13812345678"), fill("#reg-id", "110101199003071234"),
+		fill("#reg-name", "张三"), fill("#reg-phone", "13812345678"), fill("#reg-id", "110101199003071233"),
 		fill("#reg-origin", "武汉"), fill("#reg-destination", "3-2-501"), fill("#reg-trip", "G1234"),
 		chromedp.Click(chromedp.CSS("#reg-submit")),
 		chromedp.WaitVisible(chromedp.CSS("#result.allow")),
@@ -93,7 +93,7 @@ func TestConsoleIntegrationChromiumRegistersAVisitorAndRecordsAnOverride(t *test
 		t.Fatal(err)
 	}
 	visitor, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("#visitor")))
-	if err != nil || !strings.Contains(visitor, "138****5678") || !strings.Contains(visitor, "110***********1234") ||
+	if err != nil || !strings.Contains(visitor, "138****5678") || !strings.Contains(visitor, "110***********1233") ||
 		strings.Contains(visitor, "13812345678") {
 		t.Fatalf("visitor line %q (%v): want phone and ID masked", visitor, err)
 	}
@@ -111,7 +111,7 @@ func TestConsoleIntegrationChromiumRegistersAVisitorAndRecordsAnOverride(t *test
 		t.Fatalf("want scan, registration and override in the ledger, got %d entries", len(logged))
 	}
 	reg, ov := logged[1], logged[2]
-	if reg.Visitor == nil || reg.Visitor.ID != "110***********1234" || reg.Visitor.Trip != "G1234" {
+	if reg.Visitor == nil || reg.Visitor.ID != "110***********1233" || reg.Visitor.Trip != "G1234" {
 		t.Fatalf("registration entry: %+v", reg.Visitor)
 	}
 	if ov.Decision != wire.Deny || ov.Override == nil || ov.Override.By != "g-wang" || ov.Guard != "g-wang" || ov.Override.Replaces != reg.ID {
@@ -185,5 +185,72 @@ func TestConsoleIntegrationChromiumShowsTheWaitWithTheCountThenTheAdmission(t *t
 	}
 	if headline := text("#headline"); headline != "请扫码" || l.Held() != nil {
 		t.Fatalf("after the guard ended the wait: headline %q, held %v", headline, l.Held())
+	}
+}
+
+// TestConsoleIntegrationChromiumShowsEachFieldsProblemNextToItInTheConsolesLanguage:
+// a 5-digit phone is refused with the Chinese message right after the
+// phone field, in English once the guard switches language; a visitor
+// without ID is then registered with a phone and the reason 急诊.
+func TestConsoleIntegrationChromiumShowsEachFieldsProblemNextToItInTheConsolesLanguage(t *testing.T) {
+	browser := chromium(t)
+	c, l := newWorkingLane(t)
+	if err := c.Start("127.0.0.1:0"); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Shutdown(context.Background()) })
+	if _, err := l.Screen(context.Background(), []byte("https://example.com/not-a-pass")); err != nil {
+		t.Fatal(err)
+	}
+	ctx := browserContext(t, browser)
+	fill := func(sel, v string) chromedp.Action[chromedp.Void] { return chromedp.SendKeys(chromedp.CSS(sel), v) }
+	// The message is the phone input's next sibling: next to its field.
+	const phoneMsg = "#reg-phone + .field-msg"
+	err := chromedp.Do(ctx,
+		chromedp.Navigate(c.URL()),
+		chromedp.WaitVisible(chromedp.CSS("#result.warn")),
+		fill("#reg-name", "张三"), fill("#reg-phone", "12345"),
+		chromedp.Click(chromedp.CSS("#reg-submit")),
+		chromedp.WaitVisible(chromedp.CSS(phoneMsg)),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := func(sel string) string {
+		t.Helper()
+		v, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
+		if err != nil {
+			t.Fatalf("read %s: %v", sel, err)
+		}
+		return v
+	}
+	if msg := text(phoneMsg); !strings.Contains(msg, "大陆手机号为 11 位") {
+		t.Fatalf("next to the phone: %q, want the Chinese message", msg)
+	}
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS("#lang")), chromedp.Poll[chromedp.Void](
+		`document.querySelector("#reg-phone + .field-msg").textContent.includes("11 digits")`,
+		chromedp.WithPollingTimeout(10*time.Second))); err != nil {
+		t.Fatalf("after switching to English: %q (%v)", text(phoneMsg), err)
+	}
+	err = chromedp.Do(ctx,
+		chromedp.Click(chromedp.CSS("#lang")),
+		chromedp.Evaluate[chromedp.Void](`document.querySelector("#reg-phone").value = ""`),
+		fill("#reg-phone", "138 1234 5678"),
+		chromedp.SetValue(chromedp.CSS("#reg-id-kind"), "none"),
+		chromedp.Evaluate[chromedp.Void](`document.querySelector("#reg-id-kind").dispatchEvent(new Event("change"))`),
+		chromedp.WaitVisible(chromedp.CSS("#reg-no-id-reason")),
+		fill("#reg-no-id-reason", "急诊"),
+		chromedp.Click(chromedp.CSS("#reg-submit")),
+		chromedp.WaitVisible(chromedp.CSS("#result.allow")),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if msg := text("#reg-phone + .field-msg"); msg != "" {
+		t.Errorf("after the registration the phone still says %q", msg)
+	}
+	logged, _ := l.Entries(context.Background(), 0, 10)
+	if v := logged[len(logged)-1].Visitor; v == nil || v.IDKind != wire.IDNone || v.NoIDReason != "急诊" || v.Phone != "138****5678" {
+		t.Fatalf("registration entry: %+v", v)
 	}
 }

@@ -35,5 +35,5 @@ func writeError(w http.ResponseWriter, err error) {
 		writeJSON(w, http.StatusUnauthorized, map[string]string{"error": "请先登录值守账号", "error_en": err.Error()})
 		return
 	}
-	writeJSON(w, http.StatusBadRequest, map[string]string{"error": err.Error()})
+	writeJSON(w, http.StatusBadRequest, errorBody(err))
 }

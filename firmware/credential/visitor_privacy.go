@@ -107,7 +107,9 @@ func (p *Privacy) Seals() bool { return p != nil && p.seal != nil }
 var ErrNoSealKey = errors.New("credential: the policy demands full numbers but privacy.seal_key_file is not set; only masked forms and hashes were kept")
 
 // Minimise fills v's Phone and ID with the masked forms of phone and id,
-// IDHash and PhoneHash with their keyed hashes (with a tracing key), and
+// IDHash and PhoneHash with their keyed hashes (with a tracing key; the
+// ID under wire.IDHashKind of v.IDKind, so a resident ID card hashes as it
+// always has and a passport never collides with a permit), and
 // Sealed with both in full when sealFull (the running policy demands it).
 // The full values go nowhere else. With sealFull and no seal key it still
 // returns the minimised visitor, with ErrNoSealKey for the log.
@@ -116,7 +118,7 @@ func (p *Privacy) Minimise(v wire.Visitor, phone, id string, sealFull bool) (wir
 	v.Phone, v.ID = maskOrEmpty(phone, wire.MaskPhone), maskOrEmpty(id, wire.MaskID)
 	v.IDHash, v.PhoneHash, v.Sealed = "", "", ""
 	if p.Hashes() {
-		v.IDHash, v.PhoneHash = p.hash("id", id), p.hash("phone", phone)
+		v.IDHash, v.PhoneHash = p.hash(wire.IDHashKind(v.IDKind), id), p.hash("phone", phone)
 	}
 	if !sealFull || phone == "" && id == "" {
 		return v, nil

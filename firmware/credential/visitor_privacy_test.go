@@ -136,3 +136,25 @@ func assertNoFullNumbers(t *testing.T, v wire.Visitor) {
 		}
 	}
 }
+
+func TestMinimiseHashesAResidentIDAsBeforeAndOtherDocumentsUnderTheirKind(t *testing.T) {
+	p, err := NewPrivacy(testTracingKey, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hash := func(kind, id string) string {
+		t.Helper()
+		v, err := p.Minimise(wire.Visitor{Name: "李四", IDKind: kind}, "", id, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v.IDHash
+	}
+	before := wire.PersonHash(testTracingKey, "id", fullID)
+	if hash("", fullID) != before || hash(wire.IDResident, fullID) != before {
+		t.Error("a resident ID card no longer hashes as it did: tracing by ID number would miss new visits")
+	}
+	if a, b := hash(wire.IDPassport, "E12345678"), hash(wire.IDHKMOPermit, "E12345678"); a == b || a == "" {
+		t.Errorf("a passport and a permit with the same characters share the hash %q", a)
+	}
+}

@@ -20,6 +20,11 @@ type Visitor struct {
 	Transport   string     `json:"transport,omitempty"`
 	Trip        string     `json:"trip,omitempty"` // train or flight number
 	ArrivedAt   *time.Time `json:"arrived_at,omitempty"`
+	// IDKind is the document ID was read from (IDResident, IDPassport,
+	// …); empty is a resident ID card, as before kinds were recorded.
+	// IDNone: the visitor had no document, and NoIDReason says why.
+	IDKind     string `json:"id_kind,omitempty"`
+	NoIDReason string `json:"no_id_reason,omitempty"`
 	// IDHash and PhoneHash are PersonHash of the full values, so a tracer
 	// can find a person's visits by ID number or phone without any store
 	// holding the numbers themselves.
@@ -51,6 +56,15 @@ func mask(s string, head, tail int) string {
 	if len(r) <= head+tail {
 		return strings.Repeat("*", len(r))
 	}
+	// A short number (a permit, an international phone) keeps fewer ends,
+	// so at least 4 characters stay hidden: what masked requires.
+	for len(r)-head-tail < 4 {
+		if head >= tail {
+			head--
+		} else {
+			tail--
+		}
+	}
 	return string(r[:head]) + strings.Repeat("*", len(r)-head-tail) + string(r[len(r)-tail:])
 }
 
@@ -77,7 +91,8 @@ func (v *Visitor) validate() error {
 }
 
 func (v *Visitor) texts() []string {
-	return []string{v.Name, v.Phone, v.ID, v.Origin, v.Destination, v.Reason, v.Transport, v.Trip}
+	return []string{v.Name, v.Phone, v.ID, v.Origin, v.Destination, v.Reason, v.Transport, v.Trip,
+		v.IDKind, v.NoIDReason}
 }
 
 func (o *Override) validate() error {

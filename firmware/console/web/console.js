@@ -150,13 +150,15 @@ function prefill(p) {
 const headers = { "Content-Type": "application/json" };
 
 // send posts an action and shows the unit's refusal, in the console's
-// language, in errBox. The answer's parsed body is returned, or null.
-async function send(path, body, errBox) {
+// language, in errBox; onRefused gets the refusal (fields.js shows each
+// field's problem beside it). The answer's parsed body is returned, or null.
+async function send(path, body, errBox, onRefused) {
   if (errBox) $(errBox).textContent = "";
   const r = await fetch(path, { method: "POST", headers, body: JSON.stringify(body) });
   const answer = await r.json().catch(() => ({}));
   if (!r.ok) {
     if (errBox) $(errBox).textContent = (lang === "en" && answer.error_en) || answer.error || r.statusText;
+    if (onRefused) onRefused(answer);
     if (r.status === 409 && body.entry === chosen) { chosen = null; render(); } // show what is current
     return null;
   }
@@ -173,8 +175,10 @@ $("mask-missing").onclick = () => send("api/mask", { entry: onScreen(), worn: fa
 $("register").onsubmit = async ev => {
   ev.preventDefault();
   const f = id => $(id).value.trim();
-  const ok = await send("api/register", { entry: onScreen(), name: f("reg-name"), phone: f("reg-phone"), id: f("reg-id"), origin: f("reg-origin"),
-    destination: f("reg-destination"), reason: f("reg-reason"), transport: f("reg-transport"), trip: f("reg-trip") }, "reg-error");
+  showFieldErrors("register", null, lang);
+  const ok = await send("api/register", { entry: onScreen(), name: f("reg-name"), phone: f("reg-phone"), id_kind: f("reg-id-kind"), id: f("reg-id"),
+    no_id_reason: f("reg-no-id-reason"), origin: f("reg-origin"), destination: f("reg-destination"), reason: f("reg-reason"),
+    transport: f("reg-transport"), trip: f("reg-trip") }, "reg-error", refused => showFieldErrors("register", refused.fields, lang));
   if (ok) { $("register").reset(); prefilled = null; }
 };
 $("override").onsubmit = async ev => {
