@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/cipher"
 	"errors"
+	"fmt"
 	"net/http"
 	"regexp"
 	"strings"
@@ -32,8 +33,14 @@ type personStore interface {
 }
 
 var (
-	idNumberRe = regexp.MustCompile(`^([0-9]{15}|[0-9]{17}[0-9Xx])$`)
+	idNumberRe = regexp.MustCompile(`^[0-9A-Z]{5,18}$`)
 	phoneRe    = regexp.MustCompile(`^\+?[0-9]{5,15}$`)
+	// mainlandRe is a mainland mobile with its country code, which the
+	// unit's form stores without it (firmware/README.md "The visitor
+	// form"): a tracer typing +86 must find what the unit hashed.
+	mainlandRe = regexp.MustCompile(`^(\+86|0086|86)(1[3-9][0-9]{9})$`)
+	idKinds    = map[string]bool{"": true, wire.IDResident: true, wire.IDHKMOPermit: true, wire.IDTWPermit: true,
+		wire.IDHMTResidence: true, wire.IDForeignPR: true, wire.IDPassport: true}
 )
 
 // personAsk is a person as the tracer named them: the hashes to look up
@@ -50,10 +57,17 @@ var errNoTracingKey = errors.New("finding a person by number needs the fleet's t
 // askPerson reads ?id_number= and/or ?phone= (and the extra parameters
 // given). Errors never repeat the number: they end up in logs.
 func (s *server) askPerson(r *http.Request, extra map[string]func(string) error) (personAsk, error) {
-	var id, phone string
+	var id, kind, phone string
 	known := map[string]func(string) error{
-		"id_number": func(v string) error { id = strings.ToUpper(strings.TrimSpace(v)); return nil },
-		"phone":     func(v string) error { phone = strings.TrimSpace(v); return nil },
+		"id_number": func(v string) error { id = strings.ToUpper(compactNumber(v)); return nil },
+		"id_kind": func(v string) error {
+			if !idKinds[v] {
+				return fmt.Errorf("id_kind: %q is not resident, hkmo_permit, tw_permit, hmt_residence, foreign_pr or passport", v)
+			}
+			kind = v
+			return nil
+		},
+		"phone": func(v string) error { phone = mainlandRe.ReplaceAllString(compactNumber(v), "$2"); return nil },
 	}
 	for k, f := range extra {
 		known[k] = f
@@ -63,9 +77,9 @@ func (s *server) askPerson(r *http.Request, extra map[string]func(string) error)
 	}
 	switch {
 	case id == "" && phone == "":
-		return personAsk{}, errors.New("give id_number=… (15 or 18 characters) or phone=… (5-15 digits)")
+		return personAsk{}, errors.New("give id_number=… (with id_kind=… for a document other than an ID card) or phone=… (5-15 digits)")
 	case id != "" && !idNumberRe.MatchString(id):
-		return personAsk{}, errors.New("id_number: an ID card number has 15 or 18 characters, the last may be X")
+		return personAsk{}, errors.New("id_number: 5 to 18 letters and digits, as on the document")
 	case phone != "" && !phoneRe.MatchString(phone):
 		return personAsk{}, errors.New("phone: digits only, 5-15 of them")
 	case s.opts.Privacy.TracingKey == nil:
@@ -73,12 +87,22 @@ func (s *server) askPerson(r *http.Request, extra map[string]func(string) error)
 	}
 	a := personAsk{q: store.PersonQuery{Limit: store.MaxLimit}}
 	if id != "" {
-		a.q.IDHash, a.maskedID = wire.PersonHash(s.opts.Privacy.TracingKey, "id", id), wire.MaskID(id)
+		a.q.IDHash, a.maskedID = wire.PersonHash(s.opts.Privacy.TracingKey, wire.IDHashKind(kind), id), wire.MaskID(id)
 	}
 	if phone != "" {
 		a.q.PhoneHash, a.maskedPhone = wire.PersonHash(s.opts.Privacy.TracingKey, "phone", phone), wire.MaskPhone(phone)
 	}
 	return a, nil
+}
+
+// compactNumber drops the spaces and dashes people type inside numbers.
+func compactNumber(v string) string {
+	return strings.Map(func(r rune) rune {
+		if r == ' ' || r == '-' {
+			return -1
+		}
+		return r
+	}, strings.TrimSpace(v))
 }
 
 // auditDetail is what the audit trail keeps of a person lookup: the

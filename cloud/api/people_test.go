@@ -147,7 +147,8 @@ func TestPersonEndpointsRefuseAndExplain(t *testing.T) {
 		{"anonymous may not export", nil, "", "/api/v1/people/export?id_number=" + tracedID, 403, "tracer"},
 		{"monitor may not trace by number", nil, "mo", "/api/v1/trace?phone=" + tracedPhone, 403, "tracer"},
 		{"no number", nil, "tr", "/api/v1/people/export", 400, "id_number"},
-		{"malformed ID", nil, "tr", "/api/v1/people/export?id_number=12345", 400, "15 or 18"},
+		{"malformed ID", nil, "tr", "/api/v1/people/export?id_number=12", 400, "5 to 18"},
+		{"unknown document", nil, "tr", "/api/v1/people/export?id_number=E1234567&id_kind=library_card", 400, "id_kind"},
 		{"bad format", nil, "tr", "/api/v1/people/export?phone=13812345678&format=xml", 400, "json or csv"},
 		{"no tracing key", &Privacy{}, "tr", "/api/v1/people/export?id_number=" + tracedID, 503, "tracing_key_file"},
 	}
@@ -192,5 +193,34 @@ func TestTraceByNumberListsVisitsMaskedAndAudits(t *testing.T) {
 	}
 	if audit, _ := f.st.Audit(context.Background(), 10); len(audit) != 1 || audit[0].Action != "trace_person" {
 		t.Errorf("audit %+v", audit)
+	}
+}
+
+// The unit's form stores a mainland mobile without +86 and hashes other
+// documents under their kind (firmware/README.md "The visitor form"): a
+// tracer finds them the way they are typed on paper.
+func TestTraceFindsAMobileTypedWithItsCountryCodeAndAPassportByKind(t *testing.T) {
+	f := newPeopleFixture(t, Privacy{TracingKey: fleetTracingKey, SealKey: fleetSealKey})
+	passport := entry("port", "gate-1", 1, time.Now().Add(-time.Hour))
+	passport.Visitor = &wire.Visitor{Name: "Smith", IDKind: wire.IDPassport, ID: wire.MaskID("E12345678"),
+		IDHash: wire.PersonHash(fleetTracingKey, wire.IDHashKind(wire.IDPassport), "E12345678")}
+	if _, err := f.st.PutEntries(context.Background(), []wire.Entry{passport}, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		query string
+		want  int
+	}{
+		{"phone=%2B86%20" + tracedPhone[:3] + "-" + tracedPhone[3:], 1},
+		{"phone=0086" + tracedPhone, 1},
+		{"id_number=E12345678&id_kind=passport", 1},
+		{"id_number=E12345678", 0}, // an ID card number of that value: nobody
+	}
+	for _, c := range cases {
+		w := f.get(t, "tr", "/api/v1/trace?"+c.query)
+		var body struct{ Visits []personVisit }
+		if w.Code != 200 || json.Unmarshal(w.Body.Bytes(), &body) != nil || len(body.Visits) != c.want {
+			t.Errorf("%s: %d %s, want %d visits", c.query, w.Code, w.Body, c.want)
+		}
 	}
 }

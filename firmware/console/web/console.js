@@ -10,7 +10,7 @@ const T = {
         leave: "已离开，取消等候", ovTitle: "人工处置（须填写原因，留痕备查）", ovDecision: "处置",
         guard: "值守人员", ovReason: "原因", ovSubmit: "确认处置", visitorMark: "访客",
         ago: s => s < 60 ? `${s} 秒前` : `${Math.floor(s / 60)} 分钟前`, recheckBtn: "复测", dismiss: "移除（人已离开）",
-        more: n => `另有 ${n} 人待处理，点下方记录切换`, gone: "此记录已由他人处理，请点下方记录查看当前结果", ovTemp: "手持测温 °C（依此处置时填写）" },
+        more: n => `另有 ${n} 人待处理，点下方记录切换`, gone: "此记录已由他人处理，请点下方记录查看当前结果", noID: "无证件", ovTemp: "手持测温 °C（依此处置时填写）" },
   en: { allow: "PASS", recheck: "MEASURE AGAIN", register: "REGISTER", wait: "PLEASE WAIT", deny: "DENIED", refer: "FEVER CLINIC",
         persuade_return: "PLEASE RETURN", ready: "Scan a code", manual: "Thermometer fault: measure with a handheld thermometer and enter it",
         submit: "Confirm", uplink: "Uplink", up: "connected", down: "offline (entries kept locally)", thermometer: "Thermometer",
@@ -22,7 +22,7 @@ const T = {
         leave: "Left: end the wait", ovTitle: "Guard override (reason required, audited)", ovDecision: "Decision",
         guard: "Guard", ovReason: "Reason", ovSubmit: "Confirm override", visitorMark: "Visitor",
         ago: s => s < 60 ? `${s} s ago` : `${Math.floor(s / 60)} min ago`, recheckBtn: "Measure again", dismiss: "Remove (person left)",
-        more: n => `${n} more waiting for you: tap one below`, gone: "Someone else handled this entry: tap one below for the current result", ovTemp: "Handheld reading °C (if you go by it)" },
+        more: n => `${n} more waiting for you: tap one below`, gone: "Someone else handled this entry: tap one below for the current result", noID: "no ID", ovTemp: "Handheld reading °C (if you go by it)" },
 };
 const tone = { allow: "allow", recheck: "warn", register: "warn", wait: "warn", deny: "deny", refer: "deny", persuade_return: "deny" };
 let lang = new URLSearchParams(location.search).get("lang") === "en" ? "en" : "zh";
@@ -87,7 +87,8 @@ function render() {
   $("ov-title").textContent = t.ovTitle; $("ov-submit").textContent = t.ovSubmit;
   $("ov-decision").options[0].textContent = t.allow; $("ov-decision").options[1].textContent = t.deny;
   const v = e && e.visitor;
-  $("visitor").textContent = v ? `${t.visitorMark}: ${v.name} ${v.phone || ""} ${v.id || ""} → ${v.destination || ""}` : "";
+  const doc = v && (v.id_kind === "none" ? `${t.noID}（${v.no_id_reason || ""}）` : v.id || "");
+  $("visitor").textContent = v ? `${t.visitorMark}: ${v.name} ${v.phone || ""} ${doc} → ${v.destination || ""}` : "";
   prefill(f && f.prefill);
   renderStrip(t, f);
   const health = [chip(`${t.uplink}: ${state.uplink_connected ? t.up : t.down}`, state.uplink_connected ? "good" : "bad")];
