@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"slices"
 	"strings"
 
@@ -29,6 +30,9 @@ type GateConfig struct {
 	RelayPulse Duration `toml:"relay_pulse"`
 	// ActiveLow lists outputs wired to boards that switch on a low level.
 	ActiveLow []string `toml:"active_low"`
+	// Beeps replaces the buzzer rhythm of a decision (or "fault"), written
+	// "." short, "-" long, " " a pause; the rest keep gate.DefaultBeeps.
+	Beeps map[string]string `toml:"beeps"`
 }
 
 // DisplayConfig selects a display that shows the last result in large text.
@@ -141,8 +145,59 @@ func (g GateConfig) opts() (gate.Opts, error) {
 		}
 		o.ActiveLow |= out
 	}
+	o.Beeps = map[gate.Signal]gate.Beeps{}
+	for name, b := range g.Beeps {
+		if s, ok := beepSignals[name]; ok {
+			o.Beeps[s] = gate.Beeps(b)
+		}
+	}
 	return o, nil
 }
+
+// beepSignals are the keys of [gate.beeps]: the decisions and "fault".
+var beepSignals = func() map[string]gate.Signal {
+	m := map[string]gate.Signal{"fault": gate.Fault}
+	for _, d := range []wire.Decision{wire.Allow, wire.Recheck, wire.Register, wire.Wait, wire.Deny, wire.Refer, wire.PersuadeReturn} {
+		m[string(d)] = signalFor(d)
+	}
+	return m
+}()
+
+// problems checks the gate keys without touching a pin; the rhythms and
+// the lengths are checked as gate.New would.
+func (g GateConfig) problems() []string {
+	o, err := g.opts()
+	if err != nil {
+		return []string{err.Error()}
+	}
+	var p []string
+	for _, name := range slices.Sorted(maps.Keys(g.Beeps)) {
+		if _, ok := beepSignals[name]; !ok {
+			p = append(p, fmt.Sprintf("gate.beeps.%s: not a decision: use allow, recheck, register, wait, deny, refer, persuade_return or fault", name))
+		} else if err := gate.Beeps(g.Beeps[name]).Validate(); err != nil {
+			p = append(p, fmt.Sprintf("gate.beeps.%s: %v", name, err))
+		}
+	}
+	if len(p) > 0 {
+		return p
+	}
+	if err := o.Validate(); err != nil {
+		for _, line := range strings.Split(strings.TrimPrefix(err.Error(), "gate: "), "\n") {
+			p = append(p, "gate: "+signalKeys.Replace(line))
+		}
+	}
+	return p
+}
+
+// signalKeys writes the gate's signal names in a message as the config
+// keys an installer knows: "Beeps[Refer]" as "beeps.refer".
+var signalKeys = func() *strings.Replacer {
+	var r []string
+	for name, s := range beepSignals {
+		r = append(r, fmt.Sprintf("Beeps[%s]", s), "beeps."+name, " as "+s.String(), " as "+name)
+	}
+	return strings.NewReplacer(r...)
+}()
 
 // outputs shows each decision on the gate and the display, off the
 // pipeline's path: a slow display must not hold up the next person, and
@@ -304,6 +359,7 @@ func (o *outputs) halt() error {
 }
 
 // signalFor maps a decision to lamps, buzzer and relay; only allow opens.
+// Every decision has a signal, and so a rhythm, of its own.
 func signalFor(d wire.Decision) gate.Signal {
 	switch d {
 	case wire.Allow:
@@ -316,7 +372,9 @@ func signalFor(d wire.Decision) gate.Signal {
 		return gate.Wait
 	case wire.Refer:
 		return gate.Refer
-	default: // deny, persuade_return
+	case wire.PersuadeReturn:
+		return gate.PersuadeReturn
+	default: // deny, and a decision this firmware does not know
 		return gate.Deny
 	}
 }
