@@ -124,6 +124,7 @@ func (c *Console) Handler() http.Handler {
 	})
 	static, _ := fs.Sub(web, "web")
 	mux.Handle("GET /static/", http.StripPrefix("/static/", http.FileServerFS(static)))
+	mux.HandleFunc("GET /static/voice/{clip}", voiceClip)
 	mux.HandleFunc("GET /api/state", c.state)
 	mux.HandleFunc("POST /api/manual-temperature", c.post(c.manual))
 	mux.HandleFunc("POST /api/mask", c.post(c.mask))
