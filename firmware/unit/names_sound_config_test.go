@@ -1,10 +1,14 @@
 package unit
 
 import (
+	"fmt"
+	"log/slog"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/kakou/kakou/drivers/gate"
+	"github.com/kakou/kakou/firmware/wire"
 )
 
 func TestLoadConfigReadsDisplayNamesAndVoice(t *testing.T) {
@@ -65,5 +69,37 @@ func TestLoadConfigRefusesBuzzerRhythmsAGuardCouldNotTellApart(t *testing.T) {
 				t.Fatalf("got %v, want an error with %q", err, tt.want)
 			}
 		})
+	}
+}
+
+// The control room reads the gate's names from its status, as the guard
+// reads them on the console.
+func TestUnitStatusCarriesTheDisplayNames(t *testing.T) {
+	b := startTestBroker(t)
+	path := writeConfig(t, fmt.Sprintf("site = \"s1\"\nunit = \"u1\"\nsite_name = \"阳光花园小区\"\nunit_name = \"北门\"\n"+
+		"data_dir = %q\n[console]\nlisten = \"off\"\n[mqtt]\nbroker = %q\n[simulator]\nmean_interval = \"1h\"\n", t.TempDir(), b.url))
+	cfg, err := LoadConfig(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u, err := New(cfg, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	run(t, u)
+	deadline := time.After(hangGuard)
+	for {
+		select {
+		case s := <-b.statuses:
+			if s.State != wire.Online {
+				continue
+			}
+			if s.SiteName != "阳光花园小区" || s.UnitName != "北门" {
+				t.Fatalf("status names %q %q, want 阳光花园小区 北门", s.SiteName, s.UnitName)
+			}
+			return
+		case <-deadline:
+			t.Fatal("no online status reached the broker")
+		}
 	}
 }
