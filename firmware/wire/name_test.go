@@ -1,6 +1,7 @@
 package wire
 
 import (
+	"encoding/json"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -64,6 +65,39 @@ func FuzzValidateDisplayName(f *testing.F) {
 		}
 		if !utf8.ValidString(name) || strings.ContainsAny(name, "\r\n\x00\u202e") || utf8.RuneCountInString(name) > MaxNameRunes {
 			t.Fatalf("%q passed", name)
+		}
+	})
+}
+
+// FuzzDecodeStatus: a status comes from any device on the broker; what
+// decodes carries names a control room can show, and encodes back to a
+// status that decodes the same.
+func FuzzDecodeStatus(f *testing.F) {
+	seeds := []Status{
+		{Schema: SchemaVersion, Site: "s", Unit: "u", State: Online},
+		{Schema: SchemaVersion, Site: "sunshine-garden", Unit: "north-gate", State: Offline, SiteName: "阳光花园小区", UnitName: "北门"},
+		{Schema: SchemaVersion, Site: "s", Unit: "u", State: Online, UnitName: "\u202e门北"},
+	}
+	for _, s := range seeds {
+		b, _ := json.Marshal(s)
+		f.Add(b)
+	}
+	f.Add([]byte(`{"schema":1,"site":"s","unit":"u","state":"online","site_name":"a\u0000b"}`))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		s, err := DecodeStatus(b)
+		if err != nil {
+			return
+		}
+		if ValidateDisplayName(s.SiteName) != nil || ValidateDisplayName(s.UnitName) != nil {
+			t.Fatalf("names %q %q passed", s.SiteName, s.UnitName)
+		}
+		again, err := json.Marshal(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		back, err := DecodeStatus(again)
+		if err != nil || back.SiteName != s.SiteName || back.UnitName != s.UnitName {
+			t.Fatalf("re-encoded status: %+v %v", back, err)
 		}
 	})
 }
