@@ -4,6 +4,9 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"os"
+	"path/filepath"
+	"regexp"
 	"slices"
 	"sync"
 	"testing"
@@ -169,5 +172,30 @@ func TestEveryDecisionHasASignalOfItsOwn(t *testing.T) {
 			t.Errorf("%s and %s both show %s", d, other, s)
 		}
 		seen[s] = d
+	}
+}
+
+// The console's browser plays the buzzer's default rhythms (sound.js keeps
+// its own copy, as the page cannot ask the gate): they must not drift.
+func TestTheConsoleSoundsTheBuzzersDefaultRhythms(t *testing.T) {
+	js, err := os.ReadFile(filepath.Join("..", "console", "web", "sound.js"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	line := regexp.MustCompile(`const rhythms = \{([^}]*)\}`).FindSubmatch(js)
+	if line == nil {
+		t.Fatal("sound.js has no `const rhythms = {…}`")
+	}
+	got := map[string]string{}
+	for _, m := range regexp.MustCompile(`(\w+): "([^"]*)"`).FindAllSubmatch(line[1], -1) {
+		got[string(m[1])] = string(m[2])
+	}
+	for d := range headlines {
+		if want := string(gate.DefaultBeeps[signalFor(d)]); got[string(d)] != want {
+			t.Errorf("sound.js plays %s as %q, the buzzer as %q", d, got[string(d)], want)
+		}
+	}
+	if len(got) != len(headlines) {
+		t.Errorf("sound.js has rhythms for %d decisions, want %d: %v", len(got), len(headlines), got)
 	}
 }
