@@ -2,6 +2,7 @@ package console
 
 import (
 	"context"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -108,6 +109,31 @@ func TestConsoleIntegrationChromiumNamesTheGateAndSoundsEachNewResult(t *testing
 		`window.kakouSound.last && window.kakouSound.last.id === "`+e.ID+`" && window.kakouSound.last.pattern === "allow"`,
 		chromedp.WithPollingTimeout(10*time.Second))); err != nil {
 		t.Fatalf("the page did not sound the new entry %s: %v", e.ID, err)
+	}
+
+	// A visitor waits to be registered and keeps the screen; the next
+	// person passes behind them. The pass still sounds: the sound follows
+	// the lane, as the buzzer does, not the result the guard has open.
+	for _, step := range []struct{ code, want string }{{"https://example.com/not-a-pass", "register"}, {"KAKOU1:PASS:R-0003", "allow"}} {
+		next, err := l.Screen(context.Background(), []byte(step.code))
+		if err != nil || string(next.Decision) != step.want {
+			t.Fatalf("scan %s: %+v %v", step.code, next, err)
+		}
+		if err := chromedp.Do(ctx, chromedp.Poll[chromedp.Void](
+			`window.kakouSound.last && window.kakouSound.last.id === "`+next.ID+`"`,
+			chromedp.WithPollingTimeout(10*time.Second))); err != nil {
+			t.Fatalf("the %s of %s did not sound: %v", step.want, next.ID, err)
+		}
+		e = next
+	}
+	if h, _ := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("#headline"))); h != "请登记" {
+		t.Errorf("headline %q: the visitor waiting to register should keep the screen", h)
+	}
+
+	// The guard picks an older result from the strip: it was sounded when
+	// it was decided, and is not again.
+	if old := play(t, ctx, `{id: "older", seq: `+strconv.FormatUint(e.Seq-1, 10)+`, decision: "deny"}`); old.ID != e.ID {
+		t.Fatalf("an older entry shown again: %+v, want nothing new after %s", old, e.ID)
 	}
 
 	// Every clip is served as WAV and decodes in the browser.

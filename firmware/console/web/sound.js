@@ -23,7 +23,7 @@
   };
   const SHORT = 0.12, LONG = 0.45, GAIN = 0.25; // seconds; the buzzer's long beep is a full second
   const clips = {}; // decision -> Promise<AudioBuffer|null>
-  let ctx = null, playing = [], heard = null, voiceOn = false;
+  let ctx = null, playing = [], heard = null, heardSeq = -1, voiceOn = false;
 
   // tones turns a rhythm into [start, end] pairs in seconds from 0, the way
   // the gate's buzzer reads it: beeps side by side are parted by a short gap.
@@ -133,13 +133,16 @@
   // nobody); it must not sound on every reload.
   const ready = fetch("api/state", { cache: "no-store" })
     .then(r => r.ok ? r.json() : {})
-    .then(s => { voiceOn = !!s.voice; const e = newest(s); if (heard === null && e) heard = e.id; })
+    .then(s => { voiceOn = !!s.voice; const e = newest(s); if (heard === null && e) { heard = e.id; heardSeq = e.seq; } })
     .catch(() => {});
 
   window.kakouSound = function (entry) {
     return ready.then(() => {
-      if (!entry || !entry.id || entry.id === heard) return window.kakouSound.last;
+      // An entry no newer than the last heard (the guard picked an older
+      // result from the strip) was sounded when it was decided.
+      if (!entry || !entry.id || entry.id === heard || entry.seq <= heardSeq) return window.kakouSound.last;
       heard = entry.id;
+      if (typeof entry.seq === "number") heardSeq = entry.seq;
       window.kakouSound.last = play(entry);
       return window.kakouSound.last;
     });
