@@ -4,14 +4,19 @@
 //
 // A gate guard works outdoors on long shifts and must read the result at a
 // glance and hear it without looking (docs/product.md "Who uses it"), so each
-// signal has its own lamp and its own beep rhythm:
+// signal has its own lamp and its own beep rhythm (DefaultBeeps; "." a
+// short beep, "-" a long one, a space a pause; Opts.Beeps changes them):
 //
-//	signal                  lamp            buzzer                relay
-//	Allow                   green           1 short               pulse (RelayPulse)
-//	Recheck, Register, Wait amber           2 short               locked
-//	Deny, Refer             red             1 long                locked
-//	Fault                   red, blinking   3 short               locked
-//	Off (and Halt)          none            none                  locked
+//	signal          lamp            buzzer                      relay
+//	Allow           green           .      1 short              pulse (RelayPulse)
+//	Recheck         amber           ..     2 short              locked
+//	Register        amber           .-     short, long          locked
+//	Wait            amber           . . .  slow pulse of 3      locked
+//	Deny            red             --     2 long               locked
+//	Refer           red             ---    3 long               locked
+//	PersuadeReturn  red             -..    long, short, short   locked
+//	Fault           red, blinking   ...    3 short, fast        locked
+//	Off (and Halt)  none            none                        locked
 //
 // Green lasts exactly as long as the relay pulse, even with no relay fitted:
 // a green lamp over a locked gate would invite the next person to walk into
@@ -20,8 +25,7 @@
 // until the next signal; the caller uses it when the checkpoint itself
 // needs the guard (a sensor fault, an entry that could not be logged).
 //
-// The caller maps wire decisions to signals; persuade_return (劝返) is
-// naturally Deny. Show returns as soon as the outputs show the signal; the
+// The caller maps wire decisions to signals, one signal a decision. Show returns as soon as the outputs show the signal; the
 // timed part plays in the background and is cut short by the next Show or
 // by Halt, so one person's open gate never carries over to the next.
 //

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"reflect"
 	"strings"
 	"sync"
@@ -43,6 +44,13 @@ type Opts struct {
 	// ActiveLow lists the outputs that are on when their pin is low. Most
 	// opto-isolated relay boards are: ActiveLow: gate.Relay.
 	ActiveLow Output
+	// Beeps replaces the buzzer rhythm of the signals it names; the others
+	// keep DefaultBeeps. No two signals may sound the same.
+	Beeps map[Signal]Beeps
+	// Sleep waits d, or until ctx is done and then returns ctx.Err(); nil
+	// is the real clock. A simulator or a test replaces it to step through
+	// a pattern without waiting.
+	Sleep func(ctx context.Context, d time.Duration) error
 }
 
 // DefaultOpts suits a magnetic lock and active-high outputs.
@@ -79,7 +87,7 @@ var _ conn.Resource = &Dev{}
 // the safe state (relay released, lamps and buzzer off), which also proves
 // the pins accept output.
 func New(pins Pins, opts *Opts) (*Dev, error) {
-	o := DefaultOpts
+	o := DefaultOpts.withDefaults()
 	if opts != nil {
 		o = opts.withDefaults()
 	}
@@ -87,6 +95,9 @@ func New(pins Pins, opts *Opts) (*Dev, error) {
 		return nil, err
 	}
 	d := &Dev{opts: o, sleep: sleepCtx}
+	if o.Sleep != nil {
+		d.sleep = o.Sleep
+	}
 	for i, p := range []gpio.PinOut{pins.Relay, pins.Green, pins.Red, pins.Amber, pins.Buzzer} {
 		if !isNil(p) {
 			d.pins[i] = p
@@ -263,7 +274,17 @@ func (o Opts) withDefaults() Opts {
 	o.BuzzerShort = cmp.Or(o.BuzzerShort, def.BuzzerShort)
 	o.BuzzerLong = cmp.Or(o.BuzzerLong, def.BuzzerLong)
 	o.Blink = cmp.Or(o.Blink, def.Blink)
+	// A copy, so the caller's map is never written to.
+	beeps := maps.Clone(DefaultBeeps)
+	maps.Copy(beeps, o.Beeps)
+	o.Beeps = beeps
 	return o
+}
+
+// Validate reports every problem with o, as New would, without touching
+// any pin: a config loader checks the rhythms before the unit starts.
+func (o Opts) Validate() error {
+	return o.withDefaults().validate()
 }
 
 // validate reports every problem at once, each naming its field.
@@ -282,6 +303,12 @@ func (o Opts) validate() error {
 	if o.ActiveLow >= 1<<outputCount {
 		errs = append(errs, fmt.Errorf("ActiveLow %#x: unknown outputs", uint8(o.ActiveLow)))
 	}
+	for s := range o.Beeps {
+		if s <= Off || s > Fault {
+			errs = append(errs, fmt.Errorf("Beeps: %s has no rhythm: only Allow to Fault beep", s))
+		}
+	}
+	errs = append(errs, o.beepsProblems()...)
 	if err := errors.Join(errs...); err != nil {
 		return fmt.Errorf("gate: %w", err)
 	}

@@ -140,14 +140,19 @@ func TestShowDrivesOutputsOverTime(t *testing.T) {
 			{0, Relay | Green | Buzzer}, {150 * ms, Relay | Green}, {3000 * ms, 0}}},
 		{"recheck lights amber with two short beeps", all, Recheck, 0, []sample{
 			{0, Amber | Buzzer}, {150 * ms, Amber}, {300 * ms, Amber | Buzzer}, {450 * ms, Amber}}},
-		{"register without an amber pin lights green and red", noAmber, Register, 0, []sample{
-			{0, Green | Red | Buzzer}, {150 * ms, Green | Red}, {300 * ms, Green | Red | Buzzer}, {450 * ms, Green | Red}}},
-		{"wait is amber", all, Wait, 0, []sample{
-			{0, Amber | Buzzer}, {150 * ms, Amber}, {300 * ms, Amber | Buzzer}, {450 * ms, Amber}}},
-		{"deny lights red with one long beep", all, Deny, 0, []sample{
-			{0, Red | Buzzer}, {1000 * ms, Red}}},
-		{"refer is red", all, Refer, 0, []sample{
-			{0, Red | Buzzer}, {1000 * ms, Red}}},
+		{"register without an amber pin lights green and red, short then long", noAmber, Register, 0, []sample{
+			{0, Green | Red | Buzzer}, {150 * ms, Green | Red}, {300 * ms, Green | Red | Buzzer}, {1300 * ms, Green | Red}}},
+		{"wait is amber with a slow pulse of three", all, Wait, 0, []sample{
+			{0, Amber | Buzzer}, {150 * ms, Amber}, {1150 * ms, Amber | Buzzer}, {1300 * ms, Amber},
+			{2300 * ms, Amber | Buzzer}, {2450 * ms, Amber}}},
+		{"deny lights red with two long beeps", all, Deny, 0, []sample{
+			{0, Red | Buzzer}, {1000 * ms, Red}, {1150 * ms, Red | Buzzer}, {2150 * ms, Red}}},
+		{"refer is red with three long beeps", all, Refer, 0, []sample{
+			{0, Red | Buzzer}, {1000 * ms, Red}, {1150 * ms, Red | Buzzer}, {2150 * ms, Red},
+			{2300 * ms, Red | Buzzer}, {3300 * ms, Red}}},
+		{"persuade to return is red with long, short, short", all, PersuadeReturn, 0, []sample{
+			{0, Red | Buzzer}, {1000 * ms, Red}, {1150 * ms, Red | Buzzer}, {1300 * ms, Red},
+			{1450 * ms, Red | Buzzer}, {1600 * ms, Red}}},
 		{"fault blinks red after three short beeps", all, Fault, 9, []sample{
 			{0, Red | Buzzer}, {150 * ms, Red}, {300 * ms, Red | Buzzer}, {450 * ms, Red},
 			{500 * ms, 0}, {600 * ms, Buzzer}, {750 * ms, 0}, {1000 * ms, Red}, {1500 * ms, 0}}},
@@ -230,7 +235,7 @@ func TestNewSignalClosesThePreviousPersonsGate(t *testing.T) {
 		t.Fatalf("right after Show(Deny) %s on, want red+buzzer and the relay released", on)
 	}
 	got := r.follow(0)
-	want := []sample{{0, Red | Buzzer}, {1000 * ms, Red}}
+	want := []sample{{0, Red | Buzzer}, {1000 * ms, Red}, {1150 * ms, Red | Buzzer}, {2150 * ms, Red}}
 	if !equalSamples(got, want) {
 		t.Errorf("deny after allow\n got %v\nwant %v (the allow's timeline must not resume)", got, want)
 	}

@@ -12,27 +12,29 @@ import (
 // gate knows only lamps, a buzzer and a lock.
 type Signal int
 
-// The signals, with what each does (see the package documentation for the
-// table of lamps and beeps).
+// The signals, with what each does. Each has a rhythm of its own on the
+// buzzer (DefaultBeeps, or Opts.Beeps); see the package documentation for
+// the table of lamps and beeps.
 const (
 	// Off puts every output in the safe state, like Halt.
 	Off Signal = iota
-	// Allow lights green, pulses the relay and beeps once, short.
+	// Allow lights green and pulses the relay.
 	Allow
-	// Recheck, Register and Wait light amber and beep twice, short; the gate
-	// stays locked while the guard deals with the person.
+	// Recheck, Register and Wait light amber; the gate stays locked while
+	// the guard deals with the person.
 	Recheck
 	Register
 	Wait
-	// Deny and Refer light red and beep once, long.
+	// Deny, Refer and PersuadeReturn light red.
 	Deny
 	Refer
-	// Fault blinks red and beeps three times, short: the checkpoint itself
-	// needs the guard (a sensor failed, the entry could not be logged).
+	PersuadeReturn
+	// Fault blinks red: the checkpoint itself needs the guard (a sensor
+	// failed, the entry could not be logged).
 	Fault
 )
 
-var signalNames = [...]string{"Off", "Allow", "Recheck", "Register", "Wait", "Deny", "Refer", "Fault"}
+var signalNames = [...]string{"Off", "Allow", "Recheck", "Register", "Wait", "Deny", "Refer", "PersuadeReturn", "Fault"}
 
 func (s Signal) String() string {
 	if s < 0 || int(s) >= len(signalNames) {
@@ -153,22 +155,14 @@ func (p *pattern) set(o Output, k track) {
 	}
 }
 
-// beeps returns a buzzer track of n beeps of length d, separated by gaps of
-// the same length so they count clearly.
-func beeps(n int, d time.Duration) track {
-	k := track{on: true}
-	for i := 1; i < 2*n; i++ {
-		k.edges = append(k.edges, time.Duration(i)*d)
-	}
-	return k
-}
-
 // patternFor builds the timeline of s. reopen is set when the relay is still
 // energised from the previous Allow: it is released for RelayGap first, so
 // a turnstile controller sees a new pulse for the new person.
 func patternFor(s Signal, o *Opts, reopen bool) pattern {
 	var p pattern
 	switch s {
+	case Off:
+		return p
 	case Allow:
 		// Green lasts exactly as long as the gate is open: a green lamp over
 		// a locked gate would be a lie.
@@ -179,16 +173,13 @@ func patternFor(s Signal, o *Opts, reopen bool) pattern {
 			p.set(Relay, track{edges: []time.Duration{o.RelayGap, end}})
 		}
 		p.set(Green, track{on: true, edges: []time.Duration{end}})
-		p.set(Buzzer, beeps(1, o.BuzzerShort))
 	case Recheck, Register, Wait:
 		p.set(Amber, track{on: true})
-		p.set(Buzzer, beeps(2, o.BuzzerShort))
-	case Deny, Refer:
+	case Deny, Refer, PersuadeReturn:
 		p.set(Red, track{on: true})
-		p.set(Buzzer, beeps(1, o.BuzzerLong))
 	case Fault:
 		p.set(Red, track{on: true, period: o.Blink})
-		p.set(Buzzer, beeps(3, o.BuzzerShort))
 	}
+	p.set(Buzzer, o.Beeps[s].track(o.BuzzerShort, o.BuzzerLong))
 	return p
 }

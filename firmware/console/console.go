@@ -55,10 +55,15 @@ type Lane interface {
 // Options identify the lane on screen and set where "today" starts.
 type Options struct {
 	Site, Unit string
-	Lane       wire.Lane
-	Location   *time.Location
-	Logger     *slog.Logger
-	Now        func() time.Time
+	// SiteName and UnitName are shown in the header instead of the ids
+	// when set (阳光花园小区 · 北门).
+	SiteName, UnitName string
+	// Voice: the page speaks each result from the shipped clips.
+	Voice    bool
+	Lane     wire.Lane
+	Location *time.Location
+	Logger   *slog.Logger
+	Now      func() time.Time
 	// Privacy masks, hashes and (when FullNumbers says so) seals a
 	// registered visitor's numbers; nil only masks them.
 	Privacy *credential.Privacy
@@ -119,6 +124,7 @@ func (c *Console) Handler() http.Handler {
 	})
 	static, _ := fs.Sub(web, "web")
 	mux.Handle("GET /static/", http.StripPrefix("/static/", http.FileServerFS(static)))
+	mux.HandleFunc("GET /static/voice/{clip}", voiceClip)
 	mux.HandleFunc("GET /api/state", c.state)
 	mux.HandleFunc("POST /api/manual-temperature", c.post(c.manual))
 	mux.HandleFunc("POST /api/mask", c.post(c.mask))
@@ -169,6 +175,11 @@ type stateJSON struct {
 	Count   *screening.Count      `json:"count"` // null without a site gateway
 	Held    *screening.Held       `json:"held"`  // null unless someone is held at the gate
 	Guard   *Guard                `json:"guard"` // null: nobody signed in on this device
+	// SiteName and UnitName are the display names (阳光花园小区, 北门);
+	// absent without them. Voice: speak each result after its tones.
+	SiteName string `json:"site_name,omitempty"`
+	UnitName string `json:"unit_name,omitempty"`
+	Voice    bool   `json:"voice"`
 }
 
 func (c *Console) state(w http.ResponseWriter, r *http.Request) {
@@ -182,7 +193,8 @@ func (c *Console) state(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, stateJSON{Site: c.opts.Site, Unit: c.opts.Unit, Lane: c.opts.Lane,
 		Now: now, StaleAfter: c.opts.StaleAfter.Seconds(), Open: open, Recent: recent,
 		Devices: c.lane.Devices(), Uplink: c.lane.UplinkConnected(), Today: today,
-		Count: c.lane.Count(), Held: c.lane.Held(), Guard: c.signedIn(r)})
+		Count: c.lane.Count(), Held: c.lane.Held(), Guard: c.signedIn(r),
+		SiteName: c.opts.SiteName, UnitName: c.opts.UnitName, Voice: c.opts.Voice})
 }
 
 func writeJSON(w http.ResponseWriter, code int, v any) {

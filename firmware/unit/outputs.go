@@ -29,6 +29,9 @@ type GateConfig struct {
 	RelayPulse Duration `toml:"relay_pulse"`
 	// ActiveLow lists outputs wired to boards that switch on a low level.
 	ActiveLow []string `toml:"active_low"`
+	// Beeps replaces the buzzer rhythm of a decision (or "fault"), written
+	// "." short, "-" long, " " a pause; the rest keep gate.DefaultBeeps.
+	Beeps map[string]string `toml:"beeps"`
 }
 
 // DisplayConfig selects a display that shows the last result in large text.
@@ -140,6 +143,12 @@ func (g GateConfig) opts() (gate.Opts, error) {
 			return o, fmt.Errorf("gate.active_low: %q is not relay, green, red, amber or buzzer", name)
 		}
 		o.ActiveLow |= out
+	}
+	o.Beeps = map[gate.Signal]gate.Beeps{}
+	for name, b := range g.Beeps {
+		if s, ok := beepSignals[name]; ok {
+			o.Beeps[s] = gate.Beeps(b)
+		}
 	}
 	return o, nil
 }
@@ -304,6 +313,7 @@ func (o *outputs) halt() error {
 }
 
 // signalFor maps a decision to lamps, buzzer and relay; only allow opens.
+// Every decision has a signal, and so a rhythm, of its own.
 func signalFor(d wire.Decision) gate.Signal {
 	switch d {
 	case wire.Allow:
@@ -316,7 +326,9 @@ func signalFor(d wire.Decision) gate.Signal {
 		return gate.Wait
 	case wire.Refer:
 		return gate.Refer
-	default: // deny, persuade_return
+	case wire.PersuadeReturn:
+		return gate.PersuadeReturn
+	default: // deny, and a decision this firmware does not know
 		return gate.Deny
 	}
 }

@@ -96,6 +96,7 @@ func (u *Unit) build() error {
 		BacklogRate: rate, Heartbeat: m.Heartbeat.Duration, AckTimeout: m.AckTimeout.Duration,
 		Status: wire.Status{Schema: wire.SchemaVersion, Site: u.cfg.Site, Unit: u.cfg.Unit,
 			Facility: u.cfg.Facility, Lane: u.cfg.Lane, Firmware: Version,
+			SiteName: u.cfg.SiteName, UnitName: u.cfg.UnitName,
 			PolicyVersion: pol.Version, BootID: bootID},
 		Logger: u.log.With("part", "uplink"), OnPolicy: u.onPolicy, OnFlow: u.onFlow,
 	})
@@ -126,6 +127,7 @@ func (u *Unit) build() error {
 		return fmt.Errorf("unit: %w", err)
 	}
 	u.console = console.New(u, console.Options{Site: u.cfg.Site, Unit: u.cfg.Unit, Lane: u.cfg.Lane,
+		SiteName: u.cfg.SiteName, UnitName: u.cfg.UnitName, Voice: u.cfg.Console.Voice,
 		Logger: u.log.With("part", "console"), Privacy: priv, FullNumbers: u.fullNumbers,
 		StaleAfter: u.cfg.Console.StaleAfter.Duration})
 	return nil

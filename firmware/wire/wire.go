@@ -151,6 +151,10 @@ type Status struct {
 	Unit     string `json:"unit"`
 	Facility string `json:"facility,omitempty"`
 	Lane     Lane   `json:"lane,omitempty"`
+	// SiteName and UnitName are what people call them (阳光花园小区, 北门),
+	// from the unit's config; empty when it has none (ValidateDisplayName).
+	SiteName string `json:"site_name,omitempty"`
+	UnitName string `json:"unit_name,omitempty"`
 	// Role is RoleGateway for a site gateway; empty for a checkpoint unit.
 	Role          string    `json:"role,omitempty"`
 	State         UnitState `json:"state"`
@@ -398,6 +402,12 @@ func (s *Status) Validate() error {
 	}
 	if s.Role != "" && s.Role != RoleGateway {
 		return fmt.Errorf("wire: status role: %q is not %q or empty", s.Role, RoleGateway)
+	}
+	if err := ValidateDisplayName(s.SiteName); err != nil {
+		return fmt.Errorf("wire: status site_name: %w", err)
+	}
+	if err := ValidateDisplayName(s.UnitName); err != nil {
+		return fmt.Errorf("wire: status unit_name: %w", err)
 	}
 	texts := []string{s.Facility, s.Firmware, s.PolicyVersion, s.BootID}
 	for _, d := range s.Devices {

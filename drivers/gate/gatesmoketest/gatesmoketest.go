@@ -44,7 +44,11 @@ var steps = []struct {
 }{
 	{gate.Allow, "green lamp and relay click for the pulse, one short beep"},
 	{gate.Recheck, "amber lamp (or green and red), two short beeps"},
-	{gate.Deny, "red lamp, one long beep"},
+	{gate.Register, "amber lamp, a short beep then a long one"},
+	{gate.Wait, "amber lamp, three short beeps a second apart"},
+	{gate.Deny, "red lamp, two long beeps"},
+	{gate.Refer, "red lamp, three long beeps"},
+	{gate.PersuadeReturn, "red lamp, a long beep then two short ones"},
 	{gate.Fault, "red lamp blinking, three short beeps"},
 }
 

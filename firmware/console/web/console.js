@@ -53,7 +53,8 @@ function render() {
   const t = T[lang];
   document.documentElement.lang = lang === "zh" ? "zh-CN" : "en";
   $("lang").textContent = t.other;
-  $("where").textContent = `${state.site} · ${state.unit} · ${t.lanes[state.lane] || state.lane}`;
+  $("where").textContent = `${state.site_name || state.site} · ${state.unit_name || state.unit} · ${t.lanes[state.lane] || state.lane}`;
+  if (window.kakouSound) window.kakouSound(window.kakouSound.newest(state));
   const f = focus();
   // A result the guard dismissed (a wait they ended included) is over: the
   // lane shows it is ready, unless the guard picked it from the strip.
