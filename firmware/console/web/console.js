@@ -103,10 +103,7 @@ function render() {
   const today = [chip(t.today)];
   for (const [d, n] of Object.entries(state.today || {})) today.push(chip(`${t[d] || d} ${n}`));
   $("today").replaceChildren(...today);
-  if (e && e.id !== shown && window.kakouSound) window.kakouSound(e);
-  shown = e ? e.id : null;
 }
-let shown = null;
 
 // renderStrip lists the results waiting for the guard and the last five;
 // tapping one puts it on screen.
