@@ -60,6 +60,8 @@ type Options struct {
 	// FullNumbers reports whether the running policy demands full
 	// numbers; nil: never.
 	FullNumbers func() bool
+	// Logbook keeps the duty log and the hand-over (duty.go); nil: off.
+	Logbook Logbook
 }
 
 // Console serves the guard's page and its small JSON API.
@@ -72,6 +74,9 @@ type Console struct {
 
 	mu   sync.Mutex
 	last *wire.Entry
+
+	dutyMu        sync.Mutex // one duty log or missed check at a time; see logDuty
+	guardForTests *Guard     // see acting, duty.go
 }
 
 //go:embed web
@@ -116,6 +121,10 @@ func (c *Console) Handler() http.Handler {
 	mux.HandleFunc("POST /api/register", c.post(c.register))
 	mux.HandleFunc("POST /api/override", c.post(c.override))
 	mux.HandleFunc("POST /api/cancel-wait", c.cancelWait)
+	mux.HandleFunc("GET /api/duties", c.duties)
+	mux.HandleFunc("POST /api/duty", c.guarded(c.logDuty))
+	mux.HandleFunc("GET /api/handover", c.previewHandover)
+	mux.HandleFunc("POST /api/handover", c.guarded(c.handOver))
 	return mux
 }
 

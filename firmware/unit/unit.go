@@ -126,7 +126,7 @@ func (u *Unit) build() error {
 		return fmt.Errorf("unit: %w", err)
 	}
 	u.console = console.New(u, console.Options{Site: u.cfg.Site, Unit: u.cfg.Unit, Lane: u.cfg.Lane,
-		Logger: u.log.With("part", "console"), Privacy: priv, FullNumbers: u.fullNumbers})
+		Logger: u.log.With("part", "console"), Privacy: priv, FullNumbers: u.fullNumbers, Logbook: u})
 	return nil
 }
 
@@ -181,6 +181,7 @@ func (u *Unit) Run(ctx context.Context) error {
 	go u.watchHealth(ctx)
 	go u.maintainLedger(ctx)
 	go u.watchPolicy(ctx)
+	go u.watchDuties(ctx)
 	go u.outputs.run(ctx)
 	u.log.Info("unit running", "site", u.cfg.Site, "unit", u.cfg.Unit, "lane", u.cfg.Lane,
 		"broker", u.cfg.MQTT.Broker, "ledger", filepath.Join(u.cfg.DataDir, "ledger.db"), "firmware", Version)
