@@ -54,7 +54,7 @@ func (c *clock) set(t time.Time) { c.mu.Lock(); c.t = t; c.mu.Unlock() }
 
 // newDutyConsole builds a console over a real pipeline and ledger whose
 // clock reads 2026-12-07 at hh:mm in Beijing time.
-func newDutyConsole(t *testing.T, hh, mm int) (*Console, logbook, *clock) {
+func newDutyConsole(t testing.TB, hh, mm int) (*Console, logbook, *clock) {
 	t.Helper()
 	led, err := ledger.Open(filepath.Join(t.TempDir(), "ledger.db"))
 	if err != nil {
