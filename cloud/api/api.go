@@ -116,6 +116,7 @@ func New(st Store, opts Options) (http.Handler, error) {
 	mux.HandleFunc("GET /api/v1/trace", s.trace)
 	mux.HandleFunc("GET /api/v1/people/export", s.exportPerson)
 	mux.HandleFunc("GET /api/v1/reports/daily", s.daily)
+	mux.HandleFunc("GET /api/v1/duties", s.duties)
 	mux.HandleFunc("GET /api/v1/policies", s.policies)
 	mux.HandleFunc("POST /api/v1/policies/assign", s.assign)
 	mux.HandleFunc("POST /api/v1/units/{site}/{unit}/watermark", s.setWatermark)

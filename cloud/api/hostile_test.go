@@ -107,6 +107,8 @@ func FuzzAPIRequests(f *testing.F) {
 		path, query, _ := strings.Cut(r.target, "?")
 		f.Add(r.method == http.MethodPost, path, query, r.body)
 	}
+	f.Add(false, "/api/v1/duties", "site=estate&date=2022-04-01", []byte(nil))
+	f.Add(false, "/api/v1/duties", "date=99999-01-01&unit=x", []byte(nil))
 	st, err := sqlite.Open(filepath.Join(f.TempDir(), "cloud.db"))
 	if err != nil {
 		f.Fatal(err)

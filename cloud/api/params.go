@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/kakou/kakou/cloud/store"
+	"github.com/kakou/kakou/firmware/wire"
 )
 
 // readParams applies each known parameter's parser and reports every
@@ -54,7 +55,7 @@ func oneOf(dst *string, words ...string) func(string) error {
 // names, or decision:, reason: and alert: followed by a code.
 func metricsParam(dst *[]string) func(string) error {
 	plain := []string{store.MetricTotal, store.MetricIn, store.MetricOut, store.MetricFever,
-		store.MetricVisitor, store.MetricOverride, store.MetricManualTemp, store.MetricHistorical}
+		store.MetricVisitor, store.MetricOverride, store.MetricManualTemp, store.MetricHistorical, store.MetricShift}
 	return func(v string) error {
 		names := strings.Split(v, ",")
 		if len(names) > 64 {
@@ -62,7 +63,7 @@ func metricsParam(dst *[]string) func(string) error {
 		}
 		for _, m := range names {
 			if !slices.Contains(plain, m) && !prefixedMetric(m) {
-				return fmt.Errorf("%q is not a metric; use %s, or decision:, reason: or alert: and a code",
+				return fmt.Errorf("%q is not a metric; use %s, or decision:, reason:, alert:, duty: or duty_missed: and a code",
 					m, strings.Join(plain, ", "))
 			}
 		}
@@ -72,6 +73,12 @@ func metricsParam(dst *[]string) func(string) error {
 }
 
 func prefixedMetric(m string) bool {
+	// A duty's id is the policy's (gate-disinfection): a wire id.
+	for _, p := range []string{store.PrefixDuty, store.PrefixDutyMissed} {
+		if id, ok := strings.CutPrefix(m, p); ok {
+			return wire.ValidateID(id) == nil
+		}
+	}
 	for _, p := range []string{store.PrefixDecision, store.PrefixReason, store.PrefixAlert} {
 		if code, ok := strings.CutPrefix(m, p); ok {
 			return code != "" && len(code) <= 64 && !strings.ContainsFunc(code, func(r rune) bool {

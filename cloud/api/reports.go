@@ -97,6 +97,9 @@ func (s *server) buildReport(r *http.Request, p report.Period) (report.Report, e
 			}
 		}
 	}
+	if err := s.dutyNames(r, p, in); err != nil {
+		return report.Report{}, err
+	}
 	for _, a := range alerts {
 		si := in[a.Site]
 		switch {
@@ -111,6 +114,27 @@ func (s *server) buildReport(r *http.Request, p report.Period) (report.Report, e
 		}
 	}
 	return report.Build(p, list), nil
+}
+
+// dutyNames gives each site's report the names of its duties (大门消毒
+// for gate-disinfection) from the period's duty records, so the missed
+// column reads as the guards' own list does.
+func (s *server) dutyNames(r *http.Request, p report.Period, in map[string]*report.SiteInput) error {
+	recs, err := s.store.Entries(r.Context(), store.Query{Records: true, Since: p.Since, Until: p.Until, Limit: store.MaxLimit})
+	if err != nil {
+		return err
+	}
+	for _, rec := range recs {
+		si := in[rec.Site]
+		if si == nil || rec.Record == nil || rec.Record.Duty == nil || rec.Record.Duty.Name == "" {
+			continue
+		}
+		if si.DutyNames == nil {
+			si.DutyNames = map[string]string{}
+		}
+		si.DutyNames[rec.Record.Duty.ID] = rec.Record.Duty.Name
+	}
+	return nil
 }
 
 // dateInStoreRange refuses a report day the store's times cannot hold;

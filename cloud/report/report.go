@@ -42,6 +42,9 @@ type SiteInput struct {
 	// AlertsOpen is how many of the site's alerts are still unacknowledged
 	// when the report is built, whenever they were raised.
 	AlertsOpen int
+	// DutyNames names the duty ids of the duty log's metrics (大门消毒
+	// for gate-disinfection); an id without a name is shown as it is.
+	DutyNames map[string]string
 }
 
 // Row is one line of the report: a site, or the total.
@@ -62,6 +65,12 @@ type Row struct {
 	// ZeroReport is true when nothing abnormal happened in the period: no
 	// fever, no denial, no alert of any kind, no device fault (零报告).
 	ZeroReport bool `json:"zero_report"`
+	// The duty log (值守日志, duties.go): turns done and due, and the
+	// duties missed by name, 大门消毒×2、电梯按键消毒 (a string keeps a Row
+	// comparable); the total row has the counts only.
+	DutiesDone   int    `json:"duties_done"`
+	DutiesDue    int    `json:"duties_due"`
+	DutiesMissed string `json:"duties_missed"`
 }
 
 // Report is the daily report: one row per site, sorted by site ID, and
@@ -118,6 +127,7 @@ func rowOf(s SiteInput) Row {
 		AlertsOpen:   s.AlertsOpen,
 	}
 	r.ZeroReport = r.Fever == 0 && r.Denied == 0 && r.DeviceFaults == 0 && !anyAlert(c)
+	duties(&r, s)
 	return r
 }
 
@@ -162,4 +172,6 @@ func (r *Row) add(o Row) {
 	r.DeviceFaults += o.DeviceFaults
 	r.AlertsOpen += o.AlertsOpen
 	r.ZeroReport = r.ZeroReport && o.ZeroReport
+	r.DutiesDone += o.DutiesDone
+	r.DutiesDue += o.DutiesDue
 }

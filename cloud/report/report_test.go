@@ -159,7 +159,7 @@ func TestReportJSONMatchesTheContract(t *testing.T) {
 		times.Since != "2026-11-22T16:00:00+08:00" || times.Until != times.Cut {
 		t.Errorf("period in JSON %+v, want RFC 3339 local times", times)
 	}
-	rowKeys := []string{"alerts_open", "denied", "device_faults", "facility", "fever", "in", "name",
+	rowKeys := []string{"alerts_open", "denied", "device_faults", "duties_done", "duties_due", "duties_missed", "facility", "fever", "in", "name",
 		"out", "overrides", "recheck", "site", "total", "visitors", "zero_report"}
 	var rows struct{ Sites, Total json.RawMessage }
 	_ = json.Unmarshal(b, &rows)
@@ -208,4 +208,20 @@ func manySites(n int) []SiteInput {
 		}
 	}
 	return sites
+}
+
+func TestMissedDutiesAppearByNameWithoutSpoilingTheZeroReport(t *testing.T) {
+	r := Build(testPeriod(t), []SiteInput{{Site: "a", Counts: map[string]int{
+		"total": 10, "in": 10, "duty:gate-disinfection": 2, "duty_missed:gate-disinfection": 1, "duty_missed:lift-buttons": 2},
+		DutyNames: map[string]string{"gate-disinfection": "大门消毒", "lift-buttons": "电梯按键消毒"}}})
+	row := r.Sites[0]
+	if row.DutiesDone != 2 || row.DutiesDue != 5 || row.DutiesMissed != "大门消毒、电梯按键消毒×2" {
+		t.Fatalf("duty log: %d/%d missed %q", row.DutiesDone, row.DutiesDue, row.DutiesMissed)
+	}
+	if !row.ZeroReport {
+		t.Fatal("a missed duty spoiled the zero report; it is listed, not alarmed")
+	}
+	if r.Total.DutiesDone != 2 || r.Total.DutiesDue != 5 || r.Total.DutiesMissed != "" {
+		t.Fatalf("total: %+v", r.Total)
+	}
 }

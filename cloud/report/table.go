@@ -5,7 +5,7 @@ import (
 )
 
 // columns is the number of columns of the spreadsheet forms.
-const columns = 14
+const columns = 16
 
 // labels are the words of one language in the CSV and XLSX forms. The
 // JSON form has none: it carries codes and leaves words to its reader.
@@ -22,7 +22,7 @@ var zh = labels{
 	sheet: "日报",
 	title: "日报",
 	header: [columns]string{"站点", "名称", "场所类型", "通行总数", "进", "出", "拒绝", "复测",
-		"发热", "访客登记", "人工放行", "设备故障", "未处理告警", "零报告"},
+		"发热", "访客登记", "人工放行", "设备故障", "未处理告警", "零报告", "值守日志 完成/应完成", "未完成值守"},
 	total: "合计",
 	yes:   "是",
 	no:    "否",
@@ -44,7 +44,7 @@ var en = labels{
 	sheet: "Daily report",
 	title: "Daily report",
 	header: [columns]string{"Site", "Name", "Facility", "Total", "In", "Out", "Denied", "Re-check",
-		"Fever", "Visitors", "Overrides", "Device faults", "Open alerts", "Zero report"},
+		"Fever", "Visitors", "Overrides", "Device faults", "Open alerts", "Zero report", "Duties done/due", "Duties missed"},
 	total: "Total",
 	yes:   "yes",
 	no:    "no",
@@ -73,8 +73,9 @@ func (l *labels) cells(r Row, total bool) [columns]any {
 	if r.ZeroReport {
 		zero = l.yes
 	}
+	ratio, missed := dutyCells(r, total)
 	return [columns]any{site, name, facility, r.Total, r.In, r.Out, r.Denied, r.Recheck,
-		r.Fever, r.Visitors, r.Overrides, r.DeviceFaults, r.AlertsOpen, zero}
+		r.Fever, r.Visitors, r.Overrides, r.DeviceFaults, r.AlertsOpen, zero, ratio, missed}
 }
 
 // facilityWord translates a known facility type and passes an unknown one

@@ -144,8 +144,8 @@ func TestWriteXLSXFormatsTitleHeaderAndTotal(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(merged) != 1 || merged[0].GetStartAxis() != "A1" || merged[0].GetEndAxis() != "N1" {
-		t.Errorf("merged cells %v, want the title across A1:N1", merged)
+	if len(merged) != 1 || merged[0].GetStartAxis() != "A1" || merged[0].GetEndAxis() != "P1" {
+		t.Errorf("merged cells %v, want the title across A1:P1", merged)
 	}
 	nameWidth, err := f.GetColWidth(sheet, "B")
 	if err != nil {

@@ -23,6 +23,19 @@ type Query struct {
 	Site, Unit   string
 	Since, Until time.Time
 	Limit        int // 0 means DefaultLimit; more than MaxLimit means MaxLimit
+	// Records selects the guards' records (wire.Record: duties and
+	// hand-overs, stored with an empty decision) instead of people at the
+	// gate: a feed of entries is a feed of people.
+	Records bool
+}
+
+// DecisionFilter is the condition on the decision column that Records
+// chooses; both backends add it to every entries query.
+func (q Query) DecisionFilter() string {
+	if q.Records {
+		return "decision = ''"
+	}
+	return "decision <> ''"
 }
 
 // Limits on how many entries one query returns.
@@ -99,8 +112,8 @@ func VisitorHashes(e *wire.Entry) (idHash, phoneHash sql.NullString) {
 
 // Detail carries the parts of an entry no query filters on, so the cloud
 // keeps everything the unit sent: once acknowledged, the unit may purge it.
-// A stored entry read back must equal the one sent (a re-send is told from
-// a conflict by comparing them), so every field lands somewhere.
+// A re-send is compared with what was stored (ConflictOf), so a part left
+// out here would make every re-send of an entry that has it a conflict.
 type Detail struct {
 	Alert       string            `json:"alert,omitempty"`
 	Visitor     *wire.Visitor     `json:"visitor,omitempty"`
@@ -109,20 +122,20 @@ type Detail struct {
 	Guard       string            `json:"guard,omitempty"`
 	Amends      string            `json:"amends,omitempty"`
 	Mask        *wire.Mask        `json:"mask,omitempty"`
+	Record      *wire.Record      `json:"record,omitempty"`
 }
 
 // DetailJSON is e's Detail as stored.
 func DetailJSON(e *wire.Entry) string {
 	b, _ := json.Marshal(Detail{Alert: e.Alert, Visitor: e.Visitor, Override: e.Override, Temperature: e.Temperature,
-		Guard: e.Guard, Amends: e.Amends, Mask: e.Mask}) // plain data: cannot fail
+		Guard: e.Guard, Amends: e.Amends, Mask: e.Mask, Record: e.Record}) // plain data: cannot fail
 	return string(b)
 }
 
-// Fill puts d's fields back on e; Temperature is the caller's, which
-// falls back to the columns for rows stored before it was kept here.
-func (d Detail) Fill(e *wire.Entry) {
+// Apply puts the detail's parts back on e, as both backends read a row.
+func (d Detail) Apply(e *wire.Entry) {
 	e.Alert, e.Visitor, e.Override = d.Alert, d.Visitor, d.Override
-	e.Guard, e.Amends, e.Mask = d.Guard, d.Amends, d.Mask
+	e.Guard, e.Amends, e.Mask, e.Record = d.Guard, d.Amends, d.Mask, d.Record
 }
 
 // RowLimit is how many entries q returns: Limit within DefaultLimit and

@@ -32,10 +32,27 @@ const (
 	PrefixDecision = "decision:"
 	PrefixReason   = "reason:"
 	PrefixAlert    = "alert:"
+	// A guard's record counts apart from the traffic (wire.Record): a
+	// shift handed over, a duty's turn done (duty:<id>) or found missed
+	// (duty_missed:<id>).
+	MetricShift      = "shift"
+	PrefixDuty       = "duty:"
+	PrefixDutyMissed = "duty_missed:"
 )
 
-// EntryMetrics are the metrics one entry adds 1 to.
+// EntryMetrics are the metrics one entry adds 1 to. A guard's record is
+// nobody at the gate: it adds to its own metrics only, never to total,
+// in, out or a decision, so it moves no count of people.
 func EntryMetrics(e *wire.Entry) []string {
+	if r := e.Record; r != nil {
+		switch {
+		case r.Duty != nil && r.Duty.Missed:
+			return []string{PrefixDutyMissed + r.Duty.ID}
+		case r.Duty != nil:
+			return []string{PrefixDuty + r.Duty.ID}
+		}
+		return []string{MetricShift}
+	}
 	m := []string{MetricTotal, PrefixDecision + string(e.Decision)}
 	if e.Decision == wire.Allow {
 		if e.Lane == wire.LaneIn {

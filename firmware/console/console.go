@@ -18,6 +18,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/kakou/kakou/firmware/credential"
@@ -74,6 +75,8 @@ type Options struct {
 	// guard glancing up does not take an old result for the person in
 	// front of them; DefaultStaleAfter when zero.
 	StaleAfter time.Duration
+	// Logbook keeps the duty log and the hand-over (duty.go); nil: off.
+	Logbook Logbook
 }
 
 // DefaultStaleAfter is how long a result looks current: a busy lane
@@ -90,6 +93,8 @@ type Console struct {
 	tls  bool // StartTLS gave a certificate; see tls.go
 
 	testGuard *Guard // set by tests until sign-in exists; see auth.go
+
+	dutyMu sync.Mutex // one duty log or missed check at a time; see logDuty
 }
 
 //go:embed web
@@ -133,6 +138,10 @@ func (c *Console) Handler() http.Handler {
 	mux.HandleFunc("POST /api/recheck", c.post(c.recheck))
 	mux.HandleFunc("POST /api/dismiss", c.dismiss)
 	mux.HandleFunc("POST /api/cancel-wait", c.cancelWait)
+	mux.HandleFunc("GET /api/duties", c.duties)
+	mux.HandleFunc("POST /api/duty", c.guarded(c.logDuty))
+	mux.HandleFunc("GET /api/handover", c.previewHandover)
+	mux.HandleFunc("POST /api/handover", c.guarded(c.handOver))
 	return mux
 }
 

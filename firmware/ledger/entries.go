@@ -158,10 +158,12 @@ func (l *Ledger) query(ctx context.Context, q string, args ...any) ([]wire.Entry
 }
 
 // Counts returns how many entries of each decision were made at or after
-// since, by the unit's clock: the guard console's "today" figures.
+// since, by the unit's clock: the guard console's "today" figures. A
+// guard's record (wire.Record) has no decision and is no person: not
+// counted.
 func (l *Ledger) Counts(ctx context.Context, since time.Time) (map[wire.Decision]int, error) {
 	rows, err := l.db.QueryContext(ctx, `SELECT decision, COUNT(*) FROM entries
-		WHERE time >= ? GROUP BY decision`, since.UnixMicro())
+		WHERE time >= ? AND decision <> '' GROUP BY decision`, since.UnixMicro())
 	if err != nil {
 		return nil, fmt.Errorf("ledger: counts: %w", err)
 	}

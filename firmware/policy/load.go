@@ -159,6 +159,7 @@ func (p *Policy) applyDefaults() {
 		p.FeverThresholdC = DefaultFeverThresholdC
 	}
 	orStr(&p.RecheckWindow, DefaultRecheckWindow)
+	p.defaultDuties()
 	c := &p.Checks
 	orStr(&c.Temperature.Mode, Hard)
 	orStr(&c.Temperature.OnFever, wire.Recheck)

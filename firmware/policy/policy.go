@@ -48,6 +48,11 @@ type Policy struct {
 
 	Checks Checks `toml:"checks" json:"checks"`
 
+	// Duties are the guards' routine duties (duties.go); MinGuards is
+	// the staffing rule (双岗: 2), 0 for none.
+	Duties    []Duty `toml:"duties" json:"duties,omitempty"`
+	MinGuards int    `toml:"min_guards" json:"min_guards,omitempty"`
+
 	// FeverAt, when set, overrides FeverThresholdC. It exists for code that
 	// builds a policy from the unit config's fever_threshold_c rather than
 	// loading a document; documents set FeverThresholdC.
@@ -117,6 +122,7 @@ func Default() Policy {
 	p.Checks.HealthCode.Accept = slices.Clone(p.Checks.HealthCode.Accept)
 	p.Checks.ResidentPass.Accept = slices.Clone(p.Checks.ResidentPass.Accept)
 	p.Checks.NucleicAcid.AppliesTo = slices.Clone(p.Checks.NucleicAcid.AppliesTo)
+	p.Duties = cloneDuties(p.Duties)
 	return p
 }
 

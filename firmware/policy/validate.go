@@ -73,6 +73,7 @@ func (p Policy) problems() []Problem {
 	p.checkHead(&c)
 	p.checkFever(&c)
 	p.Checks.check(&c)
+	p.checkDuties(&c)
 	return c.problems
 }
 

@@ -129,7 +129,7 @@ func (u *Unit) build() error {
 	u.console = console.New(u, console.Options{Site: u.cfg.Site, Unit: u.cfg.Unit, Lane: u.cfg.Lane,
 		SiteName: u.cfg.SiteName, UnitName: u.cfg.UnitName, Voice: u.cfg.Console.Voice,
 		Logger: u.log.With("part", "console"), Privacy: priv, FullNumbers: u.fullNumbers,
-		StaleAfter: u.cfg.Console.StaleAfter.Duration})
+		StaleAfter: u.cfg.Console.StaleAfter.Duration, Logbook: u})
 	return nil
 }
 
@@ -187,6 +187,7 @@ func (u *Unit) Run(ctx context.Context) error {
 	go u.watchHealth(ctx)
 	go u.maintainLedger(ctx)
 	go u.watchPolicy(ctx)
+	go u.watchDuties(ctx)
 	go u.outputs.run(ctx)
 	u.log.Info("unit running", "site", u.cfg.Site, "unit", u.cfg.Unit, "lane", u.cfg.Lane,
 		"broker", u.cfg.MQTT.Broker, "ledger", filepath.Join(u.cfg.DataDir, "ledger.db"), "firmware", Version)

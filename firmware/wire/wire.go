@@ -100,6 +100,9 @@ type Entry struct {
 	Amends string `json:"amends,omitempty"`
 	// Mask is how the mask check (口罩) was judged; nil: not checked.
 	Mask *Mask `json:"mask,omitempty"`
+	// Record is a guard's duty or hand-over logged at the lane
+	// (record.go); an entry has either a Decision or a Record, never both.
+	Record *Record `json:"record,omitempty"`
 }
 
 // Temperature keeps the raw sensor value next to the corrected body
@@ -334,7 +337,14 @@ func (e *Entry) Validate() error {
 	if e.Lane != LaneIn && e.Lane != LaneOut {
 		return bad("lane", fmt.Sprintf("%q is neither %q nor %q", e.Lane, LaneIn, LaneOut))
 	}
-	if !decisions[e.Decision] {
+	switch {
+	case e.Record != nil && e.Decision != "":
+		return bad("decision", "a record carries no decision")
+	case e.Record != nil:
+		if err := e.Record.validate(); err != nil {
+			return bad("record", err.Error())
+		}
+	case !decisions[e.Decision]:
 		return bad("decision", fmt.Sprintf("%q is not a known outcome", e.Decision))
 	}
 	if !credentialKinds[e.Credential.Kind] {
@@ -379,6 +389,9 @@ func (e *Entry) texts() []string {
 	}
 	if e.Override != nil {
 		t = append(t, e.Override.By, e.Override.Reason, e.Override.Replaces)
+	}
+	if e.Record != nil {
+		t = append(t, e.Record.texts()...)
 	}
 	for _, r := range e.Reasons {
 		t = append(t, r.Code, r.ZH, r.EN)

@@ -124,6 +124,8 @@ func TestTopicsRoundTrip(t *testing.T) {
 // and that whatever it accepts is valid and survives a second round trip.
 func FuzzDecodeEntry(f *testing.F) {
 	f.Add(mustJSON(f, sampleEntry()))
+	f.Add(mustJSON(f, sampleDutyEntry()))
+	f.Add(mustJSON(f, sampleShiftEntry()))
 	f.Add([]byte(`{"schema":1}`))
 	f.Add([]byte(`{"schema":1,"site":"a","unit":"b","id":"x","seq":1,"lane":"in","decision":"allow","credential":{"kind":"none"}}`))
 	f.Add([]byte(`null`))

@@ -177,7 +177,9 @@ func (s *Site) Observe(o Obs) {
 			l.Admits = slices.Insert(l.Admits, i, o.Seq)
 		}
 	}
-	if o.Seq >= l.Latest {
+	// A guard's record (no decision: a duty, a hand-over) is nobody at
+	// the gate: it neither counts nor ends a wait held at the lane.
+	if o.Seq >= l.Latest && o.Decision != "" {
 		waiting := o.Decision == wire.Wait
 		if waiting != l.Waiting {
 			s.touchAll() // every lane shows how many are held

@@ -94,12 +94,14 @@ type Latest struct {
 	Row      int64
 }
 
-// LatestEntry returns unit's latest entry, or a zero Latest if none.
+// LatestEntry returns unit's latest entry of a person at the gate, or a
+// zero Latest if none.
 func (s *Store) LatestEntry(ctx context.Context, unit string) (Latest, error) {
 	var l Latest
 	var seq int64
+	// A guard's record (decision '') says nothing of who waits.
 	err := s.db.QueryRowContext(ctx, `SELECT seq, decision, row FROM entries WHERE unit = ?
-		ORDER BY seq DESC LIMIT 1`, unit).Scan(&seq, &l.Decision, &l.Row)
+		AND decision <> '' ORDER BY seq DESC LIMIT 1`, unit).Scan(&seq, &l.Decision, &l.Row)
 	if err == sql.ErrNoRows {
 		return Latest{}, nil
 	}

@@ -29,6 +29,8 @@ const T = {
     name: "名称", total: "通行总数", colIn: "进", colOut: "出", colFever: "发热", denied: "拒绝", recheck: "复测", visitors: "访客登记", overrides: "人工放行",
     deviceFaults: "设备故障", alertsOpen: "未处理告警", zeroReport: "零报告", totalRow: "合计",
     noReport: "暂无日报", csv: "下载 CSV", xlsx: "下载 Excel", logout: "退出登录",
+    duties: "值守日志（今日）", noDuties: "今日暂无值守记录", dutyDone: (d, n) => "完成 " + d + "/" + n,
+    dutyMissed: "未完成", handOvers: n => "交接班 " + n + " 次",
     roles: { guard: "门岗", site_manager: "点位负责人", monitor: "指挥中心", tracer: "流调" },
     ago: s => s < 60 ? s + " 秒前" : s < 3600 ? Math.floor(s / 60) + " 分钟前"
       : s < 172800 ? Math.floor(s / 3600) + " 小时前" : Math.floor(s / 86400) + " 天前",
@@ -68,6 +70,8 @@ const T = {
     name: "Name", total: "Total", colIn: "In", colOut: "Out", colFever: "Fever", denied: "Denied", recheck: "Re-check", visitors: "Visitors",
     overrides: "Overrides", deviceFaults: "Device faults", alertsOpen: "Open alerts", zeroReport: "Zero report",
     totalRow: "Total", noReport: "No report yet", csv: "Download CSV", xlsx: "Download Excel", logout: "Log out",
+    duties: "Duty log (today)", noDuties: "No duty records today", dutyDone: (d, n) => "done " + d + "/" + n,
+    dutyMissed: "missed", handOvers: n => n + " shift hand-over" + (n === 1 ? "" : "s"),
     roles: { guard: "guard", site_manager: "site manager", monitor: "monitoring", tracer: "tracer" },
     ago: s => s < 60 ? s + " s ago" : s < 3600 ? Math.floor(s / 60) + " min ago"
       : s < 172800 ? Math.floor(s / 3600) + " h ago" : Math.floor(s / 86400) + " days ago",
@@ -96,7 +100,7 @@ const pinned = new URLSearchParams(location.search).get("lang");
 let lang = (pinned || localStorage.getItem("kakou-lang")) === "en" ? "en" : "zh";
 // data holds the last good answer of each endpoint, errors the failures;
 // a section keeps showing its old data, marked, when its endpoint fails.
-const data = { units: [], entries: [], open: [], recent: [], occupancy: [], rollups: null, report: null };
+const data = { units: [], entries: [], open: [], recent: [], occupancy: [], rollups: null, report: null, duties: [] };
 const errors = {};
 // ackedHere keeps alerts this page acknowledged until the server's lists
 // agree, so a poll already in flight cannot put the form back.
@@ -553,6 +557,27 @@ function renderReport() {
   document.getElementById("report-rows").replaceChildren(...(rows.length ? rows : [emptyRow(13, "noReport")]));
 }
 
+// ---- duty log -------------------------------------------------------------------
+// Missed duties raise no alert: each site with a duty log today gets one
+// line, turns done of those due, and the missed ones by name and time.
+
+function renderDuties() {
+  const list = document.getElementById("duty-sites");
+  const sites = data.duties.filter(s => s.due > 0 || s.handovers.length > 0);
+  if (!sites.length) { list.replaceChildren(el("li", t("noDuties"), "empty")); return; }
+  list.replaceChildren(...sites.map(s => {
+    const li = el("li");
+    li.dataset.site = s.site;
+    li.append(el("strong", siteName(s.site)), " " + t("dutyDone")(s.done.length, s.due));
+    if (s.missed.length) {
+      li.append(" · ", el("span", t("dutyMissed") + ": " +
+        s.missed.map(m => m.name + " " + m.slot + " (" + m.unit + ")").join(lang === "zh" ? "、" : ", "), "missed"));
+    }
+    if (s.handovers.length) li.append(" · " + t("handOvers")(s.handovers.length));
+    return li;
+  }));
+}
+
 // ---- polling --------------------------------------------------------------------
 // One poll at a time: the next starts a second after the last one ended, so
 // a slow collector gets fewer requests, never a pile of them.
@@ -561,7 +586,8 @@ let inFlight = false, again = false, timer = 0, lastSlow = -Infinity;
 
 // PICK takes each endpoint's list out of its answer.
 const PICK = { units: b => b.units || [], entries: b => b.entries || [], open: b => b.alerts || [],
-               recent: b => b.alerts || [], occupancy: b => b.sites || [], rollups: b => b, report: b => b };
+               recent: b => b.alerts || [], occupancy: b => b.sites || [], rollups: b => b, report: b => b,
+               duties: b => b.sites || [] };
 
 async function getJSON(path) {
   const r = await fetch(path, { cache: "no-store", signal: AbortSignal.timeout(FETCH_TIMEOUT_MS) });
@@ -584,6 +610,7 @@ async function poll() {
     const guard = me && me.role === "guard";
     paths.rollups = "/api/v1/rollups?by=" + (guard ? "unit" : "site") + "&bucket=hour&metrics=in,out,fever";
     if (!guard) paths.report = reportPath(reportDate);
+    paths.duties = "/api/v1/duties";
   }
   try {
     const keys = Object.keys(paths);
@@ -675,7 +702,7 @@ function render(slow) {
   renderAlerts();
   renderFleet();
   renderOccupancy();
-  if (slow) { renderTraffic(); renderReport(); }
+  if (slow) { renderTraffic(); renderReport(); renderDuties(); }
   renderEntries();
   renderErrors();
 }

@@ -42,7 +42,7 @@ func (p *Store) Entries(ctx context.Context, q store.Query) ([]store.Record, err
 // conditions in use, so the planner can pick the (site, ts) or (unit, ts)
 // index.
 func pgWhere(q store.Query) (string, []any) {
-	var conds []string
+	conds := []string{q.DecisionFilter()}
 	var args []any
 	add := func(cond string, arg any) {
 		args = append(args, arg)
@@ -59,9 +59,6 @@ func pgWhere(q store.Query) (string, []any) {
 	}
 	if !q.Until.IsZero() {
 		add("ts <", q.Until.UnixNano())
-	}
-	if len(conds) == 0 {
-		return "", nil
 	}
 	return " WHERE " + strings.Join(conds, " AND "), args
 }
@@ -94,7 +91,7 @@ func (s *pgRecord) record() (store.Record, error) {
 	if err := json.Unmarshal([]byte(s.extra), &d); err != nil {
 		return store.Record{}, fmt.Errorf("entry %s detail: %w", e.ID, err)
 	}
-	d.Fill(e)
+	d.Apply(e)
 	e.Schema, e.Seq, r.ReceivedAt = wire.SchemaVersion, uint64(s.seq), time.Unix(0, s.received).UTC()
 	var err error
 	if e.Time, err = time.Parse(time.RFC3339Nano, s.unitTime); err != nil {

@@ -122,9 +122,10 @@ func (s *Store) Entries(ctx context.Context, q store.Query) ([]store.Record, err
 }
 
 // where builds only the conditions of q in use, so SQLite can pick the
-// (site, ts) or (site, unit, ts) index.
+// (site, ts) or (site, unit, ts) index, and the decision filter that
+// keeps people and guards' records apart.
 func where(q store.Query) (string, []any) {
-	var conds []string
+	conds := []string{q.DecisionFilter()}
 	var args []any
 	add := func(cond string, arg any) {
 		conds = append(conds, cond)
@@ -141,9 +142,6 @@ func where(q store.Query) (string, []any) {
 	}
 	if !q.Until.IsZero() {
 		add("ts < ?", q.Until.UnixNano())
-	}
-	if len(conds) == 0 {
-		return "", nil
 	}
 	return " WHERE " + strings.Join(conds, " AND "), args
 }
@@ -166,7 +164,7 @@ func scanRecord(rows *sql.Rows) (store.Record, error) {
 	if err := json.Unmarshal([]byte(extra), &d); err != nil {
 		return store.Record{}, fmt.Errorf("entry %s detail: %w", e.ID, err)
 	}
-	d.Fill(e)
+	d.Apply(e)
 	e.Schema, e.Seq, r.ReceivedAt = wire.SchemaVersion, uint64(seq), fromNanos(received)
 	if e.Time, err = time.Parse(time.RFC3339Nano, unitTime); err != nil {
 		return store.Record{}, fmt.Errorf("entry %s time: %w", e.ID, err)

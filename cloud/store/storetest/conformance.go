@@ -40,6 +40,7 @@ var behaviours = []struct {
 // one for each, in parallel.
 func Conformance(t *testing.T, open func(*testing.T) Store) {
 	all := append(behaviours[:len(behaviours):len(behaviours)], monitoringBehaviours...)
+	all = append(all, recordBehaviours...)
 	for _, bh := range all {
 		t.Run(bh.name, func(t *testing.T) {
 			t.Parallel()
