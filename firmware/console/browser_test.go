@@ -36,7 +36,7 @@ func TestConsoleIntegrationChromiumManualEntry(t *testing.T) {
 		return v
 	}
 	err := chromedp.Do(ctx,
-		chromedp.Navigate(c.URL()),
+		chromedp.Navigate(c.URL()), guardSignsIn(),
 		chromedp.WaitVisible(chromedp.CSS("#manual.shown")),
 	)
 	if err != nil {
@@ -81,7 +81,7 @@ func TestConsoleIntegrationChromiumRegistersAVisitorAndRecordsAnOverride(t *test
 	ctx := browserContext(t, browser)
 	fill := func(sel, v string) chromedp.Action[chromedp.Void] { return chromedp.SendKeys(chromedp.CSS(sel), v) }
 	err := chromedp.Do(ctx,
-		chromedp.Navigate(c.URL()),
+		chromedp.Navigate(c.URL()), guardSignsIn(),
 		chromedp.WaitVisible(chromedp.CSS("#result.warn")),
 		fill("#reg-name", "张三"), fill("#reg-phone", "13812345678"), fill("#reg-id", "110101199003071234"),
 		fill("#reg-origin", "武汉"), fill("#reg-destination", "3-2-501"), fill("#reg-trip", "G1234"),
@@ -118,9 +118,9 @@ func TestConsoleIntegrationChromiumRegistersAVisitorAndRecordsAnOverride(t *test
 	}
 }
 
-func browserContext(t *testing.T, browser string) context.Context {
+func browserContext(t *testing.T, browser string, extra ...chromedp.ExecAllocatorOption) context.Context {
 	t.Helper()
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+	opts := append(append(chromedp.DefaultExecAllocatorOptions[:], extra...),
 		chromedp.ExecPath(browser), chromedp.NoSandbox, chromedp.DisableGPU,
 		chromedp.Flag("disable-quic", true), chromedp.Flag("disable-background-networking", true),
 		chromedp.Flag("disable-component-update", true), chromedp.Flag("disable-sync", true),
@@ -157,7 +157,7 @@ func TestConsoleIntegrationChromiumShowsTheWaitWithTheCountThenTheAdmission(t *t
 		}
 		return v
 	}
-	if err := chromedp.Do(ctx, chromedp.Navigate(c.URL()), chromedp.WaitVisible(chromedp.CSS("#leave.shown"))); err != nil {
+	if err := chromedp.Do(ctx, chromedp.Navigate(c.URL()), guardSignsIn(), chromedp.WaitVisible(chromedp.CSS("#leave.shown"))); err != nil {
 		t.Fatal(err)
 	}
 	if headline, count := text("#headline"), text("#count"); headline != "请等候" ||

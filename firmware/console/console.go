@@ -60,6 +60,9 @@ type Options struct {
 	// FullNumbers reports whether the running policy demands full
 	// numbers; nil: never.
 	FullNumbers func() bool
+	// SessionIdle ends a guard's session after this long without a
+	// sign-in or an action (DefaultSessionIdle unless set; auth.go).
+	SessionIdle time.Duration
 }
 
 // Console serves the guard's page and its small JSON API.
@@ -72,6 +75,10 @@ type Console struct {
 
 	mu   sync.Mutex
 	last *wire.Entry
+
+	deskOnce sync.Once
+	guards   *guardDesk // the roster and the guards' sessions (auth.go)
+	routes   []string   // every pattern Handler registered (security.go)
 }
 
 //go:embed web
@@ -102,7 +109,7 @@ func (c *Console) Record(e wire.Entry) {
 
 // Handler routes the page and the API.
 func (c *Console) Handler() http.Handler {
-	mux := http.NewServeMux()
+	mux := c.newMux()
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		b, _ := web.ReadFile("web/console.html")
@@ -116,7 +123,10 @@ func (c *Console) Handler() http.Handler {
 	mux.HandleFunc("POST /api/register", c.post(c.register))
 	mux.HandleFunc("POST /api/override", c.post(c.override))
 	mux.HandleFunc("POST /api/cancel-wait", c.cancelWait)
-	return mux
+	c.guardRoutes(mux)
+	// Every change needs a signed-in guard, the session's CSRF token and
+	// the page's own origin (security.go), whichever route it is.
+	return c.protect(mux)
 }
 
 // Start listens on addr ("127.0.0.1:0" in tests) and serves until Shutdown.
@@ -152,6 +162,7 @@ type stateJSON struct {
 	Prefill  *credential.Visitor   `json:"prefill,omitempty"`
 	Count    *screening.Count      `json:"count"` // null without a site gateway
 	Held     *screening.Held       `json:"held"`  // null unless someone is held at the gate
+	guardState
 }
 
 func (c *Console) state(w http.ResponseWriter, r *http.Request) {
@@ -167,7 +178,8 @@ func (c *Console) state(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, stateJSON{Site: c.opts.Site, Unit: c.opts.Unit, Lane: c.opts.Lane,
 		Last: last, Devices: c.lane.Devices(), Uplink: c.lane.UplinkConnected(), Today: today,
 		ManualOK: last != nil && last.Temperature == nil, Prefill: c.lane.Prefill(),
-		Count: c.lane.Count(), Held: c.lane.Held()})
+		Count: c.lane.Count(), Held: c.lane.Held(),
+		guardState: c.guardState(r)})
 }
 
 func writeJSON(w http.ResponseWriter, code int, v any) {

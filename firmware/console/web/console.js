@@ -94,7 +94,7 @@ function prefill(p) {
 
 async function send(path, body, errBox) {
   if (errBox) $(errBox).textContent = "";
-  const r = await fetch(path, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) });
+  const r = await fetch(path, { method: "POST", headers: { "Content-Type": "application/json", "X-CSRF-Token": window.kakouCSRF || "" }, body: JSON.stringify(body) });
   if (!r.ok) { if (errBox) $(errBox).textContent = (await r.json()).error; return false; }
   await poll();
   return true;
