@@ -15,6 +15,7 @@ import (
 	"github.com/kakou/kakou/drivers/qrscan"
 	"github.com/kakou/kakou/drivers/serialscanner"
 	"github.com/kakou/kakou/drivers/sim"
+	"github.com/kakou/kakou/firmware/console"
 	"github.com/kakou/kakou/firmware/credential"
 	"github.com/kakou/kakou/firmware/screening"
 	"github.com/kakou/kakou/firmware/uplink"
@@ -70,6 +71,15 @@ type ConsoleConfig struct {
 	// at start); see console_tls.go for when that is needed.
 	CertFile string `toml:"cert_file"`
 	KeyFile  string `toml:"key_file"`
+	// AllowPlainHTTP lets the console listen on a LAN address without
+	// TLS: a bench or a closed network only; see console_tls.go.
+	AllowPlainHTTP bool `toml:"allow_plain_http"`
+	// GuardsFile is a local roster (TOML, see guards_file.go) for a unit
+	// with no centre; a roster the centre pushes replaces it.
+	GuardsFile string `toml:"guards_file"`
+	// SessionIdle signs a guard out after this long without a sign-in or
+	// an action at the console: a shift's length.
+	SessionIdle Duration `toml:"session_idle"`
 }
 
 // MQTTConfig says where entries go: the cloud's broker or a site gateway.
@@ -254,7 +264,7 @@ func defaults() Config {
 	s := sim.DefaultOpts
 	return Config{
 		Facility: "community",
-		Console:  ConsoleConfig{Listen: "127.0.0.1:8081"},
+		Console:  ConsoleConfig{Listen: "127.0.0.1:8081", SessionIdle: Duration{console.DefaultSessionIdle}},
 		MQTT: MQTTConfig{BacklogRate: uplink.DefaultBacklogRate,
 			Heartbeat: Duration{uplink.DefaultHeartbeat}},
 		Ledger:      LedgerConfig{RetentionDays: 28, QuotaMB: 512},

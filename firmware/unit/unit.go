@@ -40,7 +40,8 @@ type Unit struct {
 	pipeline *screening.Pipeline
 	rules    *rules
 	policy   *policy.Holder
-	push     pushState // the centre's pushed policy; see pushed.go
+	push     pushState   // the centre's pushed policy; see pushed.go
+	roster   rosterState // the guards who may sign in; see roster.go
 	clock    clock.Clock
 	uplink   *uplink.Uplink
 	diskFull atomic.Bool // the ledger's quota is full of unacknowledged entries
@@ -99,6 +100,7 @@ func (u *Unit) build() error {
 			Facility: u.cfg.Facility, Lane: u.cfg.Lane, Firmware: Version,
 			PolicyVersion: pol.Version, BootID: bootID},
 		Logger: u.log.With("part", "uplink"), OnPolicy: u.onPolicy, OnFlow: u.onFlow,
+		OnGuards: u.onGuards,
 	})
 	if err != nil {
 		return fmt.Errorf("unit: %w", err)
@@ -126,7 +128,11 @@ func (u *Unit) build() error {
 		return fmt.Errorf("unit: %w", err)
 	}
 	u.console = console.New(u, console.Options{Site: u.cfg.Site, Unit: u.cfg.Unit, Lane: u.cfg.Lane,
-		Logger: u.log.With("part", "console"), Privacy: priv, FullNumbers: u.fullNumbers})
+		Logger: u.log.With("part", "console"), Privacy: priv, FullNumbers: u.fullNumbers,
+		SessionIdle: u.cfg.Console.SessionIdle.Duration})
+	if err := u.loadGuards(); err != nil {
+		return fmt.Errorf("unit: %w", err)
+	}
 	return nil
 }
 
