@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"os"
 	"path/filepath"
 	"sync/atomic"
@@ -195,6 +196,10 @@ func (u *Unit) Run(ctx context.Context) error {
 	}
 	return <-upDone
 }
+
+// ConsoleHandler serves the guard console's page and API in-process, for
+// checks and tests that need no listener.
+func (u *Unit) ConsoleHandler() http.Handler { return u.console.Handler() }
 
 // Ledger gives read access to the unit's ledger, for checks and tests.
 func (u *Unit) Ledger() *ledger.Ledger { return u.ledger }
