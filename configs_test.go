@@ -36,6 +36,7 @@ var loaders = map[string]loader{
 		return loaded(err, c.Validate, new(*collector.ConfigError))
 	},
 	"policy": func(p string) error { _, err := policy.Load(p); return err },
+	"guards": func(p string) error { _, err := unit.LoadGuardsFile(p); return err },
 }
 
 // loaded is LoadConfig's error, or else Validate's on what it loaded; an
@@ -57,8 +58,8 @@ func loaded[E error](err error, validate func() error, want *E) error {
 var notConfigs = map[string]bool{"README.md": true, "demo.sh": true, "policies/README.md": true}
 
 // classify names the loader for a file in configs/ by where it is and how
-// it is named: unit*.toml, gateway*.toml, cloud*.toml (also in
-// production/), and every policies/*.toml.
+// it is named: unit*.toml, gateway*.toml, cloud*.toml, guards*.toml (a
+// console's local roster; also in production/), and every policies/*.toml.
 func classify(rel string) (string, bool) {
 	dir, base := filepath.Dir(rel), filepath.Base(rel)
 	if filepath.Ext(base) != ".toml" {
@@ -70,7 +71,7 @@ func classify(rel string) (string, bool) {
 	if dir != "." && dir != "production" {
 		return "", false
 	}
-	for prefix, kind := range map[string]string{"unit": "unit", "gateway": "gateway", "cloud": "collector"} {
+	for prefix, kind := range map[string]string{"unit": "unit", "gateway": "gateway", "cloud": "collector", "guards": "guards"} {
 		if name := strings.TrimSuffix(base, ".toml"); name == prefix || strings.HasPrefix(name, prefix+"-") {
 			return kind, true
 		}
@@ -121,7 +122,7 @@ func TestClassifyRefusesFilesNoLoaderKnows(t *testing.T) {
 	for rel, want := range map[string]string{
 		"unit-community-gate.toml": "unit", "production/unit.toml": "unit",
 		"gateway-riverside-market.toml": "gateway", "cloud.toml": "collector",
-		"cloud-scale-out.toml": "collector", "policies/class-b.toml": "policy",
+		"cloud-scale-out.toml": "collector", "policies/class-b.toml": "policy", "guards-demo.toml": "guards",
 		"units.toml": "", "gateway.yaml": "", "site/unit.toml": "", "other.toml": "", "cloudy.toml": "",
 	} {
 		if got, _ := classify(rel); got != want {

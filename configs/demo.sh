@@ -50,6 +50,7 @@ cat <<MSG
     guard consoles: http://127.0.0.1:18081/ (community gate)
                     http://127.0.0.1:18082/ (supermarket entrance)
                     http://127.0.0.1:18083/ (supermarket exit)
+                    sign in as guard demo, PIN 1234 (or wang / 2468)
     logs/data:  .demo/
 
   Ctrl-C to stop.

@@ -49,6 +49,9 @@ type Options struct {
 	Tokens map[string]Caller
 	// Fleet pushes policies; nil turns the policy endpoints off.
 	Fleet Fleet
+	// Guards keeps the sites' guards and pushes their rosters (guards.go);
+	// nil turns the guard endpoints off.
+	Guards *GuardDesk
 	// ReportCut is the local hour and minute the daily report closes.
 	ReportCut [2]int
 	// Metrics serves /metrics (Prometheus); nil leaves it out.
@@ -119,6 +122,11 @@ func New(st Store, opts Options) (http.Handler, error) {
 	mux.HandleFunc("GET /api/v1/duties", s.duties)
 	mux.HandleFunc("GET /api/v1/policies", s.policies)
 	mux.HandleFunc("POST /api/v1/policies/assign", s.assign)
+	mux.HandleFunc("GET /api/v1/sites/{site}/guards", s.listGuards)
+	mux.HandleFunc("POST /api/v1/sites/{site}/guards", s.putGuard)
+	mux.HandleFunc("POST /api/v1/sites/{site}/guards/{id}/disable", s.setDisabled(true))
+	mux.HandleFunc("POST /api/v1/sites/{site}/guards/{id}/enable", s.setDisabled(false))
+	mux.HandleFunc("POST /api/v1/sites/{site}/guards/{id}/reset-pin", s.resetPIN)
 	mux.HandleFunc("POST /api/v1/units/{site}/{unit}/watermark", s.setWatermark)
 	mux.HandleFunc("GET /api/v1/dead-letters", s.deadLetters)
 	mux.HandleFunc("POST /api/v1/enroll", enroll(st, s.log, opts.Now)) // no login: the token is the proof (enroll.go)

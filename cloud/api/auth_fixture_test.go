@@ -43,8 +43,9 @@ func (c *clock) add(d time.Duration) { c.mu.Lock(); defer c.mu.Unlock(); c.t = c
 // authFixture is the API with logins on, over a temp-dir SQLite store.
 type authFixture struct {
 	fixture
-	h     http.Handler
-	clock *clock
+	h      http.Handler
+	clock  *clock
+	guards *GuardDesk // the guard endpoints, when a test sets it before handler
 }
 
 func newAuthFixture(t *testing.T) *authFixture {
@@ -75,7 +76,7 @@ func (f *authFixture) handler(t *testing.T) http.Handler {
 	}
 	h, err := New(f.store, Options{Location: cst, Now: f.clock.now,
 		Tokens: map[string]Caller{"machine-token-0123456789abcdef": {User: "etl", Role: RoleMonitor}},
-		Auth:   &AuthOptions{Users: users, Sessions: f.store, Argon2: cheapArgon2}})
+		Auth:   &AuthOptions{Users: users, Sessions: f.store, Argon2: cheapArgon2}, Guards: f.guards})
 	if err != nil {
 		t.Fatal(err)
 	}

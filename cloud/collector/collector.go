@@ -32,6 +32,7 @@ type Store interface {
 	api.Store
 	fleet.Store
 	api.SessionStore
+	api.GuardStore
 	broker.Devices // enrolled devices, for [broker] auth = "devices"
 	PutSites(ctx context.Context, sites []store.Site) error
 	AckedSeq(ctx context.Context, unit store.UnitID) (uint64, error)
@@ -51,6 +52,9 @@ type Collector struct {
 	metrics   *metrics.Metrics
 	fleet     *fleet.Fleet // nil without a policies folder
 	stopFleet context.CancelFunc
+	// rosters sends the sites' guard rosters to their units (rosters.go).
+	rosters     *fleet.Rosters
+	stopRosters context.CancelFunc
 	// stopRetention ends the hourly purge (privacy.go).
 	stopRetention context.CancelFunc
 	http          *http.Server
@@ -73,7 +77,7 @@ func New(cfg Config, log *slog.Logger) (*Collector, error) {
 // started is shut down again.
 func (c *Collector) Start(ctx context.Context) error {
 	c.metrics = metrics.New()
-	steps := []func(context.Context) error{c.openStore, c.startBroker, c.startIngest, c.startFleet, c.startHTTP, c.startRetention}
+	steps := []func(context.Context) error{c.openStore, c.startBroker, c.startIngest, c.startFleet, c.startRosters, c.startHTTP, c.startRetention}
 	for _, step := range steps {
 		if err := step(ctx); err != nil {
 			shutdownCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
@@ -202,6 +206,7 @@ func (c *Collector) startHTTP(context.Context) error {
 	if c.fleet != nil {
 		opts.Fleet = c.fleet
 	}
+	opts.Guards = c.guardDesk()
 	h, err := api.New(c.store, opts)
 	if err != nil {
 		return fmt.Errorf("collector: %w", err)
@@ -284,6 +289,10 @@ func (c *Collector) Shutdown(ctx context.Context) error {
 	if c.stopFleet != nil {
 		c.stopFleet()
 		c.stopFleet = nil
+	}
+	if c.stopRosters != nil {
+		c.stopRosters()
+		c.stopRosters = nil
 	}
 	if c.stopRetention != nil {
 		c.stopRetention()

@@ -3,6 +3,7 @@ package collector
 import (
 	"bytes"
 	"crypto/tls"
+	"encoding/base64"
 	"encoding/json"
 	"net/http"
 	"os"
@@ -190,6 +191,12 @@ func TestProductionConfigStartsWithCertificatesFromPKI(t *testing.T) {
 		if err := os.WriteFile(*f, bytes.Repeat([]byte{7}, 32), 0o600); err != nil {
 			t.Fatal(err)
 		}
+	}
+	// The signing key signs guard rosters even without a policies folder.
+	cfg.Policy.SigningKeyFile = filepath.Join(dir, "policy-signing.pem")
+	seed := base64.StdEncoding.EncodeToString(bytes.Repeat([]byte{9}, 32))
+	if err := os.WriteFile(cfg.Policy.SigningKeyFile, []byte(seed+"\n"), 0o600); err != nil {
+		t.Fatal(err)
 	}
 	cfg.DataDir, cfg.PoliciesDir = t.TempDir(), ""
 	cfg.HTTP.Listen, cfg.Broker.Listen = "127.0.0.1:0", "127.0.0.1:0"

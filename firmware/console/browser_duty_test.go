@@ -17,7 +17,7 @@ import (
 func TestConsoleIntegrationChromiumLogsADutyAndHandsOverTheShift(t *testing.T) {
 	browser := chromium(t)
 	c, lb, clk := newDutyConsole(t, 12, 30)
-	signIn(c, "g-07", "王师傅")
+	c.SetRoster(testRoster(t, 1))
 	handOverLedger(t, lb, clk)
 	if err := c.Start("127.0.0.1:0"); err != nil {
 		t.Fatal(err)
@@ -34,7 +34,7 @@ func TestConsoleIntegrationChromiumLogsADutyAndHandsOverTheShift(t *testing.T) {
 	}
 	gate := `#duty-due button[data-duty="gate-disinfection"]`
 	err := chromedp.Do(ctx,
-		chromedp.Navigate(c.URL()),
+		chromedp.Navigate(c.URL()), guardSignsIn(),
 		chromedp.WaitVisible(chromedp.CSS(gate)),
 	)
 	if err != nil {

@@ -77,6 +77,9 @@ type Options struct {
 	StaleAfter time.Duration
 	// Logbook keeps the duty log and the hand-over (duty.go); nil: off.
 	Logbook Logbook
+	// SessionIdle ends a guard's session after this long without a
+	// sign-in or an action (DefaultSessionIdle unless set; auth.go).
+	SessionIdle time.Duration
 }
 
 // DefaultStaleAfter is how long a result looks current: a busy lane
@@ -92,9 +95,12 @@ type Console struct {
 	ln   net.Listener
 	tls  bool // StartTLS gave a certificate; see tls.go
 
-	testGuard *Guard // set by tests until sign-in exists; see auth.go
-
 	dutyMu sync.Mutex // one duty log or missed check at a time; see logDuty
+
+	deskOnce sync.Once
+	guards   *guardDesk // the roster and the guards' sessions (auth.go)
+	routes   []string   // every pattern Handler registered (security.go)
+	handler  http.Handler
 }
 
 //go:embed web
@@ -115,13 +121,16 @@ func New(lane Lane, opts Options) *Console {
 		opts.StaleAfter = DefaultStaleAfter
 	}
 	c := &Console{lane: lane, opts: opts}
-	c.srv = &http.Server{Handler: c.Handler(), ReadHeaderTimeout: 5 * time.Second}
+	c.handler = c.routed()
+	c.srv = &http.Server{Handler: c.handler, ReadHeaderTimeout: 5 * time.Second}
 	return c
 }
 
-// Handler routes the page and the API.
-func (c *Console) Handler() http.Handler {
-	mux := http.NewServeMux()
+// Handler routes the page and the API; it is built once, in New.
+func (c *Console) Handler() http.Handler { return c.handler }
+
+func (c *Console) routed() http.Handler {
+	mux := c.newMux()
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		b, _ := web.ReadFile("web/console.html")
@@ -142,7 +151,10 @@ func (c *Console) Handler() http.Handler {
 	mux.HandleFunc("POST /api/duty", c.guarded(c.logDuty))
 	mux.HandleFunc("GET /api/handover", c.previewHandover)
 	mux.HandleFunc("POST /api/handover", c.guarded(c.handOver))
-	return mux
+	c.guardRoutes(mux)
+	// Every change needs a signed-in guard, the session's CSRF token and
+	// the page's own origin (security.go), whichever route it is.
+	return c.protect(mux)
 }
 
 // Start listens on addr ("127.0.0.1:0" in tests) and serves until Shutdown.
@@ -183,12 +195,12 @@ type stateJSON struct {
 	Today   map[wire.Decision]int `json:"today"`
 	Count   *screening.Count      `json:"count"` // null without a site gateway
 	Held    *screening.Held       `json:"held"`  // null unless someone is held at the gate
-	Guard   *Guard                `json:"guard"` // null: nobody signed in on this device
 	// SiteName and UnitName are the display names (阳光花园小区, 北门);
 	// absent without them. Voice: speak each result after its tones.
 	SiteName string `json:"site_name,omitempty"`
 	UnitName string `json:"unit_name,omitempty"`
 	Voice    bool   `json:"voice"`
+	guardState
 }
 
 func (c *Console) state(w http.ResponseWriter, r *http.Request) {
@@ -202,7 +214,7 @@ func (c *Console) state(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, stateJSON{Site: c.opts.Site, Unit: c.opts.Unit, Lane: c.opts.Lane,
 		Now: now, StaleAfter: c.opts.StaleAfter.Seconds(), Open: open, Recent: recent,
 		Devices: c.lane.Devices(), Uplink: c.lane.UplinkConnected(), Today: today,
-		Count: c.lane.Count(), Held: c.lane.Held(), Guard: c.signedIn(r),
+		Count: c.lane.Count(), Held: c.lane.Held(), guardState: c.guardState(r),
 		SiteName: c.opts.SiteName, UnitName: c.opts.UnitName, Voice: c.opts.Voice})
 }
 

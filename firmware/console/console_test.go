@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
 	"net/http/httptest"
 	"path/filepath"
 	"strings"
@@ -79,12 +78,15 @@ func newLaneUnder(t *testing.T, th screening.Thermometer, pol func() policy.Poli
 	}
 	l := lane{p, led}
 	c := New(l, Options{Site: "sunshine-garden", Unit: "north-gate", Lane: wire.LaneIn})
+	c.SetRoster(testRoster(t, 1))
 	return c, l
 }
 
-func post(t *testing.T, h http.Handler, body, origin string) *httptest.ResponseRecorder {
+func post(t *testing.T, c *Console, body, origin string) *httptest.ResponseRecorder {
 	t.Helper()
+	h := c.Handler()
 	r := httptest.NewRequest("POST", "http://unit.local/api/manual-temperature", strings.NewReader(body))
+	asGuard(t, c, r)
 	if origin != "" {
 		r.Header.Set("Origin", origin)
 	}
@@ -112,7 +114,7 @@ func TestManualTemperatureRefusesBadRequests(t *testing.T) {
 		{"the same entry again", `{"entry": "id-1", "temp_c": 36.6}`, "http://unit.local", 409},
 	}
 	for _, tc := range cases {
-		if w := post(t, c.Handler(), tc.body, tc.origin); w.Code != tc.code || !strings.Contains(w.Body.String(), "{") {
+		if w := post(t, c, tc.body, tc.origin); w.Code != tc.code || !strings.Contains(w.Body.String(), "{") {
 			t.Errorf("%s: %d %s, want %d", tc.name, w.Code, w.Body, tc.code)
 		}
 	}

@@ -54,7 +54,7 @@ type denial struct {
 }
 
 func (p denial) write(w http.ResponseWriter) {
-	writeJSON(w, p.code, map[string]string{"error": p.zh, "error_en": p.en})
+	refuse(w, p.code, p.zh, p.en)
 }
 
 var (

@@ -23,7 +23,7 @@ func FuzzDutyAndHandOverRequests(f *testing.F) {
 		if duty {
 			path = "/api/duty"
 		}
-		signIn(c, "g-07", "王师傅")
+		onDuty(t, c, "g-07", "王师傅")
 		w := call(t, c, "POST", path, string(body))
 		if w.Code >= 500 {
 			t.Fatalf("POST %s %q: %d %s", path, body, w.Code, w.Body)

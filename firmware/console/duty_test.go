@@ -77,12 +77,27 @@ func newDutyConsole(t testing.TB, hh, mm int) (*Console, logbook, *clock) {
 	return c, lb, clk
 }
 
-func signIn(c *Console, id, name string) { c.testGuard = &Guard{ID: id, Name: name} }
+// onDuty signs guard id in at c (a roster of that guard and the one taking
+// over, PIN 2468); call then acts with the session.
+func onDuty(t *testing.T, c *Console, id, name string) {
+	t.Helper()
+	h := testRoster(t, 1).Guards[0].PINHash // 2468
+	c.SetRoster(wire.GuardRoster{Schema: wire.SchemaVersion, Site: "sunshine-garden", Unit: "north-gate", Version: 1,
+		Guards: []wire.RosterGuard{{ID: id, Name: name, PINHash: h}, {ID: "g-08", Name: "李师傅", PINHash: h}}})
+	w, cred := signIn(t, c.Handler(), id, "2468", "192.0.2.20")
+	if w.Code != http.StatusOK {
+		t.Fatalf("sign in %s: %d %s", id, w.Code, w.Body)
+	}
+	testGuards.Store(c, cred)
+}
 
 func call(t *testing.T, c *Console, method, path, body string) *httptest.ResponseRecorder {
 	t.Helper()
 	r := httptest.NewRequest(method, "http://unit.local"+path, strings.NewReader(body))
 	r.Header.Set("Origin", "http://unit.local")
+	if cr, ok := testGuards.Load(c); ok {
+		cr.(signedCred).add(r)
+	}
 	w := httptest.NewRecorder()
 	c.Handler().ServeHTTP(w, r)
 	return w
@@ -101,11 +116,11 @@ func TestDutyAndHandOverRefuseAnyoneNotSignedIn(t *testing.T) {
 	c, lb, _ := newDutyConsole(t, 9, 0)
 	for _, path := range []string{"/api/duty", "/api/handover"} {
 		w := call(t, c, "POST", path, `{"duty": "gate-disinfection", "incoming": "g-08"}`)
-		if w.Code != http.StatusUnauthorized || !strings.Contains(w.Body.String(), "签到") {
+		if w.Code != http.StatusUnauthorized || !strings.Contains(w.Body.String(), "登录") {
 			t.Errorf("%s with nobody signed in: %d %s, want 401 and the Chinese reason", path, w.Code, w.Body)
 		}
 	}
-	signIn(c, "g-07", "王师傅")
+	onDuty(t, c, "g-07", "王师傅")
 	r := httptest.NewRequest("POST", "http://unit.local/api/duty", strings.NewReader(`{"duty": "gate-disinfection"}`))
 	r.Header.Set("Origin", "http://evil.example")
 	w := httptest.NewRecorder()
@@ -120,7 +135,7 @@ func TestDutyAndHandOverRefuseAnyoneNotSignedIn(t *testing.T) {
 
 func TestDutyIsLoggedWithWhoAndWhenAndNeverCountsAsAPerson(t *testing.T) {
 	c, lb, _ := newDutyConsole(t, 8, 20)
-	signIn(c, "g-07", "王师傅")
+	onDuty(t, c, "g-07", "王师傅")
 	w := call(t, c, "POST", "/api/duty", `{"duty": "gate-disinfection", "note": "84消毒液"}`)
 	if w.Code != 200 {
 		t.Fatalf("log: %d %s", w.Code, w.Body)
@@ -151,7 +166,7 @@ func TestDutyIsLoggedWithWhoAndWhenAndNeverCountsAsAPerson(t *testing.T) {
 
 func TestDutyLogRefusesUnknownDutiesAndTurnsAlreadyDone(t *testing.T) {
 	c, _, _ := newDutyConsole(t, 19, 0)
-	signIn(c, "g-07", "王师傅")
+	onDuty(t, c, "g-07", "王师傅")
 	if w := call(t, c, "POST", "/api/duty", `{"duty": "mop-floor"}`); w.Code != http.StatusNotFound {
 		t.Errorf("unknown duty: %d %s", w.Code, w.Body)
 	}
@@ -168,7 +183,7 @@ func TestDutyLogRefusesUnknownDutiesAndTurnsAlreadyDone(t *testing.T) {
 
 func TestConcurrentLogsClaimEachTurnOnce(t *testing.T) {
 	c, lb, _ := newDutyConsole(t, 8, 30)
-	signIn(c, "g-07", "王师傅")
+	onDuty(t, c, "g-07", "王师傅")
 	var wg sync.WaitGroup
 	codes := make(chan int, 10)
 	for range 10 {
@@ -250,7 +265,7 @@ func TestHandOverSheetListsAVisitorInsideAndAnOpenRecheck(t *testing.T) {
 	if preview.Counts[wire.Allow] != 3 || preview.Counts[wire.Recheck] != 2 {
 		t.Fatalf("counts = %v", preview.Counts)
 	}
-	signIn(c, "g-07", "王师傅")
+	onDuty(t, c, "g-07", "王师傅")
 	if w := call(t, c, "POST", "/api/handover", `{"incoming": "g-07"}`); w.Code != http.StatusBadRequest {
 		t.Errorf("handing over to oneself: %d", w.Code)
 	}
@@ -272,7 +287,7 @@ func TestHandOverSheetListsAVisitorInsideAndAnOpenRecheck(t *testing.T) {
 
 func TestWithoutALogbookTheRoutesSaySo(t *testing.T) {
 	c, _ := newLane(t)
-	signIn(c, "g-07", "王师傅")
+	onDuty(t, c, "g-07", "王师傅")
 	for _, r := range []struct{ method, path string }{{"GET", "/api/duties"}, {"POST", "/api/duty"}, {"GET", "/api/handover"}} {
 		if w := call(t, c, r.method, r.path, `{}`); w.Code != http.StatusServiceUnavailable {
 			t.Errorf("%s %s: %d, want 503", r.method, r.path, w.Code)

@@ -22,17 +22,29 @@ var conflicts = []struct {
 	{screening.ErrNoRecheck, "此人无需复测", "this person is not waiting for a re-check"},
 }
 
+// refusal is how the console says no, everywhere: "error" in Chinese,
+// which the page shows by default, and "error_en" (a refused form adds
+// "fields": fields.go).
+type refusal struct {
+	Error string `json:"error"`
+	EN    string `json:"error_en"`
+}
+
+func refuse(w http.ResponseWriter, code int, zh, en string) {
+	writeJSON(w, code, refusal{Error: zh, EN: en})
+}
+
 // writeError answers a failed action: 409 when it was about the wrong
 // person or state, 401 when it needs a guard, 400 otherwise.
 func writeError(w http.ResponseWriter, err error) {
 	for _, c := range conflicts {
 		if errors.Is(err, c.err) {
-			writeJSON(w, http.StatusConflict, map[string]string{"error": c.zh, "error_en": c.en})
+			refuse(w, http.StatusConflict, c.zh, c.en)
 			return
 		}
 	}
 	if errors.Is(err, errNotSignedIn) {
-		writeJSON(w, http.StatusUnauthorized, map[string]string{"error": "请先登录值守账号", "error_en": err.Error()})
+		refuse(w, http.StatusUnauthorized, "请先登录值守账号", err.Error())
 		return
 	}
 	writeJSON(w, http.StatusBadRequest, errorBody(err))

@@ -19,10 +19,10 @@ import (
 // ledger's registration for visitor N carries visitor N's code.
 func TestEveryActionLandsOnTheEntryItNamesWhileTheLaneKeepsScanning(t *testing.T) {
 	c, l := newWorkingLane(t)
-	c.testGuard = &Guard{ID: "g-1", Name: "值守一"}
 	if err := c.Start("127.0.0.1:0"); err != nil {
 		t.Fatal(err)
 	}
+	_, cred := signIn(t, c.Handler(), "wang", "2468", "127.0.0.1")
 	t.Cleanup(func() { c.Shutdown(context.Background()) })
 
 	const people = 400
@@ -51,9 +51,9 @@ func TestEveryActionLandsOnTheEntryItNamesWhileTheLaneKeepsScanning(t *testing.T
 		go func() {
 			defer guards.Done()
 			for ctx.Err() == nil {
-				guardRound(t, c, acted)
+				guardRound(t, c, cred, acted)
 			}
-			guardRound(t, c, acted) // the last visitors, once the lane is quiet
+			guardRound(t, c, cred, acted) // the last visitors, once the lane is quiet
 		}()
 	}
 	scans.Wait()
@@ -88,17 +88,17 @@ type acted struct{ what, on, answer string }
 
 // guardRound is one glance at the screen: register every visitor waiting
 // and mark the mask of the latest pass, each naming the entry seen.
-func guardRound(t *testing.T, c *Console, out chan<- acted) {
+func guardRound(t *testing.T, c *Console, cred signedCred, out chan<- acted) {
 	s := fetchState(t, c)
 	for _, sh := range s.Open {
 		if sh.Entry.Decision == wire.Register {
 			body := fmt.Sprintf(`{"entry": %q, "name": %q, "phone": "13812345678"}`, sh.Entry.ID, visitorName(sh.Entry))
-			act(t, c, "register", sh.Entry.ID, "api/register", body, out)
+			act(t, c, cred, "register", sh.Entry.ID, "api/register", body, out)
 		}
 	}
 	if len(s.Recent) > 0 {
 		e := s.Recent[0].Entry
-		act(t, c, "mask", e.ID, "api/mask", fmt.Sprintf(`{"entry": %q, "worn": true}`, e.ID), out)
+		act(t, c, cred, "mask", e.ID, "api/mask", fmt.Sprintf(`{"entry": %q, "worn": true}`, e.ID), out)
 	}
 }
 
@@ -108,8 +108,12 @@ func visitorName(e wire.Entry) string {
 
 // act posts one action; 409 (the entry left the screen, or the other
 // guard handled it first) is a fair answer, anything else but 200 is not.
-func act(t *testing.T, c *Console, what, on, path, body string, out chan<- acted) {
-	r, err := http.Post(c.URL()+path, "application/json", strings.NewReader(body))
+func act(t *testing.T, c *Console, cred signedCred, what, on, path, body string, out chan<- acted) {
+	req, _ := http.NewRequest("POST", c.URL()+path, strings.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Origin", strings.TrimSuffix(c.URL(), "/"))
+	cred.add(req)
+	r, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Error(err)
 		return

@@ -59,8 +59,10 @@ func latest(s stateJSON) *wire.Entry {
 	return e
 }
 
-func cancelWait(c *Console, origin string) *httptest.ResponseRecorder {
+func cancelWait(t *testing.T, c *Console, origin string) *httptest.ResponseRecorder {
+	t.Helper()
 	r := httptest.NewRequest("POST", "http://unit.local/api/cancel-wait", nil)
+	asGuard(t, c, r)
 	if origin != "" {
 		r.Header.Set("Origin", origin)
 	}
@@ -94,16 +96,16 @@ func TestStateShowsTheHeldPersonWithTheSitesCount(t *testing.T) {
 
 func TestTheGuardEndsAWaitFromTheConsoleAndNothingIsLogged(t *testing.T) {
 	c, l := newShopLane(t, 0)
-	if w := cancelWait(c, ""); w.Code != http.StatusConflict {
+	if w := cancelWait(t, c, ""); w.Code != http.StatusConflict {
 		t.Fatalf("cancel with nobody held: %d %s", w.Code, w.Body)
 	}
 	if _, err := l.Screen(context.Background(), []byte("KAKOU1:PASS:S-1")); err != nil {
 		t.Fatal(err)
 	}
-	if w := cancelWait(c, "http://evil.example"); w.Code != http.StatusForbidden || l.Held() == nil {
+	if w := cancelWait(t, c, "http://evil.example"); w.Code != http.StatusForbidden || l.Held() == nil {
 		t.Fatalf("another site's page ended the wait: %d", w.Code)
 	}
-	w := cancelWait(c, "http://unit.local")
+	w := cancelWait(t, c, "http://unit.local")
 	var h screening.Held
 	if err := json.Unmarshal(w.Body.Bytes(), &h); w.Code != http.StatusOK || err != nil || h.Entry.Decision != wire.Wait {
 		t.Fatalf("cancel: %d %s", w.Code, w.Body)

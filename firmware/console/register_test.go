@@ -79,6 +79,7 @@ func (pl privateLane) register(t *testing.T) wire.Entry {
 	body := fmt.Sprintf(`{"entry": %q, "name": "李四", "phone": %q, "id": %q, "destination": "2-101"}`,
 		v.ID, visitorPhone, strings.ToLower(visitorID))
 	r := httptest.NewRequest("POST", "http://unit.local/api/register", strings.NewReader(body))
+	asGuard(t, pl.c, r)
 	w := httptest.NewRecorder()
 	pl.c.Handler().ServeHTTP(w, r)
 	if w.Code != 200 {

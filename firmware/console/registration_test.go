@@ -13,8 +13,8 @@ import (
 	"github.com/kakou/kakou/firmware/wire"
 )
 
-// refusal is a 400 from /api/register.
-type refusal struct {
+// formRefusal is a 400 from /api/register.
+type formRefusal struct {
 	Error  string                  `json:"error"`
 	Fields map[string]fieldProblem `json:"fields"`
 }
@@ -31,6 +31,7 @@ func (pl privateLane) postRegistration(t *testing.T, body string) *httptest.Resp
 		body = fmt.Sprintf(`{"entry": %q, `, v.ID) + b
 	}
 	r := httptest.NewRequest("POST", "http://unit.local/api/register", strings.NewReader(body))
+	asGuard(t, pl.c, r)
 	w := httptest.NewRecorder()
 	pl.c.Handler().ServeHTTP(w, r)
 	return w
@@ -58,7 +59,7 @@ func TestRegisterRefusesTheBadNumbersOfTheFieldReportFieldByField(t *testing.T) 
 	for _, c := range cases {
 		pl := keyedLane(t)
 		w := pl.postRegistration(t, c.body)
-		var got refusal
+		var got formRefusal
 		if err := json.Unmarshal(w.Body.Bytes(), &got); err != nil || w.Code != 400 {
 			t.Errorf("%s: %d %s", c.name, w.Code, w.Body)
 			continue
@@ -79,7 +80,7 @@ func TestRegisterRefusesTheBadNumbersOfTheFieldReportFieldByField(t *testing.T) 
 func TestRegisterNamesEveryBadFieldAtOnce(t *testing.T) {
 	pl := keyedLane(t)
 	w := pl.postRegistration(t, `{"name": " ", "phone": "12345", "id": "110101199003071234", "trip": "G12\u0007"}`)
-	var got refusal
+	var got formRefusal
 	if err := json.Unmarshal(w.Body.Bytes(), &got); err != nil || w.Code != 400 {
 		t.Fatalf("%d %s", w.Code, w.Body)
 	}
@@ -113,7 +114,7 @@ func TestRegisterTakesAVisitorWithoutIDByPhoneAndAShortChineseReason(t *testing.
 func TestRegisterWithoutIDNeedsAPhoneAndAReason(t *testing.T) {
 	pl := keyedLane(t)
 	w := pl.postRegistration(t, `{"name": "王奶奶", "id_kind": "none", "no_id_reason": " "}`)
-	var got refusal
+	var got formRefusal
 	if err := json.Unmarshal(w.Body.Bytes(), &got); err != nil || w.Code != 400 {
 		t.Fatalf("%d %s", w.Code, w.Body)
 	}

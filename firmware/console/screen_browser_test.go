@@ -20,7 +20,6 @@ import (
 func TestConsoleIntegrationChromiumKeepsTheVisitorOnScreenWhileTheLaneScans(t *testing.T) {
 	browser := chromium(t)
 	c, l := newWorkingLane(t)
-	c.testGuard = &Guard{ID: "g-wang", Name: "王师傅"}
 	if err := c.Start("127.0.0.1:0"); err != nil {
 		t.Fatal(err)
 	}
@@ -38,7 +37,7 @@ func TestConsoleIntegrationChromiumKeepsTheVisitorOnScreenWhileTheLaneScans(t *t
 		}
 		return v
 	}
-	if err := chromedp.Do(ctx, chromedp.Navigate(c.URL()), chromedp.WaitVisible(chromedp.CSS("#result.warn"))); err != nil {
+	if err := chromedp.Do(ctx, chromedp.Navigate(c.URL()), guardSignsIn(), chromedp.WaitVisible(chromedp.CSS("#result.warn"))); err != nil {
 		t.Fatal(err)
 	}
 	for i := range 6 {
@@ -64,7 +63,7 @@ func TestConsoleIntegrationChromiumKeepsTheVisitorOnScreenWhileTheLaneScans(t *t
 	}
 	logged, _ := l.Entries(context.Background(), 0, 20)
 	reg := logged[len(logged)-1]
-	if reg.Amends != visitor.ID || reg.Credential.Subject != "V-1" || reg.Visitor == nil || reg.Guard != "g-wang" {
+	if reg.Amends != visitor.ID || reg.Credential.Subject != "V-1" || reg.Visitor == nil || reg.Guard != "wang" {
 		t.Fatalf("registration landed on %q (%s) by %q", reg.Amends, reg.Credential.Subject, reg.Guard)
 	}
 

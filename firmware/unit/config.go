@@ -82,6 +82,15 @@ type ConsoleConfig struct {
 	// Voice has the page speak each result in Chinese (请通过, 请复测, ...)
 	// from the clips shipped with it, after its tones.
 	Voice bool `toml:"voice"`
+	// AllowPlainHTTP lets the console listen on a LAN address without
+	// TLS: a bench or a closed network only; see console_tls.go.
+	AllowPlainHTTP bool `toml:"allow_plain_http"`
+	// GuardsFile is a local roster (TOML, see guards_file.go) for a unit
+	// with no centre; a roster the centre pushes replaces it.
+	GuardsFile string `toml:"guards_file"`
+	// SessionIdle signs a guard out after this long without a sign-in or
+	// an action at the console: a shift's length.
+	SessionIdle Duration `toml:"session_idle"`
 }
 
 // MQTTConfig says where entries go: the cloud's broker or a site gateway.
@@ -266,7 +275,7 @@ func defaults() Config {
 	s := sim.DefaultOpts
 	return Config{
 		Facility: "community",
-		Console:  ConsoleConfig{Listen: "127.0.0.1:8081"},
+		Console:  ConsoleConfig{Listen: "127.0.0.1:8081", SessionIdle: Duration{console.DefaultSessionIdle}},
 		MQTT: MQTTConfig{BacklogRate: uplink.DefaultBacklogRate,
 			Heartbeat: Duration{uplink.DefaultHeartbeat}},
 		Ledger:      LedgerConfig{RetentionDays: 28, QuotaMB: 512},

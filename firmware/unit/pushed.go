@@ -181,13 +181,16 @@ func (u *Unit) loadPushed() {
 // savePush writes p to path atomically: a temporary file in the same
 // directory, flushed to the card, then renamed over the old one, so a power
 // cut leaves the old push or the new one, never half of either.
-func savePush(path string, p wire.PolicyPush) (err error) {
+func savePush(path string, p wire.PolicyPush) error { return saveJSON(path, p) }
+
+// saveJSON writes p to path as JSON, atomically as savePush says.
+func saveJSON(path string, p any) (err error) {
 	b, err := json.Marshal(p)
 	if err != nil {
 		return fmt.Errorf("encode: %w", err)
 	}
 	dir := filepath.Dir(path)
-	f, err := os.CreateTemp(dir, "."+pushedFile+"-*.tmp")
+	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+"-*.tmp")
 	if err != nil {
 		return fmt.Errorf("%w (is data_dir writable?)", err)
 	}

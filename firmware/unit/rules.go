@@ -34,6 +34,9 @@ func loadRules(c Config, clk clock.Clock) (*rules, error) {
 // so -check-config catches a bad file before the unit is deployed.
 func CheckFiles(c Config) error {
 	_, err := loadRules(c, clock.Clock{Trusted: c.TrustClock})
+	if err == nil && c.Console.GuardsFile != "" {
+		_, err = LoadGuardsFile(c.Console.GuardsFile)
+	}
 	return err
 }
 

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"os"
 	"path/filepath"
 	"sync/atomic"
@@ -39,7 +40,8 @@ type Unit struct {
 	pipeline *screening.Pipeline
 	rules    *rules
 	policy   *policy.Holder
-	push     pushState // the centre's pushed policy; see pushed.go
+	push     pushState   // the centre's pushed policy; see pushed.go
+	roster   rosterState // the guards who may sign in; see roster.go
 	clock    clock.Clock
 	uplink   *uplink.Uplink
 	diskFull atomic.Bool // the ledger's quota is full of unacknowledged entries
@@ -99,6 +101,7 @@ func (u *Unit) build() error {
 			SiteName: u.cfg.SiteName, UnitName: u.cfg.UnitName,
 			PolicyVersion: pol.Version, BootID: bootID},
 		Logger: u.log.With("part", "uplink"), OnPolicy: u.onPolicy, OnFlow: u.onFlow,
+		OnGuards: u.onGuards,
 	})
 	if err != nil {
 		return fmt.Errorf("unit: %w", err)
@@ -129,7 +132,11 @@ func (u *Unit) build() error {
 	u.console = console.New(u, console.Options{Site: u.cfg.Site, Unit: u.cfg.Unit, Lane: u.cfg.Lane,
 		SiteName: u.cfg.SiteName, UnitName: u.cfg.UnitName, Voice: u.cfg.Console.Voice,
 		Logger: u.log.With("part", "console"), Privacy: priv, FullNumbers: u.fullNumbers,
-		StaleAfter: u.cfg.Console.StaleAfter.Duration, Logbook: u})
+		StaleAfter: u.cfg.Console.StaleAfter.Duration, Logbook: u,
+		SessionIdle: u.cfg.Console.SessionIdle.Duration})
+	if err := u.loadGuards(); err != nil {
+		return fmt.Errorf("unit: %w", err)
+	}
 	return nil
 }
 
@@ -196,6 +203,10 @@ func (u *Unit) Run(ctx context.Context) error {
 	}
 	return <-upDone
 }
+
+// ConsoleHandler serves the guard console's page and API in-process, for
+// checks and tests that need no listener.
+func (u *Unit) ConsoleHandler() http.Handler { return u.console.Handler() }
 
 // Ledger gives read access to the unit's ledger, for checks and tests.
 func (u *Unit) Ledger() *ledger.Ledger { return u.ledger }

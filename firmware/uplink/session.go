@@ -24,6 +24,7 @@ func (u *Uplink) Run(ctx context.Context) error {
 	// only once OnPolicy and OnFlow have.
 	defer u.startPolicies(ctx)()
 	defer u.startFlows(ctx)()
+	defer u.startGuards(ctx)()
 	u.loop.Min, u.loop.Max = u.t.retryMin, u.t.retryMax
 	u.loop.Reconnect(ctx,
 		func(ctx context.Context) (bool, error) { return u.session(ctx, s) },
@@ -81,6 +82,9 @@ func (u *Uplink) serve(ctx context.Context, c *delivery.Link, s *sender) error {
 		return err
 	}
 	if err := u.subscribeFlow(ctx, c); err != nil {
+		return err
+	}
+	if err := u.subscribeGuards(ctx, c); err != nil {
 		return err
 	}
 	u.takeDirty() // before rendering: a change after this point is sent again

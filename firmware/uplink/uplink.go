@@ -93,6 +93,10 @@ type Options struct {
 	// unsubscribed. It is called like OnPolicy, the latest flow first: see
 	// flow.go.
 	OnFlow func(wire.Flow)
+	// OnGuards receives the guard roster the centre pushes to this unit,
+	// decoded and addressed to it, unverified; nil leaves the topic
+	// unsubscribed. Called like OnPolicy: see guards.go.
+	OnGuards func(wire.GuardRoster)
 }
 
 // timing holds the uplink's fixed intervals; tests shorten the retry delays.
@@ -134,6 +138,7 @@ type Uplink struct {
 	policyWake chan struct{}                   // size 1: a push waits in policyIn
 	flowIn     atomic.Pointer[wire.Flow]       // the latest flow not yet handed to OnFlow
 	flowWake   chan struct{}                   // size 1: a flow waits in flowIn
+	guards     guardsHandoff                   // rosters for OnGuards (guards.go)
 
 	mu            sync.Mutex
 	devices       []wire.Device
@@ -171,6 +176,7 @@ func New(src Source, opts Options) (*Uplink, error) {
 
 		policyWake: make(chan struct{}, 1),
 		flowWake:   make(chan struct{}, 1),
+		guards:     guardsHandoff{wake: make(chan struct{}, 1)},
 	}, nil
 }
 

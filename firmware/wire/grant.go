@@ -6,7 +6,8 @@ import (
 )
 
 // AnyUnit in a Grant stands for every unit of the site: a site gateway
-// publishes for each of its units and reads their acks, policies and flows.
+// publishes for each of its units and reads their acks, policies, flows
+// and guard rosters.
 // It is MQTT's single-level wildcard, which only a gateway may use, and only
 // to read.
 const AnyUnit = "+"
@@ -14,14 +15,14 @@ const AnyUnit = "+"
 // Kinds a device publishes on its topics, and kinds it reads there.
 var (
 	deviceWrites = []string{KindEntry, KindStatus}
-	deviceReads  = []string{KindAck, KindPolicy, KindFlow}
+	deviceReads  = []string{KindAck, KindPolicy, KindFlow, KindGuards}
 )
 
 // Grant is the topic ACL of one device, the one table every broker in
 // front of devices applies: the cloud's embedded broker, the Mosquitto ACL
 // file the cloud writes, and the site gateway's LAN broker. A unit
 // publishes Root/<site>/<unit>/{entry,status} and reads its own /ack,
-// /policy and /flow, naming each exactly. A gateway (Unit AnyUnit) does the
+// /policy, /flow and /guards, naming each exactly. A gateway (Unit AnyUnit) does the
 // same for any unit of its site, and may read with '+' in the unit level.
 // '#', other sites and other kinds are refused.
 type Grant struct {

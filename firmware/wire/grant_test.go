@@ -22,6 +22,9 @@ func TestGrantLetsAUnitUseOnlyItsOwnTopicsAndAGatewayItsSitesUnits(t *testing.T)
 		{unit, "kakou/v1/s1/u1/ack", false, true},
 		{unit, "kakou/v1/s1/u1/policy", false, true},
 		{unit, "kakou/v1/s1/u1/flow", false, true},
+		{unit, "kakou/v1/s1/u1/guards", false, true},
+		{unit, "kakou/v1/s1/u1/guards", true, false},
+		{unit, "kakou/v1/s1/u2/guards", false, false},
 		{unit, "kakou/v1/s1/u1/entry", false, false},
 		{unit, "kakou/v1/s1/+/ack", false, false},
 		{unit, "kakou/v1/s1/u1/#", false, false},
@@ -32,6 +35,8 @@ func TestGrantLetsAUnitUseOnlyItsOwnTopicsAndAGatewayItsSitesUnits(t *testing.T)
 		{gw, "kakou/v1/s1/+/entry", true, false},
 		{gw, "kakou/v1/s1/+/ack", false, true},
 		{gw, "kakou/v1/s1/+/flow", false, true},
+		{gw, "kakou/v1/s1/+/guards", false, true},
+		{gw, "kakou/v1/s1/u9/guards", true, false},
 		{gw, "kakou/v1/s2/+/ack", false, false},
 		{gw, "kakou/v1/s1/#", false, false},
 		{gw, "kakou/v1/s1/U9/entry", true, false},
@@ -54,8 +59,8 @@ func TestGrantFiltersAreWhatAllowsLets(t *testing.T) {
 				t.Errorf("%+v lists %s to read but does not allow it", g, f)
 			}
 		}
-		if len(r) != 3 {
-			t.Errorf("%+v reads %v, want ack, policy and flow", g, r)
+		if len(r) != 4 {
+			t.Errorf("%+v reads %v, want ack, policy, flow and guards", g, r)
 		}
 	}
 }

@@ -286,9 +286,12 @@ func depth(v []byte) int {
 // of two "seq"s, replaces bad bytes, and reads "SEQ" as "seq". Units
 // encode with encoding/json, which writes none of those, so whatever a
 // unit sends decodes as it did (FuzzDecodeEntryReadsWhatUnitsWrite).
-func decode(b []byte, v versioned) error {
-	if len(b) > MaxPayload {
-		return fmt.Errorf("payload of %d bytes exceeds the %d-byte limit", len(b), MaxPayload)
+func decode(b []byte, v versioned) error { return decodeMax(b, v, MaxPayload) }
+
+// decodeMax is decode with a payload limit of max bytes.
+func decodeMax(b []byte, v versioned, max int) error {
+	if len(b) > max {
+		return fmt.Errorf("payload of %d bytes exceeds the %d-byte limit", len(b), max)
 	}
 	err := json.Unmarshal(b, v)
 	if err == nil && v.schema() == SchemaVersion {

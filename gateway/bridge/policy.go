@@ -50,6 +50,12 @@ func (b *Bridge) onPolicy(_ mqtt.Client, m mqtt.Message) {
 			return
 		}
 	}
+	b.queueDown(m)
+}
+
+// queueDown leaves a retained message from the centre (a policy, a guard
+// roster) for the relay, unless the LAN retains it already.
+func (b *Bridge) queueDown(m mqtt.Message) {
 	r := &b.policies
 	r.mu.Lock()
 	if d, ok := r.done[m.Topic()]; ok && bytes.Equal(d, m.Payload()) {

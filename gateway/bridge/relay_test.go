@@ -131,3 +131,21 @@ func TestBridgePublishesBirthAndLastWill(t *testing.T) {
 		t.Errorf("retained gateway status after shutdown: %s (retained %v), want offline", got, ok)
 	}
 }
+
+func TestBridgeRelaysGuardRostersRetainedToTheLAN(t *testing.T) {
+	r := newRig(t, time.Minute, false)
+	roster := mustJSON(t, wire.GuardRoster{Schema: wire.SchemaVersion, Site: testSite, Unit: "door-1", Version: 3,
+		IssuedAt: time.Now().UTC(), IssuedBy: "centre", Guards: []wire.RosterGuard{{ID: "wang", Name: "王师傅",
+			PINHash: "pbkdf2-sha256$1000$MDEyMzQ1Njc4OWFiY2RlZg$47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU"}}})
+	publishRetained(t, r.cloud.url, wire.GuardsTopic(testSite, "door-2"), roster) // addressed to door-1: dropped
+	r.start()
+	r.connected()
+	publishRetained(t, r.cloud.url, wire.GuardsTopic(testSite, "door-1"), roster)
+	waitFor(t, "door-1's roster retained on the LAN", func() bool {
+		got, ok := retained(t, r.lan.url, wire.GuardsTopic(testSite, "door-1"))
+		return ok && bytes.Equal(got, roster)
+	})
+	if _, ok := retained(t, r.lan.url, wire.GuardsTopic(testSite, "door-2")); ok {
+		t.Fatal("a roster on another unit's topic was relayed")
+	}
+}

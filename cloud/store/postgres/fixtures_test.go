@@ -27,3 +27,4 @@ func TestConformanceDeadLetters(t *testing.T) { storetest.DeadLetters(t, openSui
 func TestConformancePeople(t *testing.T)      { storetest.People(t, openSuite) }
 func TestDeviceConformance(t *testing.T)      { storetest.Devices(t, openSuite) }
 func TestSessionsConformance(t *testing.T)    { storetest.Sessions(t, openSuite) }
+func TestGuardsConformance(t *testing.T)      { storetest.Guards(t, openSuite) }

@@ -195,4 +195,16 @@ var pgMigrations = []string{
 	// Each visitor's exit for a trace, as SQLite's step.
 	`CREATE INDEX entries_exits ON entries (site, credential_subject, ts)
 		WHERE lane = 'out' AND decision = 'allow' AND credential_subject <> '';`,
+	// The guards of each site, as SQLite's step.
+	`CREATE TABLE guards (
+		site       TEXT COLLATE "C" NOT NULL,
+		id         TEXT COLLATE "C" NOT NULL,
+		name       TEXT NOT NULL,
+		pin_hash   TEXT NOT NULL,
+		disabled   BOOLEAN NOT NULL,
+		version    BIGINT NOT NULL,
+		updated_at BIGINT NOT NULL,
+		updated_by TEXT NOT NULL,
+		PRIMARY KEY (site, id)
+	);`,
 }

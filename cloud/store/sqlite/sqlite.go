@@ -324,6 +324,19 @@ var migrations = []string{
 	// for it at ingest.
 	`CREATE INDEX entries_exits ON entries (site, credential_subject, ts)
 		WHERE lane = 'out' AND decision = 'allow' AND credential_subject != '';`,
+	// The guards who sign in at a site's consoles (guards.go): PIN
+	// hashes only; version is the site's roster version of the last change.
+	`CREATE TABLE guards (
+		site       TEXT NOT NULL,
+		id         TEXT NOT NULL,
+		name       TEXT NOT NULL,
+		pin_hash   TEXT NOT NULL,
+		disabled   INTEGER NOT NULL,
+		version    INTEGER NOT NULL,
+		updated_at INTEGER NOT NULL,
+		updated_by TEXT NOT NULL,
+		PRIMARY KEY (site, id)
+	);`,
 }
 
 // prepare prepares the writes' statements on the writer, after migrate

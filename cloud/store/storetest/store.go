@@ -55,4 +55,8 @@ type Store interface {
 	TouchSession(context.Context, string, time.Time) error
 	DeleteSession(context.Context, string) error
 	PurgeSessions(ctx context.Context, idleBefore, openedBefore time.Time) (int, error)
+
+	// The guards who sign in at the consoles.
+	PutGuard(context.Context, store.Guard) (store.Guard, error)
+	Guards(ctx context.Context, site string) ([]store.Guard, error)
 }

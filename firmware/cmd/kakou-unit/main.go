@@ -5,6 +5,7 @@
 //	kakou-unit -config /etc/kakou/unit.toml -check-config
 //	kakou-unit probe -config /etc/kakou/unit.toml   # check the wiring
 //	kakou-unit pass keygen | issue …               # issue signed passes
+//	echo 2468 | kakou-unit hash-pin                # a guard's PIN hash for console.guards_file
 package main
 
 import (
@@ -29,6 +30,9 @@ func main() {
 	}
 	if len(os.Args) > 1 && os.Args[1] == "pass" {
 		os.Exit(pass(os.Args[2:], os.Stdout, os.Stderr))
+	}
+	if len(os.Args) > 1 && os.Args[1] == "hash-pin" {
+		os.Exit(hashPIN(os.Stdin, os.Stdout, os.Stderr))
 	}
 	configPath := flag.String("config", "/etc/kakou/unit.toml", "unit configuration file (TOML)")
 	check := flag.Bool("check-config", false, "validate the configuration and exit")
@@ -68,6 +72,8 @@ func usage(fs *flag.FlagSet) {
         thermometer once and wait for one scan; every device is reported
   kakou-unit pass keygen | issue ...
         make a site office's signing key and signed passes ("kakou-unit pass -h")
+  echo PIN | kakou-unit hash-pin
+        print a guard's PIN hash for a console.guards_file (a unit with no centre)
 
 Flags:
 `)

@@ -145,15 +145,16 @@ function prefill(p) {
   for (const [id, val] of Object.entries(map)) if (val) $(id).value = val;
 }
 
-// headers are what every POST carries; sign-in adds its token here.
-const headers = { "Content-Type": "application/json" };
+// headers are what every POST carries: the session's CSRF token, which
+// guard.js keeps in window.kakouCSRF, with the JSON.
+const headers = () => ({ "Content-Type": "application/json", "X-CSRF-Token": window.kakouCSRF || "" });
 
 // send posts an action and shows the unit's refusal, in the console's
 // language, in errBox; onRefused gets the refusal (fields.js shows each
 // field's problem beside it). The answer's parsed body is returned, or null.
 async function send(path, body, errBox, onRefused) {
   if (errBox) $(errBox).textContent = "";
-  const r = await fetch(path, { method: "POST", headers, body: JSON.stringify(body) });
+  const r = await fetch(path, { method: "POST", headers: headers(), body: JSON.stringify(body) });
   const answer = await r.json().catch(() => ({}));
   if (!r.ok) {
     if (errBox) $(errBox).textContent = (lang === "en" && answer.error_en) || answer.error || r.statusText;

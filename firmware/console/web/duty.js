@@ -27,7 +27,7 @@
   let duties = null, sheet = null;
 
   async function post(path, body) {
-    const r = await fetch(path, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) });
+    const r = await fetch(path, { method: "POST", headers: { "Content-Type": "application/json", "X-CSRF-Token": window.kakouCSRF || "" }, body: JSON.stringify(body) });
     return { ok: r.ok, body: await r.json().catch(() => ({})) };
   }
 
