@@ -100,6 +100,10 @@ type Entry struct {
 	Amends string `json:"amends,omitempty"`
 	// Mask is how the mask check (口罩) was judged; nil: not checked.
 	Mask *Mask `json:"mask,omitempty"`
+	// Visit is the visit a visitor's admission opened; CloseOut the visit
+	// an exit closed (visit.go).
+	Visit    *Visit    `json:"visit,omitempty"`
+	CloseOut *CloseOut `json:"close_out,omitempty"`
 }
 
 // Temperature keeps the raw sensor value next to the corrected body
@@ -359,6 +363,9 @@ func (e *Entry) Validate() error {
 		if err := e.Mask.validate(); err != nil {
 			return bad("mask", err.Error())
 		}
+	}
+	if err := e.validateVisit(); err != nil {
+		return err
 	}
 	for _, s := range e.texts() {
 		if len(s) > 256 || !utf8.ValidString(s) {
