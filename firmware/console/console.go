@@ -60,6 +60,9 @@ type Options struct {
 	// FullNumbers reports whether the running policy demands full
 	// numbers; nil: never.
 	FullNumbers func() bool
+	// Visits serves the visit code, the exit's close-out and the list of
+	// visitors inside (visits.go); nil: those routes answer 404.
+	Visits Visits
 }
 
 // Console serves the guard's page and its small JSON API.
@@ -116,6 +119,7 @@ func (c *Console) Handler() http.Handler {
 	mux.HandleFunc("POST /api/register", c.post(c.register))
 	mux.HandleFunc("POST /api/override", c.post(c.override))
 	mux.HandleFunc("POST /api/cancel-wait", c.cancelWait)
+	c.visitRoutes(mux)
 	return mux
 }
 
