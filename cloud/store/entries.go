@@ -104,11 +104,16 @@ type Detail struct {
 	Visitor     *wire.Visitor     `json:"visitor,omitempty"`
 	Override    *wire.Override    `json:"override,omitempty"`
 	Temperature *wire.Temperature `json:"temperature,omitempty"`
+	// Visit and CloseOut are found by the visits partial index on these
+	// members' text (visits.go).
+	Visit    *wire.Visit    `json:"visit,omitempty"`
+	CloseOut *wire.CloseOut `json:"close_out,omitempty"`
 }
 
 // DetailJSON is e's Detail as stored.
 func DetailJSON(e *wire.Entry) string {
-	b, _ := json.Marshal(Detail{Alert: e.Alert, Visitor: e.Visitor, Override: e.Override, Temperature: e.Temperature}) // plain data: cannot fail
+	b, _ := json.Marshal(Detail{Alert: e.Alert, Visitor: e.Visitor, Override: e.Override, Temperature: e.Temperature,
+		Visit: e.Visit, CloseOut: e.CloseOut}) // plain data: cannot fail
 	return string(b)
 }
 

@@ -95,6 +95,7 @@ func (s *pgRecord) record() (store.Record, error) {
 		return store.Record{}, fmt.Errorf("entry %s detail: %w", e.ID, err)
 	}
 	e.Alert, e.Visitor, e.Override = d.Alert, d.Visitor, d.Override
+	e.Visit, e.CloseOut = d.Visit, d.CloseOut
 	e.Schema, e.Seq, r.ReceivedAt = wire.SchemaVersion, uint64(s.seq), time.Unix(0, s.received).UTC()
 	var err error
 	if e.Time, err = time.Parse(time.RFC3339Nano, s.unitTime); err != nil {

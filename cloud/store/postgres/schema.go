@@ -195,4 +195,6 @@ var pgMigrations = []string{
 	// Each visitor's exit for a trace, as SQLite's step.
 	`CREATE INDEX entries_exits ON entries (site, credential_subject, ts)
 		WHERE lane = 'out' AND decision = 'allow' AND credential_subject <> '';`,
+	// Visits and their close-outs, as SQLite's step (visits.go).
+	`CREATE INDEX entries_visits ON entries (site, ts) WHERE ` + pgVisitRows + `;`,
 }

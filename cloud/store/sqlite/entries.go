@@ -167,6 +167,7 @@ func scanRecord(rows *sql.Rows) (store.Record, error) {
 		return store.Record{}, fmt.Errorf("entry %s detail: %w", e.ID, err)
 	}
 	e.Alert, e.Visitor, e.Override = d.Alert, d.Visitor, d.Override
+	e.Visit, e.CloseOut = d.Visit, d.CloseOut
 	e.Schema, e.Seq, r.ReceivedAt = wire.SchemaVersion, uint64(seq), fromNanos(received)
 	if e.Time, err = time.Parse(time.RFC3339Nano, unitTime); err != nil {
 		return store.Record{}, fmt.Errorf("entry %s time: %w", e.ID, err)

@@ -324,6 +324,9 @@ var migrations = []string{
 	// for it at ingest.
 	`CREATE INDEX entries_exits ON entries (site, credential_subject, ts)
 		WHERE lane = 'out' AND decision = 'allow' AND credential_subject != '';`,
+	// Visits and their close-outs (visits.go): a few rows among many, so
+	// a partial index on the same test VisitEntries makes.
+	`CREATE INDEX entries_visits ON entries (site, ts) WHERE ` + visitRows + `;`,
 }
 
 // prepare prepares the writes' statements on the writer, after migrate
