@@ -1,9 +1,11 @@
 package api
 
 import (
+	"context"
 	"testing"
 	"time"
 
+	"github.com/kakou/kakou/cloud/store"
 	"github.com/kakou/kakou/firmware/wire"
 )
 
@@ -48,5 +50,36 @@ func TestVisitsListsWhoIsStillInsideWithHowLongAndOverstays(t *testing.T) {
 		if code := f.get(t, bad, nil); code != 400 && code != 403 {
 			t.Errorf("GET %s: %d, want it refused", bad, code)
 		}
+	}
+}
+
+func TestTheDailyReportListsVisitorsNotClosedOutAtTheCut(t *testing.T) {
+	f := newFixture(t)
+	if err := f.store.PutSites(context.Background(), []store.Site{{ID: "garden", Name: "阳光花园", Facility: "community"}}); err != nil {
+		t.Fatal(err)
+	}
+	cut := time.Date(2022, 4, 1, 0, 0, 0, 0, cst) // the fixture closes its reports at midnight
+	stayed := visitor("gate-in", 1, cut.Add(-2*time.Hour), 0)
+	leftAfter := visitor("gate-in", 2, cut.Add(-time.Hour), 0)
+	leftBefore := visitor("gate-in", 3, cut.Add(-3*time.Hour), 0)
+	exit := func(seq uint64, at time.Time, code string) wire.Entry {
+		e := entry("garden", "gate-out", seq, at)
+		e.Lane, e.CloseOut = wire.LaneOut, &wire.CloseOut{Code: code, MatchedBy: wire.MatchedByCode}
+		return e
+	}
+	f.put(t, stayed, leftAfter, leftBefore, exit(1, cut.Add(-30*time.Minute), leftBefore.Visit.Code),
+		exit(2, cut.Add(time.Hour), leftAfter.Visit.Code))
+	var got struct {
+		Sites []struct {
+			Site              string
+			NotClosedOut      int    `json:"not_closed_out"`
+			NotClosedOutNames string `json:"not_closed_out_names"`
+		}
+	}
+	if code := f.get(t, "/api/v1/reports/daily?date=2022-04-01", &got); code != 200 || len(got.Sites) != 1 {
+		t.Fatalf("report: %d %+v", code, got)
+	}
+	if s := got.Sites[0]; s.NotClosedOut != 2 || s.NotClosedOutNames != stayed.Visit.Code+" 张**、"+leftAfter.Visit.Code+" 张**" {
+		t.Fatalf("not closed out at the cut: %d %q, want the two inside at the cut, names masked", s.NotClosedOut, s.NotClosedOutNames)
 	}
 }

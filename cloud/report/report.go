@@ -42,6 +42,10 @@ type SiteInput struct {
 	// AlertsOpen is how many of the site's alerts are still unacknowledged
 	// when the report is built, whenever they were raised.
 	AlertsOpen int
+	// NotClosedOut are the visitors still inside at the period's end, no
+	// exit having closed their visit (及时销号): each "code name" with the
+	// name masked, as the hand-over lists them.
+	NotClosedOut []string
 }
 
 // Row is one line of the report: a site, or the total.
@@ -59,6 +63,11 @@ type Row struct {
 	Overrides    int    `json:"overrides"`
 	DeviceFaults int    `json:"device_faults"`
 	AlertsOpen   int    `json:"alerts_open"`
+	// NotClosedOut counts the visitors not closed out at the period's
+	// end; NotClosedOutNames lists them (code and masked name), joined
+	// with "、" so a Row stays a plain comparable value.
+	NotClosedOut      int    `json:"not_closed_out"`
+	NotClosedOutNames string `json:"not_closed_out_names,omitempty"`
 	// ZeroReport is true when nothing abnormal happened in the period: no
 	// fever, no denial, no alert of any kind, no device fault (零报告).
 	ZeroReport bool `json:"zero_report"`
@@ -111,11 +120,13 @@ func rowOf(s SiteInput) Row {
 		Recheck:  c[metricRecheck],
 		// "fever" is by contract the same as "alert:fever"; take the larger
 		// so a store that fills only one of them cannot hide a fever.
-		Fever:        max(c[metricFever], c[alertFever]),
-		Visitors:     c[metricVisitor],
-		Overrides:    c[metricOverride],
-		DeviceFaults: s.DeviceFaults,
-		AlertsOpen:   s.AlertsOpen,
+		Fever:             max(c[metricFever], c[alertFever]),
+		Visitors:          c[metricVisitor],
+		Overrides:         c[metricOverride],
+		DeviceFaults:      s.DeviceFaults,
+		AlertsOpen:        s.AlertsOpen,
+		NotClosedOut:      len(s.NotClosedOut),
+		NotClosedOutNames: strings.Join(s.NotClosedOut, "、"),
 	}
 	r.ZeroReport = r.Fever == 0 && r.Denied == 0 && r.DeviceFaults == 0 && !anyAlert(c)
 	return r
@@ -161,5 +172,6 @@ func (r *Row) add(o Row) {
 	r.Overrides += o.Overrides
 	r.DeviceFaults += o.DeviceFaults
 	r.AlertsOpen += o.AlertsOpen
+	r.NotClosedOut += o.NotClosedOut
 	r.ZeroReport = r.ZeroReport && o.ZeroReport
 }
