@@ -24,7 +24,7 @@ type lane struct {
 
 var ids atomic.Int64
 
-func newLane(t *testing.T, unit string, l wire.Lane, prefix int) *lane {
+func newLane(t testing.TB, unit string, l wire.Lane, prefix int) *lane {
 	t.Helper()
 	led, err := ledger.Open(filepath.Join(t.TempDir(), "ledger.db"))
 	if err != nil {
@@ -36,7 +36,7 @@ func newLane(t *testing.T, unit string, l wire.Lane, prefix int) *lane {
 	return ln
 }
 
-func (ln *lane) open(t *testing.T, unit string, l wire.Lane, prefix int) *Book {
+func (ln *lane) open(t testing.TB, unit string, l wire.Lane, prefix int) *Book {
 	t.Helper()
 	b, err := Open(context.Background(), ln.led, Options{Site: "sunny", Unit: unit, Lane: l, Prefix: prefix, Key: key,
 		Hash: func(kind, n string) string {
