@@ -124,23 +124,44 @@ func (b *Book) appendLocked(ctx context.Context, e *wire.Entry) error {
 	return nil
 }
 
-// issue opens a visit for a visitor the entrance let in. An entry that
-// amends or overrides one already on a visit (the guard marked the mask
-// after admitting them) continues that visit rather than opening a
-// second: one person, one code.
+// issue opens a visit for a visitor the entrance let in, unless the
+// entry continues one already open (continued): one person, one code.
 func (b *Book) issue(e *wire.Entry) {
 	if e.Visitor == nil || e.Decision != wire.Allow || e.Visit != nil {
 		return
 	}
-	if _, ok := b.visitOf(e.Amends); ok {
+	if _, ok := b.continued(*e); ok {
 		return
 	}
-	if e.Override != nil {
-		if _, ok := b.visitOf(e.Override.Replaces); ok {
-			return
+	e.Visit = &wire.Visit{Prefix: b.o.Prefix, MaxStaySeconds: int64(b.o.MaxStay() / time.Second)}
+}
+
+// continued is the open visit an entrance's entry continues: the one it
+// amends or overrides (the guard marked the mask after admitting them),
+// or, for a visitor, an open visit of the same person — registered again
+// while the list says they are inside, they are still on that visit.
+func (b *Book) continued(e wire.Entry) (wire.Entry, bool) {
+	for _, id := range []string{e.Amends, replaces(e)} {
+		if v, ok := b.visitOf(id); ok {
+			return v, true
 		}
 	}
-	e.Visit = &wire.Visit{Prefix: b.o.Prefix, MaxStaySeconds: int64(b.o.MaxStay() / time.Second)}
+	if e.Visitor == nil {
+		return wire.Entry{}, false
+	}
+	return b.find(func(v wire.Entry) bool { return samePerson(v.Visitor, e.Visitor) })
+}
+
+// samePerson compares two registrations by the hashes of their numbers,
+// or without a tracing key by name and masked numbers.
+func samePerson(a, b *wire.Visitor) bool {
+	switch {
+	case a.IDHash != "" && a.IDHash == b.IDHash, a.PhoneHash != "" && a.PhoneHash == b.PhoneHash:
+		return true
+	case a.IDHash != "" || a.PhoneHash != "" || b.IDHash != "" || b.PhoneHash != "":
+		return false
+	}
+	return a.Name == b.Name && a.Phone == b.Phone && a.ID == b.ID
 }
 
 // record updates the open visits with a stored entry.
@@ -149,11 +170,8 @@ func (b *Book) record(e wire.Entry) {
 	case e.Visit != nil:
 		b.open = append(b.open, e)
 	case e.Lane == wire.LaneIn:
-		for _, id := range []string{e.Amends, replaces(e)} {
-			if v, ok := b.visitOf(id); ok && id != "" {
-				b.alias[e.ID] = v.ID
-				break
-			}
+		if v, ok := b.continued(e); ok {
+			b.alias[e.ID] = v.ID
 		}
 	case e.CloseOut != nil:
 		b.open = slices.DeleteFunc(b.open, func(v wire.Entry) bool { return closes(e.CloseOut, b.o.Unit, v) })

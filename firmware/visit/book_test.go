@@ -58,6 +58,9 @@ func (ln *lane) entry(unit string, l wire.Lane, d wire.Decision) wire.Entry {
 		Credential: wire.Credential{Kind: wire.CredentialNone}, Reasons: []wire.Reason{{Code: "ok"}}}
 }
 
+// idFor is a distinct ID number for each phone: one person each.
+func idFor(phone string) string { return "1101051" + phone }
+
 func visitor(phone, id string) *wire.Visitor {
 	k := []byte("a fleet tracing key of 32 bytes!")
 	return &wire.Visitor{Name: "张*", Phone: wire.MaskPhone(phone), ID: wire.MaskID(id),
@@ -68,7 +71,7 @@ func visitor(phone, id string) *wire.Visitor {
 func (ln *lane) register(t *testing.T, phone string) wire.Entry {
 	t.Helper()
 	e := ln.entry(ln.o.Unit, wire.LaneIn, wire.Allow)
-	e.Visitor = visitor(phone, "11010519491231002X")
+	e.Visitor = visitor(phone, idFor(phone))
 	if err := ln.Append(context.Background(), &e); err != nil {
 		t.Fatal(err)
 	}
@@ -108,7 +111,7 @@ func TestRegisteredVisitorGetsAShortCodeFromTheLaneAndItsSeq(t *testing.T) {
 func TestOnlyAnAdmittedVisitorOpensAVisitAndAnAmendmentContinuesIt(t *testing.T) {
 	ln := newLane(t, "gate-in", wire.LaneIn, 1)
 	refused := ln.entry("gate-in", wire.LaneIn, wire.Deny)
-	refused.Visitor = visitor("13812345678", "11010519491231002X")
+	refused.Visitor = visitor("13812345678", idFor("13812345678"))
 	ln.Append(context.Background(), &refused)
 	resident := ln.entry("gate-in", wire.LaneIn, wire.Allow)
 	ln.Append(context.Background(), &resident)
@@ -125,6 +128,21 @@ func TestOnlyAnAdmittedVisitorOpensAVisitAndAnAmendmentContinuesIt(t *testing.T)
 	}
 	if got, ok := ln.VisitOf(amend.ID); !ok || got.ID != v.ID {
 		t.Errorf("the amendment's visit is %v %v, want %s", got.ID, ok, v.ID)
+	}
+	// The same visitor again, the entry naming nothing it amends (a
+	// second registration while on the list): still the one visit.
+	again := ln.entry("gate-in", wire.LaneIn, wire.Allow)
+	again.Visitor = visitor("13812345678", idFor("13812345678"))
+	ln.Append(context.Background(), &again)
+	if in, _ := ln.Inside(context.Background()); again.Visit != nil || len(in) != 1 {
+		t.Errorf("the same person registered again opened visit %+v; inside %d", again.Visit, len(in))
+	}
+	if got, ok := ln.VisitOf(again.ID); !ok || got.ID != v.ID {
+		t.Errorf("the second registration's visit is %v %v, want %s", got.ID, ok, v.ID)
+	}
+	other := ln.register(t, "13900000000")
+	if other.Visit == nil {
+		t.Error("another visitor opened no visit")
 	}
 }
 
