@@ -2,9 +2,11 @@ package api
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/chromedp/chromedp"
 	"github.com/kakou/kakou/cloud/store"
 	"github.com/kakou/kakou/firmware/wire"
 )
@@ -81,5 +83,26 @@ func TestTheDailyReportListsVisitorsNotClosedOutAtTheCut(t *testing.T) {
 	}
 	if s := got.Sites[0]; s.NotClosedOut != 2 || s.NotClosedOutNames != stayed.Visit.Code+" 张**、"+leftAfter.Visit.Code+" 张**" {
 		t.Fatalf("not closed out at the cut: %d %q, want the two inside at the cut, names masked", s.NotClosedOut, s.NotClosedOutNames)
+	}
+}
+
+// TestDashboardIntegrationListsVisitorsInside: the dashboard's visitors
+// section shows a site's visitor still inside with the code, the masked
+// name and the overstay, and not the one an exit closed.
+func TestDashboardIntegrationListsVisitorsInside(t *testing.T) {
+	ctx := browser(t, 1280, 900)
+	f := newAuthFixture(t)
+	logIn(t, ctx, f, "monitor")
+	long := visitor("gate-in", 1, now.Add(-5*time.Hour), 4*time.Hour)
+	left := visitor("gate-in", 2, now.Add(-time.Hour), 0)
+	out := entry("garden", "gate-out", 1, now.Add(-10*time.Minute))
+	out.Lane, out.CloseOut = wire.LaneOut, &wire.CloseOut{Code: left.Visit.Code, MatchedBy: wire.MatchedByCode}
+	f.put(t, long, left, out)
+	do(t, ctx, "open the dashboard", chromedp.Navigate(f.srv.URL+"/"),
+		chromedp.WaitVisible(chromedp.CSS("#visits tr td .pill")))
+	text := value(t, ctx, "read the visitors", chromedp.Text(chromedp.CSS("#visits")))
+	if !strings.Contains(text, long.Visit.Code) || !strings.Contains(text, "张**") || !strings.Contains(text, "超时") ||
+		strings.Contains(text, left.Visit.Code) || strings.Contains(text, "张三丰") {
+		t.Fatalf("visitors section %q, want %s masked and over its stay, not %s", text, long.Visit.Code, left.Visit.Code)
 	}
 }
