@@ -33,7 +33,7 @@ var rules = []struct {
 }{
 	{"firmware/wire", rule{internal: []string{"firmware/wire"}, external: []string{"github.com/go-json-experiment/json"}}},
 	{"firmware/delivery", rule{internal: []string{"firmware/delivery", "firmware/wire"}, external: []string{"github.com/eclipse/paho.mqtt.golang"}}},
-	{"drivers", rule{internal: []string{"drivers"}, external: []string{"periph.io/", "go.bug.st/serial", "golang.org/x/sys"}}},
+	{"drivers", rule{internal: []string{"drivers"}, external: []string{"periph.io/", "go.bug.st/serial", "golang.org/x/sys", "golang.org/x/text"}}},
 	{"firmware", rule{internal: []string{"firmware", "drivers"}}},
 	{"gateway", rule{internal: []string{"gateway", "firmware/wire", "firmware/delivery"}}},
 	{"cloud", rule{internal: []string{"cloud", "firmware/wire"}}},

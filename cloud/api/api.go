@@ -35,6 +35,7 @@ type Store interface {
 	DeadLetters(ctx context.Context, limit int) ([]store.DeadLetter, error)                 // deadletters.go
 	SetWatermark(ctx context.Context, id store.UnitID, seq uint64) (store.Watermark, error) // watermark.go
 	AckedSeq(ctx context.Context, id store.UnitID) (uint64, error)
+	store.VisitReader // visits.go
 }
 
 // Options configures the handlers.
@@ -117,6 +118,7 @@ func New(st Store, opts Options) (http.Handler, error) {
 	mux.HandleFunc("GET /api/v1/rollups", s.rollups)
 	mux.HandleFunc("GET /api/v1/occupancy", s.occupancy)
 	mux.HandleFunc("GET /api/v1/trace", s.trace)
+	mux.HandleFunc("GET /api/v1/visits", s.visits)
 	mux.HandleFunc("GET /api/v1/people/export", s.exportPerson)
 	mux.HandleFunc("GET /api/v1/reports/daily", s.daily)
 	mux.HandleFunc("GET /api/v1/duties", s.duties)

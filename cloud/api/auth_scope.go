@@ -105,6 +105,12 @@ func maskEntry(e wire.Entry) wire.Entry {
 		v.IDHash, v.PhoneHash, v.Sealed = "", "", ""
 		e.Visitor = &v
 	}
+	if c := e.CloseOut; c != nil && c.Key != "" {
+		// A close-out matched by phone or ID carries that number's hash.
+		closed := *c
+		closed.Key = ""
+		e.CloseOut = &closed
+	}
 	return e
 }
 

@@ -2,6 +2,7 @@ package api
 
 import (
 	"bytes"
+	"context"
 	"net/http"
 	"time"
 
@@ -113,6 +114,11 @@ func (s *server) buildReport(r *http.Request, p report.Period) (report.Report, e
 			}
 		}
 	}
+	for i := range list {
+		if list[i].NotClosedOut, err = s.notClosedOut(ctx, list[i].Site, p.Until); err != nil {
+			return report.Report{}, err
+		}
+	}
 	return report.Build(p, list), nil
 }
 
@@ -135,6 +141,23 @@ func (s *server) dutyNames(r *http.Request, p report.Period, in map[string]*repo
 		si.DutyNames[rec.Record.Duty.ID] = rec.Record.Duty.Name
 	}
 	return nil
+}
+
+// notClosedOut lists the visitors at site still inside at the cut, their
+// names masked: those who entered before it and were not closed out by
+// then (a later close-out does not take them off that day's report).
+func (s *server) notClosedOut(ctx context.Context, site string, cut time.Time) ([]string, error) {
+	rows, err := store.Visits(ctx, s.store, store.VisitQuery{Site: site, Since: cut.Add(-store.VisitWindow), Until: cut})
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, v := range rows {
+		if v.Inside() || v.LeftAt.After(cut) {
+			out = append(out, v.Code+" "+maskName(v.Name))
+		}
+	}
+	return out, nil
 }
 
 // dateInStoreRange refuses a report day the store's times cannot hold;

@@ -57,8 +57,10 @@ type Collector struct {
 	stopRosters context.CancelFunc
 	// stopRetention ends the hourly purge (privacy.go).
 	stopRetention context.CancelFunc
-	http          *http.Server
-	httpAddr      net.Addr
+	// stopVisits ends the overstay sweep (visits.go).
+	stopVisits context.CancelFunc
+	http       *http.Server
+	httpAddr   net.Addr
 }
 
 // New checks cfg; nothing is opened until Start.
@@ -77,7 +79,7 @@ func New(cfg Config, log *slog.Logger) (*Collector, error) {
 // started is shut down again.
 func (c *Collector) Start(ctx context.Context) error {
 	c.metrics = metrics.New()
-	steps := []func(context.Context) error{c.openStore, c.startBroker, c.startIngest, c.startFleet, c.startRosters, c.startHTTP, c.startRetention}
+	steps := []func(context.Context) error{c.openStore, c.startBroker, c.startIngest, c.startFleet, c.startRosters, c.startHTTP, c.startRetention, c.startVisits}
 	for _, step := range steps {
 		if err := step(ctx); err != nil {
 			shutdownCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
@@ -297,6 +299,10 @@ func (c *Collector) Shutdown(ctx context.Context) error {
 	if c.stopRetention != nil {
 		c.stopRetention()
 		c.stopRetention = nil
+	}
+	if c.stopVisits != nil {
+		c.stopVisits()
+		c.stopVisits = nil
 	}
 	if c.ingest != nil {
 		c.ingest.Stop()

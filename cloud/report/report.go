@@ -45,6 +45,10 @@ type SiteInput struct {
 	// DutyNames names the duty ids of the duty log's metrics (大门消毒
 	// for gate-disinfection); an id without a name is shown as it is.
 	DutyNames map[string]string
+	// NotClosedOut are the visitors still inside at the period's end, no
+	// exit having closed their visit (及时销号): each "code name" with the
+	// name masked, as the hand-over lists them.
+	NotClosedOut []string
 }
 
 // Row is one line of the report: a site, or the total.
@@ -62,6 +66,11 @@ type Row struct {
 	Overrides    int    `json:"overrides"`
 	DeviceFaults int    `json:"device_faults"`
 	AlertsOpen   int    `json:"alerts_open"`
+	// NotClosedOut counts the visitors not closed out at the period's
+	// end; NotClosedOutNames lists them (code and masked name), joined
+	// with "、" so a Row stays a plain comparable value.
+	NotClosedOut      int    `json:"not_closed_out"`
+	NotClosedOutNames string `json:"not_closed_out_names,omitempty"`
 	// ZeroReport is true when nothing abnormal happened in the period: no
 	// fever, no denial, no alert of any kind, no device fault (零报告).
 	ZeroReport bool `json:"zero_report"`
@@ -120,11 +129,13 @@ func rowOf(s SiteInput) Row {
 		Recheck:  c[metricRecheck],
 		// "fever" is by contract the same as "alert:fever"; take the larger
 		// so a store that fills only one of them cannot hide a fever.
-		Fever:        max(c[metricFever], c[alertFever]),
-		Visitors:     c[metricVisitor],
-		Overrides:    c[metricOverride],
-		DeviceFaults: s.DeviceFaults,
-		AlertsOpen:   s.AlertsOpen,
+		Fever:             max(c[metricFever], c[alertFever]),
+		Visitors:          c[metricVisitor],
+		Overrides:         c[metricOverride],
+		DeviceFaults:      s.DeviceFaults,
+		AlertsOpen:        s.AlertsOpen,
+		NotClosedOut:      len(s.NotClosedOut),
+		NotClosedOutNames: strings.Join(s.NotClosedOut, "、"),
 	}
 	r.ZeroReport = r.Fever == 0 && r.Denied == 0 && r.DeviceFaults == 0 && !anyAlert(c)
 	duties(&r, s)
@@ -171,6 +182,7 @@ func (r *Row) add(o Row) {
 	r.Overrides += o.Overrides
 	r.DeviceFaults += o.DeviceFaults
 	r.AlertsOpen += o.AlertsOpen
+	r.NotClosedOut += o.NotClosedOut
 	r.ZeroReport = r.ZeroReport && o.ZeroReport
 	r.DutiesDone += o.DutiesDone
 	r.DutiesDue += o.DutiesDue

@@ -159,7 +159,7 @@ func TestReportJSONMatchesTheContract(t *testing.T) {
 		times.Since != "2026-11-22T16:00:00+08:00" || times.Until != times.Cut {
 		t.Errorf("period in JSON %+v, want RFC 3339 local times", times)
 	}
-	rowKeys := []string{"alerts_open", "denied", "device_faults", "duties_done", "duties_due", "duties_missed", "facility", "fever", "in", "name",
+	rowKeys := []string{"alerts_open", "denied", "device_faults", "duties_done", "duties_due", "duties_missed", "facility", "fever", "in", "name", "not_closed_out",
 		"out", "overrides", "recheck", "site", "total", "visitors", "zero_report"}
 	var rows struct{ Sites, Total json.RawMessage }
 	_ = json.Unmarshal(b, &rows)
@@ -223,5 +223,19 @@ func TestMissedDutiesAppearByNameWithoutSpoilingTheZeroReport(t *testing.T) {
 	}
 	if r.Total.DutiesDone != 2 || r.Total.DutiesDue != 5 || r.Total.DutiesMissed != "" {
 		t.Fatalf("total: %+v", r.Total)
+	}
+}
+
+func TestVisitorsNotClosedOutAreCountedAndNamedPerSiteAndTotalled(t *testing.T) {
+	p, _ := PeriodFor("2026-11-23", 16, 0, nil)
+	r := Build(p, []SiteInput{
+		{Site: "a", NotClosedOut: []string{"301234 张*", "301240 李*"}},
+		{Site: "b"},
+	})
+	if got := r.Sites[0]; got.NotClosedOut != 2 || got.NotClosedOutNames != "301234 张*、301240 李*" {
+		t.Errorf("site a: %d %q", got.NotClosedOut, got.NotClosedOutNames)
+	}
+	if r.Sites[1].NotClosedOut != 0 || r.Total.NotClosedOut != 2 {
+		t.Errorf("site b %d, total %d; want 0 and 2", r.Sites[1].NotClosedOut, r.Total.NotClosedOut)
 	}
 }

@@ -123,12 +123,17 @@ type Detail struct {
 	Amends      string            `json:"amends,omitempty"`
 	Mask        *wire.Mask        `json:"mask,omitempty"`
 	Record      *wire.Record      `json:"record,omitempty"`
+	// Visit and CloseOut are found by the visits partial index on these
+	// members' text (visits.go).
+	Visit    *wire.Visit    `json:"visit,omitempty"`
+	CloseOut *wire.CloseOut `json:"close_out,omitempty"`
 }
 
 // DetailJSON is e's Detail as stored.
 func DetailJSON(e *wire.Entry) string {
 	b, _ := json.Marshal(Detail{Alert: e.Alert, Visitor: e.Visitor, Override: e.Override, Temperature: e.Temperature,
-		Guard: e.Guard, Amends: e.Amends, Mask: e.Mask, Record: e.Record}) // plain data: cannot fail
+		Guard: e.Guard, Amends: e.Amends, Mask: e.Mask, Record: e.Record,
+		Visit: e.Visit, CloseOut: e.CloseOut}) // plain data: cannot fail
 	return string(b)
 }
 
@@ -136,6 +141,7 @@ func DetailJSON(e *wire.Entry) string {
 func (d Detail) Apply(e *wire.Entry) {
 	e.Alert, e.Visitor, e.Override = d.Alert, d.Visitor, d.Override
 	e.Guard, e.Amends, e.Mask, e.Record = d.Guard, d.Amends, d.Mask, d.Record
+	e.Visit, e.CloseOut = d.Visit, d.CloseOut
 }
 
 // RowLimit is how many entries q returns: Limit within DefaultLimit and

@@ -80,6 +80,9 @@ type Options struct {
 	// SessionIdle ends a guard's session after this long without a
 	// sign-in or an action (DefaultSessionIdle unless set; auth.go).
 	SessionIdle time.Duration
+	// Visits serves the visit code, the exit's close-out and the list of
+	// visitors inside (visits.go); nil: those routes answer 404.
+	Visits Visits
 }
 
 // DefaultStaleAfter is how long a result looks current: a busy lane
@@ -151,6 +154,7 @@ func (c *Console) routed() http.Handler {
 	mux.HandleFunc("POST /api/duty", c.guarded(c.logDuty))
 	mux.HandleFunc("GET /api/handover", c.previewHandover)
 	mux.HandleFunc("POST /api/handover", c.guarded(c.handOver))
+	c.visitRoutes(mux)
 	c.guardRoutes(mux)
 	// Every change needs a signed-in guard, the session's CSRF token and
 	// the page's own origin (security.go), whichever route it is.

@@ -33,13 +33,23 @@ func dutyPolicy() policy.Policy {
 	return p
 }
 
-// logbook is a real pipeline and ledger keeping the duty log; Inside is
-// what the unit answers: visitors admitted and not decided again.
+// logbook is a real pipeline and ledger keeping the duty log; Inside
+// stands in for the unit's visits: visitors admitted and not decided again.
 type logbook struct{ lane }
 
 func (l logbook) Inside(ctx context.Context) ([]wire.Entry, error) {
 	es, err := l.Ledger.Notable(ctx, time.Time{})
-	return duty.Admitted(es), err
+	later := map[string]bool{}
+	for _, e := range es {
+		later[e.Amends] = true
+	}
+	var in []wire.Entry
+	for _, e := range es {
+		if e.Visitor != nil && e.Decision == wire.Allow && !later[e.ID] {
+			in = append(in, e)
+		}
+	}
+	return in, err
 }
 func (l logbook) Duties() ([]policy.Duty, int) { p := dutyPolicy(); return p.Duties, p.MinGuards }
 

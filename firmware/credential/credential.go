@@ -44,6 +44,9 @@ func Decode(code []byte) wire.Credential {
 	if ref, ok := strings.CutPrefix(s, VisitorPrefix); ok {
 		return withRef(wire.CredentialVisitor, ResultPreregistered, ref)
 	}
+	if isVisitCode(s) {
+		return decodeVisitCode(s)
+	}
 	return wire.Credential{Kind: wire.CredentialUnknown, Result: ResultUnrecognised}
 }
 

@@ -86,7 +86,7 @@ var healthStatuses = map[Status]bool{StatusGreen: true, StatusYellow: true, Stat
 // settle enforces the invariants every caller relies on.
 func (p *Presented) settle() {
 	p.Wire.Result = string(p.Status)
-	if !validRef(p.Wire.Subject) {
+	if !validRef(p.Wire.Subject) && !(p.Status == ResultVisitCode && isVisitCode(p.Wire.Subject)) {
 		p.Wire.Subject = ""
 	}
 	p.Detail = truncate(p.Detail, maxDetail)

@@ -152,15 +152,3 @@ func TestShiftStartsAtTheLastHandOver(t *testing.T) {
 		t.Fatalf("without a hand-over the shift starts with the day, got %s", got)
 	}
 }
-
-func TestAdmittedVisitorsAreThoseLetInAndNotDecidedAgain(t *testing.T) {
-	v := func(id string, d wire.Decision) wire.Entry {
-		return wire.Entry{ID: id, Lane: wire.LaneIn, Decision: d, Visitor: &wire.Visitor{Name: "访客"}}
-	}
-	in, refused, overruled := v("in", wire.Allow), v("no", wire.PersuadeReturn), v("over", wire.Allow)
-	deny := wire.Entry{ID: "deny", Lane: wire.LaneIn, Decision: wire.Deny, Override: &wire.Override{Replaces: "over"}}
-	got := Admitted([]wire.Entry{in, refused, overruled, deny})
-	if len(got) != 1 || got[0].ID != "in" {
-		t.Fatalf("admitted = %+v; want only the visitor let in", got)
-	}
-}

@@ -94,26 +94,3 @@ func ShiftStart(notable []wire.Entry, dayStart time.Time) time.Time {
 	}
 	return dayStart
 }
-
-// Admitted lists the visitors notable shows admitted (a visitor's entry
-// that allowed them in, not decided again by a later one), oldest first.
-// Without a close-out at the exit, that is who may still be inside: the
-// unit's Inside until visits are matched at the exit lane.
-func Admitted(notable []wire.Entry) []wire.Entry {
-	later := map[string]bool{}
-	for _, e := range notable {
-		if e.Amends != "" {
-			later[e.Amends] = true
-		}
-		if e.Override != nil && e.Override.Replaces != "" {
-			later[e.Override.Replaces] = true
-		}
-	}
-	var out []wire.Entry
-	for _, e := range notable {
-		if e.Visitor != nil && e.Decision == wire.Allow && e.Lane == wire.LaneIn && !later[e.ID] {
-			out = append(out, e)
-		}
-	}
-	return out
-}

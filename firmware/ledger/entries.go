@@ -17,28 +17,29 @@ import (
 // when Append returns nil, not before. On error e.Seq is left untouched and
 // no sequence number is consumed.
 func (l *Ledger) Append(ctx context.Context, e *wire.Entry) error {
-	seq, err := l.append(ctx, *e)
+	stored, err := l.append(ctx, *e)
 	if err != nil {
 		return fmt.Errorf("ledger: append %s: %w", e.ID, err)
 	}
-	e.Seq = seq
+	e.Seq, e.Visit = stored.Seq, stored.Visit
 	return nil
 }
 
-// append works on a copy so a failed attempt never leaks a seq to the caller.
-func (l *Ledger) append(ctx context.Context, e wire.Entry) (uint64, error) {
+// append works on a copy so a failed attempt never leaks a seq (or a visit
+// code numbered from it) to the caller.
+func (l *Ledger) append(ctx context.Context, e wire.Entry) (wire.Entry, error) {
 	tx, err := l.db.BeginTx(ctx, nil) // BEGIN IMMEDIATE: see dataSource
 	if err != nil {
-		return 0, err
+		return wire.Entry{}, err
 	}
 	defer tx.Rollback()
 	if err := l.inserter(ctx, tx).insert(ctx, &e); err != nil {
-		return 0, err
+		return wire.Entry{}, err
 	}
 	if err := tx.Commit(); err != nil {
-		return 0, err
+		return wire.Entry{}, err
 	}
-	return e.Seq, nil
+	return e, nil
 }
 
 // AppendBatch stores es in one transaction, assigning each its seq, so the
@@ -82,6 +83,14 @@ func (in inserter) insert(ctx context.Context, e *wire.Entry) error {
 	var err error
 	if e.Seq, err = nextSeq(ctx, in.lastSeq); err != nil {
 		return err
+	}
+	// A visit's short code is numbered from the seq, in the transaction
+	// that takes the seq, so no two visits of the lane share a seq's code
+	// (wire.Visit). The copy keeps the caller's visit untouched on error.
+	if e.Visit != nil {
+		v := *e.Visit
+		v.Number(e.Seq)
+		e.Visit = &v
 	}
 	// Validate with the seq in place: an entry every consumer would reject
 	// must fail here, where the pipeline can still react, not downstream.

@@ -141,6 +141,18 @@ type PassCheck struct {
 type VisitorCheck struct {
 	Mode   Mode          `toml:"mode" json:"mode"`
 	Action wire.Decision `toml:"action" json:"action"`
+	// MaxStay is how long a registered visitor may stay before the centre
+	// is alerted (the visit is still open: nobody closed it out at an
+	// exit). Empty: no limit. It travels on each visit
+	// (wire.Visit.MaxStaySeconds), so the centre needs no policy copy.
+	MaxStay Duration `toml:"max_stay" json:"max_stay,omitempty"`
+}
+
+// MaxStayDuration is MaxStay parsed; 0 when there is no limit (Validate
+// has refused one that does not parse).
+func (v VisitorCheck) MaxStayDuration() time.Duration {
+	d, _ := v.MaxStay.Parse()
+	return d
 }
 
 // CapacityCheck caps how many people are inside at once (限流). Max 0

@@ -139,6 +139,11 @@ func (ch Checks) check(c *checker) {
 	checkStatuses(c, "checks.resident_pass.accept", ch.ResidentPass.Accept, ch.ResidentPass.Mode)
 	oneOf(c, "checks.resident_pass.outcome", ch.ResidentPass.Outcome, failOutcome...)
 	oneOf(c, "checks.visitor.action", ch.Visitor.Action, wire.Register, wire.PersuadeReturn, wire.Deny)
+	if ch.Visitor.MaxStay != "" {
+		// A visit shorter than 10 minutes is not a visit; wire.Visit holds
+		// at most 30 days.
+		checkDuration(c, "checks.visitor.max_stay", ch.Visitor.MaxStay, 10*time.Minute, 30*24*time.Hour)
+	}
 	oneOf(c, "checks.watch.on_quarantine_entry", ch.Watch.OnQuarantineEntry, wire.Allow, wire.Deny, wire.Refer)
 	if ch.Registration.FullNumbers && (ch.Visitor.Mode == Off || ch.Visitor.Action != wire.Register) {
 		c.bad("checks.registration.full_numbers", "keeps visitors' full numbers, but visitors are not registered here (checks.visitor mode %q, action %q): remove it or register visitors", ch.Visitor.Mode, ch.Visitor.Action)

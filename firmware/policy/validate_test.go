@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 const head = `version = "test-1"
@@ -153,5 +154,22 @@ func TestLoadDirReportsTheBadFileAndKeepsTheGoodOnes(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("error %v does not report %s", err, want)
 		}
+	}
+}
+
+func TestVisitorMaxStayIsADurationOfTenMinutesToThirtyDays(t *testing.T) {
+	for stay, ok := range map[Duration]bool{"": true, "4h": true, "2d": true, "5m": false, "31d": false, "soon": false} {
+		p := Default()
+		p.Checks.Visitor.MaxStay = stay
+		err := p.Validate()
+		if (err == nil) != ok {
+			t.Errorf("max_stay %q: %v, want ok=%v", stay, err, ok)
+		}
+		if ok && err != nil && !strings.Contains(err.Error(), "checks.visitor.max_stay") {
+			t.Errorf("max_stay %q: the error %v does not name the key", stay, err)
+		}
+	}
+	if got := Default().Checks.Visitor.MaxStayDuration(); got != 4*time.Hour {
+		t.Errorf("the community profile's max stay is %s, want 4h", got)
 	}
 }

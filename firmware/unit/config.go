@@ -53,6 +53,8 @@ type Config struct {
 	Flow        FlowConfig        `toml:"flow"`
 	Enroll      EnrollConfig      `toml:"enroll"` // first-start enrollment; see enroll.go
 	Privacy     PrivacyConfig     `toml:"privacy"`
+	Visits      VisitsConfig      `toml:"visits"`  // config_visits.go
+	Printer     PrinterConfig     `toml:"printer"` // config_visits.go
 }
 
 // FlowConfig shapes flow limiting (限流) on an entrance lane behind a site
@@ -281,6 +283,7 @@ func defaults() Config {
 		Ledger:      LedgerConfig{RetentionDays: 28, QuotaMB: 512},
 		Flow:        FlowConfig{HoldTimeout: Duration{screening.DefaultHoldTimeout}},
 		Lane:        wire.LaneIn,
+		Printer:     PrinterConfig{Baud: 9600},
 		Credentials: CredentialsConfig{HealthTimeout: Duration{credential.DefaultHealthTimeout}},
 		Thermometer: ThermometerConfig{Driver: "sim", Address: int(mlx90614.DefaultOpts.Addr),
 			Samples: mlx90614.DefaultOpts.Samples},
@@ -331,6 +334,7 @@ func (c Config) Validate() error {
 	p = append(p, c.Ledger.problems()...)
 	p = append(p, c.Policy.problems()...)
 	p = append(p, c.Privacy.problems()...)
+	p = append(p, c.visitProblems()...)
 	if _, err := credential.LoadIssuers(c.Credentials.Issuers); err != nil {
 		bad("credentials.issuers", "%v", err)
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"time"
 
-	"github.com/kakou/kakou/firmware/duty"
 	"github.com/kakou/kakou/firmware/policy"
 	"github.com/kakou/kakou/firmware/wire"
 )
@@ -27,19 +26,6 @@ func (u *Unit) Log(ctx context.Context, rec wire.Record, guard string) (wire.Ent
 
 func (u *Unit) Notable(ctx context.Context, since time.Time) ([]wire.Entry, error) {
 	return u.ledger.Notable(ctx, since)
-}
-
-// Inside lists the visitors admitted since the start of yesterday that
-// no later entry decided again. Exits are not matched to visits yet, so
-// this is who may still be inside; the close-out at the exit lane
-// replaces it.
-func (u *Unit) Inside(ctx context.Context) ([]wire.Entry, error) {
-	now, _ := u.clock.Now()
-	notable, err := u.ledger.Notable(ctx, duty.StartOfYesterday(now.In(time.Local)))
-	if err != nil {
-		return nil, err
-	}
-	return duty.Admitted(notable), nil
 }
 
 func (u *Unit) Duties() ([]policy.Duty, int) {

@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -21,6 +22,7 @@ import (
 	"github.com/kakou/kakou/firmware/policy"
 	"github.com/kakou/kakou/firmware/screening"
 	"github.com/kakou/kakou/firmware/uplink"
+	"github.com/kakou/kakou/firmware/visit"
 	"github.com/kakou/kakou/firmware/wire"
 )
 
@@ -45,6 +47,8 @@ type Unit struct {
 	clock    clock.Clock
 	uplink   *uplink.Uplink
 	diskFull atomic.Bool // the ledger's quota is full of unacknowledged entries
+	visits   *visit.Book // the lane's visits, in front of the ledger; see visits.go
+	printMu  sync.Mutex  // one receipt at a time on the printer
 }
 
 // New opens the unit's ledger and builds its parts; nothing runs until Run.
@@ -114,7 +118,16 @@ func (u *Unit) build() error {
 		return fmt.Errorf("unit: %w", err)
 	}
 	u.uplink = up
-	u.pipeline, err = screening.New(u.devices.thermo, u.devices.scanner, u.ledger, screening.Options{
+	priv, err := u.loadPrivacy()
+	if err != nil {
+		return fmt.Errorf("unit: %w", err)
+	}
+	// The pipeline writes through the visit book, which opens and closes
+	// visits in the entries it stores (visits.go).
+	if err := u.openVisits(bootID, priv); err != nil {
+		return fmt.Errorf("unit: %w", err)
+	}
+	u.pipeline, err = screening.New(u.devices.thermo, u.devices.scanner, u.visits, screening.Options{
 		Site: u.cfg.Site, Unit: u.cfg.Unit, Lane: u.cfg.Lane, BootID: bootID,
 		Policy: u.policy.Current, Credentials: u.rules.verifier,
 		Now: u.clock.Now, NewID: newID, Decided: u.decided, Logger: u.log.With("part", "screening"),
@@ -125,14 +138,10 @@ func (u *Unit) build() error {
 		return fmt.Errorf("unit: %w", err)
 	}
 	u.restoreFlow()
-	priv, err := u.loadPrivacy()
-	if err != nil {
-		return fmt.Errorf("unit: %w", err)
-	}
 	u.console = console.New(u, console.Options{Site: u.cfg.Site, Unit: u.cfg.Unit, Lane: u.cfg.Lane,
 		SiteName: u.cfg.SiteName, UnitName: u.cfg.UnitName, Voice: u.cfg.Console.Voice,
 		Logger: u.log.With("part", "console"), Privacy: priv, FullNumbers: u.fullNumbers,
-		StaleAfter: u.cfg.Console.StaleAfter.Duration, Logbook: u,
+		StaleAfter: u.cfg.Console.StaleAfter.Duration, Logbook: u, Visits: u,
 		SessionIdle: u.cfg.Console.SessionIdle.Duration})
 	if err := u.loadGuards(); err != nil {
 		return fmt.Errorf("unit: %w", err)

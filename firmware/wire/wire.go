@@ -103,6 +103,10 @@ type Entry struct {
 	// Record is a guard's duty or hand-over logged at the lane
 	// (record.go); an entry has either a Decision or a Record, never both.
 	Record *Record `json:"record,omitempty"`
+	// Visit is the visit a visitor's admission opened; CloseOut the visit
+	// an exit closed (visit.go).
+	Visit    *Visit    `json:"visit,omitempty"`
+	CloseOut *CloseOut `json:"close_out,omitempty"`
 }
 
 // Temperature keeps the raw sensor value next to the corrected body
@@ -376,6 +380,9 @@ func (e *Entry) Validate() error {
 		if err := e.Mask.validate(); err != nil {
 			return bad("mask", err.Error())
 		}
+	}
+	if err := e.validateVisit(); err != nil {
+		return err
 	}
 	for _, s := range e.texts() {
 		if len(s) > 256 || !utf8.ValidString(s) {

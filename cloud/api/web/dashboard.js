@@ -40,7 +40,8 @@ const T = {
     lanes: { in: "进", out: "出" },
     kinds: { none: "无", resident_pass: "出入证", visitor: "访客", health_code: "健康码", unknown: "未知码" },
     alertKinds: { fever: "发热", watch_quarantine: "居家隔离人员", health_code_red: "红码",
-                  health_code_yellow: "黄码", device: "设备故障" },
+                  health_code_yellow: "黄码", device: "设备故障", overstay: "访客超时未销号" },
+    visitsInside: "在场访客（未销号）", visitCode: "访客码", visitStay: "已停留", noVisits: "暂无在场访客", overstay: "超时",
     facilities: { community: "小区", supermarket: "商场超市", market: "农贸市场", clinic: "医疗机构",
                   school: "学校", nursing_home: "养老福利机构", village: "村卡口", office: "办公场所" },
   },
@@ -82,7 +83,8 @@ const T = {
     kinds: { none: "none", resident_pass: "resident pass", visitor: "visitor", health_code: "health code",
              unknown: "unknown code" },
     alertKinds: { fever: "fever", watch_quarantine: "home quarantine", health_code_red: "red code",
-                  health_code_yellow: "yellow code", device: "device fault" },
+                  health_code_yellow: "yellow code", device: "device fault", overstay: "visitor overstay" },
+    visitsInside: "Visitors inside (not closed out)", visitCode: "Visit code", visitStay: "Inside for", noVisits: "No visitors inside", overstay: "overstay",
     facilities: { nursing_home: "nursing home" },
   },
 };
@@ -100,7 +102,7 @@ const pinned = new URLSearchParams(location.search).get("lang");
 let lang = (pinned || localStorage.getItem("kakou-lang")) === "en" ? "en" : "zh";
 // data holds the last good answer of each endpoint, errors the failures;
 // a section keeps showing its old data, marked, when its endpoint fails.
-const data = { units: [], entries: [], open: [], recent: [], occupancy: [], rollups: null, report: null, duties: [] };
+const data = { units: [], entries: [], open: [], recent: [], occupancy: [], rollups: null, report: null, duties: [], visits: [] };
 const errors = {};
 // ackedHere keeps alerts this page acknowledged until the server's lists
 // agree, so a poll already in flight cannot put the form back.
@@ -505,6 +507,30 @@ function renderOccupancy() {
   document.getElementById("occupancy-bars").replaceChildren(...items);
 }
 
+// ---- visitors inside ----------------------------------------------------------
+// Each site's visitors not yet closed out at an exit (及时销号), longest
+// inside first; the collector matches every lane's exits, so this is the
+// list a shift hands over. One request per site the fleet shows.
+
+async function pollVisits() {
+  const sites = [...new Set(data.units.map(u => u.site))].sort();
+  const lists = await Promise.allSettled(sites.map(s => getJSON("/api/v1/visits?site=" + encodeURIComponent(s))));
+  errors.visits = lists.some(r => r.status === "rejected") ? String(lists.find(r => r.status === "rejected").reason) : null;
+  data.visits = lists.flatMap((r, i) => r.status === "fulfilled" ? (r.value.visits || []).map(v => ({ ...v, site: sites[i] })) : []);
+  data.visits.sort((a, b) => b.stay_seconds - a.stay_seconds);
+}
+
+function stayText(s) { return Math.floor(s / 3600) + "h" + String(Math.floor(s % 3600 / 60)).padStart(2, "0") + "m"; }
+
+function renderVisits() {
+  const rows = data.visits.map(v => {
+    const stay = el("td", stayText(v.stay_seconds));
+    if (v.overstay) stay.append(" ", el("span", t("overstay"), "pill deny"));
+    return row([el("td", siteName(v.site)), el("td", v.code), el("td", v.name), el("td", v.unit), stay]);
+  });
+  document.getElementById("visits").replaceChildren(...(rows.length ? rows : [emptyRow(5, "noVisits")]));
+}
+
 // ---- daily report -------------------------------------------------------------
 
 // REPORT_COLS are the count columns of the 日报, in the CSV's order; the
@@ -587,7 +613,8 @@ let inFlight = false, again = false, timer = 0, lastSlow = -Infinity;
 // PICK takes each endpoint's list out of its answer.
 const PICK = { units: b => b.units || [], entries: b => b.entries || [], open: b => b.alerts || [],
                recent: b => b.alerts || [], occupancy: b => b.sites || [], rollups: b => b, report: b => b,
-               duties: b => b.sites || [] };
+               duties: b => b.sites || [],
+               visits: b => b.visits || [] };
 
 async function getJSON(path) {
   const r = await fetch(path, { cache: "no-store", signal: AbortSignal.timeout(FETCH_TIMEOUT_MS) });
@@ -612,6 +639,7 @@ async function poll() {
     if (!guard) paths.report = reportPath(reportDate);
     paths.duties = "/api/v1/duties";
   }
+  await pollVisits();
   try {
     const keys = Object.keys(paths);
     const results = await Promise.allSettled(keys.map(k => getJSON(paths[k])));
@@ -702,6 +730,7 @@ function render(slow) {
   renderAlerts();
   renderFleet();
   renderOccupancy();
+  renderVisits();
   if (slow) { renderTraffic(); renderReport(); renderDuties(); }
   renderEntries();
   renderErrors();

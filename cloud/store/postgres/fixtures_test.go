@@ -25,6 +25,7 @@ func openSuite(t *testing.T) storetest.Store { return openPG(t) }
 func TestConformance(t *testing.T)            { storetest.Conformance(t, openSuite) }
 func TestConformanceDeadLetters(t *testing.T) { storetest.DeadLetters(t, openSuite) }
 func TestConformancePeople(t *testing.T)      { storetest.People(t, openSuite) }
+func TestConformanceVisits(t *testing.T)      { storetest.Visits(t, openSuite) }
 func TestDeviceConformance(t *testing.T)      { storetest.Devices(t, openSuite) }
 func TestSessionsConformance(t *testing.T)    { storetest.Sessions(t, openSuite) }
 func TestGuardsConformance(t *testing.T)      { storetest.Guards(t, openSuite) }

@@ -207,4 +207,6 @@ var pgMigrations = []string{
 		updated_by TEXT NOT NULL,
 		PRIMARY KEY (site, id)
 	);`,
+	// Visits and their close-outs, as SQLite's step (visits.go).
+	`CREATE INDEX entries_visits ON entries (site, ts) WHERE ` + pgVisitRows + `;`,
 }

@@ -39,6 +39,11 @@ type Store interface {
 	DeadLetters(context.Context, int) ([]store.DeadLetter, error)
 	CountDeadLetters(context.Context) (int64, error)
 
+	// Visits: the entries that open and close them, and the alert an
+	// overstay raises once (visits.go).
+	VisitEntries(context.Context, string, time.Time) ([]store.Record, error)
+	RaiseAlert(context.Context, store.Alert) (bool, error)
+
 	// People: one person's entries by hash, and retention.
 	Person(context.Context, store.PersonQuery) ([]store.Record, error)
 	PurgeEntries(context.Context, time.Time) (int, error)
