@@ -146,6 +146,20 @@ func (c *Console) OnDuty() string {
 	return ""
 }
 
+// guardsSignedIn is the set of guards with a live session.
+func (c *Console) guardsSignedIn() map[string]bool {
+	d := c.desk()
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	now, in := c.opts.Now(), map[string]bool{}
+	for _, s := range d.sessions {
+		if now.Sub(s.seen) <= c.idle() && d.guardLocked(s.guard) != nil {
+			in[s.guard] = true
+		}
+	}
+	return in
+}
+
 func (c *Console) onDuty() *Guard {
 	d := c.desk()
 	d.mu.Lock()

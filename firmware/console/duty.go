@@ -36,15 +36,10 @@ func (c *Console) localNow() time.Time { return c.opts.Now().In(c.opts.Location)
 // signed-in one.
 func (c *Console) acting(r *http.Request) *Guard { return c.signedIn(r) }
 
-// guardsOnDuty is how many guards the staffing rule (min_guards) sees at
-// this lane. A console holds one session, so it can vouch for one guard:
-// the rule reads "short" whenever min_guards is over that count.
-func (c *Console) guardsOnDuty(r *http.Request) int {
-	if c.acting(r) != nil {
-		return 1
-	}
-	return 0
-}
+// guardsOnDuty is how many guards the staffing rule (min_guards, 双岗)
+// sees at this lane: the distinct guards with a live session on any of
+// its screens (the kiosk and the guards' phones).
+func (c *Console) guardsOnDuty(*http.Request) int { return len(c.guardsSignedIn()) }
 
 // denial is an answer of no, in both of the console's languages, in the
 // shape every refusal of the console has (errors.go).

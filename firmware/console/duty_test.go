@@ -165,6 +165,13 @@ func TestDutyIsLoggedWithWhoAndWhenAndNeverCountsAsAPerson(t *testing.T) {
 	if !d.Staffing.Short || d.Staffing.Need != 2 || d.Staffing.OnDuty != 1 {
 		t.Fatalf("双岗 with one guard signed in: %+v", d.Staffing)
 	}
+	// The second guard signs in on their phone: the lane is staffed.
+	if w, _ := signIn(t, c.Handler(), "g-08", "2468", "192.0.2.21"); w.Code != http.StatusOK {
+		t.Fatalf("second guard: %d %s", w.Code, w.Body)
+	}
+	if d := decodeInto[dutiesJSON](t, call(t, c, "GET", "/api/duties", "")); d.Staffing.Short || d.Staffing.OnDuty != 2 {
+		t.Fatalf("双岗 with two guards signed in on two screens: %+v", d.Staffing)
+	}
 	if today, _ := lb.Counts(context.Background(), time.Time{}); len(today) != 0 {
 		t.Fatalf("a duty record counted as a person today: %v", today)
 	}
