@@ -198,16 +198,16 @@ func writeGuards(t *testing.T) string {
 // policy with a lift-button duty, its console served by the caller.
 func startGuardedUnit(t *testing.T, ctx context.Context, id, lane, brokerURL, guards string, visitors float64) *unit.Unit {
 	t.Helper()
-	dir := t.TempDir()
 	pol, err := os.ReadFile(filepath.Join(testenv.RepoRoot(t), "configs", "policies", "community-normal.toml"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	pol = append(pol, "\n[[duties]]\nid = \"lift-buttons\"\nname = \"电梯按键消毒\"\ntimes_per_day = 2\n"...)
-	if err := os.WriteFile(filepath.Join(dir, "policy.toml"), pol, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	body := fmt.Sprintf(`site = "garden"
+	return runUnit(t, ctx, id, func(dir string) string {
+		if err := os.WriteFile(filepath.Join(dir, "policy.toml"), pol, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return fmt.Sprintf(`site = "garden"
 unit = %q
 lane = %q
 data_dir = %q
@@ -229,25 +229,5 @@ visitor_ratio = %.1f
 no_code_ratio = 0.0
 unreadable_ratio = 0.0
 `, id, lane, filepath.Join(dir, "data"), guards, brokerURL, filepath.Join(dir, "policy.toml"), visitors)
-	cfgPath := filepath.Join(dir, "unit.toml")
-	if err := os.WriteFile(cfgPath, []byte(body), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	cfg, err := unit.LoadConfig(cfgPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	u, err := unit.New(cfg, testLogger(t, id))
-	if err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- u.Run(ctx) }()
-	t.Cleanup(func() {
-		if err := <-done; err != nil {
-			t.Errorf("unit %s: %v", id, err)
-		}
-		u.Close()
 	})
-	return u
 }

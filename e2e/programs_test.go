@@ -64,9 +64,8 @@ func startUnit(t testing.TB, ctx context.Context, site, id, lane, brokerURL stri
 // person every interval on average.
 func startUnitWith(t testing.TB, ctx context.Context, site, id, lane, brokerURL string, people int, interval string) *unit.Unit {
 	t.Helper()
-	dir := t.TempDir()
-	cfgPath := filepath.Join(dir, "unit.toml")
-	body := fmt.Sprintf(`site = %q
+	return runUnit(t, ctx, id, func(dir string) string {
+		return fmt.Sprintf(`site = %q
 unit = %q
 lane = %q
 data_dir = %q
@@ -79,7 +78,16 @@ broker = %q
 mean_interval = %q
 max_people = %d
 `, site, id, lane, filepath.Join(dir, "data"), brokerURL, interval, people)
-	if err := os.WriteFile(cfgPath, []byte(body), 0o600); err != nil {
+	})
+}
+
+// runUnit runs the unit config(dir) describes, dir being its temporary
+// directory, as kakou-unit does, until ctx ends.
+func runUnit(t testing.TB, ctx context.Context, id string, config func(dir string) string) *unit.Unit {
+	t.Helper()
+	dir := t.TempDir()
+	cfgPath := filepath.Join(dir, "unit.toml")
+	if err := os.WriteFile(cfgPath, []byte(config(dir)), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	cfg, err := unit.LoadConfig(cfgPath)

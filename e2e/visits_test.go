@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"os"
 	"path/filepath"
 	"testing"
 	"time"
@@ -84,9 +83,8 @@ func TestAVisitClosedAtAnotherLaneLeavesTheCentresInsideList(t *testing.T) {
 // code, or with visitors 0 a resident with a pass.
 func startOnePersonUnit(t *testing.T, ctx context.Context, id, lane, brokerURL string, visitors float64) *unit.Unit {
 	t.Helper()
-	dir := t.TempDir()
-	cfgPath := filepath.Join(dir, "unit.toml")
-	body := fmt.Sprintf(`site = "garden"
+	return runUnit(t, ctx, id, func(dir string) string {
+		return fmt.Sprintf(`site = "garden"
 unit = %q
 lane = %q
 data_dir = %q
@@ -103,26 +101,7 @@ visitor_ratio = %.1f
 no_code_ratio = 0.0
 unreadable_ratio = 0.0
 `, id, lane, filepath.Join(dir, "data"), brokerURL, visitors)
-	if err := os.WriteFile(cfgPath, []byte(body), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	cfg, err := unit.LoadConfig(cfgPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	u, err := unit.New(cfg, testLogger(t, id))
-	if err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- u.Run(ctx) }()
-	t.Cleanup(func() {
-		if err := <-done; err != nil {
-			t.Errorf("unit %s: %v", id, err)
-		}
-		u.Close()
 	})
-	return u
 }
 
 func getCentre(t *testing.T, url string, v any) {

@@ -19,19 +19,9 @@ func TestConsoleIntegrationChromiumLogsADutyAndHandsOverTheShift(t *testing.T) {
 	c, lb, clk := newDutyConsole(t, 12, 30)
 	c.SetRoster(testRoster(t, 1))
 	handOverLedger(t, lb, clk)
-	if err := c.Start("127.0.0.1:0"); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { c.Shutdown(context.Background()) })
+	listen(t, c)
 	ctx := browserContext(t, browser)
-	text := func(sel string) string {
-		t.Helper()
-		v, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
-		if err != nil {
-			t.Fatalf("read %s: %v", sel, err)
-		}
-		return v
-	}
+	text := reader(t, ctx)
 	gate := `#duty-due button[data-duty="gate-disinfection"]`
 	err := chromedp.Do(ctx,
 		chromedp.Navigate(c.URL()), guardSignsIn(),

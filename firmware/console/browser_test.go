@@ -18,23 +18,13 @@ import (
 func TestConsoleIntegrationChromiumManualEntry(t *testing.T) {
 	browser := chromium(t)
 	c, l := newLane(t)
-	if err := c.Start("127.0.0.1:0"); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { c.Shutdown(context.Background()) })
+	listen(t, c)
 	if _, err := l.Screen(context.Background(), []byte("KAKOU1:PASS:R-0007")); err != nil {
 		t.Fatal(err)
 	}
 
 	ctx := browserContext(t, browser)
-	text := func(sel string) string {
-		t.Helper()
-		v, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
-		if err != nil {
-			t.Fatalf("read %s: %v", sel, err)
-		}
-		return v
-	}
+	text := reader(t, ctx)
 	err := chromedp.Do(ctx,
 		chromedp.Navigate(c.URL()), guardSignsIn(),
 		chromedp.WaitVisible(chromedp.CSS("#manual.shown")),
@@ -71,10 +61,7 @@ func TestConsoleIntegrationChromiumManualEntry(t *testing.T) {
 func TestConsoleIntegrationChromiumRegistersAVisitorAndRecordsAnOverride(t *testing.T) {
 	browser := chromium(t)
 	c, l := newWorkingLane(t)
-	if err := c.Start("127.0.0.1:0"); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { c.Shutdown(context.Background()) })
+	listen(t, c)
 	if e, err := l.Screen(context.Background(), []byte("https://example.com/not-a-pass")); err != nil || e.Decision != wire.Register {
 		t.Fatalf("unknown code: %+v %v", e, err)
 	}
@@ -134,22 +121,19 @@ func browserContext(t *testing.T, browser string, extra ...chromedp.ExecAllocato
 
 func chromium(t *testing.T) string { return testenv.Need(t, "chromium") }
 
-// TestConsoleIntegrationChromiumShowsTheWaitWithTheCountThenTheAdmission:
-// a full shop holds the next person; the page says "please wait" with the
-// count, and switches to the pass once the gateway grants a place. A
-// second person held is let go by the guard's button.
-func TestConsoleIntegrationChromiumShowsTheWaitWithTheCountThenTheAdmission(t *testing.T) {
-	browser := chromium(t)
-	c, l := newShopLane(t, 0)
+// listen starts c on an ephemeral loopback port until the test ends.
+func listen(t *testing.T, c *Console) {
+	t.Helper()
 	if err := c.Start("127.0.0.1:0"); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { c.Shutdown(context.Background()) })
-	if _, err := l.Screen(context.Background(), []byte("KAKOU1:PASS:S-1")); err != nil {
-		t.Fatal(err)
-	}
-	ctx := browserContext(t, browser)
-	text := func(sel string) string {
+}
+
+// reader reads an element's text on the page in ctx, failing the test if
+// it cannot.
+func reader(t *testing.T, ctx context.Context) func(sel string) string {
+	return func(sel string) string {
 		t.Helper()
 		v, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
 		if err != nil {
@@ -157,6 +141,21 @@ func TestConsoleIntegrationChromiumShowsTheWaitWithTheCountThenTheAdmission(t *t
 		}
 		return v
 	}
+}
+
+// TestConsoleIntegrationChromiumShowsTheWaitWithTheCountThenTheAdmission:
+// a full shop holds the next person; the page says "please wait" with the
+// count, and switches to the pass once the gateway grants a place. A
+// second person held is let go by the guard's button.
+func TestConsoleIntegrationChromiumShowsTheWaitWithTheCountThenTheAdmission(t *testing.T) {
+	browser := chromium(t)
+	c, l := newShopLane(t, 0)
+	listen(t, c)
+	if _, err := l.Screen(context.Background(), []byte("KAKOU1:PASS:S-1")); err != nil {
+		t.Fatal(err)
+	}
+	ctx := browserContext(t, browser)
+	text := reader(t, ctx)
 	if err := chromedp.Do(ctx, chromedp.Navigate(c.URL()), guardSignsIn(), chromedp.WaitVisible(chromedp.CSS("#leave.shown"))); err != nil {
 		t.Fatal(err)
 	}
@@ -194,10 +193,7 @@ func TestConsoleIntegrationChromiumShowsTheWaitWithTheCountThenTheAdmission(t *t
 func TestConsoleIntegrationChromiumShowsEachFieldsProblemNextToItInTheConsolesLanguage(t *testing.T) {
 	browser := chromium(t)
 	c, l := newWorkingLane(t)
-	if err := c.Start("127.0.0.1:0"); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { c.Shutdown(context.Background()) })
+	listen(t, c)
 	if _, err := l.Screen(context.Background(), []byte("https://example.com/not-a-pass")); err != nil {
 		t.Fatal(err)
 	}
@@ -215,14 +211,7 @@ func TestConsoleIntegrationChromiumShowsEachFieldsProblemNextToItInTheConsolesLa
 	if err != nil {
 		t.Fatal(err)
 	}
-	text := func(sel string) string {
-		t.Helper()
-		v, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
-		if err != nil {
-			t.Fatalf("read %s: %v", sel, err)
-		}
-		return v
-	}
+	text := reader(t, ctx)
 	if msg := text(phoneMsg); !strings.Contains(msg, "大陆手机号为 11 位") {
 		t.Fatalf("next to the phone: %q, want the Chinese message", msg)
 	}

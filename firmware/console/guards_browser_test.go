@@ -49,14 +49,7 @@ func TestConsoleIntegrationChromiumSignsInOverHTTPSAndActs(t *testing.T) {
 		t.Fatal(err)
 	}
 	ctx := browserContext(t, browser, chromedp.Flag("ignore-certificate-errors", true))
-	text := func(sel string) string {
-		t.Helper()
-		v, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
-		if err != nil {
-			t.Fatalf("read %s: %v", sel, err)
-		}
-		return v
-	}
+	text := reader(t, ctx)
 	if err := chromedp.Do(ctx, chromedp.Navigate(c.URL()), chromedp.WaitVisible(chromedp.CSS("#unattended.shown"))); err != nil {
 		t.Fatal(err)
 	}

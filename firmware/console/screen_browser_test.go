@@ -20,23 +20,13 @@ import (
 func TestConsoleIntegrationChromiumKeepsTheVisitorOnScreenWhileTheLaneScans(t *testing.T) {
 	browser := chromium(t)
 	c, l := newWorkingLane(t)
-	if err := c.Start("127.0.0.1:0"); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { c.Shutdown(context.Background()) })
+	listen(t, c)
 	visitor, err := l.Screen(context.Background(), []byte("KAKOU1:VISIT:V-1"))
 	if err != nil || visitor.Decision != wire.Register {
 		t.Fatalf("visitor: %s %v", visitor.Decision, err)
 	}
 	ctx := browserContext(t, browser)
-	text := func(sel string) string {
-		t.Helper()
-		v, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
-		if err != nil {
-			t.Fatalf("read %s: %v", sel, err)
-		}
-		return v
-	}
+	text := reader(t, ctx)
 	if err := chromedp.Do(ctx, chromedp.Navigate(c.URL()), guardSignsIn(), chromedp.WaitVisible(chromedp.CSS("#result.warn"))); err != nil {
 		t.Fatal(err)
 	}

@@ -35,10 +35,7 @@ func TestConsoleIntegrationChromiumNamesTheGateAndSoundsEachNewResult(t *testing
 	browser := chromium(t)
 	c, l := newWorkingLane(t)
 	named(c)
-	if err := c.Start("127.0.0.1:0"); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { c.Shutdown(context.Background()) })
+	listen(t, c)
 	if e, err := l.Screen(context.Background(), []byte("KAKOU1:PASS:R-0001")); err != nil || e.Decision != wire.Allow {
 		t.Fatalf("first scan: %+v %v", e, err)
 	}

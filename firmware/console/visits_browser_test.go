@@ -20,24 +20,13 @@ func TestConsoleIntegrationChromiumClosesTheVisitAtTheExitLane(t *testing.T) {
 	browser := chromium(t)
 	in := newVisitLane(t, "north-gate", wire.LaneIn, 3)
 	out := newVisitLane(t, "north-exit", wire.LaneOut, 5)
-	for _, c := range []*Console{in.c, out.c} {
-		if err := c.Start("127.0.0.1:0"); err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { c.Shutdown(context.Background()) })
-	}
+	listen(t, in.c)
+	listen(t, out.c)
 	if _, err := in.l.Screen(context.Background(), []byte("https://example.com/not-a-pass")); err != nil {
 		t.Fatal(err)
 	}
 	ctx := browserContext(t, browser)
-	text := func(sel string) string {
-		t.Helper()
-		v, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
-		if err != nil {
-			t.Fatalf("read %s: %v", sel, err)
-		}
-		return v
-	}
+	text := reader(t, ctx)
 	fill := func(sel, v string) chromedp.Action[chromedp.Void] { return chromedp.SendKeys(chromedp.CSS(sel), v) }
 	err := chromedp.Do(ctx,
 		chromedp.Navigate(in.c.URL()), guardSignsIn(),

@@ -170,20 +170,7 @@ var (
 
 // VerifyRoster checks r's signature against any of the centre's keys.
 func VerifyRoster(r *GuardRoster, keys ...ed25519.PublicKey) error {
-	if r.Signature == "" {
-		return ErrRosterUnsigned
-	}
-	sig, err := base64.StdEncoding.DecodeString(r.Signature)
-	if err != nil || len(sig) != ed25519.SignatureSize {
-		return fmt.Errorf("%w: not a base64 Ed25519 signature", ErrRosterBadSignature)
-	}
-	msg := rosterSigned(r)
-	for _, k := range keys {
-		if len(k) == ed25519.PublicKeySize && ed25519.Verify(k, msg, sig) {
-			return nil
-		}
-	}
-	return ErrRosterBadSignature
+	return verifySigned(r.Signature, rosterSigned(r), ErrRosterUnsigned, ErrRosterBadSignature, keys)
 }
 
 func (r *GuardRoster) schema() int { return r.Schema }

@@ -43,18 +43,23 @@ func SignPolicy(p *PolicyPush, key ed25519.PrivateKey) {
 // VerifyPolicy checks p's signature against any of the centre's public
 // keys (more than one while a key is being rotated).
 func VerifyPolicy(p *PolicyPush, keys ...ed25519.PublicKey) error {
-	if p.Signature == "" {
-		return ErrUnsigned
+	return verifySigned(p.Signature, policySigned(p), ErrUnsigned, ErrBadSignature, keys)
+}
+
+// verifySigned checks a base64 Ed25519 signature over msg against any of
+// keys, answering unsigned or bad as the document's own errors.
+func verifySigned(signature string, msg []byte, unsigned, bad error, keys []ed25519.PublicKey) error {
+	if signature == "" {
+		return unsigned
 	}
-	sig, err := base64.StdEncoding.DecodeString(p.Signature)
+	sig, err := base64.StdEncoding.DecodeString(signature)
 	if err != nil || len(sig) != ed25519.SignatureSize {
-		return fmt.Errorf("%w: not a base64 Ed25519 signature", ErrBadSignature)
+		return fmt.Errorf("%w: not a base64 Ed25519 signature", bad)
 	}
-	msg := policySigned(p)
 	for _, k := range keys {
 		if len(k) == ed25519.PublicKeySize && ed25519.Verify(k, msg, sig) {
 			return nil
 		}
 	}
-	return ErrBadSignature
+	return bad
 }
