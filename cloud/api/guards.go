@@ -139,13 +139,8 @@ func (s *server) setDisabled(disabled bool) http.HandlerFunc {
 		if !ok {
 			return
 		}
-		g, found, err := s.findGuard(r.Context(), site, r.PathValue("id"))
-		if err != nil {
-			s.internal(w, "read guard", err)
-			return
-		}
-		if !found {
-			writeError(w, http.StatusNotFound, "no guard "+r.PathValue("id")+" at site "+site)
+		g, ok := s.pathGuard(w, r, site)
+		if !ok {
 			return
 		}
 		g.Disabled = disabled
@@ -164,16 +159,25 @@ func (s *server) resetPIN(w http.ResponseWriter, r *http.Request) {
 	if !decodeChange(w, r, &req, `{"pin": "2468"} or {} to generate one`) {
 		return
 	}
-	g, found, err := s.findGuard(r.Context(), site, r.PathValue("id"))
-	if err != nil {
-		s.internal(w, "read guard", err)
-		return
-	}
-	if !found {
-		writeError(w, http.StatusNotFound, "no guard "+r.PathValue("id")+" at site "+site)
+	g, ok := s.pathGuard(w, r, site)
+	if !ok {
 		return
 	}
 	s.changeGuard(w, r, c, g, "guard_reset_pin", req.PIN, true)
+}
+
+// pathGuard is the site's guard the path's {id} names; false once it has
+// answered 404 (no such guard) or 500.
+func (s *server) pathGuard(w http.ResponseWriter, r *http.Request, site string) (store.Guard, bool) {
+	g, found, err := s.findGuard(r.Context(), site, r.PathValue("id"))
+	if err != nil {
+		s.internal(w, "read guard", err)
+		return g, false
+	}
+	if !found {
+		writeError(w, http.StatusNotFound, "no guard "+r.PathValue("id")+" at site "+site)
+	}
+	return g, found
 }
 
 func (s *server) findGuard(ctx context.Context, site, id string) (store.Guard, bool, error) {

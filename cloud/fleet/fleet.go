@@ -256,6 +256,12 @@ func (f *Fleet) push(ctx context.Context, u store.Unit, a store.Assignment) erro
 
 // Run reconciles every interval until ctx ends.
 func (f *Fleet) Run(ctx context.Context, every time.Duration) {
+	reconcileEvery(ctx, every, f.Reconcile, f.log, "policy reconcile")
+}
+
+// reconcileEvery runs reconcile every interval until ctx ends, logging
+// what fails; the next round tries again.
+func reconcileEvery(ctx context.Context, every time.Duration, reconcile func(context.Context) error, log *slog.Logger, what string) {
 	t := time.NewTicker(every)
 	defer t.Stop()
 	for {
@@ -263,8 +269,8 @@ func (f *Fleet) Run(ctx context.Context, every time.Duration) {
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			if err := f.Reconcile(ctx); err != nil && ctx.Err() == nil {
-				f.log.Warn("policy reconcile", "err", err)
+			if err := reconcile(ctx); err != nil && ctx.Err() == nil {
+				log.Warn(what, "err", err)
 			}
 		}
 	}

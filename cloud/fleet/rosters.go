@@ -145,16 +145,5 @@ func (r *Rosters) send(ctx context.Context, u store.Unit, guards []store.Guard, 
 
 // Run reconciles every interval until ctx ends.
 func (r *Rosters) Run(ctx context.Context, every time.Duration) {
-	t := time.NewTicker(every)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			if err := r.Reconcile(ctx); err != nil && ctx.Err() == nil {
-				r.log.Warn("guard roster reconcile", "err", err)
-			}
-		}
-	}
+	reconcileEvery(ctx, every, r.Reconcile, r.log, "guard roster reconcile")
 }
