@@ -254,7 +254,7 @@ func TestDashboardIntegrationReportDownload(t *testing.T) {
 
 	href := value(t, ctx, "read the CSV link", chromedp.JavascriptAttribute[string](chromedp.CSS("#report-csv"), "href"))
 	body, header := fetchFile(t, href)
-	if first := firstLine(body); !strings.HasPrefix(first, "站点,名称,场所类型,通行总数") || !strings.HasSuffix(first, "零报告,值守日志 完成/应完成,未完成值守") {
+	if first := firstLine(body); !strings.HasPrefix(first, "站点,名称,场所类型,通行总数") || !strings.HasSuffix(first, "零报告,值守日志 完成/应完成,未完成值守,未销号访客,未销号访客名单") {
 		t.Errorf("CSV from %s starts %q, want the Chinese header", href, first)
 	}
 	if got, want := header.Get("Content-Disposition"), `attachment; filename="kakou-daily-2022-04-02.csv"`; got != want {

@@ -104,7 +104,7 @@ func TestWriteCSVRoundTripsHostileNames(t *testing.T) {
 					zero = tt.n
 				}
 				want := []string{"site-" + strconv.Itoa(10+i), h.cell, tt.facility, strconv.Itoa(i), strconv.Itoa(i),
-					"0", "0", "0", strconv.Itoa(i % 2), "0", "0", "0", "0", zero, "", ""}
+					"0", "0", "0", strconv.Itoa(i % 2), "0", "0", "0", "0", zero, "", "", "0", ""}
 				if !slices.Equal(rec, want) {
 					t.Errorf("name %q:\n got %q\nwant %q", h.name, rec, want)
 				}
@@ -125,20 +125,20 @@ func TestWriteCSVExactBytes(t *testing.T) {
 			"total": 120, "in": 70, "out": 45, "decision:deny": 2, "decision:recheck": 4,
 			"fever": 1, "visitor": 6, "override": 3, "duty:gate-disinfection": 2, "duty_missed:gate-disinfection": 1,
 			"duty:lift-buttons": 1, "duty_missed:lift-buttons": 1}, DeviceFaults: 1, AlertsOpen: 1,
-			DutyNames: map[string]string{"gate-disinfection": "大门消毒"}},
+			DutyNames: map[string]string{"gate-disinfection": "大门消毒"}, NotClosedOut: []string{"301234 张*"}},
 		{Site: "west-village", Name: "西村, 南口", Facility: "village"},
 	})
 	tests := []struct{ lang, want string }{
 		{"zh", "\uFEFF" +
-			"站点,名称,场所类型,通行总数,进,出,拒绝,复测,发热,访客登记,人工放行,设备故障,未处理告警,零报告,值守日志 完成/应完成,未完成值守\r\n" +
-			"sunshine-garden,阳光花园,小区,120,70,45,2,4,1,6,3,1,1,否,3/5,lift-buttons、大门消毒\r\n" +
-			"west-village,\"西村, 南口\",村卡口,0,0,0,0,0,0,0,0,0,0,是,,\r\n" +
-			"合计,,,120,70,45,2,4,1,6,3,1,1,否,3/5,\r\n"},
+			"站点,名称,场所类型,通行总数,进,出,拒绝,复测,发热,访客登记,人工放行,设备故障,未处理告警,零报告,值守日志 完成/应完成,未完成值守,未销号访客,未销号访客名单\r\n" +
+			"sunshine-garden,阳光花园,小区,120,70,45,2,4,1,6,3,1,1,否,3/5,lift-buttons、大门消毒,1,301234 张*\r\n" +
+			"west-village,\"西村, 南口\",村卡口,0,0,0,0,0,0,0,0,0,0,是,,,0,\r\n" +
+			"合计,,,120,70,45,2,4,1,6,3,1,1,否,3/5,,1,\r\n"},
 		{"en", "\uFEFF" +
-			"Site,Name,Facility,Total,In,Out,Denied,Re-check,Fever,Visitors,Overrides,Device faults,Open alerts,Zero report,Duties done/due,Duties missed\r\n" +
-			"sunshine-garden,阳光花园,community,120,70,45,2,4,1,6,3,1,1,no,3/5,lift-buttons、大门消毒\r\n" +
-			"west-village,\"西村, 南口\",village,0,0,0,0,0,0,0,0,0,0,yes,,\r\n" +
-			"Total,,,120,70,45,2,4,1,6,3,1,1,no,3/5,\r\n"},
+			"Site,Name,Facility,Total,In,Out,Denied,Re-check,Fever,Visitors,Overrides,Device faults,Open alerts,Zero report,Duties done/due,Duties missed,Visitors not closed out,Not closed out: code and name\r\n" +
+			"sunshine-garden,阳光花园,community,120,70,45,2,4,1,6,3,1,1,no,3/5,lift-buttons、大门消毒,1,301234 张*\r\n" +
+			"west-village,\"西村, 南口\",village,0,0,0,0,0,0,0,0,0,0,yes,,,0,\r\n" +
+			"Total,,,120,70,45,2,4,1,6,3,1,1,no,3/5,,1,\r\n"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.lang, func(t *testing.T) {

@@ -5,7 +5,7 @@ import (
 )
 
 // columns is the number of columns of the spreadsheet forms.
-const columns = 16
+const columns = 18
 
 // labels are the words of one language in the CSV and XLSX forms. The
 // JSON form has none: it carries codes and leaves words to its reader.
@@ -22,7 +22,8 @@ var zh = labels{
 	sheet: "日报",
 	title: "日报",
 	header: [columns]string{"站点", "名称", "场所类型", "通行总数", "进", "出", "拒绝", "复测",
-		"发热", "访客登记", "人工放行", "设备故障", "未处理告警", "零报告", "值守日志 完成/应完成", "未完成值守"},
+		"发热", "访客登记", "人工放行", "设备故障", "未处理告警", "零报告", "值守日志 完成/应完成", "未完成值守",
+		"未销号访客", "未销号访客名单"},
 	total: "合计",
 	yes:   "是",
 	no:    "否",
@@ -44,7 +45,8 @@ var en = labels{
 	sheet: "Daily report",
 	title: "Daily report",
 	header: [columns]string{"Site", "Name", "Facility", "Total", "In", "Out", "Denied", "Re-check",
-		"Fever", "Visitors", "Overrides", "Device faults", "Open alerts", "Zero report", "Duties done/due", "Duties missed"},
+		"Fever", "Visitors", "Overrides", "Device faults", "Open alerts", "Zero report", "Duties done/due", "Duties missed",
+		"Visitors not closed out", "Not closed out: code and name"},
 	total: "Total",
 	yes:   "yes",
 	no:    "no",
@@ -74,8 +76,13 @@ func (l *labels) cells(r Row, total bool) [columns]any {
 		zero = l.yes
 	}
 	ratio, missed := dutyCells(r, total)
+	inside := cleanText(r.NotClosedOutNames) // 及时销号: who is still inside at the cut
+	if total {
+		inside = ""
+	}
 	return [columns]any{site, name, facility, r.Total, r.In, r.Out, r.Denied, r.Recheck,
-		r.Fever, r.Visitors, r.Overrides, r.DeviceFaults, r.AlertsOpen, zero, ratio, missed}
+		r.Fever, r.Visitors, r.Overrides, r.DeviceFaults, r.AlertsOpen, zero, ratio, missed,
+		r.NotClosedOut, inside}
 }
 
 // facilityWord translates a known facility type and passes an unknown one

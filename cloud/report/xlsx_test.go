@@ -79,7 +79,7 @@ func TestWriteXLSXReopensWithTitleHeaderRowsAndTotal(t *testing.T) {
 				// A text cell is never a formula, so the name is kept as
 				// typed, only cleaned; the CSV's apostrophe is not needed.
 				want := []string{"site-" + strconv.Itoa(10+i), cleanText(h.name), tt.facility, strconv.Itoa(100 + i),
-					strconv.Itoa(i), "0", strconv.Itoa(i % 2), "0", "0", "0", "0", "0", "0", zero}
+					strconv.Itoa(i), "0", strconv.Itoa(i % 2), "0", "0", "0", "0", "0", "0", zero, "", "", "0"}
 				if !slices.Equal(row, want) {
 					t.Errorf("name %q:\n got %q\nwant %q", h.name, row, want)
 				}
@@ -144,8 +144,8 @@ func TestWriteXLSXFormatsTitleHeaderAndTotal(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(merged) != 1 || merged[0].GetStartAxis() != "A1" || merged[0].GetEndAxis() != "P1" {
-		t.Errorf("merged cells %v, want the title across A1:P1", merged)
+	if len(merged) != 1 || merged[0].GetStartAxis() != "A1" || merged[0].GetEndAxis() != "R1" {
+		t.Errorf("merged cells %v, want the title across A1:R1", merged)
 	}
 	nameWidth, err := f.GetColWidth(sheet, "B")
 	if err != nil {
