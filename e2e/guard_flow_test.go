@@ -24,7 +24,8 @@ import (
 // while residents pass, and the form lands on that visitor; the visit code
 // is shown; a duty is logged; the hand-over sheet lists the visitor inside;
 // at the exit console the visit is closed by its code; the centre then
-// lists nobody inside and the duty as done by the guard.
+// lists nobody inside, the duty as done by the guard, and who signed in
+// at which lane.
 func TestGuardFlowIntegrationChromium(t *testing.T) {
 	browser := testenv.Need(t, "chromium")
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
@@ -109,12 +110,22 @@ func TestGuardFlowIntegrationChromium(t *testing.T) {
 	testenv.Await(t, "the centre to list the visitor gone and the duty done", time.Minute, func() bool {
 		var duties struct {
 			Sites []struct {
-				Done []struct{ By, Duty string }
+				Done       []struct{ By, Duty string }
+				Attendance []struct{ Unit, Kind, Guard string }
 			}
 		}
 		getCentre(t, c.HTTPURL()+"/api/v1/duties?site=garden", &duties)
-		done := len(duties.Sites) == 1 && len(duties.Sites[0].Done) == 1 && duties.Sites[0].Done[0].By == "wang"
-		return !slices.Contains(insideAtCentre(), code) && done
+		if len(duties.Sites) != 1 {
+			return false
+		}
+		site := duties.Sites[0]
+		var on []string
+		for _, a := range site.Attendance {
+			on = append(on, a.Unit+" "+a.Kind+" "+a.Guard)
+		}
+		done := len(site.Done) == 1 && site.Done[0].By == "wang"
+		signedIn := slices.Contains(on, "gate-in sign_in wang") && slices.Contains(on, "gate-out sign_in li")
+		return !slices.Contains(insideAtCentre(), code) && done && signedIn
 	})
 }
 

@@ -49,6 +49,19 @@ type siteDuties struct {
 	Done      []dutyTurn `json:"done"`
 	Missed    []dutyTurn `json:"missed"`
 	HandOvers []handOver `json:"handovers"`
+	// Attendance is who signed in and out at which lane, in order: who
+	// was on duty when (docs/product.md "Guards on duty sign in per shift").
+	Attendance []attendance `json:"attendance"`
+}
+
+// attendance is one guard signing in or out at a lane's console.
+type attendance struct {
+	Unit      string          `json:"unit"`
+	At        time.Time       `json:"at"`
+	Kind      wire.RecordKind `json:"kind"` // sign_in or sign_out
+	Guard     string          `json:"guard"`
+	GuardName string          `json:"guard_name,omitempty"`
+	Entry     string          `json:"entry"`
 }
 
 // duties answers GET /api/v1/duties?site=&unit=&date=YYYY-MM-DD: per
@@ -126,7 +139,7 @@ func (s *server) siteIDs(r *http.Request) ([]string, error) {
 // record the unit wrote in the same moment (firmware/duty does alike).
 func dutyDay(site, date string, recs []store.Record) siteDuties {
 	slices.SortFunc(recs, func(a, b store.Record) int { return a.Time.Compare(b.Time) })
-	out := siteDuties{Site: site, Done: []dutyTurn{}, Missed: []dutyTurn{}, HandOvers: []handOver{}}
+	out := siteDuties{Site: site, Done: []dutyTurn{}, Missed: []dutyTurn{}, HandOvers: []handOver{}, Attendance: []attendance{}}
 	type key struct{ unit, duty, slot string }
 	done, missed := map[key]dutyTurn{}, map[key]dutyTurn{}
 	for _, rec := range recs {
@@ -138,6 +151,9 @@ func dutyDay(site, date string, recs []store.Record) siteDuties {
 				OutgoingName: r.GuardName, Incoming: r.Shift.Incoming, IncomingName: r.Shift.IncomingName,
 				Counts: r.Shift.Counts, InsideTotal: r.Shift.InsideTotal, OpenTotal: r.Shift.OpenTotal,
 				Note: r.Note, Entry: e.ID})
+		case (r.Kind == wire.RecordSignIn || r.Kind == wire.RecordSignOut) && sameDay(e, date):
+			out.Attendance = append(out.Attendance, attendance{Unit: e.Unit, At: e.Time, Kind: r.Kind,
+				Guard: e.Guard, GuardName: r.GuardName, Entry: e.ID})
 		case r.Duty != nil && r.Duty.Day == date:
 			k := key{e.Unit, r.Duty.ID, r.Duty.Slot}
 			t := dutyTurn{Unit: e.Unit, Duty: r.Duty.ID, Name: r.Duty.Name, Slot: r.Duty.Slot, At: e.Time, Entry: e.ID}

@@ -55,7 +55,7 @@ func oneOf(dst *string, words ...string) func(string) error {
 // names, or decision:, reason: and alert: followed by a code.
 func metricsParam(dst *[]string) func(string) error {
 	plain := []string{store.MetricTotal, store.MetricIn, store.MetricOut, store.MetricFever,
-		store.MetricVisitor, store.MetricOverride, store.MetricManualTemp, store.MetricHistorical, store.MetricShift}
+		store.MetricVisitor, store.MetricOverride, store.MetricManualTemp, store.MetricHistorical, store.MetricShift, store.MetricSignIn}
 	return func(v string) error {
 		names := strings.Split(v, ",")
 		if len(names) > 64 {

@@ -36,6 +36,7 @@ const (
 	// shift handed over, a duty's turn done (duty:<id>) or found missed
 	// (duty_missed:<id>).
 	MetricShift      = "shift"
+	MetricSignIn     = "sign_in" // a guard signed in at a lane (sign-outs count nothing)
 	PrefixDuty       = "duty:"
 	PrefixDutyMissed = "duty_missed:"
 )
@@ -50,6 +51,10 @@ func EntryMetrics(e *wire.Entry) []string {
 			return []string{PrefixDutyMissed + r.Duty.ID}
 		case r.Duty != nil:
 			return []string{PrefixDuty + r.Duty.ID}
+		case r.Kind == wire.RecordSignIn:
+			return []string{MetricSignIn}
+		case r.Kind == wire.RecordSignOut:
+			return nil
 		}
 		return []string{MetricShift}
 	}

@@ -2,6 +2,7 @@ package console
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"testing"
 
@@ -79,7 +80,8 @@ func TestConsoleIntegrationChromiumLogsADutyAndHandsOverTheShift(t *testing.T) {
 			kinds = append(kinds, e.Record.Kind)
 		}
 	}
-	if len(kinds) != 2 || kinds[0] != wire.RecordDuty || kinds[1] != wire.RecordShift {
-		t.Fatalf("records in the ledger: %v; want the duty then the shift", kinds)
+	want := []wire.RecordKind{wire.RecordSignIn, wire.RecordDuty, wire.RecordShift}
+	if !slices.Equal(kinds, want) {
+		t.Fatalf("records in the ledger: %v; want %v", kinds, want)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -138,7 +139,7 @@ func TestDutyAndHandOverRefuseAnyoneNotSignedIn(t *testing.T) {
 	if w.Code != http.StatusForbidden {
 		t.Errorf("a post from another page: %d, want 403", w.Code)
 	}
-	if es, _ := lb.Entries(context.Background(), 0, 10); len(es) != 0 {
+	if es := dutyLog(t, lb); len(es) != 0 {
 		t.Fatalf("refused posts left %d records", len(es))
 	}
 }
@@ -151,7 +152,8 @@ func TestDutyIsLoggedWithWhoAndWhenAndNeverCountsAsAPerson(t *testing.T) {
 		t.Fatalf("log: %d %s", w.Code, w.Body)
 	}
 	e := decodeInto[wire.Entry](t, w)
-	if e.Seq != 1 || e.Guard != "g-07" || e.Decision != "" || e.Record.Duty.Slot != "08:00" || e.Record.GuardName != "王师傅" {
+	// Seq 1 is the guard's sign-in.
+	if e.Seq != 2 || e.Guard != "g-07" || e.Decision != "" || e.Record.Duty.Slot != "08:00" || e.Record.GuardName != "王师傅" {
 		t.Fatalf("record = %+v", e)
 	}
 	d := decodeInto[dutiesJSON](t, call(t, c, "GET", "/api/duties", ""))
@@ -218,7 +220,7 @@ func TestConcurrentLogsClaimEachTurnOnce(t *testing.T) {
 			ok++
 		}
 	}
-	es, _ := lb.Entries(context.Background(), 0, 20)
+	es := dutyLog(t, lb)
 	slots := map[string]bool{}
 	for _, e := range es {
 		slots[e.Record.Duty.Slot] = true
@@ -309,5 +311,68 @@ func TestWithoutALogbookTheRoutesSaySo(t *testing.T) {
 		if w := call(t, c, r.method, r.path, `{}`); w.Code != http.StatusServiceUnavailable {
 			t.Errorf("%s %s: %d, want 503", r.method, r.path, w.Code)
 		}
+	}
+}
+
+// dutyLog is the ledger's duty and shift records, without the sign-ins.
+func dutyLog(t *testing.T, lb logbook) []wire.Entry {
+	t.Helper()
+	es, err := lb.Entries(context.Background(), 0, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []wire.Entry
+	for _, e := range es {
+		if e.Record != nil && (e.Record.Duty != nil || e.Record.Shift != nil) {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+// Who was on duty when reaches the centre like the duty log: a sign-in, a
+// kiosk changing hands and a sign-out are each a record in the ledger.
+func TestSignInsAndSignOutsAreRecordedForTheCentre(t *testing.T) {
+	c, lb, _ := newDutyConsole(t, 9, 0)
+	onDuty(t, c, "g-07", "王师傅")
+	kiosk, _ := testGuards.Load(c)
+	r := httptest.NewRequest("POST", "http://unit.local/api/sign-in", strings.NewReader(`{"guard": "g-08", "pin": "2468"}`))
+	r.Header.Set("Origin", "http://unit.local")
+	r.AddCookie(&http.Cookie{Name: sessionCookie, Value: kiosk.(signedCred).cookie}) // the same browser
+	w := httptest.NewRecorder()
+	c.Handler().ServeHTTP(w, r)
+	if w.Code != http.StatusOK {
+		t.Fatalf("李师傅 takes the kiosk: %d %s", w.Code, w.Body)
+	}
+	var cred signedCred
+	for _, ck := range w.Result().Cookies() {
+		if ck.Name == sessionCookie {
+			cred.cookie = ck.Value
+		}
+	}
+	var body struct{ CSRF string }
+	json.Unmarshal(w.Body.Bytes(), &body)
+	cred.csrf = body.CSRF
+	testGuards.Store(c, cred)
+	if w := call(t, c, "POST", "/api/sign-out", ""); w.Code != http.StatusOK {
+		t.Fatalf("sign out: %d %s", w.Code, w.Body)
+	}
+	es, err := lb.Entries(context.Background(), 0, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, e := range es {
+		if err := e.Validate(); err != nil || e.Record == nil {
+			t.Fatalf("entry %+v: %v", e, err)
+		}
+		got = append(got, string(e.Record.Kind)+" "+e.Guard+" "+e.Record.GuardName)
+	}
+	want := []string{"sign_in g-07 王师傅", "sign_out g-07 王师傅", "sign_in g-08 李师傅", "sign_out g-08 李师傅"}
+	if !slices.Equal(got, want) {
+		t.Fatalf("records %q, want %q", got, want)
+	}
+	if today, _ := lb.Counts(context.Background(), time.Time{}); len(today) != 0 {
+		t.Fatalf("sign-ins counted as people: %v", today)
 	}
 }

@@ -156,8 +156,12 @@ func (c *Console) signIn(w http.ResponseWriter, r *http.Request) {
 		refuse(w, http.StatusUnauthorized, "工号或密码错误。", "Wrong guard or PIN.")
 		return
 	}
-	g, csrf := c.openSession(w, r, req.Guard, addr)
+	g, csrf, replaced := c.openSession(w, r, req.Guard, addr)
 	c.opts.Logger.Info("guard signed in", "guard", g.ID, "from", addr)
+	if replaced != nil && replaced.ID != g.ID {
+		c.attend(r.Context(), wire.RecordSignOut, replaced) // the kiosk changed hands
+	}
+	c.attend(r.Context(), wire.RecordSignIn, g)
 	writeJSON(w, http.StatusOK, map[string]any{"guard": g, "csrf": csrf})
 }
 
@@ -190,13 +194,15 @@ func (c *Console) checkPIN(guard, pin string) bool {
 }
 
 // openSession makes a session for guard, ending the one this browser had
-// (a shift change on the kiosk), and sets its cookie.
-func (c *Console) openSession(w http.ResponseWriter, r *http.Request, guard, addr string) (*Guard, string) {
+// (a shift change on the kiosk: replaced is that session's guard), and
+// sets its cookie.
+func (c *Console) openSession(w http.ResponseWriter, r *http.Request, guard, addr string) (g *Guard, csrf string, replaced *Guard) {
 	cookie, csrf := randomToken(), randomToken()
 	d := c.desk()
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	if key, _ := c.liveLocked(r); key != "" {
+	if key, old := c.liveLocked(r); key != "" {
+		replaced = d.guardLocked(old.guard)
 		delete(d.sessions, key)
 	}
 	now := c.opts.Now()
@@ -204,7 +210,7 @@ func (c *Console) openSession(w http.ResponseWriter, r *http.Request, guard, add
 	d.sessions[cookieKey(cookie)] = &session{guard: guard, csrf: csrf, opened: now, seen: now, addr: addr}
 	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: cookie, Path: "/", HttpOnly: true,
 		SameSite: http.SameSiteStrictMode, Secure: r.TLS != nil})
-	return d.guardLocked(guard), csrf
+	return d.guardLocked(guard), csrf, replaced
 }
 
 // signOut ends this browser's session; protect has checked it.
@@ -212,10 +218,15 @@ func (c *Console) signOut(w http.ResponseWriter, r *http.Request) {
 	d := c.desk()
 	d.mu.Lock()
 	key, s := c.liveLocked(r)
+	var g *Guard
+	if s != nil {
+		g = d.guardLocked(s.guard)
+	}
 	delete(d.sessions, key)
 	d.mu.Unlock()
 	if s != nil {
 		c.opts.Logger.Info("guard signed out", "guard", s.guard)
+		c.attend(r.Context(), wire.RecordSignOut, g)
 	}
 	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true,
 		SameSite: http.SameSiteStrictMode, Secure: r.TLS != nil})

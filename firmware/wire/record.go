@@ -8,8 +8,10 @@ import (
 )
 
 // Record is what a guard logged at the lane that is not a person at the
-// gate: a routine duty done or missed (the duty log), or a shift handed
-// over. It travels as an Entry with an empty Decision, so it takes the
+// gate: a routine duty done or missed (the duty log), a shift handed
+// over, or a guard signing in or out at the lane's console (who was on
+// duty when, for the centre: docs/product.md "Guards on duty sign in per
+// shift"). It travels as an Entry with an empty Decision, so it takes the
 // ledger's seq, the uplink's exactly-once delivery and the collector's
 // acknowledgement like any entry and needs no protocol of its own
 // (docs/architecture.md "The ledger is the truth"); every consumer that
@@ -28,8 +30,10 @@ type Record struct {
 type RecordKind string
 
 const (
-	RecordDuty  RecordKind = "duty"
-	RecordShift RecordKind = "shift"
+	RecordDuty    RecordKind = "duty"
+	RecordShift   RecordKind = "shift"
+	RecordSignIn  RecordKind = "sign_in"  // Entry.Guard signed in
+	RecordSignOut RecordKind = "sign_out" // Entry.Guard signed out
 )
 
 // Duty is one routine duty of the policy's list (docs/product.md "routine
@@ -104,8 +108,13 @@ func (r *Record) validate() error {
 			return fmt.Errorf("kind shift needs shift and no duty")
 		}
 		return r.Shift.validate()
+	case RecordSignIn, RecordSignOut:
+		if r.Duty != nil || r.Shift != nil {
+			return fmt.Errorf("kind %s has neither duty nor shift", r.Kind)
+		}
+		return nil
 	}
-	return fmt.Errorf("kind %q is neither %q nor %q", r.Kind, RecordDuty, RecordShift)
+	return fmt.Errorf("kind %q is not %q, %q, %q or %q", r.Kind, RecordDuty, RecordShift, RecordSignIn, RecordSignOut)
 }
 
 func (d *Duty) validate() error {

@@ -351,6 +351,9 @@ func (e *Entry) Validate() error {
 		if err := e.Record.validate(); err != nil {
 			return bad("record", err.Error())
 		}
+		if k := e.Record.Kind; (k == RecordSignIn || k == RecordSignOut) && e.Guard == "" {
+			return bad("guard", "a sign-in or sign-out names its guard")
+		}
 	case !decisions[e.Decision]:
 		return bad("decision", fmt.Sprintf("%q is not a known outcome", e.Decision))
 	}
