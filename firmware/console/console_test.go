@@ -59,7 +59,7 @@ func newLaneWith(t *testing.T, th screening.Thermometer) (*Console, lane) {
 	return newLaneUnder(t, th, policy.Default)
 }
 
-func newLaneUnder(t *testing.T, th screening.Thermometer, pol func() policy.Policy) (*Console, lane) {
+func newLaneUnder(t testing.TB, th screening.Thermometer, pol func() policy.Policy) (*Console, lane) {
 	t.Helper()
 	led, err := ledger.Open(filepath.Join(t.TempDir(), "ledger.db"))
 	if err != nil {

@@ -186,6 +186,23 @@ var migrations = []string{
 	UPDATE entries SET site = COALESCE(json_extract(body, '$.site'), ''),
 		unit = COALESCE(json_extract(body, '$.unit'), '')
 		WHERE delivered_at IS NULL;`,
+	// 5: every screen of a lane polls today's counts each second, and a
+	// busy lane logs tens of thousands of entries a day: counting them
+	// row by row cost a Pi a large part of its CPU. A trigger keeps a tally
+	// per quarter hour (every time zone's midnight falls on one) in the
+	// same transaction as the entry; Counts sums a day's 96 rows.
+	`CREATE TABLE quarter_counts (
+		quarter  INTEGER NOT NULL, -- wire.Entry.Time in Unix microseconds / quarterMicros
+		decision TEXT    NOT NULL,
+		n        INTEGER NOT NULL,
+		PRIMARY KEY (quarter, decision)
+	) WITHOUT ROWID;
+	INSERT INTO quarter_counts SELECT time / 900000000, decision, COUNT(*) FROM entries
+		WHERE decision <> '' GROUP BY 1, 2;
+	CREATE TRIGGER entries_tally AFTER INSERT ON entries WHEN NEW.decision <> '' BEGIN
+		INSERT INTO quarter_counts (quarter, decision, n) VALUES (NEW.time / 900000000, NEW.decision, 1)
+			ON CONFLICT (quarter, decision) DO UPDATE SET n = n + 1;
+	END;`,
 }
 
 // migrate applies the migrations the database has not seen yet.

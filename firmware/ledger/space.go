@@ -70,6 +70,12 @@ func (l *Ledger) Purge(ctx context.Context, olderThan time.Time) (int, error) {
 			break
 		}
 	}
+	// The day's tallies go with the retention period, not with the rows:
+	// a count is kept while the entries it counts would be.
+	if _, err := l.db.ExecContext(ctx, `DELETE FROM quarter_counts WHERE quarter < ?`,
+		olderThan.UnixMicro()/quarterMicros); err != nil {
+		return total, fmt.Errorf("ledger: purge: %w", err)
+	}
 	if err := l.shrink(ctx); err != nil {
 		return total, fmt.Errorf("ledger: purge: %w", err)
 	}
