@@ -9,18 +9,18 @@ import (
 	"github.com/kakou/kakou/firmware/wire"
 )
 
-// sheet builds the hand-over sheet of the shift running now: since the
-// last hand-over at this lane (or the start of the day), the shift's
-// counts, the visitors still inside and the re-checks, referrals and
-// registrations nobody settled.
-func (c *Console) sheet(ctx context.Context) (duty.Sheet, error) {
+// sheet builds the hand-over sheet of the shift outgoing is handing over:
+// since they signed in (or the last hand-over at this lane, or the start
+// of the day), the shift's counts, the visitors still inside and the
+// re-checks, referrals and registrations nobody settled.
+func (c *Console) sheet(ctx context.Context, outgoing string) (duty.Sheet, error) {
 	now := c.localNow()
 	notable, err := c.notable(ctx, now)
 	if err != nil {
 		return duty.Sheet{}, err
 	}
 	y, m, d := now.Date()
-	since := duty.ShiftStart(notable, time.Date(y, m, d, 0, 0, 0, 0, c.opts.Location))
+	since := duty.ShiftStart(notable, time.Date(y, m, d, 0, 0, 0, 0, c.opts.Location), outgoing)
 	counts, err := c.lane.Counts(ctx, since)
 	if err != nil {
 		return duty.Sheet{}, err
@@ -50,7 +50,7 @@ func (c *Console) previewHandover(w http.ResponseWriter, r *http.Request) {
 		noLogbook.write(w)
 		return
 	}
-	s, err := c.sheet(r.Context())
+	s, err := c.sheet(r.Context(), c.actor(r))
 	if err != nil {
 		c.opts.Logger.Warn("console: hand-over sheet", "err", err)
 		denial{http.StatusInternalServerError, "交接单生成失败", "could not build the hand-over sheet"}.write(w)
@@ -85,7 +85,7 @@ func (c *Console) handOver(w http.ResponseWriter, r *http.Request, g *Guard, bod
 	}
 	c.dutyMu.Lock() // the sheet's start is the last hand-over: one at a time
 	defer c.dutyMu.Unlock()
-	s, err := c.sheet(r.Context())
+	s, err := c.sheet(r.Context(), g.ID)
 	if err != nil {
 		denial{http.StatusInternalServerError, "交接单生成失败，请重试", "could not build the sheet: " + err.Error()}.write(w)
 		return

@@ -145,10 +145,35 @@ func TestShiftRecordCutsLongListsButKeepsTheirTotals(t *testing.T) {
 
 func TestShiftStartsAtTheLastHandOver(t *testing.T) {
 	hand := wire.Entry{Time: at(7, 8, 0), Record: &wire.Record{Kind: wire.RecordShift, Shift: &wire.Shift{}}}
-	if got := ShiftStart([]wire.Entry{{Time: at(7, 7, 0)}, hand, {Time: at(7, 9, 0)}}, at(7, 0, 0)); !got.Equal(hand.Time) {
+	if got := ShiftStart([]wire.Entry{{Time: at(7, 7, 0)}, hand, {Time: at(7, 9, 0)}}, at(7, 0, 0), "g-07"); !got.Equal(hand.Time) {
 		t.Fatalf("shift start %s, want the hand-over's %s", got, hand.Time)
 	}
-	if got := ShiftStart(nil, at(7, 0, 0)); !got.Equal(at(7, 0, 0)) {
+	if got := ShiftStart(nil, at(7, 0, 0), "g-07"); !got.Equal(at(7, 0, 0)) {
 		t.Fatalf("without a hand-over the shift starts with the day, got %s", got)
+	}
+}
+
+func TestAShiftThatBeganAtYesterdaysSignInStartsThere(t *testing.T) {
+	signIn := func(guard string, e wire.Entry) wire.Entry {
+		e.Guard, e.Record = guard, &wire.Record{Kind: wire.RecordSignIn}
+		return e
+	}
+	hand := wire.Entry{Time: at(7, 8, 0), Record: &wire.Record{Kind: wire.RecordShift, Shift: &wire.Shift{}}}
+	yesterday := at(7, 0, 0).Add(-16 * time.Hour) // a 24-hour gate's shift began at 08:00 yesterday
+	cases := []struct {
+		name    string
+		notable []wire.Entry
+		want    time.Time
+	}{
+		{"signed in yesterday, no hand-over since", []wire.Entry{signIn("g-07", wire.Entry{Time: yesterday})}, yesterday},
+		{"a sign-in before the last hand-over is the last shift's", []wire.Entry{signIn("g-07", wire.Entry{Time: at(7, 7, 0)}), hand}, hand.Time},
+		{"a sign-in after the hand-over", []wire.Entry{hand, signIn("g-07", wire.Entry{Time: at(7, 8, 5)})}, hand.Time},
+		{"signed in this morning, no hand-over: the day", []wire.Entry{signIn("g-07", wire.Entry{Time: at(7, 8, 5)})}, at(7, 0, 0)},
+		{"someone else's sign-in", []wire.Entry{hand, signIn("g-08", wire.Entry{Time: at(7, 8, 5)})}, hand.Time},
+	}
+	for _, c := range cases {
+		if got := ShiftStart(c.notable, at(7, 0, 0), "g-07"); !got.Equal(c.want) {
+			t.Errorf("%s: %s, want %s", c.name, got, c.want)
+		}
 	}
 }

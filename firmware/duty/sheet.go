@@ -85,11 +85,22 @@ func cut(rows []wire.SheetRow) []wire.SheetRow {
 
 // ShiftStart is when the shift being handed over began: the last hand-over
 // among notable (the ledger's notable entries, which hold the records), or
-// else dayStart, the start of the unit's day.
-func ShiftStart(notable []wire.Entry, dayStart time.Time) time.Time {
+// else dayStart, the start of the unit's day, unless the outgoing guard
+// signed in before it with no hand-over since: a 24-hour gate's shift that
+// began at yesterday's sign-in begins there. A sign-in never moves the
+// start later, so nothing left open before it drops off the sheet.
+func ShiftStart(notable []wire.Entry, dayStart time.Time, outgoing string) time.Time {
 	for i := len(notable) - 1; i >= 0; i-- {
 		if r := notable[i].Record; r != nil && r.Kind == wire.RecordShift {
 			return notable[i].Time
+		}
+	}
+	for _, e := range notable {
+		if r := e.Record; r != nil && r.Kind == wire.RecordSignIn && e.Guard == outgoing && outgoing != "" {
+			if e.Time.Before(dayStart) {
+				return e.Time
+			}
+			break
 		}
 	}
 	return dayStart
