@@ -9,13 +9,13 @@ import (
 	"strings"
 )
 
-// The dashboard is three files in web/ — the page, its style sheet and its
-// script — with no build step and no framework, so it works from the
-// collector binary alone on a network with no internet. They are served as
-// one document: the style and the script go inline where the page links
-// them, and the Content-Security-Policy allows exactly those two by hash,
-// so nothing else can run even if data from a unit ever reached the page
-// as markup.
+// The dashboard is a few files in web/ — the page, its style sheet and its
+// scripts (dashboard.js, and guards.js for the guard screen) — with no
+// build step and no framework, so it works from the collector binary alone
+// on a network with no internet. They are served as one document: the
+// style and the scripts go inline where the page links them, and the
+// Content-Security-Policy allows exactly those by hash, so nothing else
+// can run even if data from a unit ever reached the page as markup.
 var (
 	//go:embed web/dashboard.html
 	pageHTML string
@@ -23,33 +23,49 @@ var (
 	pageCSS string
 	//go:embed web/dashboard.js
 	pageJS string
+	//go:embed web/guards.js
+	guardsJS string
 
-	dashboardHTML, dashboardCSP = assemble(pageHTML, pageCSS, pageJS)
+	dashboardHTML, dashboardCSP = assemble(pageHTML, pageCSS,
+		webFile{"dashboard.js", pageJS}, webFile{"guards.js", guardsJS})
 )
 
-// The tags in dashboard.html that assemble replaces; opened from disk, the
-// page loads the files they name.
-const (
-	cssLink   = `<link rel="stylesheet" href="dashboard.css">`
-	scriptTag = `<script src="dashboard.js"></script>`
-)
+// webFile is a script the page links by name, and its text.
+type webFile struct{ name, text string }
 
-// assemble inlines css and js into page and returns the policy that allows
-// them. It panics if the page lost a tag or a file holds text that would
-// end its inline element early: the files are compiled in, so the first
-// test run catches either.
-func assemble(page, css, js string) ([]byte, string) {
-	for _, tag := range []string{cssLink, scriptTag} {
+// The tag in dashboard.html that assemble replaces with the style sheet;
+// opened from disk, the page loads the files its tags name.
+const cssLink = `<link rel="stylesheet" href="dashboard.css">`
+
+// scriptTag is the tag in dashboard.html that loads the script name.
+func scriptTag(name string) string { return `<script src="` + name + `"></script>` }
+
+// assemble inlines css and the scripts into page, in the page's order, and
+// returns the policy that allows each of them by its own hash. It panics
+// if the page lost a tag or a file holds text that would end its inline
+// element early: the files are compiled in, so the first test run catches
+// either.
+func assemble(page, css string, scripts ...webFile) ([]byte, string) {
+	if strings.Count(page, cssLink) != 1 {
+		panic(fmt.Sprintf("api: web/dashboard.html must contain %s exactly once", cssLink))
+	}
+	if strings.Contains(strings.ToLower(css), "</style") {
+		panic("api: web/dashboard.css contains </style, which would end its inline element")
+	}
+	page = strings.Replace(page, cssLink, "<style>"+css+"</style>", 1)
+	hashes := make([]string, len(scripts))
+	for i, js := range scripts {
+		tag := scriptTag(js.name)
 		if strings.Count(page, tag) != 1 {
 			panic(fmt.Sprintf("api: web/dashboard.html must contain %s exactly once", tag))
 		}
+		if strings.Contains(strings.ToLower(js.text), "</script") {
+			panic("api: web/" + js.name + " contains </script, which would end its inline element")
+		}
+		page = strings.Replace(page, tag, "<script>"+js.text+"</script>", 1)
+		hashes[i] = hash(js.text)
 	}
-	if strings.Contains(strings.ToLower(css), "</style") || strings.Contains(strings.ToLower(js), "</script") {
-		panic("api: web/dashboard.css or .js contains the closing tag of its inline element")
-	}
-	page = strings.Replace(page, cssLink, "<style>"+css+"</style>", 1)
-	page = strings.Replace(page, scriptTag, "<script>"+js+"</script>", 1)
-	csp := "default-src 'none'; script-src " + hash(js) + "; style-src " + hash(css) +
+	csp := "default-src 'none'; script-src " + strings.Join(hashes, " ") + "; style-src " + hash(css) +
 		"; connect-src 'self'; form-action 'none'; base-uri 'none'; frame-ancestors 'none'"
 	return []byte(page), csp
 }

@@ -118,12 +118,13 @@ func TestDashboardPageIsSelfContained(t *testing.T) {
 		t.Fatal(err)
 	}
 	page, csp := string(body), resp.Header.Get("Content-Security-Policy")
-	for _, want := range []string{"<style>" + pageCSS + "</style>", "<script>" + pageJS + "</script>"} {
+	for _, want := range []string{"<style>" + pageCSS + "</style>", "<script>" + pageJS + "</script>",
+		"<script>" + guardsJS + "</script>"} {
 		if !strings.Contains(page, want) {
 			t.Errorf("page lacks its inline %.20q…", want)
 		}
 	}
-	for _, want := range []string{"default-src 'none'", "script-src " + hash(pageJS) + ";",
+	for _, want := range []string{"default-src 'none'", "script-src " + hash(pageJS) + " " + hash(guardsJS) + ";",
 		"style-src " + hash(pageCSS) + ";", "connect-src 'self'"} {
 		if !strings.Contains(csp, want) {
 			t.Errorf("CSP %q lacks %q", csp, want)

@@ -108,6 +108,9 @@ const errors = {};
 // agree, so a poll already in flight cannot put the form back.
 const ackedHere = new Map();
 let reportDate = ""; // "" is the server's default: the latest period cut
+// screens are sections kept in their own files (guards.js), each a
+// function render calls with the rest of the page: draw(slow).
+const screens = [];
 
 function t(key) { return T[lang][key] !== undefined ? T[lang][key] : T.zh[key]; }
 // word translates a code from the API; an unknown one shows as it came, so
@@ -733,6 +736,7 @@ function render(slow) {
   renderVisits();
   if (slow) { renderTraffic(); renderReport(); renderDuties(); }
   renderEntries();
+  screens.forEach(draw => draw(slow));
   renderErrors();
 }
 
