@@ -74,17 +74,8 @@ func TestCountsFromTheQuarterHourTallyMatchTheEntries(t *testing.T) {
 // TestOpenTalliesTheEntriesOfALedgerFromBeforeTheTally opens a schema-4
 // ledger, as the firmware before the tally left it, holding a day.
 func TestOpenTalliesTheEntriesOfALedgerFromBeforeTheTally(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "ledger.db")
-	old, err := sql.Open("sqlite", path)
-	if err != nil {
-		t.Fatal(err)
-	}
 	ctx := context.Background()
-	for v, stmt := range migrations[:4] {
-		if err := applyMigration(ctx, old, v+1, stmt); err != nil {
-			t.Fatal(err)
-		}
-	}
+	path, old := oldLedger(t, 4)
 	midnight, es := dayOfEntries()
 	for i, e := range es {
 		e.Seq = uint64(i + 1)
@@ -142,4 +133,21 @@ func BenchmarkCounts(b *testing.B) {
 	b.ReportMetric(float64(tally.Microseconds())/float64(b.N), "tally-µs")
 	b.ReportMetric(float64(rows.Microseconds())/float64(b.N), "rows-µs")
 	b.ReportMetric(float64(rows)/float64(tally), "rows/tally")
+}
+
+// oldLedger is a ledger at schema version, as the firmware of that version
+// left it, open for the test to fill; close it before opening it again.
+func oldLedger(t *testing.T, version int) (string, *sql.DB) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "ledger.db")
+	old, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for v, stmt := range migrations[:version] {
+		if err := applyMigration(context.Background(), old, v+1, stmt); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return path, old
 }

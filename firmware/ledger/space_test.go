@@ -2,7 +2,6 @@ package ledger
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
 	"path/filepath"
 	"testing"
@@ -208,17 +207,8 @@ func TestNewLedgerUsesIncrementalAutoVacuum(t *testing.T) {
 // TestOpenUpgradesALedgerFromBeforeAlertsAndQuotas builds a schema-2 ledger
 // as older firmware left it (no auto-vacuum, no alert column) and opens it.
 func TestOpenUpgradesALedgerFromBeforeAlertsAndQuotas(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "ledger.db")
-	old, err := sql.Open("sqlite", path)
-	if err != nil {
-		t.Fatal(err)
-	}
 	ctx := context.Background()
-	for v, stmt := range migrations[:2] {
-		if err := applyMigration(ctx, old, v+1, stmt); err != nil {
-			t.Fatal(err)
-		}
-	}
+	path, old := oldLedger(t, 2)
 	for i := range 300 {
 		e := sampleEntry(i)
 		e.Seq = uint64(i + 1)
