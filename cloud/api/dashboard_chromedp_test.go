@@ -87,6 +87,15 @@ func TestDashboardIntegrationAlertAcknowledged(t *testing.T) {
 	logIn(t, ctx, f, "monitor")
 	do(t, ctx, "open the dashboard", chromedp.Navigate(f.srv.URL+"/"),
 		chromedp.WaitVisible(chromedp.CSS("#alerts-none"))) // first poll done: no alerts yet
+	// The header's "open alerts" badge is for open alerts only: a red 0
+	// on a quiet day trains an operator to ignore it.
+	badge := func() bool {
+		return value(t, ctx, "see the badge", chromedp.Evaluate[bool](
+			`getComputedStyle(document.getElementById("open-count")).display !== "none"`))
+	}
+	if badge() {
+		t.Error("the open-alerts badge shows with no alert open")
+	}
 
 	f.put(t, feverAt("site-a", "gate-1", 7, now.Add(-time.Minute)))
 	stored := time.Now()
@@ -103,6 +112,9 @@ func TestDashboardIntegrationAlertAcknowledged(t *testing.T) {
 	// CI machine does not flake, yet a slow or broken poll still fails.
 	if took > 5*time.Second {
 		t.Errorf("the alert took %v to show; the control room must see it within 2 s", took.Round(time.Millisecond))
+	}
+	if !badge() {
+		t.Error("the open-alerts badge is hidden with an alert open")
 	}
 	text := value(t, ctx, "read the alert", chromedp.Text(chromedp.CSS(item)))
 	for _, want := range []string{"发热", "site-a · gate-1", "38.4 °C", "两次测温发热"} {
@@ -142,6 +154,9 @@ func TestDashboardIntegrationAlertAcknowledged(t *testing.T) {
 	}
 	if value(t, ctx, "look for the form", chromedp.Evaluate[bool](`!!document.querySelector(`+jsString(item)+`)`)) {
 		t.Error("the alert is still in the open list after it was acknowledged")
+	}
+	if badge() {
+		t.Error("the open-alerts badge still shows once the only alert was acknowledged")
 	}
 
 	all, err := f.store.Alerts(context.Background(), store.AlertQuery{})
