@@ -269,7 +269,10 @@ func TestDashboardIntegrationReportDownload(t *testing.T) {
 
 	href := value(t, ctx, "read the CSV link", chromedp.JavascriptAttribute[string](chromedp.CSS("#report-csv"), "href"))
 	body, header := fetchFile(t, href)
-	if first := firstLine(body); !strings.HasPrefix(first, "站点,名称,场所类型,通行总数") || !strings.HasSuffix(first, "零报告,值守日志 完成/应完成,未完成值守,未销号访客,未销号访客名单") {
+	if title := firstLine(body); !strings.HasPrefix(title, "日报 2022-04-01") {
+		t.Errorf("CSV from %s starts %q, want the title with the period", href, title)
+	}
+	if first := headerLine(body); !strings.HasPrefix(first, "站点,名称,场所类型,通行总数") || !strings.HasSuffix(first, "零报告,值守日志 完成/应完成,未完成值守,未销号访客,未销号访客名单") {
 		t.Errorf("CSV from %s starts %q, want the Chinese header", href, first)
 	}
 	if got, want := header.Get("Content-Disposition"), `attachment; filename="kakou-daily-2022-04-02.csv"`; got != want {
@@ -284,8 +287,8 @@ func TestDashboardIntegrationReportDownload(t *testing.T) {
 	do(t, ctx, "switch to English", chromedp.Click(chromedp.CSS("#lang")),
 		chromedp.Poll[chromedp.Void](`document.getElementById("report-csv").href.includes("lang=en")`))
 	href = value(t, ctx, "read the English CSV link", chromedp.JavascriptAttribute[string](chromedp.CSS("#report-csv"), "href"))
-	if body, _ = fetchFile(t, href); !strings.HasPrefix(firstLine(body), "Site,Name,Facility,Total") {
-		t.Errorf("English CSV from %s starts %q", href, firstLine(body))
+	if body, _ = fetchFile(t, href); !strings.HasPrefix(headerLine(body), "Site,Name,Facility,Total") {
+		t.Errorf("English CSV from %s has the header %q", href, headerLine(body))
 	}
 }
 
@@ -314,6 +317,12 @@ func fetchFile(t *testing.T, url string) ([]byte, http.Header) {
 func firstLine(csv []byte) string {
 	line, _, _ := strings.Cut(strings.TrimPrefix(string(csv), "\uFEFF"), "\n")
 	return strings.TrimSuffix(line, "\r")
+}
+
+// headerLine is the CSV's second line: the table's header, under the title.
+func headerLine(csv []byte) string {
+	_, rest, _ := strings.Cut(string(csv), "\n")
+	return firstLine([]byte(rest))
 }
 
 // busyFleet stores what makes the fleet table widest: a long unit id, a

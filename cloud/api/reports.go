@@ -119,7 +119,12 @@ func (s *server) buildReport(r *http.Request, p report.Period) (report.Report, e
 			return report.Report{}, err
 		}
 	}
-	return report.Build(p, list), nil
+	if err := s.dataGaps(ctx, p, in); err != nil {
+		return report.Report{}, err
+	}
+	rep := report.Build(p, list)
+	rep.Stamp(s.opts.Now())
+	return rep, nil
 }
 
 // dutyNames gives each site's report the names of its duties (大门消毒

@@ -12,6 +12,7 @@ import (
 
 	"github.com/kakou/kakou/cloud/report"
 	"github.com/kakou/kakou/cloud/store"
+	"github.com/kakou/kakou/firmware/wire"
 	"github.com/xuri/excelize/v2"
 )
 
@@ -51,8 +52,11 @@ func TestDailyReportZeroReportAndExports(t *testing.T) {
 		t.Errorf("total %+v", rep.Total)
 	}
 	body, ctype := download(t, f.srv.URL+"/api/v1/reports/daily?date=2022-04-02&format=csv")
-	records, err := csv.NewReader(bytes.NewReader(bytes.TrimPrefix(body, []byte("\xef\xbb\xbf")))).ReadAll()
-	if err != nil || !strings.HasPrefix(ctype, "text/csv") || len(records) != 5 || records[0][0] != "站点" {
+	cr := csv.NewReader(bytes.NewReader(bytes.TrimPrefix(body, []byte("\xef\xbb\xbf"))))
+	cr.FieldsPerRecord = -1 // the title line, then the table
+	records, err := cr.ReadAll()
+	if err != nil || !strings.HasPrefix(ctype, "text/csv") || len(records) != 6 ||
+		!strings.HasPrefix(records[0][0], "日报 2022-04-01 00:00") || records[1][0] != "站点" {
 		t.Fatalf("csv (%s): %v %q", ctype, err, records)
 	}
 	body, _ = download(t, f.srv.URL+"/api/v1/reports/daily?date=2022-04-02&format=xlsx&lang=en")
@@ -77,4 +81,63 @@ func download(t *testing.T, url string) ([]byte, string) {
 		t.Fatalf("GET %s: %d %q", url, resp.StatusCode, resp.Header.Get("Content-Disposition"))
 	}
 	return b, resp.Header.Get("Content-Type")
+}
+
+// A dead gate must not report "nothing abnormal": the day's report says
+// 数据不完整 for a site with a unit that sent nothing, one offline since
+// before the cut, or one still holding entries from before it, and why.
+func TestDailyReportSaysWhichUnitLeftASitesDataIncomplete(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	err := f.store.PutSites(ctx, []store.Site{{ID: "estate", Name: "幸福小区", Facility: "community"},
+		{ID: "mart", Name: "华联超市", Facility: "supermarket"}, {ID: "clinic", Name: "社区诊所", Facility: "clinic"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	evening := time.Date(2022, 4, 1, 20, 0, 0, 0, cst)
+	status := func(site, unit string, state wire.UnitState, at time.Time, backlog int, oldest *time.Time) {
+		t.Helper()
+		if err := f.store.PutStatus(ctx, wire.Status{Schema: wire.SchemaVersion, Site: site, Unit: unit,
+			State: state, Backlog: backlog, OldestUnacked: oldest}, at); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// The estate: gate-1 screened and is online; gate-2 is online but sent
+	// nothing all day (a dead scanner); gate-3 went offline at 21:30.
+	f.put(t, entry("estate", "gate-1", 1, evening))
+	if _, err := f.store.PutEntries(ctx, []wire.Entry{entry("estate", "gate-3", 1, evening)}, evening); err != nil {
+		t.Fatal(err) // received live, before gate-3 went offline
+	}
+	status("estate", "gate-1", wire.Online, now, 0, nil)
+	status("estate", "gate-2", wire.Online, now, 0, nil)
+	status("estate", "gate-3", wire.Online, evening.Add(90*time.Minute), 0, nil)
+	status("estate", "gate-3", wire.Offline, evening.Add(91*time.Minute), 0, nil) // its last will
+	// The mart: its door holds 12 entries from 22:00 not yet delivered.
+	backlogSince := evening.Add(2 * time.Hour)
+	f.put(t, entry("mart", "door-1", 1, evening))
+	status("mart", "door-1", wire.Online, now, 12, &backlogSince)
+	// The clinic: online, screened, nothing abnormal.
+	f.put(t, entry("clinic", "desk-1", 1, evening))
+	status("clinic", "desk-1", wire.Online, now, 0, nil)
+
+	var rep report.Report
+	if code := f.get(t, "/api/v1/reports/daily?date=2022-04-02", &rep); code != 200 {
+		t.Fatalf("report: %d", code)
+	}
+	got := map[string]report.Row{}
+	for _, r := range rep.Sites {
+		got[r.Site] = r
+	}
+	if e := got["estate"]; e.ZeroReport || e.Incomplete != "gate-2 本时段无数据；gate-3 离线（最后在线 04-01 21:31）" {
+		t.Errorf("estate: zero %v, incomplete %q", e.ZeroReport, e.Incomplete)
+	}
+	if m := got["mart"]; m.ZeroReport || m.Incomplete != "door-1 有 12 条记录待上传（最早 04-01 22:00）" {
+		t.Errorf("mart: zero %v, incomplete %q", m.ZeroReport, m.Incomplete)
+	}
+	if c := got["clinic"]; !c.ZeroReport || c.Incomplete != "" {
+		t.Errorf("clinic, complete and quiet: %+v", c)
+	}
+	if rep.Total.IncompleteSites != 2 || rep.Total.ZeroReport || rep.Provisional || !rep.MadeAt.Equal(now) {
+		t.Errorf("total %+v, provisional %v, made %v", rep.Total, rep.Provisional, rep.MadeAt)
+	}
 }

@@ -11,8 +11,9 @@ import (
 // GBK and every name turns to mojibake.
 const bom = "\uFEFF"
 
-// WriteCSV writes r as CSV: a UTF-8 BOM, the header, one row per site and
-// the total row, in Chinese or, when lang is "en", English. Names are
+// WriteCSV writes r as CSV: a UTF-8 BOM, the title line with the period
+// (as the XLSX's first row has it, marked when provisional), the header,
+// one row per site and the total row, in Chinese or, when lang is "en", English. Names are
 // quoted as RFC 4180 needs, so commas, quotes and line breaks stay inside
 // their cell, and a name that a spreadsheet would run as a formula is
 // defused (see formulaSafe).
@@ -24,7 +25,8 @@ func WriteCSV(w io.Writer, r Report, lang string) error {
 	cw := csv.NewWriter(w)
 	cw.UseCRLF = true // what Excel on Windows writes and expects
 	record := make([]string, columns)
-	_ = cw.Write(l.header[:]) // errors stick in cw; cw.Error reports them
+	_ = cw.Write([]string{l.titleOf(r)}) // errors stick in cw; cw.Error reports them
+	_ = cw.Write(l.header[:])
 	for _, row := range r.Sites {
 		_ = cw.Write(csvRecord(record, l.cells(row, false)))
 	}

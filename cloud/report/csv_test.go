@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
 	"unicode/utf8"
 )
@@ -53,8 +54,8 @@ func writeCSVFile(t *testing.T, r Report, lang string) []byte {
 	return b
 }
 
-// parseCSV checks the BOM and parses the rest; every record must have the
-// same number of fields as the header (csv.Reader's default).
+// parseCSV checks the BOM and the title line, and parses the rest: the
+// header and the rows, every one with a field per column.
 func parseCSV(t testing.TB, b []byte) [][]string {
 	t.Helper()
 	if !bytes.HasPrefix(b, []byte(bom)) {
@@ -63,11 +64,21 @@ func parseCSV(t testing.TB, b []byte) [][]string {
 	if !utf8.Valid(b) {
 		t.Fatal("CSV is not valid UTF-8")
 	}
-	records, err := csv.NewReader(bytes.NewReader(b[len(bom):])).ReadAll()
+	cr := csv.NewReader(bytes.NewReader(b[len(bom):]))
+	cr.FieldsPerRecord = -1
+	records, err := cr.ReadAll()
 	if err != nil {
 		t.Fatalf("CSV does not parse: %v\n%s", err, b)
 	}
-	return records
+	if len(records) < 2 || len(records[0]) != 1 || !strings.Contains(records[0][0], "日报") && !strings.Contains(records[0][0], "Daily report") {
+		t.Fatalf("CSV's first line %q, want the title with the period", records[:min(len(records), 1)])
+	}
+	for _, rec := range records[1:] {
+		if len(rec) != columns {
+			t.Fatalf("a record of %d fields, want %d: %q", len(rec), columns, rec)
+		}
+	}
+	return records[1:]
 }
 
 func TestWriteCSVRoundTripsHostileNames(t *testing.T) {
@@ -126,19 +137,21 @@ func TestWriteCSVExactBytes(t *testing.T) {
 			"fever": 1, "visitor": 6, "override": 3, "duty:gate-disinfection": 2, "duty_missed:gate-disinfection": 1,
 			"duty:lift-buttons": 1, "duty_missed:lift-buttons": 1}, DeviceFaults: 1, AlertsOpen: 1,
 			DutyNames: map[string]string{"gate-disinfection": "大门消毒"}, NotClosedOut: []string{"301234 张*"}},
-		{Site: "west-village", Name: "西村, 南口", Facility: "village"},
+		{Site: "west-village", Name: "西村, 南口", Facility: "village", Gaps: []string{"south-gate 离线（最后在线 11-23 09:30）"}},
 	})
 	tests := []struct{ lang, want string }{
 		{"zh", "\uFEFF" +
+			"日报 2026-11-22 16:00 — 2026-11-23 16:00\r\n" +
 			"站点,名称,场所类型,通行总数,进,出,拒绝,复测,发热,访客登记,人工放行,设备故障,未处理告警,零报告,值守日志 完成/应完成,未完成值守,未销号访客,未销号访客名单\r\n" +
 			"sunshine-garden,阳光花园,小区,120,70,45,2,4,1,6,3,1,1,否,3/5,lift-buttons、大门消毒,1,301234 张*\r\n" +
-			"west-village,\"西村, 南口\",村卡口,0,0,0,0,0,0,0,0,0,0,是,,,0,\r\n" +
-			"合计,,,120,70,45,2,4,1,6,3,1,1,否,3/5,,1,\r\n"},
+			"west-village,\"西村, 南口\",村卡口,0,0,0,0,0,0,0,0,0,0,数据不完整：south-gate 离线（最后在线 11-23 09:30）,,,0,\r\n" +
+			"合计,,,120,70,45,2,4,1,6,3,1,1,数据不完整：1 个站点,3/5,,1,\r\n"},
 		{"en", "\uFEFF" +
+			"Daily report 2026-11-22 16:00 — 2026-11-23 16:00\r\n" +
 			"Site,Name,Facility,Total,In,Out,Denied,Re-check,Fever,Visitors,Overrides,Device faults,Open alerts,Zero report,Duties done/due,Duties missed,Visitors not closed out,Not closed out: code and name\r\n" +
 			"sunshine-garden,阳光花园,community,120,70,45,2,4,1,6,3,1,1,no,3/5,lift-buttons、大门消毒,1,301234 张*\r\n" +
-			"west-village,\"西村, 南口\",village,0,0,0,0,0,0,0,0,0,0,yes,,,0,\r\n" +
-			"Total,,,120,70,45,2,4,1,6,3,1,1,no,3/5,,1,\r\n"},
+			"west-village,\"西村, 南口\",village,0,0,0,0,0,0,0,0,0,0,data incomplete: south-gate 离线（最后在线 11-23 09:30）,,,0,\r\n" +
+			"Total,,,120,70,45,2,4,1,6,3,1,1,data incomplete: 1 sites,3/5,,1,\r\n"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.lang, func(t *testing.T) {

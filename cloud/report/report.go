@@ -3,6 +3,7 @@ package report
 import (
 	"slices"
 	"strings"
+	"time"
 )
 
 // Rollup metric names the report reads (the rollup metric names
@@ -49,6 +50,12 @@ type SiteInput struct {
 	// exit having closed their visit (及时销号): each "code name" with the
 	// name masked, as the hand-over lists them.
 	NotClosedOut []string
+	// Gaps say why the site's figures may be missing entries: a unit that
+	// sent nothing in the period, one offline since before the cut, one
+	// still holding a backlog from before it (each a phrase in Chinese,
+	// naming the unit). A site with gaps files no zero report: a dead gate
+	// must not report "nothing abnormal".
+	Gaps []string
 }
 
 // Row is one line of the report: a site, or the total.
@@ -72,8 +79,15 @@ type Row struct {
 	NotClosedOut      int    `json:"not_closed_out"`
 	NotClosedOutNames string `json:"not_closed_out_names,omitempty"`
 	// ZeroReport is true when nothing abnormal happened in the period: no
-	// fever, no denial, no alert of any kind, no device fault (零报告).
+	// fever, no denial, no alert of any kind, no device fault (零报告),
+	// and the site's data is complete.
 	ZeroReport bool `json:"zero_report"`
+	// Incomplete says why the site's data may be incomplete (数据不完整),
+	// the site's Gaps joined with "；"; empty when it is complete.
+	Incomplete string `json:"incomplete,omitempty"`
+	// IncompleteSites is, on the total row, how many sites' data may be
+	// incomplete.
+	IncompleteSites int `json:"incomplete_sites,omitempty"`
 	// The duty log (值守日志, duties.go): turns done and due, and the
 	// duties missed by name, 大门消毒×2、电梯按键消毒 (a string keeps a Row
 	// comparable); the total row has the counts only.
@@ -88,6 +102,15 @@ type Report struct {
 	Period
 	Sites []Row `json:"sites"`
 	Total Row   `json:"total"`
+	// MadeAt is when the report was built; Provisional is set when that
+	// was before the period's cut, so its figures will still grow.
+	MadeAt      time.Time `json:"made_at"`
+	Provisional bool      `json:"provisional"`
+}
+
+// Stamp records that r was made at now, and whether it is provisional.
+func (r *Report) Stamp(now time.Time) {
+	r.MadeAt, r.Provisional = now, now.Before(r.Until)
 }
 
 // Build makes the report for p from each site's inputs. Every site given
@@ -109,9 +132,15 @@ func Build(p Period, sites []SiteInput) Report {
 	slices.SortFunc(rows, func(a, b Row) int { return strings.Compare(a.Site, b.Site) })
 
 	total := Row{Site: TotalSite, Name: TotalName, ZeroReport: true}
+	incomplete := 0
 	for _, r := range rows {
 		total.add(r)
+		if r.Incomplete != "" {
+			incomplete++
+		}
 	}
+	total.Incomplete = "" // the sites' rows say why; the total says how many
+	total.IncompleteSites = incomplete
 	return Report{Period: p, Sites: rows, Total: total}
 }
 
@@ -137,7 +166,8 @@ func rowOf(s SiteInput) Row {
 		NotClosedOut:      len(s.NotClosedOut),
 		NotClosedOutNames: strings.Join(s.NotClosedOut, "、"),
 	}
-	r.ZeroReport = r.Fever == 0 && r.Denied == 0 && r.DeviceFaults == 0 && !anyAlert(c)
+	r.Incomplete = strings.Join(s.Gaps, "；")
+	r.ZeroReport = r.Fever == 0 && r.Denied == 0 && r.DeviceFaults == 0 && !anyAlert(c) && r.Incomplete == ""
 	duties(&r, s)
 	return r
 }
@@ -184,6 +214,7 @@ func (r *Row) add(o Row) {
 	r.AlertsOpen += o.AlertsOpen
 	r.NotClosedOut += o.NotClosedOut
 	r.ZeroReport = r.ZeroReport && o.ZeroReport
+	r.Incomplete = strings.Trim(r.Incomplete+"；"+o.Incomplete, "；")
 	r.DutiesDone += o.DutiesDone
 	r.DutiesDue += o.DutiesDue
 }

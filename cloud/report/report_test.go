@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strings"
 	"testing"
+	"time"
 )
 
 // testPeriod is the period the report tests use: the 日报 due at 16:00 on
@@ -148,7 +150,7 @@ func TestReportJSONMatchesTheContract(t *testing.T) {
 	if err := json.Unmarshal(b, &doc); err != nil {
 		t.Fatal(err)
 	}
-	if got := slices.Sorted(maps.Keys(doc)); !slices.Equal(got, []string{"cut", "date", "since", "sites", "total", "until"}) {
+	if got := slices.Sorted(maps.Keys(doc)); !slices.Equal(got, []string{"cut", "date", "made_at", "provisional", "since", "sites", "total", "until"}) {
 		t.Errorf("top-level keys %v", got)
 	}
 	var times struct{ Date, Cut, Since, Until string }
@@ -237,5 +239,45 @@ func TestVisitorsNotClosedOutAreCountedAndNamedPerSiteAndTotalled(t *testing.T) 
 	}
 	if r.Sites[1].NotClosedOut != 0 || r.Total.NotClosedOut != 2 {
 		t.Errorf("site b %d, total %d; want 0 and 2", r.Sites[1].NotClosedOut, r.Total.NotClosedOut)
+	}
+}
+
+// A dead gate must not file "nothing abnormal": a site with a gap in its
+// data (a unit that sent nothing, one offline, a backlog waiting) files no
+// zero report, says why, and the total counts such sites.
+func TestASiteWithGapsInItsDataFilesNoZeroReport(t *testing.T) {
+	r := Build(testPeriod(t), []SiteInput{
+		{Site: "a", Counts: map[string]int{"total": 10, "in": 10}},
+		{Site: "b", Counts: map[string]int{"total": 10, "in": 10}, Gaps: []string{"gate-2 本时段无数据", "gate-3 离线（最后在线 11-23 09:30）"}},
+		{Site: "c", Gaps: []string{"gate-1 有 12 条记录待上传（最早 11-23 10:00）"}},
+	})
+	a, b, c := r.Sites[0], r.Sites[1], r.Sites[2]
+	if !a.ZeroReport || a.Incomplete != "" {
+		t.Errorf("complete quiet site a: %+v", a)
+	}
+	if b.ZeroReport || b.Incomplete != "gate-2 本时段无数据；gate-3 离线（最后在线 11-23 09:30）" {
+		t.Errorf("site b with a silent and an offline unit: zero %v, incomplete %q", b.ZeroReport, b.Incomplete)
+	}
+	if c.ZeroReport || !strings.Contains(c.Incomplete, "待上传") {
+		t.Errorf("site c with a backlog: %+v", c)
+	}
+	if r.Total.ZeroReport || r.Total.IncompleteSites != 2 || zh.cells(r.Total, true)[13] != "数据不完整：2 个站点" {
+		t.Errorf("total: zero %v, incomplete sites %d, cell %q", r.Total.ZeroReport, r.Total.IncompleteSites, zh.cells(r.Total, true)[13])
+	}
+	if cells := zh.cells(b, false); cells[13] != "数据不完整：gate-2 本时段无数据；gate-3 离线（最后在线 11-23 09:30）" {
+		t.Errorf("site b's zero-report cell %q", cells[13])
+	}
+}
+
+func TestAReportMadeBeforeItsCutIsProvisional(t *testing.T) {
+	p := testPeriod(t)
+	r := Build(p, nil)
+	r.Stamp(p.Until.Add(-time.Hour))
+	if !r.Provisional || !strings.Contains(zh.titleOf(r), "临时") || !strings.Contains(en.titleOf(r), "provisional") {
+		t.Errorf("made an hour before the cut: provisional %v, titles %q / %q", r.Provisional, zh.titleOf(r), en.titleOf(r))
+	}
+	r.Stamp(p.Until)
+	if r.Provisional || strings.Contains(zh.titleOf(r), "临时") {
+		t.Errorf("made at the cut: provisional %v, title %q", r.Provisional, zh.titleOf(r))
 	}
 }

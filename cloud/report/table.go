@@ -1,6 +1,7 @@
 package report
 
 import (
+	"fmt"
 	"strings"
 )
 
@@ -14,6 +15,10 @@ type labels struct {
 	header       [columns]string
 	total        string
 	yes, no      string
+	incomplete   string            // the zero-report cell of a site whose data may be missing
+	sep          string            // between that word and why
+	sites        string            // "%d sites": the total's count of incomplete sites
+	provisional  string            // after the title of a report made before its cut
 	facility     map[string]string // facility type code -> word
 }
 
@@ -24,9 +29,13 @@ var zh = labels{
 	header: [columns]string{"站点", "名称", "场所类型", "通行总数", "进", "出", "拒绝", "复测",
 		"发热", "访客登记", "人工放行", "设备故障", "未处理告警", "零报告", "值守日志 完成/应完成", "未完成值守",
 		"未销号访客", "未销号访客名单"},
-	total: "合计",
-	yes:   "是",
-	no:    "否",
+	total:       "合计",
+	yes:         "是",
+	no:          "否",
+	incomplete:  "数据不完整",
+	sep:         "：",
+	sites:       "%d 个站点",
+	provisional: "（临时：统计未截止）",
 	// The facility types of firmware/policy (docs/product.md
 	// "Facility types"), in the words the work plans use.
 	facility: map[string]string{
@@ -47,9 +56,13 @@ var en = labels{
 	header: [columns]string{"Site", "Name", "Facility", "Total", "In", "Out", "Denied", "Re-check",
 		"Fever", "Visitors", "Overrides", "Device faults", "Open alerts", "Zero report", "Duties done/due", "Duties missed",
 		"Visitors not closed out", "Not closed out: code and name"},
-	total: "Total",
-	yes:   "yes",
-	no:    "no",
+	total:       "Total",
+	yes:         "yes",
+	no:          "no",
+	incomplete:  "data incomplete",
+	sep:         ": ",
+	sites:       "%d sites",
+	provisional: "(provisional: the period has not ended)",
 	facility: map[string]string{
 		"nursing_home": "nursing home",
 	},
@@ -72,7 +85,13 @@ func (l *labels) cells(r Row, total bool) [columns]any {
 		site, name, facility = l.total, "", ""
 	}
 	zero := l.no
-	if r.ZeroReport {
+	switch {
+	case r.Incomplete != "":
+		// 数据不完整, and why: which unit, offline since when, what waits.
+		zero = l.incomplete + l.sep + cleanText(r.Incomplete)
+	case r.IncompleteSites > 0:
+		zero = l.incomplete + l.sep + fmt.Sprintf(l.sites, r.IncompleteSites)
+	case r.ZeroReport:
 		zero = l.yes
 	}
 	ratio, missed := dutyCells(r, total)
@@ -122,4 +141,17 @@ func width(s string) int {
 		widest = max(widest, line)
 	}
 	return widest
+}
+
+// Product names what made the report, in the XLSX's document properties.
+const Product = "Kakou 卡口"
+
+// titleOf is the report's title line: the title and the period, marked
+// when the period had not ended when the report was made.
+func (l *labels) titleOf(r Report) string {
+	t := l.title + " " + r.Period.String()
+	if r.Provisional {
+		t += " " + l.provisional
+	}
+	return t
 }

@@ -3,6 +3,7 @@ package report
 import (
 	"fmt"
 	"io"
+	"time"
 
 	"github.com/xuri/excelize/v2"
 )
@@ -37,6 +38,11 @@ func WriteXLSX(w io.Writer, r Report, lang string) error {
 	f := excelize.NewFile()
 	defer f.Close() // removes the stream writer's temporary file, if any
 	if err := writeSheet(f, r, l); err != nil {
+		return fmt.Errorf("report: write XLSX: %w", err)
+	}
+	// The file names what made it and when, for the offices that file it.
+	if err := f.SetDocProps(&excelize.DocProperties{Creator: Product, Title: l.titleOf(r),
+		Created: r.MadeAt.UTC().Format(time.RFC3339), Modified: r.MadeAt.UTC().Format(time.RFC3339)}); err != nil {
 		return fmt.Errorf("report: write XLSX: %w", err)
 	}
 	if err := f.Write(w); err != nil {
@@ -83,7 +89,7 @@ func writeSheet(f *excelize.File, r Report, l *labels) error {
 
 // writeRows writes the title, the header, the site rows and the total.
 func writeRows(sw *excelize.StreamWriter, r Report, l *labels, st xlsxStyles, rows [][columns]any) error {
-	title := []any{excelize.Cell{StyleID: st.title, Value: l.title + " " + r.Period.String()}}
+	title := []any{excelize.Cell{StyleID: st.title, Value: l.titleOf(r)}}
 	if err := sw.SetRow(cellName(1, titleRow), title, excelize.RowOpts{Height: 24}); err != nil {
 		return err
 	}

@@ -6,7 +6,9 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/xuri/excelize/v2"
 )
@@ -186,5 +188,32 @@ func TestWriteXLSXReportsAWriteError(t *testing.T) {
 	var buf bytes.Buffer
 	if err := WriteXLSX(&buf, Build(testPeriod(t), manySites(3)), "zh"); err != nil || buf.Len() == 0 {
 		t.Fatalf("err %v, %d bytes", err, buf.Len())
+	}
+}
+
+// The file says what made it and when, and a provisional report says so
+// in its title.
+func TestWriteXLSXNamesTheProductAndWhenItWasMade(t *testing.T) {
+	p := testPeriod(t)
+	r := Build(p, manySites(2))
+	r.Stamp(p.Until.Add(-2 * time.Hour))
+	var buf bytes.Buffer
+	if err := WriteXLSX(&buf, r, "zh"); err != nil {
+		t.Fatal(err)
+	}
+	f, err := excelize.OpenReader(&buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	props, err := f.GetDocProps()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if props.Creator != Product || props.Created != r.MadeAt.UTC().Format(time.RFC3339) {
+		t.Errorf("document properties %+v, want creator %q created %s", props, Product, r.MadeAt.UTC().Format(time.RFC3339))
+	}
+	if title, _ := f.GetCellValue("日报", "A1"); !strings.Contains(title, "临时") {
+		t.Errorf("provisional report's title %q", title)
 	}
 }
