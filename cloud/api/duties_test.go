@@ -10,8 +10,8 @@ import (
 	"github.com/kakou/kakou/firmware/wire"
 )
 
-// dutyRecord is a guard's log of duty id's turn slot on 2022-04-01 at
-// unit, made at the given time; missed: the unit found it missed.
+// dutyRecord is a guard's log of duty id's turn slot on the fixture's day
+// at unit, made at the given time; missed: the unit found it missed.
 func dutyRecord(site, unit string, seq uint64, at time.Time, id, slot string, missed bool) wire.Entry {
 	e := entry(site, unit, seq, at)
 	e.Decision, e.Reasons, e.Temperature = "", nil, nil

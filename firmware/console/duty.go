@@ -41,21 +41,13 @@ func (c *Console) acting(r *http.Request) *Guard { return c.signedIn(r) }
 // its screens (the kiosk and the guards' phones).
 func (c *Console) guardsOnDuty(*http.Request) int { return len(c.guardsSignedIn()) }
 
-// denial is an answer of no, in both of the console's languages, in the
-// shape every refusal of the console has (errors.go).
-type denial struct {
-	code   int
-	zh, en string
+func refuseNoLogbook(w http.ResponseWriter) {
+	refuse(w, http.StatusServiceUnavailable, "本机未启用值守日志", "this unit keeps no duty log")
 }
 
-func (p denial) write(w http.ResponseWriter) {
-	refuse(w, p.code, p.zh, p.en)
+func refuseNoGuard(w http.ResponseWriter) {
+	refuse(w, http.StatusUnauthorized, "请先签到：值守记录须写明值守人员", "sign in first: every duty record names its guard")
 }
-
-var (
-	noLogbook = denial{http.StatusServiceUnavailable, "本机未启用值守日志", "this unit keeps no duty log"}
-	noGuard   = denial{http.StatusUnauthorized, "请先签到：值守记录须写明值守人员", "sign in first: every duty record names its guard"}
-)
 
 // guarded runs h for a signed-in guard on a page of the console's own
 // origin, with a body of at most 4 KiB; the refusals are 403, 401 and 413.
@@ -65,17 +57,17 @@ func (c *Console) guarded(h func(w http.ResponseWriter, r *http.Request, g *Guar
 			return
 		}
 		if c.opts.Logbook == nil {
-			noLogbook.write(w)
+			refuseNoLogbook(w)
 			return
 		}
 		g := c.acting(r)
 		if g == nil {
-			noGuard.write(w)
+			refuseNoGuard(w)
 			return
 		}
 		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, 4096))
 		if err != nil {
-			denial{http.StatusRequestEntityTooLarge, "请求超过 4 KiB", "request over 4 KiB"}.write(w)
+			refuse(w, http.StatusRequestEntityTooLarge, "请求超过 4 KiB", "request over 4 KiB")
 			return
 		}
 		h(w, r, g, body)
@@ -108,14 +100,14 @@ type dutiesJSON struct {
 // when, missed), the reminders and the staffing rule.
 func (c *Console) duties(w http.ResponseWriter, r *http.Request) {
 	if c.opts.Logbook == nil {
-		noLogbook.write(w)
+		refuseNoLogbook(w)
 		return
 	}
 	now := c.localNow()
 	records, err := c.notable(r.Context(), now)
 	if err != nil {
 		c.opts.Logger.Warn("console: duty log", "err", err)
-		denial{http.StatusInternalServerError, "读取值守日志失败", "could not read the duty log"}.write(w)
+		refuse(w, http.StatusInternalServerError, "读取值守日志失败", "could not read the duty log")
 		return
 	}
 	list, need := c.opts.Logbook.Duties()
@@ -138,11 +130,11 @@ func (c *Console) logDuty(w http.ResponseWriter, r *http.Request, g *Guard, body
 		Note string `json:"note"`
 	}
 	if err := decode(body, &req, `{"duty": "gate-disinfection", "note": "…"}`); err != nil || req.Duty == "" {
-		denial{http.StatusBadRequest, `请发送 {"duty": "gate-disinfection", "note": "…"}`, `send {"duty": "gate-disinfection", "note": "…"}`}.write(w)
+		refuse(w, http.StatusBadRequest, `请发送 {"duty": "gate-disinfection", "note": "…"}`, `send {"duty": "gate-disinfection", "note": "…"}`)
 		return
 	}
 	if err := text("note", req.Note, 0, 80); err != nil {
-		denial{http.StatusBadRequest, "备注：最多 80 个字，纯文本", err.Error()}.write(w)
+		refuse(w, http.StatusBadRequest, "备注：最多 80 个字，纯文本", err.Error())
 		return
 	}
 	// dutyMu makes choosing the turn and logging it one step, so two
@@ -153,22 +145,22 @@ func (c *Console) logDuty(w http.ResponseWriter, r *http.Request, g *Guard, body
 	now := c.localNow()
 	records, err := c.notable(r.Context(), now)
 	if err != nil {
-		denial{http.StatusInternalServerError, "读取值守日志失败", "could not read the duty log: " + err.Error()}.write(w)
+		refuse(w, http.StatusInternalServerError, "读取值守日志失败", "could not read the duty log: "+err.Error())
 		return
 	}
 	list, _ := c.opts.Logbook.Duties()
 	turn, err := duty.Pick(list, req.Duty, now, records)
 	switch {
 	case errors.Is(err, duty.ErrUnknown):
-		denial{http.StatusNotFound, "当前防控方案没有这项值守任务", err.Error()}.write(w)
+		refuse(w, http.StatusNotFound, "当前防控方案没有这项值守任务", err.Error())
 		return
 	case errors.Is(err, duty.ErrNotDue):
-		denial{http.StatusConflict, "这项任务今天已全部完成", "every turn of this duty is done today"}.write(w)
+		refuse(w, http.StatusConflict, "这项任务今天已全部完成", "every turn of this duty is done today")
 		return
 	}
 	e, err := c.opts.Logbook.Log(r.Context(), turn.Record(g.Name, req.Note, false), g.ID)
 	if err != nil {
-		denial{http.StatusInternalServerError, "记录未保存，请重试", "not logged, try again: " + err.Error()}.write(w)
+		refuse(w, http.StatusInternalServerError, "记录未保存，请重试", "not logged, try again: "+err.Error())
 		return
 	}
 	c.opts.Logger.Info("duty logged", "duty", turn.Duty, "slot", turn.Slot, "guard", g.ID, "seq", e.Seq)

@@ -47,13 +47,13 @@ type handoverJSON struct {
 // previewHandover answers GET /api/handover: the sheet as it stands.
 func (c *Console) previewHandover(w http.ResponseWriter, r *http.Request) {
 	if c.opts.Logbook == nil {
-		noLogbook.write(w)
+		refuseNoLogbook(w)
 		return
 	}
 	s, err := c.sheet(r.Context(), c.actor(r))
 	if err != nil {
 		c.opts.Logger.Warn("console: hand-over sheet", "err", err)
-		denial{http.StatusInternalServerError, "交接单生成失败", "could not build the hand-over sheet"}.write(w)
+		refuse(w, http.StatusInternalServerError, "交接单生成失败", "could not build the hand-over sheet")
 		return
 	}
 	writeJSON(w, http.StatusOK, handoverJSON{Sheet: s, Outgoing: c.acting(r)})
@@ -69,30 +69,30 @@ func (c *Console) handOver(w http.ResponseWriter, r *http.Request, g *Guard, bod
 		Note         string `json:"note"`
 	}
 	if err := decode(body, &req, `{"incoming": "g-08", "incoming_name": "李师傅", "note": "…"}`); err != nil {
-		denial{http.StatusBadRequest, `请发送 {"incoming": "接班人员编号", "note": "…"}`, err.Error()}.write(w)
+		refuse(w, http.StatusBadRequest, `请发送 {"incoming": "接班人员编号", "note": "…"}`, err.Error())
 		return
 	}
 	switch {
 	case text("incoming", req.Incoming, 1, 32) != nil:
-		denial{http.StatusBadRequest, "请填写接班人员（1-32 个字）", "incoming: name the guard taking over (1-32 characters)"}.write(w)
+		refuse(w, http.StatusBadRequest, "请填写接班人员（1-32 个字）", "incoming: name the guard taking over (1-32 characters)")
 		return
 	case req.Incoming == g.ID:
-		denial{http.StatusBadRequest, "接班人员不能是交班人员本人", "incoming: a guard cannot hand over to themselves"}.write(w)
+		refuse(w, http.StatusBadRequest, "接班人员不能是交班人员本人", "incoming: a guard cannot hand over to themselves")
 		return
 	case text("incoming_name", req.IncomingName, 0, 32) != nil || text("note", req.Note, 0, 120) != nil:
-		denial{http.StatusBadRequest, "姓名最多 32 个字，备注最多 120 个字，纯文本", "incoming_name: up to 32, note: up to 120 characters of plain text"}.write(w)
+		refuse(w, http.StatusBadRequest, "姓名最多 32 个字，备注最多 120 个字，纯文本", "incoming_name: up to 32, note: up to 120 characters of plain text")
 		return
 	}
 	c.dutyMu.Lock() // the sheet's start is the last hand-over: one at a time
 	defer c.dutyMu.Unlock()
 	s, err := c.sheet(r.Context(), g.ID)
 	if err != nil {
-		denial{http.StatusInternalServerError, "交接单生成失败，请重试", "could not build the sheet: " + err.Error()}.write(w)
+		refuse(w, http.StatusInternalServerError, "交接单生成失败，请重试", "could not build the sheet: "+err.Error())
 		return
 	}
 	e, err := c.opts.Logbook.Log(r.Context(), s.Record(g.Name, req.Incoming, req.IncomingName, req.Note), g.ID)
 	if err != nil {
-		denial{http.StatusInternalServerError, "交接记录未保存，请重试", "not recorded, try again: " + err.Error()}.write(w)
+		refuse(w, http.StatusInternalServerError, "交接记录未保存，请重试", "not recorded, try again: "+err.Error())
 		return
 	}
 	c.opts.Logger.Info("shift handed over", "outgoing", g.ID, "incoming", req.Incoming, "seq", e.Seq,
