@@ -16,6 +16,7 @@ import (
 	json "github.com/go-json-experiment/json"
 	jsonv1 "github.com/go-json-experiment/json/v1"
 
+	"github.com/kakou/kakou/cloud/region"
 	"github.com/kakou/kakou/cloud/store"
 	"github.com/kakou/kakou/firmware/wire"
 )
@@ -63,6 +64,10 @@ type Options struct {
 	// Privacy holds the keys to find and export one person by number
 	// (people.go); without them those endpoints say what to configure.
 	Privacy Privacy
+	// Regions is the tree the sites lie in (cloud/region): a caller
+	// limited to a region sees its sites only, and rollups, alerts and
+	// reports filter by ?region=. Nil: no regions.
+	Regions *region.Tree
 	// QueryTimeout bounds each request's time in the store
 	// (DefaultQueryTimeout unless set): both drivers stop a statement
 	// when its context ends, so no query string can hold a connection

@@ -193,12 +193,12 @@ func (c *Collector) startHTTP(context.Context) error {
 	}
 	tokens := map[string]api.Caller{}
 	for _, t := range c.cfg.Tokens {
-		tokens[t.Token] = api.Caller{User: t.User, Role: t.Role}
+		tokens[t.Token] = api.Caller{User: t.User, Role: t.Role, Region: t.Region}
 	}
 	hour, minute, _ := c.cfg.Report.CutAt() // checked by Validate
 	c.watchGauges()
 	opts := api.Options{Location: loc, Logger: c.log, Tokens: tokens, ReportCut: [2]int{hour, minute},
-		Metrics: c.metrics.Handler(), Auth: c.cfg.AuthOptions(c.store)}
+		Metrics: c.metrics.Handler(), Auth: c.cfg.AuthOptions(c.store), Regions: c.cfg.Regions()}
 	if opts.Privacy, err = c.apiPrivacy(); err != nil {
 		return fmt.Errorf("collector: %w", err)
 	}
