@@ -42,7 +42,7 @@ func (s *server) alerts(w http.ResponseWriter, r *http.Request) {
 	err := readParams(r.URL.Query(), map[string]func(string) error{
 		"site":   func(v string) error { return idParam(&q.Site, v) },
 		"region": func(v string) error { return idParam(&asked, v) },
-		"open": func(v string) error { b, err := strconv.ParseBool(v); q.Open = b; return err },
+		"open":   func(v string) error { b, err := strconv.ParseBool(v); q.Open = b; return err },
 		"limit": func(v string) error {
 			var sq store.Query
 			err := limitParam(&sq, v)
