@@ -173,10 +173,17 @@ func (c *Collector) startFleet(context.Context) error {
 		return nil
 	}
 	profiles, err := fleet.LoadProfiles(c.cfg.PoliciesDir)
-	if err != nil {
+	if len(profiles) == 0 {
 		return fmt.Errorf("collector: policies_dir: %w", err)
 	}
+	if err != nil { // the good ones serve; GET /api/v1/policies lists the rest
+		c.log.Warn("policies_dir: some profiles did not load", "err", err)
+	}
 	c.fleet = fleet.New(c.store, c.ingest, profiles, c.log)
+	c.fleet.WatchDir(c.cfg.PoliciesDir)
+	if t := c.cfg.Regions(); t != nil {
+		c.fleet.PlaceIn(t)
+	}
 	if err := c.signPushes(); err != nil {
 		return err
 	}
