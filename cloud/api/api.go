@@ -129,6 +129,7 @@ func New(st Store, opts Options) (http.Handler, error) {
 	mux.HandleFunc("GET /api/v1/duties", s.duties)
 	mux.HandleFunc("GET /api/v1/policies", s.policies)
 	mux.HandleFunc("POST /api/v1/policies/assign", s.assign)
+	mux.HandleFunc("GET /api/v1/regions", s.regionList) // auth_region.go
 	mux.HandleFunc("GET /api/v1/sites/{site}/guards", s.listGuards)
 	mux.HandleFunc("POST /api/v1/sites/{site}/guards", s.putGuard)
 	mux.HandleFunc("POST /api/v1/sites/{site}/guards/{id}/disable", s.setDisabled(true))
@@ -197,7 +198,15 @@ type device struct {
 }
 
 func (s *server) units(w http.ResponseWriter, r *http.Request) {
-	if err := readParams(r.URL.Query(), nil); err != nil {
+	var asked string
+	err := readParams(r.URL.Query(), map[string]func(string) error{
+		"region": func(v string) error { return idParam(&asked, v) }, // the fleet view's filter
+	})
+	within := ""
+	if err == nil && asked != "" {
+		within, err = s.regionFilter(s.caller(r), asked)
+	}
+	if err != nil {
 		refuse(w, err)
 		return
 	}
@@ -211,7 +220,7 @@ func (s *server) units(w http.ResponseWriter, r *http.Request) {
 	out := make([]unitJSON, 0, len(units))
 	conv := unitConverter{devices: map[*wire.Device][]device{}, times: make([]time.Time, 0, 2*len(units))}
 	for _, u := range units {
-		if c.sees(u.Site, u.ID) { // role scoping (auth_scope.go)
+		if c.sees(u.Site, u.ID) && (within == "" || s.opts.Regions.Within(within, u.Site)) { // role scoping (auth_scope.go)
 			out = append(out, conv.toJSON(u))
 		}
 	}

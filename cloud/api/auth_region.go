@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"errors"
+	"net/http"
 	"slices"
 	"strconv"
 
@@ -121,3 +122,13 @@ func newestEntryFirst(a, b store.Record) int {
 
 // newestAlertFirst is the store's order of alerts.
 func newestAlertFirst(a, b store.Alert) int { return b.RaisedAt.Compare(a.RaisedAt) }
+
+// regionList answers GET /api/v1/regions: the regions the caller may ask
+// for (policies.go's policyRegions), for the fleet view's filter.
+func (s *server) regionList(w http.ResponseWriter, r *http.Request) {
+	if err := readParams(r.URL.Query(), nil); err != nil {
+		refuse(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"regions": s.policyRegions(s.caller(r))})
+}

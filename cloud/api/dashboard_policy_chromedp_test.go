@@ -85,3 +85,21 @@ func TestDashboardIntegrationPolicyScreenChoosesShowsChangesAndConfirms(t *testi
 		t.Errorf("the English note says %q", look)
 	}
 }
+
+// TestDashboardIntegrationFleetViewFiltersByRegion: central monitoring
+// picks Liyang and the fleet shows its supermarket's door alone; picking
+// all brings Hutang's gates back.
+func TestDashboardIntegrationFleetViewFiltersByRegion(t *testing.T) {
+	ctx := browser(t, 1920, 1080)
+	f := newRegionFixture(t)
+	logIn(t, ctx, f.authFixture, "monitor")
+	do(t, ctx, "wait for the fleet", chromedp.WaitVisible(chromedp.CSS(".fleet-region")),
+		chromedp.Poll[chromedp.Void](`document.getElementById("fleet").textContent.includes("gate-1")`))
+	pickPolicy(t, ctx, "fleet-region", "liyang")
+	do(t, ctx, "wait for Liyang's fleet", chromedp.Poll[chromedp.Void](`!document.getElementById("fleet").textContent.includes("gate-1")`))
+	if fleet := value(t, ctx, "read the fleet", chromedp.Text(chromedp.CSS("#fleet"))); !strings.Contains(fleet, "door-1") {
+		t.Errorf("Liyang's fleet: %q", fleet)
+	}
+	pickPolicy(t, ctx, "fleet-region", "")
+	do(t, ctx, "wait for the whole fleet", chromedp.Poll[chromedp.Void](`document.getElementById("fleet").textContent.includes("gate-1")`))
+}

@@ -20,7 +20,7 @@ Object.assign(T.zh, {
   polProblems: "以下策略文件有误，未载入：", polOff: "本服务器未开启策略下发",
   polLook: "仅可查看：策略由监控中心下发", polFailed: "未下发：", polOffline: "无法连接服务器，未下发，请重试",
   polScopes: { region: "区域", facility: "区域内某类场所", site: "点位", unit: "设备" },
-  polDefault: "（默认）", polMixed: "（各设备不一）",
+  polDefault: "（默认）", polMixed: "（各设备不一）", polAll: "全部",
 });
 Object.assign(T.en, {
   policy: "Policies", polScope: "Scope", polTarget: "For", polProfile: "Profile", polRegion: "Region",
@@ -33,7 +33,7 @@ Object.assign(T.en, {
   polProblems: "These policy files have errors and were not loaded:", polOff: "Policy push is off in this collector",
   polLook: "View only: central monitoring chooses policies", polFailed: "Not pushed: ", polOffline: "Cannot reach the collector; not pushed, try again",
   polScopes: { region: "Region", facility: "Facility type in a region", site: "Site", unit: "Unit" },
-  polDefault: "(default)", polMixed: "(differs by unit)",
+  polDefault: "(default)", polMixed: "(differs by unit)", polAll: "all",
 });
 // The rules' names in the summary, part by part (checks.health_code.mode).
 Object.assign(T.zh, { polWords: { checks: "", temperature: "体温", health_code: "健康码", travel_card: "行程卡",
@@ -223,3 +223,37 @@ screens.push(slow => {
   });
 });
 document.getElementById("pol-confirm").addEventListener("click", assignPolicy);
+
+// ---- the fleet view's region filter -------------------------------------------
+// A control room over several districts narrows the fleet view to one
+// (GET /api/v1/units?region=); the collector keeps a caller limited to a
+// region inside it whatever is picked.
+
+const fr = { regions: null, drawn: "" };
+
+async function loadRegions() {
+  try {
+    const r = await fetch("/api/v1/regions", { cache: "no-store", signal: AbortSignal.timeout(FETCH_TIMEOUT_MS) });
+    if (r.ok) fr.regions = (await r.json()).regions || [];
+  } catch (e) { /* the status line says the collector is unreachable */ }
+  drawRegionFilter();
+}
+
+function drawRegionFilter() {
+  const label = document.querySelector(".fleet-region");
+  label.hidden = !fr.regions || !fr.regions.length;
+  if (label.hidden) return;
+  const key = JSON.stringify([lang, fr.regions, fleetRegion]);
+  if (key === fr.drawn) return;
+  fr.drawn = key;
+  fillSelect("fleet-region", [["", t("polAll")], ...fr.regions.map(r => [r.id, r.name || r.id])], fleetRegion);
+}
+
+screens.push(slow => {
+  if (me && (me.role === "monitor" || me.role === "tracer") && (slow && !fr.regions)) loadRegions();
+  drawRegionFilter();
+});
+document.getElementById("fleet-region").addEventListener("change", ev => {
+  fleetRegion = ev.target.value;
+  pollNow();
+});
