@@ -3,6 +3,7 @@ package fleet
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -205,4 +206,34 @@ func FuzzParseProfile(f *testing.F) {
 			t.Fatalf("read a profile without version or facility: %+v", p)
 		}
 	})
+}
+
+// TestProfilesReadAgainWhileChoicesAreMade: the folder changing under
+// the policy view and the reconciler while an operator chooses is safe
+// (run with -race); every choice made is of a profile that loaded.
+func TestProfilesReadAgainWhileChoicesAreMade(t *testing.T) {
+	f, _ := placed(t)
+	dir := t.TempDir()
+	doc, _ := os.ReadFile("../../configs/policies/class-b.toml")
+	os.WriteFile(filepath.Join(dir, "class-b.toml"), doc, 0o600)
+	f.WatchDir(dir)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for i := range 50 {
+			os.WriteFile(filepath.Join(dir, fmt.Sprintf("extra-%d.toml", i)),
+				[]byte(strings.Replace(string(doc), `version = "class-b-1"`, fmt.Sprintf(`version = "extra-%d"`, i), 1)), 0o600)
+			f.Profiles()
+		}
+	}()
+	for range 50 {
+		if _, err := f.Assign(context.Background(), "site", "estate", "class-b", "指挥部"); err != nil {
+			t.Fatal(err)
+		}
+		f.Problems()
+	}
+	<-done
+	if n := len(f.Profiles()); n != 51 {
+		t.Errorf("%d profiles after the writes, want 51", n)
+	}
 }
