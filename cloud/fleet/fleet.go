@@ -1,6 +1,7 @@
 // Package fleet pushes policy from the centre to the units: an operator
-// chooses a policy profile (configs/policies) for a site or a unit, the
-// choice is recorded, and each unit concerned gets the document retained
+// chooses a policy profile (configs/policies) for a unit, a site, a
+// facility type in a region or a region (assign.go says which decides),
+// the choice is recorded, and each unit concerned gets the document retained
 // on its own policy topic (wire.PolicyTopic), so a unit that is offline
 // now gets it when it next connects. The unit validates the document
 // before it runs it and reports the version it runs in its status; the
