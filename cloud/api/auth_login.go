@@ -137,7 +137,7 @@ func (s *server) whoamiHandler(w http.ResponseWriter, r *http.Request) {
 }
 
 func whoami(c Caller, mode string) map[string]string {
-	return map[string]string{"user": c.User, "role": c.Role, "site": c.Site, "unit": c.Unit,
+	return map[string]string{"user": c.User, "role": c.Role, "site": c.Site, "unit": c.Unit, "region": c.Region,
 		"via": c.via, "mode": mode, "csrf_token": c.csrf}
 }
 

@@ -25,9 +25,11 @@ var (
 	pageJS string
 	//go:embed web/guards.js
 	guardsJS string
+	//go:embed web/policy.js
+	policyJS string
 
 	dashboardHTML, dashboardCSP = assemble(pageHTML, pageCSS,
-		webFile{"dashboard.js", pageJS}, webFile{"guards.js", guardsJS})
+		webFile{"dashboard.js", pageJS}, webFile{"guards.js", guardsJS}, webFile{"policy.js", policyJS})
 )
 
 // webFile is a script the page links by name, and its text.

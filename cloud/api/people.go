@@ -174,9 +174,11 @@ func (s *server) traceByNumber(w http.ResponseWriter, r *http.Request) {
 		s.internal(w, "trace by number", err)
 		return
 	}
-	out := make([]personVisit, len(recs))
-	for i, rec := range recs {
-		out[i] = toPersonVisit(rec.Entry)
+	out := make([]personVisit, 0, len(recs))
+	for _, rec := range recs {
+		if c.seesSite(rec.Site) { // a district's tracer: the district's gates
+			out = append(out, toPersonVisit(rec.Entry))
+		}
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"id": a.maskedID, "phone": a.maskedPhone, "visits": out})
 }

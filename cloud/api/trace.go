@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"encoding/json"
+	"github.com/kakou/kakou/cloud/region"
 	"net/http"
 	"time"
 
@@ -18,9 +19,13 @@ type Caller struct {
 	Role string // RoleGuard, RoleSiteManager, RoleMonitor or RoleTracer
 	// Site and Unit are a guard's or a site manager's scope (auth_scope.go).
 	Site, Unit string
-	via        string // "session", "token" or "open"
-	session    string // the session's id (hash), for logout
-	csrf       string // the session's CSRF token
+	// Region limits a monitor or tracer to the sites in one region of
+	// Options.Regions, at any depth; "" is every site (auth_region.go).
+	Region  string
+	regions *region.Tree // set by server.caller for sees and narrow
+	via     string       // "session", "token" or "open"
+	session string       // the session's id (hash), for logout
+	csrf    string       // the session's CSRF token
 }
 
 // Roles that decide what personal data a caller sees.

@@ -108,6 +108,7 @@ const errors = {};
 // agree, so a poll already in flight cannot put the form back.
 const ackedHere = new Map();
 let reportDate = ""; // "" is the server's default: the latest period cut
+let fleetRegion = ""; // the fleet view's region filter (policy.js), "" for all
 // screens are sections kept in their own files (guards.js), each a
 // function render calls with the rest of the page: draw(slow).
 const screens = [];
@@ -631,7 +632,7 @@ async function poll() {
   if (inFlight) { again = true; return; }
   inFlight = true;
   const slow = Date.now() - lastSlow >= SLOW_MS;
-  const paths = { units: "/api/v1/units", entries: "/api/v1/entries?limit=50",
+  const paths = { units: "/api/v1/units" + (fleetRegion ? "?region=" + encodeURIComponent(fleetRegion) : ""), entries: "/api/v1/entries?limit=50",
                   open: "/api/v1/alerts?open=1&limit=200", recent: "/api/v1/alerts?limit=50",
                   occupancy: "/api/v1/occupancy" };
   if (slow) {

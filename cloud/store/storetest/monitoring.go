@@ -26,6 +26,7 @@ var monitoringBehaviours = []struct {
 	{"trace with the time each visitor left", behaveTrace},
 	{"audit newest first", behaveAudit},
 	{"policy assignments replaced by scope and target", behaveAssignments},
+	{"policy assignments per region and facility type", behaveAssignmentLevels}, // assignments.go
 	{"sites configured and known from units", behaveSites},
 }
 
