@@ -1,5 +1,7 @@
 package store
 
+import "math"
+
 // The overlap rule of contact tracing (docs/product.md "Contact tracing":
 // who was at place X within a time window): a visit counts when the
 // person was inside at some moment of the window, that is admitted before
@@ -21,6 +23,12 @@ func (q TraceQuery) TraceBounds() (enteredFrom, since, until, stayEnd, minStay i
 	if end.IsZero() || end.After(q.Until) {
 		end = q.Until
 	}
+	minStay = int64(q.MinStay)
+	if minStay <= 0 {
+		// No minimum: every stay passes, even an open visit whose unit's
+		// clock ran ahead of StayEnd.
+		minStay = math.MinInt64
+	}
 	return q.Since.Add(-TraceLookback).UnixNano(), q.Since.UnixNano(), q.Until.UnixNano(),
-		end.UnixNano(), int64(max(q.MinStay, 0))
+		end.UnixNano(), minStay
 }

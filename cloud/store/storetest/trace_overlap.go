@@ -48,6 +48,11 @@ func behaveTraceOverlap(t *testing.T, c conf) {
 	if got, want := ids(q), []string{"C", "A", "D"}; !reflect.DeepEqual(got, want) {
 		t.Errorf("Trace 09:00-10:00 = %v, want %v (entered before the end, left after the start or never)", got, want)
 	}
+	q.StayEnd = hm(8, 0) // a server clock behind the units': no minimum, no one dropped
+	if got, want := ids(q), []string{"C", "A", "D"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("Trace with no minimum stay, asked before the entries = %v, want %v", got, want)
+	}
+	q.StayEnd = time.Time{}
 	q.MinStay = 30 * time.Minute
 	if got, want := ids(q), []string{"C", "A"}; !reflect.DeepEqual(got, want) {
 		t.Errorf("Trace with a 30 min minimum stay = %v, want %v", got, want)
