@@ -50,20 +50,6 @@ func (s *server) writePersonTraceCSV(w http.ResponseWriter, ctx context.Context,
 	writeCSVFile(w, "kakou-trace-person.csv", personTraceHeaders[lang], rows)
 }
 
-// siteNames are the config's [[sites]] names by id; without them a file
-// still carries the ids.
-func (s *server) siteNames(ctx context.Context) map[string]string {
-	names := map[string]string{}
-	sites, err := s.store.Sites(ctx)
-	if err != nil {
-		s.log.Warn("site names for a file: the ids stand alone", "err", err)
-	}
-	for _, st := range sites {
-		names[st.ID] = st.Name
-	}
-	return names
-}
-
 // writeCSVFile sends rows as a CSV download, each cell defused.
 func writeCSVFile(w http.ResponseWriter, name string, header []string, rows [][]string) {
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
