@@ -187,4 +187,3 @@ func FuzzReadTraceAsk(f *testing.F) {
 		}
 	})
 }
-
