@@ -29,12 +29,16 @@ var (
 	codesJS string // the codes' words (codes_test.go checks them against the Go)
 	//go:embed web/display.js
 	displayJS string // names and the collector's time zone
+	//go:embed web/trace.js
+	traceJS string // the tracing screen
+	//go:embed web/sound.js
+	soundJS string // the tone for a new urgent alert
 
 	// pageScripts are the page's scripts in the order it runs them: what
 	// every screen uses first, then dashboard.js, then the screens kept in
 	// their own files.
 	pageScripts = []webFile{{"codes.js", codesJS}, {"display.js", displayJS},
-		{"dashboard.js", pageJS}, {"guards.js", guardsJS}}
+		{"dashboard.js", pageJS}, {"guards.js", guardsJS}, {"trace.js", traceJS}, {"sound.js", soundJS}}
 
 	dashboardHTML, dashboardCSP = assemble(pageHTML, pageCSS, pageScripts...)
 )

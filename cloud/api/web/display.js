@@ -50,3 +50,32 @@ function named(tag, name, id, cls) {
   if (id && name !== id) e.title = id;
   return e;
 }
+
+// zoneOffset is how far the collector's zone is ahead of UTC at instant
+// ms, in ms, read back from Intl (the browser knows the zone's rules).
+function zoneOffset(ms) {
+  const p = {};
+  for (const part of new Intl.DateTimeFormat("en-GB", inZone({ hourCycle: "h23", year: "numeric",
+    month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", second: "2-digit" })).formatToParts(ms)) {
+    p[part.type] = part.value;
+  }
+  return Date.UTC(+p.year, +p.month - 1, +p.day, +p.hour, +p.minute, +p.second) - Math.floor(ms / 1000) * 1000;
+}
+
+// wallToISO reads "2022-04-02T09:00" (a datetime-local input's value) as
+// that wall time in the collector's zone, and returns it as RFC 3339 with
+// the zone's offset; "" for a value that is not one.
+function wallToISO(wall) {
+  const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})$/.exec(wall || "");
+  if (!m) return "";
+  const asUTC = Date.UTC(+m[1], +m[2] - 1, +m[3], +m[4], +m[5]);
+  const off = zoneOffset(asUTC - zoneOffset(asUTC)); // twice: the offset at the instant meant
+  const sign = off < 0 ? "-" : "+", abs = Math.abs(off) / 60000;
+  return wall + ":00" + sign + String(Math.floor(abs / 60)).padStart(2, "0") + ":" + String(abs % 60).padStart(2, "0");
+}
+
+// isoToWall is the wall time of instant ms in the collector's zone, as a
+// datetime-local input shows it.
+function isoToWall(ms) {
+  return new Date(ms + zoneOffset(ms)).toISOString().slice(0, 16);
+}
