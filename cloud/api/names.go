@@ -2,7 +2,10 @@ package api
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"strings"
+	"sync"
 	"time"
 )
 
@@ -48,4 +51,24 @@ func zoneName(loc *time.Location, now time.Time) string {
 		return fmt.Sprintf("Etc/GMT-%d", off/3600)
 	}
 	return fmt.Sprintf("Etc/GMT+%d", -off/3600)
+}
+
+// codeWords is web/codes.js's table, which files the API makes use too, so
+// a code has one word wherever people read it.
+var codeWords = sync.OnceValue(func() map[string]map[string]map[string]string {
+	var table map[string]map[string]map[string]string
+	_, rest, _ := strings.Cut(codesJS, "const CODES = ")
+	body, _, _ := strings.Cut(rest, "};\n")
+	if err := json.Unmarshal([]byte(body+"}"), &table); err != nil {
+		panic("api: web/codes.js: the table is not JSON: " + err.Error()) // compiled in: the first test run catches it
+	}
+	return table
+})
+
+// word is code's word in lang's group, or the code itself if it has none.
+func word(lang, group, code string) string {
+	if w := codeWords()[lang][group][code]; w != "" {
+		return w
+	}
+	return code
 }

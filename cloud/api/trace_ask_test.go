@@ -101,10 +101,10 @@ func TestTraceRefusesAManagerAnotherSiteInTheList(t *testing.T) {
 func TestTraceCSVIsTheScreensAnswerMaskedPerRoleAndAudited(t *testing.T) {
 	f := traceFixture(t)
 	for _, tt := range []struct {
-		user, lang, header, subject string
+		user, lang, header, kind, subject string
 	}{
-		{"monitor", "", "点位编号", "110***********1234"},
-		{"tracer", "&lang=en", "site", "110101199001011234"},
+		{"monitor", "", "点位编号", "出入证", "110***********1234"},
+		{"tracer", "&lang=en", "site", "resident pass", "110101199001011234"},
 	} {
 		cookie, _ := f.login(t, f.h, tt.user, "")
 		rec := f.do(t, f.h, req{method: "GET", path: "/api/v1/trace?site=mart&format=csv&" + traceWindow + tt.lang, cookie: cookie})
@@ -117,7 +117,7 @@ func TestTraceCSVIsTheScreensAnswerMaskedPerRoleAndAudited(t *testing.T) {
 			t.Fatalf("%s: %v %q", tt.user, err, b)
 		}
 		first := rows[1]
-		if rows[0][0] != tt.header || first[1] != "万家福超市" || first[4] != tt.subject ||
+		if rows[0][0] != tt.header || first[1] != "万家福超市" || first[3] != tt.kind || first[4] != tt.subject ||
 			first[7] != "2022-04-02T08:30:00+08:00" || first[9] != "60" {
 			t.Errorf("%s: header %v, first row %v", tt.user, rows[0], first)
 		}

@@ -10,8 +10,9 @@ import (
 
 // A trace's answer as a file for the epidemiologists' own tools: the same
 // rows the screen shows, masked the same way, times in the collector's
-// zone (Asia/Shanghai) with their offset, headers in the language asked
-// for, and a BOM so Excel reads the Chinese as UTF-8.
+// zone (Asia/Shanghai) with their offset, headers and codes in the
+// language asked for (web/codes.js's words), and a BOM so Excel reads the
+// Chinese as UTF-8.
 
 var traceHeaders = map[string][]string{
 	"zh": {"点位编号", "点位名称", "设备", "凭证类型", "凭证", "姓名", "电话", "进入时间", "离开时间", "停留分钟"},
@@ -29,7 +30,7 @@ func (s *server) writeTraceCSV(w http.ResponseWriter, ctx context.Context, a tra
 		if v.StaySeconds != nil {
 			stay = strconv.FormatInt(*v.StaySeconds/60, 10)
 		}
-		rows = append(rows, []string{v.Site, names[v.Site], v.Unit, v.Kind, v.Subject, v.Name, v.Phone,
+		rows = append(rows, []string{v.Site, names[v.Site], v.Unit, word(a.lang, "kinds", v.Kind), v.Subject, v.Name, v.Phone,
 			v.EnteredAt.In(s.opts.Location).Format(time.RFC3339), left, stay})
 	}
 	writeCSVFile(w, "kakou-trace-"+a.since.In(s.opts.Location).Format("20060102")+".csv", traceHeaders[a.lang], rows)
@@ -44,8 +45,8 @@ func (s *server) writePersonTraceCSV(w http.ResponseWriter, ctx context.Context,
 	names := s.siteNames(ctx)
 	rows := make([][]string, 0, len(visits))
 	for _, v := range visits {
-		rows = append(rows, []string{v.Site, names[v.Site], v.Unit, string(v.Lane),
-			v.Time.In(s.opts.Location).Format(time.RFC3339), string(v.Decision), v.Name, v.ID, v.Phone})
+		rows = append(rows, []string{v.Site, names[v.Site], v.Unit, word(lang, "lanes", string(v.Lane)),
+			v.Time.In(s.opts.Location).Format(time.RFC3339), word(lang, "decisions", string(v.Decision)), v.Name, v.ID, v.Phone})
 	}
 	writeCSVFile(w, "kakou-trace-person.csv", personTraceHeaders[lang], rows)
 }
