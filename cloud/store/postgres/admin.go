@@ -82,7 +82,8 @@ func (p *Store) Assignments(ctx context.Context) ([]store.Assignment, error) {
 
 // Trace lists who was inside a site during a window, each with the time
 // they left when an exit with the same credential is known, as
-// sqlite.Store.Trace does.
+// sqlite.Store.Trace does. OFFSET 0 keeps the inner query from being
+// pulled up, which would run the exit's subquery once per use of left_ts.
 func (p *Store) Trace(ctx context.Context, q store.TraceQuery) ([]store.Visit, error) {
 	from, since, until, stayEnd, minStay := q.TraceBounds()
 	rows, err := p.pool.Query(ctx, `SELECT id, site, unit, subject, kind, detail, ts, left_ts FROM (
@@ -92,7 +93,7 @@ func (p *Store) Trace(ctx context.Context, q store.TraceQuery) ([]store.Visit, e
 			AND x.decision = 'allow' AND x.credential_subject = e.credential_subject
 			AND x.credential_subject <> '' AND x.ts > e.ts ORDER BY x.ts LIMIT 1) AS left_ts
 		FROM entries e WHERE e.site = $1 AND e.ts >= $2 AND e.ts < $3
-		AND e.lane = 'in' AND e.decision = 'allow') v
+		AND e.lane = 'in' AND e.decision = 'allow' ORDER BY e.ts OFFSET 0) v
 		WHERE (left_ts IS NULL OR left_ts > $4) AND COALESCE(left_ts, $5) - ts >= $6
 		ORDER BY ts LIMIT $7`,
 		q.Site, from, until, since, stayEnd, minStay, q.RowLimit())
