@@ -5,6 +5,7 @@ package api
 
 import (
 	"bufio"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -189,6 +190,10 @@ type unitJSON struct {
 	Backlog       int        `json:"backlog"`
 	OldestUnacked *time.Time `json:"oldest_unacked"`
 	DiskAlarm     bool       `json:"disk_alarm"`
+	// SiteName and Name are what people call the site and the unit: the
+	// config's [[sites]] name, else the unit's status's (names.go).
+	SiteName string `json:"site_name"`
+	Name     string `json:"name"`
 }
 
 type device struct {
@@ -218,7 +223,8 @@ func (s *server) units(w http.ResponseWriter, r *http.Request) {
 	}
 	c := s.caller(r)
 	out := make([]unitJSON, 0, len(units))
-	conv := unitConverter{devices: map[*wire.Device][]device{}, times: make([]time.Time, 0, 2*len(units))}
+	conv := unitConverter{devices: map[*wire.Device][]device{}, times: make([]time.Time, 0, 2*len(units)),
+		siteNames: s.siteNames(r.Context())}
 	for _, u := range units {
 		if c.sees(u.Site, u.ID) && (within == "" || s.opts.Regions.Within(within, u.Site)) { // role scoping (auth_scope.go)
 			out = append(out, conv.toJSON(u))
@@ -234,6 +240,8 @@ func (s *server) units(w http.ResponseWriter, r *http.Request) {
 type unitConverter struct {
 	devices map[*wire.Device][]device
 	times   []time.Time // never grown past its capacity: it is pointed into
+	// siteNames are the config's names of the sites, by id (names.go).
+	siteNames map[string]string
 }
 
 func (c *unitConverter) toJSON(u store.Unit) unitJSON {
@@ -241,7 +249,8 @@ func (c *unitConverter) toJSON(u store.Unit) unitJSON {
 		Online: u.Online, Firmware: u.Firmware, PolicyVersion: u.PolicyVersion,
 		EntriesToday: u.EntriesToday, Devices: c.deviceList(u.Devices),
 		AckedSeq: u.AckedSeq, ReportedAcked: u.ReportedAcked, Backlog: u.Backlog, DiskAlarm: u.DiskAlarm,
-		LastSeen: c.timeOrNull(u.LastSeen), OldestUnacked: c.timeOrNull(u.OldestUnacked)}
+		LastSeen: c.timeOrNull(u.LastSeen), OldestUnacked: c.timeOrNull(u.OldestUnacked),
+		SiteName: cmp.Or(c.siteNames[u.Site], u.SiteName), Name: u.Name}
 	if u.Role == wire.RoleGateway {
 		j.Kind = wire.RoleGateway
 	}

@@ -133,7 +133,9 @@ func (s *server) whoamiHandler(w http.ResponseWriter, r *http.Request) {
 	if s.auth.open {
 		mode = "open"
 	}
-	writeJSON(w, http.StatusOK, whoami(s.caller(r), mode))
+	me := whoami(s.caller(r), mode)
+	me["timezone"] = zoneName(s.opts.Location, s.opts.Now()) // the dashboard's clock (names.go)
+	writeJSON(w, http.StatusOK, me)
 }
 
 func whoami(c Caller, mode string) map[string]string {

@@ -18,6 +18,7 @@ var monitoringBehaviours = []struct {
 	run  func(t *testing.T, c conf)
 }{
 	{"rollups count new entries by the hour they happened", behaveRollups},
+	{"trace counts everyone inside during the window, with a minimum stay", behaveTraceOverlap}, // trace.go
 	{"rollups by facility and filters", behaveRollupFilters},
 	{"alerts raised by entries", behaveEntryAlerts},
 	{"device alerts raised and resolved by statuses", behaveDeviceAlerts},
