@@ -30,7 +30,7 @@ type Config struct {
 	Occupancy OccupancyConfig `toml:"occupancy"`
 	Lanes     []Lane          `toml:"lanes"`
 	Managers  []Manager       `toml:"managers"` // who may sign in and correct the count; see managers.go
-	Enroll    Enroll          `toml:"enroll"` // first-start enrollment; see enroll.go
+	Enroll    Enroll          `toml:"enroll"`   // first-start enrollment; see enroll.go
 	Retention Retention       `toml:"retention"`
 }
 
