@@ -24,6 +24,7 @@ func (p *Store) PutStatus(ctx context.Context, st wire.Status, receivedAt time.T
 	b.Queue(pgPutStatus, st.Site, st.Unit, st.Facility, string(st.Lane), string(st.State),
 		st.Firmware, st.PolicyVersion, st.BootID, pgNanos(receivedAt), store.DevicesJSON(st.Devices),
 		pgtype.Int8{Int64: backlog.Int64, Valid: backlog.Valid}, pgNanos(oldest), alarm, store.ReportedAcked(st), st.Role)
+	queueOccupancy(b, st, receivedAt)
 	if st.State == wire.Online && !receivedAt.IsZero() {
 		for _, d := range st.Devices {
 			if d.OK {
