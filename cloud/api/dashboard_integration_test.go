@@ -70,7 +70,11 @@ func TestDashboardIntegrationDrawsEverySection(t *testing.T) {
 		}
 	}
 	const evilName = `<img src=x onerror="document.title='pwned'">`
-	if err := f.store.PutSites(ctx, []store.Site{{ID: "estate", Name: evilName, Facility: "community", Capacity: 1}}); err != nil {
+	if err := f.store.PutSites(ctx, []store.Site{{ID: "estate", Name: evilName, Facility: "community"}}); err != nil {
+		t.Fatal(err)
+	}
+	// The estate's gateway holds one person against a cap of one: full.
+	if err := f.store.PutStatus(ctx, gatewayStatus("estate", 1, 1, now), now); err != nil {
 		t.Fatal(err)
 	}
 	hot := feverAt("estate", "gate-1", 1, now.Add(-2*time.Hour))
