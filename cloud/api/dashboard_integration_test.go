@@ -88,7 +88,7 @@ func TestDashboardIntegrationDrawsEverySection(t *testing.T) {
 		`<tr class="st-red" data-unit="estate/gate-5">`, "0.3.1", "community-closed-4", "1,520", "存储已满", "扫码器 故障",
 		`data-alert="gate-1-1"`, `class="ack-submit"`, "确认处理",
 		`<figure class="chart" data-site="estate">`, "<polyline", `class="fever"`,
-		`<li class="occ full" data-site="estate">`, "已满",
+		`<li class="occ full" data-site="estate">`, "已满", `data-source="gateway"`, "网关计数", "王经理",
 		`href="/api/v1/reports/daily?date=2022-04-02&amp;format=csv"`,
 		`href="/api/v1/reports/daily?date=2022-04-02&amp;format=xlsx"`,
 		"&lt;img src=x onerror=", "&lt;script&gt;document.title='pwned'&lt;/script&gt;",
