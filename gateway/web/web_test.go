@@ -32,7 +32,7 @@ func managers(t testing.TB) []Manager {
 }
 
 // newAPI runs the API over a real store and LAN server in a temp dir.
-func newAPI(t *testing.T) *httptest.Server {
+func newAPI(t testing.TB) *httptest.Server {
 	st, err := store.Open(filepath.Join(t.TempDir(), "gateway.db"))
 	if err != nil {
 		t.Fatal(err)
