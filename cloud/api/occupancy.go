@@ -52,7 +52,7 @@ type occupancyJSON struct {
 	Gateway        string                    `json:"gateway,omitempty"`
 	AsOf           *time.Time                `json:"as_of,omitempty"`
 	AgeSeconds     int64                     `json:"age_seconds,omitempty"`
-	Stale          bool                      `json:"stale,omitempty"`
+	Stale          bool                      `json:"stale"`
 	LastCorrection *wire.OccupancyCorrection `json:"last_correction,omitempty"`
 }
 
