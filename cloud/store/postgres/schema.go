@@ -210,4 +210,5 @@ var pgMigrations = []string{
 	// Visits and their close-outs, as SQLite's step (visits.go).
 	`CREATE INDEX entries_visits ON entries (site, ts) WHERE ` + pgVisitRows + `;`,
 	pgMigrateUnitNames, // names.go
+	pgMigrateOccupancy, // occupancy.go
 }
