@@ -11,13 +11,13 @@ import (
 // of cloud/store/rollup.go, which GET /api/v1/rollups serves). They are repeated here rather than imported so the report does
 // not depend on the store.
 const (
-	metricTotal    = "total"
-	metricIn       = "in"
-	metricOut      = "out"
-	metricDeny     = "decision:deny"
-	metricRecheck  = "decision:recheck"
-	metricFever    = "fever"
-	metricVisitor  = "visitor"
+	metricTotal   = "total"
+	metricIn      = "in"
+	metricOut     = "out"
+	metricDeny    = "decision:deny"
+	metricRecheck = "decision:recheck"
+	metricFever   = "fever"
+	metricVisitor = "visitor"
 	// metricOverrideAdmit counts the guard overrides that let someone in
 	// (人工放行); "override" counts every override, also one that turned
 	// a person away, which is no 放行.
