@@ -209,4 +209,6 @@ var pgMigrations = []string{
 	);`,
 	// Visits and their close-outs, as SQLite's step (visits.go).
 	`CREATE INDEX entries_visits ON entries (site, ts) WHERE ` + pgVisitRows + `;`,
+	pgMigrateReports,       // named reports' runs and deliveries (reports.go)
+	pgMigrateOverrideAdmit, // 人工放行 of the entries already stored (reports.go)
 }

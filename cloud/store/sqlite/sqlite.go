@@ -340,6 +340,8 @@ var migrations = []string{
 	// Visits and their close-outs (visits.go): a few rows among many, so
 	// a partial index on the same test VisitEntries makes.
 	`CREATE INDEX entries_visits ON entries (site, ts) WHERE ` + visitRows + `;`,
+	migrateReports,       // named reports' runs and deliveries (reports.go)
+	migrateOverrideAdmit, // 人工放行 of the entries already stored (reports.go)
 }
 
 // prepare prepares the writes' statements on the writer, after migrate
