@@ -16,6 +16,7 @@ import (
 	json "github.com/go-json-experiment/json"
 	jsonv1 "github.com/go-json-experiment/json/v1"
 
+	"github.com/kakou/kakou/cloud/report"
 	"github.com/kakou/kakou/cloud/store"
 	"github.com/kakou/kakou/firmware/wire"
 )
@@ -35,7 +36,9 @@ type Store interface {
 	DeadLetters(ctx context.Context, limit int) ([]store.DeadLetter, error)                 // deadletters.go
 	SetWatermark(ctx context.Context, id store.UnitID, seq uint64) (store.Watermark, error) // watermark.go
 	AckedSeq(ctx context.Context, id store.UnitID) (uint64, error)
-	store.VisitReader // visits.go
+	store.VisitReader                                                                // visits.go
+	store.AllVisitReader                                                             // reports.go
+	Deliveries(ctx context.Context, q store.DeliveryQuery) ([]store.Delivery, error) // reports_named.go
 }
 
 // Options configures the handlers.
@@ -55,6 +58,13 @@ type Options struct {
 	Guards *GuardDesk
 	// ReportCut is the local hour and minute the daily report closes.
 	ReportCut [2]int
+	// Reports are the named reports ([[reports]], reports_named.go); the
+	// daily report at ReportCut is added unless one is named "daily".
+	Reports []report.Def
+	// RegionsOf names the regions a site lies in, from the top down
+	// (city, district, street, community ids), for the reports whose
+	// scope names a region; nil: reports are scoped by site ids only.
+	RegionsOf func(site string) []string
 	// Metrics serves /metrics (Prometheus); nil leaves it out.
 	Metrics http.Handler
 	// Auth turns on logins, roles and sessions (auth.go); nil is open
@@ -121,6 +131,9 @@ func New(st Store, opts Options) (http.Handler, error) {
 	mux.HandleFunc("GET /api/v1/visits", s.visits)
 	mux.HandleFunc("GET /api/v1/people/export", s.exportPerson)
 	mux.HandleFunc("GET /api/v1/reports/daily", s.daily)
+	mux.HandleFunc("GET /api/v1/reports", s.listReports)                      // reports_named.go
+	mux.HandleFunc("GET /api/v1/reports/{id}", s.namedReport)                 // reports_named.go
+	mux.HandleFunc("GET /api/v1/reports/{id}/deliveries", s.reportDeliveries) // reports_named.go
 	mux.HandleFunc("GET /api/v1/duties", s.duties)
 	mux.HandleFunc("GET /api/v1/policies", s.policies)
 	mux.HandleFunc("POST /api/v1/policies/assign", s.assign)
