@@ -91,11 +91,16 @@ func (w *Webhook) Send(ctx context.Context, e Export) error {
 // Sign is the signature headers' values for body sent at t.
 func Sign(secret []byte, t time.Time, body []byte) (timestamp, signature string) {
 	timestamp = strconv.FormatInt(t.Unix(), 10)
+	return timestamp, mac(secret, timestamp, body)
+}
+
+// mac is hex(HMAC-SHA256(secret, timestamp + "." + body)).
+func mac(secret []byte, timestamp string, body []byte) string {
 	m := hmac.New(sha256.New, secret)
 	m.Write([]byte(timestamp))
 	m.Write([]byte("."))
 	m.Write(body)
-	return timestamp, hex.EncodeToString(m.Sum(nil))
+	return hex.EncodeToString(m.Sum(nil))
 }
 
 // Verify checks a signed request as a receiver should: the signature is
@@ -108,8 +113,9 @@ func Verify(secret []byte, timestamp, signature string, body []byte, now time.Ti
 	if d := now.Sub(time.Unix(sec, 0)); d > maxAge || d < -maxAge {
 		return fmt.Errorf("send: timestamp %s is %v from now; more than %v: a replay, or a clock to fix", timestamp, d, maxAge)
 	}
-	_, want := Sign(secret, time.Unix(sec, 0), body)
-	if !hmac.Equal([]byte(want), []byte(signature)) {
+	// Over the timestamp as received: "+17…" or "017…" must not pass
+	// with the signature of "17…".
+	if !hmac.Equal([]byte(mac(secret, timestamp, body)), []byte(signature)) {
 		return fmt.Errorf("send: the signature does not match the body; check the shared secret")
 	}
 	return nil
