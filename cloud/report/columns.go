@@ -114,6 +114,9 @@ func CheckColumns(keys []string) error {
 	}
 	for i, k := range keys {
 		if _, ok := allColumns[k]; !ok {
+			if near := nearest(k); near != "" {
+				return fmt.Errorf("report: column %q is not known; did you mean %q? (cloud/report/README.md lists the columns)", k, near)
+			}
 			return fmt.Errorf("report: column %q is not known; the columns are: %s", k, strings.Join(ColumnKeys(), ", "))
 		}
 		if slices.Contains(keys[:i], k) {
@@ -179,4 +182,41 @@ func (l *labels) zeroCell(r Row) string {
 		return l.yes
 	}
 	return l.no
+}
+
+// nearest is the column key within two edits of k, if one is: the
+// likely meaning of a misspelt key.
+func nearest(k string) string {
+	best, bestD := "", 3
+	for _, c := range ColumnKeys() {
+		if d := edits(k, c); d < bestD {
+			best, bestD = c, d
+		}
+	}
+	return best
+}
+
+// edits is the Levenshtein distance between a and b, in bytes (keys are
+// ASCII); a long input is cut short, it cannot be near anyway.
+func edits(a, b string) int {
+	if len(a) > 64 {
+		return 64
+	}
+	prev := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur := make([]int, len(b)+1)
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev = cur
+	}
+	return prev[len(b)]
 }
