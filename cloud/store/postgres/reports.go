@@ -53,7 +53,7 @@ const pgMigrateOverrideAdmit = `CREATE TEMP TABLE override_admit ON COMMIT DROP 
 // first (store.VisitsBySite).
 func (p *Store) AllVisitEntries(ctx context.Context, since time.Time) ([]store.Record, error) {
 	rows, err := p.pool.Query(ctx, `SELECT `+store.RecordColumns+` FROM entries
-		WHERE ts >= $1 AND `+pgVisitRows+` ORDER BY ts, seq`, since.UnixNano())
+		WHERE ts >= $1 AND `+pgVisitRows+` ORDER BY site, ts`, since.UnixNano())
 	if err != nil {
 		return nil, fmt.Errorf("store: visits of every site: %w", err)
 	}
