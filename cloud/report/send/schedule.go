@@ -137,17 +137,43 @@ func (s *Scheduler) due(ctx context.Context, def report.Def) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
+	if last == "" {
+		// Never finished: a run already attempted (its recipient down
+		// since) still counts, so it is not dropped when the next cut
+		// passes; catch_up bounds it as any other.
+		if last, err = s.beforeFirstAttempt(ctx, def); err != nil {
+			return nil, err
+		}
+	}
 	now := s.o.Now()
 	p := def.Latest(now, s.o.Location)
 	var dates []string
 	for now.Sub(p.Cut) <= s.o.CatchUp && p.Date > last {
 		dates = append([]string{p.Date}, dates...)
 		if last == "" {
-			break
+			break // a report never attempted starts at its latest cut
 		}
 		p = def.Latest(p.Since, s.o.Location) // the period before: it ends where p starts
 	}
 	return dates, nil
+}
+
+// beforeFirstAttempt is the date of the period before the oldest run of
+// def ever attempted, or "" when none was.
+func (s *Scheduler) beforeFirstAttempt(ctx context.Context, def report.Def) (string, error) {
+	log, err := s.o.Store.Deliveries(ctx, store.DeliveryQuery{Report: def.ID, Limit: store.MaxLimit})
+	if err != nil || len(log) == 0 {
+		return "", err
+	}
+	first := log[len(log)-1].Date
+	for _, d := range log {
+		first = min(first, d.Date)
+	}
+	p, err := def.PeriodFor(first, s.o.Location)
+	if err != nil {
+		return "", nil // a date this build cannot read: start afresh
+	}
+	return def.Latest(p.Since, s.o.Location).Date, nil
 }
 
 // deliver claims def's run of date and sends it to each recipient that

@@ -171,3 +171,27 @@ func TestTwoCollectorsOnOnePostgresDeliverOnce(t *testing.T) {
 		t.Errorf("delivery log %+v, %v", log, err)
 	}
 }
+
+// The first run ever attempted fails until the next cut has passed: it
+// is still delivered, before the next, not dropped because no run was
+// ever finished.
+func TestAFirstRunNeverFinishedIsNotDroppedAtTheNextCut(t *testing.T) {
+	st := openStore(t)
+	clock := &fakeClock{t: cut.Add(time.Minute)}
+	rc := newReceiver(t, clock.now)
+	rc.fail(true)
+	s := newScheduler(t, st, "c1", clock, rc.sink("district", clock.now))
+	tick(t, s)
+	rc.fail(false)
+	clock.set(cut.Add(24*time.Hour + time.Minute))
+	tick(t, s)
+	var dates []string
+	for _, b := range rc.bodies {
+		var body struct{ Date string }
+		json.Unmarshal(b, &body)
+		dates = append(dates, body.Date)
+	}
+	if len(dates) != 2 || dates[0] != "2026-11-23" || dates[1] != "2026-11-24" {
+		t.Errorf("delivered %v, want 11-23 then 11-24", dates)
+	}
+}
