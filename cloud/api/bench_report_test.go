@@ -168,7 +168,6 @@ func benchGet(b *testing.B, url string) {
 	}
 }
 
-
 // cpuTime is the CPU time the process has used, user and system.
 func cpuTime() time.Duration {
 	var ru syscall.Rusage
