@@ -195,3 +195,20 @@ func TestAFirstRunNeverFinishedIsNotDroppedAtTheNextCut(t *testing.T) {
 		t.Errorf("delivered %v, want 11-23 then 11-24", dates)
 	}
 }
+
+// The collector restarts (same name) between claiming a run and finishing
+// it: the new process holds the lease already and delivers at once, once.
+func TestRestartOfTheSameCollectorDeliversAtOnceAndOnce(t *testing.T) {
+	st := openStore(t)
+	clock := &fakeClock{t: cut.Add(time.Minute)}
+	rc := newReceiver(t, clock.now)
+	if ok, err := st.ClaimReportRun(ctx, "zero", "2026-11-23", "c1", clock.now(), clock.now().Add(time.Hour)); !ok || err != nil {
+		t.Fatalf("claim: %v %v", ok, err) // the first process claimed, then died
+	}
+	s := newScheduler(t, st, "c1", clock, rc.sink("district", clock.now))
+	tick(t, s)
+	tick(t, s)
+	if rc.got() != 1 {
+		t.Errorf("delivered %d times, want once", rc.got())
+	}
+}
