@@ -10,7 +10,8 @@ import (
 )
 
 // The dashboard is a few files in web/ — the page, its style sheet and its
-// scripts (dashboard.js, and guards.js for the guard screen) — with no
+// scripts (dashboard.js, guards.js for the guard screen, reports.js for
+// the reports) — with no
 // build step and no framework, so it works from the collector binary alone
 // on a network with no internet. They are served as one document: the
 // style and the scripts go inline where the page links them, and the
@@ -25,9 +26,11 @@ var (
 	pageJS string
 	//go:embed web/guards.js
 	guardsJS string
+	//go:embed web/reports.js
+	reportsJS string
 
 	dashboardHTML, dashboardCSP = assemble(pageHTML, pageCSS,
-		webFile{"dashboard.js", pageJS}, webFile{"guards.js", guardsJS})
+		webFile{"dashboard.js", pageJS}, webFile{"guards.js", guardsJS}, webFile{"reports.js", reportsJS})
 )
 
 // webFile is a script the page links by name, and its text.

@@ -119,12 +119,12 @@ func TestDashboardPageIsSelfContained(t *testing.T) {
 	}
 	page, csp := string(body), resp.Header.Get("Content-Security-Policy")
 	for _, want := range []string{"<style>" + pageCSS + "</style>", "<script>" + pageJS + "</script>",
-		"<script>" + guardsJS + "</script>"} {
+		"<script>" + guardsJS + "</script>", "<script>" + reportsJS + "</script>"} {
 		if !strings.Contains(page, want) {
 			t.Errorf("page lacks its inline %.20q…", want)
 		}
 	}
-	for _, want := range []string{"default-src 'none'", "script-src " + hash(pageJS) + " " + hash(guardsJS) + ";",
+	for _, want := range []string{"default-src 'none'", "script-src " + hash(pageJS) + " " + hash(guardsJS) + " " + hash(reportsJS) + ";",
 		"style-src " + hash(pageCSS) + ";", "connect-src 'self'"} {
 		if !strings.Contains(csp, want) {
 			t.Errorf("CSP %q lacks %q", csp, want)

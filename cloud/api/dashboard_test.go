@@ -16,16 +16,16 @@ import (
 // not.
 func TestDashboardCSPAllowsExactlyEachInlineScriptByItsHash(t *testing.T) {
 	scripts := regexp.MustCompile(`(?s)<script>(.*?)</script>`).FindAllStringSubmatch(string(dashboardHTML), -1)
-	if len(scripts) != 2 {
-		t.Fatalf("the page has %d inline scripts, want dashboard.js and guards.js", len(scripts))
+	if len(scripts) != 3 {
+		t.Fatalf("the page has %d inline scripts, want dashboard.js, guards.js and reports.js", len(scripts))
 	}
 	var inPage []string
 	for _, s := range scripts {
 		sum := sha256.Sum256([]byte(s[1]))
 		inPage = append(inPage, "'sha256-"+base64.StdEncoding.EncodeToString(sum[:])+"'")
 	}
-	if scripts[0][1] != pageJS || scripts[1][1] != guardsJS {
-		t.Error("the inline scripts are not dashboard.js then guards.js, byte for byte")
+	if scripts[0][1] != pageJS || scripts[1][1] != guardsJS || scripts[2][1] != reportsJS {
+		t.Error("the inline scripts are not dashboard.js, guards.js, reports.js, byte for byte")
 	}
 	var allowed []string
 	for _, d := range strings.Split(dashboardCSP, ";") {
