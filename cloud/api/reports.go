@@ -117,7 +117,6 @@ func countAlerts(alerts []store.Alert, p report.Period, in map[string]*report.Si
 		case "device":
 			si.DeviceFaults++
 		case "fever":
-			si.FeverAlerts++
 			if !a.AckedAt.IsZero() {
 				si.FeverActions = append(si.FeverActions, a.Action)
 			}

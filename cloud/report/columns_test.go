@@ -24,7 +24,7 @@ func TestNamedReportColumnsComeFromTheirCounts(t *testing.T) {
 	r := Build(testPeriod(t), []SiteInput{{Site: "west-village", Name: "西村", Counts: map[string]int{
 		"decision:persuade_return": 4, "decision:refer": 2, "alert:health_code_red": 1,
 		"alert:health_code_yellow": 3, "reason:refused_proof": 5, "reason:watch_returnee": 6},
-		FeverAlerts: 3, FeverActions: []string{"转发热门诊", " 转发热门诊", ""}}})
+		FeverActions: []string{"转发热门诊", " 转发热门诊", ""}}})
 	got := r.Sites[0]
 	want := Row{PersuadeReturn: 4, Referred: 2, CodeRed: 1, CodeYellow: 3, RefusedProof: 5, Returnees: 6,
 		FeverHandled: 3, FeverActions: "转发热门诊×2、已确认"}

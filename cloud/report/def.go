@@ -47,20 +47,6 @@ func ParseCut(s string) (hour, minute int, err error) {
 	return t.Hour(), t.Minute(), nil
 }
 
-// Check says what is wrong with d, if anything.
-func (d Def) Check() error {
-	if err := CheckID(d.ID); err != nil {
-		return err
-	}
-	if _, _, err := ParseCut(d.Cut); err != nil {
-		return err
-	}
-	if len(d.Columns) > 0 {
-		return CheckColumns(d.Columns)
-	}
-	return nil
-}
-
 // PeriodFor is d's period ending on date (YYYY-MM-DD) at its cut.
 func (d Def) PeriodFor(date string, loc *time.Location) (Period, error) {
 	h, m, err := ParseCut(d.Cut)

@@ -66,9 +66,7 @@ type SiteInput struct {
 	NotClosedOut []string
 	// FeverActions are what was done about each fever alert raised at
 	// the site in the period and acknowledged since (the action the
-	// acknowledging operator recorded, 转发热门诊 …); FeverAlerts is how
-	// many fever alerts were raised in it, handled or not.
-	FeverAlerts  int
+	// acknowledging operator recorded, 转发热门诊 …).
 	FeverActions []string
 	// Gaps say why the site's figures may be missing entries: a unit that
 	// sent nothing in the period, one offline since before the cut, one
