@@ -97,7 +97,8 @@ const CODES = {
    "watch_quarantine_out": "居家隔离人员外出，不得进入，已报告",
    "watch_returnee": "风险地区返回人员，请登记",
    "guard_override": "值守人员人工处置",
-   "visit_code_refused": "访客码无效"
+   "visit_code_refused": "访客码无效",
+   "refused_proof": "拒绝出示证明"
   },
   "alertKinds": {
    "fever": "发热",
@@ -121,7 +122,8 @@ const CODES = {
    "duty": "值守任务",
    "shift": "交接班",
    "sign_in": "签到",
-   "sign_out": "签退"
+   "sign_out": "签退",
+   "occupancy": "人数校正"
   },
   "idKinds": {
    "resident": "居民身份证",
@@ -248,7 +250,8 @@ const CODES = {
    "watch_quarantine_out": "home-quarantine person out of home, not admitted; reported",
    "watch_returnee": "returnee from a risk area, please register",
    "guard_override": "override by the guard",
-   "visit_code_refused": "visit code refused"
+   "visit_code_refused": "visit code refused",
+   "refused_proof": "refused to show proof"
   },
   "alertKinds": {
    "fever": "fever",
@@ -272,7 +275,8 @@ const CODES = {
    "duty": "duty",
    "shift": "shift hand-over",
    "sign_in": "sign-in",
-   "sign_out": "sign-out"
+   "sign_out": "sign-out",
+   "occupancy": "occupancy correction"
   },
   "idKinds": {
    "resident": "resident ID card",
