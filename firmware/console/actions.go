@@ -179,3 +179,25 @@ func (c *Console) dismiss(w http.ResponseWriter, r *http.Request) {
 	}
 	writeJSON(w, http.StatusOK, req)
 }
+
+// refusedProof takes {"entry": id}: the person on screen refused to show
+// their proof (health code, pass, certificate), so the guard turns them
+// away and the refusal is recorded and reported (docs/product.md
+// "Closed-management community gates": people who refuse to show proof
+// are recorded and reported). It is an override to deny by the signed-in
+// guard, with the reason the centre's reports count.
+func (c *Console) refusedProof(r *http.Request, body []byte) (wire.Entry, error) {
+	var req on
+	if err := decode(body, &req, `{"entry": "…"}`); err != nil {
+		return wire.Entry{}, err
+	}
+	if err := req.check(); err != nil {
+		return wire.Entry{}, err
+	}
+	by := c.actor(r)
+	if by == "" {
+		return wire.Entry{}, errNotSignedIn
+	}
+	return c.lane.Override(r.Context(), req.Entry, screening.Overrule{Decision: wire.Deny, By: by,
+		Reason: "拒绝出示证明", RefusedProof: true})
+}

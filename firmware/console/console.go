@@ -147,6 +147,7 @@ func (c *Console) routed() http.Handler {
 	mux.HandleFunc("POST /api/mask", c.post(c.mask))
 	mux.HandleFunc("POST /api/register", c.post(c.register))
 	mux.HandleFunc("POST /api/override", c.post(c.override))
+	mux.HandleFunc("POST /api/refused-proof", c.post(c.refusedProof))
 	mux.HandleFunc("POST /api/recheck", c.post(c.recheck))
 	mux.HandleFunc("POST /api/dismiss", c.dismiss)
 	mux.HandleFunc("POST /api/cancel-wait", c.cancelWait)

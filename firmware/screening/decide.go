@@ -2,6 +2,7 @@ package screening
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -28,7 +29,16 @@ type Overrule struct {
 	Decision    wire.Decision
 	By, Reason  string
 	Temperature *physic.Temperature
+	// RefusedProof says the person refused to show their proof (health
+	// code, pass, certificate): the plans ask that they be recorded and
+	// reported, so the entry carries policy.ReasonRefusedProof, which the
+	// centre's reports count (拒绝出示证明). Only a refusal to let in fits.
+	RefusedProof bool
 }
+
+// ErrRefusedProofAdmits is a refusal to show proof recorded as letting
+// the person in: such a person is denied or persuaded to return.
+var ErrRefusedProofAdmits = errors.New("screening: a person who refused to show proof is denied or persuaded to return, not let in")
 
 // Amend screens the person whose latest entry is on again with what the
 // guard added. It makes a new entry that names on; the earlier one stays
@@ -98,6 +108,13 @@ func (p *Pipeline) Override(ctx context.Context, on string, o Overrule) (wire.En
 	if err := bodyTemperature(o.Temperature); err != nil {
 		return wire.Entry{}, err
 	}
+	reasons := []wire.Reason{policy.ReasonOverride(o.By, o.Reason)}
+	if o.RefusedProof {
+		if o.Decision != wire.Deny && o.Decision != wire.PersuadeReturn {
+			return wire.Entry{}, ErrRefusedProofAdmits
+		}
+		reasons = append([]wire.Reason{policy.ReasonRefusedProof}, reasons...)
+	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	pr, err := p.findLocked(on)
@@ -110,7 +127,7 @@ func (p *Pipeline) Override(ctx context.Context, on string, o Overrule) (wire.En
 	now, synced := p.opts.Now()
 	pr.in.Now, pr.in.ClockSynced = now, synced
 	e := p.entry(pr, policy.Decision{Outcome: o.Decision, Version: p.opts.Policy().Version,
-		Reasons: []wire.Reason{policy.ReasonOverride(o.By, o.Reason)}}, o.By)
+		Reasons: reasons}, o.By)
 	e.Override = &wire.Override{By: o.By, Reason: o.Reason, Replaces: on}
 	return p.commitLocked(ctx, pr, e)
 }

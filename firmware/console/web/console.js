@@ -9,7 +9,7 @@ const T = {
         transport: "交通方式", trip: "车次/航班号", inside: "场内", waiting: "全场等候", people: "人",
         leave: "已离开，取消等候", ovTitle: "人工处置（须填写原因，留痕备查）", ovDecision: "处置",
         guard: "值守人员", ovReason: "原因", ovSubmit: "确认处置", visitorMark: "访客",
-        ago: s => s < 60 ? `${s} 秒前` : `${Math.floor(s / 60)} 分钟前`, recheckBtn: "复测", dismiss: "移除（人已离开）",
+        ago: s => s < 60 ? `${s} 秒前` : `${Math.floor(s / 60)} 分钟前`, recheckBtn: "复测", dismiss: "移除（人已离开）", refused: "拒绝出示证明（不放行，上报）",
         more: n => `另有 ${n} 人待处理，点下方记录切换`, gone: "此记录已由他人处理，请点下方记录查看当前结果", noID: "无证件", ovTemp: "手持测温 °C（依此处置时填写）" },
   en: { allow: "PASS", recheck: "MEASURE AGAIN", register: "REGISTER", wait: "PLEASE WAIT", deny: "DENIED", refer: "FEVER CLINIC",
         persuade_return: "PLEASE RETURN", ready: "Scan a code", manual: "Thermometer fault: measure with a handheld thermometer and enter it",
@@ -21,7 +21,7 @@ const T = {
         transport: "Transport", trip: "Train/flight no.", inside: "Inside", waiting: "waiting at the site", people: "",
         leave: "Left: end the wait", ovTitle: "Guard override (reason required, audited)", ovDecision: "Decision",
         guard: "Guard", ovReason: "Reason", ovSubmit: "Confirm override", visitorMark: "Visitor",
-        ago: s => s < 60 ? `${s} s ago` : `${Math.floor(s / 60)} min ago`, recheckBtn: "Measure again", dismiss: "Remove (person left)",
+        ago: s => s < 60 ? `${s} s ago` : `${Math.floor(s / 60)} min ago`, recheckBtn: "Measure again", dismiss: "Remove (person left)", refused: "Refused to show proof (turn away, reported)",
         more: n => `${n} more waiting for you: tap one below`, gone: "Someone else handled this entry: tap one below for the current result", noID: "no ID", ovTemp: "Handheld reading °C (if you go by it)" },
 };
 const tone = { allow: "allow", recheck: "warn", register: "warn", wait: "warn", deny: "deny", refer: "deny", persuade_return: "deny" };
@@ -74,6 +74,8 @@ function render() {
   $("recheck").textContent = t.recheckBtn;
   $("dismiss").classList.toggle("shown", !!(f && f.open && !state.held));
   $("dismiss").textContent = t.dismiss;
+  $("refused").classList.toggle("shown", !!(f && f.open && !state.held));
+  $("refused").textContent = t.refused;
   const waiting = (state.open || []).filter(s => !f || s.entry.id !== f.entry.id).length;
   $("pending").textContent = f && f.gone ? t.gone : waiting ? t.more(waiting) : "";
   $("temp").textContent = e && e.temperature ?
@@ -170,6 +172,7 @@ async function send(path, body, errBox, onRefused) {
 $("leave").onclick = () => send("api/cancel-wait", {}, "result-error");
 $("recheck").onclick = () => send("api/recheck", { entry: onScreen() }, "result-error");
 $("dismiss").onclick = async () => { if (await send("api/dismiss", { entry: onScreen() }, "result-error")) chosen = null; };
+$("refused").onclick = () => send("api/refused-proof", { entry: onScreen() }, "result-error");
 $("mask-worn").onclick = () => send("api/mask", { entry: onScreen(), worn: true }, "result-error");
 $("mask-missing").onclick = () => send("api/mask", { entry: onScreen(), worn: false }, "result-error");
 $("register").onsubmit = async ev => {
