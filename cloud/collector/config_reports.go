@@ -142,11 +142,7 @@ func (c Config) validateReports(bad func(key, format string, args ...any)) {
 		if r.Title == "" && r.ID != report.DailyID {
 			bad(key+".title", "is required: the files and mails are titled with it, e.g. \"零报告\"")
 		}
-		for _, s := range r.Scope {
-			if s == "" {
-				bad(key+".scope", "an empty id; name sites or regions, or leave scope out for every site")
-			}
-		}
+		c.validateScope(key+".scope", r.Scope, bad)
 		for _, name := range r.Recipients {
 			if !names[name] {
 				bad(key+".recipients", "%q is not a [[report_recipients]] name", name)
@@ -200,5 +196,26 @@ func (c Config) validateRecipient(key string, r RecipientConfig, bad func(key, f
 	}
 	if r.CreateDir && r.Dir == "" {
 		bad(key+".create_dir", "is for a dir recipient")
+	}
+}
+
+// validateScope checks that a report's scope names places the config
+// knows: a misspelt id would otherwise leave its report empty every day,
+// sent on time and saying nothing. A site that is in no [[sites]] entry
+// is allowed only while the config lists none (units say their sites).
+func (c Config) validateScope(key string, scope []string, bad func(key, format string, args ...any)) {
+	sites := map[string]bool{}
+	for _, s := range c.Sites {
+		sites[s.ID] = true
+	}
+	tree := c.Regions()
+	for _, id := range scope {
+		switch {
+		case id == "":
+			bad(key, "an empty id; name sites or regions, or leave scope out for every site")
+		case tree.Has(id) || sites[id]:
+		case len(c.Sites) > 0 || tree != nil:
+			bad(key, "%q is neither a [[sites]] id nor a [[regions]] id; add it there or correct the id", id)
+		}
 	}
 }

@@ -99,6 +99,8 @@ func TestLoadConfigRefusesBadReportsWithTheKeyAndWhatToWrite(t *testing.T) {
 		{"bad address", "data_dir = \"d\"\n[[report_recipients]]\nname = \"x\"\nemail = [\"not an address\"]", "report_recipients[0].email", "not an e-mail"},
 		{"relative dir", "data_dir = \"d\"\n[[report_recipients]]\nname = \"x\"\ndir = \"reports\"", "report_recipients[0].dir", "absolute"},
 		{"catch up too long", "data_dir = \"d\"\n[report_delivery]\ncatch_up = \"9999h\"", "report_delivery.catch_up", "720h"},
+		{"misspelt scope", "data_dir = \"d\"\n[[regions]]\nid = \"wujin\"\n[[sites]]\nid = \"estate\"\nregion = \"wujin\"\n[[reports]]\nid = \"village\"\ntitle = \"a\"\ncut = \"14:00\"\nscope = [\"wujn\"]",
+			"reports[0].scope", `"wujn" is neither`},
 		{"unknown key", "data_dir = \"d\"\n[[reports]]\nid = \"zero\"\ntitle = \"a\"\ncut = \"12:00\"\ncolums = [\"fever\"]", "reports.colums", "unknown key"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
