@@ -34,6 +34,8 @@ type Config struct {
 	Users       []UserConfig    `toml:"users"`     // the people who log in
 	Privacy     PrivacyConfig   `toml:"privacy"`   // visitors' numbers; see privacy.go
 	Retention   RetentionConfig `toml:"retention"` // how long entries are kept
+	Alerts      AlertsConfig    `toml:"alerts"`    // the units' state alerts; see config_notify.go
+	Notify      NotifyConfig    `toml:"notify"`    // where alerts are sent
 }
 
 // StoreConfig is the [store] table: SQLite in DataDir, or PostgreSQL when
@@ -111,6 +113,8 @@ func Default() Config {
 		Report:    ReportConfig{Cut: "16:00"},
 		Auth:      defaultAuth(),
 		Retention: RetentionConfig{Days: defaultRetentionDays},
+		Alerts:    defaultAlerts(),
+		Notify:    defaultNotify(),
 	}
 }
 
@@ -202,6 +206,7 @@ func (c Config) Validate() error {
 	c.validatePrivacy(bad)
 	c.validatePolicy(bad)
 	c.validateAuth(bad)
+	c.validateNotify(bad)
 	if len(p) > 0 {
 		return &ConfigError{Problems: p}
 	}

@@ -113,7 +113,7 @@ func (r *receiver) check(req *http.Request, body []byte) (m received, why string
 		return received{Markdown: b.Markdown.Content}, ""
 	case KindDingTalk:
 		var b struct {
-			MsgType  string `json:"msgtype"`
+			MsgType  string                       `json:"msgtype"`
 			Markdown struct{ Title, Text string } `json:"markdown"`
 		}
 		if why := r.checkDingTalkSign(req); why != "" {
