@@ -88,6 +88,16 @@ const T = {
     facilities: { nursing_home: "nursing home" },
   },
 };
+// Alert severities and the alerts the collector raises about the units
+// themselves (cloud/README.md "Alerts and notifications").
+Object.assign(T.zh.alertKinds, { offline: "设备离线", silent: "设备失联", backlog: "积压未上传", disk: "存储已满",
+                                 conflict: "数据冲突" });
+Object.assign(T.en.alertKinds, { offline: "unit offline", silent: "unit silent", backlog: "backlog not draining",
+                                 disk: "disk full", conflict: "conflicting entry" });
+Object.assign(T.zh, { severities: { high: "高", medium: "中", low: "低" }, severityTip: "告警级别" });
+Object.assign(T.en, { severities: { high: "high", medium: "medium", low: "low" }, severityTip: "severity" });
+const SEVERITY_TONE = { high: "deny", medium: "warn", low: "grey" };
+
 // Colours follow the gate: green passes, amber needs the guard, red stops.
 const TONE = { allow: "allow", recheck: "warn", register: "warn", wait: "warn", hold: "warn",
                deny: "deny", refer: "deny", persuade_return: "deny" };
@@ -235,11 +245,15 @@ function renderEntries() {
 function alertHead(a, li) {
   const head = li.querySelector(".head") || li.appendChild(el("div", null, "head"));
   const kind = el("span", word("alertKinds", a.kind), "pill " + (a.kind === "device" ? "warn" : "deny"));
+  const sev = Object.hasOwn(SEVERITY_TONE, a.severity) ? a.severity : "medium";
+  const severity = el("span", word("severities", sev), "pill severity " + SEVERITY_TONE[sev]);
+  severity.title = t("severityTip");
+  li.dataset.severity = sev; // the alert sound and styles read it
   const where = el("span", a.site + " · " + a.unit, "where");
   const when = el("time", short(a.raised_at));
   when.dateTime = a.raised_at;
   when.title = t("raisedAt") + " " + clock(a.raised_at);
-  const parts = [kind, where, when];
+  const parts = [severity, kind, where, when];
   if (a.historical) { const tag = el("span", t("late"), "tag late"); tag.title = t("lateTip"); parts.push(tag); }
   if (a.resolved_at) parts.push(el("span", t("resolved"), "tag resolved"));
   head.replaceChildren(...parts);
