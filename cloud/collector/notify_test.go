@@ -104,10 +104,13 @@ func connectUnit(t testing.TB, brokerURL string) *unitClient {
 }
 
 // fever publishes entry seq of site-a/unit-1, a fever.
-func (u *unitClient) fever(t testing.TB, seq uint64) {
+func (u *unitClient) fever(t testing.TB, seq uint64) { u.feverAt(t, seq, time.Now()) }
+
+// feverAt is a fever whose unit's synced clock said at.
+func (u *unitClient) feverAt(t testing.TB, seq uint64, at time.Time) {
 	t.Helper()
 	e := wire.Entry{Schema: wire.SchemaVersion, ID: fmt.Sprintf("fever-%d", seq), Site: "site-a",
-		Unit: "unit-1", Seq: seq, BootID: "b", Lane: wire.LaneIn, Time: time.Now(), ClockSynced: true,
+		Unit: "unit-1", Seq: seq, BootID: "b", Lane: wire.LaneIn, Time: at, ClockSynced: true,
 		Temperature: &wire.Temperature{RawC: 36.4, CorrectedC: 37.9},
 		Credential:  wire.Credential{Kind: wire.CredentialNone}, Decision: wire.Deny, Alert: "fever",
 		Reasons: []wire.Reason{{Code: "fever", ZH: "体温异常", EN: "fever"}}}
@@ -124,17 +127,21 @@ func TestFeverAtTheGateReachesTheWebhookSigned(t *testing.T) {
 	t.Setenv("KAKOU_TEST_HOOK_SECRET", hookSecret)
 	h := newHookReceiver(t)
 	c := start(t, notifyConfig(t, t.TempDir(), h))
-	connectUnit(t, c.BrokerURL()).fever(t, 1)
-	testenv.Await(t, "the webhook to hear of the fever", wait, func() bool {
+	u := connectUnit(t, c.BrokerURL())
+	u.fever(t, 1)
+	// A unit whose "synced" clock says year 9999: the alert is dated when
+	// it was received (store.ClockTimes), so it is neither stale nor lost.
+	u.feverAt(t, 2, time.Date(9999, 12, 31, 23, 0, 0, 0, time.UTC))
+	testenv.Await(t, "the webhook to hear of both fevers", wait, func() bool {
 		_, alerts := h.got()
-		return !alerts["fever-1"].IsZero()
+		return !alerts["fever-1"].IsZero() && !alerts["fever-2"].IsZero()
 	})
 	alerts, err := c.Store().Alerts(bg, store.AlertQuery{})
-	if err != nil || len(alerts) != 1 || alerts[0].Severity != store.SeverityHigh {
-		t.Fatalf("alerts %+v, %v; want one high", alerts, err)
+	if err != nil || len(alerts) != 2 || alerts[0].Severity != store.SeverityHigh {
+		t.Fatalf("alerts %+v, %v; want two high", alerts, err)
 	}
-	if n, _ := h.got(); n != 1 || h.forged != 0 {
-		t.Errorf("%d requests (%d failed the signature check), want 1", n, h.forged)
+	if n, _ := h.got(); n != 2 || h.forged != 0 {
+		t.Errorf("%d requests (%d failed the signature check), want 2", n, h.forged)
 	}
 }
 

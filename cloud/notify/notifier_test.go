@@ -2,6 +2,7 @@ package notify
 
 import (
 	"context"
+	"fmt"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -395,5 +396,87 @@ func TestAlertsFirstSeenLongAfterTheyWereRaisedAreNotSent(t *testing.T) {
 	}
 	if un, _ := h.st.UnnoticedAlerts(ctx, 10); len(un) != 0 {
 		t.Errorf("the old alert is still unnoticed: it would be looked at every poll")
+	}
+}
+
+func TestHostileDetailCannotForgeALinkOrOverflowTheRobot(t *testing.T) {
+	var h *harness
+	wecom := newReceiver(t, KindWeCom, "", func() time.Time { return h.clock.Now() })
+	h = newHarness(t, Channel{Name: "w", Kind: KindWeCom, URL: wecom.url()})
+	a := store.Alert{ID: "forged", Site: "sunshine-garden", Unit: "north-gate", Kind: "fever", RaisedAt: h.clock.Now(),
+		Severity: store.SeverityHigh, Detail: "[点此确认](https://evil.example/)\n### 已解除 <font color=\"info\">" + strings.Repeat("烧", 100000)}
+	if _, err := h.st.RaiseAlert(ctx, a); err != nil {
+		t.Fatal(err)
+	}
+	h.cycle()
+	got := wecom.messages()
+	if len(got) != 1 {
+		t.Fatalf("WeCom got %d; refused %v", len(got), wecom.refusals())
+	}
+	md := got[0].Markdown
+	if strings.Contains(md, "](https://evil") || strings.Contains(md, "\n### 已解除") || strings.Contains(md, "<font") {
+		t.Errorf("the unit's detail became markdown:\n%.400s", md)
+	}
+	if len(md) > 4096 {
+		t.Errorf("message of %d bytes; WeCom takes 4,096", len(md))
+	}
+}
+
+// Several collectors poll one store at once: each alert reaches each
+// channel once.
+func TestCollectorsSharingAStoreSendEachNotificationOnce(t *testing.T) {
+	var h *harness
+	hook := newReceiver(t, KindWebhook, "a-long-shared-secret", func() time.Time { return h.clock.Now() })
+	h = newHarness(t, Channel{Name: "hq", Kind: KindWebhook, URL: hook.url(), Secret: "a-long-shared-secret"})
+	sendersAgree(t, h, hook, h.st)
+}
+
+func sendersAgree(t *testing.T, h *harness, hook *receiver, st Store) {
+	var ns []*Notifier
+	for i := range 3 {
+		o := h.opts
+		o.Owner = fmt.Sprint("collector-", i)
+		n, err := New(st, o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ns = append(ns, n)
+	}
+	raiser := st.(interface {
+		RaiseAlert(context.Context, store.Alert) (bool, error)
+	})
+	for i := range 20 {
+		if _, err := raiser.RaiseAlert(ctx, store.Alert{ID: fmt.Sprint("f-", i), Site: "s", Unit: "u", Kind: "fever",
+			RaisedAt: h.clock.Now(), Severity: store.SeverityHigh}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var wg sync.WaitGroup
+	for _, n := range ns {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range 5 {
+				n.Tick(ctx)
+			}
+			n.Wait()
+		}()
+	}
+	wg.Wait()
+	for _, n := range ns { // whatever is left
+		n.Tick(ctx)
+		n.Wait()
+	}
+	seen := map[string]int{}
+	for _, m := range hook.messages() {
+		seen[m.Delivery]++
+	}
+	if len(seen) != 20 {
+		t.Errorf("%d alerts delivered, want 20", len(seen))
+	}
+	for d, k := range seen {
+		if k != 1 {
+			t.Errorf("%s delivered %d times", d, k)
+		}
 	}
 }
