@@ -5,6 +5,7 @@ package api
 
 import (
 	"bufio"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -16,6 +17,7 @@ import (
 	json "github.com/go-json-experiment/json"
 	jsonv1 "github.com/go-json-experiment/json/v1"
 
+	"github.com/kakou/kakou/cloud/region"
 	"github.com/kakou/kakou/cloud/store"
 	"github.com/kakou/kakou/firmware/wire"
 )
@@ -63,6 +65,10 @@ type Options struct {
 	// Privacy holds the keys to find and export one person by number
 	// (people.go); without them those endpoints say what to configure.
 	Privacy Privacy
+	// Regions is the tree the sites lie in (cloud/region): a caller
+	// limited to a region sees its sites only, and rollups, alerts and
+	// reports filter by ?region=. Nil: no regions.
+	Regions *region.Tree
 	// QueryTimeout bounds each request's time in the store
 	// (DefaultQueryTimeout unless set): both drivers stop a statement
 	// when its context ends, so no query string can hold a connection
@@ -125,6 +131,7 @@ func New(st Store, opts Options) (http.Handler, error) {
 	mux.HandleFunc("GET /api/v1/duties", s.duties)
 	mux.HandleFunc("GET /api/v1/policies", s.policies)
 	mux.HandleFunc("POST /api/v1/policies/assign", s.assign)
+	mux.HandleFunc("GET /api/v1/regions", s.regionList) // auth_region.go
 	mux.HandleFunc("GET /api/v1/sites/{site}/guards", s.listGuards)
 	mux.HandleFunc("POST /api/v1/sites/{site}/guards", s.putGuard)
 	mux.HandleFunc("POST /api/v1/sites/{site}/guards/{id}/disable", s.setDisabled(true))
@@ -184,6 +191,10 @@ type unitJSON struct {
 	Backlog       int        `json:"backlog"`
 	OldestUnacked *time.Time `json:"oldest_unacked"`
 	DiskAlarm     bool       `json:"disk_alarm"`
+	// SiteName and Name are what people call the site and the unit: the
+	// config's [[sites]] name, else the unit's status's (names.go).
+	SiteName string `json:"site_name"`
+	Name     string `json:"name"`
 }
 
 type device struct {
@@ -193,7 +204,15 @@ type device struct {
 }
 
 func (s *server) units(w http.ResponseWriter, r *http.Request) {
-	if err := readParams(r.URL.Query(), nil); err != nil {
+	var asked string
+	err := readParams(r.URL.Query(), map[string]func(string) error{
+		"region": func(v string) error { return idParam(&asked, v) }, // the fleet view's filter
+	})
+	within := ""
+	if err == nil && asked != "" {
+		within, err = s.regionFilter(s.caller(r), asked)
+	}
+	if err != nil {
 		refuse(w, err)
 		return
 	}
@@ -205,9 +224,10 @@ func (s *server) units(w http.ResponseWriter, r *http.Request) {
 	}
 	c := s.caller(r)
 	out := make([]unitJSON, 0, len(units))
-	conv := unitConverter{devices: map[*wire.Device][]device{}, times: make([]time.Time, 0, 2*len(units))}
+	conv := unitConverter{devices: map[*wire.Device][]device{}, times: make([]time.Time, 0, 2*len(units)),
+		siteNames: s.siteNames(r.Context())}
 	for _, u := range units {
-		if c.sees(u.Site, u.ID) { // role scoping (auth_scope.go)
+		if c.sees(u.Site, u.ID) && (within == "" || s.opts.Regions.Within(within, u.Site)) { // role scoping (auth_scope.go)
 			out = append(out, conv.toJSON(u))
 		}
 	}
@@ -221,6 +241,8 @@ func (s *server) units(w http.ResponseWriter, r *http.Request) {
 type unitConverter struct {
 	devices map[*wire.Device][]device
 	times   []time.Time // never grown past its capacity: it is pointed into
+	// siteNames are the config's names of the sites, by id (names.go).
+	siteNames map[string]string
 }
 
 func (c *unitConverter) toJSON(u store.Unit) unitJSON {
@@ -228,7 +250,8 @@ func (c *unitConverter) toJSON(u store.Unit) unitJSON {
 		Online: u.Online, Firmware: u.Firmware, PolicyVersion: u.PolicyVersion,
 		EntriesToday: u.EntriesToday, Devices: c.deviceList(u.Devices),
 		AckedSeq: u.AckedSeq, ReportedAcked: u.ReportedAcked, Backlog: u.Backlog, DiskAlarm: u.DiskAlarm,
-		LastSeen: c.timeOrNull(u.LastSeen), OldestUnacked: c.timeOrNull(u.OldestUnacked)}
+		LastSeen: c.timeOrNull(u.LastSeen), OldestUnacked: c.timeOrNull(u.OldestUnacked),
+		SiteName: cmp.Or(c.siteNames[u.Site], u.SiteName), Name: u.Name}
 	if u.Role == wire.RoleGateway {
 		j.Kind = wire.RoleGateway
 	}

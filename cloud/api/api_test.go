@@ -114,7 +114,8 @@ func TestUnitsCountsEntriesSinceLocalMidnight(t *testing.T) {
 		"online": true, "last_seen": now.UTC().Format(time.RFC3339), "firmware": "0.1.0",
 		"policy_version": "default-1", "entries_today": 2.0,
 		"devices":   []any{map[string]any{"name": "scanner", "ok": false, "detail": "unplugged"}},
-		"acked_seq": 3.0, "reported_acked": 0.0, "backlog": 0.0, "oldest_unacked": nil, "disk_alarm": false}
+		"acked_seq": 3.0, "reported_acked": 0.0, "backlog": 0.0, "oldest_unacked": nil, "disk_alarm": false,
+		"site_name": "", "name": ""} // no names known: the dashboard shows the ids
 	if !reflect.DeepEqual(u, want) {
 		t.Fatalf("unit =\n%v\nwant\n%v", u, want)
 	}

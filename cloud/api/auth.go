@@ -31,6 +31,7 @@ const (
 type User struct {
 	Name, Role   string
 	Site, Unit   string // the scope of a site manager (Site) or a guard (both)
+	Region       string // a monitor's or tracer's region, "" for every site
 	PasswordHash string // argon2id, see HashPassword
 }
 
@@ -136,10 +137,12 @@ type callerKey struct{}
 
 // caller is who the authenticating middleware let in (see guard).
 func (s *server) caller(r *http.Request) Caller {
-	if c, ok := r.Context().Value(callerKey{}).(Caller); ok {
-		return c
+	c, ok := r.Context().Value(callerKey{}).(Caller)
+	if !ok {
+		c = anonymous
 	}
-	return anonymous
+	c.regions = s.opts.Regions
+	return c
 }
 
 // anonymous is everyone in open mode: central monitoring, masked.
@@ -195,6 +198,6 @@ func (s *server) session(ctx context.Context, cookie string) (Caller, error) {
 			s.log.Warn("touch session", "err", err)
 		}
 	}
-	return Caller{User: u.Name, Role: u.Role, Site: u.Site, Unit: u.Unit, via: "session",
+	return Caller{User: u.Name, Role: u.Role, Site: u.Site, Unit: u.Unit, Region: u.Region, via: "session",
 		session: id, csrf: se.CSRF}, nil
 }

@@ -133,11 +133,13 @@ func (s *server) whoamiHandler(w http.ResponseWriter, r *http.Request) {
 	if s.auth.open {
 		mode = "open"
 	}
-	writeJSON(w, http.StatusOK, whoami(s.caller(r), mode))
+	me := whoami(s.caller(r), mode)
+	me["timezone"] = zoneName(s.opts.Location, s.opts.Now()) // the dashboard's clock (names.go)
+	writeJSON(w, http.StatusOK, me)
 }
 
 func whoami(c Caller, mode string) map[string]string {
-	return map[string]string{"user": c.User, "role": c.Role, "site": c.Site, "unit": c.Unit,
+	return map[string]string{"user": c.User, "role": c.Role, "site": c.Site, "unit": c.Unit, "region": c.Region,
 		"via": c.via, "mode": mode, "csrf_token": c.csrf}
 }
 

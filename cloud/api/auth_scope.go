@@ -24,24 +24,37 @@ func (e errForbidden) Error() string { return string(e) }
 
 // sees reports whether c may see what happened at site and unit.
 func (c Caller) sees(site, unit string) bool {
+	if c.Role == RoleGuard {
+		return site == c.Site && unit == c.Unit
+	}
+	return c.seesSite(site)
+}
+
+// seesSite reports whether site is in c's scope: a site manager's or a
+// guard's own site (a guard sees their site's occupancy: the door needs
+// it), or for central roles every site, or every site in their region.
+func (c Caller) seesSite(site string) bool {
 	switch c.Role {
 	case RoleMonitor, RoleTracer:
-		return true
-	case RoleSiteManager:
+		return c.Region == "" || c.regions.Within(c.Region, site)
+	case RoleSiteManager, RoleGuard:
 		return site == c.Site
-	case RoleGuard:
-		return site == c.Site && unit == c.Unit
 	}
 	return false
 }
 
 // narrow fills a query's site and unit filters with c's scope, and refuses
-// a filter that reaches outside it.
+// a filter that reaches outside it. A caller limited to a region who names
+// no site is left with site "": the handler asks per site in the region
+// (scope.go), since one site filter cannot say "these sites".
 func (c Caller) narrow(site, unit *string) error {
 	switch c.Role {
 	case RoleMonitor, RoleTracer:
 		if *unit != "" && *site == "" {
 			return errors.New("unit " + *unit + ": name its site too (site=…&unit=…); two sites may each have a unit of that id")
+		}
+		if *site != "" && !c.seesSite(*site) {
+			return errForbidden("you may see the sites of region " + c.Region + " only; site " + *site + " is not in it")
 		}
 		return nil
 	case RoleSiteManager, RoleGuard:

@@ -25,9 +25,25 @@ var (
 	pageJS string
 	//go:embed web/guards.js
 	guardsJS string
+	//go:embed web/codes.js
+	codesJS string // the codes' words (codes_test.go checks them against the Go)
+	//go:embed web/display.js
+	displayJS string // names and the collector's time zone
+	//go:embed web/trace.js
+	traceJS string // the tracing screen
+	//go:embed web/policy.js
+	policyJS string // the policy screen
+	//go:embed web/sound.js
+	soundJS string // the tone for a new urgent alert
 
-	dashboardHTML, dashboardCSP = assemble(pageHTML, pageCSS,
-		webFile{"dashboard.js", pageJS}, webFile{"guards.js", guardsJS})
+	// pageScripts are the page's scripts in the order it runs them: what
+	// every screen uses first, then dashboard.js, then the screens kept in
+	// their own files.
+	pageScripts = []webFile{{"codes.js", codesJS}, {"display.js", displayJS},
+		{"dashboard.js", pageJS}, {"guards.js", guardsJS}, {"policy.js", policyJS},
+		{"trace.js", traceJS}, {"sound.js", soundJS}}
+
+	dashboardHTML, dashboardCSP = assemble(pageHTML, pageCSS, pageScripts...)
 )
 
 // webFile is a script the page links by name, and its text.

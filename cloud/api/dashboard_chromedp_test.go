@@ -123,8 +123,8 @@ func TestDashboardIntegrationAlertAcknowledged(t *testing.T) {
 		}
 	}
 	sev := value(t, ctx, "read the alert's severity", chromedp.Text(chromedp.CSS(item+" .pill.severity")))
-	if sev != "高" {
-		t.Errorf("the fever's severity shows %q, want 高", sev)
+	if sev != "紧急" {
+		t.Errorf("the fever's severity shows %q, want 紧急", sev)
 	}
 
 	status := value(t, ctx, "read the status", chromedp.Text(chromedp.CSS("#status")))

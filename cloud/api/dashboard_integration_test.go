@@ -118,13 +118,16 @@ func TestDashboardPageIsSelfContained(t *testing.T) {
 		t.Fatal(err)
 	}
 	page, csp := string(body), resp.Header.Get("Content-Security-Policy")
-	for _, want := range []string{"<style>" + pageCSS + "</style>", "<script>" + pageJS + "</script>",
-		"<script>" + guardsJS + "</script>"} {
+	inline, hashes := []string{"<style>" + pageCSS + "</style>"}, []string{}
+	for _, js := range pageScripts {
+		inline, hashes = append(inline, "<script>"+js.text+"</script>"), append(hashes, hash(js.text))
+	}
+	for _, want := range inline {
 		if !strings.Contains(page, want) {
 			t.Errorf("page lacks its inline %.20q…", want)
 		}
 	}
-	for _, want := range []string{"default-src 'none'", "script-src " + hash(pageJS) + " " + hash(guardsJS) + ";",
+	for _, want := range []string{"default-src 'none'", "script-src " + strings.Join(hashes, " ") + ";",
 		"style-src " + hash(pageCSS) + ";", "connect-src 'self'"} {
 		if !strings.Contains(csp, want) {
 			t.Errorf("CSP %q lacks %q", csp, want)

@@ -16,16 +16,16 @@ import (
 // not.
 func TestDashboardCSPAllowsExactlyEachInlineScriptByItsHash(t *testing.T) {
 	scripts := regexp.MustCompile(`(?s)<script>(.*?)</script>`).FindAllStringSubmatch(string(dashboardHTML), -1)
-	if len(scripts) != 2 {
-		t.Fatalf("the page has %d inline scripts, want dashboard.js and guards.js", len(scripts))
+	if len(scripts) != len(pageScripts) {
+		t.Fatalf("the page has %d inline scripts, want the %d of pageScripts", len(scripts), len(pageScripts))
 	}
 	var inPage []string
-	for _, s := range scripts {
+	for i, s := range scripts {
 		sum := sha256.Sum256([]byte(s[1]))
 		inPage = append(inPage, "'sha256-"+base64.StdEncoding.EncodeToString(sum[:])+"'")
-	}
-	if scripts[0][1] != pageJS || scripts[1][1] != guardsJS {
-		t.Error("the inline scripts are not dashboard.js then guards.js, byte for byte")
+		if s[1] != pageScripts[i].text {
+			t.Errorf("inline script %d is not %s, byte for byte", i, pageScripts[i].name)
+		}
 	}
 	var allowed []string
 	for _, d := range strings.Split(dashboardCSP, ";") {
@@ -46,6 +46,13 @@ func TestDashboardCSPAllowsExactlyEachInlineScriptByItsHash(t *testing.T) {
 // first test run instead of serving a page that silently lacks a screen.
 func TestAssemblePanicsOnALostTagOrAnEarlyClosingTag(t *testing.T) {
 	dash, guards := webFile{"dashboard.js", pageJS}, webFile{"guards.js", guardsJS}
+	others := pageScripts[:0:0] // the page's other scripts, which these pages keep
+	for _, f := range pageScripts {
+		if f.name != "dashboard.js" && f.name != "guards.js" {
+			others = append(others, f)
+		}
+	}
+	all := func(js ...webFile) []webFile { return append(others[:len(others):len(others)], js...) }
 	for name, c := range map[string]struct {
 		page, css string
 		js        []webFile
@@ -64,10 +71,10 @@ func TestAssemblePanicsOnALostTagOrAnEarlyClosingTag(t *testing.T) {
 					t.Errorf("assemble did not panic")
 				}
 			}()
-			assemble(c.page, c.css, c.js...)
+			assemble(c.page, c.css, all(c.js...)...)
 		})
 	}
-	page, csp := assemble(pageHTML, pageCSS, dash, guards)
+	page, csp := assemble(pageHTML, pageCSS, all(dash, guards)...)
 	if strings.Contains(string(page), "<script src=") || !strings.Contains(csp, hash(guardsJS)) {
 		t.Errorf("the real files assemble into a page that still links a script, or a CSP without guards.js: %s", csp)
 	}

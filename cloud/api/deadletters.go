@@ -51,8 +51,8 @@ func toDeadLetterJSON(d store.DeadLetter, unmask bool) deadLetterJSON {
 
 func (s *server) deadLetters(w http.ResponseWriter, r *http.Request) {
 	c := s.caller(r)
-	if c.Role != RoleMonitor && c.Role != RoleTracer {
-		writeError(w, http.StatusForbidden, "dead letters are for central monitoring (role monitor or tracer), not "+c.Role)
+	if c.Role != RoleMonitor && c.Role != RoleTracer || c.Region != "" {
+		writeError(w, http.StatusForbidden, "dead letters are for central monitoring of every site (role monitor or tracer, no region): nothing in a refused message can be trusted to say which site sent it")
 		return
 	}
 	var q store.Query

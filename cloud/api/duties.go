@@ -88,6 +88,9 @@ func (s *server) duties(w http.ResponseWriter, r *http.Request) {
 	if err == nil {
 		err = c.narrow(&site, &unit)
 	}
+	if err == nil {
+		err = s.checkUnit(r.Context(), c, site, unit)
+	}
 	if err != nil {
 		refuse(w, err)
 		return
@@ -96,7 +99,7 @@ func (s *server) duties(w http.ResponseWriter, r *http.Request) {
 	start := time.Date(y, m, d, 0, 0, 0, 0, s.opts.Location)
 	sites := []string{site}
 	if site == "" {
-		if sites, err = s.siteIDs(r); err != nil {
+		if sites, err = s.siteIDs(r, c); err != nil {
 			s.internal(w, "list the sites", err)
 			return
 		}
@@ -117,7 +120,7 @@ func (s *server) duties(w http.ResponseWriter, r *http.Request) {
 }
 
 // siteIDs are the sites the centre knows of, configured or heard from.
-func (s *server) siteIDs(r *http.Request) ([]string, error) {
+func (s *server) siteIDs(r *http.Request, c Caller) ([]string, error) {
 	units, err := s.store.Units(r.Context(), s.opts.Now())
 	if err != nil {
 		return nil, err
@@ -125,7 +128,7 @@ func (s *server) siteIDs(r *http.Request) ([]string, error) {
 	seen := map[string]bool{}
 	var out []string
 	for _, u := range units {
-		if !seen[u.Site] {
+		if !seen[u.Site] && c.seesSite(u.Site) {
 			seen[u.Site] = true
 			out = append(out, u.Site)
 		}

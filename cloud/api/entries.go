@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -34,6 +35,9 @@ func (s *server) entries(w http.ResponseWriter, r *http.Request) {
 	if err == nil {
 		err = c.narrow(&q.Site, &q.Unit)
 	}
+	if err == nil {
+		err = s.checkUnit(r.Context(), c, q.Site, q.Unit)
+	}
 	if err != nil {
 		refuse(w, err)
 		return
@@ -45,7 +49,7 @@ func (s *server) entries(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	records, err := s.store.Entries(r.Context(), q)
+	records, err := s.scopedEntries(r.Context(), c, q)
 	if err != nil {
 		s.internal(w, "query entries", err)
 		return
@@ -145,4 +149,20 @@ func sortedKeys(values url.Values) []string {
 	}
 	sort.Strings(keys)
 	return keys
+}
+
+// scopedEntries reads q, per site of c's region when c is limited to one
+// and named no site.
+func (s *server) scopedEntries(ctx context.Context, c Caller, q store.Query) ([]store.Record, error) {
+	if q.Site != "" || !c.regional("") {
+		return s.store.Entries(ctx, q)
+	}
+	sites, err := s.scopeSites(ctx, c, c.Region)
+	if err != nil {
+		return nil, err
+	}
+	return perSite(sites, func(site string) ([]store.Record, error) {
+		q.Site = site
+		return s.store.Entries(ctx, q)
+	}, newestEntryFirst, q.RowLimit())
 }

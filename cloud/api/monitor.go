@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"net/http"
@@ -39,9 +40,11 @@ func toAlertJSON(a store.Alert) alertJSON {
 
 func (s *server) alerts(w http.ResponseWriter, r *http.Request) {
 	var q store.AlertQuery
+	var asked string
 	err := readParams(r.URL.Query(), map[string]func(string) error{
-		"site": func(v string) error { return idParam(&q.Site, v) },
-		"open": func(v string) error { b, err := strconv.ParseBool(v); q.Open = b; return err },
+		"site":   func(v string) error { return idParam(&q.Site, v) },
+		"region": func(v string) error { return idParam(&asked, v) },
+		"open":   func(v string) error { b, err := strconv.ParseBool(v); q.Open = b; return err },
 		"limit": func(v string) error {
 			var sq store.Query
 			err := limitParam(&sq, v)
@@ -54,11 +57,18 @@ func (s *server) alerts(w http.ResponseWriter, r *http.Request) {
 	if err == nil {
 		err = c.narrow(&q.Site, &unit)
 	}
+	var within string
+	if err == nil {
+		within, err = s.regionFilter(c, asked)
+	}
+	if err == nil && q.Site != "" && within != "" && !s.opts.Regions.Within(within, q.Site) {
+		err = errors.New("site " + q.Site + " is not in region " + within)
+	}
 	if err != nil {
 		refuse(w, err)
 		return
 	}
-	list, err := s.store.Alerts(r.Context(), q)
+	list, err := s.scopedAlerts(r.Context(), c, q, within)
 	if err != nil {
 		s.internal(w, "list alerts", err)
 		return
@@ -151,14 +161,34 @@ func (s *server) ackAlert(w http.ResponseWriter, r *http.Request) {
 // alertInScope reports whether the alert id is one c may act on. Central
 // roles may act on any; a site's people look among their site's alerts.
 func (s *server) alertInScope(r *http.Request, c Caller, id string) (bool, error) {
-	if c.Role == RoleMonitor || c.Role == RoleTracer {
+	if (c.Role == RoleMonitor || c.Role == RoleTracer) && c.Region == "" {
 		return true, nil
 	}
-	list, err := s.store.Alerts(r.Context(), store.AlertQuery{Site: c.Site, Limit: store.MaxLimit})
+	list, err := s.scopedAlerts(r.Context(), c, store.AlertQuery{Site: c.Site, Limit: store.MaxLimit}, c.Region)
 	for _, a := range list {
 		if a.ID == id {
 			return c.sees(a.Site, a.Unit), err
 		}
 	}
 	return false, err
+}
+
+// scopedAlerts reads q, per site of within when the caller named no site
+// but is limited to a region or asked for one.
+func (s *server) scopedAlerts(ctx context.Context, c Caller, q store.AlertQuery, within string) ([]store.Alert, error) {
+	if q.Site != "" || within == "" {
+		return s.store.Alerts(ctx, q)
+	}
+	sites, err := s.scopeSites(ctx, c, within)
+	if err != nil {
+		return nil, err
+	}
+	limit := q.Limit
+	if limit <= 0 {
+		limit = store.DefaultLimit
+	}
+	return perSite(sites, func(site string) ([]store.Alert, error) {
+		q.Site = site
+		return s.store.Alerts(ctx, q)
+	}, newestAlertFirst, min(limit, store.MaxLimit))
 }

@@ -43,6 +43,7 @@ func TestEveryTimeParameterRefusesTimesTheStoreCannotHold(t *testing.T) {
 type noFleet struct{}
 
 func (noFleet) Profiles() []fleet.Profile { return nil }
+func (noFleet) Problems() []string        { return nil }
 func (noFleet) Assign(context.Context, string, string, string, string) (store.Assignment, error) {
 	return store.Assignment{}, nil
 }

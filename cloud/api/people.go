@@ -161,11 +161,13 @@ type personVisit struct {
 // visit of one person at any site (docs/product.md "Contact tracing": a
 // case's visits in the 3 days before onset). Tracers only; audited first.
 func (s *server) traceByNumber(w http.ResponseWriter, r *http.Request) {
-	c, a, ps, ok := s.findPerson(w, r, "tracing by ID number or phone", nil)
+	format, lang := "json", "zh"
+	c, a, ps, ok := s.findPerson(w, r, "tracing by ID number or phone", map[string]func(string) error{
+		"format": oneOf(&format, "json", "csv"), "lang": oneOf(&lang, "zh", "en")})
 	if !ok {
 		return
 	}
-	if err := s.audit(r.Context(), c, "trace_person", a.auditDetail(nil)); err != nil {
+	if err := s.audit(r.Context(), c, "trace_person", a.auditDetail(map[string]any{"format": format})); err != nil {
 		s.internal(w, "audit the trace query", err)
 		return
 	}
@@ -174,9 +176,15 @@ func (s *server) traceByNumber(w http.ResponseWriter, r *http.Request) {
 		s.internal(w, "trace by number", err)
 		return
 	}
-	out := make([]personVisit, len(recs))
-	for i, rec := range recs {
-		out[i] = toPersonVisit(rec.Entry)
+	out := make([]personVisit, 0, len(recs))
+	for _, rec := range recs {
+		if c.seesSite(rec.Site) { // a district's tracer: the district's gates
+			out = append(out, toPersonVisit(rec.Entry))
+		}
+	}
+	if format == "csv" {
+		s.writePersonTraceCSV(w, r.Context(), lang, out)
+		return
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"id": a.maskedID, "phone": a.maskedPhone, "visits": out})
 }

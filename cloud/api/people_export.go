@@ -68,10 +68,13 @@ func (s *server) exportPerson(w http.ResponseWriter, r *http.Request) {
 		s.internal(w, "export a person", err)
 		return
 	}
-	rows, opened := make([]exportRow, len(recs)), 0
-	for i, rec := range recs {
-		rows[i] = toExportRow(rec.Entry, aead)
-		if rows[i].Sealed == "opened" {
+	rows, opened := make([]exportRow, 0, len(recs)), 0
+	for _, rec := range recs {
+		if !c.seesSite(rec.Site) { // a district's tracer: the district's gates
+			continue
+		}
+		rows = append(rows, toExportRow(rec.Entry, aead))
+		if rows[len(rows)-1].Sealed == "opened" {
 			opened++
 		}
 	}

@@ -15,12 +15,13 @@ import (
 // plans ask of a checkpoint": reports every day, to many offices, filled in
 // again and again).
 func (s *server) daily(w http.ResponseWriter, r *http.Request) {
-	var date, lang string
+	var date, lang, asked string
 	format := "json"
 	err := readParams(r.URL.Query(), map[string]func(string) error{
 		"date":   func(v string) error { date = v; return dateInStoreRange(v) },
 		"format": oneOf(&format, "json", "csv", "xlsx"),
 		"lang":   oneOf(&lang, "zh", "en"),
+		"region": func(v string) error { return idParam(&asked, v) },
 	})
 	p := report.LatestCut(s.opts.Now(), s.opts.ReportCut[0], s.opts.ReportCut[1], s.opts.Location)
 	if err == nil && date != "" {
@@ -30,11 +31,15 @@ func (s *server) daily(w http.ResponseWriter, r *http.Request) {
 	if err == nil { // the daily report is the centre's and the site's, not a gate's
 		err = c.require("the daily report", RoleMonitor, RoleTracer, RoleSiteManager)
 	}
+	var within string
+	if err == nil {
+		within, err = s.regionFilter(c, asked)
+	}
 	if err != nil {
 		refuse(w, err)
 		return
 	}
-	rep, err := s.buildReport(r, p)
+	rep, err := s.buildReport(r, p, within)
 	if err != nil {
 		s.internal(w, "build the daily report", err)
 		return
@@ -65,7 +70,7 @@ func (s *server) sendReport(w http.ResponseWriter, rep report.Report, format, la
 // buildReport gathers each site's rollups over the period, its device
 // faults raised in it and its alerts still open. Alerts are read newest
 // first up to the store's query limit, enough for a day's faults.
-func (s *server) buildReport(r *http.Request, p report.Period) (report.Report, error) {
+func (s *server) buildReport(r *http.Request, p report.Period, within string) (report.Report, error) {
 	ctx := r.Context()
 	sites, err := s.store.Sites(ctx)
 	if err != nil {
@@ -83,7 +88,7 @@ func (s *server) buildReport(r *http.Request, p report.Period) (report.Report, e
 	var list []report.SiteInput
 	c := s.caller(r)
 	for _, st := range sites {
-		if c.Role == RoleSiteManager && st.ID != c.Site { // a site manager's report: their site
+		if !c.seesSite(st.ID) || within != "" && !s.opts.Regions.Within(within, st.ID) { // a site manager's report: their site
 			continue
 		}
 		list = append(list, report.SiteInput{Site: st.ID, Name: st.Name, Facility: st.Facility, Counts: map[string]int{}})

@@ -83,10 +83,21 @@ func TestBrokerDeliversRetainedStatusToLateSubscriber(t *testing.T) {
 		t.Fatalf("publish: %v", tok.Error())
 	}
 	sub := connect(t, paho.NewClientOptions().AddBroker(b.URL()).SetClientID("late"))
-	m := receive(t, subscribe(t, sub, "kakou/v1/+/+/status"))
-	if !m.Retained() || string(m.Payload()) != `{"state":"online"}` {
-		t.Fatalf("got retained=%v payload=%s", m.Retained(), m.Payload())
+	got := subscribe(t, sub, "kakou/v1/+/+/status")
+	// The broker stores the retained status before its PUBACK but fans the
+	// live copy out after it, so a subscription made in between may get
+	// the live copy (retain flag clear) as well as the retained one, in
+	// either order. What must hold is that the retained copy arrives.
+	for range 2 {
+		m := receive(t, got)
+		if string(m.Payload()) != `{"state":"online"}` {
+			t.Fatalf("payload = %s", m.Payload())
+		}
+		if m.Retained() {
+			return
+		}
 	}
+	t.Fatal("the late subscriber got the status only live, never as retained")
 }
 
 func TestBrokerPublishesLastWillWhenClientDropsOff(t *testing.T) {

@@ -178,10 +178,17 @@ func (c *Collector) startFleet(context.Context) error {
 		return nil
 	}
 	profiles, err := fleet.LoadProfiles(c.cfg.PoliciesDir)
-	if err != nil {
+	if len(profiles) == 0 {
 		return fmt.Errorf("collector: policies_dir: %w", err)
 	}
+	if err != nil { // the good ones serve; GET /api/v1/policies lists the rest
+		c.log.Warn("policies_dir: some profiles did not load", "err", err)
+	}
 	c.fleet = fleet.New(c.store, c.ingest, profiles, c.log)
+	c.fleet.WatchDir(c.cfg.PoliciesDir)
+	if t := c.cfg.Regions(); t != nil {
+		c.fleet.PlaceIn(t)
+	}
 	if err := c.signPushes(); err != nil {
 		return err
 	}
@@ -198,12 +205,12 @@ func (c *Collector) startHTTP(context.Context) error {
 	}
 	tokens := map[string]api.Caller{}
 	for _, t := range c.cfg.Tokens {
-		tokens[t.Token] = api.Caller{User: t.User, Role: t.Role}
+		tokens[t.Token] = api.Caller{User: t.User, Role: t.Role, Region: t.Region}
 	}
 	hour, minute, _ := c.cfg.Report.CutAt() // checked by Validate
 	c.watchGauges()
 	opts := api.Options{Location: loc, Logger: c.log, Tokens: tokens, ReportCut: [2]int{hour, minute},
-		Metrics: c.metrics.Handler(), Auth: c.cfg.AuthOptions(c.store)}
+		Metrics: c.metrics.Handler(), Auth: c.cfg.AuthOptions(c.store), Regions: c.cfg.Regions()}
 	if opts.Privacy, err = c.apiPrivacy(); err != nil {
 		return fmt.Errorf("collector: %w", err)
 	}

@@ -29,6 +29,7 @@ type Config struct {
 	PoliciesDir string          `toml:"policies_dir"`
 	Policy      PolicyConfig    `toml:"policy"` // signing of pushes; see config_policy.go
 	Sites       []SiteConfig    `toml:"sites"`
+	RegionList  []RegionConfig  `toml:"regions"` // the tree sites lie in; see config_regions.go
 	Tokens      []TokenConfig   `toml:"api_tokens"`
 	Auth        AuthConfig      `toml:"auth"`      // dashboard logins; see config_auth.go
 	Users       []UserConfig    `toml:"users"`     // the people who log in
@@ -61,6 +62,7 @@ type SiteConfig struct {
 	Name     string `toml:"name"`
 	Facility string `toml:"facility"`
 	Capacity int    `toml:"capacity"` // people inside at once; 0 = no cap
+	Region   string `toml:"region"`   // the [[regions]] id it lies in; "" for none
 }
 
 // TokenConfig is one [[api_tokens]] entry: a bearer token for the API and
@@ -69,6 +71,9 @@ type TokenConfig struct {
 	Token string `toml:"token"`
 	User  string `toml:"user"`
 	Role  string `toml:"role"`
+	// Region limits a monitor or tracer to the sites in one [[regions]]
+	// entry, at any depth; "" is every site.
+	Region string `toml:"region"`
 }
 
 // HTTPConfig is the [http] table.
@@ -202,6 +207,7 @@ func (c Config) Validate() error {
 		bad("report.cut", "%q: %v", c.Report.Cut, err)
 	}
 	c.validateSites(bad)
+	c.validateRegions(bad)
 	c.validateTokens(bad)
 	c.validatePrivacy(bad)
 	c.validatePolicy(bad)

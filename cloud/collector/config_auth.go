@@ -38,6 +38,8 @@ type UserConfig struct {
 	Role string `toml:"role"`
 	Site string `toml:"site"`
 	Unit string `toml:"unit"`
+	// Region limits a monitor or tracer to one [[regions]] entry's sites.
+	Region string `toml:"region"`
 	// PasswordHash is argon2id; make one with: kakou-cloud passwd
 	PasswordHash string `toml:"password_hash"`
 }
@@ -80,7 +82,7 @@ func (c Config) AuthOptions(sessions api.SessionStore) *api.AuthOptions {
 	o := &api.AuthOptions{Sessions: sessions, IdleTimeout: dur(c.Auth.IdleTimeout),
 		MaxAge: dur(c.Auth.SessionTTL), MaxFailures: c.Auth.MaxFailures, FailureWindow: dur(c.Auth.FailureWindow)}
 	for _, u := range c.Users {
-		o.Users = append(o.Users, api.User{Name: u.Name, Role: u.Role, Site: u.Site, Unit: u.Unit,
+		o.Users = append(o.Users, api.User{Name: u.Name, Role: u.Role, Site: u.Site, Unit: u.Unit, Region: u.Region,
 			PasswordHash: u.PasswordHash})
 	}
 	return o

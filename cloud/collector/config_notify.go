@@ -87,7 +87,7 @@ func (c Config) validateNotify(bad func(key, format string, args ...any)) {
 			bad("alerts.round_the_clock_sites", "%q is not a site in [[sites]]", s)
 		}
 	}
-	names := map[string]bool{}
+	names, known := map[string]bool{}, c.Regions()
 	for i, ch := range c.Notify.Channels {
 		key := fmt.Sprintf("notify.channels[%d]", i)
 		if names[ch.Name] {
@@ -95,6 +95,11 @@ func (c Config) validateNotify(bad func(key, format string, args ...any)) {
 		}
 		names[ch.Name] = true
 		ch.validate(key, bad)
+		for _, r := range ch.Regions {
+			if !known.Has(r) {
+				bad(key+".regions", "%q is not a region in [[regions]]", r)
+			}
+		}
 	}
 }
 

@@ -9,8 +9,11 @@ import (
 func TestNotifyConfigReadsChannelsAndEscalation(t *testing.T) {
 	cfg, err := LoadConfig(writeConfig(t, `
 data_dir = "d"
+[[regions]]
+id = "hutang"
 [[sites]]
 id = "sunshine-garden"
+region = "hutang"
 [alerts]
 offline_after = "5m"
 round_the_clock_sites = ["sunshine-garden"]
@@ -73,14 +76,16 @@ name = "c"
 kind = "wecom"
 url = "ftp://x.example/"
 secret_env = "BAD NAME"
-min_severity = "urgent"`))
+min_severity = "urgent"
+regions = ["atlantis"]`))
 	if err == nil {
 		t.Fatal("accepted")
 	}
 	for _, want := range []string{"alerts.offline_after", "alerts.round_the_clock_sites: \"nowhere\"",
 		"notify.escalate_after.fever", "notify.channels[0]: kind \"sms\"", "notify.channels[1].name",
 		"notify.channels[1].url: set url or url_env", "notify.channels[1].secret_env: a webhook is signed",
-		"notify.channels[2].secret_env", "notify.channels[2]: min_severity"} {
+		"notify.channels[2].secret_env", "notify.channels[2]: min_severity",
+		"notify.channels[2].regions: \"atlantis\" is not a region"} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("the error lacks %q:\n%v", want, err)
 		}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/kakou/kakou/cloud/notify"
+	"github.com/kakou/kakou/cloud/store"
 )
 
 // SetScope gives the notifier the ids of the regions a site lies in, top
@@ -32,8 +33,12 @@ func (c *Collector) startNotify(context.Context) error {
 	}
 	loc, _ := c.cfg.Location() // checked by Validate
 	giveUp, _ := time.ParseDuration(c.cfg.Notify.GiveUpAfter)
+	scope := c.scope
+	if t := c.cfg.Regions(); scope == nil && t != nil {
+		scope = t.Path // [[regions]]: a channel's regions hold their sites at any depth
+	}
 	n, err := notify.New(st, notify.Options{Channels: channels, EscalateAfter: c.cfg.Notify.escalation(),
-		Scope: c.scope, Names: c.siteNames(), Location: loc, Dashboard: cmp.Or(c.cfg.Notify.DashboardURL, c.HTTPURL()+"/"),
+		Scope: scope, Names: c.names(), Location: loc, Dashboard: cmp.Or(c.cfg.Notify.DashboardURL, c.HTTPURL()+"/"),
 		Owner:       c.cfg.Broker.ClientID + "-" + fmt.Sprint(os.Getpid(), "-", time.Now().UnixNano()),
 		GiveUpAfter: giveUp, Logger: c.log, Poll: c.notifyPoll})
 	if err != nil {
@@ -51,11 +56,33 @@ func (c *Collector) startNotify(context.Context) error {
 	return nil
 }
 
-// siteNames gives the sites' names from [[sites]]; units keep their ids.
-func (c *Collector) siteNames() notify.Names {
-	names := map[string]string{}
+// names gives a site's and a unit's display names: the site's
+// [[sites]] name first, else what the units' statuses call them
+// (store.Unit SiteName, Name), read from the fleet at most every 30 s.
+func (c *Collector) names() notify.Names {
+	configured := map[string]string{}
 	for _, s := range c.cfg.Sites {
-		names[s.ID] = s.Name
+		configured[s.ID] = s.Name
 	}
-	return func(site, _ string) (string, string) { return names[site], "" }
+	st := c.store
+	var mu sync.Mutex
+	var read time.Time
+	known := map[store.UnitID][2]string{}
+	return func(site, unit string) (string, string) {
+		mu.Lock()
+		defer mu.Unlock()
+		if time.Since(read) > 30*time.Second {
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			units, err := st.Units(ctx, time.Now())
+			cancel()
+			if err == nil {
+				read, known = time.Now(), make(map[store.UnitID][2]string, len(units))
+				for _, u := range units {
+					known[store.UnitID{Site: u.Site, Unit: u.ID}] = [2]string{u.SiteName, u.Name}
+				}
+			}
+		}
+		n := known[store.UnitID{Site: site, Unit: unit}]
+		return cmp.Or(configured[site], n[0]), n[1]
+	}
 }

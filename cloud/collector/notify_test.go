@@ -201,3 +201,26 @@ func notificationsOf(c *Collector, alertID string) ([]store.Notification, error)
 	}
 	return st.Notifications(bg, alertID)
 }
+
+// A channel chosen by region hears of the sites anywhere below it, by the
+// [[regions]] tree; another district's does not.
+func TestChannelOfADistrictHearsOfItsTownsSites(t *testing.T) {
+	t.Setenv("KAKOU_TEST_HOOK_SECRET", hookSecret)
+	district, other := newHookReceiver(t), newHookReceiver(t)
+	cfg := notifyConfig(t, t.TempDir(), district)
+	cfg.RegionList = []RegionConfig{{ID: "wujin"}, {ID: "hutang", Parent: "wujin"}, {ID: "xinbei"}}
+	cfg.Sites[0].Region = "hutang"
+	cfg.Notify.Channels[0].Regions = []string{"wujin"}
+	cfg.Notify.Channels = append(cfg.Notify.Channels, ChannelConfig{Name: "xinbei", Kind: notify.KindWebhook,
+		URL: other.srv.URL, SecretEnv: "KAKOU_TEST_HOOK_SECRET", Regions: []string{"xinbei"}})
+	c := start(t, cfg)
+	connectUnit(t, c.BrokerURL()).fever(t, 1)
+	testenv.Await(t, "the district's channel to hear of the fever", wait, func() bool {
+		_, alerts := district.got()
+		return !alerts["fever-1"].IsZero()
+	})
+	rows, err := notificationsOf(c, "fever-1")
+	if err != nil || len(rows) != 1 || rows[0].Channel != "hq" {
+		t.Fatalf("notifications %+v, %v; want the district's channel alone", rows, err)
+	}
+}

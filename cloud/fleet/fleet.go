@@ -1,6 +1,7 @@
 // Package fleet pushes policy from the centre to the units: an operator
-// chooses a policy profile (configs/policies) for a site or a unit, the
-// choice is recorded, and each unit concerned gets the document retained
+// chooses a policy profile (configs/policies) for a unit, a site, a
+// facility type in a region or a region (assign.go says which decides),
+// the choice is recorded, and each unit concerned gets the document retained
 // on its own policy topic (wire.PolicyTopic), so a unit that is offline
 // now gets it when it next connects. The unit validates the document
 // before it runs it and reports the version it runs in its status; the
@@ -19,14 +20,10 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"os"
-	"path/filepath"
 	"sort"
-	"strings"
 	"sync"
 	"time"
 
-	"github.com/BurntSushi/toml"
 	"github.com/kakou/kakou/cloud/store"
 	"github.com/kakou/kakou/firmware/wire"
 )
@@ -34,6 +31,7 @@ import (
 // Store is what fleet reads and records.
 type Store interface {
 	Units(ctx context.Context, dayStart time.Time) ([]store.Unit, error)
+	Sites(ctx context.Context) ([]store.Site, error) // configured facility types
 	PutAssignment(ctx context.Context, a store.Assignment) error
 	Assignments(ctx context.Context) ([]store.Assignment, error)
 }
@@ -50,16 +48,31 @@ type Profile struct {
 	Facility string `json:"facility"`
 	Phase    string `json:"phase"`
 	Title    string `json:"title"` // the document's first comment line
+	// EffectiveFrom and EffectiveTo bound when the document is in effect;
+	// nil is open-ended (configs/policies/README.md).
+	EffectiveFrom *time.Time `json:"effective_from"`
+	EffectiveTo   *time.Time `json:"effective_to"`
+	// Summary is every rule of the document as "checks.mask.mode" =
+	// "hard", for the policy screen to show what a choice changes.
+	Summary  map[string]string `json:"summary"`
 	document string
 }
 
 // Fleet holds the profiles and pushes them.
 type Fleet struct {
-	store    Store
-	pub      Publisher
-	log      *slog.Logger
+	store   Store
+	pub     Publisher
+	log     *slog.Logger
+	now     func() time.Time
+	regions Regions // where sites lie, for region and facility choices (assign.go)
+
+	// pmu guards the profiles and the folder's state (profiles.go). It is
+	// never held with mu.
+	pmu      sync.Mutex
 	profiles map[string]Profile
-	now      func() time.Time
+	dir      string           // read again when it changes; "" never
+	stamps   map[string]stamp // the folder's files at the last reading
+	problems []string         // the files that did not load then
 
 	// key signs every push (keys.go); nil sends them unsigned, which a
 	// unit with verify_keys refuses.
@@ -75,128 +88,26 @@ func (f *Fleet) SignWith(key ed25519.PrivateKey) { f.key = key }
 // repushEvery bounds how often one unit is sent its policy again.
 const repushEvery = time.Minute
 
-// LoadProfiles reads every *.toml in dir. A document is checked only for
-// the keys the centre shows; the unit checks the rest before using it.
-func LoadProfiles(dir string) (map[string]Profile, error) {
-	paths, err := filepath.Glob(filepath.Join(dir, "*.toml"))
-	if err != nil || len(paths) == 0 {
-		return nil, fmt.Errorf("fleet: no policy profiles (*.toml) in %s", dir)
-	}
-	out := map[string]Profile{}
-	for _, p := range paths {
-		prof, err := loadProfile(p)
-		if err != nil {
-			return nil, err
-		}
-		out[prof.Name] = prof
-	}
-	return out, nil
-}
-
-func loadProfile(path string) (Profile, error) {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return Profile{}, fmt.Errorf("fleet: %w", err)
-	}
-	var head struct {
-		Version  string `toml:"version"`
-		Facility string `toml:"facility"`
-		Phase    string `toml:"phase"`
-	}
-	if _, err := toml.Decode(string(b), &head); err != nil {
-		return Profile{}, fmt.Errorf("fleet: %s: %w", path, err)
-	}
-	if head.Version == "" {
-		return Profile{}, fmt.Errorf("fleet: %s: no version; every entry records the version that decided it", path)
-	}
-	if len(b) > wire.MaxPolicyDocument {
-		return Profile{}, fmt.Errorf("fleet: %s: %d bytes, more than the %d a push carries", path, len(b), wire.MaxPolicyDocument)
-	}
-	title, _, _ := strings.Cut(string(b), "\n")
-	return Profile{Name: strings.TrimSuffix(filepath.Base(path), ".toml"), Version: head.Version,
-		Facility: head.Facility, Phase: head.Phase, Title: strings.TrimSpace(strings.TrimPrefix(title, "#")),
-		document: string(b)}, nil
-}
-
 // New returns a Fleet over the loaded profiles.
 func New(st Store, pub Publisher, profiles map[string]Profile, log *slog.Logger) *Fleet {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Fleet{store: st, pub: pub, log: log.With("component", "fleet"), profiles: profiles,
+	return &Fleet{store: st, pub: pub, log: log.With("component", "fleet"), profiles: profiles, regions: noRegions{},
 		now: time.Now, sent: map[store.UnitID]time.Time{}}
 }
 
-// Profiles lists the profiles by name.
+// Profiles lists the profiles by name, reading the folder again if it
+// changed.
 func (f *Fleet) Profiles() []Profile {
+	f.refresh()
+	f.pmu.Lock()
+	defer f.pmu.Unlock()
 	out := make([]Profile, 0, len(f.profiles))
 	for _, p := range f.profiles {
 		out = append(out, p)
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
-	return out
-}
-
-// ErrUnknownProfile is returned for a profile not in the policies folder.
-var ErrUnknownProfile = errors.New("fleet: no such policy profile")
-
-// Assign records the choice of profile for a site or unit and pushes it
-// at once to the units it concerns that are known.
-func (f *Fleet) Assign(ctx context.Context, scope, target, profile, by string) (store.Assignment, error) {
-	p, ok := f.profiles[profile]
-	if !ok {
-		return store.Assignment{}, fmt.Errorf("%w %q", ErrUnknownProfile, profile)
-	}
-	if scope != "site" && scope != "unit" {
-		return store.Assignment{}, fmt.Errorf("fleet: scope %q: use site or unit", scope)
-	}
-	if err := validTarget(scope, target); err != nil {
-		return store.Assignment{}, fmt.Errorf("fleet: %s %q: %w", scope, target, err)
-	}
-	a := store.Assignment{Scope: scope, Target: target, Profile: p.Name, Version: p.Version,
-		Document: p.document, AssignedBy: by, AssignedAt: f.now()}
-	if err := f.store.PutAssignment(ctx, a); err != nil {
-		return store.Assignment{}, err
-	}
-	f.log.Info("policy assigned", "scope", scope, "target", target, "profile", p.Name, "version", p.Version, "by", by)
-	f.mu.Lock()
-	clear(f.sent) // a new choice goes out now, not after repushEvery
-	f.mu.Unlock()
-	return a, f.Reconcile(ctx)
-}
-
-// validTarget checks an assignment's target: a site id, or a unit as
-// "site/unit", since two sites may each have a gate-1 (store.UnitID).
-func validTarget(scope, target string) error {
-	if scope == "site" {
-		return wire.ValidateID(target)
-	}
-	site, unit, ok := strings.Cut(target, "/")
-	if !ok {
-		return errors.New(`name the unit with its site: "site/unit"`)
-	}
-	return errors.Join(wire.ValidateID(site), wire.ValidateID(unit))
-}
-
-// Wanted is each unit's chosen policy: its own choice, else its site's.
-func Wanted(units []store.Unit, as []store.Assignment) map[store.UnitID]store.Assignment {
-	bySite, byUnit := map[string]store.Assignment{}, map[string]store.Assignment{}
-	for _, a := range as {
-		if a.Scope == "site" {
-			bySite[a.Target] = a
-		} else {
-			byUnit[a.Target] = a
-		}
-	}
-	out := map[store.UnitID]store.Assignment{}
-	for _, u := range units {
-		id := store.UnitID{Site: u.Site, Unit: u.ID}
-		if a, ok := byUnit[id.String()]; ok {
-			out[id] = a
-		} else if a, ok := bySite[u.Site]; ok {
-			out[id] = a
-		}
-	}
 	return out
 }
 
@@ -211,7 +122,11 @@ func (f *Fleet) Reconcile(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	wanted := Wanted(units, as)
+	sites, err := f.store.Sites(ctx)
+	if err != nil {
+		return err
+	}
+	wanted := Wanted(units, sites, as, f.regions.Path)
 	var errs []error
 	for _, u := range units {
 		id := store.UnitID{Site: u.Site, Unit: u.ID}
@@ -254,9 +169,13 @@ func (f *Fleet) push(ctx context.Context, u store.Unit, a store.Assignment) erro
 	return nil
 }
 
-// Run reconciles every interval until ctx ends.
+// Run reads the policies folder again if it changed and reconciles,
+// every interval until ctx ends.
 func (f *Fleet) Run(ctx context.Context, every time.Duration) {
-	reconcileEvery(ctx, every, f.Reconcile, f.log, "policy reconcile")
+	reconcileEvery(ctx, every, func(ctx context.Context) error {
+		f.refresh()
+		return f.Reconcile(ctx)
+	}, f.log, "policy reconcile")
 }
 
 // reconcileEvery runs reconcile every interval until ctx ends, logging

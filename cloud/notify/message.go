@@ -59,7 +59,8 @@ func KindName(kind string) string {
 	return kind
 }
 
-var severityNames = map[string]string{store.SeverityHigh: "高", store.SeverityMedium: "中", store.SeverityLow: "低"}
+// severityNames are the dashboard's words (cloud/api/web/codes.js).
+var severityNames = map[string]string{store.SeverityHigh: "紧急", store.SeverityMedium: "重要", store.SeverityLow: "一般"}
 
 // Names gives a site's and a unit's display names; "" keeps the id.
 type Names func(site, unit string) (siteName, unitName string)

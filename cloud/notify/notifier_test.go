@@ -127,7 +127,7 @@ func TestWeComRobotGetsOneChineseMarkdownMessagePerAlert(t *testing.T) {
 	if len(got) != 1 {
 		t.Fatalf("WeCom got %d messages, want 1; refused: %v", len(got), wecom.refusals())
 	}
-	for _, want := range []string{"【高】发热告警", "阳光花园", "北门", "2022-04-02 10:15:07（Asia/Shanghai）",
+	for _, want := range []string{"【紧急】发热告警", "阳光花园", "北门", "2022-04-02 10:15:07（Asia/Shanghai）",
 		"37.9 °C", "[在控制台查看并确认](https://kakou.example/)"} {
 		if !strings.Contains(got[0].Markdown, want) {
 			t.Errorf("message lacks %q:\n%s", want, got[0].Markdown)

@@ -100,11 +100,17 @@ type Visit struct {
 	EnteredAt, LeftAt   time.Time
 }
 
-// TraceQuery selects the admitted entries at Site in [Since, Until).
+// TraceQuery selects the visits at Site that overlap [Since, Until): the
+// person was admitted before Until and left after Since, or has no known
+// exit (trace.go: the overlap rule).
 type TraceQuery struct {
 	Site         string
 	Since, Until time.Time
 	Limit        int // 0 means 1000, at most 10000
+	// MinStay keeps only the visits that lasted at least this long; a
+	// visit with no known exit lasts until StayEnd (Until if zero).
+	MinStay time.Duration
+	StayEnd time.Time
 }
 
 // Trace limits.

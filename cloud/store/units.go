@@ -36,6 +36,9 @@ type Unit struct {
 	Backlog       int
 	OldestUnacked time.Time
 	DiskAlarm     bool
+	// SiteName and Name are what people call the site and the unit
+	// (阳光花园小区, 北门), from its last status that said them.
+	SiteName, Name string
 }
 
 // LiveBacklog is what an online status says of the unit's backlog; a will

@@ -31,19 +31,9 @@ const T = {
     noReport: "暂无日报", csv: "下载 CSV", xlsx: "下载 Excel", logout: "退出登录",
     duties: "值守日志（今日）", noDuties: "今日暂无值守记录", dutyDone: (d, n) => "完成 " + d + "/" + n,
     dutyMissed: "未完成", handOvers: n => "交接班 " + n + " 次",
-    roles: { guard: "门岗", site_manager: "点位负责人", monitor: "指挥中心", tracer: "流调" },
     ago: s => s < 60 ? s + " 秒前" : s < 3600 ? Math.floor(s / 60) + " 分钟前"
       : s < 172800 ? Math.floor(s / 3600) + " 小时前" : Math.floor(s / 86400) + " 天前",
-    devices: { thermometer: "测温仪", scanner: "扫码器" },
-    decisions: { allow: "放行", deny: "拒绝", recheck: "复测", register: "先登记", refer: "转诊",
-                 persuade_return: "劝返", wait: "等待", hold: "待核酸结果" },
-    lanes: { in: "进", out: "出" },
-    kinds: { none: "无", resident_pass: "出入证", visitor: "访客", health_code: "健康码", unknown: "未知码" },
-    alertKinds: { fever: "发热", watch_quarantine: "居家隔离人员", health_code_red: "红码",
-                  health_code_yellow: "黄码", device: "设备故障", overstay: "访客超时未销号" },
-    visitsInside: "在场访客（未销号）", visitCode: "访客码", visitStay: "已停留", noVisits: "暂无在场访客", overstay: "超时",
-    facilities: { community: "小区", supermarket: "商场超市", market: "农贸市场", clinic: "医疗机构",
-                  school: "学校", nursing_home: "养老福利机构", village: "村卡口", office: "办公场所" },
+    visitsInside: "在场访客（未销号）", visitCode: "访客码", visitStay: "已停留", visitEntered: "进入时间", noVisits: "暂无在场访客", overstay: "超时",
   },
   en: {
     title: "Kakou · Command centre", fleet: "Units", latest: "Latest entries (50)", unit: "Unit", site: "Site",
@@ -73,29 +63,14 @@ const T = {
     totalRow: "Total", noReport: "No report yet", csv: "Download CSV", xlsx: "Download Excel", logout: "Log out",
     duties: "Duty log (today)", noDuties: "No duty records today", dutyDone: (d, n) => "done " + d + "/" + n,
     dutyMissed: "missed", handOvers: n => n + " shift hand-over" + (n === 1 ? "" : "s"),
-    roles: { guard: "guard", site_manager: "site manager", monitor: "monitoring", tracer: "tracer" },
     ago: s => s < 60 ? s + " s ago" : s < 3600 ? Math.floor(s / 60) + " min ago"
       : s < 172800 ? Math.floor(s / 3600) + " h ago" : Math.floor(s / 86400) + " days ago",
-    devices: { thermometer: "thermometer", scanner: "scanner" },
-    decisions: { allow: "allow", deny: "deny", recheck: "re-check", register: "register first", refer: "refer",
-                 persuade_return: "persuade to return", wait: "wait", hold: "hold for test" },
-    lanes: { in: "in", out: "out" },
-    kinds: { none: "none", resident_pass: "resident pass", visitor: "visitor", health_code: "health code",
-             unknown: "unknown code" },
-    alertKinds: { fever: "fever", watch_quarantine: "home quarantine", health_code_red: "red code",
-                  health_code_yellow: "yellow code", device: "device fault", overstay: "visitor overstay" },
-    visitsInside: "Visitors inside (not closed out)", visitCode: "Visit code", visitStay: "Inside for", noVisits: "No visitors inside", overstay: "overstay",
-    facilities: { nursing_home: "nursing home" },
+    visitsInside: "Visitors inside (not closed out)", visitCode: "Visit code", visitStay: "Inside for", visitEntered: "Entered", noVisits: "No visitors inside", overstay: "overstay",
   },
 };
-// Alert severities and the alerts the collector raises about the units
-// themselves (cloud/README.md "Alerts and notifications").
-Object.assign(T.zh.alertKinds, { offline: "设备离线", silent: "设备失联", backlog: "积压未上传", disk: "存储已满",
-                                 conflict: "数据冲突" });
-Object.assign(T.en.alertKinds, { offline: "unit offline", silent: "unit silent", backlog: "backlog not draining",
-                                 disk: "disk full", conflict: "conflicting entry" });
-Object.assign(T.zh, { severities: { high: "高", medium: "中", low: "低" }, severityTip: "告警级别" });
-Object.assign(T.en, { severities: { high: "high", medium: "medium", low: "low" }, severityTip: "severity" });
+// An alert's severity (its words are in codes.js) and its colour.
+Object.assign(T.zh, { severityTip: "告警级别" });
+Object.assign(T.en, { severityTip: "severity" });
 const SEVERITY_TONE = { high: "deny", medium: "warn", low: "grey" };
 
 // Colours follow the gate: green passes, amber needs the guard, red stops.
@@ -118,15 +93,17 @@ const errors = {};
 // agree, so a poll already in flight cannot put the form back.
 const ackedHere = new Map();
 let reportDate = ""; // "" is the server's default: the latest period cut
+let fleetRegion = ""; // the fleet view's region filter (policy.js), "" for all
 // screens are sections kept in their own files (guards.js), each a
 // function render calls with the rest of the page: draw(slow).
 const screens = [];
 
 function t(key) { return T[lang][key] !== undefined ? T[lang][key] : T.zh[key]; }
-// word translates a code from the API; an unknown one shows as it came, so
-// a new kind appears rather than vanishing (hasOwn: "constructor" is data).
+// word translates a code from the API by the table in codes.js; an unknown
+// one shows as it came, so a new kind appears rather than vanishing
+// (hasOwn: "constructor" is data).
 function word(group, code) {
-  const g = T[lang][group] || {};
+  const g = CODES[lang][group] || T[lang][group] || {};
   return Object.hasOwn(g, code) ? g[code] : String(code === undefined || code === null ? "" : code);
 }
 
@@ -140,13 +117,14 @@ function row(cells) { const tr = el("tr"); cells.forEach(c => tr.append(c)); ret
 function emptyRow(cols, key) { const td = el("td", t(key), "empty"); td.colSpan = cols; return row([td]); }
 function locale() { return lang === "zh" ? "zh-CN" : "en-GB"; }
 function num(n) { return (n || 0).toLocaleString(locale()); }
-function clock(iso) { return new Date(iso).toLocaleString(locale(), { hour12: false }); }
+// Every time is shown in the collector's zone (display.js: inZone).
+function clock(iso) { return new Date(iso).toLocaleString(locale(), inZone({ hour12: false })); }
 // Today's times show the clock only, to fit a phone; older ones add the date.
 function short(iso) {
   const d = new Date(iso);
   const opts = { hour12: false, hour: "2-digit", minute: "2-digit", second: "2-digit" };
-  if (d.toDateString() !== new Date().toDateString()) Object.assign(opts, { month: "2-digit", day: "2-digit" });
-  return d.toLocaleString(locale(), opts);
+  if (dayOf(d) !== dayOf(Date.now())) Object.assign(opts, { month: "2-digit", day: "2-digit" });
+  return d.toLocaleString(locale(), inZone(opts));
 }
 function ago(iso) { return t("ago")(Math.max(0, Math.round((Date.now() - new Date(iso)) / 1000))); }
 // labelled gives a fleet cell the column name it shows on a phone card.
@@ -175,9 +153,9 @@ function unitRow(u) {
     seen = labelled(el("td", ago(u.last_seen)), "lastSeen");
     seen.title = clock(u.last_seen);
   }
-  const id = labelled(el("td", u.id, "unit-id"), "unit");
+  const id = labelled(named("td", unitName(u.site, u.id), u.id, "unit-id"), "unit");
   if (u.kind === "gateway") id.append(" ", el("span", t("gateway"), "tag gateway"));
-  const tr = row([id, labelled(el("td", u.site), "site"), state, seen,
+  const tr = row([id, labelled(named("td", siteName(u.site), u.site), "site"), state, seen,
                   labelled(el("td", num(u.entries_today), "num"), "today"), backlogCell(u),
                   labelled(el("td", u.firmware || "—"), "firmware"),
                   labelled(el("td", u.policy_version || "—", "policy"), "policy")]);
@@ -227,9 +205,10 @@ function entryRow(e) {
   const kind = word("kinds", cred.kind);
   const decision = el("td");
   decision.append(el("span", word("decisions", e.decision), "pill " + (TONE[e.decision] || "warn")));
-  const reasons = (e.reasons || []).map(r => (lang === "zh" ? r.zh : r.en) || r.code).join(lang === "zh" ? "；" : "; ");
-  return row([when, el("td", e.site, "wide"), el("td", e.unit), el("td", word("lanes", e.lane), "wide"),
-              temp, el("td", cred.result ? kind + " · " + cred.result : kind, "wide"), decision,
+  const reasons = (e.reasons || []).map(r => (lang === "zh" ? r.zh : r.en) || word("reasons", r.code)).join(lang === "zh" ? "；" : "; ");
+  return row([when, named("td", siteName(e.site), e.site, "wide"), named("td", unitName(e.site, e.unit), e.unit),
+              el("td", word("lanes", e.lane), "wide"),
+              temp, el("td", cred.result ? kind + " · " + word("results", cred.result) : kind, "wide"), decision,
               el("td", reasons, "reasons")]);
 }
 
@@ -249,7 +228,7 @@ function alertHead(a, li) {
   const severity = el("span", word("severities", sev), "pill severity " + SEVERITY_TONE[sev]);
   severity.title = t("severityTip");
   li.dataset.severity = sev; // the alert sound and styles read it
-  const where = el("span", a.site + " · " + a.unit, "where");
+  const where = named("span", place(a.site, a.unit), a.site + " · " + a.unit, "where");
   const when = el("time", short(a.raised_at));
   when.dateTime = a.raised_at;
   when.title = t("raisedAt") + " " + clock(a.raised_at);
@@ -427,10 +406,6 @@ function hourSlots(since, until) {
   return slots.slice(-CHART.maxHours);
 }
 
-function siteName(site) {
-  const s = data.occupancy.find(o => o.site === site);
-  return s && s.name && s.name !== site ? site + " · " + s.name : site;
-}
 
 function chart(site, slots, counts) {
   const { w, h, left, right, top, bottom } = CHART;
@@ -451,7 +426,7 @@ function chart(site, slots, counts) {
   const step = Math.ceil(n / 8);
   slots.forEach((s, i) => {
     if (i % step) return;
-    const label = new Date(s).toLocaleTimeString(locale(), { hour: "2-digit", minute: "2-digit", hour12: false });
+    const label = new Date(s).toLocaleTimeString(locale(), inZone({ hour: "2-digit", minute: "2-digit", hour12: false }));
     g.append(svg("text", { x: x(i), y: h - 6, "text-anchor": "middle", class: "axis" }, label));
   });
   const pts = vals => vals.map((v, i) => x(i).toFixed(1) + "," + y(v).toFixed(1)).join(" ");
@@ -466,8 +441,8 @@ function chart(site, slots, counts) {
   // One hover target per hour says its numbers.
   slots.forEach((s, i) => {
     const hit = svg("rect", { x: left + i * pw / n, y: top, width: pw / n, height: ph, class: "hit" });
-    hit.append(svg("title", {}, new Date(s).toLocaleString(locale(), { hour12: false, month: "2-digit",
-      day: "2-digit", hour: "2-digit", minute: "2-digit" }) + "  " + t("in") + " " + ins[i] + " · " +
+    hit.append(svg("title", {}, new Date(s).toLocaleString(locale(), inZone({ hour12: false, month: "2-digit",
+      day: "2-digit", hour: "2-digit", minute: "2-digit" })) + "  " + t("in") + " " + ins[i] + " · " +
       t("out") + " " + outs[i] + " · " + t("fever") + " " + fevers[i]));
     g.append(hit);
   });
@@ -543,9 +518,12 @@ function renderVisits() {
   const rows = data.visits.map(v => {
     const stay = el("td", stayText(v.stay_seconds));
     if (v.overstay) stay.append(" ", el("span", t("overstay"), "pill deny"));
-    return row([el("td", siteName(v.site)), el("td", v.code), el("td", v.name), el("td", v.unit), stay]);
+    const entered = el("td", short(v.entered_at));
+    entered.title = clock(v.entered_at);
+    return row([named("td", siteName(v.site), v.site), el("td", v.code), el("td", v.name),
+                named("td", unitName(v.site, v.unit), v.unit), entered, stay]);
   });
-  document.getElementById("visits").replaceChildren(...(rows.length ? rows : [emptyRow(5, "noVisits")]));
+  document.getElementById("visits").replaceChildren(...(rows.length ? rows : [emptyRow(6, "noVisits")]));
 }
 
 // ---- daily report -------------------------------------------------------------
@@ -557,8 +535,8 @@ const REPORT_COLS = [["total"], ["in", 1], ["out", 1], ["denied", 1], ["recheck"
                      ["overrides", 1], ["device_faults", 1], ["alerts_open"]];
 
 function reportRow(r, total) {
-  const cells = [el("td", total ? t("totalRow") : r.site), el("td", total ? "" : r.name, "wide")];
-  if (!total && r.facility) cells[0].title = word("facilities", r.facility);
+  const cells = [total ? el("td", t("totalRow")) : named("td", siteName(r.site), r.site), el("td", total ? "" : r.name, "wide")];
+  if (!total && r.facility) cells[0].title = r.site + " · " + word("facilities", r.facility);
   for (const [k, wide] of REPORT_COLS) {
     const td = el("td", num(r[k]), "num" + (wide ? " wide" : ""));
     if ((k === "fever" || k === "alerts_open") && r[k] > 0) td.classList.add("hot");
@@ -614,7 +592,7 @@ function renderDuties() {
     li.append(el("strong", siteName(s.site)), " " + t("dutyDone")(s.done.length, s.due));
     if (s.missed.length) {
       li.append(" · ", el("span", t("dutyMissed") + ": " +
-        s.missed.map(m => m.name + " " + m.slot + " (" + m.unit + ")").join(lang === "zh" ? "、" : ", "), "missed"));
+        s.missed.map(m => m.name + " " + m.slot + " (" + unitName(s.site, m.unit) + ")").join(lang === "zh" ? "、" : ", "), "missed"));
     }
     if (s.handovers.length) li.append(" · " + t("handOvers")(s.handovers.length));
     return li;
@@ -645,7 +623,7 @@ async function poll() {
   if (inFlight) { again = true; return; }
   inFlight = true;
   const slow = Date.now() - lastSlow >= SLOW_MS;
-  const paths = { units: "/api/v1/units", entries: "/api/v1/entries?limit=50",
+  const paths = { units: "/api/v1/units" + (fleetRegion ? "?region=" + encodeURIComponent(fleetRegion) : ""), entries: "/api/v1/entries?limit=50",
                   open: "/api/v1/alerts?open=1&limit=200", recent: "/api/v1/alerts?limit=50",
                   occupancy: "/api/v1/occupancy" };
   if (slow) {
@@ -706,7 +684,7 @@ function changeHeaders() {
 
 function renderWho() {
   const login = !!me && me.mode === "login" && me.via === "session";
-  const scope = me ? me.unit || me.site : "";
+  const scope = me && me.site ? place(me.site, me.unit) : "";
   document.getElementById("who").textContent = login
     ? me.user + " · " + word("roles", me.role) + (scope ? " · " + scope : "") : "";
   document.getElementById("logout").hidden = !login;
@@ -733,7 +711,7 @@ function renderErrors() {
   const s = document.getElementById("status");
   const ok = !errors.units;
   s.className = ok ? "" : "bad";
-  s.textContent = ok ? t("updated") + " " + new Date().toLocaleTimeString(locale(), { hour12: false })
+  s.textContent = ok ? t("updated") + " " + new Date().toLocaleTimeString(locale(), inZone({ hour12: false }))
                      : t("unreachable");
 }
 

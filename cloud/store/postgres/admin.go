@@ -80,18 +80,23 @@ func (p *Store) Assignments(ctx context.Context) ([]store.Assignment, error) {
 	return out, nil
 }
 
-// Trace lists who was admitted at a site in a window, each with the time
+// Trace lists who was inside a site during a window, each with the time
 // they left when an exit with the same credential is known, as
-// sqlite.Store.Trace does.
+// sqlite.Store.Trace does. OFFSET 0 keeps the inner query from being
+// pulled up, which would run the exit's subquery once per use of left_ts.
 func (p *Store) Trace(ctx context.Context, q store.TraceQuery) ([]store.Visit, error) {
-	rows, err := p.pool.Query(ctx, `SELECT e.id, e.site, e.unit, e.credential_subject,
-		e.credential_kind, e.detail, e.ts,
+	from, since, until, stayEnd, minStay := q.TraceBounds()
+	rows, err := p.pool.Query(ctx, `SELECT id, site, unit, subject, kind, detail, ts, left_ts FROM (
+		SELECT e.id, e.site, e.unit, e.credential_subject AS subject,
+		e.credential_kind AS kind, e.detail, e.ts,
 		(SELECT x.ts FROM entries x WHERE x.site = e.site AND x.lane = 'out'
 			AND x.decision = 'allow' AND x.credential_subject = e.credential_subject
-			AND x.credential_subject <> '' AND x.ts > e.ts ORDER BY x.ts LIMIT 1)
+			AND x.credential_subject <> '' AND x.ts > e.ts ORDER BY x.ts LIMIT 1) AS left_ts
 		FROM entries e WHERE e.site = $1 AND e.ts >= $2 AND e.ts < $3
-		AND e.lane = 'in' AND e.decision = 'allow' ORDER BY e.ts LIMIT $4`,
-		q.Site, q.Since.UnixNano(), q.Until.UnixNano(), q.RowLimit())
+		AND e.lane = 'in' AND e.decision = 'allow' ORDER BY e.ts OFFSET 0) v
+		WHERE (left_ts IS NULL OR left_ts > $4) AND COALESCE(left_ts, $5) - ts >= $6
+		ORDER BY ts LIMIT $7`,
+		q.Site, from, until, since, stayEnd, minStay, q.RowLimit())
 	if err != nil {
 		return nil, fmt.Errorf("store: trace %s: %w", q.Site, err)
 	}

@@ -209,5 +209,6 @@ var pgMigrations = []string{
 	);`,
 	// Visits and their close-outs, as SQLite's step (visits.go).
 	`CREATE INDEX entries_visits ON entries (site, ts) WHERE ` + pgVisitRows + `;`,
-	pgMigrateNotify, // alerts' severity and escalation, the notification outbox (notify.go)
+	pgMigrateUnitNames, // names.go
+	pgMigrateNotify,    // alerts' severity and escalation, the notification outbox (notify.go)
 }

@@ -23,7 +23,8 @@ func (p *Store) PutStatus(ctx context.Context, st wire.Status, receivedAt time.T
 	b := &pgx.Batch{}
 	b.Queue(pgPutStatus, st.Site, st.Unit, st.Facility, string(st.Lane), string(st.State),
 		st.Firmware, st.PolicyVersion, st.BootID, pgNanos(receivedAt), store.DevicesJSON(st.Devices),
-		pgtype.Int8{Int64: backlog.Int64, Valid: backlog.Valid}, pgNanos(oldest), alarm, store.ReportedAcked(st), st.Role)
+		pgtype.Int8{Int64: backlog.Int64, Valid: backlog.Valid}, pgNanos(oldest), alarm, store.ReportedAcked(st), st.Role,
+		st.SiteName, st.UnitName)
 	if st.State == wire.Online && !receivedAt.IsZero() {
 		for _, d := range st.Devices {
 			if d.OK {
@@ -46,9 +47,11 @@ func (p *Store) PutStatus(ctx context.Context, st wire.Status, receivedAt time.T
 // is kept apart from the watermark.
 const pgPutStatus = `INSERT INTO units AS u (site, unit, facility, lane,
 	state, firmware, policy_version, boot_id, last_seen, devices,
-	backlog, oldest_unacked, disk_alarm, reported_acked, role)
-	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
+	backlog, oldest_unacked, disk_alarm, reported_acked, role, site_name, unit_name)
+	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
 	ON CONFLICT (site, unit) DO UPDATE SET
+	site_name = coalesce(nullif(excluded.site_name, ''), u.site_name),
+	unit_name = coalesce(nullif(excluded.unit_name, ''), u.unit_name),
 	facility = coalesce(nullif(excluded.facility, ''), u.facility),
 	lane = coalesce(nullif(excluded.lane, ''), u.lane),
 	role = coalesce(nullif(excluded.role, ''), u.role),
@@ -82,7 +85,8 @@ func (p *Store) Units(ctx context.Context, dayStart time.Time) ([]store.Unit, er
 	rows, err := p.pool.Query(ctx, `SELECT u.unit, u.site, u.facility, u.lane, u.role,
 		u.state, u.last_seen, u.firmware, u.policy_version, u.devices,
 		u.acked_seq, u.reported_acked, coalesce(u.backlog, 0), u.oldest_unacked, u.disk_alarm,
-		(SELECT coalesce(sum(n), 0)::bigint FROM unit_totals t WHERE t.site = u.site AND t.unit = u.unit AND t.hour >= $1)
+		(SELECT coalesce(sum(n), 0)::bigint FROM unit_totals t WHERE t.site = u.site AND t.unit = u.unit AND t.hour >= $1),
+		u.site_name, u.unit_name
 		FROM units u ORDER BY u.site, u.unit`, dayStart.Truncate(time.Hour).Unix())
 	if err != nil {
 		return nil, fmt.Errorf("store: query units: %w", err)
@@ -94,7 +98,7 @@ func (p *Store) Units(ctx context.Context, dayStart time.Time) ([]store.Unit, er
 	var acked, reported int64
 	_, err = pgx.ForEachRow(rows, []any{&u.ID, &u.Site, &u.Facility, &u.Lane, &u.Role, &state, &lastSeen,
 		&u.Firmware, &u.PolicyVersion, &devices, &acked, &reported, &u.Backlog, &oldest,
-		&u.DiskAlarm, &u.EntriesToday}, func() error {
+		&u.DiskAlarm, &u.EntriesToday, &u.SiteName, &u.Name}, func() error {
 		var err error
 		if u.Devices, err = seen.Decode(devices); err != nil {
 			return fmt.Errorf("unit %s devices: %w", u.ID, err)

@@ -340,7 +340,8 @@ var migrations = []string{
 	// Visits and their close-outs (visits.go): a few rows among many, so
 	// a partial index on the same test VisitEntries makes.
 	`CREATE INDEX entries_visits ON entries (site, ts) WHERE ` + visitRows + `;`,
-	migrateNotify, // alerts' severity and escalation, the notification outbox (notify.go)
+	migrateUnitNames, // names.go
+	migrateNotify,    // alerts' severity and escalation, the notification outbox (notify.go)
 }
 
 // prepare prepares the writes' statements on the writer, after migrate

@@ -36,9 +36,11 @@ func putUnitStatus(ctx context.Context, tx *sql.Tx, st wire.Status, receivedAt t
 	backlog, oldest, alarm := store.LiveBacklog(st)
 	_, err := tx.ExecContext(ctx, `INSERT INTO units (site, unit, facility, lane,
 		state, firmware, policy_version, boot_id, last_seen, devices,
-		backlog, oldest_unacked, disk_alarm, reported_acked, role)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		backlog, oldest_unacked, disk_alarm, reported_acked, role, site_name, unit_name)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (site, unit) DO UPDATE SET
+		site_name = coalesce(nullif(excluded.site_name, ''), site_name),
+		unit_name = coalesce(nullif(excluded.unit_name, ''), unit_name),
 		facility = coalesce(nullif(excluded.facility, ''), facility),
 		lane = coalesce(nullif(excluded.lane, ''), lane),
 		role = coalesce(nullif(excluded.role, ''), role),
@@ -58,7 +60,7 @@ func putUnitStatus(ctx context.Context, tx *sql.Tx, st wire.Status, receivedAt t
 		reported_acked = CASE WHEN excluded.state = 'online' THEN excluded.reported_acked ELSE reported_acked END`,
 		st.Site, st.Unit, st.Facility, string(st.Lane), string(st.State), st.Firmware,
 		st.PolicyVersion, st.BootID, nanos(receivedAt), store.DevicesJSON(st.Devices),
-		backlog, nanos(oldest), alarm, store.ReportedAcked(st), st.Role)
+		backlog, nanos(oldest), alarm, store.ReportedAcked(st), st.Role, st.SiteName, st.UnitName)
 	return err
 }
 
@@ -101,7 +103,8 @@ var unitsQuery = `SELECT ` + packed(packText("u.unit"), packText("u.site"), pack
 	packText("u.firmware"), packText("u.policy_version"), packText("u.devices"),
 	packInt("u.acked_seq"), packInt("u.reported_acked"), packInt("u.backlog"), packInt("u.oldest_unacked"), packInt("u.disk_alarm"),
 	packInt(`CASE WHEN u.today = ?1 THEN u.today_n ELSE
-		(SELECT coalesce(sum(n), 0) FROM unit_totals t WHERE t.site = u.site AND t.unit = u.unit AND t.hour >= ?1) END`)) + `
+		(SELECT coalesce(sum(n), 0) FROM unit_totals t WHERE t.site = u.site AND t.unit = u.unit AND t.hour >= ?1) END`),
+	packText("u.site_name"), packText("u.unit_name")) + `
 	FROM units u ORDER BY u.site, u.unit`
 
 func unpackUnit(row string, seen store.DeviceLists) (store.Unit, error) {
@@ -119,6 +122,7 @@ func unpackUnit(row string, seen store.DeviceLists) (store.Unit, error) {
 	alarm, _ := r.int()
 	today, _ := r.int()
 	u.DiskAlarm, u.EntriesToday = alarm != 0, int(today)
+	u.SiteName, u.Name = r.text(), r.text()
 	if err := r.done(); err != nil {
 		return store.Unit{}, err
 	}

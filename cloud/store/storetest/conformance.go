@@ -34,6 +34,7 @@ var behaviours = []struct {
 	{"an unsynced clock counts by receive time", behaveUnsyncedClock},
 	{"units and their entries today", behaveUnits},
 	{"a gateway is listed with its role", behaveGatewayRole},
+	{"units keep the names their status says", behaveUnitNames}, // names.go
 }
 
 // Conformance runs the store's behaviours on stores open makes, a fresh

@@ -18,6 +18,7 @@ var monitoringBehaviours = []struct {
 	run  func(t *testing.T, c conf)
 }{
 	{"rollups count new entries by the hour they happened", behaveRollups},
+	{"trace counts everyone inside during the window, with a minimum stay", behaveTraceOverlap}, // trace.go
 	{"rollups by facility and filters", behaveRollupFilters},
 	{"alerts raised by entries", behaveEntryAlerts},
 	{"device alerts raised and resolved by statuses", behaveDeviceAlerts},
@@ -26,6 +27,7 @@ var monitoringBehaviours = []struct {
 	{"trace with the time each visitor left", behaveTrace},
 	{"audit newest first", behaveAudit},
 	{"policy assignments replaced by scope and target", behaveAssignments},
+	{"policy assignments per region and facility type", behaveAssignmentLevels}, // assignments.go
 	{"sites configured and known from units", behaveSites},
 }
 
