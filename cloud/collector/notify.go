@@ -12,10 +12,10 @@ import (
 	"github.com/kakou/kakou/cloud/store"
 )
 
-// SetScope gives the notifier the ids of the regions a site lies in, top
-// down (e.g. ["changzhou", "wujin", "hutang"]), for channels chosen by
-// region ([[notify.channels]] regions); call it before Start. Without it
-// channels choose by site alone.
+// SetScope replaces the [[regions]] tree as what says which regions a
+// site lies in, top down (e.g. ["changzhou", "wujin", "hutang"]), for
+// channels chosen by region; call it before Start. For a deployment whose
+// regions come from elsewhere.
 func (c *Collector) SetScope(scope func(site string) []string) { c.scope = scope }
 
 // startNotify plans and sends alerts' notifications on its own goroutine

@@ -69,6 +69,10 @@ type Names func(site, unit string) (siteName, unitName string)
 // takes 4,096 bytes, and a detail comes from a unit.
 const maxDetail = 1000
 
+// maxName bounds a site's or unit's name in a message; the names come
+// from the config or from a unit's status.
+const maxName = 100
+
 // render makes the message for a at level, with times in loc.
 func render(a store.Alert, level int, names Names, loc *time.Location, dashboard string) Message {
 	siteName, unitName := a.Site, a.Unit
@@ -76,6 +80,7 @@ func render(a store.Alert, level int, names Names, loc *time.Location, dashboard
 		s, u := names(a.Site, a.Unit)
 		siteName, unitName = or(s, a.Site), or(u, a.Unit)
 	}
+	siteName, unitName = clip(siteName, maxName), clip(unitName, maxName)
 	f := AlertFields{ID: a.ID, Site: a.Site, SiteName: siteName, Unit: a.Unit, UnitName: unitName,
 		Kind: a.Kind, KindName: KindName(a.Kind), Severity: a.Severity, RaisedAt: a.RaisedAt,
 		EntryID: a.EntryID, Detail: clip(a.Detail, maxDetail), Historical: a.Historical, Level: level,

@@ -158,21 +158,18 @@ func (n *Notifier) plan(ctx context.Context, now time.Time) error {
 	if err != nil {
 		return err
 	}
+	var errs []error // one alert that cannot be planned must not hold up the rest
 	for _, a := range fresh {
-		if err := n.planLevel(ctx, a, 0, now); err != nil {
-			return err
-		}
+		errs = append(errs, n.planLevel(ctx, a, 0, now))
 	}
 	due, err := n.st.DueEscalations(ctx, now, batch)
 	if err != nil {
-		return err
+		return errors.Join(append(errs, err)...)
 	}
 	for _, a := range due {
-		if err := n.planLevel(ctx, a, a.Level+1, now); err != nil {
-			return err
-		}
+		errs = append(errs, n.planLevel(ctx, a, a.Level+1, now))
 	}
-	return nil
+	return errors.Join(errs...)
 }
 
 func (n *Notifier) planLevel(ctx context.Context, a store.Alert, level int, now time.Time) error {
