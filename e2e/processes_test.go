@@ -200,9 +200,9 @@ broker = %q
 ack_timeout = "2s"
 [web]
 listen = %q
-[occupancy]
-capacity = %d
-`, site, filepath.Join(dir, "gateway"), lan, cloudURL, web, capacity)
+[policy]
+path = %q
+`, site, filepath.Join(dir, "gateway"), lan, cloudURL, web, capacityPolicy(t, capacity))
 	if err := os.WriteFile(cfg, []byte(body), 0o600); err != nil {
 		t.Fatal(err)
 	}

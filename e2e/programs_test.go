@@ -111,14 +111,15 @@ func runUnit(t testing.TB, ctx context.Context, id string, config func(dir strin
 
 // startGateway runs a site gateway for site, as kakou-gateway does,
 // bridging to the cloud broker at cloudURL; units connect to its
-// LANURL. The cap is pinned at capacity.
+// LANURL. The cap is capacity, from the site's policy file (the one
+// place a cap is set).
 func startGateway(t testing.TB, ctx context.Context, site, cloudURL string, capacity int) *gateway.Gateway {
 	t.Helper()
 	cfg := config.Default()
 	cfg.Site, cfg.Gateway, cfg.Facility = site, "gw", "supermarket"
 	cfg.DataDir = filepath.Join(t.TempDir(), "data")
 	cfg.LAN.Listen, cfg.Web.Listen, cfg.Cloud.Broker = "127.0.0.1:0", "127.0.0.1:0", cloudURL
-	cfg.Occupancy.Capacity = &capacity
+	cfg.Policy.Path = capacityPolicy(t, capacity)
 	g, err := gateway.New(cfg, testLogger(t, "gateway"))
 	if err != nil {
 		t.Fatal(err)
@@ -134,6 +135,21 @@ func startGateway(t testing.TB, ctx context.Context, site, cloudURL string, capa
 		}
 	})
 	return g
+}
+
+// capacityPolicy writes a policy file whose [checks.capacity] is the cap
+// (0: off); the gateway reads only that table of it.
+func capacityPolicy(t testing.TB, capacity int) string {
+	t.Helper()
+	body := "[checks.capacity]\nmode = \"off\"\n"
+	if capacity > 0 {
+		body = fmt.Sprintf("[checks.capacity]\nmode = \"hard\"\nmax = %d\n", capacity)
+	}
+	path := filepath.Join(t.TempDir(), "policy.toml")
+	if err := os.WriteFile(path, []byte(body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
 }
 
 func testLogger(t testing.TB, name string) *slog.Logger {

@@ -37,7 +37,8 @@ type Store interface {
 	DeadLetters(ctx context.Context, limit int) ([]store.DeadLetter, error)                 // deadletters.go
 	SetWatermark(ctx context.Context, id store.UnitID, seq uint64) (store.Watermark, error) // watermark.go
 	AckedSeq(ctx context.Context, id store.UnitID) (uint64, error)
-	store.VisitReader // visits.go
+	store.VisitReader                                               // visits.go
+	Occupancies(ctx context.Context) ([]store.SiteOccupancy, error) // occupancy.go
 }
 
 // Options configures the handlers.
@@ -124,6 +125,7 @@ func New(st Store, opts Options) (http.Handler, error) {
 	mux.HandleFunc("GET /api/v1/alerts/{id}/notifications", s.alertNotifications)
 	mux.HandleFunc("GET /api/v1/rollups", s.rollups)
 	mux.HandleFunc("GET /api/v1/occupancy", s.occupancy)
+	mux.HandleFunc("GET /api/v1/occupancy/corrections", s.occupancyCorrections) // occupancy.go
 	mux.HandleFunc("GET /api/v1/trace", s.trace)
 	mux.HandleFunc("GET /api/v1/visits", s.visits)
 	mux.HandleFunc("GET /api/v1/people/export", s.exportPerson)

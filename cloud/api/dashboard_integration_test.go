@@ -70,7 +70,11 @@ func TestDashboardIntegrationDrawsEverySection(t *testing.T) {
 		}
 	}
 	const evilName = `<img src=x onerror="document.title='pwned'">`
-	if err := f.store.PutSites(ctx, []store.Site{{ID: "estate", Name: evilName, Facility: "community", Capacity: 1}}); err != nil {
+	if err := f.store.PutSites(ctx, []store.Site{{ID: "estate", Name: evilName, Facility: "community"}}); err != nil {
+		t.Fatal(err)
+	}
+	// The estate's gateway holds one person against a cap of one: full.
+	if err := f.store.PutStatus(ctx, gatewayStatus("estate", 1, 1, now), now); err != nil {
 		t.Fatal(err)
 	}
 	hot := feverAt("estate", "gate-1", 1, now.Add(-2*time.Hour))
@@ -84,7 +88,7 @@ func TestDashboardIntegrationDrawsEverySection(t *testing.T) {
 		`<tr class="st-red" data-unit="estate/gate-5">`, "0.3.1", "community-closed-4", "1,520", "存储已满", "扫码器 故障",
 		`data-alert="gate-1-1"`, `class="ack-submit"`, "确认处理",
 		`<figure class="chart" data-site="estate">`, "<polyline", `class="fever"`,
-		`<li class="occ full" data-site="estate">`, "已满",
+		`<li class="occ full" data-site="estate">`, "已满", `data-source="gateway"`, "网关计数", "王经理",
 		`href="/api/v1/reports/daily?date=2022-04-02&amp;format=csv"`,
 		`href="/api/v1/reports/daily?date=2022-04-02&amp;format=xlsx"`,
 		"&lt;img src=x onerror=", "&lt;script&gt;document.title='pwned'&lt;/script&gt;",

@@ -197,60 +197,6 @@ func byDay(rows []store.RollupRow, loc *time.Location) []store.RollupRow {
 	return out
 }
 
-type occupancyJSON struct {
-	Site     string `json:"site"`
-	Name     string `json:"name"`
-	Facility string `json:"facility"`
-	Capacity int    `json:"capacity"`
-	In       int    `json:"in"`
-	Out      int    `json:"out"`
-	Inside   int    `json:"inside"`
-	Full     bool   `json:"full"`
-}
-
-// occupancy is each site's people inside since local midnight, in minus
-// out, from the rollups: entries replayed late from a door unit's backlog
-// count in the hour they happened, so the figure heals once they arrive
-// (docs/product.md "What people complained about": occupancy counts
-// that go wrong when a door unit was offline).
-func (s *server) occupancy(w http.ResponseWriter, r *http.Request) {
-	if err := readParams(r.URL.Query(), nil); err != nil {
-		writeError(w, http.StatusBadRequest, err.Error())
-		return
-	}
-	now := s.opts.Now()
-	since := startOfDay(now, s.opts.Location)
-	sites, err := s.store.Sites(r.Context())
-	if err != nil {
-		s.internal(w, "list sites", err)
-		return
-	}
-	rows, err := s.store.Rollups(r.Context(), store.RollupQuery{By: "site",
-		Since: since.Truncate(time.Hour), Until: now.Add(time.Hour),
-		Metrics: []string{store.MetricIn, store.MetricOut}, Whole: true})
-	if err != nil {
-		s.internal(w, "query rollups", err)
-		return
-	}
-	in, out := map[string]int{}, map[string]int{}
-	for _, row := range rows {
-		in[row.Key] += row.Counts[store.MetricIn]
-		out[row.Key] += row.Counts[store.MetricOut]
-	}
-	c := s.caller(r)
-	list := make([]occupancyJSON, 0, len(sites))
-	for _, st := range sites {
-		if !c.seesSite(st.ID) { // a guard sees their site's count too: the door needs it
-			continue
-		}
-		o := occupancyJSON{Site: st.ID, Name: st.Name, Facility: st.Facility, Capacity: st.Capacity,
-			In: in[st.ID], Out: out[st.ID], Inside: max(in[st.ID]-out[st.ID], 0)}
-		o.Full = o.Capacity > 0 && o.Inside >= o.Capacity
-		list = append(list, o)
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"since": since, "sites": list})
-}
-
 // scopeRollups keeps a site manager's counts to their site and a guard's to
 // their unit; a guard asking for the counts of a whole site, a facility
 // type or everything is refused, as their scope is one unit.

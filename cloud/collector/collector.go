@@ -105,7 +105,7 @@ func (c *Collector) openStore(ctx context.Context) error {
 	c.store = st
 	sites := make([]store.Site, len(c.cfg.Sites))
 	for i, s := range c.cfg.Sites {
-		sites[i] = store.Site{ID: s.ID, Name: cmp.Or(s.Name, s.ID), Facility: s.Facility, Capacity: s.Capacity}
+		sites[i] = store.Site{ID: s.ID, Name: cmp.Or(s.Name, s.ID), Facility: s.Facility}
 	}
 	if err := st.PutSites(ctx, sites); err != nil {
 		return fmt.Errorf("collector: %w", err)

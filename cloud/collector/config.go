@@ -61,8 +61,10 @@ type SiteConfig struct {
 	ID       string `toml:"id"`
 	Name     string `toml:"name"`
 	Facility string `toml:"facility"`
-	Capacity int    `toml:"capacity"` // people inside at once; 0 = no cap
-	Region   string `toml:"region"`   // the [[regions]] id it lies in; "" for none
+	// Capacity is refused with where the cap lives now (the policy's
+	// [checks.capacity]); read only to say so.
+	Capacity int    `toml:"capacity"`
+	Region   string `toml:"region"` // the [[regions]] id it lies in; "" for none
 }
 
 // TokenConfig is one [[api_tokens]] entry: a bearer token for the API and

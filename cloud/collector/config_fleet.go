@@ -50,8 +50,10 @@ func (c Config) validateSites(bad func(key, format string, args ...any)) {
 			bad(key+".id", "%q is listed twice", s.ID)
 		}
 		seen[s.ID] = true
-		if s.Capacity < 0 {
-			bad(key+".capacity", "%d: people inside at once, 0 for no cap", s.Capacity)
+		if s.Capacity != 0 {
+			bad(key+".capacity", "is no longer read: the cap is set in one place, the policy's [checks.capacity] max "+
+				"(configs/policies/), pushed to the site and enforced by its gateway, whose count and cap the dashboard "+
+				"shows; delete this key")
 		}
 		if s.Facility != "" && wire.ValidateID(s.Facility) != nil {
 			bad(key+".facility", "%q: a facility type such as community, supermarket, clinic", s.Facility)

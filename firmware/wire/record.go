@@ -20,6 +20,9 @@ type Record struct {
 	Kind  RecordKind `json:"kind"`
 	Duty  *Duty      `json:"duty,omitempty"`
 	Shift *Shift     `json:"shift,omitempty"`
+	// Occupancy is a site manager's correction of a gateway's count
+	// (Kind RecordOccupancy, occupancy.go).
+	Occupancy *OccupancyCorrection `json:"occupancy,omitempty"`
 	// GuardName is the display name of the guard in Entry.Guard, so the
 	// centre's log reads 王师傅 without a roster look-up.
 	GuardName string `json:"guard_name,omitempty"`
@@ -97,6 +100,15 @@ func (e *Entry) IsRecord() bool { return e.Record != nil }
 
 // validate holds a record to its kind; the entry has no decision.
 func (r *Record) validate() error {
+	if r.Kind == RecordOccupancy {
+		if r.Occupancy == nil || r.Duty != nil || r.Shift != nil {
+			return fmt.Errorf("kind occupancy needs occupancy and neither duty nor shift")
+		}
+		return r.Occupancy.validate()
+	}
+	if r.Occupancy != nil {
+		return fmt.Errorf("kind %s has no occupancy", r.Kind)
+	}
 	switch r.Kind {
 	case RecordDuty:
 		if r.Duty == nil || r.Shift != nil {
@@ -114,7 +126,7 @@ func (r *Record) validate() error {
 		}
 		return nil
 	}
-	return fmt.Errorf("kind %q is not %q, %q, %q or %q", r.Kind, RecordDuty, RecordShift, RecordSignIn, RecordSignOut)
+	return fmt.Errorf("kind %q is not %q, %q, %q, %q or %q", r.Kind, RecordDuty, RecordShift, RecordSignIn, RecordSignOut, RecordOccupancy)
 }
 
 func (d *Duty) validate() error {

@@ -183,6 +183,9 @@ type Status struct {
 	// Devices is the health of the unit's sensors; a fault here means the
 	// guard is working by hand at that lane.
 	Devices []Device `json:"devices,omitempty"`
+	// Occupancy is a site gateway's count, cap and waiting entrances
+	// (occupancy.go); only in a status with Role gateway.
+	Occupancy *SiteOccupancy `json:"occupancy,omitempty"`
 }
 
 // RoleGateway marks the status of a site gateway (gateway/): its Backlog
@@ -351,8 +354,8 @@ func (e *Entry) Validate() error {
 		if err := e.Record.validate(); err != nil {
 			return bad("record", err.Error())
 		}
-		if k := e.Record.Kind; (k == RecordSignIn || k == RecordSignOut) && e.Guard == "" {
-			return bad("guard", "a sign-in or sign-out names its guard")
+		if k := e.Record.Kind; (k == RecordSignIn || k == RecordSignOut || k == RecordOccupancy) && e.Guard == "" {
+			return bad("guard", "a sign-in, a sign-out or a correction names who made it")
 		}
 	case !decisions[e.Decision]:
 		return bad("decision", fmt.Sprintf("%q is not a known outcome", e.Decision))
@@ -428,6 +431,14 @@ func (s *Status) Validate() error {
 	}
 	if s.Role != "" && s.Role != RoleGateway {
 		return fmt.Errorf("wire: status role: %q is not %q or empty", s.Role, RoleGateway)
+	}
+	if s.Occupancy != nil && s.Role != RoleGateway {
+		return errors.New("wire: status occupancy: only a site gateway (role gateway) reports a count")
+	}
+	if s.Occupancy != nil {
+		if err := s.Occupancy.Validate(); err != nil {
+			return fmt.Errorf("wire: status occupancy: %w", err)
+		}
 	}
 	if err := ValidateDisplayName(s.SiteName); err != nil {
 		return fmt.Errorf("wire: status site_name: %w", err)

@@ -57,7 +57,11 @@ type Options struct {
 	AckTimeout time.Duration // how long to wait for a cloud ack before re-sending (default 10s)
 	Outbox     Outbox
 	Local      Local
-	Log        *slog.Logger
+	// Occupancy, if set, is the site's count now (*lan.Server's
+	// SiteOccupancy); the gateway's status carries it, and the status is
+	// published again soon after the count changes (occupancy.go).
+	Occupancy func() *wire.SiteOccupancy
+	Log       *slog.Logger
 }
 
 // Sizes of the sending machinery. They are not options: the window only
@@ -79,6 +83,7 @@ type timing struct {
 	goodbye   time.Duration // time allowed for the offline status at shutdown
 	mark      time.Duration // acks reach the store this often while entries are outstanding
 	heartbeat time.Duration // the gateway's status is republished this often
+	occupancy time.Duration // a changed count goes up in the status at most this often
 }
 
 var defaultTiming = timing{
@@ -90,6 +95,7 @@ var defaultTiming = timing{
 	goodbye:   2 * time.Second,
 	mark:      250 * time.Millisecond,
 	heartbeat: 30 * time.Second,
+	occupancy: 2 * time.Second,
 }
 
 // Bridge forwards the gateway's stored entries to the cloud. Create it with
@@ -107,6 +113,7 @@ type Bridge struct {
 	acks     delivery.Acks // cloud acks from paho's goroutine to the sender, the highest per unit
 	statuses statusRelay   // units' statuses waiting to go up
 	policies policyRelay   // pushed policies waiting to go down
+	occSent  occupancySent // the count the last status carried
 	conns    delivery.Loop // Run's connections, one at a time; Run must not run twice at once
 }
 

@@ -101,6 +101,8 @@ func (b *Bridge) loop(ctx context.Context, c *delivery.Link, s *sender) error {
 	defer poll.Stop()
 	heartbeat := time.NewTicker(b.t.heartbeat)
 	defer heartbeat.Stop()
+	occupancy := time.NewTicker(b.t.occupancy)
+	defer occupancy.Stop()
 	timer := time.NewTimer(time.Hour)
 	defer timer.Stop()
 	for {
@@ -122,6 +124,10 @@ func (b *Bridge) loop(ctx context.Context, c *delivery.Link, s *sender) error {
 			return fmt.Errorf("bridge: %w", c.Lost())
 		case <-heartbeat.C:
 			if err := b.publishStatus(ctx, c, wire.Online); err != nil {
+				return err
+			}
+		case <-occupancy.C:
+			if err := b.occupancyChanged(ctx, c); err != nil {
 				return err
 			}
 		case <-poll.C:

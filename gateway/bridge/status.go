@@ -36,6 +36,9 @@ func (b *Bridge) status(ctx context.Context, state wire.UnitState) []byte {
 	if n > 0 {
 		s.OldestUnacked = &oldest
 	}
+	if b.opts.Occupancy != nil {
+		s.Occupancy = b.opts.Occupancy()
+	}
 	out, err := json.Marshal(s)
 	if err != nil {
 		panic("bridge: marshal wire.Status: " + err.Error()) // plain struct: cannot fail
@@ -46,9 +49,11 @@ func (b *Bridge) status(ctx context.Context, state wire.UnitState) []byte {
 // publishStatus publishes the gateway's retained status and waits for the
 // broker's PUBACK.
 func (b *Bridge) publishStatus(ctx context.Context, c *delivery.Link, state wire.UnitState) error {
-	if err := c.Send(ctx, b.statusTopic(), wire.QoSStatus, true, b.status(ctx, state), b.t.puback); err != nil {
+	body := b.status(ctx, state)
+	if err := c.Send(ctx, b.statusTopic(), wire.QoSStatus, true, body, b.t.puback); err != nil {
 		return fmt.Errorf("bridge: publish %s status: %w", state, err)
 	}
+	b.occSent.remember(body)
 	return nil
 }
 

@@ -29,7 +29,8 @@ type Config struct {
 	Policy    Policy          `toml:"policy"`
 	Occupancy OccupancyConfig `toml:"occupancy"`
 	Lanes     []Lane          `toml:"lanes"`
-	Enroll    Enroll          `toml:"enroll"` // first-start enrollment; see enroll.go
+	Managers  []Manager       `toml:"managers"` // who may sign in and correct the count; see managers.go
+	Enroll    Enroll          `toml:"enroll"`   // first-start enrollment; see enroll.go
 	Retention Retention       `toml:"retention"`
 }
 
@@ -72,8 +73,8 @@ type Policy struct {
 	Path string `toml:"path"`
 }
 
-// OccupancyConfig is the [occupancy] table. Capacity, when set, pins the
-// cap: the policy file's and pushed policies' are then ignored.
+// OccupancyConfig is the [occupancy] table. Capacity is refused with what
+// to write instead (capacityMoved): the cap is the policy's.
 type OccupancyConfig struct {
 	Capacity *int `toml:"capacity"`
 }

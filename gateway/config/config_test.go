@@ -29,9 +29,12 @@ func TestRiversideMarketConfigLoads(t *testing.T) {
 	if r := cfg.Roles(); len(r) != 4 || r["entrance-2"] != "in" || r["exit-1"] != "out" {
 		t.Fatalf("roles %v", r)
 	}
-	n, pinned, err := cfg.Capacity()
-	if err != nil || n != 200 || pinned {
-		t.Fatalf("capacity %d pinned %v err %v, want 200 from the supermarket policy", n, pinned, err)
+	n, err := cfg.Capacity()
+	if err != nil || n != 200 {
+		t.Fatalf("capacity %d err %v, want 200 from the supermarket policy", n, err)
+	}
+	if len(cfg.Managers) == 0 {
+		t.Fatal("the example names no site manager: nobody could correct the count")
 	}
 }
 
@@ -50,7 +53,7 @@ ack_timeout = "1ms"
 [web]
 listen = ":"
 [occupancy]
-capacity = -3
+capacity = 300
 [[lanes]]
 unit = "e1"
 role = "sideways"
@@ -79,19 +82,35 @@ role = "in"
 	}
 }
 
-func TestPinnedCapacityNeedsNoPolicyAndAMissingPolicyIsReported(t *testing.T) {
+// TestCapacityIsThePolicysAndTheOldKeySaysWhatToWriteInstead: the cap
+// is set in one place, the policy; [occupancy] capacity is refused with
+// where the cap now lives, and a missing policy file is reported.
+func TestCapacityIsThePolicysAndTheOldKeySaysWhatToWriteInstead(t *testing.T) {
 	cfg := Default()
 	cfg.Site, cfg.DataDir, cfg.Cloud.Broker = "s", "d", "tcp://127.0.0.1:1883"
 	if err := cfg.Validate(); err == nil || !strings.Contains(err.Error(), "policy.path") {
-		t.Fatalf("no policy and no capacity: %v, want policy.path reported", err)
+		t.Fatalf("no policy: %v, want policy.path reported", err)
 	}
 	cfg.Policy.Path = filepath.Join(t.TempDir(), "missing.toml")
-	if _, _, err := cfg.Capacity(); err == nil || !strings.Contains(err.Error(), "policy.path") {
+	if _, err := cfg.Capacity(); err == nil || !strings.Contains(err.Error(), "policy.path") {
 		t.Fatalf("missing policy file: %v", err)
 	}
 	n := 50
 	cfg.Occupancy.Capacity = &n
-	if got, pinned, err := cfg.Capacity(); got != 50 || !pinned || err != nil {
-		t.Fatalf("pinned capacity %d %v %v", got, pinned, err)
+	err := cfg.Validate()
+	if err == nil || !strings.Contains(err.Error(), "occupancy.capacity") || !strings.Contains(err.Error(), "[checks.capacity] max") {
+		t.Fatalf("occupancy.capacity: %v, want it refused naming the policy's [checks.capacity] max", err)
+	}
+}
+
+func TestManagersNeedAnIDANameAndAPINHashNeverAPIN(t *testing.T) {
+	cfg := Default()
+	cfg.Site, cfg.DataDir, cfg.Cloud.Broker, cfg.Policy.Path = "s", "d", "tcp://127.0.0.1:1883", "p.toml"
+	cfg.Managers = []Manager{{ID: "wang", Name: "王经理", PINHash: "2468"}, {ID: "wang", Name: "", PINHash: "pbkdf2-sha256$1$a$b"}}
+	err := cfg.Validate()
+	for _, k := range []string{"managers[0].pin_hash", "managers[1].id", "managers[1].name"} {
+		if err == nil || !strings.Contains(err.Error(), k) {
+			t.Errorf("%s not reported in %v", k, err)
+		}
 	}
 }

@@ -8,7 +8,7 @@ import (
 )
 
 func TestRetentionDefaultsTo28DaysAndIsChecked(t *testing.T) {
-	const base = "site = \"s1\"\ndata_dir = \"/tmp/gw\"\n[cloud]\nbroker = \"tcp://127.0.0.1:1883\"\n[occupancy]\ncapacity = 10\n"
+	const base = "site = \"s1\"\ndata_dir = \"/tmp/gw\"\n[cloud]\nbroker = \"tcp://127.0.0.1:1883\"\n[policy]\npath = \"p.toml\"\n"
 	tests := []struct {
 		name, extra, wantErr string
 		wantDays             int

@@ -38,12 +38,13 @@ func (c Config) Validate() error {
 	c.validateTLS(bad)
 	c.Cloud.validate(bad)
 	c.Enroll.validate(bad)
-	if c.Policy.Path == "" && c.Occupancy.Capacity == nil {
-		bad("policy.path", "is required unless occupancy.capacity sets the cap (the policy's [checks.capacity] gives it)")
+	if c.Policy.Path == "" {
+		bad("policy.path", "is required: the site's policy file, whose [checks.capacity] max is the cap until the centre pushes a policy")
 	}
-	if n := c.Occupancy.Capacity; n != nil && (*n < 0 || *n > 1_000_000) {
-		bad("occupancy.capacity", "%d: want 0 (no cap) to 1000000 people", *n)
+	if c.Occupancy.Capacity != nil {
+		bad("occupancy.capacity", capacityMoved)
 	}
+	c.validateManagers(bad)
 	c.validateLanes(bad)
 	c.Retention.validate(bad)
 	if len(p) > 0 {
@@ -92,22 +93,19 @@ func (c Config) validateLanes(bad func(string, string, ...any)) {
 	}
 }
 
-// Capacity is the cap the gateway starts with and whether the config pins
-// it: occupancy.capacity if set, else the policy file's
-// [checks.capacity] max (0 when the check is off). It reads the file.
-func (c Config) Capacity() (n int, pinned bool, err error) {
-	if c.Occupancy.Capacity != nil {
-		return *c.Occupancy.Capacity, true, nil
-	}
+// Capacity is the cap the gateway starts with: the policy file's
+// [checks.capacity] max (0 when the check is off), until the centre
+// pushes a policy. It reads the file.
+func (c Config) Capacity() (int, error) {
 	b, err := os.ReadFile(c.Policy.Path)
 	if err != nil {
-		return 0, false, fmt.Errorf("policy.path: %w", err)
+		return 0, fmt.Errorf("policy.path: %w", err)
 	}
-	n, err = lan.CapacityOf(string(b))
+	n, err := lan.CapacityOf(string(b))
 	if err != nil {
-		return 0, false, fmt.Errorf("policy.path %s: %w", c.Policy.Path, err)
+		return 0, fmt.Errorf("policy.path %s: %w", c.Policy.Path, err)
 	}
-	return n, false, nil
+	return n, nil
 }
 
 // TLS builds the cloud connection's TLS settings from the files named;

@@ -5,7 +5,7 @@ import "github.com/kakou/kakou/gateway/config"
 // CheckFiles reads what the config names: the policy file and TLS files.
 // Start reads them again; -check-config uses this to report them early.
 func CheckFiles(cfg config.Config) error {
-	if _, _, err := cfg.Capacity(); err != nil {
+	if _, err := cfg.Capacity(); err != nil {
 		return err
 	}
 	if _, err := cfg.LAN.TLS(); err != nil {

@@ -97,7 +97,7 @@ func (g *Gateway) Start(ctx context.Context) error {
 // policies to the LAN. Nothing reaches the hooks before lan.Start.
 func (g *Gateway) build() error {
 	cfg := g.cfg
-	capacity, pinned, err := cfg.Capacity()
+	capacity, err := cfg.Capacity()
 	if err != nil {
 		return err
 	}
@@ -109,8 +109,8 @@ func (g *Gateway) build() error {
 	if err != nil {
 		return err
 	}
-	g.lan, err = lan.New(lan.Options{Site: cfg.Site, Listen: cfg.LAN.Listen, TLS: lanTLS, Store: g.store,
-		Capacity: capacity, PinCapacity: pinned, Lanes: cfg.Roles(), Log: g.log,
+	g.lan, err = lan.New(lan.Options{Site: cfg.Site, Gateway: cfg.Gateway, Listen: cfg.LAN.Listen, TLS: lanTLS,
+		Store: g.store, Capacity: capacity, Lanes: cfg.Roles(), Log: g.log,
 		OnStored: func(r store.Record) { g.bridge.Offer(r) },
 		OnStatus: func(st wire.Status, raw []byte) { g.bridge.RelayStatus(st, raw) }})
 	if err != nil {
@@ -119,7 +119,8 @@ func (g *Gateway) build() error {
 	g.bridge, err = bridge.New(bridge.Options{Broker: cfg.Cloud.Broker, ClientID: cfg.Cloud.ClientID,
 		Username: cfg.Cloud.Username, Password: cfg.Cloud.Password, TLS: tlsCfg,
 		Site: cfg.Site, Gateway: cfg.Gateway, Facility: cfg.Facility, Firmware: Version,
-		AckTimeout: cfg.Cloud.AckTimeout.Duration, Outbox: g.store, Local: g.lan, Log: g.log})
+		AckTimeout: cfg.Cloud.AckTimeout.Duration, Outbox: g.store, Local: g.lan,
+		Occupancy: g.lan.SiteOccupancy, Log: g.log})
 	if err != nil {
 		g.lan.Close()
 	}
@@ -136,7 +137,12 @@ func (g *Gateway) serveWeb(w config.Web) error {
 		return fmt.Errorf("web.listen: %w", err)
 	}
 	g.webLn, g.webTLS = ln, tc != nil
-	g.web = &http.Server{Handler: web.Handler(g.lan, g.log), ReadHeaderTimeout: 10 * time.Second, TLSConfig: tc}
+	managers := make([]web.Manager, len(g.cfg.Managers))
+	for i, m := range g.cfg.Managers {
+		managers[i] = web.Manager{ID: m.ID, Name: m.Name, PINHash: m.PINHash}
+	}
+	h := web.Handler(web.Options{Site: g.lan, Managers: managers, Log: g.log})
+	g.web = &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, TLSConfig: tc}
 	go func() {
 		if err := serve(g.web, ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			g.log.Error("web server stopped", "err", err)

@@ -52,11 +52,6 @@ func (s *Server) handlePolicy(topic string, payload []byte) error {
 	if err != nil {
 		return fmt.Errorf("lan: policy %s for %s: %w", p.Version, p.Unit, err)
 	}
-	if s.opts.PinCapacity {
-		s.log.Info("policy push's capacity ignored: the config pins occupancy.capacity",
-			"version", p.Version, "pushed", n, "pinned", s.opts.Capacity)
-		return nil
-	}
 	return s.setCapacity(n, p.Version)
 }
 

@@ -23,7 +23,7 @@ func (s *Server) restore(ctx context.Context) error {
 		return fmt.Errorf("lan: restore: %w", err)
 	}
 	if ok {
-		s.correctedAt = c.At
+		s.correctedAt, s.last = c.At, &c
 	}
 	moved, err := s.opts.Store.Movement(ctx, s.correctedAt)
 	if err != nil {
@@ -39,11 +39,8 @@ func (s *Server) restore(ctx context.Context) error {
 	return nil
 }
 
-// capacity is the last pushed policy's, unless the config pins its own.
+// capacity is the last pushed policy's, else the policy file's.
 func (s *Server) capacity(ctx context.Context) (int, error) {
-	if s.opts.PinCapacity {
-		return s.opts.Capacity, nil
-	}
 	v, err := s.opts.Store.Setting(ctx, settingCapacity)
 	if err != nil {
 		return 0, fmt.Errorf("lan: restore capacity: %w", err)
@@ -64,7 +61,7 @@ func (s *Server) restoreLanes(ctx context.Context) error {
 		return err
 	}
 	for _, u := range units {
-		if u.Site != s.opts.Site {
+		if u.Site != s.opts.Site || u.Unit == s.opts.Gateway {
 			continue
 		}
 		st, err := s.laneState(ctx, u, grants[u.Unit])

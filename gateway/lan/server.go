@@ -39,11 +39,13 @@ type Options struct {
 	// mutual TLS); nil listens in plain TCP, as the demo does.
 	TLS   *tls.Config
 	Store *store.Store
-	// Capacity is the cap from the site's policy file or the config; 0 is
-	// no cap. A policy push relayed from the cloud replaces it, unless
-	// PinCapacity says the config set it on purpose.
-	Capacity    int
-	PinCapacity bool
+	// Gateway is the gateway's own id: its records (corrections) are
+	// stored beside the units' entries but it is not a lane.
+	Gateway string
+	// Capacity is the cap from the site's policy file; 0 is no cap. A
+	// policy push relayed from the cloud replaces it: the policy is the
+	// one place the cap is set.
+	Capacity int
 	// Lanes gives units their roles; a unit not named takes the lane of its
 	// status or its first entry.
 	Lanes map[string]occupancy.Role
@@ -61,7 +63,7 @@ const settingCapacity = "pushed_capacity"
 
 // Server is the LAN broker and the handling of the site's traffic.
 //
-// mu guards site and correctedAt and is held from storing an entry until
+// mu guards site, correctedAt and last, and is held from storing an entry until
 // its flows are published, so flows leave in the order they were planned.
 // It is never held while calling OnStored or OnStatus.
 type Server struct {
@@ -75,6 +77,7 @@ type Server struct {
 	mu          sync.Mutex
 	site        *occupancy.Site
 	correctedAt time.Time
+	last        *store.Correction // the newest correction; nil: none
 
 	refused atomic.Int64
 	closing sync.Once

@@ -3,10 +3,8 @@ package store
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"math"
-	"strings"
 	"time"
 )
 
@@ -18,18 +16,19 @@ type Correction struct {
 	Count    int       `json:"count"`
 	Previous int       `json:"previous"` // the count the gateway showed before
 	Reason   string    `json:"reason"`
-	By       string    `json:"by"`
+	By       string    `json:"by"`              // the name of who made it
+	ByID     string    `json:"by_id,omitempty"` // the signed-in manager's id
 	At       time.Time `json:"at"`
+	// Entry is the id of the record that carries the correction to the
+	// centre (CorrectAndRecord); empty for a retention baseline.
+	Entry string `json:"entry,omitempty"`
 }
 
 // Correct appends a correction. Reason and By are required: a count that
 // changes without a name and a why cannot be audited.
 func (s *Store) Correct(ctx context.Context, c Correction) (Correction, error) {
-	if strings.TrimSpace(c.Reason) == "" || strings.TrimSpace(c.By) == "" {
-		return Correction{}, errors.New("store: correction: reason and by are both required")
-	}
-	if c.Count < 0 {
-		return Correction{}, fmt.Errorf("store: correction: count %d is negative", c.Count)
+	if err := checkCorrection(c); err != nil {
+		return Correction{}, err
 	}
 	err := s.write(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `INSERT INTO corrections (count, previous, reason, by, at)
@@ -47,7 +46,7 @@ func (s *Store) Correct(ctx context.Context, c Correction) (Correction, error) {
 
 // Corrections lists the audit trail, newest first, at most limit rows.
 func (s *Store) Corrections(ctx context.Context, limit int) ([]Correction, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT id, count, previous, reason, by, at FROM corrections
+	rows, err := s.db.QueryContext(ctx, `SELECT id, count, previous, reason, by, by_id, entry, at FROM corrections
 		ORDER BY id DESC LIMIT ?`, limit)
 	if err != nil {
 		return nil, fmt.Errorf("store: corrections: %w", err)
@@ -57,7 +56,7 @@ func (s *Store) Corrections(ctx context.Context, limit int) ([]Correction, error
 	for rows.Next() {
 		var c Correction
 		var at int64
-		if err := rows.Scan(&c.ID, &c.Count, &c.Previous, &c.Reason, &c.By, &at); err != nil {
+		if err := rows.Scan(&c.ID, &c.Count, &c.Previous, &c.Reason, &c.By, &c.ByID, &c.Entry, &at); err != nil {
 			return nil, fmt.Errorf("store: corrections: %w", err)
 		}
 		c.At = time.Unix(0, at).UTC()

@@ -79,7 +79,9 @@ CREATE TABLE IF NOT EXISTS corrections (
 	previous INTEGER NOT NULL,
 	reason   TEXT NOT NULL,
 	by       TEXT NOT NULL,
-	at       INTEGER NOT NULL
+	at       INTEGER NOT NULL,
+	by_id    TEXT NOT NULL DEFAULT '',
+	entry    TEXT NOT NULL DEFAULT ''
 );
 CREATE TABLE IF NOT EXISTS settings (
 	key   TEXT PRIMARY KEY,
@@ -99,6 +101,10 @@ func Open(path string) (*Store, error) {
 	if _, err := db.ExecContext(context.Background(), schema); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("store: %s: create schema: %w", path, err)
+	}
+	if err := migrateCorrections(context.Background(), db); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("store: %s: migrate corrections: %w", path, err)
 	}
 	return &Store{db: db}, nil
 }

@@ -24,6 +24,8 @@ const T = {
     ackActions: ["已送发热门诊", "复测体温正常，已放行", "已劝返并登记", "已通知社区网格员", "已安排维修设备"],
     traffic: "今日每小时通行", fever: "发热", noTraffic: "今日暂无通行",
     occupancy: "场内人数（限流）", inside: "场内", capacity: "上限", noCap: "不限流", full: "已满",
+    occGateway: "网关计数", occEstimate: "估算（进−出）", occStale: "数据过期", occAge: s => s < 60 ? s + " 秒前" : Math.floor(s / 60) + " 分钟前",
+    occCorrected: (n, by) => "最近更正：" + n + "（" + by + "）", occWaiting: n => n + " 个入口等候",
     noSites: "暂无点位",
     report: "日报", reportDate: "日期", period: (s, u) => "统计时段 " + s + " 至 " + u,
     name: "名称", total: "通行总数", colIn: "进", colOut: "出", colFever: "发热", denied: "拒绝", recheck: "复测", visitors: "访客登记", overrides: "人工放行",
@@ -56,6 +58,8 @@ const T = {
                  "Community grid worker told", "Repair arranged"],
     traffic: "Hourly traffic today", fever: "fever", noTraffic: "No traffic yet today",
     occupancy: "People inside (capacity)", inside: "inside", capacity: "cap", noCap: "no cap", full: "full",
+    occGateway: "gateway count", occEstimate: "estimate (in − out)", occStale: "stale", occAge: s => s < 60 ? s + " s ago" : Math.floor(s / 60) + " min ago",
+    occCorrected: (n, by) => "last corrected to " + n + " by " + by, occWaiting: n => n + " entrance(s) waiting",
     noSites: "No sites yet",
     report: "Daily report", reportDate: "Date", period: (s, u) => "Period " + s + " to " + u,
     name: "Name", total: "Total", colIn: "In", colOut: "Out", colFever: "Fever", denied: "Denied", recheck: "Re-check", visitors: "Visitors",
@@ -481,7 +485,7 @@ function occupancyItem(s) {
   if (s.full) count.append(" ", el("span", t("full"), "pill deny"));
   count.title = t("in") + " " + num(s.in) + " · " + t("out") + " " + num(s.out);
   label.append(name, count);
-  li.append(label);
+  li.append(label, occupancySource(s));
   if (s.capacity > 0) {
     const bar = el("div", null, "bar"), fill = el("div", null, "fill");
     fill.style.width = Math.min(100, ratio * 100).toFixed(1) + "%"; // CSSOM: allowed by the page's CSP
@@ -492,6 +496,23 @@ function occupancyItem(s) {
     li.append(bar);
   }
   return li;
+}
+
+// occupancySource says where the figure comes from: the site gateway's
+// count (with its age, stale when not heard from), or in − out.
+function occupancySource(s) {
+  const src = el("div", null, "occ-source");
+  if (s.source !== "gateway") {
+    src.textContent = t("occEstimate");
+  } else {
+    src.textContent = t("occGateway") + " · " + t("occAge")(s.age_seconds || 0);
+    if (s.stale) src.append(" ", el("span", t("occStale"), "pill amber"));
+    if (s.waiting > 0) src.append(" · " + t("occWaiting")(s.waiting));
+    const c = s.last_correction;
+    if (c) src.append(" · " + t("occCorrected")(c.count, c.by_name || c.by));
+  }
+  src.dataset.source = s.source + (s.stale ? " stale" : "");
+  return src;
 }
 
 function renderOccupancy() {

@@ -210,5 +210,6 @@ var pgMigrations = []string{
 	// Visits and their close-outs, as SQLite's step (visits.go).
 	`CREATE INDEX entries_visits ON entries (site, ts) WHERE ` + pgVisitRows + `;`,
 	pgMigrateUnitNames, // names.go
+	pgMigrateOccupancy, // occupancy.go
 	pgMigrateNotify,    // alerts' severity and escalation, the notification outbox (notify.go)
 }

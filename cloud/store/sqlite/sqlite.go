@@ -341,6 +341,7 @@ var migrations = []string{
 	// a partial index on the same test VisitEntries makes.
 	`CREATE INDEX entries_visits ON entries (site, ts) WHERE ` + visitRows + `;`,
 	migrateUnitNames, // names.go
+	migrateOccupancy, // occupancy.go
 	migrateNotify,    // alerts' severity and escalation, the notification outbox (notify.go)
 }
 

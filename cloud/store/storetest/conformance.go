@@ -42,6 +42,7 @@ var behaviours = []struct {
 func Conformance(t *testing.T, open func(*testing.T) Store) {
 	all := append(behaviours[:len(behaviours):len(behaviours)], monitoringBehaviours...)
 	all = append(all, recordBehaviours...)
+	all = append(all, occupancyBehaviours...)
 	for _, bh := range all {
 		t.Run(bh.name, func(t *testing.T) {
 			t.Parallel()

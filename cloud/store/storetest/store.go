@@ -34,6 +34,9 @@ type Store interface {
 	Ping(context.Context) error
 	Close() error
 
+	// The latest count of each site's gateway (occupancy.go).
+	Occupancies(context.Context) ([]store.SiteOccupancy, error)
+
 	// Dead letters: what ingest refused.
 	PutDeadLetter(context.Context, store.DeadLetter) error
 	DeadLetters(context.Context, int) ([]store.DeadLetter, error)
