@@ -122,7 +122,8 @@ const CODES = {
    "duty": "值守任务",
    "shift": "交接班",
    "sign_in": "签到",
-   "sign_out": "签退"
+   "sign_out": "签退",
+   "occupancy": "场内人数更正"
   },
   "idKinds": {
    "resident": "居民身份证",
@@ -274,7 +275,8 @@ const CODES = {
    "duty": "duty",
    "shift": "shift hand-over",
    "sign_in": "sign-in",
-   "sign_out": "sign-out"
+   "sign_out": "sign-out",
+   "occupancy": "occupancy correction"
   },
   "idKinds": {
    "resident": "resident ID card",
