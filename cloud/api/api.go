@@ -18,6 +18,7 @@ import (
 	jsonv1 "github.com/go-json-experiment/json/v1"
 
 	"github.com/kakou/kakou/cloud/region"
+	"github.com/kakou/kakou/cloud/report"
 	"github.com/kakou/kakou/cloud/store"
 	"github.com/kakou/kakou/firmware/wire"
 )
@@ -37,8 +38,10 @@ type Store interface {
 	DeadLetters(ctx context.Context, limit int) ([]store.DeadLetter, error)                 // deadletters.go
 	SetWatermark(ctx context.Context, id store.UnitID, seq uint64) (store.Watermark, error) // watermark.go
 	AckedSeq(ctx context.Context, id store.UnitID) (uint64, error)
-	store.VisitReader                                               // visits.go
-	Occupancies(ctx context.Context) ([]store.SiteOccupancy, error) // occupancy.go
+	store.VisitReader                                                                // visits.go
+	Occupancies(ctx context.Context) ([]store.SiteOccupancy, error)                  // occupancy.go
+	store.AllVisitReader                                                             // reports.go
+	Deliveries(ctx context.Context, q store.DeliveryQuery) ([]store.Delivery, error) // reports_named.go
 }
 
 // Options configures the handlers.
@@ -58,6 +61,9 @@ type Options struct {
 	Guards *GuardDesk
 	// ReportCut is the local hour and minute the daily report closes.
 	ReportCut [2]int
+	// Reports are the named reports ([[reports]], reports_named.go); the
+	// daily report at ReportCut is added unless one is named "daily".
+	Reports []report.Def
 	// Metrics serves /metrics (Prometheus); nil leaves it out.
 	Metrics http.Handler
 	// Auth turns on logins, roles and sessions (auth.go); nil is open
@@ -130,6 +136,9 @@ func New(st Store, opts Options) (http.Handler, error) {
 	mux.HandleFunc("GET /api/v1/visits", s.visits)
 	mux.HandleFunc("GET /api/v1/people/export", s.exportPerson)
 	mux.HandleFunc("GET /api/v1/reports/daily", s.daily)
+	mux.HandleFunc("GET /api/v1/reports", s.listReports)                      // reports_named.go
+	mux.HandleFunc("GET /api/v1/reports/{id}", s.namedReport)                 // reports_named.go
+	mux.HandleFunc("GET /api/v1/reports/{id}/deliveries", s.reportDeliveries) // reports_named.go
 	mux.HandleFunc("GET /api/v1/duties", s.duties)
 	mux.HandleFunc("GET /api/v1/policies", s.policies)
 	mux.HandleFunc("POST /api/v1/policies/assign", s.assign)

@@ -31,7 +31,7 @@ func goCodes(t *testing.T) map[string][]string {
 	byType := map[string]string{"Decision": "decisions", "Lane": "lanes", "CredentialKind": "kinds",
 		"RecordKind": "recordKinds", "Status": "results", "Facility": "facilities"}
 	byPrefix := map[string]map[string]string{
-		"wire":       {"ID": "idKinds", "MatchedBy": "matchedBy"},
+		"wire":       {"ID": "idKinds", "MatchedBy": "matchedBy", "Reason": "reasons"},
 		"credential": {"Result": "results"},
 		"policy":     {"Alert": "alertKinds"},
 		"api":        {"Role": "roles"},

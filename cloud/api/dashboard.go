@@ -10,7 +10,8 @@ import (
 )
 
 // The dashboard is a few files in web/ — the page, its style sheet and its
-// scripts (dashboard.js, and guards.js for the guard screen) — with no
+// scripts (dashboard.js, guards.js for the guard screen, reports.js for
+// the reports) — with no
 // build step and no framework, so it works from the collector binary alone
 // on a network with no internet. They are served as one document: the
 // style and the scripts go inline where the page links them, and the
@@ -33,6 +34,8 @@ var (
 	traceJS string // the tracing screen
 	//go:embed web/policy.js
 	policyJS string // the policy screen
+	//go:embed web/reports.js
+	reportsJS string // the reports screen
 	//go:embed web/sound.js
 	soundJS string // the tone for a new urgent alert
 
@@ -41,7 +44,7 @@ var (
 	// their own files.
 	pageScripts = []webFile{{"codes.js", codesJS}, {"display.js", displayJS},
 		{"dashboard.js", pageJS}, {"guards.js", guardsJS}, {"policy.js", policyJS},
-		{"trace.js", traceJS}, {"sound.js", soundJS}}
+		{"trace.js", traceJS}, {"reports.js", reportsJS}, {"sound.js", soundJS}}
 
 	dashboardHTML, dashboardCSP = assemble(pageHTML, pageCSS, pageScripts...)
 )

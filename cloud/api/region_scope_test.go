@@ -128,6 +128,7 @@ func TestADistrictMonitorSeesNothingOutsideTheDistrict(t *testing.T) {
 		"/api/v1/reports/daily?format=csv", "/api/v1/duties", "/api/v1/policies", "/api/v1/sites/site-a/guards",
 		"/api/v1/alerts?region=hutang", "/api/v1/reports/daily?region=wujin", "/api/v1/regions",
 		"/api/v1/units?region=hutang", "/api/v1/occupancy/corrections?site=site-a",
+		"/api/v1/reports", "/api/v1/reports/daily?region=hutang&format=xlsx",
 		"/api/v1/alerts/gate-2-2/notifications",
 	}
 	outside := []string{

@@ -13,65 +13,45 @@ import (
 // daily serves the daily report (日报) as JSON, CSV or XLSX: one export
 // that serves every office that asks (docs/product.md "What else the
 // plans ask of a checkpoint": reports every day, to many offices, filled in
-// again and again).
+// again and again). It is the named report "daily" (reports_named.go).
 func (s *server) daily(w http.ResponseWriter, r *http.Request) {
-	var date, lang, asked string
-	format := "json"
-	err := readParams(r.URL.Query(), map[string]func(string) error{
-		"date":   func(v string) error { date = v; return dateInStoreRange(v) },
-		"format": oneOf(&format, "json", "csv", "xlsx"),
-		"lang":   oneOf(&lang, "zh", "en"),
-		"region": func(v string) error { return idParam(&asked, v) },
-	})
-	p := report.LatestCut(s.opts.Now(), s.opts.ReportCut[0], s.opts.ReportCut[1], s.opts.Location)
-	if err == nil && date != "" {
-		p, err = report.PeriodFor(date, s.opts.ReportCut[0], s.opts.ReportCut[1], s.opts.Location)
-	}
-	c := s.caller(r)
-	if err == nil { // the daily report is the centre's and the site's, not a gate's
-		err = c.require("the daily report", RoleMonitor, RoleTracer, RoleSiteManager)
-	}
-	var within string
-	if err == nil {
-		within, err = s.regionFilter(c, asked)
-	}
-	if err != nil {
-		refuse(w, err)
-		return
-	}
-	rep, err := s.buildReport(r, p, within)
-	if err != nil {
-		s.internal(w, "build the daily report", err)
-		return
-	}
-	if format == "json" {
-		writeJSON(w, http.StatusOK, rep)
-		return
-	}
-	s.sendReport(w, rep, format, lang)
+	s.serveReport(w, r, report.DailyID)
 }
 
 func (s *server) sendReport(w http.ResponseWriter, rep report.Report, format, lang string) {
-	var buf bytes.Buffer
-	write, ctype := report.WriteCSV, "text/csv; charset=utf-8"
-	if format == "xlsx" {
-		write, ctype = report.WriteXLSX, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-	}
-	if err := write(&buf, rep, lang); err != nil {
-		s.internal(w, "write the daily report", err)
+	body, ctype, err := Export(rep, format, lang)
+	if err != nil {
+		s.internal(w, "write the report", err)
 		return
 	}
 	w.Header().Set("Content-Type", ctype)
-	w.Header().Set("Content-Disposition", `attachment; filename="kakou-daily-`+rep.Date+`.`+format+`"`)
+	w.Header().Set("Content-Disposition", `attachment; filename="`+report.FileName(rep, format)+`"`)
 	w.Header().Set("Cache-Control", "no-store")
-	w.Write(buf.Bytes())
+	w.Write(body)
 }
 
-// buildReport gathers each site's rollups over the period, its device
-// faults raised in it and its alerts still open. Alerts are read newest
-// first up to the store's query limit, enough for a day's faults.
-func (s *server) buildReport(r *http.Request, p report.Period, within string) (report.Report, error) {
-	ctx := r.Context()
+// Export writes rep as format ("csv" or "xlsx") in lang, with its
+// content type: what the API serves and the scheduler delivers.
+func Export(rep report.Report, format, lang string) ([]byte, string, error) {
+	var buf bytes.Buffer
+	write, ctype := report.WriteCSV, "text/csv; charset=utf-8"
+	if format == "xlsx" {
+		write, ctype = report.WriteXLSX, XLSXType
+	}
+	if err := write(&buf, rep, lang); err != nil {
+		return nil, "", err
+	}
+	return buf.Bytes(), ctype, nil
+}
+
+// XLSXType is the XLSX media type.
+const XLSXType = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+// buildReport gathers, for each site def covers that keep lets through,
+// its rollups over the period, its device faults and fevers raised in it
+// and its alerts still open. Alerts are read newest first up to the
+// store's query limit, enough for a day's faults.
+func (s *server) buildReport(ctx context.Context, def report.Def, p report.Period, keep func(site string) bool) (report.Report, error) {
 	sites, err := s.store.Sites(ctx)
 	if err != nil {
 		return report.Report{}, err
@@ -86,9 +66,8 @@ func (s *server) buildReport(r *http.Request, p report.Period, within string) (r
 	}
 	in := map[string]*report.SiteInput{}
 	var list []report.SiteInput
-	c := s.caller(r)
 	for _, st := range sites {
-		if !c.seesSite(st.ID) || within != "" && !s.opts.Regions.Within(within, st.ID) { // a site manager's report: their site
+		if !keep(st.ID) || !def.Covers(st.ID, s.opts.Regions.Path(st.ID)) {
 			continue
 		}
 		list = append(list, report.SiteInput{Site: st.ID, Name: st.Name, Facility: st.Facility, Counts: map[string]int{}})
@@ -103,40 +82,53 @@ func (s *server) buildReport(r *http.Request, p report.Period, within string) (r
 			}
 		}
 	}
-	if err := s.dutyNames(r, p, in); err != nil {
+	if err := s.dutyNames(ctx, p, in); err != nil {
 		return report.Report{}, err
 	}
-	for _, a := range alerts {
-		si := in[a.Site]
-		switch {
-		case si == nil:
-		case a.AckedAt.IsZero():
-			si.AlertsOpen++
-			fallthrough
-		default:
-			if a.Kind == "device" && !a.RaisedAt.Before(p.Since) && a.RaisedAt.Before(p.Until) {
-				si.DeviceFaults++
-			}
-		}
-	}
-	for i := range list {
-		if list[i].NotClosedOut, err = s.notClosedOut(ctx, list[i].Site, p.Until); err != nil {
-			return report.Report{}, err
-		}
+	countAlerts(alerts, p, in)
+	if err := s.notClosedOut(ctx, p.Until, in); err != nil {
+		return report.Report{}, err
 	}
 	if err := s.dataGaps(ctx, p, in); err != nil {
 		return report.Report{}, err
 	}
 	rep := report.Build(p, list)
+	def.Name(&rep)
 	rep.Stamp(s.opts.Now())
 	return rep, nil
+}
+
+// countAlerts gives each site its open alerts, its device faults raised
+// in p, and its fevers raised in p with what was done about each one
+// acknowledged (the action the operator recorded).
+func countAlerts(alerts []store.Alert, p report.Period, in map[string]*report.SiteInput) {
+	for _, a := range alerts {
+		si := in[a.Site]
+		if si == nil {
+			continue
+		}
+		if a.AckedAt.IsZero() {
+			si.AlertsOpen++
+		}
+		if a.RaisedAt.Before(p.Since) || !a.RaisedAt.Before(p.Until) {
+			continue
+		}
+		switch a.Kind {
+		case "device":
+			si.DeviceFaults++
+		case "fever":
+			if !a.AckedAt.IsZero() {
+				si.FeverActions = append(si.FeverActions, a.Action)
+			}
+		}
+	}
 }
 
 // dutyNames gives each site's report the names of its duties (大门消毒
 // for gate-disinfection) from the period's duty records, so the missed
 // column reads as the guards' own list does.
-func (s *server) dutyNames(r *http.Request, p report.Period, in map[string]*report.SiteInput) error {
-	recs, err := s.store.Entries(r.Context(), store.Query{Records: true, Since: p.Since, Until: p.Until, Limit: store.MaxLimit})
+func (s *server) dutyNames(ctx context.Context, p report.Period, in map[string]*report.SiteInput) error {
+	recs, err := s.store.Entries(ctx, store.Query{Records: true, Since: p.Since, Until: p.Until, Limit: store.MaxLimit})
 	if err != nil {
 		return err
 	}
@@ -153,21 +145,28 @@ func (s *server) dutyNames(r *http.Request, p report.Period, in map[string]*repo
 	return nil
 }
 
-// notClosedOut lists the visitors at site still inside at the cut, their
-// names masked: those who entered before it and were not closed out by
-// then (a later close-out does not take them off that day's report).
-func (s *server) notClosedOut(ctx context.Context, site string, cut time.Time) ([]string, error) {
-	rows, err := store.Visits(ctx, s.store, store.VisitQuery{Site: site, Since: cut.Add(-store.VisitWindow), Until: cut})
+// notClosedOut lists, for each site, the visitors still inside at the
+// cut, their names masked: those who entered before it and were not
+// closed out by then (a later close-out does not take them off that
+// day's report). One read for every site: one query per site was most of
+// the time of a report over a thousand sites.
+func (s *server) notClosedOut(ctx context.Context, cut time.Time, in map[string]*report.SiteInput) error {
+	bySite, err := store.VisitsBySite(ctx, s.store, cut.Add(-store.VisitWindow), cut)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	var out []string
-	for _, v := range rows {
-		if v.Inside() || v.LeftAt.After(cut) {
-			out = append(out, v.Code+" "+maskName(v.Name))
+	for site, rows := range bySite {
+		si := in[site]
+		if si == nil {
+			continue
+		}
+		for _, v := range rows {
+			if v.Inside() || v.LeftAt.After(cut) {
+				si.NotClosedOut = append(si.NotClosedOut, v.Code+" "+maskName(v.Name))
+			}
 		}
 	}
-	return out, nil
+	return nil
 }
 
 // dateInStoreRange refuses a report day the store's times cannot hold;

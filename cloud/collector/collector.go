@@ -36,6 +36,7 @@ type Store interface {
 	broker.Devices // enrolled devices, for [broker] auth = "devices"
 	PutSites(ctx context.Context, sites []store.Site) error
 	AckedSeq(ctx context.Context, unit store.UnitID) (uint64, error)
+	store.ReportRuns // report delivery (reports.go)
 	Close() error
 }
 
@@ -59,6 +60,8 @@ type Collector struct {
 	stopRetention context.CancelFunc
 	// stopVisits ends the overstay sweep (visits.go).
 	stopVisits context.CancelFunc
+	// stopReports ends the report delivery scheduler (reports.go).
+	stopReports context.CancelFunc
 	// stopUnitAlerts ends the units' state sweep (unitalerts.go); stopNotify
 	// ends the notifier and waits for its sends (notify.go).
 	stopUnitAlerts, stopNotify func()
@@ -84,7 +87,7 @@ func New(cfg Config, log *slog.Logger) (*Collector, error) {
 // started is shut down again.
 func (c *Collector) Start(ctx context.Context) error {
 	c.metrics = metrics.New()
-	steps := []func(context.Context) error{c.openStore, c.startBroker, c.startIngest, c.startFleet, c.startRosters, c.startHTTP, c.startRetention, c.startVisits, c.startUnitAlerts, c.startNotify}
+	steps := []func(context.Context) error{c.openStore, c.startBroker, c.startIngest, c.startFleet, c.startRosters, c.startHTTP, c.startRetention, c.startVisits, c.startReports, c.startUnitAlerts, c.startNotify}
 	for _, step := range steps {
 		if err := step(ctx); err != nil {
 			shutdownCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
@@ -210,6 +213,7 @@ func (c *Collector) startHTTP(context.Context) error {
 	hour, minute, _ := c.cfg.Report.CutAt() // checked by Validate
 	c.watchGauges()
 	opts := api.Options{Location: loc, Logger: c.log, Tokens: tokens, ReportCut: [2]int{hour, minute},
+		Reports: c.cfg.ReportDefs(),
 		Metrics: c.metrics.Handler(), Auth: c.cfg.AuthOptions(c.store), Regions: c.cfg.Regions()}
 	if opts.Privacy, err = c.apiPrivacy(); err != nil {
 		return fmt.Errorf("collector: %w", err)
@@ -321,6 +325,10 @@ func (c *Collector) Shutdown(ctx context.Context) error {
 	if c.stopVisits != nil {
 		c.stopVisits()
 		c.stopVisits = nil
+	}
+	if c.stopReports != nil {
+		c.stopReports()
+		c.stopReports = nil
 	}
 	if c.ingest != nil {
 		c.ingest.Stop()

@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/url"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -35,8 +36,12 @@ type Config struct {
 	Users       []UserConfig    `toml:"users"`     // the people who log in
 	Privacy     PrivacyConfig   `toml:"privacy"`   // visitors' numbers; see privacy.go
 	Retention   RetentionConfig `toml:"retention"` // how long entries are kept
-	Alerts      AlertsConfig    `toml:"alerts"`    // the units' state alerts; see config_notify.go
-	Notify      NotifyConfig    `toml:"notify"`    // where alerts are sent
+	// Named reports and their delivery; see config_reports.go.
+	Reports    []ReportDef       `toml:"reports"`
+	Recipients []RecipientConfig `toml:"report_recipients"`
+	Delivery   DeliveryConfig    `toml:"report_delivery"`
+	Alerts     AlertsConfig      `toml:"alerts"` // the units' state alerts; see config_notify.go
+	Notify     NotifyConfig      `toml:"notify"` // where alerts are sent
 }
 
 // StoreConfig is the [store] table: SQLite in DataDir, or PostgreSQL when
@@ -176,6 +181,10 @@ func LoadConfig(path string) (Config, error) {
 		problems = append(problems, Problem{"broker.listen",
 			"only the embedded broker listens; remove it or set broker.embedded = true"})
 	}
+	if md.IsDefined("report", "cut") && slices.ContainsFunc(cfg.Reports, func(r ReportDef) bool { return r.ID == "daily" }) {
+		problems = append(problems, Problem{"report.cut",
+			`the daily report is defined in [[reports]] id = "daily"; set its cut there and remove [report] cut`})
+	}
 	var verr *ConfigError
 	if err := cfg.Validate(); errors.As(err, &verr) {
 		problems = append(problems, verr.Problems...)
@@ -214,6 +223,7 @@ func (c Config) Validate() error {
 	c.validatePrivacy(bad)
 	c.validatePolicy(bad)
 	c.validateAuth(bad)
+	c.validateReports(bad) // config_reports.go
 	c.validateNotify(bad)
 	if len(p) > 0 {
 		return &ConfigError{Problems: p}

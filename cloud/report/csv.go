@@ -24,13 +24,14 @@ func WriteCSV(w io.Writer, r Report, lang string) error {
 	}
 	cw := csv.NewWriter(w)
 	cw.UseCRLF = true // what Excel on Windows writes and expects
-	record := make([]string, columns)
+	cols := columnsOf(r.Columns)
+	record := make([]string, len(cols))
 	_ = cw.Write([]string{l.titleOf(r)}) // errors stick in cw; cw.Error reports them
-	_ = cw.Write(l.header[:])
+	_ = cw.Write(l.headerOf(cols))
 	for _, row := range r.Sites {
-		_ = cw.Write(csvRecord(record, l.cells(row, false)))
+		_ = cw.Write(csvRecord(record, l.cells(cols, row, false)))
 	}
-	_ = cw.Write(csvRecord(record, l.cells(r.Total, true)))
+	_ = cw.Write(csvRecord(record, l.cells(cols, r.Total, true)))
 	cw.Flush()
 	if err := cw.Error(); err != nil {
 		return fmt.Errorf("report: write CSV: %w", err)
@@ -40,7 +41,7 @@ func WriteCSV(w io.Writer, r Report, lang string) error {
 
 // csvRecord formats cells into record, reusing its storage; csv.Writer
 // copies nothing it keeps, so one slice serves every row.
-func csvRecord(record []string, cells [columns]any) []string {
+func csvRecord(record []string, cells []any) []string {
 	for i, c := range cells {
 		switch v := c.(type) {
 		case int:

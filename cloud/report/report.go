@@ -1,6 +1,7 @@
 package report
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -10,16 +11,29 @@ import (
 // of cloud/store/rollup.go, which GET /api/v1/rollups serves). They are repeated here rather than imported so the report does
 // not depend on the store.
 const (
-	metricTotal    = "total"
-	metricIn       = "in"
-	metricOut      = "out"
-	metricDeny     = "decision:deny"
-	metricRecheck  = "decision:recheck"
-	metricFever    = "fever"
-	metricVisitor  = "visitor"
-	metricOverride = "override"
-	alertPrefix    = "alert:"
-	alertFever     = alertPrefix + "fever"
+	metricTotal   = "total"
+	metricIn      = "in"
+	metricOut     = "out"
+	metricDeny    = "decision:deny"
+	metricRecheck = "decision:recheck"
+	metricFever   = "fever"
+	metricVisitor = "visitor"
+	// metricOverrideAdmit counts the guard overrides that let someone in
+	// (人工放行); "override" counts every override, also one that turned
+	// a person away, which is no 放行.
+	metricOverrideAdmit = "override_admit"
+	metricPersuade      = "decision:persuade_return"
+	metricRefer         = "decision:refer"
+	alertPrefix         = "alert:"
+	alertFever          = alertPrefix + "fever"
+	alertCodeRed        = alertPrefix + "health_code_red"
+	alertCodeYellow     = alertPrefix + "health_code_yellow"
+	// Reasons of entries not allowed (reason:<code>): a person who
+	// refused to show proof (wire.ReasonRefusedProof), and a returnee
+	// from a risk area asked to register (firmware/policy's
+	// watch_returnee).
+	reasonRefusedProof = "reason:refused_proof"
+	reasonReturnee     = "reason:watch_returnee"
 )
 
 // The total row's identity. The site ID is a plain word so JSON readers
@@ -50,6 +64,10 @@ type SiteInput struct {
 	// exit having closed their visit (及时销号): each "code name" with the
 	// name masked, as the hand-over lists them.
 	NotClosedOut []string
+	// FeverActions are what was done about each fever alert raised at
+	// the site in the period and acknowledged since (the action the
+	// acknowledging operator recorded, 转发热门诊 …).
+	FeverActions []string
 	// Gaps say why the site's figures may be missing entries: a unit that
 	// sent nothing in the period, one offline since before the cut, one
 	// still holding a backlog from before it (each a phrase in Chinese,
@@ -73,6 +91,18 @@ type Row struct {
 	Overrides    int    `json:"overrides"`
 	DeviceFaults int    `json:"device_faults"`
 	AlertsOpen   int    `json:"alerts_open"`
+	// The named reports' columns (columns.go): persuaded to return (劝返),
+	// referred (转诊: fever clinic, sampling point), entries with a red or
+	// yellow health code, refusals to show proof, returnees from risk
+	// areas, and the fevers handled with what was done, joined with "、".
+	PersuadeReturn int    `json:"persuade_return"`
+	Referred       int    `json:"referred"`
+	CodeRed        int    `json:"code_red"`
+	CodeYellow     int    `json:"code_yellow"`
+	RefusedProof   int    `json:"refused_proof"`
+	Returnees      int    `json:"returnees"`
+	FeverHandled   int    `json:"fever_handled"`
+	FeverActions   string `json:"fever_actions,omitempty"`
 	// NotClosedOut counts the visitors not closed out at the period's
 	// end; NotClosedOutNames lists them (code and masked name), joined
 	// with "、" so a Row stays a plain comparable value.
@@ -99,6 +129,14 @@ type Row struct {
 // Report is the daily report: one row per site, sorted by site ID, and
 // the total.
 type Report struct {
+	// ID, Title and Columns name a named report ([[reports]] in the
+	// collector config) and the columns its files show; all empty for
+	// the daily report, whose columns are DailyColumns. TitleEN is the
+	// title of the English files, when the config gives one.
+	ID      string   `json:"report,omitempty"`
+	Title   string   `json:"title,omitempty"`
+	TitleEN string   `json:"-"`
+	Columns []string `json:"columns,omitempty"`
 	Period
 	Sites []Row `json:"sites"`
 	Total Row   `json:"total"`
@@ -160,7 +198,15 @@ func rowOf(s SiteInput) Row {
 		// so a store that fills only one of them cannot hide a fever.
 		Fever:             max(c[metricFever], c[alertFever]),
 		Visitors:          c[metricVisitor],
-		Overrides:         c[metricOverride],
+		Overrides:         c[metricOverrideAdmit],
+		PersuadeReturn:    c[metricPersuade],
+		Referred:          c[metricRefer],
+		CodeRed:           c[alertCodeRed],
+		CodeYellow:        c[alertCodeYellow],
+		RefusedProof:      c[reasonRefusedProof],
+		Returnees:         c[reasonReturnee],
+		FeverHandled:      len(s.FeverActions),
+		FeverActions:      feverActions(s.FeverActions),
 		DeviceFaults:      s.DeviceFaults,
 		AlertsOpen:        s.AlertsOpen,
 		NotClosedOut:      len(s.NotClosedOut),
@@ -213,8 +259,39 @@ func (r *Row) add(o Row) {
 	r.DeviceFaults += o.DeviceFaults
 	r.AlertsOpen += o.AlertsOpen
 	r.NotClosedOut += o.NotClosedOut
+	r.PersuadeReturn += o.PersuadeReturn
+	r.Referred += o.Referred
+	r.CodeRed += o.CodeRed
+	r.CodeYellow += o.CodeYellow
+	r.RefusedProof += o.RefusedProof
+	r.Returnees += o.Returnees
+	r.FeverHandled += o.FeverHandled
 	r.ZeroReport = r.ZeroReport && o.ZeroReport
 	r.Incomplete = strings.Trim(r.Incomplete+"；"+o.Incomplete, "；")
 	r.DutiesDone += o.DutiesDone
 	r.DutiesDue += o.DutiesDue
+}
+
+// feverActions sums what was done about the fevers by action, in the
+// order first done: 转发热门诊×2、复测正常. An empty action (acknowledged
+// without saying what was done) is 已确认.
+func feverActions(actions []string) string {
+	var order []string
+	n := map[string]int{}
+	for _, a := range actions {
+		a = strings.TrimSpace(a)
+		if a == "" {
+			a = "已确认"
+		}
+		if n[a] == 0 {
+			order = append(order, a)
+		}
+		n[a]++
+	}
+	for i, a := range order {
+		if n[a] > 1 {
+			order[i] = fmt.Sprintf("%s×%d", a, n[a])
+		}
+	}
+	return strings.Join(order, "、")
 }

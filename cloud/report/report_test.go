@@ -71,7 +71,7 @@ func TestBuildMapsMetricsSortsSitesAndTotals(t *testing.T) {
 	sites := []SiteInput{
 		{Site: "sunshine-garden", Name: "阳光花园", Facility: "community", Counts: map[string]int{
 			"total": 120, "in": 70, "out": 45, "decision:allow": 115, "decision:deny": 2,
-			"decision:recheck": 4, "fever": 1, "alert:fever": 1, "visitor": 6, "override": 3,
+			"decision:recheck": 4, "fever": 1, "alert:fever": 1, "visitor": 6, "override": 3, "override_admit": 3,
 			"reason:health_code_yellow": 2, "manual_temp": 5, "historical": 9,
 		}, DeviceFaults: 1, AlertsOpen: 1},
 		{Site: "east-market", Name: "东门农贸市场", Facility: "market", Counts: map[string]int{
@@ -161,8 +161,9 @@ func TestReportJSONMatchesTheContract(t *testing.T) {
 		times.Since != "2026-11-22T16:00:00+08:00" || times.Until != times.Cut {
 		t.Errorf("period in JSON %+v, want RFC 3339 local times", times)
 	}
-	rowKeys := []string{"alerts_open", "denied", "device_faults", "duties_done", "duties_due", "duties_missed", "facility", "fever", "in", "name", "not_closed_out",
-		"out", "overrides", "recheck", "site", "total", "visitors", "zero_report"}
+	rowKeys := []string{"alerts_open", "code_red", "code_yellow", "denied", "device_faults", "duties_done", "duties_due", "duties_missed",
+		"facility", "fever", "fever_handled", "in", "name", "not_closed_out", "out", "overrides", "persuade_return", "recheck",
+		"referred", "refused_proof", "returnees", "site", "total", "visitors", "zero_report"}
 	var rows struct{ Sites, Total json.RawMessage }
 	_ = json.Unmarshal(b, &rows)
 	var site []map[string]any
@@ -204,7 +205,7 @@ func manySites(n int) []SiteInput {
 			Counts: map[string]int{
 				"total": 500 + i%300, "in": 260 + i%100, "out": 230 + i%90, "decision:allow": 490,
 				"decision:deny": i % 3, "decision:recheck": i % 7, "fever": i % 11 / 10,
-				"visitor": i % 13, "override": i % 5,
+				"visitor": i % 13, "override_admit": i % 5,
 			},
 			DeviceFaults: i % 17 / 16,
 		}
@@ -261,10 +262,10 @@ func TestASiteWithGapsInItsDataFilesNoZeroReport(t *testing.T) {
 	if c.ZeroReport || !strings.Contains(c.Incomplete, "待上传") {
 		t.Errorf("site c with a backlog: %+v", c)
 	}
-	if r.Total.ZeroReport || r.Total.IncompleteSites != 2 || zh.cells(r.Total, true)[13] != "数据不完整：2 个站点" {
-		t.Errorf("total: zero %v, incomplete sites %d, cell %q", r.Total.ZeroReport, r.Total.IncompleteSites, zh.cells(r.Total, true)[13])
+	if r.Total.ZeroReport || r.Total.IncompleteSites != 2 || zh.cells(columnsOf(nil), r.Total, true)[13] != "数据不完整：2 个站点" {
+		t.Errorf("total: zero %v, incomplete sites %d, cell %q", r.Total.ZeroReport, r.Total.IncompleteSites, zh.cells(columnsOf(nil), r.Total, true)[13])
 	}
-	if cells := zh.cells(b, false); cells[13] != "数据不完整：gate-2 本时段无数据；gate-3 离线（最后在线 11-23 09:30）" {
+	if cells := zh.cells(columnsOf(nil), b, false); cells[13] != "数据不完整：gate-2 本时段无数据；gate-3 离线（最后在线 11-23 09:30）" {
 		t.Errorf("site b's zero-report cell %q", cells[13])
 	}
 }

@@ -1,18 +1,17 @@
 package report
 
 import (
-	"fmt"
 	"strings"
 )
 
-// columns is the number of columns of the spreadsheet forms.
+// columns is the number of columns of the daily report's spreadsheet forms.
 const columns = 18
 
 // labels are the words of one language in the CSV and XLSX forms. The
 // JSON form has none: it carries codes and leaves words to its reader.
+// The column headers are in columns.go.
 type labels struct {
 	sheet, title string
-	header       [columns]string
 	total        string
 	yes, no      string
 	incomplete   string            // the zero-report cell of a site whose data may be missing
@@ -24,11 +23,8 @@ type labels struct {
 
 // Chinese is the default: the report goes to 街道/社区/县 offices.
 var zh = labels{
-	sheet: "日报",
-	title: "日报",
-	header: [columns]string{"站点", "名称", "场所类型", "通行总数", "进", "出", "拒绝", "复测",
-		"发热", "访客登记", "人工放行", "设备故障", "未处理告警", "零报告", "值守日志 完成/应完成", "未完成值守",
-		"未销号访客", "未销号访客名单"},
+	sheet:       "日报",
+	title:       "日报",
 	total:       "合计",
 	yes:         "是",
 	no:          "否",
@@ -51,11 +47,8 @@ var zh = labels{
 }
 
 var en = labels{
-	sheet: "Daily report",
-	title: "Daily report",
-	header: [columns]string{"Site", "Name", "Facility", "Total", "In", "Out", "Denied", "Re-check",
-		"Fever", "Visitors", "Overrides", "Device faults", "Open alerts", "Zero report", "Duties done/due", "Duties missed",
-		"Visitors not closed out", "Not closed out: code and name"},
+	sheet:       "Daily report",
+	title:       "Daily report",
 	total:       "Total",
 	yes:         "yes",
 	no:          "no",
@@ -77,31 +70,14 @@ func labelsFor(lang string) *labels {
 	return &zh
 }
 
-// cells is one row of the spreadsheet forms: text cells are strings,
-// counts are ints so XLSX can store them as numbers.
-func (l *labels) cells(r Row, total bool) [columns]any {
-	site, name, facility := cleanText(r.Site), cleanText(r.Name), l.facilityWord(r.Facility)
-	if total {
-		site, name, facility = l.total, "", ""
+// cells is one row of the spreadsheet forms in cols: text cells are
+// strings, counts are ints so XLSX can store them as numbers.
+func (l *labels) cells(cols []column, r Row, total bool) []any {
+	out := make([]any, len(cols))
+	for i, c := range cols {
+		out[i] = c.cell(l, r, total)
 	}
-	zero := l.no
-	switch {
-	case r.Incomplete != "":
-		// 数据不完整, and why: which unit, offline since when, what waits.
-		zero = l.incomplete + l.sep + cleanText(r.Incomplete)
-	case r.IncompleteSites > 0:
-		zero = l.incomplete + l.sep + fmt.Sprintf(l.sites, r.IncompleteSites)
-	case r.ZeroReport:
-		zero = l.yes
-	}
-	ratio, missed := dutyCells(r, total)
-	inside := cleanText(r.NotClosedOutNames) // 及时销号: who is still inside at the cut
-	if total {
-		inside = ""
-	}
-	return [columns]any{site, name, facility, r.Total, r.In, r.Out, r.Denied, r.Recheck,
-		r.Fever, r.Visitors, r.Overrides, r.DeviceFaults, r.AlertsOpen, zero, ratio, missed,
-		r.NotClosedOut, inside}
+	return out
 }
 
 // facilityWord translates a known facility type and passes an unknown one
@@ -149,9 +125,22 @@ const Product = "Kakou 卡口"
 // titleOf is the report's title line: the title and the period, marked
 // when the period had not ended when the report was made.
 func (l *labels) titleOf(r Report) string {
-	t := l.title + " " + r.Period.String()
+	t := l.titleWord(r) + " " + r.Period.String()
 	if r.Provisional {
 		t += " " + l.provisional
 	}
 	return t
+}
+
+// titleWord is the report's own title (a named report's, from the
+// config, in Chinese; its English one when asked and given), or the
+// daily report's.
+func (l *labels) titleWord(r Report) string {
+	switch {
+	case l == &en && r.TitleEN != "":
+		return cleanText(r.TitleEN)
+	case r.Title != "":
+		return cleanText(r.Title)
+	}
+	return l.title
 }

@@ -3,6 +3,7 @@ package report
 import (
 	"fmt"
 	"io"
+	"strings"
 	"time"
 
 	"github.com/xuri/excelize/v2"
@@ -55,25 +56,28 @@ func WriteXLSX(w io.Writer, r Report, lang string) error {
 // report has thousands of sites, and the stream writer does not build a
 // cell object per cell.
 func writeSheet(f *excelize.File, r Report, l *labels) error {
-	if err := f.SetSheetName(f.GetSheetName(0), l.sheet); err != nil {
+	sheet := sheetName(l, r)
+	if err := f.SetSheetName(f.GetSheetName(0), sheet); err != nil {
 		return err
 	}
 	st, err := newStyles(f)
 	if err != nil {
 		return err
 	}
-	rows := make([][columns]any, 0, len(r.Sites)+1)
+	cols := columnsOf(r.Columns)
+	header := l.headerOf(cols)
+	rows := make([][]any, 0, len(r.Sites)+1)
 	for _, row := range r.Sites {
-		rows = append(rows, l.cells(row, false))
+		rows = append(rows, l.cells(cols, row, false))
 	}
-	rows = append(rows, l.cells(r.Total, true))
+	rows = append(rows, l.cells(cols, r.Total, true))
 
-	sw, err := f.NewStreamWriter(l.sheet)
+	sw, err := f.NewStreamWriter(sheet)
 	if err != nil {
 		return err
 	}
 	// Widths and panes must be set before the first row.
-	for i, wd := range colWidths(l, rows) {
+	for i, wd := range colWidths(header, rows) {
 		if err := sw.SetColWidth(i+1, i+1, wd); err != nil {
 			return err
 		}
@@ -81,31 +85,29 @@ func writeSheet(f *excelize.File, r Report, l *labels) error {
 	if err := sw.SetPanes(headerPanes()); err != nil {
 		return err
 	}
-	if err := writeRows(sw, r, l, st, rows); err != nil {
+	if err := writeRows(sw, r, l, st, header, rows); err != nil {
 		return err
 	}
 	return sw.Flush()
 }
 
 // writeRows writes the title, the header, the site rows and the total.
-func writeRows(sw *excelize.StreamWriter, r Report, l *labels, st xlsxStyles, rows [][columns]any) error {
+func writeRows(sw *excelize.StreamWriter, r Report, l *labels, st xlsxStyles, header []string, rows [][]any) error {
 	title := []any{excelize.Cell{StyleID: st.title, Value: l.titleOf(r)}}
 	if err := sw.SetRow(cellName(1, titleRow), title, excelize.RowOpts{Height: 24}); err != nil {
 		return err
 	}
-	if err := sw.MergeCell(cellName(1, titleRow), cellName(columns, titleRow)); err != nil {
+	if err := sw.MergeCell(cellName(1, titleRow), cellName(max(len(header), 2), titleRow)); err != nil {
 		return err
 	}
-	header := make([]any, columns)
-	for i, h := range l.header {
-		header[i] = h
+	head := make([]any, len(header))
+	for i, h := range header {
+		head[i] = h
 	}
-	if err := sw.SetRow(cellName(1, headerRow), header, excelize.RowOpts{StyleID: st.header}); err != nil {
+	if err := sw.SetRow(cellName(1, headerRow), head, excelize.RowOpts{StyleID: st.header}); err != nil {
 		return err
 	}
-	values := make([]any, columns)
-	for i, cells := range rows {
-		copy(values, cells[:])
+	for i, values := range rows {
 		var opts excelize.RowOpts
 		if i == len(rows)-1 {
 			opts.StyleID = st.total
@@ -141,9 +143,9 @@ func newStyles(f *excelize.File) (xlsxStyles, error) {
 }
 
 // colWidths sizes each column to its widest header or cell.
-func colWidths(l *labels, rows [][columns]any) [columns]float64 {
-	var widest [columns]int
-	for i, h := range l.header {
+func colWidths(header []string, rows [][]any) []float64 {
+	widest := make([]int, len(header))
+	for i, h := range header {
 		widest[i] = width(h)
 	}
 	for _, cells := range rows {
@@ -153,7 +155,7 @@ func colWidths(l *labels, rows [][columns]any) [columns]float64 {
 			}
 		}
 	}
-	var out [columns]float64
+	out := make([]float64, len(widest))
 	for i, w := range widest {
 		out[i] = float64(min(max(w+2, minColWidth), maxColWidth))
 	}
@@ -175,5 +177,27 @@ func headerPanes() *excelize.Panes {
 // in range by construction.
 func cellName(col, row int) string {
 	name, _ := excelize.CoordinatesToCellName(col, row)
+	return name
+}
+
+// sheetName is the sheet's name: the daily report's word, or a named
+// report's title cut to what Excel allows (31 characters, none of
+// []:*?/\ and not starting or ending with ').
+func sheetName(l *labels, r Report) string {
+	if r.Title == "" {
+		return l.sheet
+	}
+	name := strings.Map(func(c rune) rune {
+		if strings.ContainsRune(`[]:*?/\`, c) || c < ' ' {
+			return '_'
+		}
+		return c
+	}, l.titleWord(r))
+	if rs := []rune(name); len(rs) > 31 {
+		name = string(rs[:31])
+	}
+	if name = strings.Trim(name, "' "); name == "" {
+		return l.sheet
+	}
 	return name
 }

@@ -50,8 +50,8 @@ func TestWriteXLSXReopensWithTitleHeaderRowsAndTotal(t *testing.T) {
 		header                   []string
 		total, facility, yes, no string
 	}{
-		{"zh", "日报", "日报 2026-11-22 16:00 — 2026-11-23 16:00", zh.header[:], "合计", "养老福利机构", "是", "否"},
-		{"en", "Daily report", "Daily report 2026-11-22 16:00 — 2026-11-23 16:00", en.header[:], "Total", "nursing home", "yes", "no"},
+		{"zh", "日报", "日报 2026-11-22 16:00 — 2026-11-23 16:00", zh.headerOf(columnsOf(nil)), "合计", "养老福利机构", "是", "否"},
+		{"en", "Daily report", "Daily report 2026-11-22 16:00 — 2026-11-23 16:00", en.headerOf(columnsOf(nil)), "Total", "nursing home", "yes", "no"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.lang, func(t *testing.T) {

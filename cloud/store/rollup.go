@@ -19,14 +19,18 @@ import (
 //
 // The metric names are the API's (see the rollups endpoint):
 const (
-	MetricTotal      = "total"
-	MetricIn         = "in"  // lane in, allowed: a person went in
-	MetricOut        = "out" // lane out, allowed: a person left
-	MetricFever      = "fever"
-	MetricVisitor    = "visitor"
-	MetricOverride   = "override"
-	MetricManualTemp = "manual_temp"
-	MetricHistorical = "historical"
+	MetricTotal    = "total"
+	MetricIn       = "in"  // lane in, allowed: a person went in
+	MetricOut      = "out" // lane out, allowed: a person left
+	MetricFever    = "fever"
+	MetricVisitor  = "visitor"
+	MetricOverride = "override"
+	// MetricOverrideAdmit counts the overrides that let someone in
+	// (人工放行): allowed at an entrance lane. "override" counts every
+	// one, also a guard turning a person away.
+	MetricOverrideAdmit = "override_admit"
+	MetricManualTemp    = "manual_temp"
+	MetricHistorical    = "historical"
 	// Prefixes: decision:<decision>, reason:<code> (reasons of entries not
 	// allowed), alert:<alert>.
 	PrefixDecision = "decision:"
@@ -81,6 +85,9 @@ func EntryMetrics(e *wire.Entry) []string {
 	}
 	if e.Override != nil {
 		m = append(m, MetricOverride)
+		if e.Decision == wire.Allow && e.Lane == wire.LaneIn {
+			m = append(m, MetricOverrideAdmit)
+		}
 	}
 	if e.Temperature != nil && e.Temperature.Source == "manual" {
 		m = append(m, MetricManualTemp)

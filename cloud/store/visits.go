@@ -1,6 +1,7 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"slices"
@@ -236,4 +237,41 @@ func RaiseOverstays(ctx context.Context, s VisitAlerter, site string, now time.T
 		}
 	}
 	return raised, nil
+}
+
+// AllVisitReader reads every site's visit entries in one query, so a
+// report over a thousand sites is one round trip, not a thousand.
+type AllVisitReader interface {
+	// AllVisitEntries returns every site's entries at or after since
+	// that carry a visit or a close-out, by site and time (entries of
+	// one site at one instant in any order: VisitsBySite sorts them).
+	AllVisitEntries(ctx context.Context, since time.Time) ([]Record, error)
+}
+
+// VisitsBySite is every site's visits begun in [since, until), each
+// matched with the exit that closed it, by site: what Visits says of each
+// site, from one read.
+func VisitsBySite(ctx context.Context, r AllVisitReader, since, until time.Time) (map[string][]VisitRow, error) {
+	recs, err := r.AllVisitEntries(ctx, since)
+	if err != nil {
+		return nil, err
+	}
+	bySite := map[string][]Record{}
+	for _, rec := range recs {
+		bySite[rec.Site] = append(bySite[rec.Site], rec)
+	}
+	out := make(map[string][]VisitRow, len(bySite))
+	for site, recs := range bySite {
+		// As VisitEntries orders them: by time, then seq.
+		slices.SortStableFunc(recs, func(a, b Record) int {
+			if c := EntryTS(&a.Entry, a.ReceivedAt).Compare(EntryTS(&b.Entry, b.ReceivedAt)); c != 0 {
+				return c
+			}
+			return cmp.Compare(a.Seq, b.Seq)
+		})
+		out[site] = slices.DeleteFunc(MatchVisits(recs), func(v VisitRow) bool {
+			return !until.IsZero() && !v.EnteredAt.Before(until)
+		})
+	}
+	return out, nil
 }

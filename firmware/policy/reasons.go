@@ -63,6 +63,9 @@ var (
 	ReasonQuarantineEntry = wire.Reason{Code: "watch_quarantine_home", ZH: "居家隔离人员返家，已报告", EN: "home-quarantine person returning home; reported"}
 	ReasonQuarantineOut   = wire.Reason{Code: "watch_quarantine_out", ZH: "居家隔离人员外出，不得进入，已报告", EN: "home-quarantine person out of home, not admitted; reported"}
 	ReasonReturnee        = wire.Reason{Code: "watch_returnee", ZH: "风险地区返回人员，请登记", EN: "returnee from a risk area, please register"}
+	// ReasonRefusedProof: the person refused to show proof and was not
+	// let in; recorded and reported (wire.ReasonRefusedProof).
+	ReasonRefusedProof = wire.Reason{Code: wire.ReasonRefusedProof, ZH: "拒绝出示证明，未放行，已记录", EN: "refused to show proof, not admitted; recorded"}
 
 	ReasonFull             = wire.Reason{Code: "capacity_full", ZH: "场内人数已满，请稍候", EN: "full inside, please wait"}
 	ReasonOccupancyUnknown = wire.Reason{Code: "occupancy_unknown", ZH: "场内人数未知，未限流", EN: "occupancy unknown, not limited"}

@@ -97,7 +97,8 @@ const CODES = {
    "watch_quarantine_out": "居家隔离人员外出，不得进入，已报告",
    "watch_returnee": "风险地区返回人员，请登记",
    "guard_override": "值守人员人工处置",
-   "visit_code_refused": "访客码无效"
+   "visit_code_refused": "访客码无效",
+   "refused_proof": "拒绝出示证明"
   },
   "alertKinds": {
    "fever": "发热",
@@ -123,7 +124,7 @@ const CODES = {
    "shift": "交接班",
    "sign_in": "签到",
    "sign_out": "签退",
-   "occupancy": "场内人数更正"
+   "occupancy": "人数校正"
   },
   "idKinds": {
    "resident": "居民身份证",
@@ -250,7 +251,8 @@ const CODES = {
    "watch_quarantine_out": "home-quarantine person out of home, not admitted; reported",
    "watch_returnee": "returnee from a risk area, please register",
    "guard_override": "override by the guard",
-   "visit_code_refused": "visit code refused"
+   "visit_code_refused": "visit code refused",
+   "refused_proof": "refused to show proof"
   },
   "alertKinds": {
    "fever": "fever",

@@ -209,7 +209,9 @@ var pgMigrations = []string{
 	);`,
 	// Visits and their close-outs, as SQLite's step (visits.go).
 	`CREATE INDEX entries_visits ON entries (site, ts) WHERE ` + pgVisitRows + `;`,
-	pgMigrateUnitNames, // names.go
-	pgMigrateOccupancy, // occupancy.go
-	pgMigrateNotify,    // alerts' severity and escalation, the notification outbox (notify.go)
+	pgMigrateUnitNames,     // names.go
+	pgMigrateOccupancy,     // occupancy.go
+	pgMigrateReports,       // named reports' runs and deliveries (reports.go)
+	pgMigrateOverrideAdmit, // 人工放行 of the entries already stored (reports.go)
+	pgMigrateNotify,        // alerts' severity and escalation, the notification outbox (notify.go)
 }

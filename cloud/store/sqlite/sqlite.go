@@ -340,9 +340,11 @@ var migrations = []string{
 	// Visits and their close-outs (visits.go): a few rows among many, so
 	// a partial index on the same test VisitEntries makes.
 	`CREATE INDEX entries_visits ON entries (site, ts) WHERE ` + visitRows + `;`,
-	migrateUnitNames, // names.go
-	migrateOccupancy, // occupancy.go
-	migrateNotify,    // alerts' severity and escalation, the notification outbox (notify.go)
+	migrateUnitNames,     // names.go
+	migrateOccupancy,     // occupancy.go
+	migrateReports,       // named reports' runs and deliveries (reports.go)
+	migrateOverrideAdmit, // 人工放行 of the entries already stored (reports.go)
+	migrateNotify,        // alerts' severity and escalation, the notification outbox (notify.go)
 }
 
 // prepare prepares the writes' statements on the writer, after migrate

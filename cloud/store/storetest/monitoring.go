@@ -77,7 +77,7 @@ func behaveRollups(t *testing.T, c conf) {
 		{Key: "site-a", Hour: T0.Add(-5 * time.Hour), Counts: map[string]int{"total": 1, "in": 1, "decision:allow": 1, "historical": 1}},
 		{Key: "site-a", Hour: atEight, Counts: map[string]int{"total": 3, "in": 1, "out": 1, "decision:allow": 2,
 			"decision:deny": 1, "reason:fever": 1, "alert:fever": 1, "fever": 1, "visitor": 1}},
-		{Key: "site-b", Hour: atNine, Counts: map[string]int{"total": 1, "in": 1, "decision:allow": 1, "override": 1, "manual_temp": 1}},
+		{Key: "site-b", Hour: atNine, Counts: map[string]int{"total": 1, "in": 1, "decision:allow": 1, "override": 1, "override_admit": 1, "manual_temp": 1}},
 	}
 	got := c.rollups(store.RollupQuery{By: "site", Since: T0.Add(-24 * time.Hour), Until: T0.Add(24 * time.Hour)})
 	if !reflect.DeepEqual(got, want) {
