@@ -128,6 +128,7 @@ func New(st Store, opts Options) (http.Handler, error) {
 	mux.HandleFunc("GET /api/v1/entries", s.entries)
 	mux.HandleFunc("GET /api/v1/alerts", s.alerts)
 	mux.HandleFunc("POST /api/v1/alerts/{id}/ack", s.ackAlert)
+	mux.HandleFunc("GET /api/v1/alerts/{id}/notifications", s.alertNotifications)
 	mux.HandleFunc("GET /api/v1/rollups", s.rollups)
 	mux.HandleFunc("GET /api/v1/occupancy", s.occupancy)
 	mux.HandleFunc("GET /api/v1/occupancy/corrections", s.occupancyCorrections) // occupancy.go

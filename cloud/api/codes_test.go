@@ -35,6 +35,7 @@ func goCodes(t *testing.T) map[string][]string {
 		"credential": {"Result": "results"},
 		"policy":     {"Alert": "alertKinds"},
 		"api":        {"Role": "roles"},
+		"store":      {"Kind": "alertKinds", "Severity": "severities"},
 	}
 	root := filepath.Join("..", "..")
 	walkGo(t, root, func(f *ast.File) {

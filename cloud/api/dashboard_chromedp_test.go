@@ -122,6 +122,10 @@ func TestDashboardIntegrationAlertAcknowledged(t *testing.T) {
 			t.Errorf("alert %q lacks %q", text, want)
 		}
 	}
+	sev := value(t, ctx, "read the alert's severity", chromedp.Text(chromedp.CSS(item+" .pill.severity")))
+	if sev != "紧急" {
+		t.Errorf("the fever's severity shows %q, want 紧急", sev)
+	}
 
 	status := value(t, ctx, "read the status", chromedp.Text(chromedp.CSS("#status")))
 	by := value(t, ctx, "read who the form names", chromedp.Evaluate[[]any](`[

@@ -27,13 +27,15 @@ type alertJSON struct {
 	AckedAt    *time.Time `json:"acked_at"`
 	Action     string     `json:"action"`
 	ResolvedAt *time.Time `json:"resolved_at"`
+	Severity   string     `json:"severity"`         // high, medium or low (store.SeverityOf)
+	Level      int        `json:"escalation_level"` // 0, or how often its notifications escalated
 }
 
 func toAlertJSON(a store.Alert) alertJSON {
 	return alertJSON{ID: a.ID, Site: a.Site, Unit: a.Unit, Kind: a.Kind, RaisedAt: a.RaisedAt,
 		EntryID: a.EntryID, Detail: a.Detail, Historical: a.Historical, Acked: !a.AckedAt.IsZero(),
 		AckedBy: a.AckedBy, AckedAt: timeOrNull(a.AckedAt), Action: a.Action,
-		ResolvedAt: timeOrNull(a.ResolvedAt)}
+		ResolvedAt: timeOrNull(a.ResolvedAt), Severity: a.Severity, Level: a.Level}
 }
 
 func (s *server) alerts(w http.ResponseWriter, r *http.Request) {

@@ -129,6 +129,7 @@ func TestADistrictMonitorSeesNothingOutsideTheDistrict(t *testing.T) {
 		"/api/v1/alerts?region=hutang", "/api/v1/reports/daily?region=wujin", "/api/v1/regions",
 		"/api/v1/units?region=hutang", "/api/v1/occupancy/corrections?site=site-a",
 		"/api/v1/reports", "/api/v1/reports/daily?region=hutang&format=xlsx",
+		"/api/v1/alerts/gate-2-2/notifications",
 	}
 	outside := []string{
 		"/api/v1/entries?site=site-b", "/api/v1/entries?site=site-b&unit=door-1", "/api/v1/alerts?site=site-b",
@@ -153,6 +154,11 @@ func TestADistrictMonitorSeesNothingOutsideTheDistrict(t *testing.T) {
 		if code, body := f.raw(t, "district", "GET", path, ""); code != 403 {
 			t.Errorf("GET %s: %d %.200s, want 403", path, code, body)
 		}
+	}
+	// An alert's deliveries outside the district are not found, as its
+	// acknowledgement is: alert ids elsewhere stay unknown.
+	if code, body := f.raw(t, "district", "GET", "/api/v1/alerts/door-1-1/notifications", ""); code != 404 {
+		t.Errorf("GET site-b's alert's notifications: %d %.200s, want 404", code, body)
 	}
 	// The listings are not empty: the district's own data comes back.
 	for path, want := range map[string]string{"/api/v1/entries": "gate-1", "/api/v1/alerts": "gate-2",

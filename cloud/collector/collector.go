@@ -62,8 +62,13 @@ type Collector struct {
 	stopVisits context.CancelFunc
 	// stopReports ends the report delivery scheduler (reports.go).
 	stopReports context.CancelFunc
-	http        *http.Server
-	httpAddr    net.Addr
+	// stopUnitAlerts ends the units' state sweep (unitalerts.go); stopNotify
+	// ends the notifier and waits for its sends (notify.go).
+	stopUnitAlerts, stopNotify func()
+	scope                      func(site string) []string // SetScope
+	notifyPoll                 time.Duration              // 0: notify.DefaultPoll; tests shorten it
+	http                       *http.Server
+	httpAddr                   net.Addr
 }
 
 // New checks cfg; nothing is opened until Start.
@@ -82,7 +87,7 @@ func New(cfg Config, log *slog.Logger) (*Collector, error) {
 // started is shut down again.
 func (c *Collector) Start(ctx context.Context) error {
 	c.metrics = metrics.New()
-	steps := []func(context.Context) error{c.openStore, c.startBroker, c.startIngest, c.startFleet, c.startRosters, c.startHTTP, c.startRetention, c.startVisits, c.startReports}
+	steps := []func(context.Context) error{c.openStore, c.startBroker, c.startIngest, c.startFleet, c.startRosters, c.startHTTP, c.startRetention, c.startVisits, c.startReports, c.startUnitAlerts, c.startNotify}
 	for _, step := range steps {
 		if err := step(ctx); err != nil {
 			shutdownCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
@@ -310,6 +315,12 @@ func (c *Collector) Shutdown(ctx context.Context) error {
 	if c.stopRetention != nil {
 		c.stopRetention()
 		c.stopRetention = nil
+	}
+	for _, stop := range []*func(){&c.stopNotify, &c.stopUnitAlerts} {
+		if *stop != nil {
+			(*stop)()
+			*stop = nil
+		}
 	}
 	if c.stopVisits != nil {
 		c.stopVisits()

@@ -40,6 +40,8 @@ type Config struct {
 	Reports    []ReportDef       `toml:"reports"`
 	Recipients []RecipientConfig `toml:"report_recipients"`
 	Delivery   DeliveryConfig    `toml:"report_delivery"`
+	Alerts     AlertsConfig      `toml:"alerts"` // the units' state alerts; see config_notify.go
+	Notify     NotifyConfig      `toml:"notify"` // where alerts are sent
 }
 
 // StoreConfig is the [store] table: SQLite in DataDir, or PostgreSQL when
@@ -123,6 +125,8 @@ func Default() Config {
 		Report:    ReportConfig{Cut: "16:00"},
 		Auth:      defaultAuth(),
 		Retention: RetentionConfig{Days: defaultRetentionDays},
+		Alerts:    defaultAlerts(),
+		Notify:    defaultNotify(),
 	}
 }
 
@@ -220,6 +224,7 @@ func (c Config) Validate() error {
 	c.validatePolicy(bad)
 	c.validateAuth(bad)
 	c.validateReports(bad) // config_reports.go
+	c.validateNotify(bad)
 	if len(p) > 0 {
 		return &ConfigError{Problems: p}
 	}

@@ -112,6 +112,9 @@ type Ingest struct {
 	running  atomic.Bool // the writer and acker goroutines were started
 
 	accepted, duplicates, rejected, conflicts atomic.Uint64
+	// connectedAt is when the broker session began (unix ns); 0 while
+	// disconnected (listening.go).
+	connectedAt atomic.Int64
 }
 
 // Stats counts messages since New.
@@ -193,6 +196,7 @@ func (in *Ingest) pahoOptions() *paho.ClientOptions {
 		SetConnectTimeout(connectTimeout).
 		SetOnConnectHandler(in.onConnect).
 		SetConnectionLostHandler(func(_ paho.Client, err error) {
+			in.connectedAt.Store(0)
 			in.log.Warn("lost the broker, reconnecting", "broker", in.opts.BrokerURL, "err", err)
 		})
 }
@@ -246,6 +250,7 @@ func (in *Ingest) entryFilter() string {
 
 // onConnect (re)subscribes on every connection, first or after a drop.
 func (in *Ingest) onConnect(c paho.Client) {
+	in.connectedAt.Store(time.Now().UnixNano())
 	err := in.subscribe(c)
 	if err != nil {
 		in.log.Error("subscribe failed", "broker", in.opts.BrokerURL, "err", err)

@@ -25,4 +25,4 @@ func LikePrefix(s string) string {
 // AlertColumns are the alerts table's columns, in the order both
 // backends scan an Alert.
 const AlertColumns = `id, site, unit, kind, raised_at, entry_id, detail, historical,
-	acked_by, action, acked_at, resolved_at`
+	acked_by, action, acked_at, resolved_at, severity, level`

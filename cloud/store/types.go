@@ -59,6 +59,13 @@ type Alert struct {
 	Historical           bool // came in from a backlog, after the fact
 	AckedBy, Action      string
 	AckedAt, ResolvedAt  time.Time // zero: not yet
+	// Severity is high, medium or low (severity.go): who is paged and how
+	// loudly. An alert stored without one takes its kind's (SeverityOf).
+	Severity string
+	// Level is the escalation level its notifications have reached: 0
+	// for the first channels, 1 once it went unacknowledged past the
+	// deadline to the next level's, and so on (cloud/notify).
+	Level int
 }
 
 // AlertQuery selects alerts, newest first. Open means not acknowledged.

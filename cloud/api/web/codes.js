@@ -109,8 +109,9 @@ const CODES = {
    "overstay": "访客超时未销号",
    "offline": "设备离线",
    "silent": "设备长时间无数据",
-   "backlog": "积压持续增长",
-   "disk_full": "存储已满"
+   "backlog": "积压未上传",
+   "disk": "存储已满",
+   "conflict": "数据冲突"
   },
   "severities": {
    "high": "紧急",
@@ -262,8 +263,9 @@ const CODES = {
    "overstay": "visitor overstay",
    "offline": "unit offline",
    "silent": "unit silent",
-   "backlog": "backlog growing",
-   "disk_full": "disk full"
+   "backlog": "backlog not draining",
+   "disk": "disk full",
+   "conflict": "conflicting entry"
   },
   "severities": {
    "high": "high",

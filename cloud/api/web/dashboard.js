@@ -72,6 +72,11 @@ const T = {
     visitsInside: "Visitors inside (not closed out)", visitCode: "Visit code", visitStay: "Inside for", visitEntered: "Entered", noVisits: "No visitors inside", overstay: "overstay",
   },
 };
+// An alert's severity (its words are in codes.js) and its colour.
+Object.assign(T.zh, { severityTip: "告警级别" });
+Object.assign(T.en, { severityTip: "severity" });
+const SEVERITY_TONE = { high: "deny", medium: "warn", low: "grey" };
+
 // Colours follow the gate: green passes, amber needs the guard, red stops.
 const TONE = { allow: "allow", recheck: "warn", register: "warn", wait: "warn", hold: "warn",
                deny: "deny", refer: "deny", persuade_return: "deny" };
@@ -223,11 +228,15 @@ function renderEntries() {
 function alertHead(a, li) {
   const head = li.querySelector(".head") || li.appendChild(el("div", null, "head"));
   const kind = el("span", word("alertKinds", a.kind), "pill " + (a.kind === "device" ? "warn" : "deny"));
+  const sev = Object.hasOwn(SEVERITY_TONE, a.severity) ? a.severity : "medium";
+  const severity = el("span", word("severities", sev), "pill severity " + SEVERITY_TONE[sev]);
+  severity.title = t("severityTip");
+  li.dataset.severity = sev; // the alert sound and styles read it
   const where = named("span", place(a.site, a.unit), a.site + " · " + a.unit, "where");
   const when = el("time", short(a.raised_at));
   when.dateTime = a.raised_at;
   when.title = t("raisedAt") + " " + clock(a.raised_at);
-  const parts = [kind, where, when];
+  const parts = [severity, kind, where, when];
   if (a.historical) { const tag = el("span", t("late"), "tag late"); tag.title = t("lateTip"); parts.push(tag); }
   if (a.resolved_at) parts.push(el("span", t("resolved"), "tag resolved"));
   head.replaceChildren(...parts);

@@ -51,12 +51,15 @@ type pgAlert struct {
 func (s *pgAlert) dest() []any {
 	a := &s.a
 	return []any{&a.ID, &a.Site, &a.Unit, &a.Kind, &s.raised, &a.EntryID, &a.Detail,
-		&a.Historical, &a.AckedBy, &a.Action, &s.acked, &s.resolved}
+		&a.Historical, &a.AckedBy, &a.Action, &s.acked, &s.resolved, &a.Severity, &a.Level}
 }
 
 func (s *pgAlert) alert() store.Alert {
 	a := s.a
 	a.RaisedAt, a.AckedAt, a.ResolvedAt = time.Unix(0, s.raised).UTC(), pgTime(s.acked), pgTime(s.resolved)
+	if a.Severity == "" {
+		a.Severity = store.SeverityOf(a.Kind)
+	}
 	return a
 }
 

@@ -43,9 +43,9 @@ func (p *Store) holdersOf(ctx context.Context, e *wire.Entry) ([]wire.Entry, err
 func (p *Store) keepConflict(ctx context.Context, c store.Conflict, receivedAt time.Time) error {
 	a, d := c.Alert(receivedAt), c.DeadLetter(receivedAt).Clip()
 	return pgx.BeginFunc(ctx, p.pool, func(tx pgx.Tx) error {
-		tag, err := tx.Exec(ctx, `INSERT INTO alerts (id, site, unit, kind, raised_at, entry_id, detail)
-			VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING`,
-			a.ID, a.Site, a.Unit, a.Kind, a.RaisedAt.UnixNano(), a.EntryID, a.Detail)
+		tag, err := tx.Exec(ctx, `INSERT INTO alerts (id, site, unit, kind, raised_at, entry_id, detail, severity)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING`,
+			a.ID, a.Site, a.Unit, a.Kind, a.RaisedAt.UnixNano(), a.EntryID, a.Detail, store.SeverityOf(a.Kind))
 		if err != nil || tag.RowsAffected() == 0 {
 			return err
 		}

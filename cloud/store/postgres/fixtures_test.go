@@ -29,3 +29,4 @@ func TestConformanceVisits(t *testing.T)      { storetest.Visits(t, openSuite) }
 func TestDeviceConformance(t *testing.T)      { storetest.Devices(t, openSuite) }
 func TestSessionsConformance(t *testing.T)    { storetest.Sessions(t, openSuite) }
 func TestGuardsConformance(t *testing.T)      { storetest.Guards(t, openSuite) }
+func TestNotifyConformance(t *testing.T)      { storetest.Notify(t, openSuite) }

@@ -179,6 +179,7 @@ SELECT cur.site, cur.unit, cur.acked, coalesce(top.w, cur.acked) FROM cur LEFT J
 type pgColumns struct {
 	id, site, unit, bootID, lane, unitTime, kind, result, subject []string
 	decision, reasons, policy, detail, alert, alertDetail         []string
+	severity                                                      []string // the alert's, store.SeverityOf
 	seq, ts, received, hour                                       []int64
 	synced, historical                                            []bool
 	raw, corrected                                                []pgtype.Float8
@@ -235,6 +236,7 @@ func (c *pgColumns) add(e *wire.Entry, receivedAt time.Time) error {
 	c.historical, c.detail = append(c.historical, e.Historical), append(c.detail, store.DetailJSON(e))
 	c.hour, c.alert = append(c.hour, ts.Truncate(time.Hour).Unix()), append(c.alert, e.Alert)
 	c.alertDetail = append(c.alertDetail, store.AlertDetail(e))
+	c.severity = append(c.severity, store.SeverityOf(e.Alert))
 	idHash, phoneHash := store.VisitorHashes(e)
 	c.idHash = append(c.idHash, pgtype.Text{String: idHash.String, Valid: idHash.Valid})
 	c.phoneHash = append(c.phoneHash, pgtype.Text{String: phoneHash.String, Valid: phoneHash.Valid})
@@ -248,7 +250,7 @@ func (c *pgColumns) args() []any {
 	return []any{c.id, c.site, c.unit, c.seq, c.bootID, c.lane, c.unitTime, c.synced,
 		c.ts, c.received, c.raw, c.corrected, c.kind, c.result, c.subject, c.decision,
 		c.reasons, c.policy, c.historical, c.detail, c.hour, c.alert, c.alertDetail,
-		c.metricOf, c.metric, c.idHash, c.phoneHash}
+		c.metricOf, c.metric, c.idHash, c.phoneHash, c.severity}
 }
 
 // pgInsertEntries inserts a batch's new entries (ON CONFLICT DO NOTHING
@@ -261,11 +263,11 @@ const pgInsertEntries = `WITH b AS (
 		$6::text[], $7::text[], $8::boolean[], $9::bigint[], $10::bigint[],
 		$11::float8[], $12::float8[], $13::text[], $14::text[], $15::text[],
 		$16::text[], $17::text[], $18::text[], $19::boolean[], $20::text[],
-		$21::bigint[], $22::text[], $23::text[], $26::text[], $27::text[]) WITH ORDINALITY
+		$21::bigint[], $22::text[], $23::text[], $26::text[], $27::text[], $28::text[]) WITH ORDINALITY
 	AS b (id, site, unit, seq, boot_id, lane, time, clock_synced, ts, received_at,
 		raw_c, corrected_c, credential_kind, credential_result, credential_subject,
 		decision, reasons, policy_version, historical, detail, hour, alert, alert_detail,
-		id_hash, phone_hash, ord)
+		id_hash, phone_hash, severity, ord)
 ), ins AS (
 	INSERT INTO entries (` + store.EntryColumns + `)
 	SELECT ` + store.EntryColumns + ` FROM b ORDER BY ord
@@ -294,8 +296,8 @@ const pgInsertEntries = `WITH b AS (
 	GROUP BY site, hour, metric ORDER BY site, hour, metric
 	ON CONFLICT (site, hour, metric) DO UPDATE SET n = site_rollups.n + excluded.n
 ), raised AS (
-	INSERT INTO alerts (id, site, unit, kind, raised_at, entry_id, detail, historical)
-	SELECT id, site, unit, alert, ts, id, alert_detail, historical FROM fresh
+	INSERT INTO alerts (id, site, unit, kind, raised_at, entry_id, detail, historical, severity)
+	SELECT id, site, unit, alert, ts, id, alert_detail, historical, severity FROM fresh
 	WHERE alert <> '' ORDER BY ord
 	ON CONFLICT DO NOTHING
 )

@@ -213,4 +213,5 @@ var pgMigrations = []string{
 	pgMigrateOccupancy,     // occupancy.go
 	pgMigrateReports,       // named reports' runs and deliveries (reports.go)
 	pgMigrateOverrideAdmit, // 人工放行 of the entries already stored (reports.go)
+	pgMigrateNotify,        // alerts' severity and escalation, the notification outbox (notify.go)
 }

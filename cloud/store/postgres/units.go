@@ -74,8 +74,8 @@ const (
 	pgResolveDevice = `UPDATE alerts SET resolved_at = $1
 		WHERE site = $2 AND unit = $3 AND kind = 'device' AND entry_id = '' AND resolved_at IS NULL
 		AND detail LIKE $4 ESCAPE '\'`
-	pgRaiseDevice = `INSERT INTO alerts (id, site, unit, kind, raised_at, detail)
-		SELECT $1, $2, $3, 'device', $4, $5 WHERE NOT EXISTS (SELECT FROM alerts
+	pgRaiseDevice = `INSERT INTO alerts (id, site, unit, kind, raised_at, detail, severity)
+		SELECT $1, $2, $3, 'device', $4, $5, '` + store.SeverityMedium + `' WHERE NOT EXISTS (SELECT FROM alerts
 		WHERE site = $2 AND unit = $3 AND kind = 'device' AND resolved_at IS NULL AND detail LIKE $6 ESCAPE '\')
 		ON CONFLICT DO NOTHING`
 )

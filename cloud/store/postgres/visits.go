@@ -1,6 +1,7 @@
 package postgres
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"time"
@@ -36,9 +37,9 @@ func (p *Store) VisitEntries(ctx context.Context, site string, since time.Time) 
 
 // RaiseAlert stores a and reports whether it is new; see SQLite's.
 func (p *Store) RaiseAlert(ctx context.Context, a store.Alert) (bool, error) {
-	tag, err := p.pool.Exec(ctx, `INSERT INTO alerts (id, site, unit, kind, raised_at, entry_id, detail)
-		VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (id) DO NOTHING`,
-		a.ID, a.Site, a.Unit, a.Kind, a.RaisedAt.UnixNano(), a.EntryID, a.Detail)
+	tag, err := p.pool.Exec(ctx, `INSERT INTO alerts (id, site, unit, kind, raised_at, entry_id, detail, severity)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (id) DO NOTHING`,
+		a.ID, a.Site, a.Unit, a.Kind, a.RaisedAt.UnixNano(), a.EntryID, a.Detail, cmp.Or(a.Severity, store.SeverityOf(a.Kind)))
 	if err != nil {
 		return false, fmt.Errorf("store: raise alert %s: %w", a.ID, err)
 	}

@@ -26,8 +26,8 @@ func deviceAlerts(ctx context.Context, tx *sql.Tx, st wire.Status, receivedAt ti
 				WHERE site = ? AND unit = ? AND kind = 'device' AND entry_id = '' AND resolved_at IS NULL
 				AND detail LIKE ? ESCAPE '\'`, receivedAt.UnixNano(), st.Site, st.Unit, store.LikePrefix(d.Name+":"))
 		} else {
-			_, err = tx.ExecContext(ctx, `INSERT INTO alerts (id, site, unit, kind, raised_at, detail)
-				SELECT ?, ?, ?, 'device', ?, ? WHERE NOT EXISTS (SELECT 1 FROM alerts
+			_, err = tx.ExecContext(ctx, `INSERT INTO alerts (id, site, unit, kind, raised_at, detail, severity)
+				SELECT ?, ?, ?, 'device', ?, ?, '`+store.SeverityOf("device")+`' WHERE NOT EXISTS (SELECT 1 FROM alerts
 				WHERE site = ? AND unit = ? AND kind = 'device' AND resolved_at IS NULL AND detail LIKE ? ESCAPE '\')`,
 				store.DeviceAlertID(st.Site, st.Unit, d.Name, receivedAt), st.Site, st.Unit, receivedAt.UnixNano(),
 				d.Name+": "+d.Detail, st.Site, st.Unit, store.LikePrefix(d.Name+":"))
@@ -76,8 +76,11 @@ func scanAlert(row scanner) (store.Alert, error) {
 	var raised int64
 	var acked, resolved sql.NullInt64
 	err := row.Scan(&a.ID, &a.Site, &a.Unit, &a.Kind, &raised, &a.EntryID, &a.Detail,
-		&a.Historical, &a.AckedBy, &a.Action, &acked, &resolved)
+		&a.Historical, &a.AckedBy, &a.Action, &acked, &resolved, &a.Severity, &a.Level)
 	a.RaisedAt, a.AckedAt, a.ResolvedAt = time.Unix(0, raised).UTC(), fromNanos(acked), fromNanos(resolved)
+	if a.Severity == "" {
+		a.Severity = store.SeverityOf(a.Kind)
+	}
 	return a, err
 }
 

@@ -44,7 +44,7 @@ func (s *Store) holdersOf(ctx context.Context, tx *sql.Tx, e *wire.Entry) ([]wir
 func (s *Store) keepConflict(ctx context.Context, tx *sql.Tx, c store.Conflict, receivedAt time.Time) error {
 	a := c.Alert(receivedAt)
 	res, err := s.stmt(ctx, tx, insertAlert).ExecContext(ctx, a.ID, a.Site, a.Unit, a.Kind,
-		a.RaisedAt.UnixNano(), a.EntryID, a.Detail, false)
+		a.RaisedAt.UnixNano(), a.EntryID, a.Detail, false, store.SeverityOf(a.Kind))
 	if err != nil {
 		return err
 	}

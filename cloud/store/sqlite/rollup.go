@@ -31,8 +31,8 @@ var (
 		FROM (VALUES `, width: 4, tail: `) AS v WHERE units.site = v.column2 AND units.unit = v.column3`, sizes: rowsPerStmt}
 )
 
-const insertAlert = `INSERT INTO alerts (id, site, unit, kind, raised_at, entry_id, detail, historical)
-	VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`
+const insertAlert = `INSERT INTO alerts (id, site, unit, kind, raised_at, entry_id, detail, historical, severity)
+	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`
 
 // countFresh adds the entries just inserted (fresh) to the rollups and
 // raises their alerts, in PutEntries's transaction.
@@ -51,7 +51,7 @@ func (s *Store) countFresh(ctx context.Context, tx *sql.Tx, entries []wire.Entry
 			continue
 		}
 		_, err := s.stmt(ctx, tx, insertAlert).ExecContext(ctx, e.ID, e.Site, e.Unit, e.Alert,
-			store.EntryTS(e, receivedAt).UnixNano(), e.ID, store.AlertDetail(e), e.Historical)
+			store.EntryTS(e, receivedAt).UnixNano(), e.ID, store.AlertDetail(e), e.Historical, store.SeverityOf(e.Alert))
 		if err != nil {
 			return fmt.Errorf("alert of %s: %w", e.ID, err)
 		}

@@ -344,6 +344,7 @@ var migrations = []string{
 	migrateOccupancy,     // occupancy.go
 	migrateReports,       // named reports' runs and deliveries (reports.go)
 	migrateOverrideAdmit, // 人工放行 of the entries already stored (reports.go)
+	migrateNotify,        // alerts' severity and escalation, the notification outbox (notify.go)
 }
 
 // prepare prepares the writes' statements on the writer, after migrate

@@ -1,6 +1,7 @@
 package sqlite
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"time"
@@ -37,9 +38,9 @@ func (s *Store) VisitEntries(ctx context.Context, site string, since time.Time) 
 // RaiseAlert stores a and reports whether it is new: an alert id already
 // stored is left as it is, so a sweep that runs again raises nothing twice.
 func (s *Store) RaiseAlert(ctx context.Context, a store.Alert) (bool, error) {
-	res, err := s.w.ExecContext(ctx, `INSERT INTO alerts (id, site, unit, kind, raised_at, entry_id, detail)
-		VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
-		a.ID, a.Site, a.Unit, a.Kind, a.RaisedAt.UnixNano(), a.EntryID, a.Detail)
+	res, err := s.w.ExecContext(ctx, `INSERT INTO alerts (id, site, unit, kind, raised_at, entry_id, detail, severity)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
+		a.ID, a.Site, a.Unit, a.Kind, a.RaisedAt.UnixNano(), a.EntryID, a.Detail, cmp.Or(a.Severity, store.SeverityOf(a.Kind)))
 	if err != nil {
 		return false, fmt.Errorf("store: raise alert %s: %w", a.ID, err)
 	}

@@ -159,9 +159,9 @@ func behaveEntryAlerts(t *testing.T, c conf) {
 	c.put(Received, fever) // re-sent: no second alert
 	want := []store.Alert{
 		{ID: "u1-3", Site: "site-a", Unit: "u1", Kind: "health_code_red", RaisedAt: old.Time, EntryID: "u1-3",
-			Detail: store.AlertDetail(&old), Historical: true},
+			Detail: store.AlertDetail(&old), Historical: true, Severity: store.SeverityHigh},
 		{ID: "u1-2", Site: "site-a", Unit: "u1", Kind: "fever", RaisedAt: fever.Time, EntryID: "u1-2",
-			Detail: "36.6 °C；体温异常"},
+			Detail: "36.6 °C；体温异常", Severity: store.SeverityHigh},
 	}
 	if got := c.alerts(store.AlertQuery{}); !reflect.DeepEqual(got, want) {
 		t.Fatalf("alerts:\n got %+v\nwant %+v", got, want)
@@ -186,7 +186,7 @@ func behaveDeviceAlerts(t *testing.T, c conf) {
 	c.status(willWithFault, at(3))
 	got := c.alerts(store.AlertQuery{})
 	first := store.Alert{ID: store.DeviceAlertID("site-a", "u1", "thermometer", at(0)), Site: "site-a", Unit: "u1", Kind: "device",
-		RaisedAt: at(0), Detail: "thermometer: no reading; check the I2C cable"}
+		RaisedAt: at(0), Detail: "thermometer: no reading; check the I2C cable", Severity: store.SeverityMedium}
 	if !reflect.DeepEqual(got, []store.Alert{first}) {
 		t.Fatalf("after a fault reported 3 times: %+v, want one alert %+v", got, first)
 	}

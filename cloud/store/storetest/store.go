@@ -64,6 +64,16 @@ type Store interface {
 	DeleteSession(context.Context, string) error
 	PurgeSessions(ctx context.Context, idleBefore, openedBefore time.Time) (int, error)
 
+	// Alerts' notifications and the unit-state alerts (notify.go).
+	UnnoticedAlerts(context.Context, int) ([]store.Alert, error)
+	DueEscalations(context.Context, time.Time, int) ([]store.Alert, error)
+	UnresolvedAlerts(context.Context, []string) ([]store.Alert, error)
+	ResolveAlerts(context.Context, store.UnitID, string, time.Time) (int, error)
+	PlanNotifications(context.Context, store.NotifyPlan) (bool, error)
+	ClaimNotifications(ctx context.Context, owner string, now time.Time, lease time.Duration, limit int) ([]store.Notification, error)
+	FinishNotification(context.Context, string, store.Notification) error
+	Notifications(context.Context, string) ([]store.Notification, error)
+
 	// The guards who sign in at the consoles.
 	PutGuard(context.Context, store.Guard) (store.Guard, error)
 	Guards(ctx context.Context, site string) ([]store.Guard, error)
