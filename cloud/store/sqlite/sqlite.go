@@ -64,6 +64,9 @@ const dsnParams = "?_journal_mode=WAL&_busy_timeout=5000&_synchronous=NORMAL&_tx
 // lock behind the writer's back and emptying its cache.
 const readParams = "?_busy_timeout=5000&_query_only=1&_pragma=cache_size(-65536)&_pragma=temp_store(2)"
 
+// maxReaders is how many read connections stay open between requests.
+const maxReaders = 8
+
 // Open opens or creates the database at path and brings its schema up to
 // date.
 func Open(path string) (*Store, error) {
@@ -80,6 +83,11 @@ func Open(path string) (*Store, error) {
 		w.Close()
 		return nil, fmt.Errorf("store: open %s: %w", path, err)
 	}
+	// Keep the readers' connections open between requests: a new one
+	// starts with an empty page cache and must parse the schema again,
+	// which the default of two idle connections made every dashboard poll
+	// and every report (whose reads run at once) pay for.
+	db.SetMaxIdleConns(maxReaders)
 	s := &Store{w: w, db: db, stmts: map[string]*sql.Stmt{}, sized: map[stmtKey]*sql.Stmt{}, loc: time.Local}
 	// The writer migrates first: it makes the file, and WAL mode, that
 	// the readers open.
