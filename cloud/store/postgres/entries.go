@@ -22,20 +22,7 @@ func (p *Store) Entries(ctx context.Context, q store.Query) ([]store.Record, err
 	args = append(args, q.RowLimit())
 	rows, err := p.pool.Query(ctx, `SELECT `+store.RecordColumns+` FROM entries`+where+
 		` ORDER BY ts DESC, seq DESC LIMIT $`+strconv.Itoa(len(args)), args...)
-	if err != nil {
-		return nil, fmt.Errorf("store: query entries: %w", err)
-	}
-	out := []store.Record{}
-	var r pgRecord
-	_, err = pgx.ForEachRow(rows, r.dest(), func() error {
-		rec, err := r.record()
-		out = append(out, rec)
-		return err
-	})
-	if err != nil {
-		return nil, fmt.Errorf("store: query entries: %w", err)
-	}
-	return out, nil
+	return collectRecords(rows, err, "query entries")
 }
 
 // pgWhere is Query.where with PostgreSQL's numbered parameters: only the
@@ -140,4 +127,23 @@ func (p *Store) SetWatermark(ctx context.Context, id store.UnitID, seq uint64) (
 		return store.Watermark{}, fmt.Errorf("store: set watermark of %s: %w", id, err)
 	}
 	return store.Watermark{Site: id.Site, Unit: id.Unit, Seq: uint64(w), Moved: true}, nil
+}
+
+// collectRecords reads the entries a query of RecordColumns returns; err
+// is the query's own, so a caller hands both over as Query gave them.
+func collectRecords(rows pgx.Rows, err error, what string) ([]store.Record, error) {
+	if err != nil {
+		return nil, fmt.Errorf("store: %s: %w", what, err)
+	}
+	out := []store.Record{}
+	var r pgRecord
+	_, err = pgx.ForEachRow(rows, r.dest(), func() error {
+		rec, err := r.record()
+		out = append(out, rec)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store: %s: %w", what, err)
+	}
+	return out, nil
 }

@@ -19,20 +19,7 @@ func (p *Store) Person(ctx context.Context, q store.PersonQuery) ([]store.Record
 	rows, err := p.pool.Query(ctx, `SELECT `+store.RecordColumns+` FROM entries
 		WHERE id_hash = $1 OR phone_hash = $2 ORDER BY ts, seq LIMIT $3`,
 		textOrNull(q.IDHash), textOrNull(q.PhoneHash), q.RowLimit())
-	if err != nil {
-		return nil, fmt.Errorf("store: person: %w", err)
-	}
-	out := []store.Record{}
-	var r pgRecord
-	_, err = pgx.ForEachRow(rows, r.dest(), func() error {
-		rec, err := r.record()
-		out = append(out, rec)
-		return err
-	})
-	if err != nil {
-		return nil, fmt.Errorf("store: person: %w", err)
-	}
-	return out, nil
+	return collectRecords(rows, err, "person")
 }
 
 // textOrNull keeps an absent hash from matching entries without one.

@@ -54,20 +54,7 @@ const pgMigrateOverrideAdmit = `CREATE TEMP TABLE override_admit ON COMMIT DROP 
 func (p *Store) AllVisitEntries(ctx context.Context, since time.Time) ([]store.Record, error) {
 	rows, err := p.pool.Query(ctx, `SELECT `+store.RecordColumns+` FROM entries
 		WHERE ts >= $1 AND `+pgVisitRows+` ORDER BY site, ts`, since.UnixNano())
-	if err != nil {
-		return nil, fmt.Errorf("store: visits of every site: %w", err)
-	}
-	out := []store.Record{}
-	var r pgRecord
-	_, err = pgx.ForEachRow(rows, r.dest(), func() error {
-		rec, err := r.record()
-		out = append(out, rec)
-		return err
-	})
-	if err != nil {
-		return nil, fmt.Errorf("store: visits of every site: %w", err)
-	}
-	return out, nil
+	return collectRecords(rows, err, "visits of every site")
 }
 
 // ClaimReportRun: see SQLite's. One statement: PostgreSQL locks the row

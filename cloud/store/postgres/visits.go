@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/kakou/kakou/cloud/store"
 )
 
@@ -19,20 +18,7 @@ const pgVisitRows = `(strpos(detail, '"visit":{') > 0 OR strpos(detail, '"close_
 func (p *Store) VisitEntries(ctx context.Context, site string, since time.Time) ([]store.Record, error) {
 	rows, err := p.pool.Query(ctx, `SELECT `+store.RecordColumns+` FROM entries
 		WHERE site = $1 AND ts >= $2 AND `+pgVisitRows+` ORDER BY ts, seq`, site, since.UnixNano())
-	if err != nil {
-		return nil, fmt.Errorf("store: visits at %s: %w", site, err)
-	}
-	out := []store.Record{}
-	var r pgRecord
-	_, err = pgx.ForEachRow(rows, r.dest(), func() error {
-		rec, err := r.record()
-		out = append(out, rec)
-		return err
-	})
-	if err != nil {
-		return nil, fmt.Errorf("store: visits at %s: %w", site, err)
-	}
-	return out, nil
+	return collectRecords(rows, err, "visits at "+site)
 }
 
 // RaiseAlert stores a and reports whether it is new; see SQLite's.
