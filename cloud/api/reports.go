@@ -52,8 +52,7 @@ const XLSXType = "application/vnd.openxmlformats-officedocument.spreadsheetml.sh
 // buildReport gathers, for each site def covers that keep lets through,
 // its rollups over the period, its device faults and fevers raised in it,
 // its alerts still open, its duties' names, its visitors not closed out
-// and what leaves its data incomplete. Alerts are read newest first up to
-// the store's query limit, enough for a day's faults.
+// and what leaves its data incomplete.
 //
 // The five reads are independent and run at once: a report over a
 // thousand sites spends its time waiting on them, and a collector has
@@ -113,9 +112,11 @@ func (s *server) siteCounts(ctx context.Context, p report.Period, in map[string]
 	return nil
 }
 
-// siteAlerts reads the alerts and counts them per site (countAlerts).
+// siteAlerts reads the alerts of the period and those still open from
+// before its end, every one of them, and counts them per site
+// (countAlerts).
 func (s *server) siteAlerts(ctx context.Context, p report.Period, in map[string]*report.SiteInput) error {
-	alerts, err := s.store.Alerts(ctx, store.AlertQuery{Limit: store.MaxLimit})
+	alerts, err := s.store.ReportAlerts(ctx, p.Since, p.Until)
 	if err != nil {
 		return err
 	}

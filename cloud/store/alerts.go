@@ -26,3 +26,11 @@ func LikePrefix(s string) string {
 // backends scan an Alert.
 const AlertColumns = `id, site, unit, kind, raised_at, entry_id, detail, historical,
 	acked_by, action, acked_at, resolved_at, severity, level`
+
+// ReportAlertsWhere selects the alerts a report over [since, until)
+// counts, in both backends' placeholders: raised in the period (its
+// device faults and fevers), or raised before its end and still
+// unacknowledged (its open alerts).
+func ReportAlertsWhere(since, until, until2 string) string {
+	return `((raised_at >= ` + since + ` AND raised_at < ` + until + `) OR (acked_at IS NULL AND raised_at < ` + until2 + `))`
+}

@@ -92,3 +92,23 @@ func (p *Store) AckAlert(ctx context.Context, id, by, action string, at time.Tim
 	}
 	return store.Alert{}, fmt.Errorf("store: acknowledge alert %s: %w", id, err)
 }
+
+// ReportAlerts is SQLite's: the alerts raised in [since, until) and those
+// raised before until still unacknowledged, oldest first, not capped.
+func (p *Store) ReportAlerts(ctx context.Context, since, until time.Time) ([]store.Alert, error) {
+	rows, err := p.pool.Query(ctx, `SELECT `+store.AlertColumns+` FROM alerts WHERE `+
+		store.ReportAlertsWhere("$1", "$2", "$2")+` ORDER BY raised_at, id`, since.UnixNano(), until.UnixNano())
+	if err != nil {
+		return nil, fmt.Errorf("store: alerts of a report: %w", err)
+	}
+	out := []store.Alert{}
+	var a pgAlert
+	_, err = pgx.ForEachRow(rows, a.dest(), func() error {
+		out = append(out, a.alert())
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store: alerts of a report: %w", err)
+	}
+	return out, nil
+}

@@ -116,3 +116,30 @@ func (s *Store) AckAlert(ctx context.Context, id, by, action string, at time.Tim
 	}
 	return a, nil
 }
+
+// ReportAlerts are the alerts a report over [since, until) counts: every
+// one raised in it, and every one raised before its end and still
+// unacknowledged, oldest first (store.ReportAlertsWhere). Not capped: a
+// city's day of alerts is more than a listing's page, and a report that
+// stopped at a page would count too few fevers without saying so.
+func (s *Store) ReportAlerts(ctx context.Context, since, until time.Time) ([]store.Alert, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT `+store.AlertColumns+` FROM alerts WHERE `+
+		store.ReportAlertsWhere("?", "?", "?")+` ORDER BY raised_at, id`,
+		since.UnixNano(), until.UnixNano(), until.UnixNano())
+	if err != nil {
+		return nil, fmt.Errorf("store: alerts of a report: %w", err)
+	}
+	defer rows.Close()
+	out := []store.Alert{}
+	for rows.Next() {
+		a, err := scanAlert(rows)
+		if err != nil {
+			return nil, fmt.Errorf("store: read alert: %w", err)
+		}
+		out = append(out, a)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: alerts of a report: %w", err)
+	}
+	return out, nil
+}

@@ -24,6 +24,7 @@ var monitoringBehaviours = []struct {
 	{"device alerts raised and resolved by statuses", behaveDeviceAlerts},
 	{"alerts acknowledged once", behaveAckAlert},
 	{"alerts listed newest first", behaveAlertList},
+	{"a report's alerts, all of its period and those still open", behaveReportAlerts},
 	{"trace with the time each visitor left", behaveTrace},
 	{"audit newest first", behaveAudit},
 	{"policy assignments replaced by scope and target", behaveAssignments},
@@ -349,5 +350,40 @@ func behaveSites(t *testing.T, c conf) {
 		{ID: "site-c", Name: "site-c", Facility: "hospital"}}
 	if got, err := c.s.Sites(ctx); err != nil || !reflect.DeepEqual(got, want) {
 		t.Fatalf("Sites = %+v, %v\nwant %+v", got, err, want)
+	}
+}
+
+// behaveReportAlerts: a report counts every alert of its period however
+// many there are (more than a listing's page), and the ones still open
+// from before it, but not those acknowledged before it began or raised
+// after its end.
+func behaveReportAlerts(t *testing.T, c conf) {
+	const n = store.MaxLimit + 300
+	batch := make([]wire.Entry, 0, n)
+	for seq := uint64(1); seq <= n; seq++ {
+		e := Entry("site-a", "u1", seq) // raised at T0 plus seq minutes
+		e.Decision, e.Alert = wire.Deny, "fever"
+		batch = append(batch, e)
+	}
+	c.put(Received, batch...)
+	for _, id := range []string{"u1-2", "u1-500", "u1-1250"} {
+		if _, err := c.s.AckAlert(ctx, id, "张三", "已送发热门诊", Received); err != nil {
+			t.Fatal(err)
+		}
+	}
+	since, until := T0.Add(3*time.Minute), T0.Add(1200*time.Minute)
+	got, err := c.s.ReportAlerts(ctx, since, until)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// u1-1 (open, before the period) and u1-3 … u1-1199 (raised in it,
+	// u1-500 acknowledged or not); not u1-2 (acknowledged, before it) nor
+	// anything from u1-1200 on (after its end, open or not).
+	if len(got) != 1+1197 || got[0].ID != "u1-1" || got[1].ID != "u1-3" || got[len(got)-1].ID != "u1-1199" {
+		first, last := "", ""
+		if len(got) > 0 {
+			first, last = got[0].ID, got[len(got)-1].ID
+		}
+		t.Fatalf("ReportAlerts: %d alerts from %s to %s, want 1198 from u1-1 to u1-1199", len(got), first, last)
 	}
 }
