@@ -46,7 +46,8 @@ cat <<MSG
     API:        http://127.0.0.1:18080/api/v1/units  (after logging in, in the same browser)
                 http://127.0.0.1:18080/api/v1/entries?site=riverside-market&limit=20
     MQTT:       tcp://127.0.0.1:18830 (embedded broker)
-    gateway:    tcp://127.0.0.1:18840 (Riverside Market's units), occupancy http://127.0.0.1:18091/api/v1/occupancy
+    gateway:    tcp://127.0.0.1:18840 (Riverside Market's units)
+                entrance page http://127.0.0.1:18091/ (corrections: site manager wang, PIN 2468)
     guard consoles: http://127.0.0.1:18081/ (community gate)
                     http://127.0.0.1:18082/ (supermarket entrance)
                     http://127.0.0.1:18083/ (supermarket exit)
