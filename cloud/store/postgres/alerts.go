@@ -112,3 +112,16 @@ func (p *Store) ReportAlerts(ctx context.Context, since, until time.Time) ([]sto
 	}
 	return out, nil
 }
+
+// Alert is the alert with id, or store.ErrNotFound.
+func (p *Store) Alert(ctx context.Context, id string) (store.Alert, error) {
+	var a pgAlert
+	err := p.pool.QueryRow(ctx, `SELECT `+store.AlertColumns+` FROM alerts WHERE id = $1`, id).Scan(a.dest()...)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return store.Alert{}, store.ErrNotFound
+	}
+	if err != nil {
+		return store.Alert{}, fmt.Errorf("store: alert %s: %w", id, err)
+	}
+	return a.alert(), nil
+}

@@ -143,3 +143,15 @@ func (s *Store) ReportAlerts(ctx context.Context, since, until time.Time) ([]sto
 	}
 	return out, nil
 }
+
+// Alert is the alert with id, or store.ErrNotFound.
+func (s *Store) Alert(ctx context.Context, id string) (store.Alert, error) {
+	a, err := scanAlert(s.db.QueryRowContext(ctx, `SELECT `+store.AlertColumns+` FROM alerts WHERE id = ?`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return store.Alert{}, store.ErrNotFound
+	}
+	if err != nil {
+		return store.Alert{}, fmt.Errorf("store: alert %s: %w", id, err)
+	}
+	return a, nil
+}

@@ -218,6 +218,12 @@ func behaveAckAlert(t *testing.T, c conf) {
 	if open := c.alerts(store.AlertQuery{Open: true}); len(open) != 0 {
 		t.Fatalf("open alerts %+v, want none", open)
 	}
+	if got, err := c.s.Alert(ctx, "u1-2"); err != nil || !reflect.DeepEqual(got, a) {
+		t.Fatalf("Alert(u1-2) = %+v, %v; want the acknowledged alert", got, err)
+	}
+	if _, err := c.s.Alert(ctx, "no-such-alert"); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("Alert of an unknown id: %v, want ErrNotFound", err)
+	}
 }
 
 func behaveAlertList(t *testing.T, c conf) {

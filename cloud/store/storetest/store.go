@@ -26,6 +26,7 @@ type Store interface {
 	Sites(context.Context) ([]store.Site, error)
 	Alerts(context.Context, store.AlertQuery) ([]store.Alert, error)
 	ReportAlerts(ctx context.Context, since, until time.Time) ([]store.Alert, error)
+	Alert(ctx context.Context, id string) (store.Alert, error)
 	AckAlert(ctx context.Context, id, by, action string, at time.Time) (store.Alert, error)
 	Trace(context.Context, store.TraceQuery) ([]store.Visit, error)
 	PutAudit(context.Context, store.AuditRecord) error
