@@ -30,7 +30,7 @@ type Store interface {
 	Entries(ctx context.Context, q store.Query) ([]store.Record, error)
 	Alerts(ctx context.Context, q store.AlertQuery) ([]store.Alert, error)
 	ReportAlerts(ctx context.Context, since, until time.Time) ([]store.Alert, error) // reports.go
-	Alert(ctx context.Context, id string) (store.Alert, error)                         // monitor.go
+	Alert(ctx context.Context, id string) (store.Alert, error)                       // monitor.go
 	AckAlert(ctx context.Context, id, by, action string, at time.Time) (store.Alert, error)
 	Rollups(ctx context.Context, q store.RollupQuery) ([]store.RollupRow, error)
 	Sites(ctx context.Context) ([]store.Site, error)
