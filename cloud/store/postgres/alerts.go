@@ -24,21 +24,7 @@ func (p *Store) Alerts(ctx context.Context, q store.AlertQuery) ([]store.Alert, 
 		where += " AND site = $1"
 	}
 	args = append(args, store.Query{Limit: q.Limit}.RowLimit())
-	rows, err := p.pool.Query(ctx, `SELECT `+store.AlertColumns+` FROM alerts`+where+
-		` ORDER BY raised_at DESC, id LIMIT $`+strconv.Itoa(len(args)), args...)
-	if err != nil {
-		return nil, fmt.Errorf("store: query alerts: %w", err)
-	}
-	out := []store.Alert{}
-	var a pgAlert
-	_, err = pgx.ForEachRow(rows, a.dest(), func() error {
-		out = append(out, a.alert())
-		return nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("store: query alerts: %w", err)
-	}
-	return out, nil
+	return p.alertList(ctx, where+` ORDER BY raised_at DESC, id LIMIT $`+strconv.Itoa(len(args)), args...)
 }
 
 // pgAlert holds one row of AlertColumns as pgx scans it.
@@ -96,21 +82,8 @@ func (p *Store) AckAlert(ctx context.Context, id, by, action string, at time.Tim
 // ReportAlerts is SQLite's: the alerts raised in [since, until) and those
 // raised before until still unacknowledged, oldest first, not capped.
 func (p *Store) ReportAlerts(ctx context.Context, since, until time.Time) ([]store.Alert, error) {
-	rows, err := p.pool.Query(ctx, `SELECT `+store.AlertColumns+` FROM alerts WHERE `+
-		store.ReportAlertsWhere("$1", "$2", "$2")+` ORDER BY raised_at, id`, since.UnixNano(), until.UnixNano())
-	if err != nil {
-		return nil, fmt.Errorf("store: alerts of a report: %w", err)
-	}
-	out := []store.Alert{}
-	var a pgAlert
-	_, err = pgx.ForEachRow(rows, a.dest(), func() error {
-		out = append(out, a.alert())
-		return nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("store: alerts of a report: %w", err)
-	}
-	return out, nil
+	return p.alertList(ctx, `WHERE `+store.ReportAlertsWhere("$1", "$2", "$2")+` ORDER BY raised_at, id`,
+		since.UnixNano(), until.UnixNano())
 }
 
 // Alert is the alert with id, or store.ErrNotFound.

@@ -49,24 +49,7 @@ func (s *Store) Alerts(ctx context.Context, q store.AlertQuery) ([]store.Alert, 
 		where, args = where+" AND site = ?", append(args, q.Site)
 	}
 	args = append(args, store.Query{Limit: q.Limit}.RowLimit())
-	rows, err := s.db.QueryContext(ctx, `SELECT `+store.AlertColumns+` FROM alerts`+where+
-		` ORDER BY raised_at DESC, id LIMIT ?`, args...)
-	if err != nil {
-		return nil, fmt.Errorf("store: query alerts: %w", err)
-	}
-	defer rows.Close()
-	out := []store.Alert{}
-	for rows.Next() {
-		a, err := scanAlert(rows)
-		if err != nil {
-			return nil, fmt.Errorf("store: read alert: %w", err)
-		}
-		out = append(out, a)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("store: query alerts: %w", err)
-	}
-	return out, nil
+	return s.alertList(ctx, where+` ORDER BY raised_at DESC, id LIMIT ?`, args...)
 }
 
 type scanner interface{ Scan(dest ...any) error }
@@ -123,25 +106,8 @@ func (s *Store) AckAlert(ctx context.Context, id, by, action string, at time.Tim
 // city's day of alerts is more than a listing's page, and a report that
 // stopped at a page would count too few fevers without saying so.
 func (s *Store) ReportAlerts(ctx context.Context, since, until time.Time) ([]store.Alert, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT `+store.AlertColumns+` FROM alerts WHERE `+
-		store.ReportAlertsWhere("?", "?", "?")+` ORDER BY raised_at, id`,
+	return s.alertList(ctx, `WHERE `+store.ReportAlertsWhere("?", "?", "?")+` ORDER BY raised_at, id`,
 		since.UnixNano(), until.UnixNano(), until.UnixNano())
-	if err != nil {
-		return nil, fmt.Errorf("store: alerts of a report: %w", err)
-	}
-	defer rows.Close()
-	out := []store.Alert{}
-	for rows.Next() {
-		a, err := scanAlert(rows)
-		if err != nil {
-			return nil, fmt.Errorf("store: read alert: %w", err)
-		}
-		out = append(out, a)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("store: alerts of a report: %w", err)
-	}
-	return out, nil
 }
 
 // Alert is the alert with id, or store.ErrNotFound.
