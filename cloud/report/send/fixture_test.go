@@ -20,7 +20,7 @@ import (
 var (
 	ctx = context.Background()
 	cst = time.FixedZone("CST", 8*3600)
-	// cut is the zero report's cut on 2026-11-23, 12:00 in Shanghai.
+	// cut is the zero report's cut on the fixture's day, 12:00 in Shanghai.
 	cut     = time.Date(2026, 11, 23, 12, 0, 0, 0, cst)
 	zeroDef = report.Def{ID: "zero", Title: "零报告", Cut: "12:00", Columns: []string{report.ColZeroReport}}
 	secret  = []byte("a shared secret of the district office")
