@@ -23,6 +23,7 @@ func decodeSeeds(t testing.TB) [][]byte {
 	offset.Time = time.Date(2026, 11, 23, 16, 0, 0, 123, time.FixedZone("", 8*3600))
 	offset.Reasons = nil
 	out := [][]byte{mustJSON(t, sampleEntry()), mustJSON(t, full), mustJSON(t, offset),
+		mustJSON(t, staffSeedEntries()[0]), mustJSON(t, staffSeedEntries()[1]),
 		mustJSON(t, sampleDutyEntry()), mustJSON(t, sampleShiftEntry())}
 	canon := string(mustJSON(t, sampleEntry()))
 	for _, s := range []string{

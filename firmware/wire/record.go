@@ -120,13 +120,13 @@ func (r *Record) validate() error {
 			return fmt.Errorf("kind shift needs shift and no duty")
 		}
 		return r.Shift.validate()
-	case RecordSignIn, RecordSignOut:
+	case RecordSignIn, RecordSignOut, RecordStaffCheck:
 		if r.Duty != nil || r.Shift != nil {
 			return fmt.Errorf("kind %s has neither duty nor shift", r.Kind)
 		}
 		return nil
 	}
-	return fmt.Errorf("kind %q is not %q, %q, %q, %q or %q", r.Kind, RecordDuty, RecordShift, RecordSignIn, RecordSignOut, RecordOccupancy)
+	return fmt.Errorf("kind %q is not %q, %q, %q, %q, %q or %q", r.Kind, RecordDuty, RecordShift, RecordSignIn, RecordSignOut, RecordOccupancy, RecordStaffCheck)
 }
 
 func (d *Duty) validate() error {

@@ -107,6 +107,8 @@ type Entry struct {
 	// an exit closed (visit.go).
 	Visit    *Visit    `json:"visit,omitempty"`
 	CloseOut *CloseOut `json:"close_out,omitempty"`
+	// StaffCheck is a roll-call check of a staff roster member (staffcheck.go).
+	StaffCheck *StaffCheck `json:"staff_check,omitempty"`
 }
 
 // Temperature keeps the raw sensor value next to the corrected body
@@ -186,6 +188,8 @@ type Status struct {
 	// Occupancy is a site gateway's count, cap and waiting entrances
 	// (occupancy.go); only in a status with Role gateway.
 	Occupancy *SiteOccupancy `json:"occupancy,omitempty"`
+	// StaffRound is the roll-call round the unit is in (staffcheck.go).
+	StaffRound *StaffRound `json:"staff_round,omitempty"`
 }
 
 // RoleGateway marks the status of a site gateway (gateway/): its Backlog
@@ -390,6 +394,9 @@ func (e *Entry) Validate() error {
 	if err := e.validateVisit(); err != nil {
 		return err
 	}
+	if err := e.validateStaffCheck(); err != nil {
+		return err
+	}
 	for _, s := range e.texts() {
 		if len(s) > 256 || !utf8.ValidString(s) {
 			return bad("text", "strings must be valid UTF-8 of at most 256 bytes")
@@ -438,6 +445,11 @@ func (s *Status) Validate() error {
 	if s.Occupancy != nil {
 		if err := s.Occupancy.Validate(); err != nil {
 			return fmt.Errorf("wire: status occupancy: %w", err)
+		}
+	}
+	if r := s.StaffRound; r != nil {
+		if err := r.Validate(); err != nil {
+			return fmt.Errorf("wire: status staff_round: %w", err)
 		}
 	}
 	if err := ValidateDisplayName(s.SiteName); err != nil {
