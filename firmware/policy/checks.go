@@ -54,6 +54,8 @@ type Checks struct {
 	Capacity     CapacityCheck    `toml:"capacity" json:"capacity"`
 	Watch        WatchCheck       `toml:"watch" json:"watch"`
 	Registration Registration     `toml:"registration" json:"registration"`
+	// Staff is the roll call of the site's staff and pupils (staff.go).
+	Staff StaffRule `toml:"staff" json:"staff,omitzero"`
 }
 
 // Registration says what a visitor registration keeps (SECURITY.md

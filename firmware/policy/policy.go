@@ -123,6 +123,7 @@ func Default() Policy {
 	p.Checks.ResidentPass.Accept = slices.Clone(p.Checks.ResidentPass.Accept)
 	p.Checks.NucleicAcid.AppliesTo = slices.Clone(p.Checks.NucleicAcid.AppliesTo)
 	p.Duties = cloneDuties(p.Duties)
+	p.Checks.Staff = cloneStaff(p.Checks.Staff)
 	return p
 }
 

@@ -74,6 +74,7 @@ func (p Policy) problems() []Problem {
 	p.checkFever(&c)
 	p.Checks.check(&c)
 	p.checkDuties(&c)
+	p.Checks.Staff.check(&c)
 	return c.problems
 }
 
