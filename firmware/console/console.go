@@ -83,6 +83,8 @@ type Options struct {
 	// Visits serves the visit code, the exit's close-out and the list of
 	// visitors inside (visits.go); nil: those routes answer 404.
 	Visits Visits
+	// RollCall serves the roll-call panel (rollcall.go); nil: off.
+	RollCall RollCall
 }
 
 // DefaultStaleAfter is how long a result looks current: a busy lane
@@ -156,6 +158,7 @@ func (c *Console) routed() http.Handler {
 	mux.HandleFunc("GET /api/handover", c.previewHandover)
 	mux.HandleFunc("POST /api/handover", c.guarded(c.handOver))
 	c.visitRoutes(mux)
+	c.rollCallRoutes(mux)
 	c.guardRoutes(mux)
 	// Every change needs a signed-in guard, the session's CSRF token and
 	// the page's own origin (security.go), whichever route it is.

@@ -22,7 +22,7 @@ type PassClaims struct {
 }
 
 var roles = map[Role]bool{RoleResident: true, RoleStaff: true,
-	RoleSupplyVehicle: true, RoleCourier: true, RoleWorker: true}
+	RoleSupplyVehicle: true, RoleCourier: true, RoleWorker: true, RolePupil: true}
 
 // Validate reports the first claim an issuer must not sign.
 func (c PassClaims) Validate() error {
@@ -32,7 +32,7 @@ func (c PassClaims) Validate() error {
 	case !validRef(c.ID):
 		return fmt.Errorf("id %q: want 1-%d of A-Z a-z 0-9 -", c.ID, maxRef)
 	case !roles[c.Role]:
-		return fmt.Errorf("role %q: want resident, staff, supply_vehicle, courier or worker", c.Role)
+		return fmt.Errorf("role %q: want resident, staff, supply_vehicle, courier, worker or pupil", c.Role)
 	case c.Household != "" && !validRef(c.Household):
 		return fmt.Errorf("hh %q: want 1-%d of A-Z a-z 0-9 -", c.Household, maxRef)
 	case c.Expires <= 0:

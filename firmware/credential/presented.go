@@ -44,6 +44,7 @@ const (
 	RoleSupplyVehicle Role = "supply_vehicle"
 	RoleCourier       Role = "courier"
 	RoleWorker        Role = "worker" // construction/decoration
+	RolePupil         Role = "pupil"  // a school's pupils, checked at roll call
 )
 
 // Presented is everything checking one scanned code found: the summary that

@@ -79,6 +79,9 @@ type Options struct {
 	// console, recorded on every scanned entry; nil or "": nobody is, and
 	// the lane screens unattended.
 	OnDuty func() string
+	// StaffCheck is the roll-call check a screened person's entry
+	// carries (wire.StaffCheck), or nil; nil: no roll call (staff.go).
+	StaffCheck func(policy.Input) *wire.StaffCheck
 }
 
 // Pipeline screens one lane.

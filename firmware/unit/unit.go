@@ -20,6 +20,7 @@ import (
 	"github.com/kakou/kakou/firmware/console"
 	"github.com/kakou/kakou/firmware/ledger"
 	"github.com/kakou/kakou/firmware/policy"
+	"github.com/kakou/kakou/firmware/rollcall"
 	"github.com/kakou/kakou/firmware/screening"
 	"github.com/kakou/kakou/firmware/uplink"
 	"github.com/kakou/kakou/firmware/visit"
@@ -44,6 +45,8 @@ type Unit struct {
 	policy   *policy.Holder
 	push     pushState   // the centre's pushed policy; see pushed.go
 	roster   rosterState // the guards who may sign in; see roster.go
+	staff    staffState  // the staff roster's pushes; see staff.go
+	rollcall *rollcall.Tracker
 	clock    clock.Clock
 	uplink   *uplink.Uplink
 	diskFull atomic.Bool // the ledger's quota is full of unacknowledged entries
@@ -90,6 +93,7 @@ func (u *Unit) build() error {
 		return fmt.Errorf("unit: %w", err)
 	}
 	pol := u.policy.Current()
+	u.buildRollCall()
 	bootID := clock.BootID()
 	m := u.cfg.MQTT
 	rate := m.BacklogRate
@@ -105,7 +109,7 @@ func (u *Unit) build() error {
 			SiteName: u.cfg.SiteName, UnitName: u.cfg.UnitName,
 			PolicyVersion: pol.Version, BootID: bootID},
 		Logger: u.log.With("part", "uplink"), OnPolicy: u.onPolicy, OnFlow: u.onFlow,
-		OnGuards: u.onGuards,
+		OnGuards: u.onGuards, OnStaff: u.onStaff,
 	})
 	if err != nil {
 		return fmt.Errorf("unit: %w", err)
@@ -132,7 +136,8 @@ func (u *Unit) build() error {
 		Policy: u.policy.Current, Credentials: u.rules.verifier,
 		Now: u.clock.Now, NewID: newID, Decided: u.decided, Logger: u.log.With("part", "screening"),
 		HoldTimeout: u.cfg.Flow.HoldTimeout.Duration, AwaitFlow: u.cfg.Flow.AwaitGateway,
-		OnDuty: func() string { return u.console.OnDuty() },
+		OnDuty:     func() string { return u.console.OnDuty() },
+		StaffCheck: u.rollcall.Stamp,
 	})
 	if err != nil {
 		return fmt.Errorf("unit: %w", err)
@@ -142,10 +147,11 @@ func (u *Unit) build() error {
 		SiteName: u.cfg.SiteName, UnitName: u.cfg.UnitName, Voice: u.cfg.Console.Voice,
 		Logger: u.log.With("part", "console"), Privacy: priv, FullNumbers: u.fullNumbers,
 		StaleAfter: u.cfg.Console.StaleAfter.Duration, Logbook: u, Visits: u,
-		SessionIdle: u.cfg.Console.SessionIdle.Duration})
+		SessionIdle: u.cfg.Console.SessionIdle.Duration, RollCall: u})
 	if err := u.loadGuards(); err != nil {
 		return fmt.Errorf("unit: %w", err)
 	}
+	u.loadStaff(context.Background())
 	return nil
 }
 
@@ -181,6 +187,7 @@ func (u *Unit) decided(e wire.Entry) {
 	}
 	u.log.Info("entry", args...)
 	u.outputs.show(e)
+	u.rollcall.Note(e)
 	u.uplink.Notify()
 }
 
@@ -204,6 +211,7 @@ func (u *Unit) Run(ctx context.Context) error {
 	go u.maintainLedger(ctx)
 	go u.watchPolicy(ctx)
 	go u.watchDuties(ctx)
+	go u.watchStaffRound(ctx)
 	go u.outputs.run(ctx)
 	u.log.Info("unit running", "site", u.cfg.Site, "unit", u.cfg.Unit, "lane", u.cfg.Lane,
 		"broker", u.cfg.MQTT.Broker, "ledger", filepath.Join(u.cfg.DataDir, "ledger.db"), "firmware", Version)

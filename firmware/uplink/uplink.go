@@ -97,6 +97,9 @@ type Options struct {
 	// decoded and addressed to it, unverified; nil leaves the topic
 	// unsubscribed. Called like OnPolicy: see guards.go.
 	OnGuards func(wire.GuardRoster)
+	// OnStaff receives the staff roster the centre pushes, decoded and
+	// addressed to this unit, unverified; nil: unsubscribed (staff.go).
+	OnStaff func(wire.StaffRoster)
 }
 
 // timing holds the uplink's fixed intervals; tests shorten the retry delays.
@@ -139,6 +142,7 @@ type Uplink struct {
 	flowIn     atomic.Pointer[wire.Flow]       // the latest flow not yet handed to OnFlow
 	flowWake   chan struct{}                   // size 1: a flow waits in flowIn
 	guards     guardsHandoff                   // rosters for OnGuards (guards.go)
+	staff      staffUplink                     // the staff roster and the round (staff.go)
 
 	mu            sync.Mutex
 	devices       []wire.Device
@@ -177,6 +181,7 @@ func New(src Source, opts Options) (*Uplink, error) {
 		policyWake: make(chan struct{}, 1),
 		flowWake:   make(chan struct{}, 1),
 		guards:     guardsHandoff{wake: make(chan struct{}, 1)},
+		staff:      staffUplink{wake: make(chan struct{}, 1)},
 	}, nil
 }
 
@@ -341,6 +346,7 @@ func (u *Uplink) status(ctx context.Context, state wire.UnitState) []byte {
 		s.PolicyVersion = u.policyVersion
 	}
 	s.DiskAlarm = u.diskAlarm
+	s.StaffRound = u.staff.round
 	u.mu.Unlock()
 	n, oldest, err := u.src.Backlog(ctx)
 	if err != nil {
