@@ -59,6 +59,8 @@ func EntryMetrics(e *wire.Entry) []string {
 			return []string{MetricSignIn}
 		case r.Kind == wire.RecordSignOut:
 			return nil
+		case r.Kind == wire.RecordStaffCheck:
+			return staffCheckMetrics(e)
 		}
 		return []string{MetricShift}
 	}
@@ -94,6 +96,9 @@ func EntryMetrics(e *wire.Entry) []string {
 	}
 	if e.Historical {
 		m = append(m, MetricHistorical)
+	}
+	if e.StaffCheck != nil {
+		m = append(m, MetricStaffCheck)
 	}
 	return m
 }
