@@ -61,6 +61,9 @@ type Options struct {
 	// Guards keeps the sites' guards and pushes their rosters (guards.go);
 	// nil turns the guard endpoints off.
 	Guards *GuardDesk
+	// Staff keeps the sites' staff rosters and serves the roll call
+	// (staff.go); nil turns those endpoints off.
+	Staff *StaffDesk
 	// ReportCut is the local hour and minute the daily report closes.
 	ReportCut [2]int
 	// Reports are the named reports ([[reports]], reports_named.go); the
@@ -150,6 +153,9 @@ func New(st Store, opts Options) (http.Handler, error) {
 	mux.HandleFunc("POST /api/v1/sites/{site}/guards/{id}/disable", s.setDisabled(true))
 	mux.HandleFunc("POST /api/v1/sites/{site}/guards/{id}/enable", s.setDisabled(false))
 	mux.HandleFunc("POST /api/v1/sites/{site}/guards/{id}/reset-pin", s.resetPIN)
+	mux.HandleFunc("GET /api/v1/sites/{site}/staff", s.getStaff)
+	mux.HandleFunc("POST /api/v1/sites/{site}/staff", s.importStaff)
+	mux.HandleFunc("GET /api/v1/rollcall", s.rollCall)
 	mux.HandleFunc("POST /api/v1/units/{site}/{unit}/watermark", s.setWatermark)
 	mux.HandleFunc("GET /api/v1/dead-letters", s.deadLetters)
 	mux.HandleFunc("POST /api/v1/enroll", enroll(st, s.log, opts.Now)) // no login: the token is the proof (enroll.go)

@@ -20,6 +20,7 @@ import (
 	"github.com/kakou/kakou/cloud/fleet"
 	"github.com/kakou/kakou/cloud/ingest"
 	"github.com/kakou/kakou/cloud/metrics"
+	"github.com/kakou/kakou/cloud/staff"
 	"github.com/kakou/kakou/cloud/store"
 	"github.com/kakou/kakou/cloud/store/postgres"
 	"github.com/kakou/kakou/cloud/store/sqlite"
@@ -56,6 +57,7 @@ type Collector struct {
 	// rosters sends the sites' guard rosters to their units (rosters.go).
 	rosters     *fleet.Rosters
 	stopRosters context.CancelFunc
+	staff       *staff.Pusher // the staff rosters' publisher (staff.go)
 	// stopRetention ends the hourly purge (privacy.go).
 	stopRetention context.CancelFunc
 	// stopVisits ends the overstay sweep (visits.go).
@@ -87,7 +89,7 @@ func New(cfg Config, log *slog.Logger) (*Collector, error) {
 // started is shut down again.
 func (c *Collector) Start(ctx context.Context) error {
 	c.metrics = metrics.New()
-	steps := []func(context.Context) error{c.openStore, c.startBroker, c.startIngest, c.startFleet, c.startRosters, c.startHTTP, c.startRetention, c.startVisits, c.startReports, c.startUnitAlerts, c.startNotify}
+	steps := []func(context.Context) error{c.openStore, c.startBroker, c.startIngest, c.startFleet, c.startRosters, c.startStaff, c.startHTTP, c.startRetention, c.startVisits, c.startReports, c.startUnitAlerts, c.startNotify}
 	for _, step := range steps {
 		if err := step(ctx); err != nil {
 			shutdownCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
@@ -225,6 +227,7 @@ func (c *Collector) startHTTP(context.Context) error {
 		opts.Fleet = c.fleet
 	}
 	opts.Guards = c.guardDesk()
+	opts.Staff = c.staffDesk()
 	h, err := api.New(c.store, opts)
 	if err != nil {
 		return fmt.Errorf("collector: %w", err)

@@ -183,6 +183,9 @@ func (in *Ingest) putStatus(ctx context.Context, it incoming) bool {
 		at = time.Time{} // the store's "state only" signal
 	}
 	ok := in.untilDone(ctx, func(ctx context.Context) error { return in.store.PutStatus(ctx, *it.msg.status, at) })
+	if ok && !at.IsZero() {
+		in.putStaffRound(ctx, *it.msg.status, at)
+	}
 	if ok {
 		in.accepted.Add(1)
 	}

@@ -1,0 +1,47 @@
+package collector
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/kakou/kakou/cloud/api"
+	"github.com/kakou/kakou/cloud/fleet"
+	"github.com/kakou/kakou/cloud/staff"
+)
+
+// startStaff runs the staff rosters' publisher (staff.Pusher): the roster
+// a site's manager imports through the API goes, signed with the policy
+// key, to every unit of the site. It stops with the guard rosters.
+func (c *Collector) startStaff(context.Context) error {
+	st, ok := c.store.(staff.Store)
+	if !ok {
+		return nil // a store without staff rosters: the roll call is off
+	}
+	c.staff = staff.NewPusher(st, c.ingest, c.log)
+	if path := c.cfg.Policy.SigningKeyFile; path != "" {
+		key, err := fleet.LoadSigningKey(path)
+		if err != nil {
+			return fmt.Errorf("collector: policy.signing_key_file: %w", err)
+		}
+		c.staff.SignWith(key)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	prev := c.stopRosters
+	c.stopRosters = func() {
+		cancel()
+		if prev != nil {
+			prev()
+		}
+	}
+	go c.staff.Run(ctx, fleetEvery)
+	return nil
+}
+
+// staffDesk is what the API's staff endpoints use; nil when off.
+func (c *Collector) staffDesk() *api.StaffDesk {
+	st, ok := c.store.(staff.Store)
+	if !ok || c.staff == nil {
+		return nil
+	}
+	return &api.StaffDesk{Store: st, Publish: c.staff.Publish}
+}
