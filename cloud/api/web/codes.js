@@ -121,6 +121,7 @@ const CODES = {
   "recordKinds": {
    "entry": "通行",
    "duty": "值守任务",
+   "staff_check": "晨午检",
    "shift": "交接班",
    "sign_in": "签到",
    "sign_out": "签退",
@@ -275,6 +276,7 @@ const CODES = {
   "recordKinds": {
    "entry": "entry",
    "duty": "duty",
+   "staff_check": "roll call",
    "shift": "shift hand-over",
    "sign_in": "sign-in",
    "sign_out": "sign-out",
