@@ -80,6 +80,7 @@ func (s *server) buildReport(ctx context.Context, def report.Def, p report.Perio
 		func() error { return s.dutyNames(ctx, p, in) },
 		func() error { return s.notClosedOut(ctx, p.Until, in) },
 		func() error { return s.dataGaps(ctx, p, in) },
+		func() error { return s.staffChecks(ctx, p, in) },
 	}
 	errs := make([]error, len(reads))
 	var wg sync.WaitGroup

@@ -108,3 +108,16 @@ func TestStaffImportMasksNamesAndRefusesWhatAUnitCouldNotTake(t *testing.T) {
 		t.Errorf("a guard imports: %d, want 403", code)
 	}
 }
+
+// The report counts each pupil checked once per round, of the roster
+// times the rounds of the day.
+func TestTheReportCountsStaffChecksDoneOfDue(t *testing.T) {
+	f := staffFixture(t)
+	code, body := f.raw(t, "monitor", "GET", "/api/v1/reports/daily?date=2022-04-03", "")
+	if code != 200 || !strings.Contains(body, `"site":"site-a"`) {
+		t.Fatalf("%d %.300s", code, body)
+	}
+	if !strings.Contains(body, `"staff_done":2,"staff_due":9`) {
+		t.Fatalf("site-a's roll call in the report: %s", body)
+	}
+}

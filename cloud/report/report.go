@@ -74,6 +74,9 @@ type SiteInput struct {
 	// naming the unit). A site with gaps files no zero report: a dead gate
 	// must not report "nothing abnormal".
 	Gaps []string
+	// StaffDone and StaffDue are the roll call's checks (staff.go): each
+	// person checked once per round, and the roster times the rounds.
+	StaffDone, StaffDue int
 }
 
 // Row is one line of the report: a site, or the total.
@@ -124,6 +127,9 @@ type Row struct {
 	DutiesDone   int    `json:"duties_done"`
 	DutiesDue    int    `json:"duties_due"`
 	DutiesMissed string `json:"duties_missed"`
+	// StaffDone and StaffDue are the roll call's (staff.go).
+	StaffDone int `json:"staff_done,omitempty"`
+	StaffDue  int `json:"staff_due,omitempty"`
 }
 
 // Report is the daily report: one row per site, sorted by site ID, and
@@ -211,6 +217,8 @@ func rowOf(s SiteInput) Row {
 		AlertsOpen:        s.AlertsOpen,
 		NotClosedOut:      len(s.NotClosedOut),
 		NotClosedOutNames: strings.Join(s.NotClosedOut, "、"),
+		StaffDone:         s.StaffDone,
+		StaffDue:          s.StaffDue,
 	}
 	r.Incomplete = strings.Join(s.Gaps, "；")
 	r.ZeroReport = r.Fever == 0 && r.Denied == 0 && r.DeviceFaults == 0 && !anyAlert(c) && r.Incomplete == ""
@@ -270,6 +278,8 @@ func (r *Row) add(o Row) {
 	r.Incomplete = strings.Trim(r.Incomplete+"；"+o.Incomplete, "；")
 	r.DutiesDone += o.DutiesDone
 	r.DutiesDue += o.DutiesDue
+	r.StaffDone += o.StaffDone
+	r.StaffDue += o.StaffDue
 }
 
 // feverActions sums what was done about the fevers by action, in the
