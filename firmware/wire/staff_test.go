@@ -199,3 +199,24 @@ func FuzzDecodeStaffRoster(f *testing.F) {
 		}
 	})
 }
+
+// BenchmarkDecodeStaffRoster3000 is a unit taking a school's roster of
+// 3,000 pupils (docs/performance.md "The roll call").
+func BenchmarkDecodeStaffRoster3000(b *testing.B) {
+	r := sampleStaffRoster()
+	r.Members = nil
+	for i := range 3000 {
+		r.Members = append(r.Members, StaffMember{ID: fmt.Sprintf("P2026%06d", i), Name: "张**",
+			Group: GroupPupil, Class: fmt.Sprintf("%d年级%d班", i%6+1, i%12+1)})
+	}
+	pub, priv, _ := ed25519.GenerateKey(nil)
+	SignStaffRoster(&r, priv)
+	raw := mustJSON(b, r)
+	b.SetBytes(int64(len(raw)))
+	for b.Loop() {
+		got, err := DecodeStaffRoster(raw)
+		if err != nil || VerifyStaffRoster(&got, pub) != nil {
+			b.Fatal(err)
+		}
+	}
+}
