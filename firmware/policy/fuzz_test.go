@@ -28,6 +28,7 @@ func FuzzParse(f *testing.F) {
 		f.Add([]byte(c.doc))
 	}
 	f.Add([]byte(`{"version": "pushed-1", "facility": "school", "phase": "normal", "checks": {"mask": {"mode": "hard"}}}`))
+	f.Add([]byte(`{"version": "pushed-2", "facility": "school", "phase": "normal", "checks": {"staff": {"rounds": [{"name": "晚检", "from": "22:00", "to": "01:00"}]}}}`))
 	f.Fuzz(func(t *testing.T, doc []byte) {
 		p, err := Parse(doc, "fuzz")
 		if err != nil {

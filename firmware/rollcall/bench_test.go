@@ -47,4 +47,3 @@ func BenchmarkBoard4000(b *testing.B) {
 		}
 	}
 }
-
