@@ -16,11 +16,14 @@ package store
 // where the unit's unacknowledged entries begin when it has a backlog. The
 // watermark therefore starts, after the transaction's inserts:
 //   - at 0 when the unit's seq 1 is stored: a unit's first entry;
-//   - just below the lowest seq stored when the unit's last online status
-//     said nothing waits (backlog 0): then everything it sends is live, in
-//     order, from just after its last acknowledgement. Its birth status is
-//     published before its entries on the same connection, and ingest
-//     stores messages in the order they came;
+//   - at the acked_seq of the unit's last online status when that status
+//     said nothing waits (backlog 0), or just below the lowest seq stored
+//     if that is lower: everything up to its last acknowledgement was
+//     stored by some collector, and what it sends next starts just after.
+//     Not simply below the lowest seq heard of: an entry made while the
+//     status went out travels in the backlog behind the next live one,
+//     and a site gateway relays them in the order they reached it, so the
+//     next seq may still be on its way;
 //   - otherwise not yet: no ack, and the unit keeps sending.
 //
 // So a unit that meets a database that does not know it (a new or

@@ -91,13 +91,18 @@ func (u *Uplink) serve(ctx context.Context, c *delivery.Link, s *sender) error {
 	if err := u.subscribeStaff(ctx, c); err != nil {
 		return err
 	}
+	// The lanes split before the birth is rendered, so a birth that says
+	// nothing waits is never followed by a backlog the split made after
+	// it: an entry logged in between would go out behind the next live
+	// one, and the collector starts an idle unit's watermark from its
+	// birth (cloud/store Watermark).
+	s.begin(ctx, c)
 	u.takeDirty() // before rendering: a change after this point is sent again
 	if err := u.publishStatus(ctx, c, wire.Online); err != nil {
 		return err
 	}
 	u.connected.Store(true)
 	u.log.Info("uplink: online", "broker", u.opts.Broker)
-	s.begin(ctx, c)
 	poll := time.NewTicker(u.t.poll)
 	defer poll.Stop()
 	heartbeat := time.NewTicker(u.opts.Heartbeat)

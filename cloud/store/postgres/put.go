@@ -158,7 +158,8 @@ const pgLockUnits = `INSERT INTO units AS u (site, unit, last_seen)
 const pgAdvance = `WITH RECURSIVE cur AS (
 	SELECT u.site, u.unit, u.acked_seq AS acked,
 		CASE WHEN u.acked_seq > 0 THEN u.acked_seq
-			WHEN lo.seq = 1 OR u.backlog = 0 THEN lo.seq - 1 END AS start
+			WHEN lo.seq = 1 THEN 0
+			WHEN u.backlog = 0 THEN least(lo.seq - 1, u.reported_acked) END AS start
 	FROM units u, LATERAL (SELECT min(seq) AS seq FROM entries e WHERE e.site = u.site AND e.unit = u.unit) lo
 	WHERE (u.site, u.unit) IN (SELECT * FROM unnest($1::text[], $2::text[]))
 ), walk (site, unit, w) AS (

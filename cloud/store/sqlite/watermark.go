@@ -54,7 +54,7 @@ const setAcked = `UPDATE units SET acked_seq = ? WHERE site = ? AND unit = ?`
 
 // startQuery reads what startAt decides on.
 const startQuery = `SELECT (SELECT min(seq) FROM entries WHERE site = ?1 AND unit = ?2),
-	(SELECT backlog = 0 FROM units WHERE site = ?1 AND unit = ?2)`
+	(SELECT CASE WHEN backlog = 0 THEN reported_acked END FROM units WHERE site = ?1 AND unit = ?2)`
 
 // nextSeqs walks the UNIQUE (site, unit, seq) index upwards from a watermark.
 // The walk stops at the first gap, so it reads only the entries it
@@ -95,14 +95,15 @@ func (s *Store) advance(ctx context.Context, tx *sql.Tx, unit store.UnitID, acke
 // startAt says where a unit's watermark starts, if it can start yet (see
 // Watermark). A NULL backlog means no online status has said.
 func (s *Store) startAt(ctx context.Context, tx *sql.Tx, unit store.UnitID) (int64, bool, error) {
-	var lowest sql.NullInt64
-	var idle sql.NullBool
-	err := s.stmt(ctx, tx, startQuery).QueryRowContext(ctx, unit.Site, unit.Unit).Scan(&lowest, &idle)
+	var lowest, idleAcked sql.NullInt64
+	err := s.stmt(ctx, tx, startQuery).QueryRowContext(ctx, unit.Site, unit.Unit).Scan(&lowest, &idleAcked)
 	switch {
 	case err != nil || !lowest.Valid:
 		return 0, false, err // nothing stored: every entry of the batch had another's id
-	case lowest.Int64 == 1 || idle.Valid && idle.Bool:
-		return lowest.Int64 - 1, true, nil
+	case lowest.Int64 == 1:
+		return 0, true, nil
+	case idleAcked.Valid:
+		return min(lowest.Int64-1, idleAcked.Int64), true, nil
 	}
 	return 0, false, nil
 }

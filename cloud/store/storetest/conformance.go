@@ -22,6 +22,7 @@ var behaviours = []struct {
 	{"every field round-trips", behaveRoundTrip},
 	{"watermark advances, holds at a gap, jumps when it fills", behaveWatermarkSteps},
 	{"watermark starts below the first seq when nothing waits", behaveWatermarkStartsIdle},
+	{"watermark of an idle unit starts at its status's ack, not below what came first", behaveWatermarkStartsIdleAtTheStatusAck},
 	{"watermark waits for the backlog of a unit first heard of late", behaveWatermarkWaitsForBacklog},
 	{"watermark does not guess where a backlog begins", behaveWatermarkDoesNotGuess},
 	{"watermarks of several units in one batch", behaveWatermarkSeveralUnits},
@@ -211,7 +212,9 @@ func behaveWatermarkSteps(t *testing.T, c conf) {
 }
 
 func behaveWatermarkStartsIdle(t *testing.T, c conf) {
-	c.birth("u1", 0) // the ledger purged 1..499 long ago; the collector is new
+	st := Status("u1", wire.Online) // the ledger purged 1..499 long ago; the collector is new
+	st.AckedSeq = 499
+	c.status(st, Received)
 	if w := c.mark(Received, Seqs("u1", 500, 501)...); w.Seq != 501 || !w.Moved {
 		t.Fatalf("first contact at 500: watermark %+v, want 501", w)
 	}
@@ -221,6 +224,24 @@ func behaveWatermarkStartsIdle(t *testing.T, c conf) {
 	}
 	if w := c.mark(Received, Entry("site-a", "u1", 502)); w.Seq != 502 {
 		t.Fatalf("watermark %+v, want 502", w)
+	}
+}
+
+// An idle unit's next entry can still reach the collector behind a later
+// one: made between its status and its lanes' split, it goes out in the
+// backlog while the next goes live, and a site gateway stores and relays
+// them in the order they came. Starting just below the first seq heard of
+// would acknowledge the one still on its way, and a gateway forgets what
+// is acknowledged before it sends it.
+func behaveWatermarkStartsIdleAtTheStatusAck(t *testing.T, c conf) {
+	st := Status("u1", wire.Online)
+	st.AckedSeq = 40
+	c.status(st, Received)
+	if w := c.mark(Received, Seqs("u1", 42, 43)...); w.Seq != 40 {
+		t.Fatalf("42 before 41: watermark %+v, want it at 40, waiting for 41", w)
+	}
+	if w := c.mark(Received, Entry("site-a", "u1", 41)); w.Seq != 43 || !w.Moved {
+		t.Fatalf("41 arrived: watermark %+v, want 43", w)
 	}
 }
 
@@ -264,7 +285,7 @@ func behaveWatermarkDoesNotGuess(t *testing.T, c conf) {
 
 func behaveWatermarkSeveralUnits(t *testing.T, c conf) {
 	st := Status("u2", wire.Online)
-	st.Site = "site-b"
+	st.Site, st.AckedSeq = "site-b", 9
 	c.status(st, Received)
 	c.put(Received, Entry("site-b", "u2", 10))
 	res := c.put(Received, Entry("site-a", "u1", 1), Entry("site-b", "u2", 10),
