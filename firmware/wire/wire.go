@@ -107,6 +107,8 @@ type Entry struct {
 	// an exit closed (visit.go).
 	Visit    *Visit    `json:"visit,omitempty"`
 	CloseOut *CloseOut `json:"close_out,omitempty"`
+	// Vehicle ties the entry to a vehicle at a vehicle lane (vehicle.go).
+	Vehicle *Vehicle `json:"vehicle,omitempty"`
 }
 
 // Temperature keeps the raw sensor value next to the corrected body
@@ -388,6 +390,9 @@ func (e *Entry) Validate() error {
 		}
 	}
 	if err := e.validateVisit(); err != nil {
+		return err
+	}
+	if err := e.validateVehicle(); err != nil {
 		return err
 	}
 	for _, s := range e.texts() {
