@@ -54,6 +54,7 @@ type Checks struct {
 	Capacity     CapacityCheck    `toml:"capacity" json:"capacity"`
 	Watch        WatchCheck       `toml:"watch" json:"watch"`
 	Registration Registration     `toml:"registration" json:"registration"`
+	Vehicle      VehicleCheck     `toml:"vehicle" json:"vehicle"`
 }
 
 // Registration says what a visitor registration keeps (SECURITY.md
