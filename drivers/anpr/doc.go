@@ -10,14 +10,14 @@
 // Cameras differ in what they send, so a site sets its camera (or the
 // small adapter in front of it) to this one documented line, in UTF-8:
 //
-//	PLATE,<plate>,<colour>,<confidence>\r\n
+//		PLATE,<plate>,<colour>,<confidence>\r\n
 //
-//   - plate: as read, e.g. 粤B12345 or 粤B·12345; the unit normalises and
-//     validates it (firmware/wire ValidatePlate), a driver does not judge.
-//   - colour: blue, yellow, green, white, black, or 蓝 黄 绿 白 黑; empty
-//     or anything else is reported as "".
-//   - confidence: an integer 0-100; a read below Opts.MinConfidence is
-//     dropped (the guard types the plate instead).
+//	  - plate: as read, e.g. 粤B12345 or 粤B·12345; the unit normalises and
+//	    validates it (firmware/wire ValidatePlate), a driver does not judge.
+//	  - colour: blue, yellow, green, white, black, or 蓝 黄 绿 白 黑; empty
+//	    or anything else is reported as "".
+//	  - confidence: an integer 0-100; a read below Opts.MinConfidence is
+//	    dropped (the guard types the plate instead).
 //
 // The terminator is LF; a CR before it is ignored, so CRLF and LF both
 // work. A line that does not fit — no PLATE, tag, a missing or extra
