@@ -83,6 +83,14 @@ type Options struct {
 	// Visits serves the visit code, the exit's close-out and the list of
 	// visitors inside (visits.go); nil: those routes answer 404.
 	Visits Visits
+	// Vehicles makes the console a vehicle lane's (vehicle.go): the plate,
+	// the occupants and the vehicle's result; nil: a lane for people.
+	Vehicles Vehicles
+	// ANPRToken is the device token a number-plate camera posts with
+	// (POST /api/anpr); "" keeps that route off. ANPRMinConfidence drops
+	// the camera's doubtful reads.
+	ANPRToken         string
+	ANPRMinConfidence int
 }
 
 // DefaultStaleAfter is how long a result looks current: a busy lane
@@ -156,6 +164,7 @@ func (c *Console) routed() http.Handler {
 	mux.HandleFunc("GET /api/handover", c.previewHandover)
 	mux.HandleFunc("POST /api/handover", c.guarded(c.handOver))
 	c.visitRoutes(mux)
+	c.vehicleRoutes(mux)
 	c.guardRoutes(mux)
 	// Every change needs a signed-in guard, the session's CSRF token and
 	// the page's own origin (security.go), whichever route it is.

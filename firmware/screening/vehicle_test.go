@@ -179,4 +179,3 @@ func TestAVehicleNobodyWasScreenedInIsKeptOut(t *testing.T) {
 		t.Fatalf("an unknown vehicle with no one screened: %s", d)
 	}
 }
-
