@@ -91,11 +91,11 @@ func TestACameraPostIsHeldToThePlateRulesAndItsSize(t *testing.T) {
 		body string
 		code int
 	}{
-		"not a plate":      {`{"plate": "ABC123"}`, http.StatusBadRequest},
-		"not JSON":         {`PLATE,粤B12345,blue,90`, http.StatusBadRequest},
-		"confidence 101":   {`{"plate": "粤B12345", "confidence": 101}`, http.StatusBadRequest},
-		"a huge request":   {`{"plate": "` + strings.Repeat("粤", 2000) + `"}`, http.StatusRequestEntityTooLarge},
-		"doubtful read":    {`{"plate": "粤B12345", "confidence": 20}`, http.StatusAccepted},
+		"not a plate":       {`{"plate": "ABC123"}`, http.StatusBadRequest},
+		"not JSON":          {`PLATE,粤B12345,blue,90`, http.StatusBadRequest},
+		"confidence 101":    {`{"plate": "粤B12345", "confidence": 101}`, http.StatusBadRequest},
+		"a huge request":    {`{"plate": "` + strings.Repeat("粤", 2000) + `"}`, http.StatusRequestEntityTooLarge},
+		"doubtful read":     {`{"plate": "粤B12345", "confidence": 20}`, http.StatusAccepted},
 		"an unknown colour": {`{"plate": "粤B12345", "colour": "9999-12-31"}`, http.StatusOK},
 	} {
 		w := serve(c, cameraPost(c2.body, cameraToken))
