@@ -132,7 +132,8 @@ func (u *Unit) build() error {
 		Policy: u.policy.Current, Credentials: u.rules.verifier,
 		Now: u.clock.Now, NewID: newID, Decided: u.decided, Logger: u.log.With("part", "screening"),
 		HoldTimeout: u.cfg.Flow.HoldTimeout.Duration, AwaitFlow: u.cfg.Flow.AwaitGateway,
-		OnDuty: func() string { return u.console.OnDuty() },
+		OnDuty:   func() string { return u.console.OnDuty() },
+		Recorded: u.recorded,
 	})
 	if err != nil {
 		return fmt.Errorf("unit: %w", err)
@@ -142,7 +143,8 @@ func (u *Unit) build() error {
 		SiteName: u.cfg.SiteName, UnitName: u.cfg.UnitName, Voice: u.cfg.Console.Voice,
 		Logger: u.log.With("part", "console"), Privacy: priv, FullNumbers: u.fullNumbers,
 		StaleAfter: u.cfg.Console.StaleAfter.Duration, Logbook: u, Visits: u,
-		SessionIdle: u.cfg.Console.SessionIdle.Duration})
+		SessionIdle: u.cfg.Console.SessionIdle.Duration,
+		Vehicles:    u.vehicleConsole(), ANPRToken: u.cfg.ANPR.Token, ANPRMinConfidence: u.cfg.ANPR.MinConfidence})
 	if err := u.loadGuards(); err != nil {
 		return fmt.Errorf("unit: %w", err)
 	}
@@ -205,6 +207,7 @@ func (u *Unit) Run(ctx context.Context) error {
 	go u.watchPolicy(ctx)
 	go u.watchDuties(ctx)
 	go u.outputs.run(ctx)
+	go u.runANPR(ctx)
 	u.log.Info("unit running", "site", u.cfg.Site, "unit", u.cfg.Unit, "lane", u.cfg.Lane,
 		"broker", u.cfg.MQTT.Broker, "ledger", filepath.Join(u.cfg.DataDir, "ledger.db"), "firmware", Version)
 	if err := u.pipeline.Run(ctx); err != nil {
