@@ -59,6 +59,8 @@ func EntryMetrics(e *wire.Entry) []string {
 			return []string{MetricSignIn}
 		case r.Kind == wire.RecordSignOut:
 			return nil
+		case r.Vehicle != nil:
+			return VehicleMetrics(e)
 		}
 		return []string{MetricShift}
 	}
