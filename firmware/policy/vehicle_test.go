@@ -1,6 +1,7 @@
 package policy
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -175,5 +176,25 @@ func TestPolicyWithoutVehicleRuleIsValidAndOff(t *testing.T) {
 	p.Checks.Temperature = TemperatureCheck{Mode: Hard, OnFever: wire.Recheck}
 	if d := p.VehicleDecision(wire.VehicleOutside, nil); d.Outcome != wire.Allow {
 		t.Fatalf("a policy built without a vehicle rule decided %s", d.Outcome)
+	}
+}
+
+// BenchmarkVehicleOccupant decides a supply vehicle's driver: the vehicle
+// step and the person's checks, what a vehicle lane adds to each scan.
+func BenchmarkVehicleOccupant(b *testing.B) {
+	p := profile(b, "community-closed")
+	p.Checks.Vehicle.ResidentPlates = make([]string, 0, MaxResidentPlates)
+	for i := range MaxResidentPlates {
+		p.Checks.Vehicle.ResidentPlates = append(p.Checks.Vehicle.ResidentPlates, fmt.Sprintf("粤B%05d", i))
+	}
+	in := at(supplyPass(), inVehicle(wire.VehicleDriver, wire.VehicleSupply))
+	b.ReportAllocs()
+	for b.Loop() {
+		if p.VehicleKind("粤A99999", supplyPass(), in) != wire.VehicleSupply {
+			b.Fatal("kind")
+		}
+		if d := p.Evaluate(in); d.Outcome != wire.Allow {
+			b.Fatal(d.Outcome)
+		}
 	}
 }
