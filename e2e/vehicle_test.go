@@ -298,4 +298,3 @@ func hasCode(rs []wire.Reason, code string) bool {
 	}
 	return false
 }
-
