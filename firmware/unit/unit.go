@@ -182,7 +182,7 @@ func (u *Unit) decided(e wire.Entry) {
 		args = append(args, "temp_c", e.Temperature.CorrectedC)
 	}
 	u.log.Info("entry", args...)
-	u.outputs.show(e)
+	u.outputs.show(u.atBarrier(e)) // vehicle.go
 	u.uplink.Notify()
 }
 

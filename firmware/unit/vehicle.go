@@ -96,8 +96,29 @@ func (u *Unit) vehicleConsole() console.Vehicles {
 }
 
 // recorded runs once a record the pipeline logged by itself is durable:
-// hand it to the uplink.
-func (u *Unit) recorded(e wire.Entry) { u.uplink.Notify() }
+// a vehicle's outcome goes to the barrier and the uplink.
+func (u *Unit) recorded(e wire.Entry) {
+	if e.Record != nil && e.Record.Vehicle != nil {
+		u.outputs.show(u.atBarrier(e))
+	}
+	u.uplink.Notify()
+}
+
+// atBarrier is what the gate outputs show for e. At a vehicle lane the
+// barrier opens for the vehicle, not for each person in it: an occupant
+// let in shows "wait" (the vehicle waits for the rest of its people and
+// the guard), and the vehicle's record shows the vehicle's outcome, so
+// only a vehicle let through opens the barrier.
+func (u *Unit) atBarrier(e wire.Entry) wire.Entry {
+	switch {
+	case u.cfg.LaneKind != LaneVehicle:
+	case e.Record != nil && e.Record.Vehicle != nil:
+		e.Decision = e.Record.Vehicle.Decision
+	case e.Vehicle != nil && e.Decision == wire.Allow:
+		e.Decision = wire.Wait
+	}
+	return e
+}
 
 // Vehicle is the vehicle at the lane, for checks and tests.
 func (u *Unit) Vehicle() *screening.VehicleView { return u.pipeline.Vehicle() }
