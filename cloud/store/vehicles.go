@@ -18,8 +18,15 @@ import (
 // PrefixVehicle is the rollup metric prefix of vehicles' outcomes.
 const PrefixVehicle = "vehicle:"
 
+// MetricVehicleExit counts the vehicles logged leaving at an exit lane,
+// so vehicle:allow counts only the vehicles let in.
+const MetricVehicleExit = PrefixVehicle + "exit"
+
 // VehicleMetrics are the metrics a vehicle's record adds 1 to.
 func VehicleMetrics(e *wire.Entry) []string {
+	if e.Lane == wire.LaneOut {
+		return []string{MetricVehicleExit}
+	}
 	return []string{PrefixVehicle + string(e.Record.Vehicle.Decision)}
 }
 

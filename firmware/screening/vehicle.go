@@ -150,9 +150,13 @@ func (p *Pipeline) vehicleDecidedLocked(ctx context.Context, pr *person) {
 	}
 }
 
-// vehicleDecisionLocked is the open vehicle's outcome now. Callers hold mu.
+// vehicleDecisionLocked is the open vehicle's outcome now. A vehicle
+// leaving is logged, not judged, as a person leaving is. Callers hold mu.
 func (p *Pipeline) vehicleDecisionLocked() policy.Decision {
 	v := p.vehicle
+	if p.opts.Lane == wire.LaneOut {
+		return policy.Decision{Outcome: wire.Allow, Reasons: []wire.Reason{policy.ReasonExit}, Version: p.opts.Policy().Version}
+	}
 	ds := make([]wire.Decision, 0, len(v.occupants))
 	for _, o := range v.occupants {
 		if !o.dismissed {

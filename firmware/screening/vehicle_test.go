@@ -179,3 +179,22 @@ func TestAVehicleNobodyWasScreenedInIsKeptOut(t *testing.T) {
 		t.Fatalf("an unknown vehicle with no one screened: %s", d)
 	}
 }
+
+func TestAnOutsideVehicleLeavingIsLoggedNotTurnedBack(t *testing.T) {
+	p, led := closedLane(t, normalForehead)
+	p.opts.Lane = wire.LaneOut
+	openVehicle(t, p, "沪A12345")
+	if e := screenCode(t, p, "GREEN"); e.Decision != wire.Allow || e.Vehicle == nil {
+		t.Fatalf("driver leaving: %s %+v", e.Decision, e.Vehicle)
+	}
+	if v := p.Vehicle(); v.Closed {
+		t.Fatal("a vehicle leaving was closed as turned back")
+	}
+	if _, err := p.CloseVehicle(context.Background(), ""); err != nil {
+		t.Fatal(err)
+	}
+	rec := led.entries[len(led.entries)-1]
+	if rec.Record.Vehicle.Decision != wire.Allow || rec.Lane != wire.LaneOut || !hasReason(rec.Reasons, policy.ReasonExit.Code) {
+		t.Fatalf("vehicle leaving: %+v %v", rec.Record.Vehicle, rec.Reasons)
+	}
+}
