@@ -43,6 +43,7 @@ type Store interface {
 	store.VisitReader                                                                // visits.go
 	Occupancies(ctx context.Context) ([]store.SiteOccupancy, error)                  // occupancy.go
 	store.AllVisitReader                                                             // reports.go
+	store.VehicleReader                                                              // vehicles.go
 	Deliveries(ctx context.Context, q store.DeliveryQuery) ([]store.Delivery, error) // reports_named.go
 }
 
@@ -139,6 +140,7 @@ func New(st Store, opts Options) (http.Handler, error) {
 	mux.HandleFunc("GET /api/v1/occupancy/corrections", s.occupancyCorrections) // occupancy.go
 	mux.HandleFunc("GET /api/v1/trace", s.trace)
 	mux.HandleFunc("GET /api/v1/visits", s.visits)
+	mux.HandleFunc("GET /api/v1/vehicles", s.vehicles) // vehicles.go
 	mux.HandleFunc("GET /api/v1/people/export", s.exportPerson)
 	mux.HandleFunc("GET /api/v1/reports/daily", s.daily)
 	mux.HandleFunc("GET /api/v1/reports", s.listReports)                      // reports_named.go

@@ -40,13 +40,16 @@ var (
 	soundJS string // the tone for a new urgent alert
 	//go:embed web/rollcall.js
 	rollCallJS string // the roll call (晨午晚检)
+	//go:embed web/vehicles.js
+	vehiclesJS string // the vehicle lanes' vehicles
 
 	// pageScripts are the page's scripts in the order it runs them: what
 	// every screen uses first, then dashboard.js, then the screens kept in
 	// their own files.
 	pageScripts = []webFile{{"codes.js", codesJS}, {"display.js", displayJS},
 		{"dashboard.js", pageJS}, {"guards.js", guardsJS}, {"policy.js", policyJS},
-		{"trace.js", traceJS}, {"reports.js", reportsJS}, {"sound.js", soundJS}, {"rollcall.js", rollCallJS}}
+		{"trace.js", traceJS}, {"reports.js", reportsJS}, {"sound.js", soundJS}, {"rollcall.js", rollCallJS},
+		{"vehicles.js", vehiclesJS}}
 
 	dashboardHTML, dashboardCSP = assemble(pageHTML, pageCSS, pageScripts...)
 )

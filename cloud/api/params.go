@@ -63,7 +63,7 @@ func metricsParam(dst *[]string) func(string) error {
 		}
 		for _, m := range names {
 			if !slices.Contains(plain, m) && !prefixedMetric(m) {
-				return fmt.Errorf("%q is not a metric; use %s, or decision:, reason:, alert:, duty: or duty_missed: and a code",
+				return fmt.Errorf("%q is not a metric; use %s, or decision:, reason:, alert:, vehicle:, duty: or duty_missed: and a code",
 					m, strings.Join(plain, ", "))
 			}
 		}
@@ -79,7 +79,7 @@ func prefixedMetric(m string) bool {
 			return wire.ValidateID(id) == nil
 		}
 	}
-	for _, p := range []string{store.PrefixDecision, store.PrefixReason, store.PrefixAlert} {
+	for _, p := range []string{store.PrefixDecision, store.PrefixReason, store.PrefixAlert, store.PrefixVehicle} {
 		if code, ok := strings.CutPrefix(m, p); ok {
 			return code != "" && len(code) <= 64 && !strings.ContainsFunc(code, func(r rune) bool {
 				return !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '_')

@@ -132,6 +132,7 @@ func TestADistrictMonitorSeesNothingOutsideTheDistrict(t *testing.T) {
 		"/api/v1/reports", "/api/v1/reports/daily?region=hutang&format=xlsx",
 		"/api/v1/alerts/gate-2-2/notifications", "/api/v1/rollcall", "/api/v1/rollcall?site=site-a",
 		"/api/v1/sites/site-a/staff",
+		"/api/v1/vehicles", "/api/v1/vehicles?site=site-a&plate=" + url.QueryEscape("粤B·12345"),
 	}
 	outside := []string{
 		"/api/v1/entries?site=site-b", "/api/v1/entries?site=site-b&unit=door-1", "/api/v1/alerts?site=site-b",
@@ -140,6 +141,7 @@ func TestADistrictMonitorSeesNothingOutsideTheDistrict(t *testing.T) {
 		"/api/v1/sites/site-b/guards", "/api/v1/alerts?region=liyang", "/api/v1/reports/daily?region=changzhou",
 		"/api/v1/rollups?by=region&region=liyang", "/api/v1/dead-letters", "/api/v1/units?region=liyang", "/api/v1/people/export?phone=13800138000",
 		"/api/v1/occupancy/corrections?site=site-b", "/api/v1/rollcall?site=site-b", "/api/v1/sites/site-b/staff",
+		"/api/v1/vehicles?site=site-b", "/api/v1/vehicles?site=site-a&unit=door-1",
 	}
 	for _, path := range inside {
 		code, body := f.raw(t, "district", "GET", path, "")

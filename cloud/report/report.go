@@ -130,6 +130,9 @@ type Row struct {
 	// StaffDone and StaffDue are the roll call's (staff.go).
 	StaffDone int `json:"staff_done,omitempty"`
 	StaffDue  int `json:"staff_due,omitempty"`
+	// Vehicles admitted and persuaded to return at vehicle lanes (vehicles.go).
+	VehiclesIn       int `json:"vehicles_in"`
+	VehiclesReturned int `json:"vehicles_returned"`
 }
 
 // Report is the daily report: one row per site, sorted by site ID, and
@@ -223,6 +226,7 @@ func rowOf(s SiteInput) Row {
 	r.Incomplete = strings.Join(s.Gaps, "；")
 	r.ZeroReport = r.Fever == 0 && r.Denied == 0 && r.DeviceFaults == 0 && !anyAlert(c) && r.Incomplete == ""
 	duties(&r, s)
+	vehicles(&r, s)
 	return r
 }
 
@@ -274,6 +278,8 @@ func (r *Row) add(o Row) {
 	r.RefusedProof += o.RefusedProof
 	r.Returnees += o.Returnees
 	r.FeverHandled += o.FeverHandled
+	r.VehiclesIn += o.VehiclesIn
+	r.VehiclesReturned += o.VehiclesReturned
 	r.ZeroReport = r.ZeroReport && o.ZeroReport
 	r.Incomplete = strings.Trim(r.Incomplete+"；"+o.Incomplete, "；")
 	r.DutiesDone += o.DutiesDone

@@ -129,13 +129,16 @@ type Detail struct {
 	CloseOut *wire.CloseOut `json:"close_out,omitempty"`
 	// StaffCheck is a roll-call check (staff.go).
 	StaffCheck *wire.StaffCheck `json:"staff_check,omitempty"`
+	// Vehicle is found by the vehicles partial index (vehicles.go).
+	Vehicle *wire.Vehicle `json:"vehicle,omitempty"`
 }
 
 // DetailJSON is e's Detail as stored.
 func DetailJSON(e *wire.Entry) string {
 	b, _ := json.Marshal(Detail{Alert: e.Alert, Visitor: e.Visitor, Override: e.Override, Temperature: e.Temperature,
 		Guard: e.Guard, Amends: e.Amends, Mask: e.Mask, Record: e.Record,
-		Visit: e.Visit, CloseOut: e.CloseOut, StaffCheck: e.StaffCheck}) // plain data: cannot fail
+		Visit: e.Visit, CloseOut: e.CloseOut, StaffCheck: e.StaffCheck,
+		Vehicle: e.Vehicle}) // plain data: cannot fail
 	return string(b)
 }
 
@@ -145,6 +148,7 @@ func (d Detail) Apply(e *wire.Entry) {
 	e.Guard, e.Amends, e.Mask, e.Record = d.Guard, d.Amends, d.Mask, d.Record
 	e.Visit, e.CloseOut = d.Visit, d.CloseOut
 	e.StaffCheck = d.StaffCheck
+	e.Vehicle = d.Vehicle
 }
 
 // RowLimit is how many entries q returns: Limit within DefaultLimit and

@@ -61,6 +61,8 @@ func EntryMetrics(e *wire.Entry) []string {
 			return nil
 		case r.Kind == wire.RecordStaffCheck:
 			return staffCheckMetrics(e)
+		case r.Vehicle != nil:
+			return VehicleMetrics(e)
 		}
 		return []string{MetricShift}
 	}

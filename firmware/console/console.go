@@ -85,6 +85,14 @@ type Options struct {
 	Visits Visits
 	// RollCall serves the roll-call panel (rollcall.go); nil: off.
 	RollCall RollCall
+	// Vehicles makes the console a vehicle lane's (vehicle.go): the plate,
+	// the occupants and the vehicle's result; nil: a lane for people.
+	Vehicles Vehicles
+	// ANPRToken is the device token a number-plate camera posts with
+	// (POST /api/anpr); "" keeps that route off. ANPRMinConfidence drops
+	// the camera's doubtful reads.
+	ANPRToken         string
+	ANPRMinConfidence int
 }
 
 // DefaultStaleAfter is how long a result looks current: a busy lane
@@ -159,6 +167,7 @@ func (c *Console) routed() http.Handler {
 	mux.HandleFunc("POST /api/handover", c.guarded(c.handOver))
 	c.visitRoutes(mux)
 	c.rollCallRoutes(mux)
+	c.vehicleRoutes(mux)
 	c.guardRoutes(mux)
 	// Every change needs a signed-in guard, the session's CSRF token and
 	// the page's own origin (security.go), whichever route it is.

@@ -24,6 +24,8 @@ import (
 // so the same check holds over http on the Pi's loopback and over https
 // on the LAN. Only POST /api/sign-in goes without a session; its origin
 // check is what keeps another page from signing the kiosk in as someone.
+// A vehicle lane's camera posts plates (POST /api/anpr, vehicle.go) with
+// the unit's device token instead of a session.
 
 // csrfHeader carries the session's CSRF token with every change.
 const csrfHeader = "X-CSRF-Token"
@@ -70,7 +72,7 @@ func (c *Console) protect(next http.Handler) http.Handler {
 		if !sameOrigin(w, r) {
 			return
 		}
-		if r.Method+" "+r.URL.Path == signInRoute {
+		if r.Method+" "+r.URL.Path == signInRoute || c.anprExempt(r) {
 			next.ServeHTTP(w, r)
 			return
 		}

@@ -13,12 +13,13 @@ import (
 // seconds so that the signed bytes do not depend on time zones.
 type PassClaims struct {
 	Issuer    string `json:"iss"`
-	ID        string `json:"id"`             // pass id, the entry's Subject
-	Role      Role   `json:"role"`           // who the holder is
-	Household string `json:"hh,omitempty"`   // 一户一卡
-	Site      string `json:"site,omitempty"` // empty: valid at every site
-	NotBefore int64  `json:"nbf,omitempty"`  // 0: from issue
-	Expires   int64  `json:"exp"`            // required: passes are time-boxed
+	ID        string `json:"id"`              // pass id, the entry's Subject
+	Role      Role   `json:"role"`            // who the holder is
+	Household string `json:"hh,omitempty"`    // 一户一卡
+	Site      string `json:"site,omitempty"`  // empty: valid at every site
+	NotBefore int64  `json:"nbf,omitempty"`   // 0: from issue
+	Expires   int64  `json:"exp"`             // required: passes are time-boxed
+	Plate     string `json:"plate,omitempty"` // the vehicle the pass admits (wire.ValidatePlate)
 }
 
 var roles = map[Role]bool{RoleResident: true, RoleStaff: true,
@@ -39,6 +40,8 @@ func (c PassClaims) Validate() error {
 		return errors.New("exp: a pass must expire")
 	case c.NotBefore < 0 || c.NotBefore > c.Expires:
 		return fmt.Errorf("nbf %d: must be between 0 and exp %d", c.NotBefore, c.Expires)
+	case c.Plate != "" && wire.ValidatePlate(c.Plate) != nil:
+		return fmt.Errorf("plate: %w", wire.ValidatePlate(c.Plate))
 	}
 	if c.Site != "" {
 		if err := wire.ValidateID(c.Site); err != nil {
@@ -98,6 +101,7 @@ func passFacts(c PassClaims) Presented {
 		Role:      c.Role,
 		Household: c.Household,
 		Expires:   time.Unix(c.Expires, 0).UTC(),
+		Plate:     c.Plate,
 	}
 }
 

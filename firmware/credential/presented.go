@@ -65,6 +65,7 @@ type Presented struct {
 	Role      Role
 	Household string    // one pass per household (一户一卡)
 	Expires   time.Time // zero: no expiry
+	Plate     string    // the vehicle plate the pass is bound to; "" none
 
 	// Health code facts (健康码).
 	IssuedAt      time.Time // when the code was issued

@@ -56,6 +56,8 @@ type Input struct {
 	// against an unsynced clock.
 	Now         time.Time
 	ClockSynced bool
+	// Vehicle is the vehicle the person is in at a vehicle lane; nil on foot.
+	Vehicle *VehicleInput
 }
 
 // Decision is the outcome, why, and whether the centre must hear of it at
@@ -108,6 +110,9 @@ type eval struct {
 // calls rather than a table of steps keep the decision off the heap.)
 func (e *eval) entry() {
 	if e.temperature(); e.done {
+		return
+	}
+	if e.vehicle(); e.done {
 		return
 	}
 	if e.identity(); e.done {

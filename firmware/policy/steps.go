@@ -169,6 +169,10 @@ func (e *eval) nucleicAcid() {
 	if n.Mode == Off || !n.appliesTo(e.group()) {
 		return
 	}
+	if e.cabDriver() {
+		e.log(ReasonDriverInCab)
+		return
+	}
 	at := e.in.Credential.NucleicAcidAt
 	switch {
 	case at.IsZero():

@@ -145,6 +145,7 @@ func (ch Checks) check(c *checker) {
 		// at most 30 days.
 		checkDuration(c, "checks.visitor.max_stay", ch.Visitor.MaxStay, 10*time.Minute, 30*24*time.Hour)
 	}
+	ch.Vehicle.check(c)
 	oneOf(c, "checks.watch.on_quarantine_entry", ch.Watch.OnQuarantineEntry, wire.Allow, wire.Deny, wire.Refer)
 	if ch.Registration.FullNumbers && (ch.Visitor.Mode == Off || ch.Visitor.Action != wire.Register) {
 		c.bad("checks.registration.full_numbers", "keeps visitors' full numbers, but visitors are not registered here (checks.visitor mode %q, action %q): remove it or register visitors", ch.Visitor.Mode, ch.Visitor.Action)

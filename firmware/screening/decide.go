@@ -240,6 +240,7 @@ func (p *Pipeline) entry(pr *person, d policy.Decision, by string) wire.Entry {
 		PolicyVersion: d.Version, Alert: d.Alert,
 		Visitor: pr.visitor, Guard: by, Amends: pr.entry.ID, Mask: p.maskOf(in),
 		StaffCheck: p.staffCheck(in),
+		Vehicle:    pr.vehicle,
 	}
 	if r := in.Reading; r != nil {
 		e.Temperature = &wire.Temperature{RawC: celsius(r.Raw), CorrectedC: celsius(r.Body)}

@@ -39,6 +39,7 @@ type person struct {
 	// fever is when their last reading was a fever; zero if it was not.
 	fever     time.Time
 	dismissed bool
+	vehicle   *wire.Vehicle // the vehicle they are in at a vehicle lane; nil on foot
 }
 
 // open reports whether the person's result still needs the guard.

@@ -82,6 +82,9 @@ type Options struct {
 	// StaffCheck is the roll-call check a screened person's entry
 	// carries (wire.StaffCheck), or nil; nil: no roll call (staff.go).
 	StaffCheck func(policy.Input) *wire.StaffCheck
+	// Recorded is called after a record the pipeline logs by itself (a
+	// vehicle's outcome, vehicle.go) is durable; nil: nobody is told.
+	Recorded func(wire.Entry)
 }
 
 // Pipeline screens one lane.
@@ -95,10 +98,11 @@ type Pipeline struct {
 	// gateway's flow and the next scan never interleave, and guards the
 	// fields below.
 	mu       sync.Mutex
-	people   []*person  // the guard's screen: see person.go
-	flow     *wire.Flow // the gateway's latest; nil without a gateway (flow.go)
-	admitted admissions // this lane's admissions after flow.AfterSeq
-	hold     *hold      // the person told to wait, nil when none (hold.go)
+	people   []*person       // the guard's screen: see person.go
+	flow     *wire.Flow      // the gateway's latest; nil without a gateway (flow.go)
+	admitted admissions      // this lane's admissions after flow.AfterSeq
+	hold     *hold           // the person told to wait, nil when none (hold.go)
+	vehicle  *vehicleSession // the vehicle at a vehicle lane (vehicle.go)
 }
 
 // New checks opts and returns a pipeline.
@@ -126,6 +130,9 @@ func New(th Thermometer, sc Scanner, l Ledger, opts Options) (*Pipeline, error) 
 	}
 	if opts.HoldTimeout <= 0 {
 		opts.HoldTimeout = DefaultHoldTimeout
+	}
+	if opts.Recorded == nil {
+		opts.Recorded = func(wire.Entry) {}
 	}
 	if opts.OnDuty == nil {
 		opts.OnDuty = func() string { return "" }
@@ -178,10 +185,13 @@ func (p *Pipeline) Screen(ctx context.Context, code []byte) (wire.Entry, error) 
 	if pr == nil {
 		pr = &person{key: keyOf(cred.Wire), in: policy.Input{Lane: p.opts.Lane}}
 		p.rememberLocked(pr)
+		p.boardLocked(pr, cred)
 	}
 	pr.in.Credential = cred
 	p.takeReadingLocked(pr, reading, err)
-	return p.decideLocked(ctx, pr, p.opts.OnDuty())
+	e, err := p.decideLocked(ctx, pr, p.opts.OnDuty())
+	p.vehicleDecidedLocked(ctx, pr)
+	return e, err
 }
 
 // keyOf identifies a person by a credential that names them; people with

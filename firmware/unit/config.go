@@ -55,6 +55,10 @@ type Config struct {
 	Privacy     PrivacyConfig     `toml:"privacy"`
 	Visits      VisitsConfig      `toml:"visits"`  // config_visits.go
 	Printer     PrinterConfig     `toml:"printer"` // config_visits.go
+	// LaneKind is "vehicle" for a vehicle lane (车辆通道) and ANPR its
+	// number-plate camera; see vehicle.go.
+	LaneKind string     `toml:"lane_kind"`
+	ANPR     ANPRConfig `toml:"anpr"`
 }
 
 // FlowConfig shapes flow limiting (限流) on an entrance lane behind a site
@@ -284,6 +288,7 @@ func defaults() Config {
 		Flow:        FlowConfig{HoldTimeout: Duration{screening.DefaultHoldTimeout}},
 		Lane:        wire.LaneIn,
 		Printer:     PrinterConfig{Baud: 9600},
+		ANPR:        defaultANPR(),
 		Credentials: CredentialsConfig{HealthTimeout: Duration{credential.DefaultHealthTimeout}},
 		Thermometer: ThermometerConfig{Driver: "sim", Address: int(mlx90614.DefaultOpts.Addr),
 			Samples: mlx90614.DefaultOpts.Samples},
@@ -335,6 +340,7 @@ func (c Config) Validate() error {
 	p = append(p, c.Policy.problems()...)
 	p = append(p, c.Privacy.problems()...)
 	p = append(p, c.visitProblems()...)
+	p = append(p, c.vehicleProblems()...)
 	if _, err := credential.LoadIssuers(c.Credentials.Issuers); err != nil {
 		bad("credentials.issuers", "%v", err)
 	}

@@ -138,6 +138,7 @@ func (u *Unit) build() error {
 		HoldTimeout: u.cfg.Flow.HoldTimeout.Duration, AwaitFlow: u.cfg.Flow.AwaitGateway,
 		OnDuty:     func() string { return u.console.OnDuty() },
 		StaffCheck: u.rollcall.Stamp,
+		Recorded:   u.recorded,
 	})
 	if err != nil {
 		return fmt.Errorf("unit: %w", err)
@@ -147,7 +148,8 @@ func (u *Unit) build() error {
 		SiteName: u.cfg.SiteName, UnitName: u.cfg.UnitName, Voice: u.cfg.Console.Voice,
 		Logger: u.log.With("part", "console"), Privacy: priv, FullNumbers: u.fullNumbers,
 		StaleAfter: u.cfg.Console.StaleAfter.Duration, Logbook: u, Visits: u,
-		SessionIdle: u.cfg.Console.SessionIdle.Duration, RollCall: u})
+		SessionIdle: u.cfg.Console.SessionIdle.Duration, RollCall: u,
+		Vehicles: u.vehicleConsole(), ANPRToken: u.cfg.ANPR.Token, ANPRMinConfidence: u.cfg.ANPR.MinConfidence})
 	if err := u.loadGuards(); err != nil {
 		return fmt.Errorf("unit: %w", err)
 	}
@@ -186,7 +188,7 @@ func (u *Unit) decided(e wire.Entry) {
 		args = append(args, "temp_c", e.Temperature.CorrectedC)
 	}
 	u.log.Info("entry", args...)
-	u.outputs.show(e)
+	u.outputs.show(u.atBarrier(e)) // vehicle.go
 	u.rollcall.Note(e)
 	u.uplink.Notify()
 }
@@ -213,6 +215,7 @@ func (u *Unit) Run(ctx context.Context) error {
 	go u.watchDuties(ctx)
 	go u.watchStaffRound(ctx)
 	go u.outputs.run(ctx)
+	go u.runANPR(ctx)
 	u.log.Info("unit running", "site", u.cfg.Site, "unit", u.cfg.Unit, "lane", u.cfg.Lane,
 		"broker", u.cfg.MQTT.Broker, "ledger", filepath.Join(u.cfg.DataDir, "ledger.db"), "firmware", Version)
 	if err := u.pipeline.Run(ctx); err != nil {

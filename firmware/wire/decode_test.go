@@ -24,7 +24,8 @@ func decodeSeeds(t testing.TB) [][]byte {
 	offset.Reasons = nil
 	out := [][]byte{mustJSON(t, sampleEntry()), mustJSON(t, full), mustJSON(t, offset),
 		mustJSON(t, staffSeedEntries()[0]), mustJSON(t, staffSeedEntries()[1]),
-		mustJSON(t, sampleDutyEntry()), mustJSON(t, sampleShiftEntry())}
+		mustJSON(t, sampleDutyEntry()), mustJSON(t, sampleShiftEntry()),
+		mustJSON(t, sampleVehicleEntry()), mustJSON(t, sampleVehicleRecord())}
 	canon := string(mustJSON(t, sampleEntry()))
 	for _, s := range []string{
 		strings.Replace(canon, `"seq":42`, `"seq":42,"seq":43`, 1),

@@ -23,6 +23,8 @@ type Record struct {
 	// Occupancy is a site manager's correction of a gateway's count
 	// (Kind RecordOccupancy, occupancy.go).
 	Occupancy *OccupancyCorrection `json:"occupancy,omitempty"`
+	// Vehicle is a vehicle's outcome at a vehicle lane (RecordVehicle).
+	Vehicle *VehicleOutcome `json:"vehicle,omitempty"`
 	// GuardName is the display name of the guard in Entry.Guard, so the
 	// centre's log reads 王师傅 without a roster look-up.
 	GuardName string `json:"guard_name,omitempty"`
@@ -100,6 +102,9 @@ func (e *Entry) IsRecord() bool { return e.Record != nil }
 
 // validate holds a record to its kind; the entry has no decision.
 func (r *Record) validate() error {
+	if r.Kind == RecordVehicle || r.Vehicle != nil {
+		return r.validateVehicle()
+	}
 	if r.Kind == RecordOccupancy {
 		if r.Occupancy == nil || r.Duty != nil || r.Shift != nil {
 			return fmt.Errorf("kind occupancy needs occupancy and neither duty nor shift")

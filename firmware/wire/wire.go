@@ -109,6 +109,8 @@ type Entry struct {
 	CloseOut *CloseOut `json:"close_out,omitempty"`
 	// StaffCheck is a roll-call check of a staff roster member (staffcheck.go).
 	StaffCheck *StaffCheck `json:"staff_check,omitempty"`
+	// Vehicle ties the entry to a vehicle at a vehicle lane (vehicle.go).
+	Vehicle *Vehicle `json:"vehicle,omitempty"`
 }
 
 // Temperature keeps the raw sensor value next to the corrected body
@@ -395,6 +397,9 @@ func (e *Entry) Validate() error {
 		return err
 	}
 	if err := e.validateStaffCheck(); err != nil {
+		return err
+	}
+	if err := e.validateVehicle(); err != nil {
 		return err
 	}
 	for _, s := range e.texts() {

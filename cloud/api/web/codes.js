@@ -98,7 +98,15 @@ const CODES = {
    "watch_returnee": "风险地区返回人员，请登记",
    "guard_override": "值守人员人工处置",
    "visit_code_refused": "访客码无效",
-   "refused_proof": "拒绝出示证明"
+   "refused_proof": "拒绝出示证明",
+   "vehicle_resident": "本小区车辆",
+   "vehicle_supply": "保供车辆，凭通行证放行",
+   "vehicle_outside": "外来车辆，暂不得进入，请劝返",
+   "vehicle_outside_register": "外来车辆，请登记",
+   "vehicle_unchecked": "未启用车辆规则，已记录",
+   "supply_driver_in_cab": "保供车辆司机不下车，免核酸查验",
+   "vehicle_occupant_refused": "车内有人员未通过查验",
+   "vehicle_no_occupants": "车内人员未查验（四件套）"
   },
   "alertKinds": {
    "fever": "发热",
@@ -125,7 +133,8 @@ const CODES = {
    "shift": "交接班",
    "sign_in": "签到",
    "sign_out": "签退",
-   "occupancy": "人数校正"
+   "occupancy": "人数校正",
+   "vehicle": "车辆通行"
   },
   "idKinds": {
    "resident": "居民身份证",
@@ -253,7 +262,15 @@ const CODES = {
    "watch_returnee": "returnee from a risk area, please register",
    "guard_override": "override by the guard",
    "visit_code_refused": "visit code refused",
-   "refused_proof": "refused to show proof"
+   "refused_proof": "refused to show proof",
+   "vehicle_resident": "resident vehicle",
+   "vehicle_supply": "supply vehicle with a pass",
+   "vehicle_outside": "outside vehicle not admitted, persuade to return",
+   "vehicle_outside_register": "outside vehicle, please register",
+   "vehicle_unchecked": "no vehicle rule, logged",
+   "supply_driver_in_cab": "supply driver stays in the cab; no test asked",
+   "vehicle_occupant_refused": "an occupant did not pass screening",
+   "vehicle_no_occupants": "nobody in the vehicle was screened (four musts)"
   },
   "alertKinds": {
    "fever": "fever",
@@ -280,7 +297,8 @@ const CODES = {
    "shift": "shift hand-over",
    "sign_in": "sign-in",
    "sign_out": "sign-out",
-   "occupancy": "occupancy correction"
+   "occupancy": "occupancy correction",
+   "vehicle": "vehicle"
   },
   "idKinds": {
    "resident": "resident ID card",

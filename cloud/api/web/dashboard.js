@@ -209,6 +209,7 @@ function entryRow(e) {
   const kind = word("kinds", cred.kind);
   const decision = el("td");
   decision.append(el("span", word("decisions", e.decision), "pill " + (TONE[e.decision] || "warn")));
+  if (e.vehicle && typeof vehicleTag === "function") decision.append(vehicleTag(e.vehicle)); // vehicles.js
   const reasons = (e.reasons || []).map(r => (lang === "zh" ? r.zh : r.en) || word("reasons", r.code)).join(lang === "zh" ? "；" : "; ");
   return row([when, named("td", siteName(e.site), e.site, "wide"), named("td", unitName(e.site, e.unit), e.unit),
               el("td", word("lanes", e.lane), "wide"),

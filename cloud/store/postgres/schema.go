@@ -215,4 +215,5 @@ var pgMigrations = []string{
 	pgMigrateOverrideAdmit, // 人工放行 of the entries already stored (reports.go)
 	pgMigrateNotify,        // alerts' severity and escalation, the notification outbox (notify.go)
 	pgMigrateStaff,         // staff rosters and the units' roll-call rounds (staff.go)
+	pgMigrateVehicles,      // the vehicle lanes' entries (vehicles.go)
 }

@@ -354,6 +354,7 @@ var migrations = []string{
 	migrateOverrideAdmit, // 人工放行 of the entries already stored (reports.go)
 	migrateNotify,        // alerts' severity and escalation, the notification outbox (notify.go)
 	migrateStaff,         // staff rosters and the units' roll-call rounds (staff.go)
+	migrateVehicles,      // the vehicle lanes' entries (vehicles.go)
 }
 
 // prepare prepares the writes' statements on the writer, after migrate

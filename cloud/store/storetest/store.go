@@ -47,6 +47,8 @@ type Store interface {
 	// Visits: the entries that open and close them, and the alert an
 	// overstay raises once (visits.go).
 	VisitEntries(context.Context, string, time.Time) ([]store.Record, error)
+	// Vehicles: the vehicle lanes' entries (vehicles.go).
+	VehicleEntries(context.Context, store.VehicleQuery) ([]store.Record, error)
 	RaiseAlert(context.Context, store.Alert) (bool, error)
 
 	// People: one person's entries by hash, and retention.
