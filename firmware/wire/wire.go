@@ -44,10 +44,11 @@ const (
 	Refer          Decision = "refer"
 	PersuadeReturn Decision = "persuade_return"
 	Wait           Decision = "wait"
+	Hold           Decision = "hold" // 待采样: go to the sampling point (hold.go)
 )
 
 var decisions = map[Decision]bool{Allow: true, Deny: true, Recheck: true,
-	Register: true, Refer: true, PersuadeReturn: true, Wait: true}
+	Register: true, Refer: true, PersuadeReturn: true, Wait: true, Hold: true}
 
 // CredentialKind says what the QR code presented at the gate turned out to be.
 type CredentialKind string
@@ -107,6 +108,8 @@ type Entry struct {
 	// an exit closed (visit.go).
 	Visit    *Visit    `json:"visit,omitempty"`
 	CloseOut *CloseOut `json:"close_out,omitempty"`
+	// Returnee marks a registration as a returnee's (hold.go).
+	Returnee *Returnee `json:"returnee,omitempty"`
 }
 
 // Temperature keeps the raw sensor value next to the corrected body
@@ -388,6 +391,9 @@ func (e *Entry) Validate() error {
 		}
 	}
 	if err := e.validateVisit(); err != nil {
+		return err
+	}
+	if err := e.validateReturnee(); err != nil {
 		return err
 	}
 	for _, s := range e.texts() {
