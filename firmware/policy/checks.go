@@ -54,6 +54,8 @@ type Checks struct {
 	Capacity     CapacityCheck    `toml:"capacity" json:"capacity"`
 	Watch        WatchCheck       `toml:"watch" json:"watch"`
 	Registration Registration     `toml:"registration" json:"registration"`
+	Returnee     ReturneeCheck    `toml:"returnee" json:"returnee"`
+	Hold         HoldCheck        `toml:"hold" json:"hold"`
 }
 
 // Registration says what a visitor registration keeps (SECURITY.md
