@@ -34,8 +34,10 @@ type person struct {
 	key     string // a verified credential's kind and subject; "" for none
 	in      policy.Input
 	visitor *wire.Visitor
-	entry   wire.Entry // their latest entry: the one the guard's screen shows
-	past    []string   // the ids of their earlier entries, each replaced by the next
+	// returnee: the registration marked them a returnee (sampling.go).
+	returnee *wire.Returnee
+	entry    wire.Entry // their latest entry: the one the guard's screen shows
+	past     []string   // the ids of their earlier entries, each replaced by the next
 	// fever is when their last reading was a fever; zero if it was not.
 	fever     time.Time
 	dismissed bool

@@ -96,6 +96,7 @@ type Pipeline struct {
 	flow     *wire.Flow // the gateway's latest; nil without a gateway (flow.go)
 	admitted admissions // this lane's admissions after flow.AfterSeq
 	hold     *hold      // the person told to wait, nil when none (hold.go)
+	sampling sampling   // people held for sampling (sampling.go)
 }
 
 // New checks opts and returns a pipeline.
