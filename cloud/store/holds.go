@@ -23,6 +23,11 @@ import (
 // (TestResult): they go to the units of the sites holding the person
 // (cloud/fleet results.go), which write the releases.
 
+// KindTestPositive is the alert a positive result raises for each
+// pending hold of the person it names: a held person who tested positive
+// is reported at once, and is not released.
+const KindTestPositive = "test_positive"
+
 // HoldWindow is how far back a hold may have begun and still be listed:
 // a plan's longest schedule (14+7+7) is four weeks.
 const HoldWindow = 28 * 24 * time.Hour
