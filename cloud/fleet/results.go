@@ -64,6 +64,13 @@ func NewResults(st ResultStore, pub Publisher, within func(scope, site string) b
 		within: within, sent: map[store.UnitID]uint64{}}
 }
 
+// WithClock makes r read the time from now (a test's pinned clock, the
+// collector's own); time.Now unless called.
+func (r *Results) WithClock(now func() time.Time) *Results {
+	r.now = now
+	return r
+}
+
 // SignWith makes r sign every push with key from now on.
 func (r *Results) SignWith(key ed25519.PrivateKey) { r.key = key }
 
