@@ -36,7 +36,9 @@ type Store interface {
 	broker.Devices // enrolled devices, for [broker] auth = "devices"
 	PutSites(ctx context.Context, sites []store.Site) error
 	AckedSeq(ctx context.Context, unit store.UnitID) (uint64, error)
-	store.ReportRuns // report delivery (reports.go)
+	store.ReportRuns  // report delivery (reports.go)
+	store.ResultStore // test results recorded at the centre (holds.go)
+	RaiseAlert(ctx context.Context, a store.Alert) (bool, error)
 	Close() error
 }
 
@@ -58,6 +60,7 @@ type Collector struct {
 	stopRosters context.CancelFunc
 	// stopRetention ends the hourly purge (privacy.go).
 	stopRetention context.CancelFunc
+	holds         holdsState // test results and returnees (holds.go)
 	// stopVisits ends the overstay sweep (visits.go).
 	stopVisits context.CancelFunc
 	// stopReports ends the report delivery scheduler (reports.go).
@@ -87,7 +90,7 @@ func New(cfg Config, log *slog.Logger) (*Collector, error) {
 // started is shut down again.
 func (c *Collector) Start(ctx context.Context) error {
 	c.metrics = metrics.New()
-	steps := []func(context.Context) error{c.openStore, c.startBroker, c.startIngest, c.startFleet, c.startRosters, c.startHTTP, c.startRetention, c.startVisits, c.startReports, c.startUnitAlerts, c.startNotify}
+	steps := []func(context.Context) error{c.openStore, c.startBroker, c.startIngest, c.startFleet, c.startRosters, c.startResults, c.startHTTP, c.startRetention, c.startVisits, c.startReports, c.startUnitAlerts, c.startNotify}
 	for _, step := range steps {
 		if err := step(ctx); err != nil {
 			shutdownCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
@@ -225,6 +228,7 @@ func (c *Collector) startHTTP(context.Context) error {
 		opts.Fleet = c.fleet
 	}
 	opts.Guards = c.guardDesk()
+	opts.Results = c.holds.results
 	h, err := api.New(c.store, opts)
 	if err != nil {
 		return fmt.Errorf("collector: %w", err)
@@ -316,7 +320,7 @@ func (c *Collector) Shutdown(ctx context.Context) error {
 		c.stopRetention()
 		c.stopRetention = nil
 	}
-	for _, stop := range []*func(){&c.stopNotify, &c.stopUnitAlerts} {
+	for _, stop := range []*func(){&c.stopNotify, &c.stopUnitAlerts, &c.holds.stop} {
 		if *stop != nil {
 			(*stop)()
 			*stop = nil
