@@ -97,6 +97,10 @@ type Options struct {
 	// decoded and addressed to it, unverified; nil leaves the topic
 	// unsubscribed. Called like OnPolicy: see guards.go.
 	OnGuards func(wire.GuardRoster)
+	// OnResults receives the test results the centre pushes to this unit
+	// (results.go), decoded and addressed to it, unverified; nil leaves
+	// the topic unsubscribed.
+	OnResults func(wire.ResultPush)
 }
 
 // timing holds the uplink's fixed intervals; tests shorten the retry delays.
@@ -139,6 +143,7 @@ type Uplink struct {
 	flowIn     atomic.Pointer[wire.Flow]       // the latest flow not yet handed to OnFlow
 	flowWake   chan struct{}                   // size 1: a flow waits in flowIn
 	guards     guardsHandoff                   // rosters for OnGuards (guards.go)
+	results    resultsHandoff                  // pushes for OnResults (results.go)
 
 	mu            sync.Mutex
 	devices       []wire.Device
@@ -177,6 +182,7 @@ func New(src Source, opts Options) (*Uplink, error) {
 		policyWake: make(chan struct{}, 1),
 		flowWake:   make(chan struct{}, 1),
 		guards:     guardsHandoff{wake: make(chan struct{}, 1)},
+		results:    resultsHandoff{wake: make(chan struct{}, 1)},
 	}, nil
 }
 
