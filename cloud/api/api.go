@@ -87,6 +87,10 @@ type Options struct {
 	// Results records test results and sends them to the units holding
 	// the person (holds.go); nil turns POST /api/v1/results off.
 	Results ResultDesk
+	// ReturneePlan is the schedule a returnee from origin who arrived at
+	// arrived is on ([[returnees]]): the plan's name and when each test
+	// is due; nil, or "" for no rule, leaves them out of the report.
+	ReturneePlan func(origin string, arrived time.Time) (plan string, tests []time.Time)
 }
 
 // DefaultQueryTimeout is far above what any endpoint takes at ten million

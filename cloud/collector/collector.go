@@ -228,7 +228,7 @@ func (c *Collector) startHTTP(context.Context) error {
 		opts.Fleet = c.fleet
 	}
 	opts.Guards = c.guardDesk()
-	opts.Results = c.holds.results
+	opts.Results, opts.ReturneePlan = c.holds.results, c.returneePlan
 	h, err := api.New(c.store, opts)
 	if err != nil {
 		return fmt.Errorf("collector: %w", err)

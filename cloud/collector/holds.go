@@ -134,13 +134,24 @@ func (c *Collector) JoinReturnees(ctx context.Context, now time.Time) error {
 	return nil
 }
 
+// returneePlan is the plan a returnee from origin is on by the
+// [[returnees]] rules, and when their tests are due (the 11:00 report's
+// list).
+func (c *Collector) returneePlan(origin string, arrived time.Time) (string, []time.Time) {
+	rule, ok := MatchReturnee(c.cfg.Returnees, origin)
+	if !ok {
+		return "", nil
+	}
+	return rule.Plan, rule.TestTimes(arrived)
+}
+
 // Returnees are the registrations among rs: the first entry of each
 // returnee (a re-hold or a release carries the block again and is not a
 // new registration), in the order stored.
 func Returnees(rs []store.Record) []Returnee {
 	var out []Returnee
 	for _, r := range rs {
-		if r.Returnee == nil || r.Visitor == nil || hasCode(r.Reasons, wire.ReasonStillHeld) || hasCode(r.Reasons, wire.ReasonReleased) {
+		if !store.IsReturneeRegistration(r) {
 			continue
 		}
 		v := r.Visitor
@@ -152,13 +163,4 @@ func Returnees(rs []store.Record) []Returnee {
 		out = append(out, ret)
 	}
 	return out
-}
-
-func hasCode(rs []wire.Reason, code string) bool {
-	for _, r := range rs {
-		if r.Code == code {
-			return true
-		}
-	}
-	return false
 }

@@ -112,6 +112,14 @@ func holdRow(r Record) HoldRow {
 	return h
 }
 
+// IsReturneeRegistration reports whether r registers a returnee: the
+// first entry of one, not a re-hold or a release, which carry the block
+// again.
+func IsReturneeRegistration(r Record) bool {
+	return r.Returnee != nil && r.Visitor != nil && r.Record == nil &&
+		!hasReasonCode(r.Reasons, wire.ReasonStillHeld) && !hasReasonCode(r.Reasons, wire.ReasonReleased)
+}
+
 func hasReasonCode(rs []wire.Reason, code string) bool {
 	return slices.ContainsFunc(rs, func(r wire.Reason) bool { return r.Code == code })
 }

@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/kakou/kakou/firmware/screening"
 	"github.com/kakou/kakou/firmware/wire"
 )
 
@@ -81,6 +82,9 @@ func (u *Unit) checkResults(p *wire.ResultPush) error {
 	}
 	return nil
 }
+
+// SamplingHolds serves the console's holds panel.
+func (u *Unit) SamplingHolds() []screening.SamplingHold { return u.pipeline.SamplingHolds() }
 
 // restoreHolds gives the pipeline the holds its ledger records and the
 // version of the last results taken.
