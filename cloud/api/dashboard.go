@@ -38,13 +38,15 @@ var (
 	reportsJS string // the reports screen
 	//go:embed web/sound.js
 	soundJS string // the tone for a new urgent alert
+	//go:embed web/holds.js
+	holdsJS string // people held for sampling, and recording a result
 
 	// pageScripts are the page's scripts in the order it runs them: what
 	// every screen uses first, then dashboard.js, then the screens kept in
 	// their own files.
 	pageScripts = []webFile{{"codes.js", codesJS}, {"display.js", displayJS},
 		{"dashboard.js", pageJS}, {"guards.js", guardsJS}, {"policy.js", policyJS},
-		{"trace.js", traceJS}, {"reports.js", reportsJS}, {"sound.js", soundJS}}
+		{"trace.js", traceJS}, {"reports.js", reportsJS}, {"holds.js", holdsJS}, {"sound.js", soundJS}}
 
 	dashboardHTML, dashboardCSP = assemble(pageHTML, pageCSS, pageScripts...)
 )
