@@ -200,3 +200,20 @@ func TestRestoredHoldsSurviveARestart(t *testing.T) {
 		t.Fatalf("restored holds %+v", hs)
 	}
 }
+
+func TestALaneRemembersAtMostItsBoundOfHoldsLettingTheOldestGo(t *testing.T) {
+	p, _ := holdLane(t, closedCommunity(t), nil)
+	hs := fullHolds()
+	extra := hs[0]
+	extra.ID, extra.Credential.Subject, extra.Visitor = "h-new", "R-NEW", nil
+	p.RestoreHolds(append(hs, extra), nil)
+	if n := len(p.SamplingHolds()); n != maxSamplingHolds {
+		t.Fatalf("%d holds remembered, want %d", n, maxSamplingHolds)
+	}
+	out, _ := p.ApplyResults(context.Background(), []wire.TestResult{
+		{ID: "a", Pass: "R-00000", Result: wire.ResultNegative, SampledAt: morning},
+		{ID: "b", Pass: "R-NEW", Result: wire.ResultNegative, SampledAt: morning}})
+	if len(out) != 1 || out[0].Amends != "h-new" {
+		t.Fatalf("released %+v: the oldest hold was let go, the newest kept", out)
+	}
+}
