@@ -43,8 +43,12 @@ type person struct {
 	dismissed bool
 }
 
-// open reports whether the person's result still needs the guard.
-func (p *person) open() bool { return !p.dismissed && p.entry.Decision != wire.Allow }
+// open reports whether the person's result still needs the guard. A hold
+// for sampling does not: the person walked to the sampling point, and the
+// console's holds panel follows them (sampling.go).
+func (p *person) open() bool {
+	return !p.dismissed && p.entry.Decision != wire.Allow && p.entry.Decision != wire.Hold
+}
 
 // Errors for an action on the wrong person. The console answers both with
 // 409 Conflict and their Chinese text.

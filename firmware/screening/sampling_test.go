@@ -217,3 +217,64 @@ func TestALaneRemembersAtMostItsBoundOfHoldsLettingTheOldestGo(t *testing.T) {
 		t.Fatalf("released %+v: the oldest hold was let go, the newest kept", out)
 	}
 }
+
+func TestAResultReleasesOnlyAtTheLaneThatHeldThePersonAndTheHoldLeavesTheGuardsScreen(t *testing.T) {
+	north, _ := holdLane(t, closedCommunity(t), nil)
+	south, southLed := holdLane(t, closedCommunity(t), nil)
+	ctx := context.Background()
+	north.Screen(ctx, []byte("KAKOU1:PASS:R-1"))
+	if open, _ := north.OnScreen(); len(open) != 0 {
+		t.Fatalf("a hold waits on the guard's screen: %+v", open)
+	}
+	push := []wire.TestResult{{ID: "r", Pass: "R-1", Result: wire.ResultNegative, SampledAt: morning}}
+	if out, _ := south.ApplyResults(ctx, push); len(out) != 0 || len(southLed.entries) != 0 {
+		t.Fatal("a lane that held nobody wrote a release")
+	}
+	if out, _ := north.ApplyResults(ctx, push); len(out) != 1 {
+		t.Fatal("the lane that held them did not release them")
+	}
+}
+
+func TestResultsAndScansAtOnceKeepEveryHoldConsistent(t *testing.T) {
+	p, led := holdLane(t, closedCommunity(t), nil)
+	ctx := context.Background()
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for i := range 50 {
+			p.ApplyResults(ctx, []wire.TestResult{{ID: fmt.Sprint(i), Pass: fmt.Sprintf("R-%d", i%10), Result: wire.ResultNegative, SampledAt: morning}})
+		}
+	}()
+	for i := range 50 {
+		p.Screen(ctx, []byte(fmt.Sprintf("KAKOU1:PASS:R-%d", i%10)))
+	}
+	<-done
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, h := range p.sampling.holds {
+		for _, k := range h.keys {
+			if got := p.sampling.byKey[k]; (got == h) != (h.Released == nil) {
+				t.Fatalf("hold %s: released %v, indexed %v", h.Entry.ID, h.Released != nil, got == h)
+			}
+		}
+	}
+	releases := 0
+	for _, e := range led.entries {
+		if e.Decision == wire.Allow {
+			releases++
+		}
+	}
+	if released := len(p.sampling.holds) - len(pendingOf(p)); releases != released {
+		t.Fatalf("%d release entries, %d holds released", releases, released)
+	}
+}
+
+func pendingOf(p *Pipeline) []*SamplingHold {
+	var out []*SamplingHold
+	for _, h := range p.sampling.holds {
+		if h.Released == nil {
+			out = append(out, h)
+		}
+	}
+	return out
+}

@@ -57,8 +57,10 @@ function render() {
   if (window.kakouSound) window.kakouSound(window.kakouSound.newest(state));
   const f = focus();
   // A result the guard dismissed (a wait they ended included) is over: the
-  // lane shows it is ready, unless the guard picked it from the strip.
-  const current = f && (f.open || f.entry.decision === "allow" || f.entry.id === chosen);
+  // lane shows it is ready, unless the guard picked it from the strip. A
+  // pass and a hold (请前往采样点) stay up: they need nobody, but the person
+  // must read them.
+  const current = f && (f.open || f.entry.decision === "allow" || f.entry.decision === "hold" || f.entry.id === chosen);
   const e = state.held ? state.held.entry : current ? f.entry : null;
   const age = e ? Math.max(0, Math.round((Date.parse(state.now) - Date.parse(e.time)) / 1000)) : 0;
   $("result").className = (e ? tone[e.decision] || "" : "") + (e && (age > state.stale_after_s || f.gone) ? " stale" : "");
