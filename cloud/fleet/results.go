@@ -134,8 +134,13 @@ func (r *Results) pending(ctx context.Context) ([]store.HoldRow, error) {
 }
 
 // Reconcile sends each unit of a site with pending holds the push it has
-// not had yet.
+// not had yet. Without a recent result there is nothing to send, and the
+// holds (a closed community's four weeks of them) are not read.
 func (r *Results) Reconcile(ctx context.Context) error {
+	recent, err := r.store.Results(ctx, r.now().Add(-store.HoldWindow))
+	if err != nil || len(recent) == 0 {
+		return err
+	}
 	pending, err := r.pending(ctx)
 	if err != nil {
 		return err
