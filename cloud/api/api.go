@@ -41,6 +41,7 @@ type Store interface {
 	SetWatermark(ctx context.Context, id store.UnitID, seq uint64) (store.Watermark, error) // watermark.go
 	AckedSeq(ctx context.Context, id store.UnitID) (uint64, error)
 	store.VisitReader                                                                // visits.go
+	store.HoldReader                                                                 // holds.go
 	Occupancies(ctx context.Context) ([]store.SiteOccupancy, error)                  // occupancy.go
 	store.AllVisitReader                                                             // reports.go
 	store.VehicleReader                                                              // vehicles.go
@@ -87,6 +88,13 @@ type Options struct {
 	// when its context ends, so no query string can hold a connection
 	// and a core that ingest and the dashboard need.
 	QueryTimeout time.Duration
+	// Results records test results and sends them to the units holding
+	// the person (holds.go); nil turns POST /api/v1/results off.
+	Results ResultDesk
+	// ReturneePlan is the schedule a returnee from origin who arrived at
+	// arrived is on ([[returnees]]): the plan's name and when each test
+	// is due; nil, or "" for no rule, leaves them out of the report.
+	ReturneePlan func(origin string, arrived time.Time) (plan string, tests []time.Time)
 }
 
 // DefaultQueryTimeout is far above what any endpoint takes at ten million
@@ -140,7 +148,9 @@ func New(st Store, opts Options) (http.Handler, error) {
 	mux.HandleFunc("GET /api/v1/occupancy/corrections", s.occupancyCorrections) // occupancy.go
 	mux.HandleFunc("GET /api/v1/trace", s.trace)
 	mux.HandleFunc("GET /api/v1/visits", s.visits)
-	mux.HandleFunc("GET /api/v1/vehicles", s.vehicles) // vehicles.go
+	mux.HandleFunc("GET /api/v1/vehicles", s.vehicles)     // vehicles.go
+	mux.HandleFunc("GET /api/v1/holds", s.holds)           // holds.go
+	mux.HandleFunc("POST /api/v1/results", s.recordResult) // holds.go
 	mux.HandleFunc("GET /api/v1/people/export", s.exportPerson)
 	mux.HandleFunc("GET /api/v1/reports/daily", s.daily)
 	mux.HandleFunc("GET /api/v1/reports", s.listReports)                      // reports_named.go

@@ -42,6 +42,8 @@ var (
 	rollCallJS string // the roll call (晨午晚检)
 	//go:embed web/vehicles.js
 	vehiclesJS string // the vehicle lanes' vehicles
+	//go:embed web/holds.js
+	holdsJS string // people held for sampling, and recording a result
 
 	// pageScripts are the page's scripts in the order it runs them: what
 	// every screen uses first, then dashboard.js, then the screens kept in
@@ -49,7 +51,7 @@ var (
 	pageScripts = []webFile{{"codes.js", codesJS}, {"display.js", displayJS},
 		{"dashboard.js", pageJS}, {"guards.js", guardsJS}, {"policy.js", policyJS},
 		{"trace.js", traceJS}, {"reports.js", reportsJS}, {"sound.js", soundJS}, {"rollcall.js", rollCallJS},
-		{"vehicles.js", vehiclesJS}}
+		{"vehicles.js", vehiclesJS}, {"holds.js", holdsJS}}
 
 	dashboardHTML, dashboardCSP = assemble(pageHTML, pageCSS, pageScripts...)
 )

@@ -91,9 +91,10 @@ func newRegionFixture(t *testing.T) *regionFixture {
 	}
 	f := &authFixture{fixture: fixture{store: st}, clock: &clock{t: now}}
 	f.h, err = New(st, Options{Location: cst, Now: f.clock.now, Regions: tree, Fleet: fl,
-		Guards: &GuardDesk{Store: st, Publish: func(context.Context, string) error { return nil }},
-		Staff:  &StaffDesk{Store: st, Publish: func(context.Context, string) error { return nil }},
-		Auth:   &AuthOptions{Users: users, Sessions: st, Argon2: cheapArgon2}})
+		Guards:  &GuardDesk{Store: st, Publish: func(context.Context, string) error { return nil }},
+		Staff:   &StaffDesk{Store: st, Publish: func(context.Context, string) error { return nil }},
+		Auth:    &AuthOptions{Users: users, Sessions: st, Argon2: cheapArgon2},
+		Results: fleet.NewResults(st, discard{}, func(scope, site string) bool { return scope == "" || tree.Within(scope, site) }, nil).WithClock(func() time.Time { return now })})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -121,6 +122,7 @@ var window = "since=" + url.QueryEscape(now.Add(-24*time.Hour).Format(time.RFC33
 // a region outside Wujin is refused with 403.
 func TestADistrictMonitorSeesNothingOutsideTheDistrict(t *testing.T) {
 	f := newRegionFixture(t)
+	putHolds(t, f.authFixture) // holds at both sites, so a leak would show
 	inside := []string{
 		"/api/v1/session", "/healthz", "/api/v1/units", "/api/v1/entries", "/api/v1/alerts", "/api/v1/alerts?open=1",
 		"/api/v1/rollups", "/api/v1/rollups?by=unit", "/api/v1/rollups?by=facility", "/api/v1/rollups?by=all",
@@ -133,6 +135,7 @@ func TestADistrictMonitorSeesNothingOutsideTheDistrict(t *testing.T) {
 		"/api/v1/alerts/gate-2-2/notifications", "/api/v1/rollcall", "/api/v1/rollcall?site=site-a",
 		"/api/v1/sites/site-a/staff",
 		"/api/v1/vehicles", "/api/v1/vehicles?site=site-a&plate=" + url.QueryEscape("粤B·12345"),
+		"/api/v1/holds?status=all", "/api/v1/holds?site=site-a&unit=gate-1",
 	}
 	outside := []string{
 		"/api/v1/entries?site=site-b", "/api/v1/entries?site=site-b&unit=door-1", "/api/v1/alerts?site=site-b",
@@ -142,6 +145,7 @@ func TestADistrictMonitorSeesNothingOutsideTheDistrict(t *testing.T) {
 		"/api/v1/rollups?by=region&region=liyang", "/api/v1/dead-letters", "/api/v1/units?region=liyang", "/api/v1/people/export?phone=13800138000",
 		"/api/v1/occupancy/corrections?site=site-b", "/api/v1/rollcall?site=site-b", "/api/v1/sites/site-b/staff",
 		"/api/v1/vehicles?site=site-b", "/api/v1/vehicles?site=site-a&unit=door-1",
+		"/api/v1/holds?site=site-b", "/api/v1/holds?site=site-b&unit=door-1",
 	}
 	for _, path := range inside {
 		code, body := f.raw(t, "district", "GET", path, "")

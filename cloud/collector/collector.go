@@ -37,7 +37,9 @@ type Store interface {
 	broker.Devices // enrolled devices, for [broker] auth = "devices"
 	PutSites(ctx context.Context, sites []store.Site) error
 	AckedSeq(ctx context.Context, unit store.UnitID) (uint64, error)
-	store.ReportRuns // report delivery (reports.go)
+	store.ReportRuns  // report delivery (reports.go)
+	store.ResultStore // test results recorded at the centre (holds.go)
+	RaiseAlert(ctx context.Context, a store.Alert) (bool, error)
 	Close() error
 }
 
@@ -60,6 +62,7 @@ type Collector struct {
 	staff       *staff.Pusher // the staff rosters' publisher (staff.go)
 	// stopRetention ends the hourly purge (privacy.go).
 	stopRetention context.CancelFunc
+	holds         holdsState // test results and returnees (holds.go)
 	// stopVisits ends the overstay sweep (visits.go).
 	stopVisits context.CancelFunc
 	// stopReports ends the report delivery scheduler (reports.go).
@@ -89,7 +92,7 @@ func New(cfg Config, log *slog.Logger) (*Collector, error) {
 // started is shut down again.
 func (c *Collector) Start(ctx context.Context) error {
 	c.metrics = metrics.New()
-	steps := []func(context.Context) error{c.openStore, c.startBroker, c.startIngest, c.startFleet, c.startRosters, c.startStaff, c.startHTTP, c.startRetention, c.startVisits, c.startReports, c.startUnitAlerts, c.startNotify}
+	steps := []func(context.Context) error{c.openStore, c.startBroker, c.startIngest, c.startFleet, c.startRosters, c.startStaff, c.startResults, c.startHTTP, c.startRetention, c.startVisits, c.startReports, c.startUnitAlerts, c.startNotify}
 	for _, step := range steps {
 		if err := step(ctx); err != nil {
 			shutdownCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
@@ -228,6 +231,7 @@ func (c *Collector) startHTTP(context.Context) error {
 	}
 	opts.Guards = c.guardDesk()
 	opts.Staff = c.staffDesk()
+	opts.Results, opts.ReturneePlan = c.holds.results, c.returneePlan
 	h, err := api.New(c.store, opts)
 	if err != nil {
 		return fmt.Errorf("collector: %w", err)
@@ -319,7 +323,7 @@ func (c *Collector) Shutdown(ctx context.Context) error {
 		c.stopRetention()
 		c.stopRetention = nil
 	}
-	for _, stop := range []*func(){&c.stopNotify, &c.stopUnitAlerts} {
+	for _, stop := range []*func(){&c.stopNotify, &c.stopUnitAlerts, &c.holds.stop} {
 		if *stop != nil {
 			(*stop)()
 			*stop = nil

@@ -42,6 +42,9 @@ type Config struct {
 	Delivery   DeliveryConfig    `toml:"report_delivery"`
 	Alerts     AlertsConfig      `toml:"alerts"` // the units' state alerts; see config_notify.go
 	Notify     NotifyConfig      `toml:"notify"` // where alerts are sent
+	// Returnees are the schedules returnees join the roster with, by
+	// origin; see config_returnees.go.
+	Returnees []ReturneeRule `toml:"returnees"`
 }
 
 // StoreConfig is the [store] table: SQLite in DataDir, or PostgreSQL when
@@ -225,6 +228,7 @@ func (c Config) Validate() error {
 	c.validateAuth(bad)
 	c.validateReports(bad) // config_reports.go
 	c.validateNotify(bad)
+	c.validateReturnees(bad)
 	if len(p) > 0 {
 		return &ConfigError{Problems: p}
 	}

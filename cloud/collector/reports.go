@@ -29,7 +29,8 @@ func (c *Collector) startReports(context.Context) error {
 	if len(jobs) == 0 {
 		return nil
 	}
-	rp, err := api.NewReporter(c.store, api.Options{Location: loc, Reports: c.cfg.ReportDefs(), Regions: c.cfg.Regions()})
+	rp, err := api.NewReporter(c.store, api.Options{Location: loc, Reports: c.cfg.ReportDefs(), Regions: c.cfg.Regions(),
+		ReturneePlan: c.returneePlan})
 	if err != nil {
 		return fmt.Errorf("collector: %w", err)
 	}

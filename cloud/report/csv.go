@@ -32,6 +32,7 @@ func WriteCSV(w io.Writer, r Report, lang string) error {
 		_ = cw.Write(csvRecord(record, l.cells(cols, row, false)))
 	}
 	_ = cw.Write(csvRecord(record, l.cells(cols, r.Total, true)))
+	writeReturneesCSV(cw, r, l)
 	cw.Flush()
 	if err := cw.Error(); err != nil {
 		return fmt.Errorf("report: write CSV: %w", err)

@@ -77,6 +77,9 @@ type SiteInput struct {
 	// StaffDone and StaffDue are the roll call's checks (staff.go): each
 	// person checked once per round, and the roster times the rounds.
 	StaffDone, StaffDue int
+	// Returnees are the returnees registered at the site's gates in the
+	// period (returnees.go), counted with the returnees column.
+	Returnees []ReturneeRow
 }
 
 // Row is one line of the report: a site, or the total.
@@ -153,6 +156,8 @@ type Report struct {
 	// was before the period's cut, so its figures will still grow.
 	MadeAt      time.Time `json:"made_at"`
 	Provisional bool      `json:"provisional"`
+	// ReturneeList is every site's returnees, with the returnees column.
+	ReturneeList []ReturneeRow `json:"returnee_list,omitempty"`
 }
 
 // Stamp records that r was made at now, and whether it is provisional.
@@ -188,7 +193,7 @@ func Build(p Period, sites []SiteInput) Report {
 	}
 	total.Incomplete = "" // the sites' rows say why; the total says how many
 	total.IncompleteSites = incomplete
-	return Report{Period: p, Sites: rows, Total: total}
+	return Report{Period: p, Sites: rows, Total: total, ReturneeList: returneeList(sites)}
 }
 
 // rowOf turns one site's counts into its row.
@@ -213,7 +218,7 @@ func rowOf(s SiteInput) Row {
 		CodeRed:           c[alertCodeRed],
 		CodeYellow:        c[alertCodeYellow],
 		RefusedProof:      c[reasonRefusedProof],
-		Returnees:         c[reasonReturnee],
+		Returnees:         c[reasonReturnee] + len(s.Returnees),
 		FeverHandled:      len(s.FeverActions),
 		FeverActions:      feverActions(s.FeverActions),
 		DeviceFaults:      s.DeviceFaults,

@@ -41,6 +41,9 @@ func WriteXLSX(w io.Writer, r Report, lang string) error {
 	if err := writeSheet(f, r, l); err != nil {
 		return fmt.Errorf("report: write XLSX: %w", err)
 	}
+	if err := writeReturneesSheet(f, r, l); err != nil {
+		return fmt.Errorf("report: write XLSX: %w", err)
+	}
 	// The file names what made it and when, for the offices that file it.
 	if err := f.SetDocProps(&excelize.DocProperties{Creator: Product, Title: l.titleOf(r),
 		Created: r.MadeAt.UTC().Format(time.RFC3339), Modified: r.MadeAt.UTC().Format(time.RFC3339)}); err != nil {

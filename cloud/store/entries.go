@@ -131,6 +131,8 @@ type Detail struct {
 	StaffCheck *wire.StaffCheck `json:"staff_check,omitempty"`
 	// Vehicle is found by the vehicles partial index (vehicles.go).
 	Vehicle *wire.Vehicle `json:"vehicle,omitempty"`
+	// Returnee is found by the holds partial index on its text (holds.go).
+	Returnee *wire.Returnee `json:"returnee,omitempty"`
 }
 
 // DetailJSON is e's Detail as stored.
@@ -138,7 +140,7 @@ func DetailJSON(e *wire.Entry) string {
 	b, _ := json.Marshal(Detail{Alert: e.Alert, Visitor: e.Visitor, Override: e.Override, Temperature: e.Temperature,
 		Guard: e.Guard, Amends: e.Amends, Mask: e.Mask, Record: e.Record,
 		Visit: e.Visit, CloseOut: e.CloseOut, StaffCheck: e.StaffCheck,
-		Vehicle: e.Vehicle}) // plain data: cannot fail
+		Vehicle: e.Vehicle, Returnee: e.Returnee}) // plain data: cannot fail
 	return string(b)
 }
 
@@ -149,6 +151,7 @@ func (d Detail) Apply(e *wire.Entry) {
 	e.Visit, e.CloseOut = d.Visit, d.CloseOut
 	e.StaffCheck = d.StaffCheck
 	e.Vehicle = d.Vehicle
+	e.Returnee = d.Returnee
 }
 
 // RowLimit is how many entries q returns: Limit within DefaultLimit and

@@ -35,6 +35,7 @@ var kindSeverity = map[string]string{
 	"device":             SeverityMedium,
 	"conflict":           SeverityMedium,
 	"overstay":           SeverityLow,
+	KindTestPositive:     SeverityHigh,
 	KindOffline:          SeverityMedium,
 	KindSilent:           SeverityMedium,
 	KindBacklog:          SeverityMedium,

@@ -33,6 +33,7 @@ var DefaultBeeps = map[Signal]Beeps{
 	Deny:           "--",    // denied: two long
 	Refer:          "---",   // fever clinic: three long
 	PersuadeReturn: "-..",   // persuade to return: long, short, short
+	Sampling:       ".--",   // to the sampling point: short, long, long
 	Fault:          "...",   // the checkpoint needs the guard: three short, fast
 }
 

@@ -15,6 +15,7 @@
 //	Deny            red             --     2 long               locked
 //	Refer           red             ---    3 long               locked
 //	PersuadeReturn  red             -..    long, short, short   locked
+//	Sampling        amber           .--    short, long, long    locked
 //	Fault           red, blinking   ...    3 short, fast        locked
 //	Off (and Halt)  none            none                        locked
 //

@@ -29,12 +29,15 @@ const (
 	Deny
 	Refer
 	PersuadeReturn
+	// Sampling lights amber: the person goes to the sampling point and
+	// comes back (hold for sampling); the gate stays locked.
+	Sampling
 	// Fault blinks red: the checkpoint itself needs the guard (a sensor
 	// failed, the entry could not be logged).
 	Fault
 )
 
-var signalNames = [...]string{"Off", "Allow", "Recheck", "Register", "Wait", "Deny", "Refer", "PersuadeReturn", "Fault"}
+var signalNames = [...]string{"Off", "Allow", "Recheck", "Register", "Wait", "Deny", "Refer", "PersuadeReturn", "Sampling", "Fault"}
 
 func (s Signal) String() string {
 	if s < 0 || int(s) >= len(signalNames) {
@@ -173,7 +176,7 @@ func patternFor(s Signal, o *Opts, reopen bool) pattern {
 			p.set(Relay, track{edges: []time.Duration{o.RelayGap, end}})
 		}
 		p.set(Green, track{on: true, edges: []time.Duration{end}})
-	case Recheck, Register, Wait:
+	case Recheck, Register, Wait, Sampling:
 		p.set(Amber, track{on: true})
 	case Deny, Refer, PersuadeReturn:
 		p.set(Red, track{on: true})

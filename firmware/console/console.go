@@ -161,6 +161,7 @@ func (c *Console) routed() http.Handler {
 	mux.HandleFunc("POST /api/recheck", c.post(c.recheck))
 	mux.HandleFunc("POST /api/dismiss", c.dismiss)
 	mux.HandleFunc("POST /api/cancel-wait", c.cancelWait)
+	mux.HandleFunc("GET /api/holds", c.holds) // holds.go
 	mux.HandleFunc("GET /api/duties", c.duties)
 	mux.HandleFunc("POST /api/duty", c.guarded(c.logDuty))
 	mux.HandleFunc("GET /api/handover", c.previewHandover)

@@ -22,19 +22,22 @@ type registration struct {
 	Reason      string `json:"reason"`
 	Transport   string `json:"transport"`
 	Trip        string `json:"trip"`
+	// Returnee ticks 返回人员; Arrived is then required (returnee.go).
+	Returnee bool   `json:"returnee"`
+	Arrived  string `json:"arrived"`
 }
 
 // registrationLabels name the form's fields in the Chinese summary.
 var registrationLabels = map[string]string{"name": "姓名", "phone": "手机号", "id_kind": "证件类型",
 	"id": "证件号码", "no_id_reason": "无证件原因", "origin": "从何处来", "destination": "到访楼栋/单元",
-	"reason": "事由", "transport": "交通方式", "trip": "车次/航班号"}
+	"reason": "事由", "transport": "交通方式", "trip": "车次/航班号", "arrived": "到达时间"}
 
 const registrationExample = `{"entry": "…", "name": "张三", "phone": "13812345678", "id_kind": "resident", "id": "11010519491231002X", "destination": "3-2-501"}`
 
 // register takes the form for the visitor whose entry is on screen
 // ("entry": its id, beside the form's fields).
 func (c *Console) register(r *http.Request, body []byte) (wire.Entry, error) {
-	v, err := c.visitor(body)
+	v, ret, err := c.visitor(body)
 	if err != nil {
 		return wire.Entry{}, err
 	}
@@ -45,20 +48,21 @@ func (c *Console) register(r *http.Request, body []byte) (wire.Entry, error) {
 	if err := o.check(); err != nil {
 		return wire.Entry{}, err
 	}
-	return c.lane.Amend(r.Context(), o.Entry, screening.Amend{Visitor: &v, By: c.actor(r)})
+	return c.lane.Amend(r.Context(), o.Entry, screening.Amend{Visitor: &v, Returnee: ret, By: c.actor(r)})
 }
 
 // visitor reads and checks the form in body and returns the visitor as
 // the ledger gets it: numbers masked and hashed, sealed where the policy
-// demands.
-func (c *Console) visitor(body []byte) (wire.Visitor, error) {
+// demands; and the returnee block when the form marks a returnee.
+func (c *Console) visitor(body []byte) (wire.Visitor, *wire.Returnee, error) {
 	var f registration
 	if err := decode(body, &f, registrationExample); err != nil {
-		return wire.Visitor{}, err
+		return wire.Visitor{}, nil, err
 	}
-	f, err := f.checked(c.opts.Now())
+	now := c.opts.Now()
+	f, err := f.checked(now)
 	if err != nil {
-		return wire.Visitor{}, err
+		return wire.Visitor{}, nil, err
 	}
 	v, err := c.opts.Privacy.Minimise(wire.Visitor{Name: f.Name, IDKind: f.IDKind, NoIDReason: f.NoIDReason,
 		Origin: f.Origin, Destination: f.Destination, Reason: f.Reason, Transport: f.Transport, Trip: f.Trip},
@@ -69,7 +73,7 @@ func (c *Console) visitor(body []byte) (wire.Visitor, error) {
 		// the gate. The log names the fix, never the numbers.
 		c.opts.Logger.Error("visitor registered without full numbers", "err", err)
 	}
-	return v, nil
+	return v, f.returnee(now.Location()), nil
 }
 
 // fullNumbers reports whether the running policy demands visitors' full
@@ -90,6 +94,7 @@ func (f registration) checked(now time.Time) (registration, error) {
 	f.Phone, p = phoneNumber(f.Phone)
 	e.add("phone", p)
 	f.checkID(e, now)
+	f.checkReturnee(e, now)
 	for _, o := range []struct{ key, v string }{{"origin", f.Origin}, {"destination", f.Destination},
 		{"reason", f.Reason}, {"transport", f.Transport}, {"trip", f.Trip}} {
 		e.add(o.key, textProblem(o.v, 0, 64))

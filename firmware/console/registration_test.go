@@ -169,6 +169,10 @@ func FuzzRegistrationNeverStoresAWholeNumber(f *testing.F) {
 		`{"name": "Smith", "phone": "+44 7700 900123", "id_kind": "passport", "id": "E1234"}`,
 		`{"name": "x", "id_kind": "foreign_pr", "id": "USA310080010112"}`,
 		`{"name": "x", "id_kind": "hmt_residence", "id": "810000199408230021", "trip": "\u0000"}`,
+		`{"name": "李四", "phone": "13900139000", "origin": "湖北省武汉市", "destination": "3栋501", "transport": "火车", "trip": "G1234", "returnee": true, "arrived": "2026-06-01T07:30"}`,
+		`{"name": "李四", "phone": "13900139000", "origin": "上海", "returnee": true, "arrived": "9999-12-31T23:59"}`,
+		`{"name": "李四", "phone": "13900139000", "returnee": true, "arrived": "2022-04-01 07:30"}`,
+		`{"name": "李四", "phone": "13900139000", "origin": "x", "returnee": false, "arrived": "garbage"}`,
 		`{"name": 1}`, `[]`, `null`, ``,
 	} {
 		f.Add([]byte(s))
@@ -179,7 +183,7 @@ func FuzzRegistrationNeverStoresAWholeNumber(f *testing.F) {
 	}
 	c := New(nil, Options{Privacy: priv, Now: func() time.Time { return checkedAt }})
 	f.Fuzz(func(t *testing.T, body []byte) {
-		v, err := c.visitor(body)
+		v, ret, err := c.visitor(body)
 		var sent registration
 		json.Unmarshal(body, &sent)
 		phone, _ := phoneNumber(sent.Phone)
@@ -193,9 +197,12 @@ func FuzzRegistrationNeverStoresAWholeNumber(f *testing.F) {
 			return
 		}
 		e := wire.Entry{Schema: wire.SchemaVersion, ID: "id-1", Site: "s", Unit: "u", Seq: 1, Lane: wire.LaneIn,
-			Credential: wire.Credential{Kind: wire.CredentialVisitor}, Decision: wire.Allow, Visitor: &v}
+			Credential: wire.Credential{Kind: wire.CredentialVisitor}, Decision: wire.Allow, Visitor: &v, Returnee: ret}
 		if err := e.Validate(); err != nil {
 			t.Fatalf("a visitor the form took is not valid on the wire: %v", err)
+		}
+		if (ret != nil) != sent.Returnee {
+			t.Fatalf("returnee ticked %v, block %+v", sent.Returnee, ret)
 		}
 		if (phone != "") != (v.Phone != "") || strings.Count(v.Phone, "*") < 4 && v.Phone != "" ||
 			strings.Count(v.ID, "*") < 4 && v.ID != "" {

@@ -49,6 +49,17 @@
 // server costs the lane at most that long (docs/product.md "What
 // people complained about": terminals that stalled 15 s). [HealthRouter] sends each code to the one that can answer.
 //
+// # Same-day sampling records
+//
+// A signed health code carries the sampling time of the holder's last
+// negative test (nat). Where the policy's [checks.hold] same_day_sampling
+// is on, such a code whose sampling time falls on the unit's current day
+// (by a synced clock, never in the future beyond [ClockSkew]) and whose
+// status the policy accepts is a same-day sampling record: it releases a
+// person held for sampling under that code (firmware/policy hold.go).
+// There is no code kind of its own: the sampling point updates the
+// holder's health code.
+//
 // # Visitors and the watch list
 //
 // A visitor's pre-registration only fills in the guard's form; it proves

@@ -55,8 +55,10 @@ type Checks struct {
 	Watch        WatchCheck       `toml:"watch" json:"watch"`
 	Registration Registration     `toml:"registration" json:"registration"`
 	// Staff is the roll call of the site's staff and pupils (staff.go).
-	Staff   StaffRule    `toml:"staff" json:"staff,omitzero"`
-	Vehicle VehicleCheck `toml:"vehicle" json:"vehicle"`
+	Staff    StaffRule     `toml:"staff" json:"staff,omitzero"`
+	Vehicle  VehicleCheck  `toml:"vehicle" json:"vehicle"`
+	Returnee ReturneeCheck `toml:"returnee" json:"returnee"`
+	Hold     HoldCheck     `toml:"hold" json:"hold"`
 }
 
 // Registration says what a visitor registration keeps (SECURITY.md

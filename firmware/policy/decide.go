@@ -45,6 +45,9 @@ type Input struct {
 	Mask           Mask
 	// Registered is set when the guard completed the visitor form.
 	Registered bool
+	// Returnee: the registration marked them a returnee; PendingHold:
+	// an earlier entry of theirs holds them for sampling (hold.go).
+	Returnee, PendingHold bool
 	// PriorFever is set when this person had a fever reading at this lane
 	// within the policy's RecheckWindow; the pipeline tracks it.
 	PriorFever bool
@@ -89,6 +92,7 @@ func (p Policy) Evaluate(in Input) Decision {
 	} else {
 		e.entry()
 	}
+	e.held()
 	if in.Reading != nil && in.Reading.Manual {
 		e.log(ReasonManualTemp)
 	}
@@ -134,6 +138,9 @@ func (e *eval) entry() {
 		return
 	}
 	if e.registration(); e.done {
+		return
+	}
+	if e.returnee(); e.done {
 		return
 	}
 	if e.capacity(); e.done {

@@ -65,7 +65,7 @@ var fuzzInputs = []Input{
 func checkDecision(t *testing.T, d Decision) {
 	t.Helper()
 	switch d.Outcome {
-	case wire.Allow, wire.Deny, wire.Recheck, wire.Register, wire.Refer, wire.PersuadeReturn, wire.Wait:
+	case wire.Allow, wire.Deny, wire.Recheck, wire.Register, wire.Refer, wire.PersuadeReturn, wire.Wait, wire.Hold:
 	default:
 		t.Fatalf("outcome %q is not on the wire", d.Outcome)
 	}

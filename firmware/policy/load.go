@@ -165,7 +165,7 @@ func (p *Policy) applyDefaults() {
 	orStr(&c.Temperature.OnFever, wire.Recheck)
 	for _, m := range []*Mode{&c.HealthCode.Mode, &c.TravelCard.Mode, &c.NucleicAcid.Mode,
 		&c.Mask.Mode, &c.ResidentPass.Mode, &c.Visitor.Mode, &c.Courier.Mode,
-		&c.Capacity.Mode, &c.Watch.Mode} {
+		&c.Capacity.Mode, &c.Watch.Mode, &c.Returnee.Mode} {
 		orStr(m, Off)
 	}
 	if c.HealthCode.Accept == nil {
@@ -189,6 +189,7 @@ func (p *Policy) applyDefaults() {
 	orStr(&c.Visitor.Action, wire.Register)
 	orStr(&c.Watch.OnQuarantineEntry, wire.Deny)
 	c.Vehicle.applyDefaults()
+	orStr(&c.Returnee.Outcome, wire.Hold)
 }
 
 func orStr[T ~string](v *T, def T) {

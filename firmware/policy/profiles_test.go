@@ -52,8 +52,8 @@ var profileCases = map[string][]decisionCase{
 	},
 	"community-closed": {
 		{"resident tested yesterday", at(tested(resident(), 24)), wire.Allow, "temp_normal pass_valid nucleic_ok mask_worn", ""},
-		{"resident test too old", at(tested(resident(), 49)), wire.Refer, "temp_normal pass_valid nucleic_expired", ""},
-		{"resident never tested", at(resident()), wire.Refer, "temp_normal pass_valid nucleic_missing", ""},
+		{"resident test too old", at(tested(resident(), 49)), wire.Hold, "hold_for_sampling temp_normal pass_valid nucleic_expired", ""},
+		{"resident never tested", at(resident()), wire.Hold, "hold_for_sampling temp_normal pass_valid nucleic_missing", ""},
 		{"test age unknown without clock", at(tested(resident(), 200), unsynced), wire.Allow, "temp_normal pass_valid nucleic_unchecked mask_worn", ""},
 		{"unsigned pass registers", at(tested(pass(credential.StatusUnverified, credential.RoleResident), 2)), wire.Register, "temp_normal pass_unverified nucleic_ok mask_worn", ""},
 		{"outsider persuaded", at(tested(code(green), 2)), wire.PersuadeReturn, "temp_normal outsider_not_admitted", ""},

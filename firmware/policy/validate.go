@@ -146,6 +146,7 @@ func (ch Checks) check(c *checker) {
 		checkDuration(c, "checks.visitor.max_stay", ch.Visitor.MaxStay, 10*time.Minute, 30*24*time.Hour)
 	}
 	ch.Vehicle.check(c)
+	ch.Returnee.check(c)
 	oneOf(c, "checks.watch.on_quarantine_entry", ch.Watch.OnQuarantineEntry, wire.Allow, wire.Deny, wire.Refer)
 	if ch.Registration.FullNumbers && (ch.Visitor.Mode == Off || ch.Visitor.Action != wire.Register) {
 		c.bad("checks.registration.full_numbers", "keeps visitors' full numbers, but visitors are not registered here (checks.visitor mode %q, action %q): remove it or register visitors", ch.Visitor.Mode, ch.Visitor.Action)
@@ -173,7 +174,7 @@ func (n NucleicAcidCheck) check(c *checker) {
 	if len(n.AppliesTo) == 0 && n.Mode != Off {
 		c.bad("checks.nucleic_acid.applies_to", "is empty; name residents, visitors or both")
 	}
-	oneOf(c, "checks.nucleic_acid.outcome", n.Outcome, failOutcome...)
+	oneOf(c, "checks.nucleic_acid.outcome", n.Outcome, holdOutcomes...)
 }
 
 func checkStatuses(c *checker, key string, accept []credential.Status, m Mode) {

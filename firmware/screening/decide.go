@@ -19,7 +19,9 @@ type Amend struct {
 	Temperature *physic.Temperature
 	Mask        policy.Mask
 	Visitor     *wire.Visitor
-	By          string
+	// Returnee marks the registration in Visitor as a returnee's.
+	Returnee *wire.Returnee
+	By       string
 }
 
 // Overrule is a guard overruling the policy for the person on screen,
@@ -67,6 +69,7 @@ func (p *Pipeline) Amend(ctx context.Context, on string, a Amend) (wire.Entry, e
 	}
 	if a.Visitor != nil {
 		pr.visitor, pr.in.Registered = a.Visitor, true
+		pr.returnee, pr.in.Returnee = a.Returnee, a.Returnee != nil
 	}
 	return p.decideLocked(ctx, pr, a.By)
 }
@@ -177,6 +180,7 @@ func (p *Pipeline) evaluateLocked(pr *person) policy.Decision {
 	now, synced := p.opts.Now()
 	pr.in.Now, pr.in.ClockSynced = now, synced
 	pr.in.Occupancy, pr.in.Capacity = p.occupancyLocked()
+	p.recallHoldLocked(pr)
 	return p.opts.Policy().Evaluate(pr.in)
 }
 
@@ -211,6 +215,7 @@ func (p *Pipeline) commitLocked(ctx context.Context, pr *person, e wire.Entry) (
 		p.admitted.add(e.Seq)
 	}
 	p.holdLocked(pr)
+	p.sampling.note(e, pr.keys(), time.Now())
 	p.opts.Decided(e)
 	return e, nil
 }
@@ -241,6 +246,10 @@ func (p *Pipeline) entry(pr *person, d policy.Decision, by string) wire.Entry {
 		Visitor: pr.visitor, Guard: by, Amends: pr.entry.ID, Mask: p.maskOf(in),
 		StaffCheck: p.staffCheck(in),
 		Vehicle:    pr.vehicle,
+		Returnee:   pr.returnee,
+	}
+	if id := p.releasing(pr, d); id != "" {
+		e.Amends = id // the centre pairs a release with the hold it ends
 	}
 	if r := in.Reading; r != nil {
 		e.Temperature = &wire.Temperature{RawC: celsius(r.Raw), CorrectedC: celsius(r.Body)}

@@ -34,16 +34,22 @@ type person struct {
 	key     string // a verified credential's kind and subject; "" for none
 	in      policy.Input
 	visitor *wire.Visitor
-	entry   wire.Entry // their latest entry: the one the guard's screen shows
-	past    []string   // the ids of their earlier entries, each replaced by the next
+	// returnee: the registration marked them a returnee (sampling.go).
+	returnee *wire.Returnee
+	entry    wire.Entry // their latest entry: the one the guard's screen shows
+	past     []string   // the ids of their earlier entries, each replaced by the next
 	// fever is when their last reading was a fever; zero if it was not.
 	fever     time.Time
 	dismissed bool
 	vehicle   *wire.Vehicle // the vehicle they are in at a vehicle lane; nil on foot
 }
 
-// open reports whether the person's result still needs the guard.
-func (p *person) open() bool { return !p.dismissed && p.entry.Decision != wire.Allow }
+// open reports whether the person's result still needs the guard. A hold
+// for sampling does not: the person walked to the sampling point, and the
+// console's holds panel follows them (sampling.go).
+func (p *person) open() bool {
+	return !p.dismissed && p.entry.Decision != wire.Allow && p.entry.Decision != wire.Hold
+}
 
 // Errors for an action on the wrong person. The console answers both with
 // 409 Conflict and their Chinese text.

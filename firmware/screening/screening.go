@@ -103,6 +103,7 @@ type Pipeline struct {
 	admitted admissions      // this lane's admissions after flow.AfterSeq
 	hold     *hold           // the person told to wait, nil when none (hold.go)
 	vehicle  *vehicleSession // the vehicle at a vehicle lane (vehicle.go)
+	sampling sampling        // people held for sampling (sampling.go)
 }
 
 // New checks opts and returns a pipeline.

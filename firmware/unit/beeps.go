@@ -16,7 +16,7 @@ import (
 // beepSignals are the keys of [gate.beeps]: the decisions and "fault".
 var beepSignals = func() map[string]gate.Signal {
 	m := map[string]gate.Signal{"fault": gate.Fault}
-	for _, d := range []wire.Decision{wire.Allow, wire.Recheck, wire.Register, wire.Wait, wire.Deny, wire.Refer, wire.PersuadeReturn} {
+	for _, d := range []wire.Decision{wire.Allow, wire.Recheck, wire.Register, wire.Wait, wire.Deny, wire.Refer, wire.PersuadeReturn, wire.Hold} {
 		m[string(d)] = signalFor(d)
 	}
 	return m
@@ -32,7 +32,7 @@ func (g GateConfig) problems() []string {
 	var p []string
 	for _, name := range slices.Sorted(maps.Keys(g.Beeps)) {
 		if _, ok := beepSignals[name]; !ok {
-			p = append(p, fmt.Sprintf("gate.beeps.%s: not a decision: use allow, recheck, register, wait, deny, refer, persuade_return or fault", name))
+			p = append(p, fmt.Sprintf("gate.beeps.%s: not a decision: use allow, recheck, register, wait, deny, refer, persuade_return, hold or fault", name))
 		} else if err := gate.Beeps(g.Beeps[name]).Validate(); err != nil {
 			p = append(p, fmt.Sprintf("gate.beeps.%s: %v", name, err))
 		}

@@ -326,6 +326,8 @@ func signalFor(d wire.Decision) gate.Signal {
 		return gate.Wait
 	case wire.Refer:
 		return gate.Refer
+	case wire.Hold:
+		return gate.Sampling
 	case wire.PersuadeReturn:
 		return gate.PersuadeReturn
 	default: // deny, and a decision this firmware does not know
@@ -334,7 +336,7 @@ func signalFor(d wire.Decision) gate.Signal {
 }
 
 var headlines = map[wire.Decision]string{wire.Allow: "PASS", wire.Recheck: "RECHECK", wire.Register: "REGISTER",
-	wire.Wait: "WAIT", wire.Refer: "REFER", wire.Deny: "DENY", wire.PersuadeReturn: "RETURN"}
+	wire.Wait: "WAIT", wire.Refer: "REFER", wire.Deny: "DENY", wire.PersuadeReturn: "RETURN", wire.Hold: "SAMPLING"}
 
 func screenFor(e wire.Entry) display.Screen {
 	s := display.Screen{Headline: headlines[e.Decision], Detail: "NO TEMP"}

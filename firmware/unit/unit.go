@@ -47,6 +47,7 @@ type Unit struct {
 	roster   rosterState // the guards who may sign in; see roster.go
 	staff    staffState  // the staff roster's pushes; see staff.go
 	rollcall *rollcall.Tracker
+	results  resultsState // the centre's test results; see results.go
 	clock    clock.Clock
 	uplink   *uplink.Uplink
 	diskFull atomic.Bool // the ledger's quota is full of unacknowledged entries
@@ -109,7 +110,7 @@ func (u *Unit) build() error {
 			SiteName: u.cfg.SiteName, UnitName: u.cfg.UnitName,
 			PolicyVersion: pol.Version, BootID: bootID},
 		Logger: u.log.With("part", "uplink"), OnPolicy: u.onPolicy, OnFlow: u.onFlow,
-		OnGuards: u.onGuards, OnStaff: u.onStaff,
+		OnGuards: u.onGuards, OnStaff: u.onStaff, OnResults: u.onResults,
 	})
 	if err != nil {
 		return fmt.Errorf("unit: %w", err)
@@ -144,6 +145,9 @@ func (u *Unit) build() error {
 		return fmt.Errorf("unit: %w", err)
 	}
 	u.restoreFlow()
+	if err := u.restoreHolds(); err != nil {
+		return fmt.Errorf("unit: %w", err)
+	}
 	u.console = console.New(u, console.Options{Site: u.cfg.Site, Unit: u.cfg.Unit, Lane: u.cfg.Lane,
 		SiteName: u.cfg.SiteName, UnitName: u.cfg.UnitName, Voice: u.cfg.Console.Voice,
 		Logger: u.log.With("part", "console"), Privacy: priv, FullNumbers: u.fullNumbers,

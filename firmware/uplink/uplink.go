@@ -100,6 +100,10 @@ type Options struct {
 	// OnStaff receives the staff roster the centre pushes, decoded and
 	// addressed to this unit, unverified; nil: unsubscribed (staff.go).
 	OnStaff func(wire.StaffRoster)
+	// OnResults receives the test results the centre pushes to this unit
+	// (results.go), decoded and addressed to it, unverified; nil leaves
+	// the topic unsubscribed.
+	OnResults func(wire.ResultPush)
 }
 
 // timing holds the uplink's fixed intervals; tests shorten the retry delays.
@@ -143,6 +147,7 @@ type Uplink struct {
 	flowWake   chan struct{}                   // size 1: a flow waits in flowIn
 	guards     guardsHandoff                   // rosters for OnGuards (guards.go)
 	staff      staffUplink                     // the staff roster and the round (staff.go)
+	results    resultsHandoff                  // pushes for OnResults (results.go)
 
 	mu            sync.Mutex
 	devices       []wire.Device
@@ -182,6 +187,7 @@ func New(src Source, opts Options) (*Uplink, error) {
 		flowWake:   make(chan struct{}, 1),
 		guards:     guardsHandoff{wake: make(chan struct{}, 1)},
 		staff:      staffUplink{wake: make(chan struct{}, 1)},
+		results:    resultsHandoff{wake: make(chan struct{}, 1)},
 	}, nil
 }
 

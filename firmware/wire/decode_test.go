@@ -25,7 +25,8 @@ func decodeSeeds(t testing.TB) [][]byte {
 	out := [][]byte{mustJSON(t, sampleEntry()), mustJSON(t, full), mustJSON(t, offset),
 		mustJSON(t, staffSeedEntries()[0]), mustJSON(t, staffSeedEntries()[1]),
 		mustJSON(t, sampleDutyEntry()), mustJSON(t, sampleShiftEntry()),
-		mustJSON(t, sampleVehicleEntry()), mustJSON(t, sampleVehicleRecord())}
+		mustJSON(t, sampleVehicleEntry()), mustJSON(t, sampleVehicleRecord()),
+		mustJSON(t, sampleHoldEntry()), mustJSON(t, sampleReturneeEntry())}
 	canon := string(mustJSON(t, sampleEntry()))
 	for _, s := range []string{
 		strings.Replace(canon, `"seq":42`, `"seq":42,"seq":43`, 1),

@@ -44,10 +44,11 @@ const (
 	Refer          Decision = "refer"
 	PersuadeReturn Decision = "persuade_return"
 	Wait           Decision = "wait"
+	Hold           Decision = "hold" // 待采样: go to the sampling point (hold.go)
 )
 
 var decisions = map[Decision]bool{Allow: true, Deny: true, Recheck: true,
-	Register: true, Refer: true, PersuadeReturn: true, Wait: true}
+	Register: true, Refer: true, PersuadeReturn: true, Wait: true, Hold: true}
 
 // CredentialKind says what the QR code presented at the gate turned out to be.
 type CredentialKind string
@@ -111,6 +112,8 @@ type Entry struct {
 	StaffCheck *StaffCheck `json:"staff_check,omitempty"`
 	// Vehicle ties the entry to a vehicle at a vehicle lane (vehicle.go).
 	Vehicle *Vehicle `json:"vehicle,omitempty"`
+	// Returnee marks a registration as a returnee's (hold.go).
+	Returnee *Returnee `json:"returnee,omitempty"`
 }
 
 // Temperature keeps the raw sensor value next to the corrected body
@@ -400,6 +403,9 @@ func (e *Entry) Validate() error {
 		return err
 	}
 	if err := e.validateVehicle(); err != nil {
+		return err
+	}
+	if err := e.validateReturnee(); err != nil {
 		return err
 	}
 	for _, s := range e.texts() {

@@ -149,3 +149,21 @@ func TestBridgeRelaysGuardRostersRetainedToTheLAN(t *testing.T) {
 		t.Fatal("a roster on another unit's topic was relayed")
 	}
 }
+
+func TestBridgeRelaysTestResultsRetainedToTheLAN(t *testing.T) {
+	r := newRig(t, time.Minute, false)
+	push := mustJSON(t, wire.ResultPush{Schema: wire.SchemaVersion, Site: testSite, Unit: "door-1", Version: 4,
+		IssuedAt: time.Now().UTC(), Results: []wire.TestResult{{ID: "r1", Pass: "P-1", Result: wire.ResultNegative,
+			SampledAt: time.Now().UTC()}}})
+	publishRetained(t, r.cloud.url, wire.ResultsTopic(testSite, "door-2"), push) // addressed to door-1: dropped
+	r.start()
+	r.connected()
+	publishRetained(t, r.cloud.url, wire.ResultsTopic(testSite, "door-1"), push)
+	waitFor(t, "door-1's results retained on the LAN", func() bool {
+		got, ok := retained(t, r.lan.url, wire.ResultsTopic(testSite, "door-1"))
+		return ok && bytes.Equal(got, push)
+	})
+	if _, ok := retained(t, r.lan.url, wire.ResultsTopic(testSite, "door-2")); ok {
+		t.Fatal("results on another unit's topic were relayed")
+	}
+}

@@ -16,7 +16,7 @@ import (
 // every unit arrives with a certificate from the site CA whose common name
 // is its unit id (kakou-cloud pki issue -name <unit>). unitCerts makes that
 // name the unit's identity on the broker: it may publish only its own
-// entry and status, and read only its own ack, policy, flow and guards, as the
+// entry and status, and read only its own ack, policy, flow, guards and results, as the
 // cloud's broker allows an enrolled unit. Without it any certified device
 // on the LAN could log entries for another lane, forge the gateway's flows
 // or a policy push, or mark another unit offline with its will. The
@@ -55,7 +55,7 @@ func (h *unitCerts) OnConnectAuthenticate(cl *mqtt.Client, pk packets.Packet) bo
 }
 
 // OnACLCheck lets a unit write its own entry and status and read its own
-// ack, policy, flow and guards; nothing else, and no wildcards: wire.Grant, as the
+// ack, policy, flow, guards and results; nothing else, and no wildcards: wire.Grant, as the
 // cloud's broker allows an enrolled unit.
 func (h *unitCerts) OnACLCheck(cl *mqtt.Client, topic string, write bool) bool {
 	if cl.Net.Inline {

@@ -17,7 +17,7 @@ const CODES = {
    "refer": "转诊",
    "persuade_return": "劝返",
    "wait": "等待",
-   "hold": "待核酸结果"
+   "hold": "待采样"
   },
   "lanes": {
    "in": "进",
@@ -51,6 +51,11 @@ const CODES = {
   },
   "reasons": {
    "admitted_after_wait": "等候后放行",
+   "hold_for_sampling": "请前往采样点，结果阴性后放行",
+   "hold_pending_result": "待采样结果，暂不放行",
+   "released_after_negative_result": "核酸结果阴性，解除待采样",
+   "sampled_today": "当日已采样",
+   "returnee_arrival_test": "返回人员，到达即检",
    "capacity_full": "场内人数已满，请稍候",
    "courier_handover": "快递外卖请到交接点",
    "exit": "出口，已记录",
@@ -109,6 +114,7 @@ const CODES = {
    "vehicle_no_occupants": "车内人员未查验（四件套）"
   },
   "alertKinds": {
+   "test_positive": "核酸阳性（待采样人员）",
    "fever": "发热",
    "watch_quarantine": "居家隔离人员",
    "health_code_red": "红码",
@@ -181,7 +187,7 @@ const CODES = {
    "refer": "refer",
    "persuade_return": "persuade to return",
    "wait": "wait",
-   "hold": "hold for test"
+   "hold": "hold for sampling"
   },
   "lanes": {
    "in": "in",
@@ -215,6 +221,11 @@ const CODES = {
   },
   "reasons": {
    "admitted_after_wait": "admitted after waiting",
+   "hold_for_sampling": "go to the sampling point; released on a negative result",
+   "hold_pending_result": "still waiting for the test result",
+   "released_after_negative_result": "released after a negative result",
+   "sampled_today": "sampled today",
+   "returnee_arrival_test": "returnee: tested on arrival",
    "capacity_full": "full inside, please wait",
    "courier_handover": "use the handover point",
    "exit": "exit, logged",
@@ -273,6 +284,7 @@ const CODES = {
    "vehicle_no_occupants": "nobody in the vehicle was screened (four musts)"
   },
   "alertKinds": {
+   "test_positive": "positive test (person held for sampling)",
    "fever": "fever",
    "watch_quarantine": "home quarantine",
    "health_code_red": "red code",

@@ -216,4 +216,5 @@ var pgMigrations = []string{
 	pgMigrateNotify,        // alerts' severity and escalation, the notification outbox (notify.go)
 	pgMigrateStaff,         // staff rosters and the units' roll-call rounds (staff.go)
 	pgMigrateVehicles,      // the vehicle lanes' entries (vehicles.go)
+	pgMigrateHolds,         // holds for sampling and the results that release them (holds.go)
 }

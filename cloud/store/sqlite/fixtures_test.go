@@ -27,6 +27,7 @@ func TestConformanceDeadLetters(t *testing.T) { storetest.DeadLetters(t, openSui
 func TestConformancePeople(t *testing.T)      { storetest.People(t, openSuite) }
 func TestConformanceVisits(t *testing.T)      { storetest.Visits(t, openSuite) }
 func TestConformanceVehicles(t *testing.T)    { storetest.Vehicles(t, openSuite) }
+func TestConformanceHolds(t *testing.T)       { storetest.Holds(t, openSuite) }
 func TestDeviceConformance(t *testing.T)      { storetest.Devices(t, openSuite) }
 func TestSessionsConformance(t *testing.T)    { storetest.Sessions(t, openSuite) }
 func TestGuardsConformance(t *testing.T)      { storetest.Guards(t, openSuite) }

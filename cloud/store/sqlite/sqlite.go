@@ -355,6 +355,7 @@ var migrations = []string{
 	migrateNotify,        // alerts' severity and escalation, the notification outbox (notify.go)
 	migrateStaff,         // staff rosters and the units' roll-call rounds (staff.go)
 	migrateVehicles,      // the vehicle lanes' entries (vehicles.go)
+	migrateHolds,         // holds for sampling and the results that release them (holds.go)
 }
 
 // prepare prepares the writes' statements on the writer, after migrate

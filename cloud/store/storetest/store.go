@@ -51,6 +51,10 @@ type Store interface {
 	VehicleEntries(context.Context, store.VehicleQuery) ([]store.Record, error)
 	RaiseAlert(context.Context, store.Alert) (bool, error)
 
+	// Holds for sampling and the results that release them (holds.go).
+	store.HoldReader
+	store.ResultStore
+
 	// People: one person's entries by hash, and retention.
 	Person(context.Context, store.PersonQuery) ([]store.Record, error)
 	PurgeEntries(context.Context, time.Time) (int, error)

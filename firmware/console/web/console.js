@@ -1,6 +1,6 @@
 "use strict";
 const T = {
-  zh: { allow: "通过", recheck: "请复测", register: "请登记", wait: "请等候", deny: "禁止通行", refer: "转发热门诊",
+  zh: { allow: "通过", recheck: "请复测", register: "请登记", wait: "请等候", deny: "禁止通行", refer: "转发热门诊", hold: "请前往采样点",
         persuade_return: "劝返", ready: "请扫码", manual: "测温仪故障：请用手持测温枪测量后输入体温", submit: "确认",
         uplink: "上传", up: "正常", down: "离线（数据已本地保存）", thermometer: "测温仪", scanner: "扫码器",
         ok: "正常", fault: "故障", today: "今日", other: "EN", lanes: { in: "入口", out: "出口" }, manualMark: "（手工录入）",
@@ -11,7 +11,7 @@ const T = {
         guard: "值守人员", ovReason: "原因", ovSubmit: "确认处置", visitorMark: "访客",
         ago: s => s < 60 ? `${s} 秒前` : `${Math.floor(s / 60)} 分钟前`, recheckBtn: "复测", dismiss: "移除（人已离开）", refused: "拒绝出示证明（不放行，上报）",
         more: n => `另有 ${n} 人待处理，点下方记录切换`, gone: "此记录已由他人处理，请点下方记录查看当前结果", noID: "无证件", ovTemp: "手持测温 °C（依此处置时填写）" },
-  en: { allow: "PASS", recheck: "MEASURE AGAIN", register: "REGISTER", wait: "PLEASE WAIT", deny: "DENIED", refer: "FEVER CLINIC",
+  en: { allow: "PASS", recheck: "MEASURE AGAIN", register: "REGISTER", wait: "PLEASE WAIT", deny: "DENIED", refer: "FEVER CLINIC", hold: "TO SAMPLING POINT",
         persuade_return: "PLEASE RETURN", ready: "Scan a code", manual: "Thermometer fault: measure with a handheld thermometer and enter it",
         submit: "Confirm", uplink: "Uplink", up: "connected", down: "offline (entries kept locally)", thermometer: "Thermometer",
         scanner: "Scanner", ok: "OK", fault: "FAULT", today: "Today", other: "中文", lanes: { in: "entrance", out: "exit" },
@@ -24,7 +24,7 @@ const T = {
         ago: s => s < 60 ? `${s} s ago` : `${Math.floor(s / 60)} min ago`, recheckBtn: "Measure again", dismiss: "Remove (person left)", refused: "Refused to show proof (turn away, reported)",
         more: n => `${n} more waiting for you: tap one below`, gone: "Someone else handled this entry: tap one below for the current result", noID: "no ID", ovTemp: "Handheld reading °C (if you go by it)" },
 };
-const tone = { allow: "allow", recheck: "warn", register: "warn", wait: "warn", deny: "deny", refer: "deny", persuade_return: "deny" };
+const tone = { allow: "allow", recheck: "warn", register: "warn", wait: "warn", deny: "deny", refer: "deny", persuade_return: "deny", hold: "warn" };
 let lang = new URLSearchParams(location.search).get("lang") === "en" ? "en" : "zh";
 let state = null;
 // chosen is the entry id the guard tapped in the strip; every action names
@@ -57,8 +57,10 @@ function render() {
   if (window.kakouSound) window.kakouSound(window.kakouSound.newest(state));
   const f = focus();
   // A result the guard dismissed (a wait they ended included) is over: the
-  // lane shows it is ready, unless the guard picked it from the strip.
-  const current = f && (f.open || f.entry.decision === "allow" || f.entry.id === chosen);
+  // lane shows it is ready, unless the guard picked it from the strip. A
+  // pass and a hold (请前往采样点) stay up: they need nobody, but the person
+  // must read them.
+  const current = f && (f.open || f.entry.decision === "allow" || f.entry.decision === "hold" || f.entry.id === chosen);
   const e = state.held ? state.held.entry : current ? f.entry : null;
   const age = e ? Math.max(0, Math.round((Date.parse(state.now) - Date.parse(e.time)) / 1000)) : 0;
   $("result").className = (e ? tone[e.decision] || "" : "") + (e && (age > state.stale_after_s || f.gone) ? " stale" : "");
@@ -181,7 +183,7 @@ $("register").onsubmit = async ev => {
   showFieldErrors("register", null, lang);
   const ok = await send("api/register", { entry: onScreen(), name: f("reg-name"), phone: f("reg-phone"), id_kind: f("reg-id-kind"), id: f("reg-id"),
     no_id_reason: f("reg-no-id-reason"), origin: f("reg-origin"), destination: f("reg-destination"), reason: f("reg-reason"),
-    transport: f("reg-transport"), trip: f("reg-trip") }, "reg-error", refused => showFieldErrors("register", refused.fields, lang));
+    transport: f("reg-transport"), trip: f("reg-trip"), returnee: $("reg-returnee").checked, arrived: f("reg-arrived") }, "reg-error", refused => showFieldErrors("register", refused.fields, lang));
   if (ok) { $("register").reset(); prefilled = null; }
 };
 $("override").onsubmit = async ev => {

@@ -13,7 +13,7 @@
 // audio, but they schedule it); .state() and .context() show the audio
 // context, which a test suspends as a phone's browser starts it.
 (function () {
-  const rhythms = { allow: ".", recheck: "..", register: ".-", wait: ". . .", deny: "--", refer: "---", persuade_return: "-.." };
+  const rhythms = { allow: ".", recheck: "..", register: ".-", wait: ". . .", deny: "--", refer: "---", persuade_return: "-..", hold: ".--" };
   // Pitch says the colour: high for a pass, middle for "the guard must act",
   // low and harsh for a refusal.
   const voices = {
