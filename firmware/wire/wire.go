@@ -107,6 +107,8 @@ type Entry struct {
 	// an exit closed (visit.go).
 	Visit    *Visit    `json:"visit,omitempty"`
 	CloseOut *CloseOut `json:"close_out,omitempty"`
+	// Watch is the centre's roster entry the person matched (watch_push.go).
+	Watch *WatchMatch `json:"watch,omitempty"`
 }
 
 // Temperature keeps the raw sensor value next to the corrected body
@@ -389,6 +391,11 @@ func (e *Entry) Validate() error {
 	}
 	if err := e.validateVisit(); err != nil {
 		return err
+	}
+	if e.Watch != nil {
+		if err := e.Watch.validate(); err != nil {
+			return bad("watch", err.Error())
+		}
 	}
 	for _, s := range e.texts() {
 		if len(s) > 256 || !utf8.ValidString(s) {

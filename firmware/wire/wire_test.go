@@ -126,6 +126,7 @@ func FuzzDecodeEntry(f *testing.F) {
 	f.Add(mustJSON(f, sampleEntry()))
 	f.Add(mustJSON(f, sampleDutyEntry()))
 	f.Add(mustJSON(f, sampleShiftEntry()))
+	f.Add(mustJSON(f, sampleWatchEntry()))
 	f.Add([]byte(`{"schema":1}`))
 	f.Add([]byte(`{"schema":1,"site":"a","unit":"b","id":"x","seq":1,"lane":"in","decision":"allow","credential":{"kind":"none"}}`))
 	f.Add([]byte(`null`))
