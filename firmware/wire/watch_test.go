@@ -93,7 +93,10 @@ func TestWatchHeadSignatureCoversEveryField(t *testing.T) {
 		"base":      func(h *WatchHead) { h.Base-- },
 		"count":     func(h *WatchHead) { h.Count++ },
 		"issued_by": func(h *WatchHead) { h.IssuedBy = "mallory" },
-		"index":     func(h *WatchHead) { h.Index = append([]WatchRef(nil), h.Index...); h.Index[0].SHA256 = strings.Repeat("0", 64) },
+		"index": func(h *WatchHead) {
+			h.Index = append([]WatchRef(nil), h.Index...)
+			h.Index[0].SHA256 = strings.Repeat("0", 64)
+		},
 		"unsigned":  func(h *WatchHead) { h.Signature = "" },
 		"other key": func(h *WatchHead) { SignWatch(h, other) },
 	}
