@@ -133,3 +133,23 @@ func severity(k WatchKind) int {
 	}
 	return 1
 }
+
+// MoreSevere returns the more severe of two hits (either may be nil): a
+// person's own listing outranks a visit to a listed household, then
+// quarantine, monitoring, returnee.
+func MoreSevere(a, b *Watch) *Watch {
+	switch {
+	case a == nil:
+		return b
+	case b == nil:
+		return a
+	case (a.By == wire.WatchByDestination) != (b.By == wire.WatchByDestination):
+		if a.By == wire.WatchByDestination {
+			return b
+		}
+		return a
+	case severity(b.Kind) > severity(a.Kind):
+		return b
+	}
+	return a
+}

@@ -188,6 +188,9 @@ func (p *Policy) applyDefaults() {
 	orStr(&c.ResidentPass.Outcome, wire.Register)
 	orStr(&c.Visitor.Action, wire.Register)
 	orStr(&c.Watch.OnQuarantineEntry, wire.Deny)
+	orStr(&c.Watch.OnMonitoring, wire.Allow)
+	orStr(&c.Watch.OnReturnee, wire.Register)
+	orStr(&c.Watch.OnVisitorToQuarantine, wire.PersuadeReturn)
 }
 
 func orStr[T ~string](v *T, def T) {

@@ -25,6 +25,7 @@ func (u *Uplink) Run(ctx context.Context) error {
 	defer u.startPolicies(ctx)()
 	defer u.startFlows(ctx)()
 	defer u.startGuards(ctx)()
+	defer u.startWatch(ctx)()
 	u.loop.Min, u.loop.Max = u.t.retryMin, u.t.retryMax
 	u.loop.Reconnect(ctx,
 		func(ctx context.Context) (bool, error) { return u.session(ctx, s) },
@@ -85,6 +86,9 @@ func (u *Uplink) serve(ctx context.Context, c *delivery.Link, s *sender) error {
 		return err
 	}
 	if err := u.subscribeGuards(ctx, c); err != nil {
+		return err
+	}
+	if err := u.subscribeWatch(ctx, c); err != nil {
 		return err
 	}
 	u.takeDirty() // before rendering: a change after this point is sent again

@@ -97,6 +97,10 @@ type Options struct {
 	// decoded and addressed to it, unverified; nil leaves the topic
 	// unsubscribed. Called like OnPolicy: see guards.go.
 	OnGuards func(wire.GuardRoster)
+	// OnWatch receives each retained message of the centre's watch roster
+	// by name (a part, or wire.WatchHeadName), parts of a burst before its
+	// head; an empty payload clears the part. nil: unsubscribed (watch.go).
+	OnWatch func(name string, payload []byte)
 }
 
 // timing holds the uplink's fixed intervals; tests shorten the retry delays.
@@ -139,6 +143,7 @@ type Uplink struct {
 	flowIn     atomic.Pointer[wire.Flow]       // the latest flow not yet handed to OnFlow
 	flowWake   chan struct{}                   // size 1: a flow waits in flowIn
 	guards     guardsHandoff                   // rosters for OnGuards (guards.go)
+	watch      watchHandoff                    // the watch roster's parts for OnWatch (watch.go)
 
 	mu            sync.Mutex
 	devices       []wire.Device
@@ -177,6 +182,7 @@ func New(src Source, opts Options) (*Uplink, error) {
 		policyWake: make(chan struct{}, 1),
 		flowWake:   make(chan struct{}, 1),
 		guards:     guardsHandoff{wake: make(chan struct{}, 1)},
+		watch:      watchHandoff{wake: make(chan struct{}, 1)},
 	}, nil
 }
 
