@@ -120,11 +120,11 @@ func behaveWatchQuery(t *testing.T, s WatchStore) {
 		q    store.WatchQuery
 		want string
 	}{
-		"sites": {store.WatchQuery{Sites: []string{"s1", "s3"}}, "[w1 w3]"},
-		"no sites at all": {store.WatchQuery{Sites: []string{}}, "[]"},
-		"pass": {store.WatchQuery{Pass: "P-OTHER"}, "[w2]"},
+		"sites":                  {store.WatchQuery{Sites: []string{"s1", "s3"}}, "[w1 w3]"},
+		"no sites at all":        {store.WatchQuery{Sites: []string{}}, "[]"},
+		"pass":                   {store.WatchQuery{Pass: "P-OTHER"}, "[w2]"},
 		"household within sites": {store.WatchQuery{Household: "3-2-501", Sites: []string{"s3"}}, "[w3]"},
-		"limit": {store.WatchQuery{Limit: 1}, "[w1]"},
+		"limit":                  {store.WatchQuery{Limit: 1}, "[w1]"},
 	} {
 		var ids []string
 		for _, e := range listWatch(t, s, c.q) {
