@@ -46,6 +46,7 @@ func (e WatchEntry) Check() error {
 // entries included; otherwise ended entries are left out unless Ended.
 type WatchQuery struct {
 	Sites        []string
+	ID           string
 	Pass         string
 	Household    string
 	AfterVersion uint64

@@ -98,6 +98,9 @@ func (p *Store) WatchEntries(ctx context.Context, q store.WatchQuery) ([]store.W
 		}
 		where = append(where, "site = ANY("+arg(q.Sites)+")")
 	}
+	if q.ID != "" {
+		where = append(where, "id = "+arg(q.ID))
+	}
 	if q.Pass != "" {
 		where = append(where, "pass = "+arg(q.Pass))
 	}

@@ -98,6 +98,9 @@ func (s *Store) WatchEntries(ctx context.Context, q store.WatchQuery) ([]store.W
 			args = append(args, s)
 		}
 	}
+	if q.ID != "" {
+		where, args = append(where, "id = ?"), append(args, q.ID)
+	}
 	if q.Pass != "" {
 		where, args = append(where, "pass = ?"), append(args, q.Pass)
 	}
