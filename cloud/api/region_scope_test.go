@@ -14,6 +14,7 @@ import (
 
 	"github.com/kakou/kakou/cloud/fleet"
 	"github.com/kakou/kakou/cloud/region"
+	"github.com/kakou/kakou/cloud/roster"
 	"github.com/kakou/kakou/cloud/store"
 	"github.com/kakou/kakou/cloud/store/sqlite"
 	"github.com/kakou/kakou/firmware/wire"
@@ -92,6 +93,7 @@ func newRegionFixture(t *testing.T) *regionFixture {
 	f := &authFixture{fixture: fixture{store: st}, clock: &clock{t: now}}
 	f.h, err = New(st, Options{Location: cst, Now: f.clock.now, Regions: tree, Fleet: fl,
 		Guards: &GuardDesk{Store: st, Publish: func(context.Context, string) error { return nil }},
+		Roster: roster.New(st, discard{}, nil),
 		Auth:   &AuthOptions{Users: users, Sessions: st, Argon2: cheapArgon2}})
 	if err != nil {
 		t.Fatal(err)
@@ -129,7 +131,7 @@ func TestADistrictMonitorSeesNothingOutsideTheDistrict(t *testing.T) {
 		"/api/v1/alerts?region=hutang", "/api/v1/reports/daily?region=wujin", "/api/v1/regions",
 		"/api/v1/units?region=hutang", "/api/v1/occupancy/corrections?site=site-a",
 		"/api/v1/reports", "/api/v1/reports/daily?region=hutang&format=xlsx",
-		"/api/v1/alerts/gate-2-2/notifications",
+		"/api/v1/alerts/gate-2-2/notifications", "/api/v1/roster", "/api/v1/roster?region=hutang&household=3-2-501",
 	}
 	outside := []string{
 		"/api/v1/entries?site=site-b", "/api/v1/entries?site=site-b&unit=door-1", "/api/v1/alerts?site=site-b",
@@ -137,7 +139,7 @@ func TestADistrictMonitorSeesNothingOutsideTheDistrict(t *testing.T) {
 		"/api/v1/trace?site=site-b&" + window, "/api/v1/visits?site=site-b", "/api/v1/duties?site=site-b",
 		"/api/v1/sites/site-b/guards", "/api/v1/alerts?region=liyang", "/api/v1/reports/daily?region=changzhou",
 		"/api/v1/rollups?by=region&region=liyang", "/api/v1/dead-letters", "/api/v1/units?region=liyang", "/api/v1/people/export?phone=13800138000",
-		"/api/v1/occupancy/corrections?site=site-b",
+		"/api/v1/occupancy/corrections?site=site-b", "/api/v1/roster?site=site-b", "/api/v1/roster?region=liyang",
 	}
 	for _, path := range inside {
 		code, body := f.raw(t, "district", "GET", path, "")

@@ -20,6 +20,7 @@ import (
 	"github.com/kakou/kakou/cloud/fleet"
 	"github.com/kakou/kakou/cloud/ingest"
 	"github.com/kakou/kakou/cloud/metrics"
+	"github.com/kakou/kakou/cloud/roster"
 	"github.com/kakou/kakou/cloud/store"
 	"github.com/kakou/kakou/cloud/store/postgres"
 	"github.com/kakou/kakou/cloud/store/sqlite"
@@ -33,6 +34,7 @@ type Store interface {
 	fleet.Store
 	api.SessionStore
 	api.GuardStore
+	roster.Store   // the watch roster (watch.go)
 	broker.Devices // enrolled devices, for [broker] auth = "devices"
 	PutSites(ctx context.Context, sites []store.Site) error
 	AckedSeq(ctx context.Context, unit store.UnitID) (uint64, error)
@@ -55,6 +57,7 @@ type Collector struct {
 	stopFleet context.CancelFunc
 	// rosters sends the sites' guard rosters to their units (rosters.go).
 	rosters     *fleet.Rosters
+	watchRoster *roster.Service // the centre's watch roster (watch.go)
 	stopRosters context.CancelFunc
 	// stopRetention ends the hourly purge (privacy.go).
 	stopRetention context.CancelFunc
@@ -87,7 +90,7 @@ func New(cfg Config, log *slog.Logger) (*Collector, error) {
 // started is shut down again.
 func (c *Collector) Start(ctx context.Context) error {
 	c.metrics = metrics.New()
-	steps := []func(context.Context) error{c.openStore, c.startBroker, c.startIngest, c.startFleet, c.startRosters, c.startHTTP, c.startRetention, c.startVisits, c.startReports, c.startUnitAlerts, c.startNotify}
+	steps := []func(context.Context) error{c.openStore, c.startBroker, c.startIngest, c.startFleet, c.startRosters, c.startWatchRoster, c.startHTTP, c.startRetention, c.startVisits, c.startReports, c.startUnitAlerts, c.startNotify}
 	for _, step := range steps {
 		if err := step(ctx); err != nil {
 			shutdownCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
@@ -225,6 +228,7 @@ func (c *Collector) startHTTP(context.Context) error {
 		opts.Fleet = c.fleet
 	}
 	opts.Guards = c.guardDesk()
+	opts.Roster = c.watchRoster
 	h, err := api.New(c.store, opts)
 	if err != nil {
 		return fmt.Errorf("collector: %w", err)

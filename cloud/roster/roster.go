@@ -294,3 +294,8 @@ func (s *Service) Version() uint64 {
 	defer s.mu.Unlock()
 	return s.head
 }
+
+// List returns the entries q selects (the API's listing).
+func (s *Service) List(ctx context.Context, q store.WatchQuery) ([]Entry, error) {
+	return s.store.WatchEntries(ctx, q)
+}
