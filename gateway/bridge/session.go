@@ -82,6 +82,9 @@ func (b *Bridge) serve(ctx context.Context, c *delivery.Link, s *sender) error {
 	if err := b.subscribe(ctx, c, b.guardsFilter(), b.onGuards); err != nil {
 		return err
 	}
+	if err := b.subscribeWatch(ctx, c); err != nil {
+		return err
+	}
 	if err := b.publishStatus(ctx, c, wire.Online); err != nil {
 		return err
 	}
