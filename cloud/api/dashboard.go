@@ -26,6 +26,8 @@ var (
 	pageJS string
 	//go:embed web/guards.js
 	guardsJS string
+	//go:embed web/roster.js
+	rosterJS string
 	//go:embed web/codes.js
 	codesJS string // the codes' words (codes_test.go checks them against the Go)
 	//go:embed web/display.js
@@ -43,7 +45,7 @@ var (
 	// every screen uses first, then dashboard.js, then the screens kept in
 	// their own files.
 	pageScripts = []webFile{{"codes.js", codesJS}, {"display.js", displayJS},
-		{"dashboard.js", pageJS}, {"guards.js", guardsJS}, {"policy.js", policyJS},
+		{"dashboard.js", pageJS}, {"guards.js", guardsJS}, {"roster.js", rosterJS}, {"policy.js", policyJS},
 		{"trace.js", traceJS}, {"reports.js", reportsJS}, {"sound.js", soundJS}}
 
 	dashboardHTML, dashboardCSP = assemble(pageHTML, pageCSS, pageScripts...)

@@ -74,7 +74,10 @@ func (s *server) listRoster(w http.ResponseWriter, r *http.Request) {
 	}
 	c, q := s.caller(r), r.URL.Query()
 	site, unit := q.Get("site"), ""
-	err := c.narrow(&site, &unit)
+	err := c.require("the watch roster", RoleMonitor, RoleTracer, RoleSiteManager)
+	if err == nil {
+		err = c.narrow(&site, &unit)
+	}
 	var region string
 	if err == nil {
 		region, err = s.regionFilter(c, q.Get("region"))

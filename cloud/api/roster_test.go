@@ -33,6 +33,7 @@ func TestRosterIsKeptWithinEachCallersScopeAndEveryWriteAudited(t *testing.T) {
 		{"manager", "POST", "/api/v1/roster", strings.Replace(rosterB, "w-b", "w-c", 1), 403},
 		{"manager", "POST", "/api/v1/roster", strings.Replace(rosterB, "site-b", "site-a", 1), 403}, // w-b is site-b's: no taking it over
 		{"guard", "POST", "/api/v1/roster", rosterA, 403},
+		{"guard", "GET", "/api/v1/roster", "", 403},
 		{"district", "POST", "/api/v1/roster", `{"site":"site-a","kind":"returnee","start":"2022-04-01","plan":"14"}`, 400},
 		{"district", "POST", "/api/v1/roster", `{"site":"site-a","pass":"P-1","kind":"returnee","start":"2022-04-01","plan":"14","name":"张三"}`, 400},
 		{"manager", "POST", "/api/v1/roster", strings.Replace(rosterA, "居家隔离", "改", 1), 200},
