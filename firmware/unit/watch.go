@@ -40,6 +40,7 @@ type watchState struct {
 	mu      sync.Mutex
 	parts   map[string][]byte // received parts not yet saved, by name
 	pending *wire.WatchHead   // a verified head waiting for its parts
+	missing map[string]bool   // the parts pending names that have not arrived
 	head    wire.WatchHead    // the running roster's; Version 0: none
 	cur     atomic.Pointer[credential.Roster]
 }
@@ -68,8 +69,8 @@ func (u *Unit) onWatch(name string, payload []byte) {
 		default:
 			u.log.Warn("watch roster: too many parts waiting for a head; part dropped", "part", name)
 		}
-		if w.pending != nil {
-			u.assembleWatchLocked(w.pending, false)
+		if w.pending != nil && len(payload) > 0 {
+			u.partArrivedLocked(name)
 		}
 		return
 	}
@@ -89,7 +90,50 @@ func (u *Unit) onWatch(name string, payload []byte) {
 		return // the retained head again, on a reconnect
 	}
 	w.pending = &h
-	u.assembleWatchLocked(&h, false)
+	u.recountMissingLocked()
+	if len(w.missing) == 0 {
+		u.assembleWatchLocked(&h, false)
+	}
+}
+
+// partArrivedLocked notes a part of the pending head's tree and assembles
+// the roster once none is missing. Counting, not assembling, on each
+// arrival keeps a burst of a thousand parts linear: assembling decodes
+// every part the head names.
+func (u *Unit) partArrivedLocked(name string) {
+	w := &u.watch
+	if name[0] == 'i' {
+		u.recountMissingLocked() // an index part names more parts
+	} else {
+		delete(w.missing, name)
+	}
+	if len(w.missing) == 0 {
+		u.assembleWatchLocked(w.pending, false)
+	}
+}
+
+// recountMissingLocked lists the parts the pending head's tree names that
+// are neither in memory nor on the card; an index part not yet here is
+// missing itself, and the parts it names are counted when it comes.
+func (u *Unit) recountMissingLocked() {
+	w := &u.watch
+	w.missing = map[string]bool{}
+	for _, n := range wire.WatchNames(w.pending, u.watchPartLocked) {
+		if _, ok := w.parts[n]; !ok {
+			if _, err := os.Stat(u.watchPath(n)); err != nil {
+				w.missing[n] = true
+			}
+		}
+	}
+}
+
+// watchPartLocked is a part by name, from memory or the card.
+func (u *Unit) watchPartLocked(name string) ([]byte, bool) {
+	if b, ok := u.watch.parts[name]; ok {
+		return b, true
+	}
+	b, err := os.ReadFile(u.watchPath(name))
+	return b, err == nil
 }
 
 // checkWatchHead refuses a head that is not the centre's or is older than
@@ -122,13 +166,7 @@ func (u *Unit) checkWatchHead(h *wire.WatchHead) error {
 // when nothing is saved again.
 func (u *Unit) assembleWatchLocked(h *wire.WatchHead, fromDisk bool) bool {
 	w := &u.watch
-	get := func(name string) ([]byte, bool) {
-		if b, ok := w.parts[name]; ok {
-			return b, true
-		}
-		b, err := os.ReadFile(u.watchPath(name))
-		return b, err == nil
-	}
+	get := u.watchPartLocked
 	entries, err := wire.AssembleWatch(h, get)
 	if errors.Is(err, wire.ErrWatchIncomplete) && !fromDisk {
 		return false // the rest of the burst is on its way
@@ -143,7 +181,7 @@ func (u *Unit) assembleWatchLocked(h *wire.WatchHead, fromDisk bool) bool {
 				"the gate would match the previous one", "version", h.Version, "err", err)
 		}
 	}
-	w.head, w.pending = *h, nil
+	w.head, w.pending, w.missing = *h, nil, nil
 	w.cur.Store(credential.NewRoster(h.Version, entries))
 	u.log.Info("watch roster in use", "version", h.Version, "people", len(entries), "issued_by", h.IssuedBy,
 		"issued_at", h.IssuedAt)
