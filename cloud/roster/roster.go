@@ -8,16 +8,19 @@
 //
 // # Publishing
 //
-// The first publication after the collector starts is a snapshot of the
-// whole roster at its current version (the base). Each change after it
-// goes out as a delta part: the unit already holds the snapshot's parts,
-// so a change costs it a delta, an index part and the head. When the
-// deltas grow past a bound (MaxDeltas versions, or more changed entries
-// than a tenth of the roster) the next publication is a new snapshot.
-// Parts go out before their head, and a part no head names any more is
-// cleared (an empty retained message) after the new head is out, so the
-// broker keeps only the current tree. What was published is recorded in
-// the store, so a restarted collector clears the previous run's parts too.
+// Every publication is a head of the next version (one more than the last
+// head published, which the store remembers across restarts, so a unit
+// never sees the centre go back). The first publication after the
+// collector starts is a snapshot of the whole roster (the base); each
+// change after it goes out as a delta part: the unit already holds the
+// snapshot's parts, so a change costs it a delta, an index part and the
+// head. When the deltas grow past a bound (MaxDeltas of them, or more
+// changed entries than a tenth of the roster) the next publication is a
+// new snapshot. Parts go out before their head, and a part no head names
+// any more is cleared (an empty retained message) after the new head is
+// out, so the broker keeps only the current tree. What was published is
+// recorded in the store, so a restarted collector clears the previous
+// run's parts too.
 //
 // Only one collector of a fleet should publish the roster: two would each
 // sign their own tree under one version, and a unit takes only the first.
@@ -70,8 +73,9 @@ type Service struct {
 	key   ed25519.PrivateKey // nil: unsigned, which units with verify_keys refuse
 
 	mu        sync.Mutex
-	base      uint64                     // the snapshot's version; 0: none published yet
-	head      uint64                     // the version last published
+	base      uint64                     // the snapshot's head version; 0: none published yet
+	head      uint64                     // the head version last published
+	seen      uint64                     // the store's entry version the last publication holds
 	snapshot  []wire.WatchEntry          // the roster at base, by id
 	deltas    []wire.WatchDelta          // the changes after base, in order
 	current   map[string]wire.WatchEntry // the roster at head
@@ -160,7 +164,7 @@ func (s *Service) Publish(ctx context.Context) error {
 	if s.base == 0 {
 		return s.publishSnapshot(ctx)
 	}
-	changes, err := s.store.WatchEntries(ctx, store.WatchQuery{AfterVersion: s.head})
+	changes, err := s.store.WatchEntries(ctx, store.WatchQuery{AfterVersion: s.seen})
 	if err != nil || len(changes) == 0 {
 		return err
 	}
@@ -171,19 +175,18 @@ func (s *Service) Publish(ctx context.Context) error {
 	if len(s.deltas)+1 > MaxDeltas || changed+len(changes) > max(100, len(s.current)/10) {
 		return s.publishSnapshot(ctx)
 	}
-	byVersion := map[uint64][]wire.WatchEntry{}
+	d := wire.WatchDelta{Version: s.head + 1}
 	for _, c := range changes {
-		byVersion[c.Version] = append(byVersion[c.Version], c.WatchEntry)
+		d.Entries = append(d.Entries, c.WatchEntry)
+		s.seen = max(s.seen, c.Version)
 		if c.Ended {
 			delete(s.current, c.ID)
 		} else {
 			s.current[c.ID] = c.WatchEntry
 		}
 	}
-	for _, v := range slices.Sorted(maps.Keys(byVersion)) {
-		s.deltas = append(s.deltas, wire.WatchDelta{Version: v, Entries: byVersion[v]})
-		s.head = v
-	}
+	s.deltas = append(s.deltas, d)
+	s.head = d.Version
 	return s.send(ctx)
 }
 
@@ -209,12 +212,15 @@ func (s *Service) publishSnapshot(ctx context.Context) error {
 			return err
 		}
 	}
-	s.base, s.head, s.current, s.deltas = v, v, cur, nil
+	s.head++
+	s.base, s.seen, s.current, s.deltas = s.head, v, cur, nil
 	s.snapshot = slices.SortedFunc(maps.Values(cur), func(a, b wire.WatchEntry) int { return cmp.Compare(a.ID, b.ID) })
 	return s.send(ctx)
 }
 
-// loadPublished learns what an earlier run left retained, to clear it.
+// loadPublished learns what an earlier run left retained, to clear it,
+// and the version of its head, to go on from: a unit never takes a head
+// older than the one it holds.
 func (s *Service) loadPublished(ctx context.Context) error {
 	p, err := s.store.WatchPushed(ctx)
 	if err != nil {
@@ -223,6 +229,13 @@ func (s *Service) loadPublished(ctx context.Context) error {
 	s.published = map[string][]byte{}
 	for _, n := range p.Names {
 		s.published[n] = nil
+	}
+	if len(p.Head) > 0 {
+		h, err := wire.DecodeWatchHead(p.Head)
+		if err != nil {
+			return fmt.Errorf("roster: the last head published: %w", err)
+		}
+		s.head = max(s.head, h.Version)
 	}
 	return nil
 }
@@ -249,6 +262,7 @@ func (s *Service) send(ctx context.Context) error {
 		}
 		if err := s.pub.PublishRetained(ctx, wire.WatchTopic(n), b); err != nil {
 			s.base = 0 // start afresh next time: which parts went out is not known
+			s.published[n] = nil
 			return fmt.Errorf("roster: part %s: %w", n, err)
 		}
 		sent++
