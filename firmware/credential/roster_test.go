@@ -77,8 +77,8 @@ func bigRoster(n int) []wire.WatchEntry {
 	es := make([]wire.WatchEntry, n)
 	for i := range es {
 		es[i] = wire.WatchEntry{ID: fmt.Sprintf("w%07d", i), Pass: fmt.Sprintf("P-%07d", i),
-			IDHash:    wire.PersonHash(testTracingKey, "id", fmt.Sprint(110105190000000000+i)),
-			PhoneHash: wire.PersonHash(testTracingKey, "phone", fmt.Sprint(13800000000+i)),
+			IDHash:    wire.PersonHash(testTracingKey, "id", fmt.Sprint(int64(110105190000000000)+int64(i))),
+			PhoneHash: wire.PersonHash(testTracingKey, "phone", fmt.Sprint(int64(13800000000)+int64(i))),
 			Household: fmt.Sprintf("%d-%d-%d", i/10000, i/100%100, i%100), Kind: wire.WatchKinds[i%3],
 			Start: testNow.AddDate(0, 0, -i%20), Plan: "14+7+7", Tests: []string{"24h", "7d", "14d"}}
 	}

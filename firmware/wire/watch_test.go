@@ -17,7 +17,7 @@ func watchEntries(n int) []WatchEntry {
 	es := make([]WatchEntry, n)
 	for i := range es {
 		es[i] = WatchEntry{ID: fmt.Sprintf("w%06d", i), Pass: fmt.Sprintf("P-%06d", i),
-			IDHash: PersonHash([]byte("k"), "id", fmt.Sprint(110105190000000000+i)), Household: fmt.Sprintf("%d-2-%d", i%30, 100+i%900),
+			IDHash: PersonHash([]byte("k"), "id", fmt.Sprint(int64(110105190000000000)+int64(i))), Household: fmt.Sprintf("%d-2-%d", i%30, 100+i%900),
 			Kind: WatchHomeQuarantine, Start: watchStart, Plan: "14+7+7", Tests: []string{"24h", "7d", "14d"}, Note: "居家隔离"}
 	}
 	return es
