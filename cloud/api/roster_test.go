@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"fmt"
 	"encoding/json"
 	"strings"
 	"testing"
@@ -80,5 +81,31 @@ func TestRosterIsKeptWithinEachCallersScopeAndEveryWriteAudited(t *testing.T) {
 	}
 	if got := strings.Join(acts, " "); got != "district:roster_end manager:roster_put monitor:roster_put" {
 		t.Errorf("audit %s", got)
+	}
+}
+
+// TestRosterRefusesAnImportOverItsBoundsWithoutStoringAnything: a body over
+// 8 MiB is refused as too large, a list over 10,000 entries says to split
+// it, and nothing is stored either way.
+func TestRosterRefusesAnImportOverItsBoundsWithoutStoringAnything(t *testing.T) {
+	f := newRegionFixture(t)
+	huge := `[` + strings.Repeat(rosterA+",", 9<<20/len(rosterA)) + rosterA + `]`
+	if code, _ := f.raw(t, "monitor", "POST", "/api/v1/roster", huge); code != 413 {
+		t.Errorf("a 9 MiB import: %d, want 413", code)
+	}
+	var many strings.Builder
+	many.WriteString("[")
+	for i := range 10_001 {
+		if i > 0 {
+			many.WriteString(",")
+		}
+		fmt.Fprintf(&many, `{"site":"site-a","pass":"P-%d","kind":"returnee","start":"2022-04-01","plan":"14"}`, i)
+	}
+	many.WriteString("]")
+	if code, body := f.raw(t, "monitor", "POST", "/api/v1/roster", many.String()); code != 400 || !strings.Contains(body, "split") {
+		t.Errorf("10,001 entries: %d %.200s", code, body)
+	}
+	if _, body := f.raw(t, "monitor", "GET", "/api/v1/roster", ""); !strings.Contains(body, `"total":0`) {
+		t.Errorf("something was stored: %.300s", body)
 	}
 }

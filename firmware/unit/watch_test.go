@@ -154,3 +154,55 @@ func TestWatchListKeyIsAConfigErrorSayingWhatReplacesIt(t *testing.T) {
 		t.Fatalf("got %v", err)
 	}
 }
+
+// TestGateMatchesWhileANewRosterArrives: scans go on matching, from
+// several goroutines as a console and a lane would, while rosters arrive
+// and are swapped in; every match sees one whole roster, never a mix
+// (run with -race).
+func TestGateMatchesWhileANewRosterArrives(t *testing.T) {
+	key, pub := newKey(t)
+	u, err := newVerifyingUnit(t, t.TempDir(), "tcp://127.0.0.1:1", newLogSink(), pub)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer u.Close()
+	push(t, u, watchTree(t, 1, 300, key))
+	done := make(chan struct{})
+	errs := make(chan string, 4)
+	for range 4 {
+		go func() {
+			for {
+				select {
+				case <-done:
+					errs <- ""
+					return
+				default:
+				}
+				r := u.Roster()
+				// Version v lists v*100+200 people: P-0 always, the last one
+				// only in the roster of its own version.
+				last := fmt.Sprintf("P-%d", r.Len()-1)
+				if !listedIn(r, "P-0") || !listedIn(r, last) || r.Len() != int(r.Version())*100+200 {
+					errs <- fmt.Sprintf("roster %d of %d people is not whole", r.Version(), r.Len())
+					return
+				}
+			}
+		}()
+	}
+	for v := uint64(2); v <= 5; v++ {
+		push(t, u, watchTree(t, v, int(v)*100+200, key))
+	}
+	close(done)
+	for range 4 {
+		if e := <-errs; e != "" {
+			t.Fatal(e)
+		}
+	}
+	if u.Roster().Version() != 5 {
+		t.Fatalf("version %d after the last push", u.Roster().Version())
+	}
+}
+
+func listedIn(r *credential.Roster, pass string) bool {
+	return r.Match(credential.RosterQuery{Pass: pass}, time.Now(), true) != nil
+}
