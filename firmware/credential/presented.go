@@ -73,7 +73,7 @@ type Presented struct {
 	// Visitor pre-registration (fills the console's form).
 	Visitor *Visitor
 
-	// Watch is set when the holder is on the centre's watch list.
+	// Watch is set when the holder is on the centre's roster (roster.go).
 	Watch *Watch
 }
 

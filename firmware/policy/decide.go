@@ -180,7 +180,7 @@ func (e *eval) fallback(m Mode, f Fallback, outcome wire.Decision, r wire.Reason
 }
 
 // inForce reports whether a rule dated until still holds. Without a
-// synced clock it is assumed to: a watch-list entry is not dropped because
+// synced clock it is assumed to: a roster entry is not dropped because
 // the unit booted in 1970.
 func (e *eval) inForce(until time.Time) bool {
 	return until.IsZero() || !e.in.ClockSynced || e.in.Now.Before(until)

@@ -86,7 +86,7 @@ var profileCases = map[string][]decisionCase{
 		{"passes are not checked", at(pass(credential.StatusRevoked, credential.RoleResident)), wire.Allow, "temp_normal", ""},
 		{"fever rechecks", at(noCode(), fever), wire.Recheck, "fever_recheck", ""},
 		{"second fever refers", at(noCode(), feverAgain), wire.Refer, "fever_refer", AlertFever},
-		{"no watch list", at(watched(resident(), credential.WatchQuarantine, now.Add(hour)), leaving), wire.Allow, "exit", ""},
+		{"no roster check", at(watched(resident(), credential.WatchQuarantine, now.Add(hour)), leaving), wire.Allow, "exit", ""},
 	},
 	"supermarket-normal": {
 		{"shopper", at(code(green), inside(10)), wire.Allow, "temp_normal health_code_green mask_worn", ""},

@@ -15,7 +15,7 @@ import (
 // home. A visitor whose destination is a quarantined household is refused
 // (a quarantined household takes no visitors).
 
-// Reasons and alerts of the roster check, beside the watch-list ones in
+// Reasons and alerts of the roster check, beside the first ones in
 // reasons.go.
 var (
 	ReasonMonitoring          = wire.Reason{Code: "watch_monitoring", ZH: "健康监测人员，已报告", EN: "under health monitoring; reported"}
