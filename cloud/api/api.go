@@ -9,6 +9,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/kakou/kakou/cloud/roster"
 	"log/slog"
 	"net/http"
 	"sync"
@@ -66,6 +67,9 @@ type Options struct {
 	// Staff keeps the sites' staff rosters and serves the roll call
 	// (staff.go); nil turns those endpoints off.
 	Staff *StaffDesk
+	// Roster keeps the centre's watch roster and publishes it (roster.go);
+	// nil: the roster endpoints answer 404.
+	Roster *roster.Service
 	// ReportCut is the local hour and minute the daily report closes.
 	ReportCut [2]int
 	// Reports are the named reports ([[reports]], reports_named.go); the
@@ -170,6 +174,9 @@ func New(st Store, opts Options) (http.Handler, error) {
 	mux.HandleFunc("GET /api/v1/rollcall", s.rollCall)
 	mux.HandleFunc("POST /api/v1/units/{site}/{unit}/watermark", s.setWatermark)
 	mux.HandleFunc("GET /api/v1/dead-letters", s.deadLetters)
+	mux.HandleFunc("GET /api/v1/roster", s.listRoster)                 // roster.go
+	mux.HandleFunc("POST /api/v1/roster", s.putRoster)                 // roster.go
+	mux.HandleFunc("POST /api/v1/roster/{id}/end", s.endRoster)        // roster.go
 	mux.HandleFunc("POST /api/v1/enroll", enroll(st, s.log, opts.Now)) // no login: the token is the proof (enroll.go)
 	if opts.Metrics != nil {
 		mux.Handle("GET /metrics", opts.Metrics)

@@ -26,6 +26,8 @@ var (
 	pageJS string
 	//go:embed web/guards.js
 	guardsJS string
+	//go:embed web/roster.js
+	rosterJS string
 	//go:embed web/codes.js
 	codesJS string // the codes' words (codes_test.go checks them against the Go)
 	//go:embed web/display.js
@@ -49,7 +51,7 @@ var (
 	// every screen uses first, then dashboard.js, then the screens kept in
 	// their own files.
 	pageScripts = []webFile{{"codes.js", codesJS}, {"display.js", displayJS},
-		{"dashboard.js", pageJS}, {"guards.js", guardsJS}, {"policy.js", policyJS},
+		{"dashboard.js", pageJS}, {"guards.js", guardsJS}, {"roster.js", rosterJS}, {"policy.js", policyJS},
 		{"trace.js", traceJS}, {"reports.js", reportsJS}, {"sound.js", soundJS}, {"rollcall.js", rollCallJS},
 		{"vehicles.js", vehiclesJS}, {"holds.js", holdsJS}}
 

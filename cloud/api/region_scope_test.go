@@ -14,6 +14,7 @@ import (
 
 	"github.com/kakou/kakou/cloud/fleet"
 	"github.com/kakou/kakou/cloud/region"
+	"github.com/kakou/kakou/cloud/roster"
 	"github.com/kakou/kakou/cloud/store"
 	"github.com/kakou/kakou/cloud/store/sqlite"
 	"github.com/kakou/kakou/firmware/wire"
@@ -93,6 +94,7 @@ func newRegionFixture(t *testing.T) *regionFixture {
 	f.h, err = New(st, Options{Location: cst, Now: f.clock.now, Regions: tree, Fleet: fl,
 		Guards:  &GuardDesk{Store: st, Publish: func(context.Context, string) error { return nil }},
 		Staff:   &StaffDesk{Store: st, Publish: func(context.Context, string) error { return nil }},
+		Roster:  roster.New(st, discard{}, nil),
 		Auth:    &AuthOptions{Users: users, Sessions: st, Argon2: cheapArgon2},
 		Results: fleet.NewResults(st, discard{}, func(scope, site string) bool { return scope == "" || tree.Within(scope, site) }, nil).WithClock(func() time.Time { return now })})
 	if err != nil {
@@ -136,6 +138,7 @@ func TestADistrictMonitorSeesNothingOutsideTheDistrict(t *testing.T) {
 		"/api/v1/sites/site-a/staff",
 		"/api/v1/vehicles", "/api/v1/vehicles?site=site-a&plate=" + url.QueryEscape("粤B·12345"),
 		"/api/v1/holds?status=all", "/api/v1/holds?site=site-a&unit=gate-1",
+		"/api/v1/roster", "/api/v1/roster?region=hutang&household=3-2-501",
 	}
 	outside := []string{
 		"/api/v1/entries?site=site-b", "/api/v1/entries?site=site-b&unit=door-1", "/api/v1/alerts?site=site-b",
@@ -146,6 +149,7 @@ func TestADistrictMonitorSeesNothingOutsideTheDistrict(t *testing.T) {
 		"/api/v1/occupancy/corrections?site=site-b", "/api/v1/rollcall?site=site-b", "/api/v1/sites/site-b/staff",
 		"/api/v1/vehicles?site=site-b", "/api/v1/vehicles?site=site-a&unit=door-1",
 		"/api/v1/holds?site=site-b", "/api/v1/holds?site=site-b&unit=door-1",
+		"/api/v1/roster?site=site-b", "/api/v1/roster?region=liyang",
 	}
 	for _, path := range inside {
 		code, body := f.raw(t, "district", "GET", path, "")

@@ -20,6 +20,7 @@ import (
 	"github.com/kakou/kakou/cloud/fleet"
 	"github.com/kakou/kakou/cloud/ingest"
 	"github.com/kakou/kakou/cloud/metrics"
+	"github.com/kakou/kakou/cloud/roster"
 	"github.com/kakou/kakou/cloud/staff"
 	"github.com/kakou/kakou/cloud/store"
 	"github.com/kakou/kakou/cloud/store/postgres"
@@ -34,6 +35,7 @@ type Store interface {
 	fleet.Store
 	api.SessionStore
 	api.GuardStore
+	roster.Store   // the watch roster (watch.go)
 	broker.Devices // enrolled devices, for [broker] auth = "devices"
 	PutSites(ctx context.Context, sites []store.Site) error
 	AckedSeq(ctx context.Context, unit store.UnitID) (uint64, error)
@@ -58,6 +60,7 @@ type Collector struct {
 	stopFleet context.CancelFunc
 	// rosters sends the sites' guard rosters to their units (rosters.go).
 	rosters     *fleet.Rosters
+	watchRoster *roster.Service // the centre's watch roster (watch.go)
 	stopRosters context.CancelFunc
 	staff       *staff.Pusher // the staff rosters' publisher (staff.go)
 	// stopRetention ends the hourly purge (privacy.go).
@@ -92,7 +95,7 @@ func New(cfg Config, log *slog.Logger) (*Collector, error) {
 // started is shut down again.
 func (c *Collector) Start(ctx context.Context) error {
 	c.metrics = metrics.New()
-	steps := []func(context.Context) error{c.openStore, c.startBroker, c.startIngest, c.startFleet, c.startRosters, c.startStaff, c.startResults, c.startHTTP, c.startRetention, c.startVisits, c.startReports, c.startUnitAlerts, c.startNotify}
+	steps := []func(context.Context) error{c.openStore, c.startBroker, c.startIngest, c.startFleet, c.startRosters, c.startStaff, c.startResults, c.startWatchRoster, c.startHTTP, c.startRetention, c.startVisits, c.startReports, c.startUnitAlerts, c.startNotify}
 	for _, step := range steps {
 		if err := step(ctx); err != nil {
 			shutdownCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
@@ -232,6 +235,7 @@ func (c *Collector) startHTTP(context.Context) error {
 	opts.Guards = c.guardDesk()
 	opts.Staff = c.staffDesk()
 	opts.Results, opts.ReturneePlan = c.holds.results, c.returneePlan
+	opts.Roster = c.watchRoster
 	h, err := api.New(c.store, opts)
 	if err != nil {
 		return fmt.Errorf("collector: %w", err)

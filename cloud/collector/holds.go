@@ -2,6 +2,7 @@ package collector
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"time"
@@ -121,7 +122,9 @@ func (c *Collector) JoinReturnees(ctx context.Context, now time.Time) error {
 			continue
 		}
 		r.Rule, r.Until, r.Tests = rule, r.Arrived.AddDate(0, 0, rule.PlanDays()), rule.TestTimes(r.Arrived)
-		if err := adder.AddReturnee(ctx, r); err != nil {
+		if err := adder.AddReturnee(ctx, r); errors.Is(err, errUnmatchable) {
+			c.log.Warn("returnee listed in the reports but not on the roster", "entry", r.EntryID, "site", r.Site, "err", err)
+		} else if err != nil {
 			return fmt.Errorf("returnee %s: %w", r.EntryID, err)
 		}
 		c.holds.mu.Lock()

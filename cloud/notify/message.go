@@ -38,17 +38,20 @@ type AlertFields struct {
 
 // kindNames are the alert kinds as a control room says them.
 var kindNames = map[string]string{
-	"fever":              "发热",
-	"health_code_red":    "健康码红码",
-	"health_code_yellow": "健康码黄码",
-	"watch_quarantine":   "居家隔离人员出入",
-	"device":             "设备故障",
-	"conflict":           "数据冲突",
-	"overstay":           "访客超时未销号",
-	store.KindOffline:    "设备离线",
-	store.KindSilent:     "设备失联",
-	store.KindBacklog:    "数据积压未上传",
-	store.KindDisk:       "存储已满",
+	"fever":                   "发热",
+	"health_code_red":         "健康码红码",
+	"health_code_yellow":      "健康码黄码",
+	"watch_quarantine":        "居家隔离人员出入",
+	"watch_monitoring":        "健康监测人员出入",
+	"watch_returnee":          "返乡人员到达",
+	"watch_household_visitor": "访客前往居家隔离户",
+	"device":                  "设备故障",
+	"conflict":                "数据冲突",
+	"overstay":                "访客超时未销号",
+	store.KindOffline:         "设备离线",
+	store.KindSilent:          "设备失联",
+	store.KindBacklog:         "数据积压未上传",
+	store.KindDisk:            "存储已满",
 }
 
 // KindName is kind in Chinese, or kind itself when unknown.

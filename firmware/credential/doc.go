@@ -39,7 +39,7 @@
 // all — neither "not yet valid" (every pass would be) nor "expired" (none
 // would be, and a pretended answer is worse than none): the pass is judged on
 // signature, revocation and site, and the entry records clock_synced=false.
-// The same holds for a health code's age and for watch-list end dates.
+// The same holds for a health code's age and for the end of a roster period.
 //
 // # Health codes
 //
@@ -60,17 +60,21 @@
 // There is no code kind of its own: the sampling point updates the
 // holder's health code.
 //
-// # Visitors and the watch list
+// # Visitors and the centre's roster
 //
 // A visitor's pre-registration only fills in the guard's form; it proves
 // nothing and is not signed. Its Subject is a hash reference, never the name.
-// The centre pushes a [WatchList] (home quarantine, returnees); a pass whose
-// signature verified and whose id is listed gets [Presented].Watch, so a
-// quarantined holder raises an alert at any gate, even a wrong-site one.
+// The centre pushes its roster of people in home quarantine, health
+// monitoring and returnees ([Roster]); [Verifier.Watch] gives the one in
+// use. A pass whose signature verified is matched by its id and household,
+// a pre-registration by the hashes of its ID and phone ([Verifier.Hashes])
+// and its destination, and a hit is [Presented].Watch, so a quarantined
+// holder raises an alert at any gate, even a wrong-site one.
 //
 // # Concurrency
 //
-// A Verifier and a WatchList are read-only once in use and safe for
-// concurrent Check calls. To apply a new revocation or watch list, build a
-// new Verifier and swap it in (an atomic.Pointer in the caller).
+// A Verifier and a Roster are read-only once in use and safe for
+// concurrent Check calls. To apply a new revocation, build a new Verifier
+// and swap it in (an atomic.Pointer in the caller); a new roster is swapped
+// in behind Verifier.Watch.
 package credential

@@ -26,12 +26,15 @@ const (
 	healthAuth = "gd-health"
 )
 
-const testWatchList = `{"version": "2026-03-01.1", "entries": [
-	{"pass": "Q-1", "kind": "quarantine", "until": "2026-03-08T00:00:00+08:00", "note": "居家隔离 14天"},
-	{"pass": "Q-OLD", "kind": "quarantine", "until": "2026-02-20T00:00:00+08:00"},
-	{"pass": "R-1", "kind": "returnee", "note": "from a medium-risk area"},
-	{"pass": "OTHER-Q", "kind": "quarantine", "until": "2026-03-08T00:00:00Z"}
-]}`
+// testRoster is the centre's roster as the tests' unit holds it.
+var testRoster = NewRoster(7, []wire.WatchEntry{
+	{ID: "q-1", Pass: "Q-1", Kind: WatchQuarantine, Start: time.Date(2026, 2, 22, 0, 0, 0, 0, time.FixedZone("", 8*3600)), Plan: "14", Note: "居家隔离 14天"},
+	{ID: "q-old", Pass: "Q-OLD", Kind: WatchQuarantine, Start: time.Date(2026, 2, 6, 0, 0, 0, 0, time.UTC), Plan: "14"},
+	{ID: "r-1", Pass: "R-1", Kind: WatchReturnee, Start: testNow.AddDate(0, 0, -2), Plan: "14", Note: "from a medium-risk area"},
+	{ID: "other-q", Pass: "OTHER-Q", Kind: WatchQuarantine, Start: time.Date(2026, 2, 22, 0, 0, 0, 0, time.UTC), Plan: "14"},
+	{ID: "hh-9", Household: "9-9-909", Kind: WatchQuarantine, Start: testNow.AddDate(0, 0, -3), Plan: "14+14"},
+	{ID: "id-1", IDHash: wire.PersonHash(testTracingKey, "id", "110105194912310011"), Kind: WatchMonitoring, Start: testNow.AddDate(0, 0, -1), Plan: "14"},
+})
 
 // clockAt is a unit clock: a time and whether NTP has synced it.
 type clockAt struct {
@@ -46,10 +49,6 @@ var (
 
 func testVerifier(t testing.TB, c clockAt) *Verifier {
 	t.Helper()
-	watch, err := ParseWatchList([]byte(testWatchList))
-	if err != nil {
-		t.Fatal(err)
-	}
 	now := func() time.Time { return c.t }
 	synced := func() bool { return c.synced }
 	return &Verifier{
@@ -63,7 +62,7 @@ func testVerifier(t testing.TB, c clockAt) *Verifier {
 			Issuers: map[string]ed25519.PublicKey{healthAuth: healthKey.Public().(ed25519.PublicKey)},
 			Now:     now, ClockSynced: synced,
 		}},
-		Watch: watch, Now: now, ClockSynced: synced,
+		Watch: func() *Roster { return testRoster }, Now: now, ClockSynced: synced,
 	}
 }
 

@@ -90,7 +90,7 @@ func (v *Verifier) checkPass(code string) Presented {
 	now, synced := v.clock()
 	p := passFacts(c)
 	p.Status, p.Detail = v.passStatus(c, now, synced)
-	p.Watch = v.Watch.Lookup(c.ID, now, synced)
+	p.Watch = v.roster().Match(RosterQuery{Pass: c.ID, Household: c.Household}, now, synced)
 	return p
 }
 

@@ -101,6 +101,8 @@ func passCases(t testing.TB) []passCase {
 		{"quarantined holder of another site's pass still raises the alert",
 			mustPass(t, siteKey, resident(func(c *PassClaims) { c.ID = "OTHER-Q"; c.Site = "other-site" })),
 			syncedClock, StatusWrongSite, "OTHER-Q", WatchQuarantine},
+		{"pass of a quarantined household raises the alert", mustPass(t, siteKey, resident(func(c *PassClaims) { c.Household = "9-9-909" })),
+			syncedClock, StatusValid, "SG-0012", WatchQuarantine},
 		{"forged pass with a watched id is not matched", tamperSignature(mustPass(t, siteKey, resident(func(c *PassClaims) { c.ID = "Q-1" }))),
 			syncedClock, StatusVerifyFailed, "", ""},
 	}

@@ -75,7 +75,7 @@ type Presented struct {
 	// Visitor pre-registration (fills the console's form).
 	Visitor *Visitor
 
-	// Watch is set when the holder is on the centre's watch list.
+	// Watch is set when the holder is on the centre's roster (roster.go).
 	Watch *Watch
 }
 
@@ -86,17 +86,24 @@ type Visitor struct {
 	ArrivedAt                                                              time.Time
 }
 
-// WatchKind says why someone is on the watch list.
-type WatchKind string
+// WatchKind says why someone is on the centre's roster (wire.WatchKind).
+type WatchKind = wire.WatchKind
 
 const (
-	WatchQuarantine WatchKind = "quarantine" // home quarantine (居家隔离) until Until
-	WatchReturnee   WatchKind = "returnee"   // must register on arrival
+	WatchQuarantine = wire.WatchHomeQuarantine   // home quarantine (居家隔离)
+	WatchMonitoring = wire.WatchHealthMonitoring // health monitoring (健康监测)
+	WatchReturnee   = wire.WatchReturnee         // returnee (返乡人员): registers on arrival
 )
 
-// Watch is a watch-list hit for the holder of a pass.
+// Watch is a roster hit for the person at the gate: the roster entry, what
+// it is now (a quarantine in its last segment is monitoring), what found
+// it (wire.WatchBy…), when the period ends, and the entry's own outcome
+// ("" the policy's).
 type Watch struct {
-	Kind  WatchKind
-	Until time.Time
-	Note  string
+	Entry   string
+	Kind    WatchKind
+	By      string
+	Until   time.Time
+	Outcome wire.Decision
+	Note    string
 }

@@ -19,8 +19,15 @@ type Verifier struct {
 	Revoked map[string]bool              // revoked pass ids
 	Site    string                       // this unit's site, for site-bound passes
 	Health  HealthVerifier               // nil: health codes are verify_failed "no verifier"
-	Watch   *WatchList                   // nil: nobody is watched
-	Now     func() time.Time             // nil: time.Now
+	// Watch returns the centre's roster in use (roster.go); nil, or a nil
+	// result: nobody is watched. A func, because the roster changes while
+	// the Verifier is in use.
+	Watch func() *Roster
+	// Hashes hashes a scanned pre-registration's ID and phone under the
+	// fleet's tracing key, to match them against the roster; nil: they are
+	// matched once the guard registers the visitor.
+	Hashes *Privacy
+	Now    func() time.Time // nil: time.Now
 	// ClockSynced reports whether Now can be believed (clock.Clock). nil
 	// means synced, so a forgotten wiring shows up as passes "not yet
 	// valid" on a Pi in 1970 rather than as expiry silently never checked.
@@ -56,7 +63,7 @@ func (v *Verifier) Check(ctx context.Context, code []byte) (p Presented) {
 	case strings.HasPrefix(s, HealthCodePrefix), strings.HasPrefix(s, HealthQueryPrefix):
 		return v.checkHealth(ctx, code)
 	case strings.HasPrefix(s, VisitorFormPrefix):
-		return checkVisitor(s)
+		return v.matchVisitor(checkVisitor(s))
 	}
 	c := Decode(code)
 	return Presented{Wire: c, Status: Status(c.Result)}
@@ -101,6 +108,32 @@ func truncate(s string, n int) string {
 		n--
 	}
 	return s[:n] + "…"
+}
+
+// roster is the roster in use, or nil.
+func (v *Verifier) roster() *Roster {
+	if v.Watch == nil {
+		return nil
+	}
+	return v.Watch()
+}
+
+// matchVisitor looks for a pre-registered visitor on the roster by the
+// hashes of the ID and phone the form carries, and by their destination.
+// The form proves nothing, so a hit only ever makes the gate stricter.
+func (v *Verifier) matchVisitor(p Presented) Presented {
+	r := v.roster()
+	if p.Visitor == nil || r == nil {
+		return p
+	}
+	q := RosterQuery{Destination: p.Visitor.Destination}
+	if v.Hashes.Hashes() {
+		q.IDHash = v.Hashes.hash(wire.IDHashKind(""), strings.ToUpper(p.Visitor.ID))
+		q.PhoneHash = v.Hashes.hash("phone", p.Visitor.Phone)
+	}
+	now, synced := v.clock()
+	p.Watch = r.Match(q, now, synced)
+	return p
 }
 
 // clock reads the time and whether to believe it.

@@ -167,7 +167,7 @@ type CapacityCheck struct {
 	Max  int  `toml:"max" json:"max"`
 }
 
-// WatchCheck applies the centre's watch list. A person in home quarantine
+// WatchCheck applies the centre's roster (watch.go). A person in home quarantine
 // (居家隔离) is denied on an exit lane and reported; on an entry lane
 // OnQuarantineEntry says what happens: allow at a community or village
 // (they are going home), deny or refer elsewhere. A returnee from a risk
@@ -175,6 +175,12 @@ type CapacityCheck struct {
 type WatchCheck struct {
 	Mode              Mode          `toml:"mode" json:"mode"`
 	OnQuarantineEntry wire.Decision `toml:"on_quarantine_entry" json:"on_quarantine_entry"`
+	// The roster's other kinds and a visitor to a quarantined household
+	// (watch.go); allow is alert-only (仅预警). A roster entry's own outcome
+	// overrides OnMonitoring and OnReturnee.
+	OnMonitoring          wire.Decision `toml:"on_monitoring" json:"on_monitoring"`
+	OnReturnee            wire.Decision `toml:"on_returnee" json:"on_returnee"`
+	OnVisitorToQuarantine wire.Decision `toml:"on_visitor_to_quarantine" json:"on_visitor_to_quarantine"`
 }
 
 // appliesTo reports whether g is one of the check's groups.

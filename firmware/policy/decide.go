@@ -151,16 +151,9 @@ func (e *eval) entry() {
 
 func (e *eval) exit() {
 	e.d.Outcome = wire.Allow
-	m := e.p.Checks.Watch.Mode
-	if m == Off || !e.quarantined() {
-		e.log(ReasonExit)
-		return
-	}
-	e.alert(AlertWatchQuarantine)
-	if m == Soft {
+	if !e.watchExit() {
 		e.log(ReasonExit)
 	}
-	e.fail(m, wire.Deny, ReasonQuarantineExit)
 }
 
 func (e *eval) log(r wire.Reason) { e.d.Reasons = append(e.d.Reasons, r) }
@@ -199,15 +192,10 @@ func (e *eval) fallback(m Mode, f Fallback, outcome wire.Decision, r wire.Reason
 }
 
 // inForce reports whether a rule dated until still holds. Without a
-// synced clock it is assumed to: a watch-list entry is not dropped because
+// synced clock it is assumed to: a roster entry is not dropped because
 // the unit booted in 1970.
 func (e *eval) inForce(until time.Time) bool {
 	return until.IsZero() || !e.in.ClockSynced || e.in.Now.Before(until)
-}
-
-func (e *eval) quarantined() bool {
-	w := e.in.Credential.Watch
-	return w != nil && w.Kind == credential.WatchQuarantine && e.inForce(w.Until)
 }
 
 // group is who the person counts as for checks with applies_to.

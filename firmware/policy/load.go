@@ -190,6 +190,9 @@ func (p *Policy) applyDefaults() {
 	orStr(&c.Watch.OnQuarantineEntry, wire.Deny)
 	c.Vehicle.applyDefaults()
 	orStr(&c.Returnee.Outcome, wire.Hold)
+	orStr(&c.Watch.OnMonitoring, wire.Allow)
+	orStr(&c.Watch.OnReturnee, wire.Register)
+	orStr(&c.Watch.OnVisitorToQuarantine, wire.PersuadeReturn)
 }
 
 func orStr[T ~string](v *T, def T) {

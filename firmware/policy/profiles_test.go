@@ -42,7 +42,7 @@ var profileCases = map[string][]decisionCase{
 		{"normal re-check after fever", at(resident(), func(in *Input) { in.PriorFever = true }), wire.Allow, "temp_normal pass_valid mask_worn", ""},
 		{"no reading", at(resident(), noReading), wire.Recheck, "no_temperature", ""},
 		{"missing mask is logged", at(resident(), noMask), wire.Allow, "temp_normal pass_valid mask_missing", ""},
-		{"returnee registers", at(watched(resident(), credential.WatchReturnee, now.Add(72*hour))), wire.Register, "temp_normal pass_valid watch_returnee mask_worn", ""},
+		{"returnee registers", at(watched(resident(), credential.WatchReturnee, now.Add(72*hour))), wire.Register, "temp_normal pass_valid watch_returnee mask_worn", "watch_returnee"},
 		{"quarantine going home", at(watched(resident(), credential.WatchQuarantine, now.Add(72*hour))), wire.Allow, "temp_normal pass_valid watch_quarantine_home mask_worn", AlertWatchQuarantine},
 		{"quarantine going out", at(watched(resident(), credential.WatchQuarantine, now.Add(72*hour)), leaving), wire.Deny, "watch_quarantine", AlertWatchQuarantine},
 		{"quarantine over", at(watched(resident(), credential.WatchQuarantine, now.Add(-hour)), leaving), wire.Allow, "exit", ""},
@@ -86,7 +86,7 @@ var profileCases = map[string][]decisionCase{
 		{"passes are not checked", at(pass(credential.StatusRevoked, credential.RoleResident)), wire.Allow, "temp_normal", ""},
 		{"fever rechecks", at(noCode(), fever), wire.Recheck, "fever_recheck", ""},
 		{"second fever refers", at(noCode(), feverAgain), wire.Refer, "fever_refer", AlertFever},
-		{"no watch list", at(watched(resident(), credential.WatchQuarantine, now.Add(hour)), leaving), wire.Allow, "exit", ""},
+		{"no roster check", at(watched(resident(), credential.WatchQuarantine, now.Add(hour)), leaving), wire.Allow, "exit", ""},
 	},
 	"supermarket-normal": {
 		{"shopper", at(code(green), inside(10)), wire.Allow, "temp_normal health_code_green mask_worn", ""},

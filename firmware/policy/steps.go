@@ -123,28 +123,6 @@ func (e *eval) healthCode() {
 	}
 }
 
-// watch applies the watch list on the way in: a person in home quarantine
-// is reported and the policy says whether they may enter; a returnee from
-// a risk area registers.
-func (e *eval) watch() {
-	wc := e.p.Checks.Watch
-	w := e.in.Credential.Watch
-	if wc.Mode == Off || w == nil || !e.inForce(w.Until) {
-		return
-	}
-	switch w.Kind {
-	case credential.WatchQuarantine:
-		e.alert(AlertWatchQuarantine)
-		if wc.OnQuarantineEntry == wire.Allow {
-			e.log(ReasonQuarantineEntry)
-			return
-		}
-		e.fail(wc.Mode, wc.OnQuarantineEntry, ReasonQuarantineOut)
-	case credential.WatchReturnee:
-		e.fail(wc.Mode, wire.Register, ReasonReturnee)
-	}
-}
-
 // travelCard reads the travel card (行程卡) a health code carries. A code
 // without one is logged for the guard to look at, not failed: the unit
 // records what it verified, not what it assumed.

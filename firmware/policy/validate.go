@@ -148,6 +148,9 @@ func (ch Checks) check(c *checker) {
 	ch.Vehicle.check(c)
 	ch.Returnee.check(c)
 	oneOf(c, "checks.watch.on_quarantine_entry", ch.Watch.OnQuarantineEntry, wire.Allow, wire.Deny, wire.Refer)
+	oneOf(c, "checks.watch.on_monitoring", ch.Watch.OnMonitoring, wire.Allow, wire.WatchAlertOnly, wire.Deny, wire.Refer, wire.Register)
+	oneOf(c, "checks.watch.on_returnee", ch.Watch.OnReturnee, wire.Allow, wire.WatchAlertOnly, wire.Deny, wire.Refer, wire.Register)
+	oneOf(c, "checks.watch.on_visitor_to_quarantine", ch.Watch.OnVisitorToQuarantine, wire.Deny, wire.PersuadeReturn)
 	if ch.Registration.FullNumbers && (ch.Visitor.Mode == Off || ch.Visitor.Action != wire.Register) {
 		c.bad("checks.registration.full_numbers", "keeps visitors' full numbers, but visitors are not registered here (checks.visitor mode %q, action %q): remove it or register visitors", ch.Visitor.Mode, ch.Visitor.Action)
 	}

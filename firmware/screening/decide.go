@@ -180,6 +180,7 @@ func (p *Pipeline) evaluateLocked(pr *person) policy.Decision {
 	now, synced := p.opts.Now()
 	pr.in.Now, pr.in.ClockSynced = now, synced
 	pr.in.Occupancy, pr.in.Capacity = p.occupancyLocked()
+	p.matchRegisteredLocked(pr)
 	p.recallHoldLocked(pr)
 	return p.opts.Policy().Evaluate(pr.in)
 }
@@ -247,6 +248,7 @@ func (p *Pipeline) entry(pr *person, d policy.Decision, by string) wire.Entry {
 		StaffCheck: p.staffCheck(in),
 		Vehicle:    pr.vehicle,
 		Returnee:   pr.returnee,
+		Watch:      p.watchOf(in),
 	}
 	if id := p.releasing(pr, d); id != "" {
 		e.Amends = id // the centre pairs a release with the hold it ends

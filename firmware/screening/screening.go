@@ -63,9 +63,12 @@ type Options struct {
 	Policy func() policy.Policy
 	// Credentials checks scanned codes; nil recognises formats only.
 	Credentials Credentials
-	BootID      string
-	Now         func() (time.Time, bool)
-	NewID       func() string
+	// Roster returns the centre's roster in use, to match a visitor the
+	// guard registers (watch.go); nil: registrations are not matched.
+	Roster func() *credential.Roster
+	BootID string
+	Now    func() (time.Time, bool)
+	NewID  func() string
 	// Decided is called after the entry is durable, never before.
 	Decided func(wire.Entry)
 	Logger  *slog.Logger

@@ -193,7 +193,9 @@ type CredentialsConfig struct {
 	HealthIssuers map[string]string `toml:"health_issuers"`
 	HealthURL     string            `toml:"health_url"` // online verifier; "" = offline only
 	HealthTimeout Duration          `toml:"health_timeout"`
-	WatchList     string            `toml:"watch_list"` // JSON pushed from the centre; "" = none
+	// WatchList is no longer read: the centre pushes its roster to every
+	// unit (watch.go). Set, it is a config error saying so.
+	WatchList string `toml:"watch_list"`
 }
 
 // ThermometerConfig selects the thermometer and its forehead-to-body offset.
@@ -341,6 +343,11 @@ func (c Config) Validate() error {
 	p = append(p, c.Privacy.problems()...)
 	p = append(p, c.visitProblems()...)
 	p = append(p, c.vehicleProblems()...)
+	if c.Credentials.WatchList != "" {
+		bad("credentials.watch_list", "is no longer read: the centre pushes its roster of people in home quarantine, "+
+			"health monitoring and returnees to every unit (kakou/v1/watch/…, firmware/README.md \"The centre's roster\"); "+
+			"remove the key and add the people at the centre (POST /api/v1/roster)")
+	}
 	if _, err := credential.LoadIssuers(c.Credentials.Issuers); err != nil {
 		bad("credentials.issuers", "%v", err)
 	}

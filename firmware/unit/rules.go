@@ -30,7 +30,7 @@ func loadRules(c Config, clk clock.Clock) (*rules, error) {
 	return &rules{policies: docs, verifier: v}, nil
 }
 
-// CheckFiles loads what the config points at (policy documents, watch list)
+// CheckFiles loads what the config points at (policy documents, guards file)
 // so -check-config catches a bad file before the unit is deployed.
 func CheckFiles(c Config) error {
 	_, err := loadRules(c, clock.Clock{Trusted: c.TrustClock})
@@ -79,15 +79,6 @@ func buildVerifier(c Config, clk clock.Clock) (*credential.Verifier, error) {
 		router.Online = &credential.OnlineHealth{URL: cc.HealthURL, Timeout: cc.HealthTimeout.Duration}
 	}
 	v.Health = router
-	if cc.WatchList != "" {
-		b, err := os.ReadFile(cc.WatchList)
-		if err != nil {
-			return nil, fmt.Errorf("credentials.watch_list: %w", err)
-		}
-		if v.Watch, err = credential.ParseWatchList(b); err != nil {
-			return nil, fmt.Errorf("credentials.watch_list: %w", err)
-		}
-	}
 	return v, nil
 }
 

@@ -48,6 +48,7 @@ type Unit struct {
 	staff    staffState  // the staff roster's pushes; see staff.go
 	rollcall *rollcall.Tracker
 	results  resultsState // the centre's test results; see results.go
+	watch    watchState   // the centre's watch roster; see watch.go
 	clock    clock.Clock
 	uplink   *uplink.Uplink
 	diskFull atomic.Bool // the ledger's quota is full of unacknowledged entries
@@ -88,6 +89,7 @@ func (u *Unit) build() error {
 		return fmt.Errorf("unit: %w", err)
 	}
 	u.loadPushed()
+	u.loadWatch()
 	now, synced := u.clock.Now()
 	initial, _ := u.inForce(now, synced)
 	if u.policy, err = policy.NewHolder(initial); err != nil {
@@ -110,7 +112,7 @@ func (u *Unit) build() error {
 			SiteName: u.cfg.SiteName, UnitName: u.cfg.UnitName,
 			PolicyVersion: pol.Version, BootID: bootID},
 		Logger: u.log.With("part", "uplink"), OnPolicy: u.onPolicy, OnFlow: u.onFlow,
-		OnGuards: u.onGuards, OnStaff: u.onStaff, OnResults: u.onResults,
+		OnGuards: u.onGuards, OnStaff: u.onStaff, OnResults: u.onResults, OnWatch: u.onWatch,
 	})
 	if err != nil {
 		return fmt.Errorf("unit: %w", err)
@@ -127,6 +129,7 @@ func (u *Unit) build() error {
 	if err != nil {
 		return fmt.Errorf("unit: %w", err)
 	}
+	u.rules.verifier.Watch, u.rules.verifier.Hashes = u.Roster, priv
 	// The pipeline writes through the visit book, which opens and closes
 	// visits in the entries it stores (visits.go).
 	if err := u.openVisits(bootID, priv); err != nil {
@@ -134,7 +137,7 @@ func (u *Unit) build() error {
 	}
 	u.pipeline, err = screening.New(u.devices.thermo, u.devices.scanner, u.visits, screening.Options{
 		Site: u.cfg.Site, Unit: u.cfg.Unit, Lane: u.cfg.Lane, BootID: bootID,
-		Policy: u.policy.Current, Credentials: u.rules.verifier,
+		Policy: u.policy.Current, Credentials: u.rules.verifier, Roster: u.Roster,
 		Now: u.clock.Now, NewID: newID, Decided: u.decided, Logger: u.log.With("part", "screening"),
 		HoldTimeout: u.cfg.Flow.HoldTimeout.Duration, AwaitFlow: u.cfg.Flow.AwaitGateway,
 		OnDuty:     func() string { return u.console.OnDuty() },

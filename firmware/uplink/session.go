@@ -27,6 +27,7 @@ func (u *Uplink) Run(ctx context.Context) error {
 	defer u.startGuards(ctx)()
 	defer u.startStaff(ctx)()
 	defer u.startResults(ctx)()
+	defer u.startWatch(ctx)()
 	u.loop.Min, u.loop.Max = u.t.retryMin, u.t.retryMax
 	u.loop.Reconnect(ctx,
 		func(ctx context.Context) (bool, error) { return u.session(ctx, s) },
@@ -93,6 +94,9 @@ func (u *Uplink) serve(ctx context.Context, c *delivery.Link, s *sender) error {
 		return err
 	}
 	if err := u.subscribeResults(ctx, c); err != nil {
+		return err
+	}
+	if err := u.subscribeWatch(ctx, c); err != nil {
 		return err
 	}
 	// The lanes split before the birth is rendered, so a birth that says

@@ -104,6 +104,10 @@ type Options struct {
 	// (results.go), decoded and addressed to it, unverified; nil leaves
 	// the topic unsubscribed.
 	OnResults func(wire.ResultPush)
+	// OnWatch receives each retained message of the centre's watch roster
+	// by name (a part, or wire.WatchHeadName), parts of a burst before its
+	// head; an empty payload clears the part. nil: unsubscribed (watch.go).
+	OnWatch func(name string, payload []byte)
 }
 
 // timing holds the uplink's fixed intervals; tests shorten the retry delays.
@@ -148,6 +152,7 @@ type Uplink struct {
 	guards     guardsHandoff                   // rosters for OnGuards (guards.go)
 	staff      staffUplink                     // the staff roster and the round (staff.go)
 	results    resultsHandoff                  // pushes for OnResults (results.go)
+	watch      watchHandoff                    // the watch roster's parts for OnWatch (watch.go)
 
 	mu            sync.Mutex
 	devices       []wire.Device
@@ -188,6 +193,7 @@ func New(src Source, opts Options) (*Uplink, error) {
 		guards:     guardsHandoff{wake: make(chan struct{}, 1)},
 		staff:      staffUplink{wake: make(chan struct{}, 1)},
 		results:    resultsHandoff{wake: make(chan struct{}, 1)},
+		watch:      watchHandoff{wake: make(chan struct{}, 1)},
 	}, nil
 }
 

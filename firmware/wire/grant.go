@@ -24,7 +24,8 @@ var (
 // publishes Root/<site>/<unit>/{entry,status} and reads its own /ack,
 // /policy, /flow and /guards, naming each exactly. A gateway (Unit AnyUnit) does the
 // same for any unit of its site, and may read with '+' in the unit level.
-// '#', other sites and other kinds are refused.
+// Every device also reads the fleet's watch roster (WatchFilter) and never
+// publishes on it. '#', other sites and other kinds are refused.
 type Grant struct {
 	Site string
 	Unit string // the unit's id, or AnyUnit for a site gateway
@@ -33,6 +34,9 @@ type Grant struct {
 // Allows reports whether the device may publish (write) on topic, or
 // subscribe to it and receive (read).
 func (g Grant) Allows(topic string, write bool) bool {
+	if !write && WatchName(topic) != "" || !write && topic == WatchFilter {
+		return true // the fleet's watch roster: every device reads it, none writes
+	}
 	parts := strings.Split(topic, "/")
 	if len(parts) != 5 || parts[0]+"/"+parts[1] != Root || parts[2] != g.Site {
 		return false
@@ -53,6 +57,9 @@ func (g Grant) Filters(write bool) []string {
 	var fs []string
 	for _, kind := range g.kinds(write) {
 		fs = append(fs, topic(g.Site, g.Unit, kind))
+	}
+	if !write {
+		fs = append(fs, WatchFilter)
 	}
 	return fs
 }

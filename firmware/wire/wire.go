@@ -114,6 +114,8 @@ type Entry struct {
 	Vehicle *Vehicle `json:"vehicle,omitempty"`
 	// Returnee marks a registration as a returnee's (hold.go).
 	Returnee *Returnee `json:"returnee,omitempty"`
+	// Watch is the centre's roster entry the person matched (watch_push.go).
+	Watch *WatchMatch `json:"watch,omitempty"`
 }
 
 // Temperature keeps the raw sensor value next to the corrected body
@@ -407,6 +409,11 @@ func (e *Entry) Validate() error {
 	}
 	if err := e.validateReturnee(); err != nil {
 		return err
+	}
+	if e.Watch != nil {
+		if err := e.Watch.validate(); err != nil {
+			return bad("watch", err.Error())
+		}
 	}
 	for _, s := range e.texts() {
 		if len(s) > 256 || !utf8.ValidString(s) {

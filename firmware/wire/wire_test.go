@@ -129,6 +129,7 @@ func FuzzDecodeEntry(f *testing.F) {
 	for _, e := range staffSeedEntries() {
 		f.Add(mustJSON(f, e))
 	}
+	f.Add(mustJSON(f, sampleWatchEntry()))
 	f.Add([]byte(`{"schema":1}`))
 	f.Add([]byte(`{"schema":1,"site":"a","unit":"b","id":"x","seq":1,"lane":"in","decision":"allow","credential":{"kind":"none"}}`))
 	f.Add([]byte(`null`))

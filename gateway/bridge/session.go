@@ -88,6 +88,9 @@ func (b *Bridge) serve(ctx context.Context, c *delivery.Link, s *sender) error {
 	if err := b.subscribe(ctx, c, b.resultsFilter(), b.onResults); err != nil {
 		return err
 	}
+	if err := b.subscribeWatch(ctx, c); err != nil {
+		return err
+	}
 	if err := b.publishStatus(ctx, c, wire.Online); err != nil {
 		return err
 	}

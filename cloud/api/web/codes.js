@@ -17,7 +17,8 @@ const CODES = {
    "refer": "转诊",
    "persuade_return": "劝返",
    "wait": "等待",
-   "hold": "待采样"
+   "hold": "待采样",
+   "alert": "仅预警，放行"
   },
   "lanes": {
    "in": "进",
@@ -101,6 +102,11 @@ const CODES = {
    "watch_quarantine_home": "居家隔离人员返家，已报告",
    "watch_quarantine_out": "居家隔离人员外出，不得进入，已报告",
    "watch_returnee": "风险地区返回人员，请登记",
+   "watch_monitoring": "健康监测人员，已报告",
+   "watch_monitoring_refused": "健康监测人员，暂不得进入，已报告",
+   "watch_returnee_reported": "返乡人员，已报告",
+   "watch_returnee_refused": "返乡人员，暂不得进入，已报告",
+   "watch_household_visitor": "该户正在居家隔离，谢绝来访，已报告",
    "guard_override": "值守人员人工处置",
    "visit_code_refused": "访客码无效",
    "refused_proof": "拒绝出示证明",
@@ -117,6 +123,9 @@ const CODES = {
    "test_positive": "核酸阳性（待采样人员）",
    "fever": "发热",
    "watch_quarantine": "居家隔离人员",
+   "watch_monitoring": "健康监测人员",
+   "watch_returnee": "返乡人员",
+   "watch_household_visitor": "访问居家隔离户",
    "health_code_red": "红码",
    "health_code_yellow": "黄码",
    "device": "设备故障",
@@ -187,7 +196,8 @@ const CODES = {
    "refer": "refer",
    "persuade_return": "persuade to return",
    "wait": "wait",
-   "hold": "hold for sampling"
+   "hold": "hold for sampling",
+   "alert": "alert only, let through"
   },
   "lanes": {
    "in": "in",
@@ -271,6 +281,11 @@ const CODES = {
    "watch_quarantine_home": "home-quarantine person returning home; reported",
    "watch_quarantine_out": "home-quarantine person out of home, not admitted; reported",
    "watch_returnee": "returnee from a risk area, please register",
+   "watch_monitoring": "under health monitoring; reported",
+   "watch_monitoring_refused": "under health monitoring, not admitted; reported",
+   "watch_returnee_reported": "returnee; reported",
+   "watch_returnee_refused": "returnee, not admitted; reported",
+   "watch_household_visitor": "the household visited is in home quarantine: no visitors; reported",
    "guard_override": "override by the guard",
    "visit_code_refused": "visit code refused",
    "refused_proof": "refused to show proof",
@@ -287,6 +302,9 @@ const CODES = {
    "test_positive": "positive test (person held for sampling)",
    "fever": "fever",
    "watch_quarantine": "home quarantine",
+   "watch_monitoring": "health monitoring",
+   "watch_returnee": "returnee",
+   "watch_household_visitor": "visitor to a quarantined household",
    "health_code_red": "red code",
    "health_code_yellow": "yellow code",
    "device": "device fault",

@@ -217,4 +217,5 @@ var pgMigrations = []string{
 	pgMigrateStaff,         // staff rosters and the units' roll-call rounds (staff.go)
 	pgMigrateVehicles,      // the vehicle lanes' entries (vehicles.go)
 	pgMigrateHolds,         // holds for sampling and the results that release them (holds.go)
+	pgMigrateWatch,         // the centre's watch roster and its last push (watch.go)
 }

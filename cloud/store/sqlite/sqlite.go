@@ -356,6 +356,7 @@ var migrations = []string{
 	migrateStaff,         // staff rosters and the units' roll-call rounds (staff.go)
 	migrateVehicles,      // the vehicle lanes' entries (vehicles.go)
 	migrateHolds,         // holds for sampling and the results that release them (holds.go)
+	migrateWatch,         // the centre's watch roster and its last push (watch.go)
 }
 
 // prepare prepares the writes' statements on the writer, after migrate

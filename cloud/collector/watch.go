@@ -1,0 +1,43 @@
+package collector
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/kakou/kakou/cloud/fleet"
+	"github.com/kakou/kakou/cloud/roster"
+)
+
+// startWatchRoster runs the centre's watch roster (cloud/roster): the
+// people in home quarantine, health monitoring and returnees the API's
+// officials keep go to every unit of the fleet, signed with the policy
+// key, on the retained topics under kakou/v1/watch. It stops with the
+// guard rosters.
+func (c *Collector) startWatchRoster(ctx context.Context) error {
+	c.watchRoster = roster.New(c.store, c.ingest, c.log)
+	if path := c.cfg.Policy.SigningKeyFile; path != "" {
+		key, err := fleet.LoadSigningKey(path)
+		if err != nil {
+			return fmt.Errorf("collector: policy.signing_key_file: %w", err)
+		}
+		c.watchRoster.SignWith(key)
+	} else {
+		c.log.Warn("the watch roster is sent unsigned: units with [policy] verify_keys will refuse it; " +
+			"set [policy] signing_key_file")
+	}
+	run, cancel := context.WithCancel(context.Background())
+	prev := c.stopRosters
+	c.stopRosters = func() {
+		cancel()
+		if prev != nil {
+			prev()
+		}
+	}
+	go c.watchRoster.Run(run, fleetEvery)
+	c.holds.mu.Lock()
+	if c.holds.adder == nil {
+		c.holds.adder = watchAdder{c.watchRoster}
+	}
+	c.holds.mu.Unlock()
+	return nil
+}

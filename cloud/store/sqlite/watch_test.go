@@ -1,0 +1,11 @@
+package sqlite
+
+import (
+	"testing"
+
+	"github.com/kakou/kakou/cloud/store/storetest"
+)
+
+func TestWatchConformance(t *testing.T) {
+	storetest.Watch(t, func(t *testing.T) storetest.WatchStore { return openTemp(t) })
+}
