@@ -23,7 +23,8 @@ func decodeSeeds(t testing.TB) [][]byte {
 	offset.Time = time.Date(2026, 11, 23, 16, 0, 0, 123, time.FixedZone("", 8*3600))
 	offset.Reasons = nil
 	out := [][]byte{mustJSON(t, sampleEntry()), mustJSON(t, full), mustJSON(t, offset),
-		mustJSON(t, sampleDutyEntry()), mustJSON(t, sampleShiftEntry())}
+		mustJSON(t, sampleDutyEntry()), mustJSON(t, sampleShiftEntry()),
+		mustJSON(t, sampleHouseholdEntry()), mustJSON(t, sampleHouseholdRecord(HouseholdAdjust, -1))}
 	canon := string(mustJSON(t, sampleEntry()))
 	for _, s := range []string{
 		strings.Replace(canon, `"seq":42`, `"seq":42,"seq":43`, 1),

@@ -59,8 +59,8 @@ func TestGrantFiltersAreWhatAllowsLets(t *testing.T) {
 				t.Errorf("%+v lists %s to read but does not allow it", g, f)
 			}
 		}
-		if len(r) != 4 {
-			t.Errorf("%+v reads %v, want ack, policy, flow and guards", g, r)
+		if len(r) != 5 {
+			t.Errorf("%+v reads %v, want ack, policy, flow, guards and households", g, r)
 		}
 	}
 }

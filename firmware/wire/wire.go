@@ -107,6 +107,8 @@ type Entry struct {
 	// an exit closed (visit.go).
 	Visit    *Visit    `json:"visit,omitempty"`
 	CloseOut *CloseOut `json:"close_out,omitempty"`
+	// Household is set on an entry of a household pass (household.go).
+	Household *Household `json:"household,omitempty"`
 }
 
 // Temperature keeps the raw sensor value next to the corrected body
@@ -354,7 +356,7 @@ func (e *Entry) Validate() error {
 		if err := e.Record.validate(); err != nil {
 			return bad("record", err.Error())
 		}
-		if k := e.Record.Kind; (k == RecordSignIn || k == RecordSignOut || k == RecordOccupancy) && e.Guard == "" {
+		if k := e.Record.Kind; (k == RecordSignIn || k == RecordSignOut || k == RecordOccupancy || k == RecordHousehold) && e.Guard == "" {
 			return bad("guard", "a sign-in, a sign-out or a correction names who made it")
 		}
 	case !decisions[e.Decision]:
@@ -389,6 +391,11 @@ func (e *Entry) Validate() error {
 	}
 	if err := e.validateVisit(); err != nil {
 		return err
+	}
+	if h := e.Household; h != nil {
+		if err := h.validate(); err != nil {
+			return bad("household", err.Error())
+		}
 	}
 	for _, s := range e.texts() {
 		if len(s) > 256 || !utf8.ValidString(s) {
