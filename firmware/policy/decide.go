@@ -51,6 +51,9 @@ type Input struct {
 	// Occupancy is how many people are inside and Capacity how many may
 	// be; nil means not known.
 	Occupancy, Capacity *int
+	// Household is the household's uses, for a household pass at the
+	// quota's counting lane; nil: not counted (household.go).
+	Household *HouseholdUses
 	// Now is the unit's clock; ClockSynced says whether it can be trusted
 	// (a Pi boots in 1970 until NTP syncs). Date rules are not applied
 	// against an unsynced clock.
@@ -66,6 +69,9 @@ type Decision struct {
 	// Alert is "" or one of the Alert constants.
 	Alert   string
 	Version string
+	// Household is the entry's household block, for a household pass at
+	// the quota's counting lane.
+	Household *wire.Household
 }
 
 // Decide applies p to in; it is Evaluate without the alert.
@@ -90,6 +96,7 @@ func (p Policy) Evaluate(in Input) Decision {
 	if in.Reading != nil && in.Reading.Manual {
 		e.log(ReasonManualTemp)
 	}
+	e.settleHousehold()
 	return e.d
 }
 
@@ -131,6 +138,9 @@ func (e *eval) entry() {
 	if e.registration(); e.done {
 		return
 	}
+	if e.household(); e.done {
+		return
+	}
 	if e.capacity(); e.done {
 		return
 	}
@@ -142,13 +152,16 @@ func (e *eval) exit() {
 	m := e.p.Checks.Watch.Mode
 	if m == Off || !e.quarantined() {
 		e.log(ReasonExit)
+		e.household()
 		return
 	}
 	e.alert(AlertWatchQuarantine)
 	if m == Soft {
 		e.log(ReasonExit)
 	}
-	e.fail(m, wire.Deny, ReasonQuarantineExit)
+	if e.fail(m, wire.Deny, ReasonQuarantineExit); !e.done {
+		e.household()
+	}
 }
 
 func (e *eval) log(r wire.Reason) { e.d.Reasons = append(e.d.Reasons, r) }

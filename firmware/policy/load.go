@@ -188,6 +188,7 @@ func (p *Policy) applyDefaults() {
 	orStr(&c.ResidentPass.Outcome, wire.Register)
 	orStr(&c.Visitor.Action, wire.Register)
 	orStr(&c.Watch.OnQuarantineEntry, wire.Deny)
+	c.Household.defaults()
 }
 
 func orStr[T ~string](v *T, def T) {
