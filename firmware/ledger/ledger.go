@@ -203,6 +203,8 @@ var migrations = []string{
 		INSERT INTO quarter_counts (quarter, decision, n) VALUES (NEW.time / 900000000, NEW.decision, 1)
 			ON CONFLICT (quarter, decision) DO UPDATE SET n = n + 1;
 	END;`,
+	// 6: one pass per household: uses, resets and adjustments (households.go).
+	migrateHouseholds,
 }
 
 // migrate applies the migrations the database has not seen yet.
