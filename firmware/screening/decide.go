@@ -177,6 +177,7 @@ func (p *Pipeline) evaluateLocked(pr *person) policy.Decision {
 	now, synced := p.opts.Now()
 	pr.in.Now, pr.in.ClockSynced = now, synced
 	pr.in.Occupancy, pr.in.Capacity = p.occupancyLocked()
+	pr.in.Household = p.householdLocked(pr.in)
 	return p.opts.Policy().Evaluate(pr.in)
 }
 
@@ -239,6 +240,7 @@ func (p *Pipeline) entry(pr *person, d policy.Decision, by string) wire.Entry {
 		Credential: in.Credential.Wire, Decision: d.Outcome, Reasons: d.Reasons,
 		PolicyVersion: d.Version, Alert: d.Alert,
 		Visitor: pr.visitor, Guard: by, Amends: pr.entry.ID, Mask: p.maskOf(in),
+		Household: d.Household,
 	}
 	if r := in.Reading; r != nil {
 		e.Temperature = &wire.Temperature{RawC: celsius(r.Raw), CorrectedC: celsius(r.Body)}

@@ -79,6 +79,9 @@ type Options struct {
 	// console, recorded on every scanned entry; nil or "": nobody is, and
 	// the lane screens unattended.
 	OnDuty func() string
+	// Households counts household passes' uses (household.go); nil: the
+	// household quota is not applied.
+	Households HouseholdLedger
 }
 
 // Pipeline screens one lane.
@@ -96,6 +99,8 @@ type Pipeline struct {
 	flow     *wire.Flow // the gateway's latest; nil without a gateway (flow.go)
 	admitted admissions // this lane's admissions after flow.AfterSeq
 	hold     *hold      // the person told to wait, nil when none (hold.go)
+	// households is the gateway's latest household uses (household.go).
+	households *wire.Households
 }
 
 // New checks opts and returns a pipeline.

@@ -105,7 +105,7 @@ func (u *Unit) build() error {
 			SiteName: u.cfg.SiteName, UnitName: u.cfg.UnitName,
 			PolicyVersion: pol.Version, BootID: bootID},
 		Logger: u.log.With("part", "uplink"), OnPolicy: u.onPolicy, OnFlow: u.onFlow,
-		OnGuards: u.onGuards,
+		OnGuards: u.onGuards, OnHouseholds: u.onHouseholds,
 	})
 	if err != nil {
 		return fmt.Errorf("unit: %w", err)
@@ -132,7 +132,8 @@ func (u *Unit) build() error {
 		Policy: u.policy.Current, Credentials: u.rules.verifier,
 		Now: u.clock.Now, NewID: newID, Decided: u.decided, Logger: u.log.With("part", "screening"),
 		HoldTimeout: u.cfg.Flow.HoldTimeout.Duration, AwaitFlow: u.cfg.Flow.AwaitGateway,
-		OnDuty: func() string { return u.console.OnDuty() },
+		OnDuty:     func() string { return u.console.OnDuty() },
+		Households: u.ledger,
 	})
 	if err != nil {
 		return fmt.Errorf("unit: %w", err)

@@ -87,6 +87,9 @@ func (u *Uplink) serve(ctx context.Context, c *delivery.Link, s *sender) error {
 	if err := u.subscribeGuards(ctx, c); err != nil {
 		return err
 	}
+	if err := u.subscribeHouseholds(ctx, c); err != nil {
+		return err
+	}
 	u.takeDirty() // before rendering: a change after this point is sent again
 	if err := u.publishStatus(ctx, c, wire.Online); err != nil {
 		return err

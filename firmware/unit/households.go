@@ -1,0 +1,14 @@
+package unit
+
+import "github.com/kakou/kakou/firmware/wire"
+
+// onHouseholds is the uplink's OnHouseholds hook: the site gateway's count
+// of every household's uses across the site (一户一卡, screening
+// household.go). It is not saved: after a reboot without its gateway the
+// lane counts its own uses from its ledger, and the gateway's retained
+// message restores the others' as soon as the lane reaches it.
+func (u *Unit) onHouseholds(h wire.Households) {
+	if u.pipeline.SetHouseholds(h) {
+		u.log.Debug("household uses from the site gateway", "seq", h.Seq, "after_seq", h.AfterSeq, "households", len(h.Uses))
+	}
+}
