@@ -122,7 +122,7 @@ func (u *HouseholdUsage) validate() error {
 func (h *Households) schema() int { return h.Schema }
 
 // Usage returns the listed uses of household id, and whether it is listed.
-func (h *Households) Usage(id string) (HouseholdUsage, bool) {
+func (h Households) Usage(id string) (HouseholdUsage, bool) {
 	for _, u := range h.Uses {
 		if u.ID == id {
 			return u, true
