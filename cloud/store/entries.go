@@ -127,13 +127,16 @@ type Detail struct {
 	// members' text (visits.go).
 	Visit    *wire.Visit    `json:"visit,omitempty"`
 	CloseOut *wire.CloseOut `json:"close_out,omitempty"`
+	// Household is found by the households partial index on its text
+	// (households.go).
+	Household *wire.Household `json:"household,omitempty"`
 }
 
 // DetailJSON is e's Detail as stored.
 func DetailJSON(e *wire.Entry) string {
 	b, _ := json.Marshal(Detail{Alert: e.Alert, Visitor: e.Visitor, Override: e.Override, Temperature: e.Temperature,
 		Guard: e.Guard, Amends: e.Amends, Mask: e.Mask, Record: e.Record,
-		Visit: e.Visit, CloseOut: e.CloseOut}) // plain data: cannot fail
+		Visit: e.Visit, CloseOut: e.CloseOut, Household: e.Household}) // plain data: cannot fail
 	return string(b)
 }
 
@@ -142,6 +145,7 @@ func (d Detail) Apply(e *wire.Entry) {
 	e.Alert, e.Visitor, e.Override = d.Alert, d.Visitor, d.Override
 	e.Guard, e.Amends, e.Mask, e.Record = d.Guard, d.Amends, d.Mask, d.Record
 	e.Visit, e.CloseOut = d.Visit, d.CloseOut
+	e.Household = d.Household
 }
 
 // RowLimit is how many entries q returns: Limit within DefaultLimit and

@@ -28,17 +28,18 @@ const (
 
 // kindSeverity is each known kind's severity; a kind not here is medium.
 var kindSeverity = map[string]string{
-	"fever":              SeverityHigh,
-	"health_code_red":    SeverityHigh,
-	"watch_quarantine":   SeverityHigh,
-	"health_code_yellow": SeverityMedium,
-	"device":             SeverityMedium,
-	"conflict":           SeverityMedium,
-	"overstay":           SeverityLow,
-	KindOffline:          SeverityMedium,
-	KindSilent:           SeverityMedium,
-	KindBacklog:          SeverityMedium,
-	KindDisk:             SeverityMedium,
+	"fever":                SeverityHigh,
+	"health_code_red":      SeverityHigh,
+	"watch_quarantine":     SeverityHigh,
+	"health_code_yellow":   SeverityMedium,
+	"device":               SeverityMedium,
+	"conflict":             SeverityMedium,
+	"overstay":             SeverityLow,
+	KindHouseholdOverQuota: SeverityMedium,
+	KindOffline:            SeverityMedium,
+	KindSilent:             SeverityMedium,
+	KindBacklog:            SeverityMedium,
+	KindDisk:               SeverityMedium,
 }
 
 // SeverityOf is the severity of an alert of kind.

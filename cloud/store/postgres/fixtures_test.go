@@ -26,6 +26,7 @@ func TestConformance(t *testing.T)            { storetest.Conformance(t, openSui
 func TestConformanceDeadLetters(t *testing.T) { storetest.DeadLetters(t, openSuite) }
 func TestConformancePeople(t *testing.T)      { storetest.People(t, openSuite) }
 func TestConformanceVisits(t *testing.T)      { storetest.Visits(t, openSuite) }
+func TestConformanceHouseholds(t *testing.T)  { storetest.Households(t, openSuite) }
 func TestDeviceConformance(t *testing.T)      { storetest.Devices(t, openSuite) }
 func TestSessionsConformance(t *testing.T)    { storetest.Sessions(t, openSuite) }
 func TestGuardsConformance(t *testing.T)      { storetest.Guards(t, openSuite) }

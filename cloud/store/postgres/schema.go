@@ -214,4 +214,5 @@ var pgMigrations = []string{
 	pgMigrateReports,       // named reports' runs and deliveries (reports.go)
 	pgMigrateOverrideAdmit, // 人工放行 of the entries already stored (reports.go)
 	pgMigrateNotify,        // alerts' severity and escalation, the notification outbox (notify.go)
+	pgMigrateHouseholds,    // one pass per household (households.go)
 }

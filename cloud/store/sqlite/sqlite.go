@@ -353,6 +353,7 @@ var migrations = []string{
 	migrateReports,       // named reports' runs and deliveries (reports.go)
 	migrateOverrideAdmit, // 人工放行 of the entries already stored (reports.go)
 	migrateNotify,        // alerts' severity and escalation, the notification outbox (notify.go)
+	migrateHouseholds,    // one pass per household (households.go)
 }
 
 // prepare prepares the writes' statements on the writer, after migrate

@@ -48,6 +48,8 @@ type Store interface {
 	// overstay raises once (visits.go).
 	VisitEntries(context.Context, string, time.Time) ([]store.Record, error)
 	RaiseAlert(context.Context, store.Alert) (bool, error)
+	// One pass per household: its uses and records (households.go).
+	HouseholdEntries(context.Context, string, time.Time) ([]store.Record, error)
 
 	// People: one person's entries by hash, and retention.
 	Person(context.Context, store.PersonQuery) ([]store.Record, error)
