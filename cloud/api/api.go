@@ -41,6 +41,7 @@ type Store interface {
 	SetWatermark(ctx context.Context, id store.UnitID, seq uint64) (store.Watermark, error) // watermark.go
 	AckedSeq(ctx context.Context, id store.UnitID) (uint64, error)
 	store.VisitReader                                                                // visits.go
+	store.HouseholdReader                                                            // households.go
 	Occupancies(ctx context.Context) ([]store.SiteOccupancy, error)                  // occupancy.go
 	store.AllVisitReader                                                             // reports.go
 	Deliveries(ctx context.Context, q store.DeliveryQuery) ([]store.Delivery, error) // reports_named.go
@@ -136,6 +137,7 @@ func New(st Store, opts Options) (http.Handler, error) {
 	mux.HandleFunc("GET /api/v1/occupancy/corrections", s.occupancyCorrections) // occupancy.go
 	mux.HandleFunc("GET /api/v1/trace", s.trace)
 	mux.HandleFunc("GET /api/v1/visits", s.visits)
+	mux.HandleFunc("GET /api/v1/households", s.households)
 	mux.HandleFunc("GET /api/v1/people/export", s.exportPerson)
 	mux.HandleFunc("GET /api/v1/reports/daily", s.daily)
 	mux.HandleFunc("GET /api/v1/reports", s.listReports)                      // reports_named.go

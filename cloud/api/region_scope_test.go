@@ -129,7 +129,7 @@ func TestADistrictMonitorSeesNothingOutsideTheDistrict(t *testing.T) {
 		"/api/v1/alerts?region=hutang", "/api/v1/reports/daily?region=wujin", "/api/v1/regions",
 		"/api/v1/units?region=hutang", "/api/v1/occupancy/corrections?site=site-a",
 		"/api/v1/reports", "/api/v1/reports/daily?region=hutang&format=xlsx",
-		"/api/v1/alerts/gate-2-2/notifications",
+		"/api/v1/alerts/gate-2-2/notifications", "/api/v1/households?site=site-a",
 	}
 	outside := []string{
 		"/api/v1/entries?site=site-b", "/api/v1/entries?site=site-b&unit=door-1", "/api/v1/alerts?site=site-b",
@@ -137,7 +137,7 @@ func TestADistrictMonitorSeesNothingOutsideTheDistrict(t *testing.T) {
 		"/api/v1/trace?site=site-b&" + window, "/api/v1/visits?site=site-b", "/api/v1/duties?site=site-b",
 		"/api/v1/sites/site-b/guards", "/api/v1/alerts?region=liyang", "/api/v1/reports/daily?region=changzhou",
 		"/api/v1/rollups?by=region&region=liyang", "/api/v1/dead-letters", "/api/v1/units?region=liyang", "/api/v1/people/export?phone=13800138000",
-		"/api/v1/occupancy/corrections?site=site-b",
+		"/api/v1/occupancy/corrections?site=site-b", "/api/v1/households?site=site-b",
 	}
 	for _, path := range inside {
 		code, body := f.raw(t, "district", "GET", path, "")

@@ -50,6 +50,8 @@ const CODES = {
    "visit_code": "访客码"
   },
   "reasons": {
+   "household_left": "一户一卡：本期剩余次数",
+   "household_spent": "本户通行次数已用完",
    "admitted_after_wait": "等候后放行",
    "capacity_full": "场内人数已满，请稍候",
    "courier_handover": "快递外卖请到交接点",
@@ -111,7 +113,8 @@ const CODES = {
    "silent": "设备长时间无数据",
    "backlog": "积压未上传",
    "disk": "存储已满",
-   "conflict": "数据冲突"
+   "conflict": "数据冲突",
+   "household_over_quota": "一户一卡超次"
   },
   "severities": {
    "high": "紧急",
@@ -124,7 +127,8 @@ const CODES = {
    "shift": "交接班",
    "sign_in": "签到",
    "sign_out": "签退",
-   "occupancy": "人数校正"
+   "occupancy": "人数校正",
+   "household": "一户一卡调整"
   },
   "idKinds": {
    "resident": "居民身份证",
@@ -204,6 +208,8 @@ const CODES = {
    "visit_code": "visit code"
   },
   "reasons": {
+   "household_left": "one pass per household: uses left",
+   "household_spent": "household's passes for the period used up",
    "admitted_after_wait": "admitted after waiting",
    "capacity_full": "full inside, please wait",
    "courier_handover": "use the handover point",
@@ -265,7 +271,8 @@ const CODES = {
    "silent": "unit silent",
    "backlog": "backlog not draining",
    "disk": "disk full",
-   "conflict": "conflicting entry"
+   "conflict": "conflicting entry",
+   "household_over_quota": "household over its quota"
   },
   "severities": {
    "high": "high",
@@ -278,7 +285,8 @@ const CODES = {
    "shift": "shift hand-over",
    "sign_in": "sign-in",
    "sign_out": "sign-out",
-   "occupancy": "occupancy correction"
+   "occupancy": "occupancy correction",
+   "household": "household pass adjustment"
   },
   "idKinds": {
    "resident": "resident ID card",
