@@ -155,6 +155,7 @@ func (c *Console) routed() http.Handler {
 	mux.HandleFunc("POST /api/duty", c.guarded(c.logDuty))
 	mux.HandleFunc("GET /api/handover", c.previewHandover)
 	mux.HandleFunc("POST /api/handover", c.guarded(c.handOver))
+	mux.HandleFunc("POST /api/household", c.guarded(c.changeHousehold))
 	c.visitRoutes(mux)
 	c.guardRoutes(mux)
 	// Every change needs a signed-in guard, the session's CSRF token and

@@ -87,6 +87,10 @@ func (h *Household) validate() error {
 	return nil
 }
 
+// Validate reports what makes c unusable, for a console or a page that
+// makes one from a form.
+func (c *HouseholdChange) Validate() error { return c.validate() }
+
 func (c *HouseholdChange) validate() error {
 	switch {
 	case !validHouseholdID(c.Household):
