@@ -84,3 +84,14 @@ func (p *Pipeline) householdLocked(in policy.Input) *policy.HouseholdUses {
 	}
 	return &policy.HouseholdUses{Uses: uses, Now: end}
 }
+
+// SiteHouseholds is the gateway's latest households message, and whether
+// the lane holds one (none: a lone unit, or no word from the gateway yet).
+func (p *Pipeline) SiteHouseholds() (wire.Households, bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.households == nil {
+		return wire.Households{}, false
+	}
+	return *p.households, true
+}

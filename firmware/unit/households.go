@@ -1,6 +1,10 @@
 package unit
 
-import "github.com/kakou/kakou/firmware/wire"
+import (
+	"context"
+
+	"github.com/kakou/kakou/firmware/wire"
+)
 
 // onHouseholds is the uplink's OnHouseholds hook: the site gateway's count
 // of every household's uses across the site (一户一卡, screening
@@ -11,4 +15,14 @@ func (u *Unit) onHouseholds(h wire.Households) {
 	if u.pipeline.SetHouseholds(h) {
 		u.log.Debug("household uses from the site gateway", "seq", h.Seq, "after_seq", h.AfterSeq, "households", len(h.Uses))
 	}
+}
+
+// SiteHouseholds is the site gateway's latest count of the households'
+// uses, as this lane holds it; false when it holds none.
+func (u *Unit) SiteHouseholds() (wire.Households, bool) { return u.pipeline.SiteHouseholds() }
+
+// Screen screens one presented code as if the scanner had read it: a code
+// typed or pasted by hand, or a test's scan.
+func (u *Unit) Screen(ctx context.Context, code []byte) (wire.Entry, error) {
+	return u.pipeline.Screen(ctx, code)
 }
