@@ -165,3 +165,17 @@ func BenchmarkHouseholdUsesAfterAYear(b *testing.B) {
 		}
 	}
 }
+
+func TestPurgeHouseholdUsesKeepsRecentAndUndatedUses(t *testing.T) {
+	l, _ := openTemp(t)
+	t0 := time.Date(2026, 12, 7, 8, 15, 0, 0, time.UTC)
+	mustAppend(t, l, householdExit(1, "old", t0.Add(-400*24*time.Hour), true, true),
+		householdExit(2, "H", t0, true, true), householdExit(3, "boot", time.Unix(60, 0), false, true))
+	n, err := l.PurgeHouseholdUses(context.Background(), t0.Add(-366*24*time.Hour))
+	if err != nil || n != 1 {
+		t.Fatalf("purged %d (%v), want the one use over a year old", n, err)
+	}
+	if used(t, l, "H", t0.Add(time.Hour), false) != 1 || used(t, l, "boot", t0.Add(time.Hour), false) != 1 {
+		t.Fatal("a recent or an undated use was purged")
+	}
+}

@@ -2,6 +2,7 @@ package unit
 
 import (
 	"context"
+	"time"
 
 	"github.com/kakou/kakou/firmware/wire"
 )
@@ -25,4 +26,14 @@ func (u *Unit) SiteHouseholds() (wire.Households, bool) { return u.pipeline.Site
 // typed or pasted by hand, or a test's scan.
 func (u *Unit) Screen(ctx context.Context, code []byte) (wire.Entry, error) {
 	return u.pipeline.Screen(ctx, code)
+}
+
+// purgeHouseholdUses drops household uses older than the longest period
+// a policy may set; the entries themselves follow [ledger] retention, so
+// a period longer than retention still counts every use. Called by
+// maintain with a synced clock.
+func (u *Unit) purgeHouseholdUses(ctx context.Context, now time.Time) {
+	if _, err := u.ledger.PurgeHouseholdUses(ctx, now.Add(-wire.MaxHouseholdPeriod*time.Second)); err != nil {
+		u.log.Error("household uses past a year not purged; retrying at the next maintenance", "err", err)
+	}
 }
