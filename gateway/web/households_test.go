@@ -1,13 +1,19 @@
 package web
 
 import (
+	"context"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"strings"
 	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
 
 	"github.com/kakou/kakou/gateway/lan"
 	"github.com/kakou/kakou/gateway/store"
+	"github.com/kakou/kakou/internal/testenv"
 )
 
 // newHouseholdAPI is newAPI with the household desk.
@@ -55,5 +61,37 @@ func TestHouseholdChangeNeedsASignedInManagerAndAReason(t *testing.T) {
 	var h lan.HouseholdUse
 	if get(t, ts, "/api/v1/households/B3-1201", &h); h.Household != "B3-1201" {
 		t.Fatalf("household %+v", h)
+	}
+}
+
+// TestPageIntegrationChromiumManagerGrantsAHouseholdAnExtraUse: on the
+// entrance staff's page, the signed-in manager looks up a household and
+// grants it one more use with a reason; the page shows the count after.
+func TestPageIntegrationChromiumManagerGrantsAHouseholdAnExtraUse(t *testing.T) {
+	browser := testenv.Need(t, "chromium")
+	ts := newHouseholdAPI(t)
+	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(browser), chromedp.NoSandbox,
+		chromedp.DisableGPU, chromedp.Flag("disable-background-networking", true), chromedp.UserDataDir(t.TempDir()))
+	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancelCtx := chromedp.NewContext(alloc)
+	ctx, cancelTimeout := context.WithTimeout(ctx, 60*time.Second)
+	t.Cleanup(func() { cancelTimeout(); cancelCtx(); cancelAlloc() })
+	err := chromedp.Do(ctx,
+		chromedp.Navigate(ts.URL+"/"),
+		chromedp.WaitVisible(chromedp.CSS("#signin")),
+		chromedp.SendKeys(chromedp.CSS("#pin"), "2468"),
+		chromedp.Click(chromedp.CSS(`#signin button[type="submit"]`)),
+		chromedp.WaitVisible(chromedp.CSS("#hh-change")),
+		chromedp.SendKeys(chromedp.CSS("#hh-id"), "B3-1201"),
+		chromedp.SendKeys(chromedp.CSS("#hh-reason"), "就医外出"),
+		chromedp.Click(chromedp.CSS("#hh-grant")),
+		chromedp.Poll[chromedp.Void](`document.getElementById("hh-status").textContent.includes("B3-1201")`),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("#hh-status")))
+	if err != nil || !strings.Contains(v, "户 B3-1201") {
+		t.Fatalf("status %q (%v)", v, err)
 	}
 }
