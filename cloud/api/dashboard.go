@@ -36,6 +36,8 @@ var (
 	policyJS string // the policy screen
 	//go:embed web/reports.js
 	reportsJS string // the reports screen
+	//go:embed web/households.js
+	householdsJS string
 	//go:embed web/sound.js
 	soundJS string // the tone for a new urgent alert
 
@@ -44,7 +46,8 @@ var (
 	// their own files.
 	pageScripts = []webFile{{"codes.js", codesJS}, {"display.js", displayJS},
 		{"dashboard.js", pageJS}, {"guards.js", guardsJS}, {"policy.js", policyJS},
-		{"trace.js", traceJS}, {"reports.js", reportsJS}, {"sound.js", soundJS}}
+		{"trace.js", traceJS}, {"reports.js", reportsJS}, {"households.js", householdsJS},
+		{"sound.js", soundJS}}
 
 	dashboardHTML, dashboardCSP = assemble(pageHTML, pageCSS, pageScripts...)
 )
