@@ -125,7 +125,7 @@ func utcPtr(t time.Time) *time.Time {
 
 // Reasons of the household quota. The refusal names the next allowed time
 // in the unit's local time, month-day hour:minute, as the guard says it.
-var (
+const (
 	ReasonHouseholdSpentCode = "household_spent"
 	ReasonHouseholdLeftCode  = "household_left"
 )

@@ -160,10 +160,11 @@ func (s *Site) Message(unit string, watermark uint64, now time.Time) wire.Househ
 // prune drops uses that have left the window, and a reset older than a
 // period (every use before it has left the window by then too).
 func (b *book) prune(now time.Time) {
-	if b.period == 0 {
-		b.period = wire.MaxHouseholdPeriod * time.Second // only records seen yet: keep them
+	period := b.period
+	if period == 0 {
+		period = wire.MaxHouseholdPeriod * time.Second // only records seen yet: keep them
 	}
-	from := now.Add(-b.period)
+	from := now.Add(-period)
 	b.uses = slices.DeleteFunc(b.uses, func(u use) bool { return !u.at.After(from) })
 	if len(b.uses) > 2*wire.MaxHouseholdDelta {
 		b.uses = b.uses[len(b.uses)-2*wire.MaxHouseholdDelta:]
