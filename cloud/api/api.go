@@ -43,6 +43,7 @@ type Store interface {
 	AckedSeq(ctx context.Context, id store.UnitID) (uint64, error)
 	store.VisitReader                                                                // visits.go
 	store.HoldReader                                                                 // holds.go
+	store.HouseholdReader                                                            // households.go
 	Occupancies(ctx context.Context) ([]store.SiteOccupancy, error)                  // occupancy.go
 	store.AllVisitReader                                                             // reports.go
 	store.VehicleReader                                                              // vehicles.go
@@ -155,6 +156,7 @@ func New(st Store, opts Options) (http.Handler, error) {
 	mux.HandleFunc("GET /api/v1/vehicles", s.vehicles)     // vehicles.go
 	mux.HandleFunc("GET /api/v1/holds", s.holds)           // holds.go
 	mux.HandleFunc("POST /api/v1/results", s.recordResult) // holds.go
+	mux.HandleFunc("GET /api/v1/households", s.households)
 	mux.HandleFunc("GET /api/v1/people/export", s.exportPerson)
 	mux.HandleFunc("GET /api/v1/reports/daily", s.daily)
 	mux.HandleFunc("GET /api/v1/reports", s.listReports)                      // reports_named.go

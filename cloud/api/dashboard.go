@@ -38,6 +38,8 @@ var (
 	policyJS string // the policy screen
 	//go:embed web/reports.js
 	reportsJS string // the reports screen
+	//go:embed web/households.js
+	householdsJS string
 	//go:embed web/sound.js
 	soundJS string // the tone for a new urgent alert
 	//go:embed web/rollcall.js
@@ -53,7 +55,7 @@ var (
 	pageScripts = []webFile{{"codes.js", codesJS}, {"display.js", displayJS},
 		{"dashboard.js", pageJS}, {"guards.js", guardsJS}, {"roster.js", rosterJS}, {"policy.js", policyJS},
 		{"trace.js", traceJS}, {"reports.js", reportsJS}, {"sound.js", soundJS}, {"rollcall.js", rollCallJS},
-		{"vehicles.js", vehiclesJS}, {"holds.js", holdsJS}}
+		{"vehicles.js", vehiclesJS}, {"holds.js", holdsJS}, {"households.js", householdsJS}}
 
 	dashboardHTML, dashboardCSP = assemble(pageHTML, pageCSS, pageScripts...)
 )

@@ -139,6 +139,7 @@ func TestADistrictMonitorSeesNothingOutsideTheDistrict(t *testing.T) {
 		"/api/v1/vehicles", "/api/v1/vehicles?site=site-a&plate=" + url.QueryEscape("粤B·12345"),
 		"/api/v1/holds?status=all", "/api/v1/holds?site=site-a&unit=gate-1",
 		"/api/v1/roster", "/api/v1/roster?region=hutang&household=3-2-501",
+		"/api/v1/households?site=site-a",
 	}
 	outside := []string{
 		"/api/v1/entries?site=site-b", "/api/v1/entries?site=site-b&unit=door-1", "/api/v1/alerts?site=site-b",
@@ -150,6 +151,7 @@ func TestADistrictMonitorSeesNothingOutsideTheDistrict(t *testing.T) {
 		"/api/v1/vehicles?site=site-b", "/api/v1/vehicles?site=site-a&unit=door-1",
 		"/api/v1/holds?site=site-b", "/api/v1/holds?site=site-b&unit=door-1",
 		"/api/v1/roster?site=site-b", "/api/v1/roster?region=liyang",
+		"/api/v1/households?site=site-b",
 	}
 	for _, path := range inside {
 		code, body := f.raw(t, "district", "GET", path, "")

@@ -65,5 +65,6 @@ func (c *Collector) sweepVisits(ctx context.Context, st visitStore, now time.Tim
 		for _, a := range raised {
 			c.log.Warn("visitor inside past the policy's limit", "site", a.Site, "unit", a.Unit, "entry", a.EntryID)
 		}
+		c.sweepHouseholds(ctx, st, u.Site, now)
 	}
 }

@@ -133,6 +133,9 @@ type Detail struct {
 	Vehicle *wire.Vehicle `json:"vehicle,omitempty"`
 	// Returnee is found by the holds partial index on its text (holds.go).
 	Returnee *wire.Returnee `json:"returnee,omitempty"`
+	// Household is found by the households partial index on its text
+	// (households.go).
+	Household *wire.Household `json:"household,omitempty"`
 }
 
 // DetailJSON is e's Detail as stored.
@@ -140,7 +143,7 @@ func DetailJSON(e *wire.Entry) string {
 	b, _ := json.Marshal(Detail{Alert: e.Alert, Visitor: e.Visitor, Override: e.Override, Temperature: e.Temperature,
 		Guard: e.Guard, Amends: e.Amends, Mask: e.Mask, Record: e.Record,
 		Visit: e.Visit, CloseOut: e.CloseOut, StaffCheck: e.StaffCheck,
-		Vehicle: e.Vehicle, Returnee: e.Returnee}) // plain data: cannot fail
+		Vehicle: e.Vehicle, Returnee: e.Returnee, Household: e.Household}) // plain data: cannot fail
 	return string(b)
 }
 
@@ -152,6 +155,7 @@ func (d Detail) Apply(e *wire.Entry) {
 	e.StaffCheck = d.StaffCheck
 	e.Vehicle = d.Vehicle
 	e.Returnee = d.Returnee
+	e.Household = d.Household
 }
 
 // RowLimit is how many entries q returns: Limit within DefaultLimit and

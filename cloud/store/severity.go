@@ -28,18 +28,19 @@ const (
 
 // kindSeverity is each known kind's severity; a kind not here is medium.
 var kindSeverity = map[string]string{
-	"fever":              SeverityHigh,
-	"health_code_red":    SeverityHigh,
-	"watch_quarantine":   SeverityHigh,
-	"health_code_yellow": SeverityMedium,
-	"device":             SeverityMedium,
-	"conflict":           SeverityMedium,
-	"overstay":           SeverityLow,
-	KindTestPositive:     SeverityHigh,
-	KindOffline:          SeverityMedium,
-	KindSilent:           SeverityMedium,
-	KindBacklog:          SeverityMedium,
-	KindDisk:             SeverityMedium,
+	"fever":                SeverityHigh,
+	"health_code_red":      SeverityHigh,
+	"watch_quarantine":     SeverityHigh,
+	"health_code_yellow":   SeverityMedium,
+	"device":               SeverityMedium,
+	"conflict":             SeverityMedium,
+	"overstay":             SeverityLow,
+	KindTestPositive:       SeverityHigh,
+	KindHouseholdOverQuota: SeverityMedium,
+	KindOffline:            SeverityMedium,
+	KindSilent:             SeverityMedium,
+	KindBacklog:            SeverityMedium,
+	KindDisk:               SeverityMedium,
 }
 
 // SeverityOf is the severity of an alert of kind.

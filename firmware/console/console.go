@@ -166,6 +166,7 @@ func (c *Console) routed() http.Handler {
 	mux.HandleFunc("POST /api/duty", c.guarded(c.logDuty))
 	mux.HandleFunc("GET /api/handover", c.previewHandover)
 	mux.HandleFunc("POST /api/handover", c.guarded(c.handOver))
+	mux.HandleFunc("POST /api/household", c.guarded(c.changeHousehold))
 	c.visitRoutes(mux)
 	c.rollCallRoutes(mux)
 	c.vehicleRoutes(mux)

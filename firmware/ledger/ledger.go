@@ -205,6 +205,8 @@ var migrations = []string{
 	END;`,
 	// 6: a restarted lane finds who it holds for sampling (holds.go).
 	migrateHolds,
+	// 7: one pass per household: uses, resets and adjustments (households.go).
+	migrateHouseholds,
 }
 
 // migrate applies the migrations the database has not seen yet.

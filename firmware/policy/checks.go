@@ -53,6 +53,7 @@ type Checks struct {
 	Courier      Check            `toml:"courier" json:"courier"`
 	Capacity     CapacityCheck    `toml:"capacity" json:"capacity"`
 	Watch        WatchCheck       `toml:"watch" json:"watch"`
+	Household    HouseholdCheck   `toml:"household" json:"household"`
 	Registration Registration     `toml:"registration" json:"registration"`
 	// Staff is the roll call of the site's staff and pupils (staff.go).
 	Staff    StaffRule     `toml:"staff" json:"staff,omitzero"`

@@ -54,6 +54,9 @@ type Input struct {
 	// Occupancy is how many people are inside and Capacity how many may
 	// be; nil means not known.
 	Occupancy, Capacity *int
+	// Household is the household's uses, for a household pass at the
+	// quota's counting lane; nil: not counted (household.go).
+	Household *HouseholdUses
 	// Now is the unit's clock; ClockSynced says whether it can be trusted
 	// (a Pi boots in 1970 until NTP syncs). Date rules are not applied
 	// against an unsynced clock.
@@ -71,6 +74,9 @@ type Decision struct {
 	// Alert is "" or one of the Alert constants.
 	Alert   string
 	Version string
+	// Household is the entry's household block, for a household pass at
+	// the quota's counting lane.
+	Household *wire.Household
 }
 
 // Decide applies p to in; it is Evaluate without the alert.
@@ -96,6 +102,7 @@ func (p Policy) Evaluate(in Input) Decision {
 	if in.Reading != nil && in.Reading.Manual {
 		e.log(ReasonManualTemp)
 	}
+	e.settleHousehold()
 	return e.d
 }
 
@@ -143,6 +150,9 @@ func (e *eval) entry() {
 	if e.returnee(); e.done {
 		return
 	}
+	if e.household(); e.done {
+		return
+	}
 	if e.capacity(); e.done {
 		return
 	}
@@ -153,6 +163,9 @@ func (e *eval) exit() {
 	e.d.Outcome = wire.Allow
 	if !e.watchExit() {
 		e.log(ReasonExit)
+	}
+	if !e.done {
+		e.household()
 	}
 }
 

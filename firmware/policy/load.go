@@ -193,6 +193,7 @@ func (p *Policy) applyDefaults() {
 	orStr(&c.Watch.OnMonitoring, wire.Allow)
 	orStr(&c.Watch.OnReturnee, wire.Register)
 	orStr(&c.Watch.OnVisitorToQuarantine, wire.PersuadeReturn)
+	c.Household.defaults()
 }
 
 func orStr[T ~string](v *T, def T) {

@@ -182,6 +182,7 @@ func (p *Pipeline) evaluateLocked(pr *person) policy.Decision {
 	pr.in.Occupancy, pr.in.Capacity = p.occupancyLocked()
 	p.matchRegisteredLocked(pr)
 	p.recallHoldLocked(pr)
+	pr.in.Household = p.householdLocked(pr.in)
 	return p.opts.Policy().Evaluate(pr.in)
 }
 
@@ -249,6 +250,7 @@ func (p *Pipeline) entry(pr *person, d policy.Decision, by string) wire.Entry {
 		Vehicle:    pr.vehicle,
 		Returnee:   pr.returnee,
 		Watch:      p.watchOf(in),
+		Household:  d.Household,
 	}
 	if id := p.releasing(pr, d); id != "" {
 		e.Amends = id // the centre pairs a release with the hold it ends

@@ -88,6 +88,9 @@ type Options struct {
 	// Recorded is called after a record the pipeline logs by itself (a
 	// vehicle's outcome, vehicle.go) is durable; nil: nobody is told.
 	Recorded func(wire.Entry)
+	// Households counts household passes' uses (household.go); nil: the
+	// household quota is not applied.
+	Households HouseholdLedger
 }
 
 // Pipeline screens one lane.
@@ -107,6 +110,8 @@ type Pipeline struct {
 	hold     *hold           // the person told to wait, nil when none (hold.go)
 	vehicle  *vehicleSession // the vehicle at a vehicle lane (vehicle.go)
 	sampling sampling        // people held for sampling (sampling.go)
+	// households is the gateway's latest household uses (household.go).
+	households *wire.Households
 }
 
 // New checks opts and returns a pipeline.

@@ -37,6 +37,7 @@ func (u *Unit) maintain(ctx context.Context) {
 		} else if n > 0 {
 			u.log.Info("ledger retention", "purged", n, "delivered_before", cut)
 		}
+		u.purgeHouseholdUses(ctx, now)
 	} // an unsynced clock cannot say what is 28 days old; the quota still holds
 	quota := int64(u.cfg.Ledger.QuotaMB) << 20
 	full, err := u.ledger.EnforceQuota(ctx, quota)

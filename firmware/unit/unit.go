@@ -113,6 +113,7 @@ func (u *Unit) build() error {
 			PolicyVersion: pol.Version, BootID: bootID},
 		Logger: u.log.With("part", "uplink"), OnPolicy: u.onPolicy, OnFlow: u.onFlow,
 		OnGuards: u.onGuards, OnStaff: u.onStaff, OnResults: u.onResults, OnWatch: u.onWatch,
+		OnHouseholds: u.onHouseholds,
 	})
 	if err != nil {
 		return fmt.Errorf("unit: %w", err)
@@ -143,6 +144,7 @@ func (u *Unit) build() error {
 		OnDuty:     func() string { return u.console.OnDuty() },
 		StaffCheck: u.rollcall.Stamp,
 		Recorded:   u.recorded,
+		Households: u.ledger,
 	})
 	if err != nil {
 		return fmt.Errorf("unit: %w", err)

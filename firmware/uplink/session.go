@@ -99,6 +99,9 @@ func (u *Uplink) serve(ctx context.Context, c *delivery.Link, s *sender) error {
 	if err := u.subscribeWatch(ctx, c); err != nil {
 		return err
 	}
+	if err := u.subscribeHouseholds(ctx, c); err != nil {
+		return err
+	}
 	// The lanes split before the birth is rendered, so a birth that says
 	// nothing waits is never followed by a backlog the split made after
 	// it: an entry logged in between would go out behind the next live

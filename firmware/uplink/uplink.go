@@ -93,6 +93,10 @@ type Options struct {
 	// unsubscribed. It is called like OnPolicy, the latest flow first: see
 	// flow.go.
 	OnFlow func(wire.Flow)
+	// OnHouseholds receives the site gateway's household uses for this
+	// lane (wire.Households); nil leaves the topic unsubscribed. See
+	// households.go.
+	OnHouseholds func(wire.Households)
 	// OnGuards receives the guard roster the centre pushes to this unit,
 	// decoded and addressed to it, unverified; nil leaves the topic
 	// unsubscribed. Called like OnPolicy: see guards.go.

@@ -15,7 +15,7 @@ const AnyUnit = "+"
 // Kinds a device publishes on its topics, and kinds it reads there.
 var (
 	deviceWrites = []string{KindEntry, KindStatus}
-	deviceReads  = []string{KindAck, KindPolicy, KindFlow, KindGuards, KindStaff, KindResults}
+	deviceReads  = []string{KindAck, KindPolicy, KindFlow, KindGuards, KindStaff, KindResults, KindHouseholds}
 )
 
 // Grant is the topic ACL of one device, the one table every broker in

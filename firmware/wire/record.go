@@ -25,6 +25,9 @@ type Record struct {
 	Occupancy *OccupancyCorrection `json:"occupancy,omitempty"`
 	// Vehicle is a vehicle's outcome at a vehicle lane (RecordVehicle).
 	Vehicle *VehicleOutcome `json:"vehicle,omitempty"`
+	// Household is a reset or adjustment of a household's count (Kind
+	// RecordHousehold, household.go).
+	Household *HouseholdChange `json:"household,omitempty"`
 	// GuardName is the display name of the guard in Entry.Guard, so the
 	// centre's log reads 王师傅 without a roster look-up.
 	GuardName string `json:"guard_name,omitempty"`
@@ -105,6 +108,15 @@ func (r *Record) validate() error {
 	if r.Kind == RecordVehicle || r.Vehicle != nil {
 		return r.validateVehicle()
 	}
+	if r.Kind == RecordHousehold {
+		if r.Household == nil || r.Occupancy != nil || r.Duty != nil || r.Shift != nil {
+			return fmt.Errorf("kind household needs household and nothing else")
+		}
+		return r.Household.validate()
+	}
+	if r.Household != nil {
+		return fmt.Errorf("kind %s has no household", r.Kind)
+	}
 	if r.Kind == RecordOccupancy {
 		if r.Occupancy == nil || r.Duty != nil || r.Shift != nil {
 			return fmt.Errorf("kind occupancy needs occupancy and neither duty nor shift")
@@ -131,7 +143,7 @@ func (r *Record) validate() error {
 		}
 		return nil
 	}
-	return fmt.Errorf("kind %q is not %q, %q, %q, %q, %q or %q", r.Kind, RecordDuty, RecordShift, RecordSignIn, RecordSignOut, RecordOccupancy, RecordStaffCheck)
+	return fmt.Errorf("kind %q is not %q, %q, %q, %q, %q, %q, %q or %q", r.Kind, RecordDuty, RecordShift, RecordSignIn, RecordSignOut, RecordOccupancy, RecordStaffCheck, RecordVehicle, RecordHousehold)
 }
 
 func (d *Duty) validate() error {
@@ -175,6 +187,9 @@ func (s *Shift) validate() error {
 
 func (r *Record) texts() []string {
 	t := []string{string(r.Kind), r.GuardName, r.Note}
+	if h := r.Household; h != nil {
+		t = append(t, h.Household, h.Action, h.Reason)
+	}
 	if d := r.Duty; d != nil {
 		t = append(t, d.ID, d.Name, d.Day, d.Slot)
 	}

@@ -116,6 +116,8 @@ type Entry struct {
 	Returnee *Returnee `json:"returnee,omitempty"`
 	// Watch is the centre's roster entry the person matched (watch_push.go).
 	Watch *WatchMatch `json:"watch,omitempty"`
+	// Household is set on an entry of a household pass (household.go).
+	Household *Household `json:"household,omitempty"`
 }
 
 // Temperature keeps the raw sensor value next to the corrected body
@@ -365,7 +367,7 @@ func (e *Entry) Validate() error {
 		if err := e.Record.validate(); err != nil {
 			return bad("record", err.Error())
 		}
-		if k := e.Record.Kind; (k == RecordSignIn || k == RecordSignOut || k == RecordOccupancy) && e.Guard == "" {
+		if k := e.Record.Kind; (k == RecordSignIn || k == RecordSignOut || k == RecordOccupancy || k == RecordHousehold) && e.Guard == "" {
 			return bad("guard", "a sign-in, a sign-out or a correction names who made it")
 		}
 	case !decisions[e.Decision]:
@@ -413,6 +415,11 @@ func (e *Entry) Validate() error {
 	if e.Watch != nil {
 		if err := e.Watch.validate(); err != nil {
 			return bad("watch", err.Error())
+		}
+	}
+	if h := e.Household; h != nil {
+		if err := h.validate(); err != nil {
+			return bad("household", err.Error())
 		}
 	}
 	for _, s := range e.texts() {

@@ -130,6 +130,9 @@ func FuzzDecodeEntry(f *testing.F) {
 		f.Add(mustJSON(f, e))
 	}
 	f.Add(mustJSON(f, sampleWatchEntry()))
+	f.Add(mustJSON(f, sampleHouseholdEntry()))
+	f.Add(mustJSON(f, sampleHouseholdRecord(HouseholdAdjust, 2)))
+	f.Add(mustJSON(f, sampleHouseholdRecord(HouseholdReset, 0)))
 	f.Add([]byte(`{"schema":1}`))
 	f.Add([]byte(`{"schema":1,"site":"a","unit":"b","id":"x","seq":1,"lane":"in","decision":"allow","credential":{"kind":"none"}}`))
 	f.Add([]byte(`null`))

@@ -141,7 +141,7 @@ func (g *Gateway) serveWeb(w config.Web) error {
 	for i, m := range g.cfg.Managers {
 		managers[i] = web.Manager{ID: m.ID, Name: m.Name, PINHash: m.PINHash}
 	}
-	h := web.Handler(web.Options{Site: g.lan, Managers: managers, Log: g.log})
+	h := web.Handler(web.Options{Site: g.lan, Managers: managers, Log: g.log, Households: g.lan})
 	g.web = &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, TLSConfig: tc}
 	go func() {
 		if err := serve(g.web, ln); err != nil && !errors.Is(err, http.ErrServerClosed) {

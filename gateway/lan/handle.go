@@ -106,6 +106,7 @@ func (s *Server) handleEntry(topic string, payload []byte) error {
 		if perr := s.publishFlows(s.ctx, false); perr != nil {
 			s.log.Error("flows not published", "err", perr)
 		}
+		s.observeHousehold(s.ctx, e, ts)
 	}
 	s.mu.Unlock()
 	if err != nil {

@@ -36,7 +36,7 @@ func (s *Server) restore(ctx context.Context) error {
 	for unit, role := range s.opts.Lanes {
 		s.site.SetRole(unit, role)
 	}
-	return nil
+	return s.restoreHouseholds(ctx)
 }
 
 // capacity is the last pushed policy's, else the policy file's.
@@ -107,6 +107,9 @@ func (s *Server) republish(ctx context.Context) error {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if err := s.publishHouseholds(ctx); err != nil {
+		return err
+	}
 	return s.publishFlows(ctx, true)
 }
 

@@ -27,6 +27,7 @@ import (
 	"github.com/mochi-mqtt/server/v2/listeners"
 
 	"github.com/kakou/kakou/firmware/wire"
+	"github.com/kakou/kakou/gateway/household"
 	"github.com/kakou/kakou/gateway/occupancy"
 	"github.com/kakou/kakou/gateway/store"
 )
@@ -78,6 +79,7 @@ type Server struct {
 	site        *occupancy.Site
 	correctedAt time.Time
 	last        *store.Correction // the newest correction; nil: none
+	households  *household.Site   // one pass per household (households.go)
 
 	refused atomic.Int64
 	closing sync.Once

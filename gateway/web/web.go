@@ -45,6 +45,8 @@ type Options struct {
 	Managers []Manager // the config's [[managers]]; none: nobody can correct
 	Log      *slog.Logger
 	Now      func() time.Time // default time.Now; tests move the clock
+	// Households is the household desk (households.go); nil: none.
+	Households Households
 }
 
 // maxBody bounds a correction request; a real one is under 1 KiB.
@@ -70,6 +72,7 @@ func Handler(o Options) http.Handler {
 	mux.HandleFunc("GET /api/v1/session", a.session)
 	mux.HandleFunc(signInRoute, a.signIn)
 	mux.HandleFunc("POST /api/v1/sign-out", a.signOut)
+	a.householdRoutes(mux)
 	return a.protect(mux)
 }
 

@@ -51,6 +51,8 @@ const CODES = {
    "visit_code": "访客码"
   },
   "reasons": {
+   "household_left": "一户一卡：本期剩余次数",
+   "household_spent": "本户通行次数已用完",
    "admitted_after_wait": "等候后放行",
    "hold_for_sampling": "请前往采样点，结果阴性后放行",
    "hold_pending_result": "待采样结果，暂不放行",
@@ -134,7 +136,8 @@ const CODES = {
    "silent": "设备长时间无数据",
    "backlog": "积压未上传",
    "disk": "存储已满",
-   "conflict": "数据冲突"
+   "conflict": "数据冲突",
+   "household_over_quota": "一户一卡超次"
   },
   "severities": {
    "high": "紧急",
@@ -149,7 +152,8 @@ const CODES = {
    "sign_in": "签到",
    "sign_out": "签退",
    "occupancy": "人数校正",
-   "vehicle": "车辆通行"
+   "vehicle": "车辆通行",
+   "household": "一户一卡调整"
   },
   "idKinds": {
    "resident": "居民身份证",
@@ -230,6 +234,8 @@ const CODES = {
    "visit_code": "visit code"
   },
   "reasons": {
+   "household_left": "one pass per household: uses left",
+   "household_spent": "household's passes for the period used up",
    "admitted_after_wait": "admitted after waiting",
    "hold_for_sampling": "go to the sampling point; released on a negative result",
    "hold_pending_result": "still waiting for the test result",
@@ -313,7 +319,8 @@ const CODES = {
    "silent": "unit silent",
    "backlog": "backlog not draining",
    "disk": "disk full",
-   "conflict": "conflicting entry"
+   "conflict": "conflicting entry",
+   "household_over_quota": "household over its quota"
   },
   "severities": {
    "high": "high",
@@ -328,7 +335,8 @@ const CODES = {
    "sign_in": "sign-in",
    "sign_out": "sign-out",
    "occupancy": "occupancy correction",
-   "vehicle": "vehicle"
+   "vehicle": "vehicle",
+   "household": "household pass adjustment"
   },
   "idKinds": {
    "resident": "resident ID card",

@@ -28,6 +28,7 @@ func TestConformancePeople(t *testing.T)      { storetest.People(t, openSuite) }
 func TestConformanceVisits(t *testing.T)      { storetest.Visits(t, openSuite) }
 func TestConformanceVehicles(t *testing.T)    { storetest.Vehicles(t, openSuite) }
 func TestConformanceHolds(t *testing.T)       { storetest.Holds(t, openSuite) }
+func TestConformanceHouseholds(t *testing.T)  { storetest.Households(t, openSuite) }
 func TestDeviceConformance(t *testing.T)      { storetest.Devices(t, openSuite) }
 func TestSessionsConformance(t *testing.T)    { storetest.Sessions(t, openSuite) }
 func TestGuardsConformance(t *testing.T)      { storetest.Guards(t, openSuite) }

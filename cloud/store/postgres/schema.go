@@ -218,4 +218,5 @@ var pgMigrations = []string{
 	pgMigrateVehicles,      // the vehicle lanes' entries (vehicles.go)
 	pgMigrateHolds,         // holds for sampling and the results that release them (holds.go)
 	pgMigrateWatch,         // the centre's watch roster and its last push (watch.go)
+	pgMigrateHouseholds,    // one pass per household (households.go)
 }

@@ -357,6 +357,7 @@ var migrations = []string{
 	migrateVehicles,      // the vehicle lanes' entries (vehicles.go)
 	migrateHolds,         // holds for sampling and the results that release them (holds.go)
 	migrateWatch,         // the centre's watch roster and its last push (watch.go)
+	migrateHouseholds,    // one pass per household (households.go)
 }
 
 // prepare prepares the writes' statements on the writer, after migrate

@@ -50,6 +50,8 @@ type Store interface {
 	// Vehicles: the vehicle lanes' entries (vehicles.go).
 	VehicleEntries(context.Context, store.VehicleQuery) ([]store.Record, error)
 	RaiseAlert(context.Context, store.Alert) (bool, error)
+	// One pass per household: its uses and records (households.go).
+	HouseholdEntries(context.Context, string, time.Time) ([]store.Record, error)
 
 	// Holds for sampling and the results that release them (holds.go).
 	store.HoldReader

@@ -95,6 +95,7 @@ function render() {
   const doc = v && (v.id_kind === "none" ? `${t.noID}（${v.no_id_reason || ""}）` : v.id || "");
   $("visitor").textContent = v ? `${t.visitorMark}: ${v.name} ${v.phone || ""} ${doc} → ${v.destination || ""}` : "";
   prefill(f && f.prefill);
+  if (window.kakouHousehold) window.kakouHousehold(e);
   renderStrip(t, f);
   const health = [chip(`${t.uplink}: ${state.uplink_connected ? t.up : t.down}`, state.uplink_connected ? "good" : "bad")];
   if (n && n.capacity > 0) health.push(chip(`${t.inside} ${n.occupancy}/${n.capacity}`, n.occupancy >= n.capacity ? "bad" : ""));

@@ -93,6 +93,9 @@
     $("signin").hidden = !!s.manager;
     $("who").hidden = !s.manager;
     $("correct").hidden = !s.manager;
+    // household.js (the household desk) changes under the same session.
+    window.kakouGateway = { csrf, manager: !!s.manager, lang };
+    document.dispatchEvent(new Event("kakou-session"));
     $("whoname").textContent = s.manager ? t("已登录：", "Signed in: ") + s.name : "";
   }
 
