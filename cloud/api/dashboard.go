@@ -54,8 +54,8 @@ var (
 	// their own files.
 	pageScripts = []webFile{{"codes.js", codesJS}, {"display.js", displayJS},
 		{"dashboard.js", pageJS}, {"guards.js", guardsJS}, {"roster.js", rosterJS}, {"policy.js", policyJS},
-		{"trace.js", traceJS}, {"reports.js", reportsJS}, {"sound.js", soundJS}, {"rollcall.js", rollCallJS},
-		{"vehicles.js", vehiclesJS}, {"holds.js", holdsJS}, {"households.js", householdsJS}}
+		{"trace.js", traceJS}, {"reports.js", reportsJS}, {"holds.js", holdsJS}, {"households.js", householdsJS},
+		{"sound.js", soundJS}, {"rollcall.js", rollCallJS}, {"vehicles.js", vehiclesJS}}
 
 	dashboardHTML, dashboardCSP = assemble(pageHTML, pageCSS, pageScripts...)
 )

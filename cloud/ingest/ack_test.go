@@ -134,7 +134,9 @@ func TestIngestAcksUnitFirstHeardOfAtSeq500(t *testing.T) {
 	startIngest(t, s, url, "cloud")
 	w := watchAcks(t, url, "watch")
 	u := unit(t, url)
-	birth(t, u, "u1", 0) // its ledger purged 1..499 long ago; nothing waits
+	// Its ledger purged 1..499, acknowledged long ago; nothing waits.
+	publish(t, u, wire.StatusTopic("site-a", "u1"), true, wire.Status{Schema: wire.SchemaVersion,
+		Site: "site-a", Unit: "u1", State: wire.Online, AckedSeq: 499, Time: t0})
 	publishEntries(t, u, "u1", 500, 501, 502)
 	testenv.Await(t, "ack 502", wait, w.reaches("u1", 502))
 	if got := w.seqs("u1"); got[0] < 500 {

@@ -59,8 +59,8 @@ var vehicleCases = map[string][]decisionCase{
 	"community-closed": {
 		{"supply driver stays in the cab, no test asked", at(supplyPass(), inVehicle(wire.VehicleDriver, wire.VehicleSupply)), wire.Allow,
 			"temp_normal vehicle_supply pass_valid supply_driver_in_cab mask_worn", ""},
-		{"supply passenger with a pass needs the test", at(supplyPass(), inVehicle(wire.VehiclePassenger, wire.VehicleSupply)), wire.Refer,
-			"temp_normal vehicle_supply pass_valid nucleic_missing", ""},
+		{"supply passenger with a pass needs the test", at(supplyPass(), inVehicle(wire.VehiclePassenger, wire.VehicleSupply)), wire.Hold,
+			"hold_for_sampling temp_normal vehicle_supply pass_valid nucleic_missing", ""},
 		{"outside vehicle's driver persuaded", at(tested(code(green), 2), inVehicle(wire.VehicleDriver, wire.VehicleOutside)), wire.PersuadeReturn,
 			"temp_normal vehicle_outside", ""},
 		{"resident in a resident car, tested", at(tested(resident(), 2), inVehicle(wire.VehicleDriver, wire.VehicleResident)), wire.Allow,

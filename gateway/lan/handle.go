@@ -161,5 +161,10 @@ func (s *Server) noteStatus(st wire.Status) error {
 	if started && (moved || st.State == wire.Online) {
 		s.publishAck(st.Unit, w) // a unit coming online learns at once how far it is stored
 	}
+	if st.State == wire.Online && st.Unit != s.opts.Gateway {
+		if err := s.publishHouseholdsTo(st.Unit, w); err != nil {
+			return err
+		}
+	}
 	return s.publishFlows(s.ctx, false)
 }

@@ -74,6 +74,21 @@ func (s *Server) publishHouseholds(ctx context.Context) error {
 	return nil
 }
 
+// publishHouseholdsTo sends one lane its households message. A lane the
+// gateway had not yet heard of when a use was published got no message
+// then; it must hear of the uses as soon as it is online, not at the next
+// use somewhere else. Called with mu held.
+func (s *Server) publishHouseholdsTo(unit string, watermark uint64) error {
+	if s.households == nil {
+		return nil
+	}
+	b, err := json.Marshal(s.households.Message(unit, watermark, time.Now()))
+	if err != nil {
+		return err
+	}
+	return s.Publish(wire.HouseholdsTopic(s.opts.Site, unit), b, true)
+}
+
 // HouseholdUse is one household's standing, for the gateway page.
 type HouseholdUse struct {
 	Household string     `json:"household"`

@@ -94,6 +94,18 @@ func TestGatewayCountsAHouseholdAcrossTwoLanesAndAcrossARestart(t *testing.T) {
 	}
 }
 
+// A lane the gateway first hears of after another lane's use learns of
+// it as soon as it is online, not at the next use.
+func TestALaneComingOnlineAfterAUseHearsOfIt(t *testing.T) {
+	g := startGateway(t, 0, map[string]occupancy.Role{"north": occupancy.RoleOut, "south": occupancy.RoleOut})
+	north := connectUnit(t, g.srv.URL(), "north", wire.LaneOut)
+	north.ackFor(north.householdExit("B3-1201"))
+	south := connectUnit(t, g.srv.URL(), "south", wire.LaneOut)
+	southHH := householdsOf(t, south)
+	south.status(0)
+	householdWhere(t, southHH, "north's earlier use", func(h wire.Households) bool { return usesOf(h, "B3-1201") == 1 })
+}
+
 func TestManagerResetReachesEveryLaneAndTheCentre(t *testing.T) {
 	g := &gateway{t: t, dir: t.TempDir(), logs: &syncBuffer{}, opts: Options{Site: testSite, Listen: "127.0.0.1:0",
 		Gateway: "site-gateway", Lanes: map[string]occupancy.Role{"north": occupancy.RoleOut}}}
