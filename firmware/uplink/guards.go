@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sync/atomic"
 
 	mqtt "github.com/eclipse/paho.mqtt.golang"
 
@@ -18,12 +17,6 @@ import (
 // the rest to Options.OnGuards, on a goroutine of its own (the unit
 // verifies the signature and writes the roster to the card). Only the
 // latest roster waiting is kept: a newer one says all an older one did.
-
-// guardsHandoff holds the latest roster not yet handed to OnGuards.
-type guardsHandoff struct {
-	latest atomic.Pointer[wire.GuardRoster]
-	wake   chan struct{} // size 1: a roster waits in latest
-}
 
 // subscribeGuards asks for this unit's roster on this connection. A broker
 // that refuses it costs the roster, not the connection: the console keeps
@@ -58,32 +51,11 @@ func (u *Uplink) onGuards(_ mqtt.Client, m mqtt.Message) {
 		u.log.Warn("uplink: ignored a bad guard roster; the console keeps the one it has", "topic", m.Topic(), "err", err)
 		return
 	}
-	u.guards.latest.Store(&r)
-	select {
-	case u.guards.wake <- struct{}{}:
-	default: // a hand-over is already due; it will take this roster
-	}
+	u.guards.put(r)
 }
 
 // startGuards hands received rosters to OnGuards, the latest first, until
 // ctx ends; the returned wait blocks until it has stopped.
 func (u *Uplink) startGuards(ctx context.Context) (wait func()) {
-	if u.opts.OnGuards == nil {
-		return func() {}
-	}
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case <-u.guards.wake:
-			}
-			if r := u.guards.latest.Swap(nil); r != nil {
-				u.opts.OnGuards(*r)
-			}
-		}
-	}()
-	return func() { <-done }
+	return u.guards.run(ctx, u.opts.OnGuards)
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sync/atomic"
 
 	mqtt "github.com/eclipse/paho.mqtt.golang"
 
@@ -19,12 +18,6 @@ import (
 // a goroutine of its own (the unit verifies the signature and releases
 // the people held). Only the latest push waiting is kept: a newer one
 // lists every result an older one did that still matters.
-
-// resultsHandoff holds the latest push not yet handed to OnResults.
-type resultsHandoff struct {
-	latest atomic.Pointer[wire.ResultPush]
-	wake   chan struct{} // size 1: a push waits in latest
-}
 
 // subscribeResults asks for this unit's results on this connection. A
 // broker that refuses it costs the results, not the connection: entries
@@ -59,32 +52,11 @@ func (u *Uplink) onResults(_ mqtt.Client, m mqtt.Message) {
 		u.log.Warn("uplink: ignored a bad results push", "topic", m.Topic(), "err", err)
 		return
 	}
-	u.results.latest.Store(&r)
-	select {
-	case u.results.wake <- struct{}{}:
-	default: // a hand-over is already due; it will take this push
-	}
+	u.results.put(r)
 }
 
 // startResults hands received pushes to OnResults, the latest first, until
 // ctx ends; the returned wait blocks until it has stopped.
 func (u *Uplink) startResults(ctx context.Context) (wait func()) {
-	if u.opts.OnResults == nil {
-		return func() {}
-	}
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case <-u.results.wake:
-			}
-			if r := u.results.latest.Swap(nil); r != nil {
-				u.opts.OnResults(*r)
-			}
-		}
-	}()
-	return func() { <-done }
+	return u.results.run(ctx, u.opts.OnResults)
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sync/atomic"
 
 	mqtt "github.com/eclipse/paho.mqtt.golang"
 
@@ -22,9 +21,8 @@ import (
 // staffUplink holds the latest staff roster not yet handed over and the
 // round for the status; round is guarded by Uplink.mu.
 type staffUplink struct {
-	latest atomic.Pointer[wire.StaffRoster]
-	wake   chan struct{} // size 1: a roster waits in latest
-	round  *wire.StaffRound
+	handoff[wire.StaffRoster]
+	round *wire.StaffRound
 }
 
 // SetStaffRound announces the roll-call round the unit is in (nil: none);
@@ -70,30 +68,9 @@ func (u *Uplink) onStaff(_ mqtt.Client, m mqtt.Message) {
 		u.log.Warn("uplink: ignored a bad staff roster; the roll call keeps the one it has", "topic", m.Topic(), "err", err)
 		return
 	}
-	u.staff.latest.Store(&r)
-	select {
-	case u.staff.wake <- struct{}{}:
-	default:
-	}
+	u.staff.put(r)
 }
 
 func (u *Uplink) startStaff(ctx context.Context) (wait func()) {
-	if u.opts.OnStaff == nil {
-		return func() {}
-	}
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case <-u.staff.wake:
-			}
-			if r := u.staff.latest.Swap(nil); r != nil {
-				u.opts.OnStaff(*r)
-			}
-		}
-	}()
-	return func() { <-done }
+	return u.staff.run(ctx, u.opts.OnStaff)
 }

@@ -153,9 +153,9 @@ type Uplink struct {
 	policyWake chan struct{}                   // size 1: a push waits in policyIn
 	flowIn     atomic.Pointer[wire.Flow]       // the latest flow not yet handed to OnFlow
 	flowWake   chan struct{}                   // size 1: a flow waits in flowIn
-	guards     guardsHandoff                   // rosters for OnGuards (guards.go)
+	guards     handoff[wire.GuardRoster]       // rosters for OnGuards (guards.go, handoff.go)
 	staff      staffUplink                     // the staff roster and the round (staff.go)
-	results    resultsHandoff                  // pushes for OnResults (results.go)
+	results    handoff[wire.ResultPush]        // pushes for OnResults (results.go, handoff.go)
 	watch      watchHandoff                    // the watch roster's parts for OnWatch (watch.go)
 
 	mu            sync.Mutex
@@ -194,9 +194,9 @@ func New(src Source, opts Options) (*Uplink, error) {
 
 		policyWake: make(chan struct{}, 1),
 		flowWake:   make(chan struct{}, 1),
-		guards:     guardsHandoff{wake: make(chan struct{}, 1)},
-		staff:      staffUplink{wake: make(chan struct{}, 1)},
-		results:    resultsHandoff{wake: make(chan struct{}, 1)},
+		guards:     newHandoff[wire.GuardRoster](),
+		staff:      staffUplink{handoff: newHandoff[wire.StaffRoster]()},
+		results:    newHandoff[wire.ResultPush](),
 		watch:      watchHandoff{wake: make(chan struct{}, 1)},
 	}, nil
 }
