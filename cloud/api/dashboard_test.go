@@ -79,3 +79,21 @@ func TestAssemblePanicsOnALostTagOrAnEarlyClosingTag(t *testing.T) {
 		t.Errorf("the real files assemble into a page that still links a script, or a CSP without guards.js: %s", csp)
 	}
 }
+
+// TestDashboardScriptsDeclareEachTopLevelNameOnce: the page's scripts
+// share one global scope, and a second top-level const or let of a name
+// makes the browser refuse that whole script, so a screen would silently
+// never draw.
+func TestDashboardScriptsDeclareEachTopLevelNameOnce(t *testing.T) {
+	decl := regexp.MustCompile(`(?m)^(?:const|let|var|function\*?|async function|class)\s+([A-Za-z_$][\w$]*)`)
+	first := map[string]string{}
+	for _, f := range pageScripts {
+		for _, m := range decl.FindAllStringSubmatch(f.text, -1) {
+			if prev, ok := first[m[1]]; ok {
+				t.Errorf("%s declares %s at the top level, as %s does", f.name, m[1], prev)
+				continue
+			}
+			first[m[1]] = f.name
+		}
+	}
+}

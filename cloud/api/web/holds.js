@@ -21,7 +21,7 @@ Object.assign(T.en, {
   resultDone: n => n ? `Recorded; sent to the gates of ${n} hold(s)` : "Recorded (nobody held matches yet)",
 });
 
-const hs = { list: null, drawn: "", note: "" };
+const holdState = { list: null, drawn: "", note: "" };
 
 function holdWho(h) {
   return [h.name, h.phone, h.pass ? t("holdPass") + " " + h.pass : "", h.returnee ? t("holdFrom") + " " + h.returnee.origin : ""]
@@ -38,7 +38,7 @@ function holdRow(h) {
 
 async function loadHolds() {
   try {
-    hs.list = (await getJSON("/api/v1/holds?status=all")).holds || [];
+    holdState.list = (await getJSON("/api/v1/holds?status=all")).holds || [];
     errors.holds = null;
   } catch (err) { errors.holds = String(err); }
 }
@@ -46,12 +46,12 @@ async function loadHolds() {
 function drawHolds() {
   const section = document.getElementById("holds");
   document.getElementById("result-form").hidden = !!me && me.role !== "monitor" && me.role !== "tracer";
-  const key = JSON.stringify([lang, hs.list, hs.note]);
-  if (key === hs.drawn) return;
-  hs.drawn = key;
+  const key = JSON.stringify([lang, holdState.list, holdState.note]);
+  if (key === holdState.drawn) return;
+  holdState.drawn = key;
   section.querySelectorAll("[data-ht]").forEach(e => { e.textContent = t(e.dataset.ht); });
-  document.getElementById("result-note").textContent = hs.note;
-  const list = (hs.list || []).slice().sort((a, b) => (b.pending - a.pending) || (a.held_at < b.held_at ? 1 : -1));
+  document.getElementById("result-note").textContent = holdState.note;
+  const list = (holdState.list || []).slice().sort((a, b) => (b.pending - a.pending) || (a.held_at < b.held_at ? 1 : -1));
   document.getElementById("holds-rows").replaceChildren(...(list.length ? list.map(holdRow) : [emptyRow(5, "holdsNone")]));
 }
 
@@ -66,15 +66,15 @@ document.getElementById("result-form").addEventListener("submit", async ev => {
     const r = await fetch("/api/v1/results", { method: "POST", credentials: "same-origin",
       headers: changeHeaders(), body: JSON.stringify(body) });
     const answer = await r.json().catch(() => ({}));
-    hs.note = r.ok ? t("resultDone")((answer.holds || []).length) : (answer.error || r.statusText);
+    holdState.note = r.ok ? t("resultDone")((answer.holds || []).length) : (answer.error || r.statusText);
     if (r.ok) f.reset();
-  } catch (err) { hs.note = String(err); }
+  } catch (err) { holdState.note = String(err); }
   await loadHolds();
   drawHolds();
 });
 
 screens.push(slow => {
   drawHolds();
-  if (!(slow || hs.list === null)) return;
+  if (!(slow || holdState.list === null)) return;
   loadHolds().then(drawHolds, () => {});
 });
