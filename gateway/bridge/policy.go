@@ -107,7 +107,7 @@ func (b *Bridge) relayPending() bool {
 	batch := r.pending
 	r.pending = map[string][]byte{}
 	r.mu.Unlock()
-	ok := true
+	ok, parts := true, 0
 	for _, topic := range slices.Sorted(maps.Keys(batch)) {
 		payload := batch[topic]
 		err := b.opts.Local.Publish(topic, payload, true)
@@ -118,12 +118,18 @@ func (b *Bridge) relayPending() bool {
 			r.pending[topic] = payload
 		}
 		r.mu.Unlock()
-		if err != nil {
-			b.log.Warn("bridge: policy push not relayed to the site's broker; will retry", "topic", topic, "err", err)
+		switch name := wire.WatchName(topic); {
+		case err != nil:
+			b.log.Warn("bridge: push not relayed to the site's broker; will retry", "topic", topic, "err", err)
 			ok = false
-		} else {
-			b.log.Info("bridge: policy push relayed to the site", "topic", topic)
+		case name != "" && name != wire.WatchHeadName:
+			parts++ // a roster snapshot is some 2,000 parts: counted, not logged one by one
+		default:
+			b.log.Info("bridge: push relayed to the site", "topic", topic)
 		}
+	}
+	if parts > 0 {
+		b.log.Info("bridge: watch roster parts relayed to the site", "parts", parts)
 	}
 	return ok
 }
