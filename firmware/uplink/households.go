@@ -15,10 +15,9 @@ import (
 // uses every household made across the site (一户一卡; the counting rule is
 // the doc comment of wire.Households). The uplink decodes each message,
 // drops one meant for another unit and hands the rest to
-// Options.OnHouseholds on a goroutine of its own, so paho's router never
-// waits for the lane's lock; the receiver keeps only a message newer than
-// the one it holds (Households.Seq), so the order of hand-overs does not
-// matter. A unit connected straight to the cloud never hears one and
+// Options.OnHouseholds through a handoff (handoff.go), so paho's router
+// never waits for the lane's lock; only the latest waiting is kept, since
+// a newer message lists every use an older one did. A unit connected straight to the cloud never hears one and
 // counts from its own ledger.
 
 // subscribeHouseholds asks for this unit's households on this connection;
@@ -51,5 +50,11 @@ func (u *Uplink) onHouseholds(_ mqtt.Client, m mqtt.Message) {
 		u.log.Warn("uplink: ignored a bad households message; the lane keeps the count it holds", "topic", m.Topic(), "err", err)
 		return
 	}
-	go u.opts.OnHouseholds(h)
+	u.households.put(h)
+}
+
+// startHouseholds hands received messages to OnHouseholds until ctx ends;
+// the returned wait blocks until it has stopped.
+func (u *Uplink) startHouseholds(ctx context.Context) (wait func()) {
+	return u.households.run(ctx, u.opts.OnHouseholds)
 }

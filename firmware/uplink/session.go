@@ -27,6 +27,7 @@ func (u *Uplink) Run(ctx context.Context) error {
 	defer u.startGuards(ctx)()
 	defer u.startStaff(ctx)()
 	defer u.startResults(ctx)()
+	defer u.startHouseholds(ctx)()
 	defer u.startWatch(ctx)()
 	u.loop.Min, u.loop.Max = u.t.retryMin, u.t.retryMax
 	u.loop.Reconnect(ctx,

@@ -156,6 +156,7 @@ type Uplink struct {
 	guards     handoff[wire.GuardRoster]       // rosters for OnGuards (guards.go, handoff.go)
 	staff      staffUplink                     // the staff roster and the round (staff.go)
 	results    handoff[wire.ResultPush]        // pushes for OnResults (results.go, handoff.go)
+	households handoff[wire.Households]        // messages for OnHouseholds (households.go, handoff.go)
 	watch      watchHandoff                    // the watch roster's parts for OnWatch (watch.go)
 
 	mu            sync.Mutex
@@ -197,6 +198,7 @@ func New(src Source, opts Options) (*Uplink, error) {
 		guards:     newHandoff[wire.GuardRoster](),
 		staff:      staffUplink{handoff: newHandoff[wire.StaffRoster]()},
 		results:    newHandoff[wire.ResultPush](),
+		households: newHandoff[wire.Households](),
 		watch:      watchHandoff{wake: make(chan struct{}, 1)},
 	}, nil
 }
