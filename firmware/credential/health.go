@@ -180,3 +180,11 @@ func (r HealthRouter) Verify(ctx context.Context, code []byte) (Presented, error
 	}
 	return hv.Verify(ctx, code)
 }
+
+// IDLookup asks a health-code service about a person by the ID number read
+// from their ID card: the path for someone without a phone. A verifier that
+// can answer by ID number implements it beside HealthVerifier; the same
+// bounds hold (return within its own timeout, never store the raw answer).
+type IDLookup interface {
+	LookupID(ctx context.Context, idNumber string) (Presented, error)
+}
