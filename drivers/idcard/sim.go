@@ -36,6 +36,8 @@ type Sim struct {
 	faults []Fault
 	delay  time.Duration
 	reads  int
+	misses int // finds answered "no card"
+	served int // commands answered
 }
 
 // NewSim is a simulated module with no card on it.
@@ -134,6 +136,7 @@ func (s *Sim) send(ctx context.Context, w io.Writer, out []byte) error {
 func (s *Sim) answer(cmd Command) []byte {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.served++
 	f := s.takeFault(cmd)
 	if f == FaultSilent {
 		return nil
@@ -169,6 +172,7 @@ func (s *Sim) reply(cmd Command, f Fault) ([3]byte, []byte) {
 	switch [2]byte{cmd.Cmd, cmd.Para} {
 	case cmdFindCard:
 		if s.card == nil {
+			s.misses++
 			return [3]byte{0, 0, swNoCard}, nil
 		}
 		return [3]byte{0, 0, swFindSuccess}, []byte{0, 0, 0, 0}

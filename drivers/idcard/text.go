@@ -109,7 +109,7 @@ func checkCard(c Card) []error {
 	if err := CheckNumber(c.Number); err != nil {
 		errs = append(errs, fmt.Errorf("idcard: text number: %w", err))
 	} else if birth != "" && c.Number[6:14] != birth {
-		errs = append(errs, fmt.Errorf("idcard: text number: its birth date %s differs from the card's %s (a forged or corrupt card)", c.Number[6:14], birth))
+		errs = append(errs, errors.New("idcard: text number: the birth date in it differs from the card's birth field (a forged or corrupt card)"))
 	}
 	from, err := parseDate(c.ValidFrom)
 	if err != nil {
