@@ -36,6 +36,11 @@ type Options struct {
 	// 250 ms and 1 s, so a replugged reader works again within the 2 s a
 	// guard expects of a replugged device (docs/product.md "Who uses it").
 	ReopenMin, ReopenMax time.Duration
+	// Refused, when set, is told of a card that was read whole but whose
+	// text no genuine card holds (an error wrapping ErrBadCard that says
+	// what is wrong), once per placement, so the guard can be shown it:
+	// a forged or damaged card must not just be silently ignored.
+	Refused func(error)
 }
 
 // DefaultOptions spells out the defaults the zero Options gets.
@@ -60,6 +65,9 @@ var parities = map[string]serial.Parity{"none": serial.NoParity, "even": serial.
 func (o Options) Validate() error {
 	d := o.withDefaults()
 	var errs []error
+	if o.PollInterval < 0 || o.CommandTimeout < 0 || o.ReopenMin < 0 || o.ReopenMax < 0 {
+		errs = append(errs, errors.New("idcard: a negative duration among poll interval, command timeout and reopen backoff (leave a field 0 for its default)"))
+	}
 	if !slices.Contains(bauds, d.Baud) {
 		errs = append(errs, fmt.Errorf("idcard: baud %d: the modules offer only %v", d.Baud, bauds))
 	}
@@ -85,6 +93,8 @@ func (o Options) Validate() error {
 }
 
 // withDefaults fills the zero fields; the one place defaults are applied.
+// A negative duration gets its default too (Validate reports it), so a
+// Reader from New, which cannot fail, never polls in a busy loop.
 func (o Options) withDefaults() Options {
 	d := DefaultOptions
 	if o.Baud == 0 {
@@ -99,16 +109,16 @@ func (o Options) withDefaults() Options {
 	if o.StopBits == 0 {
 		o.StopBits = d.StopBits
 	}
-	if o.PollInterval == 0 {
+	if o.PollInterval <= 0 {
 		o.PollInterval = d.PollInterval
 	}
-	if o.CommandTimeout == 0 {
+	if o.CommandTimeout <= 0 {
 		o.CommandTimeout = d.CommandTimeout
 	}
-	if o.ReopenMin == 0 {
+	if o.ReopenMin <= 0 {
 		o.ReopenMin = d.ReopenMin
 	}
-	if o.ReopenMax == 0 {
+	if o.ReopenMax <= 0 {
 		o.ReopenMax = max(d.ReopenMax, o.ReopenMin)
 	}
 	return o

@@ -17,6 +17,9 @@ var (
 	ErrClosed    = errors.New("idcard: reader closed")
 	ErrTimeout   = errors.New("idcard: the module did not answer in time (unplugged, powered off, or at another baud rate?)")
 	ErrUnplugged = errors.New("idcard: reader unplugged")
+	// ErrBadCard is a card read whole whose text no genuine card holds (a
+	// wrong check digit, an impossible date): forged, or damaged.
+	ErrBadCard = errors.New("idcard: the card's text is not what a genuine card holds")
 	// errUnexpected is an answer whose shape does not fit the command: a
 	// late answer to an earlier command that timed out, most likely.
 	errUnexpected = errors.New("idcard: an answer that does not fit the command (a late answer to an earlier one?)")
@@ -120,7 +123,11 @@ func (r *Reader) ReadOnce(ctx context.Context) (Card, error) {
 	if err != nil {
 		return Card{}, err
 	}
-	return ParseText(text)
+	c, err := ParseText(text)
+	if err != nil {
+		return Card{}, fmt.Errorf("%w: %w", ErrBadCard, err)
+	}
+	return c, nil
 }
 
 // baseText is the text block of read base information's data: the text
@@ -155,10 +162,15 @@ func (r *Reader) SAMID(ctx context.Context) (string, error) {
 // a card with a different number is read. A failed read (a card pulled
 // away mid-read) is tried again at the next poll. Run returns when ctx
 // ends, after Close, or when the port fails for good: a Reader made by
-// Open reopens its port by itself, one made by New cannot. found runs on
-// Run's goroutine and should return quickly.
+// Open reopens its port by itself, one made by New cannot. A card read
+// whole but refused (ErrBadCard) is passed to Options.Refused, once per
+// placement like found. found and Refused run on Run's goroutine and
+// should return quickly.
 func (r *Reader) Run(ctx context.Context, found func(Card)) error {
-	var last string // the number of the card on the reader, "" when none
+	// last is the number of the card on the reader, "" when none, or
+	// refused for a card whose text was refused.
+	const refused = "\x00refused"
+	var last string
 	wait := time.NewTimer(0)
 	defer wait.Stop()
 	for {
@@ -178,6 +190,11 @@ func (r *Reader) Run(ctx context.Context, found func(Card)) error {
 			last = c.Number
 		case errors.Is(err, ErrNoCard):
 			last = ""
+		case errors.Is(err, ErrBadCard):
+			if last != refused && r.opts.Refused != nil {
+				r.opts.Refused(err)
+			}
+			last = refused
 		case errors.Is(err, ErrUnplugged):
 			if rerr := r.reopen(ctx); rerr != nil {
 				return errors.Join(err, rerr)

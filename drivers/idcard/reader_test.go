@@ -305,3 +305,65 @@ func TestBackoffDoublesUpToItsCapWithJitter(t *testing.T) {
 		}
 	}
 }
+
+func TestRunTellsOfAForgedCardOncePerPlacementAndNeverFindsIt(t *testing.T) {
+	var mu sync.Mutex
+	var refused []error
+	opts := fastOpts
+	opts.Refused = func(err error) { mu.Lock(); refused = append(refused, err); mu.Unlock() }
+	b := newBench(t, opts)
+	forged := SampleCards()[0]
+	forged.Number = "990101198503120011"
+	b.sim.Place(forged)
+	b.run()
+	count := func() int { mu.Lock(); defer mu.Unlock(); return len(refused) }
+	testenv.Await(t, "the forged card refused", patience, func() bool { return count() == 1 })
+	b.awaitReads(3)               // read and refused again while it lies there
+	b.sim.Place(SampleCards()[0]) // swapped for a genuine card
+	b.awaitFound(1)
+	b.sim.Lift()
+	b.awaitMisses(1)
+	b.sim.Place(forged)
+	testenv.Await(t, "the forged card placed again refused again", patience, func() bool { return count() == 2 })
+	mu.Lock()
+	defer mu.Unlock()
+	if !errors.Is(refused[0], ErrBadCard) || !strings.Contains(refused[0].Error(), "check digit") {
+		t.Errorf("refused with %v", refused[0])
+	}
+	if got := b.foundCards(); len(got) != 1 {
+		t.Errorf("found %+v, want only the genuine card", got)
+	}
+}
+
+func TestNegativeDurationsAreRefusedByValidateAndDefaultedByNew(t *testing.T) {
+	bad := Options{PollInterval: -time.Second, CommandTimeout: -1}
+	if err := bad.Validate(); err == nil || !strings.Contains(err.Error(), "negative") {
+		t.Errorf("Validate: %v", err)
+	}
+	host, _ := net.Pipe()
+	r := New(host, bad)
+	defer r.Close()
+	if r.opts.PollInterval != DefaultOptions.PollInterval || r.opts.CommandTimeout != DefaultOptions.CommandTimeout {
+		t.Errorf("New kept %v and %v", r.opts.PollInterval, r.opts.CommandTimeout)
+	}
+}
+
+func TestBaseTextRefusesLengthsTheDataCannotHold(t *testing.T) {
+	good := baseInfo(SampleCards()[0])
+	for _, tc := range []struct {
+		name string
+		data []byte
+	}{
+		{"no lengths", good[:3]},
+		{"a text length other than 256", append([]byte{0x01, 0x01}, good[2:]...)},
+		{"a photo longer than the frame", append([]byte{0x01, 0x00, 0xFF, 0xFF}, good[4:]...)},
+		{"the text cut short", good[:200]},
+	} {
+		if _, err := baseText(tc.data); err == nil {
+			t.Errorf("%s: accepted", tc.name)
+		}
+	}
+	if text, err := baseText(good); err != nil || len(text) != TextLen {
+		t.Errorf("a genuine answer: %d bytes, %v", len(text), err)
+	}
+}
