@@ -356,3 +356,11 @@ func sameAsJSON(raw []byte, want json.RawMessage) error {
 	}
 	return nil
 }
+
+// byKIDDER is the DER of a one-certificate trust list.
+func (t *Trust) byKIDDER() []byte {
+	for _, ss := range t.byKID {
+		return ss[0].Cert.Raw
+	}
+	return nil
+}

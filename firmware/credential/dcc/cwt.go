@@ -77,58 +77,58 @@ const (
 // CBOR). Names and date of birth are read only to check the schema; they
 // never leave this package.
 type Cert struct {
-	Version     string       `cbor:"ver" json:"ver"`
-	Name        *Name        `cbor:"nam" json:"nam"`
-	DateOfBirth *string      `cbor:"dob" json:"dob"`
-	V           []VaccEntry  `cbor:"v" json:"v"`
-	T           []TestEntry  `cbor:"t" json:"t"`
-	R           []RecovEntry `cbor:"r" json:"r"`
+	Version     string       `cbor:"ver,omitempty" json:"ver,omitempty"`
+	Name        *Name        `cbor:"nam,omitempty" json:"nam,omitempty"`
+	DateOfBirth *string      `cbor:"dob,omitempty" json:"dob,omitempty"`
+	V           []VaccEntry  `cbor:"v,omitempty" json:"v,omitempty"`
+	T           []TestEntry  `cbor:"t,omitempty" json:"t,omitempty"`
+	R           []RecovEntry `cbor:"r,omitempty" json:"r,omitempty"`
 }
 
 type Name struct {
-	Family    string `cbor:"fn" json:"fn"`
-	FamilyStd string `cbor:"fnt" json:"fnt"`
-	Given     string `cbor:"gn" json:"gn"`
-	GivenStd  string `cbor:"gnt" json:"gnt"`
+	Family    string `cbor:"fn,omitempty" json:"fn,omitempty"`
+	FamilyStd string `cbor:"fnt,omitempty" json:"fnt,omitempty"`
+	Given     string `cbor:"gn,omitempty" json:"gn,omitempty"`
+	GivenStd  string `cbor:"gnt,omitempty" json:"gnt,omitempty"`
 }
 
 // VaccEntry is one vaccination: dose dn of sd, given on dt.
 type VaccEntry struct {
-	Target  string `cbor:"tg" json:"tg"`
-	Vaccine string `cbor:"vp" json:"vp"`
-	Product string `cbor:"mp" json:"mp"`
-	Maker   string `cbor:"ma" json:"ma"`
-	Dose    *int   `cbor:"dn" json:"dn"`
-	Doses   *int   `cbor:"sd" json:"sd"`
-	Date    string `cbor:"dt" json:"dt"`
-	Country string `cbor:"co" json:"co"`
-	Issuer  string `cbor:"is" json:"is"`
-	ID      string `cbor:"ci" json:"ci"`
+	Target  string `cbor:"tg,omitempty" json:"tg,omitempty"`
+	Vaccine string `cbor:"vp,omitempty" json:"vp,omitempty"`
+	Product string `cbor:"mp,omitempty" json:"mp,omitempty"`
+	Maker   string `cbor:"ma,omitempty" json:"ma,omitempty"`
+	Dose    *int   `cbor:"dn,omitempty" json:"dn,omitempty"`
+	Doses   *int   `cbor:"sd,omitempty" json:"sd,omitempty"`
+	Date    string `cbor:"dt,omitempty" json:"dt,omitempty"`
+	Country string `cbor:"co,omitempty" json:"co,omitempty"`
+	Issuer  string `cbor:"is,omitempty" json:"is,omitempty"`
+	ID      string `cbor:"ci,omitempty" json:"ci,omitempty"`
 }
 
 // TestEntry is one test: type tt, sampled at sc, result tr.
 type TestEntry struct {
-	Target  string `cbor:"tg" json:"tg"`
-	Kind    string `cbor:"tt" json:"tt"`
-	Name    string `cbor:"nm" json:"nm"`
-	Device  string `cbor:"ma" json:"ma"`
-	Sampled any    `cbor:"sc" json:"sc"` // RFC 3339 text, or a CBOR date tag
-	Result  string `cbor:"tr" json:"tr"`
-	Centre  string `cbor:"tc" json:"tc"`
-	Country string `cbor:"co" json:"co"`
-	Issuer  string `cbor:"is" json:"is"`
-	ID      string `cbor:"ci" json:"ci"`
+	Target  string `cbor:"tg,omitempty" json:"tg,omitempty"`
+	Kind    string `cbor:"tt,omitempty" json:"tt,omitempty"`
+	Name    string `cbor:"nm,omitempty" json:"nm,omitempty"`
+	Device  string `cbor:"ma,omitempty" json:"ma,omitempty"`
+	Sampled any    `cbor:"sc,omitempty" json:"sc,omitempty"` // RFC 3339 text, or a CBOR date tag
+	Result  string `cbor:"tr,omitempty" json:"tr,omitempty"`
+	Centre  string `cbor:"tc,omitempty" json:"tc,omitempty"`
+	Country string `cbor:"co,omitempty" json:"co,omitempty"`
+	Issuer  string `cbor:"is,omitempty" json:"is,omitempty"`
+	ID      string `cbor:"ci,omitempty" json:"ci,omitempty"`
 }
 
 // RecovEntry is one recovery: first positive on fr, valid df to du.
 type RecovEntry struct {
-	Target   string `cbor:"tg" json:"tg"`
-	FirstPos string `cbor:"fr" json:"fr"`
-	Country  string `cbor:"co" json:"co"`
-	Issuer   string `cbor:"is" json:"is"`
-	From     string `cbor:"df" json:"df"`
-	Until    string `cbor:"du" json:"du"`
-	ID       string `cbor:"ci" json:"ci"`
+	Target   string `cbor:"tg,omitempty" json:"tg,omitempty"`
+	FirstPos string `cbor:"fr,omitempty" json:"fr,omitempty"`
+	Country  string `cbor:"co,omitempty" json:"co,omitempty"`
+	Issuer   string `cbor:"is,omitempty" json:"is,omitempty"`
+	From     string `cbor:"df,omitempty" json:"df,omitempty"`
+	Until    string `cbor:"du,omitempty" json:"du,omitempty"`
+	ID       string `cbor:"ci,omitempty" json:"ci,omitempty"`
 }
 
 func parseCert(raw []byte) (*Cert, error) {
