@@ -127,8 +127,8 @@ path = %q
 		decision wire.Decision
 	}{
 		dcc.Ref("AT", "URN:UVCI:01:AT:GOOD#1"): {"green", wire.Allow},
-		"forged":                              {"verify_failed", wire.Refer},
-		"stranger":                            {"verify_failed", wire.Refer},
+		"forged":                               {"verify_failed", wire.Refer},
+		"stranger":                             {"verify_failed", wire.Refer},
 	}
 	for _, code := range codes {
 		fmt.Fprintf(w, "%s\r\n", code)
