@@ -37,7 +37,7 @@ func FuzzDecodeHC1(f *testing.F) {
 	for _, c := range loadSuite(f) {
 		f.Add([]byte(c.PREFIX))
 		if tr, err := caseTrust(c); err == nil && tr.Len() == 1 {
-			certs = append(certs, tr.byKIDDER())
+			certs = append(certs, tr.onlyDER())
 		}
 	}
 	f.Add([]byte("HC1:"))
