@@ -71,12 +71,26 @@ func (s dccSigner) vaccination(t *testing.T, kid []byte, ci string) string {
 	return forged
 }
 
+// pcrTest is a negative PCR test sampled hoursAgo, signed by s.
+func (s dccSigner) pcrTest(t *testing.T, hoursAgo int, ci string) string {
+	t.Helper()
+	c := &dcc.Cert{Version: "1.3.0", Name: &dcc.Name{Family: "Musterfrau", FamilyStd: "MUSTERFRAU"}, DateOfBirth: new("1990-01-01"),
+		T: []dcc.TestEntry{{Target: "840539006", Kind: dcc.TestPCR, Result: dcc.NotDetected, Country: "AT",
+			Sampled: time.Now().Add(-time.Duration(hoursAgo) * time.Hour).UTC().Format(time.RFC3339),
+			Issuer:  "Ministry of Health", ID: ci}}}
+	code, err := dcc.Issue(s.key, s.der, "AT", time.Now().Add(-time.Hour), time.Now().AddDate(0, 0, 3), c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return code
+}
+
 // TestAnEUCertificateScannedAtAPortGateReachesTheCentreAsAHealthCode: a
 // unit on the port profile, with a trust list file holding one signer,
-// reads three HC1 codes from its serial scanner — a valid vaccination, a
-// forgery under the trusted kid, and one from a signer not on the list.
-// The unit lets the first through and sends the others to the health
-// desk; the centre stores each as a health code with its status and the
+// reads four HC1 codes from its serial scanner — a valid vaccination, a
+// forgery under the trusted kid, one from a signer not on the list, and
+// a genuine PCR test older than the profile's 72 h. The unit lets the
+// first through and sends the others to the health desk; the centre stores each as a health code with its status and the
 // certificate's hash reference, never the name.
 func TestAnEUCertificateScannedAtAPortGateReachesTheCentreAsAHealthCode(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
@@ -116,6 +130,7 @@ path = %q
 		trusted.vaccination(t, nil, "URN:UVCI:01:AT:GOOD#1"),
 		forger.vaccination(t, dcc.KID(trusted.der), "URN:UVCI:01:AT:FORGED#2"),
 		stranger.vaccination(t, nil, "URN:UVCI:01:AT:STRANGER#3"),
+		trusted.pcrTest(t, 80, "URN:UVCI:01:AT:OLDTEST#4"), // the profile takes PCR tests for 72 h
 	}
 	w, err := os.OpenFile(scanner, os.O_WRONLY, 0)
 	if err != nil {
@@ -129,6 +144,7 @@ path = %q
 		dcc.Ref("AT", "URN:UVCI:01:AT:GOOD#1"): {"green", wire.Allow},
 		"forged":                               {"verify_failed", wire.Refer},
 		"stranger":                             {"verify_failed", wire.Refer},
+		dcc.Ref("AT", "URN:UVCI:01:AT:OLDTEST#4"): {"expired", wire.Refer},
 	}
 	for _, code := range codes {
 		fmt.Fprintf(w, "%s\r\n", code)
@@ -137,26 +153,26 @@ path = %q
 		testenv.Await(t, "the scan's entry", patience, func() bool { return len(healthEntries(t, ctx, u)) > n })
 	}
 	got := healthEntries(t, ctx, u)
-	if len(got) != 3 {
-		t.Fatalf("%d health-code entries, want 3: %+v", len(got), got)
+	if len(got) != len(codes) {
+		t.Fatalf("%d health-code entries, want %d: %+v", len(got), len(codes), got)
 	}
 	for i, e := range got {
 		key := e.Credential.Subject
-		if i > 0 {
+		if i == 1 || i == 2 {
 			key = []string{"", "forged", "stranger"}[i]
 		}
 		if w := want[key]; e.Credential.Result != w.result || e.Decision != w.decision {
 			t.Errorf("scan %d: %s %s subject %q, want %s %s", i, e.Credential.Result, e.Decision, e.Credential.Subject, w.result, w.decision)
 		}
 	}
-	testenv.Await(t, "the three entries at the centre", patience, func() bool {
+	testenv.Await(t, "the four entries at the centre", patience, func() bool {
 		n := 0
 		for _, e := range cloudEntries(t, c, "port", "gate-1") {
 			if e.Credential.Kind == wire.CredentialHealthCode {
 				n++
 			}
 		}
-		return n == 3
+		return n == len(codes)
 	})
 	for _, e := range cloudEntries(t, c, "port", "gate-1") {
 		b, _ := json.Marshal(e)

@@ -3,6 +3,8 @@ package dcc
 import (
 	"context"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -164,4 +166,39 @@ func TestSuiteCodesFitTheScannerBound(t *testing.T) {
 		t.Errorf("a suite code of %d bytes exceeds credential.MaxCode %d", longest, credential.MaxCode)
 	}
 	t.Logf("longest suite code: %d bytes (bound %d)", longest, credential.MaxCode)
+}
+
+func TestVerifierServesSeveralLanesWhileTrustAndRulesChange(t *testing.T) {
+	is := newECIssuer(t)
+	var trust atomic.Pointer[Trust]
+	var rules atomic.Pointer[Rules]
+	trust.Store(is.trust(t))
+	def := DefaultRules()
+	rules.Store(&def)
+	v := New(trust.Load, func() Rules { return *rules.Load() }, func() time.Time { return now }, nil)
+	code := []byte(is.issue(t, vaccinated(2, 2, 30)))
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Go(func() {
+			for range 200 {
+				p, err := v.Verify(context.Background(), code)
+				// Whichever list and rules a scan saw, it saw them whole.
+				if err != nil || p.Status != credential.StatusGreen && p.Status != credential.StatusVerifyFailed && p.Status != credential.StatusYellow {
+					t.Errorf("got %s (%s), %v", p.Status, p.Detail, err)
+					return
+				}
+			}
+		})
+	}
+	empty, _ := NewTrust(nil)
+	for i := range 200 {
+		if i%2 == 0 {
+			trust.Store(empty)
+			rules.Store(&Rules{})
+		} else {
+			trust.Store(is.trust(t))
+			rules.Store(&def)
+		}
+	}
+	wg.Wait()
 }
