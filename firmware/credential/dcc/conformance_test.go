@@ -84,9 +84,9 @@ const p384 = "signed with an ECDSA P-384 key; the specification allows only ES25
 
 // notRun are flags this suite run cannot judge, with the reason.
 var notRun = map[string]string{
-	"EXPECTEDENCODE":        "encoding is the issuer's step, not the verifier's",
-	"EXPECTEDRESULTS":       "not a step of the suite's table (a misspelt flag upstream)",
-	"EXPTECTEDEXPIRED":      "not a step of the suite's table (a misspelt flag upstream)",
+	"EXPECTEDENCODE":   "encoding is the issuer's step, not the verifier's",
+	"EXPECTEDRESULTS":  "not a step of the suite's table (a misspelt flag upstream)",
+	"EXPTECTEDEXPIRED": "not a step of the suite's table (a misspelt flag upstream)",
 }
 
 // steps run each flag's step and report whether it succeeded.
