@@ -14,6 +14,8 @@
 //	KK1.V.<form>           visitor pre-registration, unsigned
 //	KAKOU1:PASS:<ref>      legacy pass, format only ("unverified")
 //	KAKOU1:VISIT:<ref>     legacy visitor reference ("preregistered")
+//	HC1:<base45>           EU Digital COVID Certificate, verified offline
+//	                       against a trust list (firmware/credential/dcc)
 //
 // <claims> and <form> are base64url (no padding) of a JSON object; <sig> is
 // base64url of an Ed25519 signature over the ASCII bytes of the code up to

@@ -19,6 +19,7 @@ type Verifier struct {
 	Revoked map[string]bool              // revoked pass ids
 	Site    string                       // this unit's site, for site-bound passes
 	Health  HealthVerifier               // nil: health codes are verify_failed "no verifier"
+	DCC     HealthVerifier               // HC1: EU certificates (firmware/credential/dcc); nil: verify_failed "no verifier"
 	// Watch returns the centre's roster in use (roster.go); nil, or a nil
 	// result: nobody is watched. A func, because the roster changes while
 	// the Verifier is in use.
@@ -62,6 +63,8 @@ func (v *Verifier) Check(ctx context.Context, code []byte) (p Presented) {
 		return v.checkPass(s)
 	case strings.HasPrefix(s, HealthCodePrefix), strings.HasPrefix(s, HealthQueryPrefix):
 		return v.checkHealth(ctx, code)
+	case strings.HasPrefix(s, DCCPrefix):
+		return v.checkWith(ctx, v.DCC, code)
 	case strings.HasPrefix(s, VisitorFormPrefix):
 		return v.matchVisitor(checkVisitor(s))
 	}
@@ -72,10 +75,14 @@ func (v *Verifier) Check(ctx context.Context, code []byte) (p Presented) {
 // checkHealth asks the pluggable verifier and holds its answer to the
 // contract, since a plug-in is outside code.
 func (v *Verifier) checkHealth(ctx context.Context, code []byte) Presented {
-	if v.Health == nil {
+	return v.checkWith(ctx, v.Health, code)
+}
+
+func (v *Verifier) checkWith(ctx context.Context, hv HealthVerifier, code []byte) Presented {
+	if hv == nil {
 		return healthResult(StatusVerifyFailed, "no verifier")
 	}
-	p, err := v.Health.Verify(ctx, code)
+	p, err := hv.Verify(ctx, code)
 	if err != nil {
 		v.log().Warn("credential: health code not verified", "status", p.Status, "err", err)
 	}

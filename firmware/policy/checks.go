@@ -60,6 +60,7 @@ type Checks struct {
 	Vehicle  VehicleCheck  `toml:"vehicle" json:"vehicle"`
 	Returnee ReturneeCheck `toml:"returnee" json:"returnee"`
 	Hold     HoldCheck     `toml:"hold" json:"hold"`
+	DCC      DCCCheck      `toml:"dcc" json:"dcc,omitzero"`
 }
 
 // Registration says what a visitor registration keeps (SECURITY.md

@@ -193,6 +193,7 @@ type CredentialsConfig struct {
 	HealthIssuers map[string]string `toml:"health_issuers"`
 	HealthURL     string            `toml:"health_url"` // online verifier; "" = offline only
 	HealthTimeout Duration          `toml:"health_timeout"`
+	DCCTrust      string            `toml:"dcc_trust"` // HC1 signer certificates, JSON (dcc.LoadTrustFile); "" = none until pushed
 	// WatchList is no longer read: the centre pushes its roster to every
 	// unit (watch.go). Set, it is a config error saying so.
 	WatchList string `toml:"watch_list"`

@@ -4,10 +4,12 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"sync/atomic"
 	"time"
 
 	"github.com/kakou/kakou/firmware/clock"
 	"github.com/kakou/kakou/firmware/credential"
+	"github.com/kakou/kakou/firmware/credential/dcc"
 	"github.com/kakou/kakou/firmware/policy"
 )
 
@@ -16,6 +18,7 @@ import (
 type rules struct {
 	policies []policy.Policy
 	verifier *credential.Verifier
+	dccTrust atomic.Pointer[dcc.Trust] // HC1 trust list in use (dcc.go)
 }
 
 func loadRules(c Config, clk clock.Clock) (*rules, error) {
@@ -27,7 +30,13 @@ func loadRules(c Config, clk clock.Clock) (*rules, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &rules{policies: docs, verifier: v}, nil
+	trust, err := loadDCCTrust(c.Credentials.DCCTrust)
+	if err != nil {
+		return nil, err
+	}
+	r := &rules{policies: docs, verifier: v}
+	r.dccTrust.Store(trust)
+	return r, nil
 }
 
 // CheckFiles loads what the config points at (policy documents, guards file)

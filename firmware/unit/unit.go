@@ -131,6 +131,7 @@ func (u *Unit) build() error {
 		return fmt.Errorf("unit: %w", err)
 	}
 	u.rules.verifier.Watch, u.rules.verifier.Hashes = u.Roster, priv
+	u.wireDCC()
 	// The pipeline writes through the visit book, which opens and closes
 	// visits in the entries it stores (visits.go).
 	if err := u.openVisits(bootID, priv); err != nil {

@@ -1,0 +1,58 @@
+package unit
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/kakou/kakou/firmware/credential/dcc"
+	"github.com/kakou/kakou/firmware/policy"
+)
+
+// EU Digital COVID Certificates (HC1) are verified on the unit, offline,
+// against a trust list of signer certificates: read from the file
+// credentials.dcc_trust at start, and swapped whole by SetDCCTrust when the
+// centre pushes a new list. The content rules come from the policy in
+// force ([checks.dcc]), read at every scan, so a policy push changes them
+// at once.
+
+// loadDCCTrust reads credentials.dcc_trust; "" is an empty list, so every
+// certificate is verify_failed "not on the trust list" until one arrives.
+func loadDCCTrust(path string) (*dcc.Trust, error) {
+	if path == "" {
+		return dcc.NewTrust(nil)
+	}
+	t, err := dcc.LoadTrustFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("credentials.dcc_trust: %w", err)
+	}
+	return t, nil
+}
+
+// wireDCC gives the credential verifier its HC1 verifier.
+func (u *Unit) wireDCC() {
+	rules := func() dcc.Rules { return dccRules(u.policy.Current().Checks.DCC) }
+	now := func() time.Time { t, _ := u.clock.Now(); return t }
+	synced := func() bool { _, ok := u.clock.Now(); return ok }
+	u.rules.verifier.DCC = dcc.New(u.rules.dccTrust.Load, rules, now, synced)
+}
+
+// SetDCCTrust replaces the HC1 trust list in use; scans in flight finish
+// with the list they started with.
+func (u *Unit) SetDCCTrust(t *dcc.Trust) { u.rules.dccTrust.Store(t) }
+
+// dccRules turns the policy's section into the verifier's rules.
+func dccRules(p policy.DCCCheck) dcc.Rules {
+	r := dcc.Rules{
+		Vaccination: p.Accepts(policy.DCCVaccination), Test: p.Accepts(policy.DCCTest), Recovery: p.Accepts(policy.DCCRecovery),
+		VaccinationDays: p.VaccinationMinDays, VaccinationMaxDays: p.VaccinationMaxDays,
+		TestMaxAge: map[string]time.Duration{},
+	}
+	pcr, rapid := p.TestMaxAges()
+	if pcr > 0 {
+		r.TestMaxAge[dcc.TestPCR] = pcr
+	}
+	if rapid > 0 {
+		r.TestMaxAge[dcc.TestRapidAntigen] = rapid
+	}
+	return r
+}
