@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"github.com/kakou/kakou/cloud/roster"
+	"github.com/kakou/kakou/cloud/trust"
 	"log/slog"
 	"net/http"
 	"sync"
@@ -71,6 +72,9 @@ type Options struct {
 	// Roster keeps the centre's watch roster and publishes it (roster.go);
 	// nil: the roster endpoints answer 404.
 	Roster *roster.Service
+	// Trust keeps the centre's trust list and publishes it (trust.go);
+	// nil: the trust endpoints answer 404.
+	Trust *trust.Service
 	// ReportCut is the local hour and minute the daily report closes.
 	ReportCut [2]int
 	// Reports are the named reports ([[reports]], reports_named.go); the
@@ -179,6 +183,10 @@ func New(st Store, opts Options) (http.Handler, error) {
 	mux.HandleFunc("GET /api/v1/roster", s.listRoster)                 // roster.go
 	mux.HandleFunc("POST /api/v1/roster", s.putRoster)                 // roster.go
 	mux.HandleFunc("POST /api/v1/roster/{id}/end", s.endRoster)        // roster.go
+	mux.HandleFunc("GET /api/v1/trust", s.getTrust)                    // trust.go
+	mux.HandleFunc("POST /api/v1/trust/revoke", s.revokePass)          // trust.go
+	mux.HandleFunc("POST /api/v1/trust/issuers", s.putTrustIssuer)     // trust.go
+	mux.HandleFunc("POST /api/v1/trust/dcc", s.importDCC)              // trust.go
 	mux.HandleFunc("POST /api/v1/enroll", enroll(st, s.log, opts.Now)) // no login: the token is the proof (enroll.go)
 	if opts.Metrics != nil {
 		mux.Handle("GET /metrics", opts.Metrics)

@@ -48,6 +48,8 @@ var (
 	vehiclesJS string // the vehicle lanes' vehicles
 	//go:embed web/holds.js
 	holdsJS string // people held for sampling, and recording a result
+	//go:embed web/trust.js
+	trustJS string // revoked passes and the trust list's counts
 
 	// pageScripts are the page's scripts in the order it runs them: what
 	// every screen uses first, then dashboard.js, then the screens kept in
@@ -55,7 +57,7 @@ var (
 	pageScripts = []webFile{{"codes.js", codesJS}, {"display.js", displayJS},
 		{"dashboard.js", pageJS}, {"guards.js", guardsJS}, {"roster.js", rosterJS}, {"policy.js", policyJS},
 		{"trace.js", traceJS}, {"reports.js", reportsJS}, {"holds.js", holdsJS}, {"households.js", householdsJS},
-		{"sound.js", soundJS}, {"rollcall.js", rollCallJS}, {"vehicles.js", vehiclesJS}}
+		{"sound.js", soundJS}, {"rollcall.js", rollCallJS}, {"vehicles.js", vehiclesJS}, {"trust.js", trustJS}}
 
 	dashboardHTML, dashboardCSP = assemble(pageHTML, pageCSS, pageScripts...)
 )

@@ -17,6 +17,7 @@ import (
 	"github.com/kakou/kakou/cloud/roster"
 	"github.com/kakou/kakou/cloud/store"
 	"github.com/kakou/kakou/cloud/store/sqlite"
+	"github.com/kakou/kakou/cloud/trust"
 	"github.com/kakou/kakou/firmware/wire"
 )
 
@@ -95,6 +96,7 @@ func newRegionFixture(t *testing.T) *regionFixture {
 		Guards:  &GuardDesk{Store: st, Publish: func(context.Context, string) error { return nil }},
 		Staff:   &StaffDesk{Store: st, Publish: func(context.Context, string) error { return nil }},
 		Roster:  roster.New(st, discard{}, nil),
+		Trust:   trust.New(st, discard{}, nil),
 		Auth:    &AuthOptions{Users: users, Sessions: st, Argon2: cheapArgon2},
 		Results: fleet.NewResults(st, discard{}, func(scope, site string) bool { return scope == "" || tree.Within(scope, site) }, nil).WithClock(func() time.Time { return now })})
 	if err != nil {
@@ -140,6 +142,9 @@ func TestADistrictMonitorSeesNothingOutsideTheDistrict(t *testing.T) {
 		"/api/v1/holds?status=all", "/api/v1/holds?site=site-a&unit=gate-1",
 		"/api/v1/roster", "/api/v1/roster?region=hutang&household=3-2-501",
 		"/api/v1/households?site=site-a",
+		// The trust list is the whole fleet's and names no site: every
+		// monitor reads it, a region's too (trust.go).
+		"/api/v1/trust",
 	}
 	outside := []string{
 		"/api/v1/entries?site=site-b", "/api/v1/entries?site=site-b&unit=door-1", "/api/v1/alerts?site=site-b",

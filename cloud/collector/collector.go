@@ -25,6 +25,7 @@ import (
 	"github.com/kakou/kakou/cloud/store"
 	"github.com/kakou/kakou/cloud/store/postgres"
 	"github.com/kakou/kakou/cloud/store/sqlite"
+	"github.com/kakou/kakou/cloud/trust"
 )
 
 // Store is what the collector runs on: SQLite in its data directory, or
@@ -36,6 +37,7 @@ type Store interface {
 	api.SessionStore
 	api.GuardStore
 	roster.Store   // the watch roster (watch.go)
+	trust.Store    // the trust list (trust.go)
 	broker.Devices // enrolled devices, for [broker] auth = "devices"
 	PutSites(ctx context.Context, sites []store.Site) error
 	AckedSeq(ctx context.Context, unit store.UnitID) (uint64, error)
@@ -61,6 +63,7 @@ type Collector struct {
 	// rosters sends the sites' guard rosters to their units (rosters.go).
 	rosters     *fleet.Rosters
 	watchRoster *roster.Service // the centre's watch roster (watch.go)
+	trust       *trust.Service  // the centre's trust list (trust.go)
 	stopRosters context.CancelFunc
 	staff       *staff.Pusher // the staff rosters' publisher (staff.go)
 	// stopRetention ends the hourly purge (privacy.go).
@@ -95,7 +98,7 @@ func New(cfg Config, log *slog.Logger) (*Collector, error) {
 // started is shut down again.
 func (c *Collector) Start(ctx context.Context) error {
 	c.metrics = metrics.New()
-	steps := []func(context.Context) error{c.openStore, c.startBroker, c.startIngest, c.startFleet, c.startRosters, c.startStaff, c.startResults, c.startWatchRoster, c.startHTTP, c.startRetention, c.startVisits, c.startReports, c.startUnitAlerts, c.startNotify}
+	steps := []func(context.Context) error{c.openStore, c.startBroker, c.startIngest, c.startFleet, c.startRosters, c.startStaff, c.startResults, c.startWatchRoster, c.startTrust, c.startHTTP, c.startRetention, c.startVisits, c.startReports, c.startUnitAlerts, c.startNotify}
 	for _, step := range steps {
 		if err := step(ctx); err != nil {
 			shutdownCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
@@ -236,6 +239,7 @@ func (c *Collector) startHTTP(context.Context) error {
 	opts.Staff = c.staffDesk()
 	opts.Results, opts.ReturneePlan = c.holds.results, c.returneePlan
 	opts.Roster = c.watchRoster
+	opts.Trust = c.trust
 	h, err := api.New(c.store, opts)
 	if err != nil {
 		return fmt.Errorf("collector: %w", err)

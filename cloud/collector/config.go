@@ -45,6 +45,7 @@ type Config struct {
 	// Returnees are the schedules returnees join the roster with, by
 	// origin; see config_returnees.go.
 	Returnees []ReturneeRule `toml:"returnees"`
+	Trust     TrustConfig    `toml:"trust"` // the trust list's first-start seed; see config_trust.go
 }
 
 // StoreConfig is the [store] table: SQLite in DataDir, or PostgreSQL when
@@ -229,6 +230,7 @@ func (c Config) Validate() error {
 	c.validateReports(bad) // config_reports.go
 	c.validateNotify(bad)
 	c.validateReturnees(bad)
+	c.validateTrust(bad) // config_trust.go
 	if len(p) > 0 {
 		return &ConfigError{Problems: p}
 	}

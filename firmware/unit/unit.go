@@ -49,6 +49,7 @@ type Unit struct {
 	rollcall *rollcall.Tracker
 	results  resultsState // the centre's test results; see results.go
 	watch    watchState   // the centre's watch roster; see watch.go
+	trust    trustState   // the centre's trust list and the verifier in force; see trust.go
 	clock    clock.Clock
 	uplink   *uplink.Uplink
 	diskFull atomic.Bool // the ledger's quota is full of unacknowledged entries
@@ -114,6 +115,7 @@ func (u *Unit) build() error {
 		Logger: u.log.With("part", "uplink"), OnPolicy: u.onPolicy, OnFlow: u.onFlow,
 		OnGuards: u.onGuards, OnStaff: u.onStaff, OnResults: u.onResults, OnWatch: u.onWatch,
 		OnHouseholds: u.onHouseholds,
+		OnTrust:      u.onTrust,
 	})
 	if err != nil {
 		return fmt.Errorf("unit: %w", err)
@@ -132,6 +134,7 @@ func (u *Unit) build() error {
 	}
 	u.rules.verifier.Watch, u.rules.verifier.Hashes = u.Roster, priv
 	u.wireDCC()
+	u.startTrust(u.rules.verifier) // the saved trust list on top of the config's (trust.go)
 	// The pipeline writes through the visit book, which opens and closes
 	// visits in the entries it stores (visits.go).
 	if err := u.openVisits(bootID, priv); err != nil {
@@ -139,7 +142,7 @@ func (u *Unit) build() error {
 	}
 	u.pipeline, err = screening.New(u.devices.thermo, u.devices.scanner, u.visits, screening.Options{
 		Site: u.cfg.Site, Unit: u.cfg.Unit, Lane: u.cfg.Lane, BootID: bootID,
-		Policy: u.policy.Current, Credentials: u.rules.verifier, Roster: u.Roster,
+		Policy: u.policy.Current, Credentials: &u.trust, Roster: u.Roster,
 		Now: u.clock.Now, NewID: newID, Decided: u.decided, Logger: u.log.With("part", "screening"),
 		HoldTimeout: u.cfg.Flow.HoldTimeout.Duration, AwaitFlow: u.cfg.Flow.AwaitGateway,
 		OnDuty:     func() string { return u.console.OnDuty() },

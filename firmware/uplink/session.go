@@ -29,6 +29,7 @@ func (u *Uplink) Run(ctx context.Context) error {
 	defer u.startResults(ctx)()
 	defer u.startHouseholds(ctx)()
 	defer u.startWatch(ctx)()
+	defer u.startTrust(ctx)()
 	u.loop.Min, u.loop.Max = u.t.retryMin, u.t.retryMax
 	u.loop.Reconnect(ctx,
 		func(ctx context.Context) (bool, error) { return u.session(ctx, s) },
@@ -101,6 +102,9 @@ func (u *Uplink) serve(ctx context.Context, c *delivery.Link, s *sender) error {
 		return err
 	}
 	if err := u.subscribeHouseholds(ctx, c); err != nil {
+		return err
+	}
+	if err := u.subscribeTrust(ctx, c); err != nil {
 		return err
 	}
 	// The lanes split before the birth is rendered, so a birth that says

@@ -112,6 +112,9 @@ type Options struct {
 	// by name (a part, or wire.WatchHeadName), parts of a burst before its
 	// head; an empty payload clears the part. nil: unsubscribed (watch.go).
 	OnWatch func(name string, payload []byte)
+	// OnTrust receives the centre's trust list as published, size-checked
+	// only, the latest first; nil: unsubscribed (trust.go).
+	OnTrust func(payload []byte)
 }
 
 // timing holds the uplink's fixed intervals; tests shorten the retry delays.
@@ -158,6 +161,7 @@ type Uplink struct {
 	results    handoff[wire.ResultPush]        // pushes for OnResults (results.go, handoff.go)
 	households handoff[wire.Households]        // messages for OnHouseholds (households.go, handoff.go)
 	watch      watchHandoff                    // the watch roster's parts for OnWatch (watch.go)
+	trust      trustUplink                     // the trust list for OnTrust (trust.go)
 
 	mu            sync.Mutex
 	devices       []wire.Device
@@ -200,6 +204,7 @@ func New(src Source, opts Options) (*Uplink, error) {
 		results:    newHandoff[wire.ResultPush](),
 		households: newHandoff[wire.Households](),
 		watch:      watchHandoff{wake: make(chan struct{}, 1)},
+		trust:      trustUplink{handoff: newHandoff[[]byte]()},
 	}, nil
 }
 
@@ -366,6 +371,7 @@ func (u *Uplink) status(ctx context.Context, state wire.UnitState) []byte {
 	s.DiskAlarm = u.diskAlarm
 	s.StaffRound = u.staff.round
 	u.mu.Unlock()
+	s.TrustVersion = u.trust.version.Load()
 	n, oldest, err := u.src.Backlog(ctx)
 	if err != nil {
 		u.log.Error("uplink: read backlog for status", "err", err)

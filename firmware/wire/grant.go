@@ -24,8 +24,8 @@ var (
 // publishes Root/<site>/<unit>/{entry,status} and reads its own /ack,
 // /policy, /flow and /guards, naming each exactly. A gateway (Unit AnyUnit) does the
 // same for any unit of its site, and may read with '+' in the unit level.
-// Every device also reads the fleet's watch roster (WatchFilter) and never
-// publishes on it. '#', other sites and other kinds are refused.
+// Every device also reads the fleet's watch roster (WatchFilter) and trust
+// list (TrustTopic) and never publishes on them. '#', other sites and other kinds are refused.
 type Grant struct {
 	Site string
 	Unit string // the unit's id, or AnyUnit for a site gateway
@@ -36,6 +36,9 @@ type Grant struct {
 func (g Grant) Allows(topic string, write bool) bool {
 	if !write && WatchName(topic) != "" || !write && topic == WatchFilter {
 		return true // the fleet's watch roster: every device reads it, none writes
+	}
+	if topic == TrustTopic {
+		return !write // the fleet's trust list (trust.go), likewise
 	}
 	parts := strings.Split(topic, "/")
 	if len(parts) != 5 || parts[0]+"/"+parts[1] != Root || parts[2] != g.Site {
@@ -59,7 +62,7 @@ func (g Grant) Filters(write bool) []string {
 		fs = append(fs, topic(g.Site, g.Unit, kind))
 	}
 	if !write {
-		fs = append(fs, WatchFilter)
+		fs = append(fs, WatchFilter, TrustTopic)
 	}
 	return fs
 }

@@ -59,8 +59,8 @@ func TestGrantFiltersAreWhatAllowsLets(t *testing.T) {
 				t.Errorf("%+v lists %s to read but does not allow it", g, f)
 			}
 		}
-		if len(r) != 8 || r[7] != WatchFilter {
-			t.Errorf("%+v reads %v, want ack, policy, flow, guards, staff, results, households and the watch roster", g, r)
+		if len(r) != 9 || r[7] != WatchFilter || r[8] != TrustTopic {
+			t.Errorf("%+v reads %v, want ack, policy, flow, guards, staff, results, households, the watch roster and the trust list", g, r)
 		}
 	}
 }

@@ -198,7 +198,8 @@ type Status struct {
 	// (occupancy.go); only in a status with Role gateway.
 	Occupancy *SiteOccupancy `json:"occupancy,omitempty"`
 	// StaffRound is the roll-call round the unit is in (staffcheck.go).
-	StaffRound *StaffRound `json:"staff_round,omitempty"`
+	StaffRound   *StaffRound `json:"staff_round,omitempty"`
+	TrustVersion uint64      `json:"trust_version,omitempty"` // the centre's trust list the unit runs (trust.go); 0: none
 }
 
 // RoleGateway marks the status of a site gateway (gateway/): its Backlog

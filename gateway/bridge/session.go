@@ -91,6 +91,9 @@ func (b *Bridge) serve(ctx context.Context, c *delivery.Link, s *sender) error {
 	if err := b.subscribeWatch(ctx, c); err != nil {
 		return err
 	}
+	if err := b.subscribeTrust(ctx, c); err != nil {
+		return err
+	}
 	if err := b.publishStatus(ctx, c, wire.Online); err != nil {
 		return err
 	}

@@ -219,4 +219,5 @@ var pgMigrations = []string{
 	pgMigrateHolds,         // holds for sampling and the results that release them (holds.go)
 	pgMigrateWatch,         // the centre's watch roster and its last push (watch.go)
 	pgMigrateHouseholds,    // one pass per household (households.go)
+	pgMigrateTrust,         // the centre's trust list: issuer keys, revoked passes, DCC signers (trust.go)
 }

@@ -358,6 +358,7 @@ var migrations = []string{
 	migrateHolds,         // holds for sampling and the results that release them (holds.go)
 	migrateWatch,         // the centre's watch roster and its last push (watch.go)
 	migrateHouseholds,    // one pass per household (households.go)
+	migrateTrust,         // the centre's trust list: issuer keys, revoked passes, DCC signers (trust.go)
 }
 
 // prepare prepares the writes' statements on the writer, after migrate

@@ -1,0 +1,42 @@
+package collector
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/kakou/kakou/cloud/fleet"
+	"github.com/kakou/kakou/cloud/trust"
+)
+
+// startTrust runs the centre's trust list (cloud/trust): pass issuers,
+// health keys, revoked passes and DCC signers go to every unit of the
+// fleet, signed with the policy key, retained on kakou/v1/trust. A fleet's
+// first start seeds it from [trust]; it is published at start and on
+// every change, and stops with the guard rosters.
+func (c *Collector) startTrust(ctx context.Context) error {
+	c.trust = trust.New(c.store, c.ingest, c.log)
+	if path := c.cfg.Policy.SigningKeyFile; path != "" {
+		key, err := fleet.LoadSigningKey(path)
+		if err != nil {
+			return fmt.Errorf("collector: policy.signing_key_file: %w", err)
+		}
+		c.trust.SignWith(key)
+	} else {
+		c.log.Warn("the trust list is sent unsigned: units with [policy] verify_keys will refuse it; " +
+			"set [policy] signing_key_file")
+	}
+	t := c.cfg.Trust
+	if err := c.trust.ApplySeed(ctx, trust.Seed{Issuers: t.Issuers, HealthIssuers: t.HealthIssuers, DCC: t.DCCTrustList}); err != nil {
+		return fmt.Errorf("collector: %w", err)
+	}
+	run, cancel := context.WithCancel(context.Background())
+	prev := c.stopRosters
+	c.stopRosters = func() {
+		cancel()
+		if prev != nil {
+			prev()
+		}
+	}
+	go c.trust.Run(run, fleetEvery)
+	return nil
+}

@@ -1,0 +1,232 @@
+package unit
+
+import (
+	"context"
+	"crypto/ed25519"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"maps"
+	"os"
+	"path/filepath"
+	"sync"
+	"sync/atomic"
+
+	"github.com/kakou/kakou/firmware/credential"
+	"github.com/kakou/kakou/firmware/wire"
+)
+
+// The centre's trust list (wire.TrustPush: pass issuers' keys, the health
+// authority's keys, revoked pass ids, EU DCC signer certificates) comes
+// retained on wire.TrustTopic, the same for every unit. The unit takes a
+// list only when it verifies with [policy] verify_keys (as policies and
+// rosters; without keys unsigned lists are taken and the start says so),
+// is not older than the one it runs, and is not the same version with
+// other contents. It saves the list as it came to <data_dir>/trust.json
+// before using it, so a unit that reboots without the network still
+// refuses a pass revoked while it was online, and checks it again at
+// start like any push.
+//
+// What the config says stays: [credentials] issuers and health_issuers
+// are the site's own keys and the centre's are added to them (an id both
+// name keeps the config's key: the installer wrote it for this gate); a
+// pass revoked by either is refused. A list from the centre can therefore
+// add trust and revocations but never take the site's own away.
+//
+// Applying builds a new credential.Verifier and swaps it in through an
+// atomic pointer: a scan in progress finishes with the old one, the next
+// uses the new, and the lane never stops.
+
+// trustFile, in the data directory, is the running trust list.
+const trustFile = "trust.json"
+
+// trustState is the trust list the gate checks with. mu orders arrivals;
+// the verifier is read without it by every scan.
+type trustState struct {
+	mu     sync.Mutex
+	base   *credential.Verifier // built from the config alone
+	push   wire.TrustPush       // the running list; Version 0: none
+	digest string               // wire.TrustDigest of push
+	cur    atomic.Pointer[credential.Verifier]
+	dcc    atomic.Pointer[[][]byte] // the DCC signers' DER, for setDCCSigners
+}
+
+// Check is the screening pipeline's Credentials: the verifier in force.
+func (t *trustState) Check(ctx context.Context, code []byte) credential.Presented {
+	return t.cur.Load().Check(ctx, code)
+}
+
+// TrustVersion is the version of the centre's trust list in use (0: none).
+func (u *Unit) TrustVersion() uint64 {
+	u.trust.mu.Lock()
+	defer u.trust.mu.Unlock()
+	return u.trust.push.Version
+}
+
+// startTrust puts the config's verifier in force and then the saved trust
+// list, if it still checks out; the centre's retained list replaces it on
+// the next connection.
+func (u *Unit) startTrust(base *credential.Verifier) {
+	t := &u.trust
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.base = base
+	t.cur.Store(base)
+	b, err := os.ReadFile(filepath.Join(u.cfg.DataDir, trustFile))
+	if errors.Is(err, fs.ErrNotExist) {
+		u.log.Info("no trust list from the centre yet: passes are checked with the config's issuers and revocations")
+		return
+	}
+	if err == nil {
+		err = u.takeTrustLocked(b, false)
+	}
+	if err != nil {
+		u.log.Error("saved trust list not used; the config's issuers and revocations apply until the centre's arrives",
+			"file", trustFile, "err", err)
+	}
+}
+
+// onTrust is the uplink's OnTrust hook.
+func (u *Unit) onTrust(payload []byte) {
+	t := &u.trust
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if err := u.takeTrustLocked(payload, true); err != nil {
+		u.log.Error("trust list refused; the gate keeps checking with the one it has",
+			"running", t.push.Version, "err", err)
+	}
+}
+
+// takeTrustLocked decodes, verifies, saves (when save) and applies a list.
+// The caller holds u.trust.mu.
+func (u *Unit) takeTrustLocked(payload []byte, save bool) error {
+	p, err := wire.DecodeTrust(payload)
+	if err == nil {
+		err = u.checkTrust(&p)
+	}
+	if err != nil {
+		return err
+	}
+	d := wire.TrustDigest(&p)
+	if p.Version == u.trust.push.Version && d == u.trust.digest {
+		return nil // the retained list again, on a reconnect
+	}
+	v, ders, err := u.trustVerifier(&p)
+	if err != nil {
+		return err
+	}
+	if save {
+		if err := saveJSON(filepath.Join(u.cfg.DataDir, trustFile), json.RawMessage(payload)); err != nil {
+			u.log.Error("trust list not saved: it is in use now, but after a reboot without the broker "+
+				"the gate would check with the previous one", "version", p.Version, "err", err)
+		}
+	}
+	t := &u.trust
+	t.push, t.digest = p, d
+	t.cur.Store(v)
+	u.setDCCSigners(ders)
+	if u.uplink != nil {
+		u.uplink.SetTrustVersion(p.Version)
+	}
+	u.log.Info("trust list in use", "version", p.Version, "issuers", len(v.Issuers), "revoked", len(v.Revoked),
+		"dcc_signers", len(ders), "issued_by", p.IssuedBy, "issued_at", p.IssuedAt)
+	return nil
+}
+
+// checkTrust refuses a list that is not the centre's, is older than the
+// one held, or is the held version with other contents. The caller holds
+// u.trust.mu.
+func (u *Unit) checkTrust(p *wire.TrustPush) error {
+	if len(u.push.keys) > 0 {
+		err := wire.VerifyTrust(p, u.push.keys...)
+		if errors.Is(err, wire.ErrTrustUnsigned) {
+			return fmt.Errorf("%w, and this unit only takes trust lists signed by the centre "+
+				"(is the collector's [policy] signing_key_file set?)", err)
+		}
+		if err != nil {
+			return fmt.Errorf("%w by any of the keys in [policy] verify_keys: forged or altered", err)
+		}
+	}
+	cur := &u.trust.push
+	if p.Version < cur.Version {
+		return fmt.Errorf("version %d is older than the trust list held (%d): a replay, or the centre's store "+
+			"was restored from a backup (then make any trust change at the centre to issue a newer one)",
+			p.Version, cur.Version)
+	}
+	if p.Version == cur.Version && wire.TrustDigest(p) != u.trust.digest {
+		return fmt.Errorf("version %d again with different contents: the centre gives every change a new version", p.Version)
+	}
+	return nil
+}
+
+// trustVerifier is the config's verifier with p's keys and revocations
+// added, and p's DCC signers as DER.
+func (u *Unit) trustVerifier(p *wire.TrustPush) (*credential.Verifier, [][]byte, error) {
+	base := u.trust.base
+	issuers, err := credential.LoadIssuers(p.Issuers)
+	if err != nil {
+		return nil, nil, fmt.Errorf("trust issuers: %w", err)
+	}
+	health, err := credential.LoadIssuers(p.HealthIssuers)
+	if err != nil {
+		return nil, nil, fmt.Errorf("trust health_issuers: %w", err)
+	}
+	ders := make([][]byte, 0, len(p.DCCSigners))
+	for _, s := range p.DCCSigners {
+		der, _ := base64.StdEncoding.DecodeString(s.Cert) // DecodeTrust checked it
+		ders = append(ders, der)
+	}
+	v := *base
+	v.Issuers = union(issuers, base.Issuers)
+	v.Revoked = make(map[string]bool, len(base.Revoked)+len(p.Revoked))
+	maps.Copy(v.Revoked, base.Revoked)
+	for _, id := range p.Revoked {
+		v.Revoked[id] = true
+	}
+	v.Health = withHealthIssuers(base.Health, health)
+	return &v, ders, nil
+}
+
+// union is pushed with site's keys laid over it: the config wins an id.
+func union(pushed, site map[string]ed25519.PublicKey) map[string]ed25519.PublicKey {
+	m := make(map[string]ed25519.PublicKey, len(pushed)+len(site))
+	maps.Copy(m, pushed)
+	maps.Copy(m, site)
+	return m
+}
+
+// withHealthIssuers adds the centre's health keys to the offline health
+// verifier in h, leaving h itself as it was (the running verifier uses it).
+func withHealthIssuers(h credential.HealthVerifier, keys map[string]ed25519.PublicKey) credential.HealthVerifier {
+	r, ok := h.(credential.HealthRouter)
+	if !ok || len(keys) == 0 {
+		return h
+	}
+	o, ok := r.Offline.(*credential.OfflineHealth)
+	if !ok || o == nil {
+		return h
+	}
+	off := *o
+	off.Issuers = union(keys, o.Issuers)
+	r.Offline = &off
+	return r
+}
+
+// setDCCSigners is where the EU DCC signer certificates of the trust list
+// in force go (DER, as the list carried them, not yet parsed): the DCC
+// verifier is built from them (dcc.NewTrust) and swapped in. For now they
+// are kept and counted.
+func (u *Unit) setDCCSigners(ders [][]byte) {
+	u.trust.dcc.Store(&ders)
+	u.log.Info("DCC signer certificates from the centre", "count", len(ders))
+}
+
+// DCCSigners is the DER of the DCC signer certificates in force.
+func (u *Unit) DCCSigners() [][]byte {
+	if p := u.trust.dcc.Load(); p != nil {
+		return *p
+	}
+	return nil
+}
