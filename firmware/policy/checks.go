@@ -60,6 +60,7 @@ type Checks struct {
 	Vehicle  VehicleCheck  `toml:"vehicle" json:"vehicle"`
 	Returnee ReturneeCheck `toml:"returnee" json:"returnee"`
 	Hold     HoldCheck     `toml:"hold" json:"hold"`
+	IDCard   IDCardCheck   `toml:"id_card" json:"id_card,omitzero"` // idcard.go
 }
 
 // Registration says what a visitor registration keeps (SECURITY.md

@@ -155,6 +155,7 @@ func (ch Checks) check(c *checker) {
 		c.bad("checks.registration.full_numbers", "keeps visitors' full numbers, but visitors are not registered here (checks.visitor mode %q, action %q): remove it or register visitors", ch.Visitor.Mode, ch.Visitor.Action)
 	}
 	ch.Household.check(c)
+	ch.IDCard.check(c)
 	if ch.Capacity.Max < 0 || ch.Capacity.Max > 1_000_000 {
 		c.bad("checks.capacity.max", "%d is not a number of people (0 = the capacity the unit is told)", ch.Capacity.Max)
 	}
