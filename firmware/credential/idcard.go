@@ -45,6 +45,9 @@ type Card struct {
 // service's own bound: the lane waits for it (the 2 s online ceiling).
 const IDLookupTimeout = 2 * time.Second
 
+// lookupBound is IDLookupTimeout; tests shorten it.
+var lookupBound = IDLookupTimeout
+
 // addressShown is how many characters of the address the guard sees: the
 // province and city, enough to ask "from which district?", not a door.
 const addressShown = 6
@@ -111,7 +114,7 @@ func (v *Verifier) lookupHealth(ctx context.Context, number string, p *Presented
 	if !ok {
 		return
 	}
-	ctx, cancel := context.WithTimeout(ctx, IDLookupTimeout)
+	ctx, cancel := context.WithTimeout(ctx, lookupBound)
 	defer cancel()
 	type answer struct {
 		p   Presented
@@ -131,7 +134,7 @@ func (v *Verifier) lookupHealth(ctx context.Context, number string, p *Presented
 	select {
 	case a = <-done:
 	case <-ctx.Done():
-		a = answer{Presented{Status: StatusTimeout, Detail: "no answer within " + IDLookupTimeout.String()}, ctx.Err()}
+		a = answer{Presented{Status: StatusTimeout, Detail: "no answer within " + lookupBound.String()}, ctx.Err()}
 	}
 	if a.err != nil {
 		v.log().Warn("credential: health lookup by ID number failed", "status", a.p.Status, "err", a.err)
