@@ -95,6 +95,7 @@ function render() {
   const doc = v && (v.id_kind === "none" ? `${t.noID}（${v.no_id_reason || ""}）` : v.id || "");
   $("visitor").textContent = v ? `${t.visitorMark}: ${v.name} ${v.phone || ""} ${doc} → ${v.destination || ""}` : "";
   prefill(f && f.prefill);
+  if (window.kakouCard) window.kakouCard(f);
   if (window.kakouHousehold) window.kakouHousehold(e);
   renderStrip(t, f);
   const health = [chip(`${t.uplink}: ${state.uplink_connected ? t.up : t.down}`, state.uplink_connected ? "good" : "bad")];
