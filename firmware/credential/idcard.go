@@ -70,8 +70,10 @@ func (v *Verifier) CheckCard(ctx context.Context, c idcard.Card) (p Presented) {
 		return Presented{Wire: wire.Credential{Kind: wire.CredentialIDCard}, Status: StatusMalformed,
 			Detail: "not an 18-character ID number with a good check digit"}
 	}
-	card := &Card{Name: wire.MaskName(c.Name), Sex: c.Sex, Address: maskAddress(c.Address),
-		ID: wire.MaskID(number), ValidUntil: c.ValidUntil}
+	// The driver bounds each field to the card's fixed widths; these
+	// bounds hold whatever a reader sends.
+	card := &Card{Name: truncateRunes(wire.MaskName(c.Name), maxNameShown), Sex: truncateRunes(c.Sex, 3),
+		Address: maskAddress(c.Address), ID: wire.MaskID(number), ValidUntil: truncateRunes(c.ValidUntil, 8)}
 	if v.Hashes.Hashes() {
 		card.IDHash = v.Hashes.hash(wire.IDHashKind(wire.IDResident), number)
 	}
@@ -147,6 +149,17 @@ func (v *Verifier) lookupHealth(ctx context.Context, number string, p *Presented
 		p.Card.HealthBy = ""
 	}
 	p.IssuedAt, p.NucleicAcidAt, p.TravelCardOK = a.p.IssuedAt, a.p.NucleicAcidAt, a.p.TravelCardOK
+}
+
+// maxNameShown is the card's own name field width (15 characters).
+const maxNameShown = 15
+
+// truncateRunes cuts s to at most n characters.
+func truncateRunes(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	return string([]rune(s)[:n])
 }
 
 // maskAddress keeps the first addressShown characters and hides the rest.

@@ -186,7 +186,8 @@ func TestCheckCardBoundsAHealthLookupThatHangs(t *testing.T) {
 func FuzzCheckCard(f *testing.F) {
 	for _, c := range []idcard.Card{testCard("长期"), testCard("20991231"), testCard(""),
 		{Number: "110105194912310021"}, {Name: "\xff", Number: testNumber, Address: strings.Repeat("路", 300)},
-		{Name: "Ａ", Number: strings.ToLower(testNumber), ValidUntil: "99999999"}} {
+		{Name: "Ａ", Number: strings.ToLower(testNumber), ValidUntil: "99999999"},
+		{Name: strings.Repeat("王", 5000), Sex: strings.Repeat("男", 5000), Number: testNumber, ValidUntil: strings.Repeat("9", 5000)}} {
 		f.Add(c.Name, c.Address, c.Number, c.ValidUntil)
 	}
 	v := cardVerifier(f, today, true)
@@ -207,6 +208,9 @@ func FuzzCheckCard(f *testing.F) {
 		}
 		if len([]rune(address)) > addressShown+4 && strings.Contains(p.Card.Address, address) {
 			t.Fatalf("address shown whole: %q", p.Card.Address)
+		}
+		if n := len(p.Card.Name + p.Card.Sex + p.Card.Address + p.Card.ValidUntil); n > 4*(maxNameShown+3+addressShown+8+8) {
+			t.Fatalf("%d bytes shown from a card", n)
 		}
 	})
 }
