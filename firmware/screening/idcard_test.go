@@ -237,3 +237,41 @@ func TestScreenCardWhileTheLaneKeepsScanning(t *testing.T) {
 		t.Fatalf("%d entries, %d of them cards; want %d and %d", len(got), cards, 2*n, n)
 	}
 }
+
+// slowLookup holds a health lookup by ID number until released, telling
+// the test once it is being asked.
+type slowLookup struct {
+	asked, release chan struct{}
+}
+
+func (s slowLookup) Verify(context.Context, []byte) (credential.Presented, error) {
+	return credential.Presented{Status: credential.StatusGreen}, nil
+}
+func (s slowLookup) LookupID(context.Context, string) (credential.Presented, error) {
+	close(s.asked)
+	<-s.release
+	return credential.Presented{Status: credential.StatusGreen}, nil
+}
+
+func TestASlowHealthLookupByIDNumberDoesNotHoldUpTheScans(t *testing.T) {
+	led := &memLedger{}
+	p, _ := cardLane(t, led, cardDay, nil)
+	slow := slowLookup{asked: make(chan struct{}), release: make(chan struct{})}
+	p.opts.Credentials.(*credential.Verifier).Health = slow
+	done := make(chan error, 1)
+	go func() {
+		_, err := p.ScreenCard(context.Background(), aCard(cardNumber, "长期"))
+		done <- err
+	}()
+	<-slow.asked
+	if e, err := p.Screen(context.Background(), []byte("KAKOU1:PASS:R-0001")); err != nil || e.Seq != 1 {
+		t.Fatalf("a scan while the card's lookup is out: %+v %v", e, err)
+	}
+	close(slow.release)
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if len(led.entries) != 2 || led.entries[1].Credential.Kind != wire.CredentialIDCard {
+		t.Fatalf("entries %+v", led.entries)
+	}
+}
