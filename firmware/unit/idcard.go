@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sync/atomic"
 	"time"
 
 	"github.com/kakou/kakou/drivers/idcard"
@@ -37,6 +38,36 @@ func openCardReader(cfg IDCardConfig) (CardSource, error) {
 	return nil, fmt.Errorf("idcard: driver %q on %s at %d baud is not wired into this build; use driver = \"sim\" or leave [idcard] out", cfg.Driver, cfg.Port, cfg.baud())
 }
 
+// cardReader is the lane's reader and its health: the reader's last
+// failure, cleared when it runs again and hands over a card.
+type cardReader struct {
+	src   CardSource
+	port  string
+	fault atomic.Pointer[string]
+}
+
+// Health reports the reader for the console and the centre (设备状态).
+func (r *cardReader) Health() wire.Device {
+	if f := r.fault.Load(); f != nil {
+		return wire.Device{Name: "idcard", Detail: "ID card reader at " + r.port + " stopped: " + *f + "; check its cable and idcard.port"}
+	}
+	return wire.Device{Name: "idcard", OK: true}
+}
+
+// openCards opens the configured reader; a real one joins the devices
+// whose health the console shows (a simulated one cannot fail).
+func (u *Unit) openCards() error {
+	src, err := openCardReader(u.cfg.IDCard)
+	if err != nil || src == nil {
+		return err
+	}
+	u.cards = &cardReader{src: src, port: u.cfg.IDCard.Port}
+	if u.cfg.IDCard.Driver != "sim" {
+		u.devices.health = append(u.devices.health, u.cards.Health)
+	}
+	return nil
+}
+
 // runCards screens every card the reader hands over, one at a time (the
 // reader's own loop), beside the scanner's: both go through the pipeline's
 // lock. A reader that fails is run again after cardRetry.
@@ -44,14 +75,19 @@ func (u *Unit) runCards(ctx context.Context) {
 	if u.cards == nil {
 		return
 	}
-	if c, ok := u.cards.(io.Closer); ok {
+	if c, ok := u.cards.src.(io.Closer); ok {
 		defer c.Close()
 	}
 	for {
-		err := u.cards.Run(ctx, func(c idcard.Card) { u.placeCard(ctx, c) })
+		err := u.cards.src.Run(ctx, func(c idcard.Card) {
+			u.cards.fault.Store(nil)
+			u.placeCard(ctx, c)
+		})
 		if ctx.Err() != nil {
 			return
 		}
+		why := fmt.Sprint(err)
+		u.cards.fault.Store(&why)
 		u.log.Warn("ID card reader stopped; trying again (check its cable and idcard.port)", "err", err)
 		select {
 		case <-ctx.Done():

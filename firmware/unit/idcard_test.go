@@ -113,7 +113,8 @@ func TestUnitScreensCardsFromItsReaderAfterTheReaderFailsOnce(t *testing.T) {
 	if misread.Number == good.Number {
 		misread.Number = good.Number[:17] + "1"
 	}
-	u.cards = &fakeReader{cards: []idcard.Card{misread, good, good}}
+	u.cards = &cardReader{src: &fakeReader{cards: []idcard.Card{misread, good, good}}, port: "/dev/ttyUSB1"}
+	u.devices.health = append(u.devices.health, u.cards.Health)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- u.Run(ctx) }()
@@ -135,5 +136,20 @@ func TestUnitScreensCardsFromItsReaderAfterTheReaderFailsOnce(t *testing.T) {
 	<-done
 	if len(cards) != 1 {
 		t.Fatalf("%d card entries: a misread must make none and a repeat none", len(cards))
+	}
+	if h := u.cards.Health(); !h.OK {
+		t.Fatalf("a reader handing over cards again is healthy: %+v", h)
+	}
+}
+
+func TestAReaderThatStopsShowsAsAFaultWithWhatToCheck(t *testing.T) {
+	r := &cardReader{src: &fakeReader{}, port: "/dev/ttyUSB1"}
+	if !r.Health().OK {
+		t.Fatal("a new reader is faulty")
+	}
+	why := "idcard: read: input/output error"
+	r.fault.Store(&why)
+	if h := r.Health(); h.OK || h.Name != "idcard" || !strings.Contains(h.Detail, "/dev/ttyUSB1") || !strings.Contains(h.Detail, "idcard.port") {
+		t.Fatalf("%+v", h)
 	}
 }

@@ -54,7 +54,7 @@ type Unit struct {
 	diskFull atomic.Bool // the ledger's quota is full of unacknowledged entries
 	visits   *visit.Book // the lane's visits, in front of the ledger; see visits.go
 	printMu  sync.Mutex  // one receipt at a time on the printer
-	cards    CardSource  // the ID card reader, nil for none; see idcard.go
+	cards    *cardReader // the ID card reader, nil for none; see idcard.go
 }
 
 // New opens the unit's ledger and builds its parts; nothing runs until Run.
@@ -123,7 +123,7 @@ func (u *Unit) build() error {
 	if err != nil {
 		return fmt.Errorf("unit: %w", err)
 	}
-	if u.cards, err = openCardReader(u.cfg.IDCard); err != nil {
+	if err := u.openCards(); err != nil {
 		return fmt.Errorf("unit: %w", err)
 	}
 	if u.outputs, err = openOutputs(u.cfg, u.log.With("part", "outputs")); err != nil {

@@ -183,7 +183,8 @@ const CODES = {
   },
   "devices": {
    "thermometer": "测温仪",
-   "scanner": "扫码器"
+   "scanner": "扫码器",
+   "idcard": "身份证阅读器"
   },
   "facilities": {
    "community": "小区",
@@ -371,7 +372,8 @@ const CODES = {
   },
   "devices": {
    "thermometer": "thermometer",
-   "scanner": "scanner"
+   "scanner": "scanner",
+   "idcard": "ID card reader"
   },
   "facilities": {
    "community": "residential community",
