@@ -147,6 +147,7 @@ func (ch Checks) check(c *checker) {
 	}
 	ch.Vehicle.check(c)
 	ch.Returnee.check(c)
+	ch.IDCard.check(c)
 	oneOf(c, "checks.watch.on_quarantine_entry", ch.Watch.OnQuarantineEntry, wire.Allow, wire.Deny, wire.Refer)
 	oneOf(c, "checks.watch.on_monitoring", ch.Watch.OnMonitoring, wire.Allow, wire.WatchAlertOnly, wire.Deny, wire.Refer, wire.Register)
 	oneOf(c, "checks.watch.on_returnee", ch.Watch.OnReturnee, wire.Allow, wire.WatchAlertOnly, wire.Deny, wire.Refer, wire.Register)
@@ -155,7 +156,6 @@ func (ch Checks) check(c *checker) {
 		c.bad("checks.registration.full_numbers", "keeps visitors' full numbers, but visitors are not registered here (checks.visitor mode %q, action %q): remove it or register visitors", ch.Visitor.Mode, ch.Visitor.Action)
 	}
 	ch.Household.check(c)
-	ch.IDCard.check(c)
 	if ch.Capacity.Max < 0 || ch.Capacity.Max > 1_000_000 {
 		c.bad("checks.capacity.max", "%d is not a number of people (0 = the capacity the unit is told)", ch.Capacity.Max)
 	}
