@@ -37,12 +37,12 @@ const registrationExample = `{"entry": "…", "name": "张三", "phone": "138123
 // register takes the form for the visitor whose entry is on screen
 // ("entry": its id, beside the form's fields).
 func (c *Console) register(r *http.Request, body []byte) (wire.Entry, error) {
-	v, ret, err := c.visitor(body)
-	if err != nil {
-		return wire.Entry{}, err
-	}
 	var o on
 	if err := decode(body, &o, registrationExample); err != nil {
+		return wire.Entry{}, err
+	}
+	v, ret, err := c.visitorFor(o.Entry, body)
+	if err != nil {
 		return wire.Entry{}, err
 	}
 	if err := o.check(); err != nil {
@@ -55,8 +55,17 @@ func (c *Console) register(r *http.Request, body []byte) (wire.Entry, error) {
 // the ledger gets it: numbers masked and hashed, sealed where the policy
 // demands; and the returnee block when the form marks a returnee.
 func (c *Console) visitor(body []byte) (wire.Visitor, *wire.Returnee, error) {
+	return c.visitorFor("", body)
+}
+
+// visitorFor is visitor for the person whose entry is on, whose ID card,
+// if one was read, gives the number the form carries masked (idcard.go).
+func (c *Console) visitorFor(on string, body []byte) (wire.Visitor, *wire.Returnee, error) {
 	var f registration
 	if err := decode(body, &f, registrationExample); err != nil {
+		return wire.Visitor{}, nil, err
+	}
+	if err := c.fromCard(on, &f); err != nil {
 		return wire.Visitor{}, nil, err
 	}
 	now := c.opts.Now()

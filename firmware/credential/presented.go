@@ -74,6 +74,8 @@ type Presented struct {
 
 	// Visitor pre-registration (fills the console's form).
 	Visitor *Visitor
+	// Card is an ID card read at the lane, masked (idcard.go).
+	Card *Card
 
 	// Watch is set when the holder is on the centre's roster (roster.go).
 	Watch *Watch

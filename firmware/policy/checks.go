@@ -57,6 +57,7 @@ type Checks struct {
 	Registration Registration     `toml:"registration" json:"registration"`
 	// Staff is the roll call of the site's staff and pupils (staff.go).
 	Staff    StaffRule     `toml:"staff" json:"staff,omitzero"`
+	IDCard   IDCardCheck   `toml:"id_card" json:"id_card,omitzero"` // idcard.go
 	Vehicle  VehicleCheck  `toml:"vehicle" json:"vehicle"`
 	Returnee ReturneeCheck `toml:"returnee" json:"returnee"`
 	Hold     HoldCheck     `toml:"hold" json:"hold"`

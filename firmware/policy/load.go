@@ -194,6 +194,7 @@ func (p *Policy) applyDefaults() {
 	orStr(&c.Watch.OnReturnee, wire.Register)
 	orStr(&c.Watch.OnVisitorToQuarantine, wire.PersuadeReturn)
 	c.Household.defaults()
+	c.IDCard.defaults()
 }
 
 func orStr[T ~string](v *T, def T) {

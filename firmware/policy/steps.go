@@ -36,6 +36,8 @@ func (e *eval) identity() {
 	switch e.in.Credential.Wire.Kind {
 	case wire.CredentialResidentPass:
 		e.pass()
+	case wire.CredentialIDCard:
+		e.idCard()
 	case wire.CredentialNone:
 		e.unidentified(ReasonNoCode)
 	case wire.CredentialUnknown:
@@ -104,19 +106,26 @@ func (e *eval) healthCode() {
 	if hc.Mode == Off || c.Wire.Kind != wire.CredentialHealthCode {
 		return
 	}
-	switch c.Status {
+	e.judgeHealth(c.Status)
+}
+
+// judgeHealth applies the health code rule to a status, scanned or asked
+// for by ID number (idcard.go).
+func (e *eval) judgeHealth(s credential.Status) {
+	hc := e.p.Checks.HealthCode
+	switch s {
 	case credential.StatusRed:
 		e.alert(AlertCodeRed)
 	case credential.StatusYellow:
 		e.alert(AlertCodeYellow)
 	}
-	r := codeReason(c.Status)
+	r := codeReason(s)
 	switch {
-	case slices.Contains(hc.Accept, c.Status):
+	case slices.Contains(hc.Accept, s):
 		e.log(r)
-	case c.Status == credential.StatusTimeout:
+	case s == credential.StatusTimeout:
 		e.fallback(hc.Mode, hc.OnTimeout, hc.Outcome, r)
-	case c.Status == credential.StatusVerifyFailed:
+	case s == credential.StatusVerifyFailed:
 		e.fallback(hc.Mode, hc.OnVerifyFailed, hc.Outcome, r)
 	default:
 		e.fail(hc.Mode, hc.Outcome, r)

@@ -147,6 +147,7 @@ func (ch Checks) check(c *checker) {
 	}
 	ch.Vehicle.check(c)
 	ch.Returnee.check(c)
+	ch.IDCard.check(c)
 	oneOf(c, "checks.watch.on_quarantine_entry", ch.Watch.OnQuarantineEntry, wire.Allow, wire.Deny, wire.Refer)
 	oneOf(c, "checks.watch.on_monitoring", ch.Watch.OnMonitoring, wire.Allow, wire.WatchAlertOnly, wire.Deny, wire.Refer, wire.Register)
 	oneOf(c, "checks.watch.on_returnee", ch.Watch.OnReturnee, wire.Allow, wire.WatchAlertOnly, wire.Deny, wire.Refer, wire.Register)

@@ -70,6 +70,7 @@ func (p *Pipeline) Amend(ctx context.Context, on string, a Amend) (wire.Entry, e
 	if a.Visitor != nil {
 		pr.visitor, pr.in.Registered = a.Visitor, true
 		pr.returnee, pr.in.Returnee = a.Returnee, a.Returnee != nil
+		pr.card = nil // registered: the card's number has done its work (idcard.go)
 	}
 	return p.decideLocked(ctx, pr, a.By)
 }

@@ -42,6 +42,7 @@ type person struct {
 	fever     time.Time
 	dismissed bool
 	vehicle   *wire.Vehicle // the vehicle they are in at a vehicle lane; nil on foot
+	card      *heldCard     // their ID card's number, for the guard's registration (idcard.go)
 }
 
 // open reports whether the person's result still needs the guard. A hold
@@ -75,6 +76,8 @@ type Shown struct {
 	Manual bool `json:"manual_entry"`
 	// Prefill is what a pre-registration code carried, for the form.
 	Prefill *credential.Visitor `json:"prefill,omitempty"`
+	// Card is the ID card read, masked, for the form (idcard.go).
+	Card *credential.Card `json:"card,omitempty"`
 }
 
 // OnScreen returns the people awaiting the guard, oldest first, then the
@@ -82,6 +85,7 @@ type Shown struct {
 func (p *Pipeline) OnScreen() (open, recent []Shown) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	p.dropStaleCardsLocked()
 	for _, pr := range p.people {
 		if pr.open() {
 			open = append(open, pr.shown())
@@ -97,7 +101,7 @@ func (p *Pipeline) OnScreen() (open, recent []Shown) {
 
 func (pr *person) shown() Shown {
 	return Shown{Entry: pr.entry, Open: pr.open(), Manual: pr.in.Reading == nil || pr.in.Reading.Manual,
-		Prefill: pr.in.Credential.Visitor}
+		Prefill: pr.in.Credential.Visitor, Card: pr.in.Credential.Card}
 }
 
 // findLocked is the person whose latest entry is id. Callers hold mu.

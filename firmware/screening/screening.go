@@ -112,6 +112,7 @@ type Pipeline struct {
 	sampling sampling        // people held for sampling (sampling.go)
 	// households is the gateway's latest household uses (household.go).
 	households *wire.Households
+	cards      cardReads // the last ID card read, to tell a repeat (idcard.go)
 }
 
 // New checks opts and returns a pipeline.
@@ -176,7 +177,13 @@ func (p *Pipeline) Run(ctx context.Context) error {
 // is their re-check (they scanned again as told); any other scan, and
 // every scan of no code or an unreadable one, is a new person.
 func (p *Pipeline) Screen(ctx context.Context, code []byte) (wire.Entry, error) {
-	cred := p.opts.Credentials.Check(ctx, code)
+	return p.screen(ctx, p.opts.Credentials.Check(ctx, code), nil)
+}
+
+// screen takes one person from what checking their code or card found to
+// a durable, decided entry; card is the ID card's number held for the
+// guard's registration (idcard.go), nil for a scan.
+func (p *Pipeline) screen(ctx context.Context, cred credential.Presented, card *heldCard) (wire.Entry, error) {
 	r, err := p.thermo.Measure(ctx)
 	if err != nil {
 		p.opts.Logger.Warn("thermometer reading failed", "err", err)
@@ -197,6 +204,7 @@ func (p *Pipeline) Screen(ctx context.Context, code []byte) (wire.Entry, error) 
 		p.boardLocked(pr, cred)
 	}
 	pr.in.Credential = cred
+	p.holdCardLocked(pr, card)
 	p.takeReadingLocked(pr, reading, err)
 	e, err := p.decideLocked(ctx, pr, p.opts.OnDuty())
 	p.vehicleDecidedLocked(ctx, pr)

@@ -57,8 +57,9 @@ type Config struct {
 	Printer     PrinterConfig     `toml:"printer"` // config_visits.go
 	// LaneKind is "vehicle" for a vehicle lane (车辆通道) and ANPR its
 	// number-plate camera; see vehicle.go.
-	LaneKind string     `toml:"lane_kind"`
-	ANPR     ANPRConfig `toml:"anpr"`
+	LaneKind string       `toml:"lane_kind"`
+	ANPR     ANPRConfig   `toml:"anpr"`
+	IDCard   IDCardConfig `toml:"idcard"` // config_idcard.go
 }
 
 // FlowConfig shapes flow limiting (限流) on an entrance lane behind a site
@@ -344,6 +345,7 @@ func (c Config) Validate() error {
 	p = append(p, c.Privacy.problems()...)
 	p = append(p, c.visitProblems()...)
 	p = append(p, c.vehicleProblems()...)
+	p = append(p, c.idCardProblems()...)
 	if c.Credentials.WatchList != "" {
 		bad("credentials.watch_list", "is no longer read: the centre pushes its roster of people in home quarantine, "+
 			"health monitoring and returnees to every unit (kakou/v1/watch/…, firmware/README.md \"The centre's roster\"); "+

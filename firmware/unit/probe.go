@@ -37,8 +37,15 @@ func Probe(ctx context.Context, c Config, w io.Writer, scanWait time.Duration) e
 	if !probeScanner(ctx, c, d, crowd, w, scanWait) {
 		failed = append(failed, "scanner (check its cable, scanner.port and scanner.baud)")
 	}
+	devices := 2
+	if c.IDCard.Driver != "" {
+		devices++
+		if !probeCardReader(ctx, c.IDCard, w, scanWait) {
+			failed = append(failed, "ID card reader (check its cable, idcard.port and idcard.baud)")
+		}
+	}
 	if len(failed) > 0 {
-		return fmt.Errorf("probe: %d of 2 devices failed: %s", len(failed), strings.Join(failed, "; "))
+		return fmt.Errorf("probe: %d of %d devices failed: %s", len(failed), devices, strings.Join(failed, "; "))
 	}
 	return nil
 }

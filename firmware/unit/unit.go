@@ -55,6 +55,7 @@ type Unit struct {
 	diskFull atomic.Bool // the ledger's quota is full of unacknowledged entries
 	visits   *visit.Book // the lane's visits, in front of the ledger; see visits.go
 	printMu  sync.Mutex  // one receipt at a time on the printer
+	cards    *cardReader // the ID card reader, nil for none; see idcard.go
 }
 
 // New opens the unit's ledger and builds its parts; nothing runs until Run.
@@ -122,6 +123,9 @@ func (u *Unit) build() error {
 	}
 	u.devices, err = openDevices(u.cfg)
 	if err != nil {
+		return fmt.Errorf("unit: %w", err)
+	}
+	if err := u.openCards(); err != nil {
 		return fmt.Errorf("unit: %w", err)
 	}
 	if u.outputs, err = openOutputs(u.cfg, u.log.With("part", "outputs")); err != nil {
@@ -229,6 +233,7 @@ func (u *Unit) Run(ctx context.Context) error {
 	go u.watchStaffRound(ctx)
 	go u.outputs.run(ctx)
 	go u.runANPR(ctx)
+	go u.runCards(ctx)
 	u.log.Info("unit running", "site", u.cfg.Site, "unit", u.cfg.Unit, "lane", u.cfg.Lane,
 		"broker", u.cfg.MQTT.Broker, "ledger", filepath.Join(u.cfg.DataDir, "ledger.db"), "firmware", Version)
 	if err := u.pipeline.Run(ctx); err != nil {

@@ -27,7 +27,7 @@ func decodeSeeds(t testing.TB) [][]byte {
 		mustJSON(t, sampleDutyEntry()), mustJSON(t, sampleShiftEntry()),
 		mustJSON(t, sampleVehicleEntry()), mustJSON(t, sampleVehicleRecord()),
 		mustJSON(t, sampleHoldEntry()), mustJSON(t, sampleReturneeEntry()),
-		mustJSON(t, sampleHouseholdEntry()), mustJSON(t, sampleHouseholdRecord(HouseholdAdjust, -1))}
+		mustJSON(t, sampleHouseholdEntry()), mustJSON(t, sampleHouseholdRecord(HouseholdAdjust, -1)), mustJSON(t, sampleIDCardEntry())}
 	canon := string(mustJSON(t, sampleEntry()))
 	for _, s := range []string{
 		strings.Replace(canon, `"seq":42`, `"seq":42,"seq":43`, 1),

@@ -59,11 +59,12 @@ const (
 	CredentialVisitor      CredentialKind = "visitor"       // visitor pre-registration
 	CredentialHealthCode   CredentialKind = "health_code"   // 健康码
 	CredentialUnknown      CredentialKind = "unknown"       // unreadable or foreign code
+	CredentialIDCard       CredentialKind = "id_card"       // 居民身份证 on the lane's card reader
 )
 
 var credentialKinds = map[CredentialKind]bool{CredentialNone: true,
 	CredentialResidentPass: true, CredentialVisitor: true,
-	CredentialHealthCode: true, CredentialUnknown: true}
+	CredentialHealthCode: true, CredentialUnknown: true, CredentialIDCard: true}
 
 // Entry is one person at one lane: the ledger row a unit writes before the
 // gate opens, and the message it publishes afterwards. ID and (Unit, Seq)

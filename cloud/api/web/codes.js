@@ -29,7 +29,8 @@ const CODES = {
    "resident_pass": "出入证",
    "visitor": "访客",
    "health_code": "健康码",
-   "unknown": "未知码"
+   "unknown": "未知码",
+   "id_card": "身份证"
   },
   "results": {
    "unverified": "未验签",
@@ -65,6 +66,10 @@ const CODES = {
    "fever_recheck": "体温偏高，请复测",
    "fever_refer": "体温异常，请到发热门诊就诊，已报告",
    "health_code_expired": "健康码已过期，请刷新",
+   "id_card": "已刷身份证",
+   "id_card_expired": "身份证已过期，请核实",
+   "id_card_no_health": "无法按身份证查询健康码，请人工核验",
+   "id_card_health_lookup": "健康码按身份证号查询",
    "health_code_green": "健康码绿码",
    "health_code_not_accepted": "健康码状态不符合要求",
    "health_code_not_found": "健康码查无此人",
@@ -178,7 +183,8 @@ const CODES = {
   },
   "devices": {
    "thermometer": "测温仪",
-   "scanner": "扫码器"
+   "scanner": "扫码器",
+   "idcard": "身份证阅读器"
   },
   "facilities": {
    "community": "小区",
@@ -212,7 +218,8 @@ const CODES = {
    "resident_pass": "resident pass",
    "visitor": "visitor",
    "health_code": "health code",
-   "unknown": "unknown code"
+   "unknown": "unknown code",
+   "id_card": "ID card"
   },
   "results": {
    "unverified": "not verified",
@@ -248,6 +255,10 @@ const CODES = {
    "fever_recheck": "high temperature, measure again",
    "fever_refer": "fever, go to the fever clinic; reported",
    "health_code_expired": "health code expired, refresh it",
+   "id_card": "ID card read",
+   "id_card_expired": "ID card expired, check it",
+   "id_card_no_health": "health code cannot be looked up by ID number; check by hand",
+   "id_card_health_lookup": "health code looked up by ID number",
    "health_code_green": "health code green",
    "health_code_not_accepted": "health code status not accepted",
    "health_code_not_found": "health code not found",
@@ -361,7 +372,8 @@ const CODES = {
   },
   "devices": {
    "thermometer": "thermometer",
-   "scanner": "scanner"
+   "scanner": "scanner",
+   "idcard": "ID card reader"
   },
   "facilities": {
    "community": "residential community",
