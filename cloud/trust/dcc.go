@@ -1,6 +1,9 @@
 package trust
 
 import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rsa"
 	"crypto/sha256"
 	"crypto/x509"
 	"encoding/base64"
@@ -55,6 +58,9 @@ func parseSigner(text string) (store.DCCSigner, error) {
 	if err != nil {
 		return store.DCCSigner{}, fmt.Errorf("not an X.509 certificate: %w", err)
 	}
+	if err := signingKey(c); err != nil {
+		return store.DCCSigner{}, err
+	}
 	if len(c.Subject.Country) != 1 || !isCountry(c.Subject.Country[0]) {
 		return store.DCCSigner{}, fmt.Errorf("subject %q names no two-letter country (C=): a DCC signer is a country's", c.Subject)
 	}
@@ -94,4 +100,23 @@ func truncate(s string, n int) string {
 		return s
 	}
 	return s[:n]
+}
+
+// signingKey refuses a key the DCC specification does not sign with: the
+// units would leave its certificate out, and its country's certificates
+// would fail at every gate without the importer having been told.
+func signingKey(c *x509.Certificate) error {
+	switch k := c.PublicKey.(type) {
+	case *ecdsa.PublicKey:
+		if k.Curve != elliptic.P256() {
+			return fmt.Errorf("ECDSA key on %s: DCC signers use P-256 (ES256) or RSA of at least 2048 bits (PS256)", k.Curve.Params().Name)
+		}
+	case *rsa.PublicKey:
+		if k.N.BitLen() < 2048 {
+			return fmt.Errorf("RSA key of %d bits: DCC signers use at least 2048", k.N.BitLen())
+		}
+	default:
+		return fmt.Errorf("key of type %T: DCC signers use ECDSA P-256 or RSA", c.PublicKey)
+	}
+	return nil
 }

@@ -146,6 +146,7 @@ func TestParseSignersReadsDERAndPEMAndNamesTheOneThatIsNot(t *testing.T) {
 		"want CERTIFICATE":            {"-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n"},
 		"more than one PEM block":     {pemFR + pemFR},
 		"bytes of DER, at most":       {base64.StdEncoding.EncodeToString(make([]byte, wire.MaxDCCCert+1))},
+		"ECDSA key on P-384":          {base64.StdEncoding.EncodeToString(p384Signer(t))},
 	} {
 		b, _ := json.Marshal(items)
 		if _, err := ParseSigners(b); err == nil || !strings.Contains(err.Error(), want) {
@@ -207,4 +208,18 @@ func FuzzParseSigners(f *testing.F) {
 			}
 		}
 	})
+}
+
+// p384Signer is a certificate whose key the DCC specification does not
+// sign with.
+func p384Signer(t testing.TB) []byte {
+	t.Helper()
+	k, _ := ecdsa.GenerateKey(elliptic.P384(), rand.Reader)
+	subj := pkix.Name{CommonName: "DSC XX", Country: []string{"XX"}}
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: subj, NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour)}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &k.PublicKey, k)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return der
 }

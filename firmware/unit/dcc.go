@@ -15,17 +15,23 @@ import (
 // force ([checks.dcc]), read at every scan, so a policy push changes them
 // at once.
 
-// loadDCCTrust reads credentials.dcc_trust; "" is an empty list, so every
+// loadDCCTrust reads credentials.dcc_trust: the list and its certificates'
+// DER, which the centre's list is joined to. "" is an empty list, so every
 // certificate is verify_failed "not on the trust list" until one arrives.
-func loadDCCTrust(path string) (*dcc.Trust, error) {
+func loadDCCTrust(path string) (*dcc.Trust, [][]byte, error) {
 	if path == "" {
-		return dcc.NewTrust(nil)
+		t, err := dcc.NewTrust(nil)
+		return t, nil, err
 	}
-	t, err := dcc.LoadTrustFile(path)
+	ders, err := dcc.ReadTrustFile(path)
 	if err != nil {
-		return nil, fmt.Errorf("credentials.dcc_trust: %w", err)
+		return nil, nil, fmt.Errorf("credentials.dcc_trust: %w", err)
 	}
-	return t, nil
+	t, err := dcc.NewTrust(ders)
+	if err != nil {
+		return nil, nil, fmt.Errorf("credentials.dcc_trust: %w (in %s)", err, path)
+	}
+	return t, ders, nil
 }
 
 // wireDCC gives the credential verifier its HC1 verifier.

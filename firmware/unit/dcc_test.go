@@ -23,12 +23,12 @@ func TestDCCRulesFollowThePolicySection(t *testing.T) {
 }
 
 func TestDCCTrustFileIsOptionalButABadOneIsAnError(t *testing.T) {
-	if tr, err := loadDCCTrust(""); err != nil || tr.Len() != 0 {
+	if tr, _, err := loadDCCTrust(""); err != nil || tr.Len() != 0 {
 		t.Fatalf("no file: %v, %d certificates; want an empty list", err, tr.Len())
 	}
 	bad := filepath.Join(t.TempDir(), "trust.json")
 	os.WriteFile(bad, []byte(`["bm90IGEgY2VydGlmaWNhdGU="]`), 0o600)
-	if _, err := loadDCCTrust(bad); err == nil || !strings.Contains(err.Error(), "credentials.dcc_trust") {
+	if _, _, err := loadDCCTrust(bad); err == nil || !strings.Contains(err.Error(), "credentials.dcc_trust") {
 		t.Errorf("a file of garbage: %v; want an error naming credentials.dcc_trust", err)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"sync/atomic"
 	"time"
 
@@ -25,17 +26,20 @@ type CardSource interface {
 const cardRetry = 2 * time.Second
 
 // openCardReader opens the reader [idcard] names; nil when the lane has
-// none. This is the one place the serial driver is constructed.
-func openCardReader(cfg IDCardConfig) (CardSource, error) {
+// none. This is the one place the serial driver is constructed. refused
+// hears of a card read whole whose text no genuine card holds.
+func openCardReader(cfg IDCardConfig, refused func(error)) (CardSource, error) {
 	switch cfg.Driver {
 	case "":
 		return nil, nil
 	case "sim":
-		return &simCards{every: cfg.simEvery(), cards: simSampleCards()}, nil
+		return &simCards{every: cfg.simEvery(), cards: idcard.SampleCards()}, nil
 	}
-	// Wired at merge with the serial driver:
-	// idcard.Open(cfg.Port, idcard.Options{Baud: cfg.baud()}).
-	return nil, fmt.Errorf("idcard: driver %q on %s at %d baud is not wired into this build; use driver = \"sim\" or leave [idcard] out", cfg.Driver, cfg.Port, cfg.baud())
+	r, err := idcard.Open(cfg.Port, idcard.Options{Baud: cfg.baud(), Refused: refused})
+	if err != nil {
+		return nil, fmt.Errorf("idcard: %w", err)
+	}
+	return r, nil
 }
 
 // cardReader is the lane's reader and its health: the reader's last
@@ -48,6 +52,13 @@ type cardReader struct {
 
 // Health reports the reader for the console and the centre (设备状态).
 func (r *cardReader) Health() wire.Device {
+	// The serial reader reopens an unplugged port by itself and keeps
+	// running, so its own state is the one that says it is gone.
+	if rd, ok := r.src.(*idcard.Reader); ok {
+		if st := rd.State(); !st.Connected {
+			return wire.Device{Name: "idcard", Detail: "ID card reader at " + r.port + " not answering: " + fmt.Sprint(st.Err) + "; check its cable and idcard.port"}
+		}
+	}
 	if f := r.fault.Load(); f != nil {
 		return wire.Device{Name: "idcard", Detail: "ID card reader at " + r.port + " stopped: " + *f + "; check its cable and idcard.port"}
 	}
@@ -57,7 +68,10 @@ func (r *cardReader) Health() wire.Device {
 // openCards opens the configured reader; a real one joins the devices
 // whose health the console shows (a simulated one cannot fail).
 func (u *Unit) openCards() error {
-	src, err := openCardReader(u.cfg.IDCard)
+	refused := func(err error) {
+		u.log.Warn("ID card refused: its text is not what a genuine card holds; check the card and the person's documents by hand", "err", err)
+	}
+	src, err := openCardReader(u.cfg.IDCard, refused)
 	if err != nil || src == nil {
 		return err
 	}
@@ -120,54 +134,52 @@ func (u *Unit) PlaceCard(ctx context.Context, c idcard.Card) (wire.Entry, error)
 // card of the person whose entry is on, while the pipeline holds it.
 func (u *Unit) CardNumber(on string) (string, bool) { return u.pipeline.CardNumber(on) }
 
-// simCards is the demo's reader: it places the next sample card every
-// so often, like people without phones among the simulated crowd.
+// simCards is the demo's reader: the driver's own simulated module behind
+// a pipe, read through the real protocol, with the next sample card placed
+// every so often and lifted a second later, like people without phones
+// among the simulated crowd.
 type simCards struct {
 	every time.Duration
 	cards []idcard.Card
 }
 
 func (s *simCards) Run(ctx context.Context, found func(idcard.Card)) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	host, module := net.Pipe()
+	defer host.Close()
+	sim := idcard.NewSim()
+	go sim.Serve(ctx, module) //nolint:errcheck // ends with ctx; the reader reports a dead pipe
+	reader := idcard.New(host, idcard.Options{PollInterval: min(300*time.Millisecond, s.every/4)})
+	go s.place(ctx, sim)
+	return reader.Run(ctx, found)
+}
+
+// place lays the sample cards on the simulated module one after another.
+func (s *simCards) place(ctx context.Context, sim *idcard.Sim) {
 	t := time.NewTicker(s.every)
 	defer t.Stop()
 	for i := 0; ; i++ {
 		select {
 		case <-ctx.Done():
-			return nil
+			return
 		case <-t.C:
-			found(s.cards[i%len(s.cards)])
+			sim.Place(s.cards[i%len(s.cards)])
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(min(time.Second, s.every/2)):
+			sim.Lift()
 		}
 	}
-}
-
-// simSampleCards are made-up people with valid numbers: two in date (one
-// long-term) and one expired, so the demo shows the 已过期 flag.
-func simSampleCards() []idcard.Card {
-	return []idcard.Card{
-		{Name: "王建国", Sex: "男", Ethnicity: "汉", Birth: "19580312", Address: "上海市浦东新区张江路88弄3号602室",
-			Number: withCheckDigit("31011519580312001"), Authority: "上海市公安局浦东分局", ValidFrom: "20120601", ValidUntil: "长期"},
-		{Name: "李秀英", Sex: "女", Ethnicity: "汉", Birth: "19620805", Address: "北京市朝阳区望京西园二区211号楼",
-			Number: withCheckDigit("11010519620805002"), Authority: "北京市公安局朝阳分局", ValidFrom: "20160101", ValidUntil: "20360101"},
-		{Name: "赵德胜", Sex: "男", Ethnicity: "回", Birth: "19700101", Address: "广东省广州市天河区体育西路1号",
-			Number: withCheckDigit("44010619700101003"), Authority: "广州市公安局天河分局", ValidFrom: "20050101", ValidUntil: "20250101"},
-	}
-}
-
-// withCheckDigit completes 17 digits with their GB 11643 check digit.
-func withCheckDigit(body string) string {
-	w := [17]int{7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2}
-	sum := 0
-	for i := 0; i < 17; i++ {
-		sum += int(body[i]-'0') * w[i]
-	}
-	return body + string("10X98765432"[sum%11])
 }
 
 // probeCardReader opens the ID card reader and waits up to wait for one
 // card, shown masked as the guard would see it.
 func probeCardReader(ctx context.Context, cfg IDCardConfig, w io.Writer, wait time.Duration) bool {
 	fmt.Fprintf(w, "ID card reader (%s): ", cfg.Driver)
-	src, err := openCardReader(cfg)
+	src, err := openCardReader(cfg, nil)
 	if err != nil {
 		fmt.Fprintf(w, "FAULT: %v\n", err)
 		return false

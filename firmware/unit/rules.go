@@ -19,6 +19,7 @@ type rules struct {
 	policies []policy.Policy
 	verifier *credential.Verifier
 	dccTrust atomic.Pointer[dcc.Trust] // HC1 trust list in use (dcc.go)
+	dccFile  [][]byte                  // the certificates credentials.dcc_trust names (DER)
 }
 
 func loadRules(c Config, clk clock.Clock) (*rules, error) {
@@ -30,11 +31,11 @@ func loadRules(c Config, clk clock.Clock) (*rules, error) {
 	if err != nil {
 		return nil, err
 	}
-	trust, err := loadDCCTrust(c.Credentials.DCCTrust)
+	trust, ders, err := loadDCCTrust(c.Credentials.DCCTrust)
 	if err != nil {
 		return nil, err
 	}
-	r := &rules{policies: docs, verifier: v}
+	r := &rules{policies: docs, verifier: v, dccFile: ders}
 	r.dccTrust.Store(trust)
 	return r, nil
 }

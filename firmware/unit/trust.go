@@ -11,10 +11,12 @@ import (
 	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync"
 	"sync/atomic"
 
 	"github.com/kakou/kakou/firmware/credential"
+	"github.com/kakou/kakou/firmware/credential/dcc"
 	"github.com/kakou/kakou/firmware/wire"
 )
 
@@ -214,13 +216,20 @@ func withHealthIssuers(h credential.HealthVerifier, keys map[string]ed25519.Publ
 	return r
 }
 
-// setDCCSigners is where the EU DCC signer certificates of the trust list
-// in force go (DER, as the list carried them, not yet parsed): the DCC
-// verifier is built from them (dcc.NewTrust) and swapped in. For now they
-// are kept and counted.
+// setDCCSigners takes the EU DCC signer certificates of the trust list in
+// force (DER, as the list carried them): the HC1 verifier's list becomes
+// the config file's certificates and these, swapped in whole. A
+// certificate that cannot sign (a key the specification does not allow)
+// is left out and logged, not allowed to stop the rest.
 func (u *Unit) setDCCSigners(ders [][]byte) {
 	u.trust.dcc.Store(&ders)
-	u.log.Info("DCC signer certificates from the centre", "count", len(ders))
+	all := append(slices.Clip(u.rules.dccFile), ders...)
+	t, errs := dcc.NewTrustKeeping(all)
+	for _, err := range errs {
+		u.log.Warn("a DCC signer certificate from the centre is left out; its country's certificates will not verify", "err", err)
+	}
+	u.SetDCCTrust(t)
+	u.log.Info("DCC signer certificates in use", "from_centre", len(ders), "from_config", len(u.rules.dccFile), "usable", t.Len())
 }
 
 // DCCSigners is the DER of the DCC signer certificates in force.

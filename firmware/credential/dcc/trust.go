@@ -47,9 +47,21 @@ func KID(der []byte) []byte {
 
 // NewTrust builds a trust list from DER certificates. A certificate that
 // does not parse, or whose key is neither ECDSA P-256 nor RSA of at least
-// MinRSABits, is refused with its position, so a bad push is seen rather
+// MinRSABits, is refused with its position, so a bad file is seen rather
 // than half applied.
 func NewTrust(certs [][]byte) (*Trust, error) {
+	t, errs := NewTrustKeeping(certs)
+	if err := errors.Join(errs...); err != nil {
+		return nil, fmt.Errorf("dcc: trust list: %w", err)
+	}
+	return t, nil
+}
+
+// NewTrustKeeping builds a trust list from the certificates that can sign
+// and says, by position, why each other one cannot. A list pushed from the
+// centre is taken this way: one country's unusable certificate must not
+// leave every other country's certificates unchecked.
+func NewTrustKeeping(certs [][]byte) (*Trust, []error) {
 	t := &Trust{byKID: map[string][]*Signer{}}
 	var errs []error
 	for i, der := range certs {
@@ -61,10 +73,7 @@ func NewTrust(certs [][]byte) (*Trust, error) {
 		t.byKID[string(s.KID)] = append(t.byKID[string(s.KID)], s)
 		t.n++
 	}
-	if err := errors.Join(errs...); err != nil {
-		return nil, fmt.Errorf("dcc: trust list: %w", err)
-	}
-	return t, nil
+	return t, errs
 }
 
 func newSigner(der []byte) (*Signer, error) {
@@ -138,6 +147,20 @@ func (t *Trust) Lookup(kid []byte) []*Signer {
 // LoadTrustFile reads a trust list from a JSON array of strings, each a
 // base64 DER certificate or a PEM certificate.
 func LoadTrustFile(path string) (*Trust, error) {
+	ders, err := ReadTrustFile(path)
+	if err != nil {
+		return nil, err
+	}
+	t, err := NewTrust(ders)
+	if err != nil {
+		return nil, fmt.Errorf("%w (in %s)", err, path)
+	}
+	return t, nil
+}
+
+// ReadTrustFile reads the DER certificates of a trust file without judging
+// them, for a caller that joins them with others (the centre's list).
+func ReadTrustFile(path string) ([][]byte, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("dcc: trust file: %w", err)
@@ -154,11 +177,7 @@ func LoadTrustFile(path string) (*Trust, error) {
 		}
 		ders = append(ders, der)
 	}
-	t, err := NewTrust(ders)
-	if err != nil {
-		return nil, fmt.Errorf("%w (in %s)", err, path)
-	}
-	return t, nil
+	return ders, nil
 }
 
 func certBytes(s string) ([]byte, error) {
