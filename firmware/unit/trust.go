@@ -15,8 +15,10 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"github.com/kakou/kakou/drivers/idcard"
 	"github.com/kakou/kakou/firmware/credential"
 	"github.com/kakou/kakou/firmware/credential/dcc"
+	"github.com/kakou/kakou/firmware/screening"
 	"github.com/kakou/kakou/firmware/wire"
 )
 
@@ -58,6 +60,16 @@ type trustState struct {
 // Check is the screening pipeline's Credentials: the verifier in force.
 func (t *trustState) Check(ctx context.Context, code []byte) credential.Presented {
 	return t.cur.Load().Check(ctx, code)
+}
+
+// The pipeline falls back to a verifier with no roster and no lookup for
+// a Credentials that cannot check cards, so this must hold.
+var _ screening.CardChecker = (*trustState)(nil)
+
+// CheckCard is the pipeline's card check, by the verifier in force: the
+// same roster, hashes and health lookup as a scanned code.
+func (t *trustState) CheckCard(ctx context.Context, c idcard.Card) credential.Presented {
+	return t.cur.Load().CheckCard(ctx, c)
 }
 
 // TrustVersion is the version of the centre's trust list in use (0: none).
