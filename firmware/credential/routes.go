@@ -35,12 +35,12 @@ func NewRoute(prefix, urlHost, urlPath, regex, verifier string) (Route, error) {
 		}
 	}
 	switch {
+	case urlPath != "" && urlHost == "":
+		return r, errors.New("url_path: needs url_host beside it")
 	case n == 0:
 		return r, errors.New("no pattern: set one of prefix, url_host or regex")
 	case n > 1:
 		return r, errors.New("more than one pattern: set only one of prefix, url_host or regex, and write a second route for the other")
-	case urlPath != "" && urlHost == "":
-		return r, errors.New("url_path: needs url_host beside it")
 	case urlPath != "" && (!strings.HasPrefix(urlPath, "/") || path.Clean(urlPath) != urlPath):
 		return r, fmt.Errorf("url_path %q: want a clean absolute path such as \"/hc\"", urlPath)
 	case urlHost != "" && !validHost(r.URLHost):
