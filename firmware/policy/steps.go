@@ -118,6 +118,10 @@ func (e *eval) healthCode() {
 		e.fallback(hc.Mode, hc.OnTimeout, hc.Outcome, r)
 	case c.Status == credential.StatusVerifyFailed:
 		e.fallback(hc.Mode, hc.OnVerifyFailed, hc.Outcome, r)
+	case c.Status == credential.StatusNotFound:
+		e.fallback(hc.Mode, hc.OnNotFound, hc.Outcome, r)
+	case c.Status == credential.StatusExpired:
+		e.fallback(hc.Mode, hc.OnExpired, hc.Outcome, r)
 	default:
 		e.fail(hc.Mode, hc.Outcome, r)
 	}
