@@ -178,7 +178,8 @@ const CODES = {
   },
   "devices": {
    "thermometer": "测温仪",
-   "scanner": "扫码器"
+   "scanner": "扫码器",
+   "health_service": "健康码服务"
   },
   "facilities": {
    "community": "小区",
@@ -361,7 +362,8 @@ const CODES = {
   },
   "devices": {
    "thermometer": "thermometer",
-   "scanner": "scanner"
+   "scanner": "scanner",
+   "health_service": "health-code service"
   },
   "facilities": {
    "community": "residential community",
