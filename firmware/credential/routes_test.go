@@ -192,3 +192,18 @@ func FuzzRouteMatch(f *testing.F) {
 		}
 	})
 }
+
+// BenchmarkRouteMatch: choosing the verifier for a code, over the five
+// routes of routeTable and the codes of routeCases.
+func BenchmarkRouteMatch(b *testing.B) {
+	r := HealthRouter{Routes: routeTable(b)}
+	codes := make([][]byte, len(routeCases))
+	for i, c := range routeCases {
+		codes[i] = []byte(c.code)
+	}
+	i := 0
+	for b.Loop() {
+		r.Matches(codes[i%len(codes)])
+		i++
+	}
+}
