@@ -346,3 +346,22 @@ func TestProvincialOptsNameEveryBadKey(t *testing.T) {
 		t.Errorf("a misspelt status: %q, want status_map naming it", got)
 	}
 }
+
+func TestProvincialSendsNothingForAnOversizedOrControlToken(t *testing.T) {
+	s, url := sim(t)
+	p := adapter(t, provincialsim.Config("gd-jkm", url))
+	for _, c := range []string{
+		provincialsim.DemoCodeURL + strings.Repeat("A", 600),
+		provincialsim.DemoCodeURL + "A%0D%0AX-App-Key:%20stolen",
+		provincialsim.DemoCodeURL,
+		"https://jkm.example.gov.cn/hc?x=1",
+		"https://jkm.example.gov.cn/hc?t=%ff%fe",
+	} {
+		if got, _ := p.Verify(context.Background(), []byte(c)); got.Status != credential.StatusMalformed {
+			t.Errorf("%.60s: %s, want malformed", c, got.Status)
+		}
+	}
+	if s.Calls() != 0 {
+		t.Errorf("%d requests for tokens that must not be sent", s.Calls())
+	}
+}
