@@ -147,6 +147,9 @@ func (r HealthRouter) Matches(code []byte) bool {
 
 // route is the name of the verifier for code ("" for the legacy fields).
 func (r HealthRouter) route(code string) (string, bool) {
+	if len(code) > MaxCode {
+		return "", false // bounds a regexp's work, whoever calls
+	}
 	if len(r.Routes) == 0 {
 		return "", strings.HasPrefix(code, HealthCodePrefix) || strings.HasPrefix(code, HealthQueryPrefix)
 	}
