@@ -136,6 +136,8 @@ type Detail struct {
 	// Household is found by the households partial index on its text
 	// (households.go).
 	Household *wire.Household `json:"household,omitempty"`
+	// Verifier is the credential's health verifier (wire.Credential).
+	Verifier string `json:"verifier,omitempty"`
 }
 
 // DetailJSON is e's Detail as stored.
@@ -143,7 +145,8 @@ func DetailJSON(e *wire.Entry) string {
 	b, _ := json.Marshal(Detail{Alert: e.Alert, Visitor: e.Visitor, Override: e.Override, Temperature: e.Temperature,
 		Guard: e.Guard, Amends: e.Amends, Mask: e.Mask, Record: e.Record,
 		Visit: e.Visit, CloseOut: e.CloseOut, StaffCheck: e.StaffCheck,
-		Vehicle: e.Vehicle, Returnee: e.Returnee, Household: e.Household}) // plain data: cannot fail
+		Vehicle: e.Vehicle, Returnee: e.Returnee, Household: e.Household,
+		Verifier: e.Credential.Verifier}) // plain data: cannot fail
 	return string(b)
 }
 
@@ -156,6 +159,7 @@ func (d Detail) Apply(e *wire.Entry) {
 	e.Vehicle = d.Vehicle
 	e.Returnee = d.Returnee
 	e.Household = d.Household
+	e.Credential.Verifier = d.Verifier
 }
 
 // RowLimit is how many entries q returns: Limit within DefaultLimit and

@@ -51,6 +51,43 @@
 // server costs the lane at most that long (docs/product.md "What
 // people complained about": terminals that stalled 15 s). [HealthRouter] sends each code to the one that can answer.
 //
+// # Routes and provincial services
+//
+// A real province's health code is a URL (https://jkm.example.gov.cn/hc?t=…)
+// or a bare token that carries no verdict: only the province's service
+// knows the colour. The unit's config lists [Route]s (a prefix, a URL host
+// and path, or a regexp) to named verifiers; [HealthRouter] takes the first
+// that matches, and [Verifier.Check] asks it ([HealthRouter.Matches]) before
+// calling a code unknown, after Kakou's own prefixes, so a broad route can
+// never take a pass. A URL route compares the parsed host exactly and
+// refuses URLs with a user, the usual shapes of a look-alike link.
+//
+// [Provincial] asks one such service: the request and answer fields are
+// mapped in config ([ProvincialOpts], [AnswerMap]) because every province
+// names them differently; it asks by scanned token or, for a person without
+// a phone, by ID number ([IDLookup]). Three things keep a lane moving when
+// the service does not:
+//
+//   - one deadline ([ProvincialOpts].Timeout, at most 2 s) covers the
+//     connection, the request and reading at most 16 KiB of answer;
+//   - definite answers are kept for CacheTTL in an LRU
+//     (github.com/hashicorp/golang-lru/v2), keyed by a hash of what was asked,
+//     so a person scanning twice costs one request and the cache never holds
+//     a token; a timeout or a failure is not kept, so it is asked again. The
+//     package's expirable LRU was not used: its cleanup goroutine cannot be
+//     stopped and its clock cannot be set in a test, so entries carry their
+//     own time and are checked against ProvincialOpts.Now;
+//   - a circuit breaker (github.com/sony/gobreaker/v2) opens after
+//     BreakerFailures failures in a row: for BreakerCooldown nobody waits
+//     for a dead service, the status is timeout at once and the policy's
+//     offline rule decides, and [Provincial.Available] says so for the
+//     console; then one request tries again (half-open).
+//
+// Only the status, the sampling time, the travel flag and the verifier's
+// name leave the adapter; the answer, the token and the app key are never in
+// an error, a log line or an entry ([Presented].Verifier travels as the
+// entry's credential.verifier).
+//
 // # Same-day sampling records
 //
 // A signed health code carries the sampling time of the holder's last

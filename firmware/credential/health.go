@@ -159,28 +159,6 @@ func shortRef(s string) string {
 	return hex.EncodeToString(h[:4])
 }
 
-// HealthRouter sends each health code to the verifier that can answer it.
-// Signed codes (KK1.H.) carry their verdict and are checked offline, so the
-// lane works with the network down; a query token (KK1.HQ.) carries only a
-// reference, and its verdict lives with the authority, so it goes online —
-// with a hard timeout. A nil verifier answers verify_failed "no verifier".
-type HealthRouter struct {
-	Offline HealthVerifier // KK1.H.
-	Online  HealthVerifier // KK1.HQ.
-}
-
-// Verify implements HealthVerifier.
-func (r HealthRouter) Verify(ctx context.Context, code []byte) (Presented, error) {
-	hv := r.Offline
-	if strings.HasPrefix(string(code), HealthQueryPrefix) {
-		hv = r.Online
-	}
-	if hv == nil {
-		return healthResult(StatusVerifyFailed, "no verifier"), nil
-	}
-	return hv.Verify(ctx, code)
-}
-
 // IDLookup asks a health-code service about a person by the ID number read
 // from their ID card: the path for someone without a phone. A verifier that
 // can answer by ID number implements it beside HealthVerifier; the same

@@ -1,6 +1,7 @@
 package credential
 
 import (
+	"cmp"
 	"context"
 	"strings"
 	"time"
@@ -113,8 +114,8 @@ func cardRef(idHash, number string) string {
 // goroutine behind until it returns; the lane does not wait for it.
 func (v *Verifier) lookupHealth(ctx context.Context, number string, p *Presented) {
 	l, ok := v.Health.(IDLookup)
-	if !ok {
-		return
+	if c, can := v.Health.(interface{ CanLookupID() bool }); !ok || can && !c.CanLookupID() {
+		return // nobody to ask: the policy's without_health rule decides
 	}
 	ctx, cancel := context.WithTimeout(ctx, lookupBound)
 	defer cancel()
@@ -144,7 +145,8 @@ func (v *Verifier) lookupHealth(ctx context.Context, number string, p *Presented
 	if !healthStatuses[a.p.Status] {
 		a.p.Status, a.p.Detail = StatusVerifyFailed, "service gave no usable status"
 	}
-	p.Card.Health, p.Card.HealthBy, p.Card.HealthDetail = a.p.Status, a.p.Issuer, truncate(a.p.Detail, maxDetail)
+	p.Card.Health, p.Card.HealthBy, p.Card.HealthDetail = a.p.Status, cmp.Or(a.p.Verifier, a.p.Issuer), truncate(a.p.Detail, maxDetail)
+	p.Verifier = a.p.Verifier // the centre sees which service answered (settle checks it)
 	if !utf8.ValidString(p.Card.HealthBy) || len(p.Card.HealthBy) > maxRef {
 		p.Card.HealthBy = ""
 	}

@@ -57,6 +57,9 @@ type Presented struct {
 	// Issuer is who signed the code (a site, a bureau, a health authority);
 	// empty unless the signature verified.
 	Issuer string
+	// Verifier names the health verifier that answered (a route's
+	// verifier in the unit's config); it travels as Wire.Verifier.
+	Verifier string
 	// Detail says in a few English words why Status is not a plain yes
 	// ("unknown issuer", "no verifier"), for the log and the console.
 	Detail string

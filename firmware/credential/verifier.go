@@ -69,6 +69,10 @@ func (v *Verifier) Check(ctx context.Context, code []byte) (p Presented) {
 		return v.matchVisitor(checkVisitor(s))
 	}
 	c := Decode(code)
+	if m, ok := v.Health.(interface{ Matches([]byte) bool }); ok && c.Kind == wire.CredentialUnknown && readable(code) && m.Matches(code) {
+		// a provincial code (a URL or a bare token) a route claims
+		return v.checkHealth(ctx, code)
+	}
 	return Presented{Wire: c, Status: Status(c.Result)}
 }
 
@@ -104,6 +108,10 @@ func (p *Presented) settle() {
 		p.Wire.Subject = ""
 	}
 	p.Detail = truncate(p.Detail, maxDetail)
+	if !ValidVerifierName(p.Verifier) {
+		p.Verifier = ""
+	}
+	p.Wire.Verifier = p.Verifier
 }
 
 // truncate cuts s to at most n bytes on a rune boundary.

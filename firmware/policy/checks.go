@@ -125,6 +125,8 @@ type HealthCodeCheck struct {
 	OnTimeout      Fallback            `toml:"on_timeout" json:"on_timeout"`
 	OnVerifyFailed Fallback            `toml:"on_verify_failed" json:"on_verify_failed"`
 	OnMissing      Fallback            `toml:"on_missing" json:"on_missing"`
+	OnNotFound     Fallback            `toml:"on_not_found" json:"on_not_found,omitempty"` // the service knows no such code; default hard
+	OnExpired      Fallback            `toml:"on_expired" json:"on_expired,omitempty"`     // the code must be refreshed; default hard
 }
 
 // NucleicAcidCheck asks for a negative test sampled within Window of now

@@ -25,6 +25,7 @@ func cardPolicy() Policy {
 	p := Default()
 	p.Checks.Visitor.Mode = Off
 	p.Checks.IDCard = IDCardCheck{Mode: Hard, WithoutHealth: wire.Register, OnExpired: wire.Register}
+	p.Checks.HealthCode.OnNotFound = FallbackHard // a number the service does not know is refused here
 	return p
 }
 

@@ -172,6 +172,8 @@ func (p *Policy) applyDefaults() {
 		c.HealthCode.Accept = []credential.Status{credential.StatusGreen}
 	}
 	orStr(&c.HealthCode.Outcome, wire.Deny)
+	orStr(&c.HealthCode.OnNotFound, FallbackHard) // as before these keys: the check's outcome
+	orStr(&c.HealthCode.OnExpired, FallbackHard)
 	for _, f := range []*Fallback{&c.HealthCode.OnTimeout, &c.HealthCode.OnVerifyFailed, &c.HealthCode.OnMissing} {
 		orStr(f, FallbackRegister)
 	}

@@ -127,6 +127,10 @@ func (e *eval) judgeHealth(s credential.Status) {
 		e.fallback(hc.Mode, hc.OnTimeout, hc.Outcome, r)
 	case s == credential.StatusVerifyFailed:
 		e.fallback(hc.Mode, hc.OnVerifyFailed, hc.Outcome, r)
+	case s == credential.StatusNotFound:
+		e.fallback(hc.Mode, hc.OnNotFound, hc.Outcome, r)
+	case s == credential.StatusExpired:
+		e.fallback(hc.Mode, hc.OnExpired, hc.Outcome, r)
 	default:
 		e.fail(hc.Mode, hc.Outcome, r)
 	}

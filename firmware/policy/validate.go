@@ -168,6 +168,8 @@ func (h HealthCodeCheck) check(c *checker) {
 	oneOf(c, "checks.health_code.on_timeout", h.OnTimeout, fallbacks...)
 	oneOf(c, "checks.health_code.on_verify_failed", h.OnVerifyFailed, fallbacks...)
 	oneOf(c, "checks.health_code.on_missing", h.OnMissing, fallbacks...)
+	oneOf(c, "checks.health_code.on_not_found", h.OnNotFound, fallbacks...)
+	oneOf(c, "checks.health_code.on_expired", h.OnExpired, fallbacks...)
 }
 
 func (n NucleicAcidCheck) check(c *checker) {

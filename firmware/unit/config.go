@@ -195,6 +195,7 @@ type CredentialsConfig struct {
 	HealthURL     string            `toml:"health_url"` // online verifier; "" = offline only
 	HealthTimeout Duration          `toml:"health_timeout"`
 	DCCTrust      string            `toml:"dcc_trust"` // HC1 signer certificates, JSON (dcc.LoadTrustFile); "" = none until pushed
+	Health        HealthConfig      `toml:"health"`    // routes to verifiers; health_routes.go
 	// WatchList is no longer read: the centre pushes its roster to every
 	// unit (watch.go). Set, it is a config error saying so.
 	WatchList string `toml:"watch_list"`
@@ -360,6 +361,7 @@ func (c Config) Validate() error {
 	if u := c.Credentials.HealthURL; u != "" && !strings.HasPrefix(u, "http://") && !strings.HasPrefix(u, "https://") {
 		bad("credentials.health_url", "%q: want an http:// or https:// URL, or leave it out", u)
 	}
+	p = append(p, c.Credentials.Health.problems(c.Credentials.HealthURL != "")...)
 	if t := c.Credentials.HealthTimeout.Duration; t <= 0 || t > 10*time.Second {
 		bad("credentials.health_timeout", "%s: want a short timeout, 0-10 s (2s is usual): the lane waits for it", t)
 	}

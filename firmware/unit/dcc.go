@@ -1,11 +1,14 @@
 package unit
 
 import (
+	"context"
 	"fmt"
 	"time"
 
+	"github.com/kakou/kakou/firmware/credential"
 	"github.com/kakou/kakou/firmware/credential/dcc"
 	"github.com/kakou/kakou/firmware/policy"
+	"github.com/kakou/kakou/firmware/wire"
 )
 
 // EU Digital COVID Certificates (HC1) are verified on the unit, offline,
@@ -40,6 +43,20 @@ func (u *Unit) wireDCC() {
 	now := func() time.Time { t, _ := u.clock.Now(); return t }
 	synced := func() bool { _, ok := u.clock.Now(); return ok }
 	u.rules.verifier.DCC = dcc.New(u.rules.dccTrust.Load, rules, now, synced)
+}
+
+// dccRoute is what a [[credentials.health.verifiers]] entry of kind "dcc"
+// names: the verifier's own HC1 verifier. That one is built after the
+// router (wireDCC needs the policy in force), so the route looks it up
+// when a code comes.
+type dccRoute struct{ owner *credential.Verifier }
+
+func (d dccRoute) Verify(ctx context.Context, code []byte) (credential.Presented, error) {
+	if d.owner == nil || d.owner.DCC == nil {
+		return credential.Presented{Wire: wire.Credential{Kind: wire.CredentialHealthCode}, Status: credential.StatusVerifyFailed,
+			Detail: "no HC1 verifier"}, nil
+	}
+	return d.owner.DCC.Verify(ctx, code)
 }
 
 // SetDCCTrust replaces the HC1 trust list in use; scans in flight finish

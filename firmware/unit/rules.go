@@ -84,9 +84,9 @@ func buildVerifier(c Config, clk clock.Clock) (*credential.Verifier, error) {
 	for _, id := range cc.Revoked {
 		v.Revoked[id] = true
 	}
-	router := credential.HealthRouter{Offline: &credential.OfflineHealth{Issuers: healthIssuers, ClockSynced: synced}}
-	if cc.HealthURL != "" {
-		router.Online = &credential.OnlineHealth{URL: cc.HealthURL, Timeout: cc.HealthTimeout.Duration}
+	router, err := buildHealth(cc, &credential.OfflineHealth{Issuers: healthIssuers, ClockSynced: synced}, v)
+	if err != nil {
+		return nil, err
 	}
 	v.Health = router
 	return v, nil

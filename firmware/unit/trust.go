@@ -212,19 +212,34 @@ func union(pushed, site map[string]ed25519.PublicKey) map[string]ed25519.PublicK
 }
 
 // withHealthIssuers adds the centre's health keys to the offline health
-// verifier in h, leaving h itself as it was (the running verifier uses it).
+// verifier in h, wherever the router names it (the built-in "offline",
+// any kind = "offline" entry, the legacy field), leaving h itself as it
+// was: the running verifier uses it.
 func withHealthIssuers(h credential.HealthVerifier, keys map[string]ed25519.PublicKey) credential.HealthVerifier {
 	r, ok := h.(credential.HealthRouter)
 	if !ok || len(keys) == 0 {
 		return h
 	}
-	o, ok := r.Offline.(*credential.OfflineHealth)
-	if !ok || o == nil {
-		return h
+	swapped := map[*credential.OfflineHealth]*credential.OfflineHealth{}
+	swap := func(hv credential.HealthVerifier) credential.HealthVerifier {
+		o, ok := hv.(*credential.OfflineHealth)
+		if !ok || o == nil {
+			return hv
+		}
+		if n := swapped[o]; n != nil {
+			return n
+		}
+		n := *o
+		n.Issuers = union(keys, o.Issuers)
+		swapped[o] = &n
+		return &n
 	}
-	off := *o
-	off.Issuers = union(keys, o.Issuers)
-	r.Offline = &off
+	r.Offline = swap(r.Offline)
+	vs := make(map[string]credential.HealthVerifier, len(r.Verifiers))
+	for name, hv := range r.Verifiers {
+		vs[name] = swap(hv)
+	}
+	r.Verifiers = vs
 	return r
 }
 

@@ -128,6 +128,7 @@ func (u *Unit) build() error {
 	if err := u.openCards(); err != nil {
 		return fmt.Errorf("unit: %w", err)
 	}
+	u.devices.addHealthService(u.rules.verifier)
 	if u.outputs, err = openOutputs(u.cfg, u.log.With("part", "outputs")); err != nil {
 		return fmt.Errorf("unit: %w", err)
 	}

@@ -19,10 +19,12 @@ func decodeSeeds(t testing.TB) [][]byte {
 		Trip: "G1234", ArrivedAt: &arrived, Sealed: "c2VhbGVk",
 		IDHash: PersonHash([]byte("site-key"), "id", "110101199003071234")}
 	full.Override = &Override{By: "李四", Reason: "经核实放行", Replaces: "0193a0c4-7b7e-7c3a-9d2e-5f1a2b3c4d5f"}
+	health := sampleEntry()
+	health.Credential = Credential{Kind: CredentialHealthCode, Result: "green", Subject: "1a2b3c4d", Verifier: "gd-jkm"}
 	offset := sampleEntry()
 	offset.Time = time.Date(2026, 11, 23, 16, 0, 0, 123, time.FixedZone("", 8*3600))
 	offset.Reasons = nil
-	out := [][]byte{mustJSON(t, sampleEntry()), mustJSON(t, full), mustJSON(t, offset),
+	out := [][]byte{mustJSON(t, sampleEntry()), mustJSON(t, full), mustJSON(t, offset), mustJSON(t, health),
 		mustJSON(t, staffSeedEntries()[0]), mustJSON(t, staffSeedEntries()[1]),
 		mustJSON(t, sampleDutyEntry()), mustJSON(t, sampleShiftEntry()),
 		mustJSON(t, sampleVehicleEntry()), mustJSON(t, sampleVehicleRecord()),

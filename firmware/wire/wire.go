@@ -144,6 +144,9 @@ type Credential struct {
 	Kind    CredentialKind `json:"kind"`
 	Result  string         `json:"result"`
 	Subject string         `json:"subject,omitempty"`
+	// Verifier names the health-code service or verifier that answered
+	// (the unit's config names them); never its raw answer.
+	Verifier string `json:"verifier,omitempty"`
 }
 
 // Reason explains a decision: a stable machine code plus text for the guard
@@ -377,6 +380,9 @@ func (e *Entry) Validate() error {
 	}
 	if !credentialKinds[e.Credential.Kind] {
 		return bad("credential.kind", fmt.Sprintf("%q is not a known kind", e.Credential.Kind))
+	}
+	if err := validVerifier(e.Credential.Verifier); err != nil {
+		return bad("credential.verifier", err.Error())
 	}
 	if t := e.Temperature; t != nil && t.Source != "" && t.Source != SourceManual {
 		return bad("temperature.source", fmt.Sprintf("%q is neither empty nor %q", t.Source, SourceManual))

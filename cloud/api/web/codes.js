@@ -184,7 +184,8 @@ const CODES = {
   "devices": {
    "thermometer": "测温仪",
    "scanner": "扫码器",
-   "idcard": "身份证阅读器"
+   "idcard": "身份证阅读器",
+   "health_service": "健康码服务"
   },
   "facilities": {
    "community": "小区",
@@ -373,7 +374,8 @@ const CODES = {
   "devices": {
    "thermometer": "thermometer",
    "scanner": "scanner",
-   "idcard": "ID card reader"
+   "idcard": "ID card reader",
+   "health_service": "health-code service"
   },
   "facilities": {
    "community": "residential community",

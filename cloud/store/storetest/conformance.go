@@ -44,6 +44,7 @@ func Conformance(t *testing.T, open func(*testing.T) Store) {
 	all := append(behaviours[:len(behaviours):len(behaviours)], monitoringBehaviours...)
 	all = append(all, recordBehaviours...)
 	all = append(all, occupancyBehaviours...)
+	all = append(all, healthVerifierBehaviours...)
 	for _, bh := range all {
 		t.Run(bh.name, func(t *testing.T) {
 			t.Parallel()

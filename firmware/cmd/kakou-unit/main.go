@@ -31,6 +31,9 @@ func main() {
 	if len(os.Args) > 1 && os.Args[1] == "pass" {
 		os.Exit(pass(os.Args[2:], os.Stdout, os.Stderr))
 	}
+	if len(os.Args) > 1 && os.Args[1] == "healthsim" {
+		os.Exit(healthsim(os.Args[2:], os.Stdout, os.Stderr))
+	}
 	if len(os.Args) > 1 && os.Args[1] == "hash-pin" {
 		os.Exit(hashPIN(os.Stdin, os.Stdout, os.Stderr))
 	}
@@ -72,6 +75,8 @@ func usage(fs *flag.FlagSet) {
         thermometer once and wait for one scan; every device is reported
   kakou-unit pass keygen | issue ...
         make a site office's signing key and signed passes ("kakou-unit pass -h")
+  kakou-unit healthsim [-listen 127.0.0.1:8099]
+        run a simulated provincial health-code service for the demo and print its URL
   echo PIN | kakou-unit hash-pin
         print a guard's PIN hash for a console.guards_file (a unit with no centre)
 

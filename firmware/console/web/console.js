@@ -3,6 +3,7 @@ const T = {
   zh: { allow: "通过", recheck: "请复测", register: "请登记", wait: "请等候", deny: "禁止通行", refer: "转发热门诊", hold: "请前往采样点",
         persuade_return: "劝返", ready: "请扫码", manual: "测温仪故障：请用手持测温枪测量后输入体温", submit: "确认",
         uplink: "上传", up: "正常", down: "离线（数据已本地保存）", thermometer: "测温仪", scanner: "扫码器", idcard: "身份证阅读器",
+        health_service: "健康码服务", healthDown: "健康码服务不可用，按离线规则处理",
         ok: "正常", fault: "故障", today: "今日", other: "EN", lanes: { in: "入口", out: "出口" }, manualMark: "（手工录入）",
         maskTitle: "口罩检查", maskWorn: "已戴口罩", maskMissing: "未戴口罩", regTitle: "访客登记", regSubmit: "登记",
         name: "姓名", phone: "手机号", idno: "身份证号", origin: "从何处来", destination: "到访楼栋/单元", reason: "事由",
@@ -14,7 +15,8 @@ const T = {
   en: { allow: "PASS", recheck: "MEASURE AGAIN", register: "REGISTER", wait: "PLEASE WAIT", deny: "DENIED", refer: "FEVER CLINIC", hold: "TO SAMPLING POINT",
         persuade_return: "PLEASE RETURN", ready: "Scan a code", manual: "Thermometer fault: measure with a handheld thermometer and enter it",
         submit: "Confirm", uplink: "Uplink", up: "connected", down: "offline (entries kept locally)", thermometer: "Thermometer",
-        scanner: "Scanner", idcard: "ID card reader", ok: "OK", fault: "FAULT", today: "Today", other: "中文", lanes: { in: "entrance", out: "exit" },
+        scanner: "Scanner", idcard: "ID card reader", health_service: "Health-code service",
+        healthDown: "Health-code service unavailable: the offline rule applies", ok: "OK", fault: "FAULT", today: "Today", other: "中文", lanes: { in: "entrance", out: "exit" },
         manualMark: " (entered by hand)",
         maskTitle: "Mask check", maskWorn: "Mask worn", maskMissing: "No mask", regTitle: "Visitor registration", regSubmit: "Register",
         name: "Name", phone: "Phone", idno: "ID number", origin: "Coming from", destination: "Visiting (building/unit)", reason: "Reason",
@@ -106,6 +108,9 @@ function render() {
     health.push(c);
   }
   $("health").replaceChildren(...health);
+  const hs = (state.devices || []).find(d => d.name === "health_service" && !d.ok);
+  $("health-down").textContent = hs ? (lang === "zh" ? `${T.zh.healthDown} / ${T.en.healthDown}` : t.healthDown) : "";
+  $("health-down").classList.toggle("shown", !!hs);
   const today = [chip(t.today)];
   for (const [d, n] of Object.entries(state.today || {})) today.push(chip(`${t[d] || d} ${n}`));
   $("today").replaceChildren(...today);
