@@ -100,12 +100,16 @@ func EntryValues(e *wire.Entry, receivedAt time.Time) ([]any, error) {
 		e.Historical, DetailJSON(e), idHash, phoneHash}, nil
 }
 
-// VisitorHashes are the visitor's keyed hashes, NULL where there are none,
-// so the partial indexes on them hold visitors only.
+// VisitorHashes are the keyed hashes a tracer finds a person by: a
+// visitor's, or an ID card holder's; NULL where there are none, so the
+// partial indexes on them hold only the people who gave them.
 func VisitorHashes(e *wire.Entry) (idHash, phoneHash sql.NullString) {
 	if v := e.Visitor; v != nil {
 		idHash = sql.NullString{String: v.IDHash, Valid: v.IDHash != ""}
 		phoneHash = sql.NullString{String: v.PhoneHash, Valid: v.PhoneHash != ""}
+	}
+	if h := e.Credential.IDHash; !idHash.Valid && h != "" {
+		idHash = sql.NullString{String: h, Valid: true}
 	}
 	return idHash, phoneHash
 }
@@ -138,6 +142,9 @@ type Detail struct {
 	Household *wire.Household `json:"household,omitempty"`
 	// Verifier is the credential's health verifier (wire.Credential).
 	Verifier string `json:"verifier,omitempty"`
+	// CardIDHash is an ID card's hash (wire.Credential.IDHash), also in
+	// the id_hash column the trace searches.
+	CardIDHash string `json:"card_id_hash,omitempty"`
 }
 
 // DetailJSON is e's Detail as stored.
@@ -146,7 +153,7 @@ func DetailJSON(e *wire.Entry) string {
 		Guard: e.Guard, Amends: e.Amends, Mask: e.Mask, Record: e.Record,
 		Visit: e.Visit, CloseOut: e.CloseOut, StaffCheck: e.StaffCheck,
 		Vehicle: e.Vehicle, Returnee: e.Returnee, Household: e.Household,
-		Verifier: e.Credential.Verifier}) // plain data: cannot fail
+		Verifier: e.Credential.Verifier, CardIDHash: e.Credential.IDHash}) // plain data: cannot fail
 	return string(b)
 }
 
@@ -160,6 +167,7 @@ func (d Detail) Apply(e *wire.Entry) {
 	e.Returnee = d.Returnee
 	e.Household = d.Household
 	e.Credential.Verifier = d.Verifier
+	e.Credential.IDHash = d.CardIDHash
 }
 
 // RowLimit is how many entries q returns: Limit within DefaultLimit and

@@ -78,7 +78,7 @@ func (v *Verifier) CheckCard(ctx context.Context, c idcard.Card) (p Presented) {
 	if v.Hashes.Hashes() {
 		card.IDHash = v.Hashes.hash(wire.IDHashKind(wire.IDResident), number)
 	}
-	p = Presented{Wire: wire.Credential{Kind: wire.CredentialIDCard, Subject: cardRef(card.IDHash, number)},
+	p = Presented{Wire: wire.Credential{Kind: wire.CredentialIDCard, Subject: cardRef(card.IDHash, number), IDHash: card.IDHash},
 		Status: StatusValid, Card: card}
 	now, synced := v.clock()
 	switch {

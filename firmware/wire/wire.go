@@ -147,6 +147,10 @@ type Credential struct {
 	// Verifier names the health-code service or verifier that answered
 	// (the unit's config names them); never its raw answer.
 	Verifier string `json:"verifier,omitempty"`
+	// IDHash is an ID card's number as PersonHash, the same hash a
+	// registered visitor's ID number gets, so a tracer at the centre finds
+	// a card holder nobody registered. Only kind id_card carries it.
+	IDHash string `json:"id_hash,omitempty"`
 }
 
 // Reason explains a decision: a stable machine code plus text for the guard
@@ -383,6 +387,9 @@ func (e *Entry) Validate() error {
 	}
 	if err := validVerifier(e.Credential.Verifier); err != nil {
 		return bad("credential.verifier", err.Error())
+	}
+	if h := e.Credential.IDHash; h != "" && (e.Credential.Kind != CredentialIDCard || !isPersonHash(h)) {
+		return bad("credential.id_hash", "only an id_card carries one, as 64 lower-case hex characters (PersonHash)")
 	}
 	if t := e.Temperature; t != nil && t.Source != "" && t.Source != SourceManual {
 		return bad("temperature.source", fmt.Sprintf("%q is neither empty nor %q", t.Source, SourceManual))

@@ -35,6 +35,7 @@ func People(t *testing.T, open func(*testing.T) Store) {
 		run  func(*testing.T, Store)
 	}{
 		{"a person's entries found by ID or phone hash across sites", behavePersonAcrossSites},
+		{"an ID card holder nobody registered is found by the card's hash", behaveCardHolderTraced},
 		{"purge deletes old entries, keeps recent ones, unacknowledged ones and rollups", behavePurge},
 		{"a synced clock outside what the store holds counts by receive time", behaveUnbelievableClock},
 	} {
