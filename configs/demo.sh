@@ -34,7 +34,10 @@ for _ in $(seq 50); do
 	(exec 3<>/dev/tcp/127.0.0.1/18840) 2>/dev/null && break
 	sleep 0.2
 done
-for u in community-gate supermarket-entrance supermarket-exit; do
+# The provincial health-code service the east gate asks (simulated).
+"$bin/kakou-unit" healthsim -listen 127.0.0.1:18099 >>.demo/healthsim.log 2>&1 &
+pids+=($!)
+for u in community-gate supermarket-entrance supermarket-exit provincial-health; do
 	"$bin/kakou-unit" -config "configs/unit-$u.toml" 2>>".demo/unit-$u.log" &
 	pids+=($!)
 done
@@ -46,11 +49,13 @@ cat <<MSG
     API:        http://127.0.0.1:18080/api/v1/units  (after logging in, in the same browser)
                 http://127.0.0.1:18080/api/v1/entries?site=riverside-market&limit=20
     MQTT:       tcp://127.0.0.1:18830 (embedded broker)
+    province:   http://127.0.0.1:18099/ (simulated health-code service; codes in .demo/healthsim.log)
     gateway:    tcp://127.0.0.1:18840 (Riverside Market's units)
                 entrance page http://127.0.0.1:18091/ (corrections: site manager wang, PIN 2468)
     guard consoles: http://127.0.0.1:18081/ (community gate)
                     http://127.0.0.1:18082/ (supermarket entrance)
                     http://127.0.0.1:18083/ (supermarket exit)
+                    http://127.0.0.1:18085/ (east gate: provincial health codes, ID cards)
                     sign in as guard demo, PIN 1234 (or wang / 2468)
     logs/data:  .demo/
 

@@ -21,7 +21,7 @@ import (
 func healthsim(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("healthsim", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	listen := fs.String("listen", "127.0.0.1:8099", "address to serve on (port 0: any free port)")
+	listen := fs.String("listen", "127.0.0.1:18099", "address to serve on (port 0: any free port)")
 	latency := fs.Duration("latency", 0, "delay every answer by this long, e.g. 100ms")
 	if err := fs.Parse(args); err != nil {
 		return 2

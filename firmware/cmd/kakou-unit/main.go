@@ -75,7 +75,7 @@ func usage(fs *flag.FlagSet) {
         thermometer once and wait for one scan; every device is reported
   kakou-unit pass keygen | issue ...
         make a site office's signing key and signed passes ("kakou-unit pass -h")
-  kakou-unit healthsim [-listen 127.0.0.1:8099]
+  kakou-unit healthsim [-listen 127.0.0.1:18099]
         run a simulated provincial health-code service for the demo and print its URL
   echo PIN | kakou-unit hash-pin
         print a guard's PIN hash for a console.guards_file (a unit with no centre)

@@ -1,6 +1,7 @@
 package provincialsim
 
 import (
+	"github.com/kakou/kakou/drivers/idcard"
 	"time"
 
 	"github.com/kakou/kakou/firmware/credential"
@@ -35,11 +36,17 @@ func Demo(now time.Time) *Service {
 	s.SetToken(DemoExpired, Record{Color: Expired})
 	s.SetID(DemoIDGreen, Record{Color: Green, Sample: sample, Travel: true})
 	s.SetID(DemoIDRed, Record{Color: Red})
+	// The ID card reader's sample cards, so a demo lane's simulated reader
+	// is answered by ID number: one green, one red; the others are not
+	// known to the province.
+	cards := idcard.SampleCards()
+	s.SetID(cards[0].Number, Record{Color: Green, Sample: sample, Travel: true})
+	s.SetID(cards[2].Number, Record{Color: Red})
 	return s
 }
 
 // Config is how a unit asks this service at url (its base, e.g.
-// http://127.0.0.1:8099): the field mapping of configs/health-routes.toml.
+// http://127.0.0.1:18099): the field mapping of configs/unit-provincial-health.toml.
 func Config(name, url string) credential.ProvincialOpts {
 	return credential.ProvincialOpts{
 		Name: name, URL: url + Path, Method: "POST",
