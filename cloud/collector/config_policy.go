@@ -1,6 +1,7 @@
 package collector
 
 import (
+	"crypto/ed25519"
 	"fmt"
 	"strings"
 
@@ -30,9 +31,20 @@ func (c Config) validatePolicy(bad func(key, format string, args ...any)) {
 // not in Validate, which does no I/O; a key that cannot be read stops the
 // collector rather than have it push policies every unit refuses.
 func (c *Collector) signPushes() error {
+	return c.signPush("policy pushes", c.fleet)
+}
+
+// signWither is any of the centre's pushes: policies, rosters, results,
+// the watch roster, the trust list.
+type signWither interface{ SignWith(ed25519.PrivateKey) }
+
+// signPush gives a push the policy key, the one key every unit's [policy]
+// verify_keys checks all of them with. Without one it says what goes out
+// unsigned, which units that check will refuse.
+func (c *Collector) signPush(what string, push signWither) error {
 	path := c.cfg.Policy.SigningKeyFile
 	if path == "" {
-		c.log.Warn("policy pushes are sent unsigned: units with [policy] verify_keys will refuse them; " +
+		c.log.Warn(what + " are sent unsigned: units with [policy] verify_keys will refuse them; " +
 			"set [policy] signing_key_file (kakou-cloud policy-key makes one)")
 		return nil
 	}
@@ -40,8 +52,8 @@ func (c *Collector) signPushes() error {
 	if err != nil {
 		return fmt.Errorf("collector: policy.signing_key_file: %w", err)
 	}
-	c.fleet.SignWith(key)
-	c.log.Info("policy pushes are signed", "key_file", path)
+	push.SignWith(key)
+	c.log.Info(what+" are signed", "key_file", path)
 	return nil
 }
 

@@ -67,12 +67,8 @@ func (c *Collector) startResults(context.Context) error {
 		within = func(scope, site string) bool { return scope == "" || t.Within(scope, site) }
 	}
 	c.holds.results = fleet.NewResults(c.store, c.ingest, within, c.log)
-	if path := c.cfg.Policy.SigningKeyFile; path != "" {
-		key, err := fleet.LoadSigningKey(path)
-		if err != nil {
-			return fmt.Errorf("collector: policy.signing_key_file: %w", err)
-		}
-		c.holds.results.SignWith(key)
+	if err := c.signPush("test results", c.holds.results); err != nil {
+		return err
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	c.holds.stop = cancel

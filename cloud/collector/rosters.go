@@ -2,7 +2,6 @@ package collector
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/kakou/kakou/cloud/api"
 	"github.com/kakou/kakou/cloud/fleet"
@@ -14,15 +13,8 @@ import (
 // policies folder; it shares fleetEvery and stops with the fleet.
 func (c *Collector) startRosters(context.Context) error {
 	c.rosters = fleet.NewRosters(c.store, c.ingest, c.log)
-	if path := c.cfg.Policy.SigningKeyFile; path != "" {
-		key, err := fleet.LoadSigningKey(path)
-		if err != nil {
-			return fmt.Errorf("collector: policy.signing_key_file: %w", err)
-		}
-		c.rosters.SignWith(key)
-	} else {
-		c.log.Warn("guard rosters are sent unsigned: units with [policy] verify_keys will refuse them; " +
-			"set [policy] signing_key_file")
+	if err := c.signPush("guard rosters", c.rosters); err != nil {
+		return err
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	c.stopRosters = cancel

@@ -2,10 +2,8 @@ package collector
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/kakou/kakou/cloud/api"
-	"github.com/kakou/kakou/cloud/fleet"
 	"github.com/kakou/kakou/cloud/staff"
 )
 
@@ -18,12 +16,8 @@ func (c *Collector) startStaff(context.Context) error {
 		return nil // a store without staff rosters: the roll call is off
 	}
 	c.staff = staff.NewPusher(st, c.ingest, c.log)
-	if path := c.cfg.Policy.SigningKeyFile; path != "" {
-		key, err := fleet.LoadSigningKey(path)
-		if err != nil {
-			return fmt.Errorf("collector: policy.signing_key_file: %w", err)
-		}
-		c.staff.SignWith(key)
+	if err := c.signPush("staff rosters", c.staff); err != nil {
+		return err
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	prev := c.stopRosters

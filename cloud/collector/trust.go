@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/kakou/kakou/cloud/fleet"
 	"github.com/kakou/kakou/cloud/trust"
 )
 
@@ -15,15 +14,8 @@ import (
 // every change, and stops with the guard rosters.
 func (c *Collector) startTrust(ctx context.Context) error {
 	c.trust = trust.New(c.store, c.ingest, c.log)
-	if path := c.cfg.Policy.SigningKeyFile; path != "" {
-		key, err := fleet.LoadSigningKey(path)
-		if err != nil {
-			return fmt.Errorf("collector: policy.signing_key_file: %w", err)
-		}
-		c.trust.SignWith(key)
-	} else {
-		c.log.Warn("the trust list is sent unsigned: units with [policy] verify_keys will refuse it; " +
-			"set [policy] signing_key_file")
+	if err := c.signPush("trust lists", c.trust); err != nil {
+		return err
 	}
 	t := c.cfg.Trust
 	if err := c.trust.ApplySeed(ctx, trust.Seed{Issuers: t.Issuers, HealthIssuers: t.HealthIssuers, DCC: t.DCCTrustList}); err != nil {

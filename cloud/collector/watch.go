@@ -2,9 +2,7 @@ package collector
 
 import (
 	"context"
-	"fmt"
 
-	"github.com/kakou/kakou/cloud/fleet"
 	"github.com/kakou/kakou/cloud/roster"
 )
 
@@ -15,15 +13,8 @@ import (
 // guard rosters.
 func (c *Collector) startWatchRoster(ctx context.Context) error {
 	c.watchRoster = roster.New(c.store, c.ingest, c.log)
-	if path := c.cfg.Policy.SigningKeyFile; path != "" {
-		key, err := fleet.LoadSigningKey(path)
-		if err != nil {
-			return fmt.Errorf("collector: policy.signing_key_file: %w", err)
-		}
-		c.watchRoster.SignWith(key)
-	} else {
-		c.log.Warn("the watch roster is sent unsigned: units with [policy] verify_keys will refuse it; " +
-			"set [policy] signing_key_file")
+	if err := c.signPush("watch rosters", c.watchRoster); err != nil {
+		return err
 	}
 	run, cancel := context.WithCancel(context.Background())
 	prev := c.stopRosters
