@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/kakou/kakou/drivers/internal/reopen"
 	"io/fs"
 	"math/rand/v2"
 	"os"
@@ -60,7 +61,7 @@ func (r *Reader) reopen(ctx context.Context) error {
 		return errors.New("idcard: the stream given to New failed; nothing to reopen")
 	}
 	for attempt := 0; ; attempt++ {
-		t := time.NewTimer(backoff(r.opts.ReopenMin, r.opts.ReopenMax, attempt, rand.Float64()))
+		t := time.NewTimer(reopen.Backoff(r.opts.ReopenMin, r.opts.ReopenMax, attempt, rand.Float64()))
 		select {
 		case <-ctx.Done():
 			t.Stop()
@@ -90,18 +91,6 @@ func (r *Reader) reopen(ctx context.Context) error {
 		r.mu.Unlock()
 		return nil
 	}
-}
-
-// backoff is the wait before reopen attempt number attempt (from 0): a
-// step doubling from lo up to hi, jittered to between half and all of it
-// by jitter in [0, 1).
-func backoff(lo, hi time.Duration, attempt int, jitter float64) time.Duration {
-	step := lo
-	for i := 0; i < attempt && step < hi; i++ {
-		step *= 2
-	}
-	step = min(step, hi)
-	return step/2 + time.Duration(jitter*float64(step/2))
 }
 
 // portRW reads a serial port as a stream that blocks until data comes:

@@ -288,24 +288,6 @@ func TestOpenOfAnAbsentReaderSaysWhyAndRunKeepsTrying(t *testing.T) {
 	}
 }
 
-func TestBackoffDoublesUpToItsCapWithJitter(t *testing.T) {
-	lo, hi := 250*time.Millisecond, time.Second
-	for _, tc := range []struct {
-		attempt  int
-		jitter   float64
-		min, max time.Duration
-	}{
-		{0, 0, 125 * time.Millisecond, 125 * time.Millisecond},
-		{1, 0.999, 250 * time.Millisecond, 500 * time.Millisecond},
-		{5, 0, 500 * time.Millisecond, 500 * time.Millisecond},
-		{50, 0.999, 500 * time.Millisecond, time.Second},
-	} {
-		if got := backoff(lo, hi, tc.attempt, tc.jitter); got < tc.min || got > tc.max {
-			t.Errorf("attempt %d jitter %v: %v, want %v to %v", tc.attempt, tc.jitter, got, tc.min, tc.max)
-		}
-	}
-}
-
 func TestRunTellsOfAForgedCardOncePerPlacementAndNeverFindsIt(t *testing.T) {
 	var mu sync.Mutex
 	var refused []error

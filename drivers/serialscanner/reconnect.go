@@ -3,6 +3,7 @@ package serialscanner
 import (
 	"errors"
 	"fmt"
+	"github.com/kakou/kakou/drivers/internal/reopen"
 	"io/fs"
 	"math/rand/v2"
 	"os"
@@ -68,7 +69,7 @@ func (s *Scanner) lost(port serial.Port, err error) {
 // nil if the Scanner is closed first.
 func (s *Scanner) reopen() serial.Port {
 	for attempt := 0; ; attempt++ {
-		if !s.wait(backoff(s.opts.ReopenMin, s.opts.ReopenMax, attempt, rand.Float64())) {
+		if !s.wait(reopen.Backoff(s.opts.ReopenMin, s.opts.ReopenMax, attempt, rand.Float64())) {
 			return nil
 		}
 		port, err := s.open()
@@ -136,18 +137,6 @@ func waitOrDone(d time.Duration, done <-chan struct{}) bool {
 	case <-done:
 		return false
 	}
-}
-
-// backoff is the wait before reopen attempt number attempt (from 0): a step
-// doubling from lo up to hi, jittered to between half and all of it by
-// jitter in [0, 1) so a replugged hub's devices are not retried in lockstep.
-func backoff(lo, hi time.Duration, attempt int, jitter float64) time.Duration {
-	step := lo
-	for i := 0; i < attempt && step < hi; i++ {
-		step *= 2
-	}
-	step = min(step, hi)
-	return step/2 + time.Duration(jitter*float64(step/2))
 }
 
 // portReader also treats a vanished device node as a failed read. Linux
