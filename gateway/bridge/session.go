@@ -88,10 +88,10 @@ func (b *Bridge) serve(ctx context.Context, c *delivery.Link, s *sender) error {
 	if err := b.subscribe(ctx, c, b.resultsFilter(), b.onResults); err != nil {
 		return err
 	}
-	if err := b.subscribeWatch(ctx, c); err != nil {
+	if err := b.relayFleet(ctx, c, watchFeed); err != nil {
 		return err
 	}
-	if err := b.subscribeTrust(ctx, c); err != nil {
+	if err := b.relayFleet(ctx, c, trustFeed); err != nil {
 		return err
 	}
 	if err := b.publishStatus(ctx, c, wire.Online); err != nil {
