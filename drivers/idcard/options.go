@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"go.bug.st/serial"
+
+	"github.com/kakou/kakou/drivers/internal/serialline"
 )
 
 // Options configures a Reader. The zero value is the module's factory
@@ -58,8 +60,6 @@ var DefaultOptions = Options{
 // bauds are the rates the modules can be set to.
 var bauds = []int{9600, 19200, 38400, 57600, 115200}
 
-var parities = map[string]serial.Parity{"none": serial.NoParity, "even": serial.EvenParity, "odd": serial.OddParity}
-
 // Validate reports every problem with the options, after defaults. It does
 // no I/O.
 func (o Options) Validate() error {
@@ -71,15 +71,7 @@ func (o Options) Validate() error {
 	if !slices.Contains(bauds, d.Baud) {
 		errs = append(errs, fmt.Errorf("idcard: baud %d: the modules offer only %v", d.Baud, bauds))
 	}
-	if d.DataBits != 7 && d.DataBits != 8 {
-		errs = append(errs, fmt.Errorf("idcard: data bits %d: want 7 or 8", d.DataBits))
-	}
-	if _, ok := parities[d.Parity]; !ok {
-		errs = append(errs, fmt.Errorf("idcard: parity %q: want none, even or odd", d.Parity))
-	}
-	if d.StopBits != 1 && d.StopBits != 2 {
-		errs = append(errs, fmt.Errorf("idcard: stop bits %d: want 1 or 2", d.StopBits))
-	}
+	errs = append(errs, d.line().Problems("idcard")...)
 	if d.PollInterval < 10*time.Millisecond || d.PollInterval > 5*time.Second {
 		errs = append(errs, fmt.Errorf("idcard: poll interval %v: want 10ms to 5s (a card must be read while the person waits)", d.PollInterval))
 	}
@@ -125,10 +117,9 @@ func (o Options) withDefaults() Options {
 }
 
 // mode is the serial setting for validated options.
-func (o Options) mode() *serial.Mode {
-	stop := serial.OneStopBit
-	if o.StopBits == 2 {
-		stop = serial.TwoStopBits
-	}
-	return &serial.Mode{BaudRate: o.Baud, DataBits: o.DataBits, Parity: parities[o.Parity], StopBits: stop}
+func (o Options) mode() *serial.Mode { return o.line().Mode() }
+
+// line is the framing the options give.
+func (o Options) line() serialline.Line {
+	return serialline.Line{Baud: o.Baud, DataBits: o.DataBits, Parity: o.Parity, StopBits: o.StopBits}
 }

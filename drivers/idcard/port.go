@@ -4,13 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/kakou/kakou/drivers/internal/reopen"
 	"io/fs"
 	"math/rand/v2"
 	"os"
 	"time"
 
 	"go.bug.st/serial"
+
+	"github.com/kakou/kakou/drivers/internal/serialline"
 )
 
 // readTimeout makes a quiet port's read return this often, so a device
@@ -61,7 +62,7 @@ func (r *Reader) reopen(ctx context.Context) error {
 		return errors.New("idcard: the stream given to New failed; nothing to reopen")
 	}
 	for attempt := 0; ; attempt++ {
-		t := time.NewTimer(reopen.Backoff(r.opts.ReopenMin, r.opts.ReopenMax, attempt, rand.Float64()))
+		t := time.NewTimer(serialline.Backoff(r.opts.ReopenMin, r.opts.ReopenMax, attempt, rand.Float64()))
 		select {
 		case <-ctx.Done():
 			t.Stop()

@@ -1,10 +1,11 @@
 package serialscanner
 
 import (
-	"github.com/kakou/kakou/drivers/internal/reopen"
 	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/kakou/kakou/drivers/internal/serialline"
 )
 
 // replugPromise is how soon a replugged scanner must be read again.
@@ -17,8 +18,8 @@ func TestDefaultBackoffNeverWaitsLongerThanReopenMax(t *testing.T) {
 	}
 	for attempt := range 200 {
 		for _, jitter := range []float64{0, 0.5, 0.999999} {
-			if d := reopen.Backoff(o.ReopenMin, o.ReopenMax, attempt, jitter); d > o.ReopenMax || d <= 0 {
-				t.Fatalf("reopen.Backoff(attempt %d, jitter %v) = %v, want 0 < d <= %v", attempt, jitter, d, o.ReopenMax)
+			if d := serialline.Backoff(o.ReopenMin, o.ReopenMax, attempt, jitter); d > o.ReopenMax || d <= 0 {
+				t.Fatalf("serialline.Backoff(attempt %d, jitter %v) = %v, want 0 < d <= %v", attempt, jitter, d, o.ReopenMax)
 			}
 		}
 	}

@@ -10,6 +10,8 @@ import (
 	"go.bug.st/serial"
 
 	"github.com/kakou/kakou/drivers/qrscan"
+
+	"github.com/kakou/kakou/drivers/internal/serialline"
 )
 
 // Opts configures a Scanner. Start from DefaultOpts and set Port: a zero
@@ -71,15 +73,7 @@ func (o *Opts) Validate() error {
 	if !slices.Contains(standardBauds, d.Baud) {
 		errs = append(errs, fmt.Errorf("serialscanner: baud %d: not a standard rate (want one of %v)", d.Baud, standardBauds))
 	}
-	if d.DataBits != 7 && d.DataBits != 8 {
-		errs = append(errs, fmt.Errorf("serialscanner: data bits %d: want 7 or 8", d.DataBits))
-	}
-	if _, ok := parities[d.Parity]; !ok {
-		errs = append(errs, fmt.Errorf("serialscanner: parity %q: want none, even or odd", d.Parity))
-	}
-	if d.StopBits != 1 && d.StopBits != 2 {
-		errs = append(errs, fmt.Errorf("serialscanner: stop bits %d: want 1 or 2", d.StopBits))
-	}
+	errs = append(errs, d.line().Problems("serialscanner")...)
 	if d.ReopenMin < 0 || d.ReopenMax < d.ReopenMin || d.ReopenMax > MaxReopen {
 		errs = append(errs, fmt.Errorf("serialscanner: reopen backoff %v to %v: want 0 < ReopenMin <= ReopenMax <= %v, so a replugged scanner is read again within 2 s", d.ReopenMin, d.ReopenMax, MaxReopen))
 	}
@@ -88,8 +82,6 @@ func (o *Opts) Validate() error {
 	}
 	return errors.Join(errs...)
 }
-
-var parities = map[string]serial.Parity{"none": serial.NoParity, "even": serial.EvenParity, "odd": serial.OddParity}
 
 // withDefaults fills the zero fields; the one place defaults are applied.
 func (o Opts) withDefaults() Opts {
@@ -115,10 +107,9 @@ func (o Opts) withDefaults() Opts {
 }
 
 // mode is the serial setting for validated options.
-func (o *Opts) mode() *serial.Mode {
-	stop := serial.OneStopBit
-	if o.StopBits == 2 {
-		stop = serial.TwoStopBits
-	}
-	return &serial.Mode{BaudRate: o.Baud, DataBits: o.DataBits, Parity: parities[o.Parity], StopBits: stop}
+func (o *Opts) mode() *serial.Mode { return o.line().Mode() }
+
+// line is the framing the options give.
+func (o *Opts) line() serialline.Line {
+	return serialline.Line{Baud: o.Baud, DataBits: o.DataBits, Parity: o.Parity, StopBits: o.StopBits}
 }

@@ -3,7 +3,6 @@ package serialscanner
 import (
 	"errors"
 	"fmt"
-	"github.com/kakou/kakou/drivers/internal/reopen"
 	"io/fs"
 	"math/rand/v2"
 	"os"
@@ -12,6 +11,8 @@ import (
 	"go.bug.st/serial"
 
 	"github.com/kakou/kakou/drivers/qrscan"
+
+	"github.com/kakou/kakou/drivers/internal/serialline"
 )
 
 // run reads codes until Close, reopening the port whenever it fails. It is
@@ -69,7 +70,7 @@ func (s *Scanner) lost(port serial.Port, err error) {
 // nil if the Scanner is closed first.
 func (s *Scanner) reopen() serial.Port {
 	for attempt := 0; ; attempt++ {
-		if !s.wait(reopen.Backoff(s.opts.ReopenMin, s.opts.ReopenMax, attempt, rand.Float64())) {
+		if !s.wait(serialline.Backoff(s.opts.ReopenMin, s.opts.ReopenMax, attempt, rand.Float64())) {
 			return nil
 		}
 		port, err := s.open()

@@ -1,6 +1,7 @@
-// Package reopen paces the drivers' attempts to reopen a serial device
-// that was unplugged (the QR scanner, the ID card reader).
-package reopen
+// Package serialline is what the drivers on a serial line share (the QR
+// scanner, the ID card reader): the line's framing and the pace of their
+// attempts to reopen a device that was unplugged.
+package serialline
 
 import "time"
 
