@@ -147,9 +147,10 @@ path = %q
 		dcc.Ref("AT", "URN:UVCI:01:AT:OLDTEST#4"): {"expired", wire.Refer},
 	}
 	for _, code := range codes {
-		fmt.Fprintf(w, "%s\r\n", code)
-		// One at a time: each scan is a person at the lane.
+		// One at a time: each scan is a person at the lane. Counted before
+		// the scan, or a quick unit's entry would be counted as the old.
 		n := len(healthEntries(t, ctx, u))
+		fmt.Fprintf(w, "%s\r\n", code)
 		testenv.Await(t, "the scan's entry", patience, func() bool { return len(healthEntries(t, ctx, u)) > n })
 	}
 	got := healthEntries(t, ctx, u)
