@@ -154,29 +154,22 @@ func (c *Cert) Type() Type {
 }
 
 // ID is the unique certificate identifier (ci) of its one entry.
-func (c *Cert) ID() string {
-	switch c.Type() {
-	case Vaccination:
-		return c.V[0].ID
-	case Test:
-		return c.T[0].ID
-	case Recovery:
-		return c.R[0].ID
-	}
-	return ""
-}
+func (c *Cert) ID() string { id, _ := c.entry(); return id }
 
 // Country is the country of its one entry.
-func (c *Cert) Country() string {
+func (c *Cert) Country() string { _, country := c.entry(); return country }
+
+// entry is the identifier and country of the certificate's one entry.
+func (c *Cert) entry() (id, country string) {
 	switch c.Type() {
 	case Vaccination:
-		return c.V[0].Country
+		return c.V[0].ID, c.V[0].Country
 	case Test:
-		return c.T[0].Country
+		return c.T[0].ID, c.T[0].Country
 	case Recovery:
-		return c.R[0].Country
+		return c.R[0].ID, c.R[0].Country
 	}
-	return ""
+	return "", ""
 }
 
 // sampled reads a test's sampling time, given as RFC 3339 text.
