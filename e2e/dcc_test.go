@@ -104,27 +104,9 @@ func TestAnEUCertificateScannedAtAPortGateReachesTheCentreAsAHealthCode(t *testi
 	c := startCollector(t, ctx, "[broker]\nembedded = true\nlisten = \"127.0.0.1:0\"\n")
 	scanner, port := socatPair(t)
 	u := runUnit(t, ctx, "gate-1", func(dir string) string {
-		return fmt.Sprintf(`site = "port"
-unit = "gate-1"
-lane = "in"
-facility = "office"
-data_dir = %q
-trust_clock = true
-[console]
-listen = "off"
-[mqtt]
-broker = %q
-[thermometer]
-driver = "sim"
-[scanner]
-driver = "serial"
-port = %q
-terminator = "crlf"
-[credentials]
-dcc_trust = %q
-[policy]
-path = %q
-`, filepath.Join(dir, "data"), c.BrokerURL(), port, trustFile, filepath.Join("..", "configs", "policies", "port-international.toml"))
+		return serialGateConfig("port", filepath.Join(dir, "data"), c.BrokerURL(), port, `facility = "office"`) +
+			fmt.Sprintf("[credentials]\ndcc_trust = %q\n[policy]\npath = %q\n",
+				trustFile, filepath.Join("..", "configs", "policies", "port-international.toml"))
 	})
 	codes := []string{
 		trusted.vaccination(t, nil, "URN:UVCI:01:AT:GOOD#1"),

@@ -78,28 +78,13 @@ func rosterToTheGate(t *testing.T, viaGateway bool) {
 	}
 	scanner, port := socatPair(t)
 	u := runUnit(t, ctx, "gate-1", func(dir string) string {
-		return fmt.Sprintf(`site = "estate"
-unit = "gate-1"
-lane = "in"
-data_dir = %q
-trust_clock = true
-[console]
-listen = "off"
-[mqtt]
-broker = %q
-[thermometer]
-driver = "sim"
-[scanner]
-driver = "serial"
-port = %q
-terminator = "crlf"
-[credentials]
+		return serialGateConfig("estate", filepath.Join(dir, "data"), broker, port, "") + fmt.Sprintf(`[credentials]
 issuers = { estate-office = %q }
 [policy]
 verify_keys = [%q]
 [privacy]
 tracing_key_file = %q
-`, filepath.Join(dir, "data"), broker, port, keys.issuerPub, keys.verify, keys.tracing)
+`, keys.issuerPub, keys.verify, keys.tracing)
 	})
 	testenv.Await(t, "the roster at the gate", patience, func() bool { return u.Roster().Len() == 2 })
 
@@ -181,6 +166,30 @@ func awaitEntry(t *testing.T, ctx context.Context, u *unit.Unit, match func(wire
 		return false
 	})
 	return found
+}
+
+// serialGateConfig is the head of the config of unit gate-1 at site, an
+// entrance lane on a trusted clock reading a serial scanner at port and
+// publishing to broker; top holds any further top-level keys, and the
+// caller appends its own sections.
+func serialGateConfig(site, dataDir, broker, port, top string) string {
+	return fmt.Sprintf(`site = %q
+unit = "gate-1"
+lane = "in"
+data_dir = %q
+trust_clock = true
+%s
+[console]
+listen = "off"
+[mqtt]
+broker = %q
+[thermometer]
+driver = "sim"
+[scanner]
+driver = "serial"
+port = %q
+terminator = "crlf"
+`, site, dataDir, top, broker, port)
 }
 
 // socatPair starts socat with two linked pseudo-terminals: the scanner's

@@ -109,26 +109,11 @@ func bootTrustUnit(t *testing.T, ctx context.Context, data, broker string, keys 
 	t.Helper()
 	scanner, port := socatPair(t)
 	cfgPath := filepath.Join(t.TempDir(), "unit.toml")
-	body := fmt.Sprintf(`site = "estate"
-unit = "gate-1"
-lane = "in"
-data_dir = %q
-trust_clock = true
-[console]
-listen = "off"
-[mqtt]
-broker = %q
-[thermometer]
-driver = "sim"
-[scanner]
-driver = "serial"
-port = %q
-terminator = "crlf"
-[credentials]
+	body := serialGateConfig("estate", data, broker, port, "") + fmt.Sprintf(`[credentials]
 issuers = { estate-office = %q }
 [policy]
 verify_keys = [%q]
-`, data, broker, port, keys.issuerPub, keys.verify)
+`, keys.issuerPub, keys.verify)
 	if err := os.WriteFile(cfgPath, []byte(body), 0o600); err != nil {
 		t.Fatal(err)
 	}
