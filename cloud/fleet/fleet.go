@@ -172,15 +172,15 @@ func (f *Fleet) push(ctx context.Context, u store.Unit, a store.Assignment) erro
 // Run reads the policies folder again if it changed and reconciles,
 // every interval until ctx ends.
 func (f *Fleet) Run(ctx context.Context, every time.Duration) {
-	reconcileEvery(ctx, every, func(ctx context.Context) error {
+	ReconcileEvery(ctx, every, func(ctx context.Context) error {
 		f.refresh()
 		return f.Reconcile(ctx)
 	}, f.log, "policy reconcile")
 }
 
-// reconcileEvery runs reconcile every interval until ctx ends, logging
+// ReconcileEvery runs reconcile every interval until ctx ends, logging
 // what fails; the next round tries again.
-func reconcileEvery(ctx context.Context, every time.Duration, reconcile func(context.Context) error, log *slog.Logger, what string) {
+func ReconcileEvery(ctx context.Context, every time.Duration, reconcile func(context.Context) error, log *slog.Logger, what string) {
 	t := time.NewTicker(every)
 	defer t.Stop()
 	for {

@@ -226,5 +226,5 @@ func (r *Results) send(ctx context.Context, u store.Unit, version uint64, rs []w
 
 // Run reconciles every interval until ctx ends.
 func (r *Results) Run(ctx context.Context, every time.Duration) {
-	reconcileEvery(ctx, every, r.Reconcile, r.log, "test results reconcile")
+	ReconcileEvery(ctx, every, r.Reconcile, r.log, "test results reconcile")
 }

@@ -145,5 +145,5 @@ func (r *Rosters) send(ctx context.Context, u store.Unit, guards []store.Guard, 
 
 // Run reconciles every interval until ctx ends.
 func (r *Rosters) Run(ctx context.Context, every time.Duration) {
-	reconcileEvery(ctx, every, r.Reconcile, r.log, "guard roster reconcile")
+	ReconcileEvery(ctx, every, r.Reconcile, r.log, "guard roster reconcile")
 }

@@ -16,6 +16,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/kakou/kakou/cloud/fleet"
 	"github.com/kakou/kakou/cloud/store"
 	"github.com/kakou/kakou/firmware/wire"
 )
@@ -156,16 +157,5 @@ func (p *Pusher) send(ctx context.Context, u store.Unit, r store.StaffRoster, al
 
 // Run reconciles every interval until ctx ends.
 func (p *Pusher) Run(ctx context.Context, every time.Duration) {
-	t := time.NewTicker(every)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			if err := p.Reconcile(ctx); err != nil && ctx.Err() == nil {
-				p.log.Warn("staff roster reconcile", "err", err)
-			}
-		}
-	}
+	fleet.ReconcileEvery(ctx, every, p.Reconcile, p.log, "staff roster reconcile")
 }
