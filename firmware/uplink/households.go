@@ -2,10 +2,6 @@ package uplink
 
 import (
 	"context"
-	"errors"
-	"fmt"
-
-	mqtt "github.com/eclipse/paho.mqtt.golang"
 
 	"github.com/kakou/kakou/firmware/delivery"
 	"github.com/kakou/kakou/firmware/wire"
@@ -26,31 +22,11 @@ func (u *Uplink) subscribeHouseholds(ctx context.Context, c *delivery.Link) erro
 	if u.opts.OnHouseholds == nil {
 		return nil
 	}
-	topic := wire.HouseholdsTopic(u.opts.Status.Site, u.opts.Status.Unit)
-	err := c.Listen(ctx, topic, wire.QoSFlow, u.onHouseholds, u.t.puback)
-	switch {
-	case errors.Is(err, delivery.ErrRefused):
-		u.log.Info("uplink: the broker refused the households subscription; fine without a site gateway, "+
-			"otherwise check its ACL: this lane counts household passes from its own ledger", "topic", topic)
-	case err != nil:
-		return fmt.Errorf("uplink: %w", err)
-	}
-	return nil
-}
-
-func (u *Uplink) onHouseholds(_ mqtt.Client, m mqtt.Message) {
-	if len(m.Payload()) == 0 {
-		return
-	}
-	h, err := wire.DecodeHouseholds(m.Payload())
-	if err == nil && (h.Site != u.opts.Status.Site || h.Unit != u.opts.Status.Unit) {
-		err = fmt.Errorf("households addressed to %s/%s, not to this unit", h.Site, h.Unit)
-	}
-	if err != nil {
-		u.log.Warn("uplink: ignored a bad households message; the lane keeps the count it holds", "topic", m.Topic(), "err", err)
-		return
-	}
-	u.households.put(h)
+	return listenAddressed(ctx, u, c, addressedPush[wire.Households]{what: "households message",
+		topic: wire.HouseholdsTopic(u.opts.Status.Site, u.opts.Status.Unit), qos: wire.QoSFlow,
+		decode: wire.DecodeHouseholds, to: func(h wire.Households) (string, string) { return h.Site, h.Unit },
+		box: &u.households, keeps: "the lane keeps the count it holds", expected: true,
+		refused: "fine without a site gateway, otherwise check its ACL: this lane counts household passes from its own ledger"})
 }
 
 // startHouseholds hands received messages to OnHouseholds until ctx ends;

@@ -2,10 +2,6 @@ package uplink
 
 import (
 	"context"
-	"errors"
-	"fmt"
-
-	mqtt "github.com/eclipse/paho.mqtt.golang"
 
 	"github.com/kakou/kakou/firmware/delivery"
 	"github.com/kakou/kakou/firmware/wire"
@@ -43,32 +39,11 @@ func (u *Uplink) subscribeStaff(ctx context.Context, c *delivery.Link) error {
 	if u.opts.OnStaff == nil {
 		return nil
 	}
-	topic := wire.StaffTopic(u.opts.Status.Site, u.opts.Status.Unit)
-	err := c.Listen(ctx, topic, wire.QoSStaff, u.onStaff, u.t.puback)
-	switch {
-	case errors.Is(err, delivery.ErrRefused):
-		u.log.Error("uplink: the broker refused the staff roster subscription (check its ACL): "+
-			"the roll call keeps the roster it has", "topic", topic)
-	case err != nil:
-		return fmt.Errorf("uplink: %w", err)
-	}
-	return nil
-}
-
-// onStaff runs on paho's goroutine: decode, check the addressee, hand over.
-func (u *Uplink) onStaff(_ mqtt.Client, m mqtt.Message) {
-	if len(m.Payload()) == 0 {
-		return // the centre cleared the retained roster: keep the one held
-	}
-	r, err := wire.DecodeStaffRoster(m.Payload())
-	if err == nil && (r.Site != u.opts.Status.Site || r.Unit != u.opts.Status.Unit) {
-		err = fmt.Errorf("staff roster addressed to %s/%s, not to this unit", r.Site, r.Unit)
-	}
-	if err != nil {
-		u.log.Warn("uplink: ignored a bad staff roster; the roll call keeps the one it has", "topic", m.Topic(), "err", err)
-		return
-	}
-	u.staff.put(r)
+	return listenAddressed(ctx, u, c, addressedPush[wire.StaffRoster]{what: "staff roster",
+		topic: wire.StaffTopic(u.opts.Status.Site, u.opts.Status.Unit), qos: wire.QoSStaff,
+		decode: wire.DecodeStaffRoster, to: func(r wire.StaffRoster) (string, string) { return r.Site, r.Unit },
+		box: &u.staff.handoff, keeps: "the roll call keeps the one it has",
+		refused: "the roll call keeps the roster it has"})
 }
 
 func (u *Uplink) startStaff(ctx context.Context) (wait func()) {
