@@ -87,3 +87,39 @@ func (u *Unit) verifyPush(p *wire.PolicyPush) error {
 	}
 	return nil
 }
+
+// verifySigned checks one of the centre's signed pushes (rosters, results,
+// the watch roster, the trust list) with the unit's keys, when it has any,
+// with a reason an installer can act on: verify is the kind's wire Verify*
+// bound to the push, unsigned its "not signed" error, what the kind in
+// the plural ("rosters").
+func (u *Unit) verifySigned(what string, unsigned error, verify func(...ed25519.PublicKey) error) error {
+	if len(u.push.keys) == 0 {
+		return nil
+	}
+	err := verify(u.push.keys...)
+	switch {
+	case errors.Is(err, unsigned):
+		return fmt.Errorf("%w, and this unit only takes %s signed by the centre "+
+			"(is the collector's [policy] signing_key_file set?)", err, what)
+	case err != nil:
+		return fmt.Errorf("%w by any of the keys in [policy] verify_keys: forged or altered", err)
+	}
+	return nil
+}
+
+// notBehind refuses a push older than the one held, and the held version
+// again with other contents (same is false): the centre gives every
+// change a new version, so either is a replay or a restored store. what
+// names the kind ("roster"), change what to do at the centre to issue a
+// newer one ("change any guard").
+func notBehind(what string, version, held uint64, same bool, change string) error {
+	if version < held {
+		return fmt.Errorf("version %d is older than the %s held (%d): a replay, or the centre's store "+
+			"was restored from a backup (then %s at the centre to issue a newer one)", version, what, held, change)
+	}
+	if version == held && !same {
+		return fmt.Errorf("version %d again with different contents: the centre gives every change a new version", version)
+	}
+	return nil
+}

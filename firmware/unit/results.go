@@ -2,8 +2,8 @@ package unit
 
 import (
 	"context"
+	"crypto/ed25519"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -61,15 +61,9 @@ func (u *Unit) onResults(p wire.ResultPush) {
 // checkResults refuses a push that is not the centre's, not this unit's,
 // or older than the one taken. The caller holds u.results.mu.
 func (u *Unit) checkResults(p *wire.ResultPush) error {
-	if len(u.push.keys) > 0 {
-		err := wire.VerifyResults(p, u.push.keys...)
-		if errors.Is(err, wire.ErrResultsUnsigned) {
-			return fmt.Errorf("%w, and this unit only takes results signed by the centre "+
-				"(is the collector's [policy] signing_key_file set?)", err)
-		}
-		if err != nil {
-			return fmt.Errorf("%w by any of the keys in [policy] verify_keys: forged or altered", err)
-		}
+	verify := func(k ...ed25519.PublicKey) error { return wire.VerifyResults(p, k...) }
+	if err := u.verifySigned("results", wire.ErrResultsUnsigned, verify); err != nil {
+		return err
 	}
 	if err := p.Validate(); err != nil {
 		return err

@@ -1,6 +1,7 @@
 package unit
 
 import (
+	"crypto/ed25519"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -58,15 +59,9 @@ func (u *Unit) onGuards(r wire.GuardRoster) {
 // checkRoster refuses a roster that is not the centre's, not this unit's,
 // or older than the one held. The caller holds u.roster.mu.
 func (u *Unit) checkRoster(r *wire.GuardRoster) error {
-	if len(u.push.keys) > 0 {
-		err := wire.VerifyRoster(r, u.push.keys...)
-		if errors.Is(err, wire.ErrRosterUnsigned) {
-			return fmt.Errorf("%w, and this unit only takes rosters signed by the centre "+
-				"(is the collector's [policy] signing_key_file set?)", err)
-		}
-		if err != nil {
-			return fmt.Errorf("%w by any of the keys in [policy] verify_keys: forged or altered", err)
-		}
+	verify := func(k ...ed25519.PublicKey) error { return wire.VerifyRoster(r, k...) }
+	if err := u.verifySigned("rosters", wire.ErrRosterUnsigned, verify); err != nil {
+		return err
 	}
 	if err := r.Validate(); err != nil {
 		return err
@@ -74,15 +69,7 @@ func (u *Unit) checkRoster(r *wire.GuardRoster) error {
 	if r.Site != u.cfg.Site || r.Unit != u.cfg.Unit {
 		return fmt.Errorf("addressed to %s/%s, but this unit is %s/%s", r.Site, r.Unit, u.cfg.Site, u.cfg.Unit)
 	}
-	if r.Version < u.roster.cur.Version {
-		return fmt.Errorf("version %d is older than the roster held (%d): a replay, or the centre's store "+
-			"was restored from a backup (then change any guard at the centre to issue a newer one)",
-			r.Version, u.roster.cur.Version)
-	}
-	if r.Version == u.roster.cur.Version && r.Signature != u.roster.cur.Signature {
-		return fmt.Errorf("version %d again with different contents: the centre gives every change a new version", r.Version)
-	}
-	return nil
+	return notBehind("roster", r.Version, u.roster.cur.Version, r.Signature == u.roster.cur.Signature, "change any guard")
 }
 
 func (u *Unit) useRoster(r wire.GuardRoster) {

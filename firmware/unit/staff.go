@@ -2,6 +2,7 @@ package unit
 
 import (
 	"context"
+	"crypto/ed25519"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -69,15 +70,9 @@ func (u *Unit) onStaff(r wire.StaffRoster) {
 // or older than held: a replayed older roster would bring back a pupil
 // who left, or drop one who joined.
 func (u *Unit) checkStaff(r *wire.StaffRoster, held wire.StaffRoster) error {
-	if len(u.push.keys) > 0 {
-		err := wire.VerifyStaffRoster(r, u.push.keys...)
-		if errors.Is(err, wire.ErrStaffUnsigned) {
-			return fmt.Errorf("%w, and this unit only takes rosters signed by the centre "+
-				"(is the collector's [policy] signing_key_file set?)", err)
-		}
-		if err != nil {
-			return fmt.Errorf("%w by any of the keys in [policy] verify_keys: forged or altered", err)
-		}
+	verify := func(k ...ed25519.PublicKey) error { return wire.VerifyStaffRoster(r, k...) }
+	if err := u.verifySigned("rosters", wire.ErrStaffUnsigned, verify); err != nil {
+		return err
 	}
 	if err := r.Validate(); err != nil {
 		return err
@@ -85,15 +80,7 @@ func (u *Unit) checkStaff(r *wire.StaffRoster, held wire.StaffRoster) error {
 	if r.Site != u.cfg.Site || r.Unit != u.cfg.Unit {
 		return fmt.Errorf("addressed to %s/%s, but this unit is %s/%s", r.Site, r.Unit, u.cfg.Site, u.cfg.Unit)
 	}
-	if r.Version < held.Version {
-		return fmt.Errorf("version %d is older than the roster held (%d): a replay, or the centre's store "+
-			"was restored from a backup (then change any member at the centre to issue a newer one)",
-			r.Version, held.Version)
-	}
-	if r.Version == held.Version && r.Signature != held.Signature {
-		return fmt.Errorf("version %d again with different contents: the centre gives every change a new version", r.Version)
-	}
-	return nil
+	return notBehind("roster", r.Version, held.Version, r.Signature == held.Signature, "change any member")
 }
 
 // loadStaff restores the saved roster and the checks of the last two days

@@ -153,26 +153,11 @@ func (u *Unit) takeTrustLocked(payload []byte, save bool) error {
 // one held, or is the held version with other contents. The caller holds
 // u.trust.mu.
 func (u *Unit) checkTrust(p *wire.TrustPush) error {
-	if len(u.push.keys) > 0 {
-		err := wire.VerifyTrust(p, u.push.keys...)
-		if errors.Is(err, wire.ErrTrustUnsigned) {
-			return fmt.Errorf("%w, and this unit only takes trust lists signed by the centre "+
-				"(is the collector's [policy] signing_key_file set?)", err)
-		}
-		if err != nil {
-			return fmt.Errorf("%w by any of the keys in [policy] verify_keys: forged or altered", err)
-		}
+	verify := func(k ...ed25519.PublicKey) error { return wire.VerifyTrust(p, k...) }
+	if err := u.verifySigned("trust lists", wire.ErrTrustUnsigned, verify); err != nil {
+		return err
 	}
-	cur := &u.trust.push
-	if p.Version < cur.Version {
-		return fmt.Errorf("version %d is older than the trust list held (%d): a replay, or the centre's store "+
-			"was restored from a backup (then make any trust change at the centre to issue a newer one)",
-			p.Version, cur.Version)
-	}
-	if p.Version == cur.Version && wire.TrustDigest(p) != u.trust.digest {
-		return fmt.Errorf("version %d again with different contents: the centre gives every change a new version", p.Version)
-	}
-	return nil
+	return notBehind("trust list", p.Version, u.trust.push.Version, wire.TrustDigest(p) == u.trust.digest, "make any trust change")
 }
 
 // trustVerifier is the config's verifier with p's keys and revocations

@@ -1,9 +1,9 @@
 package unit
 
 import (
+	"crypto/ed25519"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -139,26 +139,11 @@ func (u *Unit) watchPartLocked(name string) ([]byte, bool) {
 // checkWatchHead refuses a head that is not the centre's or is older than
 // the one held. The caller holds u.watch.mu.
 func (u *Unit) checkWatchHead(h *wire.WatchHead) error {
-	if len(u.push.keys) > 0 {
-		err := wire.VerifyWatch(h, u.push.keys...)
-		if errors.Is(err, wire.ErrWatchUnsigned) {
-			return fmt.Errorf("%w, and this unit only takes rosters signed by the centre "+
-				"(is the collector's [policy] signing_key_file set?)", err)
-		}
-		if err != nil {
-			return fmt.Errorf("%w by any of the keys in [policy] verify_keys: forged or altered", err)
-		}
+	verify := func(k ...ed25519.PublicKey) error { return wire.VerifyWatch(h, k...) }
+	if err := u.verifySigned("rosters", wire.ErrWatchUnsigned, verify); err != nil {
+		return err
 	}
-	cur := &u.watch.head
-	if h.Version < cur.Version {
-		return fmt.Errorf("version %d is older than the roster held (%d): a replay, or the centre's store "+
-			"was restored from a backup (then change any roster entry at the centre to issue a newer one)",
-			h.Version, cur.Version)
-	}
-	if h.Version == cur.Version && h.Signature != cur.Signature {
-		return fmt.Errorf("version %d again with different contents: the centre gives every change a new version", h.Version)
-	}
-	return nil
+	return notBehind("roster", h.Version, u.watch.head.Version, h.Signature == u.watch.head.Signature, "change any roster entry")
 }
 
 // assembleWatchLocked builds the roster h names if all its parts are
