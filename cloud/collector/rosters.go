@@ -2,6 +2,7 @@ package collector
 
 import (
 	"context"
+	"time"
 
 	"github.com/kakou/kakou/cloud/api"
 	"github.com/kakou/kakou/cloud/fleet"
@@ -16,10 +17,22 @@ func (c *Collector) startRosters(context.Context) error {
 	if err := c.signPush("guard rosters", c.rosters); err != nil {
 		return err
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	c.stopRosters = cancel
-	go c.rosters.Run(ctx, fleetEvery)
+	c.runPusher(c.rosters.Run)
 	return nil
+}
+
+// runPusher runs one of the centre's publishers every fleetEvery until
+// the collector closes; every publisher stops with the guard rosters.
+func (c *Collector) runPusher(run func(context.Context, time.Duration)) {
+	ctx, cancel := context.WithCancel(context.Background())
+	prev := c.stopRosters
+	c.stopRosters = func() {
+		cancel()
+		if prev != nil {
+			prev()
+		}
+	}
+	go run(ctx, fleetEvery)
 }
 
 // guardDesk is what the API's guard endpoints use.

@@ -19,15 +19,7 @@ func (c *Collector) startStaff(context.Context) error {
 	if err := c.signPush("staff rosters", c.staff); err != nil {
 		return err
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	prev := c.stopRosters
-	c.stopRosters = func() {
-		cancel()
-		if prev != nil {
-			prev()
-		}
-	}
-	go c.staff.Run(ctx, fleetEvery)
+	c.runPusher(c.staff.Run)
 	return nil
 }
 

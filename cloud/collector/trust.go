@@ -21,14 +21,6 @@ func (c *Collector) startTrust(ctx context.Context) error {
 	if err := c.trust.ApplySeed(ctx, trust.Seed{Issuers: t.Issuers, HealthIssuers: t.HealthIssuers, DCC: t.DCCTrustList}); err != nil {
 		return fmt.Errorf("collector: %w", err)
 	}
-	run, cancel := context.WithCancel(context.Background())
-	prev := c.stopRosters
-	c.stopRosters = func() {
-		cancel()
-		if prev != nil {
-			prev()
-		}
-	}
-	go c.trust.Run(run, fleetEvery)
+	c.runPusher(c.trust.Run)
 	return nil
 }

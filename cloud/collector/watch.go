@@ -16,15 +16,7 @@ func (c *Collector) startWatchRoster(ctx context.Context) error {
 	if err := c.signPush("watch rosters", c.watchRoster); err != nil {
 		return err
 	}
-	run, cancel := context.WithCancel(context.Background())
-	prev := c.stopRosters
-	c.stopRosters = func() {
-		cancel()
-		if prev != nil {
-			prev()
-		}
-	}
-	go c.watchRoster.Run(run, fleetEvery)
+	c.runPusher(c.watchRoster.Run)
 	c.holds.mu.Lock()
 	if c.holds.adder == nil {
 		c.holds.adder = watchAdder{c.watchRoster}
