@@ -49,7 +49,12 @@ func TestDashboardIntegrationLoginShowsWhoAndLogsOut(t *testing.T) {
 	if !strings.Contains(who, "manager") || !strings.Contains(who, "site manager") || !strings.Contains(who, "site-a") {
 		t.Errorf("the header says %q, want the user, role and site", who)
 	}
-	do(t, ctx, "log out", chromedp.Click(chromedp.CSS("#logout")))
+	// The button is clicked through the page rather than at its
+	// coordinates: the dashboard keeps drawing its sections as data comes
+	// in, and on a loaded machine a click aimed at where the button was a
+	// moment ago can land on whatever moved there.
+	do(t, ctx, "log out", chromedp.WaitVisible(chromedp.CSS("#logout")),
+		chromedp.Evaluate[chromedp.Void](`document.getElementById("logout").click()`))
 	awaitLoginPage(t, ctx)
 	do(t, ctx, "open the dashboard again", chromedp.Navigate(f.srv.URL+"/"),
 		chromedp.WaitVisible(chromedp.CSS("#login-form")))
