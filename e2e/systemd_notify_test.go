@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"fmt"
 	"net"
 	"path/filepath"
 	"strings"
@@ -90,4 +91,46 @@ func TestUnitIgnoresAWatchdogMeantForAnotherProcess(t *testing.T) {
 			t.Fatalf("the unit pinged a watchdog set for pid 1: %q", m)
 		}
 	}
+}
+
+// awaitPings reads until n watchdog pings, failing on anything but pings
+// and status lines that start with want.
+func awaitPings(t *testing.T, conn *net.UnixConn, n int, want string) {
+	t.Helper()
+	for pings := 0; pings < n; {
+		if m := nextNotice(t, conn); m == "WATCHDOG=1" {
+			pings++
+		} else if !strings.HasPrefix(m, "STATUS="+want) {
+			t.Fatalf("got %q from a healthy program, want pings", m)
+		}
+	}
+}
+
+func TestCollectorUnderSystemdSaysReadyPingsWhileHealthyAndSaysStopping(t *testing.T) {
+	bin := binaries(t)
+	conn := notifySocket(t)
+	t.Setenv("WATCHDOG_USEC", "400000")
+	dir, addr := t.TempDir(), freePort(t)
+	c := startCloudProc(t, bin.cloud, dir, fmt.Sprintf("[broker]\nembedded = true\nlisten = %q\n", addr), "tcp://"+addr)
+	if first := nextNotice(t, conn); !strings.HasPrefix(first, "READY=1\nSTATUS=collecting;") {
+		t.Fatalf("first notification %q, want READY=1 with a status line", first)
+	}
+	awaitPings(t, conn, 3, "collecting")
+	c.kill(syscall.SIGTERM)
+	untilStopping(t, conn)
+}
+
+func TestGatewayUnderSystemdSaysReadyPingsWhileServingAndSaysStopping(t *testing.T) {
+	bin := binaries(t)
+	dir, addr := t.TempDir(), freePort(t)
+	c := startCloudProc(t, bin.cloud, dir, fmt.Sprintf("[broker]\nembedded = true\nlisten = %q\n", addr), "tcp://"+addr)
+	conn := notifySocket(t) // for the gateway only, started after the collector
+	t.Setenv("WATCHDOG_USEC", "400000")
+	gw := startGatewayProc(t, bin.gateway, dir, "site-g", c.brokerURL, 10)
+	if first := nextNotice(t, conn); !strings.HasPrefix(first, "READY=1\nSTATUS=relaying") {
+		t.Fatalf("first notification %q, want READY=1 with a status line", first)
+	}
+	awaitPings(t, conn, 3, "relaying")
+	gw.kill(syscall.SIGTERM)
+	untilStopping(t, conn)
 }
