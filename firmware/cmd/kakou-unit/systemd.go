@@ -6,8 +6,14 @@ import (
 
 	"github.com/kakou/kakou/firmware/screening"
 	"github.com/kakou/kakou/firmware/sdnotify"
-	"github.com/kakou/kakou/firmware/unit"
 )
+
+// served is what systemd hears about: a *unit.Unit.
+type served interface {
+	Started() <-chan struct{}
+	Beats() uint64
+	StatusLine(ctx context.Context) string
+}
 
 // beatFor makes the idle screening loop beat at least four times per
 // watchdog ping, so one slow turn never costs a ping.
@@ -21,7 +27,7 @@ func beatFor(sd *sdnotify.Notifier) time.Duration {
 // tellSystemd says READY=1 once the unit serves, then keeps the status
 // line fresh and pings the watchdog only while the screening loop moves
 // (firmware/README.md "Under systemd").
-func tellSystemd(ctx context.Context, sd *sdnotify.Notifier, u *unit.Unit) {
+func tellSystemd(ctx context.Context, sd *sdnotify.Notifier, u served) {
 	select {
 	case <-u.Started():
 	case <-ctx.Done():
