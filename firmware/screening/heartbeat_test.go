@@ -2,6 +2,7 @@ package screening
 
 import (
 	"context"
+	"io"
 	"testing"
 	"time"
 
@@ -75,4 +76,33 @@ func TestLoopStuckInAThermometerReadStopsBeatingAndResumesWhenFreed(t *testing.T
 	}
 	close(th.release)
 	testenv.Await(t, "the freed loop to beat again", 10*time.Second, func() bool { return p.Beats() > stuck+2 })
+}
+
+// countedScan hands out n codes, then ends the stream.
+type countedScan struct{ n int }
+
+func (s *countedScan) Scan(context.Context) ([]byte, error) {
+	if s.n == 0 {
+		return nil, io.EOF
+	}
+	s.n--
+	return []byte("someone"), nil
+}
+
+// BenchmarkWaitForScan measures what waiting for a scan costs the loop
+// now that the wait beats for the watchdog (a goroutine and a ticker per
+// scan), with the person's screening included so the share is visible.
+func BenchmarkWaitForScan(b *testing.B) {
+	var decided []wire.Entry
+	o := options(&decided)
+	o.Decided = func(wire.Entry) {}
+	led := &memLedger{}
+	p, err := New(fixedThermo{t: 309_650}, &countedScan{n: b.N}, led, o)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	if err := p.Run(context.Background()); err != nil {
+		b.Fatal(err)
+	}
 }
