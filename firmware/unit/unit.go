@@ -52,11 +52,13 @@ type Unit struct {
 	trust    trustState   // the centre's trust list and the verifier in force; see trust.go
 	clock    clock.Clock
 	uplink   *uplink.Uplink
-	diskFull atomic.Bool   // the ledger's quota is full of unacknowledged entries
-	visits   *visit.Book   // the lane's visits, in front of the ledger; see visits.go
-	printMu  sync.Mutex    // one receipt at a time on the printer
-	cards    *cardReader   // the ID card reader, nil for none; see idcard.go
-	started  chan struct{} // closed when Run has started screening; see systemd.go
+	diskFull atomic.Bool // the ledger's quota is full of unacknowledged entries
+	visits   *visit.Book // the lane's visits, in front of the ledger; see visits.go
+	printMu  sync.Mutex  // one receipt at a time on the printer
+	cards    *cardReader // the ID card reader, nil for none; see idcard.go
+
+	// started is closed when Run has started screening; see systemd.go.
+	started chan struct{}
 }
 
 // New opens the unit's ledger and builds its parts; nothing runs until Run.
