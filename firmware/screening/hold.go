@@ -130,14 +130,23 @@ func (p *Pipeline) awaitHold(ctx context.Context) {
 	}
 	t := time.NewTimer(p.opts.HoldTimeout)
 	defer t.Stop()
-	select {
-	case <-h.done:
-	case <-ctx.Done():
-	case <-t.C:
-		p.mu.Lock()
-		if p.hold == h {
-			p.endHoldLocked("timed out after " + p.opts.HoldTimeout.String() + "; the lane takes the next scan")
+	beat := time.NewTicker(p.opts.BeatEvery) // a long wait is not a hang (heartbeat.go)
+	defer beat.Stop()
+	for {
+		select {
+		case <-h.done:
+			return
+		case <-ctx.Done():
+			return
+		case <-beat.C:
+			p.beat()
+		case <-t.C:
+			p.mu.Lock()
+			if p.hold == h {
+				p.endHoldLocked("timed out after " + p.opts.HoldTimeout.String() + "; the lane takes the next scan")
+			}
+			p.mu.Unlock()
+			return
 		}
-		p.mu.Unlock()
 	}
 }

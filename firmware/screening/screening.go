@@ -91,6 +91,9 @@ type Options struct {
 	// Households counts household passes' uses (household.go); nil: the
 	// household quota is not applied.
 	Households HouseholdLedger
+	// BeatEvery is how often the loop beats while it waits (heartbeat.go);
+	// DefaultBeatEvery when zero.
+	BeatEvery time.Duration
 }
 
 // Pipeline screens one lane.
@@ -113,6 +116,7 @@ type Pipeline struct {
 	// households is the gateway's latest household uses (household.go).
 	households *wire.Households
 	cards      cardReads // the last ID card read, to tell a repeat (idcard.go)
+	beats      beats     // the loop's progress, for the watchdog (heartbeat.go)
 }
 
 // New checks opts and returns a pipeline.
@@ -138,6 +142,9 @@ func New(th Thermometer, sc Scanner, l Ledger, opts Options) (*Pipeline, error) 
 	if opts.Decided == nil {
 		opts.Decided = func(wire.Entry) {}
 	}
+	if opts.BeatEvery <= 0 {
+		opts.BeatEvery = DefaultBeatEvery
+	}
 	if opts.HoldTimeout <= 0 {
 		opts.HoldTimeout = DefaultHoldTimeout
 	}
@@ -156,7 +163,7 @@ func New(th Thermometer, sc Scanner, l Ledger, opts Options) (*Pipeline, error) 
 // told to wait is held before the next scan is taken (hold.go).
 func (p *Pipeline) Run(ctx context.Context) error {
 	for {
-		code, err := p.scan.Scan(ctx)
+		code, err := p.nextScan(ctx)
 		switch {
 		case ctx.Err() != nil:
 			return nil

@@ -60,6 +60,10 @@ type Config struct {
 	LaneKind string       `toml:"lane_kind"`
 	ANPR     ANPRConfig   `toml:"anpr"`
 	IDCard   IDCardConfig `toml:"idcard"` // config_idcard.go
+	// BeatEvery is how often the idle screening loop proves progress to
+	// systemd's watchdog (systemd.go); set by the program from
+	// WATCHDOG_USEC, never by the file. Zero: screening's default.
+	BeatEvery time.Duration `toml:"-"`
 }
 
 // FlowConfig shapes flow limiting (限流) on an entrance lane behind a site

@@ -56,6 +56,9 @@ type Unit struct {
 	visits   *visit.Book // the lane's visits, in front of the ledger; see visits.go
 	printMu  sync.Mutex  // one receipt at a time on the printer
 	cards    *cardReader // the ID card reader, nil for none; see idcard.go
+
+	// started is closed when Run has started screening; see systemd.go.
+	started chan struct{}
 }
 
 // New opens the unit's ledger and builds its parts; nothing runs until Run.
@@ -73,7 +76,7 @@ func New(cfg Config, log *slog.Logger) (*Unit, error) {
 	if err != nil {
 		return nil, fmt.Errorf("unit: %w", err)
 	}
-	u := &Unit{cfg: cfg, log: log, ledger: led}
+	u := &Unit{cfg: cfg, log: log, ledger: led, started: make(chan struct{})}
 	if err := u.build(); err != nil {
 		u.Close()
 		return nil, err
@@ -154,6 +157,7 @@ func (u *Unit) build() error {
 		StaffCheck: u.rollcall.Stamp,
 		Recorded:   u.recorded,
 		Households: u.ledger,
+		BeatEvery:  u.cfg.BeatEvery,
 	})
 	if err != nil {
 		return fmt.Errorf("unit: %w", err)
@@ -237,6 +241,7 @@ func (u *Unit) Run(ctx context.Context) error {
 	go u.runCards(ctx)
 	u.log.Info("unit running", "site", u.cfg.Site, "unit", u.cfg.Unit, "lane", u.cfg.Lane,
 		"broker", u.cfg.MQTT.Broker, "ledger", filepath.Join(u.cfg.DataDir, "ledger.db"), "firmware", Version)
+	close(u.started)
 	if err := u.pipeline.Run(ctx); err != nil {
 		u.log.Error("screening stopped", "err", err)
 	}

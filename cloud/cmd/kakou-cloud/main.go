@@ -80,8 +80,13 @@ func run(cfg collector.Config, log *slog.Logger) error {
 		return err
 	}
 	log.Info("dashboard: "+c.HTTPURL(), "units_publish_to", c.BrokerURL())
+	sd := newSystemd(log)
+	status := "collecting; units publish to " + c.BrokerURL() + "; dashboard " + c.HTTPURL()
+	sd.notify("READY=1\nSTATUS=" + status)
+	go sd.watch(ctx, status, func() error { return healthy(c.HTTPURL()) })
 	<-ctx.Done()
 	log.Info("shutting down")
+	sd.notify("STOPPING=1\nSTATUS=stopping")
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	return c.Shutdown(shutdownCtx)

@@ -20,6 +20,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/kakou/kakou/firmware/sdnotify"
 	"github.com/kakou/kakou/firmware/unit"
 )
 
@@ -100,6 +101,8 @@ func pass(args []string, stdout, stderr io.Writer) int {
 }
 
 func run(cfg unit.Config, log *slog.Logger) error {
+	sd := sdnotify.New(log)
+	cfg.BeatEvery = beatFor(sd)
 	u, err := unit.New(cfg, log)
 	if err != nil {
 		return err
@@ -108,10 +111,13 @@ func run(cfg unit.Config, log *slog.Logger) error {
 	defer stop()
 	done := make(chan error, 1)
 	go func() { done <- u.Run(ctx) }()
+	go tellSystemd(ctx, sd, u)
 	select {
 	case err = <-done: // a part failed on its own
+		sd.Stopping()
 	case <-ctx.Done():
 		log.Info("shutting down")
+		sd.Stopping()
 		select {
 		case err = <-done:
 		case <-time.After(10 * time.Second):

@@ -65,7 +65,12 @@ func run(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	}
 	log.Info("kakou-gateway running", "site", cfg.Site, "units_connect_to", g.LANURL(),
 		"web", g.WebURL(), "cloud", cfg.Cloud.Broker)
+	sd := newSystemd(log)
+	status := "relaying to " + cfg.Cloud.Broker + "; units connect to " + g.LANURL() + "; web " + g.WebURL()
+	sd.notify("READY=1\nSTATUS=" + status)
+	go sd.watch(ctx, status, func() error { return accepting(g.LANURL(), g.WebAddr()) })
 	<-ctx.Done()
+	sd.notify("STOPPING=1\nSTATUS=stopping")
 	deadline, cancel := context.WithTimeout(context.Background(), shutdownGrace)
 	defer cancel()
 	return g.Shutdown(deadline)
