@@ -100,6 +100,7 @@ func nextSteps(ans setupAnswers) string {
   journalctl -u kakou-unit -f                 运行日志 / its log
   kakou-unit probe -config %s   再查一次接线 / check the wiring again
   http://127.0.0.1:8081/                      触摸屏上的值守台 / the guard's console on the touchscreen
-  %s/                                          中心看板上应出现 %s/%s / the centre's dashboard should list %s/%s
+  %s/
+        中心看板上应出现 %s/%s，状态在线 / the centre's dashboard should list %s/%s as online
 `, ans.Config, strings.TrimSuffix(ans.EnrollURL, "/"), ans.Site, ans.Unit, ans.Site, ans.Unit)
 }
