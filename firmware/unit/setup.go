@@ -144,5 +144,22 @@ func detect(ctx context.Context, a *firstboot.Asker, ans *setupAnswers) error {
 	}
 	fmt.Fprintf(a.Out, "  扫码器在 / scanner is on %s (read %d bytes)\n", port, len(code))
 	ans.ScannerPort = port
-	return nil
+	return askIDCard(a, ans)
+}
+
+// askIDCard asks for the ID card reader's port; most lanes have none. The
+// reader answers only with a card on it, so its port is named, not found.
+func askIDCard(a *firstboot.Asker, ans *setupAnswers) error {
+	port, err := a.Ask(firstboot.Question{ZH: "身份证阅读器串口 (none 无)", EN: "ID card reader's serial port (none = no reader)",
+		Flag: "-idcard-port", Preset: ans.IDCardPort, Default: "none", Check: func(s string) error {
+			if _, err := os.Stat(s); err != nil && s != "none" {
+				return fmt.Errorf("找不到串口 / no port %s: type one of the ports listed above, or none", s)
+			}
+			return nil
+		}})
+	if port == "none" {
+		port = ""
+	}
+	ans.IDCardPort = port
+	return err
 }

@@ -36,21 +36,27 @@ func TestSetupIntegrationFindsTheScannerOnThePortAScanArrivesOn(t *testing.T) {
 	}
 }
 
-func TestSetupIntegrationChecksTheScannerAndWritesItsPort(t *testing.T) {
+func TestSetupIntegrationChecksTheScannerAndWritesItsPortAndTheCardReaders(t *testing.T) {
 	scannerEnd, unitEnd, _ := socatPair(t)
+	_, readerEnd, _ := socatPair(t)
 	keepScanning(t, scannerEnd, "KAKOU1:PASS:R-7\n")
 	url, ca, _ := tlsEnrollServer(t)
 	dir := t.TempDir()
 	o := SetupOptions{Config: filepath.Join(dir, "unit.toml"), Yes: true, Site: "s1", Unit: "u1",
 		DataDir: filepath.Join(dir, "state"), EnrollURL: url, CAFile: ca, Token: "good",
-		Thermometer: "sim", ScannerPort: unitEnd, ScanWait: 20 * time.Second}
+		Thermometer: "sim", ScannerPort: unitEnd, ScanWait: 20 * time.Second, IDCardPort: readerEnd}
 	out, err := runSetup(t, o, "")
 	if err != nil || !strings.Contains(out, "扫码器在 / scanner is on "+unitEnd) {
 		t.Fatalf("%v\n%s", err, out)
 	}
 	cfg, err := LoadConfig(o.Config)
-	if err != nil || cfg.Scanner.Driver != "serial" || cfg.Scanner.Port != unitEnd {
-		t.Fatalf("config scanner %+v, %v", cfg.Scanner, err)
+	if err != nil || cfg.Scanner.Driver != "serial" || cfg.Scanner.Port != unitEnd ||
+		cfg.IDCard.Driver != "serial" || cfg.IDCard.Port != readerEnd {
+		t.Fatalf("config scanner %+v, ID card %+v, %v", cfg.Scanner, cfg.IDCard, err)
+	}
+	o.Force, o.IDCardPort = true, filepath.Join(dir, "ttyUSB9")
+	if _, err := runSetup(t, o, ""); err == nil || !strings.Contains(err.Error(), "-idcard-port") {
+		t.Fatalf("a card reader port that is not there: %v, want the flag named", err)
 	}
 }
 

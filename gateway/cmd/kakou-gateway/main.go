@@ -37,6 +37,7 @@ func main() {
 	}
 	configPath := flag.String("config", "/etc/kakou/gateway.toml", "gateway configuration file (TOML)")
 	check := flag.Bool("check-config", false, "validate the configuration and the files it names, print every problem and exit")
+	flag.Usage = func() { usage(flag.CommandLine) }
 	flag.Parse()
 
 	cfg, err := config.LoadConfig(*configPath)

@@ -40,3 +40,18 @@ func setup(ctx context.Context, args []string, in io.Reader, stdout, stderr io.W
 	}
 	return 0
 }
+
+// usage lists the setup subcommand as well as the flags: -h is how an
+// installer finds it.
+func usage(fs *flag.FlagSet) {
+	fmt.Fprint(fs.Output(), `Usage:
+  kakou-gateway [-config FILE] [-check-config]
+        run the site gateway (or only validate its configuration)
+  kakou-gateway setup [-yes -site S -policy FILE -enroll-url URL -token T ...]
+        first boot: ask for the site, the gateway and its enrollment, enroll
+        and write /etc/kakou/gateway.toml ("kakou-gateway setup -h" lists the flags)
+
+Flags:
+`)
+	fs.PrintDefaults()
+}
