@@ -17,6 +17,8 @@ import (
 	"github.com/kakou/kakou/cloud/store"
 	"github.com/kakou/kakou/cloud/store/sqlite"
 	"github.com/kakou/kakou/firmware/unit"
+	"github.com/kakou/kakou/gateway/config"
+	"github.com/kakou/kakou/gateway/gateway"
 )
 
 // TestFirstBootSetupEnrollsWithTheRealCollector runs kakou-unit setup's
@@ -78,5 +80,61 @@ func TestFirstBootSetupEnrollsWithTheRealCollector(t *testing.T) {
 	}
 	if _, err := os.Stat(again.Config); err == nil {
 		t.Fatal("a refused setup wrote a config")
+	}
+}
+
+// TestFirstBootGatewaySetupEnrollsWithTheRealCollector: a gateway token
+// from the centre buys the gateway its credential through kakou-gateway
+// setup; a unit's token typed into a gateway, which the centre would
+// honour as a unit's, is caught by setup before the gateway fails at its
+// first publish.
+func TestFirstBootGatewaySetupEnrollsWithTheRealCollector(t *testing.T) {
+	st, err := sqlite.Open(filepath.Join(t.TempDir(), "cloud.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	ctx := context.Background()
+	for _, tok := range []store.EnrollmentToken{
+		{Token: "gw-token-0123456789", Site: "market", Unit: "gateway-1", Role: store.RoleGateway},
+		{Token: "unit-token-0123456789", Site: "market", Unit: "gateway-2", Role: store.RoleUnit},
+	} {
+		tok.CreatedAt, tok.ExpiresAt = time.Now().Add(-time.Minute), time.Now().Add(time.Hour)
+		if err := st.PutEnrollmentToken(ctx, tok); err != nil {
+			t.Fatal(err)
+		}
+	}
+	h, err := api.New(st, api.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewTLSServer(h)
+	t.Cleanup(srv.Close)
+	dir := t.TempDir()
+	ca := filepath.Join(dir, "ca.pem")
+	os.WriteFile(ca, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw}), 0o644)
+	o := gateway.SetupOptions{Config: filepath.Join(dir, "gateway.toml"), Yes: true, Site: "market", Gateway: "gateway-1",
+		DataDir: filepath.Join(dir, "gw"), Policy: "../configs/policies/supermarket-normal.toml",
+		EnrollURL: srv.URL, CAFile: ca, Token: "gw-token-0123456789"}
+	var out bytes.Buffer
+	if err := gateway.Setup(ctx, o, strings.NewReader(""), &out); err != nil {
+		t.Fatalf("%v\n%s", err, out.String())
+	}
+	cred, err := st.DeviceCredential(ctx, store.UnitID{Site: "market", Unit: "gateway-1"})
+	if err != nil || cred.Role != store.RoleGateway {
+		t.Fatalf("centre's credential %+v, %v; want a gateway's", cred, err)
+	}
+	if _, err := config.LoadConfig(o.Config); err != nil {
+		t.Fatal(err)
+	}
+	o.Config, o.DataDir, o.Gateway, o.Token = filepath.Join(dir, "gw2.toml"), filepath.Join(dir, "gw2"), "gateway-2", "unit-token-0123456789"
+	err = gateway.Setup(ctx, o, strings.NewReader(""), &out)
+	if err == nil || !strings.Contains(err.Error(), "issued for a unit") || !strings.Contains(err.Error(), "-role gateway") {
+		t.Fatalf("setup with a unit's token: %v, want it refused naming the right token", err)
+	}
+	for _, f := range []string{o.Config, filepath.Join(o.DataDir, "credential.json")} {
+		if _, err := os.Stat(f); err == nil {
+			t.Errorf("%s kept after setup found the wrong role", f)
+		}
 	}
 }

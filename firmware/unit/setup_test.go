@@ -226,3 +226,24 @@ func TestSetupWithoutAnI2CBusExplainsRaspiConfig(t *testing.T) {
 		t.Fatalf("error %v, want the raspi-config steps in both languages\n%s", err, out)
 	}
 }
+
+func TestSetupRerunWithForceKeepsTheSavedCredentialAndRefusesAnotherUnits(t *testing.T) {
+	url, ca, calls := tlsEnrollServer(t)
+	dir := t.TempDir()
+	o := SetupOptions{Config: filepath.Join(dir, "unit.toml"), Yes: true, Site: "s1", Unit: "u1", DataDir: filepath.Join(dir, "state"),
+		EnrollURL: url, CAFile: ca, Token: "good", Thermometer: "sim", ScannerPort: "sim"}
+	if out, err := runSetup(t, o, ""); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	o.Force = true // a reinstall: the token is spent, the credential saved
+	if out, err := runSetup(t, o, ""); err != nil || calls.Load() != 1 {
+		t.Fatalf("rerun: %v, %d enrollment requests (want 1: the saved credential is kept)\n%s", err, calls.Load(), out)
+	}
+	o.Unit = "u2" // a confused installer renames the unit on the same card
+	if _, err := runSetup(t, o, ""); err == nil || !strings.Contains(err.Error(), "delete it") {
+		t.Fatalf("rerun as another unit: %v, want the saved credential's owner named and what to do", err)
+	}
+	if cfg, err := LoadConfig(o.Config); err != nil || cfg.Unit != "u1" {
+		t.Fatalf("config after the refused rerun: unit %q, %v; want u1 left in place", cfg.Unit, err)
+	}
+}
