@@ -39,6 +39,9 @@ type Credential struct {
 	Unit     string `json:"unit"`
 	Username string `json:"username"`
 	Password string `json:"password"`
+	// Role is what the centre's token made the device ("unit" or
+	// "gateway"); first-boot setup checks it against what is installed.
+	Role string `json:"role,omitempty"`
 }
 
 // enrollTimeout bounds the one request; commissioning waits for it.

@@ -4,6 +4,7 @@
 //	kakou-unit -config /etc/kakou/unit.toml
 //	kakou-unit -config /etc/kakou/unit.toml -check-config
 //	kakou-unit probe -config /etc/kakou/unit.toml   # check the wiring
+//	kakou-unit setup                                 # first boot: detect, enroll, write the config
 //	kakou-unit pass keygen | issue …               # issue signed passes
 //	echo 2468 | kakou-unit hash-pin                # a guard's PIN hash for console.guards_file
 package main
@@ -25,6 +26,12 @@ import (
 )
 
 func main() {
+	if len(os.Args) > 1 && os.Args[1] == "setup" {
+		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+		code := setup(ctx, os.Args[2:], os.Stdin, os.Stdout, os.Stderr)
+		stop()
+		os.Exit(code)
+	}
 	if len(os.Args) > 1 && os.Args[1] == "probe" {
 		probe(os.Args[2:])
 		return
@@ -71,6 +78,10 @@ func usage(fs *flag.FlagSet) {
 	fmt.Fprint(w, `Usage:
   kakou-unit [-config FILE] [-check-config]
         run the checkpoint unit (or only validate its configuration)
+  kakou-unit setup [-yes -site S -unit U -enroll-url URL -token T ...]
+        first boot: ask for the site, unit and enrollment, detect the
+        thermometer and scanner, enroll and write /etc/kakou/unit.toml
+        ("kakou-unit setup -h" lists the flags for scripted installs)
   kakou-unit probe [-config FILE] [-wait 30s]
         check the wiring: list I2C buses and serial ports, read the
         thermometer once and wait for one scan; every device is reported

@@ -13,7 +13,7 @@ func TestHelpListsTheSubcommands(t *testing.T) {
 	var out bytes.Buffer
 	fs.SetOutput(&out)
 	usage(fs)
-	for _, want := range []string{"kakou-unit probe", "kakou-unit pass keygen | issue", "-config"} {
+	for _, want := range []string{"kakou-unit setup", "kakou-unit probe", "kakou-unit pass keygen | issue", "-config"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("usage lacks %q:\n%s", want, out.String())
 		}

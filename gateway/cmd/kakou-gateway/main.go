@@ -7,6 +7,7 @@
 //
 //	kakou-gateway -config configs/gateway-riverside-market.toml
 //	kakou-gateway -config configs/gateway-riverside-market.toml -check-config
+//	kakou-gateway setup        # first boot: enroll and write /etc/kakou/gateway.toml
 package main
 
 import (
@@ -28,8 +29,15 @@ import (
 const shutdownGrace = 10 * time.Second
 
 func main() {
+	if len(os.Args) > 1 && os.Args[1] == "setup" {
+		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+		code := setup(ctx, os.Args[2:], os.Stdin, os.Stdout, os.Stderr)
+		stop()
+		os.Exit(code)
+	}
 	configPath := flag.String("config", "/etc/kakou/gateway.toml", "gateway configuration file (TOML)")
 	check := flag.Bool("check-config", false, "validate the configuration and the files it names, print every problem and exit")
+	flag.Usage = func() { usage(flag.CommandLine) }
 	flag.Parse()
 
 	cfg, err := config.LoadConfig(*configPath)
