@@ -129,8 +129,11 @@ func TestFirstBootGatewaySetupEnrollsWithTheRealCollector(t *testing.T) {
 	}
 	o.Config, o.DataDir, o.Gateway, o.Token = filepath.Join(dir, "gw2.toml"), filepath.Join(dir, "gw2"), "gateway-2", "unit-token-0123456789"
 	err = gateway.Setup(ctx, o, strings.NewReader(""), &out)
-	if err == nil || !strings.Contains(err.Error(), "issued for a unit") || !strings.Contains(err.Error(), "-role gateway") {
+	if err == nil || !strings.Contains(err.Error(), "other role") || !strings.Contains(err.Error(), "-role gateway") {
 		t.Fatalf("setup with a unit's token: %v, want it refused naming the right token", err)
+	}
+	if c, err := st.DeviceCredential(ctx, store.UnitID{Site: "market", Unit: "gateway-2"}); err == nil {
+		t.Fatalf("the centre enrolled a gateway with a unit's token: %+v", c)
 	}
 	for _, f := range []string{o.Config, filepath.Join(o.DataDir, "credential.json")} {
 		if _, err := os.Stat(f); err == nil {

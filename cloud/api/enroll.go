@@ -24,6 +24,10 @@ type EnrollRequest struct {
 	Site  string `json:"site"`
 	Unit  string `json:"unit"`
 	Token string `json:"token"`
+	// Role is what the device is installed as ("unit" or "gateway"); a
+	// token issued for the other role is refused unspent. Optional, so
+	// devices that do not send it still enroll.
+	Role string `json:"role,omitempty"`
 }
 
 // EnrollResponse is the device's new MQTT credential. The password is
@@ -54,8 +58,9 @@ func enroll(st Store, log *slog.Logger, now func() time.Time) http.HandlerFunc {
 		dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, enrollBodyLimit))
 		dec.DisallowUnknownFields()
 		if err := dec.Decode(&req); err != nil || wire.ValidateID(req.Site) != nil ||
-			wire.ValidateID(req.Unit) != nil || req.Token == "" {
-			writeError(w, http.StatusBadRequest, `want {"site": …, "unit": …, "token": …} with valid ids`)
+			wire.ValidateID(req.Unit) != nil || req.Token == "" ||
+			(req.Role != "" && req.Role != store.RoleUnit && req.Role != store.RoleGateway) {
+			writeError(w, http.StatusBadRequest, `want {"site": …, "unit": …, "token": …, "role": "unit"|"gateway"} with valid ids`)
 			return
 		}
 		pw := devicepass.New()
@@ -65,7 +70,7 @@ func enroll(st Store, log *slog.Logger, now func() time.Time) http.HandlerFunc {
 			return
 		}
 		cred, err := en.Enroll(r.Context(), store.Enrollment{Token: req.Token, Site: req.Site,
-			Unit: req.Unit, PasswordHash: hash, At: now()})
+			Unit: req.Unit, Role: req.Role, PasswordHash: hash, At: now()})
 		auditEnroll(r, en, log, req, now(), err)
 		if code, msg := enrollRefusal(err); code != 0 {
 			writeError(w, code, msg)
@@ -90,6 +95,8 @@ func enrollRefusal(err error) (int, string) {
 		return http.StatusUnauthorized, "enrollment token unknown: check it was copied whole" + ask
 	case errors.Is(err, store.ErrTokenMismatch):
 		return http.StatusUnauthorized, "enrollment token was issued for another site or unit: check site and unit in the config"
+	case errors.Is(err, store.ErrTokenRole):
+		return http.StatusUnauthorized, "enrollment token was issued for the other role: a gateway needs a token from kakou-cloud enroll-token -role gateway, a unit one without it"
 	}
 	return http.StatusInternalServerError, "enrollment failed; the collector's log has the details"
 }

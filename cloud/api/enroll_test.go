@@ -74,7 +74,9 @@ func TestEnrollRefusesAndAuditsBadTokens(t *testing.T) {
 		{"bad id", enrollBody("S1/#", "u1", "token-for-u2-01234567"), 400, "valid ids"},
 		{"no token", enrollBody("s1", "u1", ""), 400, "token"},
 		{"not JSON", "site=s1", 400, "want"},
-		{"unknown field", `{"site":"s1","unit":"u2","token":"token-for-u2-01234567","role":"gateway"}`, 400, "want"},
+		{"unknown field", `{"site":"s1","unit":"u2","token":"token-for-u2-01234567","owner":"x"}`, 400, "want"},
+		{"a unit's token for a gateway", `{"site":"s1","unit":"u2","token":"token-for-u2-01234567","role":"gateway"}`, 401, "other role"},
+		{"an unknown role", `{"site":"s1","unit":"u2","token":"token-for-u2-01234567","role":"admin"}`, 400, "want"},
 		{"oversize", `{"site":"s1","unit":"u1","token":"` + strings.Repeat("a", 8<<10) + `"}`, 400, "want"},
 	}
 	for _, c := range cases {
@@ -99,7 +101,7 @@ func TestEnrollRefusesAndAuditsBadTokens(t *testing.T) {
 			t.Fatalf("audit detail holds a token: %s", a.Detail)
 		}
 	}
-	if refused != 3 {
-		t.Fatalf("%d refusals audited, want 3 (expired, unknown, mismatched): %+v", refused, audit)
+	if refused != 4 {
+		t.Fatalf("%d refusals audited, want 4 (expired, unknown, mismatched, other role): %+v", refused, audit)
 	}
 }

@@ -21,6 +21,7 @@ var (
 	ErrTokenUsed     = errors.New("store: enrollment token already used")
 	ErrTokenExpired  = errors.New("store: enrollment token expired")
 	ErrTokenMismatch = errors.New("store: enrollment token is for another site or unit")
+	ErrTokenRole     = errors.New("store: enrollment token is for the other role (unit or gateway)")
 )
 
 // Device roles: a unit speaks only for itself, a gateway for every unit of
@@ -46,6 +47,9 @@ type Enrollment struct {
 	Token, Site, Unit string
 	PasswordHash      string // mosquitto $7$ form (cloud/devicepass)
 	At                time.Time
+	// Role is what the device is installed as; "" (a device from before
+	// roles were asked) takes the token's.
+	Role string
 }
 
 // DeviceCredential is one enrolled device's MQTT identity: its user name
@@ -113,6 +117,8 @@ func (r TokenRow) Check(e Enrollment) error {
 		return ErrTokenExpired
 	case r.Site != e.Site || r.Unit != e.Unit:
 		return ErrTokenMismatch
+	case e.Role != "" && e.Role != r.Role:
+		return ErrTokenRole
 	}
 	return nil
 }
@@ -135,7 +141,7 @@ func (t EnrollmentToken) Check() error {
 // EnrollError keeps the refusals as they are, for errors.Is, and wraps
 // the rest.
 func EnrollError(e Enrollment, err error) error {
-	for _, refusal := range []error{ErrTokenUnknown, ErrTokenUsed, ErrTokenExpired, ErrTokenMismatch} {
+	for _, refusal := range []error{ErrTokenUnknown, ErrTokenUsed, ErrTokenExpired, ErrTokenMismatch, ErrTokenRole} {
 		if errors.Is(err, refusal) {
 			return refusal
 		}

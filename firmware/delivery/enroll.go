@@ -106,7 +106,7 @@ func (e Enrollment) enroll(ctx context.Context) (Credential, error) {
 	if err != nil {
 		return Credential{}, err
 	}
-	body, _ := json.Marshal(map[string]string{"site": e.Site, "unit": e.Unit, "token": e.Token})
+	body, _ := json.Marshal(map[string]string{"site": e.Site, "unit": e.Unit, "token": e.Token, "role": e.Role})
 	ctx, cancel := context.WithTimeout(ctx, enrollTimeout)
 	defer cancel()
 	endpoint := strings.TrimSuffix(e.URL, "/") + "/api/v1/enroll"

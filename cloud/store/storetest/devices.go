@@ -96,6 +96,7 @@ func behaveTokenRefusals(t *testing.T, s Store) {
 		{"unknown", enrollment("tok-never-issued-xx", "s1", "u1", issued), store.ErrTokenUnknown},
 		{"other unit", enrollment("tok-cccccccccccccccc", "s1", "u2", issued), store.ErrTokenMismatch},
 		{"other site", enrollment("tok-cccccccccccccccc", "s2", "u1", issued), store.ErrTokenMismatch},
+		{"gateway with a unit's token", asRole(enrollment("tok-cccccccccccccccc", "s1", "u1", issued), store.RoleGateway), store.ErrTokenRole},
 	}
 	for _, r := range refusals {
 		if _, err := s.Enroll(ctx, r.e); !errors.Is(err, r.want) {
@@ -162,4 +163,9 @@ func behaveBadToken(t *testing.T, s Store) {
 			t.Errorf("PutEnrollmentToken(%+v) error = %v, want a store: error", tok, err)
 		}
 	}
+}
+
+func asRole(e store.Enrollment, role string) store.Enrollment {
+	e.Role = role
+	return e
 }

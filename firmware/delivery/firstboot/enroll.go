@@ -19,10 +19,10 @@ func Enroll(ctx context.Context, a *Asker, e delivery.Enrollment, token Question
 		a.Say("正在登记到中心 "+e.URL+" …", "enrolling at the centre "+e.URL+" …")
 		c, ok, err := e.Credential(ctx, log)
 		if err == nil && ok && c.Role != "" && c.Role != e.Role {
-			// The centre takes the role from the token, so a unit's token
-			// typed into a gateway enrolls it as a unit, and it would fail
-			// later, at every publish. The credential is dropped so the
-			// right token can enroll again.
+			// The centre refuses a token of the other role unspent; a
+			// centre older than that takes the role from the token, and
+			// the device would fail later, at every publish. The
+			// credential is dropped so the right token can enroll again.
 			os.Remove(e.File)
 			ok, err = false, fmt.Errorf("the token was issued for a %s, but this is a %s: ask the centre for kakou-cloud enroll-token -role %[2]s -site %s -unit %s",
 				c.Role, e.Role, e.Site, e.Unit)
