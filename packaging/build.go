@@ -114,7 +114,7 @@ func compile(ctx context.Context, o Options, s Spec, a Arch, dir string) (string
 	for _, sym := range versionSymbols {
 		ldflags += " -X " + sym + "=" + o.Version
 	}
-	cmd := exec.CommandContext(ctx, "go", "build", "-trimpath", "-ldflags", ldflags, "-o", out, s.Program)
+	cmd := exec.CommandContext(ctx, "go", "build", "-ldflags", ldflags, "-o", out, s.Program)
 	cmd.Dir = o.Root
 	cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS=linux", "GOARCH="+a.GOARCH, "GOARM="+a.GOARM)
 	if b, err := cmd.CombinedOutput(); err != nil {
