@@ -109,3 +109,26 @@ func TestPostinstStartsOnlyAValidConfigAndGuardsForAChroot(t *testing.T) {
 		t.Error("postinst restarts the service before checking systemd runs (a chroot has none)")
 	}
 }
+
+// Build stamps the versions the Makefile's LDFLAGS stamp; makefile_test.go
+// checks those name real variables.
+func TestBuildStampsTheSameVersionSymbolsAsTheMakefile(t *testing.T) {
+	mk, err := os.ReadFile("../Makefile")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ldflags string
+	for _, l := range strings.Split(string(mk), "\n") {
+		if strings.HasPrefix(l, "LDFLAGS") {
+			ldflags = l
+		}
+	}
+	for _, sym := range versionSymbols {
+		if !strings.Contains(ldflags, "-X "+sym+"=") {
+			t.Errorf("Build stamps %s, which the Makefile's LDFLAGS do not: %s", sym, ldflags)
+		}
+	}
+	if n := strings.Count(ldflags, "-X "); n != len(versionSymbols) {
+		t.Errorf("the Makefile stamps %d symbols, Build %d: keep packaging.versionSymbols in step", n, len(versionSymbols))
+	}
+}
