@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -16,7 +17,8 @@ import (
 // TestArmhfPackagedUnitRunsUnderQemuAndDeliversToTheCollector takes the
 // ARMv6 binary out of the armhf package, exactly as dpkg unpacks it, checks
 // a config with it and starts it under qemu-arm-static against an
-// in-process collector: every entry it screens reaches the centre. This is
+// in-process collector: every entry it screens reaches the centre, and the
+// unit reports the package's version. This is
 // the install section of packaging/README.md, with dpkg -i replaced by
 // dpkg-deb -x and systemctl start by starting the binary.
 func TestArmhfPackagedUnitRunsUnderQemuAndDeliversToTheCollector(t *testing.T) {
@@ -68,4 +70,8 @@ max_people = %d
 	p := startProc(t, qemu, filepath.Join(dir, "unit.log"), bin, "-config", cfg)
 	testenv.Await(t, fmt.Sprintf("%d entries from the packaged ARMv6 unit at the collector (log: %s)", people, p.log),
 		3*time.Minute, func() bool { return len(cloudEntries(t, c, site, id)) >= people })
+	// The package's version is the one the binary reports to the centre.
+	if log, _ := os.ReadFile(p.log); !strings.Contains(string(log), "firmware=0.1+ge2e") {
+		t.Errorf("the packaged unit does not report firmware 0.1+ge2e; its log:\n%s", log)
+	}
 }
