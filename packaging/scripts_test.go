@@ -81,3 +81,25 @@ func TestPrermStopsTheServiceOnlyOnRemoval(t *testing.T) {
 		t.Errorf("prerm upgrade called %q; an upgrade restarts from postinst instead", calls)
 	}
 }
+
+// Removing keeps a unit's ledger for a reinstall; purging deletes the
+// program's own data, never another program's.
+func TestPostrmDeletesOnlyItsOwnDataAndOnlyOnPurge(t *testing.T) {
+	gw, _ := Lookup("kakou-gateway")
+	if calls := runScript(t, gw, "postrm.tmpl", nil, "remove"); strings.Contains(calls, "rm ") {
+		t.Errorf("postrm remove deleted data:\n%s", calls)
+	}
+	calls := runScript(t, gw, "postrm.tmpl", nil, "purge")
+	for _, want := range []string{"rm -rf /var/lib/kakou/gateway\n", "deb-systemd-helper purge kakou-gateway.service\n"} {
+		if !strings.Contains(calls, want) {
+			t.Errorf("postrm purge did not call %q; calls:\n%s", want, calls)
+		}
+	}
+	if strings.Contains(calls, "rm -rf /var/lib/kakou\n") {
+		t.Errorf("purging the gateway deleted all of /var/lib/kakou:\n%s", calls)
+	}
+	b, _ := debian.ReadFile("debian/postrm.tmpl")
+	if !strings.Contains(string(b), "! -name gateway ! -name cloud") {
+		t.Error("the unit's purge no longer spares the gateway's and the collector's data")
+	}
+}
