@@ -15,7 +15,7 @@ LDFLAGS   := -s -w -X github.com/kakou/kakou/firmware/unit.Version=$(VERSION) -X
 FUZZTIME  ?= 5000x
 BIN       := bin
 
-.PHONY: all build host cross test check vet fmt-check race no-race test-arm e2e fuzz bench demo deps clean
+.PHONY: all build host cross test check vet fmt-check race no-race test-arm e2e fuzz bench demo deps clean packages
 
 all: build
 
@@ -72,6 +72,14 @@ fuzz:
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+# The Debian packages (packaging/README.md) in bin/packages: the unit and the
+# gateway for armhf (ARMv6), arm64 and amd64, the collector for amd64 and
+# arm64, the policy profiles for all. A Debian version must start with a
+# digit, so it counts commits rather than using git describe.
+DEBVERSION ?= 0.$(shell git rev-list --count HEAD 2>/dev/null || echo 0)+g$(shell git rev-parse --short HEAD 2>/dev/null || echo 0)
+packages:
+	$(GO) run ./packaging/cmd/kakou-packages -out $(BIN)/packages -version $(DEBVERSION)
 
 # Only what it runs: a fresh clone should not wait for three ARM builds.
 demo: host

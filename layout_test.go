@@ -38,9 +38,12 @@ var rules = []struct {
 	{"gateway", rule{internal: []string{"gateway", "firmware/wire", "firmware/delivery"}}},
 	{"cloud", rule{internal: []string{"cloud", "firmware/wire"}}},
 	{"internal/testenv", rule{internal: []string{}, external: []string{}}},
+	// The Debian packages are built from the programs' source, never by
+	// importing them: nfpm and the standard library.
+	{"packaging", rule{internal: []string{"packaging"}}},
 	// The end-to-end tests start several programs, so they may reach
 	// into all of them; nothing imports them.
-	{"e2e", rule{internal: []string{"firmware", "drivers", "gateway", "cloud"}}},
+	{"e2e", rule{internal: []string{"firmware", "drivers", "gateway", "cloud", "packaging"}}},
 }
 
 // testOnly are the module's packages for tests: any folder's tests may

@@ -30,6 +30,8 @@ var elsewhere = map[string][]string{
 var packages = map[string]string{
 	"postgres":        "postgresql",
 	"qemu-arm-static": "qemu-user-static",
+	"systemd-analyze": "systemd",
+	"dpkg-deb":        "dpkg",
 }
 
 // Need returns the path of tool (mosquitto, socat, chromium, postgres,
