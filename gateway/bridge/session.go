@@ -82,6 +82,9 @@ func (b *Bridge) serve(ctx context.Context, c *delivery.Link, s *sender) error {
 	if err := b.subscribe(ctx, c, b.guardsFilter(), b.onGuards); err != nil {
 		return err
 	}
+	if err := b.subscribe(ctx, c, b.updateFilter(), b.onUpdate); err != nil {
+		return err
+	}
 	if err := b.subscribe(ctx, c, b.staffFilter(), b.onStaff); err != nil {
 		return err
 	}
