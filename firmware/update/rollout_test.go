@@ -74,6 +74,9 @@ func TestUpdateNeverHealthyWithinTheWindowIsRolledBackWithTheReason(t *testing.T
 	if st.Phase != RolledBack || !strings.Contains(st.Reason, "screening loop not running") {
 		t.Fatalf("report %+v, want rolled back because screening never ran", st)
 	}
+	if w := st.Wire(); w == nil || w.Validate() != nil || w.Phase != "rolled-back" {
+		t.Fatalf("status report %+v does not validate", w)
+	}
 	// The push is retained: seen again by 1.4.0 it must not install the
 	// failed version a second time, and the report keeps the reason.
 	err := r.updater("1.4.0").Apply(context.Background(), push)

@@ -7,6 +7,9 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
+
+	"github.com/kakou/kakou/firmware/wire"
 )
 
 // Phase is where an update stands on this device.
@@ -103,4 +106,23 @@ func syncDir(dir string) error {
 		return fmt.Errorf("update: sync %s: %w", dir, err)
 	}
 	return nil
+}
+
+// Wire is r as a device's status carries it (wire.Status.Update); nil
+// when there has been no update.
+func (r Report) Wire() *wire.UpdateReport {
+	if r.Phase == "" {
+		return nil
+	}
+	reason := strings.Map(func(c rune) rune {
+		if c < 0x20 || c == 0x7f {
+			return ' ' // a wrapped error's newline would fail the status
+		}
+		return c
+	}, r.Reason)
+	if len(reason) > wire.MaxUpdateReason {
+		reason = strings.ToValidUTF8(reason[:wire.MaxUpdateReason-3], "") + "…"
+	}
+	return &wire.UpdateReport{Program: r.Program, Version: r.Version, Previous: r.Previous,
+		Phase: string(r.Phase), Reason: reason, Canary: r.Canary}
 }

@@ -57,3 +57,13 @@ func (u *Uplink) onUpdate(_ mqtt.Client, m mqtt.Message) {
 func (u *Uplink) startUpdate(ctx context.Context) (wait func()) {
 	return u.update.run(ctx, u.opts.OnUpdate)
 }
+
+// SetUpdate announces the last update's outcome in the status, as
+// SetDevices does; nil takes it out.
+func (u *Uplink) SetUpdate(r *wire.UpdateReport) {
+	u.mu.Lock()
+	u.updateReport = r
+	u.statusDirty = true
+	u.mu.Unlock()
+	u.Notify()
+}

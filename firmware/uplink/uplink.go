@@ -170,7 +170,8 @@ type Uplink struct {
 
 	mu            sync.Mutex
 	devices       []wire.Device
-	policyVersion string // overrides the template's once the policy changes
+	policyVersion string             // overrides the template's once the policy changes
+	updateReport  *wire.UpdateReport // the last update's outcome (update.go)
 	diskAlarm     bool
 	statusDirty   bool // the status changed since the last one was published
 }
@@ -376,6 +377,7 @@ func (u *Uplink) status(ctx context.Context, state wire.UnitState) []byte {
 	}
 	s.DiskAlarm = u.diskAlarm
 	s.StaffRound = u.staff.round
+	s.Update = u.updateReport
 	u.mu.Unlock()
 	s.TrustVersion = u.trust.version.Load()
 	n, oldest, err := u.src.Backlog(ctx)

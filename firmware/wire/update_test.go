@@ -158,3 +158,27 @@ func FuzzParseSemver(f *testing.F) {
 		}
 	})
 }
+
+func TestStatusCarriesAnUpdateReportAndRefusesABadOne(t *testing.T) {
+	s := Status{Schema: SchemaVersion, Site: "s1", Unit: "u1", State: Online, Time: time.Now().UTC(),
+		Update: &UpdateReport{Program: "kakou-unit", Version: "1.5.0", Previous: "1.4.0", Phase: "rolled-back",
+			Reason: "kakou-unit 1.5.0 not healthy within 2m0s: screening loop not running"}}
+	b, _ := json.Marshal(s)
+	got, err := DecodeStatus(b)
+	if err != nil || got.Update == nil || got.Update.Phase != "rolled-back" {
+		t.Fatalf("status with an update report: %+v, %v", got.Update, err)
+	}
+	for _, bad := range []UpdateReport{
+		{Program: "sh", Version: "1.5.0", Phase: "kept"},
+		{Program: "kakou-unit", Version: "x", Phase: "kept"},
+		{Program: "kakou-unit", Version: "1.5.0", Phase: "installed"},
+		{Program: "kakou-unit", Version: "1.5.0", Phase: "refused", Reason: strings.Repeat("长", 200)},
+		{Program: "kakou-unit", Version: "1.5.0", Phase: "refused", Reason: "a\x1b[2Jb"},
+	} {
+		s.Update = &bad
+		b, _ := json.Marshal(s)
+		if _, err := DecodeStatus(b); err == nil || !strings.Contains(err.Error(), "status update") {
+			t.Errorf("%+v: %v, want a refusal naming the status update", bad, err)
+		}
+	}
+}
