@@ -56,6 +56,7 @@ type Unit struct {
 	visits   *visit.Book // the lane's visits, in front of the ledger; see visits.go
 	printMu  sync.Mutex  // one receipt at a time on the printer
 	cards    *cardReader // the ID card reader, nil for none; see idcard.go
+	updates  updateState // program updates from the centre; see update.go
 }
 
 // New opens the unit's ledger and builds its parts; nothing runs until Run.
@@ -117,6 +118,7 @@ func (u *Unit) build() error {
 		OnGuards: u.onGuards, OnStaff: u.onStaff, OnResults: u.onResults, OnWatch: u.onWatch,
 		OnHouseholds: u.onHouseholds,
 		OnTrust:      u.onTrust,
+		OnUpdate:     u.onUpdate,
 	})
 	if err != nil {
 		return fmt.Errorf("unit: %w", err)
@@ -172,7 +174,7 @@ func (u *Unit) build() error {
 		return fmt.Errorf("unit: %w", err)
 	}
 	u.loadStaff(context.Background())
-	return nil
+	return u.buildUpdater()
 }
 
 // Amend, Override, Recheck, Dismiss, OnScreen, UplinkConnected, Counts,
@@ -214,6 +216,7 @@ func (u *Unit) decided(e wire.Entry) {
 // Run screens and uplinks until ctx ends. The pipeline finishing early (a
 // simulator with max_people) leaves the uplink running to drain the ledger.
 func (u *Unit) Run(ctx context.Context) error {
+	ctx = u.startUpdates(ctx)
 	if u.cfg.Console.Listen != "off" {
 		if err := u.startConsole(); err != nil {
 			return fmt.Errorf("unit: %w", err)
@@ -237,10 +240,11 @@ func (u *Unit) Run(ctx context.Context) error {
 	go u.runCards(ctx)
 	u.log.Info("unit running", "site", u.cfg.Site, "unit", u.cfg.Unit, "lane", u.cfg.Lane,
 		"broker", u.cfg.MQTT.Broker, "ledger", filepath.Join(u.cfg.DataDir, "ledger.db"), "firmware", Version)
+	u.updates.screening.Store(true)
 	if err := u.pipeline.Run(ctx); err != nil {
 		u.log.Error("screening stopped", "err", err)
 	}
-	return <-upDone
+	return updateExit(ctx, <-upDone)
 }
 
 // ConsoleHandler serves the guard console's page and API in-process, for
