@@ -48,7 +48,7 @@ func hangs(ctx context.Context, u *Updater) error {
 // stand-in for systemd that restarts the program from <root>/current,
 // running Guard first as the unit file's ExecStartPre does.
 type rig struct {
-	t          *testing.T
+	t          testing.TB
 	data, root string
 	pub        ed25519.PublicKey
 	priv       ed25519.PrivateKey
@@ -62,7 +62,7 @@ type rig struct {
 	starts     int
 }
 
-func newRig(t *testing.T) *rig {
+func newRig(t testing.TB) *rig {
 	r := &rig{t: t, data: t.TempDir(), root: t.TempDir(), files: map[string][]byte{},
 		programs: map[string]program{"1.4.0": runs}}
 	r.pub, r.priv, _ = ed25519.GenerateKey(nil)
