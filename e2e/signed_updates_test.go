@@ -171,3 +171,27 @@ func updatePhase(t *testing.T, dir string) string {
 	json.Unmarshal(b, &st)
 	return st.Phase
 }
+
+// TestCollectorServesUpdateBinariesWithRanges: the binaries a push names
+// come from the collector's own listener ([updates] dir), resumable.
+func TestCollectorServesUpdateBinariesWithRanges(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "kakou-unit", "1.5.0", "arm64")
+	os.MkdirAll(bin, 0o755)
+	os.WriteFile(filepath.Join(bin, "kakou-unit"), []byte("0123456789"), 0o644)
+	c := startCollector(t, ctx, fmt.Sprintf("[broker]\nembedded = true\nlisten = \"127.0.0.1:0\"\n[updates]\ndir = %q\n", dir))
+	req, _ := http.NewRequest("GET", c.HTTPURL()+"/updates/kakou-unit/1.5.0/arm64", nil)
+	req.Header.Set("Range", "bytes=6-")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var b bytes.Buffer
+	b.ReadFrom(resp.Body)
+	if resp.StatusCode != http.StatusPartialContent || b.String() != "6789" {
+		t.Fatalf("GET with a range: %s %q", resp.Status, b.String())
+	}
+}
