@@ -20,6 +20,7 @@ import (
 
 	mqtt "github.com/eclipse/paho.mqtt.golang"
 
+	"github.com/kakou/kakou/cloud/store"
 	"github.com/kakou/kakou/firmware/unit"
 	"github.com/kakou/kakou/firmware/wire"
 	"github.com/kakou/kakou/internal/testenv"
@@ -86,6 +87,16 @@ func TestSignedUpdateFromTheCentreIsInstalledRestartedAndKeptWithNoEntryLost(t *
 			t.Fatalf("entry %d (seq %d) lost or changed across the update", i, e.Seq)
 		}
 	}
+	testenv.Await(t, "the outcome at the centre", patience, func() bool {
+		st, ok := c.Store().(interface {
+			UpdateOutcomes(context.Context, string, string) ([]store.UpdateOutcome, error)
+		})
+		if !ok {
+			t.Fatal("the collector's store keeps no update outcomes")
+		}
+		got, err := st.UpdateOutcomes(ctx, "kakou-unit", "1.5.0")
+		return err == nil && len(got) == 1 && got[0].Phase == "kept" && got[0].Previous == "1.4.0"
+	})
 	testenv.Await(t, "the entries at the centre", patience, func() bool {
 		return len(cloudEntries(t, c, "estate", "gate-1")) >= len(before)
 	})
