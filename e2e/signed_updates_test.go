@@ -49,6 +49,8 @@ func TestSignedUpdateFromTheCentreIsInstalledRestartedAndKeptWithNoEntryLost(t *
 	defer files.Close()
 	cfgPath := writeUpdateUnitConfig(t, dir, c.BrokerURL(), root, pub, files)
 
+	// unit.Version is what a build stamps in; the test sets it as each
+	// binary would, so it must never run in parallel with another.
 	defer func(v string) { unit.Version = v }(unit.Version)
 	unit.Version = "1.4.0"
 	u, done := runUpdatingUnit(t, ctx, cfgPath)
