@@ -191,6 +191,7 @@ func New(st Store, opts Options) (http.Handler, error) {
 	if opts.Metrics != nil {
 		mux.Handle("GET /metrics", opts.Metrics)
 	}
+	mux.HandleFunc("GET /api/v1/updates/{program}/{version}", s.rollout) // updates.go
 	mux.HandleFunc("GET /{$}", dashboard)
 	// Every route passes the login check (auth_guard.go), within the
 	// query timeout.

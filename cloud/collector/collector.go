@@ -253,7 +253,7 @@ func (c *Collector) startHTTP(context.Context) error {
 		return fmt.Errorf("collector: http: %w", err)
 	}
 	c.httpAddr = ln.Addr()
-	c.http = &http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second, TLSConfig: tc,
+	c.http = &http.Server{Handler: withUpdateFiles(h, c.cfg.Updates.Dir), ReadHeaderTimeout: 5 * time.Second, TLSConfig: tc,
 		ReadTimeout: 10 * time.Second, WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute,
 		ErrorLog: slog.NewLogLogger(c.log.Handler(), slog.LevelWarn)}
 	srv := c.http // Shutdown clears c.http, maybe before this goroutine runs

@@ -45,7 +45,8 @@ type Config struct {
 	// Returnees are the schedules returnees join the roster with, by
 	// origin; see config_returnees.go.
 	Returnees []ReturneeRule `toml:"returnees"`
-	Trust     TrustConfig    `toml:"trust"` // the trust list's first-start seed; see config_trust.go
+	Trust     TrustConfig    `toml:"trust"`   // the trust list's first-start seed; see config_trust.go
+	Updates   UpdatesConfig  `toml:"updates"` // program binaries for devices; see updates.go
 }
 
 // StoreConfig is the [store] table: SQLite in DataDir, or PostgreSQL when

@@ -185,6 +185,7 @@ func (in *Ingest) putStatus(ctx context.Context, it incoming) bool {
 	ok := in.untilDone(ctx, func(ctx context.Context) error { return in.store.PutStatus(ctx, *it.msg.status, at) })
 	if ok && !at.IsZero() {
 		in.putStaffRound(ctx, *it.msg.status, at)
+		in.putUpdateReport(ctx, *it.msg.status, at)
 	}
 	if ok {
 		in.accepted.Add(1)

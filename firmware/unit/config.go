@@ -60,6 +60,7 @@ type Config struct {
 	LaneKind string       `toml:"lane_kind"`
 	ANPR     ANPRConfig   `toml:"anpr"`
 	IDCard   IDCardConfig `toml:"idcard"` // config_idcard.go
+	Update   UpdateConfig `toml:"update"` // config_update.go
 	// BeatEvery is how often the idle screening loop proves progress to
 	// systemd's watchdog (systemd.go); set by the program from
 	// WATCHDOG_USEC, never by the file. Zero: screening's default.
@@ -351,6 +352,7 @@ func (c Config) Validate() error {
 	p = append(p, c.visitProblems()...)
 	p = append(p, c.vehicleProblems()...)
 	p = append(p, c.idCardProblems()...)
+	p = append(p, c.updateProblems()...)
 	if c.Credentials.WatchList != "" {
 		bad("credentials.watch_list", "is no longer read: the centre pushes its roster of people in home quarantine, "+
 			"health monitoring and returnees to every unit (kakou/v1/watch/…, firmware/README.md \"The centre's roster\"); "+

@@ -59,6 +59,7 @@ type Unit struct {
 
 	// started is closed when Run has started screening; see systemd.go.
 	started chan struct{}
+	updates updateState // program updates from the centre; see update.go
 }
 
 // New opens the unit's ledger and builds its parts; nothing runs until Run.
@@ -120,6 +121,7 @@ func (u *Unit) build() error {
 		OnGuards: u.onGuards, OnStaff: u.onStaff, OnResults: u.onResults, OnWatch: u.onWatch,
 		OnHouseholds: u.onHouseholds,
 		OnTrust:      u.onTrust,
+		OnUpdate:     u.onUpdate,
 	})
 	if err != nil {
 		return fmt.Errorf("unit: %w", err)
@@ -176,7 +178,7 @@ func (u *Unit) build() error {
 		return fmt.Errorf("unit: %w", err)
 	}
 	u.loadStaff(context.Background())
-	return nil
+	return u.buildUpdater()
 }
 
 // Amend, Override, Recheck, Dismiss, OnScreen, UplinkConnected, Counts,
@@ -218,6 +220,7 @@ func (u *Unit) decided(e wire.Entry) {
 // Run screens and uplinks until ctx ends. The pipeline finishing early (a
 // simulator with max_people) leaves the uplink running to drain the ledger.
 func (u *Unit) Run(ctx context.Context) error {
+	ctx = u.startUpdates(ctx)
 	if u.cfg.Console.Listen != "off" {
 		if err := u.startConsole(); err != nil {
 			return fmt.Errorf("unit: %w", err)
@@ -245,7 +248,7 @@ func (u *Unit) Run(ctx context.Context) error {
 	if err := u.pipeline.Run(ctx); err != nil {
 		u.log.Error("screening stopped", "err", err)
 	}
-	return <-upDone
+	return updateExit(ctx, <-upDone)
 }
 
 // ConsoleHandler serves the guard console's page and API in-process, for

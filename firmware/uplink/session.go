@@ -30,6 +30,7 @@ func (u *Uplink) Run(ctx context.Context) error {
 	defer u.startHouseholds(ctx)()
 	defer u.startWatch(ctx)()
 	defer u.startTrust(ctx)()
+	defer u.startUpdate(ctx)()
 	u.loop.Min, u.loop.Max = u.t.retryMin, u.t.retryMax
 	u.loop.Reconnect(ctx,
 		func(ctx context.Context) (bool, error) { return u.session(ctx, s) },
@@ -105,6 +106,9 @@ func (u *Uplink) serve(ctx context.Context, c *delivery.Link, s *sender) error {
 		return err
 	}
 	if err := u.subscribeTrust(ctx, c); err != nil {
+		return err
+	}
+	if err := u.subscribeUpdate(ctx, c); err != nil {
 		return err
 	}
 	// The lanes split before the birth is rendered, so a birth that says

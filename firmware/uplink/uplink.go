@@ -101,6 +101,10 @@ type Options struct {
 	// decoded and addressed to it, unverified; nil leaves the topic
 	// unsubscribed. Called like OnPolicy: see guards.go.
 	OnGuards func(wire.GuardRoster)
+	// OnUpdate receives the program update the centre pushes to this
+	// unit, decoded and addressed to it, unverified; nil leaves the topic
+	// unsubscribed (update.go).
+	OnUpdate func(wire.UpdatePush)
 	// OnStaff receives the staff roster the centre pushes, decoded and
 	// addressed to this unit, unverified; nil: unsubscribed (staff.go).
 	OnStaff func(wire.StaffRoster)
@@ -157,6 +161,7 @@ type Uplink struct {
 	flowIn     atomic.Pointer[wire.Flow]       // the latest flow not yet handed to OnFlow
 	flowWake   chan struct{}                   // size 1: a flow waits in flowIn
 	guards     handoff[wire.GuardRoster]       // rosters for OnGuards (guards.go, handoff.go)
+	update     handoff[wire.UpdatePush]        // pushes for OnUpdate (update.go, handoff.go)
 	staff      staffUplink                     // the staff roster and the round (staff.go)
 	results    handoff[wire.ResultPush]        // pushes for OnResults (results.go, handoff.go)
 	households handoff[wire.Households]        // messages for OnHouseholds (households.go, handoff.go)
@@ -165,7 +170,8 @@ type Uplink struct {
 
 	mu            sync.Mutex
 	devices       []wire.Device
-	policyVersion string // overrides the template's once the policy changes
+	policyVersion string             // overrides the template's once the policy changes
+	updateReport  *wire.UpdateReport // the last update's outcome (update.go)
 	diskAlarm     bool
 	statusDirty   bool // the status changed since the last one was published
 }
@@ -200,6 +206,7 @@ func New(src Source, opts Options) (*Uplink, error) {
 		policyWake: make(chan struct{}, 1),
 		flowWake:   make(chan struct{}, 1),
 		guards:     newHandoff[wire.GuardRoster](),
+		update:     newHandoff[wire.UpdatePush](),
 		staff:      staffUplink{handoff: newHandoff[wire.StaffRoster]()},
 		results:    newHandoff[wire.ResultPush](),
 		households: newHandoff[wire.Households](),
@@ -370,6 +377,7 @@ func (u *Uplink) status(ctx context.Context, state wire.UnitState) []byte {
 	}
 	s.DiskAlarm = u.diskAlarm
 	s.StaffRound = u.staff.round
+	s.Update = u.updateReport
 	u.mu.Unlock()
 	s.TrustVersion = u.trust.version.Load()
 	n, oldest, err := u.src.Backlog(ctx)

@@ -15,7 +15,7 @@ const AnyUnit = "+"
 // Kinds a device publishes on its topics, and kinds it reads there.
 var (
 	deviceWrites = []string{KindEntry, KindStatus}
-	deviceReads  = []string{KindAck, KindPolicy, KindFlow, KindGuards, KindStaff, KindResults, KindHouseholds}
+	deviceReads  = []string{KindAck, KindPolicy, KindFlow, KindGuards, KindStaff, KindResults, KindHouseholds, KindUpdate}
 )
 
 // Grant is the topic ACL of one device, the one table every broker in
@@ -23,7 +23,7 @@ var (
 // file the cloud writes, and the site gateway's LAN broker. A unit
 // publishes Root/<site>/<unit>/{entry,status} and reads its own /ack,
 // /policy, /flow and /guards, naming each exactly. A gateway (Unit AnyUnit) does the
-// same for any unit of its site, and may read with '+' in the unit level.
+// same for any unit of its site, and may read with '+' in the unit level. Every device reads its own /update (update.go).
 // Every device also reads the fleet's watch roster (WatchFilter) and trust
 // list (TrustTopic) and never publishes on them. '#', other sites and other kinds are refused.
 type Grant struct {

@@ -25,6 +25,9 @@ func TestGrantLetsAUnitUseOnlyItsOwnTopicsAndAGatewayItsSitesUnits(t *testing.T)
 		{unit, "kakou/v1/s1/u1/guards", false, true},
 		{unit, "kakou/v1/s1/u1/guards", true, false},
 		{unit, "kakou/v1/s1/u2/guards", false, false},
+		{unit, "kakou/v1/s1/u1/update", false, true},
+		{unit, "kakou/v1/s1/u1/update", true, false},
+		{unit, "kakou/v1/s1/u2/update", false, false},
 		{unit, "kakou/v1/s1/u1/entry", false, false},
 		{unit, "kakou/v1/s1/+/ack", false, false},
 		{unit, "kakou/v1/s1/u1/#", false, false},
@@ -59,8 +62,8 @@ func TestGrantFiltersAreWhatAllowsLets(t *testing.T) {
 				t.Errorf("%+v lists %s to read but does not allow it", g, f)
 			}
 		}
-		if len(r) != 9 || r[7] != WatchFilter || r[8] != TrustTopic {
-			t.Errorf("%+v reads %v, want ack, policy, flow, guards, staff, results, households, the watch roster and the trust list", g, r)
+		if len(r) != 10 || r[8] != WatchFilter || r[9] != TrustTopic {
+			t.Errorf("%+v reads %v, want ack, policy, flow, guards, staff, results, households, update, the watch roster and the trust list", g, r)
 		}
 	}
 }

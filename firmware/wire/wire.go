@@ -208,6 +208,8 @@ type Status struct {
 	// StaffRound is the roll-call round the unit is in (staffcheck.go).
 	StaffRound   *StaffRound `json:"staff_round,omitempty"`
 	TrustVersion uint64      `json:"trust_version,omitempty"` // the centre's trust list the unit runs (trust.go); 0: none
+	// Update is the last program update's outcome (update_status.go).
+	Update *UpdateReport `json:"update,omitempty"`
 }
 
 // RoleGateway marks the status of a site gateway (gateway/): its Backlog
@@ -490,6 +492,11 @@ func (s *Status) Validate() error {
 	if r := s.StaffRound; r != nil {
 		if err := r.Validate(); err != nil {
 			return fmt.Errorf("wire: status staff_round: %w", err)
+		}
+	}
+	if r := s.Update; r != nil {
+		if err := r.Validate(); err != nil {
+			return fmt.Errorf("wire: status update: %w", err)
 		}
 	}
 	if err := ValidateDisplayName(s.SiteName); err != nil {

@@ -79,14 +79,10 @@ func (b *Bridge) serve(ctx context.Context, c *delivery.Link, s *sender) error {
 	if err := b.subscribe(ctx, c, b.policyFilter(), b.onPolicy); err != nil {
 		return err
 	}
-	if err := b.subscribe(ctx, c, b.guardsFilter(), b.onGuards); err != nil {
-		return err
-	}
-	if err := b.subscribe(ctx, c, b.staffFilter(), b.onStaff); err != nil {
-		return err
-	}
-	if err := b.subscribe(ctx, c, b.resultsFilter(), b.onResults); err != nil {
-		return err
+	for _, p := range unitPushes {
+		if err := b.relayUnitPush(ctx, c, p); err != nil {
+			return err
+		}
 	}
 	if err := b.relayFleet(ctx, c, watchFeed); err != nil {
 		return err

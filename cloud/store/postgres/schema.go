@@ -220,4 +220,5 @@ var pgMigrations = []string{
 	pgMigrateWatch,         // the centre's watch roster and its last push (watch.go)
 	pgMigrateHouseholds,    // one pass per household (households.go)
 	pgMigrateTrust,         // the centre's trust list: issuer keys, revoked passes, DCC signers (trust.go)
+	pgMigrateUpdates,       // each device's last reported program update (updates.go)
 }

@@ -359,6 +359,7 @@ var migrations = []string{
 	migrateWatch,         // the centre's watch roster and its last push (watch.go)
 	migrateHouseholds,    // one pass per household (households.go)
 	migrateTrust,         // the centre's trust list: issuer keys, revoked passes, DCC signers (trust.go)
+	migrateUpdates,       // each device's last reported program update (updates.go)
 }
 
 // prepare prepares the writes' statements on the writer, after migrate

@@ -42,6 +42,9 @@ func main() {
 	if len(os.Args) > 1 && os.Args[1] == "healthsim" {
 		os.Exit(healthsim(os.Args[2:], os.Stdout, os.Stderr))
 	}
+	if len(os.Args) > 1 && os.Args[1] == "update-guard" {
+		os.Exit(updateGuard(os.Args[2:], os.Stdout, os.Stderr))
+	}
 	if len(os.Args) > 1 && os.Args[1] == "hash-pin" {
 		os.Exit(hashPIN(os.Stdin, os.Stdout, os.Stderr))
 	}
@@ -91,6 +94,8 @@ func usage(fs *flag.FlagSet) {
         run a simulated provincial health-code service for the demo and print its URL
   echo PIN | kakou-unit hash-pin
         print a guard's PIN hash for a console.guards_file (a unit with no centre)
+  kakou-unit update-guard [-config FILE]
+        before each start (ExecStartPre): roll back a new version that keeps failing to start
 
 Flags:
 `)

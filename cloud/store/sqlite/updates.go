@@ -1,0 +1,68 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"time"
+
+	"github.com/kakou/kakou/cloud/store"
+	"github.com/kakou/kakou/firmware/wire"
+)
+
+// migrateUpdates keeps each device's last reported update outcome, one
+// row per device and program.
+const migrateUpdates = `CREATE TABLE unit_updates (
+		site        TEXT NOT NULL,
+		unit        TEXT NOT NULL,
+		program     TEXT NOT NULL,
+		version     TEXT NOT NULL,
+		previous    TEXT NOT NULL,
+		phase       TEXT NOT NULL,
+		reason      TEXT NOT NULL,
+		canary      INTEGER NOT NULL,
+		reported_at INTEGER,
+		PRIMARY KEY (site, unit, program)
+	) WITHOUT ROWID;
+	CREATE INDEX unit_updates_version ON unit_updates (program, version)`
+
+// PutUpdateReport records the update outcome a device's live status
+// carries, replacing the one before for that program.
+func (s *Store) PutUpdateReport(ctx context.Context, id store.UnitID, r wire.UpdateReport, at time.Time) error {
+	_, err := s.w.ExecContext(ctx, `INSERT INTO unit_updates
+		(site, unit, program, version, previous, phase, reason, canary, reported_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (site, unit, program) DO UPDATE SET version = excluded.version,
+		previous = excluded.previous, phase = excluded.phase, reason = excluded.reason,
+		canary = excluded.canary, reported_at = excluded.reported_at`,
+		id.Site, id.Unit, r.Program, r.Version, r.Previous, r.Phase, r.Reason, r.Canary, nanos(at))
+	if err != nil {
+		return fmt.Errorf("store: put update report of %s: %w", id, err)
+	}
+	return nil
+}
+
+// UpdateOutcomes lists the devices' outcomes for one version of a
+// program, by site and unit: the rollout of that version.
+func (s *Store) UpdateOutcomes(ctx context.Context, program, version string) ([]store.UpdateOutcome, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT site, unit, previous, phase, reason, canary, reported_at
+		FROM unit_updates WHERE program = ? AND version = ? ORDER BY site, unit`, program, version)
+	if err != nil {
+		return nil, fmt.Errorf("store: update outcomes: %w", err)
+	}
+	defer rows.Close()
+	var out []store.UpdateOutcome
+	for rows.Next() {
+		o := store.UpdateOutcome{UpdateReport: wire.UpdateReport{Program: program, Version: version}}
+		var at sql.NullInt64
+		if err := rows.Scan(&o.Unit.Site, &o.Unit.Unit, &o.Previous, &o.Phase, &o.Reason, &o.Canary, &at); err != nil {
+			return nil, fmt.Errorf("store: update outcomes: %w", err)
+		}
+		o.ReportedAt = fromNanos(at)
+		out = append(out, o)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: update outcomes: %w", err)
+	}
+	return out, nil
+}
