@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"runtime"
 	"time"
+
+	"github.com/kakou/kakou/firmware/update"
 )
 
 // UpdateConfig is [update]: program updates from the centre
@@ -45,19 +47,6 @@ func (c UpdateConfig) MaxStartsOrDefault() int {
 	return c.MaxStarts
 }
 
-// buildArch is the update architecture this binary was built for: the
-// package builds 32-bit ARM for ARMv6 (Raspberry Pi OS), so every arm
-// build installs armv6 updates.
-func buildArch() string {
-	switch runtime.GOARCH {
-	case "arm":
-		return "armv6"
-	case "arm64", "amd64":
-		return runtime.GOARCH
-	}
-	return ""
-}
-
 // updateProblems checks [update] against the rest of the config.
 func (c Config) updateProblems() []string {
 	uc := c.Update
@@ -72,7 +61,7 @@ func (c Config) updateProblems() []string {
 	if len(c.Policy.VerifyKeys) == 0 {
 		bad("root", "updates need the centre's public key in policy.verify_keys: an unsigned update is never installed")
 	}
-	if buildArch() == "" {
+	if update.Arch() == "" {
 		bad("root", "this build (%s) has no update architecture; leave root out", runtime.GOARCH)
 	}
 	if b := uc.BudgetMiB; b != 0 && (b < 16 || b > 4096) {

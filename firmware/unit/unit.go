@@ -22,6 +22,7 @@ import (
 	"github.com/kakou/kakou/firmware/policy"
 	"github.com/kakou/kakou/firmware/rollcall"
 	"github.com/kakou/kakou/firmware/screening"
+	"github.com/kakou/kakou/firmware/update"
 	"github.com/kakou/kakou/firmware/uplink"
 	"github.com/kakou/kakou/firmware/visit"
 	"github.com/kakou/kakou/firmware/wire"
@@ -114,7 +115,7 @@ func (u *Unit) build() error {
 		CAFile: m.CAFile, CertFile: m.CertFile, KeyFile: m.KeyFile,
 		BacklogRate: rate, Heartbeat: m.Heartbeat.Duration, AckTimeout: m.AckTimeout.Duration,
 		Status: wire.Status{Schema: wire.SchemaVersion, Site: u.cfg.Site, Unit: u.cfg.Unit,
-			Facility: u.cfg.Facility, Lane: u.cfg.Lane, Firmware: Version,
+			Facility: u.cfg.Facility, Lane: u.cfg.Lane, Firmware: Version, Arch: update.Arch(),
 			SiteName: u.cfg.SiteName, UnitName: u.cfg.UnitName,
 			PolicyVersion: pol.Version, BootID: bootID},
 		Logger: u.log.With("part", "uplink"), OnPolicy: u.onPolicy, OnFlow: u.onFlow,

@@ -56,7 +56,7 @@ func (u *Unit) buildUpdater() error {
 		return fmt.Errorf("update: %w", err)
 	}
 	up, err := update.New(update.Options{Site: u.cfg.Site, Unit: u.cfg.Unit, Program: "kakou-unit",
-		Arch: buildArch(), Running: Version, DataDir: u.cfg.DataDir, Root: c.Root, Keys: u.push.keys,
+		Arch: update.Arch(), Running: Version, DataDir: u.cfg.DataDir, Root: c.Root, Keys: u.push.keys,
 		Client: client, Restarter: u, Budget: c.BudgetMiB << 20, LedgerShort: u.diskFull.Load,
 		Logger: u.log.With("part", "update")})
 	if err != nil {

@@ -182,9 +182,12 @@ type Status struct {
 	SiteName string `json:"site_name,omitempty"`
 	UnitName string `json:"unit_name,omitempty"`
 	// Role is RoleGateway for a site gateway; empty for a checkpoint unit.
-	Role          string    `json:"role,omitempty"`
-	State         UnitState `json:"state"`
-	Firmware      string    `json:"firmware,omitempty"`
+	Role     string    `json:"role,omitempty"`
+	State    UnitState `json:"state"`
+	Firmware string    `json:"firmware,omitempty"`
+	// Arch is what the device's program was built for (UpdateArches),
+	// so the centre pushes each device an update it can run.
+	Arch          string    `json:"arch,omitempty"`
 	PolicyVersion string    `json:"policy_version,omitempty"`
 	BootID        string    `json:"boot_id,omitempty"`
 	Time          time.Time `json:"time"`
@@ -504,6 +507,9 @@ func (s *Status) Validate() error {
 	}
 	if err := ValidateDisplayName(s.UnitName); err != nil {
 		return fmt.Errorf("wire: status unit_name: %w", err)
+	}
+	if s.Arch != "" && !oneOf(s.Arch, UpdateArches) {
+		return fmt.Errorf("wire: status arch %q: want one of %q", s.Arch, UpdateArches)
 	}
 	texts := []string{s.Facility, s.Firmware, s.PolicyVersion, s.BootID}
 	for _, d := range s.Devices {

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/kakou/kakou/firmware/delivery"
+	"github.com/kakou/kakou/firmware/update"
 	"github.com/kakou/kakou/firmware/wire"
 )
 
@@ -27,7 +28,7 @@ func (b *Bridge) statusTopic() string { return wire.StatusTopic(b.opts.Site, b.o
 func (b *Bridge) status(ctx context.Context, state wire.UnitState) []byte {
 	s := wire.Status{Schema: wire.SchemaVersion, Site: b.opts.Site, Unit: b.opts.Gateway,
 		Facility: b.opts.Facility, Role: wire.RoleGateway, State: state,
-		Firmware: b.opts.Firmware, Time: time.Now().UTC()}
+		Firmware: b.opts.Firmware, Arch: update.Arch(), Time: time.Now().UTC()}
 	n, oldest, err := b.opts.Outbox.Backlog(ctx, "")
 	if err != nil {
 		b.log.Error("bridge: read backlog for status", "err", err)
