@@ -34,6 +34,9 @@ func TestServicesDeclareNotifyWatchdogRestartUserAndHardening(t *testing.T) {
 		if s.Groups != "" {
 			want = append(want, "SupplementaryGroups="+s.Groups)
 		}
+		if s.Name == "kakou-unit" { // program updates (firmware/update): the packaged binary guards each start
+			want = append(want, "ExecStartPre=-/usr/bin/kakou-unit update-guard -config /etc/kakou/unit.toml")
+		}
 		for _, w := range want {
 			if !lines[w] {
 				t.Errorf("%s.service lacks %q", s.Name, w)

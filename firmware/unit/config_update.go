@@ -10,13 +10,14 @@ import (
 )
 
 // UpdateConfig is [update]: program updates from the centre
-// (firmware/update). Root is where versions are installed side by side,
-// with the service started from <root>/current/kakou-unit; "" (the
+// (firmware/update). Root is where versions are installed side by side;
+// the packaged binary hands over to <root>/current/kakou-unit when it is
+// newer (update.Launch); "" (the
 // default) leaves updates off, as on a unit not installed from the
 // package. Updates are installed only if signed by a key in
 // [policy] verify_keys.
 type UpdateConfig struct {
-	Root string `toml:"root"` // /usr/lib/kakou
+	Root string `toml:"root"` // /var/lib/kakou/programs
 	// CAFile verifies the collector the binaries come from, when its
 	// certificate is not from mqtt.ca_file's CA (a unit behind a site
 	// gateway); "" takes mqtt.ca_file.
@@ -56,7 +57,7 @@ func (c Config) updateProblems() []string {
 	var p []string
 	bad := func(key, format string, args ...any) { p = append(p, "update."+key+": "+fmt.Sprintf(format, args...)) }
 	if !filepath.IsAbs(uc.Root) {
-		bad("root", "%q: want an absolute directory, e.g. /usr/lib/kakou", uc.Root)
+		bad("root", "%q: want an absolute directory, e.g. /var/lib/kakou/programs", uc.Root)
 	}
 	if len(c.Policy.VerifyKeys) == 0 {
 		bad("root", "updates need the centre's public key in policy.verify_keys: an unsigned update is never installed")

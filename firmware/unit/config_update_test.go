@@ -25,7 +25,7 @@ func TestProductionUnitConfigTurnsSignedUpdatesOn(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if cfg.Update.Root != "/usr/lib/kakou" || cfg.Update.window() != 2*time.Minute || cfg.Update.MaxStartsOrDefault() != 3 {
+	if cfg.Update.Root != "/var/lib/kakou/programs" || cfg.Update.window() != 2*time.Minute || cfg.Update.MaxStartsOrDefault() != 3 {
 		t.Fatalf("[update] read as %+v", cfg.Update)
 	}
 }

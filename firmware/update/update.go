@@ -28,7 +28,7 @@ type Options struct {
 	Arch       string // "armv6", "arm64" or "amd64": what this build is
 	Running    string // the running version (semver)
 	DataDir    string // downloads go to <DataDir>/updates
-	Root       string // install root, e.g. /usr/lib/kakou
+	Root       string // install root, e.g. /var/lib/kakou/programs
 	Keys       []ed25519.PublicKey
 	Client     *http.Client // trusts the collector's certificate
 	Restarter  Restarter

@@ -23,6 +23,7 @@ import (
 
 	"github.com/kakou/kakou/firmware/sdnotify"
 	"github.com/kakou/kakou/firmware/unit"
+	"github.com/kakou/kakou/firmware/update"
 )
 
 func main() {
@@ -68,6 +69,11 @@ func main() {
 		return
 	}
 	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
+	// The packaged binary hands over to a newer installed update (this
+	// returns only when there is none, or it cannot start).
+	if err := update.Launch(cfg.Update.Root, "kakou-unit", unit.Version); err != nil {
+		log.Error("kakou-unit: the installed update does not start; running the packaged version", "err", err)
+	}
 	if err := run(cfg, log); err != nil {
 		log.Error("kakou-unit stopped", "err", err)
 		os.Exit(1)

@@ -10,9 +10,9 @@ import (
 )
 
 // updateGuard runs before every start of the service (the unit file's
-// ExecStartPre=-/usr/lib/kakou/previous/kakou-unit update-guard), from the
-// previous, known-good binary: a new version that crashes or hangs at
-// start is rolled back after [update] max_starts starts. It returns the
+// ExecStartPre=-/usr/bin/kakou-unit update-guard), from the packaged
+// binary, which an update never replaces: a new version that crashes or
+// hangs at start is rolled back after [update] max_starts starts. It returns the
 // exit code; a guard that fails must not stop the unit starting, so the
 // unit file ignores it ('-').
 func updateGuard(args []string, stdout, stderr io.Writer) int {
