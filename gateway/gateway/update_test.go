@@ -225,4 +225,3 @@ func TestGatewayUpdateHealthBlamesOnlyABridgeThatFailsAnAnsweringCloud(t *testin
 		t.Fatalf("health %v, want the bridge blamed", err)
 	}
 }
-
