@@ -16,6 +16,7 @@ import (
 
 	"github.com/kakou/kakou/firmware/update"
 	"github.com/kakou/kakou/firmware/wire"
+	"github.com/kakou/kakou/gateway/config"
 )
 
 // The gateway updates its own program as a unit does (firmware/update;
@@ -61,7 +62,7 @@ func (g *Gateway) buildUpdater() error {
 	if err != nil {
 		return err
 	}
-	client, err := g.collectorClient()
+	client, err := collectorClient(g.cfg)
 	if err != nil {
 		return err
 	}
@@ -78,15 +79,15 @@ func (g *Gateway) buildUpdater() error {
 
 // collectorClient fetches binaries from the collector with the trust and
 // client certificate of the cloud link; update.ca_file overrides the CA.
-func (g *Gateway) collectorClient() (*http.Client, error) {
-	tc, err := g.cfg.Cloud.TLS()
+func collectorClient(cfg config.Config) (*http.Client, error) {
+	tc, err := cfg.Cloud.TLS()
 	if err != nil {
 		return nil, fmt.Errorf("update: %w", err)
 	}
 	if tc == nil {
 		tc = &tls.Config{MinVersion: tls.VersionTLS12}
 	}
-	if f := g.cfg.Update.CAFile; f != "" {
+	if f := cfg.Update.CAFile; f != "" {
 		pem, err := os.ReadFile(f)
 		if err != nil {
 			return nil, fmt.Errorf("update.ca_file: %w", err)
@@ -99,6 +100,18 @@ func (g *Gateway) collectorClient() (*http.Client, error) {
 	tr := &http.Transport{TLSClientConfig: tc, ResponseHeaderTimeout: 30 * time.Second,
 		TLSHandshakeTimeout: 15 * time.Second, Proxy: http.ProxyFromEnvironment}
 	return &http.Client{Transport: tr}, nil
+}
+
+// checkUpdateFiles reads the files [update] needs, for -check-config.
+func checkUpdateFiles(cfg config.Config) error {
+	if cfg.Update.Root == "" {
+		return nil
+	}
+	if _, err := loadVerifyKeys(cfg.Policy.VerifyKeys); err != nil {
+		return err
+	}
+	_, err := collectorClient(cfg)
+	return err
 }
 
 // startUpdates, once everything serves, puts the last outcome in the

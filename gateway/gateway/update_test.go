@@ -225,3 +225,24 @@ func TestGatewayUpdateHealthBlamesOnlyABridgeThatFailsAnAnsweringCloud(t *testin
 		t.Fatalf("health %v, want the bridge blamed", err)
 	}
 }
+
+// -check-config reads the centre's key and the collector's CA, so a
+// wrong file is found at install time rather than at the first update.
+func TestCheckFilesReadsTheUpdateKeysAndCA(t *testing.T) {
+	r := newUpdateRig(t, "tcp://127.0.0.1:1")
+	if err := CheckFiles(r.cfg); err != nil {
+		t.Fatal(err)
+	}
+	priv := filepath.Join(t.TempDir(), "centre.key")
+	os.WriteFile(priv, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: []byte("x")}), 0o600)
+	bad := r.cfg
+	bad.Policy.VerifyKeys = []string{priv}
+	if err := CheckFiles(bad); err == nil || !strings.Contains(err.Error(), "policy.verify_keys[0]") || !strings.Contains(err.Error(), "never its private one") {
+		t.Fatalf("CheckFiles with a private key: %v", err)
+	}
+	bad = r.cfg
+	bad.Update.CAFile = priv
+	if err := CheckFiles(bad); err == nil || !strings.Contains(err.Error(), "update.ca_file") {
+		t.Fatalf("CheckFiles with a CA that is no certificate: %v", err)
+	}
+}
