@@ -90,14 +90,21 @@ func run(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	status := "relaying to " + cfg.Cloud.Broker + "; units connect to " + g.LANURL() + "; web " + g.WebURL()
 	sd.notify("READY=1\nSTATUS=" + status)
 	go sd.watch(ctx, status, func() error { return accepting(g.LANURL(), g.WebAddr()) })
-	var why error
-	select {
-	case <-ctx.Done():
-	case <-g.Restarting():
-		why = gateway.ErrRestart
-	}
+	why := stopped(ctx, g.Restarting())
 	sd.notify("STOPPING=1\nSTATUS=stopping")
 	deadline, cancel := context.WithTimeout(context.Background(), shutdownGrace)
 	defer cancel()
 	return errors.Join(why, g.Shutdown(deadline))
+}
+
+// stopped waits until ctx ends (nil) or an update asks for a restart
+// (gateway.ErrRestart: main exits non-zero and systemd starts the
+// program again, now the version <root>/current names).
+func stopped(ctx context.Context, restarting <-chan struct{}) error {
+	select {
+	case <-ctx.Done():
+		return nil
+	case <-restarting:
+		return gateway.ErrRestart
+	}
 }

@@ -2,10 +2,14 @@ package main
 
 import (
 	"bytes"
+	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/kakou/kakou/gateway/gateway"
 )
 
 // The guard runs from the previous binary with the gateway's own config;
@@ -58,5 +62,21 @@ func TestUpdateGuardWithUpdatesOffDoesNothing(t *testing.T) {
 	var out, errb bytes.Buffer
 	if code := updateGuard([]string{"-config", cfg}, &out, &errb); code != 0 || out.Len() != 0 {
 		t.Fatalf("exit %d, out %q, err %q", code, out.String(), errb.String())
+	}
+}
+
+// An update's restart ends the command with gateway.ErrRestart (exit 1,
+// so systemd's Restart=always starts the new version); a signal ends it
+// cleanly.
+func TestCommandEndsWithErrRestartWhenAnUpdateAsksForIt(t *testing.T) {
+	restarting := make(chan struct{})
+	close(restarting)
+	if err := stopped(context.Background(), restarting); !errors.Is(err, gateway.ErrRestart) {
+		t.Fatalf("stopped %v, want gateway.ErrRestart", err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if err := stopped(ctx, make(chan struct{})); err != nil {
+		t.Fatalf("stopped by a signal: %v, want nil", err)
 	}
 }
