@@ -246,3 +246,18 @@ func TestCheckFilesReadsTheUpdateKeysAndCA(t *testing.T) {
 		t.Fatalf("CheckFiles with a CA that is no certificate: %v", err)
 	}
 }
+
+// Pushes arrive on paho's goroutine while a download may take minutes:
+// they queue without blocking, the latest replacing one not yet started.
+func TestUpdatePushesQueueWithoutBlockingLatestWins(t *testing.T) {
+	g := &Gateway{upd: updates{pushes: make(chan wire.UpdatePush, 1)}}
+	for _, v := range []string{"2.1.0", "2.2.0", "2.3.0"} {
+		g.offerUpdate(wire.UpdatePush{Version: v})
+	}
+	if p := <-g.upd.pushes; p.Version != "2.3.0" {
+		t.Fatalf("queued %s, want the latest, 2.3.0", p.Version)
+	}
+	if len(g.upd.pushes) != 0 {
+		t.Fatal("an older push is still queued")
+	}
+}
