@@ -37,6 +37,9 @@ func TestServicesDeclareNotifyWatchdogRestartUserAndHardening(t *testing.T) {
 		if s.Name == "kakou-unit" { // program updates (firmware/update): the packaged binary guards each start
 			want = append(want, "ExecStartPre=-/usr/bin/kakou-unit update-guard -config /etc/kakou/unit.toml")
 		}
+		if s.Name == "kakou-gateway" { // the gateway's own updates, guarded the same way
+			want = append(want, "ExecStartPre=-/usr/bin/kakou-gateway update-guard -config /etc/kakou/gateway.toml")
+		}
 		for _, w := range want {
 			if !lines[w] {
 				t.Errorf("%s.service lacks %q", s.Name, w)

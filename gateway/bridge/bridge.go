@@ -61,7 +61,10 @@ type Options struct {
 	// SiteOccupancy); the gateway's status carries it, and the status is
 	// published again soon after the count changes (occupancy.go).
 	Occupancy func() *wire.SiteOccupancy
-	Log       *slog.Logger
+	// OnUpdate, if set, takes the centre's update push for the gateway
+	// itself (selfupdate.go); it runs on paho's goroutine and must not block.
+	OnUpdate func(wire.UpdatePush)
+	Log      *slog.Logger
 }
 
 // Sizes of the sending machinery. They are not options: the window only
@@ -114,6 +117,7 @@ type Bridge struct {
 	statuses statusRelay   // units' statuses waiting to go up
 	policies policyRelay   // pushed policies waiting to go down
 	occSent  occupancySent // the count the last status carried
+	upd      selfUpdate    // the gateway's own update report (selfupdate.go)
 	conns    delivery.Loop // Run's connections, one at a time; Run must not run twice at once
 }
 

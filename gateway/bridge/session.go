@@ -117,6 +117,9 @@ func (b *Bridge) loop(ctx context.Context, c *delivery.Link, s *sender) error {
 		if err := b.relayStatuses(ctx, c); err != nil {
 			return err
 		}
+		if err := b.updateChanged(ctx, c); err != nil {
+			return err
+		}
 		if err := s.step(ctx); err != nil {
 			return err
 		}

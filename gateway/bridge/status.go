@@ -40,6 +40,7 @@ func (b *Bridge) status(ctx context.Context, state wire.UnitState) []byte {
 	if b.opts.Occupancy != nil {
 		s.Occupancy = b.opts.Occupancy()
 	}
+	s.Update = b.upd.report.Load()
 	out, err := json.Marshal(s)
 	if err != nil {
 		panic("bridge: marshal wire.Status: " + err.Error()) // plain struct: cannot fail

@@ -52,6 +52,9 @@ var unitPushes = []unitPush{
 func (b *Bridge) relayUnitPush(ctx context.Context, c *delivery.Link, p unitPush) error {
 	filter := wire.Root + "/" + b.opts.Site + "/+/" + p.kind
 	return b.subscribe(ctx, c, filter, func(_ mqtt.Client, m mqtt.Message) {
+		if p.kind == wire.KindUpdate && b.ownUpdate(m) {
+			return // the gateway's own, not a unit's (selfupdate.go)
+		}
 		if len(m.Payload()) > 0 {
 			topic, err := p.topic(m.Payload())
 			if err == nil && topic != m.Topic() {

@@ -32,6 +32,7 @@ type Config struct {
 	Managers  []Manager       `toml:"managers"` // who may sign in and correct the count; see managers.go
 	Enroll    Enroll          `toml:"enroll"`   // first-start enrollment; see enroll.go
 	Retention Retention       `toml:"retention"`
+	Update    Update          `toml:"update"` // program updates from the centre; see update.go
 }
 
 // LAN is the [lan] table: the broker the site's units connect to.
@@ -71,6 +72,10 @@ type Web struct {
 // [checks.capacity] gives the cap until the cloud pushes another.
 type Policy struct {
 	Path string `toml:"path"`
+	// VerifyKeys are the centre's public keys (PEM files from kakou-cloud
+	// policy-key), as a unit's; the gateway needs them only to check its
+	// own program updates ([update]).
+	VerifyKeys []string `toml:"verify_keys"`
 }
 
 // OccupancyConfig is the [occupancy] table. Capacity is refused with what

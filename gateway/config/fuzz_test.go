@@ -19,6 +19,7 @@ func FuzzLoad(f *testing.F) {
 			f.Add(b)
 		}
 	}
+	f.Add([]byte("site = \"s\"\ndata_dir = \"/d\"\n[cloud]\nbroker = \"tcp://h:1\"\n[policy]\npath = \"p\"\nverify_keys = [\"/k\"]\n[update]\nroot = \"/r\"\nwindow = \"1m\"\nmax_starts = 2\n"))
 	path := filepath.Join(f.TempDir(), "gateway.toml")
 	f.Fuzz(func(t *testing.T, b []byte) {
 		if err := os.WriteFile(path, b, 0o600); err != nil {

@@ -47,6 +47,7 @@ func (c Config) Validate() error {
 	c.validateManagers(bad)
 	c.validateLanes(bad)
 	c.Retention.validate(bad)
+	c.validateUpdate(bad) // update.go
 	if len(p) > 0 {
 		return &ConfigError{Problems: p}
 	}

@@ -40,6 +40,7 @@ type Gateway struct {
 	webTLS  bool // the API is served over HTTPS
 	stopBr  context.CancelFunc
 	bridged chan error // Run's result
+	upd     updates    // program updates (update.go)
 }
 
 // New checks cfg; nothing is opened until Start. A nil log discards.
@@ -50,7 +51,7 @@ func New(cfg config.Config, log *slog.Logger) (*Gateway, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Gateway{cfg: cfg, log: log, bridged: make(chan error, 1)}, nil
+	return &Gateway{cfg: cfg, log: log, bridged: make(chan error, 1), upd: updates{restart: make(chan struct{})}}, nil
 }
 
 // Start enrolls if [enroll] asks for it and no credential is saved, opens
@@ -70,6 +71,10 @@ func (g *Gateway) Start(ctx context.Context) error {
 		return err
 	}
 	g.store = st
+	if err := g.buildUpdater(); err != nil { // update.go
+		st.Close()
+		return err
+	}
 	if err := g.build(); err != nil {
 		st.Close()
 		return err
@@ -89,6 +94,7 @@ func (g *Gateway) Start(ctx context.Context) error {
 		g.Shutdown(sctx)
 		return err
 	}
+	g.startUpdates(bctx)
 	return nil
 }
 
@@ -120,7 +126,7 @@ func (g *Gateway) build() error {
 		Username: cfg.Cloud.Username, Password: cfg.Cloud.Password, TLS: tlsCfg,
 		Site: cfg.Site, Gateway: cfg.Gateway, Facility: cfg.Facility, Firmware: Version,
 		AckTimeout: cfg.Cloud.AckTimeout.Duration, Outbox: g.store, Local: g.lan,
-		Occupancy: g.lan.SiteOccupancy, Log: g.log})
+		Occupancy: g.lan.SiteOccupancy, OnUpdate: g.offerUpdate, Log: g.log})
 	if err != nil {
 		g.lan.Close()
 	}
@@ -187,6 +193,7 @@ func (g *Gateway) Shutdown(ctx context.Context) error {
 		errs = append(errs, g.web.Shutdown(ctx))
 	}
 	g.stopBr()
+	g.upd.wg.Wait() // an update stops with the parts' context
 	select {
 	case err := <-g.bridged:
 		if err != nil && !errors.Is(err, context.Canceled) {

@@ -8,10 +8,12 @@
 //	kakou-gateway -config configs/gateway-riverside-market.toml
 //	kakou-gateway -config configs/gateway-riverside-market.toml -check-config
 //	kakou-gateway setup        # first boot: enroll and write /etc/kakou/gateway.toml
+//	kakou-gateway update-guard # before each start: roll back a new version that keeps failing
 package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"log/slog"
@@ -20,6 +22,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/kakou/kakou/firmware/update"
 	"github.com/kakou/kakou/gateway/config"
 	"github.com/kakou/kakou/gateway/gateway"
 )
@@ -29,6 +32,9 @@ import (
 const shutdownGrace = 10 * time.Second
 
 func main() {
+	if len(os.Args) > 1 && os.Args[1] == "update-guard" {
+		os.Exit(updateGuard(os.Args[2:], os.Stdout, os.Stderr))
+	}
 	if len(os.Args) > 1 && os.Args[1] == "setup" {
 		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 		code := setup(ctx, os.Args[2:], os.Stdin, os.Stdout, os.Stderr)
@@ -54,6 +60,11 @@ func main() {
 		return
 	}
 	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
+	// The packaged binary hands over to a newer installed update (this
+	// returns only when there is none, or it cannot start).
+	if err := update.Launch(cfg.Update.Root, gateway.Program, gateway.Version); err != nil {
+		log.Error("kakou-gateway: the installed update does not start; running the packaged version", "err", err)
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if err := run(ctx, cfg, log); err != nil {
@@ -62,7 +73,9 @@ func main() {
 	}
 }
 
-// run starts the gateway and stops it when ctx ends.
+// run starts the gateway and stops it when ctx ends, or with
+// gateway.ErrRestart when an update needs the program started again
+// (systemd's Restart=always does that).
 func run(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	g, err := gateway.New(cfg, log)
 	if err != nil {
@@ -77,9 +90,21 @@ func run(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	status := "relaying to " + cfg.Cloud.Broker + "; units connect to " + g.LANURL() + "; web " + g.WebURL()
 	sd.notify("READY=1\nSTATUS=" + status)
 	go sd.watch(ctx, status, func() error { return accepting(g.LANURL(), g.WebAddr()) })
-	<-ctx.Done()
+	why := stopped(ctx, g.Restarting())
 	sd.notify("STOPPING=1\nSTATUS=stopping")
 	deadline, cancel := context.WithTimeout(context.Background(), shutdownGrace)
 	defer cancel()
-	return g.Shutdown(deadline)
+	return errors.Join(why, g.Shutdown(deadline))
+}
+
+// stopped waits until ctx ends (nil) or an update asks for a restart
+// (gateway.ErrRestart: main exits non-zero and systemd starts the
+// program again, now the version <root>/current names).
+func stopped(ctx context.Context, restarting <-chan struct{}) error {
+	select {
+	case <-ctx.Done():
+		return nil
+	case <-restarting:
+		return gateway.ErrRestart
+	}
 }

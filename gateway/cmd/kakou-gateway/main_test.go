@@ -16,7 +16,7 @@ func TestHelpListsTheSetupSubcommand(t *testing.T) {
 	var out bytes.Buffer
 	fs.SetOutput(&out)
 	usage(fs)
-	for _, want := range []string{"kakou-gateway setup", "-config"} {
+	for _, want := range []string{"kakou-gateway setup", "kakou-gateway update-guard", "-config"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("usage lacks %q:\n%s", want, out.String())
 		}

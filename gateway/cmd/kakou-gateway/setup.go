@@ -50,6 +50,8 @@ func usage(fs *flag.FlagSet) {
   kakou-gateway setup [-yes -site S -policy FILE -enroll-url URL -token T ...]
         first boot: ask for the site, the gateway and its enrollment, enroll
         and write /etc/kakou/gateway.toml ("kakou-gateway setup -h" lists the flags)
+  kakou-gateway update-guard [-config FILE]
+        before each start (ExecStartPre): roll back a new version that keeps failing to start
 
 Flags:
 `)
