@@ -2,14 +2,10 @@ package unit
 
 import (
 	"crypto/ed25519"
-	"crypto/x509"
-	"encoding/base64"
-	"encoding/pem"
 	"errors"
 	"fmt"
-	"os"
-	"strings"
 
+	"github.com/kakou/kakou/firmware/update"
 	"github.com/kakou/kakou/firmware/wire"
 )
 
@@ -30,44 +26,13 @@ func (u *Unit) loadPushKeys() error {
 			"public key (kakou-cloud policy-key) so a forged push is refused")
 		return nil
 	}
-	keys := make([]ed25519.PublicKey, 0, len(paths))
-	for i, path := range paths {
-		k, err := loadVerifyKey(path)
-		if err != nil {
-			return fmt.Errorf("policy.verify_keys[%d]: %s: %w", i, path, err)
-		}
-		keys = append(keys, k)
+	keys, err := update.LoadKeys(paths)
+	if err != nil {
+		return err
 	}
 	u.push.keys = keys
 	u.log.Info("policy pushes must be signed by the centre", "keys", len(keys))
 	return nil
-}
-
-// loadVerifyKey reads a PKIX "PUBLIC KEY" PEM (kakou-cloud policy-key, or
-// openssl pkey -pubout) or a base64 32-byte Ed25519 key on one line.
-func loadVerifyKey(path string) (ed25519.PublicKey, error) {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return nil, err
-	}
-	if blk, _ := pem.Decode(b); blk != nil {
-		if blk.Type != "PUBLIC KEY" {
-			return nil, fmt.Errorf("PEM block %q: want PUBLIC KEY; give the unit the centre's public key, never its private one", blk.Type)
-		}
-		k, err := x509.ParsePKIXPublicKey(blk.Bytes)
-		if err != nil {
-			return nil, err
-		}
-		if ek, ok := k.(ed25519.PublicKey); ok {
-			return ek, nil
-		}
-		return nil, fmt.Errorf("a %T key; the centre signs with Ed25519", k)
-	}
-	raw, err := base64.StdEncoding.DecodeString(strings.TrimSpace(string(b)))
-	if err != nil || len(raw) != ed25519.PublicKeySize {
-		return nil, errors.New("neither a PUBLIC KEY PEM nor a base64 Ed25519 public key")
-	}
-	return ed25519.PublicKey(raw), nil
 }
 
 // verifyPush checks p's signature when keys are configured, with a reason

@@ -58,7 +58,7 @@ func (g *Gateway) buildUpdater() error {
 		g.log.Warn("program updates off: this build's version is not semver (build with -ldflags -X …gateway.Version=2.1.0)", "version", Version)
 		return nil
 	}
-	keys, err := loadVerifyKeys(g.cfg.Policy.VerifyKeys)
+	keys, err := update.LoadKeys(g.cfg.Policy.VerifyKeys)
 	if err != nil {
 		return err
 	}
@@ -107,7 +107,7 @@ func checkUpdateFiles(cfg config.Config) error {
 	if cfg.Update.Root == "" {
 		return nil
 	}
-	if _, err := loadVerifyKeys(cfg.Policy.VerifyKeys); err != nil {
+	if _, err := update.LoadKeys(cfg.Policy.VerifyKeys); err != nil {
 		return err
 	}
 	_, err := collectorClient(cfg)

@@ -1,4 +1,4 @@
-package gateway
+package update
 
 import (
 	"crypto/ed25519"
@@ -11,14 +11,15 @@ import (
 	"strings"
 )
 
-// loadVerifyKeys reads the centre's public keys ([policy] verify_keys),
-// the same files a unit is given. A key that cannot be read stops the
-// gateway: running on with fewer keys would refuse the centre's updates
-// with a reason nobody sees.
-func loadVerifyKeys(paths []string) ([]ed25519.PublicKey, error) {
+// LoadKeys reads the centre's public keys ([policy] verify_keys), which a
+// unit and a gateway are given alike: they verify updates, and the unit
+// every other signed push too. A key that cannot be read is an error, not
+// a smaller key set: running on with fewer keys would refuse the centre's
+// pushes with a reason nobody sees.
+func LoadKeys(paths []string) ([]ed25519.PublicKey, error) {
 	keys := make([]ed25519.PublicKey, 0, len(paths))
 	for i, path := range paths {
-		k, err := loadVerifyKey(path)
+		k, err := loadKey(path)
 		if err != nil {
 			return nil, fmt.Errorf("policy.verify_keys[%d]: %s: %w", i, path, err)
 		}
@@ -27,16 +28,16 @@ func loadVerifyKeys(paths []string) ([]ed25519.PublicKey, error) {
 	return keys, nil
 }
 
-// loadVerifyKey reads a PKIX "PUBLIC KEY" PEM (kakou-cloud policy-key, or
+// loadKey reads a PKIX "PUBLIC KEY" PEM (kakou-cloud policy-key, or
 // openssl pkey -pubout) or a base64 32-byte Ed25519 key on one line.
-func loadVerifyKey(path string) (ed25519.PublicKey, error) {
+func loadKey(path string) (ed25519.PublicKey, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return nil, err
 	}
 	if blk, _ := pem.Decode(b); blk != nil {
 		if blk.Type != "PUBLIC KEY" {
-			return nil, fmt.Errorf("PEM block %q: want PUBLIC KEY; give the gateway the centre's public key, never its private one", blk.Type)
+			return nil, fmt.Errorf("PEM block %q: want PUBLIC KEY; give the device the centre's public key, never its private one", blk.Type)
 		}
 		k, err := x509.ParsePKIXPublicKey(blk.Bytes)
 		if err != nil {
