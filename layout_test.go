@@ -35,10 +35,11 @@ var rules = []struct {
 	{"firmware/delivery", rule{internal: []string{"firmware/delivery", "firmware/wire"}, external: []string{"github.com/eclipse/paho.mqtt.golang"}}},
 	// The updater installs the unit's and the gateway's updates alike.
 	{"firmware/update", rule{internal: []string{"firmware/update", "firmware/wire"}, external: []string{}}},
+	{"firmware/sdnotify", rule{internal: []string{"firmware/sdnotify"}, external: []string{"github.com/coreos/go-systemd/v22"}}},
 	{"drivers", rule{internal: []string{"drivers"}, external: []string{"periph.io/", "go.bug.st/serial", "golang.org/x/sys", "golang.org/x/text"}}},
 	{"firmware", rule{internal: []string{"firmware", "drivers"}}},
-	{"gateway", rule{internal: []string{"gateway", "firmware/wire", "firmware/delivery", "firmware/update"}}},
-	{"cloud", rule{internal: []string{"cloud", "firmware/wire"}}},
+	{"gateway", rule{internal: []string{"gateway", "firmware/wire", "firmware/delivery", "firmware/update", "firmware/sdnotify"}}},
+	{"cloud", rule{internal: []string{"cloud", "firmware/wire", "firmware/sdnotify"}}},
 	{"internal/testenv", rule{internal: []string{}, external: []string{}}},
 	// The Debian packages are built from the programs' source, never by
 	// importing them: nfpm and the standard library.

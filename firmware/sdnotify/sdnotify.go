@@ -120,3 +120,15 @@ func Progress(count func() uint64) func() bool {
 		return moved
 	}
 }
+
+// Serving is the Check of a program whose liveness is a probe of what it
+// serves (the gateway's listeners, the collector's /healthz): alive with
+// status while probe passes, and "not serving: …" while it fails.
+func Serving(status string, probe func() error) Check {
+	return func(context.Context) (bool, string) {
+		if err := probe(); err != nil {
+			return false, "not serving: " + err.Error()
+		}
+		return true, status
+	}
+}

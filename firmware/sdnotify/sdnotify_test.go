@@ -2,6 +2,7 @@ package sdnotify
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"os"
@@ -166,5 +167,17 @@ func TestProgressSaysWhetherTheCounterMovedSinceTheLastCall(t *testing.T) {
 	}
 	if moved() {
 		t.Fatal("the same beat was counted twice")
+	}
+}
+
+func TestServingIsAliveOnlyWhileTheProbePassesAndSaysWhy(t *testing.T) {
+	var fail error
+	check := Serving("relaying", func() error { return fail })
+	if alive, status := check(context.Background()); !alive || status != "relaying" {
+		t.Fatalf("probe passing: %v %q", alive, status)
+	}
+	fail = errors.New("dial tcp 127.0.0.1:1883: connection refused")
+	if alive, status := check(context.Background()); alive || status != "not serving: "+fail.Error() {
+		t.Fatalf("probe failing: %v %q", alive, status)
 	}
 }

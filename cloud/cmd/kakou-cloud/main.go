@@ -23,6 +23,7 @@ import (
 	_ "time/tzdata" // "today" is local midnight even on hosts without a tz database
 
 	"github.com/kakou/kakou/cloud/collector"
+	"github.com/kakou/kakou/firmware/sdnotify"
 )
 
 func main() {
@@ -80,13 +81,13 @@ func run(cfg collector.Config, log *slog.Logger) error {
 		return err
 	}
 	log.Info("dashboard: "+c.HTTPURL(), "units_publish_to", c.BrokerURL())
-	sd := newSystemd(log)
+	sd := sdnotify.New(log)
 	status := "collecting; units publish to " + c.BrokerURL() + "; dashboard " + c.HTTPURL()
-	sd.notify("READY=1\nSTATUS=" + status)
-	go sd.watch(ctx, status, func() error { return healthy(c.HTTPURL()) })
+	sd.Ready(status)
+	go sd.Watch(ctx, sdnotify.Serving(status, func() error { return healthy(c.HTTPURL()) }))
 	<-ctx.Done()
 	log.Info("shutting down")
-	sd.notify("STOPPING=1\nSTATUS=stopping")
+	sd.Stopping()
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	return c.Shutdown(shutdownCtx)

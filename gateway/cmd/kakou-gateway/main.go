@@ -22,6 +22,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/kakou/kakou/firmware/sdnotify"
 	"github.com/kakou/kakou/firmware/update"
 	"github.com/kakou/kakou/gateway/config"
 	"github.com/kakou/kakou/gateway/gateway"
@@ -86,12 +87,12 @@ func run(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	}
 	log.Info("kakou-gateway running", "site", cfg.Site, "units_connect_to", g.LANURL(),
 		"web", g.WebURL(), "cloud", cfg.Cloud.Broker)
-	sd := newSystemd(log)
+	sd := sdnotify.New(log)
 	status := "relaying to " + cfg.Cloud.Broker + "; units connect to " + g.LANURL() + "; web " + g.WebURL()
-	sd.notify("READY=1\nSTATUS=" + status)
-	go sd.watch(ctx, status, func() error { return accepting(g.LANURL(), g.WebAddr()) })
+	sd.Ready(status)
+	go sd.Watch(ctx, sdnotify.Serving(status, func() error { return accepting(g.LANURL(), g.WebAddr()) }))
 	why := stopped(ctx, g.Restarting())
-	sd.notify("STOPPING=1\nSTATUS=stopping")
+	sd.Stopping()
 	deadline, cancel := context.WithTimeout(context.Background(), shutdownGrace)
 	defer cancel()
 	return errors.Join(why, g.Shutdown(deadline))
