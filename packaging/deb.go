@@ -108,7 +108,7 @@ func docs(o Options, s Spec, dir string) (files.Contents, error) {
 	return c, nil
 }
 
-// programFiles are the binary, its config and its service.
+// programFiles are the binary, its config (and a pristine copy) and its service.
 func programFiles(ctx context.Context, o Options, s Spec, a Arch, dir string) (files.Contents, error) {
 	bin, err := compile(ctx, o, s, a, dir)
 	if err != nil {
@@ -121,6 +121,9 @@ func programFiles(ctx context.Context, o Options, s Spec, a Arch, dir string) (f
 	return files.Contents{
 		file(bin, "/usr/bin/"+s.Name, 0o755),
 		conffile(filepath.Join(o.Root, s.Config), "/etc/kakou/"+s.ConfigName),
+		// The same file, never edited: first-boot setup replaces the
+		// conffile without -force only while it still equals this.
+		file(filepath.Join(o.Root, s.Config), "/usr/share/kakou/examples/"+s.ConfigName, 0o644),
 		file(service, "/lib/systemd/system/"+s.Name+".service", 0o644),
 	}, nil
 }

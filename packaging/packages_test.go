@@ -95,6 +95,8 @@ func TestProgramPackagesHoldBinaryConffileServiceAndScripts(t *testing.T) {
 			"-rwxr-xr-x root/root .* ./usr/bin/" + s.Name + "\n",
 			"-rw-r--r-- root/root .* ./etc/kakou/" + s.ConfigName + "\n",
 			"-rw-r--r-- root/root .* ./lib/systemd/system/" + s.Name + ".service\n",
+			// the pristine copy first-boot setup compares the conffile with
+			"-rw-r--r-- root/root .* ./usr/share/kakou/examples/" + s.ConfigName + "\n",
 			"./usr/share/doc/" + s.Name + "/copyright\n",
 			"./usr/share/doc/" + s.Name + "/changelog.gz\n",
 		} {

@@ -17,8 +17,11 @@ import (
 // SetupOptions are the answers a scripted install gives as flags
 // ("kakou-unit setup -h"); an empty one is asked, or with Yes defaulted.
 type SetupOptions struct {
-	Config  string // where to write, usually /etc/kakou/unit.toml
-	Force   bool   // overwrite an existing config
+	Config string // where to write, usually /etc/kakou/unit.toml
+	Force  bool   // overwrite an existing config
+	// Example is the package's pristine copy of the config: setup
+	// replaces the config while it still equals it; "" = the package's.
+	Example string
 	Yes     bool   // never ask: take flags and defaults
 	DataDir string // "" = /var/lib/kakou
 
@@ -46,9 +49,8 @@ type setupAnswers struct {
 // and CheckFiles accept. An existing config is never overwritten without
 // Force; nothing is written when a step fails.
 func Setup(ctx context.Context, o SetupOptions, in io.Reader, out io.Writer) error {
-	if _, err := os.Stat(o.Config); err == nil && !o.Force {
-		return fmt.Errorf("%s 已存在，未改动 / %s already exists and was left as it is: "+
-			"check it with kakou-unit -check-config, or run setup again with -force to replace it", o.Config, o.Config)
+	if err := firstboot.MayWrite(o.Config, o.example(), o.Force, "kakou-unit"); err != nil {
+		return err
 	}
 	a := firstboot.NewAsker(in, out, o.Yes)
 	a.Say("卡口测温终端首次设置", "Kakou checkpoint unit first-boot setup")
@@ -162,4 +164,11 @@ func askIDCard(a *firstboot.Asker, ans *setupAnswers) error {
 	}
 	ans.IDCardPort = port
 	return err
+}
+
+func (o SetupOptions) example() string {
+	if o.Example != "" {
+		return o.Example
+	}
+	return filepath.Join(firstboot.Examples, "unit.toml")
 }
