@@ -63,7 +63,7 @@ func armRunner(t *testing.T, qemu, probe string) []string {
 	}
 	unshare, ok := lookTool("unshare")
 	if !ok {
-		t.Skip("this host cannot exec ARM binaries (no binfmt_misc handler for ARM) and has no unshare to make one")
+		cannotRunARM(t, "no binfmt_misc handler for ARM, and no unshare (util-linux) to make one")
 	}
 	script := filepath.Join(t.TempDir(), "binfmt-arm.sh")
 	body := fmt.Sprintf(`mount -t binfmt_misc binfmt_misc /proc/sys/fs/binfmt_misc || exit 97
@@ -76,9 +76,20 @@ exec "$@"
 	}
 	wrap := []string{unshare, "--user", "--map-root-user", "--mount", "sh", script}
 	if out, err := exec.Command(wrap[0], append(wrap[1:], probe)...).CombinedOutput(); !crashed(err) {
-		t.Skipf("this host cannot exec ARM binaries, nor register qemu-arm-static in a user namespace's binfmt_misc (Linux 6.7+, unprivileged user namespaces): %v\n%s", err, out)
+		cannotRunARM(t, fmt.Sprintf("no binfmt_misc handler for ARM, and none can be registered in a user namespace (Linux 6.7+, user namespaces allowed): %v\n%s", err, out))
 	}
 	return wrap
+}
+
+// cannotRunARM skips, or fails under KAKOU_INTEGRATION=1 so that CI
+// cannot pass by not testing.
+func cannotRunARM(t *testing.T, why string) {
+	t.Helper()
+	msg := "this host cannot exec ARM binaries: " + why + "; install qemu-user-binfmt (or binfmt-support with qemu-user-static)"
+	if testenv.Integration() {
+		t.Fatal(msg)
+	}
+	t.Skip(msg)
 }
 
 func crashed(err error) bool {

@@ -24,11 +24,14 @@ func (r *qemuRollout) keepsAGoodVersion(t *testing.T) {
 
 	mark, before := len(r.svc.Events()), r.ledgerCount(t)
 	release(t, r.releases, "1.5.0", r.bins.good)
-	pushed := r.publish(t, r.readRelease(t, "1.5.0"), r.key)
+	rel := r.readRelease(t, "1.5.0")
+	pushed := r.publish(t, rel, r.key)
 	ready := r.awaitReady(t, mark, r.installed("1.5.0"))
 	// The download, the install, the old version's exit, RestartSec, the
-	// guard and the packaged binary's start and exec, all under qemu.
-	t.Logf("update under qemu: pushed to READY=1 from 1.5.0 in %s", ready.At.Sub(pushed).Round(100*time.Millisecond))
+	// guard and the packaged binary's start and exec, all under qemu
+	// (docs/performance.md "Program updates").
+	t.Logf("update under qemu: a %.1f MiB binary, pushed to READY=1 from 1.5.0 in %s",
+		float64(rel.Size)/(1<<20), ready.At.Sub(pushed).Round(100*time.Millisecond))
 	r.assertStartedByThePackagedBinary(t, ready)
 
 	testenv.Await(t, "1.5.0 kept on the unit", patience, func() bool { return r.state(t).Phase == "kept" })
