@@ -30,8 +30,17 @@ func (r *qemuRollout) keepsAGoodVersion(t *testing.T) {
 	// The download, the install, the old version's exit, RestartSec, the
 	// guard and the packaged binary's start and exec, all under qemu
 	// (docs/performance.md "Program updates").
-	t.Logf("update under qemu: a %.1f MiB binary, pushed to READY=1 from 1.5.0 in %s",
-		float64(rel.Size)/(1<<20), ready.At.Sub(pushed).Round(100*time.Millisecond))
+	exited := pushed
+	for _, e := range r.svc.Events()[mark:] {
+		if e.Kind == "exit" {
+			exited = e.At
+			break
+		}
+	}
+	t.Logf("update under qemu: a %.1f MiB binary, pushed to READY=1 from 1.5.0 in %s "+
+		"(download, check and install until 1.4.0 exits %s; restart with RestartSec 2s, guard and exec %s)",
+		float64(rel.Size)/(1<<20), ready.At.Sub(pushed).Round(100*time.Millisecond),
+		exited.Sub(pushed).Round(100*time.Millisecond), ready.At.Sub(exited).Round(100*time.Millisecond))
 	r.assertStartedByThePackagedBinary(t, ready)
 
 	testenv.Await(t, "1.5.0 kept on the unit", patience, func() bool { return r.state(t).Phase == "kept" })

@@ -162,7 +162,7 @@ broker = %q
 [policy]
 verify_keys = [%q]
 [simulator]
-mean_interval = "1s"
+mean_interval = "250ms"
 max_people = 100000
 [update]
 root = %q
