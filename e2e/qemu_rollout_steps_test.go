@@ -82,6 +82,21 @@ func (r *qemuRollout) rollsBackACrashingVersion(t *testing.T) {
 	testenv.Await(t, "the centre seeing firmware 1.5.0 again", patience, func() bool { return r.firmware(t) == "1.5.0" })
 	r.awaitScreening(t, before+1)
 	r.awaitEntriesAtCentre(t)
+	r.assertStillRunning(t, ready, "1.6.0")
+}
+
+// assertStillRunning: the version that came back after a rollback still
+// runs. It has seen the retained push of the failed version again on
+// reconnecting (its status reached the centre since) and did not install
+// it a second time; the centre still has the rollback's reason.
+func (r *qemuRollout) assertStillRunning(t *testing.T, ready serviceEvent, failed string) {
+	t.Helper()
+	if pid, ok := r.svc.Running(); pid != ready.PID || !ok {
+		t.Fatalf("the unit restarted after rolling %s back (the retained push installed again?):\n%s", failed, r.svc.history())
+	}
+	if o, ok := r.outcome(t, failed); !ok || o.Phase != "rolled-back" {
+		t.Errorf("the centre's outcome for %s became %+v after the rollback", failed, o)
+	}
 }
 
 func (r *qemuRollout) refusesForgedAndTruncated(t *testing.T) {
@@ -129,6 +144,9 @@ func (r *qemuRollout) rollsBackAHangingVersion(t *testing.T) {
 		o, ok := r.outcome(t, "1.8.0")
 		return ok && o.Phase == "rolled-back"
 	})
+	if o, _ := r.outcome(t, "1.8.0"); !strings.Contains(o.Reason, "started 2 times without becoming healthy") {
+		t.Errorf("the centre's reason for rolling 1.8.0 back: %q", o.Reason)
+	}
 	ready := r.awaitReady(t, mark, r.installed("1.5.0"))
 	r.assertStartedByThePackagedBinary(t, ready)
 	if n := r.svc.count("timeout", mark); n != qemuMaxStarts {
@@ -139,6 +157,7 @@ func (r *qemuRollout) rollsBackAHangingVersion(t *testing.T) {
 	}
 	r.awaitScreening(t, before+1)
 	r.awaitEntriesAtCentre(t)
+	r.assertStillRunning(t, ready, "1.8.0")
 }
 
 // everyEntryAtTheCentre: the whole ledger, after every restart, is at the

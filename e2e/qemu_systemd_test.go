@@ -159,6 +159,9 @@ func (s *service) runMain() {
 	}
 	s.cmd, s.main, s.ready = cmd, cmd.Process.Pid, ready
 	s.add(serviceEvent{Kind: "start", PID: cmd.Process.Pid})
+	if s.stopping() { // Stop came between the guard and this start
+		cmd.Process.Signal(syscall.SIGTERM)
+	}
 	s.mu.Unlock()
 	exited := make(chan error, 1)
 	go func() { exited <- cmd.Wait() }()
