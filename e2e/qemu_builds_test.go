@@ -19,19 +19,22 @@ type armBuilds struct {
 	good     string // 1.5.0
 	crashing string // exits 1 at start (testdata/qemu-rollout/crashing)
 	hanging  string // never says READY=1 (testdata/qemu-rollout/hanging)
+	later    string // 1.9.0, the real program again (the test cuts its uplink)
 }
 
 const versionSymbol = "github.com/kakou/kakou/firmware/unit.Version"
 
-// buildARM builds the four binaries into dir. The two real ones differ
-// only in the version stamped in, so the second costs a link.
+// buildARM builds the binaries into dir. The real ones differ only in
+// the version stamped in, so each after the first costs a link.
 func buildARM(t *testing.T, dir string) armBuilds {
 	t.Helper()
 	b := armBuilds{packaged: filepath.Join(dir, "kakou-unit-1.4.0"), good: filepath.Join(dir, "kakou-unit-1.5.0"),
-		crashing: filepath.Join(dir, "crashing"), hanging: filepath.Join(dir, "hanging")}
+		crashing: filepath.Join(dir, "crashing"), hanging: filepath.Join(dir, "hanging"),
+		later: filepath.Join(dir, "kakou-unit-1.9.0")}
 	for _, job := range []struct{ out, pkg, version string }{
 		{b.packaged, "./firmware/cmd/kakou-unit", "1.4.0"},
 		{b.good, "./firmware/cmd/kakou-unit", "1.5.0"},
+		{b.later, "./firmware/cmd/kakou-unit", "1.9.0"},
 		{b.crashing, "./e2e/testdata/qemu-rollout/crashing", ""},
 		{b.hanging, "./e2e/testdata/qemu-rollout/hanging", ""},
 	} {

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -28,9 +29,10 @@ import (
 // kakou-unit.service (update-guard before every start, Type=notify,
 // Restart=always). A real collector serves the binaries over HTTPS from
 // its [updates] dir and the centre signs the pushes with its policy key
-// (centre.Rollout.Publish). Each subtest builds on the one before:
+// (fleet.Rollout.Publish). Each subtest builds on the one before:
 // a good version kept, a crashing one and a hanging one rolled back, a
-// forged push and a truncated binary refused; through all of it every
+// forged push and a truncated binary refused, one whose uplink never
+// connects rolled back by Confirm's window; through all of it every
 // entry the unit's ledger holds reaches the centre.
 func TestRolloutThroughTheARMv6BinaryUnderQemu(t *testing.T) {
 	if testing.Short() {
@@ -51,6 +53,7 @@ func TestRolloutThroughTheARMv6BinaryUnderQemu(t *testing.T) {
 		{"a version that crashes at start is rolled back by the guard after max_starts", r.rollsBackACrashingVersion},
 		{"a forged push and a truncated binary are refused with nothing switched", r.refusesForgedAndTruncated},
 		{"a version that hangs at start is stopped by the start timeout and rolled back by the guard", r.rollsBackAHangingVersion},
+		{"a version whose uplink never connects is rolled back by Confirm's window, its entries kept", r.rollsBackAnUnhealthyVersion},
 	} {
 		if !t.Run(step.name, step.run) {
 			t.Logf("service history:\n%s", r.svc.history())
@@ -69,6 +72,7 @@ type qemuRollout struct {
 	releases string // the collector's [updates] dir
 	key      ed25519.PrivateKey
 	pub      centre.Publisher
+	proxy    *cutProxy // between the unit and the broker
 	id       store.UnitID
 	usrBin   string // the packaged binary
 	svc      *service
@@ -113,6 +117,7 @@ signing_key_file = %q
 		t.Fatal(err)
 	}
 	r.pub = mqttRetainer(t, r.c.BrokerURL())
+	r.proxy = startCutProxy(t, strings.TrimPrefix(r.c.BrokerURL(), "tcp://"))
 
 	r.usrBin = filepath.Join(dir, "usr", "bin", "kakou-unit")
 	os.MkdirAll(filepath.Dir(r.usrBin), 0o755)
@@ -167,9 +172,9 @@ max_people = 100000
 [update]
 root = %q
 ca_file = %q
-window = "1m"
+window = "20s"
 max_starts = %d
-`, qemuSite, qemuUnit, filepath.Join(r.dir, "data"), r.c.BrokerURL(), pubFile,
+`, qemuSite, qemuUnit, filepath.Join(r.dir, "data"), "tcp://"+r.proxy.addr(), pubFile,
 		filepath.Join(r.dir, "programs"), caFile, qemuMaxStarts)
 	if err := os.WriteFile(cfg, []byte(body), 0o600); err != nil {
 		t.Fatal(err)
