@@ -120,6 +120,9 @@ func (c *Centre) checkRequest(req StartRequest) error {
 	bad := func(format string, args ...any) error {
 		return fmt.Errorf("%w: %s", ErrRolloutRequest, fmt.Sprintf(format, args...))
 	}
+	if c.key == nil {
+		return bad("this collector has no signing key: set [policy] signing_key_file; a device installs only signed updates")
+	}
 	if !slices.Contains(wire.UpdatePrograms, req.Program) {
 		return bad("program %q: want one of %v", req.Program, wire.UpdatePrograms)
 	}

@@ -145,3 +145,20 @@ const (
 	phaseRolledBack = "rolled-back"
 	phaseRefused    = "refused"
 )
+
+// Devices are the rollout's scope resolved now: the program's devices
+// (units or site gateways) in its sites, with arch and version running.
+func (c *Centre) Devices(ctx context.Context, r store.Rollout) ([]store.UpdateTarget, error) {
+	targets, err := c.st.UpdateTargets(ctx)
+	if err != nil {
+		return nil, err
+	}
+	inScope := c.scopeFilter(r.Scope)
+	var out []store.UpdateTarget
+	for _, t := range targets {
+		if inScope(t.Unit.Site) && (t.Role == wire.RoleGateway) == (r.Program == "kakou-gateway") {
+			out = append(out, t)
+		}
+	}
+	return out, nil
+}
