@@ -24,7 +24,13 @@ type rolloutStateJSON struct {
 }
 
 func rolloutState(c Caller, r store.Rollout) rolloutStateJSON {
-	out := rolloutStateJSON{Stage: r.Stage, Scope: &r.Scope, Canary: []string{}, StartedBy: r.StartedBy, ChangedBy: r.ChangedBy}
+	scope := store.RolloutScope{Region: r.Scope.Region}
+	for _, site := range r.Scope.Sites {
+		if c.seesSite(site) { // a site outside the caller's scope stays unnamed
+			scope.Sites = append(scope.Sites, site)
+		}
+	}
+	out := rolloutStateJSON{Stage: r.Stage, Scope: &scope, Canary: []string{}, StartedBy: r.StartedBy, ChangedBy: r.ChangedBy}
 	started := r.StartedAt
 	out.StartedAt = &started
 	if !r.ChangedAt.IsZero() {
@@ -90,14 +96,16 @@ type rolloutSummaryJSON struct {
 }
 
 // listRollouts is GET /api/v1/updates: the rollouts started, the newest
-// first, each with its counts by phase within the caller's scope.
+// first, each with its counts by phase within the caller's scope; "off"
+// when this collector rolls nothing out.
 func (s *server) listRollouts(w http.ResponseWriter, r *http.Request) {
-	if !s.updatesOn(w) {
-		return
-	}
 	c := s.caller(r)
 	if err := c.require("rollouts", RoleMonitor, RoleTracer, RoleSiteManager); err != nil {
 		refuse(w, err)
+		return
+	}
+	if s.opts.Updates == nil { // the screen hides itself
+		writeJSON(w, http.StatusOK, map[string]any{"rollouts": []any{}, "off": true, "can_start": false})
 		return
 	}
 	rs, err := s.opts.Updates.Rollouts(r.Context())
