@@ -44,7 +44,7 @@ function mayReadUpdates() { return !!me && UPDATE_READERS.includes(me.role); }
 function mayRollOut() { return !!me && me.role === "monitor" && !me.region; }
 function tOr(key) { const v = t(key); return v === undefined ? key.replace(/^\w+:/, "") : v; }
 
-async function getJSON(path) {
+async function updFetch(path) {
   const r = await fetch(path, { cache: "no-store", signal: AbortSignal.timeout(FETCH_TIMEOUT_MS) });
   if (r.status === 401) toLogin();
   return r;
@@ -52,14 +52,14 @@ async function getJSON(path) {
 
 async function loadUpdates() {
   try {
-    const r = await getJSON("/api/v1/updates");
+    const r = await updFetch("/api/v1/updates");
     if (r.status === 404) { ust.list = { off: true }; drawUpdates(); return; }
     if (!r.ok) { ust.err = "updLoadFailed"; drawUpdates(); return; }
     ust.list = await r.json();
     const rs = ust.list.rollouts || [];
     if (!ust.shown && rs.length) ust.shown = rs[0].program + "/" + rs[0].version;
     if (ust.shown) {
-      const v = await getJSON("/api/v1/updates/" + ust.shown);
+      const v = await updFetch("/api/v1/updates/" + ust.shown);
       if (v.ok) ust.view = await v.json();
     }
     if (ust.err === "updLoadFailed") ust.err = "";
