@@ -113,6 +113,9 @@ func TestCentrePromotesOnlyOnceEveryCanaryKeptTheVersion(t *testing.T) {
 		t.Fatalf("promoting after the canary rolled back: %v, want its reason", err)
 	}
 	report("kept", "")
+	key := c.key
+	c = NewCentre(st, topics, c.dir, c.baseURL, nil) // the collector restarted: the store holds the stage
+	c.SignWith(key)
 	var wg sync.WaitGroup
 	var mu sync.Mutex
 	var ok int
