@@ -214,3 +214,20 @@ func TestRolloutPromotedByForceOverARolledBackCanaryIsAuditedWithTheReason(t *te
 		t.Error("the forced promotion's reason is not in the audit trail")
 	}
 }
+
+func TestRolloutIsRefusedToARegionsMonitor(t *testing.T) {
+	f, pub := rolloutFixture(t)
+	centre := fleet.NewCentre(f.store, pub, t.TempDir(), "https://kakou.example.cn:8443", nil)
+	h, err := New(f.store, Options{Location: cst, Updates: centre,
+		Tokens: map[string]Caller{"district-token-0123456789abcdef": {User: "wujin", Role: RoleMonitor, Region: "wujin"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, path := range []string{"/api/v1/updates", "/api/v1/updates/kakou-unit/1.5.0/promote", "/api/v1/updates/kakou-unit/1.5.0/stop"} {
+		rec := f.do(t, h, req{method: "POST", path: path, token: "district-token-0123456789abcdef", origin: "-",
+			body: `{"program": "kakou-unit", "version": "1.5.0"}`})
+		if rec.Code != 403 {
+			t.Errorf("POST %s as a district's monitor: %d %s, want 403", path, rec.Code, rec.Body)
+		}
+	}
+}

@@ -110,7 +110,11 @@ func (c *Centre) Start(ctx context.Context, req StartRequest) (Published, error)
 	} else if err != nil {
 		return Published{}, err
 	}
-	return plan.publish(ctx, c, pstage, stage)
+	out, err := plan.publish(ctx, c, pstage, stage)
+	if err != nil { // recorded, part sent: a start again would be refused
+		return out, fmt.Errorf("%w; the rollout is recorded with %d pushed: stop it and start it again to resend", err, out.Pushed)
+	}
+	return out, nil
 }
 
 // checkRequest refuses what no rollout can be: an unknown program, a

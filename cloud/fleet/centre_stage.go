@@ -58,7 +58,11 @@ func (c *Centre) Promote(ctx context.Context, program, version, by string, force
 	if !moved {
 		return Published{}, fmt.Errorf("%w: %s %s was promoted or stopped meanwhile", ErrRolloutConflict, program, version)
 	}
-	return p.publish(ctx, c, FleetStage, store.RolloutFleet)
+	out, err := p.publish(ctx, c, FleetStage, store.RolloutFleet)
+	if err != nil { // the stage moved, part sent: promoting again is refused
+		return out, fmt.Errorf("%w; %d pushed: stop the rollout and start it again without canaries to resend", err, out.Pushed)
+	}
+	return out, nil
 }
 
 // canariesKept refuses a promotion until every canary reported the

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kakou/kakou/cloud/region"
 	"github.com/kakou/kakou/cloud/store"
 	"github.com/kakou/kakou/cloud/store/sqlite"
 	"github.com/kakou/kakou/firmware/wire"
@@ -192,5 +193,49 @@ func TestCentreStopClearsThePushesOfDevicesThatHaveNotKeptIt(t *testing.T) {
 	}
 	if _, err := c.Promote(ctx, "kakou-unit", "1.5.0", "li", true); !errors.Is(err, ErrRolloutConflict) {
 		t.Errorf("promoting a stopped rollout: %v", err)
+	}
+}
+
+// failingTopics fails every publish after the first n.
+type failingTopics struct{ n int }
+
+func (f *failingTopics) PublishRetained(context.Context, string, []byte) error {
+	if f.n == 0 {
+		return errors.New("broker gone")
+	}
+	f.n--
+	return nil
+}
+
+func TestCentreScopedToARegionPushesItsSitesOnlyAndAGatewayReleaseItsGateways(t *testing.T) {
+	c, _, topics, _ := centreFixture(t)
+	c.regions, _ = region.New([]region.Node{{ID: "east", Name: "东区"}}, []region.Place{{Site: "s1", Region: "east"}})
+	p := filepath.Join(c.dir, "kakou-gateway", "1.5.0", "arm64")
+	os.MkdirAll(p, 0o755)
+	os.WriteFile(filepath.Join(p, "kakou-gateway"), []byte("kakou-gateway 1.5.0"), 0o644)
+	got, err := c.Start(context.Background(), StartRequest{Program: "kakou-gateway", Version: "1.5.0", Scope: store.RolloutScope{Region: "east"}})
+	if err != nil || got.Pushed != 1 || got.Devices != 1 {
+		t.Fatalf("a gateway rollout to east: %+v, %v", got, err)
+	}
+	if len(topics.last) != 1 || topics.last[wire.UpdateTopic("s1", "gw")] == nil {
+		t.Errorf("pushed %v, want s1's gateway only", topics.count)
+	}
+}
+
+func TestCentreSaysHowToResendWhenTheBrokerFailsMidway(t *testing.T) {
+	c, _, _, _ := centreFixture(t)
+	c.pub = &failingTopics{n: 1}
+	_, err := c.Start(context.Background(), StartRequest{Program: "kakou-unit", Version: "1.5.0", Scope: store.RolloutScope{Sites: []string{"s1"}}})
+	if err == nil || !strings.Contains(err.Error(), "1 pushed: stop it and start it again") {
+		t.Fatalf("a start the broker cut: %v", err)
+	}
+}
+
+func TestCentreWithoutASigningKeyRefusesToStartSayingWhichKey(t *testing.T) {
+	c, _, topics, _ := centreFixture(t)
+	c.key = nil
+	_, err := c.Start(context.Background(), StartRequest{Program: "kakou-unit", Version: "1.5.0"})
+	if !errors.Is(err, ErrRolloutRequest) || !strings.Contains(err.Error(), "signing_key_file") || len(topics.last) != 0 {
+		t.Fatalf("an unsigned start: %v, pushed %v", err, topics.count)
 	}
 }
