@@ -47,7 +47,8 @@ func rolloutState(c Caller, r store.Rollout) rolloutStateJSON {
 
 // addRolloutState fills the view with the rollout's stage and canaries,
 // each device's version running and arch, and the devices pushed that
-// have not reported yet, within the caller's scope.
+// have not reported yet ("waiting") and those that cannot be pushed it
+// ("skipped", with why), within the caller's scope.
 func (s *server) addRolloutState(ctx context.Context, c Caller, out *rolloutJSON) error {
 	if s.opts.Updates == nil {
 		return nil
@@ -77,12 +78,16 @@ func (s *server) addRolloutState(ctx context.Context, c Caller, out *rolloutJSON
 			continue
 		}
 		canary := slices.Contains(r.Canary, d.Unit)
-		if r.Stage == store.RolloutCanary && !canary || r.Stage == store.RolloutStopped {
-			continue // not pushed
+		phase := "waiting"
+		switch {
+		case d.Skipped != "":
+			phase = "skipped" // never pushed, and why
+		case r.Stage == store.RolloutCanary && !canary || r.Stage == store.RolloutStopped:
+			continue // not pushed, or no longer
 		}
-		out.Counts["waiting"]++
-		out.Devices = append(out.Devices, updateOutcomeJSON{Site: d.Unit.Site, Unit: d.Unit.Unit, Phase: "waiting",
-			Canary: canary, Firmware: d.Firmware, Arch: d.Arch})
+		out.Counts[phase]++
+		out.Devices = append(out.Devices, updateOutcomeJSON{Site: d.Unit.Site, Unit: d.Unit.Unit, Phase: phase,
+			Reason: d.Skipped, Canary: canary, Firmware: d.Firmware, Arch: d.Arch})
 	}
 	return nil
 }

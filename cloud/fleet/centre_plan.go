@@ -3,6 +3,7 @@ package fleet
 import (
 	"context"
 	"fmt"
+	"os"
 	"slices"
 
 	"github.com/kakou/kakou/cloud/store"
@@ -36,8 +37,7 @@ func (c *Centre) plan(ctx context.Context, program, version string, scope store.
 		}
 		p.devices++
 		if !slices.Contains(wire.UpdateArches, t.Arch) {
-			p.skipped = append(p.skipped, Skipped{Unit: t.Unit, Arch: t.Arch,
-				Why: "its status names no architecture: it runs a program older than the updates (" + t.Firmware + "); update it by hand"})
+			p.skipped = append(p.skipped, Skipped{Unit: t.Unit, Arch: t.Arch, Why: noArch(t)})
 			continue
 		}
 		byArch[t.Arch] = append(byArch[t.Arch], t.Unit)
@@ -53,8 +53,7 @@ func (c *Centre) plan(ctx context.Context, program, version string, scope store.
 		rel, err := ReadRelease(c.dir, program, version, arch)
 		if err != nil {
 			for _, d := range devs {
-				p.skipped = append(p.skipped, Skipped{Unit: d, Arch: arch,
-					Why: fmt.Sprintf("no %s binary for %s: put it at <[updates] dir>/%s/%s/%s/%s", version, arch, program, version, arch, program)})
+				p.skipped = append(p.skipped, Skipped{Unit: d, Arch: arch, Why: noBinary(program, version, arch)})
 			}
 			continue
 		}
@@ -117,4 +116,27 @@ func (p plan) publish(ctx context.Context, c *Centre, ps Stage, stage string) (P
 		}
 	}
 	return out, nil
+}
+
+func noArch(t store.UpdateTarget) string {
+	return "its status names no architecture: it runs a program older than the updates (" + t.Firmware + "); update it by hand"
+}
+
+func noBinary(program, version, arch string) string {
+	return fmt.Sprintf("no %s binary for %s: put it at <[updates] dir>/%s/%s/%s/%s", version, arch, program, version, arch, program)
+}
+
+// missing says why t cannot be pushed the release, "" if it can.
+func (c *Centre) missing(program, version string, t store.UpdateTarget) string {
+	if !slices.Contains(wire.UpdateArches, t.Arch) {
+		return noArch(t)
+	}
+	path, err := releasePath(c.dir, program, version, t.Arch)
+	if err != nil {
+		return err.Error()
+	}
+	if st, err := os.Stat(path); err != nil || !st.Mode().IsRegular() {
+		return noBinary(program, version, t.Arch)
+	}
+	return ""
 }

@@ -150,19 +150,33 @@ const (
 	phaseRefused    = "refused"
 )
 
+// Device is one device of a rollout's scope and, when it is not pushed,
+// why (no arch known, no binary for its arch).
+type Device struct {
+	store.UpdateTarget
+	Skipped string
+}
+
 // Devices are the rollout's scope resolved now: the program's devices
 // (units or site gateways) in its sites, with arch and version running.
-func (c *Centre) Devices(ctx context.Context, r store.Rollout) ([]store.UpdateTarget, error) {
+func (c *Centre) Devices(ctx context.Context, r store.Rollout) ([]Device, error) {
 	targets, err := c.st.UpdateTargets(ctx)
 	if err != nil {
 		return nil, err
 	}
 	inScope := c.scopeFilter(r.Scope)
-	var out []store.UpdateTarget
+	why := map[string]string{} // per arch, "" when its binary is there
+	var out []Device
 	for _, t := range targets {
-		if inScope(t.Unit.Site) && (t.Role == wire.RoleGateway) == (r.Program == "kakou-gateway") {
-			out = append(out, t)
+		if !inScope(t.Unit.Site) || (t.Role == wire.RoleGateway) != (r.Program == "kakou-gateway") {
+			continue
 		}
+		w, ok := why[t.Arch]
+		if !ok {
+			w = c.missing(r.Program, r.Version, t)
+			why[t.Arch] = w
+		}
+		out = append(out, Device{UpdateTarget: t, Skipped: w})
 	}
 	return out, nil
 }

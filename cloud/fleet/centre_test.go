@@ -90,6 +90,16 @@ func TestCentreStartsWithTheCanaryAndListsWhoCannotBePushedAndWhy(t *testing.T) 
 	if len(topics.last) != 1 {
 		t.Errorf("the canary stage published to %d devices, want the canary only", len(topics.last))
 	}
+	r, _ := c.Rollout(context.Background(), "kakou-unit", "1.5.0")
+	devs, err := c.Devices(context.Background(), r)
+	skipped := map[string]string{}
+	for _, d := range devs {
+		skipped[d.Unit.String()] = d.Skipped
+	}
+	if err != nil || len(devs) != 4 || skipped["s1/a"] != "" || !strings.Contains(skipped["s1/old"], "no architecture") ||
+		!strings.Contains(skipped["s2/c"], "no 1.5.0 binary for arm64") {
+		t.Errorf("the scope's devices %v, %v", skipped, err)
+	}
 }
 
 func TestCentrePromotesOnlyOnceEveryCanaryKeptTheVersion(t *testing.T) {

@@ -18,7 +18,7 @@ Object.assign(T.zh, {
   updForbidden: "只有中心监控可以发起程序更新", updFailed: "服务器出错，请重试", updLoadFailed: "无法获取程序更新，显示的是旧数据",
   "stage:canary": "先行设备", "stage:fleet": "全部设备", "stage:stopped": "已停止",
   "phase:kept": "已更新", "phase:waiting": "等待中", "phase:pending": "安装中", "phase:refused": "拒绝",
-  "phase:rolled-back": "已回退",
+  "phase:rolled-back": "已回退", "phase:skipped": "未推送",
 });
 Object.assign(T.en, {
   updates: "Program updates", updProgram: "Program", updVersion: "Version", updSites: "Sites (comma-separated; empty for all)",
@@ -32,7 +32,7 @@ Object.assign(T.en, {
   updLoadFailed: "Cannot fetch the rollouts just now; what is shown is old",
   "stage:canary": "canaries", "stage:fleet": "whole scope", "stage:stopped": "stopped",
   "phase:kept": "kept", "phase:waiting": "waiting", "phase:pending": "installing", "phase:refused": "refused",
-  "phase:rolled-back": "rolled back",
+  "phase:rolled-back": "rolled back", "phase:skipped": "not pushed",
 });
 
 const UPDATE_READERS = ["monitor", "tracer", "site_manager"];
@@ -104,7 +104,7 @@ function startRollout() {
 }
 
 function countsText(c) {
-  return ["kept", "waiting", "pending", "refused", "rolled-back"].filter(p => c && c[p])
+  return ["kept", "waiting", "pending", "refused", "rolled-back", "skipped"].filter(p => c && c[p])
     .map(p => tOr("phase:" + p) + " " + c[p]).join(" · ") || "—";
 }
 
