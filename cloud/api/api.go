@@ -19,6 +19,7 @@ import (
 	json "github.com/go-json-experiment/json"
 	jsonv1 "github.com/go-json-experiment/json/v1"
 
+	"github.com/kakou/kakou/cloud/fleet"
 	"github.com/kakou/kakou/cloud/region"
 	"github.com/kakou/kakou/cloud/report"
 	"github.com/kakou/kakou/cloud/store"
@@ -75,6 +76,9 @@ type Options struct {
 	// Trust keeps the centre's trust list and publishes it (trust.go);
 	// nil: the trust endpoints answer 404.
 	Trust *trust.Service
+	// Updates starts, promotes and stops program rollouts (updates_rollout.go);
+	// nil: those endpoints answer 404 with what to configure.
+	Updates *fleet.Centre
 	// ReportCut is the local hour and minute the daily report closes.
 	ReportCut [2]int
 	// Reports are the named reports ([[reports]], reports_named.go); the
@@ -191,7 +195,11 @@ func New(st Store, opts Options) (http.Handler, error) {
 	if opts.Metrics != nil {
 		mux.Handle("GET /metrics", opts.Metrics)
 	}
-	mux.HandleFunc("GET /api/v1/updates/{program}/{version}", s.rollout) // updates.go
+	mux.HandleFunc("GET /api/v1/updates/{program}/{version}", s.rollout)                 // updates.go
+	mux.HandleFunc("GET /api/v1/updates", s.listRollouts)                                // updates_view.go
+	mux.HandleFunc("POST /api/v1/updates", s.startRollout)                               // updates_rollout.go
+	mux.HandleFunc("POST /api/v1/updates/{program}/{version}/promote", s.promoteRollout) // updates_rollout.go
+	mux.HandleFunc("POST /api/v1/updates/{program}/{version}/stop", s.stopRollout)       // updates_rollout.go
 	mux.HandleFunc("GET /{$}", dashboard)
 	// Every route passes the login check (auth_guard.go), within the
 	// query timeout.

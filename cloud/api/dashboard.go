@@ -50,6 +50,8 @@ var (
 	holdsJS string // people held for sampling, and recording a result
 	//go:embed web/trust.js
 	trustJS string // revoked passes and the trust list's counts
+	//go:embed web/updates.js
+	updatesJS string // program rollouts (程序更新)
 
 	// pageScripts are the page's scripts in the order it runs them: what
 	// every screen uses first, then dashboard.js, then the screens kept in
@@ -57,7 +59,7 @@ var (
 	pageScripts = []webFile{{"codes.js", codesJS}, {"display.js", displayJS},
 		{"dashboard.js", pageJS}, {"guards.js", guardsJS}, {"roster.js", rosterJS}, {"policy.js", policyJS},
 		{"trace.js", traceJS}, {"reports.js", reportsJS}, {"holds.js", holdsJS}, {"households.js", householdsJS},
-		{"sound.js", soundJS}, {"rollcall.js", rollCallJS}, {"vehicles.js", vehiclesJS}, {"trust.js", trustJS}}
+		{"sound.js", soundJS}, {"rollcall.js", rollCallJS}, {"vehicles.js", vehiclesJS}, {"trust.js", trustJS}, {"updates.js", updatesJS}}
 
 	dashboardHTML, dashboardCSP = assemble(pageHTML, pageCSS, pageScripts...)
 )

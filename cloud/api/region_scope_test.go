@@ -145,6 +145,7 @@ func TestADistrictMonitorSeesNothingOutsideTheDistrict(t *testing.T) {
 		// The trust list is the whole fleet's and names no site: every
 		// monitor reads it, a region's too (trust.go).
 		"/api/v1/trust",
+		"/api/v1/updates", "/api/v1/updates/kakou-unit/1.5.0", // the rollouts (updates_view.go)
 	}
 	outside := []string{
 		"/api/v1/entries?site=site-b", "/api/v1/entries?site=site-b&unit=door-1", "/api/v1/alerts?site=site-b",

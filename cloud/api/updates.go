@@ -25,15 +25,21 @@ type updateOutcomeJSON struct {
 	Reason     string    `json:"reason,omitempty"`
 	Canary     bool      `json:"canary,omitempty"`
 	ReportedAt time.Time `json:"reported_at"`
+	// Firmware and Arch are what the device's last status said it runs
+	// (updates_view.go); a device pushed that has not reported yet is
+	// phase "waiting".
+	Firmware string `json:"firmware,omitempty"`
+	Arch     string `json:"arch,omitempty"`
 }
 
 // rolloutJSON is the rollout of one version: counts by phase (who has it,
 // who failed, who rolled back) and the devices the caller may see.
 type rolloutJSON struct {
-	Program string              `json:"program"`
-	Version string              `json:"version"`
-	Counts  map[string]int      `json:"counts"`
-	Devices []updateOutcomeJSON `json:"devices"`
+	Program          string              `json:"program"`
+	Version          string              `json:"version"`
+	Counts           map[string]int      `json:"counts"`
+	Devices          []updateOutcomeJSON `json:"devices"`
+	rolloutStateJSON                     // the rollout started for it, if any (updates_view.go)
 }
 
 // rollout answers GET /api/v1/updates/{program}/{version}, within the
@@ -63,6 +69,10 @@ func (s *server) rollout(w http.ResponseWriter, r *http.Request) {
 		out.Counts[o.Phase]++
 		out.Devices = append(out.Devices, updateOutcomeJSON{Site: o.Unit.Site, Unit: o.Unit.Unit, Phase: o.Phase,
 			Previous: o.Previous, Reason: o.Reason, Canary: o.Canary, ReportedAt: o.ReportedAt})
+	}
+	if err := s.addRolloutState(r.Context(), c, &out); err != nil {
+		s.internal(w, "rollout", err)
+		return
 	}
 	writeJSON(w, http.StatusOK, out)
 }

@@ -240,6 +240,9 @@ func (c *Collector) startHTTP(context.Context) error {
 	opts.Results, opts.ReturneePlan = c.holds.results, c.returneePlan
 	opts.Roster = c.watchRoster
 	opts.Trust = c.trust
+	if opts.Updates, err = c.rolloutCentre(); err != nil { // rollouts.go
+		return err
+	}
 	h, err := api.New(c.store, opts)
 	if err != nil {
 		return fmt.Errorf("collector: %w", err)

@@ -231,7 +231,8 @@ func (c Config) Validate() error {
 	c.validateReports(bad) // config_reports.go
 	c.validateNotify(bad)
 	c.validateReturnees(bad)
-	c.validateTrust(bad) // config_trust.go
+	c.validateTrust(bad)   // config_trust.go
+	c.validateUpdates(bad) // rollouts.go
 	if len(p) > 0 {
 		return &ConfigError{Problems: p}
 	}

@@ -15,6 +15,11 @@ import (
 // the centre's signed push names its sha256.
 type UpdatesConfig struct {
 	Dir string `toml:"dir"`
+	// BaseURL is the collector's public https address the devices
+	// download from (https://kakou.example.gov.cn:8443); a push names
+	// base_url + /updates/<program>/<version>/<arch>. Rollouts
+	// (POST /api/v1/updates) need it; see rollouts.go.
+	BaseURL string `toml:"base_url"`
 }
 
 // withUpdateFiles puts the update files in front of the API's handler.

@@ -221,4 +221,5 @@ var pgMigrations = []string{
 	pgMigrateHouseholds,    // one pass per household (households.go)
 	pgMigrateTrust,         // the centre's trust list: issuer keys, revoked passes, DCC signers (trust.go)
 	pgMigrateUpdates,       // each device's last reported program update (updates.go)
+	pgMigrateRollouts,      // each device's arch, the rollouts the centre started (rollouts.go)
 }

@@ -25,6 +25,7 @@ func (p *Store) PutStatus(ctx context.Context, st wire.Status, receivedAt time.T
 		st.Firmware, st.PolicyVersion, st.BootID, pgNanos(receivedAt), store.DevicesJSON(st.Devices),
 		pgtype.Int8{Int64: backlog.Int64, Valid: backlog.Valid}, pgNanos(oldest), alarm, store.ReportedAcked(st), st.Role,
 		st.SiteName, st.UnitName)
+	queueArch(b, st.Site, st.Unit, st.Arch) // rollouts.go
 	queueOccupancy(b, st, receivedAt)
 	if st.State == wire.Online && !receivedAt.IsZero() {
 		for _, d := range st.Devices {

@@ -360,6 +360,7 @@ var migrations = []string{
 	migrateHouseholds,    // one pass per household (households.go)
 	migrateTrust,         // the centre's trust list: issuer keys, revoked passes, DCC signers (trust.go)
 	migrateUpdates,       // each device's last reported program update (updates.go)
+	migrateRollouts,      // each device's arch, the rollouts the centre started (rollouts.go)
 }
 
 // prepare prepares the writes' statements on the writer, after migrate

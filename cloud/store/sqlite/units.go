@@ -24,6 +24,9 @@ func (s *Store) PutStatus(ctx context.Context, st wire.Status, receivedAt time.T
 		if err := putUnitStatus(ctx, tx, st, receivedAt); err != nil {
 			return err
 		}
+		if err := putUnitArch(ctx, tx, st.Site, st.Unit, st.Arch); err != nil { // rollouts.go
+			return err
+		}
 		if err := putOccupancy(ctx, tx, st, receivedAt); err != nil {
 			return err
 		}
