@@ -84,6 +84,14 @@ func TestBridgeRelaysPolicyPushesRetainedToTheLAN(t *testing.T) {
 // retained reports what the broker at url retains on topic, asking a
 // fresh subscriber; ok is false if nothing came within a moment.
 func retained(t testing.TB, url, topic string) (payload []byte, ok bool) {
+	return retainedWithin(t, url, topic, 200*time.Millisecond)
+}
+
+// retainedWithin is retained with its own wait for the message: a payload
+// of several MiB takes the broker longer than 200 ms to hand over under
+// -race on a loaded machine, and a poll that always gives up first never
+// sees it.
+func retainedWithin(t testing.TB, url, topic string, wait time.Duration) (payload []byte, ok bool) {
 	got := make(chan paho.Message, 1)
 	c := paho.NewClient(paho.NewClientOptions().AddBroker(url).SetClientID("test-retained"))
 	if tok := c.Connect(); !tok.WaitTimeout(hangGuard) || tok.Error() != nil {
@@ -102,7 +110,7 @@ func retained(t testing.TB, url, topic string) (payload []byte, ok bool) {
 	select {
 	case m := <-got:
 		return m.Payload(), m.Retained()
-	case <-time.After(200 * time.Millisecond):
+	case <-time.After(wait):
 		return nil, false
 	}
 }

@@ -18,7 +18,7 @@ func TestBridgeRelaysTheTrustListRetainedToTheLAN(t *testing.T) {
 	r.start()
 	r.connected()
 	waitFor(t, "the trust list retained on the LAN", func() bool {
-		got, ok := retained(t, r.lan.url, wire.TrustTopic)
+		got, ok := retainedWithin(t, r.lan.url, wire.TrustTopic, 10*time.Second)
 		return ok && bytes.Equal(got, first)
 	})
 	next := []byte(`{"schema":1,"version":2}`)
