@@ -6,9 +6,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
-	"net"
 	"net/http"
-	"net/url"
 	"os"
 	"path/filepath"
 	"sync"
@@ -181,30 +179,8 @@ func (u *Unit) updateHealthy(ctx context.Context) error {
 	if u.uplink.Connected() {
 		return nil
 	}
-	if brokerAnswers(ctx, u.cfg.MQTT.Broker) {
+	if update.Answers(ctx, u.cfg.MQTT.Broker) {
 		return errors.New("uplink not connected though the broker answers")
 	}
 	return nil
-}
-
-func brokerAnswers(ctx context.Context, broker string) bool {
-	b, err := url.Parse(broker)
-	if err != nil {
-		return false
-	}
-	host := b.Host
-	if b.Port() == "" {
-		port := "1883"
-		if b.Scheme == "ssl" || b.Scheme == "tls" || b.Scheme == "mqtts" {
-			port = "8883"
-		}
-		host = net.JoinHostPort(b.Hostname(), port)
-	}
-	d := net.Dialer{Timeout: 3 * time.Second}
-	c, err := d.DialContext(ctx, "tcp", host)
-	if err != nil {
-		return false
-	}
-	c.Close()
-	return true
 }

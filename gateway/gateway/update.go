@@ -6,9 +6,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
-	"net"
 	"net/http"
-	"net/url"
 	"os"
 	"path/filepath"
 	"sync"
@@ -196,7 +194,7 @@ func (g *Gateway) Restarting() <-chan struct{} { return g.upd.restart }
 // even answer TCP (no internet: a rollback would not mend it).
 func (g *Gateway) updateHealthy(ctx context.Context) error {
 	for _, a := range []struct{ what, addr string }{{"LAN broker", g.LANURL()}, {"web API", g.WebAddr()}} {
-		if !answers(ctx, a.addr) {
+		if !update.Answers(ctx, a.addr) {
 			return fmt.Errorf("%s not answering at %s", a.what, a.addr)
 		}
 	}
@@ -208,30 +206,8 @@ func (g *Gateway) updateHealthy(ctx context.Context) error {
 		return fmt.Errorf("data directory not writable: %w", err)
 	}
 	os.Remove(probe)
-	if g.bridge.Connected() || !answers(ctx, g.cfg.Cloud.Broker) {
+	if g.bridge.Connected() || !update.Answers(ctx, g.cfg.Cloud.Broker) {
 		return nil
 	}
 	return errors.New("bridge not connected though the cloud broker answers")
-}
-
-// answers says whether addr (host:port, or a broker URL) takes a TCP
-// connection.
-func answers(ctx context.Context, addr string) bool {
-	if u, err := url.Parse(addr); err == nil && u.Host != "" {
-		addr = u.Host
-		if u.Port() == "" {
-			port := "1883"
-			if u.Scheme == "ssl" || u.Scheme == "tls" || u.Scheme == "mqtts" {
-				port = "8883"
-			}
-			addr = net.JoinHostPort(u.Hostname(), port)
-		}
-	}
-	d := net.Dialer{Timeout: 3 * time.Second}
-	c, err := d.DialContext(ctx, "tcp", addr)
-	if err != nil {
-		return false
-	}
-	c.Close()
-	return true
 }
