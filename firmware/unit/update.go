@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -181,7 +182,7 @@ func (u *Unit) updateHealthy(ctx context.Context) error {
 	if u.uplink.Connected() {
 		return nil
 	}
-	if brokerAnswers(ctx, u.cfg.MQTT.Broker) {
+	if slices.ContainsFunc(u.cfg.MQTT.URLs(), func(b string) bool { return brokerAnswers(ctx, b) }) {
 		return errors.New("uplink not connected though the broker answers")
 	}
 	return nil
