@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync"
 	"time"
 
@@ -208,7 +209,7 @@ func (g *Gateway) updateHealthy(ctx context.Context) error {
 		return fmt.Errorf("data directory not writable: %w", err)
 	}
 	os.Remove(probe)
-	if g.bridge.Connected() || !answers(ctx, g.cfg.Cloud.Broker) {
+	if g.bridge.Connected() || !slices.ContainsFunc(g.cfg.Cloud.URLs(), func(b string) bool { return answers(ctx, b) }) {
 		return nil
 	}
 	return errors.New("bridge not connected though the cloud broker answers")
