@@ -13,8 +13,8 @@ func TestNewTakesACloudClustersNodesAndStartsWhereTheSiteAndGatewayHash(t *testi
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := urls[delivery.Start(3, testSite, testGateway)]; b.dialConfig(t.Context()).Broker != want {
-		t.Fatalf("first dial %s, want %s", b.dialConfig(t.Context()).Broker, want)
+	if want := urls[delivery.Start(3, testSite, testGateway)]; b.brokers.Current() != want {
+		t.Fatalf("first dial %s, want %s", b.brokers.Current(), want)
 	}
 	for _, tc := range []struct {
 		o    Options
