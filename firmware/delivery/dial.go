@@ -62,7 +62,7 @@ func (t Timing) orDefault() Timing {
 // broker's CONNACK. If ctx ends first the attempt is abandoned: paho closes
 // the connection should it still complete.
 func Dial(ctx context.Context, c Config) (*Link, error) {
-	l := &Link{down: make(chan struct{})}
+	l := &Link{Broker: c.Broker, down: make(chan struct{})}
 	l.Client = mqtt.NewClient(c.options(l))
 	tok := l.Connect()
 	select {

@@ -16,9 +16,10 @@ import (
 // connection went, so only Down ends that wait before the PUBACK timeout.
 type Link struct {
 	mqtt.Client
-	down chan struct{}
-	once sync.Once
-	err  error // why it was lost; written before down is closed
+	Broker string // the URL it was dialled on: one node of several, perhaps
+	down   chan struct{}
+	once   sync.Once
+	err    error // why it was lost; written before down is closed
 }
 
 // ErrNoPuback is a publish or subscription the broker did not acknowledge

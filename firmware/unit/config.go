@@ -107,10 +107,13 @@ type ConsoleConfig struct {
 
 // MQTTConfig says where entries go: the cloud's broker or a site gateway.
 type MQTTConfig struct {
-	Broker   string `toml:"broker"`
-	ClientID string `toml:"client_id"`
-	Username string `toml:"username"`
-	Password string `toml:"password"`
+	Broker string `toml:"broker"`
+	// Brokers, instead of Broker, are the nodes of a clustered broker
+	// (config_brokers.go); the TLS keys apply to every one.
+	Brokers  []string `toml:"brokers"`
+	ClientID string   `toml:"client_id"`
+	Username string   `toml:"username"`
+	Password string   `toml:"password"`
 	// PEM files for a TLS broker URL, read when the unit starts.
 	CAFile   string `toml:"ca_file"`   // verifies the broker; "" = the system's roots
 	CertFile string `toml:"cert_file"` // the unit's own certificate, with key_file
@@ -130,9 +133,9 @@ var tlsSchemes = []string{"ssl", "tls", "mqtts", "wss"}
 func (m *MQTTConfig) problems() []string {
 	var p []string
 	bad := func(key, format string, args ...any) { p = append(p, "mqtt."+key+": "+fmt.Sprintf(format, args...)) }
-	u, _ := url.Parse(m.Broker)
+	u, _ := url.Parse(m.URLs()[0])
 	if files := m.CAFile + m.CertFile + m.KeyFile; files != "" && (u == nil || !slices.Contains(tlsSchemes, u.Scheme)) {
-		bad("ca_file", "TLS files need a TLS broker URL (ssl://, mqtts:// or wss://), not %q", m.Broker)
+		bad("ca_file", "TLS files need a TLS broker URL (ssl://, mqtts:// or wss://), not %q", m.URLs()[0])
 	}
 	if (m.CertFile == "") != (m.KeyFile == "") {
 		bad("cert_file", "cert_file and key_file go together: give both or neither")
@@ -341,9 +344,7 @@ func (c Config) Validate() error {
 	if c.DataDir == "" {
 		bad("data_dir", "required: the directory for the ledger, e.g. /var/lib/kakou")
 	}
-	if u, err := url.Parse(c.MQTT.Broker); err != nil || !slices.Contains([]string{"tcp", "ssl", "tls", "mqtt", "mqtts", "ws", "wss"}, u.Scheme) || u.Host == "" {
-		bad("mqtt.broker", "%q is not a broker URL like tcp://192.168.1.10:1883", c.MQTT.Broker)
-	}
+	p = append(p, c.MQTT.brokerProblems()...)
 	p = append(p, c.MQTT.problems()...)
 	p = append(p, c.Enroll.problems()...)
 	p = append(p, c.Ledger.problems()...)

@@ -27,7 +27,7 @@ const flowFile = "flow.json"
 
 // savedFlow is flowFile's content.
 type savedFlow struct {
-	Broker string    `json:"broker"` // mqtt.broker when it was received
+	Broker string    `json:"broker"` // mqtt.broker (or brokers, joined) when it was received
 	Flow   wire.Flow `json:"flow"`
 }
 
@@ -43,7 +43,7 @@ func (u *Unit) onFlow(f wire.Flow) {
 	if !taken {
 		return
 	}
-	if err := saveFlow(u.flowPath(), savedFlow{Broker: u.cfg.MQTT.Broker, Flow: f}); err != nil {
+	if err := saveFlow(u.flowPath(), savedFlow{Broker: u.cfg.MQTT.Where(), Flow: f}); err != nil {
 		u.log.Warn("flow not saved: after a reboot the lane waits for the gateway's flow to limit entries",
 			"seq", f.Seq, "err", err)
 	}
@@ -82,7 +82,7 @@ func (u *Unit) restoreFlow() {
 	if err == nil && (s.Flow.Site != u.cfg.Site || s.Flow.Unit != u.cfg.Unit) {
 		err = fmt.Errorf("flow for %s/%s, but this unit is %s/%s", s.Flow.Site, s.Flow.Unit, u.cfg.Site, u.cfg.Unit)
 	}
-	if err == nil && s.Broker != u.cfg.MQTT.Broker {
+	if err == nil && s.Broker != u.cfg.MQTT.Where() {
 		u.log.Info("saved flow not restored: it came through another broker", "file", u.flowPath(), "broker", s.Broker)
 		return
 	}

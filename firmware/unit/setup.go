@@ -27,7 +27,7 @@ type SetupOptions struct {
 
 	Site, Unit, Lane         string
 	EnrollURL, Token, CAFile string
-	Broker                   string // "" = ssl://<the enrollment host>:8883
+	Broker                   string // "" = ssl://<the enrollment host>:8883; commas separate a cluster's nodes
 	// Thermometer is "" to detect an MLX90614 on the I2C buses, or "sim".
 	Thermometer string
 	// ScannerPort is the scanner's port; "" = wait for a scan on every
@@ -106,7 +106,7 @@ func askUnit(a *firstboot.Asker, o SetupOptions) (setupAnswers, error) {
 	}
 	u, _ := url.Parse(ans.EnrollURL)
 	broker, err := a.Ask(firstboot.Question{ZH: "MQTT 服务器 (站点网关或中心)", EN: "MQTT broker (the site gateway or the centre)",
-		Flag: "-broker", Preset: o.Broker, Default: "ssl://" + u.Hostname() + ":8883", Check: firstboot.BrokerURL})
+		Flag: "-broker", Preset: o.Broker, Default: "ssl://" + u.Hostname() + ":8883", Check: firstboot.BrokerURLs})
 	ans.Broker = broker
 	return ans, err
 }

@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"text/template"
+
+	"github.com/kakou/kakou/firmware/delivery/firstboot"
 )
 
 // unitTemplate is the config setup writes: only what setup learned, with
@@ -27,7 +29,11 @@ data_dir = {{q .DataDir}}
 listen = "127.0.0.1:8081"     # the touchscreen's kiosk browser
 
 [mqtt]
+{{- if gt (len .Brokers) 1}}
+brokers = [{{range $i, $b := .Brokers}}{{if $i}}, {{end}}{{q $b}}{{end}}]
+{{- else}}
 broker = {{q .Broker}}
+{{- end}}
 {{- if and .CAFile .TLSBroker}}
 ca_file = {{q .CAFile}}
 {{- end}}
@@ -69,7 +75,8 @@ func writeUnitConfig(path string, ans setupAnswers) error {
 	view := struct {
 		setupAnswers
 		TLSBroker bool
-	}{ans, !strings.HasPrefix(ans.Broker, "tcp://") && !strings.HasPrefix(ans.Broker, "mqtt://") && !strings.HasPrefix(ans.Broker, "ws://")}
+		Brokers   []string // -broker's comma-separated nodes of a cluster
+	}{ans, !strings.HasPrefix(ans.Broker, "tcp://") && !strings.HasPrefix(ans.Broker, "mqtt://") && !strings.HasPrefix(ans.Broker, "ws://"), firstboot.SplitBrokers(ans.Broker)}
 	if err := unitTemplate.Execute(&b, view); err != nil {
 		return err
 	}

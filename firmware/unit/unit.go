@@ -111,7 +111,7 @@ func (u *Unit) build() error {
 		rate = uplink.NoRateLimit // the config's 0 means no limit
 	}
 	up, err := uplink.New(u.ledger, uplink.Options{
-		Broker: m.Broker, ClientID: m.ClientID, Username: m.Username, Password: m.Password,
+		Broker: m.Broker, Brokers: m.Brokers, ClientID: m.ClientID, Username: m.Username, Password: m.Password,
 		CAFile: m.CAFile, CertFile: m.CertFile, KeyFile: m.KeyFile,
 		BacklogRate: rate, Heartbeat: m.Heartbeat.Duration, AckTimeout: m.AckTimeout.Duration,
 		Status: wire.Status{Schema: wire.SchemaVersion, Site: u.cfg.Site, Unit: u.cfg.Unit,
@@ -244,7 +244,7 @@ func (u *Unit) Run(ctx context.Context) error {
 	go u.runANPR(ctx)
 	go u.runCards(ctx)
 	u.log.Info("unit running", "site", u.cfg.Site, "unit", u.cfg.Unit, "lane", u.cfg.Lane,
-		"broker", u.cfg.MQTT.Broker, "ledger", filepath.Join(u.cfg.DataDir, "ledger.db"), "firmware", Version)
+		"broker", u.cfg.MQTT.Where(), "ledger", filepath.Join(u.cfg.DataDir, "ledger.db"), "firmware", Version)
 	close(u.started)
 	if err := u.pipeline.Run(ctx); err != nil {
 		u.log.Error("screening stopped", "err", err)

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -179,7 +180,7 @@ func (u *Unit) updateHealthy(ctx context.Context) error {
 	if u.uplink.Connected() {
 		return nil
 	}
-	if update.Answers(ctx, u.cfg.MQTT.Broker) {
+	if slices.ContainsFunc(u.cfg.MQTT.URLs(), func(b string) bool { return update.Answers(ctx, b) }) {
 		return errors.New("uplink not connected though the broker answers")
 	}
 	return nil

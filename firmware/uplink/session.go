@@ -35,7 +35,7 @@ func (u *Uplink) Run(ctx context.Context) error {
 	u.loop.Reconnect(ctx,
 		func(ctx context.Context) (bool, error) { return u.session(ctx, s) },
 		func(err error, delay time.Duration) {
-			u.log.Warn("uplink: broker unavailable", "broker", u.opts.Broker, "err", err, "retry_in", delay)
+			u.log.Warn("uplink: broker unavailable", "err", err, "next", u.brokers.Current(), "retry_in", delay)
 		})
 	return nil
 }
@@ -43,6 +43,9 @@ func (u *Uplink) Run(ctx context.Context) error {
 // session runs one connection from dial to loss or shutdown. wasUp says
 // whether the connection was established.
 func (u *Uplink) session(ctx context.Context, s *sender) (wasUp bool, err error) {
+	// Whatever ends this connection, the next one tries the next node of
+	// a cluster first: the one this ended on may be the one that died.
+	defer u.brokers.Next()
 	c, err := delivery.Dial(ctx, u.dialConfig(ctx))
 	if err != nil {
 		return false, fmt.Errorf("uplink: %w", err)
@@ -62,7 +65,7 @@ func (u *Uplink) session(ctx context.Context, s *sender) (wasUp bool, err error)
 // a will stamped now.
 func (u *Uplink) dialConfig(ctx context.Context) delivery.Config {
 	return delivery.Config{
-		Broker:    u.opts.Broker,
+		Broker:    u.brokers.Current(),
 		ClientID:  u.opts.ClientID,
 		Username:  u.opts.Username,
 		Password:  u.opts.Password,
@@ -122,7 +125,7 @@ func (u *Uplink) serve(ctx context.Context, c *delivery.Link, s *sender) error {
 		return err
 	}
 	u.connected.Store(true)
-	u.log.Info("uplink: online", "broker", u.opts.Broker)
+	u.log.Info("uplink: online", "broker", c.Broker)
 	poll := time.NewTicker(u.t.poll)
 	defer poll.Stop()
 	heartbeat := time.NewTicker(u.opts.Heartbeat)

@@ -56,7 +56,10 @@ const NoRateLimit = -1
 
 // Options configure an Uplink.
 type Options struct {
-	Broker   string // tcp://host:port (ssl://, tls://, mqtts://, ws:// and wss:// also work)
+	Broker string // tcp://host:port (ssl://, tls://, mqtts://, ws:// and wss:// also work)
+	// Brokers, instead of Broker, are the nodes of a clustered broker: the
+	// unit tries them in delivery.Rotation's order (brokers.go).
+	Brokers  []string
 	ClientID string // defaults to "kakou-<site>-<unit>"
 	Username string
 	Password string
@@ -153,8 +156,9 @@ type Uplink struct {
 	t         timing
 	wake      chan struct{} // size 1: Notify calls coalesce
 	connected atomic.Bool
-	acks      delivery.Acks // the latest wire.Ack.Seq received, held
-	loop      delivery.Loop // Run's reconnecting, held while Run runs
+	acks      delivery.Acks      // the latest wire.Ack.Seq received, held
+	loop      delivery.Loop      // Run's reconnecting, held while Run runs
+	brokers   *delivery.Rotation // which broker the next connection dials
 
 	policyIn   atomic.Pointer[wire.PolicyPush] // the latest push not yet handed to OnPolicy
 	policyWake chan struct{}                   // size 1: a push waits in policyIn
@@ -181,7 +185,7 @@ func New(src Source, opts Options) (*Uplink, error) {
 	if src == nil {
 		return nil, errors.New("uplink: nil Source")
 	}
-	if err := checkBroker(opts.Broker); err != nil {
+	if err := pickBrokers(&opts); err != nil {
 		return nil, err
 	}
 	if err := checkStatus(opts.Status); err != nil {
@@ -202,6 +206,8 @@ func New(src Source, opts Options) (*Uplink, error) {
 		log:  opts.Logger.With("site", opts.Status.Site, "unit", opts.Status.Unit),
 		t:    defaultTiming,
 		wake: make(chan struct{}, 1),
+
+		brokers: delivery.NewRotation(opts.Brokers, opts.Status.Site, opts.Status.Unit),
 
 		policyWake: make(chan struct{}, 1),
 		flowWake:   make(chan struct{}, 1),
@@ -237,9 +243,6 @@ func checkBroker(broker string) error {
 	return nil
 }
 
-// tlsSchemes are the broker URL schemes paho dials with TLS.
-var tlsSchemes = []string{"ssl", "tls", "mqtts", "mqtt+ssl", "tcps", "wss"}
-
 // loadTLS reads the CA, certificate and key files named in o. It returns nil
 // for a plain broker URL, and refuses TLS files next to one: a unit an
 // installer meant to protect must not quietly send its entries in clear.
@@ -248,7 +251,7 @@ func loadTLS(o Options) (*tls.Config, error) {
 	if err != nil {
 		return nil, fmt.Errorf("uplink: broker %q: %w", o.Broker, err)
 	}
-	secure := slices.Contains(tlsSchemes, u.Scheme)
+	secure := delivery.Secure(u.Scheme)
 	files := o.CAFile != "" || o.CertFile != "" || o.KeyFile != ""
 	switch {
 	case files && !secure:

@@ -45,7 +45,10 @@ const DefaultAckTimeout = 10 * time.Second
 
 // Options configure a Bridge.
 type Options struct {
-	Broker             string // cloud broker URL tcp://… or ssl://…
+	Broker string // cloud broker URL tcp://… or ssl://…
+	// Brokers, instead of Broker, are a clustered cloud broker's nodes,
+	// tried in delivery.Rotation's order (brokers.go).
+	Brokers            []string
 	ClientID           string // default "kakou-gateway-<site>-<gateway>"
 	Username, Password string
 	TLS                *tls.Config // nil: plain
@@ -113,16 +116,20 @@ type Bridge struct {
 	connected atomic.Bool
 	offered   atomic.Int64 // the highest Row offered: a hint that the live lane has work
 
-	acks     delivery.Acks // cloud acks from paho's goroutine to the sender, the highest per unit
-	statuses statusRelay   // units' statuses waiting to go up
-	policies policyRelay   // pushed policies waiting to go down
-	occSent  occupancySent // the count the last status carried
-	upd      selfUpdate    // the gateway's own update report (selfupdate.go)
-	conns    delivery.Loop // Run's connections, one at a time; Run must not run twice at once
+	acks     delivery.Acks      // cloud acks from paho's goroutine to the sender, the highest per unit
+	statuses statusRelay        // units' statuses waiting to go up
+	policies policyRelay        // pushed policies waiting to go down
+	occSent  occupancySent      // the count the last status carried
+	upd      selfUpdate         // the gateway's own update report (selfupdate.go)
+	conns    delivery.Loop      // Run's connections, one at a time; Run must not run twice at once
+	brokers  *delivery.Rotation // which cloud broker the next connection dials
 }
 
 // New checks o and returns a Bridge that is not yet connected.
 func New(o Options) (*Bridge, error) {
+	if err := pickBrokers(&o); err != nil {
+		return nil, err
+	}
 	if err := check(o); err != nil {
 		return nil, err
 	}
@@ -132,6 +139,8 @@ func New(o Options) (*Bridge, error) {
 		log:  o.Log.With("site", o.Site, "gateway", o.Gateway),
 		t:    defaultTiming,
 		wake: make(chan struct{}, 1),
+
+		brokers: delivery.NewRotation(o.Brokers, o.Site, o.Gateway),
 	}
 	b.acks.Highest = true
 	b.statuses.init()

@@ -31,7 +31,7 @@ func (b *Bridge) Run(ctx context.Context) error {
 	b.conns.Reconnect(ctx,
 		func(ctx context.Context) (bool, error) { return b.session(ctx, s) },
 		func(err error, delay time.Duration) {
-			b.log.Warn("bridge: cloud broker unavailable", "broker", b.opts.Broker, "err", err, "retry_in", delay)
+			b.log.Warn("bridge: cloud broker unavailable", "err", err, "next", b.brokers.Current(), "retry_in", delay)
 		})
 	return nil
 }
@@ -39,6 +39,9 @@ func (b *Bridge) Run(ctx context.Context) error {
 // session runs one connection from dial to loss or shutdown; wasUp says
 // whether it was established.
 func (b *Bridge) session(ctx context.Context, s *sender) (wasUp bool, err error) {
+	// Whatever ends this connection, the next tries the cluster's next
+	// node first: the one this ended on may be the one that died.
+	defer b.brokers.Next()
 	c, err := delivery.Dial(ctx, b.dialConfig(ctx))
 	if err != nil {
 		return false, fmt.Errorf("bridge: %w", err)
@@ -58,7 +61,7 @@ func (b *Bridge) session(ctx context.Context, s *sender) (wasUp bool, err error)
 // cloud broker, and its offline status as the will, stamped now.
 func (b *Bridge) dialConfig(ctx context.Context) delivery.Config {
 	return delivery.Config{
-		Broker:    b.opts.Broker,
+		Broker:    b.brokers.Current(),
 		ClientID:  b.opts.ClientID,
 		Username:  b.opts.Username,
 		Password:  b.opts.Password,
@@ -98,7 +101,7 @@ func (b *Bridge) serve(ctx context.Context, c *delivery.Link, s *sender) error {
 	s.begin(ctx, c)
 	b.statuses.dirtyAll() // the cloud may have lost them with a restart
 	b.connected.Store(true)
-	b.log.Info("bridge: online", "broker", b.opts.Broker)
+	b.log.Info("bridge: online", "broker", c.Broker)
 	return b.loop(ctx, c, s)
 }
 

@@ -48,13 +48,16 @@ type LAN struct {
 
 // Cloud is the [cloud] table: the broker of the cloud collector.
 type Cloud struct {
-	Broker   string `toml:"broker"` // tcp://host:port or ssl://host:port
-	ClientID string `toml:"client_id"`
-	Username string `toml:"username"`
-	Password string `toml:"password"`
-	CAFile   string `toml:"ca_file"` // verifies the broker; "" = the system's roots
-	CertFile string `toml:"cert_file"`
-	KeyFile  string `toml:"key_file"`
+	Broker string `toml:"broker"` // tcp://host:port or ssl://host:port
+	// Brokers, instead of Broker, are a clustered cloud broker's nodes
+	// (brokers.go); the TLS keys apply to every one.
+	Brokers  []string `toml:"brokers"`
+	ClientID string   `toml:"client_id"`
+	Username string   `toml:"username"`
+	Password string   `toml:"password"`
+	CAFile   string   `toml:"ca_file"` // verifies the broker; "" = the system's roots
+	CertFile string   `toml:"cert_file"`
+	KeyFile  string   `toml:"key_file"`
 	// AckTimeout is how long an entry waits for the collector's ack
 	// before it is sent again.
 	AckTimeout Duration `toml:"ack_timeout"`

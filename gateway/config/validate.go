@@ -61,14 +61,10 @@ func checkHostPort(bad func(string, string, ...any), key, v string) {
 }
 
 func (c Cloud) validate(bad func(string, string, ...any)) {
-	u, err := url.Parse(c.Broker)
-	switch {
-	case c.Broker == "":
-		bad("cloud.broker", "is required (the cloud collector's broker, e.g. tcp://127.0.0.1:18830)")
-	case err != nil || u.Host == "" || !slices.Contains(append([]string{"tcp"}, tlsSchemes...), u.Scheme):
-		bad("cloud.broker", "%q: want tcp://host:port or ssl://host:port", c.Broker)
-	case c.CAFile+c.CertFile+c.KeyFile != "" && !slices.Contains(tlsSchemes, u.Scheme):
-		bad("cloud.ca_file", "TLS files need a TLS broker URL (ssl:// or mqtts://), not %q", c.Broker)
+	if c.brokersValid(bad) {
+		if u, _ := url.Parse(c.URLs()[0]); c.CAFile+c.CertFile+c.KeyFile != "" && !slices.Contains(tlsSchemes, u.Scheme) {
+			bad("cloud.ca_file", "TLS files need a TLS broker URL (ssl:// or mqtts://), not %q", c.URLs()[0])
+		}
 	}
 	if (c.CertFile == "") != (c.KeyFile == "") {
 		bad("cloud.cert_file", "cert_file and key_file go together: set both or neither")
@@ -112,7 +108,7 @@ func (c Config) Capacity() (int, error) {
 // TLS builds the cloud connection's TLS settings from the files named;
 // nil for a plain tcp:// broker. It reads the files.
 func (c Cloud) TLS() (*tls.Config, error) {
-	u, err := url.Parse(c.Broker)
+	u, err := url.Parse(c.URLs()[0])
 	if err != nil || !slices.Contains(tlsSchemes, u.Scheme) {
 		return nil, nil
 	}

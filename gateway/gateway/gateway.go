@@ -122,7 +122,7 @@ func (g *Gateway) build() error {
 	if err != nil {
 		return err
 	}
-	g.bridge, err = bridge.New(bridge.Options{Broker: cfg.Cloud.Broker, ClientID: cfg.Cloud.ClientID,
+	g.bridge, err = bridge.New(bridge.Options{Broker: cfg.Cloud.Broker, Brokers: cfg.Cloud.Brokers, ClientID: cfg.Cloud.ClientID,
 		Username: cfg.Cloud.Username, Password: cfg.Cloud.Password, TLS: tlsCfg,
 		Site: cfg.Site, Gateway: cfg.Gateway, Facility: cfg.Facility, Firmware: Version,
 		AckTimeout: cfg.Cloud.AckTimeout.Duration, Outbox: g.store, Local: g.lan,

@@ -123,11 +123,18 @@ func hostPort(s string) error {
 	return nil
 }
 
-// cloudBrokerURL checks the cloud broker as the gateway's config does.
+// cloudBrokerURL checks the cloud broker, or a cluster's nodes separated
+// by commas, as the gateway's config does.
 func cloudBrokerURL(s string) error {
-	u, err := url.Parse(s)
-	if err != nil || u.Host == "" || u.Scheme != "tcp" && u.Scheme != "ssl" && u.Scheme != "tls" && u.Scheme != "mqtts" {
-		return fmt.Errorf("不是 MQTT 地址 / %q is not a broker URL: type ssl://host:8883", s)
+	urls := firstboot.SplitBrokers(s)
+	for _, raw := range urls {
+		u, err := url.Parse(raw)
+		if err != nil || u.Host == "" || u.Scheme != "tcp" && u.Scheme != "ssl" && u.Scheme != "tls" && u.Scheme != "mqtts" {
+			return fmt.Errorf("不是 MQTT 地址 / %q is not a broker URL: type ssl://host:8883 (or a cluster's nodes, separated by commas)", raw)
+		}
+	}
+	if err := delivery.CheckBrokers(urls); err != nil {
+		return fmt.Errorf("MQTT 地址列表有误 / %v", err)
 	}
 	return nil
 }
@@ -146,7 +153,11 @@ data_dir = {{q .DataDir}}
 listen = {{q .LANListen}}     # the site's units: [mqtt] broker = "tcp://<this gateway>:<port>"
 
 [cloud]
+{{- if gt (len .Brokers) 1}}
+brokers = [{{range $i, $b := .Brokers}}{{if $i}}, {{end}}{{q $b}}{{end}}]
+{{- else}}
 broker = {{q .Broker}}
+{{- end}}
 {{- if and .CAFile (not .PlainBroker)}}
 ca_file = {{q .CAFile}}
 {{- end}}
@@ -170,7 +181,8 @@ func writeGatewayConfig(o SetupOptions) error {
 	view := struct {
 		SetupOptions
 		PlainBroker bool
-	}{o, strings.HasPrefix(o.Broker, "tcp://")}
+		Brokers     []string // -broker's comma-separated nodes of a cluster
+	}{o, strings.HasPrefix(o.Broker, "tcp://"), firstboot.SplitBrokers(o.Broker)}
 	if err := gatewayTemplate.Execute(&b, view); err != nil {
 		return err
 	}

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync"
 	"time"
 
@@ -206,7 +207,7 @@ func (g *Gateway) updateHealthy(ctx context.Context) error {
 		return fmt.Errorf("data directory not writable: %w", err)
 	}
 	os.Remove(probe)
-	if g.bridge.Connected() || !update.Answers(ctx, g.cfg.Cloud.Broker) {
+	if g.bridge.Connected() || !slices.ContainsFunc(g.cfg.Cloud.URLs(), func(b string) bool { return update.Answers(ctx, b) }) {
 		return nil
 	}
 	return errors.New("bridge not connected though the cloud broker answers")

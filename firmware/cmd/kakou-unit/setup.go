@@ -27,7 +27,7 @@ func setup(ctx context.Context, args []string, in io.Reader, stdout, stderr io.W
 	fs.StringVar(&o.EnrollURL, "enroll-url", "", "the collector's https:// address")
 	fs.StringVar(&o.Token, "token", "", "one-time token from kakou-cloud enroll-token")
 	fs.StringVar(&o.CAFile, "ca-file", "", "CA certificate that verifies the collector; none = the system's roots")
-	fs.StringVar(&o.Broker, "broker", "", "MQTT broker; default ssl://<enrollment host>:8883")
+	fs.StringVar(&o.Broker, "broker", "", "MQTT broker, or a cluster's nodes separated by commas; default ssl://<enrollment host>:8883")
 	fs.StringVar(&o.Thermometer, "thermometer", "", "\"sim\" for a bench without a thermometer; default: detect an MLX90614 on I2C")
 	fs.StringVar(&o.ScannerPort, "scanner-port", "", "the scanner's serial port, or sim; default: the port a test scan arrives on")
 	fs.StringVar(&o.IDCardPort, "idcard-port", "", "the ID card reader's serial port, if one is fitted")

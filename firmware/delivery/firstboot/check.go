@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/kakou/kakou/firmware/delivery"
 	"github.com/kakou/kakou/firmware/wire"
 )
 
@@ -73,4 +74,30 @@ func Token(s string) error {
 		return errors.New("令牌有误 / this is not a token: paste the whole token from kakou-cloud enroll-token, without spaces")
 	}
 	return nil
+}
+
+// BrokerURLs checks one broker URL, or a cluster's nodes separated by
+// commas, as -broker takes them.
+func BrokerURLs(s string) error {
+	urls := SplitBrokers(s)
+	for _, u := range urls {
+		if err := BrokerURL(u); err != nil {
+			return err
+		}
+	}
+	if err := delivery.CheckBrokers(urls); err != nil {
+		return fmt.Errorf("MQTT 地址列表有误 / %v", err)
+	}
+	return nil
+}
+
+// SplitBrokers splits a comma-separated -broker into its URLs.
+func SplitBrokers(s string) []string {
+	var urls []string
+	for _, u := range strings.Split(s, ",") {
+		if u = strings.TrimSpace(u); u != "" {
+			urls = append(urls, u)
+		}
+	}
+	return urls
 }

@@ -86,9 +86,9 @@ func run(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 		return err
 	}
 	log.Info("kakou-gateway running", "site", cfg.Site, "units_connect_to", g.LANURL(),
-		"web", g.WebURL(), "cloud", cfg.Cloud.Broker)
+		"web", g.WebURL(), "cloud", cfg.Cloud.Where())
 	sd := sdnotify.New(log)
-	status := "relaying to " + cfg.Cloud.Broker + "; units connect to " + g.LANURL() + "; web " + g.WebURL()
+	status := "relaying to " + cfg.Cloud.Where() + "; units connect to " + g.LANURL() + "; web " + g.WebURL()
 	sd.Ready(status)
 	go sd.Watch(ctx, sdnotify.Serving(status, func() error { return accepting(g.LANURL(), g.WebAddr()) }))
 	why := stopped(ctx, g.Restarting())

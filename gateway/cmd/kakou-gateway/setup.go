@@ -27,7 +27,7 @@ func setup(ctx context.Context, args []string, in io.Reader, stdout, stderr io.W
 	fs.StringVar(&o.EnrollURL, "enroll-url", "", "the collector's https:// address")
 	fs.StringVar(&o.Token, "token", "", "one-time token from kakou-cloud enroll-token -role gateway")
 	fs.StringVar(&o.CAFile, "ca-file", "", "CA certificate that verifies the collector; none = the system's roots")
-	fs.StringVar(&o.Broker, "broker", "", "the centre's MQTT broker; default ssl://<enrollment host>:8883")
+	fs.StringVar(&o.Broker, "broker", "", "the centre's MQTT broker, or a cluster's nodes separated by commas; default ssl://<enrollment host>:8883")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
