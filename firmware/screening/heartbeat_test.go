@@ -3,6 +3,7 @@ package screening
 import (
 	"context"
 	"io"
+	"math"
 	"testing"
 	"time"
 
@@ -105,7 +106,7 @@ func BenchmarkWaitForScan(b *testing.B) {
 		wait func(context.Context) ([]byte, error)
 	}{{"heartbeat", p.nextScan}, {"direct", p.scan.Scan}} {
 		b.Run(c.name, func(b *testing.B) {
-			p.scan.(*countedScan).n = 1 << 62
+			p.scan.(*countedScan).n = math.MaxInt
 			b.ReportAllocs()
 			for b.Loop() {
 				if _, err := c.wait(ctx); err != nil {
