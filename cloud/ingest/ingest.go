@@ -355,11 +355,14 @@ func (in *Ingest) Stop() {
 	in.stopOnce.Do(func() {
 		in.stop()
 		if in.js != nil {
-			in.js.stop() // before the writer, so handle is not left waiting
+			in.js.stopPulling() // before the writer, so handle is not left waiting
 		}
 		if in.running.Load() {
 			<-in.writerDone
 			<-in.acks.done
+		}
+		if in.js != nil {
+			in.js.close()
 		}
 		in.client.Disconnect(250)
 		in.log.Info("stopped", "stats", in.Stats())

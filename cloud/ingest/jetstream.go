@@ -247,14 +247,25 @@ func (in *Ingest) pull(p *puller) {
 	}
 }
 
-// stop ends pulling; what was pulled and not yet acknowledged comes back
-// to another collector after AckWait.
-func (p *puller) stop() {
+// stopPulling ends pulling; what was pulled and not yet acknowledged comes
+// back to another collector after AckWait.
+func (p *puller) stopPulling() {
 	p.once.Do(func() {
 		p.iter.Stop()
 		<-p.done
-		p.nc.Close()
 	})
+}
+
+// close drops the connection, once the writer has acknowledged what it
+// stored: closed earlier, those acks would be lost and the entries handed
+// out again.
+func (p *puller) close() {
+	p.stopPulling()
+	if err := p.nc.FlushTimeout(connectTimeout); err != nil {
+		p.nc.Close()
+		return // the unsent acks' entries come again, and are stored once
+	}
+	p.nc.Close()
 }
 
 // subjectTopic maps a NATS subject back to the MQTT topic it came from, the

@@ -4,10 +4,13 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"sync"
 	"testing"
 	"time"
 
 	paho "github.com/eclipse/paho.mqtt.golang"
+	"github.com/kakou/kakou/cloud/store"
+	"github.com/kakou/kakou/cloud/store/sqlite"
 	"github.com/kakou/kakou/firmware/wire"
 	"github.com/kakou/kakou/internal/natstest"
 	"github.com/kakou/kakou/internal/testenv"
@@ -166,5 +169,42 @@ func TestJetStreamCollectorsAndUnitsCarryOnWhenANodeStops(t *testing.T) {
 	testenv.Await(t, "u2 acknowledged to 40", clusterWait, w.reaches("u2", 40))
 	if got := entries(t, s); len(got) != 80 {
 		t.Fatalf("stored %d entries, want 80", len(got))
+	}
+}
+
+// stopStore finishes a batch only once ingest is stopping: the batch is
+// stored while Stop is under way.
+type stopStore struct {
+	*sqlite.Store
+	entered chan struct{}
+	once    sync.Once
+}
+
+func (s *stopStore) PutEntries(ctx context.Context, e []wire.Entry, at time.Time) (store.PutResult, error) {
+	s.once.Do(func() { close(s.entered) })
+	<-ctx.Done()
+	return s.Store.PutEntries(context.Background(), e, at)
+}
+
+func TestJetStreamStopAcknowledgesWhatWasStoredWhileStopping(t *testing.T) {
+	c, s := natstest.Cluster(t, 3), openStore(t)
+	st := &stopStore{Store: s, entered: make(chan struct{})}
+	in := startJetStreamIngest(t, st, c, 0, "cloud", time.Second)
+	publishOn(t, natsUnit(t, c.Node(1).MQTTURL, "unit"), "u1", 1, 1)
+	testenv.Await(t, "the batch in the store", clusterWait, func() bool {
+		select {
+		case <-st.entered:
+			return true
+		default:
+			return false
+		}
+	})
+	in.Stop()
+	if got := entries(t, s); len(got) != 1 {
+		t.Fatalf("stored %d entries, want the 1", len(got))
+	}
+	// Its ack left before the connection closed, so no one gets it again.
+	if info := consumerInfo(t, c); info.NumAckPending != 0 || info.NumRedelivered != 0 {
+		t.Fatalf("consumer has %d pending and %d redelivered, want none: the ack was lost", info.NumAckPending, info.NumRedelivered)
 	}
 }
