@@ -168,6 +168,9 @@ func (in *Ingest) natsOptions(o JetStreamOptions) []nats.Option {
 	opts := []nats.Option{
 		nats.Name(in.opts.ClientID),
 		nats.Timeout(connectTimeout),
+		// The nodes are tried in the order given, as paho tries the MQTT
+		// ones: each replica lists its own node first to spread them.
+		nats.DontRandomize(),
 		// A collector outlives any node: it keeps trying the others.
 		nats.MaxReconnects(-1),
 		nats.ReconnectWait(time.Second),

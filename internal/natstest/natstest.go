@@ -50,8 +50,7 @@ func Cluster(t testing.TB, n int) *Nodes {
 	}
 	logs := &logBuffer{}
 	c := &Nodes{t: t}
-	t.Cleanup(func() {
-		c.stopAll()
+	t.Cleanup(func() { // runs last: each node's own cleanup has stopped it
 		if t.Failed() {
 			t.Logf("NATS cluster log (last %d lines):\n%s", maxLines, logs.String())
 		}
@@ -66,6 +65,9 @@ func Cluster(t testing.TB, n int) *Nodes {
 	}
 	for i := range n {
 		c.nodes = append(c.nodes, startNode(t, i, routePorts[i], routes, n > 1, logs))
+		// Registered after the node's TempDir, so it runs before the
+		// directory is removed: a running node still writes there.
+		t.Cleanup(func() { c.Stop(i) })
 	}
 	c.awaitJetStream()
 	return c
@@ -172,12 +174,6 @@ func (c *Nodes) running() []*Node {
 		}
 	}
 	return up
-}
-
-func (c *Nodes) stopAll() {
-	for i := range c.nodes {
-		c.Stop(i)
-	}
 }
 
 // freePorts reserves n loopback ports by listening on each and closing it;
