@@ -1,4 +1,5 @@
-// Package ingest takes the units' messages off MQTT and into the store.
+// Package ingest takes the units' messages off MQTT, or their entries off a
+// NATS JetStream consumer (Options.JetStream, jetstream.go), into the store.
 //
 // It subscribes to every unit's entry and status topics at QoS 1. A lone
 // collector keeps a persistent session (CleanSession false and a stable
@@ -192,6 +193,14 @@ func (o Options) brokers() []string {
 	return o.BrokerURLs
 }
 
+// filterNames are the MQTT subscriptions, for the log.
+func (in *Ingest) filterNames() []string {
+	if in.opts.JetStream != nil {
+		return []string{wire.StatusFilter} // entries come from JetStream
+	}
+	return []string{in.entryFilter(), wire.StatusFilter}
+}
+
 // brokerList names the brokers for logs and errors.
 func (o Options) brokerList() string { return strings.Join(o.brokers(), ", ") }
 
@@ -297,7 +306,7 @@ func (in *Ingest) onConnect(c paho.Client) {
 	if err != nil {
 		in.log.Error("subscribe failed", "broker", in.opts.brokerList(), "err", err)
 	} else {
-		in.log.Info("subscribed", "broker", in.opts.brokerList(), "filters", []string{in.entryFilter(), wire.StatusFilter})
+		in.log.Info("subscribed", "broker", in.opts.brokerList(), "filters", in.filterNames())
 	}
 	in.readyOne.Do(func() { in.ready <- err })
 }
