@@ -41,6 +41,8 @@ var rules = []struct {
 	{"gateway", rule{internal: []string{"gateway", "firmware/wire", "firmware/delivery", "firmware/update", "firmware/sdnotify"}}},
 	{"cloud", rule{internal: []string{"cloud", "firmware/wire", "firmware/sdnotify"}}},
 	{"internal/testenv", rule{internal: []string{}, external: []string{}}},
+	// An in-process NATS cluster for tests: the server module only.
+	{"internal/natstest", rule{internal: []string{}, external: []string{"github.com/nats-io/nats-server/v2"}}},
 	// The Debian packages are built from the programs' source, never by
 	// importing them: nfpm and the standard library.
 	{"packaging", rule{internal: []string{"packaging"}}},
@@ -51,7 +53,7 @@ var rules = []struct {
 
 // testOnly are the module's packages for tests: any folder's tests may
 // import them, and no program's code may.
-var testOnly = []string{"internal/testenv"}
+var testOnly = []string{"internal/testenv", "internal/natstest"}
 
 func TestFoldersImportOnlyWhatTheArchitectureAllows(t *testing.T) {
 	checked := map[string]bool{}

@@ -172,6 +172,7 @@ func (c *Collector) startIngest(ctx context.Context) error {
 	in, err := ingest.New(c.store, ingest.Options{BrokerURL: c.brokerURL,
 		ClientID: c.cfg.Broker.ClientID, Username: c.cfg.Broker.Username,
 		Password: c.cfg.Broker.Password, SharedGroup: c.cfg.Broker.SharedGroup,
+		BrokerURLs: c.cfg.Broker.URLs, JetStream: c.ingestJetStream(),
 		Observer: c.metrics, Logger: c.log, TLS: c.brokerTLS})
 	if err != nil {
 		return fmt.Errorf("collector: %w", err)

@@ -101,8 +101,11 @@ type BrokerConfig struct {
 	Embedded bool   `toml:"embedded"`
 	Listen   string `toml:"listen"`
 	URL      string `toml:"url"`
-	Username string `toml:"username"`
-	Password string `toml:"password"`
+	// URLs, instead of URL, are a clustered broker's nodes; the collector
+	// fails over from one to the next (config_jetstream.go).
+	URLs     []string `toml:"urls"`
+	Username string   `toml:"username"`
+	Password string   `toml:"password"`
 	// ClientID names the collector's persistent MQTT session; keep it stable.
 	ClientID string `toml:"client_id"`
 	// SharedGroup, when set, subscribes to entries as a member of the MQTT
@@ -116,6 +119,8 @@ type BrokerConfig struct {
 	// TLS: the embedded broker's certificate (and client CA for mutual
 	// TLS), or what the collector trusts and presents to an external one.
 	TLS TLSConfig `toml:"tls"`
+	// JetStream takes entries from a NATS cluster (config_jetstream.go).
+	JetStream JetStreamConfig `toml:"jetstream"`
 }
 
 // Default is the configuration before the file is applied; every default
@@ -125,7 +130,7 @@ func Default() Config {
 		Timezone: "Asia/Shanghai",
 		HTTP:     HTTPConfig{Listen: "127.0.0.1:8080"},
 		Broker: BrokerConfig{Embedded: true, Listen: "127.0.0.1:1883",
-			ClientID: "kakou-cloud"},
+			ClientID: "kakou-cloud", JetStream: defaultJetStream()},
 		Store:     StoreConfig{Driver: "sqlite"},
 		Report:    ReportConfig{Cut: "16:00"},
 		Auth:      defaultAuth(),
@@ -247,9 +252,9 @@ func (b BrokerConfig) validate(bad func(key, format string, args ...any)) {
 		if b.URL != "" {
 			bad("broker.url", "is for an external broker; remove it or set broker.embedded = false")
 		}
-	} else if err := checkBrokerURL(b.URL); err != nil {
-		bad("broker.url", "%v", err)
 	}
+	b.validateURLs(bad)
+	b.validateJetStream(bad)
 	if b.ClientID == "" || strings.ContainsFunc(b.ClientID, func(r rune) bool { return r <= ' ' || r > '~' }) {
 		bad("broker.client_id", "%q must be non-empty printable ASCII without spaces", b.ClientID)
 	}

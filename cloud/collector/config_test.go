@@ -50,7 +50,7 @@ client_id = "cloud-1"`))
 	}
 	want := Config{DataDir: "d", Timezone: "Asia/Urumqi", HTTP: HTTPConfig{Listen: "0.0.0.0:80"},
 		Broker: BrokerConfig{Listen: Default().Broker.Listen, URL: "tcp://10.0.0.5:1883",
-			Username: "cloud", Password: "secret", ClientID: "cloud-1"},
+			Username: "cloud", Password: "secret", ClientID: "cloud-1", JetStream: defaultJetStream()},
 		Store: Default().Store, Report: Default().Report, Auth: Default().Auth, Retention: Default().Retention,
 		Alerts: Default().Alerts, Notify: Default().Notify}
 	if !reflect.DeepEqual(cfg, want) {

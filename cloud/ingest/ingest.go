@@ -1,4 +1,5 @@
-// Package ingest takes the units' messages off MQTT and into the store.
+// Package ingest takes the units' messages off MQTT, or their entries off a
+// NATS JetStream consumer (Options.JetStream, jetstream.go), into the store.
 //
 // It subscribes to every unit's entry and status topics at QoS 1. A lone
 // collector keeps a persistent session (CleanSession false and a stable
@@ -21,6 +22,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -44,6 +46,10 @@ type Store interface {
 // Options configures the MQTT connection.
 type Options struct {
 	BrokerURL string // tcp://host:port
+	// BrokerURLs, instead of BrokerURL, are the nodes of a clustered
+	// broker: paho tries them in turn, so the collector fails over to
+	// another node.
+	BrokerURLs []string
 	// ClientID must stay the same across restarts: the broker keeps the
 	// session, and the messages queued in it, under this id.
 	ClientID           string
@@ -66,6 +72,10 @@ type Options struct {
 	// TLS, for an ssl:// broker URL, says whom to trust and which
 	// certificate to present; nil takes the system's roots.
 	TLS *tls.Config
+	// JetStream, when set, takes entries from a JetStream consumer
+	// instead of MQTT (jetstream.go); MQTT then carries statuses, acks
+	// and pushes, on a clean session.
+	JetStream *JetStreamOptions
 	// Observer, if set, is told of every stored batch, rejected message
 	// and live entry's lag, for the collector's /metrics.
 	Observer Observer
@@ -110,6 +120,7 @@ type Ingest struct {
 	ready    chan error // the first subscription's outcome, for Start
 	readyOne sync.Once
 	running  atomic.Bool // the writer and acker goroutines were started
+	js       *puller     // pulling from JetStream, when Options.JetStream is set
 
 	accepted, duplicates, rejected, conflicts atomic.Uint64
 	// connectedAt is when the broker session began (unix ns); 0 while
@@ -139,6 +150,10 @@ func New(st Store, opts Options) (*Ingest, error) {
 	if opts.Observer == nil {
 		opts.Observer = noObserver{}
 	}
+	if opts.JetStream != nil {
+		js := opts.JetStream.withDefaults()
+		opts.JetStream = &js
+	}
 	in := &Ingest{store: st, opts: opts, ready: make(chan error, 1),
 		log:   opts.Logger.With("component", "ingest"),
 		queue: make(chan incoming, queueSize), writerDone: make(chan struct{})}
@@ -149,9 +164,14 @@ func New(st Store, opts Options) (*Ingest, error) {
 }
 
 func (o Options) validate() error {
-	u, err := url.Parse(o.BrokerURL)
-	if err != nil || u.Host == "" {
-		return fmt.Errorf("ingest: broker URL %q: want tcp://host:port", o.BrokerURL)
+	if (o.BrokerURL == "") == (len(o.BrokerURLs) == 0) {
+		return errors.New("ingest: give one broker URL or a list of them, not both or neither")
+	}
+	for _, b := range o.brokers() {
+		u, err := url.Parse(b)
+		if err != nil || u.Host == "" {
+			return fmt.Errorf("ingest: broker URL %q: want tcp://host:port", b)
+		}
 	}
 	if o.ClientID == "" {
 		return errors.New("ingest: a stable client id is required for the persistent session")
@@ -159,12 +179,34 @@ func (o Options) validate() error {
 	if strings.ContainsAny(o.SharedGroup, "/+#") {
 		return fmt.Errorf("ingest: shared group %q must not contain '/', '+' or '#'", o.SharedGroup)
 	}
+	if o.JetStream != nil {
+		return o.JetStream.withDefaults().validate(o.SharedGroup)
+	}
 	return nil
 }
 
+// brokers is BrokerURL or BrokerURLs.
+func (o Options) brokers() []string {
+	if o.BrokerURL != "" {
+		return []string{o.BrokerURL}
+	}
+	return o.BrokerURLs
+}
+
+// filterNames are the MQTT subscriptions, for the log.
+func (in *Ingest) filterNames() []string {
+	if in.opts.JetStream != nil {
+		return []string{wire.StatusFilter} // entries come from JetStream
+	}
+	return []string{in.entryFilter(), wire.StatusFilter}
+}
+
+// brokerList names the brokers for logs and errors.
+func (o Options) brokerList() string { return strings.Join(o.brokers(), ", ") }
+
 func (in *Ingest) clientOptions() *paho.ClientOptions {
 	o := in.pahoOptions()
-	if buffersReads(in.opts.BrokerURL) {
+	if !slices.ContainsFunc(in.opts.brokers(), func(b string) bool { return !buffersReads(b) }) {
 		o.SetCustomOpenConnectionFn(bufferedDial) // see conn.go
 	}
 	if in.opts.TLS != nil {
@@ -174,12 +216,15 @@ func (in *Ingest) clientOptions() *paho.ClientOptions {
 }
 
 func (in *Ingest) pahoOptions() *paho.ClientOptions {
-	return paho.NewClientOptions().
-		AddBroker(in.opts.BrokerURL).
+	o := paho.NewClientOptions()
+	for _, b := range in.opts.brokers() {
+		o.AddBroker(b)
+	}
+	return o.
 		SetClientID(in.opts.ClientID).
 		SetUsername(in.opts.Username).
 		SetPassword(in.opts.Password).
-		SetCleanSession(in.opts.SharedGroup != ""). // see Options.SharedGroup
+		SetCleanSession(in.opts.SharedGroup != "" || in.opts.JetStream != nil). // see Options.SharedGroup
 		// Ordered delivery runs the handler on paho's router goroutine, one
 		// message at a time, so messages reach the writer in the order they
 		// came and are stored and acknowledged in that order.
@@ -197,7 +242,7 @@ func (in *Ingest) pahoOptions() *paho.ClientOptions {
 		SetOnConnectHandler(in.onConnect).
 		SetConnectionLostHandler(func(_ paho.Client, err error) {
 			in.connectedAt.Store(0)
-			in.log.Warn("lost the broker, reconnecting", "broker", in.opts.BrokerURL, "err", err)
+			in.log.Warn("lost the broker, reconnecting", "broker", in.opts.brokerList(), "err", err)
 		})
 }
 
@@ -216,11 +261,17 @@ func (in *Ingest) Start(ctx context.Context) error {
 	}
 	if err != nil {
 		in.Stop()
-		return fmt.Errorf("ingest: connect to %s: %w", in.opts.BrokerURL, err)
+		return fmt.Errorf("ingest: connect to %s: %w", in.opts.brokerList(), err)
 	}
 	if err := in.wait(ctx, nil, in.ready); err != nil {
 		in.Stop()
-		return fmt.Errorf("ingest: subscribe on %s: %w", in.opts.BrokerURL, err)
+		return fmt.Errorf("ingest: subscribe on %s: %w", in.opts.brokerList(), err)
+	}
+	if in.opts.JetStream != nil {
+		if err := in.startJetStream(ctx); err != nil {
+			in.Stop()
+			return fmt.Errorf("ingest: %w", err)
+		}
 	}
 	return nil
 }
@@ -253,9 +304,9 @@ func (in *Ingest) onConnect(c paho.Client) {
 	in.connectedAt.Store(time.Now().UnixNano())
 	err := in.subscribe(c)
 	if err != nil {
-		in.log.Error("subscribe failed", "broker", in.opts.BrokerURL, "err", err)
+		in.log.Error("subscribe failed", "broker", in.opts.brokerList(), "err", err)
 	} else {
-		in.log.Info("subscribed", "broker", in.opts.BrokerURL, "filters", []string{in.entryFilter(), wire.StatusFilter})
+		in.log.Info("subscribed", "broker", in.opts.brokerList(), "filters", in.filterNames())
 	}
 	in.readyOne.Do(func() { in.ready <- err })
 }
@@ -267,6 +318,9 @@ func (in *Ingest) onConnect(c paho.Client) {
 // meanwhile because the session's subscriptions survived.
 func (in *Ingest) subscribe(c paho.Client) error {
 	filters := map[string]byte{in.entryFilter(): wire.QoSEntry, wire.StatusFilter: wire.QoSStatus}
+	if in.opts.JetStream != nil {
+		delete(filters, in.entryFilter()) // entries come from JetStream
+	}
 	deadline := time.Now().Add(connectTimeout)
 	for {
 		tok := c.SubscribeMultiple(filters, in.handle)
@@ -277,7 +331,7 @@ func (in *Ingest) subscribe(c paho.Client) error {
 		if err == nil || time.Now().After(deadline) || !c.IsConnectionOpen() {
 			return err
 		}
-		in.log.Warn("subscribe refused, retrying", "broker", in.opts.BrokerURL, "err", err)
+		in.log.Warn("subscribe refused, retrying", "broker", in.opts.brokerList(), "err", err)
 		select {
 		case <-in.stopped.Done():
 			return err
@@ -309,9 +363,15 @@ func subscribeResult(tok paho.Token) error {
 func (in *Ingest) Stop() {
 	in.stopOnce.Do(func() {
 		in.stop()
+		if in.js != nil {
+			in.js.stopPulling() // before the writer, so handle is not left waiting
+		}
 		if in.running.Load() {
 			<-in.writerDone
 			<-in.acks.done
+		}
+		if in.js != nil {
+			in.js.close()
 		}
 		in.client.Disconnect(250)
 		in.log.Info("stopped", "stats", in.Stats())
