@@ -30,7 +30,10 @@ func TestGuardFlowIntegrationChromium(t *testing.T) {
 	browser := testenv.Need(t, "chromium")
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	c := startCollector(t, ctx, "[broker]\nembedded = true\nlisten = \"127.0.0.1:0\"\n")
+	// The duty log's day is the units' calendar day at the centre: the
+	// centre must keep the calendar of these in-process units (the test's
+	// local zone), or the test fails whenever the two dates differ.
+	c := startCollector(t, ctx, "timezone = \""+unitsZone()+"\"\n[broker]\nembedded = true\nlisten = \"127.0.0.1:0\"\n")
 	unitCtx, stopUnits := context.WithCancel(ctx)
 	defer stopUnits()
 	guards := writeGuards(t)
@@ -252,4 +255,14 @@ no_code_ratio = 0.0
 unreadable_ratio = 0.0
 `, id, lane, filepath.Join(dir, "data"), guards, brokerURL, filepath.Join(dir, "policy.toml"), visitors)
 	})
+}
+
+// unitsZone names the zone in-process units keep their calendar in (the
+// test's local time) for a collector's timezone key.
+func unitsZone() string {
+	_, offset := time.Now().Zone()
+	if offset == 0 {
+		return "UTC"
+	}
+	return fmt.Sprintf("Etc/GMT%+d", -offset/3600) // POSIX signs: Etc/GMT-8 is UTC+8
 }
