@@ -1,42 +1,16 @@
 package main
 
 import (
-	"flag"
-	"fmt"
 	"io"
 
 	"github.com/kakou/kakou/firmware/unit"
 	"github.com/kakou/kakou/firmware/update"
 )
 
-// updateGuard runs before every start of the service (the unit file's
-// ExecStartPre=-/usr/bin/kakou-unit update-guard), from the packaged
-// binary, which an update never replaces: a new version that crashes or
-// hangs at start is rolled back after [update] max_starts starts. It returns the
-// exit code; a guard that fails must not stop the unit starting, so the
-// unit file ignores it ('-').
+// updateGuard is `kakou-unit update-guard` (update.GuardCommand).
 func updateGuard(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("update-guard", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	configPath := fs.String("config", "/etc/kakou/unit.toml", "unit configuration file (TOML)")
-	if err := fs.Parse(args); err != nil {
-		return 2
-	}
-	cfg, err := unit.LoadConfig(*configPath)
-	if err != nil {
-		fmt.Fprintln(stderr, "kakou-unit update-guard:", err)
-		return 1
-	}
-	if cfg.Update.Root == "" {
-		return 0 // updates off
-	}
-	rolled, err := update.Guard(cfg.DataDir, cfg.Update.Root, cfg.Update.MaxStartsOrDefault())
-	if err != nil {
-		fmt.Fprintln(stderr, "kakou-unit update-guard:", err)
-		return 1
-	}
-	if rolled {
-		fmt.Fprintln(stdout, "kakou-unit update-guard: the new version did not become healthy; rolled back to the previous one")
-	}
-	return 0
+	return update.GuardCommand("kakou-unit", "/etc/kakou/unit.toml", func(path string) (update.Guarded, error) {
+		cfg, err := unit.LoadConfig(path)
+		return update.Guarded{DataDir: cfg.DataDir, Root: cfg.Update.Root, MaxStarts: cfg.Update.MaxStartsOrDefault()}, err
+	}, args, stdout, stderr)
 }
