@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"testing"
+	"time"
 
 	paho "github.com/eclipse/paho.mqtt.golang"
 	"github.com/kakou/kakou/firmware/wire"
@@ -15,10 +16,17 @@ import (
 // entry and acknowledged the last: broker, decoding, SQLite, watermark and
 // ack. Each round is a fresh database and a fresh collector session.
 func BenchmarkIngest(b *testing.B) {
-	const backlog = 5000
 	url := startBroker(b)
-	u := unit(b, url)
-	acks := watchAcks(b, url, "watch")
+	benchBacklog(b, unit(b, url), watchAcks(b, url, "watch"), wait, func(round int) *Ingest {
+		return startIngest(b, openStore(b), url, fmt.Sprintf("cloud-%d", round))
+	})
+}
+
+// benchBacklog runs the rounds the backlog benchmarks share: per round a
+// fresh unit id and collector (start), a 5,000-entry backlog published at
+// QoS 1, timed until the unit's last ack arrives.
+func benchBacklog(b *testing.B, u paho.Client, acks *ackWatcher, patience time.Duration, start func(round int) *Ingest) {
+	const backlog = 5000
 	for round := 0; b.Loop(); round++ {
 		b.StopTimer()
 		unitID := fmt.Sprintf("u%d", round)
@@ -26,7 +34,7 @@ func BenchmarkIngest(b *testing.B) {
 		for i := range payloads {
 			payloads[i], _ = json.Marshal(entry("site-a", unitID, uint64(i+1)))
 		}
-		in := startIngest(b, openStore(b), url, fmt.Sprintf("cloud-%d", round))
+		in := start(round)
 		b.StartTimer()
 		toks := make([]paho.Token, 0, backlog)
 		for _, p := range payloads {
@@ -37,7 +45,7 @@ func BenchmarkIngest(b *testing.B) {
 				b.Fatal(tok.Error())
 			}
 		}
-		testenv.Await(b, "backlog acknowledged", wait, acks.reaches(unitID, backlog))
+		testenv.Await(b, "backlog acknowledged", patience, acks.reaches(unitID, backlog))
 		b.StopTimer()
 		in.Stop()
 		b.StartTimer()
