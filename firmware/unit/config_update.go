@@ -2,8 +2,6 @@ package unit
 
 import (
 	"fmt"
-	"path/filepath"
-	"runtime"
 	"time"
 
 	"github.com/kakou/kakou/firmware/update"
@@ -43,7 +41,7 @@ func (c UpdateConfig) window() time.Duration {
 // MaxStartsOrDefault is max_starts, or 3 when it is left out.
 func (c UpdateConfig) MaxStartsOrDefault() int {
 	if c.MaxStarts == 0 {
-		return 3
+		return update.DefaultMaxStarts
 	}
 	return c.MaxStarts
 }
@@ -56,23 +54,7 @@ func (c Config) updateProblems() []string {
 	}
 	var p []string
 	bad := func(key, format string, args ...any) { p = append(p, "update."+key+": "+fmt.Sprintf(format, args...)) }
-	if !filepath.IsAbs(uc.Root) {
-		bad("root", "%q: want an absolute directory, e.g. /var/lib/kakou/programs", uc.Root)
-	}
-	if len(c.Policy.VerifyKeys) == 0 {
-		bad("root", "updates need the centre's public key in policy.verify_keys: an unsigned update is never installed")
-	}
-	if update.Arch() == "" {
-		bad("root", "this build (%s) has no update architecture; leave root out", runtime.GOARCH)
-	}
-	if b := uc.BudgetMiB; b != 0 && (b < 16 || b > 4096) {
-		bad("budget_mib", "%d: want 16 to 4096 MiB (128 is usual), or leave it out", b)
-	}
-	if w := uc.Window.Duration; w != 0 && (w < 10*time.Second || w > 30*time.Minute) {
-		bad("window", "%s: want 10s to 30m (2m is usual): how long a new version has to become healthy", w)
-	}
-	if n := uc.MaxStarts; n != 0 && (n < 1 || n > 10) {
-		bad("max_starts", "%d: want 1 to 10 (3 is usual), or leave it out", n)
-	}
+	update.Settings{Root: uc.Root, Keys: len(c.Policy.VerifyKeys), BudgetMiB: uc.BudgetMiB,
+		Window: uc.Window.Duration, MaxStarts: uc.MaxStarts}.Check("/var/lib/kakou/programs", bad)
 	return p
 }

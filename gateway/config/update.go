@@ -2,8 +2,6 @@ package config
 
 import (
 	"fmt"
-	"path/filepath"
-	"runtime"
 	"strings"
 	"time"
 
@@ -67,22 +65,7 @@ func (c Config) validateUpdate(bad func(string, string, ...any)) {
 		}
 		return
 	}
-	if !filepath.IsAbs(u.Root) {
-		bad("update.root", "%q: want an absolute directory, e.g. /var/lib/kakou/gateway/programs", u.Root)
-	}
-	if len(c.Policy.VerifyKeys) == 0 {
-		bad("update.root", "updates need the centre's public key in policy.verify_keys: an unsigned update is never installed")
-	}
-	if update.Arch() == "" {
-		bad("update.root", "this build (%s) has no update architecture; leave root out", runtime.GOARCH)
-	}
-	if b := u.BudgetMiB; b != 0 && (b < 16 || b > 4096) {
-		bad("update.budget_mib", "%d: want 16 to 4096 MiB (128 is usual), or leave it out", b)
-	}
-	if w := u.Window.Duration; w != 0 && (w < 10*time.Second || w > 30*time.Minute) {
-		bad("update.window", "%s: want 10s to 30m (2m is usual): how long a new version has to become healthy", w)
-	}
-	if n := u.MaxStarts; n != 0 && (n < 1 || n > 10) {
-		bad("update.max_starts", "%d: want 1 to 10 (3 is usual), or leave it out", n)
-	}
+	update.Settings{Root: u.Root, Keys: len(c.Policy.VerifyKeys), BudgetMiB: u.BudgetMiB,
+		Window: u.Window.Duration, MaxStarts: u.MaxStarts}.Check("/var/lib/kakou/gateway/programs",
+		func(key, format string, args ...any) { bad("update."+key, format, args...) })
 }
