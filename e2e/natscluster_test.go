@@ -92,9 +92,22 @@ func natsClient(t *testing.T, node *testenv.NATSNode, user, id string, opts ...f
 	for _, f := range opts {
 		f(o)
 	}
-	cl := mqtt.NewClient(o)
-	if tok := cl.Connect(); !tok.WaitTimeout(30*time.Second) || tok.Error() != nil {
-		t.Fatalf("%s connecting to %s as %s: %v", id, node.Name, user, tok.Error())
+	// A node that has just joined the cluster closes MQTT connections
+	// (EOF) until its MQTT session streams answer, as a device's own
+	// reconnect loop rides out; a test client retries the same way.
+	var cl mqtt.Client
+	var err error
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(250 * time.Millisecond) {
+		cl = mqtt.NewClient(o)
+		tok := cl.Connect()
+		if !tok.WaitTimeout(30 * time.Second) {
+			err = fmt.Errorf("no CONNACK in 30 s")
+		} else if err = tok.Error(); err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s connecting to %s as %s: %v", id, node.Name, user, err)
+		}
 	}
 	t.Cleanup(func() { cl.Disconnect(0) })
 	return cl

@@ -140,8 +140,8 @@ func (c *NATSCluster) stop() {
 	}
 }
 
-// AwaitFormed waits until each live node has a route to all the others
-// and all report the same JetStream meta leader.
+// AwaitFormed waits until each live node has a route to all the others,
+// all report the same JetStream meta leader, and each calls itself healthy.
 func (c *NATSCluster) AwaitFormed(t testing.TB, live int) {
 	t.Helper()
 	Await(t, fmt.Sprintf("a cluster of %d nodes with a JetStream meta leader", live), 60*time.Second, func() bool {
@@ -168,6 +168,12 @@ func (c *NATSCluster) AwaitFormed(t testing.TB, live int) {
 				return false
 			}
 			leader = j.Meta.Leader
+			// /healthz answers 200 only once this node's JetStream is
+			// current with the meta leader, which its MQTT listener needs.
+			var h struct{}
+			if getJSON(n.HTTP, "/healthz", &h) != nil {
+				return false
+			}
 		}
 		return leader != ""
 	})
