@@ -44,7 +44,10 @@ type JetStreamOptions struct {
 	AckWait time.Duration
 	// MaxAckPending bounds the entries handed out and not yet acknowledged,
 	// over all collectors; DefaultMaxAckPending if 0.
-	MaxAckPending      int
+	MaxAckPending int
+	// MaxAge is how long the stream keeps an entry, acknowledged or not;
+	// DefaultMaxAge if 0.
+	MaxAge             time.Duration
 	Username, Password string
 	TLS                *tls.Config // for tls:// URLs or a server that requires TLS
 }
@@ -56,19 +59,22 @@ const (
 	DefaultReplicas      = 3
 	DefaultAckWait       = 30 * time.Second
 	DefaultMaxAckPending = 65536
+	// DefaultMaxAge is a day, so a collector tier that is down for most of
+	// a day loses nothing; the units' ledgers, which keep every entry until
+	// it is acknowledged end to end, cover anything longer. The stream is
+	// bounded by age only, not bytes: a byte limit is reserved on every
+	// replica's disk up front, and a city's day varies too much to guess.
+	DefaultMaxAge = 24 * time.Hour
+	// MinMaxAge and MaxMaxAge bound MaxAge: shorter than an hour, a
+	// collector tier restarting after a bad deploy could find its backlog
+	// gone; longer than 90 days, the stream outgrows any node's disk.
+	MinMaxAge = time.Hour
+	MaxMaxAge = 90 * 24 * time.Hour
 )
 
 // EntrySubjects is where NATS's MQTT listener puts the units' entries:
 // wire.EntryFilter with NATS's separators.
 const EntrySubjects = "kakou.v1.*.*.entry"
-
-// streamMaxAge is how long the stream keeps an entry, acknowledged or not,
-// before discarding the oldest: a day, so a collector tier that is down
-// for most of a day loses nothing, and the units' ledgers, which keep every
-// entry until it is acknowledged end to end, cover anything longer. The
-// stream is bounded by age only, not bytes: a byte limit is reserved on
-// every replica's disk up front, and a city's day varies too much to guess.
-const streamMaxAge = 24 * time.Hour
 
 // withDefaults fills in the zero values.
 func (o JetStreamOptions) withDefaults() JetStreamOptions {
@@ -86,6 +92,9 @@ func (o JetStreamOptions) withDefaults() JetStreamOptions {
 	}
 	if o.MaxAckPending == 0 {
 		o.MaxAckPending = DefaultMaxAckPending
+	}
+	if o.MaxAge == 0 {
+		o.MaxAge = DefaultMaxAge
 	}
 	return o
 }
@@ -120,6 +129,9 @@ func (o JetStreamOptions) validate(sharedGroup string) error {
 	}
 	if o.MaxAckPending < 1 {
 		return fmt.Errorf("ingest: jetstream max ack pending %d must be positive", o.MaxAckPending)
+	}
+	if o.MaxAge < MinMaxAge || o.MaxAge > MaxMaxAge {
+		return fmt.Errorf("ingest: jetstream max age %v: want %v to %v", o.MaxAge, MinMaxAge, MaxMaxAge)
 	}
 	if o.Password != "" && o.Username == "" {
 		return errors.New("ingest: jetstream password set without a username")
@@ -197,7 +209,7 @@ func ensureConsumer(ctx context.Context, js jetstream.JetStream, o JetStreamOpti
 	stream := jetstream.StreamConfig{
 		Name: o.Stream, Subjects: []string{EntrySubjects},
 		Storage: jetstream.FileStorage, Replicas: o.Replicas,
-		Retention: jetstream.LimitsPolicy, Discard: jetstream.DiscardOld, MaxAge: streamMaxAge,
+		Retention: jetstream.LimitsPolicy, Discard: jetstream.DiscardOld, MaxAge: o.MaxAge,
 	}
 	consumer := jetstream.ConsumerConfig{
 		Durable: o.Consumer, AckPolicy: jetstream.AckExplicitPolicy, AckWait: o.AckWait,
