@@ -27,9 +27,11 @@ import (
 // An entry is acknowledged to JetStream only once it is stored, as the
 // PUBACK is on the MQTT path. One the store will not take yet (the writer
 // retries it, with back-off, until it succeeds) is not acknowledged and not
-// refused either: it is left for AckWait to lapse, after which JetStream
-// hands it to whichever collector pulls next, perhaps one whose database is
-// reachable. A collector that dies loses nothing: what it held comes back
+// refused either: the collector keeps it its own (InProgress, every third
+// of AckWait; jetstream_hold.go) for up to maxHold, so a slow store is not
+// handed its own entries back through another collector; past that it is
+// left for AckWait to lapse, after which JetStream hands it to whichever
+// collector pulls next, perhaps one whose database is reachable. A collector that dies loses nothing: what it held comes back
 // to the others after AckWait. A malformed entry is dead-lettered and then
 // acknowledged, since sending it again would never make it valid.
 type JetStreamOptions struct {
@@ -145,6 +147,7 @@ type puller struct {
 	iter jetstream.MessagesContext
 	done chan struct{} // closed when the pulling goroutine returns
 	once sync.Once
+	hold *holds // what was pulled and not yet acknowledged
 }
 
 // startJetStream connects to the cluster, makes sure the stream and the
@@ -170,7 +173,7 @@ func (in *Ingest) startJetStream(ctx context.Context) error {
 		nc.Close()
 		return fmt.Errorf("pull from consumer %s: %w", o.Consumer, err)
 	}
-	in.js = &puller{nc: nc, iter: iter, done: make(chan struct{})}
+	in.js = &puller{nc: nc, iter: iter, done: make(chan struct{}), hold: newHolds(o.AckWait)}
 	go in.pull(in.js)
 	in.log.Info("consuming entries from JetStream", "stream", o.Stream, "consumer", o.Consumer, "urls", o.URLs)
 	return nil
@@ -258,7 +261,8 @@ func (in *Ingest) pull(p *puller) {
 			in.log.Warn("pulling entries from JetStream", "err", err)
 			continue
 		}
-		in.handle(nil, jsMessage{m: m, topic: subjectTopic(m.Subject())})
+		p.hold.add(m)
+		in.handle(nil, jsMessage{m: m, topic: subjectTopic(m.Subject()), hold: p.hold})
 	}
 }
 
@@ -276,6 +280,7 @@ func (p *puller) stopPulling() {
 // out again.
 func (p *puller) close() {
 	p.stopPulling()
+	p.hold.end()
 	if err := p.nc.FlushTimeout(connectTimeout); err != nil {
 		p.nc.Close()
 		return // the unsent acks' entries come again, and are stored once
@@ -298,6 +303,7 @@ func subjectTopic(subject string) string {
 type jsMessage struct {
 	m     jetstream.Msg
 	topic string
+	hold  *holds
 }
 
 func (j jsMessage) Duplicate() bool {
@@ -309,4 +315,9 @@ func (jsMessage) Retained() bool    { return false } // a stream holds no retain
 func (j jsMessage) Topic() string   { return j.topic }
 func (jsMessage) MessageID() uint16 { return 0 }
 func (j jsMessage) Payload() []byte { return j.m.Data() }
-func (j jsMessage) Ack()            { _ = j.m.Ack() } // lost, it comes again: the store takes it once
+
+// Ack acknowledges the entry; lost, it comes again: the store takes it once.
+func (j jsMessage) Ack() {
+	j.hold.release(j.m)
+	_ = j.m.Ack()
+}
