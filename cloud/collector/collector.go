@@ -299,7 +299,6 @@ func (c *Collector) watchGauges() {
 	})
 }
 
-
 // HTTPURL is the dashboard's address, e.g. http://127.0.0.1:8080.
 func (c *Collector) HTTPURL() string {
 	if c.httpAddr == nil {
