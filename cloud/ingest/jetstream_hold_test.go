@@ -41,6 +41,9 @@ func TestJetStreamKeepsWhatASlowStoreHoldsPastAckWaitAndNoOtherCollectorGetsIt(t
 	st := &stallStore{Store: s, entered: make(chan struct{}), release: make(chan struct{})}
 	const ackWait = time.Second
 	a := startJetStreamIngest(t, st, c, 0, "cloud-a", ackWait)
+	// Watching from the start: live acks, not a retained one a later
+	// subscriber may find stale on NATS.
+	w := watchAcks(t, c.Node(2).MQTTURL, "watch")
 	publishOn(t, natsUnit(t, c.Node(1).MQTTURL, "unit"), "u1", 1, 10)
 	testenv.Await(t, "a's store stalled on the batch", clusterWait, func() bool {
 		select {
@@ -57,7 +60,6 @@ func TestJetStreamKeepsWhatASlowStoreHoldsPastAckWaitAndNoOtherCollectorGetsIt(t
 		return a.js.hold.extended.Load() >= 6
 	})
 	close(st.release)
-	w := watchAcks(t, c.Node(2).MQTTURL, "watch")
 	testenv.Await(t, "u1 acknowledged to 10", clusterWait, w.reaches("u1", 10))
 	if got := entries(t, s); len(got) != 10 {
 		t.Fatalf("stored %d entries, want the 10", len(got))
