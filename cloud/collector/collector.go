@@ -106,7 +106,7 @@ func (c *Collector) Start(ctx context.Context) error {
 			return errors.Join(err, c.Shutdown(shutdownCtx))
 		}
 	}
-	c.log.Info("collector running", "http", c.HTTPURL(), "broker", c.brokerURL,
+	c.log.Info("collector running", "http", c.HTTPURL(), "broker", c.BrokerURLs(),
 		"embedded_broker", c.broker != nil, "store", c.cfg.Store.Driver)
 	return nil
 }
@@ -298,10 +298,6 @@ func (c *Collector) watchGauges() {
 		return float64(len(as))
 	})
 }
-
-// BrokerURL is where units publish: the embedded broker's address, or the
-// external broker from the config.
-func (c *Collector) BrokerURL() string { return c.brokerURL }
 
 // HTTPURL is the dashboard's address, e.g. http://127.0.0.1:8080.
 func (c *Collector) HTTPURL() string {

@@ -23,14 +23,18 @@ type JetStreamConfig struct {
 	// goes to another, e.g. after the replica was killed.
 	AckWait       string `toml:"ack_wait"`
 	MaxAckPending int    `toml:"max_ack_pending"` // entries out and unacknowledged, over all replicas
-	Username      string `toml:"username"`        // the NATS user of the collectors
-	Password      string `toml:"password"`
+	// MaxAge is how long the stream keeps an entry, acknowledged or not:
+	// how long the collector tier may be down before entries wait only in
+	// the units' ledgers. From 1h to 2160h (90 days).
+	MaxAge   string `toml:"max_age"`
+	Username string `toml:"username"` // the NATS user of the collectors
+	Password string `toml:"password"`
 }
 
 func defaultJetStream() JetStreamConfig {
 	return JetStreamConfig{Stream: ingest.DefaultStream, Consumer: ingest.DefaultConsumer,
 		Replicas: ingest.DefaultReplicas, AckWait: ingest.DefaultAckWait.String(),
-		MaxAckPending: ingest.DefaultMaxAckPending}
+		MaxAckPending: ingest.DefaultMaxAckPending, MaxAge: "24h"} // ingest.DefaultMaxAge, as an operator writes it
 }
 
 // On says whether entries come from JetStream.
@@ -102,6 +106,9 @@ func (b BrokerConfig) validateJetStream(bad func(key, format string, args ...any
 	if j.MaxAckPending < 1 || j.MaxAckPending > 1<<20 {
 		bad("broker.jetstream.max_ack_pending", "%d: want 1 to %d", j.MaxAckPending, 1<<20)
 	}
+	if d, err := time.ParseDuration(j.MaxAge); err != nil || d < ingest.MinMaxAge || d > ingest.MaxMaxAge {
+		bad("broker.jetstream.max_age", "%q: want a duration from 1h to 2160h (90 days), e.g. \"24h\"", j.MaxAge)
+	}
 	if j.Password != "" && j.Username == "" {
 		bad("broker.jetstream.password", "is set without broker.jetstream.username")
 	}
@@ -115,7 +122,8 @@ func (c *Collector) ingestJetStream() *ingest.JetStreamOptions {
 		return nil
 	}
 	wait, _ := time.ParseDuration(j.AckWait) // checked with the config
+	age, _ := time.ParseDuration(j.MaxAge)
 	return &ingest.JetStreamOptions{URLs: j.URLs, Stream: j.Stream, Consumer: j.Consumer,
-		Replicas: j.Replicas, AckWait: wait, MaxAckPending: j.MaxAckPending,
+		Replicas: j.Replicas, AckWait: wait, MaxAckPending: j.MaxAckPending, MaxAge: age,
 		Username: j.Username, Password: j.Password, TLS: c.brokerTLS}
 }

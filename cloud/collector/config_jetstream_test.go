@@ -28,18 +28,19 @@ consumer = "city-collectors"
 replicas = 5
 ack_wait = "1m"
 max_ack_pending = 1000
+max_age = "168h"
 username = "collector"
 password = "secret"`))
 	if err != nil {
 		t.Fatal(err)
 	}
 	want := JetStreamConfig{URLs: []string{"nats://10.0.0.11:4222", "tls://10.0.0.12:4222"}, Stream: "CITY",
-		Consumer: "city-collectors", Replicas: 5, AckWait: "1m", MaxAckPending: 1000, Username: "collector", Password: "secret"}
+		Consumer: "city-collectors", Replicas: 5, AckWait: "1m", MaxAckPending: 1000, MaxAge: "168h", Username: "collector", Password: "secret"}
 	if !reflect.DeepEqual(cfg.Broker.JetStream, want) || len(cfg.Broker.URLs) != 3 {
 		t.Fatalf("broker %+v, want jetstream %+v and 3 MQTT URLs", cfg.Broker, want)
 	}
 	got := (&Collector{cfg: cfg}).ingestJetStream()
-	if got == nil || got.AckWait != time.Minute || got.Replicas != 5 || got.Stream != "CITY" || got.Username != "collector" {
+	if got == nil || got.AckWait != time.Minute || got.MaxAge != 7*24*time.Hour || got.Replicas != 5 || got.Stream != "CITY" || got.Username != "collector" {
 		t.Fatalf("ingest options %+v", got)
 	}
 }
@@ -52,7 +53,8 @@ func TestJetStreamIsOffUnlessItsURLsAreSet(t *testing.T) {
 	if cfg.Broker.JetStream.On() || (&Collector{cfg: cfg}).ingestJetStream() != nil {
 		t.Fatalf("jetstream on without urls: %+v", cfg.Broker.JetStream)
 	}
-	if d := defaultJetStream(); d.Stream != ingest.DefaultStream || d.AckWait != "30s" || d.Replicas != 3 {
+	if d := defaultJetStream(); d.Stream != ingest.DefaultStream || d.AckWait != "30s" || d.Replicas != 3 ||
+		d.MaxAge != "24h" || ingest.DefaultMaxAge != 24*time.Hour {
 		t.Fatalf("defaults %+v", d)
 	}
 }
@@ -84,6 +86,7 @@ consumer = "c d"
 replicas = 7
 ack_wait = "10ms"
 max_ack_pending = 0
+max_age = "30m"
 password = "p"`, []string{
 			"broker.shared_group: must be empty with [broker.jetstream]",
 			"no shared subscriptions",
@@ -94,11 +97,18 @@ password = "p"`, []string{
 			"broker.jetstream.replicas: 7",
 			`broker.jetstream.ack_wait: "10ms"`,
 			"broker.jetstream.max_ack_pending: 0",
+			`broker.jetstream.max_age: "30m"`,
 			"broker.jetstream.password: is set without broker.jetstream.username",
 		}},
 		{"a misspelt ack wait", natsBroker + `[broker.jetstream]
 urls = ["nats://10.0.0.11:4222"]
 ack_wait = "thirty seconds"`, []string{`broker.jetstream.ack_wait: "thirty seconds"`}},
+		{"a misspelt max age", natsBroker + `[broker.jetstream]
+urls = ["nats://10.0.0.11:4222"]
+max_age = "a week"`, []string{`broker.jetstream.max_age: "a week": want a duration from 1h to 2160h`}},
+		{"a max age past 90 days", natsBroker + `[broker.jetstream]
+urls = ["nats://10.0.0.11:4222"]
+max_age = "2161h"`, []string{`broker.jetstream.max_age: "2161h"`}},
 		{"a misspelt key", natsBroker + `[broker.jetstream]
 urls = ["nats://10.0.0.11:4222"]
 replica = 3`, []string{"broker.jetstream.replica: unknown key"}},

@@ -27,9 +27,11 @@ import (
 // An entry is acknowledged to JetStream only once it is stored, as the
 // PUBACK is on the MQTT path. One the store will not take yet (the writer
 // retries it, with back-off, until it succeeds) is not acknowledged and not
-// refused either: it is left for AckWait to lapse, after which JetStream
-// hands it to whichever collector pulls next, perhaps one whose database is
-// reachable. A collector that dies loses nothing: what it held comes back
+// refused either: the collector keeps it its own (InProgress, every third
+// of AckWait; jetstream_hold.go) for up to maxHold, so a slow store is not
+// handed its own entries back through another collector; past that it is
+// left for AckWait to lapse, after which JetStream hands it to whichever
+// collector pulls next, perhaps one whose database is reachable. A collector that dies loses nothing: what it held comes back
 // to the others after AckWait. A malformed entry is dead-lettered and then
 // acknowledged, since sending it again would never make it valid.
 type JetStreamOptions struct {
@@ -44,7 +46,10 @@ type JetStreamOptions struct {
 	AckWait time.Duration
 	// MaxAckPending bounds the entries handed out and not yet acknowledged,
 	// over all collectors; DefaultMaxAckPending if 0.
-	MaxAckPending      int
+	MaxAckPending int
+	// MaxAge is how long the stream keeps an entry, acknowledged or not;
+	// DefaultMaxAge if 0.
+	MaxAge             time.Duration
 	Username, Password string
 	TLS                *tls.Config // for tls:// URLs or a server that requires TLS
 }
@@ -56,19 +61,22 @@ const (
 	DefaultReplicas      = 3
 	DefaultAckWait       = 30 * time.Second
 	DefaultMaxAckPending = 65536
+	// DefaultMaxAge is a day, so a collector tier that is down for most of
+	// a day loses nothing; the units' ledgers, which keep every entry until
+	// it is acknowledged end to end, cover anything longer. The stream is
+	// bounded by age only, not bytes: a byte limit is reserved on every
+	// replica's disk up front, and a city's day varies too much to guess.
+	DefaultMaxAge = 24 * time.Hour
+	// MinMaxAge and MaxMaxAge bound MaxAge: shorter than an hour, a
+	// collector tier restarting after a bad deploy could find its backlog
+	// gone; longer than 90 days, the stream outgrows any node's disk.
+	MinMaxAge = time.Hour
+	MaxMaxAge = 90 * 24 * time.Hour
 )
 
 // EntrySubjects is where NATS's MQTT listener puts the units' entries:
 // wire.EntryFilter with NATS's separators.
 const EntrySubjects = "kakou.v1.*.*.entry"
-
-// streamMaxAge is how long the stream keeps an entry, acknowledged or not,
-// before discarding the oldest: a day, so a collector tier that is down
-// for most of a day loses nothing, and the units' ledgers, which keep every
-// entry until it is acknowledged end to end, cover anything longer. The
-// stream is bounded by age only, not bytes: a byte limit is reserved on
-// every replica's disk up front, and a city's day varies too much to guess.
-const streamMaxAge = 24 * time.Hour
 
 // withDefaults fills in the zero values.
 func (o JetStreamOptions) withDefaults() JetStreamOptions {
@@ -86,6 +94,9 @@ func (o JetStreamOptions) withDefaults() JetStreamOptions {
 	}
 	if o.MaxAckPending == 0 {
 		o.MaxAckPending = DefaultMaxAckPending
+	}
+	if o.MaxAge == 0 {
+		o.MaxAge = DefaultMaxAge
 	}
 	return o
 }
@@ -121,6 +132,9 @@ func (o JetStreamOptions) validate(sharedGroup string) error {
 	if o.MaxAckPending < 1 {
 		return fmt.Errorf("ingest: jetstream max ack pending %d must be positive", o.MaxAckPending)
 	}
+	if o.MaxAge < MinMaxAge || o.MaxAge > MaxMaxAge {
+		return fmt.Errorf("ingest: jetstream max age %v: want %v to %v", o.MaxAge, MinMaxAge, MaxMaxAge)
+	}
 	if o.Password != "" && o.Username == "" {
 		return errors.New("ingest: jetstream password set without a username")
 	}
@@ -133,6 +147,7 @@ type puller struct {
 	iter jetstream.MessagesContext
 	done chan struct{} // closed when the pulling goroutine returns
 	once sync.Once
+	hold *holds // what was pulled and not yet acknowledged
 }
 
 // startJetStream connects to the cluster, makes sure the stream and the
@@ -158,7 +173,7 @@ func (in *Ingest) startJetStream(ctx context.Context) error {
 		nc.Close()
 		return fmt.Errorf("pull from consumer %s: %w", o.Consumer, err)
 	}
-	in.js = &puller{nc: nc, iter: iter, done: make(chan struct{})}
+	in.js = &puller{nc: nc, iter: iter, done: make(chan struct{}), hold: newHolds(o.AckWait)}
 	go in.pull(in.js)
 	in.log.Info("consuming entries from JetStream", "stream", o.Stream, "consumer", o.Consumer, "urls", o.URLs)
 	return nil
@@ -197,7 +212,7 @@ func ensureConsumer(ctx context.Context, js jetstream.JetStream, o JetStreamOpti
 	stream := jetstream.StreamConfig{
 		Name: o.Stream, Subjects: []string{EntrySubjects},
 		Storage: jetstream.FileStorage, Replicas: o.Replicas,
-		Retention: jetstream.LimitsPolicy, Discard: jetstream.DiscardOld, MaxAge: streamMaxAge,
+		Retention: jetstream.LimitsPolicy, Discard: jetstream.DiscardOld, MaxAge: o.MaxAge,
 	}
 	consumer := jetstream.ConsumerConfig{
 		Durable: o.Consumer, AckPolicy: jetstream.AckExplicitPolicy, AckWait: o.AckWait,
@@ -246,7 +261,8 @@ func (in *Ingest) pull(p *puller) {
 			in.log.Warn("pulling entries from JetStream", "err", err)
 			continue
 		}
-		in.handle(nil, jsMessage{m: m, topic: subjectTopic(m.Subject())})
+		p.hold.add(m)
+		in.handle(nil, jsMessage{m: m, topic: subjectTopic(m.Subject()), hold: p.hold})
 	}
 }
 
@@ -264,6 +280,7 @@ func (p *puller) stopPulling() {
 // out again.
 func (p *puller) close() {
 	p.stopPulling()
+	p.hold.end()
 	if err := p.nc.FlushTimeout(connectTimeout); err != nil {
 		p.nc.Close()
 		return // the unsent acks' entries come again, and are stored once
@@ -286,6 +303,7 @@ func subjectTopic(subject string) string {
 type jsMessage struct {
 	m     jetstream.Msg
 	topic string
+	hold  *holds
 }
 
 func (j jsMessage) Duplicate() bool {
@@ -297,4 +315,9 @@ func (jsMessage) Retained() bool    { return false } // a stream holds no retain
 func (j jsMessage) Topic() string   { return j.topic }
 func (jsMessage) MessageID() uint16 { return 0 }
 func (j jsMessage) Payload() []byte { return j.m.Data() }
-func (j jsMessage) Ack()            { _ = j.m.Ack() } // lost, it comes again: the store takes it once
+
+// Ack acknowledges the entry; lost, it comes again: the store takes it once.
+func (j jsMessage) Ack() {
+	j.hold.release(j.m)
+	_ = j.m.Ack()
+}

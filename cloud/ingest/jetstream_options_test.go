@@ -83,6 +83,8 @@ func TestJetStreamOptionsNameWhatIsWrong(t *testing.T) {
 		{"negative replicas", "replicas -1", func(o *Options) { o.JetStream.Replicas = -1 }},
 		{"a short ack wait", "ack wait", func(o *Options) { o.JetStream.AckWait = time.Millisecond }},
 		{"negative max ack pending", "max ack pending", func(o *Options) { o.JetStream.MaxAckPending = -1 }},
+		{"a max age under an hour", "max age 59m0s", func(o *Options) { o.JetStream.MaxAge = 59 * time.Minute }},
+		{"a max age over 90 days", "max age", func(o *Options) { o.JetStream.MaxAge = 91 * 24 * time.Hour }},
 		{"a password alone", "password", func(o *Options) { o.JetStream.Password = "p" }},
 		{"both broker URL and list", "not both", func(o *Options) { o.BrokerURL = "tcp://127.0.0.1:1883" }},
 		{"neither broker URL nor list", "neither", func(o *Options) { o.BrokerURLs = nil }},
@@ -103,8 +105,8 @@ func TestJetStreamOptionsNameWhatIsWrong(t *testing.T) {
 func TestJetStreamOptionsDefaults(t *testing.T) {
 	got := JetStreamOptions{URLs: []string{"nats://h:4222"}}.withDefaults()
 	want := JetStreamOptions{URLs: []string{"nats://h:4222"}, Stream: "KAKOU_ENTRIES", Consumer: "kakou-collectors",
-		Replicas: 3, AckWait: 30 * time.Second, MaxAckPending: 65536}
-	if got.Stream != want.Stream || got.Consumer != want.Consumer || got.Replicas != want.Replicas ||
+		Replicas: 3, AckWait: 30 * time.Second, MaxAckPending: 65536, MaxAge: 24 * time.Hour}
+	if got.MaxAge != want.MaxAge || got.Stream != want.Stream || got.Consumer != want.Consumer || got.Replicas != want.Replicas ||
 		got.AckWait != want.AckWait || got.MaxAckPending != want.MaxAckPending {
 		t.Fatalf("defaults %+v, want %+v", got, want)
 	}

@@ -61,14 +61,19 @@ func BenchmarkIngestThroughput(b *testing.B) {
 // (loopback TCP, fsync off). It skips without PostgreSQL, unless
 // KAKOU_INTEGRATION=1.
 func BenchmarkIngestThroughputPostgres(b *testing.B) {
-	throughput(b, func(b *testing.B) Store {
-		p, err := postgres.Open(context.Background(), pgtest.Start(b))
-		if err != nil {
-			b.Fatal(err)
-		}
-		b.Cleanup(func() { p.Close() })
-		return p
-	})
+	throughput(b, openPostgres)
+}
+
+// openPostgres opens a fresh database on the pgtest server.
+func openPostgres(b *testing.B) Store { return openPostgresAt(b, pgtest.Start(b)) }
+
+func openPostgresAt(b *testing.B, dsn string) *postgres.Store {
+	p, err := postgres.Open(context.Background(), dsn)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { p.Close() })
+	return p
 }
 
 // BenchmarkIngestThroughputMosquitto is BenchmarkIngestThroughput through
@@ -81,6 +86,15 @@ func BenchmarkIngestThroughputMosquitto(b *testing.B) {
 	needMosquitto(b)
 	url := startMosquitto(b, "max_inflight_messages 0\nmax_queued_messages 0\n")
 	throughputVia(b, mosquittoBroker(url), func(b *testing.B) Store { return openStore(b) })
+}
+
+// BenchmarkIngestThroughputMosquittoPostgres is the same through mosquitto
+// into PostgreSQL, the figure beside a NATS city's
+// (BenchmarkNATSCityIntoPostgres).
+func BenchmarkIngestThroughputMosquittoPostgres(b *testing.B) {
+	needMosquitto(b)
+	url := startMosquitto(b, "max_inflight_messages 0\nmax_queued_messages 0\n")
+	throughputVia(b, mosquittoBroker(url), openPostgres)
 }
 
 // benchBroker is the broker both phases go through.
@@ -159,12 +173,13 @@ type benchUnit struct {
 }
 
 // connectUnits connects the publishers, clean sessions and their own
-// client ids as loadgen's units; connecting is not measured.
-func connectUnits(b *testing.B, url string) []benchUnit {
+// client ids as loadgen's units, spread over the urls (a cluster's nodes);
+// connecting is not measured.
+func connectUnits(b *testing.B, urls ...string) []benchUnit {
 	units := make([]benchUnit, throughputUnits)
 	for i := range units {
 		site, id := fmt.Sprintf("bench-s%02d", i%10), fmt.Sprintf("bench-u%03d", i)
-		c := paho.NewClient(paho.NewClientOptions().AddBroker(url).
+		c := paho.NewClient(paho.NewClientOptions().AddBroker(urls[i%len(urls)]).
 			SetClientID("kakou-unit-" + site + "-" + id).SetCleanSession(true))
 		if tok := c.Connect(); !tok.WaitTimeout(wait) || tok.Error() != nil {
 			b.Fatalf("unit %s connect: %v", id, tok.Error())
@@ -304,7 +319,7 @@ func ingestRate(b *testing.B, brk benchBroker, st Store, units []benchUnit, payl
 	stored := make(chan error, 1)
 	b.StartTimer()
 	start, cpu := time.Now(), processCPU()
-	go func() { stored <- freeAsStored(ctx, in, credits) }()
+	go func() { stored <- freeAsStored(ctx, func() uint64 { return in.Stats().Accepted }, credits) }()
 	err := publishAll(ctx, units, payloads, func(u benchUnit) string { return wire.EntryTopic(u.site, u.unit) }, credits)
 	if err == nil {
 		err = <-stored
@@ -330,12 +345,12 @@ func endSession(b *testing.B, url, id string) {
 	c.Disconnect(100)
 }
 
-// freeAsStored frees a publishing slot for every entry ingest has stored,
-// polling its stats (a hook per message would add to what is measured),
-// until all are stored.
-func freeAsStored(ctx context.Context, in *Ingest, credits <-chan struct{}) error {
+// freeAsStored frees a publishing slot for every entry stored, polling
+// count (the collectors' stats: a hook per message would add to what is
+// measured), until all are stored.
+func freeAsStored(ctx context.Context, count func() uint64, credits <-chan struct{}) error {
 	for freed := uint64(0); freed < throughputEntries; {
-		stored := in.Stats().Accepted
+		stored := count()
 		if stored > throughputEntries {
 			return fmt.Errorf("ingest stored %d entries of the %d published", stored, throughputEntries)
 		}

@@ -18,6 +18,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 	_ "time/tzdata" // "today" is local midnight even on hosts without a tz database
@@ -80,9 +81,9 @@ func run(cfg collector.Config, log *slog.Logger) error {
 	if err := c.Start(ctx); err != nil {
 		return err
 	}
-	log.Info("dashboard: "+c.HTTPURL(), "units_publish_to", c.BrokerURL())
+	log.Info("dashboard: "+c.HTTPURL(), "units_publish_to", c.BrokerURLs())
 	sd := sdnotify.New(log)
-	status := "collecting; units publish to " + c.BrokerURL() + "; dashboard " + c.HTTPURL()
+	status := "collecting; units publish to " + strings.Join(c.BrokerURLs(), ", ") + "; dashboard " + c.HTTPURL()
 	sd.Ready(status)
 	go sd.Watch(ctx, sdnotify.Serving(status, func() error { return healthy(c.HTTPURL()) }))
 	<-ctx.Done()
