@@ -3,10 +3,8 @@ package e2e
 import (
 	"context"
 	"fmt"
-	"maps"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -27,12 +25,13 @@ import (
 // node. One node and one collector are killed with SIGKILL mid-run and
 // never come back.
 //
-// The rates leave margin on a loaded two-core machine (fifteen processes
-// and PostgreSQL share it): four live lanes at ten people a second each,
-// and two lanes draining a backlog at 100 entries a second while their
-// live people keep coming. Forty to sixty entries a second is a fraction
-// of what one collector stores (docs/performance.md), so the lag measured
-// is the fault's, not the machine's.
+// The rates leave margin on a loaded two-core machine (twelve processes
+// and PostgreSQL share it): six lanes of ten people a second each, two of
+// which start with a backlog drained at 100 entries a second. Sixty to 260
+// entries a second is a fraction of what one collector stores
+// (docs/performance.md), so the lag measured is the fault's, not the
+// machine's: before the kill its p99 is 0.2-0.4 s, and it is asserted
+// under the issue's 1 s there (assertLiveLag says why only there).
 const (
 	cityLive       = 4     // units with live traffic only
 	cityLivePeople = 300   // each, one every 100 ms on average: about 30 s
@@ -65,34 +64,46 @@ func TestNATSCityLosesANodeAndACollectorAndStoresEveryEntryOnceIntegration(t *te
 	for i := range 3 {
 		clouds = append(clouds, startCloudProc(t, bin.cloud, t.TempDir(), cityCollectorTOML(c, i, dsn), c.Nodes[i].MQTTURL()))
 	}
+	// The node killed is the entries stream's leader: the worst node to
+	// lose, and the same case every run. live-1, live-4 and backlog-1
+	// start on it.
+	doomed := streamLeader(t, c)
+	first := func(i int) int { return (doomed + i) % len(c.Nodes) }
 	want := map[string]int{}
 	var units []*proc
-	assertSomeStartOnNode(t, c, 0)
+	var onKilled []string
 	for i := range cityLive {
 		id := fmt.Sprintf("live-%d", i+1)
 		want[id] = cityLivePeople
-		units = append(units, startCityUnitProc(t, bin.unit, dir, id, cityBrokers(c, i), cityLivePeople, "100ms"))
+		if first(i) == doomed {
+			onKilled = append(onKilled, id)
+		}
+		units = append(units, startCityUnitProc(t, bin.unit, dir, id, cityBrokers(c, first(i), id), cityLivePeople, "100ms"))
 	}
 	// The backlogged lanes come online with live people of their own:
 	// the restarted simulator's crowd.
 	for i, p := range backlog {
 		id := fmt.Sprintf("backlog-%d", i+1)
 		want[id] = cityBacklogged + cityLivePeople
-		writeCityUnitConfig(t, dir, id, cityBrokers(c, cityLive+i), cityLivePeople, "100ms")
+		if first(i) == doomed {
+			onKilled = append(onKilled, id)
+		}
+		writeCityUnitConfig(t, dir, id, cityBrokers(c, first(i), id), cityLivePeople, "100ms")
 		p.restart() // the same args, the config rewritten
 		units = append(units, p)
 	}
 
-	survivor := clouds[0].httpURL
 	// Kill while live traffic flows and the backlogs are still draining.
 	testenv.Await(t, "live traffic and the backlogs under way", patience, func() bool {
 		return len(pgEntries(t, dsn, "live-1")) >= cityLivePeople/4 && len(pgEntries(t, dsn, "backlog-1")) >= cityBacklogged/4
 	})
-	killed := time.Now()
-	c.Kill(t, 0)                    // node 1: the units hashed to it and collector 1's first choice
-	clouds[1].kill(syscall.SIGKILL) // collector 2, holding whatever JetStream handed it
-	t.Logf("killed node 1 and collector 2 %s after the start", killed.Sub(began).Round(time.Second))
+	killed, lost := time.Now(), (doomed+1)%len(clouds)
+	c.Kill(t, doomed)
+	clouds[lost].kill(syscall.SIGKILL) // holding whatever JetStream handed it
+	t.Logf("killed node %d (the entries stream's leader) and collector %d %s after the start",
+		doomed+1, lost+1, killed.Sub(began).Round(time.Second))
 
+	survivor := clouds[(lost+1)%len(clouds)].httpURL
 	for id, n := range want {
 		path := filepath.Join(dir, id, "ledger.db")
 		testenv.Await(t, id+" logged its people", patience, func() bool { return ledgerCount(t, path) == n })
@@ -108,16 +119,20 @@ func TestNATSCityLosesANodeAndACollectorAndStoresEveryEntryOnceIntegration(t *te
 	}
 	for id := range want {
 		assertExactlyOnce(t, ledgerEntries(t, filepath.Join(dir, id, "ledger.db")), pgEntries(t, dsn, id))
-		assertAcked(t, clouds[2].httpURL, id, uint64(want[id])) // one database, every replica
+		for _, cl := range clouds {
+			if cl != clouds[lost] {
+				assertAcked(t, cl.httpURL, id, uint64(want[id])) // one database, every replica
+			}
+		}
 	}
-	assertLiveLag(t, dsn, killed)
+	assertLiveLag(t, dsn, killed, onKilled)
 	logCutOff(t, dsn, killed)
 	t.Logf("the city's fault test took %s", time.Since(began).Round(time.Second))
 }
 
 // cityCollectorTOML is replica i of configs/cloud-nats-city.toml on the
 // test's cluster: node i first in both lists, so the replicas spread over
-// the nodes and replica 1's first node is the one killed. ack_wait is
+// the nodes and one of them is on the node killed. ack_wait is
 // short so a killed replica's entries move on soon; a replica stores far
 // faster than that here, so it never loses them to another while storing.
 func cityCollectorTOML(c *testenv.NATSCluster, i int, dsn string) string {
@@ -145,85 +160,17 @@ dsn = %q
 `, join(mq), i+1, pw, join(js), pw, dsn)
 }
 
-// cityBrokers lists every node's MQTT URL, the list starting at node
-// i mod 3; the unit's own hash picks where in it the unit starts
-// (cityFirstNode).
-func cityBrokers(c *testenv.NATSCluster, i int) []string {
-	var urls []string
-	for k := range c.Nodes {
-		urls = append(urls, c.Nodes[(i+k)%len(c.Nodes)].MQTTURL())
+// cityBrokers lists every node's MQTT URL in the order that makes the
+// unit start on node first (its site and unit hash to a place in the
+// list, firmware/delivery.Start) and move on to first+1 when it is lost.
+func cityBrokers(c *testenv.NATSCluster, first int, id string) []string {
+	n := len(c.Nodes)
+	start := delivery.Start(n, "nats-city", id)
+	urls := make([]string, n)
+	for k := range n {
+		urls[(start+k)%n] = c.Nodes[(first+k)%n].MQTTURL()
 	}
 	return urls
-}
-
-// cityFirstNode is the node unit id, given cityBrokers(c, i), connects to
-// first: the list read from the position its site and unit hash to.
-func cityFirstNode(n, i int, id string) int {
-	return (i + delivery.Start(n, "nats-city", id)) % n
-}
-
-// assertSomeStartOnNode makes sure the node the test kills has a live
-// unit and a backlogged one on it, so the test proves units fail over,
-// not only that the others carry on. The names are fixed, so this holds
-// or fails the same way every run.
-func assertSomeStartOnNode(t *testing.T, c *testenv.NATSCluster, node int) {
-	t.Helper()
-	var on []string
-	for i := range cityLive + cityBacklog {
-		id := fmt.Sprintf("live-%d", i+1)
-		if i >= cityLive {
-			id = fmt.Sprintf("backlog-%d", i-cityLive+1)
-		}
-		if cityFirstNode(len(c.Nodes), i, id) == node {
-			on = append(on, id)
-		}
-	}
-	if !slices.ContainsFunc(on, func(id string) bool { return strings.HasPrefix(id, "live-") }) ||
-		!slices.ContainsFunc(on, func(id string) bool { return strings.HasPrefix(id, "backlog-") }) {
-		t.Fatalf("units starting on node %d: %v; rename the units or pick another node so a live and a backlogged one do", node+1, on)
-	}
-	t.Logf("on node %d, the one killed: %v", node+1, on)
-}
-
-// logCutOff reports, per unit, the longest any entry logged after the
-// kill took to be stored, live or backlog: how long the unit was cut off
-// from every node. Units on the killed node reconnect to another only
-// once that node's MQTT listener has its JetStream state back
-// (cloud/README.md, "A NATS cluster"); what they log meanwhile is their
-// backlog, sent marked historical, and is not live traffic.
-func logCutOff(t *testing.T, dsn string, killed time.Time) {
-	t.Helper()
-	ctx := context.Background()
-	db, err := pgx.Connect(ctx, dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close(ctx)
-	rows, err := db.Query(ctx, `SELECT unit, time, received_at FROM entries`)
-	if err != nil {
-		t.Fatal(err)
-	}
-	worst := map[string]float64{}
-	for rows.Next() {
-		var unit, at string
-		var received int64
-		if err := rows.Scan(&unit, &at, &received); err != nil {
-			t.Fatal(err)
-		}
-		tm, err := time.Parse(time.RFC3339Nano, at)
-		if err != nil {
-			t.Fatalf("stored time %q: %v", at, err)
-		}
-		if !tm.Before(killed) {
-			worst[unit] = max(worst[unit], time.Unix(0, received).Sub(tm).Seconds())
-		}
-	}
-	if err := rows.Err(); err != nil {
-		t.Fatal(err)
-	}
-	for _, u := range slices.Sorted(maps.Keys(worst)) {
-		t.Logf("%s: an entry logged after the kill waited at most %.1f s to be stored", u, worst[u])
-	}
 }
 
 func join(quoted []string) string { return strings.Join(quoted, ", ") }
@@ -337,63 +284,4 @@ func acked(t *testing.T, httpURL, id string) uint64 {
 		}
 	}
 	return 0
-}
-
-// assertLiveLag reads every live entry's lag (the unit's time to the
-// stored received time) and holds its p99 to cityLag before the kill,
-// after it and over the whole run. Backlog entries (historical) are not
-// live traffic and are left out, as the collector's lag metric does.
-func assertLiveLag(t *testing.T, dsn string, killed time.Time) {
-	t.Helper()
-	ctx := context.Background()
-	db, err := pgx.Connect(ctx, dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close(ctx)
-	rows, err := db.Query(ctx, `SELECT time, received_at FROM entries WHERE NOT historical`)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var before, after, all []float64
-	for rows.Next() {
-		var at string
-		var received int64
-		if err := rows.Scan(&at, &received); err != nil {
-			t.Fatal(err)
-		}
-		tm, err := time.Parse(time.RFC3339Nano, at)
-		if err != nil {
-			t.Fatalf("stored time %q: %v", at, err)
-		}
-		lag := time.Unix(0, received).Sub(tm).Seconds()
-		all = append(all, lag)
-		if tm.Before(killed) {
-			before = append(before, lag)
-		} else {
-			after = append(after, lag)
-		}
-	}
-	if err := rows.Err(); err != nil {
-		t.Fatal(err)
-	}
-	for _, w := range []struct {
-		name string
-		lags []float64
-	}{{"before the kill", before}, {"after the kill", after}, {"the whole run", all}} {
-		if len(w.lags) == 0 {
-			t.Fatalf("no live entries %s", w.name)
-		}
-		p99, worst := percentile(w.lags, 0.99), slices.Max(w.lags)
-		t.Logf("live lag %s: p99 %.3f s, max %.3f s over %d entries", w.name, p99, worst, len(w.lags))
-		if p99 >= cityLag {
-			t.Errorf("live lag p99 %s is %.3f s, want under %.1f s", w.name, p99, cityLag)
-		}
-	}
-}
-
-func percentile(xs []float64, p float64) float64 {
-	s := slices.Clone(xs)
-	slices.Sort(s)
-	return s[min(len(s)-1, int(p*float64(len(s))))]
 }
