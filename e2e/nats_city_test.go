@@ -30,8 +30,9 @@ import (
 // which start with a backlog drained at 100 entries a second. Sixty to 260
 // entries a second is a fraction of what one collector stores
 // (docs/performance.md), so the lag measured is the fault's, not the
-// machine's: before the kill its p99 is 0.2-0.4 s, and it is asserted
-// under the 1 s there (assertLiveLag says why only there).
+// machine's. The bar, live entries stored within 1 s at p99
+// throughout, is asserted over the whole run (assertLiveLag says what
+// counts as live).
 const (
 	cityLive       = 4     // units with live traffic only
 	cityLivePeople = 300   // each, one every 100 ms on average: about 30 s
@@ -126,7 +127,6 @@ func TestNATSCityLosesANodeAndACollectorAndStoresEveryEntryOnceIntegration(t *te
 		}
 	}
 	assertLiveLag(t, dsn, killed, onKilled)
-	logCutOff(t, dsn, killed)
 	t.Logf("the city's fault test took %s", time.Since(began).Round(time.Second))
 }
 
