@@ -1,7 +1,15 @@
-package uplink
+// Package mqttproxy is a test helper: a loopback TCP proxy between an MQTT
+// client and a broker that reads the packets it forwards, so a test can
+// hold back the broker's PUBACKs or a chosen subscription's SUBACK and let
+// them through later, or turn a SUBACK into a refusal (0x80), as a broker
+// whose ACL says no would. It stands in for a NATS node electing a stream
+// leader (PUBACKs late by seconds) or a recovering node slow to create a
+// subscription's consumer. Only tests import it.
+package mqttproxy
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/binary"
 	"errors"
 	"io"
@@ -19,17 +27,14 @@ const (
 	pktPuback    = 4
 )
 
-// mqttProxy forwards TCP between paho and a broker packet by packet, so a
-// test can hold back the broker's PUBACKs, or the SUBACK of chosen topic
-// filters, and let them through later, or turn a SUBACK into a refusal
-// (0x80), as a broker whose ACL says no would: a NATS node busy electing a
-// stream leader, a recovering node slow to create a subscription's
-// consumer, a cloud ACL that knows nothing of a push.
-type mqttProxy struct {
-	ln       net.Listener
-	target   string
-	accepted atomic.Int32
-	pubacks  atomic.Int32 // PUBACKs held back so far
+// Proxy forwards TCP between a client and a broker packet by packet.
+type Proxy struct {
+	ln     net.Listener
+	target string
+	// Accepted counts the connections made through the proxy, Pubacks the
+	// PUBACKs held back so far.
+	Accepted atomic.Int32
+	Pubacks  atomic.Int32
 
 	mu          sync.Mutex
 	holdPubacks bool
@@ -54,13 +59,15 @@ type proxyConn struct {
 	subs map[uint16]string
 }
 
-func startMQTTProxy(t *testing.T, brokerURL string) *mqttProxy {
+// Start proxies to brokerURL (tcp://) on a fresh loopback port until
+// the test ends.
+func Start(t testing.TB, brokerURL string) *Proxy {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := &mqttProxy{ln: ln, target: strings.TrimPrefix(brokerURL, "tcp://"),
+	p := &Proxy{ln: ln, target: strings.TrimPrefix(brokerURL, "tcp://"),
 		holdSubs: map[string]bool{}, refuse: map[string]int{}, refused: map[string]int{}, subscribes: map[string]int{}}
 	go p.accept()
 	t.Cleanup(func() {
@@ -74,9 +81,9 @@ func startMQTTProxy(t *testing.T, brokerURL string) *mqttProxy {
 	return p
 }
 
-func (p *mqttProxy) url() string { return "tcp://" + p.ln.Addr().String() }
+func (p *Proxy) URL() string { return "tcp://" + p.ln.Addr().String() }
 
-func (p *mqttProxy) accept() {
+func (p *Proxy) accept() {
 	for {
 		c, err := p.ln.Accept()
 		if err != nil {
@@ -87,7 +94,7 @@ func (p *mqttProxy) accept() {
 			c.Close()
 			continue
 		}
-		p.accepted.Add(1)
+		p.Accepted.Add(1)
 		p.mu.Lock()
 		p.conns = append(p.conns, c, b)
 		p.mu.Unlock()
@@ -121,11 +128,12 @@ func readPacket(r *bufio.Reader) ([]byte, error) {
 			return nil, errors.New("remaining length longer than four bytes")
 		}
 	}
-	body := make([]byte, n)
-	if _, err := io.ReadFull(r, body); err != nil {
+	// Copied as it arrives, so a length of 256 MB costs only what comes.
+	buf := bytes.NewBuffer(pkt)
+	if _, err := io.CopyN(buf, r, int64(n)); err != nil {
 		return nil, err
 	}
-	return append(pkt, body...), nil
+	return buf.Bytes(), nil
 }
 
 // body is what follows the fixed header.
@@ -139,7 +147,7 @@ func body(pkt []byte) []byte {
 
 // up copies client → broker, noting each SUBSCRIBE's packet id and first
 // filter (paho subscribes to one filter per packet).
-func (p *mqttProxy) up(from *proxyConn, to net.Conn) {
+func (p *Proxy) up(from *proxyConn, to net.Conn) {
 	defer to.Close()
 	r := bufio.NewReader(from.c)
 	for {
@@ -147,8 +155,8 @@ func (p *mqttProxy) up(from *proxyConn, to net.Conn) {
 		if err != nil {
 			return
 		}
-		if pkt[0]>>4 == pktSubscribe {
-			b := body(pkt)
+		if b := body(pkt); pkt[0]>>4 == pktSubscribe && len(b) >= 4 &&
+			len(b) >= 4+int(binary.BigEndian.Uint16(b[2:])) {
 			id := binary.BigEndian.Uint16(b)
 			n := int(binary.BigEndian.Uint16(b[2:]))
 			from.mu.Lock()
@@ -165,7 +173,7 @@ func (p *mqttProxy) up(from *proxyConn, to net.Conn) {
 }
 
 // down copies broker → client, holding or rewriting what the test asks.
-func (p *mqttProxy) down(from net.Conn, to *proxyConn) {
+func (p *Proxy) down(from net.Conn, to *proxyConn) {
 	defer to.c.Close()
 	r := bufio.NewReader(from)
 	for {
@@ -179,10 +187,13 @@ func (p *mqttProxy) down(from net.Conn, to *proxyConn) {
 		case pktPuback:
 			hold = p.holdPubacks
 			if hold {
-				p.pubacks.Add(1)
+				p.Pubacks.Add(1)
 			}
 		case pktSuback:
 			b := body(pkt)
+			if len(b) < 3 {
+				break
+			}
 			to.mu.Lock()
 			filter := to.subs[binary.BigEndian.Uint16(b)]
 			to.mu.Unlock()
@@ -211,9 +222,9 @@ func (c *proxyConn) write(pkt []byte) (int, error) {
 	return c.c.Write(pkt)
 }
 
-// holdPubacksNow starts or stops holding back the broker's PUBACKs;
+// HoldPubacks starts or stops holding back the broker's PUBACKs;
 // stopping lets the held ones through, in order.
-func (p *mqttProxy) holdPubacksNow(on bool) {
+func (p *Proxy) HoldPubacks(on bool) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.holdPubacks = on
@@ -222,36 +233,37 @@ func (p *mqttProxy) holdPubacksNow(on bool) {
 	}
 }
 
-// holdSuback holds back the SUBACKs of filter until releaseSuback.
-func (p *mqttProxy) holdSuback(filter string) {
+// HoldSuback holds back the SUBACKs of filter until ReleaseSuback, which
+// lets the held ones through.
+func (p *Proxy) HoldSuback(filter string) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.holdSubs[filter] = true
 }
 
-func (p *mqttProxy) releaseSuback(filter string) {
+func (p *Proxy) ReleaseSuback(filter string) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	delete(p.holdSubs, filter)
 	p.releaseLocked(pktSuback)
 }
 
-// refuseSuback turns the next n SUBACKs of filter into refusals.
-func (p *mqttProxy) refuseSuback(filter string, n int) {
+// RefuseSuback turns the next n SUBACKs of filter into refusals.
+func (p *Proxy) RefuseSuback(filter string, n int) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.refuse[filter] = n
 }
 
-// refusals and subscriptions count the SUBACKs of filter turned into
-// refusals and the SUBSCRIBEs for it.
-func (p *mqttProxy) refusals(filter string) int {
+// Refusals counts the SUBACKs of filter turned into refusals,
+// Subscriptions the SUBSCRIBEs for it.
+func (p *Proxy) Refusals(filter string) int {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	return p.refused[filter]
 }
 
-func (p *mqttProxy) subscriptions(filter string) int {
+func (p *Proxy) Subscriptions(filter string) int {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	return p.subscribes[filter]
@@ -259,7 +271,7 @@ func (p *mqttProxy) subscriptions(filter string) int {
 
 // releaseLocked writes the held packets of kind to their connections, in
 // the order they were held; one whose connection has gone is dropped.
-func (p *mqttProxy) releaseLocked(kind byte) {
+func (p *Proxy) releaseLocked(kind byte) {
 	keep := p.held[:0]
 	for _, h := range p.held {
 		if h.pkt[0]>>4 != kind {
