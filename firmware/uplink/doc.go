@@ -137,9 +137,11 @@
 //
 // Each connection subscribes to the acks first and fails without them:
 // nothing is ever delivered without acks. Then it subscribes to every push
-// at once, so it waits for the slowest SUBACK rather than the sum of nine
-// (a recovering NATS node answers a QoS 1 subscription only once it has
-// made a JetStream consumer for it). A push subscription the broker
+// at once in the background and goes online without waiting for their
+// SUBACKs: a recovering NATS node answers a QoS 1 subscription only once
+// it has made a JetStream consumer for it, the slowest of nine after 5 to
+// 25 s, and the pushes are retained, so they arrive whenever the
+// subscription is granted. A push subscription the broker
 // refuses (SUBACK 0x80: "check its ACL") or does not answer within 30 s
 // ("did not answer … ; retrying") costs that push for a while, not the
 // connection: it is asked for again on the same connection after 1 s,

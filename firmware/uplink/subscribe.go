@@ -13,9 +13,13 @@ import (
 
 // A connection's subscriptions: the acks first, since without them nothing
 // is ever delivered and the connection is not worth having; then every
-// push at once, so the wait is the slowest SUBACK, not the sum of ten (a
-// NATS node that is recovering answers a QoS 1 subscription only once it
-// has made a JetStream consumer for it, seconds each). A push subscription
+// push at once, in the background: the unit goes online without waiting
+// for their SUBACKs. A NATS node that is recovering answers a QoS 1
+// subscription only once it has made a JetStream consumer for it, seconds
+// each and sometimes a refusal after a while (measured on the city's
+// cluster: the slowest of nine took 5 to 25 s), and entries must not wait
+// for pushes, which are retained and arrive whenever the subscription is
+// granted (paho routes them from the SUBSCRIBE on). A push subscription
 // the broker refuses or does not answer costs that push for a while, not
 // the connection: it is tried again in the background on the same
 // connection, after a second, doubling to retryMax, until the broker
@@ -32,40 +36,33 @@ type pushSub struct {
 	expected bool   // a refusal is normal (no site gateway): logged as news
 }
 
-// subscribePushes makes every push subscription concurrently and returns
-// once each has been granted, refused or timed out; the failed ones go on
-// being retried until ctx ends or the connection does (retries.Wait).
+// subscribePushes starts every push subscription, each on a goroutine
+// that retries it until it is granted, ctx ends or the connection does
+// (retries.Wait), and returns at once.
 func (u *Uplink) subscribePushes(ctx context.Context, c *delivery.Link, retries *sync.WaitGroup) {
 	subs := []func() (pushSub, bool){
 		u.policyPush, u.flowPush, u.guardsPush, u.staffPush, u.resultsPush,
 		u.watchPush, u.householdsPush, u.trustPush, u.updatePush,
 	}
-	var first sync.WaitGroup
 	for _, sub := range subs {
 		p, ok := sub()
 		if !ok {
 			continue
 		}
-		first.Add(1)
 		retries.Add(1)
 		go func() {
 			defer retries.Done()
-			u.keepListening(ctx, c, p, first.Done)
+			u.keepListening(ctx, c, p)
 		}()
 	}
-	first.Wait()
 }
 
-// keepListening subscribes to p, calling tried after the first attempt,
-// and tries again with a doubling pause while the broker refuses or does
+// keepListening subscribes to p and tries again with a doubling pause while the broker refuses or does
 // not answer, until it grants it, ctx ends or the connection does.
-func (u *Uplink) keepListening(ctx context.Context, c *delivery.Link, p pushSub, tried func()) {
+func (u *Uplink) keepListening(ctx context.Context, c *delivery.Link, p pushSub) {
 	pause := u.t.subRetry
 	for attempt := 1; ; attempt++ {
 		err := c.Listen(ctx, p.topic, p.qos, p.on, u.t.puback)
-		if attempt == 1 {
-			tried()
-		}
 		if err == nil {
 			if attempt > 1 {
 				u.log.Info("uplink: the broker granted the "+p.what+" subscription on a retry",
@@ -94,7 +91,8 @@ func (u *Uplink) keepListening(ctx context.Context, c *delivery.Link, p pushSub,
 // subscriptionFailed says why, on the first failure; later ones of the
 // same subscription are only debug, or a refusing ACL would fill the log.
 func (u *Uplink) subscriptionFailed(p pushSub, err error, attempt int, pause time.Duration) {
-	log, msg := u.log.Error, "uplink: the broker refused the "+p.what+" subscription (check its ACL): "+p.refused+"; retrying"
+	log, msg := u.log.Error, "uplink: the broker refused the "+p.what+" subscription (check its ACL; "+
+		"a cluster node still recovering refuses for a while too): "+p.refused+"; retrying"
 	switch {
 	case !errors.Is(err, delivery.ErrRefused):
 		log, msg = u.log.Warn, "uplink: the broker did not answer the "+p.what+" subscription within "+

@@ -160,7 +160,7 @@ func TestUplinkRetriesARefusedSubscriptionWithoutHoldingUpTheOthers(t *testing.T
 	if n := p.Subscriptions(wire.TrustTopic); n != 3 {
 		t.Fatalf("%d trust list SUBSCRIBEs, want 3 (two refused, one granted)", n)
 	}
-	if log.count("refused the trust list subscription (check its ACL)") != 1 {
+	if log.count("refused the trust list subscription (check its ACL") != 1 {
 		t.Fatalf("want the first refusal logged once as refused:\n%s", log.buf.String())
 	}
 	if n := p.Accepted.Load(); n != 1 {
