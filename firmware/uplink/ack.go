@@ -18,7 +18,8 @@ func (u *Uplink) subscribeAcks(ctx context.Context, c *delivery.Link) error {
 	topic := wire.AckTopic(u.opts.Status.Site, u.opts.Status.Unit)
 	err := c.Listen(ctx, topic, wire.QoSAck, u.onAck, u.t.puback)
 	if errors.Is(err, delivery.ErrRefused) {
-		return fmt.Errorf("uplink: %w (check its ACL): without acks nothing is ever delivered", err)
+		return fmt.Errorf("uplink: %w (check its ACL; a cluster node still recovering refuses for a while too): "+
+			"without acks nothing is ever delivered", err)
 	}
 	if err != nil {
 		return fmt.Errorf("uplink: %w", err)

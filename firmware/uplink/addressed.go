@@ -1,13 +1,9 @@
 package uplink
 
 import (
-	"context"
-	"errors"
 	"fmt"
 
 	mqtt "github.com/eclipse/paho.mqtt.golang"
-
-	"github.com/kakou/kakou/firmware/delivery"
 )
 
 // addressedPush is a retained message meant for this unit alone, on a
@@ -33,9 +29,9 @@ type addressedPush[T any] struct {
 	keeps    string // what the unit keeps when a bad one comes
 }
 
-// listenAddressed subscribes to p on this connection. A broker that
-// refuses costs that push, not the connection: entries matter more.
-func listenAddressed[T any](ctx context.Context, u *Uplink, c *delivery.Link, p addressedPush[T]) error {
+// listenAddressed is p's subscription; a broker that refuses it costs
+// that push, not the connection: entries matter more (subscribe.go).
+func listenAddressed[T any](u *Uplink, p addressedPush[T]) (pushSub, bool) {
 	on := func(_ mqtt.Client, m mqtt.Message) {
 		if len(m.Payload()) == 0 {
 			return
@@ -50,14 +46,5 @@ func listenAddressed[T any](ctx context.Context, u *Uplink, c *delivery.Link, p 
 		}
 		p.box.put(v)
 	}
-	err := c.Listen(ctx, p.topic, p.qos, on, u.t.puback)
-	switch {
-	case errors.Is(err, delivery.ErrRefused) && p.expected:
-		u.log.Info("uplink: the broker refused the "+p.what+" subscription; "+p.refused, "topic", p.topic)
-	case errors.Is(err, delivery.ErrRefused):
-		u.log.Error("uplink: the broker refused the "+p.what+" subscription (check its ACL): "+p.refused, "topic", p.topic)
-	case err != nil:
-		return fmt.Errorf("uplink: %w", err)
-	}
-	return nil
+	return pushSub{what: p.what, topic: p.topic, qos: p.qos, on: on, refused: p.refused, expected: p.expected}, true
 }

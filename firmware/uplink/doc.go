@@ -19,8 +19,9 @@
 // the connection ends, so a fast drain does not cost a ledger transaction
 // per ack. An entry acked but not yet marked when the power goes is sent
 // again, which the idempotent collector shrugs off. The broker's PUBACKs
-// only pace the publishing: an entry a broker accepted and then lost on a
-// restart, or that a collector never stored, stays pending in the ledger.
+// only bound the publishing (below): an entry a broker accepted and then
+// lost on a restart, or that a collector never stored, stays pending in
+// the ledger.
 // An ack beyond the ledger's last seq is refused and logged: it belongs to
 // a ledger the unit no longer has. An ack is applied only as far as this
 // connection has sent every entry: an entry never sent cannot have been
@@ -70,6 +71,21 @@
 // timeout runs only while the ack is due: live entries waiting for the next
 // paced backlog batch are not the collector's fault.
 //
+// The broker's PUBACKs are not waited for round by round: the sender goes
+// on publishing while they are outstanding, as MQTT allows, and keeps them
+// in a FIFO (delivery.Inflight), harvesting the completed ones without
+// blocking. It waits only when delivery.MaxInflight (256) are outstanding,
+// and gives the connection up when the oldest has waited 30 s ("publish
+// seq N: no acknowledgement in time"). A NATS node whose streams are
+// electing a leader passes every PUBLISH on to the collectors at once but
+// PUBACKs nothing for 4–9 s; a sender that waited for each round's PUBACKs
+// stopped its live entries for all that time. The retained online status
+// is tracked the same way, never waited for inside the loop; only the
+// offline status of a clean shutdown is waited for, since it must be
+// stored before the DISCONNECT. The PUBACKs change nothing of the lanes:
+// their windows count what the collector has not acknowledged, in the same
+// order, with the same ack timeout.
+//
 // That bookkeeping (the lanes' cursors and windows, what is outstanding,
 // acknowledging a prefix, when the ack is due and its doubling timeout, the
 // pacing) is the delivery protocol's, shared with the site gateway's
@@ -118,6 +134,19 @@
 //     immediately instead of at the PUBACK timeout;
 //   - a new client per connection carries a fresh will and leaves no state
 //     from the previous connection behind: the ledger is the only session.
+//
+// Each connection subscribes to the acks first and fails without them:
+// nothing is ever delivered without acks. Then it subscribes to every push
+// at once in the background and goes online without waiting for their
+// SUBACKs: a recovering NATS node answers a QoS 1 subscription only once
+// it has made a JetStream consumer for it, the slowest of nine after 5 to
+// 25 s, and the pushes are retained, so they arrive whenever the
+// subscription is granted. A push subscription the broker
+// refuses (SUBACK 0x80: "check its ACL") or does not answer within 30 s
+// ("did not answer … ; retrying") costs that push for a while, not the
+// connection: it is asked for again on the same connection after 1 s,
+// doubling to 30 s, until the broker grants it or the connection ends
+// (subscribe.go).
 //
 // A keep-alive and a write timeout (delivery.Timing) notice a connection
 // that died without closing: the uplink gives it up within about 40 s and

@@ -2,12 +2,10 @@ package uplink
 
 import (
 	"context"
-	"errors"
 	"fmt"
 
 	mqtt "github.com/eclipse/paho.mqtt.golang"
 
-	"github.com/kakou/kakou/firmware/delivery"
 	"github.com/kakou/kakou/firmware/wire"
 )
 
@@ -25,24 +23,14 @@ import (
 // unit connected straight to the cloud subscribes too and simply never
 // hears a flow.
 
-// subscribeFlow asks for this unit's flow on this connection. A broker that
+// flowPush asks for this unit's flow on this connection. A broker that
 // refuses it (a cloud broker's ACL that knows nothing of gateways) is noted
 // in the log but does not cost the connection: the unit then screens
 // without a count, as it does with no gateway.
-func (u *Uplink) subscribeFlow(ctx context.Context, c *delivery.Link) error {
-	if u.opts.OnFlow == nil {
-		return nil
-	}
-	topic := wire.FlowTopic(u.opts.Status.Site, u.opts.Status.Unit)
-	err := c.Listen(ctx, topic, wire.QoSFlow, u.onFlow, u.t.puback)
-	switch {
-	case errors.Is(err, delivery.ErrRefused):
-		u.log.Info("uplink: the broker refused the flow subscription; fine without a site gateway, "+
-			"otherwise check its ACL: this lane will not be flow limited", "topic", topic)
-	case err != nil:
-		return fmt.Errorf("uplink: %w", err)
-	}
-	return nil
+func (u *Uplink) flowPush() (pushSub, bool) {
+	return pushSub{what: "flow", topic: wire.FlowTopic(u.opts.Status.Site, u.opts.Status.Unit),
+		qos: wire.QoSFlow, on: u.onFlow, expected: true,
+		refused: "fine without a site gateway, otherwise check its ACL: this lane will not be flow limited"}, u.opts.OnFlow != nil
 }
 
 // onFlow runs on paho's goroutine, so it only decodes, checks the addressee

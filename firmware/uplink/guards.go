@@ -3,7 +3,6 @@ package uplink
 import (
 	"context"
 
-	"github.com/kakou/kakou/firmware/delivery"
 	"github.com/kakou/kakou/firmware/wire"
 )
 
@@ -14,12 +13,12 @@ import (
 // verifies the signature and writes the roster to the card). Only the
 // latest roster waiting is kept: a newer one says all an older one did.
 
-// subscribeGuards asks for this unit's roster on this connection.
-func (u *Uplink) subscribeGuards(ctx context.Context, c *delivery.Link) error {
+// guardsPush asks for this unit's roster on this connection.
+func (u *Uplink) guardsPush() (pushSub, bool) {
 	if u.opts.OnGuards == nil {
-		return nil
+		return pushSub{}, false
 	}
-	return listenAddressed(ctx, u, c, addressedPush[wire.GuardRoster]{what: "guard roster",
+	return listenAddressed(u, addressedPush[wire.GuardRoster]{what: "guard roster",
 		topic: wire.GuardsTopic(u.opts.Status.Site, u.opts.Status.Unit), qos: wire.QoSGuards,
 		decode: wire.DecodeGuardRoster, to: func(r wire.GuardRoster) (string, string) { return r.Site, r.Unit },
 		box: &u.guards, keeps: "the console keeps the one it has",

@@ -3,7 +3,6 @@ package uplink
 import (
 	"context"
 
-	"github.com/kakou/kakou/firmware/delivery"
 	"github.com/kakou/kakou/firmware/wire"
 )
 
@@ -16,13 +15,13 @@ import (
 // a newer message lists every use an older one did. A unit connected straight to the cloud never hears one and
 // counts from its own ledger.
 
-// subscribeHouseholds asks for this unit's households on this connection;
+// householdsPush asks for this unit's households on this connection;
 // a broker that refuses (no gateway) is noted and costs nothing.
-func (u *Uplink) subscribeHouseholds(ctx context.Context, c *delivery.Link) error {
+func (u *Uplink) householdsPush() (pushSub, bool) {
 	if u.opts.OnHouseholds == nil {
-		return nil
+		return pushSub{}, false
 	}
-	return listenAddressed(ctx, u, c, addressedPush[wire.Households]{what: "households message",
+	return listenAddressed(u, addressedPush[wire.Households]{what: "households message",
 		topic: wire.HouseholdsTopic(u.opts.Status.Site, u.opts.Status.Unit), qos: wire.QoSFlow,
 		decode: wire.DecodeHouseholds, to: func(h wire.Households) (string, string) { return h.Site, h.Unit },
 		box: &u.households, keeps: "the lane keeps the count it holds", expected: true,

@@ -2,10 +2,7 @@ package uplink
 
 import (
 	"context"
-	"fmt"
 	"time"
-
-	mqtt "github.com/eclipse/paho.mqtt.golang"
 
 	"github.com/kakou/kakou/firmware/delivery"
 	"github.com/kakou/kakou/firmware/ledger"
@@ -39,11 +36,13 @@ type sender struct {
 	// markAt is the earliest time of the next mark while entries are
 	// outstanding: marks are coalesced (ack.go).
 	markAt time.Time
-	// unacked holds the PUBACK tokens of the last publish round, awaited at
-	// the start of the next one, so the broker works on one round while
-	// the sender reads and encodes the next.
-	unacked []seqToken
-	topic   topicCache
+	// inflight holds the publishes (entries and statuses) the broker has
+	// not PUBACKed yet: the sender goes on publishing while they are
+	// outstanding, up to delivery.MaxInflight, so a broker that stalls its
+	// PUBACKs for seconds (a NATS node electing a stream leader) does not
+	// stop live entries it already passes on to the collectors.
+	inflight delivery.Inflight
+	topic    topicCache
 }
 
 // unit names the one ledger in the lanes' per-unit counts and acks.
@@ -56,13 +55,14 @@ func newSender(u *Uplink) *sender {
 	}
 	return &sender{u: u, Lanes: delivery.NewLanes(delivery.LaneOptions{
 		Window: u.opts.Window, Rate: rate, AckTimeout: u.opts.AckTimeout, BySeq: true,
-	})}
+	}), inflight: delivery.Inflight{Max: u.t.inflight, Timeout: u.t.puback, Prefix: "uplink"}}
 }
 
 // begin starts a connection's lanes from the last ack: everything after it
 // is sent again, and a duplicate costs the idempotent collector nothing.
 func (s *sender) begin(ctx context.Context, c *delivery.Link) {
 	s.c = c
+	s.inflight.Reset()
 	s.restart(ctx)
 }
 
@@ -75,8 +75,9 @@ func (s *sender) restart(ctx context.Context) {
 		last = max(s.Live, s.LiveFrom)
 	}
 	acked := s.Acked(unit)
+	// What is in flight stays tracked: the connection still owes its
+	// PUBACKs.
 	s.Restart(acked, max(last, acked), time.Now())
-	s.unacked = s.unacked[:0]
 	if s.LiveFrom > acked {
 		s.u.log.Info("uplink: sending backlog", "after_seq", acked, "up_to_seq", s.LiveFrom)
 	}
@@ -85,6 +86,9 @@ func (s *sender) restart(ctx context.Context) {
 // step does what can be done now, most urgent first.
 func (s *sender) step(ctx context.Context) error {
 	now := time.Now()
+	if err := s.inflight.Harvest(now); err != nil {
+		return err
+	}
 	s.applyAck(ctx, now)
 	if s.AckExpired(now) {
 		s.u.log.Warn("uplink: the collector has not acknowledged in time; resending",
@@ -106,7 +110,11 @@ func (s *sender) step(ctx context.Context) error {
 // its own (the next backlog batch, the ack timeout, a mark); false for no
 // limit.
 func (s *sender) due(now time.Time) (time.Duration, bool) {
-	return s.Due(now, s.markAt, s.marked < s.Acked(unit))
+	d, ok := s.Due(now, s.markAt, s.marked < s.Acked(unit))
+	if p, pok := s.inflight.Due(now); pok && (!ok || p < d) {
+		return p, true
+	}
+	return d, ok
 }
 
 // sendLive sends every entry past the live cursor.
@@ -170,20 +178,21 @@ func (s *sender) sendBacklog(ctx context.Context, now time.Time) error {
 // seqOf is a ledger record's position in the lanes: its seq.
 func seqOf(r *ledger.Record) uint64 { return r.Seq }
 
-// publish sends es and waits for the broker's PUBACKs, which pace the
-// broker; they prove nothing about the collector, so nothing is marked
-// delivered here (doc.go). Backlog entries carry Historical in the payload
+// publish sends es without waiting for the broker's PUBACKs: they are
+// tracked in inflight, which makes the sender wait only once
+// delivery.MaxInflight are outstanding. They prove nothing about the
+// collector, so nothing is marked delivered here (doc.go). Backlog entries carry Historical in the payload
 // only; the ledger's copy stays as it was logged.
 func (s *sender) publish(ctx context.Context, es []ledger.Record, l delivery.Lane) error {
 	if len(es) == 0 {
 		return nil
 	}
 	historical := l != delivery.LiveLane
-	if err := s.settle(ctx); err != nil {
-		return err
-	}
 	for i := range es {
 		r := &es[i]
+		if err := s.inflight.Room(ctx, s.c); err != nil {
+			return err
+		}
 		body, err := payload(r, historical)
 		if err != nil {
 			// Sent as stored all the same: holding it back would not let
@@ -197,7 +206,7 @@ func (s *sender) publish(ctx context.Context, es []ledger.Record, l delivery.Lan
 		// and payload always agree, even for entries a unit logged before
 		// it was renamed.
 		tok := s.c.Publish(s.topic.entry(r.Site, r.Unit), wire.QoSEntry, false, body)
-		s.unacked = append(s.unacked, seqToken{r.Seq, tok})
+		s.inflight.Add(tok, r.Seq, time.Now())
 		s.Sent(unit, r.Seq, l)
 	}
 	return nil
@@ -212,27 +221,4 @@ func (c *topicCache) entry(site, unit string) string {
 		*c = topicCache{site, unit, wire.EntryTopic(site, unit)}
 	}
 	return c.topic
-}
-
-// seqToken is a published entry waiting for the broker's PUBACK.
-type seqToken struct {
-	seq uint64
-	tok mqtt.Token
-}
-
-// settle waits for the PUBACKs of the previous publish round, which paces
-// the sender to the broker; one shared deadline covers the round.
-func (s *sender) settle(ctx context.Context) error {
-	if len(s.unacked) == 0 {
-		return nil
-	}
-	deadline := time.NewTimer(s.u.t.puback)
-	defer deadline.Stop()
-	for _, st := range s.unacked {
-		if err := s.c.Await(ctx, st.tok, deadline.C); err != nil {
-			return fmt.Errorf("uplink: publish seq %d: %w", st.seq, err)
-		}
-	}
-	s.unacked = s.unacked[:0]
-	return nil
 }

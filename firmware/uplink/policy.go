@@ -2,12 +2,10 @@ package uplink
 
 import (
 	"context"
-	"errors"
 	"fmt"
 
 	mqtt "github.com/eclipse/paho.mqtt.golang"
 
-	"github.com/kakou/kakou/firmware/delivery"
 	"github.com/kakou/kakou/firmware/wire"
 )
 
@@ -23,25 +21,15 @@ import (
 // waiting to be handed over is kept — a retained topic says what is to run
 // now, so a push overtaken by a newer one has nothing left to say.
 
-// subscribePolicy asks for this unit's pushed policy on this connection.
+// policyPush asks for this unit's pushed policy on this connection.
 // The push is retained, so the current one arrives right after the SUBACK,
 // on every connection; the unit ignores one it already runs. A broker that
 // refuses the subscription is logged but does not cost the connection:
 // entries matter more than pushes, and the unit keeps its current policy.
-func (u *Uplink) subscribePolicy(ctx context.Context, c *delivery.Link) error {
-	if u.opts.OnPolicy == nil {
-		return nil
-	}
-	topic := wire.PolicyTopic(u.opts.Status.Site, u.opts.Status.Unit)
-	err := c.Listen(ctx, topic, wire.QoSPolicy, u.onPolicy, u.t.puback)
-	switch {
-	case errors.Is(err, delivery.ErrRefused):
-		u.log.Error("uplink: the broker refused the policy subscription (check its ACL): "+
-			"policies pushed from the centre will not reach this unit", "topic", topic)
-	case err != nil:
-		return fmt.Errorf("uplink: %w", err)
-	}
-	return nil
+func (u *Uplink) policyPush() (pushSub, bool) {
+	return pushSub{what: "policy", topic: wire.PolicyTopic(u.opts.Status.Site, u.opts.Status.Unit),
+		qos: wire.QoSPolicy, on: u.onPolicy,
+		refused: "policies pushed from the centre will not reach this unit"}, u.opts.OnPolicy != nil
 }
 
 // onPolicy runs on paho's goroutine, so it only decodes, checks the

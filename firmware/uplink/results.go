@@ -3,7 +3,6 @@ package uplink
 import (
 	"context"
 
-	"github.com/kakou/kakou/firmware/delivery"
 	"github.com/kakou/kakou/firmware/wire"
 )
 
@@ -15,12 +14,12 @@ import (
 // the people held). Only the latest push waiting is kept: a newer one
 // lists every result an older one did that still matters.
 
-// subscribeResults asks for this unit's results on this connection.
-func (u *Uplink) subscribeResults(ctx context.Context, c *delivery.Link) error {
+// resultsPush asks for this unit's results on this connection.
+func (u *Uplink) resultsPush() (pushSub, bool) {
 	if u.opts.OnResults == nil {
-		return nil
+		return pushSub{}, false
 	}
-	return listenAddressed(ctx, u, c, addressedPush[wire.ResultPush]{what: "results push",
+	return listenAddressed(u, addressedPush[wire.ResultPush]{what: "results push",
 		topic: wire.ResultsTopic(u.opts.Status.Site, u.opts.Status.Unit), qos: wire.QoSResults,
 		decode: wire.DecodeResultPush, to: func(r wire.ResultPush) (string, string) { return r.Site, r.Unit },
 		box: &u.results, keeps: "nobody is released by it",

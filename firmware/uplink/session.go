@@ -3,6 +3,7 @@ package uplink
 import (
 	"context"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/kakou/kakou/firmware/delivery"
@@ -87,33 +88,13 @@ func (u *Uplink) serve(ctx context.Context, c *delivery.Link, s *sender) error {
 	if err := u.subscribeAcks(ctx, c); err != nil {
 		return err
 	}
-	if err := u.subscribePolicy(ctx, c); err != nil {
-		return err
-	}
-	if err := u.subscribeFlow(ctx, c); err != nil {
-		return err
-	}
-	if err := u.subscribeGuards(ctx, c); err != nil {
-		return err
-	}
-	if err := u.subscribeStaff(ctx, c); err != nil {
-		return err
-	}
-	if err := u.subscribeResults(ctx, c); err != nil {
-		return err
-	}
-	if err := u.subscribeWatch(ctx, c); err != nil {
-		return err
-	}
-	if err := u.subscribeHouseholds(ctx, c); err != nil {
-		return err
-	}
-	if err := u.subscribeTrust(ctx, c); err != nil {
-		return err
-	}
-	if err := u.subscribeUpdate(ctx, c); err != nil {
-		return err
-	}
+	// Pushes are subscribed to on a context of this connection's, so
+	// their retries end with it.
+	subCtx, cancel := context.WithCancel(ctx)
+	var retries sync.WaitGroup
+	defer retries.Wait()
+	defer cancel()
+	u.subscribePushes(subCtx, c, &retries)
 	// The lanes split before the birth is rendered, so a birth that says
 	// nothing waits is never followed by a backlog the split made after
 	// it: an entry logged in between would go out behind the next live
@@ -121,9 +102,7 @@ func (u *Uplink) serve(ctx context.Context, c *delivery.Link, s *sender) error {
 	// birth (cloud/store Watermark).
 	s.begin(ctx, c)
 	u.takeDirty() // before rendering: a change after this point is sent again
-	if err := u.publishStatus(ctx, c, wire.Online); err != nil {
-		return err
-	}
+	u.announce(ctx, c, s)
 	u.connected.Store(true)
 	u.log.Info("uplink: online", "broker", c.Broker)
 	poll := time.NewTicker(u.t.poll)
@@ -134,9 +113,7 @@ func (u *Uplink) serve(ctx context.Context, c *delivery.Link, s *sender) error {
 	defer timer.Stop()
 	for {
 		if u.takeDirty() {
-			if err := u.publishStatus(ctx, c, wire.Online); err != nil {
-				return err
-			}
+			u.announce(ctx, c, s)
 		}
 		if err := s.step(ctx); err != nil {
 			return err
@@ -172,6 +149,18 @@ func (u *Uplink) goodbye(c *delivery.Link) {
 	u.log.Info("uplink: offline")
 }
 
+// announce publishes the retained online status without waiting for its
+// PUBACK: the sender tracks it with the entries in flight, so a broker
+// slow to store a retained message (a NATS stream without a leader) holds
+// up neither the live entries nor the acks, and the connection is given
+// up only if the status is not PUBACKed within puback.
+func (u *Uplink) announce(ctx context.Context, c *delivery.Link, s *sender) {
+	tok := c.Publish(u.statusTopic(), wire.QoSStatus, true, u.status(ctx, wire.Online))
+	s.inflight.AddOther(tok, "online status", time.Now())
+}
+
+// publishStatus publishes a status and waits for its PUBACK: the goodbye,
+// which must be stored before the clean DISCONNECT.
 func (u *Uplink) publishStatus(ctx context.Context, c *delivery.Link, state wire.UnitState) error {
 	err := c.Send(ctx, u.statusTopic(), wire.QoSStatus, true, u.status(ctx, state), u.t.puback)
 	if err != nil {

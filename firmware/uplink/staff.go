@@ -3,7 +3,6 @@ package uplink
 import (
 	"context"
 
-	"github.com/kakou/kakou/firmware/delivery"
 	"github.com/kakou/kakou/firmware/wire"
 )
 
@@ -35,11 +34,11 @@ func (u *Uplink) SetStaffRound(r *wire.StaffRound) {
 	}
 }
 
-func (u *Uplink) subscribeStaff(ctx context.Context, c *delivery.Link) error {
+func (u *Uplink) staffPush() (pushSub, bool) {
 	if u.opts.OnStaff == nil {
-		return nil
+		return pushSub{}, false
 	}
-	return listenAddressed(ctx, u, c, addressedPush[wire.StaffRoster]{what: "staff roster",
+	return listenAddressed(u, addressedPush[wire.StaffRoster]{what: "staff roster",
 		topic: wire.StaffTopic(u.opts.Status.Site, u.opts.Status.Unit), qos: wire.QoSStaff,
 		decode: wire.DecodeStaffRoster, to: func(r wire.StaffRoster) (string, string) { return r.Site, r.Unit },
 		box: &u.staff.handoff, keeps: "the roll call keeps the one it has",

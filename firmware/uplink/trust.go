@@ -3,13 +3,10 @@ package uplink
 import (
 	"bytes"
 	"context"
-	"errors"
-	"fmt"
 	"sync/atomic"
 
 	mqtt "github.com/eclipse/paho.mqtt.golang"
 
-	"github.com/kakou/kakou/firmware/delivery"
 	"github.com/kakou/kakou/firmware/wire"
 )
 
@@ -26,22 +23,12 @@ type trustUplink struct {
 	version atomic.Uint64
 }
 
-// subscribeTrust asks for the trust list on this connection. A broker that
+// trustPush asks for the trust list on this connection. A broker that
 // refuses it costs the list, not the connection: the unit keeps the one
 // it saved.
-func (u *Uplink) subscribeTrust(ctx context.Context, c *delivery.Link) error {
-	if u.opts.OnTrust == nil {
-		return nil
-	}
-	err := c.Listen(ctx, wire.TrustTopic, wire.QoSTrust, u.onTrust, u.t.puback)
-	switch {
-	case errors.Is(err, delivery.ErrRefused):
-		u.log.Error("uplink: the broker refused the trust list subscription (check its ACL): "+
-			"passes the centre revokes will still open this gate", "topic", wire.TrustTopic)
-	case err != nil:
-		return fmt.Errorf("uplink: %w", err)
-	}
-	return nil
+func (u *Uplink) trustPush() (pushSub, bool) {
+	return pushSub{what: "trust list", topic: wire.TrustTopic, qos: wire.QoSTrust, on: u.onTrust,
+		refused: "passes the centre revokes will still open this gate"}, u.opts.OnTrust != nil
 }
 
 // onTrust runs on paho's goroutine. An empty payload is a cleared retained

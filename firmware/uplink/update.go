@@ -3,7 +3,6 @@ package uplink
 import (
 	"context"
 
-	"github.com/kakou/kakou/firmware/delivery"
 	"github.com/kakou/kakou/firmware/wire"
 )
 
@@ -13,12 +12,12 @@ import (
 // goroutine of its own (the unit's updater verifies the signature,
 // downloads and installs; that takes minutes and must not hold up paho).
 
-// subscribeUpdate asks for this unit's update on this connection.
-func (u *Uplink) subscribeUpdate(ctx context.Context, c *delivery.Link) error {
+// updatePush asks for this unit's update on this connection.
+func (u *Uplink) updatePush() (pushSub, bool) {
 	if u.opts.OnUpdate == nil {
-		return nil
+		return pushSub{}, false
 	}
-	return listenAddressed(ctx, u, c, addressedPush[wire.UpdatePush]{what: "update push",
+	return listenAddressed(u, addressedPush[wire.UpdatePush]{what: "update push",
 		topic: wire.UpdateTopic(u.opts.Status.Site, u.opts.Status.Unit), qos: wire.QoSUpdate,
 		decode: wire.DecodeUpdatePush, to: func(p wire.UpdatePush) (string, string) { return p.Site, p.Unit },
 		box: &u.update, keeps: "the unit keeps the version it runs",

@@ -127,7 +127,9 @@ type Options struct {
 // timing holds the uplink's fixed intervals; tests shorten the retry delays.
 type timing struct {
 	poll     time.Duration // drain this often even without Notify
-	puback   time.Duration // a publish round or a status must be PUBACKed within this
+	puback   time.Duration // the oldest outstanding publish must be PUBACKed within this, a SUBACK too
+	inflight int           // publishes outstanding before the sender waits (delivery.MaxInflight)
+	subRetry time.Duration // first wait before a failed subscription is tried again; doubles to retryMax
 	conn     delivery.Timing
 	retryMin time.Duration // first delay after a failed or lost connection
 	retryMax time.Duration // the doubling delay stops growing here
@@ -138,6 +140,8 @@ type timing struct {
 var defaultTiming = timing{
 	poll:     5 * time.Second,
 	puback:   30 * time.Second,
+	inflight: delivery.MaxInflight,
+	subRetry: time.Second,
 	conn:     delivery.DefaultTiming,
 	retryMin: time.Second,
 	retryMax: 30 * time.Second,

@@ -3,15 +3,12 @@ package uplink
 import (
 	"bytes"
 	"context"
-	"errors"
-	"fmt"
 	"maps"
 	"slices"
 	"sync"
 
 	mqtt "github.com/eclipse/paho.mqtt.golang"
 
-	"github.com/kakou/kakou/firmware/delivery"
 	"github.com/kakou/kakou/firmware/wire"
 )
 
@@ -30,22 +27,12 @@ type watchHandoff struct {
 	wake    chan struct{} // size 1: parts wait in pending
 }
 
-// subscribeWatch asks for the roster on this connection. A broker that
+// watchPush asks for the roster on this connection. A broker that
 // refuses it costs the roster, not the connection: the unit keeps the one
 // it has.
-func (u *Uplink) subscribeWatch(ctx context.Context, c *delivery.Link) error {
-	if u.opts.OnWatch == nil {
-		return nil
-	}
-	err := c.Listen(ctx, wire.WatchFilter, wire.QoSWatch, u.onWatch, u.t.puback)
-	switch {
-	case errors.Is(err, delivery.ErrRefused):
-		u.log.Error("uplink: the broker refused the watch roster subscription (check its ACL): "+
-			"people the centre puts in quarantine will not reach this gate", "topic", wire.WatchFilter)
-	case err != nil:
-		return fmt.Errorf("uplink: %w", err)
-	}
-	return nil
+func (u *Uplink) watchPush() (pushSub, bool) {
+	return pushSub{what: "watch roster", topic: wire.WatchFilter, qos: wire.QoSWatch, on: u.onWatch,
+		refused: "people the centre puts in quarantine will not reach this gate"}, u.opts.OnWatch != nil
 }
 
 // onWatch runs on paho's goroutine. An empty payload is the centre

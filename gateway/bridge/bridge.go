@@ -116,10 +116,13 @@ type Bridge struct {
 	connected atomic.Bool
 	offered   atomic.Int64 // the highest Row offered: a hint that the live lane has work
 
-	acks     delivery.Acks      // cloud acks from paho's goroutine to the sender, the highest per unit
-	statuses statusRelay        // units' statuses waiting to go up
-	policies policyRelay        // pushed policies waiting to go down
-	occSent  occupancySent      // the count the last status carried
+	acks     delivery.Acks // cloud acks from paho's goroutine to the sender, the highest per unit
+	statuses statusRelay   // units' statuses waiting to go up
+	policies policyRelay   // pushed policies waiting to go down
+	occSent  occupancySent // the count the last status carried
+	// inflight is the sender's, while the session's loop runs: statuses
+	// are tracked there instead of waited for (sendStatus). Run's only.
+	inflight *delivery.Inflight
 	upd      selfUpdate         // the gateway's own update report (selfupdate.go)
 	conns    delivery.Loop      // Run's connections, one at a time; Run must not run twice at once
 	brokers  *delivery.Rotation // which cloud broker the next connection dials

@@ -36,6 +36,10 @@
 // stored. Entries stored after that are live and go as soon as Offer says
 // they are there, ahead of the next backlog batch, so a fever alert at a
 // door reaches the centre at once while a day's backlog drains behind it.
+// The cloud broker's PUBACKs are not waited for round by round: up to
+// delivery.MaxInflight publishes may be outstanding (delivery.Inflight),
+// and only one missing for the PUBACK timeout costs the connection, so a
+// broker that stalls its PUBACKs for seconds does not stop live entries.
 // At most 1,000 backlog entries sent in the order they were stored are
 // outstanding (published and not yet acknowledged), so the acks' round trip
 // does not set the pace and a cloud that has gone quiet does not get the

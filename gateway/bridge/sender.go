@@ -2,10 +2,7 @@ package bridge
 
 import (
 	"context"
-	"fmt"
 	"time"
-
-	mqtt "github.com/eclipse/paho.mqtt.golang"
 
 	"github.com/kakou/kakou/firmware/delivery"
 	"github.com/kakou/kakou/firmware/wire"
@@ -39,15 +36,19 @@ type sender struct {
 	marked map[string]uint64 // what the outbox was told; behind the acks until the next mark
 	markAt time.Time         // next mark while records are outstanding (ack.go)
 
-	livePoll bool         // read the live lane even without a new offer
-	unacked  []mqtt.Token // PUBACKs of the last publish round, awaited at the next
+	livePoll bool // read the live lane even without a new offer
+	// inflight holds the publishes the broker has not PUBACKed yet: the
+	// bridge goes on publishing while they are outstanding, up to
+	// delivery.MaxInflight, so a broker stalling its PUBACKs for seconds
+	// does not stop live records it already passes on.
+	inflight delivery.Inflight
 	topic    topicCache
 }
 
 func newSender(b *Bridge) *sender {
 	return &sender{b: b, marked: map[string]uint64{}, Lanes: delivery.NewLanes(delivery.LaneOptions{
 		Window: window, LiveWindow: window, AckTimeout: b.opts.AckTimeout,
-	})}
+	}), inflight: delivery.Inflight{Max: delivery.MaxInflight, Timeout: b.t.puback, Prefix: "bridge"}}
 }
 
 // begin starts a connection's lanes from the store, which holds only what
@@ -55,6 +56,7 @@ func newSender(b *Bridge) *sender {
 // sent again, and a duplicate costs the idempotent collector nothing.
 func (s *sender) begin(ctx context.Context, c *delivery.Link) {
 	s.c = c
+	s.inflight.Reset()
 	s.restart(ctx)
 }
 
@@ -66,8 +68,7 @@ func (s *sender) restart(ctx context.Context) {
 		s.b.log.Error("bridge: find the end of the backlog", "err", err)
 	}
 	s.Restart(0, max(uint64(last), s.Live, s.LiveFrom), time.Now())
-	s.livePoll = true
-	s.unacked = s.unacked[:0]
+	s.livePoll = true // what is in flight stays tracked: the connection owes its PUBACKs
 	if last > 0 {
 		s.b.log.Info("bridge: sending backlog", "up_to_row", s.LiveFrom)
 	}
@@ -76,6 +77,9 @@ func (s *sender) restart(ctx context.Context) {
 // step does what can be done now, most urgent first.
 func (s *sender) step(ctx context.Context) error {
 	now := time.Now()
+	if err := s.inflight.Harvest(now); err != nil {
+		return err
+	}
 	s.applyAcks(ctx, now)
 	if s.AckExpired(now) {
 		s.b.log.Warn("bridge: the cloud has not acknowledged in time; resending",
@@ -95,7 +99,11 @@ func (s *sender) step(ctx context.Context) error {
 // due says how long the session may sleep before the sender has work of
 // its own (the ack timeout, a mark, more backlog); false for no limit.
 func (s *sender) due(now time.Time) (time.Duration, bool) {
-	return s.Due(now, s.markAt, s.behind())
+	d, ok := s.Due(now, s.markAt, s.behind())
+	if p, pok := s.inflight.Due(now); pok && (!ok || p < d) {
+		return p, true
+	}
+	return d, ok
 }
 
 // storePause is how long the backlog waits after a failed store read.
@@ -180,21 +188,22 @@ func (s *sender) sendBacklog(ctx context.Context) error {
 // positive.
 func rowOf(r *store.Record) uint64 { return uint64(r.Row) }
 
-// publish sends rs, having waited for the previous round's PUBACKs, which
-// pace the bridge to the broker. They prove nothing about the collector,
+// publish sends rs without waiting for the broker's PUBACKs: inflight
+// tracks them and makes the bridge wait only once delivery.MaxInflight
+// are outstanding. They prove nothing about the collector,
 // so nothing is marked here; only the cloud's ack does that (ack.go).
 func (s *sender) publish(ctx context.Context, rs []store.Record, l delivery.Lane) error {
 	if len(rs) == 0 {
 		return nil
-	}
-	if err := s.settle(ctx); err != nil {
-		return err
 	}
 	defer s.AckClock(s.AckDue()) // the ack timeout runs from now
 	for i := range rs {
 		r := &rs[i]
 		if r.Seq <= s.Acked(r.Unit) {
 			continue // acknowledged while the store had not been told yet
+		}
+		if err := s.inflight.Room(ctx, s.c); err != nil {
+			return err
 		}
 		body, err := payload(r.Body, l != delivery.LiveLane)
 		if err != nil {
@@ -206,26 +215,9 @@ func (s *sender) publish(ctx context.Context, rs []store.Record, l delivery.Lane
 			body = r.Body
 		}
 		tok := s.c.Publish(s.topic.entry(r.Site, r.Unit), wire.QoSEntry, false, body)
-		s.unacked = append(s.unacked, tok)
+		s.inflight.Add(tok, r.Seq, time.Now())
 		s.Sent(r.Unit, r.Seq, l)
 	}
-	return nil
-}
-
-// settle waits for the PUBACKs of the previous publish round, so the
-// broker works on one round while the bridge reads the next.
-func (s *sender) settle(ctx context.Context) error {
-	if len(s.unacked) == 0 {
-		return nil
-	}
-	deadline := time.NewTimer(s.b.t.puback)
-	defer deadline.Stop()
-	for _, tok := range s.unacked {
-		if err := s.c.Await(ctx, tok, deadline.C); err != nil {
-			return fmt.Errorf("bridge: publish entry: %w", err)
-		}
-	}
-	s.unacked = s.unacked[:0]
 	return nil
 }
 

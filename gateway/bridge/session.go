@@ -108,6 +108,8 @@ func (b *Bridge) serve(ctx context.Context, c *delivery.Link, s *sender) error {
 // loop is the session's work: relayed statuses, the heartbeat and the
 // sender's lanes, whenever something wakes it.
 func (b *Bridge) loop(ctx context.Context, c *delivery.Link, s *sender) error {
+	b.inflight = &s.inflight // statuses go without waiting from here on
+	defer func() { b.inflight = nil }()
 	poll := time.NewTicker(b.t.poll)
 	defer poll.Stop()
 	heartbeat := time.NewTicker(b.t.heartbeat)

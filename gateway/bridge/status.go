@@ -48,10 +48,17 @@ func (b *Bridge) status(ctx context.Context, state wire.UnitState) []byte {
 	return out
 }
 
-// publishStatus publishes the gateway's retained status and waits for the
-// broker's PUBACK.
+// publishStatus publishes the gateway's retained status. Inside the
+// session's loop an online status is not waited for: the sender tracks
+// its PUBACK with the entries in flight (sendStatus), so a broker slow to
+// store a retained message holds up nothing. Otherwise (the birth, the
+// goodbye) it waits for the PUBACK.
 func (b *Bridge) publishStatus(ctx context.Context, c *delivery.Link, state wire.UnitState) error {
 	body := b.status(ctx, state)
+	if state == wire.Online && b.sendStatus(c, b.statusTopic(), body, "online status") {
+		b.occSent.remember(body)
+		return nil
+	}
 	if err := c.Send(ctx, b.statusTopic(), wire.QoSStatus, true, body, b.t.puback); err != nil {
 		return fmt.Errorf("bridge: publish %s status: %w", state, err)
 	}
@@ -122,6 +129,9 @@ func (b *Bridge) RelayStatus(st wire.Status, raw []byte) {
 func (b *Bridge) relayStatuses(ctx context.Context, c *delivery.Link) error {
 	for _, r := range b.statuses.take() {
 		body := b.relayBody(ctx, r.st, r.raw)
+		if b.sendStatus(c, wire.StatusTopic(r.st.Site, r.st.Unit), body, "status of "+r.st.Unit) {
+			continue // a connection that breaks first makes them all dirty again (serve)
+		}
 		err := c.Send(ctx, wire.StatusTopic(r.st.Site, r.st.Unit), wire.QoSStatus, true, body, b.t.puback)
 		if err != nil {
 			b.statuses.dirtyAll()
@@ -177,4 +187,16 @@ func setField(fields map[string]json.RawMessage, key string, v any, omit bool) {
 	}
 	b, _ := json.Marshal(v) // numbers and times: cannot fail
 	fields[key] = b
+}
+
+// sendStatus publishes a retained status without waiting, its PUBACK
+// tracked with the entries in flight, when the session's loop is running
+// (inflight set); false otherwise.
+func (b *Bridge) sendStatus(c *delivery.Link, topic string, body []byte, what string) bool {
+	if b.inflight == nil {
+		return false
+	}
+	tok := c.Publish(topic, wire.QoSStatus, true, body)
+	b.inflight.AddOther(tok, what, time.Now())
+	return true
 }
