@@ -13,10 +13,33 @@ import (
 )
 
 // subscribeAcks asks for the collector's acks on this connection. The ack
-// is retained, so the latest one arrives right after the SUBACK.
+// is retained, so the latest one arrives right after the SUBACK. A NATS
+// node still taking over the streams of a dead one refuses QoS 1
+// subscriptions for a few seconds, so a refusal or no answer is tried
+// again on this connection, pausing as keepListening does, for as long
+// as one PUBACK may take: dropping the connection would cost a new
+// CONNECT on a node no readier. Only then does the connection go.
 func (u *Uplink) subscribeAcks(ctx context.Context, c *delivery.Link) error {
 	topic := wire.AckTopic(u.opts.Status.Site, u.opts.Status.Unit)
-	err := c.Listen(ctx, topic, wire.QoSAck, u.onAck, u.t.puback)
+	deadline := time.Now().Add(u.t.puback)
+	for pause := u.t.subRetry; ; pause = min(2*pause, u.t.retryMax) {
+		err := c.Listen(ctx, topic, wire.QoSAck, u.onAck, u.t.puback)
+		if err == nil || ctx.Err() != nil || isDown(c) || time.Now().Add(pause).After(deadline) {
+			return ackSubscription(err)
+		}
+		u.log.Warn("uplink: the ack subscription was not granted; trying again on this connection",
+			"topic", topic, "err", err, "retry_in", pause)
+		t := time.NewTimer(pause)
+		select {
+		case <-ctx.Done():
+		case <-c.Down():
+		case <-t.C:
+		}
+		t.Stop()
+	}
+}
+
+func ackSubscription(err error) error {
 	if errors.Is(err, delivery.ErrRefused) {
 		return fmt.Errorf("uplink: %w (check its ACL; a cluster node still recovering refuses for a while too): "+
 			"without acks nothing is ever delivered", err)

@@ -167,3 +167,49 @@ func TestUplinkRetriesARefusedSubscriptionWithoutHoldingUpTheOthers(t *testing.T
 		t.Fatalf("%d connections, want one", n)
 	}
 }
+
+// A node taking over a dead node's streams refuses the ack subscription
+// for a while: the unit asks again on the same connection rather than
+// dropping it for a new CONNECT, and delivers once it is granted.
+func TestUplinkAsksAgainForARefusedAckSubscriptionOnTheSameConnection(t *testing.T) {
+	b := startBroker(t, "127.0.0.1:0", nil)
+	coll := startCollector(t, b.url)
+	p := mqttproxy.Start(t, b.url)
+	acks := wire.AckTopic(testStatus.Site, testStatus.Unit)
+	p.RefuseSuback(acks, 2)
+	l := newLedger(t)
+	l.addN(t, 4)
+	u := newUplink(t, l, p.URL())
+	u.t.subRetry = 20 * time.Millisecond
+	runUplink(t, u)
+
+	coll.awaitContig(4)
+	l.awaitEmptyBacklog(t)
+	if n := p.Subscriptions(acks); n != 3 {
+		t.Fatalf("%d ack SUBSCRIBEs, want 3 (two refused, one granted)", n)
+	}
+	if n := p.Accepted.Load(); n != 1 {
+		t.Fatalf("%d connections, want the refusals ridden out on the first", n)
+	}
+}
+
+// A broker that keeps refusing the acks (an ACL without them) costs the
+// connection once the retries have taken as long as a PUBACK may: the
+// unit does not go online with nothing to tell it what was delivered.
+func TestUplinkDropsAConnectionWhoseAckSubscriptionIsRefusedForAPubackTimeout(t *testing.T) {
+	b := startBroker(t, "127.0.0.1:0", nil)
+	p := mqttproxy.Start(t, b.url)
+	acks := wire.AckTopic(testStatus.Site, testStatus.Unit)
+	p.RefuseSuback(acks, 1000)
+	l := newLedger(t)
+	l.addN(t, 2)
+	u := newUplink(t, l, p.URL())
+	u.t.subRetry = 20 * time.Millisecond
+	u.t.puback = 200 * time.Millisecond
+	runUplink(t, u)
+
+	awaitCond(t, "a second connection after the acks were refused", func() bool { return p.Accepted.Load() >= 2 })
+	if u.connected.Load() {
+		t.Fatal("the unit went online without its acks")
+	}
+}
