@@ -35,7 +35,7 @@ import (
 // counts as live).
 const (
 	cityLive       = 4     // units with live traffic only
-	cityLivePeople = 300   // each, one every 100 ms on average: about 30 s
+	cityLivePeople = 600   // each, one every 100 ms on average: a minute, so a unit cut off comes back while its people still come
 	cityBacklog    = 2     // units that start with a backlog
 	cityBacklogged = 1500  // entries logged while they were offline
 	cityLag        = 1.0   // seconds: the p99 a live entry may take to be stored
