@@ -1,5 +1,7 @@
 // Package ingest takes the units' messages off MQTT, or their entries off a
-// NATS JetStream consumer (Options.JetStream, jetstream.go), into the store.
+// NATS JetStream consumer (Options.JetStream, jetstream.go) and, beside it,
+// a core-NATS queue group that has them while the stream has no leader
+// (jetstream_live.go), into the store.
 //
 // It subscribes to every unit's entry and status topics at QoS 1. A lone
 // collector keeps a persistent session (CleanSession false and a stable

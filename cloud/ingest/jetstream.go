@@ -34,6 +34,10 @@ import (
 // collector pulls next, perhaps one whose database is reachable. A collector that dies loses nothing: what it held comes back
 // to the others after AckWait. A malformed entry is dead-lettered and then
 // acknowledged, since sending it again would never make it valid.
+//
+// Unless DurableOnly, entries also come through the live path
+// (jetstream_live.go) as they arrive, and the consumer's copies of those
+// are echoes, stored once.
 type JetStreamOptions struct {
 	URLs     []string // nats:// or tls:// client URLs of the cluster's nodes
 	Stream   string   // created or updated on start; DefaultStream if empty
