@@ -29,12 +29,16 @@ type JetStreamConfig struct {
 	MaxAge   string `toml:"max_age"`
 	Username string `toml:"username"` // the NATS user of the collectors
 	Password string `toml:"password"`
+	// Live takes each entry also off core NATS as it arrives, in a queue
+	// group of the collectors, so live entries are stored while the stream
+	// re-elects its leader (cloud/ingest, jetstream_live.go). On by default.
+	Live bool `toml:"live"`
 }
 
 func defaultJetStream() JetStreamConfig {
 	return JetStreamConfig{Stream: ingest.DefaultStream, Consumer: ingest.DefaultConsumer,
 		Replicas: ingest.DefaultReplicas, AckWait: ingest.DefaultAckWait.String(),
-		MaxAckPending: ingest.DefaultMaxAckPending, MaxAge: "24h"} // ingest.DefaultMaxAge, as an operator writes it
+		MaxAckPending: ingest.DefaultMaxAckPending, MaxAge: "24h", Live: true} // ingest.DefaultMaxAge, as an operator writes it
 }
 
 // On says whether entries come from JetStream.
@@ -125,5 +129,5 @@ func (c *Collector) ingestJetStream() *ingest.JetStreamOptions {
 	age, _ := time.ParseDuration(j.MaxAge)
 	return &ingest.JetStreamOptions{URLs: j.URLs, Stream: j.Stream, Consumer: j.Consumer,
 		Replicas: j.Replicas, AckWait: wait, MaxAckPending: j.MaxAckPending, MaxAge: age,
-		Username: j.Username, Password: j.Password, TLS: c.brokerTLS}
+		Username: j.Username, Password: j.Password, TLS: c.brokerTLS, DurableOnly: !j.Live}
 }

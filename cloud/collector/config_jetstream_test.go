@@ -35,7 +35,7 @@ password = "secret"`))
 		t.Fatal(err)
 	}
 	want := JetStreamConfig{URLs: []string{"nats://10.0.0.11:4222", "tls://10.0.0.12:4222"}, Stream: "CITY",
-		Consumer: "city-collectors", Replicas: 5, AckWait: "1m", MaxAckPending: 1000, MaxAge: "168h", Username: "collector", Password: "secret"}
+		Consumer: "city-collectors", Replicas: 5, AckWait: "1m", MaxAckPending: 1000, MaxAge: "168h", Username: "collector", Password: "secret", Live: true}
 	if !reflect.DeepEqual(cfg.Broker.JetStream, want) || len(cfg.Broker.URLs) != 3 {
 		t.Fatalf("broker %+v, want jetstream %+v and 3 MQTT URLs", cfg.Broker, want)
 	}

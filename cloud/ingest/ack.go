@@ -108,17 +108,69 @@ func (a *acker) run(ctx context.Context) {
 	}
 }
 
-// publishAll publishes what is pending; on the first failure it puts that
-// ack and the rest back and returns the error.
+// publishAll publishes every pending ack at once and then awaits their
+// PUBACKs under one shared deadline of ackWait. One at a time, each unit's
+// ack waited behind the others' PUBACKs: on NATS a retained publish is
+// PUBACKed only once JetStream has stored it, so while a stream re-elects
+// its leader every unit's ack queued behind up to ackWait per unit ahead of
+// it. An ack that failed to leave is put back, unless a newer one came, and
+// the first such error is returned.
 func (a *acker) publishAll(ctx context.Context) error {
 	acks := a.take()
-	for i, ack := range acks {
-		if err := a.publish(ctx, ack); err != nil {
-			a.requeue(acks[i:])
-			return fmt.Errorf("ack of %s/%s at %d: %w", ack.Site, ack.Unit, ack.Seq, err)
+	toks := make([]paho.Token, len(acks))
+	for i := range acks {
+		toks[i] = a.send(&acks[i])
+	}
+	timer := time.NewTimer(ackWait)
+	defer timer.Stop()
+	var failed []wire.Ack
+	var first error
+wait:
+	for i, tok := range toks {
+		if tok == nil {
+			continue // could not even be encoded; a newer ack replaces it
+		}
+		ack := acks[i]
+		select {
+		case <-tok.Done():
+		case <-timer.C:
+			// A PUBACK slower than ackWait is no failure: paho keeps the
+			// message in the session and delivers it after a reconnect.
+			a.log.Warn("acks not yet confirmed by the broker; paho delivers them after reconnecting",
+				"unconfirmed", unconfirmed(toks[i:]))
+			break wait
+		case <-ctx.Done():
+			break wait
+		}
+		if err := tok.Error(); err != nil {
+			failed = append(failed, ack)
+			if first == nil {
+				first = fmt.Errorf("ack of %s/%s at %d: %w", ack.Site, ack.Unit, ack.Seq, err)
+			}
+			continue
+		}
+		a.log.Debug("acknowledged", "site", ack.Site, "unit", ack.Unit, "seq", ack.Seq)
+	}
+	if len(failed) > 0 {
+		a.requeue(failed)
+	}
+	return first
+}
+
+// unconfirmed counts the tokens still waiting for their PUBACK.
+func unconfirmed(toks []paho.Token) int {
+	n := 0
+	for _, tok := range toks {
+		if tok == nil {
+			continue
+		}
+		select {
+		case <-tok.Done():
+		default:
+			n++
 		}
 	}
-	return nil
+	return n
 }
 
 // take empties the pending map and marks its units as sent now, so a
@@ -150,30 +202,15 @@ func (a *acker) requeue(acks []wire.Ack) {
 	a.signal()
 }
 
-// publish sends one retained ack at QoSAck. An error means it never left;
-// a PUBACK slower than ackWait is not one, since paho keeps the message in
-// the collector's persistent session and delivers it after a reconnect.
-func (a *acker) publish(ctx context.Context, ack wire.Ack) error {
+// send publishes one retained ack at QoSAck without waiting for its PUBACK.
+func (a *acker) send(ack *wire.Ack) paho.Token {
 	ack.Time = time.Now().UTC()
 	b, err := json.Marshal(ack)
 	if err != nil {
-		return err
+		a.log.Error("ack not encoded", "site", ack.Site, "unit", ack.Unit, "err", err)
+		return nil
 	}
-	tok := a.client.Publish(wire.AckTopic(ack.Site, ack.Unit), wire.QoSAck, true, b)
-	timer := time.NewTimer(ackWait)
-	defer timer.Stop()
-	select {
-	case <-tok.Done():
-		if err := tok.Error(); err != nil {
-			return err
-		}
-		a.log.Debug("acknowledged", "site", ack.Site, "unit", ack.Unit, "seq", ack.Seq)
-	case <-timer.C:
-		a.log.Warn("ack not yet confirmed by the broker; paho delivers it after reconnecting",
-			"site", ack.Site, "unit", ack.Unit, "seq", ack.Seq)
-	case <-ctx.Done():
-	}
-	return nil
+	return a.client.Publish(wire.AckTopic(ack.Site, ack.Unit), wire.QoSAck, true, b)
 }
 
 // PublishRetained publishes a retained message for the centre (a pushed

@@ -153,8 +153,7 @@ func fill(queue <-chan incoming, batch []incoming, gap, budget time.Duration) []
 // starts (store.Watermark). It reports whether everything was stored;
 // false means Stop was called.
 func (in *Ingest) storeBatch(ctx context.Context, batch []incoming) bool {
-	run := make([]wire.Entry, 0, len(batch))
-	var runAt time.Time
+	var run entryRun
 	for _, it := range batch {
 		switch {
 		case it.rejected:
@@ -162,19 +161,17 @@ func (in *Ingest) storeBatch(ctx context.Context, batch []incoming) bool {
 				return false
 			}
 		case it.msg.entry != nil:
-			run = append(run, *it.msg.entry)
-			runAt = it.receivedAt // the latest: when the whole run was here
+			run.add(it)
 		default:
-			if len(run) > 0 && !in.putEntries(ctx, run, runAt) {
+			if !in.putRun(ctx, &run) {
 				return false
 			}
-			run = run[:0]
 			if !in.putStatus(ctx, it) {
 				return false
 			}
 		}
 	}
-	return len(run) == 0 || in.putEntries(ctx, run, runAt)
+	return in.putRun(ctx, &run)
 }
 
 func (in *Ingest) putStatus(ctx context.Context, it incoming) bool {
@@ -193,8 +190,11 @@ func (in *Ingest) putStatus(ctx context.Context, it incoming) bool {
 	return ok
 }
 
-// putEntries stores entries and hands the watermarks to the acker.
-func (in *Ingest) putEntries(ctx context.Context, entries []wire.Entry, receivedAt time.Time) bool {
+// putEntries stores entries and hands the watermarks to the acker. echo
+// says they came through the durable consumer while the live path is on
+// (jetstream_live.go): those the live path stored already count as echoes,
+// not as entries or duplicates, give no lag sample, and move no re-ack.
+func (in *Ingest) putEntries(ctx context.Context, entries []wire.Entry, receivedAt time.Time, echo bool) bool {
 	var res store.PutResult
 	start := time.Now()
 	ok := in.untilDone(ctx, func(ctx context.Context) (err error) {
@@ -205,7 +205,14 @@ func (in *Ingest) putEntries(ctx context.Context, entries []wire.Entry, received
 		return false
 	}
 	dups := len(entries) - res.Inserted - len(res.Conflicts)
-	in.opts.Observer.Stored(len(entries), dups, time.Since(start))
+	counted, countedDups := len(entries), dups
+	if echo {
+		counted, countedDups = len(entries)-dups, 0
+		in.echoes.Add(uint64(dups))
+	}
+	if counted > 0 {
+		in.opts.Observer.Stored(counted, countedDups, time.Since(start))
+	}
 	for _, c := range res.Conflicts {
 		// Kept as a dead letter with an alert by the store (store.Conflict).
 		in.conflicts.Add(1)
@@ -214,15 +221,20 @@ func (in *Ingest) putEntries(ctx context.Context, entries []wire.Entry, received
 			"seq", c.Entry.Seq, "id", c.Entry.ID, "stored_id", c.StoredID, "why", c.Reason)
 	}
 	for i := range entries {
-		if e := &entries[i]; !e.Historical && e.ClockSynced {
+		// An echo's lag is the stream's, and its live copy was sampled.
+		if e := &entries[i]; !e.Historical && e.ClockSynced && (!echo || dups == 0) {
 			in.opts.Observer.Lag(receivedAt.Sub(e.Time))
 		}
 	}
-	in.accepted.Add(uint64(len(entries)))
-	in.duplicates.Add(uint64(dups))
+	in.accepted.Add(uint64(counted))
+	in.duplicates.Add(uint64(countedDups))
 	oldest := lowestSeqs(entries)
 	for _, w := range res.Watermarks {
-		in.acknowledge(w, oldest[store.UnitID{Site: w.Site, Unit: w.Unit}])
+		low := oldest[store.UnitID{Site: w.Site, Unit: w.Unit}]
+		if echo {
+			low = math.MaxUint64 // not a re-send by the unit: ack only a watermark that moved
+		}
+		in.acknowledge(w, low)
 	}
 	return true
 }

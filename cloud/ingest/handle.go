@@ -26,6 +26,7 @@ type incoming struct {
 	m          paho.Message
 	msg        message
 	rejected   bool  // malformed: acknowledged in its turn, stored only as a dead letter
+	echo       bool  // pulled while the live path is on: perhaps stored already (jetstream_live.go)
 	err        error // why it was rejected
 	receivedAt time.Time
 }
@@ -51,6 +52,9 @@ func (in *Ingest) handle(_ paho.Client, m paho.Message) {
 	}
 	it.msg = msg
 	it.msg.replayed = m.Retained()
+	if e, ok := m.(interface{ echo() bool }); ok {
+		it.echo = e.echo()
+	}
 	select {
 	case in.queue <- it:
 	case <-in.stopped.Done(): // left unacknowledged, so it is delivered again

@@ -1,5 +1,7 @@
 // Package ingest takes the units' messages off MQTT, or their entries off a
-// NATS JetStream consumer (Options.JetStream, jetstream.go), into the store.
+// NATS JetStream consumer (Options.JetStream, jetstream.go) and, beside it,
+// a core-NATS queue group that has them while the stream has no leader
+// (jetstream_live.go), into the store.
 //
 // It subscribes to every unit's entry and status topics at QoS 1. A lone
 // collector keeps a persistent session (CleanSession false and a stable
@@ -121,8 +123,9 @@ type Ingest struct {
 	readyOne sync.Once
 	running  atomic.Bool // the writer and acker goroutines were started
 	js       *puller     // pulling from JetStream, when Options.JetStream is set
+	live     *liveSub    // the live path beside it, unless JetStreamOptions.DurableOnly
 
-	accepted, duplicates, rejected, conflicts atomic.Uint64
+	accepted, duplicates, rejected, conflicts, echoes atomic.Uint64
 	// connectedAt is when the broker session began (unix ns); 0 while
 	// disconnected (listening.go).
 	connectedAt atomic.Int64
@@ -134,6 +137,10 @@ type Stats struct {
 	Duplicates uint64 // accepted entries that were already stored
 	Rejected   uint64 // malformed or inconsistent, logged and dropped
 	Conflicts  uint64 // entries set aside: another entry holds their id or seq (store.Conflict)
+	// Live counts the entries taken off JetStream's live path, and Echoes
+	// those the durable consumer brought again after the live path had
+	// stored them (jetstream_live.go); neither is in Duplicates.
+	Live, Echoes uint64
 }
 
 // New checks opts and prepares the client; nothing connects until Start.
@@ -364,6 +371,7 @@ func (in *Ingest) Stop() {
 	in.stopOnce.Do(func() {
 		in.stop()
 		if in.js != nil {
+			in.live.stop()
 			in.js.stopPulling() // before the writer, so handle is not left waiting
 		}
 		if in.running.Load() {
@@ -381,5 +389,6 @@ func (in *Ingest) Stop() {
 // Stats returns the message counters.
 func (in *Ingest) Stats() Stats {
 	return Stats{Accepted: in.accepted.Load(), Duplicates: in.duplicates.Load(),
-		Rejected: in.rejected.Load(), Conflicts: in.conflicts.Load()}
+		Rejected: in.rejected.Load(), Conflicts: in.conflicts.Load(),
+		Live: in.live.count(), Echoes: in.echoes.Load()}
 }

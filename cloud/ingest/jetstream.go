@@ -34,6 +34,10 @@ import (
 // collector pulls next, perhaps one whose database is reachable. A collector that dies loses nothing: what it held comes back
 // to the others after AckWait. A malformed entry is dead-lettered and then
 // acknowledged, since sending it again would never make it valid.
+//
+// Unless DurableOnly, entries also come through the live path
+// (jetstream_live.go) as they arrive, and the consumer's copies of those
+// are echoes, stored once.
 type JetStreamOptions struct {
 	URLs     []string // nats:// or tls:// client URLs of the cluster's nodes
 	Stream   string   // created or updated on start; DefaultStream if empty
@@ -52,6 +56,10 @@ type JetStreamOptions struct {
 	MaxAge             time.Duration
 	Username, Password string
 	TLS                *tls.Config // for tls:// URLs or a server that requires TLS
+	// DurableOnly turns the live path off (jetstream_live.go): entries
+	// then come only through the durable consumer, and none is stored
+	// while the stream has no leader.
+	DurableOnly bool
 }
 
 // JetStream defaults.
@@ -174,8 +182,15 @@ func (in *Ingest) startJetStream(ctx context.Context) error {
 		return fmt.Errorf("pull from consumer %s: %w", o.Consumer, err)
 	}
 	in.js = &puller{nc: nc, iter: iter, done: make(chan struct{}), hold: newHolds(o.AckWait)}
+	if err := in.startLive(nc, o); err != nil {
+		in.js.stopPulling()
+		in.js.hold.end()
+		nc.Close()
+		return err
+	}
 	go in.pull(in.js)
-	in.log.Info("consuming entries from JetStream", "stream", o.Stream, "consumer", o.Consumer, "urls", o.URLs)
+	in.log.Info("consuming entries from JetStream", "stream", o.Stream, "consumer", o.Consumer, "urls", o.URLs,
+		"live", in.live != nil)
 	return nil
 }
 
@@ -195,6 +210,7 @@ func (in *Ingest) natsOptions(o JetStreamOptions) []nats.Option {
 		nats.ReconnectHandler(func(nc *nats.Conn) {
 			in.log.Info("reconnected to NATS", "node", nc.ConnectedUrlRedacted())
 		}),
+		nats.ErrorHandler(in.liveErrors),
 	}
 	if o.Username != "" {
 		opts = append(opts, nats.UserInfo(o.Username, o.Password))
@@ -262,7 +278,7 @@ func (in *Ingest) pull(p *puller) {
 			continue
 		}
 		p.hold.add(m)
-		in.handle(nil, jsMessage{m: m, topic: subjectTopic(m.Subject()), hold: p.hold})
+		in.handle(nil, jsMessage{m: m, topic: subjectTopic(m.Subject()), hold: p.hold, live: in.live != nil})
 	}
 }
 
@@ -304,6 +320,7 @@ type jsMessage struct {
 	m     jetstream.Msg
 	topic string
 	hold  *holds
+	live  bool // the live path is on, so this may be an echo of what it stored
 }
 
 func (j jsMessage) Duplicate() bool {

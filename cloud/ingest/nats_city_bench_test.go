@@ -31,10 +31,20 @@ import (
 //     been acknowledged its last entry over MQTT;
 //
 // and ratio, the share of the cluster's rate the collectors keep up with.
+// It runs twice, as sub-benchmarks on clusters of their own: live, with
+// the live path on (each entry is stored off core NATS and then comes
+// again through the durable consumer as an echo; the round also waits for
+// the consumer to drain those, so their cost is in the rate), and
+// durable-only ([broker.jetstream] live = false).
 // It skips without PostgreSQL, unless KAKOU_INTEGRATION=1. Run it once:
 // go test -run '^$' -bench NATSCityIntoPostgres -benchtime 1x ./cloud/ingest
 func BenchmarkNATSCityIntoPostgres(b *testing.B) {
 	pgtest.Start(b) // skip before building a cluster when there is no PostgreSQL
+	b.Run("live", func(b *testing.B) { benchNATSCity(b, false) })
+	b.Run("durable-only", func(b *testing.B) { benchNATSCity(b, true) })
+}
+
+func benchNATSCity(b *testing.B, durableOnly bool) {
 	c := natstest.Cluster(b, 3)
 	units := connectUnits(b, c.MQTTURLs()...)
 	acks := watchLastAcks(b, c.Node(2).MQTTURL)
@@ -43,7 +53,7 @@ func BenchmarkNATSCityIntoPostgres(b *testing.B) {
 	for b.Loop() {
 		payloads := fleetPayloads(b)
 		raw.add(jetStreamRawRate(b, js, c, units, payloads))
-		city.add(cityRate(b, c, pgtest.Start(b), acks, units, payloads))
+		city.add(cityRate(b, c, js, pgtest.Start(b), acks, units, payloads, durableOnly))
 	}
 	b.ReportMetric(raw.rate(), "raw-msgs/s")
 	b.ReportMetric(city.rate(), "city-entries/s")
@@ -130,19 +140,25 @@ func jetStreamRawRate(b *testing.B, js jetstream.JetStream, c *natstest.Nodes, u
 
 // cityRate is how fast three collectors, one on each node, store the
 // payloads into the database at dsn, until every unit is acknowledged its
-// last entry.
-func cityRate(b *testing.B, c *natstest.Nodes, dsn string, acks *lastAcks, units []benchUnit, payloads [][][]byte) phase {
+// last entry and the durable consumer has handed out and had acknowledged
+// every entry (with the live path on, the echoes).
+func cityRate(b *testing.B, c *natstest.Nodes, js jetstream.JetStream, dsn string, acks *lastAcks, units []benchUnit,
+	payloads [][][]byte, durableOnly bool) phase {
 	b.StopTimer()
 	acks.expect(len(units), uint64(len(payloads[0])))
 	collectors := make([]*Ingest, c.Len())
 	for i := range collectors {
-		collectors[i] = startJetStreamIngest(b, openPostgresAt(b, dsn), c, i, fmt.Sprintf("bench-city-%d", i), DefaultAckWait)
+		collectors[i] = startLiveIngest(b, openPostgresAt(b, dsn), c, i, fmt.Sprintf("bench-city-%d", i), DefaultAckWait,
+			durableOnly, nil)
 		defer collectors[i].Stop()
 	}
 	stored := func() uint64 {
 		var n uint64
 		for _, in := range collectors {
-			n += in.Stats().Accepted
+			// New entries: with the live path, an entry's durable copy
+			// may be stored first and its live copy counted a duplicate.
+			st := in.Stats()
+			n += st.Accepted - st.Duplicates
 		}
 		return n
 	}
@@ -163,6 +179,9 @@ func cityRate(b *testing.B, c *natstest.Nodes, dsn string, acks *lastAcks, units
 		case <-ctx.Done():
 			err = fmt.Errorf("%d units acknowledged to their last entry: %w", acks.count(), ctx.Err())
 		}
+	}
+	if err == nil {
+		err = consumerDrained(ctx, js)
 	}
 	measured := measure(start, cpu)
 	if err != nil {
@@ -223,4 +242,23 @@ func (w *lastAcks) count() int {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	return len(w.done)
+}
+
+// consumerDrained waits until the entries' durable consumer has nothing
+// pending and nothing out unacknowledged.
+func consumerDrained(ctx context.Context, js jetstream.JetStream) error {
+	for {
+		cons, err := js.Consumer(ctx, DefaultStream, DefaultConsumer)
+		if err == nil {
+			var info *jetstream.ConsumerInfo
+			if info, err = cons.Info(ctx); err == nil && info.NumPending == 0 && info.NumAckPending == 0 {
+				return nil
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("the durable consumer not drained: %w", ctx.Err())
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
 }
