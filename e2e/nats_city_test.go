@@ -126,7 +126,11 @@ func TestNATSCityLosesANodeAndACollectorAndStoresEveryEntryOnceIntegration(t *te
 			}
 		}
 	}
-	assertLiveLag(t, dsn, killed, onKilled)
+	offline := map[string][]span{}
+	for id := range want {
+		offline[id] = offlineSpans(t, filepath.Join(dir, id+".log"))
+	}
+	assertLiveLag(t, dsn, killed, onKilled, offline)
 	t.Logf("the city's fault test took %s", time.Since(began).Round(time.Second))
 }
 
