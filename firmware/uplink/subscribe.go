@@ -13,17 +13,21 @@ import (
 
 // A connection's subscriptions: the acks first, since without them nothing
 // is ever delivered and the connection is not worth having; then every
-// push at once, in the background: the unit goes online without waiting
-// for their SUBACKs. A NATS node that is recovering answers a QoS 1
-// subscription only once it has made a JetStream consumer for it, seconds
-// each and sometimes a refusal after a while (measured on the city's
-// cluster: the slowest of nine took 5 to 25 s), and entries must not wait
-// for pushes, which are retained and arrive whenever the subscription is
-// granted (paho routes them from the SUBSCRIBE on). A push subscription
-// the broker refuses or does not answer costs that push for a while, not
-// the connection: it is tried again in the background on the same
-// connection, after a second, doubling to retryMax, until the broker
-// grants it or the connection ends.
+// push at once. The unit goes online once each push has had its first
+// answer, granted or refused, or after pushWait, whichever is sooner. It
+// waits because a broker reads a connection's packets in order: NATS's
+// MQTT listener makes a JetStream consumer for each QoS 1 subscription
+// before it reads the next packet, which takes seconds on a node taking
+// over from a dead one (measured on the city's cluster: the slowest of
+// nine 5 to 25 s), and entries published behind those SUBSCRIBEs would
+// wait in the broker while the unit counted them as sent live. Logged
+// offline they are the backlog, and the unit's status says so. It does
+// not wait past pushWait, since pushes are retained and arrive whenever
+// the subscription is granted (paho routes them from the SUBSCRIBE on). A
+// push subscription the broker refuses or does not answer costs that push
+// for a while, not the connection: it is tried again in the background
+// on the same connection, after a second, doubling to retryMax, until the
+// broker grants it or the connection ends.
 
 // pushSub is one push subscription: its topic and handler, what it is called
 // in the log, and what a refusal costs the unit.
@@ -38,8 +42,11 @@ type pushSub struct {
 
 // subscribePushes starts every push subscription, each on a goroutine
 // that retries it until it is granted, ctx ends or the connection does
-// (retries.Wait), and returns at once.
+// (retries.Wait), and returns once each has had its first answer or
+// pushWait has passed.
 func (u *Uplink) subscribePushes(ctx context.Context, c *delivery.Link, retries *sync.WaitGroup) {
+	var answered sync.WaitGroup
+	defer awaitAnswers(ctx, c, &answered, u.t.pushWait)
 	subs := []func() (pushSub, bool){
 		u.policyPush, u.flowPush, u.guardsPush, u.staffPush, u.resultsPush,
 		u.watchPush, u.householdsPush, u.trustPush, u.updatePush,
@@ -50,19 +57,42 @@ func (u *Uplink) subscribePushes(ctx context.Context, c *delivery.Link, retries 
 			continue
 		}
 		retries.Add(1)
+		answered.Add(1)
 		go func() {
 			defer retries.Done()
-			u.keepListening(ctx, c, p)
+			u.keepListening(ctx, c, p, answered.Done)
 		}()
 	}
 }
 
-// keepListening subscribes to p and tries again with a doubling pause while the broker refuses or does
-// not answer, until it grants it, ctx ends or the connection does.
-func (u *Uplink) keepListening(ctx context.Context, c *delivery.Link, p pushSub) {
+// awaitAnswers waits for answered, at most max, and no longer than ctx or
+// the connection lasts.
+func awaitAnswers(ctx context.Context, c *delivery.Link, answered *sync.WaitGroup, max time.Duration) {
+	all := make(chan struct{})
+	go func() {
+		answered.Wait()
+		close(all)
+	}()
+	t := time.NewTimer(max)
+	defer t.Stop()
+	select {
+	case <-all:
+	case <-t.C:
+	case <-ctx.Done():
+	case <-c.Down():
+	}
+}
+
+// keepListening subscribes to p and tries again with a doubling pause
+// while the broker refuses or does not answer, until it grants it, ctx
+// ends or the connection does. answered is called after the first try.
+func (u *Uplink) keepListening(ctx context.Context, c *delivery.Link, p pushSub, answered func()) {
 	pause := u.t.subRetry
 	for attempt := 1; ; attempt++ {
 		err := c.Listen(ctx, p.topic, p.qos, p.on, u.t.puback)
+		if attempt == 1 {
+			answered()
+		}
 		if err == nil {
 			if attempt > 1 {
 				u.log.Info("uplink: the broker granted the "+p.what+" subscription on a retry",

@@ -130,6 +130,7 @@ type timing struct {
 	puback   time.Duration // the oldest outstanding publish must be PUBACKed within this, a SUBACK too
 	inflight int           // publishes outstanding before the sender waits (delivery.MaxInflight)
 	subRetry time.Duration // first wait before a failed subscription is tried again; doubles to retryMax
+	pushWait time.Duration // the longest a connection waits for its push subscriptions' first answers before going online
 	conn     delivery.Timing
 	retryMin time.Duration // first delay after a failed or lost connection
 	retryMax time.Duration // the doubling delay stops growing here
@@ -142,6 +143,7 @@ var defaultTiming = timing{
 	puback:   30 * time.Second,
 	inflight: delivery.MaxInflight,
 	subRetry: time.Second,
+	pushWait: 15 * time.Second,
 	conn:     delivery.DefaultTiming,
 	retryMin: time.Second,
 	retryMax: 30 * time.Second,

@@ -213,3 +213,50 @@ func TestUplinkDropsAConnectionWhoseAckSubscriptionIsRefusedForAPubackTimeout(t 
 		t.Fatal("the unit went online without its acks")
 	}
 }
+
+// A broker reads a connection's packets in order, so entries published
+// behind an unanswered SUBSCRIBE wait in the broker: the unit goes online
+// only once every push subscription has had its first answer (or
+// pushWait has passed), and sends what it logged meanwhile as backlog.
+func TestUplinkGoesOnlineOnlyOnceItsPushSubscriptionsAreAnswered(t *testing.T) {
+	b := startBroker(t, "127.0.0.1:0", nil)
+	coll := startCollector(t, b.url)
+	p := mqttproxy.Start(t, b.url)
+	filter := wire.PolicyTopic(testStatus.Site, testStatus.Unit)
+	p.HoldSuback(filter)
+	l := newLedger(t)
+	l.addN(t, 3)
+	u := newUplink(t, l, p.URL(), hookInto(make(chan wire.PolicyPush, 10)))
+	u.t.pushWait = time.Minute
+	runUplink(t, u)
+
+	awaitCond(t, "the policy SUBSCRIBE at the broker", func() bool { return p.Subscriptions(filter) >= 1 })
+	for end := time.Now().Add(300 * time.Millisecond); time.Now().Before(end); time.Sleep(10 * time.Millisecond) {
+		if u.connected.Load() {
+			t.Fatal("the unit went online with its policy subscription unanswered")
+		}
+	}
+	p.ReleaseSuback(filter)
+	coll.awaitContig(3)
+	l.awaitEmptyBacklog(t)
+}
+
+// A subscription the broker never answers holds the unit back no longer
+// than pushWait.
+func TestUplinkGoesOnlineAfterPushWaitThoughASubscriptionIsStillUnanswered(t *testing.T) {
+	b := startBroker(t, "127.0.0.1:0", nil)
+	coll := startCollector(t, b.url)
+	p := mqttproxy.Start(t, b.url)
+	p.HoldSuback(wire.PolicyTopic(testStatus.Site, testStatus.Unit))
+	l := newLedger(t)
+	l.addN(t, 3)
+	u := newUplink(t, l, p.URL(), hookInto(make(chan wire.PolicyPush, 10)))
+	u.t.pushWait = 200 * time.Millisecond
+	runUplink(t, u)
+
+	coll.awaitContig(3)
+	l.awaitEmptyBacklog(t)
+	if n := p.Accepted.Load(); n != 1 {
+		t.Fatalf("%d connections, want one", n)
+	}
+}
