@@ -135,13 +135,15 @@
 //   - a new client per connection carries a fresh will and leaves no state
 //     from the previous connection behind: the ledger is the only session.
 //
-// Each connection subscribes to the acks first and fails without them:
-// nothing is ever delivered without acks. Then it subscribes to every push
-// at once in the background and goes online without waiting for their
-// SUBACKs: a recovering NATS node answers a QoS 1 subscription only once
-// it has made a JetStream consumer for it, the slowest of nine after 5 to
-// 25 s, and the pushes are retained, so they arrive whenever the
-// subscription is granted. A push subscription the broker
+// Each connection subscribes to the acks first, asking again on the same
+// connection for up to 30 s, and fails without them: nothing is ever
+// delivered without acks. Then it subscribes to every push at once and
+// goes online once each has had a first answer, or after 15 s: a broker
+// reads a connection's packets in order, and a recovering NATS node
+// answers a QoS 1 subscription only once it has made a JetStream consumer
+// for it (the slowest of nine after 5 to 25 s), so entries published
+// sooner would wait behind those SUBSCRIBEs. The pushes are retained, so
+// they arrive whenever the subscription is granted. A push subscription the broker
 // refuses (SUBACK 0x80: "check its ACL") or does not answer within 30 s
 // ("did not answer … ; retrying") costs that push for a while, not the
 // connection: it is asked for again on the same connection after 1 s,
