@@ -208,6 +208,7 @@ brokers = [%s]
 username = "device"
 password = %q
 ack_timeout = "3s"
+subscribe_qos = 0
 backlog_rate = %s
 [simulator]
 mean_interval = %q

@@ -75,6 +75,7 @@ brokers = [%s]
 username = "device"
 password = %q
 ack_timeout = "3s"
+subscribe_qos = 0
 [simulator]
 mean_interval = %q
 max_people = %d

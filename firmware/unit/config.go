@@ -125,6 +125,10 @@ type MQTTConfig struct {
 	// AckTimeout is how long the unit waits for the collector's ack before
 	// it sends the unacknowledged entries again (default 30s).
 	AckTimeout Duration `toml:"ack_timeout"`
+	// SubscribeQoS is the QoS of the unit's subscriptions (acks and
+	// pushes): 1, the default, or 0 for a NATS cluster (uplink's
+	// subscribeQoS says why).
+	SubscribeQoS *int `toml:"subscribe_qos"`
 }
 
 // tlsSchemes are the broker URL schemes that use TLS.
@@ -142,6 +146,9 @@ func (m *MQTTConfig) problems() []string {
 	}
 	if m.AckTimeout.Duration < 0 || m.AckTimeout.Duration > 0 && m.AckTimeout.Duration < time.Second {
 		bad("ack_timeout", "%v: want at least 1s, or leave it out for the default", m.AckTimeout.Duration)
+	}
+	if q := m.SubscribeQoS; q != nil && *q != 0 && *q != 1 {
+		bad("subscribe_qos", "%d: want 1 (the default) or 0 (for a NATS cluster, whose QoS 1 subscriptions wait on JetStream)", *q)
 	}
 	if m.BacklogRate < 0 {
 		bad("backlog_rate", "%d: want entries per second, or 0 for no limit", m.BacklogRate)

@@ -275,6 +275,12 @@ func TestLoadConfigDefaultsDeliveryAndLedgerSettings(t *testing.T) {
 	if c.MQTT.CAFile != "/nonexistent/ca.pem" || c.MQTT.BacklogRate != 0 || c.Ledger.QuotaMB != 64 {
 		t.Fatalf("read as mqtt %+v, ledger %+v", c.MQTT, c.Ledger)
 	}
+	if c.MQTT.SubscribeQoS != nil {
+		t.Fatalf("subscribe_qos left out read as %d, want unset (QoS 1)", *c.MQTT.SubscribeQoS)
+	}
+	if c, err = LoadConfig(writeConfig(t, minimal+"subscribe_qos = 0\n")); err != nil || c.MQTT.SubscribeQoS == nil || *c.MQTT.SubscribeQoS != 0 {
+		t.Fatalf("subscribe_qos = 0 read as %+v, %v", c.MQTT, err)
+	}
 }
 
 func TestLoadConfigChecksDeliveryAndLedgerSettings(t *testing.T) {
@@ -287,6 +293,7 @@ func TestLoadConfigChecksDeliveryAndLedgerSettings(t *testing.T) {
 			[]string{"mqtt.cert_file: cert_file and key_file go together"}},
 		{"negative rate and tiny heartbeat", minimal + "backlog_rate = -5\nheartbeat = \"10ms\"\n",
 			[]string{"mqtt.backlog_rate: -5", "mqtt.heartbeat: 10ms"}},
+		{"QoS 2 subscriptions", minimal + "subscribe_qos = 2\n", []string{"mqtt.subscribe_qos: 2: want 1 (the default) or 0"}},
 		{"no retention, no quota", minimal + "[ledger]\nretention_days = 0\nquota_mb = 0\n",
 			[]string{"ledger.retention_days: 0", "ledger.quota_mb: 0"}},
 	}

@@ -114,6 +114,7 @@ func (u *Unit) build() error {
 		Broker: m.Broker, Brokers: m.Brokers, ClientID: m.ClientID, Username: m.Username, Password: m.Password,
 		CAFile: m.CAFile, CertFile: m.CertFile, KeyFile: m.KeyFile,
 		BacklogRate: rate, Heartbeat: m.Heartbeat.Duration, AckTimeout: m.AckTimeout.Duration,
+		SubscribeQoS0: m.SubscribeQoS != nil && *m.SubscribeQoS == 0,
 		Status: wire.Status{Schema: wire.SchemaVersion, Site: u.cfg.Site, Unit: u.cfg.Unit,
 			Facility: u.cfg.Facility, Lane: u.cfg.Lane, Firmware: Version, Arch: update.Arch(),
 			SiteName: u.cfg.SiteName, UnitName: u.cfg.UnitName,

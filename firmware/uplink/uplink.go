@@ -84,8 +84,11 @@ type Options struct {
 	// backlog (doc.go).
 	Window     int
 	AckTimeout time.Duration // resend from the last ack when it has not moved for this long (doubling while silent)
-	Heartbeat  time.Duration // republish the retained status this often
-	Logger     *slog.Logger  // discarded if nil
+	// SubscribeQoS0 subscribes to the acks and every push at QoS 0
+	// instead of 1, for a NATS cluster (subscribe.go says why it is safe).
+	SubscribeQoS0 bool
+	Heartbeat     time.Duration // republish the retained status this often
+	Logger        *slog.Logger  // discarded if nil
 	// OnPolicy receives the policies the centre pushes to this unit, decoded
 	// and addressed to it; nil leaves the policy topic unsubscribed. It is
 	// called on a goroutine of the uplink's own, one push at a time, and

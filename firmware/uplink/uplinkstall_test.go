@@ -1,6 +1,7 @@
 package uplink
 
 import (
+	"fmt"
 	"log/slog"
 	"testing"
 	"time"
@@ -258,5 +259,39 @@ func TestUplinkGoesOnlineAfterPushWaitThoughASubscriptionIsStillUnanswered(t *te
 	l.awaitEmptyBacklog(t)
 	if n := p.Accepted.Load(); n != 1 {
 		t.Fatalf("%d connections, want one", n)
+	}
+}
+
+// With SubscribeQoS0 (for a NATS cluster) the acks and every push are
+// asked for at QoS 0, and still arrive: the retained ack drains the
+// ledger and a retained policy is handed over. Without it, QoS 1.
+func TestUplinkSubscribesAtQoS0OnlyWhenAskedAndStillGetsItsAcksAndPushes(t *testing.T) {
+	for _, qos0 := range []bool{true, false} {
+		t.Run(fmt.Sprintf("qos0=%v", qos0), func(t *testing.T) {
+			b := startBroker(t, "127.0.0.1:0", nil)
+			coll := startCollector(t, b.url)
+			p := mqttproxy.Start(t, b.url)
+			b.publishPolicy(t, testStatus.Unit, encodePush(t, push("v3", testStatus.Unit)), true)
+			l := newLedger(t)
+			l.addN(t, 5)
+			got := make(chan wire.PolicyPush, 10)
+			u := newUplink(t, l, p.URL(), hookInto(got), func(o *Options) { o.SubscribeQoS0 = qos0 })
+			runUplink(t, u)
+
+			coll.awaitContig(5)
+			l.awaitEmptyBacklog(t)
+			if v := nextPush(t, got).Version; v != "v3" {
+				t.Fatalf("push %q handed over, want v3", v)
+			}
+			want := byte(1)
+			if qos0 {
+				want = 0
+			}
+			for _, f := range []string{wire.AckTopic(testStatus.Site, testStatus.Unit), wire.PolicyTopic(testStatus.Site, testStatus.Unit)} {
+				if q, ok := p.RequestedQoS(f); !ok || q != want {
+					t.Errorf("%s subscribed at QoS %d (seen %v), want %d", f, q, ok, want)
+				}
+			}
+		})
 	}
 }

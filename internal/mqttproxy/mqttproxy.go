@@ -42,6 +42,7 @@ type Proxy struct {
 	refuse      map[string]int  // filter → SUBACKs still to refuse
 	refused     map[string]int  // filter → SUBACKs refused so far
 	subscribes  map[string]int  // filter → SUBSCRIBEs seen
+	qos         map[string]byte // filter → the QoS its last SUBSCRIBE asked for
 	held        []heldPacket
 	conns       []net.Conn
 }
@@ -68,7 +69,7 @@ func Start(t testing.TB, brokerURL string) *Proxy {
 		t.Fatal(err)
 	}
 	p := &Proxy{ln: ln, target: strings.TrimPrefix(brokerURL, "tcp://"),
-		holdSubs: map[string]bool{}, refuse: map[string]int{}, refused: map[string]int{}, subscribes: map[string]int{}}
+		holdSubs: map[string]bool{}, refuse: map[string]int{}, refused: map[string]int{}, subscribes: map[string]int{}, qos: map[string]byte{}}
 	go p.accept()
 	t.Cleanup(func() {
 		ln.Close()
@@ -164,6 +165,9 @@ func (p *Proxy) up(from *proxyConn, to net.Conn) {
 			from.mu.Unlock()
 			p.mu.Lock()
 			p.subscribes[string(b[4:4+n])]++
+			if len(b) > 4+n {
+				p.qos[string(b[4:4+n])] = b[4+n] & 3
+			}
 			p.mu.Unlock()
 		}
 		if _, err := to.Write(pkt); err != nil {
@@ -261,6 +265,15 @@ func (p *Proxy) Refusals(filter string) int {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	return p.refused[filter]
+}
+
+// RequestedQoS is the QoS the last SUBSCRIBE to filter asked for, and
+// whether there was one.
+func (p *Proxy) RequestedQoS(filter string) (byte, bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	q, ok := p.qos[filter]
+	return q, ok
 }
 
 func (p *Proxy) Subscriptions(filter string) int {
