@@ -58,8 +58,12 @@ type Options struct {
 	Site, Gateway, Facility, Firmware string
 
 	AckTimeout time.Duration // how long to wait for a cloud ack before re-sending (default 10s)
-	Outbox     Outbox
-	Local      Local
+	// SubscribeQoS0 subscribes on the cloud at QoS 0 instead of 1, for a
+	// NATS cluster: see the unit's uplink (subscribeQoS) for why, and why
+	// nothing is lost, every topic being retained latest state.
+	SubscribeQoS0 bool
+	Outbox        Outbox
+	Local         Local
 	// Occupancy, if set, is the site's count now (*lan.Server's
 	// SiteOccupancy); the gateway's status carries it, and the status is
 	// published again soon after the count changes (occupancy.go).

@@ -154,11 +154,11 @@ func (b *Bridge) loop(ctx context.Context, c *delivery.Link, s *sender) error {
 	}
 }
 
-// subscribe subscribes at QoS 1 and checks the broker granted it: without
-// acks nothing is ever marked delivered, without policies none reach the
-// units.
+// subscribe subscribes at QoS 1 (or 0, subQoS) and checks the broker
+// granted it: without acks nothing is ever marked delivered, without
+// policies none reach the units.
 func (b *Bridge) subscribe(ctx context.Context, c *delivery.Link, filter string, h mqtt.MessageHandler) error {
-	err := c.Listen(ctx, filter, 1, h, b.t.puback)
+	err := c.Listen(ctx, filter, b.subQoS(1), h, b.t.puback)
 	if errors.Is(err, delivery.ErrRefused) {
 		return fmt.Errorf("bridge: %w (the cloud broker's ACL must let the gateway read its site's acks and policies)", err)
 	}
@@ -178,4 +178,13 @@ func (b *Bridge) goodbye(c *delivery.Link) {
 	}
 	c.Disconnect(250) // ms for the DISCONNECT packet to leave
 	b.log.Info("bridge: offline")
+}
+
+// subQoS is the QoS a subscription on the cloud asks for: its own, or 0
+// with Options.SubscribeQoS0.
+func (b *Bridge) subQoS(q byte) byte {
+	if b.opts.SubscribeQoS0 {
+		return 0
+	}
+	return q
 }

@@ -43,3 +43,32 @@ func TestBridgeKeepsForwardingLiveEntriesWhileTheCloudsPubacksAreHeld(t *testing
 		t.Fatalf("collector got %d messages for %d entries", copies, live)
 	}
 }
+
+// With SubscribeQoS0 (a NATS cluster) the bridge asks for its site's acks
+// and pushes on the cloud at QoS 0, and its entries are still acknowledged
+// through them; without it, QoS 1.
+func TestBridgeSubscribesOnTheCloudAtQoS0OnlyWhenAsked(t *testing.T) {
+	for _, qos0 := range []bool{true, false} {
+		t.Run(map[bool]string{true: "qos0", false: "qos1"}[qos0], func(t *testing.T) {
+			r := newRig(t, time.Minute, true)
+			p := mqttproxy.Start(t, r.cloud.url)
+			r.b.brokers = delivery.NewRotation([]string{p.URL()}, testSite, testGateway)
+			r.b.opts.SubscribeQoS0 = qos0
+			r.start()
+			r.connected()
+			for seq := uint64(1); seq <= 5; seq++ {
+				r.live("door-1", seq)
+			}
+			r.drained(5)
+			want := byte(1)
+			if qos0 {
+				want = 0
+			}
+			for _, f := range []string{r.b.ackFilter(), r.b.policyFilter()} {
+				if q, ok := p.RequestedQoS(f); !ok || q != want {
+					t.Errorf("%s subscribed at QoS %d (seen %v), want %d", f, q, ok, want)
+				}
+			}
+		})
+	}
+}

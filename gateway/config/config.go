@@ -61,6 +61,10 @@ type Cloud struct {
 	// AckTimeout is how long an entry waits for the collector's ack
 	// before it is sent again.
 	AckTimeout Duration `toml:"ack_timeout"`
+	// SubscribeQoS is the QoS of the gateway's subscriptions on the cloud
+	// (acks and pushes): 1, the default, or 0 for a NATS cluster, as a
+	// unit's [mqtt] subscribe_qos.
+	SubscribeQoS *int `toml:"subscribe_qos"`
 }
 
 // Web is the [web] table: the occupancy API for the site's staff.

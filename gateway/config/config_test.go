@@ -50,6 +50,7 @@ listen = "nowhere"
 broker = "http://cloud"
 cert_file = "c.pem"
 ack_timeout = "1ms"
+subscribe_qos = 2
 [web]
 listen = ":"
 [occupancy]
@@ -67,7 +68,7 @@ role = "in"
 		t.Fatalf("error %v, want *ConfigError", err)
 	}
 	want := []string{"colour", "site", "data_dir", "lan.listen", "web.listen", "cloud.broker",
-		"cloud.cert_file", "cloud.ack_timeout", "occupancy.capacity", "lanes[0].role", "lanes[1].unit"}
+		"cloud.cert_file", "cloud.ack_timeout", "cloud.subscribe_qos", "occupancy.capacity", "lanes[0].role", "lanes[1].unit"}
 	keys := map[string]bool{}
 	for _, p := range cerr.Problems {
 		keys[p.Key] = true

@@ -126,7 +126,8 @@ func (g *Gateway) build() error {
 		Username: cfg.Cloud.Username, Password: cfg.Cloud.Password, TLS: tlsCfg,
 		Site: cfg.Site, Gateway: cfg.Gateway, Facility: cfg.Facility, Firmware: Version,
 		AckTimeout: cfg.Cloud.AckTimeout.Duration, Outbox: g.store, Local: g.lan,
-		Occupancy: g.lan.SiteOccupancy, OnUpdate: g.offerUpdate, Log: g.log})
+		SubscribeQoS0: cfg.Cloud.SubscribeQoS != nil && *cfg.Cloud.SubscribeQoS == 0,
+		Occupancy:     g.lan.SiteOccupancy, OnUpdate: g.offerUpdate, Log: g.log})
 	if err != nil {
 		g.lan.Close()
 	}
