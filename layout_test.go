@@ -43,6 +43,8 @@ var rules = []struct {
 	{"internal/testenv", rule{internal: []string{}, external: []string{}}},
 	// An in-process NATS cluster for tests: the server module only.
 	{"internal/natstest", rule{internal: []string{}, external: []string{"github.com/nats-io/nats-server/v2"}}},
+	// A packet-level MQTT proxy for tests: the standard library only.
+	{"internal/mqttproxy", rule{internal: []string{}, external: []string{}}},
 	// The Debian packages are built from the programs' source, never by
 	// importing them: nfpm and the standard library.
 	{"packaging", rule{internal: []string{"packaging"}}},
@@ -53,7 +55,7 @@ var rules = []struct {
 
 // testOnly are the module's packages for tests: any folder's tests may
 // import them, and no program's code may.
-var testOnly = []string{"internal/testenv", "internal/natstest"}
+var testOnly = []string{"internal/testenv", "internal/natstest", "internal/mqttproxy"}
 
 func TestFoldersImportOnlyWhatTheArchitectureAllows(t *testing.T) {
 	checked := map[string]bool{}

@@ -98,23 +98,16 @@ func (m *countingMsg) InProgress() error { m.inProgress++; return nil }
 
 func TestJetStreamStreamKeepsEntriesForTheConfiguredMaxAge(t *testing.T) {
 	c := natstest.Cluster(t, 3)
-	in, err := New(openStore(t), Options{BrokerURLs: c.MQTTURLs(), ClientID: "cloud",
+	startClusterIngest(t, openStore(t), Options{BrokerURLs: c.MQTTURLs(), ClientID: "cloud",
 		JetStream: &JetStreamOptions{URLs: c.NATSURLs(), Replicas: 3, MaxAge: 7 * 24 * time.Hour}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), clusterWait)
-	defer cancel()
-	if err := in.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(in.Stop)
 	nc, err := nats.Connect(c.Node(1).NATSURL)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer nc.Close()
 	js, _ := jetstream.New(nc)
+	ctx, cancel := context.WithTimeout(context.Background(), clusterWait)
+	defer cancel()
 	s, err := js.Stream(ctx, DefaultStream)
 	if err != nil {
 		t.Fatal(err)

@@ -28,19 +28,9 @@ func (l *lagSamples) Lag(time.Duration) { l.n.Add(1) }
 func startLiveIngest(t testing.TB, st Store, c *natstest.Nodes, first int, clientID string, ackWait time.Duration,
 	durableOnly bool, obs Observer) *Ingest {
 	t.Helper()
-	in, err := New(st, Options{BrokerURLs: rotate(c.MQTTURLs(), first), ClientID: clientID, Observer: obs,
+	return startClusterIngest(t, st, Options{BrokerURLs: rotate(c.MQTTURLs(), first), ClientID: clientID, Observer: obs,
 		JetStream: &JetStreamOptions{URLs: rotate(c.NATSURLs(), first), Replicas: c.Len(), AckWait: ackWait,
 			DurableOnly: durableOnly}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), clusterWait)
-	defer cancel()
-	if err := in.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(in.Stop)
-	return in
 }
 
 // publishAsync publishes a unit's entries without waiting for the PUBACKs,

@@ -26,8 +26,15 @@ const clusterWait = 60 * time.Second
 // try the nodes in the order given, so first names the node it lands on.
 func startJetStreamIngest(t testing.TB, st Store, c *natstest.Nodes, first int, clientID string, ackWait time.Duration) *Ingest {
 	t.Helper()
-	in, err := New(st, Options{BrokerURLs: rotate(c.MQTTURLs(), first), ClientID: clientID,
+	return startClusterIngest(t, st, Options{BrokerURLs: rotate(c.MQTTURLs(), first), ClientID: clientID,
 		JetStream: &JetStreamOptions{URLs: rotate(c.NATSURLs(), first), Replicas: c.Len(), AckWait: ackWait}})
+}
+
+// startClusterIngest makes and starts a collector with opts, giving it
+// clusterWait to reach the cluster, and stops it when the test ends.
+func startClusterIngest(t testing.TB, st Store, opts Options) *Ingest {
+	t.Helper()
+	in, err := New(st, opts)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -29,13 +29,7 @@ func (u *Uplink) subscribeAcks(ctx context.Context, c *delivery.Link) error {
 		}
 		u.log.Warn("uplink: the ack subscription was not granted; trying again on this connection",
 			"topic", topic, "err", err, "retry_in", pause)
-		t := time.NewTimer(pause)
-		select {
-		case <-ctx.Done():
-		case <-c.Down():
-		case <-t.C:
-		}
-		t.Stop()
+		pauseOn(ctx, c, pause)
 	}
 }
 

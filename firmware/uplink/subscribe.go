@@ -105,13 +105,7 @@ func (u *Uplink) keepListening(ctx context.Context, c *delivery.Link, p pushSub,
 			return
 		}
 		u.subscriptionFailed(p, err, attempt, pause)
-		t := time.NewTimer(pause)
-		select {
-		case <-ctx.Done():
-		case <-c.Down():
-		case <-t.C:
-		}
-		t.Stop()
+		pauseOn(ctx, c, pause)
 		if ctx.Err() != nil || isDown(c) {
 			return
 		}
@@ -135,6 +129,17 @@ func (u *Uplink) subscriptionFailed(p pushSub, err error, attempt int, pause tim
 		log = u.log.Debug
 	}
 	log(msg, "topic", p.topic, "err", err, "retry_in", pause)
+}
+
+// pauseOn waits d, or until ctx ends or the connection goes.
+func pauseOn(ctx context.Context, c *delivery.Link, d time.Duration) {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+	case <-c.Down():
+	case <-t.C:
+	}
 }
 
 func isDown(c *delivery.Link) bool {

@@ -45,6 +45,8 @@ type Proxy struct {
 	qos         map[string]byte // filter → the QoS its last SUBSCRIBE asked for
 	held        []heldPacket
 	conns       []net.Conn
+	frozen      chan struct{} // closed by Freeze; replaced for later connections
+	done        chan struct{} // closed when the test ends
 }
 
 type heldPacket struct {
@@ -55,9 +57,33 @@ type heldPacket struct {
 // proxyConn is the client side of one connection, with the filters of its
 // SUBSCRIBEs by packet id.
 type proxyConn struct {
-	c    net.Conn
-	mu   sync.Mutex
-	subs map[uint16]string
+	c      net.Conn
+	mu     sync.Mutex
+	subs   map[uint16]string
+	frozen <-chan struct{} // Freeze's channel when the connection was made
+}
+
+// stalled says, after a packet was read, whether the connection has been
+// frozen; if so it holds the packet and waits, the connection still open,
+// until the test ends.
+func (p *Proxy) stalled(c *proxyConn) bool {
+	select {
+	case <-c.frozen:
+		<-p.done
+		return true
+	default:
+		return false
+	}
+}
+
+// Freeze silences every connection made so far without closing it: a
+// cable pulled somewhere between client and broker, a NAT that forgot the
+// flow. Connections made later forward again.
+func (p *Proxy) Freeze() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	close(p.frozen)
+	p.frozen = make(chan struct{})
 }
 
 // Start proxies to brokerURL (tcp://) on a fresh loopback port until
@@ -69,9 +95,11 @@ func Start(t testing.TB, brokerURL string) *Proxy {
 		t.Fatal(err)
 	}
 	p := &Proxy{ln: ln, target: strings.TrimPrefix(brokerURL, "tcp://"),
-		holdSubs: map[string]bool{}, refuse: map[string]int{}, refused: map[string]int{}, subscribes: map[string]int{}, qos: map[string]byte{}}
+		holdSubs: map[string]bool{}, refuse: map[string]int{}, refused: map[string]int{}, subscribes: map[string]int{}, qos: map[string]byte{},
+		frozen: make(chan struct{}), done: make(chan struct{})}
 	go p.accept()
 	t.Cleanup(func() {
+		close(p.done)
 		ln.Close()
 		p.mu.Lock()
 		defer p.mu.Unlock()
@@ -98,8 +126,9 @@ func (p *Proxy) accept() {
 		p.Accepted.Add(1)
 		p.mu.Lock()
 		p.conns = append(p.conns, c, b)
+		frozen := p.frozen
 		p.mu.Unlock()
-		pc := &proxyConn{c: c, subs: map[uint16]string{}}
+		pc := &proxyConn{c: c, subs: map[uint16]string{}, frozen: frozen}
 		go p.up(pc, b)
 		go p.down(b, pc)
 	}
@@ -153,7 +182,7 @@ func (p *Proxy) up(from *proxyConn, to net.Conn) {
 	r := bufio.NewReader(from.c)
 	for {
 		pkt, err := readPacket(r)
-		if err != nil {
+		if err != nil || p.stalled(from) {
 			return
 		}
 		if b := body(pkt); pkt[0]>>4 == pktSubscribe && len(b) >= 4 &&
@@ -182,7 +211,7 @@ func (p *Proxy) down(from net.Conn, to *proxyConn) {
 	r := bufio.NewReader(from)
 	for {
 		pkt, err := readPacket(r)
-		if err != nil {
+		if err != nil || p.stalled(to) {
 			return
 		}
 		p.mu.Lock()
