@@ -2,6 +2,7 @@ package natstest
 
 import (
 	"testing"
+	"time"
 
 	paho "github.com/eclipse/paho.mqtt.golang"
 	"github.com/nats-io/nats.go"
@@ -26,9 +27,19 @@ func TestMQTTOnOneNodeReachesNATSOnAnotherAndSurvivesANodeStopping(t *testing.T)
 	}
 	publish := func(node int, payload string) {
 		t.Helper()
-		pc := paho.NewClient(paho.NewClientOptions().AddBroker(c.Node(node).MQTTURL).SetClientID("natstest-pub"))
-		if tok := pc.Connect(); !tok.WaitTimeout(ready) || tok.Error() != nil {
-			t.Fatalf("MQTT connect to %s: %v", c.Node(node).Name, tok.Error())
+		// Right after a node stops, another closes new MQTT connections
+		// (EOF) until the streams that hold MQTT sessions have a leader
+		// again; a device's reconnect loop rides that out, and so does this.
+		var pc paho.Client
+		for deadline := time.Now().Add(ready); ; time.Sleep(100 * time.Millisecond) {
+			pc = paho.NewClient(paho.NewClientOptions().AddBroker(c.Node(node).MQTTURL).SetClientID("natstest-pub"))
+			tok := pc.Connect()
+			if tok.WaitTimeout(ready) && tok.Error() == nil {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("MQTT connect to %s: %v", c.Node(node).Name, tok.Error())
+			}
 		}
 		defer pc.Disconnect(100)
 		if tok := pc.Publish("kakou/v1/s1/u1/entry", 1, false, payload); !tok.WaitTimeout(ready) || tok.Error() != nil {
