@@ -306,12 +306,27 @@ func (p *puller) close() {
 
 // subjectTopic maps a NATS subject back to the MQTT topic it came from, the
 // reverse of NATS's MQTT listener: '/' became '.', and a '.' in the topic
-// became "//".
+// became "//". A subject with a lone '/' is no topic's, and maps to "",
+// which no topic parser takes: else a second spelling of a unit's subject
+// could pass for it. It scans rather than swapping "//" through a
+// placeholder byte, which a subject could itself contain.
 func subjectTopic(subject string) string {
-	const dot = "\x00"
-	t := strings.ReplaceAll(subject, "//", dot)
-	t = strings.ReplaceAll(t, ".", "/")
-	return strings.ReplaceAll(t, dot, ".")
+	var b strings.Builder
+	b.Grow(len(subject))
+	for i := 0; i < len(subject); i++ {
+		switch {
+		case strings.HasPrefix(subject[i:], "//"):
+			b.WriteByte('.')
+			i++
+		case subject[i] == '/':
+			return ""
+		case subject[i] == '.':
+			b.WriteByte('/')
+		default:
+			b.WriteByte(subject[i])
+		}
+	}
+	return b.String()
 }
 
 // jsMessage lets a JetStream message take the MQTT path through handle and
