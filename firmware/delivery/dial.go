@@ -24,6 +24,19 @@ type Config struct {
 	WillTopic string
 	Will      []byte
 	Timing    Timing
+	// SubscribeQoS0 makes Listen ask for QoS 0 whatever the caller's QoS,
+	// for a NATS cluster. NATS's MQTT listener makes a JetStream consumer
+	// for each QoS 1 subscription before it reads the connection's next
+	// packet, seconds each on a node taking over from a dead one (the
+	// city's fault test: devices on the dead node offline 20 to 35 s, and
+	// entries stuck behind retried SUBSCRIBEs); a QoS 0 one is a plain NATS
+	// subscription, made at once (offline about 2 s). Nothing is lost by
+	// it: every topic a device subscribes to is retained and says the
+	// latest state (an ack covers every entry up to its seq), sessions are
+	// clean, so a QoS 1 subscription keeps nothing across connections
+	// either, and a message lost with a dropped connection is the retained
+	// one the next connection's subscription brings.
+	SubscribeQoS0 bool
 }
 
 // Timing bounds a connection's waits; zero fields take DefaultTiming's.
@@ -62,7 +75,7 @@ func (t Timing) orDefault() Timing {
 // broker's CONNACK. If ctx ends first the attempt is abandoned: paho closes
 // the connection should it still complete.
 func Dial(ctx context.Context, c Config) (*Link, error) {
-	l := &Link{Broker: c.Broker, down: make(chan struct{})}
+	l := &Link{Broker: c.Broker, down: make(chan struct{}), qos0: c.SubscribeQoS0}
 	l.Client = mqtt.NewClient(c.options(l))
 	tok := l.Connect()
 	select {
@@ -109,4 +122,17 @@ func (c Config) options(l *Link) *mqtt.ClientOptions {
 	}
 	o.SetConnectionLostHandler(func(_ mqtt.Client, err error) { l.lose(err) })
 	return o
+}
+
+// SubscribeQoS0 reads a device config's subscribe_qos key (nil when left
+// out, which is QoS 1): whether to set Config.SubscribeQoS0, or what is
+// wrong with the value.
+func SubscribeQoS0(q *int) (bool, error) {
+	switch {
+	case q == nil || *q == 1:
+		return false, nil
+	case *q == 0:
+		return true, nil
+	}
+	return false, fmt.Errorf("%d: want 1 (the default) or 0 (for a NATS cluster, whose QoS 1 subscriptions wait on JetStream)", *q)
 }

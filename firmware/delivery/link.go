@@ -20,6 +20,7 @@ type Link struct {
 	down   chan struct{}
 	once   sync.Once
 	err    error // why it was lost; written before down is closed
+	qos0   bool  // Config.SubscribeQoS0
 }
 
 // ErrNoPuback is a publish or subscription the broker did not acknowledge
@@ -59,10 +60,14 @@ func (l *Link) Await(ctx context.Context, tok mqtt.Token, deadline <-chan time.T
 	}
 }
 
-// Listen subscribes to filter and waits up to timeout for the SUBACK. A
-// refused subscription is ErrRefused; what it costs (the connection, or a
-// log line) is the caller's to say.
+// Listen subscribes to filter, at qos or, with Config.SubscribeQoS0, at 0,
+// and waits up to timeout for the SUBACK. A refused subscription is
+// ErrRefused; what it costs (the connection, or a log line) is the
+// caller's to say.
 func (l *Link) Listen(ctx context.Context, filter string, qos byte, h mqtt.MessageHandler, timeout time.Duration) error {
+	if l.qos0 {
+		qos = 0
+	}
 	tok := l.Subscribe(filter, qos, h)
 	deadline := time.NewTimer(timeout)
 	defer deadline.Stop()

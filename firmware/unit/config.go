@@ -17,6 +17,7 @@ import (
 	"github.com/kakou/kakou/drivers/sim"
 	"github.com/kakou/kakou/firmware/console"
 	"github.com/kakou/kakou/firmware/credential"
+	"github.com/kakou/kakou/firmware/delivery"
 	"github.com/kakou/kakou/firmware/screening"
 	"github.com/kakou/kakou/firmware/uplink"
 	"github.com/kakou/kakou/firmware/wire"
@@ -126,8 +127,8 @@ type MQTTConfig struct {
 	// it sends the unacknowledged entries again (default 30s).
 	AckTimeout Duration `toml:"ack_timeout"`
 	// SubscribeQoS is the QoS of the unit's subscriptions (acks and
-	// pushes): 1, the default, or 0 for a NATS cluster (uplink's
-	// subscribeQoS says why).
+	// pushes): 1, the default, or 0 for a NATS cluster
+	// (delivery.Config.SubscribeQoS0 says why).
 	SubscribeQoS *int `toml:"subscribe_qos"`
 }
 
@@ -147,8 +148,8 @@ func (m *MQTTConfig) problems() []string {
 	if m.AckTimeout.Duration < 0 || m.AckTimeout.Duration > 0 && m.AckTimeout.Duration < time.Second {
 		bad("ack_timeout", "%v: want at least 1s, or leave it out for the default", m.AckTimeout.Duration)
 	}
-	if q := m.SubscribeQoS; q != nil && *q != 0 && *q != 1 {
-		bad("subscribe_qos", "%d: want 1 (the default) or 0 (for a NATS cluster, whose QoS 1 subscriptions wait on JetStream)", *q)
+	if _, err := delivery.SubscribeQoS0(m.SubscribeQoS); err != nil {
+		bad("subscribe_qos", "%v", err)
 	}
 	if m.BacklogRate < 0 {
 		bad("backlog_rate", "%d: want entries per second, or 0 for no limit", m.BacklogRate)

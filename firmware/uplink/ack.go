@@ -23,7 +23,7 @@ func (u *Uplink) subscribeAcks(ctx context.Context, c *delivery.Link) error {
 	topic := wire.AckTopic(u.opts.Status.Site, u.opts.Status.Unit)
 	deadline := time.Now().Add(u.t.puback)
 	for pause := u.t.subRetry; ; pause = min(2*pause, u.t.retryMax) {
-		err := c.Listen(ctx, topic, u.subscribeQoS(wire.QoSAck), u.onAck, u.t.puback)
+		err := c.Listen(ctx, topic, wire.QoSAck, u.onAck, u.t.puback)
 		if err == nil || ctx.Err() != nil || isDown(c) || time.Now().Add(pause).After(deadline) {
 			return ackSubscription(err)
 		}

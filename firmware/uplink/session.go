@@ -74,6 +74,8 @@ func (u *Uplink) dialConfig(ctx context.Context) delivery.Config {
 		WillTopic: u.statusTopic(),
 		Will:      u.status(ctx, wire.Offline),
 		Timing:    u.t.conn,
+
+		SubscribeQoS0: u.opts.SubscribeQoS0,
 	}
 }
 

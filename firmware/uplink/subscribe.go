@@ -56,7 +56,6 @@ func (u *Uplink) subscribePushes(ctx context.Context, c *delivery.Link, retries 
 		if !ok {
 			continue
 		}
-		p.qos = u.subscribeQoS(p.qos)
 		retries.Add(1)
 		answered.Add(1)
 		go func() {
@@ -149,23 +148,4 @@ func isDown(c *delivery.Link) bool {
 	default:
 		return false
 	}
-}
-
-// subscribeQoS is the QoS a subscription asks for: the topic's own, or 0
-// with Options.SubscribeQoS0. NATS's MQTT listener makes a JetStream
-// consumer for each QoS 1 subscription before it reads the connection's
-// next packet, seconds each on a node taking over from a dead one (the
-// city's fault test: units on the dead node offline 20 to 35 s, and
-// entries stuck behind retried SUBSCRIBEs); a QoS 0 one is a plain NATS
-// subscription, made at once (offline about 1 s). Nothing is lost by it:
-// every topic a unit subscribes to is retained and says the latest state
-// (an ack covers every entry up to its seq), sessions are clean, so a
-// QoS 1 subscription keeps nothing across connections either, and a
-// message lost with a dropped connection is the retained one the next
-// connection's subscription brings.
-func (u *Uplink) subscribeQoS(topic byte) byte {
-	if u.opts.SubscribeQoS0 {
-		return 0
-	}
-	return topic
 }

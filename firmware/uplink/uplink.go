@@ -85,7 +85,8 @@ type Options struct {
 	Window     int
 	AckTimeout time.Duration // resend from the last ack when it has not moved for this long (doubling while silent)
 	// SubscribeQoS0 subscribes to the acks and every push at QoS 0
-	// instead of 1, for a NATS cluster (subscribe.go says why it is safe).
+	// instead of 1, for a NATS cluster (delivery.Config.SubscribeQoS0
+	// says why it is safe).
 	SubscribeQoS0 bool
 	Heartbeat     time.Duration // republish the retained status this often
 	Logger        *slog.Logger  // discarded if nil

@@ -59,7 +59,7 @@ type Options struct {
 
 	AckTimeout time.Duration // how long to wait for a cloud ack before re-sending (default 10s)
 	// SubscribeQoS0 subscribes on the cloud at QoS 0 instead of 1, for a
-	// NATS cluster: see the unit's uplink (subscribeQoS) for why, and why
+	// NATS cluster: delivery.Config.SubscribeQoS0 says why, and why
 	// nothing is lost, every topic being retained latest state.
 	SubscribeQoS0 bool
 	Outbox        Outbox

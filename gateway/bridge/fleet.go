@@ -39,7 +39,7 @@ func (b *Bridge) relayFleet(ctx context.Context, c *delivery.Link, f fleetFeed) 
 		}
 		b.queueDown(m)
 	}
-	err := c.Listen(ctx, f.filter, b.subQoS(f.qos), on, b.t.puback)
+	err := c.Listen(ctx, f.filter, f.qos, on, b.t.puback)
 	switch {
 	case errors.Is(err, delivery.ErrRefused):
 		b.log.Error("bridge: the cloud broker refused "+f.name+" (rewrite its ACL with this kakou-cloud): "+f.lost, "topic", f.filter)

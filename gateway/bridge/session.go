@@ -69,6 +69,8 @@ func (b *Bridge) dialConfig(ctx context.Context) delivery.Config {
 		WillTopic: b.statusTopic(),
 		Will:      b.status(ctx, wire.Offline),
 		Timing:    b.t.conn,
+
+		SubscribeQoS0: b.opts.SubscribeQoS0,
 	}
 }
 
@@ -154,11 +156,11 @@ func (b *Bridge) loop(ctx context.Context, c *delivery.Link, s *sender) error {
 	}
 }
 
-// subscribe subscribes at QoS 1 (or 0, subQoS) and checks the broker
+// subscribe subscribes at QoS 1 (0 with SubscribeQoS0) and checks the broker
 // granted it: without acks nothing is ever marked delivered, without
 // policies none reach the units.
 func (b *Bridge) subscribe(ctx context.Context, c *delivery.Link, filter string, h mqtt.MessageHandler) error {
-	err := c.Listen(ctx, filter, b.subQoS(1), h, b.t.puback)
+	err := c.Listen(ctx, filter, 1, h, b.t.puback)
 	if errors.Is(err, delivery.ErrRefused) {
 		return fmt.Errorf("bridge: %w (the cloud broker's ACL must let the gateway read its site's acks and policies)", err)
 	}
@@ -178,13 +180,4 @@ func (b *Bridge) goodbye(c *delivery.Link) {
 	}
 	c.Disconnect(250) // ms for the DISCONNECT packet to leave
 	b.log.Info("bridge: offline")
-}
-
-// subQoS is the QoS a subscription on the cloud asks for: its own, or 0
-// with Options.SubscribeQoS0.
-func (b *Bridge) subQoS(q byte) byte {
-	if b.opts.SubscribeQoS0 {
-		return 0
-	}
-	return q
 }

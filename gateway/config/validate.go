@@ -10,6 +10,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/kakou/kakou/firmware/delivery"
 	"github.com/kakou/kakou/firmware/wire"
 	"github.com/kakou/kakou/gateway/lan"
 	"github.com/kakou/kakou/gateway/occupancy"
@@ -72,8 +73,8 @@ func (c Cloud) validate(bad func(string, string, ...any)) {
 	if d := c.AckTimeout.Duration; d < time.Second || d > 10*time.Minute {
 		bad("cloud.ack_timeout", "%v: want 1s to 10m", d)
 	}
-	if q := c.SubscribeQoS; q != nil && *q != 0 && *q != 1 {
-		bad("cloud.subscribe_qos", "%d: want 1 (the default) or 0 (for a NATS cluster, whose QoS 1 subscriptions wait on JetStream)", *q)
+	if _, err := delivery.SubscribeQoS0(c.SubscribeQoS); err != nil {
+		bad("cloud.subscribe_qos", "%v", err)
 	}
 }
 
