@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -221,18 +222,29 @@ func getJSON(port int, path string, v any) error {
 	return json.NewDecoder(resp.Body).Decode(v)
 }
 
-// freePort is a loopback port nothing listens on now. Another process may
-// take it before the server does; the cluster then fails to start, with
-// the server's own message in its log.
+// freePort is a loopback port nothing listens on now, and one this
+// process has not handed out before: the kernel may give a port it just
+// freed to the next probe, and a node given the same port for two of its
+// listeners dies at start ("address already in use"). Another process may
+// still take it before the server does; the cluster then fails to start,
+// with the server's own message in its log.
 func freePort(t testing.TB) int {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
+	for {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		port := l.Addr().(*net.TCPAddr).Port
+		l.Close()
+		if _, taken := handedOut.LoadOrStore(port, true); !taken {
+			return port
+		}
 	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
 }
+
+// handedOut are the ports freePort has returned in this process.
+var handedOut sync.Map
 
 func tail(b []byte, n int) []byte {
 	if len(b) > n {
