@@ -18,6 +18,7 @@ const module = "github.com/kakou/kakou/"
 type rule struct {
 	internal []string
 	external []string // nil: any; empty: standard library only
+	tests    []string // the module's folders only its tests may import besides
 }
 
 // rules follow docs/architecture.md "Folders and what each may import". The wire contract is
@@ -37,9 +38,13 @@ var rules = []struct {
 	{"firmware/update", rule{internal: []string{"firmware/update", "firmware/wire"}, external: []string{}}},
 	{"firmware/sdnotify", rule{internal: []string{"firmware/sdnotify"}, external: []string{"github.com/coreos/go-systemd/v22"}}},
 	{"drivers", rule{internal: []string{"drivers"}, external: []string{"periph.io/", "go.bug.st/serial", "golang.org/x/sys", "golang.org/x/text"}}},
-	{"firmware", rule{internal: []string{"firmware", "drivers"}}},
-	{"gateway", rule{internal: []string{"gateway", "firmware/wire", "firmware/delivery", "firmware/update", "firmware/sdnotify"}}},
-	{"cloud", rule{internal: []string{"cloud", "firmware/wire", "firmware/sdnotify"}}},
+	// The unit's binary carries no broker; its tests run embedded ones.
+	{"firmware", rule{internal: []string{"firmware", "drivers"}, tests: []string{"internal/embedbroker"}}},
+	{"gateway", rule{internal: []string{"gateway", "firmware/wire", "firmware/delivery", "firmware/update", "firmware/sdnotify", "internal/embedbroker"}}},
+	{"cloud", rule{internal: []string{"cloud", "firmware/wire", "firmware/sdnotify", "internal/embedbroker"}}},
+	// The embedded mochi broker's listener and close, for the collector's
+	// broker, the gateway's LAN broker and the unit's test brokers: mochi only.
+	{"internal/embedbroker", rule{internal: []string{}, external: []string{"github.com/mochi-mqtt/server/v2"}}},
 	{"internal/testenv", rule{internal: []string{}, external: []string{}}},
 	// An in-process NATS cluster for tests: the server module only.
 	{"internal/natstest", rule{internal: []string{}, external: []string{"github.com/nats-io/nats-server/v2"}}},
@@ -110,7 +115,11 @@ func (r rule) refuses(p string, isTest bool) string {
 			}
 			return "only tests may import " + rest
 		}
-		for _, dir := range r.internal {
+		allowed := r.internal
+		if isTest {
+			allowed = slices.Concat(r.internal, r.tests)
+		}
+		for _, dir := range allowed {
 			if rest == dir || strings.HasPrefix(rest, dir+"/") {
 				return ""
 			}

@@ -15,8 +15,9 @@ import (
 	"sync/atomic"
 
 	mqtt "github.com/mochi-mqtt/server/v2"
-	"github.com/mochi-mqtt/server/v2/listeners"
 	"github.com/mochi-mqtt/server/v2/packets"
+
+	"github.com/kakou/kakou/internal/embedbroker"
 )
 
 // allowAll lets every client connect and use every topic. It is a stand-in
@@ -64,7 +65,7 @@ func (b *Broker) Dropped() int64 {
 // Broker is an embedded MQTT broker listening on one TCP address.
 type Broker struct {
 	server *mqtt.Server
-	tcp    *listeners.TCP
+	tcp    *embedbroker.Listener
 	log    *slog.Logger
 	secure bool      // listening with TLS; see tls.go
 	auth   mqtt.Hook // added at Start; allowAll unless RequireDevices (auth.go)
@@ -85,7 +86,7 @@ func New(addr string, log *slog.Logger) (*Broker, error) {
 	}
 	log = log.With("component", "broker")
 	server := mqtt.New(&mqtt.Options{Logger: log, Capabilities: capabilities()})
-	tcp := listeners.NewTCP(listeners.Config{ID: "tcp", Address: addr})
+	tcp := embedbroker.NewTCP("tcp", addr, nil)
 	return &Broker{server: server, tcp: tcp, log: log, auth: new(allowAll)}, nil
 }
 
@@ -128,28 +129,8 @@ func (b *Broker) Close() error {
 		return nil
 	}
 	b.closed = true
-	if err := closeServer(b.server); err != nil {
+	if err := embedbroker.Close(b.server); err != nil {
 		return fmt.Errorf("broker: close: %w", err)
 	}
 	return nil
-}
-
-// closeServer is server.Close without mochi v2.7.9's shutdown deadlock.
-// Close lists each listener's clients in Clients.GetByListener, which takes
-// the clients' read lock twice (it calls Len inside); a client that ends
-// its session just then queues for the write lock between the two, and
-// the three wait on each other for ever. Closing each listener first, with
-// a closer that lists the clients under one read lock, leaves Close only
-// the waiting for their goroutines. The same workaround is in gateway/lan
-// and firmware/internal/brokertest (see there why the layout keeps it
-// apart).
-func closeServer(s *mqtt.Server) error {
-	s.Listeners.CloseAll(func(listener string) {
-		for _, cl := range s.Clients.GetAll() {
-			if cl.Net.Listener == listener && !cl.Closed() {
-				_ = s.DisconnectClient(cl, packets.ErrServerShuttingDown)
-			}
-		}
-	})
-	return s.Close()
 }

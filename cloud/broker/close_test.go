@@ -10,7 +10,7 @@ import (
 )
 
 // mochi v2.7.9's own Close deadlocks when a client ends its session while
-// Close lists the clients (closeServer). Clients leaving at the moment the
+// Close lists the clients (internal/embedbroker). Clients leaving at the moment the
 // broker closes, round after round, give that race its chances; a Close
 // that has not returned within wait fails the test instead of hanging it.
 func TestCloseReturnsWhileClientsAreLeaving(t *testing.T) {

@@ -4,7 +4,7 @@ import (
 	"crypto/tls"
 	"errors"
 
-	"github.com/mochi-mqtt/server/v2/listeners"
+	"github.com/kakou/kakou/internal/embedbroker"
 )
 
 // UseTLS makes the broker listen with TLS instead of plain TCP: units'
@@ -24,7 +24,7 @@ func (b *Broker) UseTLS(c *tls.Config) error {
 	}
 	// mochi's TCP listener takes TLS only at construction; the address
 	// is unchanged since nothing is bound yet.
-	b.tcp = listeners.NewTCP(listeners.Config{ID: "tls", Address: b.tcp.Address(), TLSConfig: c})
+	b.tcp = embedbroker.NewTCP("tls", b.tcp.Address(), c)
 	b.secure = true
 	return nil
 }

@@ -15,11 +15,10 @@ import (
 	"time"
 
 	mochi "github.com/mochi-mqtt/server/v2"
-	"github.com/mochi-mqtt/server/v2/listeners"
 	"github.com/mochi-mqtt/server/v2/packets"
 
-	"github.com/kakou/kakou/firmware/internal/brokertest"
 	"github.com/kakou/kakou/firmware/wire"
+	"github.com/kakou/kakou/internal/embedbroker"
 	"github.com/kakou/kakou/internal/testenv"
 )
 
@@ -61,7 +60,7 @@ func (allowAll) OnACLCheck(*mochi.Client, string, bool) bool              { retu
 func startTestBroker(t *testing.T) *testBroker {
 	t.Helper()
 	srv := mochi.New(&mochi.Options{InlineClient: true, Logger: slog.New(slog.DiscardHandler)})
-	ln := listeners.NewTCP(listeners.Config{ID: "tcp", Address: "127.0.0.1:0"})
+	ln := embedbroker.NewTCP("tcp", "127.0.0.1:0", nil)
 	b := &testBroker{srv: srv, statuses: make(chan wire.Status, 1000)}
 	for _, err := range []error{srv.AddHook(new(allowAll), nil), srv.AddListener(ln),
 		srv.Subscribe(wire.StatusTopic("s1", "u1"), 1, b.onStatus), srv.Serve()} {
@@ -70,7 +69,7 @@ func startTestBroker(t *testing.T) *testBroker {
 		}
 	}
 	b.url = "tcp://" + ln.Address()
-	b.stop = sync.OnceFunc(func() { brokertest.Close(srv) })
+	b.stop = sync.OnceFunc(func() { embedbroker.Close(srv) })
 	t.Cleanup(b.stop)
 	return b
 }

@@ -9,11 +9,10 @@ import (
 
 	paho "github.com/eclipse/paho.mqtt.golang"
 	mochi "github.com/mochi-mqtt/server/v2"
-	"github.com/mochi-mqtt/server/v2/listeners"
 	"github.com/mochi-mqtt/server/v2/packets"
 
-	"github.com/kakou/kakou/firmware/internal/brokertest"
 	"github.com/kakou/kakou/firmware/wire"
+	"github.com/kakou/kakou/internal/embedbroker"
 )
 
 // hangGuard only turns a hang into a failure; nothing asserts on durations.
@@ -117,10 +116,10 @@ type broker struct {
 // nobody drains would stall a large backlog.
 func startBroker(t testing.TB, addr string, c *capture) *broker {
 	t.Helper()
-	return serveBroker(t, listeners.NewTCP(listeners.Config{ID: "tcp", Address: addr}), "tcp://", c)
+	return serveBroker(t, embedbroker.NewTCP("tcp", addr, nil), "tcp://", c)
 }
 
-func serveBroker(t testing.TB, ln *listeners.TCP, scheme string, c *capture) *broker {
+func serveBroker(t testing.TB, ln *embedbroker.Listener, scheme string, c *capture) *broker {
 	t.Helper()
 	srv := mochi.New(&mochi.Options{InlineClient: true, Logger: slog.New(slog.DiscardHandler)})
 	g := new(gate)
@@ -145,7 +144,7 @@ func serveBroker(t testing.TB, ln *listeners.TCP, scheme string, c *capture) *br
 
 // stop closes the broker; the test may do so before its cleanup does.
 func (b *broker) stop() {
-	b.once.Do(func() { brokertest.Close(b.srv) })
+	b.once.Do(func() { embedbroker.Close(b.srv) })
 }
 
 // cutClient drops a client's TCP connection without an MQTT DISCONNECT, as

@@ -16,9 +16,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/mochi-mqtt/server/v2/listeners"
-
 	"github.com/kakou/kakou/firmware/wire"
+	"github.com/kakou/kakou/internal/embedbroker"
 )
 
 // pki is a throw-away CA with one server and one client certificate, and
@@ -75,9 +74,9 @@ func writePEM(t *testing.T, path, kind string, der []byte) {
 func TestUplinkConnectsToABrokerThatRequiresItsCertificate(t *testing.T) {
 	p := newPKI(t)
 	capt := newCapture(t)
-	ln := listeners.NewTCP(listeners.Config{ID: "tls", Address: "127.0.0.1:0", TLSConfig: &tls.Config{
+	ln := embedbroker.NewTCP("tls", "127.0.0.1:0", &tls.Config{
 		Certificates: []tls.Certificate{p.server}, ClientAuth: tls.RequireAndVerifyClientCert,
-		ClientCAs: p.pool, MinVersion: tls.VersionTLS12}})
+		ClientCAs: p.pool, MinVersion: tls.VersionTLS12})
 	b := serveBroker(t, ln, "ssl://", capt)
 	l := newLedger(t)
 	l.addN(t, 3)

@@ -11,11 +11,10 @@ import (
 
 	paho "github.com/eclipse/paho.mqtt.golang"
 	mochi "github.com/mochi-mqtt/server/v2"
-	"github.com/mochi-mqtt/server/v2/listeners"
 	"github.com/mochi-mqtt/server/v2/packets"
 
 	"github.com/kakou/kakou/firmware/wire"
-	"github.com/kakou/kakou/gateway/lan"
+	"github.com/kakou/kakou/internal/embedbroker"
 
 	"github.com/kakou/kakou/internal/testenv"
 )
@@ -58,7 +57,7 @@ func startBroker(t testing.TB, addr string) *broker {
 	if err := srv.AddHook(new(allowAll), nil); err != nil {
 		t.Fatal(err)
 	}
-	ln := listeners.NewTCP(listeners.Config{ID: "tcp", Address: addr})
+	ln := embedbroker.NewTCP("tcp", addr, nil)
 	if err := srv.AddListener(ln); err != nil {
 		t.Fatal(err)
 	}
@@ -84,7 +83,7 @@ func (b *broker) stop() {
 				cl.Net.Conn.Close()
 			}
 		}
-		lan.CloseBroker(b.srv)
+		embedbroker.Close(b.srv)
 	})
 }
 

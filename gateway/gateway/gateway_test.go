@@ -10,12 +10,11 @@ import (
 
 	paho "github.com/eclipse/paho.mqtt.golang"
 	mqtt "github.com/mochi-mqtt/server/v2"
-	"github.com/mochi-mqtt/server/v2/listeners"
 	"github.com/mochi-mqtt/server/v2/packets"
 
 	"github.com/kakou/kakou/firmware/wire"
 	"github.com/kakou/kakou/gateway/config"
-	"github.com/kakou/kakou/gateway/lan"
+	"github.com/kakou/kakou/internal/embedbroker"
 	"github.com/kakou/kakou/internal/testenv"
 )
 
@@ -26,7 +25,7 @@ func cloudBroker(t *testing.T) (url string, server *mqtt.Server, entries chan wi
 	if err := server.AddHook(new(allowAll), nil); err != nil {
 		t.Fatal(err)
 	}
-	tcp := listeners.NewTCP(listeners.Config{ID: "cloud", Address: "127.0.0.1:0"})
+	tcp := embedbroker.NewTCP("cloud", "127.0.0.1:0", nil)
 	if err := server.AddListener(tcp); err != nil {
 		t.Fatal(err)
 	}
@@ -42,7 +41,7 @@ func cloudBroker(t *testing.T) (url string, server *mqtt.Server, entries chan wi
 	if err := server.Serve(); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { lan.CloseBroker(server) })
+	t.Cleanup(func() { embedbroker.Close(server) })
 	return "tcp://" + tcp.Address(), server, entries
 }
 

@@ -40,23 +40,3 @@ func options() *mqtt.Options {
 	c.MaximumInflight = math.MaxUint16
 	return &mqtt.Options{Capabilities: c, InlineClient: true}
 }
-
-// CloseBroker is s.Close without mochi v2.7.9's shutdown deadlock. Close
-// lists each listener's clients in Clients.GetByListener, which takes the
-// clients' read lock twice (it calls Len inside); a unit that ends its
-// session just then queues for the write lock between the two, and the
-// three wait on each other for ever. Closing each listener first, with a
-// closer that lists the clients under one read lock, leaves Close only the
-// waiting for their goroutines. The gateway's tests close their stand-in
-// cloud brokers with it too. The same workaround is in cloud/broker and
-// firmware/internal/brokertest (see there why the layout keeps it apart).
-func CloseBroker(s *mqtt.Server) error {
-	s.Listeners.CloseAll(func(listener string) {
-		for _, cl := range s.Clients.GetAll() {
-			if cl.Net.Listener == listener && !cl.Closed() {
-				_ = s.DisconnectClient(cl, packets.ErrServerShuttingDown)
-			}
-		}
-	})
-	return s.Close()
-}

@@ -24,12 +24,12 @@ import (
 	"time"
 
 	mqtt "github.com/mochi-mqtt/server/v2"
-	"github.com/mochi-mqtt/server/v2/listeners"
 
 	"github.com/kakou/kakou/firmware/wire"
 	"github.com/kakou/kakou/gateway/household"
 	"github.com/kakou/kakou/gateway/occupancy"
 	"github.com/kakou/kakou/gateway/store"
+	"github.com/kakou/kakou/internal/embedbroker"
 )
 
 // Options configure a Server.
@@ -71,7 +71,7 @@ type Server struct {
 	opts   Options
 	log    *slog.Logger
 	broker *mqtt.Server
-	tcp    *listeners.TCP
+	tcp    *embedbroker.Listener
 	ctx    context.Context // for store calls made on the broker's goroutines
 	cancel context.CancelFunc
 
@@ -111,7 +111,7 @@ func New(o Options) (*Server, error) {
 	if err := s.broker.AddHook(authHook(o, s.log), nil); err != nil {
 		return nil, fmt.Errorf("lan: add auth hook: %w", err)
 	}
-	s.tcp = listeners.NewTCP(listeners.Config{ID: "lan", Address: o.Listen, TLSConfig: o.TLS})
+	s.tcp = embedbroker.NewTCP("lan", o.Listen, o.TLS)
 	return s, nil
 }
 
@@ -173,7 +173,7 @@ func (s *Server) Close() error {
 	var err error
 	s.closing.Do(func() {
 		s.cancel()
-		if e := CloseBroker(s.broker); e != nil {
+		if e := embedbroker.Close(s.broker); e != nil {
 			err = fmt.Errorf("lan: close: %w", e)
 		}
 	})
