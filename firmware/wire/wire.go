@@ -60,11 +60,14 @@ const (
 	CredentialHealthCode   CredentialKind = "health_code"   // 健康码
 	CredentialUnknown      CredentialKind = "unknown"       // unreadable or foreign code
 	CredentialIDCard       CredentialKind = "id_card"       // 居民身份证 on the lane's card reader
+	// A registration code from the venue code's page (venue.go), signed by
+	// the centre; its Subject is the registration's ID, never the person.
+	CredentialVenue CredentialKind = "venue_code"
 )
 
 var credentialKinds = map[CredentialKind]bool{CredentialNone: true,
 	CredentialResidentPass: true, CredentialVisitor: true,
-	CredentialHealthCode: true, CredentialUnknown: true, CredentialIDCard: true}
+	CredentialHealthCode: true, CredentialUnknown: true, CredentialIDCard: true, CredentialVenue: true}
 
 // Entry is one person at one lane: the ledger row a unit writes before the
 // gate opens, and the message it publishes afterwards. ID and (Unit, Seq)
