@@ -19,9 +19,9 @@ type Appointments struct {
 	Mode string `toml:"mode" json:"mode"`
 	// AppliesTo: "visitors" (people without a pass) or "all".
 	AppliesTo   string   `toml:"applies_to" json:"applies_to,omitempty"`
-	SlotMinutes int      `toml:"slot_minutes" json:"slot_minutes,omitempty"` // 5-240
-	Capacity    int      `toml:"capacity" json:"capacity,omitempty"`         // people per slot, 1-10000
-	Hours       []string `toml:"hours" json:"hours,omitempty"`               // opening hours, local: "08:00-12:00"
+	SlotMinutes int      `toml:"slot_minutes" json:"slot_minutes,omitempty"`   // 5-240
+	Capacity    int      `toml:"capacity" json:"capacity,omitempty"`           // people per slot, 1-10000
+	Hours       []string `toml:"hours" json:"hours,omitempty"`                 // opening hours, local: "08:00-12:00"
 	Early       int      `toml:"early_minutes" json:"early_minutes,omitempty"` // how early before its slot a booking admits
 	Late        int      `toml:"late_minutes" json:"late_minutes,omitempty"`   // how late after its slot ends
 	DaysAhead   int      `toml:"days_ahead" json:"days_ahead,omitempty"`       // how far ahead a slot can be booked, 0-7

@@ -42,7 +42,7 @@ type VenueRegistration struct {
 	NotBefore int64        `json:"nbf"`
 	Expires   int64        `json:"exp"`
 	Visitor   VenueVisitor `json:"v"`
-	Slot      *VenueSlot   `json:"slot,omitempty"` // the booking, where the site takes appointments
+	Slot      *VenueSlot   `json:"slot,omitempty"`  // the booking, where the site takes appointments
 	Party     int          `json:"party,omitempty"` // people the booking admits; 0 reads as 1
 	BookedBy  string       `json:"by,omitempty"`    // the site staff who booked by phone; "" when the visitor did
 }
