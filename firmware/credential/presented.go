@@ -77,6 +77,9 @@ type Presented struct {
 
 	// Visitor pre-registration (fills the console's form).
 	Visitor *Visitor
+	// Venue is a registration code's reference and booking (venue.go);
+	// its person is in Visitor.
+	Venue *Venue
 	// Card is an ID card read at the lane, masked (idcard.go).
 	Card *Card
 

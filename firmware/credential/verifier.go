@@ -17,6 +17,9 @@ import (
 type Verifier struct {
 	Issuers map[string]ed25519.PublicKey // pass issuers by id ([LoadIssuers])
 	Revoked map[string]bool              // revoked pass ids
+	// VenueKeys are the centre's policy keys ([policy] verify_keys): they
+	// sign registration codes (venue.go). None: every one is verify_failed.
+	VenueKeys []ed25519.PublicKey
 	Site    string                       // this unit's site, for site-bound passes
 	Health  HealthVerifier               // nil: health codes are verify_failed "no verifier"
 	DCC     HealthVerifier               // HC1: EU certificates (firmware/credential/dcc); nil: verify_failed "no verifier"
@@ -65,6 +68,8 @@ func (v *Verifier) Check(ctx context.Context, code []byte) (p Presented) {
 		return v.checkHealth(ctx, code)
 	case strings.HasPrefix(s, DCCPrefix):
 		return v.checkWith(ctx, v.DCC, code)
+	case wire.IsVenueCode(s):
+		return v.checkVenue(s)
 	case strings.HasPrefix(s, VisitorFormPrefix):
 		return v.matchVisitor(checkVisitor(s))
 	}
@@ -104,7 +109,8 @@ var healthStatuses = map[Status]bool{StatusGreen: true, StatusYellow: true, Stat
 // settle enforces the invariants every caller relies on.
 func (p *Presented) settle() {
 	p.Wire.Result = string(p.Status)
-	if !validRef(p.Wire.Subject) && !(p.Status == ResultVisitCode && isVisitCode(p.Wire.Subject)) {
+	if !validRef(p.Wire.Subject) && !(p.Status == ResultVisitCode && isVisitCode(p.Wire.Subject)) &&
+		!(p.Wire.Kind == wire.CredentialVenue && ValidVenueID(p.Wire.Subject)) {
 		p.Wire.Subject = ""
 	}
 	p.Detail = truncate(p.Detail, maxDetail)
