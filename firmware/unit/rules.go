@@ -9,6 +9,7 @@ import (
 
 	"github.com/kakou/kakou/firmware/clock"
 	"github.com/kakou/kakou/firmware/credential"
+	"github.com/kakou/kakou/firmware/update"
 	"github.com/kakou/kakou/firmware/credential/dcc"
 	"github.com/kakou/kakou/firmware/policy"
 )
@@ -80,7 +81,14 @@ func buildVerifier(c Config, clk clock.Clock) (*credential.Verifier, error) {
 		return nil, fmt.Errorf("credentials.health_issuers: %w", err)
 	}
 	synced := func() bool { _, ok := clk.Now(); return ok }
-	v := &credential.Verifier{Issuers: issuers, Revoked: map[string]bool{}, Site: c.Site, ClockSynced: synced}
+	// The centre signs registration codes (场所码 → KK1.R.) with its
+	// policy key, so the keys that verify pushes verify them too.
+	venueKeys, err := update.LoadKeys(c.Policy.VerifyKeys)
+	if err != nil {
+		return nil, fmt.Errorf("policy.verify_keys: %w", err)
+	}
+	v := &credential.Verifier{Issuers: issuers, Revoked: map[string]bool{}, Site: c.Site, ClockSynced: synced,
+		VenueKeys: venueKeys}
 	for _, id := range cc.Revoked {
 		v.Revoked[id] = true
 	}
