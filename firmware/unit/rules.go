@@ -9,9 +9,9 @@ import (
 
 	"github.com/kakou/kakou/firmware/clock"
 	"github.com/kakou/kakou/firmware/credential"
-	"github.com/kakou/kakou/firmware/update"
 	"github.com/kakou/kakou/firmware/credential/dcc"
 	"github.com/kakou/kakou/firmware/policy"
+	"github.com/kakou/kakou/firmware/update"
 )
 
 // rules are the policy documents and credential checks the config names;
