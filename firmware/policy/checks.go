@@ -62,6 +62,9 @@ type Checks struct {
 	Returnee ReturneeCheck `toml:"returnee" json:"returnee"`
 	Hold     HoldCheck     `toml:"hold" json:"hold"`
 	DCC      DCCCheck      `toml:"dcc" json:"dcc,omitzero"`
+	// Appointment is the booking rule (appointment.go), read by the
+	// centre's booking page from the same document.
+	Appointment wire.Appointments `toml:"appointment" json:"appointment,omitzero"`
 }
 
 // Registration says what a visitor registration keeps (SECURITY.md

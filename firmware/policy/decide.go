@@ -62,6 +62,9 @@ type Input struct {
 	// against an unsynced clock.
 	Now         time.Time
 	ClockSynced bool
+	// AppointmentUsedAt is when this lane first admitted the booking the
+	// registration code carries (the ledger knows); zero: never.
+	AppointmentUsedAt time.Time
 	// Vehicle is the vehicle the person is in at a vehicle lane; nil on foot.
 	Vehicle *VehicleInput
 }
@@ -127,6 +130,9 @@ func (e *eval) entry() {
 		return
 	}
 	if e.identity(); e.done {
+		return
+	}
+	if e.appointment(); e.done {
 		return
 	}
 	if e.healthCode(); e.done {

@@ -42,6 +42,8 @@ func (e *eval) identity() {
 		e.unidentified(ReasonNoCode)
 	case wire.CredentialUnknown:
 		e.unidentified(ReasonUnknownCode)
+	case wire.CredentialVenue:
+		e.venue()
 	default:
 		e.visitor(ReasonVisitor)
 	}
@@ -203,6 +205,8 @@ func (e *eval) registration() {
 	case !e.register:
 	case e.in.Registered:
 		e.log(ReasonRegistered)
+	case e.venueRegistered():
+		// registered on the venue code's page; venue() logged it
 	default:
 		e.d.Outcome, e.done = wire.Register, true
 	}

@@ -157,6 +157,7 @@ func (ch Checks) check(c *checker) {
 	}
 	ch.Household.check(c)
 	ch.DCC.check(c)
+	ch.checkAppointment(c)
 	if ch.Capacity.Max < 0 || ch.Capacity.Max > 1_000_000 {
 		c.bad("checks.capacity.max", "%d is not a number of people (0 = the capacity the unit is told)", ch.Capacity.Max)
 	}
