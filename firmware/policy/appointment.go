@@ -130,6 +130,9 @@ func NextSlotText(a *wire.Appointments, now time.Time) string {
 // checkAppointment files each problem wire.Appointments.Validate finds
 // under its own key ("checks.appointment.hours: …").
 func (ch Checks) checkAppointment(c *checker) {
+	if ch.Appointment.On() && ch.Visitor.Mode != Off && ch.Visitor.Action != wire.Register {
+		c.bad("checks.appointment.mode", "appointments are taken, but visitors are not admitted here (checks.visitor action %q): turn one off", ch.Visitor.Action)
+	}
 	err := ch.Appointment.Validate()
 	if err == nil {
 		return
@@ -144,9 +147,6 @@ func (ch Checks) checkAppointment(c *checker) {
 			key, why = "checks.appointment", e.Error()
 		}
 		c.bad(key, "%s", why)
-	}
-	if ch.Appointment.On() && ch.Visitor.Mode != Off && ch.Visitor.Action != wire.Register {
-		c.bad("checks.appointment.mode", "appointments are taken, but visitors are not admitted here (checks.visitor action %q): turn one off", ch.Visitor.Action)
 	}
 }
 

@@ -143,7 +143,9 @@ func TestReasonCodesAreUniqueAndTranslated(t *testing.T) {
 		ReasonTestExpired, ReasonTestUnchecked, ReasonMaskWorn, ReasonMaskMissing, ReasonMaskUnchecked,
 		ReasonPassValid, ReasonPassExpired, ReasonPassRevoked, ReasonPassInvalid, ReasonOutsider,
 		ReasonCourier, ReasonRegistered, ReasonQuarantineExit, ReasonQuarantineEntry, ReasonQuarantineOut,
-		ReasonReturnee, ReasonFull, ReasonOccupancyUnknown}
+		ReasonReturnee, ReasonFull, ReasonOccupancyUnknown,
+		ReasonAppointmentOK, ReasonAppointmentMissing, ReasonAppointmentEarly, ReasonAppointmentLate,
+		ReasonAppointmentUsed, ReasonAppointmentNoSlot, ReasonAppointmentUnchecked, ReasonVenueRegistered, ReasonVenueInvalid}
 	seen := map[string]bool{}
 	for _, r := range all {
 		if seen[r.Code] {
