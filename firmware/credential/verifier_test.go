@@ -71,8 +71,11 @@ func FuzzCheck(f *testing.F) {
 	}
 	good, _ := EncodeVisitor(goodVisitor)
 	f.Add([]byte(good))
-	v := testVerifier(f, syncedClock)
-	u := testVerifier(f, unsyncedClock)
+	for _, c := range venueCases(f) {
+		f.Add([]byte(c.code))
+	}
+	v := venueVerifier(f, syncedClock)
+	u := venueVerifier(f, unsyncedClock)
 	f.Fuzz(func(t *testing.T, b []byte) {
 		checkContract(t, b, v.Check(context.Background(), b))
 		checkContract(t, b, u.Check(context.Background(), b))
