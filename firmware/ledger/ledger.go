@@ -207,6 +207,8 @@ var migrations = []string{
 	migrateHolds,
 	// 7: one pass per household: uses, resets and adjustments (households.go).
 	migrateHouseholds,
+	// 8: one booking admits once per lane (venue.go).
+	migrateVenue,
 }
 
 // migrate applies the migrations the database has not seen yet.
