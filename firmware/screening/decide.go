@@ -184,6 +184,7 @@ func (p *Pipeline) evaluateLocked(pr *person) policy.Decision {
 	p.matchRegisteredLocked(pr)
 	p.recallHoldLocked(pr)
 	pr.in.Household = p.householdLocked(pr.in)
+	pr.in.AppointmentUsedAt = p.venueUsedLocked(pr.in)
 	return p.opts.Policy().Evaluate(pr.in)
 }
 

@@ -91,6 +91,12 @@ type Options struct {
 	// Households counts household passes' uses (household.go); nil: the
 	// household quota is not applied.
 	Households HouseholdLedger
+	// Venue is the lane's memory of admitted registration codes
+	// (venue.go); nil: a booking is not held to a single use.
+	Venue VenueLedger
+	// Privacy minimises the visitor a registration code carries as the
+	// console minimises a typed form (venue.go); nil: masked, not hashed.
+	Privacy *credential.Privacy
 	// BeatEvery is how often the loop beats while it waits (heartbeat.go);
 	// DefaultBeatEvery when zero.
 	BeatEvery time.Duration
@@ -211,6 +217,7 @@ func (p *Pipeline) screen(ctx context.Context, cred credential.Presented, card *
 		p.boardLocked(pr, cred)
 	}
 	pr.in.Credential = cred
+	p.venueVisitorLocked(pr)
 	p.holdCardLocked(pr, card)
 	p.takeReadingLocked(pr, reading, err)
 	e, err := p.decideLocked(ctx, pr, p.opts.OnDuty())

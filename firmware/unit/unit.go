@@ -161,6 +161,8 @@ func (u *Unit) build() error {
 		StaffCheck: u.rollcall.Stamp,
 		Recorded:   u.recorded,
 		Households: u.ledger,
+		Venue:      u.ledger,
+		Privacy:    priv,
 		BeatEvery:  u.cfg.BeatEvery,
 	})
 	if err != nil {

@@ -1,0 +1,69 @@
+package screening
+
+import (
+	"context"
+	"time"
+
+	"github.com/kakou/kakou/firmware/credential"
+	"github.com/kakou/kakou/firmware/policy"
+	"github.com/kakou/kakou/firmware/wire"
+)
+
+// One booking admits once per lane (policy appointment.go): before the
+// policy judges a registration code, the pipeline asks the lane's ledger
+// whether it already let someone in by it. The ledger keeps that across a
+// restart; other lanes are the centre's to compare (it flags a booking
+// used twice).
+
+// VenueLedger is the ledger's memory of admitted registration codes
+// (*ledger.Ledger), given as Options.Venue; without one a booking is not
+// held to a single use.
+type VenueLedger interface {
+	VenueAdmitted(ctx context.Context, id string) (time.Time, bool, error)
+}
+
+// venueUsedLocked is when this lane first admitted in's registration code,
+// or zero: never, not a booking the appointment rule judges, or not
+// readable (logged: the person is screened as a first use rather than held
+// at the gate by a disk error). Callers hold mu.
+func (p *Pipeline) venueUsedLocked(in policy.Input) time.Time {
+	c := in.Credential
+	a := p.opts.Policy().Checks.Appointment
+	if p.opts.Venue == nil || p.opts.Lane != wire.LaneIn || c.Wire.Kind != wire.CredentialVenue ||
+		c.Wire.Subject == "" || !a.On() {
+		return time.Time{}
+	}
+	first, ok, err := p.opts.Venue.VenueAdmitted(context.Background(), c.Wire.Subject)
+	if err != nil {
+		p.opts.Logger.Error("registration admissions not read; booking screened as unused", "registration", c.Wire.Subject, "err", err)
+		return time.Time{}
+	}
+	if !ok {
+		return time.Time{}
+	}
+	return first
+}
+
+// venueVisitorLocked records the person a genuine registration code
+// carries as the entry's visitor, minimised exactly as the guard's form
+// is (masked numbers, keyed hashes, sealed where the policy demands), so
+// nobody types it and the visit book opens their visit. Callers hold mu.
+func (p *Pipeline) venueVisitorLocked(pr *person) {
+	c := pr.in.Credential
+	if c.Wire.Kind != wire.CredentialVenue || c.Status != credential.StatusValid || c.Visitor == nil || pr.visitor != nil {
+		return
+	}
+	v := c.Visitor
+	w := wire.Visitor{Name: v.Name, Origin: v.Origin, Destination: v.Destination, Reason: v.Reason,
+		Transport: v.Transport, Trip: v.TrainOrFlight}
+	if !v.ArrivedAt.IsZero() {
+		at := v.ArrivedAt
+		w.ArrivedAt = &at
+	}
+	m, err := p.opts.Privacy.Minimise(w, v.Phone, v.ID, p.opts.Policy().Checks.Registration.FullNumbers)
+	if err != nil {
+		// as the console: minimised rather than numbers in the clear
+		p.opts.Logger.Error("registration code's visitor recorded without full numbers", "err", err)
+	}
+	pr.visitor = &m
+}

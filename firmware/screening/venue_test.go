@@ -1,0 +1,94 @@
+package screening
+
+import (
+	"bytes"
+	"crypto/ed25519"
+	"encoding/json"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/kakou/kakou/firmware/credential"
+	"github.com/kakou/kakou/firmware/ledger"
+	"github.com/kakou/kakou/firmware/policy"
+	"github.com/kakou/kakou/firmware/wire"
+)
+
+var centreKey = ed25519.NewKeyFromSeed(bytes.Repeat([]byte{9}, ed25519.SeedSize))
+
+// clinicEntrance is a clinic-appointments entrance over led, verifying
+// registration codes with the centre's key as the unit does.
+func clinicEntrance(t *testing.T, led *ledger.Ledger, c *clock) *Pipeline {
+	t.Helper()
+	pol, err := policy.Load(filepath.Join("..", "..", "configs", "policies", "clinic-appointments.toml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var decided []wire.Entry
+	o := options(&decided)
+	o.Site, o.Lane, o.Policy, o.Now = "sg-clinic", wire.LaneIn, func() policy.Policy { return pol }, c.Now
+	o.NewID = func() string { return fmt.Sprintf("venue-%d", ids.Add(1)) }
+	o.Credentials = &credential.Verifier{Site: "sg-clinic", VenueKeys: []ed25519.PublicKey{centreKey.Public().(ed25519.PublicKey)},
+		Now: func() time.Time { t, _ := c.Now(); return t }, ClockSynced: func() bool { return c.synced }}
+	o.Households, o.Venue = led, led
+	p, err := New(fixedThermo{t: policy.Celsius(36.4)}, blockedScanner{}, led, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func bookingCode(t *testing.T, slot time.Time) string {
+	t.Helper()
+	code, err := wire.SignVenueCode(wire.VenueRegistration{ID: "R_20261208_0007", Number: "314159", Site: "sg-clinic",
+		Issued: slot.Add(-24 * time.Hour).Unix(), NotBefore: slot.Add(-24 * time.Hour).Unix(), Expires: slot.Add(12 * time.Hour).Unix(),
+		Visitor: wire.VenueVisitor{Name: "赵六", Phone: "13900139000"},
+		Slot:    &wire.VenueSlot{Start: slot.Unix(), End: slot.Add(30 * time.Minute).Unix()}}, centreKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return code
+}
+
+func TestBookingAdmitsOncePerLaneAcrossARestart(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "ledger.db")
+	slot := time.Date(2026, 12, 8, 14, 0, 0, 0, cst)
+	c := &clock{now: slot.Add(-20 * time.Minute), synced: true}
+	led, err := ledger.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := clinicEntrance(t, led, c)
+	code := bookingCode(t, slot)
+
+	e := screen(t, p, code)
+	if e.Decision != wire.PersuadeReturn || !strings.Contains(e.Reasons[len(e.Reasons)-1].ZH, "请于 13:45–14:45 入场") {
+		t.Fatalf("20 minutes early: %s %v", e.Decision, e.Reasons)
+	}
+	if e.Credential.Kind != wire.CredentialVenue || e.Credential.Subject != "R_20261208_0007" {
+		t.Fatalf("entry credential %+v", e.Credential)
+	}
+	c.now = slot.Add(-10 * time.Minute)
+	if e = screen(t, p, code); e.Decision != wire.Allow {
+		t.Fatalf("in the window: %s %v", e.Decision, e.Reasons)
+	}
+	if e.Visitor == nil || e.Visitor.Name != "赵六" || e.Visitor.Phone != wire.MaskPhone("13900139000") {
+		t.Fatalf("the registration's visitor on the entry: %+v, want 赵六 with the phone masked", e.Visitor)
+	}
+	if js, _ := json.Marshal(e); strings.Contains(string(js), "13900139000") {
+		t.Fatal("the entry carries the full phone number")
+	}
+	c.now = slot.Add(5 * time.Minute)
+	if e = screen(t, p, code); e.Decision != wire.Deny || !strings.Contains(e.Reasons[len(e.Reasons)-1].ZH, "12月8日 13:50 已入场") {
+		t.Fatalf("second use: %s %v", e.Decision, e.Reasons)
+	}
+	led.Close()
+
+	led = openLedger(t, path) // the restart
+	p = clinicEntrance(t, led, c)
+	if e = screen(t, p, code); e.Decision != wire.Deny || e.Reasons[len(e.Reasons)-1].Code != "appointment_used" {
+		t.Fatalf("second use after a restart: %s %v", e.Decision, e.Reasons)
+	}
+}
