@@ -174,3 +174,25 @@ func (e *eval) venueRegistered() bool {
 	c := &e.in.Credential
 	return c.Wire.Kind == wire.CredentialVenue && c.Status == credential.StatusValid && c.Visitor != nil
 }
+
+// ReasonNextSlot tells a visitor turned away for their booking when they
+// can come: text is NextSlotText, or the centre's answer of which slots
+// have room (the unit asks it; Evaluate does no I/O).
+func ReasonNextSlot(text string) wire.Reason {
+	return wire.Reason{Code: "appointment_next", ZH: text, EN: "next slot named to the visitor"}
+}
+
+// AppointmentRefused reports whether d turned someone away for their
+// booking (not for a booking used twice: that one needs no new slot).
+func AppointmentRefused(d Decision) bool {
+	if d.Outcome == wire.Allow {
+		return false
+	}
+	for _, r := range d.Reasons {
+		switch r.Code {
+		case ReasonAppointmentMissing.Code, ReasonAppointmentEarly.Code, ReasonAppointmentLate.Code, ReasonAppointmentNoSlot.Code:
+			return true
+		}
+	}
+	return false
+}

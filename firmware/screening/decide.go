@@ -185,7 +185,8 @@ func (p *Pipeline) evaluateLocked(pr *person) policy.Decision {
 	p.recallHoldLocked(pr)
 	pr.in.Household = p.householdLocked(pr.in)
 	pr.in.AppointmentUsedAt = p.venueUsedLocked(pr.in)
-	return p.opts.Policy().Evaluate(pr.in)
+	pol := p.opts.Policy()
+	return p.nextSlotLocked(pol, pol.Evaluate(pr.in), now)
 }
 
 // commitDecisionLocked logs d as pr's entry. Callers hold mu.

@@ -97,6 +97,10 @@ type Options struct {
 	// Privacy minimises the visitor a registration code carries as the
 	// console minimises a typed form (venue.go); nil: masked, not hashed.
 	Privacy *credential.Privacy
+	// NextSlot names the next slot with room for a visitor turned away
+	// for their booking (the unit asks the centre); nil or "": the
+	// schedule's next slot, room unknown.
+	NextSlot func(a *wire.Appointments, now time.Time) string
 	// BeatEvery is how often the loop beats while it waits (heartbeat.go);
 	// DefaultBeatEvery when zero.
 	BeatEvery time.Duration

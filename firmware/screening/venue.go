@@ -67,3 +67,23 @@ func (p *Pipeline) venueVisitorLocked(pr *person) {
 	}
 	pr.visitor = &m
 }
+
+// nextSlotLocked adds, to a refusal for want of a fitting booking, when the
+// visitor can come: the centre's answer of which slots have room where the
+// unit can ask it (Options.NextSlot), else the schedule's next slot.
+// Callers hold mu.
+func (p *Pipeline) nextSlotLocked(pol policy.Policy, d policy.Decision, now time.Time) policy.Decision {
+	if !policy.AppointmentRefused(d) {
+		return d
+	}
+	a := &pol.Checks.Appointment
+	text := ""
+	if p.opts.NextSlot != nil {
+		text = p.opts.NextSlot(a, now)
+	}
+	if text == "" {
+		text = policy.NextSlotText(a, now)
+	}
+	d.Reasons = append(d.Reasons, policy.ReasonNextSlot(text))
+	return d
+}

@@ -64,8 +64,10 @@ func TestBookingAdmitsOncePerLaneAcrossARestart(t *testing.T) {
 	code := bookingCode(t, slot)
 
 	e := screen(t, p, code)
-	if e.Decision != wire.PersuadeReturn || !strings.Contains(e.Reasons[len(e.Reasons)-1].ZH, "请于 13:45–14:45 入场") {
-		t.Fatalf("20 minutes early: %s %v", e.Decision, e.Reasons)
+	if n := len(e.Reasons); e.Decision != wire.PersuadeReturn || n < 2 ||
+		!strings.Contains(e.Reasons[n-2].ZH, "请于 13:45–14:45 入场") ||
+		e.Reasons[n-1].ZH != "下一时段 12月8日 14:00–14:30，是否有名额请扫门口场所码查看" {
+		t.Fatalf("20 minutes early: %s %v, want the window and the next slot", e.Decision, e.Reasons)
 	}
 	if e.Credential.Kind != wire.CredentialVenue || e.Credential.Subject != "R_20261208_0007" {
 		t.Fatalf("entry credential %+v", e.Credential)
