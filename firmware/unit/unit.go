@@ -152,6 +152,10 @@ func (u *Unit) build() error {
 	if err := u.openVisits(bootID, priv); err != nil {
 		return fmt.Errorf("unit: %w", err)
 	}
+	slots, err := newVenueSlots(u.cfg.Enroll.URL, u.cfg.Enroll.CAFile, u.cfg.Site)
+	if err != nil {
+		return fmt.Errorf("unit: %w", err)
+	}
 	u.pipeline, err = screening.New(u.devices.thermo, u.devices.scanner, u.visits, screening.Options{
 		Site: u.cfg.Site, Unit: u.cfg.Unit, Lane: u.cfg.Lane, BootID: bootID,
 		Policy: u.policy.Current, Credentials: &u.trust, Roster: u.Roster,
@@ -163,6 +167,7 @@ func (u *Unit) build() error {
 		Households: u.ledger,
 		Venue:      u.ledger,
 		Privacy:    priv,
+		NextSlot:   slots.NextText,
 		BeatEvery:  u.cfg.BeatEvery,
 	})
 	if err != nil {
