@@ -78,6 +78,8 @@ type Shown struct {
 	Prefill *credential.Visitor `json:"prefill,omitempty"`
 	// Card is the ID card read, masked, for the form (idcard.go).
 	Card *credential.Card `json:"card,omitempty"`
+	// Venue is a registration code's booking (venue.go).
+	Venue *VenueShown `json:"venue,omitempty"`
 }
 
 // OnScreen returns the people awaiting the guard, oldest first, then the
@@ -86,22 +88,30 @@ func (p *Pipeline) OnScreen() (open, recent []Shown) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.dropStaleCardsLocked()
+	a := p.opts.Policy().Checks.Appointment
 	for _, pr := range p.people {
 		if pr.open() {
-			open = append(open, pr.shown())
+			open = append(open, pr.shown(&a))
 		}
 	}
 	for i := len(p.people) - 1; i >= 0 && len(recent) < Recent; i-- {
 		if pr := p.people[i]; !pr.open() {
-			recent = append(recent, pr.shown())
+			recent = append(recent, pr.shown(&a))
 		}
 	}
 	return open, recent
 }
 
-func (pr *person) shown() Shown {
-	return Shown{Entry: pr.entry, Open: pr.open(), Manual: pr.in.Reading == nil || pr.in.Reading.Manual,
-		Prefill: pr.in.Credential.Visitor, Card: pr.in.Credential.Card}
+// shown is pr for the screen; a is the schedule that labels a booking.
+func (pr *person) shown(a *wire.Appointments) Shown {
+	s := Shown{Entry: pr.entry, Open: pr.open(), Manual: pr.in.Reading == nil || pr.in.Reading.Manual,
+		Prefill: pr.in.Credential.Visitor, Card: pr.in.Credential.Card, Venue: venueShown(pr, a)}
+	if s.Venue != nil {
+		// the person is the entry's visitor, minimised: the code's full
+		// numbers never reach the browser
+		s.Prefill = nil
+	}
+	return s
 }
 
 // findLocked is the person whose latest entry is id. Callers hold mu.

@@ -87,3 +87,39 @@ func (p *Pipeline) nextSlotLocked(pol policy.Policy, d policy.Decision, now time
 	d.Reasons = append(d.Reasons, policy.ReasonNextSlot(text))
 	return d
 }
+
+// VenueShown is a registration code on the guard's screen: its number,
+// the party, the booked slot as the guard reads it, and Booked — "ok"
+// (已预约 ✓), "outside" (不在预约时段 ✗), "unchecked" (clock not synced), or
+// "" where the site takes no appointments. The person is the entry's
+// visitor, masked as a typed form.
+type VenueShown struct {
+	Number string `json:"number"`
+	Party  int    `json:"party"`
+	Slot   string `json:"slot,omitempty"`
+	Booked string `json:"booked,omitempty"`
+}
+
+// venueShown is pr's registration code for the screen, or nil.
+func venueShown(pr *person, a *wire.Appointments) *VenueShown {
+	c := pr.in.Credential
+	if c.Wire.Kind != wire.CredentialVenue || c.Venue == nil {
+		return nil
+	}
+	s := &VenueShown{Number: c.Venue.Number, Party: c.Venue.Party}
+	if c.Venue.Slot != nil {
+		s.Slot = a.Label(*c.Venue.Slot)
+	}
+	for _, r := range pr.entry.Reasons {
+		switch r.Code {
+		case policy.ReasonAppointmentOK.Code:
+			s.Booked = "ok"
+		case policy.ReasonAppointmentUnchecked.Code:
+			s.Booked = "unchecked"
+		case policy.ReasonAppointmentMissing.Code, policy.ReasonAppointmentEarly.Code, policy.ReasonAppointmentLate.Code,
+			policy.ReasonAppointmentNoSlot.Code, policy.ReasonAppointmentUsed.Code:
+			s.Booked = "outside"
+		}
+	}
+	return s
+}

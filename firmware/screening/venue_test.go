@@ -94,3 +94,36 @@ func TestBookingAdmitsOncePerLaneAcrossARestart(t *testing.T) {
 		t.Fatalf("second use after a restart: %s %v", e.Decision, e.Reasons)
 	}
 }
+
+func TestScreenShowsTheBookingWithoutFullNumbers(t *testing.T) {
+	slot := time.Date(2026, 12, 8, 14, 0, 0, 0, cst)
+	c := &clock{now: slot.Add(-20 * time.Minute), synced: true}
+	led := openLedger(t, filepath.Join(t.TempDir(), "ledger.db"))
+	p := clinicEntrance(t, led, c)
+	code := bookingCode(t, slot)
+	for _, step := range []struct {
+		at     time.Time
+		booked string
+	}{
+		{slot.Add(-20 * time.Minute), "outside"},
+		{slot, "ok"},
+		{slot.Add(time.Minute), "outside"}, // used
+	} {
+		c.now = step.at
+		e := screen(t, p, code)
+		open, recent := p.OnScreen()
+		var got *Shown
+		for _, s := range append(open, recent...) {
+			if s.Entry.ID == e.ID {
+				got = &s
+			}
+		}
+		want := VenueShown{Number: "314159", Party: 1, Slot: "12月8日 14:00–14:30", Booked: step.booked}
+		if got == nil || got.Venue == nil || *got.Venue != want {
+			t.Fatalf("at %s: shown %+v, want venue %+v", step.at.Format("15:04"), got, want)
+		}
+		if js, _ := json.Marshal(got); got.Prefill != nil || strings.Contains(string(js), "13900139000") {
+			t.Fatalf("the screen carries the code's full numbers: %s", js)
+		}
+	}
+}

@@ -98,6 +98,7 @@ function render() {
   $("visitor").textContent = v ? `${t.visitorMark}: ${v.name} ${v.phone || ""} ${doc} → ${v.destination || ""}` : "";
   prefill(f && f.prefill);
   if (window.kakouCard) window.kakouCard(f);
+  if (window.kakouVenue) window.kakouVenue(current ? f : null);
   if (window.kakouHousehold) window.kakouHousehold(e);
   renderStrip(t, f);
   const health = [chip(`${t.uplink}: ${state.uplink_connected ? t.up : t.down}`, state.uplink_connected ? "good" : "bad")];
