@@ -20,9 +20,9 @@ type Verifier struct {
 	// VenueKeys are the centre's policy keys ([policy] verify_keys): they
 	// sign registration codes (venue.go). None: every one is verify_failed.
 	VenueKeys []ed25519.PublicKey
-	Site    string                       // this unit's site, for site-bound passes
-	Health  HealthVerifier               // nil: health codes are verify_failed "no verifier"
-	DCC     HealthVerifier               // HC1: EU certificates (firmware/credential/dcc); nil: verify_failed "no verifier"
+	Site      string         // this unit's site, for site-bound passes
+	Health    HealthVerifier // nil: health codes are verify_failed "no verifier"
+	DCC       HealthVerifier // HC1: EU certificates (firmware/credential/dcc); nil: verify_failed "no verifier"
 	// Watch returns the centre's roster in use (roster.go); nil, or a nil
 	// result: nobody is watched. A func, because the roster changes while
 	// the Verifier is in use.
