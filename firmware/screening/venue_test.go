@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -125,5 +126,68 @@ func TestScreenShowsTheBookingWithoutFullNumbers(t *testing.T) {
 		if js, _ := json.Marshal(got); got.Prefill != nil || strings.Contains(string(js), "13900139000") {
 			t.Fatalf("the screen carries the code's full numbers: %s", js)
 		}
+	}
+}
+
+// TestRegistrationCodesThroughVerifierAndPolicy: signed codes, checked by
+// the real Verifier, decided by the shipped clinic-appointments profile.
+func TestRegistrationCodesThroughVerifierAndPolicy(t *testing.T) {
+	slot := time.Date(2026, 12, 8, 14, 0, 0, 0, cst)
+	sign := func(key ed25519.PrivateKey, mod func(*wire.VenueRegistration)) string {
+		r := wire.VenueRegistration{ID: "R_T_1", Number: "271828", Site: "sg-clinic",
+			Issued: slot.Add(-24 * time.Hour).Unix(), NotBefore: slot.Add(-24 * time.Hour).Unix(), Expires: slot.Add(12 * time.Hour).Unix(),
+			Visitor: wire.VenueVisitor{Name: "钱七"},
+			Slot:    &wire.VenueSlot{Start: slot.Unix(), End: slot.Add(30 * time.Minute).Unix()}}
+		if mod != nil {
+			mod(&r)
+		}
+		code, err := wire.SignVenueCode(r, key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return code
+	}
+	stranger := ed25519.NewKeyFromSeed(bytes.Repeat([]byte{10}, ed25519.SeedSize))
+	for _, c := range []struct {
+		name     string
+		code     string
+		at       time.Time
+		synced   bool
+		soft     bool
+		decision wire.Decision
+		reason   string // the deciding reason; for an admission, the appointment's
+	}{
+		{"in window", sign(centreKey, nil), slot.Add(5 * time.Minute), true, false, wire.Allow, "appointment_ok"},
+		{"early", sign(centreKey, nil), slot.Add(-16 * time.Minute), true, false, wire.PersuadeReturn, "appointment_early"},
+		{"late", sign(centreKey, nil), slot.Add(45 * time.Minute), true, false, wire.PersuadeReturn, "appointment_late"},
+		{"another site", sign(centreKey, func(r *wire.VenueRegistration) { r.Site = "sg-market" }), slot, true, false, wire.PersuadeReturn, "appointment_missing"},
+		{"forged", sign(stranger, nil), slot, true, false, wire.PersuadeReturn, "appointment_missing"},
+		{"expired", sign(centreKey, func(r *wire.VenueRegistration) { r.Expires = slot.Add(-time.Hour).Unix() }), slot, true, false, wire.PersuadeReturn, "appointment_missing"},
+		{"slot not on the schedule", sign(centreKey, func(r *wire.VenueRegistration) {
+			r.Slot = &wire.VenueSlot{Start: slot.Add(-2 * time.Hour).Unix(), End: slot.Add(-90 * time.Minute).Unix()}
+		}), slot, true, false, wire.PersuadeReturn, "appointment_unknown_slot"},
+		{"clock unsynced", sign(centreKey, nil), time.Unix(90, 0), false, false, wire.Allow, "appointment_window_unchecked"},
+		{"soft, late", sign(centreKey, nil), slot.Add(45 * time.Minute), true, true, wire.Allow, "appointment_late"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			clk := &clock{now: c.at, synced: c.synced}
+			p := clinicEntrance(t, openLedger(t, filepath.Join(t.TempDir(), "ledger.db")), clk)
+			if c.soft {
+				pol := p.opts.Policy()
+				pol.Checks.Appointment.Mode = "soft"
+				p.opts.Policy = func() policy.Policy { return pol }
+			}
+			e := screen(t, p, c.code)
+			codes := []string{}
+			for _, r := range e.Reasons {
+				if r.Code != "appointment_next" {
+					codes = append(codes, r.Code)
+				}
+			}
+			decided := codes[len(codes)-1] == c.reason || c.decision == wire.Allow && slices.Contains(codes, c.reason)
+			if e.Decision != c.decision || !decided {
+				t.Fatalf("%s %v, want %s ending %s", e.Decision, codes, c.decision, c.reason)
+			}
+		})
 	}
 }
