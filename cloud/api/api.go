@@ -108,6 +108,9 @@ type Options struct {
 	// arrived is on ([[returnees]]): the plan's name and when each test
 	// is due; nil, or "" for no rule, leaves them out of the report.
 	ReturneePlan func(origin string, arrived time.Time) (plan string, tests []time.Time)
+	// Venue turns on the venue code's page and bookings (venue.go); nil:
+	// those routes answer 404.
+	Venue *VenueOptions
 }
 
 // DefaultQueryTimeout is far above what any endpoint takes at ten million
