@@ -1,8 +1,11 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"errors"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/kakou/kakou/firmware/wire"
@@ -98,4 +101,36 @@ func CheckBooking(b Booking) error {
 		return ErrBookingShape
 	}
 	return nil
+}
+
+// JudgeRoom decides, from a slot's bookings so far — total people,
+// people of b's network, bookings of b's phone — whether b fits; both
+// backends call it inside the transaction that counted them.
+func JudgeRoom(b Booking, capacity, maxPerNetwork, total, network, phone int) error {
+	switch {
+	case b.PhoneHash != "" && phone > 0:
+		return ErrAlreadyBooked
+	case total+b.Party > capacity:
+		return ErrSlotFull
+	case maxPerNetwork > 0 && b.Network != "" && network+b.Party > maxPerNetwork:
+		return ErrNetworkShare
+	}
+	return nil
+}
+
+// SortBookings orders bookings by slot start (created time without a
+// slot), then number.
+func SortBookings(bs []Booking) {
+	key := func(b Booking) int64 {
+		if b.Booked() {
+			return b.Slot.Start * int64(time.Second)
+		}
+		return b.Created.UnixNano()
+	}
+	slices.SortFunc(bs, func(a, b Booking) int {
+		if c := cmp.Compare(key(a), key(b)); c != 0 {
+			return c
+		}
+		return strings.Compare(a.Number, b.Number)
+	})
 }
