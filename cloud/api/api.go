@@ -184,6 +184,9 @@ func New(st Store, opts Options) (http.Handler, error) {
 	mux.HandleFunc("POST /api/v1/sites/{site}/guards/{id}/reset-pin", s.resetPIN)
 	mux.HandleFunc("GET /api/v1/sites/{site}/staff", s.getStaff)
 	mux.HandleFunc("POST /api/v1/sites/{site}/staff", s.importStaff)
+	mux.HandleFunc("POST /api/v1/sites/{site}/bookings", s.bookForVisitor)     // venue_staff.go
+	mux.HandleFunc("GET /api/v1/sites/{site}/appointments", s.appointmentsDay) // venue_day.go
+	mux.HandleFunc("GET /api/v1/sites/{site}/venue-poster.png", s.venuePoster) // venue_poster.go
 	mux.HandleFunc("GET /api/v1/rollcall", s.rollCall)
 	mux.HandleFunc("POST /api/v1/units/{site}/{unit}/watermark", s.setWatermark)
 	mux.HandleFunc("GET /api/v1/dead-letters", s.deadLetters)
