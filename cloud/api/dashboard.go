@@ -52,6 +52,8 @@ var (
 	trustJS string // revoked passes and the trust list's counts
 	//go:embed web/updates.js
 	updatesJS string // program rollouts (程序更新)
+	//go:embed web/appointments.js
+	appointmentsJS string // a site's appointments (预约) and booking by phone
 
 	// pageScripts are the page's scripts in the order it runs them: what
 	// every screen uses first, then dashboard.js, then the screens kept in
@@ -59,7 +61,8 @@ var (
 	pageScripts = []webFile{{"codes.js", codesJS}, {"display.js", displayJS},
 		{"dashboard.js", pageJS}, {"guards.js", guardsJS}, {"roster.js", rosterJS}, {"policy.js", policyJS},
 		{"trace.js", traceJS}, {"reports.js", reportsJS}, {"holds.js", holdsJS}, {"households.js", householdsJS},
-		{"sound.js", soundJS}, {"rollcall.js", rollCallJS}, {"vehicles.js", vehiclesJS}, {"trust.js", trustJS}, {"updates.js", updatesJS}}
+		{"sound.js", soundJS}, {"rollcall.js", rollCallJS}, {"vehicles.js", vehiclesJS}, {"trust.js", trustJS}, {"updates.js", updatesJS},
+		{"appointments.js", appointmentsJS}}
 
 	dashboardHTML, dashboardCSP = assemble(pageHTML, pageCSS, pageScripts...)
 )
