@@ -102,8 +102,10 @@ func assemble(page, css string, scripts ...webFile) ([]byte, string) {
 		page = strings.Replace(page, tag, "<script>"+js.text+"</script>", 1)
 		hashes[i] = hash(js.text)
 	}
+	// img-src data: is for the QR code of a booking made by phone
+	// (appointments.js), which the collector sends as a data: URL.
 	csp := "default-src 'none'; script-src " + strings.Join(hashes, " ") + "; style-src " + hash(css) +
-		"; connect-src 'self'; form-action 'none'; base-uri 'none'; frame-ancestors 'none'"
+		"; img-src data:; connect-src 'self'; form-action 'none'; base-uri 'none'; frame-ancestors 'none'"
 	return []byte(page), csp
 }
 
