@@ -122,6 +122,7 @@ type server struct {
 	opts  Options
 	log   *slog.Logger
 	auth  *auth
+	venue *venueState // venue.go; nil without Options.Venue
 }
 
 // New returns the collector's HTTP handler: the API under /api/v1/, a
@@ -206,6 +207,7 @@ func New(st Store, opts Options) (http.Handler, error) {
 	mux.HandleFunc("POST /api/v1/updates", s.startRollout)                               // updates_rollout.go
 	mux.HandleFunc("POST /api/v1/updates/{program}/{version}/promote", s.promoteRollout) // updates_rollout.go
 	mux.HandleFunc("POST /api/v1/updates/{program}/{version}/stop", s.stopRollout)       // updates_rollout.go
+	s.venueRoutes(mux)                                                                   // the venue code's public page and registration (venue.go)
 	mux.HandleFunc("GET /{$}", dashboard)
 	// Every route passes the login check (auth_guard.go), within the
 	// query timeout.
