@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -84,7 +85,7 @@ func (s *server) appointmentsDay(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, err.Error())
 		return
 	}
-	view, err := s.buildDayView(r, site, vs.Appointments, day)
+	view, err := s.buildDayView(r.Context(), site, vs.Appointments, day)
 	if err != nil {
 		s.internal(w, "read the day's appointments", err)
 		return
@@ -110,28 +111,33 @@ func parseViewDay(v string, now time.Time, zone *time.Location) (time.Time, erro
 	return d, nil
 }
 
-func (s *server) buildDayView(r *http.Request, site string, ap *wire.Appointments, day time.Time) (dayView, error) {
-	ctx := r.Context()
-	st := s.opts.Venue.Store
-	bookings, err := st.Bookings(ctx, site, day, day.AddDate(0, 0, 1))
+func (s *server) buildDayView(ctx context.Context, site string, ap *wire.Appointments, day time.Time) (dayView, error) {
+	bookings, err := s.opts.Venue.Store.Bookings(ctx, site, day, day.AddDate(0, 0, 1))
 	if err != nil {
 		return dayView{}, err
+	}
+	arrivals, err := s.arrivalsOf(ctx, site, bookings)
+	if err != nil {
+		return dayView{}, err
+	}
+	return assembleDayView(day, ap, bookings, arrivals, s.opts.Now()), nil
+}
+
+// arrivalsOf reads the units' admissions of bookings, by registration id.
+func (s *server) arrivalsOf(ctx context.Context, site string, bookings []store.Booking) (map[string]store.Arrival, error) {
+	arrivals := map[string]store.Arrival{}
+	if len(bookings) == 0 {
+		return arrivals, nil
 	}
 	ids := make([]string, len(bookings))
 	for i, b := range bookings {
 		ids[i] = b.ID
 	}
-	arrivals := map[string]store.Arrival{}
-	if len(ids) > 0 {
-		as, err := st.Arrivals(ctx, site, ids)
-		if err != nil {
-			return dayView{}, err
-		}
-		for _, a := range as {
-			arrivals[a.ID] = a
-		}
+	as, err := s.opts.Venue.Store.Arrivals(ctx, site, ids)
+	for _, a := range as {
+		arrivals[a.ID] = a
 	}
-	return assembleDayView(day, ap, bookings, arrivals, s.opts.Now()), nil
+	return arrivals, err
 }
 
 // assembleDayView joins the day's schedule, bookings and arrivals. A

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kakou/kakou/cloud/report"
 	"github.com/kakou/kakou/firmware/wire"
 )
 
@@ -105,5 +106,44 @@ func TestDayViewIsBoundedAndScoped(t *testing.T) {
 		if code, _, body := f.dayView(t, c.user, c.query); code != c.want {
 			t.Errorf("%s %s: %d %s, want %d", c.user, c.query, code, body, c.want)
 		}
+	}
+}
+
+// The appointments report of 04-02 (its period ends at 16:00) counts the
+// day's registrations as the day view does, per site, and site-b, which
+// takes none, files zeros.
+func TestAppointmentsReportCountsRegistrationsArrivalsAndNoShows(t *testing.T) {
+	f := newVenueFixture(t)
+	ids := map[string]string{}
+	for name, body := range map[string]string{"10:30": bookingBody(slotAt(10, 30), 2), "11:00": bookingBody(slotAt(11, 0), 1),
+		"walk-in": `{"visitor":{"name":"王","phone":"13800000002"}}`} {
+		code, out := f.book(t, "manager", body)
+		if code != http.StatusCreated {
+			t.Fatalf("booking %s: %d %v", name, code, out)
+		}
+		ids[name] = out["id"].(string)
+	}
+	arrived := now.Add(40 * time.Minute)
+	if _, err := f.store.PutEntries(context.Background(), []wire.Entry{venueEntry("gate-1", 1, ids["10:30"], arrived)}, arrived); err != nil {
+		t.Fatal(err)
+	}
+	f.clock.add(8 * time.Hour) // 18:00, past the cut
+	cookie, _ := f.login(t, f.h, "monitor", "192.0.2.9")
+	var rep report.Report
+	if code := f.getAs(t, cookie, "/api/v1/reports/appointments?date=2022-04-02", &rep); code != http.StatusOK {
+		t.Fatalf("report: %d %+v", code, rep)
+	}
+	got := map[string]report.Row{}
+	for _, r := range rep.Sites {
+		got[r.Site] = r
+	}
+	if a := got["site-a"]; a.VenueRegistrations != 3 || a.VenueBookings != 2 || a.VenueArrivals != 1 || a.VenueNoShows != 1 {
+		t.Errorf("site-a %+v", a)
+	}
+	if b, ok := got["site-b"]; !ok || b.VenueRegistrations != 0 {
+		t.Errorf("site-b %+v (present %v)", b, ok)
+	}
+	if rep.Total.VenueRegistrations != 3 || rep.Total.VenueNoShows != 1 {
+		t.Errorf("total %+v", rep.Total)
 	}
 }

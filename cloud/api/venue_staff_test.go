@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kakou/kakou/cloud/report"
+	"github.com/kakou/kakou/cloud/store"
 	"github.com/kakou/kakou/cloud/store/sqlite"
 	"github.com/kakou/kakou/firmware/wire"
 )
@@ -65,9 +67,14 @@ func newVenueFixture(t *testing.T) *venueFixture {
 	}
 	sites := venueSites{"site-a": {Name: "幸福小区", Fields: []string{"name", "phone"},
 		Required: []string{"name", "phone"}, Appointments: testSchedule()}}
-	f.h, err = New(st, Options{Location: cst, Now: f.clock.now,
-		Auth:  &AuthOptions{Users: users, Sessions: st, Argon2: cheapArgon2},
-		Venue: &VenueOptions{Store: st, Key: key, Sites: sites, PublicURL: "https://kakou.example.cn/"}})
+	if err := st.PutSites(context.Background(), []store.Site{{ID: "site-a", Name: "幸福小区", Facility: "community"},
+		{ID: "site-b", Name: "西村", Facility: "village"}}); err != nil {
+		t.Fatal(err)
+	}
+	f.h, err = New(st, Options{Location: cst, Now: f.clock.now, ReportCut: [2]int{16, 0},
+		Reports: []report.Def{{ID: "appointments", Title: "预约日报", Cut: "16:00", Columns: report.VenueColumns}},
+		Auth:    &AuthOptions{Users: users, Sessions: st, Argon2: cheapArgon2},
+		Venue:   &VenueOptions{Store: st, Key: key, Sites: sites, PublicURL: "https://kakou.example.cn/"}})
 	if err != nil {
 		t.Fatal(err)
 	}
