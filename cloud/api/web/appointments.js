@@ -203,6 +203,7 @@ function drawBookSlots(slots) {
 // or print for the caller.
 function drawBooked() {
   const box = document.getElementById("appt-result"), b = as.booked;
+  box.dataset.code = b ? b.code : "";
   if (!b) { box.replaceChildren(as.note ? el("p", as.note, "error") : ""); return; }
   const img = el("img");
   img.src = b.qr;
