@@ -76,11 +76,7 @@ func (s *server) appointmentsDay(w http.ResponseWriter, r *http.Request) {
 		s.internal(w, "read the site's venue settings", err)
 		return
 	}
-	zone := s.opts.Location
-	if vs.Appointments != nil {
-		zone = vs.Appointments.Zone()
-	}
-	day, err := parseViewDay(r.URL.Query().Get("day"), s.opts.Now(), zone)
+	day, err := parseViewDay(r.URL.Query().Get("day"), s.opts.Now(), venueZone(vs, s.opts.Location))
 	if err != nil {
 		writeError(w, http.StatusBadRequest, err.Error())
 		return

@@ -9,7 +9,6 @@ import (
 	"errors"
 	"fmt"
 	"image/png"
-	"math/big"
 	"net/http"
 	"slices"
 	"strings"
@@ -112,20 +111,11 @@ func (s *server) bookForVisitor(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	out, err := s.issueStaffBooking(r.Context(), c, site, vs, req)
-	switch {
-	case errors.Is(err, store.ErrSlotFull):
-		body := map[string]any{"error": "该时段已约满 (the slot is full)"}
-		if next := s.nextFree(r.Context(), site, vs.Appointments); next != nil {
-			body["next_free"] = next
-		}
-		writeJSON(w, http.StatusConflict, body)
-	case errors.Is(err, errNoVenueKey):
+	if errors.Is(err, errNoVenueKey) {
 		writeError(w, http.StatusServiceUnavailable, err.Error())
-	case err != nil:
-		s.internal(w, "book for a visitor", err)
-	default:
-		writeJSON(w, http.StatusCreated, out)
+		return
 	}
+	s.answerIssued(w, r, vs, store.Booking{Site: site}, out, err) // venue_register.go: 201, or 409 with the next free slot
 }
 
 var errNoVenueKey = errors.New("中心没有签名密钥，登记码无法签发 (the centre has no policy signing key, so units could not verify a registration code: configure the policy signing key)")
@@ -198,10 +188,10 @@ func (s *server) issueStaffBooking(ctx context.Context, c Caller, site string, v
 		return venueIssued{}, errNoVenueKey
 	}
 	now := s.opts.Now()
-	zone := s.opts.Location
+	zone := venueZone(vs, s.opts.Location)
 	capacity := 0
 	if vs.Appointments != nil {
-		zone, capacity = vs.Appointments.Zone(), vs.Appointments.Capacity
+		capacity = vs.Appointments.Capacity
 	}
 	day := now.In(zone)
 	b := store.Booking{ID: newBookingID(), Site: site, Party: 1, BookedBy: c.User, Created: now}
@@ -210,7 +200,7 @@ func (s *server) issueStaffBooking(ctx context.Context, c Caller, site string, v
 		day = time.Unix(req.Slot.Start, 0).In(zone)
 	}
 	b.Day = day.Format(time.DateOnly)
-	if err := bookFreshNumber(ctx, v.Store, &b, capacity); err != nil {
+	if err := bookNumber(ctx, v.Store, &b, capacity, 0); err != nil { // staff: no network share
 		return venueIssued{}, err
 	}
 	from := now
@@ -239,21 +229,6 @@ func (s *server) issueStaffBooking(ctx context.Context, c Caller, site string, v
 	}
 	return venueIssued{ID: b.ID, Number: b.Number, Code: code, QR: qrURL, SlotLabel: label,
 		ValidFrom: from, ValidTo: to}, nil
-}
-
-// bookFreshNumber draws 6-digit numbers until one is free that day.
-func bookFreshNumber(ctx context.Context, st store.VenueStore, b *store.Booking, capacity int) error {
-	for range 8 {
-		n, err := rand.Int(rand.Reader, big.NewInt(1_000_000))
-		if err != nil {
-			return err
-		}
-		b.Number = fmt.Sprintf("%06d", n.Int64())
-		if err = st.Book(ctx, *b, capacity, 0); !errors.Is(err, store.ErrNumberTaken) {
-			return err
-		}
-	}
-	return errors.New("no free registration number after 8 draws: the day holds too many registrations")
 }
 
 // newBookingID is 16 random bytes, base64url: a reference, not a secret.
