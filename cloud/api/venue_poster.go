@@ -73,13 +73,9 @@ func loadPosterFont(path string) (*opentype.Font, error) {
 		if err != nil {
 			return nil, fmt.Errorf("[venue] poster_font %s: %w", p, err)
 		}
-		c, err := opentype.ParseCollection(b)
+		f, err := parsePosterFont(b)
 		if err != nil {
-			return nil, fmt.Errorf("[venue] poster_font %s is not a TrueType/OpenType font: %w", p, err)
-		}
-		f, err := c.Font(0) // a .ttc's first face is its regular one
-		if err != nil {
-			return nil, fmt.Errorf("[venue] poster_font %s: %w", p, err)
+			return nil, fmt.Errorf("[venue] poster_font %s is not a TrueType/OpenType font sfnt reads: %w", p, err)
 		}
 		if posterFonts.byPath == nil {
 			posterFonts.byPath = map[string]*opentype.Font{}
@@ -88,6 +84,27 @@ func loadPosterFont(path string) (*opentype.Font, error) {
 		return f, nil
 	}
 	return nil, errNoPosterFont
+}
+
+// parsePosterFont reads the first face of a font or collection (a .ttc's
+// regular one), realigning its tables when sfnt refuses them as they are.
+func parsePosterFont(b []byte) (*opentype.Font, error) {
+	c, err := opentype.ParseCollection(b)
+	if err == nil {
+		var f *opentype.Font
+		if f, err = c.Font(0); err == nil {
+			return f, nil
+		}
+	}
+	one, rerr := realignFace(b, 0)
+	if rerr != nil {
+		return nil, err
+	}
+	f, rerr := opentype.Parse(one)
+	if rerr != nil {
+		return nil, err
+	}
+	return f, nil
 }
 
 // poster is what one venue poster says.
