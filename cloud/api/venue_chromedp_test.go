@@ -236,3 +236,34 @@ func TestVenuePageIntegrationBooksASlot(t *testing.T) {
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// TestVenuePageIntegrationOffersTheNextFreeSlotWhenFull: the slot a
+// visitor picked fills while they type; the centre refuses it (409), the
+// page says so beside the slots and offers the next free one, and one tap
+// books that one.
+func TestVenuePageIntegrationOffersTheNextFreeSlotWhenFull(t *testing.T) {
+	ctx := phone(t)
+	f := newVenuePageFixture(t)
+	next := f.ap.Next(f.clock.now())
+	picked, after := next[0], next[1]
+	do(t, ctx, "open the page and pick the first slot", chromedp.Navigate(f.srv.URL+"/v/site-a"),
+		chromedp.WaitVisible(chromedp.CSS("#slots label")),
+		chromedp.SendKeys(chromedp.CSS("#f-name"), "张三"), chromedp.SendKeys(chromedp.CSS("#f-phone"), "13600000000"),
+		chromedp.Click(chromedp.CSS(`#slots label[data-s="`+itoa(picked.Start)+`"]`)), chromedp.Click(chromedp.CSS("#consent")))
+	err := store.VenueStore(f.store).Book(context.Background(), store.Booking{ID: "full-2", Site: "site-a", Number: "222222",
+		Day: time.Unix(picked.Start, 0).In(cst).Format(time.DateOnly), Slot: picked, Party: 2, BookedBy: "manager",
+		Created: f.clock.now()}, f.ap.Capacity, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	do(t, ctx, "submit", chromedp.Click(chromedp.CSS("#submit")), chromedp.WaitVisible(chromedp.CSS("#next-free-take")))
+	said := value(t, ctx, "read the refusal", chromedp.Text(chromedp.CSS(`.field-error[data-for="slot"]`)))
+	offer := value(t, ctx, "read the offer", chromedp.Text(chromedp.CSS("#next-free-take")))
+	if said == "" || !strings.Contains(offer, f.ap.Label(after)) {
+		t.Errorf("refused with %q beside the slots and offered %q, want the refusal and %q", said, offer, f.ap.Label(after))
+	}
+	do(t, ctx, "take the next free slot", chromedp.Click(chromedp.CSS("#next-free-take")), chromedp.WaitVisible(chromedp.CSS("#r-number")))
+	if _, r := f.shownCode(t, ctx, "site-a"); r.Slot == nil || *r.Slot != after {
+		t.Errorf("the code books %v, want the offered %v", r.Slot, after)
+	}
+}
