@@ -29,7 +29,7 @@ func realignFace(src []byte, i int) ([]byte, error) {
 	if num == 0 || dir+16*num > len(src) {
 		return nil, bad
 	}
-	out := make([]byte, 12+16*num, len(src)/2)
+	out := make([]byte, 12+16*num, max(12+16*num, len(src)/2))
 	copy(out, src[at:at+12]) // version, table count and search hints are unchanged
 	for k := range num {
 		rec := src[dir+16*k : dir+16*k+16]
