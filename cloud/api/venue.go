@@ -40,6 +40,9 @@ type VenueOptions struct {
 	// TrustedProxies are the reverse proxies in front of the collector:
 	// only a request from one of them has its X-Forwarded-For believed.
 	TrustedProxies []netip.Prefix
+	// PosterFont is a TrueType/OpenType file with Chinese for the poster
+	// (venue_poster.go); "" tries PosterFonts.
+	PosterFont string
 }
 
 // VenueSite is what one site's page asks for, from the policy assigned to
