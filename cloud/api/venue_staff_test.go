@@ -47,7 +47,8 @@ type venueFixture struct {
 	pub ed25519.PublicKey
 }
 
-func newVenueFixture(t *testing.T) *venueFixture {
+// newVenueFixture's mods change the venue options before the API starts.
+func newVenueFixture(t *testing.T, mods ...func(*VenueOptions)) *venueFixture {
 	t.Helper()
 	st, err := sqlite.Open(filepath.Join(t.TempDir(), "cloud.db"))
 	if err != nil {
@@ -71,10 +72,14 @@ func newVenueFixture(t *testing.T) *venueFixture {
 		{ID: "site-b", Name: "西村", Facility: "village"}}); err != nil {
 		t.Fatal(err)
 	}
+	vo := &VenueOptions{Store: st, Key: key, Sites: sites, PublicURL: "https://kakou.example.cn/"}
+	for _, m := range mods {
+		m(vo)
+	}
 	f.h, err = New(st, Options{Location: cst, Now: f.clock.now, ReportCut: [2]int{16, 0},
 		Reports: []report.Def{{ID: "appointments", Title: "预约日报", Cut: "16:00", Columns: report.VenueColumns}},
 		Auth:    &AuthOptions{Users: users, Sessions: st, Argon2: cheapArgon2},
-		Venue:   &VenueOptions{Store: st, Key: key, Sites: sites, PublicURL: "https://kakou.example.cn/"}})
+		Venue:   vo})
 	if err != nil {
 		t.Fatal(err)
 	}
