@@ -175,6 +175,8 @@ func venueZone(vs VenueSite, loc *time.Location) *time.Location {
 
 // issueVenue books b (with req's slot and party, a fresh number) and signs
 // its code: valid from now (or its slot's day's start) to that day's end.
+// A staff booking sets b.BookedBy (signed into a booking's code) and
+// leaves b.Network empty: no network share applies to it.
 func (s *server) issueVenue(ctx context.Context, vs VenueSite, b *store.Booking, req staffBooking) (venueIssued, error) {
 	v, now := s.opts.Venue, s.opts.Now()
 	zone := venueZone(vs, s.opts.Location)
@@ -184,7 +186,9 @@ func (s *server) issueVenue(ctx context.Context, vs VenueSite, b *store.Booking,
 		b.Slot, b.Party = *req.Slot, req.Party
 		day = time.Unix(req.Slot.Start, 0).In(zone)
 		capacity = vs.Appointments.Capacity
-		share = networkShare(capacity, v.NetworkSharePct)
+		if b.Network != "" {
+			share = networkShare(capacity, v.NetworkSharePct)
+		}
 	}
 	b.Day = day.Format(time.DateOnly)
 	if err := bookNumber(ctx, v.Store, b, capacity, share); err != nil {
@@ -199,6 +203,9 @@ func (s *server) issueVenue(ctx context.Context, vs VenueSite, b *store.Booking,
 	out := venueIssued{ID: b.ID, Number: b.Number, ValidFrom: from, ValidTo: to}
 	if req.Slot != nil {
 		reg.Slot, reg.Party = req.Slot, req.Party
+		if b.BookedBy != "" {
+			reg.BookedBy = signedRef(b.BookedBy)
+		}
 		out.SlotLabel = vs.Appointments.Label(*req.Slot)
 	}
 	code, err := wire.SignVenueCode(reg, v.Key)
