@@ -130,8 +130,11 @@ func TestVenuePosterWithoutAFontSaysWhatToInstall(t *testing.T) {
 		t.Fatal(err)
 	}
 	for path, want := range map[string]string{notFont: "not a TrueType", filepath.Join(dir, "gone.ttf"): "gone.ttf"} {
-		if _, err := loadPosterFont(path); err == nil || !strings.Contains(err.Error(), want) {
-			t.Errorf("poster_font %s: %v, want an error naming %q", path, err, want)
+		g := newVenueFixture(t, func(v *VenueOptions) { v.PosterFont = path })
+		cookie, _ := g.login(t, g.h, "monitor", "192.0.2.7")
+		rec := g.do(t, g.h, req{method: "GET", path: "/api/v1/sites/site-a/venue-poster.png", cookie: cookie})
+		if rec.Code != http.StatusServiceUnavailable || !strings.Contains(rec.Body.String(), want) {
+			t.Errorf("poster_font %s: %d %s, want 503 naming %q", path, rec.Code, rec.Body, want)
 		}
 	}
 }

@@ -57,7 +57,7 @@ func (s *server) venuePosterSettings() (publicURL, font string) {
 	if s.opts.Venue == nil {
 		return "", ""
 	}
-	return s.opts.Venue.PublicURL, ""
+	return s.opts.Venue.PublicURL, s.opts.Venue.PosterFont
 }
 
 // staffBooking is the body of POST /api/v1/sites/{site}/bookings: the
