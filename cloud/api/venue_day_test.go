@@ -101,6 +101,8 @@ func TestDayViewIsBoundedAndScoped(t *testing.T) {
 		{"manager", "?day=2022-02-28", http.StatusBadRequest},
 		{"manager", "?day=4月2日", http.StatusBadRequest},
 		{"manager-b", "", http.StatusForbidden},
+		{"monitor-east", "", http.StatusForbidden},
+		{"monitor-west", "", http.StatusOK},
 		{"guard", "", http.StatusForbidden},
 	} {
 		if code, _, body := f.dayView(t, c.user, c.query); code != c.want {

@@ -104,7 +104,8 @@ func TestVenuePosterIsForTheSitesManagerAndCentralMonitoring(t *testing.T) {
 	for _, c := range []struct {
 		user string
 		want int
-	}{{"manager-b", http.StatusForbidden}, {"guard", http.StatusForbidden}, {"tracer", http.StatusForbidden}} {
+	}{{"manager-b", http.StatusForbidden}, {"monitor-east", http.StatusForbidden}, {"guard", http.StatusForbidden},
+		{"tracer", http.StatusForbidden}} {
 		cookie, _ := f.login(t, f.h, c.user, "192.0.2.7")
 		if rec := f.do(t, f.h, req{method: "GET", path: "/api/v1/sites/site-a/venue-poster.png", cookie: cookie}); rec.Code != c.want {
 			t.Errorf("%s: %d %s, want %d", c.user, rec.Code, rec.Body, c.want)

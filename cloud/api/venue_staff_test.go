@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kakou/kakou/cloud/region"
 	"github.com/kakou/kakou/cloud/report"
 	"github.com/kakou/kakou/cloud/store"
 	"github.com/kakou/kakou/cloud/store/sqlite"
@@ -60,7 +61,8 @@ func newVenueFixture(t *testing.T, mods ...func(*VenueOptions)) *venueFixture {
 		t.Fatal(err)
 	}
 	f := &venueFixture{authFixture: &authFixture{fixture: fixture{store: st}, clock: &clock{t: now}}, pub: pub}
-	users := append([]User{{Name: "manager-b", Role: RoleSiteManager, Site: "site-b"}}, testUsers...)
+	users := append([]User{{Name: "manager-b", Role: RoleSiteManager, Site: "site-b"},
+		{Name: "monitor-east", Role: RoleMonitor, Region: "east"}, {Name: "monitor-west", Role: RoleMonitor, Region: "west"}}, testUsers...)
 	for i := range users {
 		if users[i].PasswordHash, err = HashPassword("pw-"+users[i].Name, cheapArgon2); err != nil {
 			t.Fatal(err)
@@ -76,7 +78,13 @@ func newVenueFixture(t *testing.T, mods ...func(*VenueOptions)) *venueFixture {
 	for _, m := range mods {
 		m(vo)
 	}
-	f.h, err = New(st, Options{Location: cst, Now: f.clock.now, ReportCut: [2]int{16, 0},
+	// site-a lies in the west district, site-b in the east.
+	regions, problems := region.New([]region.Node{{ID: "city"}, {ID: "east", Parent: "city"}, {ID: "west", Parent: "city"}},
+		[]region.Place{{Site: "site-a", Region: "west"}, {Site: "site-b", Region: "east"}})
+	if len(problems) > 0 {
+		t.Fatal(problems)
+	}
+	f.h, err = New(st, Options{Location: cst, Now: f.clock.now, ReportCut: [2]int{16, 0}, Regions: regions,
 		Reports: []report.Def{{ID: "appointments", Title: "预约日报", Cut: "16:00", Columns: report.VenueColumns}},
 		Auth:    &AuthOptions{Users: users, Sessions: st, Argon2: cheapArgon2},
 		Venue:   vo})
@@ -108,8 +116,9 @@ func TestStaffBookingIsForTheSitesManagerAndCentralMonitoring(t *testing.T) {
 	for _, c := range []struct {
 		user string
 		want int
-	}{{"manager", http.StatusCreated}, {"monitor", http.StatusCreated},
-		{"manager-b", http.StatusForbidden}, {"guard", http.StatusForbidden}, {"tracer", http.StatusForbidden}} {
+	}{{"manager", http.StatusCreated}, {"monitor", http.StatusCreated}, {"monitor-west", http.StatusCreated},
+		{"manager-b", http.StatusForbidden}, {"monitor-east", http.StatusForbidden},
+		{"guard", http.StatusForbidden}, {"tracer", http.StatusForbidden}} {
 		code, out := f.book(t, c.user, bookingBody(slotAt(10, 30), 1))
 		if code != c.want {
 			t.Errorf("%s: %d %v, want %d", c.user, code, out, c.want)
@@ -139,8 +148,8 @@ func TestStaffBookingIsForTheSitesManagerAndCentralMonitoring(t *testing.T) {
 			}
 		}
 	}
-	if booked != 2 {
-		t.Errorf("%d staff bookings audited, want 2", booked)
+	if booked != 3 {
+		t.Errorf("%d staff bookings audited, want 3", booked)
 	}
 }
 
