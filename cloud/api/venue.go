@@ -239,7 +239,7 @@ func (s *server) venueQR(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "不是本中心签发的登记码 (not a registration code this centre signed)")
 		return
 	}
-	qr, err := qrDataURL(req.Code)
+	qr, err := venueQRPNG(req.Code)
 	if err != nil {
 		s.internal(w, "draw a QR code", err)
 		return

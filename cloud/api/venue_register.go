@@ -212,7 +212,7 @@ func (s *server) issueVenue(ctx context.Context, vs VenueSite, b *store.Booking,
 	if err != nil {
 		return venueIssued{}, err
 	}
-	if out.QR, err = qrDataURL(code); err != nil {
+	if out.QR, err = venueQRPNG(code); err != nil {
 		return venueIssued{}, err
 	}
 	out.Code = code

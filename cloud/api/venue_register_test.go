@@ -28,7 +28,7 @@ type publicVenue struct {
 	clock *clock
 }
 
-func newPublicVenue(t *testing.T, tune func(*VenueOptions)) *publicVenue {
+func newPublicVenue(t testing.TB, tune func(*VenueOptions)) *publicVenue {
 	t.Helper()
 	st, err := sqlite.Open(filepath.Join(t.TempDir(), "cloud.db"))
 	if err != nil {
@@ -97,7 +97,7 @@ func (p *publicVenue) call(t *testing.T, method, path, contentType, body, addr s
 }
 
 // info reads the site's page data as addr.
-func (p *publicVenue) info(t *testing.T, site, addr string) venueInfoJSON {
+func (p *publicVenue) info(t testing.TB, site, addr string) venueInfoJSON {
 	t.Helper()
 	resp, err := p.srv.Client().Do(mustReq(t, p.srv.URL+"/api/v1/venue/"+site, addr))
 	if err != nil {
@@ -111,7 +111,7 @@ func (p *publicVenue) info(t *testing.T, site, addr string) venueInfoJSON {
 	return out
 }
 
-func mustReq(t *testing.T, url, addr string) *http.Request {
+func mustReq(t testing.TB, url, addr string) *http.Request {
 	req, err := http.NewRequest("GET", url, nil)
 	if err != nil {
 		t.Fatal(err)
