@@ -267,3 +267,23 @@ func TestVenuePageIntegrationOffersTheNextFreeSlotWhenFull(t *testing.T) {
 		t.Errorf("the code books %v, want the offered %v", r.Slot, after)
 	}
 }
+
+// TestVenuePageIntegrationShowsTheCentresRefusalBesideTheField: a name
+// with an invisible character passes the page's own checks; the centre
+// refuses it (400) and the page says so beside the name, marked invalid,
+// and keeps what was typed.
+func TestVenuePageIntegrationShowsTheCentresRefusalBesideTheField(t *testing.T) {
+	ctx := phone(t)
+	f := newVenuePageFixture(t)
+	do(t, ctx, "submit a name with an invisible character", chromedp.Navigate(f.srv.URL+"/v/site-b"),
+		chromedp.WaitVisible(chromedp.CSS("#f-name")), chromedp.SetValue(chromedp.CSS("#f-name"), "王\u200b五"),
+		chromedp.SendKeys(chromedp.CSS("#f-phone"), "13800000000"), chromedp.Click(chromedp.CSS("#consent")),
+		chromedp.Click(chromedp.CSS("#submit")), chromedp.WaitVisible(chromedp.CSS(`.field-error[data-for="name"]`)))
+	got := value(t, ctx, "read the field", chromedp.Evaluate[[]string](`[
+		document.querySelector('.field-error[data-for="name"]').textContent,
+		document.getElementById("f-name").getAttribute("aria-invalid"),
+		document.getElementById("f-phone").value, String(document.getElementById("result").hidden)]`))
+	if len(got) != 4 || got[0] == "" || got[1] != "true" || got[2] != "13800000000" || got[3] != "true" {
+		t.Errorf("after the refusal [message, aria-invalid, phone, result hidden] = %q", got)
+	}
+}
