@@ -30,12 +30,18 @@ func TestDashboardIntegrationAppointmentsListsAndBooksByPhone(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The visitor's code admitted at two lanes: 重复使用 on the list.
+	for i, unit := range []string{"gate-1", "gate-2"} {
+		e := entry("site-a", unit, uint64(i+1), time.Unix(next[0].Start, 0))
+		e.Credential = wire.Credential{Kind: wire.CredentialVenue, Result: "valid", Subject: "visitor-1"}
+		f.put(t, e)
+	}
 	logIn(t, ctx, f.authFixture, "manager")
 	row := `#appt-bookings tr[data-booking="visitor-1"]`
 	do(t, ctx, "wait for the booking", chromedp.WaitVisible(chromedp.CSS(row)))
 	if text := value(t, ctx, "read the booking", chromedp.Text(chromedp.CSS(row))); !strings.Contains(text, "123456") ||
-		!strings.Contains(text, f.ap.Label(next[0])) {
-		t.Errorf("the booking reads %q, want its number and slot %q", text, f.ap.Label(next[0]))
+		!strings.Contains(text, f.ap.Label(next[0])) || !strings.Contains(text, "重复使用 2 次") {
+		t.Errorf("the booking reads %q, want its number, slot %q and 重复使用 2 次", text, f.ap.Label(next[0]))
 	}
 	slots := value(t, ctx, "read the slots", chromedp.Text(chromedp.CSS("#appt-slots")))
 	if want := len(f.ap.SlotsOn(f.clock.now())); strings.Count(slots, "–") != want {
