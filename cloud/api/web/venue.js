@@ -92,10 +92,10 @@ function showResult(r) {
   $("r-number").textContent = c.no;
   const label = r.slot_label || (c.slot ? slotLabel(c.slot) : "");
   $("r-slot").hidden = !label;
-  $("r-slot").replaceChildren(bi("预约时段 " + label, "Slot"));
+  $("r-slot").replaceChildren(bi("预约时段", "Slot"), el("strong", label));
   $("r-party").hidden = !c.slot;
-  $("r-party").replaceChildren(bi("可入人数 " + (c.party || 1) + " 人", "people"));
-  $("r-valid").replaceChildren(bi("有效期 " + when(c.nbf) + " 至 " + when(c.exp), "Valid"));
+  $("r-party").replaceChildren(bi("可入人数", "People"), el("strong", (c.party || 1) + " 人"));
+  $("r-valid").replaceChildren(bi("有效期", "Valid"), el("span", when(c.nbf) + " 至 " + when(c.exp)));
   $("r-link").value = location.origin + "/v/" + encodeURIComponent(site) + "#r=" + r.code;
   $("result").hidden = false;
   $("form").hidden = true;
@@ -209,8 +209,11 @@ function slotOption(s) {
   }
   label.dataset.s = String(s.s);
   if (full) label.classList.add("full");
-  label.append(el("span", hm(local(s.s)) + "–" + hm(local(s.e)), "time"),
-    el("span", full ? "已满" : "余 " + s.free, full ? "free none" : "free"));
+  // The time over what is left, so two slots fit side by side on a phone.
+  const text = el("span", null, "text");
+  text.append(el("span", hm(local(s.s)) + "–" + hm(local(s.e)), "time"),
+    el("span", full ? "已满 full" : "余 " + s.free + " left", full ? "free none" : "free"));
+  label.append(text);
   return label;
 }
 
