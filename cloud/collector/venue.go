@@ -205,3 +205,16 @@ func appointmentsOf(doc string) (*wire.Appointments, error) {
 	}
 	return a, nil
 }
+
+// purgeVenue deletes the registrations past store.VenueKeep, with the
+// hourly retention purge.
+func (c *Collector) purgeVenue(ctx context.Context) {
+	cut := time.Now().Add(-store.VenueKeep)
+	n, err := c.store.PurgeBookings(ctx, cut)
+	switch {
+	case err != nil && ctx.Err() == nil:
+		c.log.Error("registration purge failed; retrying next hour", "err", err)
+	case n > 0:
+		c.log.Info("registration purge", "deleted", n, "before", cut)
+	}
+}

@@ -86,7 +86,15 @@ type VenueStore interface {
 	// Arrivals reads the site's entries whose credential kind is
 	// venue_code, subject one of ids, decision allow; ordered by id.
 	Arrivals(ctx context.Context, site string, ids []string) ([]Arrival, error)
+	// PurgeBookings deletes the registrations created before before, and
+	// says how many.
+	PurgeBookings(ctx context.Context, before time.Time) (int, error)
 }
+
+// VenueKeep is how long a registration is kept: a week ahead at most
+// (days_ahead ≤ 7), and two days after, for the manager's view of
+// arrivals and no-shows.
+const VenueKeep = (7 + 2) * 24 * time.Hour
 
 // CheckBooking reports whether b is a shape both backends store.
 func CheckBooking(b Booking) error {

@@ -183,3 +183,12 @@ func (p *Store) Arrivals(ctx context.Context, site string, ids []string) ([]stor
 	}
 	return out, nil
 }
+
+// PurgeBookings deletes the registrations created before before.
+func (p *Store) PurgeBookings(ctx context.Context, before time.Time) (int, error) {
+	tag, err := p.pool.Exec(ctx, `DELETE FROM venue_bookings WHERE created < $1`, before.UnixNano())
+	if err != nil {
+		return 0, fmt.Errorf("store: purge registrations: %w", err)
+	}
+	return int(tag.RowsAffected()), nil
+}

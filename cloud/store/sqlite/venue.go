@@ -181,3 +181,13 @@ func (s *Store) Arrivals(ctx context.Context, site string, ids []string) ([]stor
 	}
 	return out, errors.Join(rows.Err())
 }
+
+// PurgeBookings deletes the registrations created before before.
+func (s *Store) PurgeBookings(ctx context.Context, before time.Time) (int, error) {
+	res, err := s.w.ExecContext(ctx, `DELETE FROM venue_bookings WHERE created < ?`, before.UnixNano())
+	if err != nil {
+		return 0, fmt.Errorf("store: purge registrations: %w", err)
+	}
+	n, err := res.RowsAffected()
+	return int(n), err
+}

@@ -47,6 +47,7 @@ func Venue(t *testing.T, open func(*testing.T) VenueStore) {
 		{"a malformed booking is refused", behaveBookingShape},
 		{"bookings, counts and a phone's registrations read back", behaveBookingsRead},
 		{"arrivals come from the entries of venue codes allowed in", behaveArrivals},
+		{"old registrations are purged", behavePurgeBookings},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
@@ -217,5 +218,19 @@ func VenueConcurrent(t *testing.T, handles ...store.VenueStore) {
 	}
 	if ok != capacity || len(counts) != 1 || counts[0].Booked != capacity {
 		t.Fatalf("%d bookings accepted, counts %+v; want exactly %d", ok, counts, capacity)
+	}
+}
+
+func behavePurgeBookings(t *testing.T, s VenueStore) {
+	for i := 1; i <= 3; i++ {
+		book(t, s, booking(i, 1, "", ""), 20, 0, nil) // created venueAt + i s
+	}
+	n, err := s.PurgeBookings(ctx, venueAt.Add(3*time.Second))
+	if err != nil || n != 2 {
+		t.Fatalf("purged %d %v, want 2", n, err)
+	}
+	got, err := s.Bookings(ctx, "site-a", venueAt, venueAt.Add(48*time.Hour))
+	if err != nil || len(got) != 1 || got[0].ID != "r-3" {
+		t.Fatalf("left %+v %v", got, err)
 	}
 }
