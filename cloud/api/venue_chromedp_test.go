@@ -45,7 +45,7 @@ type venuePageFixture struct {
 // The page tests' sites: site-a takes appointments (two people a slot),
 // site-b registers visitors without them and asks for a phone and where
 // they are going.
-func newVenuePageFixture(t *testing.T) *venuePageFixture {
+func newVenuePageFixture(t *testing.T, change ...func(*VenueOptions)) *venuePageFixture {
 	t.Helper()
 	ap := &wire.Appointments{Mode: "hard", AppliesTo: "visitors", SlotMinutes: 60, Capacity: 2,
 		Hours: []string{"08:00-20:00"}, Early: 15, Late: 15, DaysAhead: 1}
@@ -72,6 +72,9 @@ func newVenuePageFixture(t *testing.T) *venuePageFixture {
 		clock: &clock{t: time.Date(today.Year(), today.Month(), today.Day(), 9, 0, 0, 0, cst)}}
 	venue := &VenueOptions{Store: st, Key: key, Sites: sites, HashSecret: []byte(strings.Repeat("s", 32)),
 		PublicURL: "https://kakou.example.cn", PowBits: 8}
+	for _, c := range change {
+		c(venue)
+	}
 	f.h = venuePageHandler(t, f, venue)
 	f.srv = httptest.NewServer(f.h)
 	t.Cleanup(f.srv.Close)
@@ -285,5 +288,30 @@ func TestVenuePageIntegrationShowsTheCentresRefusalBesideTheField(t *testing.T) 
 		document.getElementById("f-phone").value, String(document.getElementById("result").hidden)]`))
 	if len(got) != 4 || got[0] == "" || got[1] != "true" || got[2] != "13800000000" || got[3] != "true" {
 		t.Errorf("after the refusal [message, aria-invalid, phone, result hidden] = %q", got)
+	}
+}
+
+// TestVenuePageIntegrationSaysWhenToTryAgain: past the registrations one
+// address may make in an hour, the centre answers 429 and the page says
+// when to try again, keeping the form.
+func TestVenuePageIntegrationSaysWhenToTryAgain(t *testing.T) {
+	ctx := phone(t)
+	f := newVenuePageFixture(t, func(v *VenueOptions) { v.PerAddressPerHour = 1 })
+	register := func(what string) {
+		do(t, ctx, what, chromedp.WaitVisible(chromedp.CSS("#f-name")),
+			chromedp.SendKeys(chromedp.CSS("#f-name"), "王五"), chromedp.SendKeys(chromedp.CSS("#f-phone"), "13500000000"),
+			chromedp.Click(chromedp.CSS("#consent")), chromedp.Click(chromedp.CSS("#submit")))
+	}
+	do(t, ctx, "open the page", chromedp.Navigate(f.srv.URL+"/v/site-b"))
+	register("register once")
+	do(t, ctx, "see the code, and start again", chromedp.WaitVisible(chromedp.CSS("#r-number")), chromedp.Click(chromedp.CSS("#r-new")))
+	register("register again")
+	do(t, ctx, "wait for the refusal", chromedp.WaitVisible(chromedp.CSS("#form-error")))
+	said := value(t, ctx, "read the refusal", chromedp.Text(chromedp.CSS("#form-error")))
+	if !strings.Contains(said, "后再试") || !strings.Contains(said, "try again in") {
+		t.Errorf("the refusal reads %q, want when to try again, in Chinese and English", said)
+	}
+	if shown := value(t, ctx, "look at the result", chromedp.Evaluate[bool](`!document.getElementById("result").hidden`)); shown {
+		t.Error("a refused registration shows a result")
 	}
 }

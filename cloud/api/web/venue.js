@@ -435,6 +435,10 @@ $("r-new").addEventListener("click", async () => {
   localStorage.removeItem(storeKey);
   history.replaceState(null, "", location.pathname);
   $("result").hidden = true;
+  // A new registration asks for the consent again, and a new slot.
+  $("form").reset();
+  state.slot = null;
+  clearErrors();
   await showForm();
 });
 
