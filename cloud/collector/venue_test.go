@@ -2,13 +2,19 @@ package collector
 
 import (
 	"context"
+	"crypto/ed25519"
+	"crypto/sha256"
+	"encoding/json"
 	"errors"
+	"net/http"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/kakou/kakou/cloud/api"
+	"github.com/kakou/kakou/cloud/fleet"
 	"github.com/kakou/kakou/cloud/store"
 	"github.com/kakou/kakou/cloud/store/sqlite"
 	"github.com/kakou/kakou/firmware/wire"
@@ -141,5 +147,69 @@ func TestVenueSitesReadThePolicyOfTheSite(t *testing.T) {
 	}
 	if _, err := v.VenueSite(ctx, "elsewhere"); !errors.Is(err, api.ErrVenueSiteUnknown) {
 		t.Fatalf("a site not in [[venue.sites]]: %v", err)
+	}
+}
+
+// TestCollectorServesTheVenuePage starts a collector with [venue] and a
+// signing key: the page and its data answer without a login, and a
+// registration signs a code the key's public half opens.
+func TestCollectorServesTheVenuePage(t *testing.T) {
+	cfg := testConfig(t)
+	signing, _, err := fleet.WriteKeyPair(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Policy.SigningKeyFile = signing
+	cfg.Venue = VenueConfig{PublicURL: "https://kakou.example.cn", PowBits: 1,
+		Sites: []VenueSiteConfig{{ID: "site-a", Fields: []string{"phone"}}}}
+	c := start(t, cfg)
+	resp, err := http.Get(c.HTTPURL() + "/v/site-a")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("page: %d", resp.StatusCode)
+	}
+	resp, err = http.Get(c.HTTPURL() + "/api/v1/venue/site-a")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var info struct {
+		Pow struct {
+			Challenge string `json:"challenge"`
+			Bits      int    `json:"bits"`
+		} `json:"pow"`
+	}
+	err = json.NewDecoder(resp.Body).Decode(&info)
+	resp.Body.Close()
+	if err != nil || info.Pow.Bits != 1 {
+		t.Fatalf("info: %+v %v", info, err)
+	}
+	nonce := 0
+	for ; ; nonce++ {
+		sum := sha256.Sum256([]byte(info.Pow.Challenge + ":" + strconv.Itoa(nonce)))
+		if sum[0]&0x80 == 0 {
+			break
+		}
+	}
+	body := `{"challenge":"` + info.Pow.Challenge + `","nonce":"` + strconv.Itoa(nonce) +
+		`","consent":true,"visitor":{"name":"王芳","phone":"13900000001"}}`
+	resp, err = http.Post(c.HTTPURL()+"/api/v1/venue/site-a/register", "application/json", strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out struct{ Code string }
+	err = json.NewDecoder(resp.Body).Decode(&out)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusCreated || err != nil {
+		t.Fatalf("register: %d %v", resp.StatusCode, err)
+	}
+	key, err := fleet.LoadSigningKey(signing)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := wire.OpenVenueCode(out.Code, key.Public().(ed25519.PublicKey)); err != nil {
+		t.Fatalf("the code does not open with the policy key: %v", err)
 	}
 }
