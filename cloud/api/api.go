@@ -108,6 +108,9 @@ type Options struct {
 	// arrived is on ([[returnees]]): the plan's name and when each test
 	// is due; nil, or "" for no rule, leaves them out of the report.
 	ReturneePlan func(origin string, arrived time.Time) (plan string, tests []time.Time)
+	// Venue turns on the venue code's page and bookings (venue.go); nil:
+	// those routes answer 404.
+	Venue *VenueOptions
 }
 
 // DefaultQueryTimeout is far above what any endpoint takes at ten million
@@ -119,6 +122,7 @@ type server struct {
 	opts  Options
 	log   *slog.Logger
 	auth  *auth
+	venue *venueState // venue.go; nil without Options.Venue
 }
 
 // New returns the collector's HTTP handler: the API under /api/v1/, a
@@ -181,6 +185,9 @@ func New(st Store, opts Options) (http.Handler, error) {
 	mux.HandleFunc("POST /api/v1/sites/{site}/guards/{id}/reset-pin", s.resetPIN)
 	mux.HandleFunc("GET /api/v1/sites/{site}/staff", s.getStaff)
 	mux.HandleFunc("POST /api/v1/sites/{site}/staff", s.importStaff)
+	mux.HandleFunc("POST /api/v1/sites/{site}/bookings", s.bookForVisitor)     // venue_staff.go
+	mux.HandleFunc("GET /api/v1/sites/{site}/appointments", s.appointmentsDay) // venue_day.go
+	mux.HandleFunc("GET /api/v1/sites/{site}/venue-poster.png", s.venuePoster) // venue_poster.go
 	mux.HandleFunc("GET /api/v1/rollcall", s.rollCall)
 	mux.HandleFunc("POST /api/v1/units/{site}/{unit}/watermark", s.setWatermark)
 	mux.HandleFunc("GET /api/v1/dead-letters", s.deadLetters)
@@ -200,6 +207,7 @@ func New(st Store, opts Options) (http.Handler, error) {
 	mux.HandleFunc("POST /api/v1/updates", s.startRollout)                               // updates_rollout.go
 	mux.HandleFunc("POST /api/v1/updates/{program}/{version}/promote", s.promoteRollout) // updates_rollout.go
 	mux.HandleFunc("POST /api/v1/updates/{program}/{version}/stop", s.stopRollout)       // updates_rollout.go
+	s.venueRoutes(mux)                                                                   // the venue code's public page and registration (venue.go)
 	mux.HandleFunc("GET /{$}", dashboard)
 	// Every route passes the login check (auth_guard.go), within the
 	// query timeout.

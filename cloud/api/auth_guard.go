@@ -15,7 +15,9 @@ const csrfHeader = "X-CSRF-Token"
 
 // public are the routes answered without a caller: the health check for
 // load balancers, the login page and its form, Prometheus, and device
-// enrollment, which a unit authenticates with its one-time token.
+// enrollment, which a unit authenticates with its one-time token. The
+// venue code's page, its data and the visitors' registrations are public
+// too (isPublicVenue, venue.go): a visitor has no login.
 var public = map[string]bool{
 	"GET /healthz": true, "GET /login": true, "POST /login": true,
 	"GET /metrics": true, "POST /api/v1/enroll": true,
@@ -26,7 +28,7 @@ var public = map[string]bool{
 // the handlers through the request's context.
 func (s *server) guard(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if public[r.Method+" "+r.URL.Path] {
+		if public[r.Method+" "+r.URL.Path] || isPublicVenue(r) {
 			next.ServeHTTP(w, r)
 			return
 		}

@@ -52,6 +52,8 @@ var (
 	trustJS string // revoked passes and the trust list's counts
 	//go:embed web/updates.js
 	updatesJS string // program rollouts (程序更新)
+	//go:embed web/appointments.js
+	appointmentsJS string // a site's appointments (预约) and booking by phone
 
 	// pageScripts are the page's scripts in the order it runs them: what
 	// every screen uses first, then dashboard.js, then the screens kept in
@@ -59,7 +61,8 @@ var (
 	pageScripts = []webFile{{"codes.js", codesJS}, {"display.js", displayJS},
 		{"dashboard.js", pageJS}, {"guards.js", guardsJS}, {"roster.js", rosterJS}, {"policy.js", policyJS},
 		{"trace.js", traceJS}, {"reports.js", reportsJS}, {"holds.js", holdsJS}, {"households.js", householdsJS},
-		{"sound.js", soundJS}, {"rollcall.js", rollCallJS}, {"vehicles.js", vehiclesJS}, {"trust.js", trustJS}, {"updates.js", updatesJS}}
+		{"sound.js", soundJS}, {"rollcall.js", rollCallJS}, {"vehicles.js", vehiclesJS}, {"trust.js", trustJS}, {"updates.js", updatesJS},
+		{"appointments.js", appointmentsJS}}
 
 	dashboardHTML, dashboardCSP = assemble(pageHTML, pageCSS, pageScripts...)
 )
@@ -99,8 +102,10 @@ func assemble(page, css string, scripts ...webFile) ([]byte, string) {
 		page = strings.Replace(page, tag, "<script>"+js.text+"</script>", 1)
 		hashes[i] = hash(js.text)
 	}
+	// img-src data: is for the QR code of a booking made by phone
+	// (appointments.js), which the collector sends as a data: URL.
 	csp := "default-src 'none'; script-src " + strings.Join(hashes, " ") + "; style-src " + hash(css) +
-		"; connect-src 'self'; form-action 'none'; base-uri 'none'; frame-ancestors 'none'"
+		"; img-src data:; connect-src 'self'; form-action 'none'; base-uri 'none'; frame-ancestors 'none'"
 	return []byte(page), csp
 }
 

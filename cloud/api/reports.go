@@ -82,6 +82,7 @@ func (s *server) buildReport(ctx context.Context, def report.Def, p report.Perio
 		func() error { return s.dataGaps(ctx, p, in) },
 		func() error { return s.staffChecks(ctx, p, in) },
 		func() error { return s.returneeRows(ctx, def, p, in) }, // reports_returnees.go
+		func() error { return s.venueCounts(ctx, def, p, in) },  // reports_venue.go
 	}
 	errs := make([]error, len(reads))
 	var wg sync.WaitGroup

@@ -43,6 +43,7 @@ type Store interface {
 	AckedSeq(ctx context.Context, unit store.UnitID) (uint64, error)
 	store.ReportRuns  // report delivery (reports.go)
 	store.ResultStore // test results recorded at the centre (holds.go)
+	store.VenueStore  // registrations from the venue code's page (venue.go)
 	RaiseAlert(ctx context.Context, a store.Alert) (bool, error)
 	Close() error
 }
@@ -242,6 +243,9 @@ func (c *Collector) startHTTP(context.Context) error {
 	opts.Roster = c.watchRoster
 	opts.Trust = c.trust
 	if opts.Updates, err = c.rolloutCentre(); err != nil { // rollouts.go
+		return err
+	}
+	if opts.Venue, err = c.venueOpts(); err != nil { // venue.go
 		return err
 	}
 	h, err := api.New(c.store, opts)

@@ -47,6 +47,7 @@ type Config struct {
 	Returnees []ReturneeRule `toml:"returnees"`
 	Trust     TrustConfig    `toml:"trust"`   // the trust list's first-start seed; see config_trust.go
 	Updates   UpdatesConfig  `toml:"updates"` // program binaries for devices; see updates.go
+	Venue     VenueConfig    `toml:"venue"`   // the venue code's page; see config_venue.go
 }
 
 // StoreConfig is the [store] table: SQLite in DataDir, or PostgreSQL when
@@ -232,6 +233,7 @@ func (c Config) Validate() error {
 	c.validateTokens(bad)
 	c.validatePrivacy(bad)
 	c.validatePolicy(bad)
+	c.validateVenue(bad) // config_venue.go
 	c.validateAuth(bad)
 	c.validateReports(bad) // config_reports.go
 	c.validateNotify(bad)

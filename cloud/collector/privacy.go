@@ -123,4 +123,5 @@ func (c *Collector) purgeOnce(ctx context.Context, p purger) {
 	case n > 0:
 		c.log.Info("retention purge", "deleted", n, "before", cut, "days", c.cfg.Retention.Days)
 	}
+	c.purgeVenue(ctx) // venue.go
 }

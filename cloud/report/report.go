@@ -80,6 +80,8 @@ type SiteInput struct {
 	// Returnees are the returnees registered at the site's gates in the
 	// period (returnees.go), counted with the returnees column.
 	Returnees []ReturneeRow
+	// Venue are the registrations on the venue code's page (appointments.go).
+	Venue VenueCounts
 }
 
 // Row is one line of the report: a site, or the total.
@@ -136,6 +138,11 @@ type Row struct {
 	// Vehicles admitted and persuaded to return at vehicle lanes (vehicles.go).
 	VehiclesIn       int `json:"vehicles_in"`
 	VehiclesReturned int `json:"vehicles_returned"`
+	// Registrations and appointments on the venue code's page (appointments.go).
+	VenueRegistrations int `json:"venue_registrations"`
+	VenueBookings      int `json:"venue_bookings"`
+	VenueArrivals      int `json:"venue_arrivals"`
+	VenueNoShows       int `json:"venue_no_shows"`
 }
 
 // Report is the daily report: one row per site, sorted by site ID, and
@@ -232,6 +239,7 @@ func rowOf(s SiteInput) Row {
 	r.ZeroReport = r.Fever == 0 && r.Denied == 0 && r.DeviceFaults == 0 && !anyAlert(c) && r.Incomplete == ""
 	duties(&r, s)
 	vehicles(&r, s)
+	venue(&r, s)
 	return r
 }
 
@@ -285,6 +293,7 @@ func (r *Row) add(o Row) {
 	r.FeverHandled += o.FeverHandled
 	r.VehiclesIn += o.VehiclesIn
 	r.VehiclesReturned += o.VehiclesReturned
+	r.addVenue(o)
 	r.ZeroReport = r.ZeroReport && o.ZeroReport
 	r.Incomplete = strings.Trim(r.Incomplete+"；"+o.Incomplete, "；")
 	r.DutiesDone += o.DutiesDone

@@ -163,7 +163,8 @@ func TestReportJSONMatchesTheContract(t *testing.T) {
 	}
 	rowKeys := []string{"alerts_open", "code_red", "code_yellow", "denied", "device_faults", "duties_done", "duties_due", "duties_missed",
 		"facility", "fever", "fever_handled", "in", "name", "not_closed_out", "out", "overrides", "persuade_return", "recheck",
-		"referred", "refused_proof", "returnees", "site", "total", "vehicles_in", "vehicles_returned", "visitors", "zero_report"}
+		"referred", "refused_proof", "returnees", "site", "total", "vehicles_in", "vehicles_returned",
+		"venue_arrivals", "venue_bookings", "venue_no_shows", "venue_registrations", "visitors", "zero_report"}
 	var rows struct{ Sites, Total json.RawMessage }
 	_ = json.Unmarshal(b, &rows)
 	var site []map[string]any

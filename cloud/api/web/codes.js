@@ -30,7 +30,8 @@ const CODES = {
    "visitor": "访客",
    "health_code": "健康码",
    "unknown": "未知码",
-   "id_card": "身份证"
+   "id_card": "身份证",
+   "venue_code": "场所码登记"
   },
   "results": {
    "unverified": "未验签",
@@ -220,7 +221,8 @@ const CODES = {
    "visitor": "visitor",
    "health_code": "health code",
    "unknown": "unknown code",
-   "id_card": "ID card"
+   "id_card": "ID card",
+   "venue_code": "venue registration"
   },
   "results": {
    "unverified": "not verified",

@@ -222,4 +222,5 @@ var pgMigrations = []string{
 	pgMigrateTrust,         // the centre's trust list: issuer keys, revoked passes, DCC signers (trust.go)
 	pgMigrateUpdates,       // each device's last reported program update (updates.go)
 	pgMigrateRollouts,      // each device's arch, the rollouts the centre started (rollouts.go)
+	pgMigrateVenue,         // registrations and bookings from the venue code's page (venue.go)
 }

@@ -361,6 +361,7 @@ var migrations = []string{
 	migrateTrust,         // the centre's trust list: issuer keys, revoked passes, DCC signers (trust.go)
 	migrateUpdates,       // each device's last reported program update (updates.go)
 	migrateRollouts,      // each device's arch, the rollouts the centre started (rollouts.go)
+	migrateVenue,         // registrations and bookings from the venue code's page (venue.go)
 }
 
 // prepare prepares the writes' statements on the writer, after migrate
