@@ -53,6 +53,16 @@ const CODES = {
    "visit_code": "访客码"
   },
   "reasons": {
+   "appointment_ok": "已预约，在预约时段内",
+   "appointment_missing": "未预约",
+   "appointment_early": "未到预约时段",
+   "appointment_late": "已过预约时段",
+   "appointment_used": "该预约已在本通道使用过",
+   "appointment_unknown_slot": "预约时段不在排班内",
+   "appointment_window_unchecked": "时钟未同步，预约时段未核对",
+   "venue_registered": "已扫场所码登记",
+   "venue_code_invalid": "登记码无效",
+   "appointment_next": "已告知下一可预约时段",
    "household_left": "一户一卡：本期剩余次数",
    "household_spent": "本户通行次数已用完",
    "admitted_after_wait": "等候后放行",
@@ -244,6 +254,16 @@ const CODES = {
    "visit_code": "visit code"
   },
   "reasons": {
+   "appointment_ok": "booked, within the window",
+   "appointment_missing": "no booking",
+   "appointment_early": "too early for the booking",
+   "appointment_late": "too late for the booking",
+   "appointment_used": "booking already used at this lane",
+   "appointment_unknown_slot": "booked slot not on the schedule",
+   "appointment_window_unchecked": "clock not synced, booking time not checked",
+   "venue_registered": "registered on the venue code's page",
+   "venue_code_invalid": "registration code not valid",
+   "appointment_next": "next slot named to the visitor",
    "household_left": "one pass per household: uses left",
    "household_spent": "household's passes for the period used up",
    "admitted_after_wait": "admitted after waiting",
