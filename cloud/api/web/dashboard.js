@@ -159,7 +159,7 @@ function unitRow(u) {
   }
   const id = labelled(named("td", unitName(u.site, u.id), u.id, "unit-id"), "unit");
   if (u.kind === "gateway") id.append(" ", el("span", t("gateway"), "tag gateway"));
-  const tr = row([id, labelled(named("td", siteName(u.site), u.site), "site"), state, seen,
+  const tr = row([id, labelled(named("td", siteName(u.site), u.site, "site"), "site"), state, seen,
                   labelled(el("td", num(u.entries_today), "num"), "today"), backlogCell(u),
                   labelled(el("td", u.firmware || "—"), "firmware"),
                   labelled(el("td", u.policy_version || "—", "policy"), "policy")]);
