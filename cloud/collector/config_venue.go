@@ -4,8 +4,6 @@ import (
 	"fmt"
 	"net/netip"
 	"net/url"
-	"slices"
-	"strings"
 
 	"github.com/kakou/kakou/cloud/api"
 	"github.com/kakou/kakou/firmware/wire"
@@ -27,8 +25,7 @@ import (
 //
 //	[[venue.sites]]                           # each site that posts a venue code
 //	id = "clinic-1"
-//	fields = ["phone", "id", "reason"]        # asked besides the name
-//	required = ["phone"]
+//	consent = "…"                            # this site's own notice, if it words one
 type VenueConfig struct {
 	PublicURL         string            `toml:"public_url"`
 	HashSecretFile    string            `toml:"hash_secret_file"`
@@ -42,18 +39,14 @@ type VenueConfig struct {
 	Sites             []VenueSiteConfig `toml:"sites"`
 }
 
-// VenueSiteConfig is one [[venue.sites]] entry. The schedule is not here:
-// it is the [checks.appointment] table of the policy assigned to the
-// site, the one its units admit by.
+// VenueSiteConfig is one [[venue.sites]] entry: the site posts a venue
+// code. What its page asks and its schedule are not here: they are the
+// [checks.registration] fields and the [checks.appointment] table of the
+// policy assigned to the site, the one its units admit by.
 type VenueSiteConfig struct {
-	ID       string   `toml:"id"`
-	Fields   []string `toml:"fields"`
-	Required []string `toml:"required"`
-	Consent  string   `toml:"consent"`
+	ID      string `toml:"id"`
+	Consent string `toml:"consent"`
 }
-
-// venueFields are the visitor fields a page may ask for (wire.VenueVisitor's json names).
-var venueFields = []string{"name", "phone", "id", "origin", "dest", "reason", "transport", "trip", "arr"}
 
 // DefaultVenueConsent is the notice shown unless the config words its own.
 const DefaultVenueConsent = "您填写的信息只保存在您的手机上的登记码中，到达时由门岗设备按防疫规定处理；" +
@@ -90,16 +83,6 @@ func (c Config) validateVenue(bad func(key, format string, args ...any)) {
 			bad(key+".id", "%q is listed twice", s.ID)
 		}
 		seen[s.ID] = true
-		for _, f := range s.Fields {
-			if !slices.Contains(venueFields, f) {
-				bad(key+".fields", "%q: want some of %s", f, strings.Join(venueFields, ", "))
-			}
-		}
-		for _, f := range s.Required {
-			if f != "name" && !slices.Contains(s.Fields, f) {
-				bad(key+".required", "%q is not in fields: a page can only require what it asks", f)
-			}
-		}
 	}
 }
 

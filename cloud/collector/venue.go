@@ -7,6 +7,7 @@ import (
 	"crypto/sha256"
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -128,7 +129,7 @@ func (v *venueSites) read(ctx context.Context, site string) (api.VenueSite, erro
 	if sc == nil {
 		return api.VenueSite{}, api.ErrVenueSiteUnknown
 	}
-	vs := api.VenueSite{Name: site, Fields: sc.Fields, Required: sc.Required, Consent: sc.Consent}
+	vs := api.VenueSite{Name: site, Consent: sc.Consent}
 	if vs.Consent == "" {
 		vs.Consent = v.cfg.Venue.Consent
 	}
@@ -145,6 +146,9 @@ func (v *venueSites) read(ctx context.Context, site string) (api.VenueSite, erro
 		return api.VenueSite{}, err
 	}
 	if vs.Appointments, err = appointmentsOf(doc); err != nil {
+		return api.VenueSite{}, fmt.Errorf("collector: the policy of site %s: %w", site, err)
+	}
+	if vs.Fields, vs.Required, err = fieldsOf(doc); err != nil {
 		return api.VenueSite{}, fmt.Errorf("collector: the policy of site %s: %w", site, err)
 	}
 	return vs, nil
@@ -204,6 +208,39 @@ func appointmentsOf(doc string) (*wire.Appointments, error) {
 		return nil, err
 	}
 	return a, nil
+}
+
+// fieldsOf reads what a policy document's [checks.registration] asks a
+// visitor for besides the name, the fields the unit keeps: the page asks
+// nothing more. Names the unit would refuse are refused here too, so a
+// page never promises what a gate then drops.
+func fieldsOf(doc string) (fields, required []string, err error) {
+	var p struct {
+		Checks struct {
+			Registration struct {
+				Fields   []string `toml:"fields"`
+				Required []string `toml:"required"`
+			} `toml:"registration"`
+		} `toml:"checks"`
+	}
+	if doc == "" {
+		return nil, nil, nil
+	}
+	if _, err := toml.Decode(doc, &p); err != nil {
+		return nil, nil, err
+	}
+	r := p.Checks.Registration
+	for _, f := range r.Fields {
+		if f == "name" || !slices.Contains(wire.VisitorFields, f) {
+			return nil, nil, fmt.Errorf("checks.registration.fields: %q is not a field a visitor can be asked for", f)
+		}
+	}
+	for _, f := range r.Required {
+		if f != "name" && !slices.Contains(r.Fields, f) {
+			return nil, nil, fmt.Errorf("checks.registration.required: %q is not in fields", f)
+		}
+	}
+	return r.Fields, r.Required, nil
 }
 
 // purgeVenue deletes the registrations past store.VenueKeep, with the

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"net/http"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -29,9 +30,7 @@ func TestVenueConfigProblems(t *testing.T) {
 public_url = "https://kakou.example.cn"
 trusted_proxies = ["10.0.0.0/8"]
 [[venue.sites]]
-id = "clinic-1"
-fields = ["phone", "reason"]
-required = ["phone"]`, nil},
+id = "clinic-1"`, nil},
 		{"bad values", `[venue]
 public_url = "kakou.example.cn"
 pow_bits = 40
@@ -39,13 +38,12 @@ per_phone_per_day = -1
 trusted_proxies = ["10.0.0.0"]
 [[venue.sites]]
 id = "Clinic 1"
-fields = ["phone", "shoe_size"]
-required = ["id"]
+fields = ["phone"]
 [[venue.sites]]
 id = "c2"
 [[venue.sites]]
 id = "c2"`, []string{"venue.public_url", "venue.pow_bits", "venue.per_phone_per_day", "venue.trusted_proxies[0]",
-			"venue.sites[0].id", `venue.sites[0].fields: "shoe_size"`, `venue.sites[0].required: "id"`, `venue.sites[2].id: "c2" is listed twice`}},
+			"venue.sites[0].id", `venue.sites.fields: unknown key`, `venue.sites[2].id: "c2" is listed twice`}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			_, err := LoadConfig(writeConfig(t, "data_dir = \"d\"\n"+c.body))
@@ -68,6 +66,9 @@ id = "c2"`, []string{"venue.public_url", "venue.pow_bits", "venue.per_phone_per_
 }
 
 const clinicPolicy = `version = "clinic-appt-1"
+[checks.registration]
+fields = ["phone"]
+required = ["phone"]
 [checks.appointment]
 mode = "hard"
 applies_to = "visitors"
@@ -135,11 +136,11 @@ func TestVenueSitesReadThePolicyOfTheSite(t *testing.T) {
 		t.Fatal(err)
 	}
 	cfg := Config{Sites: []SiteConfig{{ID: "clinic-1", Name: "社区卫生服务中心"}},
-		Venue: VenueConfig{Sites: []VenueSiteConfig{{ID: "clinic-1", Fields: []string{"phone"}}, {ID: "shop"}}}}
+		Venue: VenueConfig{Sites: []VenueSiteConfig{{ID: "clinic-1"}, {ID: "shop"}}}}
 	v := &venueSites{cfg: cfg, st: st, paths: func(string) []string { return nil }, cache: map[string]venueCached{}}
 	vs, err := v.VenueSite(ctx, "clinic-1")
 	if err != nil || vs.Name != "社区卫生服务中心" || vs.Appointments == nil || vs.Appointments.Capacity != 12 ||
-		vs.Consent != DefaultVenueConsent || len(vs.Fields) != 1 {
+		vs.Consent != DefaultVenueConsent || !slices.Equal(vs.Fields, []string{"phone"}) || !slices.Equal(vs.Required, []string{"phone"}) {
 		t.Fatalf("%+v %v", vs, err)
 	}
 	if vs, err := v.VenueSite(ctx, "shop"); err != nil || vs.Appointments != nil || vs.Name != "shop" {
@@ -161,7 +162,7 @@ func TestCollectorServesTheVenuePage(t *testing.T) {
 	}
 	cfg.Policy.SigningKeyFile = signing
 	cfg.Venue = VenueConfig{PublicURL: "https://kakou.example.cn", PowBits: 1,
-		Sites: []VenueSiteConfig{{ID: "site-a", Fields: []string{"phone"}}}}
+		Sites: []VenueSiteConfig{{ID: "site-a"}}}
 	c := start(t, cfg)
 	resp, err := http.Get(c.HTTPURL() + "/v/site-a")
 	if err != nil {
@@ -194,7 +195,7 @@ func TestCollectorServesTheVenuePage(t *testing.T) {
 		}
 	}
 	body := `{"challenge":"` + info.Pow.Challenge + `","nonce":"` + strconv.Itoa(nonce) +
-		`","consent":true,"visitor":{"name":"王芳","phone":"13900000001"}}`
+		`","consent":true,"visitor":{"name":"王芳"}}`
 	resp, err = http.Post(c.HTTPURL()+"/api/v1/venue/site-a/register", "application/json", strings.NewReader(body))
 	if err != nil {
 		t.Fatal(err)
@@ -211,5 +212,25 @@ func TestCollectorServesTheVenuePage(t *testing.T) {
 	}
 	if _, err := wire.OpenVenueCode(out.Code, key.Public().(ed25519.PublicKey)); err != nil {
 		t.Fatalf("the code does not open with the policy key: %v", err)
+	}
+}
+
+func TestFieldsOfReadsTheRegistrationTable(t *testing.T) {
+	for _, c := range []struct {
+		name, doc        string
+		fields, required []string
+		err              bool
+	}{
+		{"asked", clinicPolicy, []string{"phone"}, []string{"phone"}, false},
+		{"none asked", `version = "x"`, nil, nil, false},
+		{"no document", "", nil, nil, false},
+		{"a field no code carries", "[checks.registration]\nfields = [\"shoe_size\"]", nil, nil, true},
+		{"required but not asked", "[checks.registration]\nfields = [\"phone\"]\nrequired = [\"id\"]", nil, nil, true},
+		{"not TOML", "[checks", nil, nil, true},
+	} {
+		f, r, err := fieldsOf(c.doc)
+		if (err != nil) != c.err || !slices.Equal(f, c.fields) || !slices.Equal(r, c.required) {
+			t.Errorf("%s: %v %v %v", c.name, f, r, err)
+		}
 	}
 }

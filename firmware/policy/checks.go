@@ -73,8 +73,15 @@ type Checks struct {
 // hashes; FullNumbers also keeps both in full, sealed for the centre, where
 // the plans demand a full register (登记造册), e.g. a care home in an
 // outbreak.
+//
+// Fields and Required are what the venue code's page asks a visitor for
+// besides the name (wire.VisitorFields): the centre reads them from the
+// policy assigned to the site, and a unit keeps no other field a
+// registration code brings.
 type Registration struct {
-	FullNumbers bool `toml:"full_numbers" json:"full_numbers"`
+	FullNumbers bool     `toml:"full_numbers" json:"full_numbers"`
+	Fields      []string `toml:"fields" json:"fields,omitempty"`
+	Required    []string `toml:"required" json:"required,omitempty"`
 }
 
 // Check is a check with nothing to set but its mode.

@@ -155,6 +155,7 @@ func (ch Checks) check(c *checker) {
 	if ch.Registration.FullNumbers && (ch.Visitor.Mode == Off || ch.Visitor.Action != wire.Register) {
 		c.bad("checks.registration.full_numbers", "keeps visitors' full numbers, but visitors are not registered here (checks.visitor mode %q, action %q): remove it or register visitors", ch.Visitor.Mode, ch.Visitor.Action)
 	}
+	ch.Registration.check(c)
 	ch.Household.check(c)
 	ch.DCC.check(c)
 	ch.checkAppointment(c)
@@ -192,5 +193,20 @@ func checkStatuses(c *checker, key string, accept []credential.Status, m Mode) {
 	}
 	if len(accept) == 0 && m != Off {
 		c.bad(key, "is empty: nobody would pass")
+	}
+}
+
+// check: the venue page's fields are among those a registration code
+// carries, and it can only require what it asks.
+func (r Registration) check(c *checker) {
+	for _, f := range r.Fields {
+		if f == "name" || !slices.Contains(wire.VisitorFields, f) {
+			c.bad("checks.registration.fields", "%q: want some of %s (the name is always asked)", f, strings.Join(wire.VisitorFields[1:], ", "))
+		}
+	}
+	for _, f := range r.Required {
+		if f != "name" && !slices.Contains(r.Fields, f) {
+			c.bad("checks.registration.required", "%q is not in fields: the page can only require what it asks", f)
+		}
 	}
 }

@@ -2,6 +2,7 @@ package screening
 
 import (
 	"context"
+	"slices"
 	"time"
 
 	"github.com/kakou/kakou/firmware/credential"
@@ -53,19 +54,42 @@ func (p *Pipeline) venueVisitorLocked(pr *person) {
 	if c.Wire.Kind != wire.CredentialVenue || c.Status != credential.StatusValid || c.Visitor == nil || pr.visitor != nil {
 		return
 	}
-	v := c.Visitor
+	reg := p.opts.Policy().Checks.Registration
+	v := asked(*c.Visitor, reg.Fields)
 	w := wire.Visitor{Name: v.Name, Origin: v.Origin, Destination: v.Destination, Reason: v.Reason,
 		Transport: v.Transport, Trip: v.TrainOrFlight}
 	if !v.ArrivedAt.IsZero() {
 		at := v.ArrivedAt
 		w.ArrivedAt = &at
 	}
-	m, err := p.opts.Privacy.Minimise(w, v.Phone, v.ID, p.opts.Policy().Checks.Registration.FullNumbers)
+	m, err := p.opts.Privacy.Minimise(w, v.Phone, v.ID, reg.FullNumbers)
 	if err != nil {
 		// as the console: minimised rather than numbers in the clear
 		p.opts.Logger.Error("registration code's visitor recorded without full numbers", "err", err)
 	}
 	pr.visitor = &m
+}
+
+// asked keeps of v only the fields the policy asks a visitor for (its
+// [checks.registration] fields; all of them when it names none): a code
+// made while the site asked for more keeps nothing more here.
+func asked(v credential.Visitor, fields []string) credential.Visitor {
+	if len(fields) == 0 {
+		return v
+	}
+	keep := func(f, val string) string {
+		if slices.Contains(fields, f) {
+			return val
+		}
+		return ""
+	}
+	out := credential.Visitor{Name: v.Name, Phone: keep("phone", v.Phone), ID: keep("id", v.ID),
+		Origin: keep("origin", v.Origin), Destination: keep("dest", v.Destination), Reason: keep("reason", v.Reason),
+		Transport: keep("transport", v.Transport), TrainOrFlight: keep("trip", v.TrainOrFlight)}
+	if slices.Contains(fields, "arr") {
+		out.ArrivedAt = v.ArrivedAt
+	}
+	return out
 }
 
 // nextSlotLocked adds, to a refusal for want of a fitting booking, when the

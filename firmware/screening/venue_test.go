@@ -191,3 +191,23 @@ func TestRegistrationCodesThroughVerifierAndPolicy(t *testing.T) {
 		})
 	}
 }
+
+// TestRegistrationCodeKeepsOnlyTheFieldsThePolicyAsks: a code made while
+// the site asked where the visitor came from brings the answer, but the
+// clinic's policy asks phone, ID and reason only: the entry keeps no origin.
+func TestRegistrationCodeKeepsOnlyTheFieldsThePolicyAsks(t *testing.T) {
+	slot := time.Date(2026, 12, 8, 14, 0, 0, 0, cst)
+	c := &clock{now: slot, synced: true}
+	p := clinicEntrance(t, openLedger(t, filepath.Join(t.TempDir(), "ledger.db")), c)
+	code, err := wire.SignVenueCode(wire.VenueRegistration{ID: "R-origin", Number: "271828", Site: "sg-clinic",
+		Issued: slot.Add(-time.Hour).Unix(), NotBefore: slot.Add(-time.Hour).Unix(), Expires: slot.Add(12 * time.Hour).Unix(),
+		Visitor: wire.VenueVisitor{Name: "钱七", Phone: "13700137000", Origin: "武汉", Reason: "复诊"},
+		Slot:    &wire.VenueSlot{Start: slot.Unix(), End: slot.Add(30 * time.Minute).Unix()}}, centreKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := screen(t, p, code)
+	if e.Visitor == nil || e.Visitor.Reason != "复诊" || e.Visitor.Origin != "" {
+		t.Fatalf("entry's visitor %+v: want the reason the policy asks and no origin", e.Visitor)
+	}
+}

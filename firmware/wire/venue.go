@@ -62,6 +62,10 @@ type VenueVisitor struct {
 	Arrival   int64  `json:"arr,omitempty"`  // Unix seconds
 }
 
+// VisitorFields are VenueVisitor's fields by their JSON names, the name
+// first: what a site's policy may ask a visitor for.
+var VisitorFields = []string{"name", "phone", "id", "origin", "dest", "reason", "transport", "trip", "arr"}
+
 // VenueSlot is one appointment slot, [Start, End) in Unix seconds.
 type VenueSlot struct {
 	Start int64 `json:"s"`
