@@ -107,13 +107,21 @@ type bootedUnit struct {
 // data directory.
 func bootTrustUnit(t *testing.T, ctx context.Context, data, broker string, keys rosterKeys) (*bootedUnit, func()) {
 	t.Helper()
-	scanner, port := socatPair(t)
-	cfgPath := filepath.Join(t.TempDir(), "unit.toml")
-	body := serialGateConfig("estate", data, broker, port, "") + fmt.Sprintf(`[credentials]
+	return bootSerialUnit(t, ctx, "estate", data, broker, fmt.Sprintf(`[credentials]
 issuers = { estate-office = %q }
 [policy]
 verify_keys = [%q]
-`, keys.issuerPub, keys.verify)
+`, keys.issuerPub, keys.verify))
+}
+
+// bootSerialUnit runs gate-1 of site on its own scanner pty with its state
+// in data and the config's further sections in tail; stop ends it and
+// releases its ledger, so the next boot can take the same data directory.
+func bootSerialUnit(t *testing.T, ctx context.Context, site, data, broker, tail string) (*bootedUnit, func()) {
+	t.Helper()
+	scanner, port := socatPair(t)
+	cfgPath := filepath.Join(t.TempDir(), "unit.toml")
+	body := serialGateConfig(site, data, broker, port, "") + tail
 	if err := os.WriteFile(cfgPath, []byte(body), 0o600); err != nil {
 		t.Fatal(err)
 	}

@@ -174,7 +174,7 @@ func venueZone(vs VenueSite, loc *time.Location) *time.Location {
 }
 
 // issueVenue books b (with req's slot and party, a fresh number) and signs
-// its code: valid from now (or its slot's day's start) to that day's end.
+// its code: valid from now to the end of the slot's day (today's without one).
 // A staff booking sets b.BookedBy (signed into a booking's code) and
 // leaves b.Network empty: no network share applies to it.
 func (s *server) issueVenue(ctx context.Context, vs VenueSite, b *store.Booking, req staffBooking) (venueIssued, error) {
@@ -194,10 +194,9 @@ func (s *server) issueVenue(ctx context.Context, vs VenueSite, b *store.Booking,
 	if err := bookNumber(ctx, v.Store, b, capacity, share); err != nil {
 		return venueIssued{}, err
 	}
+	// Valid from now, not from the slot's day: a visitor a day early is
+	// told their booking's window at the gate, not that the code is void.
 	from, to := now, startOfDay(day, zone).AddDate(0, 0, 1)
-	if start := startOfDay(day, zone); start.After(now) {
-		from = start
-	}
 	reg := wire.VenueRegistration{ID: b.ID, Number: b.Number, Site: b.Site, Issued: now.Unix(),
 		NotBefore: from.Unix(), Expires: to.Unix(), Visitor: req.Visitor}
 	out := venueIssued{ID: b.ID, Number: b.Number, ValidFrom: from, ValidTo: to}

@@ -1,21 +1,17 @@
 package api
 
 import (
-	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"image/png"
 	"net/http"
 	"slices"
 	"strings"
 	"time"
 
-	"github.com/boombuler/barcode"
-	"github.com/boombuler/barcode/qr"
 
 	"github.com/kakou/kakou/cloud/store"
 	"github.com/kakou/kakou/firmware/wire"
@@ -181,45 +177,15 @@ func visitorFields(v wire.VenueVisitor) []string {
 	return out
 }
 
-// issueStaffBooking stores the booking, signs its code and draws it.
+// issueStaffBooking books for the visitor under the caller's name, with no
+// network share (the caller is staff, not a script), and audits it: the
+// registration's own issueVenue signs and draws it.
 func (s *server) issueStaffBooking(ctx context.Context, c Caller, site string, vs VenueSite, req staffBooking) (venueIssued, error) {
-	v := s.opts.Venue
-	if len(v.Key) == 0 {
+	if len(s.opts.Venue.Key) == 0 {
 		return venueIssued{}, errNoVenueKey
 	}
-	now := s.opts.Now()
-	zone := venueZone(vs, s.opts.Location)
-	capacity := 0
-	if vs.Appointments != nil {
-		capacity = vs.Appointments.Capacity
-	}
-	day := now.In(zone)
-	b := store.Booking{ID: newBookingID(), Site: site, Party: 1, BookedBy: c.User, Created: now}
-	if req.Slot != nil {
-		b.Slot, b.Party = *req.Slot, req.Party
-		day = time.Unix(req.Slot.Start, 0).In(zone)
-	}
-	b.Day = day.Format(time.DateOnly)
-	if err := bookNumber(ctx, v.Store, &b, capacity, 0); err != nil { // staff: no network share
-		return venueIssued{}, err
-	}
-	from := now
-	if dayStart := startOfDay(day, zone); dayStart.After(now) {
-		from = dayStart
-	}
-	to := startOfDay(day, zone).AddDate(0, 0, 1)
-	reg := wire.VenueRegistration{ID: b.ID, Number: b.Number, Site: site, Issued: now.Unix(),
-		NotBefore: from.Unix(), Expires: to.Unix(), Visitor: req.Visitor}
-	label := ""
-	if req.Slot != nil {
-		reg.Slot, reg.Party, reg.BookedBy = req.Slot, req.Party, signedRef(c.User)
-		label = vs.Appointments.Label(*req.Slot)
-	}
-	code, err := wire.SignVenueCode(reg, v.Key)
-	if err != nil {
-		return venueIssued{}, err
-	}
-	qrURL, err := qrDataURL(code)
+	b := store.Booking{ID: newBookingID(), Site: site, Party: 1, BookedBy: c.User, Created: s.opts.Now()}
+	out, err := s.issueVenue(ctx, vs, &b, req)
 	if err != nil {
 		return venueIssued{}, err
 	}
@@ -227,8 +193,7 @@ func (s *server) issueStaffBooking(ctx context.Context, c Caller, site string, v
 		"number": b.Number, "day": b.Day, "slot": b.Slot, "party": b.Party}); err != nil {
 		s.log.Error("staff booking not audited", "site", site, "id", b.ID, "err", err)
 	}
-	return venueIssued{ID: b.ID, Number: b.Number, Code: code, QR: qrURL, SlotLabel: label,
-		ValidFrom: from, ValidTo: to}, nil
+	return out, nil
 }
 
 // newBookingID is 16 random bytes, base64url: a reference, not a secret.
@@ -253,23 +218,6 @@ func signedRef(user string) string {
 		return "staff"
 	}
 	return string(b)
-}
-
-// qrDataURL draws text's QR code as a PNG data URL, 8 pixels a module.
-func qrDataURL(text string) (string, error) {
-	code, err := qr.Encode(text, qr.M, qr.Auto)
-	if err != nil {
-		return "", fmt.Errorf("QR code: %w", err)
-	}
-	n := code.Bounds().Dx()
-	if code, err = barcode.Scale(code, n*8, n*8); err != nil {
-		return "", fmt.Errorf("QR code: %w", err)
-	}
-	var buf bytes.Buffer
-	if err := png.Encode(&buf, code); err != nil {
-		return "", err
-	}
-	return "data:image/png;base64," + base64.StdEncoding.EncodeToString(buf.Bytes()), nil
 }
 
 // slotJSON is a slot as the pages show it.
