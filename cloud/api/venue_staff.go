@@ -12,7 +12,6 @@ import (
 	"strings"
 	"time"
 
-
 	"github.com/kakou/kakou/cloud/store"
 	"github.com/kakou/kakou/firmware/wire"
 )
