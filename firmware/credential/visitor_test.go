@@ -6,15 +6,17 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/kakou/kakou/firmware/wire"
 )
 
 var goodVisitor = Visitor{Name: "李四", Phone: "13800138000", ID: "11010519491231002X",
 	Origin: "湖北省武汉市", Destination: "3栋2单元501", Reason: "探亲", Transport: "高铁",
 	TrainOrFlight: "G1234", ArrivedAt: time.Date(2026, 3, 1, 9, 30, 0, 0, time.UTC)}
 
-func visitorCode(t testing.TB, mod func(*visitorForm)) string {
+func visitorCode(t testing.TB, mod func(*wire.VenueVisitor)) string {
 	t.Helper()
-	f := visitorForm{Name: "王五", Phone: "02012345", ID: "110105491231002", Reason: "送货"}
+	f := wire.VenueVisitor{Name: "王五", Phone: "02012345", IDNumber: "110105491231002", Reason: "送货"}
 	if mod != nil {
 		mod(&f)
 	}
@@ -48,22 +50,22 @@ func TestCheckRefusesBadVisitorFields(t *testing.T) {
 		name string
 		code string
 	}{
-		{"name only is enough", visitorCode(t, func(f *visitorForm) { *f = visitorForm{Name: "赵六"} })},
-		{"name of 32 characters", visitorCode(t, func(f *visitorForm) { f.Name = strings.Repeat("名", 32) })},
-		{"ideographic space typed by an input method", visitorCode(t, func(f *visitorForm) { f.Origin = "广州\u3000天河" })},
-		{"name of 33 characters", visitorCode(t, func(f *visitorForm) { f.Name = strings.Repeat("名", 33) })},
-		{"no name", visitorCode(t, func(f *visitorForm) { f.Name = "" })},
-		{"phone with letters", visitorCode(t, func(f *visitorForm) { f.Phone = "1380013800a" })},
-		{"phone too short", visitorCode(t, func(f *visitorForm) { f.Phone = "1234" })},
-		{"phone too long", visitorCode(t, func(f *visitorForm) { f.Phone = strings.Repeat("1", 16) })},
-		{"ID of 16 characters", visitorCode(t, func(f *visitorForm) { f.ID = strings.Repeat("1", 16) })},
-		{"ID with X inside", visitorCode(t, func(f *visitorForm) { f.ID = "1101051949X231002X" })},
-		{"ID with lower-case x", visitorCode(t, func(f *visitorForm) { f.ID = "11010519491231002x" })},
-		{"reason of 65 characters", visitorCode(t, func(f *visitorForm) { f.Reason = strings.Repeat("a", 65) })},
-		{"bell in the reason", visitorCode(t, func(f *visitorForm) { f.Reason = "visit\u0007" })},
-		{"newline in the destination", visitorCode(t, func(f *visitorForm) { f.Dest = "3栋\n2单元" })},
-		{"right-to-left override in the name", visitorCode(t, func(f *visitorForm) { f.Name = "\u202e四李" })},
-		{"negative arrival", visitorCode(t, func(f *visitorForm) { f.Arr = -1 })},
+		{"name only is enough", visitorCode(t, func(f *wire.VenueVisitor) { *f = wire.VenueVisitor{Name: "赵六"} })},
+		{"name of 32 characters", visitorCode(t, func(f *wire.VenueVisitor) { f.Name = strings.Repeat("名", 32) })},
+		{"ideographic space typed by an input method", visitorCode(t, func(f *wire.VenueVisitor) { f.Origin = "广州\u3000天河" })},
+		{"name of 33 characters", visitorCode(t, func(f *wire.VenueVisitor) { f.Name = strings.Repeat("名", 33) })},
+		{"no name", visitorCode(t, func(f *wire.VenueVisitor) { f.Name = "" })},
+		{"phone with letters", visitorCode(t, func(f *wire.VenueVisitor) { f.Phone = "1380013800a" })},
+		{"phone too short", visitorCode(t, func(f *wire.VenueVisitor) { f.Phone = "1234" })},
+		{"phone too long", visitorCode(t, func(f *wire.VenueVisitor) { f.Phone = strings.Repeat("1", 16) })},
+		{"ID of 16 characters", visitorCode(t, func(f *wire.VenueVisitor) { f.IDNumber = strings.Repeat("1", 16) })},
+		{"ID with X inside", visitorCode(t, func(f *wire.VenueVisitor) { f.IDNumber = "1101051949X231002X" })},
+		{"ID with lower-case x", visitorCode(t, func(f *wire.VenueVisitor) { f.IDNumber = "11010519491231002x" })},
+		{"reason of 65 characters", visitorCode(t, func(f *wire.VenueVisitor) { f.Reason = strings.Repeat("a", 65) })},
+		{"bell in the reason", visitorCode(t, func(f *wire.VenueVisitor) { f.Reason = "visit\u0007" })},
+		{"newline in the destination", visitorCode(t, func(f *wire.VenueVisitor) { f.Dest = "3栋\n2单元" })},
+		{"right-to-left override in the name", visitorCode(t, func(f *wire.VenueVisitor) { f.Name = "\u202e四李" })},
+		{"negative arrival", visitorCode(t, func(f *wire.VenueVisitor) { f.Arrival = -1 })},
 		{"invalid UTF-8 inside the JSON", VisitorFormPrefix + b64.EncodeToString([]byte("{\"name\":\"\xff\xfe\"}"))},
 		{"unknown field", VisitorFormPrefix + b64.EncodeToString([]byte(`{"name":"王五","salary":1}`))},
 		{"arrival as text", VisitorFormPrefix + b64.EncodeToString([]byte(`{"name":"王五","arr":"9:30"}`))},

@@ -2,18 +2,16 @@ package unit
 
 import (
 	"context"
-	"crypto/tls"
-	"crypto/x509"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
 	"net/url"
-	"os"
 	"strings"
 	"sync"
 	"time"
 
+	"github.com/kakou/kakou/firmware/delivery"
 	"github.com/kakou/kakou/firmware/policy"
 	"github.com/kakou/kakou/firmware/wire"
 )
@@ -57,29 +55,12 @@ func newVenueSlots(base, caFile, site string) (*venueSlots, error) {
 	if base == "" {
 		return nil, nil
 	}
-	client, err := venueClient(caFile)
+	client, err := delivery.CollectorClient(caFile)
 	if err != nil {
 		return nil, err
 	}
 	u := strings.TrimRight(base, "/") + "/api/v1/venue/" + url.PathEscape(site)
 	return &venueSlots{url: u, client: client, now: time.Now}, nil
-}
-
-func venueClient(caFile string) (*http.Client, error) {
-	if caFile == "" {
-		return &http.Client{}, nil
-	}
-	pem, err := os.ReadFile(caFile)
-	if err != nil {
-		return nil, fmt.Errorf("enroll.ca_file: %w", err)
-	}
-	pool := x509.NewCertPool()
-	if !pool.AppendCertsFromPEM(pem) {
-		return nil, fmt.Errorf("enroll.ca_file %s: no PEM certificate in it", caFile)
-	}
-	tr := http.DefaultTransport.(*http.Transport).Clone()
-	tr.TLSClientConfig = &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
-	return &http.Client{Transport: tr}, nil
 }
 
 // NextText is what the guard tells the visitor (screening.Options.NextSlot).
