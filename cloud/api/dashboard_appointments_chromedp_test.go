@@ -51,6 +51,11 @@ func TestDashboardIntegrationAppointmentsListsAndBooksByPhone(t *testing.T) {
 		t.Errorf("the poster links to %q", href)
 	}
 
+	asked := value(t, ctx, "read the form's fields", chromedp.Evaluate[[]string](
+		`[...document.querySelectorAll("#appt-book-fields input")].map(i => i.name + (i.required ? "*" : ""))`))
+	if strings.Join(asked, ",") != "name*,phone*" {
+		t.Errorf("the phone-booking form asks %v, want the name and phone the site requires, as its page does", asked)
+	}
 	later := next[1]
 	do(t, ctx, "book a caller by phone",
 		chromedp.SendKeys(chromedp.CSS(`#appt-book input[name="name"]`), "赵老伯"),

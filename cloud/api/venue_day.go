@@ -51,6 +51,8 @@ type dayBookingJSON struct {
 // dayView is the answer of GET /api/v1/sites/{site}/appointments.
 type dayView struct {
 	Day           string           `json:"day"`
+	Fields        []string         `json:"fields"`   // what the phone-booking form asks, as the page does
+	Required      []string         `json:"required"` // of Fields
 	Slots         []daySlotJSON    `json:"slots"`
 	Bookings      []dayBookingJSON `json:"bookings"`
 	Registrations int              `json:"registrations"`
@@ -86,6 +88,7 @@ func (s *server) appointmentsDay(w http.ResponseWriter, r *http.Request) {
 		s.internal(w, "read the day's appointments", err)
 		return
 	}
+	view.Fields, view.Required = withName(vs.Fields), withName(vs.Required)
 	writeJSON(w, http.StatusOK, view)
 }
 

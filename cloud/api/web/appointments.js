@@ -14,7 +14,9 @@ Object.assign(T.zh, {
   apptArrived: "已到", apptNoShow: "未到", apptNone: "当日无预约时段", apptBookings: "预约名单",
   apptNumber: "登记号", apptParty: "人数", apptBy: "预约人", apptArrivedAt: "到达时间", apptNoBookings: "当日无预约",
   apptReused: n => `重复使用 ${n} 次`, apptSelf: "本人", apptCounts: (r, a, n) => `登记 ${r} · 已到 ${a} · 未到 ${n}`,
-  apptPhone: "电话预约", apptName: "姓名", apptMobile: "手机号", apptIDNo: "身份证号", apptSubmit: "预约",
+  apptPhone: "电话预约", apptSubmit: "预约",
+  apptF_name: "姓名", apptF_phone: "手机号", apptF_id: "身份证号", apptF_origin: "从何处来", apptF_dest: "到访楼栋/科室",
+  apptF_reason: "事由", apptF_transport: "交通方式", apptF_trip: "车次/航班号",
   apptNoSlot: "不预约（仅登记）", apptDone: "已预约，请告知来访人：", apptPoster: "打印场所码海报",
   apptPrint: "打印", apptValid: "有效期",
 });
@@ -23,7 +25,9 @@ Object.assign(T.en, {
   apptArrived: "Arrived", apptNoShow: "No-show", apptNone: "No slots that day", apptBookings: "Bookings",
   apptNumber: "Number", apptParty: "People", apptBy: "Booked by", apptArrivedAt: "Arrived at", apptNoBookings: "No bookings that day",
   apptReused: n => `used ${n} times`, apptSelf: "visitor", apptCounts: (r, a, n) => `registered ${r} · arrived ${a} · no-show ${n}`,
-  apptPhone: "Book by phone", apptName: "Name", apptMobile: "Phone", apptIDNo: "ID number", apptSubmit: "Book",
+  apptPhone: "Book by phone", apptSubmit: "Book",
+  apptF_name: "Name", apptF_phone: "Phone", apptF_id: "ID number", apptF_origin: "Coming from", apptF_dest: "Building / department",
+  apptF_reason: "Reason", apptF_transport: "Transport", apptF_trip: "Train or flight",
   apptNoSlot: "No slot (register only)", apptDone: "Booked; tell the caller:", apptPoster: "Print the venue-code poster",
   apptPrint: "Print", apptValid: "Valid",
 });
@@ -111,11 +115,9 @@ function apptForm() {
   const result = el("div", null, "appt-result");
   result.id = "appt-result";
   result.setAttribute("role", "status");
-  f.append(title,
-    apptField("apptName", apptInput("name", { maxLength: 32, required: true })),
-    apptField("apptMobile", apptInput("phone", { type: "tel", inputMode: "tel", maxLength: 15 })),
-    apptField("apptIDNo", apptInput("id", { maxLength: 18 })),
-    apptField("apptSlot", slot), apptField("apptParty", party), submit, result);
+  const fields = el("div", null, "appt-fields");
+  fields.id = "appt-book-fields";
+  f.append(title, fields, apptField("apptSlot", slot), apptField("apptParty", party), submit, result);
   f.addEventListener("submit", bookByPhone);
   return f;
 }
@@ -183,8 +185,31 @@ function drawAppts() {
   document.getElementById("appt-counts").textContent = a ? t("apptCounts")(a.registrations || 0, a.arrivals || 0, a.no_shows || 0) : "";
   document.getElementById("appt-slots").replaceChildren(...(slots.length ? slots.map(apptSlotRow) : [emptyRow(5, "apptNone")]));
   document.getElementById("appt-bookings").replaceChildren(...(bookings.length ? bookings.map(apptBookingRow) : [emptyRow(6, "apptNoBookings")]));
+  drawBookFields(a);
   drawBookSlots(slots);
   drawBooked();
+}
+
+// apptFieldInputs are the inputs a site's policy may ask a caller for (the
+// arrival time is the page's alone: a caller booking ahead has none yet).
+const apptFieldInputs = {
+  name: { maxLength: 32 }, phone: { type: "tel", inputMode: "tel", maxLength: 15 }, id: { maxLength: 18 },
+  origin: { maxLength: 64 }, dest: { maxLength: 64 }, reason: { maxLength: 64 }, transport: { maxLength: 64 },
+  trip: { maxLength: 64 },
+};
+
+// drawBookFields asks what the site's policy asks, as the visitor's page
+// does; redrawn only when that changes, so a poll keeps what was typed.
+function drawBookFields(a) {
+  const box = document.getElementById("appt-book-fields");
+  const fields = ((a && a.fields) || ["name"]).filter(n => apptFieldInputs[n]);
+  const required = (a && a.required) || ["name"];
+  const key = JSON.stringify([fields, required]);
+  if (box.dataset.fields === key) return;
+  box.dataset.fields = key;
+  box.replaceChildren(...fields.map(n => apptField("apptF_" + n,
+    apptInput(n, Object.assign({ required: required.includes(n) }, apptFieldInputs[n])))));
+  drawApptLabels(box);
 }
 
 // drawBookSlots offers the day's slots with room, keeping the choice.
@@ -221,9 +246,10 @@ async function bookByPhone(ev) {
   const f = ev.target;
   // namedItem: a form's own .name and .id would shadow the inputs.
   const v = n => f.elements.namedItem(n).value.trim();
-  const visitor = { name: v("name") };
-  if (v("phone")) visitor.phone = v("phone");
-  if (v("id")) visitor.id = v("id").toUpperCase();
+  const visitor = {};
+  for (const n of Object.keys(apptFieldInputs)) {
+    if (f.elements.namedItem(n) && v(n)) visitor[n] = n === "id" ? v(n).toUpperCase() : v(n);
+  }
   const body = { visitor };
   if (v("slot")) {
     const [s, e] = v("slot").split("-").map(Number);
