@@ -152,7 +152,7 @@ func (s *server) answerIssued(w http.ResponseWriter, r *http.Request, vs VenueSi
 		writeJSON(w, http.StatusCreated, out)
 	case errors.Is(err, store.ErrSlotFull):
 		body := map[string]any{"error": "该时段已约满，请选择其他时段 (the slot is full; choose another)"}
-		if next := s.nextFree(r.Context(), b.Site, vs.Appointments); next != nil {
+		if next := s.nextFree(r.Context(), b.Site, vs.Appointments, b.Party); next != nil {
 			body["next_free"] = next
 		}
 		writeJSON(w, http.StatusConflict, body)

@@ -110,7 +110,7 @@ func (s *server) bookForVisitor(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusServiceUnavailable, err.Error())
 		return
 	}
-	s.answerIssued(w, r, vs, store.Booking{Site: site}, out, err) // venue_register.go: 201, or 409 with the next free slot
+	s.answerIssued(w, r, vs, store.Booking{Site: site, Party: req.Party}, out, err) // venue_register.go: 201, or 409 with the next free slot
 }
 
 var errNoVenueKey = errors.New("中心没有签名密钥，登记码无法签发 (the centre has no policy signing key, so units could not verify a registration code: configure the policy signing key)")
@@ -226,8 +226,9 @@ type slotJSON struct {
 	Label string `json:"label"`
 }
 
-// nextFree is the first later slot with room, for a 409's "next_free".
-func (s *server) nextFree(ctx context.Context, site string, ap *wire.Appointments) *slotJSON {
+// nextFree is the first later slot with room for the party, for a 409's
+// "next_free": a family of three is not sent to a slot with one place.
+func (s *server) nextFree(ctx context.Context, site string, ap *wire.Appointments, party int) *slotJSON {
 	if ap == nil {
 		return nil
 	}
@@ -244,7 +245,7 @@ func (s *server) nextFree(ctx context.Context, site string, ap *wire.Appointment
 		booked[c.Slot] = c.Booked
 	}
 	for _, sl := range next {
-		if booked[sl] < ap.Capacity {
+		if booked[sl]+max(party, 1) <= ap.Capacity {
 			return &slotJSON{S: sl.Start, E: sl.End, Label: ap.Label(sl)}
 		}
 	}

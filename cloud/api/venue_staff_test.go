@@ -195,4 +195,17 @@ func TestStaffBookingIntoAFullSlotAnswersTheNextFree(t *testing.T) {
 	if code != http.StatusConflict || next == nil || next["label"] != "4月2日 11:00–11:30" {
 		t.Fatalf("a full slot: %d %v, want 409 with next_free 11:00", code, out)
 	}
+	// 11:00 keeps one place: a family of three is sent on to 11:30.
+	if code, out := f.book(t, "manager", bookingBody(slotAt(11, 0), 2)); code != http.StatusCreated {
+		t.Fatalf("filling 11:00 but one: %d %v", code, out)
+	}
+	code, out = f.book(t, "manager", bookingBody(slotAt(10, 30), 3))
+	next, _ = out["next_free"].(map[string]any)
+	if code != http.StatusConflict || next == nil || next["label"] != "4月2日 11:30–12:00" {
+		t.Fatalf("a party of 3 into a full slot: %d %v, want 409 with next_free 11:30, the first with room for 3", code, out)
+	}
+	code, out = f.book(t, "manager", bookingBody(slotAt(10, 30), 1))
+	if next, _ = out["next_free"].(map[string]any); code != http.StatusConflict || next == nil || next["label"] != "4月2日 11:00–11:30" {
+		t.Fatalf("one person into a full slot: %d %v, want next_free 11:00, which has one place", code, out)
+	}
 }
