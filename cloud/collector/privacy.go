@@ -82,6 +82,7 @@ func readKey(path string, min, max int) ([]byte, error) {
 // purger is retention on both backends (cloud/store *_people.go).
 type purger interface {
 	PurgeEntries(ctx context.Context, before time.Time) (int, error)
+	PurgeBookings(ctx context.Context, before time.Time) (int, error)
 }
 
 var (
@@ -123,5 +124,5 @@ func (c *Collector) purgeOnce(ctx context.Context, p purger) {
 	case n > 0:
 		c.log.Info("retention purge", "deleted", n, "before", cut, "days", c.cfg.Retention.Days)
 	}
-	c.purgeVenue(ctx) // venue.go
+	c.purgeVenue(ctx, p) // venue.go
 }

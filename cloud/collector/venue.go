@@ -244,10 +244,12 @@ func fieldsOf(doc string) (fields, required []string, err error) {
 }
 
 // purgeVenue deletes the registrations past store.VenueKeep, with the
-// hourly retention purge.
-func (c *Collector) purgeVenue(ctx context.Context) {
+// hourly retention purge. It is handed the store the purge started with:
+// the collector's own field is gone once Shutdown closes it, while a
+// round may still be under way.
+func (c *Collector) purgeVenue(ctx context.Context, p purger) {
 	cut := time.Now().Add(-store.VenueKeep)
-	n, err := c.store.PurgeBookings(ctx, cut)
+	n, err := p.PurgeBookings(ctx, cut)
 	switch {
 	case err != nil && ctx.Err() == nil:
 		c.log.Error("registration purge failed; retrying next hour", "err", err)
