@@ -100,9 +100,11 @@ func TestLiveAndDurableCopiesOfAnEntryStoreItOnceWithOneAlertOneLagSampleAndNoRe
 		t.Errorf("%d alerts, want one per feverish entry, %d", len(alerts), fevers)
 	}
 	// Two collectors each publish the watermark their own batch left, so
-	// an older one may arrive after a newer; the newest must come once.
-	if got := w.seqs("u1"); slices.Max(got) != n || countOf(got, n) != 1 {
-		t.Errorf("acks %v: want the watermark %d published once, not again for each echo", got, n)
+	// an older one may arrive after a newer, and both may leave the
+	// newest when their last batches end together; an echo taken for a
+	// re-send would add one for each of the n echoes.
+	if got := w.seqs("u1"); slices.Max(got) != n || countOf(got, n) > 2 {
+		t.Errorf("acks %v: want the watermark %d published once by each collector at most, not again for each echo", got, n)
 	}
 	if len(deadLetters(t, s)) != 0 {
 		t.Errorf("dead letters %v, want none", deadLetters(t, s))
