@@ -2,6 +2,7 @@ package console
 
 import (
 	"context"
+	"runtime"
 	"strconv"
 	"strings"
 	"testing"
@@ -32,6 +33,13 @@ type soundLast struct {
 // 开启声音; each new result schedules its own rhythm and its spoken clip,
 // and a new one cuts the last short.
 func TestConsoleIntegrationChromiumNamesTheGateAndSoundsEachNewResult(t *testing.T) {
+	if runtime.GOARCH == "arm" {
+		// Under qemu (make test-arm) the console answers at an emulator's
+		// pace while the browser's audio clock runs at the host's, so how
+		// many tones one result cuts of another is a race; the amd64 runs
+		// check it.
+		t.Skip("the sound's timing is checked on the host's architecture, not under an emulator")
+	}
 	browser := chromium(t)
 	c, l := newWorkingLane(t)
 	named(c)
