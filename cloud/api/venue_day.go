@@ -2,7 +2,6 @@ package api
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/http"
 	"time"
@@ -70,12 +69,8 @@ func (s *server) appointmentsDay(w http.ResponseWriter, r *http.Request) {
 		refuse(w, err)
 		return
 	}
-	vs, err := s.opts.Venue.Sites.VenueSite(r.Context(), site)
-	if errors.Is(err, ErrVenueSiteUnknown) {
-		writeError(w, http.StatusNotFound, "场所 "+site+" 未开放登记 (site "+site+" takes no registrations)")
-		return
-	} else if err != nil {
-		s.internal(w, "read the site's venue settings", err)
+	vs, ok := s.venueSite(w, r, site)
+	if !ok {
 		return
 	}
 	day, err := parseViewDay(r.URL.Query().Get("day"), s.opts.Now(), venueZone(vs, s.opts.Location))

@@ -93,12 +93,8 @@ func (s *server) bookForVisitor(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, `请求格式不对 (send JSON like {"visitor":{"name":"张三","phone":"13800000000"},"slot":{"s":…,"e":…},"party":1}): `+err.Error())
 		return
 	}
-	vs, err := s.opts.Venue.Sites.VenueSite(r.Context(), site)
-	if errors.Is(err, ErrVenueSiteUnknown) {
-		writeError(w, http.StatusNotFound, "场所 "+site+" 未开放登记 (site "+site+" takes no registrations: assign it a policy that asks for them)")
-		return
-	} else if err != nil {
-		s.internal(w, "read the site's venue settings", err)
+	vs, ok := s.venueSite(w, r, site)
+	if !ok {
 		return
 	}
 	if err := checkStaffBooking(&req, vs, s.opts.Now()); err != nil {
